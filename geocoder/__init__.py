@@ -1,0 +1,1 @@
+"""Address normalisation, the gazetteer and forward / reverse / batch geocoding."""

@@ -1,0 +1,63 @@
+"""The app factory: one ASGI application that mounts every onemap service.
+
+Mount points (each filled by its room):
+    /healthz            gis.health
+    /                   the one-map web page (gis.web)
+    /collections, /conformance, /openapi    OGC API - Features (pygeoapi, issue 5)
+    /tiles              vector tiles (tiles, issue 6)
+    /geocode            geocoder (geocoder, issue 8)
+    /feeds              authenticated live feeds (layers, issue 7)
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from gis import web
+from gis.database import create_pool, database_url
+from gis.errors import OnemapError, mapping_for
+from gis.health import router as health_router
+from gis.settings import Settings
+from tiles.routes import router as tiles_router
+
+log = logging.getLogger("onemap")
+
+
+def error_response(error: OnemapError) -> JSONResponse:
+    """An OGC API exception body (code, description) with the mapped HTTP status."""
+    mapping = mapping_for(error)
+    return JSONResponse({"code": mapping.ogc_code, "description": str(error)},
+                        status_code=mapping.status)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the application for these settings; the database pool opens in the lifespan."""
+    url = database_url(settings)
+    pool = create_pool(url, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # wait=False: the service starts (and /healthz answers 503) while the database is
+        # down; the pool keeps reconnecting in the background and recovers by itself.
+        await pool.open(wait=False)
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(title="onemap", version="0.1.0", lifespan=lifespan,
+                  description="Spatial data service and one-map tile server of 数字城管")
+    app.state.settings = settings
+    app.state.pool = pool
+
+    @app.exception_handler(OnemapError)
+    async def _onemap_error(_: Request, error: OnemapError) -> JSONResponse:
+        return error_response(error)
+
+    app.include_router(health_router)
+    app.include_router(tiles_router)
+    web.mount(app, settings)
+    return app

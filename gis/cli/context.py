@@ -1,0 +1,19 @@
+"""Helpers every command shares: the settings of the invocation and the database it targets."""
+
+import typer
+
+from gis.database import database_url, uses_local_cluster
+from gis.settings import Settings
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    settings = ctx.find_root().obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def ready_database_url(settings: Settings) -> str:
+    """The database URL, starting the local cluster first when it is the one in use."""
+    if uses_local_cluster(settings):
+        typer.echo("starting the project-local PostgreSQL cluster …", err=True)
+    return database_url(settings, start=True)

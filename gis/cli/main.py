@@ -1,0 +1,35 @@
+"""The `onemap` command line: one Typer app; every OnemapError becomes a message and an exit code."""
+
+import sys
+
+import typer
+
+from gis.cli import db, demo, serve
+from gis.errors import OnemapError, mapping_for
+from gis.settings import Settings
+
+app = typer.Typer(
+    name="onemap",
+    help="onemap: spatial data service and one-map tile server of 数字城管.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+
+
+@app.callback()
+def _settings(ctx: typer.Context) -> None:
+    """Build the settings once; every command reads them from the context."""
+    ctx.obj = Settings()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except OnemapError as error:
+        typer.secho(f"onemap: error: {error}", fg=typer.colors.RED, err=True)
+        sys.exit(mapping_for(error).exit_code)

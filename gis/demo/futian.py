@@ -1,0 +1,119 @@
+"""The demo city: Shenzhen Futian (福田区, 440304), loaded from the files shipped in data/futian/."""
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from gis.crs import CGCS2000, gauss_kruger_epsg, transform
+from gis.demo.boundaries import BLOCK_HIGHWAYS, AreaSpec, GeneratedArea, blocks_from_roads, divide
+from gis.errors import ConfigurationError
+
+VINTAGE = 2023
+ROAD_SOURCE = "osm:futian"
+AREA_SOURCE = "onemap demo: generated from OpenStreetMap roads; NBS 2023 codes"
+# The streets whose territory the road extract covers, listed north-west, north-east, south
+# (the order `divide` numbers its groups in): 香蜜湖, 莲花 (景田), 沙头 (车公庙, 上沙/下沙).
+DEMO_STREETS = ("440304006", "440304008", "440304005")
+
+
+@dataclass(frozen=True)
+class DemoCity:
+    county_code: str
+    county_name: str
+    areas: list[GeneratedArea]  # streets then communities, EPSG:4490
+    roads: list[tuple[str, str | None, str, BaseGeometry]]  # osm id, name, highway, EPSG:4490
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise ConfigurationError(f"demo data file {path} is missing (ONEMAP_DATA_DIR={path.parent.parent})")
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def build(data_dir: Path) -> DemoCity:
+    """Read the shipped files and generate the street and community polygons (see boundaries.py)."""
+    folder = data_dir / "futian"
+    county = _read_csv(folder / "county.csv")[0]
+    street_names = {row["code"]: row["name"] for row in _read_csv(folder / "streets.csv")}
+    communities = _read_csv(folder / "communities.csv")
+    specs = [
+        AreaSpec(code, street_names[code], tuple(
+            AreaSpec(row["code"], row["name"]) for row in communities if row["streetCode"] == code
+        ))
+        for code in DEMO_STREETS
+    ]
+    features = json.loads((folder / "roads.geojson").read_text(encoding="utf-8"))["features"]
+    lines = np.array([shapely.geometry.shape(f["geometry"]) for f in features], dtype=object)
+    # OSM coordinates are WGS84; CGCS2000 agrees with it to a few centimetres, so they are
+    # taken as EPSG:4490 directly, and projected to the area's Gauss-Krüger zone for the maths.
+    zone = gauss_kruger_epsg(float(np.mean(shapely.total_bounds(lines)[[0, 2]])))
+    projected = transform(lines, CGCS2000, zone)
+    extent = shapely.convex_hull(shapely.union_all(projected))
+    is_block_edge = np.array([f["properties"]["highway"] in BLOCK_HIGHWAYS for f in features])
+    blocks = blocks_from_roads(projected[is_block_edge], extent)
+    areas = [
+        GeneratedArea(a.code, a.name, a.level, a.parent_code or county["code"],
+                      _valid_multipolygon(transform(a.geometry, zone, CGCS2000)))
+        for a in divide(blocks, specs)
+    ]
+    roads = [
+        (str(f["properties"]["osm_id"]) + f":{f['properties']['u']}-{f['properties']['v']}"
+         f"-{f['properties']['key']}", f["properties"]["name"], f["properties"]["highway"], line)
+        for f, line in zip(features, lines, strict=True)
+    ]
+    return DemoCity(county["code"], county["name"], areas, roads)
+
+
+def _valid_multipolygon(geometry: BaseGeometry) -> shapely.MultiPolygon:
+    """Reprojection can leave a ring touching itself; repair and keep the polygonal parts."""
+    repaired = shapely.make_valid(geometry)
+    parts = [p for p in shapely.get_parts(repaired) if p.geom_type == "Polygon"]
+    if repaired.geom_type == "GeometryCollection":
+        parts = [q for p in shapely.get_parts(repaired) for q in shapely.get_parts(p)
+                 if q.geom_type == "Polygon"]
+    return shapely.MultiPolygon(parts)
+
+
+_UPSERT_AREA = """
+INSERT INTO onemap.admin_area (code, level, name, parent_code, vintage, source, geom)
+VALUES (%s, %s, %s, %s, %s, %s, ST_Multi(ST_GeomFromWKB(%s, 4490)))
+ON CONFLICT (code) DO UPDATE SET level = excluded.level, name = excluded.name,
+    parent_code = excluded.parent_code, vintage = excluded.vintage, source = excluded.source,
+    geom = excluded.geom
+"""
+_INSERT_ROAD = """
+INSERT INTO onemap.road (source, source_id, name, kind, geom)
+VALUES (%s, %s, %s, %s, ST_GeomFromWKB(%s, 4490))
+"""
+
+
+def load(conn: psycopg.Connection, city: DemoCity) -> dict[str, int]:
+    """Replace the demo city in the database in one transaction; return row counts."""
+    county_geom = _valid_multipolygon(
+        shapely.union_all([a.geometry for a in city.areas if a.level == "street"]))
+    rows = [(city.county_code, "county", city.county_name, None, county_geom)] + [
+        (a.code, a.level, a.name, a.parent_code, a.geometry) for a in city.areas
+    ]
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(_UPSERT_AREA, [
+            (code, level, name, parent, VINTAGE, AREA_SOURCE, shapely.to_wkb(geom))
+            for code, level, name, parent, geom in rows
+        ])
+        cur.execute("DELETE FROM onemap.road WHERE source = %s", (ROAD_SOURCE,))
+        cur.executemany(_INSERT_ROAD, [
+            (ROAD_SOURCE, source_id, name, kind, shapely.to_wkb(line))
+            for source_id, name, kind, line in city.roads
+        ])
+        cur.execute(
+            "UPDATE onemap.layer SET data_version = data_version + 1, updated_at = now() "
+            "WHERE kind IN ('admin', 'road')"
+        )
+    return {"streets": len(DEMO_STREETS), "communities": len(rows) - 1 - len(DEMO_STREETS),
+            "roads": len(city.roads)}

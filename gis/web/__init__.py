@@ -1,0 +1,39 @@
+"""The one-map web page: MapLibre GL JS (installed from npm) over onemap's own tiles."""
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from gis.errors import ConfigurationError
+from gis.settings import Settings
+
+_STATIC = Path(__file__).parent / "static"
+_EXTENT_SQL = """
+SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+FROM (SELECT ST_Extent(geom) AS e FROM onemap.admin_area WHERE level = 'county') AS s
+"""
+
+
+def mount(app: FastAPI, settings: Settings) -> None:
+    """Serve the page at `/`, its script at `/static`, MapLibre at `/assets/maplibre-gl`."""
+    maplibre = settings.assets_dir / "maplibre-gl" / "dist"
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        if not (maplibre / "maplibre-gl.js").is_file():
+            raise ConfigurationError(
+                f"MapLibre GL JS is not installed in {maplibre}: run `make setup` (npm ci)")
+        return FileResponse(_STATIC / "index.html")
+
+    @app.get("/map/extent.json", summary="Bounding box (EPSG:4490 lon/lat) of the loaded city")
+    async def extent(request: Request) -> JSONResponse:
+        async with request.app.state.pool.connection() as conn:
+            row = await (await conn.execute(_EXTENT_SQL)).fetchone()
+        bbox = list(row) if row and row[0] is not None else None
+        return JSONResponse({"bbox": bbox})
+
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    app.mount("/assets/maplibre-gl", StaticFiles(directory=maplibre, check_dir=False),
+              name="maplibre")

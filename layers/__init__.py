@@ -1,0 +1,1 @@
+"""PostGIS layers: the layer registry, component inventories, survey import, live feeds."""

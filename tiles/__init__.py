@@ -1,0 +1,1 @@
+"""Vector tiles: tile matrix sets, MVT generation, the fused one-map tileset, caching."""
