@@ -41,7 +41,10 @@ def _template_name() -> str:
         digest.update(migration.checksum.encode())
     for path in sorted((Settings().data_dir / "futian").iterdir()):
         digest.update(path.name.encode() + path.read_bytes())
-    digest.update(Path(futian.__file__).read_bytes())
+    for module in ("gis/demo/futian.py", "gis/demo/boundaries.py", "layers/unit_grid.py"):
+        digest.update((Path(__file__).resolve().parents[1] / module).read_bytes())
+    for division_module in sorted((Path(__file__).resolve().parents[1] / "grid_codes").glob("division*.py")):
+        digest.update(division_module.read_bytes())
     return f"onemap_test_tpl_{digest.hexdigest()[:12]}"
 
 
@@ -66,14 +69,16 @@ def _build_template(admin: psycopg.Connection, server_url: str, name: str, setti
     with psycopg.connect(_with_database(server_url, name), autocommit=True) as conn:
         create_extensions(conn)
         migrate(conn)
-        futian.load(conn, futian.build(settings.data_dir))
+        city = futian.build(settings.data_dir)
+        futian.load(conn, city)
+        futian.divide_grid(conn, city)
     admin.execute(sql.SQL("ALTER DATABASE {} WITH is_template true ALLOW_CONNECTIONS false").format(
         sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")
 def db_url(server_url: str, settings: Settings) -> Iterator[str]:
-    """A fresh database for this test run: migrated, with the demo city loaded."""
+    """A fresh database for this test run: migrated, with the demo city and its unit grid."""
     template = _template_name()
     run_db = f"onemap_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server_url, autocommit=True) as admin:

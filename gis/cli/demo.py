@@ -20,6 +20,9 @@ def demo(ctx: typer.Context) -> None:
         typer.echo("generating street and community polygons from the road network …")
         city = futian.build(settings.data_dir)
         counts = futian.load(conn, city)
+        typer.echo("dividing the communities into unit grids along the roads …")
+        grid = futian.divide_grid(conn, city)
+        counts["grid cells"] = grid.inserted + grid.kept
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     typer.echo(f"loaded {city.county_name} ({city.county_code}): {summary} "
                f"in {time.perf_counter() - started:.1f} s")

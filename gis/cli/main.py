@@ -4,7 +4,7 @@ import sys
 
 import typer
 
-from gis.cli import db, demo, serve
+from gis.cli import db, demo, grid, serve
 from gis.errors import OnemapError, mapping_for
 from gis.settings import Settings
 
@@ -16,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(grid.app, name="grid")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 

@@ -28,7 +28,6 @@ BLOCK_HIGHWAYS = frozenset({
     "residential", "unclassified", "living_street",
 })
 LATTICE_M = 300.0
-PRECISION_M = 0.01
 
 
 @dataclass(frozen=True)
@@ -49,31 +48,31 @@ class GeneratedArea:
     geometry: BaseGeometry  # MultiPolygon in the input CRS
 
 
+def _faces(noded: BaseGeometry, extent: BaseGeometry) -> np.ndarray:
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    return faces[shapely.within(shapely.point_on_surface(faces), extent)]
+
+
 def blocks_from_roads(
     roads: Sequence[BaseGeometry], extent: BaseGeometry, lattice_m: float = LATTICE_M
 ) -> np.ndarray:
     """Faces of the roads clipped to `extent` plus its boundary, big ones cut by a lattice.
 
-    Coordinates must be metric. The faces tile `extent` exactly.
+    Coordinates must be metric. The faces come from one noded linework, so they tile
+    `extent` exactly and neighbours share their edges vertex for vertex.
     """
     lines = shapely.intersection(np.asarray(roads, dtype=object), extent)
     noded = shapely.union_all(np.append(lines, extent.boundary))
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    faces = faces[shapely.within(shapely.point_on_surface(faces), extent)]
-    big = shapely.area(faces) > lattice_m * lattice_m
+    faces = _faces(noded, extent)
+    big = faces[shapely.area(faces) > lattice_m * lattice_m]
+    if len(big) == 0:
+        return faces
     x0, y0, x1, y1 = shapely.total_bounds(extent)
-    xs = np.arange(x0, x1 + lattice_m, lattice_m)
-    ys = np.arange(y0, y1 + lattice_m, lattice_m)
-    cells = shapely.box(*np.meshgrid(xs[:-1], ys[:-1]), *np.meshgrid(xs[1:], ys[1:])).ravel()
-    tree = shapely.STRtree(cells)
-    pieces = [faces[~big]]
-    for face in faces[big]:
-        cut = shapely.intersection(face, cells[tree.query(face, predicate="intersects")])
-        cut = shapely.get_parts(cut)
-        pieces.append(cut[(shapely.get_type_id(cut) == 3) & (shapely.area(cut) > 0)])
-    # Snap to a centimetre grid so that neighbouring blocks share vertices exactly and their
-    # unions have no sliver holes.
-    return shapely.set_precision(np.concatenate(pieces), PRECISION_M)
+    verticals = [shapely.LineString([(x, y0), (x, y1)]) for x in np.arange(x0 + lattice_m, x1, lattice_m)]
+    horizontals = [shapely.LineString([(x0, y), (x1, y)])
+                   for y in np.arange(y0 + lattice_m, y1, lattice_m)]
+    cuts = shapely.intersection(np.asarray(verticals + horizontals, dtype=object), shapely.union_all(big))
+    return _faces(shapely.union_all(np.append(cuts, noded)), extent)
 
 
 def _bisect(indices: np.ndarray, centroids: np.ndarray, areas: np.ndarray, parts: int) -> list:
@@ -134,7 +133,7 @@ def divide(blocks: np.ndarray, streets: Sequence[AreaSpec]) -> list[GeneratedAre
 
 
 def _area(spec: AreaSpec, level: str, parent: str | None, blocks: np.ndarray) -> GeneratedArea:
-    merged = shapely.union_all(blocks, grid_size=PRECISION_M)
+    merged = shapely.coverage_union_all(blocks)
     if merged.geom_type == "Polygon":
         merged = shapely.MultiPolygon([merged])
     return GeneratedArea(spec.code, spec.name, level, parent, merged)

@@ -13,6 +13,8 @@ from shapely.geometry.base import BaseGeometry
 from gis.crs import CGCS2000, gauss_kruger_epsg, transform
 from gis.demo.boundaries import BLOCK_HIGHWAYS, AreaSpec, GeneratedArea, blocks_from_roads, divide
 from gis.errors import ConfigurationError
+from grid_codes.division import Community, divide_communities
+from layers.unit_grid import PublishResult, current_cells, highest_serials, publish
 
 VINTAGE = 2023
 ROAD_SOURCE = "osm:futian"
@@ -22,12 +24,19 @@ AREA_SOURCE = "onemap demo: generated from OpenStreetMap roads; NBS 2023 codes"
 DEMO_STREETS = ("440304006", "440304008", "440304005")
 
 
+# Roads that bound unit grid cells: everything a vehicle or a sweeper drives along.
+GRID_BARRIER_HIGHWAYS = BLOCK_HIGHWAYS | {"service", "pedestrian", "motorway_link", "trunk_link",
+                                         "primary_link", "secondary_link", "tertiary_link"}
+
+
 @dataclass(frozen=True)
 class DemoCity:
     county_code: str
     county_name: str
     areas: list[GeneratedArea]  # streets then communities, EPSG:4490
     roads: list[tuple[str, str | None, str, BaseGeometry]]  # osm id, name, highway, EPSG:4490
+    zone_epsg: int  # the Gauss-Krüger zone the city's maths is done in
+    communities_in_zone: list[Community]  # as generated, before the round trip to EPSG:4490
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -58,17 +67,19 @@ def build(data_dir: Path) -> DemoCity:
     extent = shapely.convex_hull(shapely.union_all(projected))
     is_block_edge = np.array([f["properties"]["highway"] in BLOCK_HIGHWAYS for f in features])
     blocks = blocks_from_roads(projected[is_block_edge], extent)
+    generated = divide(blocks, specs)
     areas = [
         GeneratedArea(a.code, a.name, a.level, a.parent_code or county["code"],
                       _valid_multipolygon(transform(a.geometry, zone, CGCS2000)))
-        for a in divide(blocks, specs)
+        for a in generated
     ]
     roads = [
         (str(f["properties"]["osm_id"]) + f":{f['properties']['u']}-{f['properties']['v']}"
          f"-{f['properties']['key']}", f["properties"]["name"], f["properties"]["highway"], line)
         for f, line in zip(features, lines, strict=True)
     ]
-    return DemoCity(county["code"], county["name"], areas, roads)
+    in_zone = [Community(a.code, a.geometry) for a in generated if a.level == "community"]
+    return DemoCity(county["code"], county["name"], areas, roads, zone, in_zone)
 
 
 def _valid_multipolygon(geometry: BaseGeometry) -> shapely.MultiPolygon:
@@ -117,3 +128,19 @@ def load(conn: psycopg.Connection, city: DemoCity) -> dict[str, int]:
         )
     return {"streets": len(DEMO_STREETS), "communities": len(rows) - 1 - len(DEMO_STREETS),
             "roads": len(city.roads)}
+
+
+def divide_grid(conn: psycopg.Connection, city: DemoCity) -> PublishResult:
+    """Divide the demo communities into unit grids along the roads and publish them.
+
+    Re-running keeps the codes of unchanged cells (the previous division is read back).
+    """
+    communities = city.communities_in_zone
+    barriers = [transform(line, CGCS2000, city.zone_epsg)
+                for _, _, kind, line in city.roads if kind in GRID_BARRIER_HIGHWAYS]
+    codes = [c.code for c in communities]
+    previous = current_cells(conn, codes, zone_epsg=city.zone_epsg)
+    division = divide_communities(communities, barriers, previous=previous,
+                                  highest_serials=highest_serials(conn, codes))
+    with conn.transaction():
+        return publish(conn, division.cells, zone_epsg=city.zone_epsg, previous=previous)
