@@ -185,8 +185,31 @@ class AdminCode:
         return AdminCode(self.code[:4] + "00", self.vintage)
 
 
+class InCounty:
+    """Accessors shared by every code that starts with a 6-digit county code."""
+
+    __slots__ = ()
+    code: str
+    vintage: int
+
+    @property
+    def county(self) -> AdminCode:
+        """The county-level division the code belongs to."""
+        return AdminCode(self.code[:6], self.vintage)
+
+    @property
+    def province_code(self) -> str:
+        """The 2-digit province part."""
+        return self.code[:2]
+
+    @property
+    def prefecture_code(self) -> str:
+        """The 4-digit province + prefecture part."""
+        return self.code[:4]
+
+
 @dataclass(frozen=True, slots=True, order=True)
-class StreetCode:
+class StreetCode(InCounty):
     """A 9-digit street/town/township code: county 6 + GB/T 10114 street 3."""
 
     code: str
@@ -217,11 +240,6 @@ class StreetCode:
         return self.code
 
     @property
-    def county(self) -> AdminCode:
-        """The county-level division the street belongs to."""
-        return AdminCode(self.code[:6], self.vintage)
-
-    @property
     def number(self) -> int:
         """The 3-digit street number within the county."""
         return int(self.code[6:])
@@ -241,19 +259,9 @@ class StreetCode:
         """The Chinese name of `kind` (街道, 镇, 乡, 类似乡级单位)."""
         return _KIND_NAMES[self.kind]
 
-    @property
-    def province_code(self) -> str:
-        """The 2-digit province part."""
-        return self.code[:2]
-
-    @property
-    def prefecture_code(self) -> str:
-        """The 4-digit province + prefecture part."""
-        return self.code[:4]
-
 
 @dataclass(frozen=True, slots=True, order=True)
-class CommunityCode:
+class CommunityCode(InCounty):
     """A 12-digit NBS community/village code: county 6 + street 3 + community 3."""
 
     code: str
@@ -289,24 +297,9 @@ class CommunityCode:
         return StreetCode(self.code[:9], self.vintage)
 
     @property
-    def county(self) -> AdminCode:
-        """The county-level division the community belongs to."""
-        return AdminCode(self.code[:6], self.vintage)
-
-    @property
     def number(self) -> int:
         """The 3-digit community number within the street."""
         return int(self.code[9:])
-
-    @property
-    def province_code(self) -> str:
-        """The 2-digit province part."""
-        return self.code[:2]
-
-    @property
-    def prefecture_code(self) -> str:
-        """The 4-digit province + prefecture part."""
-        return self.code[:4]
 
 
 def parse_admin_code(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Self
 
 from grid_codes._digits import describe, is_digits, show
-from grid_codes.admin import DEFAULT_VINTAGE, AdminCode, check_county_level, check_vintage
+from grid_codes.admin import DEFAULT_VINTAGE, AdminCode, InCounty, check_county_level, check_vintage
 from grid_codes.classes import ClassCode, ClassTable, Scheme
 from grid_codes.errors import InvalidAdminCode, InvalidComponentId, UnknownClass
 
@@ -28,7 +28,7 @@ _EXPECT_ANY = (
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class ComponentId:
+class ComponentId(InCounty):
     """A component identifier of either scheme; `vintage` is that of its county code."""
 
     code: str
@@ -100,11 +100,6 @@ class ComponentId:
     def scheme(self) -> Scheme:
         """'legacy' for 16 digits, 'gb47678' for 17."""
         return "legacy" if len(self.code) == 16 else "gb47678"
-
-    @property
-    def county(self) -> AdminCode:
-        """The county-level division that registered the component."""
-        return AdminCode(self.code[:6], self.vintage)
 
     @property
     def class_code(self) -> ClassCode:

@@ -16,6 +16,7 @@ from grid_codes.admin import (
     DEFAULT_VINTAGE,
     AdminCode,
     CommunityCode,
+    InCounty,
     StreetCode,
     check_community_part,
     check_county_level,
@@ -31,7 +32,7 @@ _EXPECT_15 = "15 ASCII digits (county 6 + street 3 + community 3 + serial 3)"
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class GridCode:
+class GridCode(InCounty):
     """A 15-digit unit grid code; `vintage` is that of the division codes it embeds."""
 
     code: str
@@ -124,8 +125,3 @@ class GridCode:
     def street(self) -> StreetCode:
         """The street/town/township the grid lies in."""
         return StreetCode(self.code[:9], self.vintage)
-
-    @property
-    def county(self) -> AdminCode:
-        """The county-level division the grid lies in."""
-        return AdminCode(self.code[:6], self.vintage)
