@@ -3,7 +3,9 @@
 import asyncio
 import base64
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -81,11 +83,12 @@ class Page:
 async def open_page(url: str) -> AsyncIterator[Page]:
     """Start a private headless Chromium, open `url`, yield the page, stop the browser."""
     port = _free_port()
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
+        # Its own process group, so that stopping it also stops its renderer and GPU processes.
         browser = subprocess.Popen(
             [chromium_path(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
              f"--remote-debugging-port={port}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             targets = _targets(port)
             page_url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
@@ -95,7 +98,7 @@ async def open_page(url: str) -> AsyncIterator[Page]:
                 await page.call("Page.navigate", url=url)
                 yield page
         finally:
-            browser.terminate()
+            os.killpg(browser.pid, signal.SIGTERM)
             browser.wait(timeout=10)
 
 
