@@ -1,10 +1,17 @@
-"""Coordinate reference systems of a Chinese city: CGCS2000, its Gauss-Krüger zones, WGS84, Web Mercator."""
+"""CRSs of a Chinese city: CGCS2000, its Gauss-Krüger zones, WGS84, Web Mercator, GCJ-02 and BD-09."""
 
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 
 from gis.errors import InvalidParameter
 
@@ -45,3 +52,244 @@ def transform(geometry: shapely.Geometry, source_epsg: int, target_epsg: int) ->
         return np.column_stack([x, y])
 
     return shapely.transform(geometry, _xy)
+
+
+# ---- Chinese consumer-map offsets: GCJ-02 (国测局 "火星坐标", Amap/Tencent) and BD-09 (Baidu) -------------
+# GCJ-02 adds to WGS84 lon/lat an offset given by the published polynomial + sine model below, scaled on the
+# Krasovsky ellipsoid; BD-09 rotates and shifts GCJ-02 in polar form. Both are defined only as forward maps:
+# the inverses here iterate to < 1e-7 degrees (about 1 cm).
+
+# Rough bounding box (lon_min, lat_min, lon_max, lat_max) of the offset area, the test used by the
+# published implementations. It is coarse on purpose: it also covers Hong Kong, Macau, Taiwan and parts of
+# neighbouring countries, where consumer maps may not offset; points outside it are returned unchanged.
+CHINA_OFFSET_BBOX = (72.004, 0.8293, 137.8347, 55.8271)
+_KRASOVSKY_A = 6378245.0
+_KRASOVSKY_EE = 0.00669342162296594323
+_BD_X_PI = math.pi * 3000.0 / 180.0
+_INVERSE_TOLERANCE = 1e-7
+_MAX_ITERATIONS = 30
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _as_float(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
+    return lon_a.copy(), lat_a.copy()
+
+
+def in_offset_area(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """True where a lon/lat lies in CHINA_OFFSET_BBOX, the rough area where GCJ-02/BD-09 offsets apply."""
+    lon_a, lat_a = _as_float(lon, lat)
+    west, south, east, north = CHINA_OFFSET_BBOX
+    return (lon_a >= west) & (lon_a <= east) & (lat_a >= south) & (lat_a <= north)
+
+
+def _gcj02_offset(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The GCJ-02 offset (dlon, dlat) in degrees at WGS84 lon/lat, everywhere (no area test)."""
+    x, y = lon - 105.0, lat - 35.0
+    pi = math.pi
+    common = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x)) + common
+    dlat += (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x)) + common
+    dlon += (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+    dlon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
+    # Metres to degrees on the Krasovsky ellipsoid: meridional and prime-vertical radii of curvature.
+    rad_lat = np.radians(lat)
+    magic = 1.0 - _KRASOVSKY_EE * np.sin(rad_lat) ** 2
+    meridional = _KRASOVSKY_A * (1.0 - _KRASOVSKY_EE) / (magic * np.sqrt(magic))
+    prime_vertical = _KRASOVSKY_A / np.sqrt(magic)
+    return np.degrees(dlon / (prime_vertical * np.cos(rad_lat))), np.degrees(dlat / meridional)
+
+
+def _gcj02_to_bd09_everywhere(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    z = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _BD_X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _BD_X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def _invert(
+    forward: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]],
+    lon: FloatArray,
+    lat: FloatArray,
+    start: tuple[FloatArray, FloatArray],
+) -> tuple[FloatArray, FloatArray]:
+    """Solve forward(p) = (lon, lat) by fixed-point iteration from `start` until steps are < 1e-7 degrees."""
+    p_lon, p_lat = start
+    for _ in range(_MAX_ITERATIONS):
+        f_lon, f_lat = forward(p_lon, p_lat)
+        step_lon, step_lat = lon - f_lon, lat - f_lat
+        p_lon, p_lat = p_lon + step_lon, p_lat + step_lat
+        # NaN steps (NaN input) compare False, so they count as converged.
+        if not np.any((np.abs(step_lon) >= _INVERSE_TOLERANCE) | (np.abs(step_lat) >= _INVERSE_TOLERANCE)):
+            break
+    return p_lon, p_lat
+
+
+def _where_inside(
+    lon: FloatArray, lat: FloatArray, converted: tuple[FloatArray, FloatArray]
+) -> tuple[FloatArray, FloatArray]:
+    inside = in_offset_area(lon, lat)
+    return np.where(inside, converted[0], lon), np.where(inside, converted[1], lat)
+
+
+def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """WGS84 lon/lat to GCJ-02 (Amap, Tencent); points outside CHINA_OFFSET_BBOX are unchanged."""
+    lon_a, lat_a = _as_float(lon, lat)
+    dlon, dlat = _gcj02_offset(lon_a, lat_a)
+    return _where_inside(lon_a, lat_a, (lon_a + dlon, lat_a + dlat))
+
+
+def _forward_gcj02(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    dlon, dlat = _gcj02_offset(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """GCJ-02 lon/lat to WGS84 by iterating the forward offset (error ≪ 1 cm); outside China unchanged."""
+    lon_a, lat_a = _as_float(lon, lat)
+    return _where_inside(lon_a, lat_a, _invert(_forward_gcj02, lon_a, lat_a, (lon_a, lat_a)))
+
+
+def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """GCJ-02 lon/lat to BD-09 (Baidu); points outside CHINA_OFFSET_BBOX are unchanged."""
+    lon_a, lat_a = _as_float(lon, lat)
+    return _where_inside(lon_a, lat_a, _gcj02_to_bd09_everywhere(lon_a, lat_a))
+
+
+def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """BD-09 lon/lat to GCJ-02: the published closed form refined by iteration; outside China unchanged."""
+    lon_a, lat_a = _as_float(lon, lat)
+    x, y = lon_a - 0.0065, lat_a - 0.006
+    z = np.hypot(x, y) - 0.00002 * np.sin(y * _BD_X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_X_PI)
+    start = (z * np.cos(theta), z * np.sin(theta))
+    return _where_inside(lon_a, lat_a, _invert(_gcj02_to_bd09_everywhere, lon_a, lat_a, start))
+
+
+def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """WGS84 lon/lat to BD-09 (via GCJ-02); points outside CHINA_OFFSET_BBOX are unchanged."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """BD-09 lon/lat to WGS84 (via GCJ-02); points outside CHINA_OFFSET_BBOX are unchanged."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+# ---- Source CRS of an import file ------------------------------------------------------------------------
+
+Offset = Literal["gcj02", "bd09"]
+_OFFSET_NAMES: dict[str, Offset] = {"gcj02": "gcj02", "gcj-02": "gcj02", "bd09": "bd09", "bd-09": "bd09"}
+_EPSG_NAMES = {"wgs84": WGS84, "wgs-84": WGS84, "cgcs2000": CGCS2000}
+_EPSG_RE = re.compile(r"(?:epsg:)?([0-9]{1,6})", re.ASCII)
+_OFFSET_LABELS: dict[Offset, str] = {"gcj02": "GCJ-02", "bd09": "BD-09"}
+
+
+@dataclass(frozen=True)
+class CrsSpec:
+    """A source CRS: an EPSG code, or a consumer-map offset (GCJ-02 / BD-09) of WGS84 lon/lat."""
+
+    epsg: int | None = None
+    offset: Offset | None = None
+
+    def __post_init__(self) -> None:
+        if (self.epsg is None) == (self.offset is None):
+            raise InvalidParameter("a CrsSpec has exactly one of an EPSG code and an offset (gcj02, bd09)")
+
+    @classmethod
+    def parse(cls, text: str) -> "CrsSpec":
+        """Parse 'EPSG:4490', '4547', 'wgs84', 'cgcs2000', 'gcj02', 'bd09' (see parse_crs)."""
+        return parse_crs(text)
+
+    def __str__(self) -> str:
+        return _OFFSET_LABELS[self.offset] if self.offset else f"EPSG:{self.epsg}"
+
+    @property
+    def is_geographic(self) -> bool:
+        """True when coordinates are lon/lat degrees (offsets are always lon/lat)."""
+        return self.epsg is None or _pyproj_crs(self.epsg).is_geographic
+
+
+@lru_cache(maxsize=128)
+def _pyproj_crs(epsg: int) -> CRS:
+    return CRS.from_epsg(epsg)
+
+
+def parse_crs(text: str) -> CrsSpec:
+    """Parse a --crs value: 'EPSG:n' or 'n' (2D geographic or projected), wgs84, cgcs2000, gcj02, bd09."""
+    key = text.strip().lower() if isinstance(text, str) else ""
+    shown = repr(text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "…")
+    if key in _OFFSET_NAMES:
+        return CrsSpec(offset=_OFFSET_NAMES[key])
+    if key in _EPSG_NAMES:
+        return CrsSpec(epsg=_EPSG_NAMES[key])
+    match = _EPSG_RE.fullmatch(key)
+    if not match:
+        raise InvalidParameter(
+            f"unknown CRS {shown}: use EPSG:n (e.g. EPSG:4490, EPSG:4547), wgs84, cgcs2000, gcj02 or bd09"
+        )
+    epsg = int(match.group(1))
+    try:
+        crs = _pyproj_crs(epsg)
+    except CRSError:
+        raise InvalidParameter(f"unknown CRS {shown}: EPSG:{epsg} is not in the PROJ database") from None
+    if not (crs.is_geographic or crs.is_projected) or len(crs.axis_info) != 2:
+        raise InvalidParameter(f"CRS {shown} ({crs.name}) is not a 2D geographic or projected CRS")
+    return CrsSpec(epsg=epsg)
+
+
+def _map_xy(
+    geometries: np.ndarray, fn: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+) -> np.ndarray:
+    """Apply fn to the x/y of every coordinate, keeping z and None entries."""
+
+    def _coords(coords: np.ndarray) -> np.ndarray:
+        out = np.array(coords, dtype=np.float64)
+        out[:, 0], out[:, 1] = fn(coords[:, 0], coords[:, 1])
+        return out
+
+    return np.asarray(shapely.transform(geometries, _coords, include_z=None), dtype=object)
+
+
+def to_cgcs2000(geometries: np.ndarray, source: CrsSpec) -> np.ndarray:
+    """Geometries (None allowed) from `source` to CGCS2000 lon/lat (EPSG:4490), z kept.
+
+    GCJ-02 / BD-09 are first converted to WGS84 and then taken as CGCS2000: the two frames agree to a few
+    centimetres, far below the accuracy of coordinates picked on a consumer map.
+    """
+    geometries = np.asarray(geometries, dtype=object)
+    if source.offset == "gcj02":
+        return _map_xy(geometries, gcj02_to_wgs84)
+    if source.offset == "bd09":
+        return _map_xy(geometries, bd09_to_wgs84)
+    assert source.epsg is not None
+    if source.epsg == CGCS2000:
+        return geometries.copy()
+    t = transformer(source.epsg, CGCS2000)
+    return _map_xy(geometries, lambda x, y: t.transform(x, y))
+
+
+def from_cgcs2000(geometries: np.ndarray, target: CrsSpec) -> np.ndarray:
+    """Geometries (None allowed) from CGCS2000 lon/lat (EPSG:4490) to `target`; the inverse of to_cgcs2000."""
+    geometries = np.asarray(geometries, dtype=object)
+    if target.offset == "gcj02":
+        return _map_xy(geometries, wgs84_to_gcj02)
+    if target.offset == "bd09":
+        return _map_xy(geometries, wgs84_to_bd09)
+    assert target.epsg is not None
+    if target.epsg == CGCS2000:
+        return geometries.copy()
+    t = transformer(CGCS2000, target.epsg)
+    return _map_xy(geometries, lambda x, y: t.transform(x, y))
+
+
+def swapped_lon_lat(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """True where (x, y) is not a plausible China lon/lat (lon 73–136, lat 3–54) but (y, x) is."""
+    x_a, y_a = _as_float(x, y)
+
+    def plausible(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
+        return (lon >= 73.0) & (lon <= 136.0) & (lat >= 3.0) & (lat <= 54.0)
+
+    return ~plausible(x_a, y_a) & plausible(y_a, x_a)

@@ -24,6 +24,8 @@ class Layer:
     min_zoom: int
     max_zoom: int
     data_version: int
+    scheme: str | None = None
+    class_prefix: str | None = None  # component layers: the major or minor class they show
 
     @property
     def table(self) -> sql.Identifier:
@@ -32,7 +34,8 @@ class Layer:
 
 _LAYERS_SQL = """
 SELECT l.name, l.title, l.kind, n.nspname, c.relname, l.id_column, l.properties,
-       l.geometry_type, l.is_private, l.min_zoom, l.max_zoom, l.data_version
+       l.geometry_type, l.is_private, l.min_zoom, l.max_zoom, l.data_version, l.scheme,
+       l.class_prefix
 FROM onemap.layer l
 JOIN pg_class c ON c.oid = l.relation
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -46,7 +49,7 @@ async def list_layers(conn: psycopg.AsyncConnection) -> list[Layer]:
     return [
         Layer(name=r[0], title=r[1], kind=r[2], schema=r[3], relation=r[4], id_column=r[5],
               properties=tuple(r[6]), geometry_type=r[7], is_private=r[8], min_zoom=r[9],
-              max_zoom=r[10], data_version=r[11])
+              max_zoom=r[10], data_version=r[11], scheme=r[12], class_prefix=r[13])
         for r in await cursor.fetchall()
     ]
 

@@ -18,7 +18,7 @@ FROM (
     SELECT {id} AS fid, {properties},
            ST_AsMVTGeom(t.geom_3857, bounds.env, {extent}, {buffer}, true) AS geom
     FROM {table} t, bounds
-    WHERE t.geom_3857 && bounds.env
+    WHERE t.geom_3857 && bounds.env {class_filter}
 ) AS features
 WHERE geom IS NOT NULL
 """
@@ -48,6 +48,9 @@ def _layer_query(layer: Layer) -> sql.Composed:
         properties=sql.SQL(", ").join(
             sql.SQL("t.{}").format(sql.Identifier(p)) for p in layer.properties),
         table=layer.table,
+        class_filter=sql.SQL(
+            "AND t.scheme = %(scheme)s AND t.class_code LIKE %(class_prefix)s || '%%'"
+            if layer.class_prefix else ""),
     )
 
 
@@ -58,7 +61,9 @@ async def render(conn: psycopg.AsyncConnection, layers: list[Layer], tile: morec
         if not layer.min_zoom <= tile.z <= layer.max_zoom:
             continue
         cursor = await conn.execute(
-            _layer_query(layer), {"z": tile.z, "x": tile.x, "y": tile.y, "layer": layer.name})
+            _layer_query(layer),
+            {"z": tile.z, "x": tile.x, "y": tile.y, "layer": layer.name, "scheme": layer.scheme,
+             "class_prefix": layer.class_prefix})
         row = await cursor.fetchone()
         if row and row[0]:
             parts.append(bytes(row[0]))

@@ -16,7 +16,9 @@ async def tile(tileset: str, z: int, x: int, y: int, request: Request) -> Respon
     coordinates = checked_tile(z, x, y)
     async with request.app.state.pool.connection() as conn:
         if tileset == FUSED:
-            layers = [layer for layer in await list_layers(conn) if not layer.is_private]
+            # per-class component layers are subsets of `components`: the fused tile shows it once
+            layers = [layer for layer in await list_layers(conn)
+                      if not layer.is_private and layer.class_prefix is None]
         else:
             layer = await get_layer(conn, tileset)
             if layer.is_private:  # private layers are served only with a token (issue 5)

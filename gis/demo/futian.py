@@ -5,15 +5,18 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import psycopg
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import CGCS2000, gauss_kruger_epsg, transform
+from gis.demo import components
 from gis.demo.boundaries import BLOCK_HIGHWAYS, AreaSpec, GeneratedArea, blocks_from_roads, divide
 from gis.errors import ConfigurationError
 from grid_codes.division import Community, divide_communities
+from layers.survey_import import ImportOptions, ImportResult, import_components
 from layers.unit_grid import PublishResult, current_cells, highest_serials, publish
 
 VINTAGE = 2023
@@ -128,6 +131,19 @@ def load(conn: psycopg.Connection, city: DemoCity) -> dict[str, int]:
         )
     return {"streets": len(DEMO_STREETS), "communities": len(rows) - 1 - len(DEMO_STREETS),
             "roads": len(city.roads)}
+
+
+def load_components(conn: psycopg.Connection, city: DemoCity, workdir: Path) -> ImportResult:
+    """Generate the demo census and load it through the survey import (upsert: re-runs are no-ops)."""
+    roads = [(kind, transform(line, CGCS2000, city.zone_epsg)) for _, _, kind, line in city.roads]
+    area = shapely.union_all([c.geometry for c in city.communities_in_zone]).buffer(-0.5)
+    rows = components.generate(roads, city.county_code, area)
+    geometries = transform(np.array([r.pop("geometry") for r in rows], dtype=object),
+                           city.zone_epsg, CGCS2000)
+    survey = workdir / "futian_components.gpkg"
+    gpd.GeoDataFrame(rows, geometry=list(geometries), crs=CGCS2000).to_file(survey, engine="pyogrio")
+    options = ImportOptions(scheme="gb47678", mode="upsert", actor="onemap demo")
+    return import_components(conn, [survey], options)
 
 
 def divide_grid(conn: psycopg.Connection, city: DemoCity) -> PublishResult:

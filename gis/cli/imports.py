@@ -1,0 +1,85 @@
+"""`onemap import components`: load survey files into the inventory, with a report."""
+
+import sys
+from pathlib import Path
+from typing import cast
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from gis.cli.context import ready_database_url, settings_of
+from gis.crs import parse_crs
+from gis.database import connect
+from gis.errors import ImportValidationError
+from grid_codes.classes import Scheme
+from layers.field_mapping import FieldMapping
+from layers.import_report import write_report
+from layers.survey_import import MODES, ImportOptions, ImportResult, import_components
+
+app = typer.Typer(help="Import surveys into onemap's layers.", no_args_is_help=True)
+
+
+def _progress() -> tuple[Progress, dict[str, TaskID]]:
+    bar = Progress(TextColumn("{task.description:<9}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                   disable=not sys.stderr.isatty(), transient=False)
+    return bar, {}
+
+
+@app.command()
+def components(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="GeoPackage, Shapefile, GeoJSON, CSV or XLSX files"),
+    class_code: str = typer.Option(None, "--class",
+                                   help="class code of every row (else from a field or the id)"),
+    scheme: str = typer.Option("gb47678", help="class scheme: legacy (4-digit) or gb47678 (5-digit)"),
+    crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02 or bd09 (else the file's)"),
+    mapping: Path = typer.Option(None, help="YAML mapping of contractor field names to standard ones"),
+    mode: str = typer.Option("append", help=f"{' | '.join(MODES)}"),
+    encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="validate and report; change nothing"),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
+    report: Path = typer.Option(None, help="report file (.json; a .csv of rejections is written beside it)"),
+) -> None:
+    """Validate survey files and load them into the component inventory in one transaction."""
+    if scheme not in ("legacy", "gb47678"):
+        raise ImportValidationError(f"scheme {scheme!r} is not legacy or gb47678")
+    options = ImportOptions(
+        scheme=cast(Scheme, scheme),
+        class_code=class_code, crs=parse_crs(crs) if crs else None, encoding=encoding,
+        mapping=FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default(),
+        mode=mode, dry_run=dry_run, skip_invalid=skip_invalid)
+    settings = settings_of(ctx)
+    bar, tasks = _progress()
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=max(total, 1))
+        bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+    with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn, bar:
+        conn.autocommit = True
+        result = import_components(conn, files, options, on_progress)
+    report_path = report or Path(f"onemap-import-{result.batch_id}.json")
+    write_report(report_path, result, [str(f) for f in files])
+    _summarise(result, report_path)
+    if result.status == "rejected":
+        raise ImportValidationError(
+            f"{len(result.rejections)} problem(s) in {result.rows_read} rows; nothing was loaded "
+            f"(see {report_path}; --skip-invalid loads the valid rows)")
+
+
+def _summarise(result: ImportResult, report_path: Path) -> None:
+    for note in result.notes:
+        typer.echo(f"note: {note}")
+    for rejection in result.rejections[:20]:
+        typer.echo(f"{rejection.file} row {rejection.row} {rejection.field}: {rejection.reason}",
+                   err=True)
+    if len(result.rejections) > 20:
+        typer.echo(f"… and {len(result.rejections) - 20} more in {report_path}", err=True)
+    verb = {"committed": "loaded", "dry-run": "would load", "rejected": "loaded"}[result.status]
+    count = result.rows_loaded if result.status != "rejected" else 0
+    per_class = ", ".join(f"{code}: {n}" for code, n in sorted(result.loaded_per_class.items()))
+    unchanged = f", {result.rows_unchanged} unchanged" if result.rows_unchanged else ""
+    typer.echo(f"batch {result.batch_id}: {verb} {count} of {result.rows_read} rows"
+               f"{' (' + per_class + ')' if per_class else ''}{unchanged}; report {report_path}")

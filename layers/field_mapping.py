@@ -1,0 +1,171 @@
+"""Map contractors' column names to onemap's standard component fields (GB/T 47678.5 table 2).
+
+The packaged `mappings/default.yml` lists, under `fields:`, the aliases of every standard field. A user
+mapping file changes it per field:
+
+    extend:              # aliases added to the default ones
+      name: [设施名称]
+    override:            # aliases that replace the default ones (`fields:` is read as `override:`)
+      state: [现状]
+"""
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+
+from gis.errors import ConfigurationError, ImportValidationError
+
+STANDARD_FIELDS: tuple[str, ...] = (
+    "id",
+    "name",
+    "class_code",
+    "competent_dept_code",
+    "competent_dept_name",
+    "owner_dept_code",
+    "owner_dept_name",
+    "maintainer_dept_code",
+    "maintainer_dept_name",
+    "grid_code",
+    "state",
+    "initial_date",
+    "change_date",
+    "data_source",
+    "note",
+    "street_code",
+    "community_code",
+    "street_name",
+    "community_name",
+)
+_SECTIONS = ("extend", "override", "fields")
+
+
+def fold(name: str) -> str:
+    """The matching key of a column name: NFKC (full-width to half-width), stripped, case-folded."""
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+@dataclass(frozen=True)
+class ResolvedFields:
+    """Which source column feeds each standard field, and the columns kept as free attributes."""
+
+    fields: Mapping[str, str]  # standard field -> source column
+    extra: tuple[str, ...]  # unmapped source columns, in file order
+    missing: tuple[str, ...]  # standard fields no column maps to
+
+    def renames(self) -> dict[str, str]:
+        """Source column -> standard field, for DataFrame.rename."""
+        return {column: name for name, column in self.fields.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class FieldMapping:
+    """Aliases per standard field, with an index from folded alias to field."""
+
+    aliases: Mapping[str, tuple[str, ...]]
+    origin: str = "<mapping>"
+    _index: Mapping[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, str] = {}
+        for name, names in self.aliases.items():
+            if name not in STANDARD_FIELDS:
+                raise ImportValidationError(f"{self.origin}: {name!r} is not a standard field")
+            for alias in names:
+                other = index.setdefault(fold(alias), name)
+                if other != name:
+                    raise ImportValidationError(
+                        f"{self.origin}: alias {alias!r} is listed under both {other!r} and {name!r}"
+                    )
+        object.__setattr__(self, "aliases", MappingProxyType({k: tuple(v) for k, v in self.aliases.items()}))
+        object.__setattr__(self, "_index", MappingProxyType(index))
+
+    @classmethod
+    def default(cls) -> "FieldMapping":
+        """The packaged default mapping (layers/mappings/default.yml)."""
+        return _default()
+
+    @classmethod
+    def from_yaml(cls, path: Path, *, base: "FieldMapping | None" = None) -> "FieldMapping":
+        """The default (or `base`) mapping extended / overridden by a user's YAML file."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ImportValidationError(f"{path}: cannot read the mapping file: {error}") from None
+        return (base or cls.default())._merged(text, str(path))
+
+    def _merged(self, text: str, origin: str) -> "FieldMapping":
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise ImportValidationError(f"{origin}: invalid YAML{where}: {error}") from None
+        if not isinstance(document, dict) or not document:
+            raise ImportValidationError(f"{origin}: expected a mapping with 'extend' and/or 'override'")
+        aliases = {name: list(names) for name, names in self.aliases.items()}
+        for section, entries in document.items():
+            if section not in _SECTIONS:
+                raise ImportValidationError(f"{origin}: unknown key {section!r}; use 'extend' or 'override'")
+            if not isinstance(entries, dict):
+                raise ImportValidationError(f"{origin}: {section}: expected standard field: [column names]")
+            for name, names in entries.items():
+                if name not in STANDARD_FIELDS:
+                    raise ImportValidationError(
+                        f"{origin}: {section}.{name}: unknown standard field; "
+                        f"the fields are {', '.join(STANDARD_FIELDS)}"
+                    )
+                values = _names(origin, f"{section}.{name}", names)
+                aliases[name] = [*aliases.get(name, []), *values] if section == "extend" else values
+        return FieldMapping({k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}, origin)
+
+    def resolve(self, columns: Sequence[str], *, source: str | Path | None = None) -> ResolvedFields:
+        """Match source columns to standard fields; two columns for one field is an error naming both."""
+        matched: dict[str, list[str]] = {}
+        extra: list[str] = []
+        for column in columns:
+            name = self._index.get(fold(str(column)))
+            if name is None:
+                extra.append(column)
+            else:
+                matched.setdefault(name, []).append(column)
+        clashes = [f"{cols} all map to {name!r}" for name, cols in matched.items() if len(cols) > 1]
+        if clashes:
+            where = f"{source}: " if source is not None else ""
+            raise ImportValidationError(
+                f"{where}columns {'; '.join(clashes)}: drop or rename all but one, or pass a mapping file"
+            )
+        fields = {name: cols[0] for name, cols in matched.items()}
+        return ResolvedFields(
+            fields=MappingProxyType(fields),
+            extra=tuple(extra),
+            missing=tuple(name for name in STANDARD_FIELDS if name not in fields),
+        )
+
+
+@lru_cache(maxsize=1)
+def _default() -> FieldMapping:
+    resource = resources.files("layers").joinpath("mappings", "default.yml")
+    try:
+        text = resource.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigurationError(f"the packaged field mapping {resource} is missing: {error}") from None
+    return FieldMapping({}, "default.yml")._merged(text, "layers/mappings/default.yml")
+
+
+def _names(origin: str, key: str, value: object) -> list[str]:
+    """A list of column names from YAML: a string or a list of non-empty strings."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values:
+        raise ImportValidationError(f"{origin}: {key}: expected a list of column names")
+    for item in values:
+        if not isinstance(item, str) or not item.strip():
+            raise ImportValidationError(
+                f"{origin}: {key}: {item!r} is not a column name (quote names such as 'NO', 'Y' or '123')"
+            )
+    return list(values)

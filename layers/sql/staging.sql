@@ -1,0 +1,21 @@
+-- Rows of one import after validation in Python, before they are located and published.
+CREATE TEMP TABLE survey_staging (
+    row_idx              integer PRIMARY KEY,
+    id                   text,
+    class_code           text NOT NULL,
+    name                 text NOT NULL,
+    competent_dept_code  text,
+    competent_dept_name  text,
+    owner_dept_code      text,
+    owner_dept_name      text,
+    maintainer_dept_code text,
+    maintainer_dept_name text,
+    state                text NOT NULL,
+    initial_date         date,
+    change_date          date,
+    data_source          text,
+    note                 text,
+    attributes           jsonb NOT NULL,
+    geometry_type        text NOT NULL,
+    geom                 geometry(Geometry, 4490) NOT NULL
+) ON COMMIT DROP

@@ -1,0 +1,23 @@
+-- Rejections that need the inventory: (row_idx, field, reason).
+SELECT s.row_idx, 'id', 'identifier ' || s.id || ' is already in the inventory (use --mode upsert)'
+FROM pg_temp.survey_staging s
+JOIN onemap.component c ON c.id = s.id AND c.valid_to IS NULL
+WHERE %(append)s
+UNION ALL
+SELECT s.row_idx, 'geometry',
+       'duplicate: component ' || d.id || ' of the same class is within ' || %(distance)s || ' m'
+FROM pg_temp.survey_staging s
+CROSS JOIN LATERAL (
+    SELECT c.id FROM onemap.component c
+    WHERE c.valid_to IS NULL AND c.scheme = %(scheme)s AND c.class_code = s.class_code
+      AND c.id IS DISTINCT FROM s.id
+      -- degrees prefilter (1° of latitude ≥ 110 km), then the exact distance on the spheroid
+      AND ST_DWithin(c.geom, s.geom, %(distance)s / 100000.0)
+      AND ST_DWithin(c.geom::geography, s.geom::geography, %(distance)s)
+      -- lines and polygons: the same shape, not merely touching (Hausdorff, in degrees)
+      AND (s.geometry_type = 'point'
+           OR ST_HausdorffDistance(c.geom, s.geom) <= %(distance)s / 100000.0)
+    LIMIT 1
+) d
+WHERE %(check_duplicates)s
+ORDER BY 1

@@ -1,0 +1,254 @@
+"""Survey import: files → standard fields → EPSG:4490 → validation → staging (COPY) → one publish.
+
+Either every valid row lands in one transaction or none does (unless `skip_invalid`);
+a killed import leaves the inventory as it was, because nothing is visible before the
+final COMMIT. Grid, community and street codes are assigned by the database from the
+published unit grid; identifiers missing from the survey are allocated there too.
+"""
+
+import getpass
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from gis.crs import CrsSpec, gauss_kruger_epsg, to_cgcs2000
+from gis.errors import ConfigurationError, ImportValidationError
+from grid_codes.classes import Scheme, default_table
+from layers.components import STANDARD_FIELDS, bump_data_version, ensure_class_layers
+from layers.field_mapping import FieldMapping
+from layers.survey_read import read_survey
+from layers.survey_validate import Rejection, SurveyRows, Validated, ValidationContext, validate
+
+MODES = ("append", "upsert", "replace")
+Progress = Callable[[str, int, int], None]  # stage, done, total
+
+_STAGING_COLUMNS = ["row_idx", "id", "class_code", "name", "competent_dept_code",
+                    "competent_dept_name", "owner_dept_code", "owner_dept_name",
+                    "maintainer_dept_code", "maintainer_dept_name", "state", "initial_date",
+                    "change_date", "data_source", "note", "attributes", "geometry_type", "geom"]
+_SQL_DIR = Path(__file__).parent / "sql"
+
+
+def _sql(name: str) -> str:
+    return (_SQL_DIR / name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    scheme: Scheme = "gb47678"
+    class_code: str | None = None
+    crs: CrsSpec | None = None
+    encoding: str | None = None
+    mapping: FieldMapping = field(default_factory=FieldMapping.default)
+    mode: str = "append"
+    dry_run: bool = False
+    skip_invalid: bool = False
+    duplicate_distance_m: float = 0.5
+    actor: str = field(default_factory=getpass.getuser)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    batch_id: int
+    status: str  # committed | rejected | dry-run
+    rows_read: int
+    rows_loaded: int  # rows that wrote a new version
+    rejections: list[Rejection]
+    loaded_per_class: dict[str, int]
+    notes: list[str]
+    rows_unchanged: int = 0  # rows identical to their current version (nothing written)
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows, list[str]]:
+    """Read every file, map its fields to the standard ones, convert to EPSG:4490."""
+    files: list[np.ndarray] = []
+    rows: list[np.ndarray] = []
+    frames: list[pd.DataFrame] = []
+    attributes: list[dict] = []
+    geometries: list[np.ndarray] = []
+    notes: list[str] = []
+    for path in paths:
+        survey = read_survey(path, crs=options.crs, encoding=options.encoding)
+        notes.extend(f"{path.name}: {note}" for note in survey.notes)
+        resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns])
+        standard = pd.DataFrame({
+            name: survey.attributes[resolved.fields[name]] if name in resolved.fields else None
+            for name in ["class_code", *STANDARD_FIELDS]
+        }, index=survey.attributes.index)
+        extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
+        files.append(np.full(len(standard), path.name, dtype=object))
+        rows.append(np.asarray(survey.row_numbers))
+        frames.append(standard)
+        attributes.extend(_json_safe(record) for record in extra.to_dict("records"))
+        geometries.append(to_cgcs2000(np.asarray(survey.geometries, dtype=object), survey.source_crs))
+    fields = pd.concat(frames, ignore_index=True).astype(object) if frames else pd.DataFrame()
+    return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, attributes,
+                      np.concatenate(geometries)), notes
+
+
+def _json_safe(record: dict) -> dict:
+    clean = {}
+    for key, value in record.items():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        clean[str(key)] = value if isinstance(value, int | float | bool | str) else str(value)
+    return clean
+
+
+def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationContext:
+    row = conn.execute("SELECT ST_AsBinary(ST_Union(geom)), array_agg(code) FROM onemap.admin_area "
+                       "WHERE level = 'county'").fetchone()
+    if row is None or row[0] is None:
+        raise ConfigurationError("no county areas are loaded, so the city extent is unknown: "
+                                 "load the admin areas first (e.g. `onemap demo`)")
+    city = shapely.from_wkb(row[0])
+    return ValidationContext(
+        scheme=options.scheme, table=default_table(), city=city, county_codes=frozenset(row[1]),
+        zone_epsg=gauss_kruger_epsg(city.centroid.x), class_code=options.class_code,
+        duplicate_distance_m=options.duplicate_distance_m)
+
+
+def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: ImportOptions,
+                      progress: Progress = _noop) -> ImportResult:
+    """Run one import; the caller's connection must not be inside a transaction."""
+    if options.mode not in MODES:
+        raise ImportValidationError(f"mode {options.mode!r} is not one of {', '.join(MODES)}")
+    progress("read", 0, len(paths))
+    rows, notes = read_rows(paths, options)
+    progress("read", len(paths), len(paths))
+    progress("validate", 0, len(rows))
+    checked = validate(rows, _context(conn, options))
+    progress("validate", len(rows), len(rows))
+    sources = [str(p) for p in paths]
+    try:
+        with conn.transaction():
+            batch_id = _open_batch(conn, sources, options)
+            progress("load", 0, int(checked.valid.sum()))
+            _stage(conn, checked)
+            progress("load", int(checked.valid.sum()), int(checked.valid.sum()))
+            rejected_in_db = _check_against_inventory(conn, checked, options)
+            rejections = checked.rejections + rejected_in_db
+            if rejections and not options.skip_invalid:
+                raise _Rejected(rejections)
+            progress("publish", 0, 1)
+            loaded, unchanged = _publish(conn, batch_id, options)
+            status = "dry-run" if options.dry_run else "committed"
+            _close_batch(conn, batch_id, status, len(rows), sum(loaded.values()), rejections)
+            if options.dry_run:
+                raise _DryRun(loaded, rejections)
+            progress("publish", 1, 1)
+        return ImportResult(batch_id, status, len(rows), sum(loaded.values()), rejections, loaded,
+                            notes, unchanged)
+    except _Rejected as outcome:
+        batch_id = _record_outcome(conn, sources, options, "rejected", len(rows), 0, outcome.rejections)
+        return ImportResult(batch_id, "rejected", len(rows), 0, outcome.rejections, {}, notes)
+    except _DryRun as outcome:
+        batch_id = _record_outcome(conn, sources, options, "dry-run", len(rows), 0, outcome.rejections)
+        return ImportResult(batch_id, "dry-run", len(rows), sum(outcome.loaded.values()),
+                            outcome.rejections, outcome.loaded, notes)
+
+
+class _Rejected(Exception):
+    def __init__(self, rejections: list[Rejection]) -> None:
+        self.rejections = rejections
+
+
+class _DryRun(Exception):
+    def __init__(self, loaded: dict[str, int], rejections: list[Rejection]) -> None:
+        self.loaded = loaded
+        self.rejections = rejections
+
+
+def _open_batch(conn: psycopg.Connection, sources: list[str], options: ImportOptions) -> int:
+    row = conn.execute(
+        "INSERT INTO onemap.import_batch (kind, sources, actor, mode, scheme, dry_run) "
+        "VALUES ('components', %s, %s, %s, %s, %s) RETURNING id",
+        (sources, options.actor, options.mode, options.scheme, options.dry_run)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _close_batch(conn: psycopg.Connection, batch_id: int, status: str, read: int, loaded: int,
+                 rejections: list[Rejection]) -> None:
+    conn.execute(
+        "UPDATE onemap.import_batch SET status = %s, finished_at = clock_timestamp(), rows_read = %s, "
+        "rows_loaded = %s, rows_rejected = %s WHERE id = %s",
+        (status, read, loaded, len(rejections), batch_id))
+
+
+def _record_outcome(conn: psycopg.Connection, sources: list[str], options: ImportOptions,
+                    status: str, read: int, loaded: int, rejections: list[Rejection]) -> int:
+    """An audit row for an import that wrote nothing (its own transaction)."""
+    with conn.transaction():
+        batch_id = _open_batch(conn, sources, options)
+        _close_batch(conn, batch_id, status, read, loaded, rejections)
+    return batch_id
+
+
+def _stage(conn: psycopg.Connection, checked: Validated) -> None:
+    """COPY the valid rows into a temporary staging table (CSV through pandas' C writer)."""
+    conn.execute(_sql("staging.sql"))
+    index = np.flatnonzero(checked.valid)
+    rows = checked.rows
+    frame = rows.fields.iloc[index][[c for c in _STAGING_COLUMNS if c in rows.fields.columns]].copy()
+    frame.insert(0, "row_idx", index)
+    frame["class_code"] = checked.class_codes[index]
+    frame["attributes"] = [json.dumps(rows.attributes[i], ensure_ascii=False) for i in index]
+    frame["geometry_type"] = checked.geometry_types[index]
+    geoms = shapely.set_srid(rows.geometries[index], 4490)
+    frame["geom"] = shapely.to_wkb(geoms, hex=True, include_srid=True)
+    buffer = io.StringIO()
+    frame[_STAGING_COLUMNS].to_csv(buffer, index=False, header=False)
+    with conn.cursor().copy(
+            f"COPY pg_temp.survey_staging ({', '.join(_STAGING_COLUMNS)}) FROM STDIN (FORMAT csv)"
+    ) as copy:
+        copy.write(buffer.getvalue())
+
+
+def _check_against_inventory(conn: psycopg.Connection, checked: Validated,
+                             options: ImportOptions) -> list[Rejection]:
+    """Identifiers already in the inventory (append mode) and duplicates of stored components."""
+    found = conn.execute(_sql("staging_checks.sql"), {
+        "append": options.mode == "append", "check_duplicates": options.mode != "replace",
+        "distance": options.duplicate_distance_m,
+        "scheme": options.scheme}).fetchall()
+    rows = checked.rows
+    rejections = [Rejection(str(rows.files[i]), int(rows.rows[i]), field_name, reason)
+                  for i, field_name, reason in found]
+    if rejections:
+        conn.execute("DELETE FROM pg_temp.survey_staging WHERE row_idx = ANY(%s)",
+                     ([i for i, _, _ in found],))
+    return rejections
+
+
+def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions
+             ) -> tuple[dict[str, int], int]:
+    """Locate, allocate identifiers, close replaced versions, insert.
+
+    Returns the new versions per class, and how many rows were identical to their current
+    version and so wrote nothing.
+    """
+    params = {"scheme": options.scheme, "mode": options.mode, "batch": batch_id,
+              "actor": options.actor, "source": f"import:{batch_id}"}
+    with conn.cursor() as cur:
+        for statement in _sql("publish.sql").split(";\n\n"):
+            if statement.strip():
+                cur.execute(statement, params)
+    counts: dict[str, int] = dict(conn.execute(
+        "SELECT class_code, count(*) FROM pg_temp.survey_located GROUP BY 1").fetchall())
+    unchanged = conn.execute("SELECT count(*) FROM pg_temp.survey_unchanged").fetchone()
+    if counts:
+        ensure_class_layers(conn, options.scheme, set(counts))
+        bump_data_version(conn, "components")
+    return {str(k): int(v) for k, v in counts.items()}, int(unchanged[0] if unchanged else 0)

@@ -1,0 +1,431 @@
+"""Read a contractor's component survey (GeoPackage, Shapefile, GeoJSON, CSV, XLSX) with its source CRS."""
+
+import codecs
+import contextlib
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import shapely
+from openpyxl.utils.exceptions import InvalidFileException
+from pyogrio.errors import CRSError as OgrCRSError
+from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError, GeometryError
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from gis.crs import CGCS2000, CrsSpec
+from gis.errors import ImportValidationError
+from layers.field_mapping import fold
+
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+_PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
+_READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
+# Coordinate column pairs, matched after NFKC + casefold; degree names first, plane names second.
+_DEGREE_PAIRS = (("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("经度", "纬度"))
+_PLANE_PAIRS = (("x", "y"), ("横坐标", "纵坐标"), ("point_x", "point_y"), ("x坐标", "y坐标"))
+_WKT_NAMES = ("wkt", "geometry", "geom")
+_CODE_PAGES = {"65001": "UTF-8", "936": "GBK", "54936": "GB18030", "950": "BIG5"}
+_CUT_REASONS = ("unexpected end of data", "incomplete multibyte sequence")
+_METRES_HINT = "pass --crs EPSG:45xx (the CGCS2000 Gauss-Krüger zone, e.g. EPSG:4547 for CM 114°E)"
+NO_CRS_NOTE = (
+    "no CRS given: coordinates taken as CGCS2000 lon/lat; pass --crs gcj02 if they come from a consumer map"
+)
+
+
+@dataclass(frozen=True, eq=False)
+class SurveyFrame:
+    """A survey file as read: original columns, geometries in the source CRS, the row numbers users see."""
+
+    path: Path
+    attributes: pd.DataFrame
+    geometries: np.ndarray
+    row_numbers: np.ndarray
+    source_crs: CrsSpec
+    encoding: str | None
+    notes: tuple[str, ...]
+    geometry_columns: tuple[str, ...] = ()  # CSV/XLSX columns the geometries were built from
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+
+@dataclass
+class _Raw:
+    attributes: pd.DataFrame
+    geometries: np.ndarray
+    row_numbers: np.ndarray
+    declared: CrsSpec | None = None
+    declared_name: str | None = None
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+    geometry_columns: tuple[str, ...] = ()
+
+
+def read_survey(
+    path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None, layer: str | None = None
+) -> SurveyFrame:
+    """Read a survey file; `crs` overrides the file's CRS, `encoding` the detected text encoding."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in VECTOR_SUFFIXES + TABLE_SUFFIXES:
+        kinds = ", ".join(VECTOR_SUFFIXES + TABLE_SUFFIXES)
+        hint = ": save it as .xlsx or .csv" if suffix == ".xls" else ""
+        raise ImportValidationError(f"{path}: unsupported file type {suffix or 'none'!r}{hint}; use {kinds}")
+    if not path.is_file():
+        raise ImportValidationError(f"{path}: no such file")
+    codec = _codec(path, encoding, "--encoding") if encoding else None
+    if suffix in VECTOR_SUFFIXES:
+        raw = _read_vector(path, codec=codec, layer=layer)
+    elif suffix == ".csv":
+        raw = _read_csv(path, codec=codec, crs=crs)
+    else:
+        raw = _read_xlsx(path, sheet=layer, crs=crs)
+        if codec:
+            raw.notes.append("--encoding ignored: a workbook stores Unicode text")
+    source = _choose_crs(path, raw, crs)
+    return SurveyFrame(
+        path, raw.attributes, raw.geometries, raw.row_numbers, source, raw.encoding, tuple(raw.notes),
+        raw.geometry_columns,
+    )
+
+
+def _codec(path: Path, name: str, origin: str) -> str:
+    """A Python codec name for an encoding given by the user or a .cpg ('GBK', '936', 'ANSI 936', 'UTF-8')."""
+    text = re.sub(r"^ANSI\s*", "", name.strip(), flags=re.IGNORECASE)
+    if re.fullmatch(r"[0-9]+", text, re.ASCII):
+        text = _CODE_PAGES.get(text, f"CP{text}")
+    try:
+        return codecs.lookup(text).name.upper()
+    except LookupError:
+        raise ImportValidationError(f"{path}: unknown text encoding {name!r} ({origin})") from None
+
+
+# ---- vector files ----------------------------------------------------------------------------------------
+
+
+def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
+    notes: list[str] = []
+    suffix = path.suffix.lower()
+    source: Path | io.BytesIO = path
+    read_encoding: str | None = None
+    text_encoding: str | None = None
+    if suffix == ".gpkg":
+        layer = _gpkg_layer(path, layer, notes)
+        if codec:
+            notes.append("--encoding ignored: GeoPackage text is UTF-8")
+    elif suffix == ".shp":
+        read_encoding = "ISO-8859-1"  # byte-transparent: the .dbf bytes come back as code points 0-255
+    else:  # GeoJSON must be UTF-8 (RFC 8259); contractors' tools sometimes write GBK
+        text, text_encoding = _decode_text(path, path.read_bytes(), codec, notes)
+        source = path if text_encoding == "UTF-8" else io.BytesIO(text.encode("utf-8"))
+    try:
+        frame = pyogrio.read_dataframe(source, layer=layer, encoding=read_encoding)
+    except _READ_ERRORS as error:
+        raise ImportValidationError(f"{path}: cannot read: {error}") from None
+    declared_crs: CRS | None = None
+    if isinstance(frame, gpd.GeoDataFrame):
+        geometries = np.asarray(frame.geometry.array, dtype=object)
+        declared_crs = frame.crs
+        attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    else:
+        geometries = np.full(len(frame), None, dtype=object)
+        attributes = pd.DataFrame(frame)
+    if suffix == ".shp":
+        text_encoding = _shapefile_text(path, attributes, codec, notes)
+    attributes = attributes.reset_index(drop=True)
+    declared, declared_name = _declared_crs(declared_crs)
+    if suffix in (".geojson", ".json") and declared == CrsSpec(epsg=4326):
+        notes.append("GeoJSON CRS: WGS84 (declared, or the RFC 7946 default when the file names none)")
+    rows = np.arange(1, len(attributes) + 1)
+    return _Raw(attributes, geometries, rows, declared, declared_name, text_encoding, notes)
+
+
+def _gpkg_layer(path: Path, layer: str | None, notes: list[str]) -> str:
+    try:
+        layers = [(str(name), kind) for name, kind in pyogrio.list_layers(path)]
+    except _READ_ERRORS as error:
+        raise ImportValidationError(f"{path}: cannot read: {error}") from None
+    names = [name for name, _ in layers]
+    if layer is not None:
+        if layer not in names:
+            raise ImportValidationError(f"{path}: no layer {layer!r}; the layers are {names}")
+        return layer
+    spatial = [name for name, kind in layers if kind is not None]
+    if not names:
+        raise ImportValidationError(f"{path}: the GeoPackage has no layers")
+    chosen = (spatial or names)[0]
+    if len(names) > 1:
+        notes.append(f"GeoPackage layers {names}: read {chosen!r}; pass --layer to choose")
+    return chosen
+
+
+def _decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) -> tuple[str, str]:
+    """A CSV or GeoJSON file's text and encoding: --encoding, else UTF-8 (BOM or not), else GB18030."""
+    if codec is None:
+        try:
+            return data.decode("utf-8-sig"), "UTF-8"
+        except UnicodeDecodeError:
+            codec = "GB18030"
+            notes.append(f"{path.suffix.lower()[1:].upper()} file is not UTF-8: decoded as GB18030")
+    try:
+        return data.decode(codec).removeprefix("\ufeff"), codec
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ImportValidationError(f"{path}: line {line}: not valid {codec} text; pass --encoding") from None
+
+
+def _shapefile_text(path: Path, attributes: pd.DataFrame, codec: str | None, notes: list[str]) -> str:
+    """Decode the .dbf names and strings (read as ISO-8859-1) in place; return the encoding used.
+
+    The encoding is --encoding, else the .cpg, else detected: UTF-8 when every text decodes strictly, else
+    GB18030 (a superset of GBK and GB2312, which Chinese desktop GIS writes without a .cpg).
+    """
+    cpg = path.with_suffix(".cpg")
+    if not cpg.exists():
+        cpg = path.with_suffix(".CPG")
+    texts = [c for c in attributes.columns if isinstance(c, str)]
+    columns = [c for c in attributes.columns if pd.api.types.is_string_dtype(attributes[c].dtype)]
+    for column in columns:
+        texts.extend(v for v in attributes[column] if isinstance(v, str))
+    blobs = [t.encode("latin-1") for t in texts]
+    if codec is not None:
+        if cpg.exists():
+            notes.append(f".cpg says {cpg.read_text(errors='replace').strip()!r}; decoded as {codec}")
+    elif cpg.exists():
+        codec = _codec(path, cpg.read_text(encoding="ascii", errors="replace"), cpg.name)
+    else:
+        codec = _detect(path, blobs)
+        ascii_only = all(b.isascii() for b in blobs)
+        notes.append("no .cpg: .dbf text is ASCII" if ascii_only else f"no .cpg: .dbf decoded as {codec}")
+    truncated: set[str] = set()
+
+    def decode(value: str, column: str, row: int | None) -> str:
+        text, cut = _decode_cut(value.encode("latin-1"), codec)
+        if text is None:
+            where = f"field name {column!r}" if row is None else f"row {row}, field {column!r}"
+            raise ImportValidationError(f"{path}: {where}: text is not valid {codec}; pass --encoding")
+        if cut:
+            truncated.add(text if row is None else column)
+        return text
+
+    names = {c: decode(c, c, None) for c in attributes.columns if isinstance(c, str)}
+    for column in columns:
+        attributes[column] = [
+            decode(v, names[column], row) if isinstance(v, str) else v
+            for row, v in enumerate(attributes[column], start=1)
+        ]
+    attributes.columns = pd.Index([names.get(c, c) for c in attributes.columns])
+    if truncated:
+        notes.append(f"text cut mid-character at the .dbf field width, bytes dropped: {sorted(truncated)}")
+    return codec
+
+
+def _decode_cut(data: bytes, codec: str) -> tuple[str | None, bool]:
+    """Decode strictly, tolerating only a multibyte character cut off at the end; (None, False) if invalid."""
+    try:
+        return data.decode(codec), False
+    except UnicodeDecodeError as error:
+        if error.reason in _CUT_REASONS and error.start > 0:
+            try:
+                return data[: error.start].decode(codec), True
+            except UnicodeDecodeError:
+                return None, False
+        return None, False
+
+
+def _detect(path: Path, blobs: Sequence[bytes]) -> str:
+    for candidate in ("UTF-8", "GB18030"):
+        if all(_decode_cut(blob, candidate)[0] is not None for blob in blobs):
+            return candidate
+    raise ImportValidationError(f"{path}: .dbf text is neither UTF-8 nor GB18030: pass --encoding")
+
+
+def _declared_crs(crs: CRS | None) -> tuple[CrsSpec | None, str | None]:
+    """The declared CRS as an EPSG CrsSpec (None when absent or not identifiable) and its name."""
+    if crs is None:
+        return None, None
+    with contextlib.suppress(CRSError):
+        crs = crs.to_2d()
+    epsg = crs.to_epsg(min_confidence=70)
+    return (CrsSpec(epsg=epsg) if epsg else None), crs.name
+
+
+# ---- CSV and workbooks -----------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
+    notes: list[str] = []
+    text, codec = _decode_text(path, path.read_bytes(), codec, notes)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",\t;|", key=first_line.count) if first_line.count(",") == 0 else ","
+    if delimiter != ",":
+        notes.append(f"CSV delimiter taken as {delimiter!r}")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[object]] = []
+    lines: list[int] = []
+    header: list[str] | None = None
+    try:
+        before = 0
+        for record in reader:
+            start, before = before + 1, reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = _header(path, record, "line", start)
+                continue
+            cells: list[object] = [cell if cell != "" else None for cell in record]
+            rows.append(_fit(path, cells, len(header), "line", start))
+            lines.append(start)
+    except csv.Error as error:
+        raise ImportValidationError(f"{path}: line {reader.line_num}: {error}") from None
+    if header is None:
+        raise ImportValidationError(f"{path}: no header row")
+    return _table(path, header, rows, lines, crs=crs, encoding=codec, notes=notes)
+
+
+def _read_xlsx(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Raw:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
+    notes: list[str] = []
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise ImportValidationError(f"{path}: no sheet {sheet!r}; the sheets are {book.sheetnames}")
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        if sheet is None and len(book.sheetnames) > 1:
+            notes.append(f"workbook has sheets {', '.join(book.sheetnames)}: read {ws.title!r}; pass --layer")
+        ws.reset_dimensions()  # some writers record wrong sheet dimensions; read every row
+        header: list[str] | None = None
+        rows: list[list[object]] = []
+        numbers: list[int] = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [None if isinstance(v, str) and v == "" else v for v in values]
+            filled = sum(v is not None for v in cells)
+            if header is None:
+                if filled >= 2:  # a one-cell row above the header is a title (e.g. 某区部件普查表)
+                    header = _header(path, ["" if v is None else str(v) for v in cells], "row", number)
+                    if number > 1:
+                        notes.append(f"sheet rows 1–{number - 1} above the header skipped")
+                continue
+            if filled:
+                rows.append(_fit(path, cells, len(header), "row", number))
+                numbers.append(number)
+    finally:
+        book.close()
+    if header is None:
+        raise ImportValidationError(f"{path}: sheet has no header row (a row of at least two column names)")
+    return _table(path, header, rows, numbers, crs=crs, encoding=None, notes=notes)
+
+
+def _header(path: Path, record: Sequence[str], unit: str, number: int) -> list[str]:
+    names = list(record)
+    while names and not names[-1].strip():
+        names.pop()
+    names = [name if name.strip() else f"Unnamed: {i}" for i, name in enumerate(names)]
+    if doubles := [name for name, count in Counter(names).items() if count > 1]:
+        raise ImportValidationError(f"{path}: {unit} {number}: duplicate column names {doubles}")
+    return names
+
+
+def _fit(path: Path, cells: list[object], width: int, unit: str, number: int) -> list[object]:
+    """Pad a short row; trim empty trailing cells; a row with data beyond the header is an error."""
+    if len(cells) > width:
+        if any(c is not None and not (isinstance(c, str) and not c.strip()) for c in cells[width:]):
+            raise ImportValidationError(f"{path}: {unit} {number}: {len(cells)} fields, the header {width}")
+        cells = cells[:width]
+    return cells + [None] * (width - len(cells))
+
+
+def _table(
+    path: Path, header: list[str], rows: list[list[object]], numbers: list[int], *, crs: CrsSpec | None,
+    encoding: str | None, notes: list[str],
+) -> _Raw:
+    attributes = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
+    folded = {fold(name): name for name in header}
+    wkt = next((folded[n] for n in _WKT_NAMES if n in folded), None)
+    plane_first = crs is not None and not crs.is_geographic
+    order = _PLANE_PAIRS + _DEGREE_PAIRS if plane_first else _DEGREE_PAIRS + _PLANE_PAIRS
+    pairs = [(folded[x], folded[y]) for x, y in order if x in folded and y in folded]
+    if wkt is not None:
+        values = [v if isinstance(v, str) and v.strip() else None for v in attributes[wkt]]
+        geometries = np.asarray(shapely.from_wkt(np.array(values, dtype=object), on_invalid="ignore"))
+        used: tuple[str, ...] = (wkt,)
+        if pairs:
+            notes.append(f"geometry from WKT column {wkt!r}; coordinate columns {list(pairs[0])} not used")
+    elif pairs:
+        used = pairs[0]
+        x, y = (_numbers(attributes[column]) for column in used)
+        ok = np.isfinite(x) & np.isfinite(y)
+        geometries = np.full(len(attributes), None, dtype=object)
+        geometries[ok] = shapely.points(x[ok], y[ok])
+        if len(pairs) > 1:
+            notes.append(f"coordinates from columns {list(used)}; also found {[list(p) for p in pairs[1:]]}")
+    else:
+        raise ImportValidationError(
+            f"{path}: no coordinate columns (lon/lat, 经度/纬度, x/y, POINT_X/POINT_Y …) and no WKT column "
+            f"(wkt/geometry/geom); columns are {header}"
+        )
+    missing = sum(g is None for g in geometries)
+    if missing:
+        notes.append(f"{missing} rows without a usable geometry in {list(used)} (geometry None)")
+    row_numbers = np.asarray(numbers, dtype=np.int64)
+    return _Raw(attributes, geometries, row_numbers, encoding=encoding, notes=notes, geometry_columns=used)
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """Numbers of a coordinate column: numeric cells and numeric text (full-width digits too), else NaN."""
+
+    def clean(v: object) -> object:
+        if isinstance(v, str):
+            return unicodedata.normalize("NFKC", v).strip()
+        return v if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+    return np.asarray(pd.to_numeric(values.map(clean), errors="coerce"), dtype=np.float64)
+
+
+# ---- CRS -------------------------------------------------------------------------------------------------
+
+
+def _choose_crs(path: Path, raw: _Raw, given: CrsSpec | None) -> CrsSpec:
+    """--crs, else the declared CRS, else CGCS2000 when coordinates are degrees; check the units agree."""
+    if given is not None:
+        if raw.declared_name is not None and raw.declared != given:
+            declared = str(raw.declared) if raw.declared else raw.declared_name
+            raw.notes.append(f"file declares {declared}; overridden by the given CRS {given}")
+        source = given
+    elif raw.declared is not None:
+        source = raw.declared
+    elif raw.declared_name is not None:
+        raise ImportValidationError(f"{path}: its CRS ({raw.declared_name}) has no EPSG code: pass --crs")
+    else:
+        source = CrsSpec(epsg=CGCS2000)
+        raw.notes.append(NO_CRS_NOTE)
+    bounds = shapely.bounds(raw.geometries).reshape(-1, 4)
+    finite = np.isfinite(bounds).all(axis=1)
+    degrees = (np.abs(bounds[:, [0, 2]]) <= 180).all(axis=1) & (np.abs(bounds[:, [1, 3]]) <= 90).all(axis=1)
+    metres = np.flatnonzero(finite & ~degrees)
+    if source.is_geographic and len(metres):
+        row = metres[0]
+        where = f"row {raw.row_numbers[row]}: x={bounds[row, 0]:.10g}, y={bounds[row, 1]:.10g}"
+        what = f"the CRS {source} is lon/lat" if given or raw.declared else "no CRS is given"
+        message = f"coordinates look like metres ({where}) but {what}"
+        raise ImportValidationError(f"{path}: {message}: {_METRES_HINT}")
+    if not source.is_geographic and finite.any() and degrees[finite].all():
+        raise ImportValidationError(
+            f"{path}: coordinates look like lon/lat degrees but the CRS {source} is projected; "
+            "pass --crs EPSG:4490 (or the CRS they are in)"
+        )
+    return source

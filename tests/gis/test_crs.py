@@ -1,0 +1,339 @@
+"""CRS handling: GCJ-02/BD-09 offsets, --crs parsing, reprojection to CGCS2000, swapped lon/lat."""
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from pyproj import CRS, Geod, Transformer
+
+from gis.crs import (
+    CGCS2000,
+    WGS84,
+    CrsSpec,
+    bd09_to_gcj02,
+    bd09_to_wgs84,
+    from_cgcs2000,
+    gauss_kruger_epsg,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    in_offset_area,
+    parse_crs,
+    swapped_lon_lat,
+    to_cgcs2000,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
+from gis.errors import InvalidParameter
+
+GEOD = Geod(ellps="WGS84")
+
+
+def _metres(lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike) -> np.ndarray:
+    return np.asarray(GEOD.inv(lon1, lat1, lon2, lat2)[2])
+
+
+def _reference_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    """Scalar GCJ-02 written independently from the published model, as an oracle for the vector code."""
+    a, ee = 6378245.0, 0.00669342162296594323
+    x, y = lon - 105.0, lat - 35.0
+    s = math.sin
+    pi = math.pi
+    t_lat = -100 + 2 * x + 3 * y + 0.2 * y**2 + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+    t_lat += (20 * s(6 * pi * x) + 20 * s(2 * pi * x)) * 2 / 3
+    t_lat += (20 * s(pi * y) + 40 * s(pi * y / 3)) * 2 / 3
+    t_lat += (160 * s(pi * y / 12) + 320 * s(pi * y / 30)) * 2 / 3
+    t_lon = 300 + x + 2 * y + 0.1 * x**2 + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+    t_lon += (20 * s(6 * pi * x) + 20 * s(2 * pi * x)) * 2 / 3
+    t_lon += (20 * s(pi * x) + 40 * s(pi * x / 3)) * 2 / 3
+    t_lon += (150 * s(pi * x / 12) + 300 * s(pi * x / 30)) * 2 / 3
+    phi = lat * pi / 180
+    w = 1 - ee * s(phi) ** 2
+    d_lat = t_lat * 180 / (a * (1 - ee) / (w * math.sqrt(w)) * pi)
+    d_lon = t_lon * 180 / (a / math.sqrt(w) * math.cos(phi) * pi)
+    return lon + d_lon, lat + d_lat
+
+
+# Published vectors of the widely used coordtransform implementations (input 116.404, 39.915 near Tiananmen),
+# reproduced identically in many independent ports.
+BEIJING = (116.404, 39.915)
+
+
+def test_wgs84_to_gcj02_matches_published_beijing_vector() -> None:
+    lon, lat = wgs84_to_gcj02(*BEIJING)
+    assert_allclose([lon, lat], [116.41024449916938, 39.91640428150164], rtol=0, atol=1e-12)
+
+
+def test_gcj02_to_bd09_matches_published_beijing_vector() -> None:
+    lon, lat = gcj02_to_bd09(*BEIJING)
+    assert_allclose([lon, lat], [116.41036949371029, 39.92133699351021], rtol=0, atol=1e-12)
+
+
+def test_wgs84_to_bd09_matches_published_beijing_vector() -> None:
+    lon, lat = wgs84_to_bd09(*BEIJING)
+    assert_allclose([lon, lat], [116.41662724378733, 39.922699552216216], rtol=0, atol=1e-12)
+
+
+def test_bd09_to_gcj02_refines_the_published_closed_form() -> None:
+    """The closed form gives (116.39762729119315, 39.90865673957631); iteration moves it by < 1 m."""
+    lon, lat = bd09_to_gcj02(*BEIJING)
+    assert _metres(lon, lat, 116.39762729119315, 39.90865673957631) < 1.0
+    assert_allclose(gcj02_to_bd09(lon, lat), BEIJING, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [(114.02, 22.53), (116.404, 39.915), (121.4737, 31.2304), (87.6, 43.8), (126.6, 45.75), (109.5, 18.25)],
+    ids=["shenzhen", "beijing", "shanghai", "urumqi", "harbin", "sanya"],
+)
+def test_vector_code_agrees_with_scalar_oracle(lon: float, lat: float) -> None:
+    assert_allclose(wgs84_to_gcj02(lon, lat), _reference_gcj02(lon, lat), rtol=0, atol=1e-12)
+
+
+def test_shenzhen_offset_magnitude_and_direction() -> None:
+    """roads_shenzhen_futian/README.md in ../shared/data says about 500–600 m; the model gives ≈605 m ESE."""
+    lon = np.array([113.99702, 114.03988, 114.02])
+    lat = np.array([22.51666, 22.55052, 22.53])
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    azimuth, _, distance = GEOD.inv(lon, lat, g_lon, g_lat)
+    assert np.all((distance > 500) & (distance < 650))
+    assert np.all((np.asarray(azimuth) > 110) & (np.asarray(azimuth) < 130))  # east-south-east
+    assert np.all(g_lon > lon) and np.all(g_lat < lat)
+
+
+def _china_grid(step: float) -> tuple[np.ndarray, np.ndarray]:
+    lon, lat = np.meshgrid(np.arange(73.5, 135.0, step), np.arange(18.0, 53.5, step))
+    return lon.ravel(), lat.ravel()
+
+
+def test_gcj02_round_trip_over_china_grid() -> None:
+    lon, lat = _china_grid(0.25)
+    back = gcj02_to_wgs84(*wgs84_to_gcj02(lon, lat))
+    assert _metres(lon, lat, *back).max() < 0.01
+
+
+def test_bd09_round_trip_over_china_grid() -> None:
+    lon, lat = _china_grid(0.25)
+    back = bd09_to_wgs84(*wgs84_to_bd09(lon, lat))
+    assert _metres(lon, lat, *back).max() < 0.01
+    gcj = gcj02_to_wgs84(lon, lat)
+    assert _metres(*gcj, *bd09_to_wgs84(*wgs84_to_bd09(*gcj))).max() < 0.01
+
+
+china_points = st.lists(
+    st.tuples(st.floats(73.0, 135.0), st.floats(18.0, 53.5)), min_size=1, max_size=64
+).map(lambda pts: (np.array([p[0] for p in pts]), np.array([p[1] for p in pts])))
+
+
+@settings(max_examples=200, deadline=None)
+@given(china_points)
+def test_gcj02_round_trip_error_below_half_metre(points: tuple[np.ndarray, np.ndarray]) -> None:
+    lon, lat = points
+    assert _metres(lon, lat, *gcj02_to_wgs84(*wgs84_to_gcj02(lon, lat))).max() < 0.5
+
+
+@settings(max_examples=200, deadline=None)
+@given(china_points)
+def test_bd09_round_trip_error_below_half_metre(points: tuple[np.ndarray, np.ndarray]) -> None:
+    lon, lat = points
+    assert _metres(lon, lat, *bd09_to_wgs84(*wgs84_to_bd09(lon, lat))).max() < 0.5
+    assert _metres(lon, lat, *bd09_to_gcj02(*gcj02_to_bd09(lon, lat))).max() < 0.5
+
+
+# Paris, New York, Sydney, null island, north of the box, south of the box.
+OUTSIDE = (
+    np.array([2.3522, -74.006, 151.21, 0.0, 139.69, 114.0]),
+    np.array([48.8566, 40.71, -33.87, 0.0, 56.5, 0.5]),
+)
+Conversion = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+CONVERSIONS: list[Conversion] = [
+    wgs84_to_gcj02,
+    gcj02_to_wgs84,
+    gcj02_to_bd09,
+    bd09_to_gcj02,
+    wgs84_to_bd09,
+    bd09_to_wgs84,
+]
+
+
+@pytest.mark.parametrize("convert", CONVERSIONS, ids=lambda f: f.__name__)
+def test_points_outside_china_are_unchanged(convert: Conversion) -> None:
+    lon, lat = convert(*OUTSIDE)
+    assert_array_equal(lon, OUTSIDE[0])
+    assert_array_equal(lat, OUTSIDE[1])
+
+
+@pytest.mark.parametrize("convert", CONVERSIONS, ids=lambda f: f.__name__)
+def test_conversions_keep_shape_and_propagate_nan(convert: Conversion) -> None:
+    lon = np.array([[114.02, np.nan], [116.4, 121.5]])
+    lat = np.array([[22.53, 22.5], [np.nan, 31.2]])
+    out_lon, out_lat = convert(lon, lat)
+    assert out_lon.shape == out_lat.shape == (2, 2)
+    assert np.isnan(out_lon[0, 1]) and np.isnan(out_lat[1, 0])
+    assert np.all(np.isfinite(out_lon[[0, 1], [0, 1]]))
+
+
+def test_offset_area_is_the_rough_china_bbox() -> None:
+    inside = in_offset_area([114.0, 72.0, 137.9, 100.0, 100.0], [22.5, 30.0, 30.0, 0.8, 55.9])
+    assert inside.tolist() == [True, False, False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("EPSG:4490", CrsSpec(epsg=4490)),
+        ("epsg:4547", CrsSpec(epsg=4547)),
+        ("4490", CrsSpec(epsg=4490)),
+        (" 4326 ", CrsSpec(epsg=4326)),
+        ("EPSG:4513", CrsSpec(epsg=4513)),
+        ("wgs84", CrsSpec(epsg=WGS84)),
+        ("WGS-84", CrsSpec(epsg=WGS84)),
+        ("CGCS2000", CrsSpec(epsg=CGCS2000)),
+        ("gcj02", CrsSpec(offset="gcj02")),
+        ("GCJ-02", CrsSpec(offset="gcj02")),
+        ("bd09", CrsSpec(offset="bd09")),
+        ("BD-09", CrsSpec(offset="bd09")),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_parse_crs_accepts(text: str, expected: CrsSpec) -> None:
+    assert parse_crs(text) == expected
+    assert CrsSpec.parse(str(expected)) == expected
+
+
+HOSTILE = [
+    "",
+    "   ",
+    "EPSG:",
+    "EPSG:abc",
+    "EPSG:-4490",
+    "4490.0",
+    "EPSG::4490",
+    "urn:ogc:def:crs:EPSG::4490",
+    "+proj=longlat +datum=WGS84",
+    "EPSG:4490; DROP TABLE components",
+    "EPSG:4490\n4326",
+    "４４９０",  # full-width digits
+    "EPSG:４４９０",
+    "gcj",
+    "gcj-02-",
+    "bd09ll",
+    "mars",
+    "EPSG:99999",  # not in the PROJ database
+    "EPSG:1234567",
+    "EPSG:0",
+    "EPSG:5773",  # vertical CRS
+    "EPSG:4978",  # geocentric
+    "EPSG:7405",  # compound
+    "epsg:4490\x00",
+    "x" * 10_000,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=lambda t: repr(t)[:24])
+def test_parse_crs_rejects_hostile_input(text: str) -> None:
+    with pytest.raises(InvalidParameter) as excinfo:
+        parse_crs(text)
+    assert repr(text[:20])[:-1] in str(excinfo.value)
+    assert len(str(excinfo.value)) < 300
+
+
+def test_parse_crs_rejects_non_string() -> None:
+    with pytest.raises(InvalidParameter):
+        parse_crs(4490)  # type: ignore[arg-type]
+
+
+def test_crs_spec_is_either_epsg_or_offset() -> None:
+    with pytest.raises(InvalidParameter):
+        CrsSpec()
+    with pytest.raises(InvalidParameter):
+        CrsSpec(epsg=4490, offset="gcj02")
+
+
+@pytest.mark.parametrize(
+    ("text", "geographic"),
+    [("EPSG:4490", True), ("gcj02", True), ("bd09", True), ("EPSG:4547", False), ("EPSG:3857", False)],
+    ids=lambda v: str(v),
+)
+def test_crs_spec_is_geographic(text: str, geographic: bool) -> None:
+    assert parse_crs(text).is_geographic is geographic
+
+
+def test_to_cgcs2000_from_gauss_kruger_agrees_with_pyproj() -> None:
+    line = shapely.LineString([(480_000, 2.49e6), (5.1e5, 2.5e6)])
+    geoms = np.array([shapely.Point(500_000, 2_495_000), None, line])
+    out = to_cgcs2000(geoms, parse_crs("EPSG:4547"))
+    assert out[1] is None
+    oracle = Transformer.from_crs(4547, 4490, always_xy=True)
+    expected = np.column_stack(oracle.transform([500_000, 480_000, 510_000], [2_495_000, 2.49e6, 2.5e6]))
+    assert_allclose(shapely.get_coordinates(out[[0, 2]]), expected, rtol=0, atol=1e-9)
+
+
+def test_to_cgcs2000_from_gcj02_keeps_z_and_none() -> None:
+    geoms = np.array([shapely.LineString([(114.02, 22.53, 3.5), (114.03, 22.54, 4.0)]), None], dtype=object)
+    out = to_cgcs2000(geoms, parse_crs("gcj02"))
+    assert out[1] is None
+    coords = shapely.get_coordinates(out[0], include_z=True)
+    assert_allclose(coords[:, 2], [3.5, 4.0])
+    assert_allclose(coords[:, :2], np.column_stack(gcj02_to_wgs84([114.02, 114.03], [22.53, 22.54])))
+
+
+def test_to_cgcs2000_from_bd09() -> None:
+    out = to_cgcs2000(np.array([shapely.Point(BEIJING)]), parse_crs("bd09"))
+    assert_allclose(shapely.get_coordinates(out)[0], np.ravel(bd09_to_wgs84(*BEIJING)))
+
+
+def test_to_cgcs2000_identity_and_wgs84() -> None:
+    geoms = np.array([shapely.Point(114.02, 22.53)])
+    assert shapely.equals(to_cgcs2000(geoms, CrsSpec(epsg=CGCS2000))[0], geoms[0])
+    moved = to_cgcs2000(geoms, CrsSpec(epsg=WGS84))[0]
+    assert _metres(114.02, 22.53, moved.x, moved.y) < 0.05
+
+
+@pytest.mark.parametrize("target", ["EPSG:4490", "EPSG:4326", "EPSG:4547", "EPSG:3857", "gcj02", "bd09"])
+def test_from_cgcs2000_inverts_to_cgcs2000(target: str) -> None:
+    line = shapely.LineString([(114.02, 22.53, 1.0), (114.03, 22.54, 2.0)])
+    geoms = np.array([shapely.Point(114.05, 22.54), None, line], dtype=object)
+    spec = parse_crs(target)
+    out = from_cgcs2000(geoms, spec)
+    assert out[1] is None and shapely.get_coordinates(out[2], include_z=True)[:, 2].tolist() == [1.0, 2.0]
+    back = shapely.get_coordinates(to_cgcs2000(out, spec))
+    start = shapely.get_coordinates(geoms)
+    assert _metres(start[:, 0], start[:, 1], back[:, 0], back[:, 1]).max() < 0.01
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "swapped"),
+    [
+        (114.05, 22.54, False),
+        (22.54, 114.05, True),
+        (39.9, 116.4, True),
+        (116.4, 39.9, False),
+        (500_000.0, 2_500_000.0, False),
+        (2.35, 48.85, False),
+        (48.85, 2.35, False),
+        (float("nan"), 114.0, False),
+        (53.9, 73.1, True),
+    ],
+    ids=["futian", "futian-swap", "beijing-swap", "beijing", "metres", "paris", "paris-swap", "nan", "edge"],
+)
+def test_swapped_lon_lat(x: float, y: float, swapped: bool) -> None:
+    assert swapped_lon_lat(np.array([x]), np.array([y])).tolist() == [swapped]
+
+
+@pytest.mark.parametrize("central_meridian", range(75, 136, 3))
+def test_gauss_kruger_zones_match_pyproj_names(central_meridian: int) -> None:
+    for lon in (central_meridian - 1.4, central_meridian, central_meridian + 1.4):
+        name = CRS.from_epsg(gauss_kruger_epsg(lon)).name
+        assert name == f"CGCS2000 / 3-degree Gauss-Kruger CM {central_meridian}E"
+
+
+@pytest.mark.parametrize("lon", [70.0, 140.0, -114.0], ids=str)
+def test_gauss_kruger_outside_china(lon: float) -> None:
+    with pytest.raises(InvalidParameter):
+        gauss_kruger_epsg(lon)

@@ -1,0 +1,225 @@
+"""Field mapping: contractor column names to onemap's standard component fields."""
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gis.errors import ImportValidationError
+from layers.field_mapping import STANDARD_FIELDS, FieldMapping
+
+DEFAULT = FieldMapping.default()
+SHARED = Path(os.environ.get("ONEMAP_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
+STANDARDS = SHARED / "standards"
+
+# GB/T 47678.5-2026 table 2, attribute order -> onemap field (standards README §2.4).
+TABLE2_FIELDS = {
+    1: "id", 2: "name", 3: "competent_dept_code", 4: "competent_dept_name", 5: "owner_dept_code",
+    6: "owner_dept_name", 7: "maintainer_dept_code", 8: "maintainer_dept_name", 9: "grid_code", 10: "state",
+    11: "initial_date", 12: "change_date", 13: "data_source", 14: "note", 15: "street_code",
+    16: "street_name", 17: "community_code", 18: "community_name",
+}  # fmt: skip
+# Legacy CJ/T 214 practice order -> onemap fields (a/b pairs split on '/').
+LEGACY_FIELDS = {
+    1: ("id",), 2: ("name",), 3: ("competent_dept_code", "competent_dept_name"),
+    4: ("owner_dept_code", "owner_dept_name"), 5: ("maintainer_dept_code", "maintainer_dept_name"),
+    6: ("grid_code",), 7: ("state",), 8: ("initial_date",), 9: ("change_date",), 10: ("data_source",),
+    11: ("note",),
+}  # fmt: skip
+
+
+def _field(column: str, mapping: FieldMapping = DEFAULT) -> str | None:
+    resolved = mapping.resolve([column])
+    return next(iter(resolved.fields), None)
+
+
+def test_default_covers_every_standard_field() -> None:
+    assert set(DEFAULT.aliases) == set(STANDARD_FIELDS)
+    assert all(DEFAULT.aliases[name] for name in STANDARD_FIELDS)
+
+
+def _attribute_rows() -> list[dict[str, str]]:
+    path = STANDARDS / "component_attributes.csv"
+    if not path.exists():
+        pytest.skip(f"../shared/standards not present ({path}): test reads the standard's attribute table")
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_table2_name_and_abbreviation_maps_to_its_field() -> None:
+    rows = [r for r in _attribute_rows() if r["table"].startswith("component(表2)")]
+    assert len(rows) == 18
+    for row in rows:
+        expected = TABLE2_FIELDS[int(row["order"])]
+        assert _field(row["field_name"]) == expected, row["field_name"]
+        assert _field(row["abbr"]) == expected, row["abbr"]
+
+
+def test_every_legacy_name_maps_to_its_field() -> None:
+    rows = [r for r in _attribute_rows() if r["scheme"].startswith("legacy")]
+    assert len(rows) == 11
+    for row in rows:
+        expected = LEGACY_FIELDS[int(row["order"])]
+        for abbr, name in zip(row["abbr"].split("/"), expected, strict=True):
+            assert _field(abbr) == name, abbr
+        if len(expected) == 1:
+            assert _field(row["field_name"]) == expected[0], row["field_name"]
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("部件编码", "id"), ("部件标识码", "id"), ("BJBM", "id"), ("ObjID", "id"),
+        ("部件名称", "name"), ("BJMC", "name"),
+        ("小类代码", "class_code"), ("部件小类", "class_code"), ("类别代码", "class_code"),
+        ("XLDM", "class_code"),
+        ("主管部门", "competent_dept_name"), ("ZGBM", "competent_dept_name"),
+        ("权属单位", "owner_dept_name"), ("QSDW", "owner_dept_name"),
+        ("养护单位", "maintainer_dept_name"), ("YHDW", "maintainer_dept_name"),
+        ("所在网格", "grid_code"), ("单元网格", "grid_code"), ("DYWG", "grid_code"), ("BGID", "grid_code"),
+        ("部件状态", "state"), ("状态", "state"), ("BJZT", "state"),
+        ("初始日期", "initial_date"), ("CSRQ", "initial_date"), ("变更日期", "change_date"),
+        ("BGRQ", "change_date"), ("数据来源", "data_source"), ("SJLY", "data_source"),
+        ("备注", "note"), ("BZ", "note"), ("SQDM", "community_code"), ("社区名称", "community_name"),
+        ("street_code", "street_code"),
+    ],
+    ids=lambda v: v,
+)  # fmt: skip
+def test_common_variants_and_pinyin_abbreviations(column: str, expected: str) -> None:
+    assert _field(column) == expected
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        (" ObjID ", "id"), ("OBJID", "id"), ("ｏｂｊＩＤ", "id"), ("\u3000BZ\t", "note"),
+        ("所在街道(镇、乡)代码", "street_code"), ("所在社区（村）名称", "community_name"),
+        ("ＧＬＢＪＭＣ", "name"),
+    ],
+    ids=["spaces", "upper", "full-width", "ideographic-space", "half-width-parens", "fw-parens", "fw-abbr"],
+)  # fmt: skip
+def test_matching_ignores_case_whitespace_and_width(column: str, expected: str) -> None:
+    assert _field(column) == expected
+
+
+@pytest.mark.parametrize("column", ["Id", "FID", "OBJECTID", "名称", "编码", "lon", "经度", "Shape_Leng"])
+def test_generic_names_are_not_mapped(column: str) -> None:
+    assert _field(column) is None
+
+
+def _disguise(alias: str, data: st.DataObject) -> str:
+    out = []
+    for char in alias:
+        if char.isascii() and char.isalpha():
+            char = data.draw(st.sampled_from([char.lower(), char.upper()]))
+        if "!" <= char <= "~" and data.draw(st.booleans()):
+            char = chr(ord(char) + 0xFEE0)  # the full-width form
+        out.append(char)
+    pad = st.sampled_from(["", " ", "\t", "\u3000", "  "])
+    return data.draw(pad) + "".join(out) + data.draw(pad)
+
+
+@given(st.data())
+def test_any_disguise_of_an_alias_resolves_to_its_field(data: st.DataObject) -> None:
+    name = data.draw(st.sampled_from(STANDARD_FIELDS))
+    alias = data.draw(st.sampled_from(DEFAULT.aliases[name]))
+    assert _field(_disguise(alias, data)) == name
+
+
+def test_resolve_lists_extra_and_missing_in_order() -> None:
+    columns = ["FID", "部件编码", "lon", "部件名称", "lat", "自定义"]
+    resolved = DEFAULT.resolve(columns)
+    assert dict(resolved.fields) == {"id": "部件编码", "name": "部件名称"}
+    assert resolved.extra == ("FID", "lon", "lat", "自定义")
+    assert resolved.missing == tuple(n for n in STANDARD_FIELDS if n not in ("id", "name"))
+    assert resolved.renames() == {"部件编码": "id", "部件名称": "name"}
+
+
+@pytest.mark.parametrize(
+    "columns", [["BJMC", "部件名称"], ["Note", "NOTE"], ["ObjID", "GLBJBSM"]], ids=["cn", "case", "legacy"]
+)
+def test_two_columns_for_one_field_is_an_error_naming_both(columns: list[str]) -> None:
+    with pytest.raises(ImportValidationError) as excinfo:
+        DEFAULT.resolve(["x", *columns], source="survey.csv")
+    message = str(excinfo.value)
+    assert message.startswith("survey.csv: ")
+    assert all(repr(c) in message for c in columns)
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mapping.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_user_file_extends_a_field(tmp_path: Path) -> None:
+    mapping = FieldMapping.from_yaml(_write(tmp_path, "extend:\n  name: [设施名称, SSMC]\n"))
+    assert _field("设施名称", mapping) == "name" and _field("ssmc", mapping) == "name"
+    assert _field("部件名称", mapping) == "name"  # the default ones stay
+
+
+def test_user_file_overrides_a_field(tmp_path: Path) -> None:
+    mapping = FieldMapping.from_yaml(_write(tmp_path, "override:\n  state: 现状\n"))
+    assert _field("现状", mapping) == "state"
+    assert _field("状态", mapping) is None
+    assert _field("备注", mapping) == "note"
+
+
+def test_fields_section_reads_as_override(tmp_path: Path) -> None:
+    mapping = FieldMapping.from_yaml(_write(tmp_path, "fields:\n  note: [说明]\n"))
+    assert _field("说明", mapping) == "note" and _field("备注", mapping) is None
+
+
+def test_user_file_on_an_explicit_base(tmp_path: Path) -> None:
+    base = FieldMapping.from_yaml(_write(tmp_path, "extend:\n  note: [说明]\n"))
+    mapping = FieldMapping.from_yaml(_write(tmp_path, "extend:\n  name: [设施名称]\n"), base=base)
+    assert _field("说明", mapping) == "note" and _field("设施名称", mapping) == "name"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("extend: [unclosed\n", r"invalid YAML at line 2"),
+        ("", "expected a mapping"),
+        ("- name\n", "expected a mapping"),
+        ("replace:\n  name: [x]\n", "unknown key 'replace'"),
+        ("extend: [x]\n", "extend: expected standard field"),
+        ("extend:\n  nmae: [x]\n", r"extend\.nmae: unknown standard field"),
+        ("override:\n  name: []\n", r"override\.name: expected a list"),
+        ("extend:\n  name: {a: b}\n", r"extend\.name: expected a list"),
+        ("extend:\n  note: [NO]\n", r"extend\.note: False is not a column name \(quote"),
+        ("extend:\n  note: ['  ']\n", r"extend\.note: '  ' is not a column name"),
+        ("extend:\n  name: [状态]\n", "alias '状态' is listed under both 'name' and 'state'"),
+        ("extend:\n  name: [ＢＺ]\n", "alias 'BZ' is listed under both 'name' and 'note'"),
+    ],
+    ids=[
+        "syntax", "empty", "list", "unknown-key", "section-not-mapping", "unknown-field", "empty-list",
+        "not-list", "yaml-boolean", "blank", "clash", "clash-full-width",
+    ],
+)  # fmt: skip
+def test_invalid_user_file_names_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ImportValidationError, match=message) as excinfo:
+        FieldMapping.from_yaml(path)
+    assert str(excinfo.value).startswith(f"{path}: ")
+
+
+def test_missing_user_file(tmp_path: Path) -> None:
+    with pytest.raises(ImportValidationError, match=r"nope\.yml: cannot read"):
+        FieldMapping.from_yaml(tmp_path / "nope.yml")
+
+
+def test_unknown_field_in_code_is_rejected() -> None:
+    with pytest.raises(ImportValidationError, match="'colour' is not a standard field"):
+        FieldMapping({"colour": ("颜色",)})
+
+
+def test_default_is_shared_and_immutable() -> None:
+    assert FieldMapping.default() is DEFAULT
+    aliases: Any = DEFAULT.aliases
+    with pytest.raises(TypeError):
+        aliases["name"] = ("x",)

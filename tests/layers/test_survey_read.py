@@ -1,0 +1,402 @@
+"""Reading survey files: every format, Chinese text, encodings, coordinates, row numbers and CRS choice."""
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pyogrio
+import pytest
+import shapely
+
+from gis.crs import CrsSpec, parse_crs
+from gis.errors import ImportValidationError
+from layers.survey_read import read_survey
+
+NO_CRS_WARNING = pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
+NAMES = ["上水井盖", "路灯", "垃圾箱"]
+LON = [114.0512, 114.0523, 114.0534]
+LAT = [22.5431, 22.5442, 22.5453]
+
+
+def _frame(crs: int | None = 4490, name_column: str = "BJMC") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"BJBM": ["44030401001000001", "44030402001000002", "44030403001000003"], name_column: NAMES},
+        geometry=shapely.points(LON, LAT),
+        crs=crs,
+    )
+
+
+def _shapefile(tmp_path: Path, frame: gpd.GeoDataFrame, encoding: str, *, keep_cpg: bool) -> Path:
+    path = tmp_path / "survey.shp"
+    pyogrio.write_dataframe(frame, path, encoding=encoding)
+    if not keep_cpg:
+        path.with_suffix(".cpg").unlink()
+    return path
+
+
+# ---- GeoPackage ------------------------------------------------------------------------------------------
+
+
+def test_geopackage_keeps_chinese_names_and_values(tmp_path: Path) -> None:
+    path = tmp_path / "s.gpkg"
+    _frame(name_column="部件名称").to_file(path, layer="部件", engine="pyogrio")
+    survey = read_survey(path)
+    assert list(survey.attributes.columns) == ["BJBM", "部件名称"]
+    assert survey.attributes["部件名称"].tolist() == NAMES
+    assert survey.source_crs == CrsSpec(epsg=4490)
+    assert survey.row_numbers.tolist() == [1, 2, 3]
+    assert shapely.get_coordinates(survey.geometries)[:, 0].tolist() == LON
+    assert survey.encoding is None and survey.notes == ()
+
+
+def test_geopackage_first_spatial_layer_unless_layer_given(tmp_path: Path) -> None:
+    path = tmp_path / "s.gpkg"
+    _frame().to_file(path, layer="points", engine="pyogrio")
+    _frame().to_crs(4547).iloc[:1].to_file(path, layer="other", engine="pyogrio")
+    first = read_survey(path)
+    assert len(first) == 3 and "points" in first.notes[0]
+    chosen = read_survey(path, layer="other")
+    assert len(chosen) == 1 and chosen.source_crs == CrsSpec(epsg=4547) and chosen.notes == ()
+    with pytest.raises(ImportValidationError, match=r"no layer 'nope'.*points"):
+        read_survey(path, layer="nope")
+
+
+def test_geopackage_declared_crs_overridden_by_given_crs(tmp_path: Path) -> None:
+    path = tmp_path / "s.gpkg"
+    _frame().to_file(path, engine="pyogrio")
+    survey = read_survey(path, crs=parse_crs("gcj02"))
+    assert survey.source_crs == CrsSpec(offset="gcj02")
+    assert any("declares EPSG:4490; overridden by the given CRS GCJ-02" in note for note in survey.notes)
+
+
+def test_geopackage_without_geometry_gives_none(tmp_path: Path) -> None:
+    path = tmp_path / "s.gpkg"
+    pyogrio.write_dataframe(_frame().drop(columns="geometry"), path)
+    survey = read_survey(path)
+    assert len(survey) == 3 and all(g is None for g in survey.geometries)
+
+
+# ---- Shapefile -------------------------------------------------------------------------------------------
+
+
+def test_gbk_shapefile_without_cpg_is_decoded_as_gb18030(tmp_path: Path) -> None:
+    path = _shapefile(tmp_path, _frame(name_column="部件名称"), "GBK", keep_cpg=False)
+    survey = read_survey(path)
+    assert survey.attributes["部件名称"].tolist() == NAMES
+    assert survey.encoding == "GB18030"
+    assert "no .cpg: .dbf decoded as GB18030" in survey.notes
+
+
+def test_utf8_shapefile_without_cpg_is_decoded_as_utf8(tmp_path: Path) -> None:
+    path = _shapefile(tmp_path, _frame(name_column="名称"), "UTF-8", keep_cpg=False)
+    survey = read_survey(path)
+    assert survey.attributes["名称"].tolist() == NAMES
+    assert survey.encoding == "UTF-8"
+    assert "no .cpg: .dbf decoded as UTF-8" in survey.notes
+
+
+def test_ascii_shapefile_without_cpg(tmp_path: Path) -> None:
+    frame = _frame()
+    frame["BJMC"] = ["a", "b", "c"]
+    survey = read_survey(_shapefile(tmp_path, frame, "UTF-8", keep_cpg=False))
+    assert survey.attributes["BJMC"].tolist() == ["a", "b", "c"]
+    assert "no .cpg: .dbf text is ASCII" in survey.notes
+
+
+def test_shapefile_cpg_is_honoured(tmp_path: Path) -> None:
+    survey = read_survey(_shapefile(tmp_path, _frame(), "GBK", keep_cpg=True))
+    assert survey.attributes["BJMC"].tolist() == NAMES
+    assert survey.encoding == "GBK" and survey.notes == ()
+
+
+def test_shapefile_utf8_field_name_cut_mid_character(tmp_path: Path) -> None:
+    """GDAL cuts a 12-byte UTF-8 name to the .dbf's 10 bytes, inside the 4th character."""
+    with pytest.warns(RuntimeWarning):
+        path = _shapefile(tmp_path, _frame(name_column="部件名称"), "UTF-8", keep_cpg=True)
+    survey = read_survey(path)
+    assert list(survey.attributes.columns) == ["BJBM", "部件名"]
+    assert survey.attributes["部件名"].tolist() == NAMES
+    assert any("cut mid-character" in note and "部件名" in note for note in survey.notes)
+
+
+def test_shapefile_explicit_encoding_overrides_cpg(tmp_path: Path) -> None:
+    path = _shapefile(tmp_path, _frame(), "GBK", keep_cpg=True)
+    path.with_suffix(".cpg").write_text("UTF-8")  # a wrong .cpg
+    with pytest.raises(ImportValidationError, match=r"row 1, field 'BJMC'.*not valid UTF-8"):
+        read_survey(path)
+    survey = read_survey(path, encoding="936")
+    assert survey.attributes["BJMC"].tolist() == NAMES and survey.encoding == "GBK"
+    assert any(".cpg says 'UTF-8'" in note for note in survey.notes)
+
+
+def test_shapefile_gauss_kruger_prj(tmp_path: Path) -> None:
+    survey = read_survey(_shapefile(tmp_path, _frame().to_crs(4547), "UTF-8", keep_cpg=True))
+    assert survey.source_crs == CrsSpec(epsg=4547)
+
+
+@NO_CRS_WARNING
+def test_shapefile_without_prj_in_degrees_taken_as_cgcs2000(tmp_path: Path) -> None:
+    path = _shapefile(tmp_path, _frame(crs=None), "UTF-8", keep_cpg=True)
+    survey = read_survey(path)
+    assert survey.source_crs == CrsSpec(epsg=4490)
+    assert any(note.startswith("no CRS given: coordinates taken as CGCS2000") for note in survey.notes)
+
+
+@NO_CRS_WARNING
+def test_shapefile_without_prj_in_metres_is_an_error(tmp_path: Path) -> None:
+    frame = _frame().to_crs(4547).set_crs(None, allow_override=True)
+    path = _shapefile(tmp_path, frame, "UTF-8", keep_cpg=True)
+    with pytest.raises(ImportValidationError, match=r"survey\.shp: .*metres \(row 1: .*EPSG:45xx"):
+        read_survey(path)
+    assert read_survey(path, crs=parse_crs("EPSG:4547")).source_crs == CrsSpec(epsg=4547)
+
+
+# ---- GeoJSON ---------------------------------------------------------------------------------------------
+
+
+def test_geojson_with_declared_cgcs2000(tmp_path: Path) -> None:
+    path = tmp_path / "s.geojson"
+    _frame(name_column="部件名称").to_file(path, engine="pyogrio")
+    survey = read_survey(path)
+    assert survey.attributes["部件名称"].tolist() == NAMES
+    assert survey.source_crs == CrsSpec(epsg=4490) and survey.encoding == "UTF-8"
+
+
+def _geojson_text(crs: str | None = None) -> str:
+    features: list[dict[str, object]] = [
+        {"type": "Feature", "properties": {"名称": n}, "geometry": {"type": "Point", "coordinates": [x, y]}}
+        for n, x, y in zip(NAMES, LON, LAT, strict=True)
+    ]
+    features.append({"type": "Feature", "properties": {"名称": "无坐标"}, "geometry": None})
+    doc: dict[str, object] = {"type": "FeatureCollection", "features": features}
+    if crs:
+        doc["crs"] = {"type": "name", "properties": {"name": crs}}
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def test_geojson_without_crs_is_wgs84_and_null_geometry_kept(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(_geojson_text(), encoding="utf-8")
+    survey = read_survey(path)
+    assert survey.source_crs == CrsSpec(epsg=4326)
+    assert survey.geometries[3] is None and survey.row_numbers.tolist() == [1, 2, 3, 4]
+    assert any("RFC 7946" in note for note in survey.notes)
+
+
+def test_geojson_in_gbk_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "s.geojson"
+    path.write_bytes(_geojson_text("urn:ogc:def:crs:EPSG::4490").encode("gbk"))
+    survey = read_survey(path)
+    assert survey.attributes["名称"].tolist() == [*NAMES, "无坐标"]
+    assert survey.encoding == "GB18030" and survey.source_crs == CrsSpec(epsg=4490)
+
+
+def test_geojson_declared_lon_lat_but_metres(tmp_path: Path) -> None:
+    path = tmp_path / "s.geojson"
+    pyogrio.write_dataframe(_frame().to_crs(4547).set_crs(4490, allow_override=True), path)
+    with pytest.raises(ImportValidationError, match=r"metres \(row 1: x=.*\) but the CRS EPSG:4490 is lon"):
+        read_survey(path)
+
+
+def test_projected_crs_with_degree_coordinates_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.gpkg"
+    _frame().set_crs(4547, allow_override=True).to_file(path, engine="pyogrio")
+    with pytest.raises(ImportValidationError, match="look like lon/lat degrees but the CRS EPSG:4547"):
+        read_survey(path)
+
+
+# ---- CSV -------------------------------------------------------------------------------------------------
+
+CSV = (
+    "部件编码,部件名称,经度,纬度\n"
+    "0101001,上水井盖,114.0512,22.5431\n0101002,路灯,,22.5442\n0101003,垃圾箱,abc,22.5453\n"
+)
+
+
+def test_csv_utf8_with_bom(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(CSV.encode("utf-8-sig"))
+    survey = read_survey(path)
+    assert list(survey.attributes.columns) == ["部件编码", "部件名称", "经度", "纬度"]
+    assert survey.attributes["部件编码"].tolist() == ["0101001", "0101002", "0101003"]  # text, zeros kept
+    assert survey.attributes["部件名称"].tolist() == NAMES
+    assert survey.row_numbers.tolist() == [2, 3, 4]
+    assert survey.encoding == "UTF-8" and survey.geometry_columns == ("经度", "纬度")
+    assert survey.source_crs == CrsSpec(epsg=4490)
+    assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
+
+
+def test_csv_blank_and_non_numeric_coordinates_give_none(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(CSV, encoding="utf-8")
+    survey = read_survey(path)
+    assert [g is None for g in survey.geometries] == [False, True, True]
+    assert survey.attributes["经度"].tolist() == ["114.0512", None, "abc"]
+    assert any("2 rows without a usable geometry" in note for note in survey.notes)
+    assert any("pass --crs gcj02" in note for note in survey.notes)
+
+
+def test_csv_gb18030(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(CSV.replace("垃圾箱", "𠀀垃圾箱").encode("gb18030"))  # a character outside GBK too
+    survey = read_survey(path)
+    assert survey.attributes["部件名称"].tolist() == ["上水井盖", "路灯", "𠀀垃圾箱"]
+    assert survey.encoding == "GB18030" and "CSV file is not UTF-8: decoded as GB18030" in survey.notes
+
+
+def test_csv_line_numbers_count_blank_lines_and_multiline_fields(tmp_path: Path) -> None:
+    text = 'name,x,y\n"two\nlines",114.05,22.54\n\nc,114.06,22.55\r\nd,114.07,22.56\n'
+    path = tmp_path / "s.csv"
+    path.write_text(text, encoding="utf-8")
+    survey = read_survey(path)
+    assert survey.row_numbers.tolist() == [2, 5, 6]
+    assert survey.attributes["name"].tolist() == ["two\nlines", "c", "d"]
+
+
+def test_csv_metres_without_crs_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "gk.csv"
+    path.write_text("id,X,Y\n1,500123.4,2495000.5\n", encoding="utf-8")
+    with pytest.raises(ImportValidationError, match=r"gk\.csv: .*metres \(row 2: x=500123.4, y=2495000.5\)"):
+        read_survey(path)
+    survey = read_survey(path, crs=parse_crs("EPSG:4547"))
+    assert survey.source_crs == CrsSpec(epsg=4547) and survey.geometry_columns == ("X", "Y")
+
+
+def test_csv_prefers_plane_columns_for_a_projected_crs(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("lon,lat,POINT_X,POINT_Y\n114.05,22.54,500123.4,2495000.5\n", encoding="utf-8")
+    assert read_survey(path).geometry_columns == ("lon", "lat")
+    assert read_survey(path, crs=parse_crs("4547")).geometry_columns == ("POINT_X", "POINT_Y")
+
+
+def test_csv_explicit_gcj02(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("Name,LNG,Lat\na,114.05,22.54\n", encoding="utf-8")
+    survey = read_survey(path, crs=parse_crs("gcj02"))
+    assert survey.source_crs == CrsSpec(offset="gcj02") and survey.notes == ()
+
+
+def test_csv_wkt_column(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    text = 'name,WKT\n护栏,"LINESTRING (114.05 22.54, 114.06 22.55)"\nbad,LINESTRING (\n'
+    path.write_text(text, encoding="utf-8")
+    survey = read_survey(path)
+    assert survey.geometries[0].geom_type == "LineString" and survey.geometries[1] is None
+
+
+def test_csv_semicolon_and_full_width_digits(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("名称;经度;纬度\n井盖;１１４.０５;22.54\n", encoding="utf-8")
+    survey = read_survey(path)
+    assert survey.geometries[0].equals(shapely.Point(114.05, 22.54))
+    assert any("delimiter" in note for note in survey.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("名称,备注\n井盖,x\n", "no coordinate columns"),
+        ("x,y,x\n1,2,3\n", r"line 1: duplicate column names \['x'\]"),
+        ("x,y\n114,22,oops\n", "line 2: 3 fields, the header 2"),
+        ("", "no header row"),
+    ],
+    ids=["no-coordinates", "duplicate-header", "too-many-fields", "empty"],
+)
+def test_csv_errors_name_file_and_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ImportValidationError, match=rf"bad\.csv: .*{message}"):
+        read_survey(path)
+
+
+def test_csv_trailing_empty_columns_are_trimmed(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("名称,x,y,,\n井盖,114.05,22.54,,\n", encoding="utf-8")
+    assert list(read_survey(path).attributes.columns) == ["名称", "x", "y"]
+
+
+# ---- XLSX ------------------------------------------------------------------------------------------------
+
+
+def _workbook(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "普查"
+    sheet["A1"] = "福田区部件普查表"  # a title row above the header
+    sheet.append(["部件编码", "部件名称", "Longitude", "Latitude", "初始日期"])
+    sheet.append(["44030401001000001", "上水井盖", 114.0512, 22.5431, 20240105])
+    sheet.append(["44030402001000002", "路灯", None, None, 20240105])
+    sheet.append([])  # an empty sheet row 5
+    sheet.cell(row=6, column=1, value="44030403001000003")
+    sheet.cell(row=6, column=2, value="垃圾箱")
+    sheet.cell(row=6, column=3, value="114.0534")
+    sheet.cell(row=6, column=4, value=22.5453)
+    book.create_sheet("说明")["A1"] = "notes"
+    book.save(path)
+    return path
+
+
+def test_xlsx_rows_are_sheet_rows_and_values_as_read(tmp_path: Path) -> None:
+    survey = read_survey(_workbook(tmp_path / "s.xlsx"))
+    assert survey.row_numbers.tolist() == [3, 4, 6]
+    assert survey.attributes["部件名称"].tolist() == NAMES
+    assert survey.attributes["初始日期"].tolist()[0] == 20240105
+    assert [g is None for g in survey.geometries] == [False, True, False]
+    assert survey.geometries[2].equals(shapely.Point(114.0534, 22.5453))
+    assert any("rows 1–1 above the header skipped" in note for note in survey.notes)
+    assert any("sheets 普查, 说明" in note for note in survey.notes)
+    assert survey.source_crs == CrsSpec(epsg=4490) and survey.encoding is None
+
+
+def test_xlsx_sheet_by_name(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "s.xlsx")
+    assert len(read_survey(path, layer="普查")) == 3
+    with pytest.raises(ImportValidationError, match="no sheet 'x'"):
+        read_survey(path, layer="x")
+
+
+# ---- files that cannot be read ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.gpkg", None, "no such file"),
+        ("s.txt", b"x", "unsupported file type '.txt'"),
+        ("old.xls", b"x", "unsupported file type '.xls': save it as .xlsx"),
+        ("broken.gpkg", b"not a geopackage", "cannot read"),
+        ("broken.xlsx", b"PK\x03\x04 not a zip", "cannot read the workbook"),
+        ("broken.geojson", b'{"type": "Feature', "cannot read"),
+        ("broken.shp", b"\x00" * 10, "cannot read"),
+    ],
+    ids=["missing", "txt", "xls", "gpkg", "xlsx", "geojson", "shp"],
+)
+def test_unreadable_files_are_import_errors(
+    tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ImportValidationError, match=re.escape(name) + ": " + message):
+        read_survey(path)
+
+
+def test_unknown_encoding_is_an_import_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(CSV, encoding="utf-8")
+    with pytest.raises(ImportValidationError, match="unknown text encoding 'klingon'"):
+        read_survey(path, encoding="klingon")
+
+
+def test_explicit_encoding_for_csv(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(CSV.encode("gbk"))
+    survey = read_survey(path, encoding="GBK")
+    assert survey.attributes["部件名称"].tolist() == NAMES and survey.encoding == "GBK"
+    with pytest.raises(ImportValidationError, match=r"line 1: not valid UTF-8"):
+        read_survey(path, encoding="utf-8")
+    assert np.array_equal(read_survey(path, encoding="GBK").row_numbers, [2, 3, 4])
