@@ -20,7 +20,7 @@ _EXPORT_SQL = """
 SELECT id, class_code, name, competent_dept_code, competent_dept_name, owner_dept_code,
        owner_dept_name, maintainer_dept_code, maintainer_dept_name, grid_code, state,
        to_char(initial_date, 'YYYYMMDD'), to_char(change_date, 'YYYYMMDD'), data_source, note,
-       street_code, community_code, ST_AsBinary(geom)
+       street_code, community_code, attributes, ST_AsBinary(geom)
 FROM onemap.component
 WHERE scheme = %(scheme)s
   AND (%(prefix)s::text IS NULL OR class_code LIKE %(prefix)s || '%%')
@@ -43,8 +43,12 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
     if not rows:
         raise NotFound(f"no {scheme} components{' of class ' + class_prefix if class_prefix else ''} "
                        "to export")
-    attributes = pd.DataFrame([r[:-1] for r in rows], columns=_COLUMNS)
+    attributes = pd.DataFrame([r[:-2] for r in rows], columns=_COLUMNS)
     attributes = attributes.rename(columns={**STANDARD_FIELDS, "class_code": CLASS_FIELD})
+    # free attributes (jsonb) become columns of their own, as the survey delivered them
+    extra = pd.DataFrame([r[-2] for r in rows], index=attributes.index)
+    attributes = pd.concat([attributes, extra.drop(columns=list(attributes.columns), errors="ignore")],
+                           axis=1)
     geometries = from_cgcs2000(shapely.from_wkb(np.array([r[-1] for r in rows], dtype=object)), crs)
     if fmt == "csv":
         _write_csv(path, attributes, geometries, encoding)

@@ -138,7 +138,9 @@ def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: 
             _stage(conn, checked)
             progress("load", int(checked.valid.sum()), int(checked.valid.sum()))
             rejected_in_db = _check_against_inventory(conn, checked, options)
-            rejections = checked.rejections + rejected_in_db
+            order = {path.name: i for i, path in enumerate(paths)}
+            rejections = sorted(checked.rejections + rejected_in_db,
+                                key=lambda r: (order.get(r.file, 0), r.row))
             if rejections and not options.skip_invalid:
                 raise _Rejected(rejections)
             progress("publish", 0, 1)

@@ -415,7 +415,9 @@ def _choose_crs(path: Path, raw: _Raw, given: CrsSpec | None) -> CrsSpec:
         raw.notes.append(NO_CRS_NOTE)
     bounds = shapely.bounds(raw.geometries).reshape(-1, 4)
     finite = np.isfinite(bounds).all(axis=1)
-    degrees = (np.abs(bounds[:, [0, 2]]) <= 180).all(axis=1) & (np.abs(bounds[:, [1, 3]]) <= 90).all(axis=1)
+    # |value| ≤ 180 on both axes: degrees, even when lon and lat are swapped (the validator
+    # reports those); projected coordinates of China are hundreds of thousands of metres.
+    degrees = (np.abs(bounds) <= 180).all(axis=1)
     metres = np.flatnonzero(finite & ~degrees)
     if source.is_geographic and len(metres):
         row = metres[0]

@@ -10,6 +10,8 @@ command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
 # Headless browser for the test of the one-map page.
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# ogr2ogr / ogrinfo: the import benchmark and the OGC API client tests.
+command -v ogr2ogr >/dev/null 2>&1 || missing+=(gdal-bin)
 if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
    && ! command -v python3.11 >/dev/null 2>&1; then
   missing+=(python3 python3-venv python3-dev)

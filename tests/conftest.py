@@ -3,6 +3,7 @@ database per test run, cloned from a template that holds the migrated schema and
 
 import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,8 +42,12 @@ def _template_name() -> str:
         digest.update(migration.checksum.encode())
     for path in sorted((Settings().data_dir / "futian").iterdir()):
         digest.update(path.name.encode() + path.read_bytes())
-    for module in ("gis/demo/futian.py", "gis/demo/boundaries.py", "layers/unit_grid.py"):
-        digest.update((Path(__file__).resolve().parents[1] / module).read_bytes())
+    root = Path(__file__).resolve().parents[1]
+    for module in ("gis/demo/futian.py", "gis/demo/boundaries.py", "gis/demo/components.py",
+                   "layers/unit_grid.py", "layers/survey_import.py", "layers/survey_validate.py"):
+        digest.update((root / module).read_bytes())
+    for sql_file in sorted((root / "layers" / "sql").glob("*.sql")):
+        digest.update(sql_file.read_bytes())
     for division_module in sorted((Path(__file__).resolve().parents[1] / "grid_codes").glob("division*.py")):
         digest.update(division_module.read_bytes())
     return f"onemap_test_tpl_{digest.hexdigest()[:12]}"
@@ -72,6 +77,8 @@ def _build_template(admin: psycopg.Connection, server_url: str, name: str, setti
         city = futian.build(settings.data_dir)
         futian.load(conn, city)
         futian.divide_grid(conn, city)
+        with tempfile.TemporaryDirectory() as workdir:
+            futian.load_components(conn, city, Path(workdir))
     admin.execute(sql.SQL("ALTER DATABASE {} WITH is_template true ALLOW_CONNECTIONS false").format(
         sql.Identifier(name)))
 
@@ -104,6 +111,18 @@ def conn(db_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(db_url) as connection:
         yield connection
         connection.rollback()
+
+
+@pytest.fixture
+def fresh_db_url(server_url: str, db_url: str) -> Iterator[str]:
+    """A database of its own for one test (cloned from the template), dropped afterwards."""
+    name = f"onemap_test_fresh_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(_template_name())))
+    yield _with_database(server_url, name)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture

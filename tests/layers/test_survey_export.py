@@ -1,0 +1,119 @@
+"""Export, and import → export → import round trips in every format."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import psycopg
+import pytest
+
+from gis.crs import parse_crs
+from gis.errors import NotFound
+from layers.survey_export import export_components
+from layers.survey_import import ImportOptions, import_components
+
+ONEMAP = str(Path(sys.executable).with_name("onemap"))
+
+
+def _export(db_url: str, path: Path, fmt: str, **options) -> int:
+    with psycopg.connect(db_url) as conn:
+        return export_components(conn, path, scheme="gb47678", fmt=fmt, **options)
+
+
+def _import(db_url: str, path: Path, **options):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        return import_components(conn, [path], ImportOptions(actor="tester", **options))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "encoding"),
+    [("gpkg", None), ("geojson", None), ("shp", "GBK"), ("csv", None), ("csv", "gb18030")],
+    ids=["gpkg", "geojson", "shp-gbk", "csv-utf8", "csv-gb18030"],
+)
+def test_export_then_import_is_a_no_op(fresh_db_url, tmp_path, fmt, encoding):
+    """Every exported row comes back identical to its stored version (geometry, fields, codes)."""
+    path = tmp_path / f"lamps.{fmt}"
+    count = _export(fresh_db_url, path, fmt, crs=parse_crs("EPSG:4490"), class_prefix="01037",
+                    encoding=encoding)
+    assert count > 1000
+    result = _import(fresh_db_url, path, mode="upsert", encoding=encoding)
+    assert result.status == "committed", result.rejections[:5]
+    assert (result.rows_loaded, result.rows_unchanged) == (0, count)
+
+
+def test_line_and_polygon_classes_round_trip_through_geopackage(fresh_db_url, tmp_path):
+    for code in ("02017", "03004"):
+        path = tmp_path / f"{code}.gpkg"
+        count = _export(fresh_db_url, path, "gpkg", crs=parse_crs("EPSG:4490"), class_prefix=code)
+        result = _import(fresh_db_url, path, mode="upsert")
+        assert (result.rows_loaded, result.rows_unchanged) == (0, count)
+
+
+def test_shapefile_export_in_gbk_has_its_cpg_and_chinese_names(fresh_db_url, tmp_path):
+    path = tmp_path / "trees.shp"
+    _export(fresh_db_url, path, "shp", crs=parse_crs("EPSG:4547"), class_prefix="04002", encoding="GBK")
+    assert path.with_suffix(".cpg").read_text().strip().upper() in {"GBK", "CP936", "936"}
+    frame = gpd.read_file(path, encoding="GBK")
+    assert frame.crs.to_epsg() == 4547
+    assert set(frame["GLBJMC"]) == {"行道树"}
+    assert set(frame["ZGBMMC"]) == {"福田区城市管理和综合执法局"}
+
+
+def test_gcj02_export_comes_back_within_half_a_metre(fresh_db_url, tmp_path):
+    path = tmp_path / "bins.csv"
+    count = _export(fresh_db_url, path, "csv", crs=parse_crs("gcj02"), class_prefix="03005")
+    result = _import(fresh_db_url, path, mode="upsert", crs=parse_crs("gcj02"))
+    assert result.rows_loaded == count  # moved by < 1 mm, so new versions …
+    with psycopg.connect(fresh_db_url) as conn:
+        moved = conn.execute("""
+            SELECT max(ST_Distance(n.geom::geography, o.geom::geography))
+            FROM onemap.component n JOIN onemap.component o ON o.id = n.id AND o.valid_to = n.valid_from
+            WHERE n.valid_to IS NULL AND n.class_code = '03005'""").fetchone()[0]
+    assert moved < 0.5  # … within half a metre of where they were
+
+
+def test_export_of_an_empty_class_is_not_found(fresh_db_url, tmp_path):
+    with pytest.raises(NotFound):
+        _export(fresh_db_url, tmp_path / "x.gpkg", "gpkg", crs=parse_crs("EPSG:4490"),
+                class_prefix="05002")
+
+
+def test_a_killed_import_leaves_the_inventory_unchanged(fresh_db_url, tmp_path):
+    """SIGKILL while the import writes: the transaction never commits, nothing is visible."""
+    survey = tmp_path / "all.gpkg"
+    _export(fresh_db_url, survey, "gpkg", crs=parse_crs("EPSG:4490"))
+    with psycopg.connect(fresh_db_url) as conn:
+        before = conn.execute("SELECT count(*), max(version_id) FROM onemap.component").fetchone()
+    process = subprocess.Popen(
+        [ONEMAP, "import", "components", str(survey), "--mode", "replace",
+         "--report", str(tmp_path / "r.json")],
+        env={**os.environ, "ONEMAP_DATABASE_URL": fresh_db_url, "PGAPPNAME": "killed-import"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with psycopg.connect(fresh_db_url, autocommit=True) as watcher:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and process.poll() is None:
+                writing = watcher.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = 'killed-import' "
+                    "AND state = 'active' AND (query ILIKE 'COPY%%' OR query ILIKE '%%survey_located%%')"
+                ).fetchone()
+                if writing:
+                    break
+                time.sleep(0.02)
+            assert process.poll() is None, "the import finished before it could be killed"
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+            watcher.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE application_name = 'killed-import'")
+            after = watcher.execute("SELECT count(*), max(version_id) FROM onemap.component").fetchone()
+            open_versions = watcher.execute(
+                "SELECT count(*) FROM onemap.component WHERE valid_to IS NOT NULL").fetchone()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert after == before
+    assert open_versions == (0,)

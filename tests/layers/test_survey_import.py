@@ -1,0 +1,254 @@
+"""Survey import end to end against the real database: codes, rejections, atomicity, history."""
+
+import json
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import psycopg
+import pytest
+import shapely
+
+from gis.crs import parse_crs, wgs84_to_gcj02
+from layers.components import inventory_as_of
+from layers.survey_import import ImportOptions, ImportResult, import_components
+from layers.unit_grid import locate
+
+DEPT = "福田区城市管理和综合执法局"
+
+
+def _points_in_city(conn: psycopg.Connection, n: int, seed: int = 7) -> list[shapely.Point]:
+    """n points inside distinct unit grid cells of the demo city (well apart)."""
+    rows = conn.execute("SELECT ST_AsBinary(ST_PointOnSurface(geom)) FROM onemap.v_unit_grid "
+                        "ORDER BY md5(code || %s) LIMIT %s", (str(seed), n)).fetchall()
+    return [shapely.from_wkb(r[0]) for r in rows]
+
+
+def _write(path: Path, records: list[dict], geometries: list, crs: int | None = 4490) -> Path:
+    gpd.GeoDataFrame(records, geometry=geometries, crs=crs).to_file(path)
+    return path
+
+
+def _run(db_url: str, paths: list[Path], **options) -> ImportResult:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        return import_components(conn, paths, ImportOptions(actor="tester", **options))
+
+
+def _count(db_url: str, class_code: str) -> int:
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute("SELECT count(*) FROM onemap.component WHERE class_code = %s",
+                           (class_code,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_survey_without_identifiers_is_coded_by_the_database(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 3)
+    survey = _write(tmp_path / "s.gpkg", [{"部件名称": f"供水井盖{i}", "主管部门名称": DEPT}
+                                          for i in range(3)], points)
+    result = _run(fresh_db_url, [survey], class_code="01001")
+    assert (result.status, result.rows_loaded, result.rejections) == ("committed", 3, [])
+    with psycopg.connect(fresh_db_url) as conn:
+        rows = conn.execute("SELECT id, grid_code, community_code, street_code, name, changed_by, "
+                            "change_source, ST_X(geom), ST_Y(geom) FROM onemap.component "
+                            "WHERE class_code = '01001' AND valid_to IS NULL ORDER BY id").fetchall()
+        expected = [locate(conn, x, y) for *_, x, y in rows]
+    assert [r[0] for r in rows] == [f"44030401001{n:06d}" for n in (1, 2, 3)]
+    for row, where in zip(rows, expected, strict=True):
+        assert row[1] == where.grid_code and row[1] is not None
+        assert (row[2], row[3]) == (where.community_code, where.street_code)
+        assert row[5:7] == ("tester", f"import:{result.batch_id}")
+
+
+def test_identifiers_continue_above_delivered_serials(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 2, seed=3)
+    survey = _write(tmp_path / "s.geojson", [
+        {"GLBJBSM": "44030401001000040", "ZGBMMC": DEPT}, {"ZGBMMC": DEPT}], points)
+    result = _run(fresh_db_url, [survey], class_code="01001")
+    assert result.status == "committed", result.rejections
+    with psycopg.connect(fresh_db_url) as conn:
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM onemap.component WHERE class_code = '01001' ORDER BY id")]
+    assert ids == ["44030401001000040", "44030401001000041"]
+
+
+@pytest.fixture
+def bad_survey(db_url, tmp_path) -> tuple[Path, Path]:
+    """A GeoJSON and a CSV with good rows and one row for each reason a row can be rejected."""
+    with psycopg.connect(db_url) as conn:
+        p = _points_in_city(conn, 12, seed=11)
+        existing = conn.execute("SELECT id FROM onemap.v_component WHERE class_code = '01037' "
+                                "ORDER BY id LIMIT 1").fetchone()[0]
+    ok = {"ZGBMMC": DEPT, "XLDM": "01005"}
+    near = shapely.Point(p[1].x + 0.000002, p[1].y)  # ≈ 0.2 m from row 2
+    bowtie = shapely.Polygon([(p[8].x, p[8].y), (p[8].x + 1e-4, p[8].y + 1e-4),
+                              (p[8].x + 1e-4, p[8].y), (p[8].x, p[8].y + 1e-4)])
+    records = [
+        (ok, p[0]),                                                        # 1 good
+        (ok, p[1]),                                                        # 2 good
+        (ok, near),                                                        # 3 duplicate of row 2
+        ({**ok, "XLDM": "01999"}, p[2]),                                   # 4 unknown class
+        ({**ok, "ZGBMMC": None}, p[3]),                                    # 5 mandatory missing
+        ({**ok, "GLBJMC": "x", "GLBJZT": "很好"}, p[4]),                   # 6 bad state
+        ({**ok, "CSRQ": "2023-13-45"}, p[5]),                              # 7 bad date
+        ({**ok, "CSRQ": "20990101"}, p[6]),                                # 8 future date
+        ({**ok, "CSRQ": "20230105", "BGRQ": "20220101"}, p[7]),            # 9 change before initial
+        ({**ok, "XLDM": "03004"}, bowtie),                                 # 10 invalid polygon
+        ({**ok}, shapely.LineString([(p[9].x, p[9].y), (p[10].x, p[10].y)])),  # 11 line for a point class
+        ({**ok, "GLBJBSM": "4403040100500000X"}, p[11]),                   # 12 malformed identifier
+        ({**ok, "GLBJBSM": "44030401037900001"}, p[0]),                    # 13 class differs from id
+        ({**ok, "XLDM": "01037", "GLBJBSM": existing}, p[2]),              # 14 already in inventory
+        ({**ok}, shapely.Point(116.39, 39.91)),                            # 15 outside the city
+        ({**ok, "GLBJBSM": "44030401005000077"}, p[3]),                    # 16 good, with an id
+        ({**ok, "GLBJBSM": "44030401005000077"}, p[4]),                    # 17 same id again
+    ]
+    geojson = _write(tmp_path / "survey.geojson", [r for r, _ in records], [g for _, g in records])
+    csv = tmp_path / "survey.csv"
+    csv.write_text("XLDM,ZGBMMC,经度,纬度\n"
+                   f"01005,{DEPT},{p[5].x},{p[5].y}\n"          # line 2 good
+                   f"01005,{DEPT},,\n"                           # line 3 no coordinates
+                   f"01005,{DEPT},{p[6].y},{p[6].x}\n",          # line 4 swapped
+                   encoding="utf-8")
+    return geojson, csv
+
+
+EXPECTED_REJECTIONS = {
+    ("survey.geojson", 3, "geometry", "duplicate: same class 01005 as survey.geojson row 2"),
+    ("survey.geojson", 4, "class_code", "class '01999' is not in the table"),
+    ("survey.geojson", 5, "competent_dept_name", "mandatory ZGBMMC (competent_dept_name) is empty"),
+    ("survey.geojson", 6, "state", "state '很好' is not one of"),
+    ("survey.geojson", 7, "initial_date", "initial_date '2023-13-45' is not a date"),
+    ("survey.geojson", 8, "initial_date", "initial_date 20990101 lies in the future"),
+    ("survey.geojson", 9, "change_date", "change_date is before initial_date"),
+    ("survey.geojson", 10, "geometry", "invalid geometry: Self-intersection"),
+    ("survey.geojson", 11, "geometry", "class 01005 expects a point, got a LineString"),
+    ("survey.geojson", 12, "id", "component id '4403040100500000X'"),
+    ("survey.geojson", 13, "id", "identifier 44030401037900001 is of class 01037, the row of class 01005"),
+    ("survey.geojson", 14, "id", "is already in the inventory (use --mode upsert)"),
+    ("survey.geojson", 15, "geometry", "outside the city"),
+    ("survey.geojson", 17, "id", "identifier 44030401005000077 is also used in survey.geojson row 16"),
+    ("survey.csv", 3, "geometry", "no geometry or coordinates"),
+    ("survey.csv", 4, "geometry", "longitude and latitude look swapped"),
+}
+
+
+def _matches(rejections, expected) -> set:
+    """Expected entries (file, row, field, reason prefix or part) without a matching rejection."""
+    return {e for e in expected
+            if not any((r.file, r.row, r.field) == e[:3] and e[3] in r.reason for r in rejections)}
+
+
+def test_bad_rows_are_reported_exactly_and_nothing_lands(db_url, bad_survey):
+    before = _count(db_url, "01005")
+    result = _run(db_url, list(bad_survey))
+    assert result.status == "rejected"
+    assert _matches(result.rejections, EXPECTED_REJECTIONS) == set(), result.rejections
+    assert len(result.rejections) == len(EXPECTED_REJECTIONS)
+    assert result.rows_read == 20
+    assert _count(db_url, "01005") == before
+
+
+def test_skip_invalid_lands_the_valid_rows_and_reports_the_rest(fresh_db_url, bad_survey):
+    result = _run(fresh_db_url, list(bad_survey), skip_invalid=True)
+    assert result.status == "committed"
+    assert result.rows_loaded == 4  # geojson rows 1, 2, 16 and csv line 2
+    assert len(result.rejections) == len(EXPECTED_REJECTIONS)
+    assert _count(fresh_db_url, "01005") == 4
+
+
+def test_cli_writes_json_and_csv_reports_and_exits_3(db_url, bad_survey, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    report = tmp_path / "report.json"
+    onemap = str(Path(sys.executable).with_name("onemap"))
+    done = subprocess.run([onemap, "import", "components", *map(str, bad_survey), "--report", str(report)],
+                          env={**os.environ, "ONEMAP_DATABASE_URL": db_url}, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 3, done.stderr
+    assert "nothing was loaded" in done.stderr
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert document["status"] == "rejected"
+    assert document["rows_rejected"] == len(EXPECTED_REJECTIONS)
+    assert _matches([type("R", (), r) for r in document["rejections"]], EXPECTED_REJECTIONS) == set()
+    lines = report.with_suffix(".csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "file,row,field,reason"
+    assert len(lines) == 1 + len(EXPECTED_REJECTIONS)
+
+
+def test_an_error_in_the_last_row_leaves_nothing_loaded(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 50, seed=5)
+    records = [{"ZGBMMC": DEPT} for _ in points]
+    records[-1]["GLBJZT"] = "不存在的状态"
+    survey = _write(tmp_path / "s.gpkg", records, points)
+    result = _run(fresh_db_url, [survey], class_code="04007")
+    assert result.status == "rejected"
+    assert [(r.row, r.field) for r in result.rejections] == [(50, "state")]
+    assert _count(fresh_db_url, "04007") == 0
+
+
+def test_concurrent_imports_allocate_distinct_identifiers(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 80, seed=9)
+    files = [_write(tmp_path / f"part{i}.gpkg", [{"ZGBMMC": DEPT}] * 40, points[i * 40:(i + 1) * 40])
+             for i in range(2)]
+    results: list[ImportResult] = []
+    threads = [threading.Thread(target=lambda f=f: results.append(_run(fresh_db_url, [f], class_code="01014")))
+               for f in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status for r in results) == ["committed", "committed"]
+    with psycopg.connect(fresh_db_url) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM onemap.component WHERE class_code = '01014'")]
+    assert len(ids) == len(set(ids)) == 80
+
+
+def test_upsert_and_replace_keep_a_history_that_as_of_queries_read(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 3, seed=13)
+    ids = [f"4403040100600000{i}" for i in (1, 2, 3)]
+    first = _write(tmp_path / "v1.gpkg", [{"GLBJBSM": i, "ZGBMMC": DEPT} for i in ids], points)
+    assert _run(fresh_db_url, [first]).status == "committed"
+    with psycopg.connect(fresh_db_url) as conn:
+        t1 = conn.execute("SELECT now()").fetchone()[0]
+    second = _write(tmp_path / "v2.gpkg", [{"GLBJBSM": ids[0], "ZGBMMC": DEPT, "GLBJZT": "破损"},
+                                           {"GLBJBSM": ids[1], "ZGBMMC": DEPT}], points[:2])
+    upserted = _run(fresh_db_url, [second], mode="upsert")
+    assert (upserted.rows_loaded, upserted.rows_unchanged) == (1, 1)
+    with psycopg.connect(fresh_db_url) as conn:
+        t2 = conn.execute("SELECT now()").fetchone()[0]
+    replaced = _run(fresh_db_url, [second], mode="replace")  # id 3 is not delivered: it goes
+    assert (replaced.rows_loaded, replaced.rows_unchanged) == (0, 2)
+    with psycopg.connect(fresh_db_url) as conn:
+        at_t1 = {v.id: v.state for v in inventory_as_of(conn, t1, class_prefix="01006")}
+        at_t2 = {v.id: v.state for v in inventory_as_of(conn, t2, class_prefix="01006")}
+        now = inventory_as_of(conn, datetime.now(UTC), class_prefix="01006")
+    assert at_t1 == {ids[0]: "完好", ids[1]: "完好", ids[2]: "完好"}
+    assert at_t2 == {ids[0]: "破损", ids[1]: "完好", ids[2]: "完好"}
+    assert {v.id: v.state for v in now} == {ids[0]: "破损", ids[1]: "完好"}
+    assert {v.change_source for v in now} == {f"import:{upserted.batch_id}",
+                                               f"import:{upserted.batch_id - 1}"}
+
+
+def test_gcj02_coordinates_are_stored_in_cgcs2000(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        truth = _points_in_city(conn, 2, seed=17)
+    lon, lat = wgs84_to_gcj02(np.array([p.x for p in truth]), np.array([p.y for p in truth]))
+    csv = tmp_path / "amap.csv"
+    csv.write_text("XLDM,ZGBMMC,lng,lat\n" + "".join(
+        f"01008,{DEPT},{x:.9f},{y:.9f}\n" for x, y in zip(lon, lat, strict=True)), encoding="utf-8")
+    result = _run(fresh_db_url, [csv], crs=parse_crs("gcj02"))
+    assert result.status == "committed", result.rejections
+    with psycopg.connect(fresh_db_url) as conn:
+        errors = [conn.execute(
+            "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
+            "FROM onemap.component WHERE class_code = '01008'", (p.x, p.y)).fetchone()[0] for p in truth]
+    assert max(errors) < 0.5
