@@ -19,6 +19,7 @@ times come from one more import run in-process with a progress callback.
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -262,7 +263,9 @@ class TimedCursor(psycopg.Cursor[Any]):
             super().execute(query, params, prepare=prepare, binary=binary)
         finally:
             text = query if isinstance(query, str) else query.as_string(self.connection)
-            first = next((line for line in text.splitlines() if line.strip()), "").strip()
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            # publish.sql: the numbered comment of the step, even below the file's header comment
+            first = next((line for line in lines if re.match(r"-- \d+\. ", line)), lines[0] if lines else "")
             self.log.append((first.removeprefix("-- ")[:60], time.perf_counter() - start))
         return self
 

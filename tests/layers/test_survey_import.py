@@ -199,8 +199,8 @@ def test_concurrent_imports_allocate_distinct_identifiers(fresh_db_url, tmp_path
     files = [_write(tmp_path / f"part{i}.gpkg", [{"ZGBMMC": DEPT}] * 40, points[i * 40:(i + 1) * 40])
              for i in range(2)]
     results: list[ImportResult] = []
-    threads = [threading.Thread(target=lambda f=f: results.append(_run(fresh_db_url, [f], class_code="01014")))
-               for f in files]
+    threads = [threading.Thread(
+        target=lambda f=f: results.append(_run(fresh_db_url, [f], class_code="01014"))) for f in files]
     for thread in threads:
         thread.start()
     for thread in threads:
