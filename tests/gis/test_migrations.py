@@ -68,6 +68,8 @@ def test_failing_migration_rolls_back_entirely(empty_db_url, monkeypatch):
         assert set(applied_versions(conn)) == {m.version for m in shipped}
 
 
-def test_layer_registry_lists_the_base_layers(conn):
-    names = [r[0] for r in conn.execute("SELECT name FROM onemap.layer ORDER BY sort_order")]
-    assert names == ["counties", "streets", "communities", "unit_grid", "roads"]
+def test_layer_registry_lists_the_base_layers(empty_db_url):
+    with psycopg.connect(empty_db_url) as conn:
+        migrate(conn)
+        names = [r[0] for r in conn.execute("SELECT name FROM onemap.layer ORDER BY sort_order")]
+    assert names == ["counties", "streets", "communities", "unit_grid", "roads", "components"]

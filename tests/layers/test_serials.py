@@ -27,9 +27,9 @@ def test_serials_are_consecutive_and_start_after_the_last(conn):
 
 
 def test_counters_are_separate_per_county_scheme_and_class(conn):
-    a = allocate_serials(conn, county_code="440304", scheme="gb47678", class_code="01002", count=1)
-    b = allocate_serials(conn, county_code="440305", scheme="gb47678", class_code="01002", count=1)
-    c = allocate_serials(conn, county_code="440304", scheme="gb47678", class_code="01003", count=1)
+    a = allocate_serials(conn, county_code="440304", scheme="gb47678", class_code="01092", count=1)
+    b = allocate_serials(conn, county_code="440305", scheme="gb47678", class_code="01092", count=1)
+    c = allocate_serials(conn, county_code="440304", scheme="gb47678", class_code="01093", count=1)
     assert a == b == c == range(1, 2)
 
 
