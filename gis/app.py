@@ -30,7 +30,7 @@ def error_response(error: OnemapError) -> JSONResponse:
     """An OGC API exception body (code, description) with the mapped HTTP status."""
     mapping = mapping_for(error)
     return JSONResponse({"code": mapping.ogc_code, "description": str(error)},
-                        status_code=mapping.status)
+                        status_code=mapping.status, headers=dict(mapping.headers))
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -66,6 +66,7 @@ class ErrorMapping:
     status: int
     ogc_code: str
     exit_code: int
+    headers: tuple[tuple[str, str], ...] = ()  # HTTP headers every response of this kind carries
 
 
 # Most specific class first; `mapping_for` walks the MRO so subclasses inherit their parent's row.
@@ -74,8 +75,12 @@ _MAPPINGS: dict[type[OnemapError], ErrorMapping] = {
     InvalidParameter: ErrorMapping(400, "InvalidParameterValue", 2),
     DivisionInputError: ErrorMapping(400, "InvalidParameterValue", 2),
     ImportValidationError: ErrorMapping(422, "InvalidInput", 3),
-    NotFound: ErrorMapping(404, "NotFound", 4),
-    Unauthorized: ErrorMapping(401, "Unauthorized", 5),
+    # A private object is a 404 to the anonymous and found with a token: no cache may reuse a 404
+    # across Authorization headers.
+    NotFound: ErrorMapping(404, "NotFound", 4, headers=(("Vary", "Authorization"),)),
+    # RFC 6750 §3: a 401 names the scheme the client should use.
+    Unauthorized: ErrorMapping(401, "Unauthorized", 5,
+                               headers=(("WWW-Authenticate", 'Bearer realm="onemap"'),)),
     PermissionDenied: ErrorMapping(403, "Forbidden", 5),
     ConfigurationError: ErrorMapping(500, "ServerError", 6),
     LocalDatabaseError: ErrorMapping(503, "ServiceUnavailable", 7),

@@ -4,7 +4,7 @@ import sys
 
 import typer
 
-from gis.cli import db, demo, export, grid, imports, serve
+from gis.cli import db, demo, export, grid, imports, serve, tokens
 from gis.errors import OnemapError, mapping_for
 from gis.settings import Settings
 
@@ -19,6 +19,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(grid.app, name="grid")
 app.add_typer(imports.app, name="import")
 app.add_typer(export.app, name="export")
+app.add_typer(tokens.app, name="token")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 
