@@ -2,8 +2,8 @@
 
 Mount points (each filled by its room):
     /healthz            gis.health
-    /                   the one-map web page (gis.web)
-    /collections, /conformance, /openapi    OGC API - Features (pygeoapi, issue 5)
+    /                   negotiated: the one-map web page (gis.web) for browsers, else the OGC landing page
+    /ogc, /collections, /conformance, /openapi    OGC API - Features (pygeoapi, gis.ogc)
     /tiles              vector tiles (tiles, issue 6)
     /geocode            geocoder (geocoder, issue 8)
     /feeds              authenticated live feeds (layers, issue 7)
@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
-from gis import web
+from gis import ogc, web
 from gis.database import create_pool, database_url
 from gis.errors import OnemapError, mapping_for
 from gis.health import router as health_router
@@ -24,6 +26,7 @@ from gis.settings import Settings
 from tiles.routes import router as tiles_router
 
 log = logging.getLogger("onemap")
+_HTTP_CODES = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
 
 
 def error_response(error: OnemapError) -> JSONResponse:
@@ -43,9 +46,11 @@ def create_app(settings: Settings) -> FastAPI:
         # wait=False: the service starts (and /healthz answers 503) while the database is
         # down; the pool keeps reconnecting in the background and recovers by itself.
         await pool.open(wait=False)
+        ogc.start(app, settings)
         try:
             yield
         finally:
+            await ogc.stop(app)
             await pool.close()
 
     app = FastAPI(title="onemap", version="0.1.0", lifespan=lifespan,
@@ -57,7 +62,24 @@ def create_app(settings: Settings) -> FastAPI:
     async def _onemap_error(_: Request, error: OnemapError) -> JSONResponse:
         return error_response(error)
 
+    # Unmatched routes, wrong methods and unparsable path parameters answer with OGC exception
+    # bodies too, like every other error of the service.
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, error: HTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(error.status_code, "InvalidParameterValue" if error.status_code < 500
+                               else "ServerError")
+        return JSONResponse({"code": code, "description": str(error.detail)}, status_code=error.status_code,
+                            headers=error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        description = f"{where}: {first.get('msg', 'invalid request')}"
+        return JSONResponse({"code": "InvalidParameterValue", "description": description}, status_code=400)
+
     app.include_router(health_router)
     app.include_router(tiles_router)
+    ogc.mount(app, settings, pool, url)
     web.mount(app, settings)
     return app

@@ -293,3 +293,68 @@ def swapped_lon_lat(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]
         return (lon >= 73.0) & (lon <= 136.0) & (lat >= 3.0) & (lat <= 54.0)
 
     return ~plausible(x_a, y_a) & plausible(y_a, x_a)
+
+
+# ---- OGC CRS URIs (OGC API - Features Part 2) -------------------------------------------------------------
+
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+_EPSG_URI_RE = re.compile(
+    r"(?:https?://www\.opengis\.net/def/crs/EPSG/0/|urn:ogc:def:crs:EPSG:[0-9.]*:|EPSG:)([0-9]{1,6})",
+    re.ASCII)
+_CRS84_URIS = frozenset({CRS84_URI, "https://www.opengis.net/def/crs/OGC/1.3/CRS84",
+                         "urn:ogc:def:crs:OGC:1.3:CRS84", "OGC:CRS84"})
+
+
+def epsg_uri(epsg: int) -> str:
+    """The OGC URI of an EPSG CRS, e.g. http://www.opengis.net/def/crs/EPSG/0/4490."""
+    return f"http://www.opengis.net/def/crs/EPSG/0/{epsg}"
+
+
+@dataclass(frozen=True)
+class CrsRef:
+    """A CRS named by URI: its EPSG code (CRS84 is 4326 in lon/lat order) and its axis order."""
+
+    epsg: int
+    north_first: bool  # axis order of the authority: lat/lon (EPSG:4326, 4490), northing/easting (GK)
+    uri: str
+
+    @property
+    def is_crs84(self) -> bool:
+        return self.uri == CRS84_URI
+
+
+CRS84 = CrsRef(WGS84, False, CRS84_URI)
+
+
+@lru_cache(maxsize=64)
+def _north_first(epsg: int) -> bool:
+    return _pyproj_crs(epsg).axis_info[0].direction.lower() in ("north", "south")
+
+
+def crs_from_uri(uri: str) -> CrsRef:
+    """Parse an OGC CRS URI (http://www.opengis.net/def/crs/EPSG/0/n, urn:ogc:def:crs:EPSG::n, CRS84)."""
+    text = uri.strip() if isinstance(uri, str) else ""
+    if text in _CRS84_URIS:
+        return CRS84
+    match = _EPSG_URI_RE.fullmatch(text)
+    if not match:
+        shown = text if len(text) <= 80 else text[:80] + "…"
+        raise InvalidParameter(f"unknown CRS URI {shown!r}: use {CRS84_URI} or {epsg_uri(CGCS2000)}")
+    epsg = int(match.group(1))
+    try:
+        return CrsRef(epsg, _north_first(epsg), epsg_uri(epsg))
+    except CRSError:
+        raise InvalidParameter(f"unknown CRS: EPSG:{epsg} is not in the PROJ database") from None
+
+
+@lru_cache(maxsize=64)
+def area_of_use(epsg: int) -> tuple[float, float, float, float]:
+    """Where a CRS is defined, in its own x/y (easting/northing or lon/lat, always x first)."""
+    crs = _pyproj_crs(epsg)
+    if crs.area_of_use is None:
+        return -math.inf, -math.inf, math.inf, math.inf
+    bounds = crs.area_of_use.bounds
+    if crs.is_geographic:
+        return bounds
+    x1, y1, x2, y2 = transformer(WGS84, epsg).transform_bounds(*bounds, densify_pts=21)
+    return x1, y1, x2, y2

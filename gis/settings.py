@@ -31,6 +31,12 @@ class Settings(BaseSettings):
                              description="npm assets of the web page (MapLibre GL JS)")
     host: str = "127.0.0.1"
     port: int = 8000
+    public_url: str | None = Field(
+        default=None, description="base URL clients reach onemap at (behind a proxy); links in OGC API "
+                                  "responses use it. Unset: the URL of each request")
+    ogc_registry_ttl_s: float = Field(
+        default=2.0, description="how often (seconds) the OGC API re-checks the layer registry for new "
+                                 "layers")
     pool_min_size: int = 1
     pool_max_size: int = 10
     connect_timeout_s: float = 5.0

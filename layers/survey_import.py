@@ -52,6 +52,7 @@ class ImportOptions:
     skip_invalid: bool = False
     duplicate_distance_m: float = 0.5
     actor: str = field(default_factory=getpass.getuser)
+    change_source: str | None = None  # recorded on each new version; default 'import:<batch id>'
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class ImportResult:
     loaded_per_class: dict[str, int]
     notes: list[str]
     rows_unchanged: int = 0  # rows identical to their current version (nothing written)
+    ids: tuple[str, ...] = ()  # identifiers of the new versions, in row order
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -127,10 +129,20 @@ def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: 
     progress("read", 0, len(paths))
     rows, notes = read_rows(paths, options)
     progress("read", len(paths), len(paths))
+    return import_rows(conn, rows, [str(p) for p in paths], options, notes, progress)
+
+
+def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], options: ImportOptions,
+                notes: Sequence[str] = (), progress: Progress = _noop) -> ImportResult:
+    """Validate, stage and publish rows already in the standard fields and EPSG:4490 (files or API).
+
+    Publishing runs in a transaction of its own, or in a savepoint of the caller's.
+    """
+    notes = list(notes)
+    file_order = list(dict.fromkeys(str(f) for f in rows.files))
     progress("validate", 0, len(rows))
     checked = validate(rows, _context(conn, options))
     progress("validate", len(rows), len(rows))
-    sources = [str(p) for p in paths]
     try:
         with conn.transaction():
             batch_id = _open_batch(conn, sources, options)
@@ -138,20 +150,20 @@ def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: 
             _stage(conn, checked)
             progress("load", int(checked.valid.sum()), int(checked.valid.sum()))
             rejected_in_db = _check_against_inventory(conn, checked, options)
-            order = {path.name: i for i, path in enumerate(paths)}
+            order = {name: i for i, name in enumerate(file_order)}
             rejections = sorted(checked.rejections + rejected_in_db,
                                 key=lambda r: (order.get(r.file, 0), r.row))
             if rejections and not options.skip_invalid:
                 raise _Rejected(rejections)
             progress("publish", 0, 1)
-            loaded, unchanged = _publish(conn, batch_id, options)
+            loaded, unchanged, ids = _publish(conn, batch_id, options)
             status = "dry-run" if options.dry_run else "committed"
             _close_batch(conn, batch_id, status, len(rows), sum(loaded.values()), rejections)
             if options.dry_run:
                 raise _DryRun(loaded, rejections)
             progress("publish", 1, 1)
         return ImportResult(batch_id, status, len(rows), sum(loaded.values()), rejections, loaded,
-                            notes, unchanged)
+                            notes, unchanged, ids)
     except _Rejected as outcome:
         batch_id = _record_outcome(conn, sources, options, "rejected", len(rows), 0, outcome.rejections)
         return ImportResult(batch_id, "rejected", len(rows), 0, outcome.rejections, {}, notes)
@@ -235,14 +247,14 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated,
 
 
 def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions
-             ) -> tuple[dict[str, int], int]:
+             ) -> tuple[dict[str, int], int, tuple[str, ...]]:
     """Locate, allocate identifiers, close replaced versions, insert.
 
-    Returns the new versions per class, and how many rows were identical to their current
-    version and so wrote nothing.
+    Returns the new versions per class, how many rows were identical to their current
+    version and so wrote nothing, and the identifiers of the new versions.
     """
     params = {"scheme": options.scheme, "mode": options.mode, "batch": batch_id,
-              "actor": options.actor, "source": f"import:{batch_id}"}
+              "actor": options.actor, "source": options.change_source or f"import:{batch_id}"}
     with conn.cursor() as cur:
         for statement in _sql("publish.sql").split(";\n\n"):
             if statement.strip():
@@ -250,7 +262,8 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions
     counts: dict[str, int] = dict(conn.execute(
         "SELECT class_code, count(*) FROM pg_temp.survey_located GROUP BY 1").fetchall())
     unchanged = conn.execute("SELECT count(*) FROM pg_temp.survey_unchanged").fetchone()
+    ids = tuple(r[0] for r in conn.execute("SELECT id FROM pg_temp.survey_located ORDER BY row_idx"))
     if counts:
         ensure_class_layers(conn, options.scheme, set(counts))
         bump_data_version(conn, "components")
-    return {str(k): int(v) for k, v in counts.items()}, int(unchanged[0] if unchanged else 0)
+    return {str(k): int(v) for k, v in counts.items()}, int(unchanged[0] if unchanged else 0), ids

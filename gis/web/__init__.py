@@ -16,16 +16,17 @@ FROM (SELECT ST_Extent(geom) AS e FROM onemap.admin_area WHERE level = 'county')
 """
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
-    """Serve the page at `/`, its script at `/static`, MapLibre at `/assets/maplibre-gl`."""
+def page_response(settings: Settings) -> FileResponse:
+    """The one-map page; served at `/` by gis.ogc, which negotiates it with the OGC landing page."""
     maplibre = settings.assets_dir / "maplibre-gl" / "dist"
+    if not (maplibre / "maplibre-gl.js").is_file():
+        raise ConfigurationError(f"MapLibre GL JS is not installed in {maplibre}: run `make setup` (npm ci)")
+    return FileResponse(_STATIC / "index.html", headers={"Vary": "Accept, Authorization"})
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        if not (maplibre / "maplibre-gl.js").is_file():
-            raise ConfigurationError(
-                f"MapLibre GL JS is not installed in {maplibre}: run `make setup` (npm ci)")
-        return FileResponse(_STATIC / "index.html")
+
+def mount(app: FastAPI, settings: Settings) -> None:
+    """Serve the page's script at `/static`, MapLibre at `/assets/maplibre-gl`, the city extent."""
+    maplibre = settings.assets_dir / "maplibre-gl" / "dist"
 
     @app.get("/map/extent.json", summary="Bounding box (EPSG:4490 lon/lat) of the loaded city")
     async def extent(request: Request) -> JSONResponse:

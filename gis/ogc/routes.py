@@ -1,0 +1,291 @@
+"""The OGC API - Features routes: onemap's router calling pygeoapi's API functions.
+
+Each handler checks the request, picks the pygeoapi API the caller may see (public, or
+with private layers for read_private), and runs the synchronous pygeoapi function in the
+thread pool with the request's OgcRequest set for the provider (layers.ogc_context).
+`/` is negotiated: a browser (text/html preferred) gets the one-map page, a client asking
+for JSON (Accept or ?f=) gets the OGC landing page, which is also at /ogc.
+"""
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import pygeoapi.api as core
+import pygeoapi.api.itemtypes as itemtypes
+from fastapi import APIRouter, Depends, Request, Response
+from pygeoapi.api import API, APIRequest
+from starlette.concurrency import run_in_threadpool
+
+from gis import web
+from gis.auth import Principal, optional_principal, require
+from gis.crs import crs_from_uri
+from gis.errors import InvalidParameter
+from gis.ogc.config import supported_crs
+from gis.ogc.params import check_query, restore_links, split_items_query
+from gis.ogc.service import OgcService
+from layers.ogc_context import OgcRequest, serving
+
+log = logging.getLogger("onemap.ogc")
+router = APIRouter(include_in_schema=False)
+Caller = Annotated[Principal | None, Depends(optional_principal)]
+Editor = Annotated[Principal, Depends(require("write_components"))]
+PygeoapiCall = Callable[..., tuple[dict[str, str], int, Any]]
+
+# Part 3 (filtering) and Part 4 (PATCH) classes onemap implements beyond what pygeoapi declares.
+EXTRA_CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+]
+# pygeoapi.api.conformance extends its module-level list on every call (it grows without bound);
+# onemap adds its classes and restores the list under a lock around each call.
+_CONFORMANCE_LOCK = threading.Lock()
+_UNSERVED_RELS = ("processes", "job-list", "tiling-schemes")
+_JSON_TYPES = ("application/json", "application/geo+json", "application/ld+json", "application/schema+json")
+
+
+def _service(request: Request) -> OgcService:
+    service: OgcService = request.app.state.ogc
+    return service
+
+
+def _base_url(request: Request) -> str:
+    configured: str | None = request.app.state.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+async def _api(request: Request, caller: Principal | None) -> tuple[API, list[str]]:
+    apis = await _service(request).apis(_base_url(request))
+    sees_private = caller is not None and caller.can("read_private")
+    return apis.for_caller(sees_private), supported_crs(apis.registry)
+
+
+def _run(ogc: OgcRequest, call: PygeoapiCall, *args: Any) -> tuple[dict[str, str], int, Any]:
+    with serving(ogc):
+        return call(*args)
+
+
+async def _call(request: Request, api: API, call: PygeoapiCall, *args: Any, ogc: OgcRequest | None = None,
+                query: str | None = None) -> tuple[dict[str, str], int, Any]:
+    """Run one pygeoapi function for this request (with `query` instead of the client's query string)."""
+    seen = request if query is None else Request({**request.scope, "query_string": query.encode()},
+                                                 request.receive)
+    api_request = await APIRequest.from_starlette(seen, api.locales)
+    if not api_request.is_valid():
+        return api.get_format_exception(api_request)
+    try:
+        return await run_in_threadpool(_run, ogc or OgcRequest(), call, api, api_request, *args)
+    except Exception:
+        log.exception("OGC API: %s %s failed", request.method, request.url.path)
+        return {"Content-Type": "application/json"}, 500, '{"code": "ServerError", ' \
+            '"description": "internal error (logged by the server)"}'
+
+
+def _response(result: tuple[dict[str, str], int, Any], *, vary: str = "Authorization") -> Response:
+    headers, status, content = result
+    body = content.encode("utf-8") if isinstance(content, str) else (content or b"")
+    headers = {**headers, "Vary": vary}
+    if status in (204, 304):
+        body = b""
+        headers.pop("Content-Type", None)
+    return Response(body, status_code=status, headers=headers)
+
+
+def _conformance(api: API, api_request: APIRequest) -> tuple[dict[str, str], int, Any]:
+    with _CONFORMANCE_LOCK:
+        size = len(core.CONFORMANCE_CLASSES)
+        core.CONFORMANCE_CLASSES.extend(EXTRA_CONFORMANCE)
+        try:
+            return core.conformance(api, api_request)
+        finally:
+            del core.CONFORMANCE_CLASSES[size:]
+
+
+def _landing(api: API, api_request: APIRequest) -> tuple[dict[str, str], int, Any]:
+    """pygeoapi's landing page without links to what onemap does not serve (processes, jobs, TMS)."""
+    headers, status, content = core.landing_page(api, api_request)
+    if status == 200 and api_request.format in (None, "json") and isinstance(content, str):
+        page = json.loads(content)
+        page["links"] = [link for link in page["links"]
+                         if not any(link["rel"].endswith(rel) for rel in _UNSERVED_RELS)]
+        content = json.dumps(page, ensure_ascii=False)
+    return headers, status, content
+
+
+def _wants_ogc(request: Request) -> bool:
+    """At `/`: the OGC landing page unless the client prefers HTML (a browser) and gave no ?f=."""
+    if "f" in request.query_params:
+        return True
+    html = as_json = 0.0
+    for part in request.headers.get("accept", "").split(","):
+        media, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if media.strip() in ("text/html", "application/xhtml+xml"):
+            html = max(html, q)
+        elif media.strip() in _JSON_TYPES:
+            as_json = max(as_json, q)
+    return not (html > 0 and html >= as_json)
+
+
+@router.get("/")
+async def root(request: Request, caller: Caller) -> Response:
+    if not _wants_ogc(request):
+        return web.page_response(request.app.state.settings)
+    return await ogc_landing(request, caller)
+
+
+@router.get("/ogc")
+async def ogc_landing(request: Request, caller: Caller) -> Response:
+    check_query(request)
+    api, _ = await _api(request, caller)
+    return _response(await _call(request, api, _landing), vary="Accept, Authorization")
+
+
+@router.get("/conformance")
+async def conformance(request: Request, caller: Caller) -> Response:
+    check_query(request)
+    api, _ = await _api(request, caller)
+    return _response(await _call(request, api, _conformance))
+
+
+@router.get("/openapi")
+async def openapi(request: Request, caller: Caller) -> Response:
+    check_query(request)
+    api, _ = await _api(request, caller)
+    return _response(await _call(request, api, core.openapi_))
+
+
+@router.get("/collections")
+async def collections(request: Request, caller: Caller) -> Response:
+    check_query(request)
+    api, _ = await _api(request, caller)
+    return _response(await _call(request, api, core.describe_collections))
+
+
+@router.get("/collections/{collection_id}")
+async def collection(collection_id: str, request: Request, caller: Caller) -> Response:
+    check_query(request)
+    api, _ = await _api(request, caller)
+    return _response(await _call(request, api, core.describe_collections, collection_id))
+
+
+@router.get("/collections/{collection_id}/queryables")
+async def queryables(collection_id: str, request: Request, caller: Caller) -> Response:
+    check_query(request)
+    api, _ = await _api(request, caller)
+    return _response(await _call(request, api, itemtypes.get_collection_queryables, collection_id))
+
+
+@router.get("/collections/{collection_id}/schema")
+async def schema(collection_id: str, request: Request, caller: Caller) -> Response:
+    check_query(request)
+    api, _ = await _api(request, caller)
+    return _response(await _call(request, api, core.get_collection_schema, collection_id))
+
+
+@router.get("/collections/{collection_id}/items")
+async def items(collection_id: str, request: Request, caller: Caller) -> Response:
+    check_query(request)
+    api, crs_list = await _api(request, caller)
+    parsed = split_items_query(request, crs_list)
+    ogc = OgcRequest(filter=parsed.filter, filter_crs=parsed.filter_crs, bbox=parsed.bbox)
+    headers, status, content = await _call(request, api, itemtypes.get_collection_items, collection_id,
+                                           ogc=ogc, query=parsed.visible_query)
+    if status == 200 and isinstance(content, str):
+        html = "html" in headers.get("Content-Type", "")
+        if ogc.outcome.get("last_page") and not html and '"rel":"next"' in content:
+            content = _without_next(content)
+        items_url = f"{api.get_collections_url()}/{collection_id}/items"
+        visible = [(k, v) for k, v in request.query_params.multi_items() if k not in dict(parsed.hidden)]
+        content = restore_links(content, items_url, visible, parsed.hidden, html=html)
+    return _response((headers, status, content))
+
+
+def _without_next(content: str) -> str:
+    """Drop pygeoapi's `next` link from the last page (it adds one to every full page)."""
+    page = json.loads(content)
+    page["links"] = [link for link in page.get("links", []) if link.get("rel") != "next"]
+    return json.dumps(page, separators=(",", ":"))
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}")
+async def item(collection_id: str, feature_id: str, request: Request, caller: Caller) -> Response:
+    check_query(request)
+    api, _ = await _api(request, caller)
+    return _response(await _call(request, api, itemtypes.get_collection_item, collection_id, feature_id))
+
+
+def _content_crs(request: Request, crs_list: list[str]) -> Any:
+    """The CRS of a written feature: the Content-Crs header (Part 2), CRS84 by default."""
+    header = request.headers.get("content-crs", "").strip().strip("<>")
+    if not header:
+        return crs_from_uri(crs_list[0])
+    if header not in crs_list:
+        raise InvalidParameter(f"Content-Crs {header[:80]!r} is not one of {', '.join(crs_list)}")
+    return crs_from_uri(header)
+
+
+async def _write(request: Request, editor: Principal, action: str, collection_id: str,
+                 feature_id: str | None = None) -> Response:
+    check_query(request)
+    api, crs_list = await _api(request, editor)
+    ogc = OgcRequest(actor=editor.name, content_crs=_content_crs(request, crs_list), method=request.method)
+    args = (action, collection_id) if feature_id is None else (action, collection_id, feature_id)
+    headers, status, content = await _call(request, api, itemtypes.manage_collection_item, *args, ogc=ogc)
+    if status < 300:
+        _service(request).invalidate()  # extents, data versions and new class layers
+    if action == "delete" and status == 200:
+        status = 204  # OGC API - Features Part 4: a successful DELETE has no content
+    return _response((headers, status, content))
+
+
+@router.post("/collections/{collection_id}/items")
+async def create_item(collection_id: str, request: Request, editor: Editor) -> Response:
+    return await _write(request, editor, "create", collection_id)
+
+
+@router.put("/collections/{collection_id}/items/{feature_id}")
+async def replace_item(collection_id: str, feature_id: str, request: Request, editor: Editor) -> Response:
+    return await _write(request, editor, "update", collection_id, feature_id)
+
+
+@router.patch("/collections/{collection_id}/items/{feature_id}")
+async def update_item(collection_id: str, feature_id: str, request: Request, editor: Editor) -> Response:
+    return await _write(request, editor, "update", collection_id, feature_id)
+
+
+@router.delete("/collections/{collection_id}/items/{feature_id}")
+async def delete_item(collection_id: str, feature_id: str, request: Request, editor: Editor) -> Response:
+    return await _write(request, editor, "delete", collection_id, feature_id)
+
+
+@router.options("/collections/{collection_id}/items")
+async def items_options(collection_id: str, request: Request, caller: Caller) -> Response:
+    api, _ = await _api(request, caller)
+    return _response(await _call(request, api, itemtypes.manage_collection_item, "options", collection_id))
+
+
+@router.options("/collections/{collection_id}/items/{feature_id}")
+async def item_options(collection_id: str, feature_id: str, request: Request, caller: Caller) -> Response:
+    api, _ = await _api(request, caller)
+    headers, status, content = await _call(request, api, itemtypes.manage_collection_item, "options",
+                                           collection_id, feature_id)
+    if "PUT" in headers.get("Allow", ""):
+        headers["Allow"] += ", PATCH"
+    return _response((headers, status, content))

@@ -1,0 +1,396 @@
+"""CQL2 filters (OGC API - Features Part 3) parsed by pygeofilter, compiled to SQL with bound values.
+
+Text and JSON encodings are parsed by pygeofilter's CQL2 parsers; the text grammar is
+extended with ``S_DWITHIN(geometry, geometry, distance[, unit])`` (distance in metres unless
+the unit says km), which CQL2 1.0 lacks and city users need ("components within 50 m of
+this point"). The compiler checks every property against the collection's queryables and
+every literal against the property's type, and binds every value as a named parameter
+(``%(cql0)s`` …) through psycopg.sql: no user text ever becomes SQL text.
+"""
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import shapely
+from lark import Lark, v_args
+from lark.exceptions import LarkError
+from psycopg import sql
+from pygeofilter import ast, values
+from pygeofilter.parsers.cql2_json.parser import walk_cql_json
+from pygeofilter.parsers.cql2_text import parser as cql2_text
+
+from gis.crs import CGCS2000, WGS84, CrsRef, area_of_use, crs_from_uri, transform
+from gis.errors import InvalidParameter
+
+MAX_FILTER_CHARS = 8192
+MAX_NODES = 200
+MAX_VERTICES = 10_000
+MAX_DISTANCE_M = 100_000.0
+# 1° of longitude is ≥ 60 km up to 57°N (all of China but its northern tip), so a distance d in
+# metres is ≤ d / 60,000 degrees in any direction: a safe index prefilter before the exact test.
+_METRES_PER_DEGREE_AT_LEAST = 60_000.0
+_UNITS = {"meters": 1.0, "metres": 1.0, "m": 1.0, "kilometers": 1000.0, "kilometres": 1000.0, "km": 1000.0}
+_GEOMETRY_NAMES = ("geometry", "geom")
+TEXT_LANGS = (None, "cql2-text", "cql-text")
+JSON_LANGS = ("cql2-json",)
+
+_GRAMMAR_FILE = Path(cql2_text.__file__).with_name("grammar.lark")
+_EXTENSION = (
+    '\n%extend spatial_predicate: "S_DWITHIN"i "(" expression "," expression "," full_number'
+    ' ["," DISTANCE_UNIT] ")" -> distance_within\n'
+    'DISTANCE_UNIT: "meters"i | "metres"i | "kilometers"i | "kilometres"i | "km"i | "m"i\n')
+
+
+@v_args(meta=False, inline=True)
+class _Transformer(cql2_text.CQLTransformer):
+    def distance_within(self, lhs: Any, rhs: Any, distance: Any, unit: Any = None) -> ast.Node:
+        return ast.DistanceWithin(lhs, rhs, float(distance), str(unit or "meters").lower())
+
+
+_TEXT_PARSER = Lark(_GRAMMAR_FILE.read_text(encoding="utf-8") + _EXTENSION, parser="lalr",
+                    maybe_placeholders=False, transformer=_Transformer(),
+                    import_paths=[str(_GRAMMAR_FILE.parent.parent)], source_path=str(_GRAMMAR_FILE))
+
+
+def _short(text: str, size: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= size else text[:size] + "…"
+
+
+def parse_filter(text: str, lang: str | None = None) -> ast.Node:
+    """Parse a `filter` in CQL2 text (the default) or CQL2 JSON; InvalidParameter when malformed."""
+    if lang not in TEXT_LANGS + JSON_LANGS:
+        raise InvalidParameter(f"filter-lang {_short(str(lang), 40)!r} is not supported: use cql2-text or "
+                               "cql2-json")
+    if len(text) > MAX_FILTER_CHARS:
+        raise InvalidParameter(f"filter is longer than {MAX_FILTER_CHARS} characters")
+    as_json = lang in JSON_LANGS or text.lstrip().startswith("{")
+    try:
+        node = _parse_json(text) if as_json else _TEXT_PARSER.parse(text)
+    except (LarkError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as error:
+        kind = "CQL2 JSON" if as_json else "CQL2 text"
+        raise InvalidParameter(f"filter is not valid {kind}: {_short(str(error))}") from None
+    if not isinstance(node, ast.Node):
+        raise InvalidParameter("filter is not a boolean expression")
+    return node
+
+
+def _parse_json(text: str) -> Any:
+    return _walk_json(json.loads(text))
+
+
+def _walk_json(node: Any) -> Any:
+    """pygeofilter's CQL2 JSON walker, plus s_dwithin and bbox literals (which it lacks or misreads)."""
+    if isinstance(node, list):
+        return [_walk_json(item) for item in node]
+    if not isinstance(node, dict):
+        return walk_cql_json(node)
+    if "bbox" in node and isinstance(node["bbox"], list):
+        return ast.Function("bbox", list(node["bbox"]))
+    op, args = node.get("op"), node.get("args")
+    if op in ("and", "or") and isinstance(args, list):
+        return (ast.And if op == "and" else ast.Or).from_items(*[_walk_json(a) for a in args])
+    if op == "not" and isinstance(args, list) and len(args) == 1:
+        return ast.Not(_walk_json(args[0]))
+    if op == "s_dwithin" and isinstance(args, list) and len(args) in (3, 4):
+        unit = str(args[3]).lower() if len(args) == 4 else "meters"
+        return ast.DistanceWithin(_walk_json(args[0]), _walk_json(args[1]), float(args[2]), unit)
+    if op is not None and isinstance(args, list):
+        return walk_cql_json({**node, "args": [_literal_json(a) for a in args]})
+    return walk_cql_json(node)
+
+
+def _literal_json(arg: Any) -> Any:
+    """Pre-walk an argument only where pygeofilter would misread it (bbox objects)."""
+    if isinstance(arg, dict) and "bbox" in arg:
+        return _walk_json(arg)
+    return arg
+
+
+class _Compiler:
+    """One compilation: the queryables, the CRS of literals, and the parameters bound so far."""
+
+    def __init__(self, fields: Mapping[str, str], crs: CrsRef, prefix: str) -> None:
+        self.fields = fields
+        self.crs = crs
+        self.prefix = prefix
+        self.params: dict[str, Any] = {}
+        self.nodes = 0
+
+    def bind(self, value: Any) -> sql.Composable:
+        name = f"{self.prefix}{len(self.params)}"
+        self.params[name] = value
+        return sql.Placeholder(name)
+
+    # -- predicates --------------------------------------------------------------------------------
+
+    def predicate(self, node: Any) -> sql.Composable:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise InvalidParameter(f"filter has more than {MAX_NODES} terms")
+        for kind, handler in self._HANDLERS:
+            if isinstance(node, kind):
+                return handler(self, node)
+        raise InvalidParameter(f"{_describe(node)} is not supported in a filter here")
+
+    def _combination(self, node: ast.Combination) -> sql.Composable:
+        joiner = " AND " if isinstance(node, ast.And) else " OR "
+        return sql.SQL("({})").format(sql.SQL(joiner).join([self.predicate(node.lhs),
+                                                            self.predicate(node.rhs)]))
+
+    def _not(self, node: ast.Not) -> sql.Composable:
+        return sql.SQL("(NOT {})").format(self.predicate(node.sub_node))
+
+    def _include(self, node: ast.Include) -> sql.Composable:
+        return sql.SQL("FALSE" if node.not_ else "TRUE")
+
+    _COMPARISONS: ClassVar[Mapping[type, str]] = {
+        ast.Equal: "=", ast.NotEqual: "<>", ast.LessThan: "<", ast.LessEqual: "<=",
+        ast.GreaterThan: ">", ast.GreaterEqual: ">="}
+    _MIRRORED: ClassVar[Mapping[str, str]] = {
+        "<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}
+
+    def _comparison(self, node: ast.Comparison) -> sql.Composable:
+        op = self._COMPARISONS[type(node)]
+        lhs, rhs = node.lhs, node.rhs
+        if not _is_expression(lhs) and _is_expression(rhs):
+            lhs, rhs, op = rhs, lhs, self._MIRRORED[op]
+        column, kind = self.expression(lhs)
+        if kind in ("object", "array"):
+            raise InvalidParameter(f"{_describe(lhs)} is not comparable")
+        other = self.expression(rhs)[0] if _is_expression(rhs) else self.literal(rhs, kind, lhs)
+        return sql.SQL("({} " + op + " {})").format(column, other)
+
+    def _between(self, node: ast.Between) -> sql.Composable:
+        column, kind = self.expression(node.lhs)
+        template = "({} NOT BETWEEN {} AND {})" if node.not_ else "({} BETWEEN {} AND {})"
+        return sql.SQL(template).format(column, self.literal(node.low, kind, node.lhs),
+                                        self.literal(node.high, kind, node.lhs))
+
+    def _like(self, node: ast.Like) -> sql.Composable:
+        column, kind = self.expression(node.lhs)
+        if kind != "string":
+            raise InvalidParameter(f"LIKE needs a string property, {_describe(node.lhs)} is {kind}")
+        pattern = self.literal(node.pattern, "string", node.lhs)
+        # CQL2 wildcards are SQL's: % any run, _ one character, backslash escapes.
+        op = "NOT " if node.not_ else ""
+        op += "ILIKE" if node.nocase else "LIKE"
+        return sql.SQL("({} " + op + " {} ESCAPE '\\')").format(column, pattern)
+
+    def _in(self, node: ast.In) -> sql.Composable:
+        column, kind = self.expression(node.lhs)
+        if not node.sub_nodes:
+            raise InvalidParameter("IN needs at least one value")
+        options = sql.SQL(", ").join([self.literal(v, kind, node.lhs) for v in node.sub_nodes])
+        return sql.SQL("({} " + ("NOT IN" if node.not_ else "IN") + " ({}))").format(column, options)
+
+    def _is_null(self, node: ast.IsNull) -> sql.Composable:
+        column = self.geometry(node.lhs) if _is_geometry_name(node.lhs) else self.expression(node.lhs)[0]
+        return sql.SQL("({} IS NOT NULL)" if node.not_ else "({} IS NULL)").format(column)
+
+    _SPATIAL: ClassVar[Mapping[type, str]] = {
+        ast.GeometryIntersects: "ST_Intersects", ast.GeometryContains: "ST_Contains",
+        ast.GeometryWithin: "ST_Within", ast.GeometryTouches: "ST_Touches",
+        ast.GeometryCrosses: "ST_Crosses", ast.GeometryOverlaps: "ST_Overlaps",
+        ast.GeometryEquals: "ST_Equals"}
+
+    def _spatial(self, node: ast.SpatialComparisonPredicate) -> sql.Composable:
+        lhs, rhs = self.geometry(node.lhs), self.geometry(node.rhs)
+        if isinstance(node, ast.GeometryDisjoint):
+            return sql.SQL("(NOT ST_Intersects({}, {}))").format(lhs, rhs)
+        return sql.SQL("{}({}, {})").format(sql.SQL(self._SPATIAL[type(node)]), lhs, rhs)
+
+    def _distance(self, node: ast.SpatialDistancePredicate) -> sql.Composable:
+        factor = _UNITS.get(str(node.units).lower())
+        if factor is None:
+            raise InvalidParameter(f"distance unit {_short(str(node.units), 20)!r} is not one of m, km")
+        metres = float(node.distance) * factor
+        if not (math.isfinite(metres) and 0 <= metres <= MAX_DISTANCE_M):
+            raise InvalidParameter(f"distance must be between 0 and {MAX_DISTANCE_M:.0f} m")
+        lhs, rhs = self.geometry(node.lhs), self.geometry(node.rhs)
+        within = sql.SQL("(ST_DWithin({a}, {b}, {deg}) AND ST_DWithin({a}::geography, {b}::geography, {m}))")
+        clause = within.format(a=lhs, b=rhs, deg=self.bind(metres / _METRES_PER_DEGREE_AT_LEAST),
+                               m=self.bind(metres))
+        return sql.SQL("(NOT {})").format(clause) if isinstance(node, ast.DistanceBeyond) else clause
+
+    def _bbox(self, node: ast.BBox) -> sql.Composable:
+        crs = crs_from_uri(node.crs) if node.crs else self.crs
+        box = self.envelope([node.minx, node.miny, node.maxx, node.maxy], crs)
+        return sql.SQL("ST_Intersects({}, {})").format(self.geometry(node.lhs), box)
+
+    def _temporal(self, node: ast.TemporalPredicate) -> sql.Composable:
+        column, kind = self.expression(node.lhs)
+        if kind not in ("date", "date-time"):
+            raise InvalidParameter(f"{_describe(node.lhs)} is not a date or timestamp")
+        start, end = _interval(node.rhs)
+
+        def bound(value: Any) -> sql.Composable | None:
+            return self.literal(value, kind, node.lhs) if value is not None else None
+
+        if isinstance(node, ast.TimeBefore) and start is not None:
+            return sql.SQL("({} < {})").format(column, bound(start))
+        if isinstance(node, ast.TimeAfter) and end is not None:
+            return sql.SQL("({} > {})").format(column, bound(end))
+        if isinstance(node, ast.TimeEquals) and start == end and start is not None:
+            return sql.SQL("({} = {})").format(column, bound(start))
+        if isinstance(node, ast.TimeDuring | ast.TimeOverlaps | ast.TimeDisjoint):
+            lo, hi = bound(start), bound(end)
+            # an instant property intersects [start, end]; open ends ('..') are unbounded
+            present: list[sql.Composable] = []
+            if lo is not None:
+                present.append(sql.SQL("{} >= {}").format(column, lo))
+            if hi is not None:
+                present.append(sql.SQL("{} <= {}").format(column, hi))
+            present = present or [sql.SQL("TRUE")]
+            inside = sql.SQL("({})").format(sql.SQL(" AND ").join(present))
+            return sql.SQL("(NOT {})").format(inside) if isinstance(node, ast.TimeDisjoint) else inside
+        raise InvalidParameter(f"{type(node).__name__} is not supported on instant properties")
+
+    _HANDLERS: ClassVar[tuple[tuple[type, Callable[["_Compiler", Any], sql.Composable]], ...]] = (
+        (ast.Combination, _combination), (ast.Not, _not), (ast.Include, _include),
+        (ast.Comparison, _comparison), (ast.Between, _between), (ast.Like, _like), (ast.In, _in),
+        (ast.IsNull, _is_null), (ast.SpatialComparisonPredicate, _spatial),
+        (ast.SpatialDistancePredicate, _distance), (ast.BBox, _bbox),
+        (ast.TemporalPredicate, _temporal))
+
+    # -- operands ----------------------------------------------------------------------------------
+
+    def expression(self, node: Any) -> tuple[sql.Composable, str]:
+        """A property (or CASEI of one) as SQL, with its queryable type."""
+        if isinstance(node, ast.Attribute):
+            if node.name in self.fields:
+                return sql.SQL("t.{}").format(sql.Identifier(node.name)), self.fields[node.name]
+            if node.name in _GEOMETRY_NAMES:
+                raise InvalidParameter("the geometry is compared with spatial functions (S_INTERSECTS …)")
+            known = ", ".join(sorted(self.fields))
+            raise InvalidParameter(f"unknown property {_short(node.name, 60)!r}: the queryables are {known}")
+        if isinstance(node, ast.Function) and node.name.lower() == "lower" and len(node.arguments) == 1:
+            inner, kind = self.expression(node.arguments[0])
+            if kind != "string":
+                raise InvalidParameter("CASEI needs a string property")
+            return sql.SQL("lower({})").format(inner), "string"
+        raise InvalidParameter(f"{_describe(node)} is not a property")
+
+    def literal(self, value: Any, kind: str, prop: Any) -> sql.Composable:
+        """A value bound as a parameter, checked against the type of the property it meets."""
+        if isinstance(value, ast.Function) and value.name.lower() == "lower" and len(value.arguments) == 1:
+            return sql.SQL("lower({})").format(self.literal(value.arguments[0], "string", prop))
+        checked = _coerce(value, kind)
+        if checked is None:
+            raise InvalidParameter(f"{_describe(value)} does not fit {_describe(prop)} ({kind})")
+        return self.bind(checked)
+
+    def geometry(self, node: Any) -> sql.Composable:
+        if _is_geometry_name(node):
+            return sql.SQL("t.geom")
+        if isinstance(node, values.Geometry):
+            crs_name = node.geometry.get("crs", {}).get("properties", {}).get("name")
+            return self.shape(node.geometry, crs_from_uri(crs_name) if crs_name else self.crs)
+        if isinstance(node, ast.Function) and node.name.lower() == "bbox":
+            return self.envelope(node.arguments, self.crs)
+        raise InvalidParameter(f"{_describe(node)} is not a geometry")
+
+    def envelope(self, numbers: list[Any], crs: CrsRef) -> sql.Composable:
+        if len(numbers) not in (4, 6) or not all(_is_number(n) for n in numbers):
+            raise InvalidParameter("BBOX needs 4 (or 6) numbers")
+        half = len(numbers) // 2
+        return self.shape(shapely.box(numbers[0], numbers[1], numbers[half], numbers[half + 1]), crs)
+
+    def shape(self, geometry: Any, crs: CrsRef) -> sql.Composable:
+        try:
+            geom = shapely.geometry.shape(geometry) if isinstance(geometry, dict) else geometry
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError):
+            raise InvalidParameter("a geometry in the filter is malformed") from None
+        coords = shapely.get_coordinates(geom)
+        if len(coords) == 0 or len(coords) > MAX_VERTICES or not all(map(math.isfinite, coords.ravel())):
+            raise InvalidParameter(f"a filter geometry needs 1 to {MAX_VERTICES} finite coordinates")
+        if crs.north_first:  # EPSG axis order (lat, lon or northing, easting) to x, y
+            geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
+        x1, y1, x2, y2 = area_of_use(crs.epsg)
+        if not shapely.box(x1, y1, x2, y2).covers(shapely.envelope(geom)):
+            raise InvalidParameter(f"a filter geometry lies outside the area of EPSG:{crs.epsg}")
+        if crs.epsg not in (CGCS2000, WGS84):  # WGS84 and CGCS2000 agree to a few centimetres
+            geom = transform(geom, crs.epsg, CGCS2000)  # a literal, not the features: cheap here
+            if not all(map(math.isfinite, shapely.get_coordinates(geom).ravel())):
+                raise InvalidParameter(f"a filter geometry lies outside the area of EPSG:{crs.epsg}")
+        return sql.SQL("ST_GeomFromWKB({}, 4490)").format(self.bind(shapely.to_wkb(geom)))
+
+
+def _is_expression(node: Any) -> bool:
+    return isinstance(node, ast.Attribute | ast.Function) and not (
+        isinstance(node, ast.Function) and node.name.lower() == "lower"
+        and node.arguments and not isinstance(node.arguments[0], ast.Attribute | ast.Function))
+
+
+def _is_geometry_name(node: Any) -> bool:
+    return isinstance(node, ast.Attribute) and node.name in _GEOMETRY_NAMES
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _describe(node: Any) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"property {_short(node.name, 60)!r}"
+    if isinstance(node, ast.Function):
+        return f"function {_short(node.name, 40)}()"
+    if isinstance(node, ast.Node | values.Geometry | values.Interval):
+        return type(node).__name__
+    return f"value {_short(repr(node), 60)}"
+
+
+def _interval(value: Any) -> tuple[Any, Any]:
+    if isinstance(value, values.Interval):
+        return value.start, value.end
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return value[0], value[1]
+    return value, value
+
+
+def _coerce(value: Any, kind: str) -> Any:
+    """The value as the Python type psycopg binds for a property of this queryable type, or None."""
+    if kind == "string":
+        return value if isinstance(value, str) else None
+    if kind in ("integer", "number"):
+        return value if _is_number(value) else None
+    if kind == "boolean":
+        return value if isinstance(value, bool) else None
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        return _iso(value, date.fromisoformat)
+    if kind == "date-time":
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day, tzinfo=UTC)
+        parsed = _iso(value, datetime.fromisoformat)
+        return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _iso(value: Any, parse: Callable[[str], Any]) -> Any:
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        return parse(value)
+    except ValueError:
+        return None
+
+
+def compile_filter(node: ast.Node, fields: Mapping[str, str], *, crs: CrsRef,
+                   prefix: str = "cql") -> tuple[sql.Composable, dict[str, Any]]:
+    """A WHERE condition over relation alias `t` (geometry column `geom`) and its bound parameters."""
+    compiler = _Compiler(fields, crs, prefix)
+    try:
+        condition = compiler.predicate(node)
+    except RecursionError:
+        raise InvalidParameter("filter is nested too deeply") from None
+    return condition, compiler.params

@@ -1,0 +1,156 @@
+"""The arguments pygeoapi hands a provider, checked and turned into an ItemQuery.
+
+pygeoapi has validated the shape of limit, offset, sortby and properties; this module
+checks the values (finite bbox, RFC 3339 datetimes, property types) and onemap's own
+query parameters, which pygeoapi passes through as extra "properties":
+
+    grid=<code prefix>   unit-grid / admin code prefix: county 6, street 9, community 12, cell 15 digits
+    class=<prefix>       component class code prefix (2 to 5 digits)
+    state=<状态>         component state (完好, 破损 …)
+    as_of=<date-time>    the component versions valid at that time (history), not the current ones
+    count=exact          numberMatched counted on any result (default: estimated above 1,000 expected)
+"""
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any, Literal
+
+from psycopg import sql
+from pygeoapi.util import CrsTransformSpec
+
+from gis.crs import CGCS2000, CrsRef, crs_from_uri, epsg_uri
+from gis.errors import InvalidParameter
+from layers.components import STATES
+from layers.ogc_context import OgcRequest
+from layers.ogc_cql import compile_filter
+from layers.ogc_query import ItemQuery, LayerSpec
+
+STORAGE_CRS = CrsRef(CGCS2000, True, epsg_uri(CGCS2000))
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_GRID_LENGTHS = (6, 9, 12, 15)
+_ONEMAP_PARAMETERS = ("grid", "class", "as_of", "count")
+
+
+def _short(text: object, size: int = 60) -> str:
+    shown = str(text)
+    return shown if len(shown) <= size else shown[:size] + "…"
+
+
+def output_crs(spec: CrsTransformSpec | None) -> CrsRef:
+    """The CRS of response coordinates; pygeoapi passes no spec when it is the storage CRS."""
+    return crs_from_uri(spec.target_crs_uri) if spec is not None else STORAGE_CRS
+
+
+def parse_instant(text: str, *, end: bool = False) -> datetime:
+    """An RFC 3339 date-time, or a date (its start, or its last microsecond when `end`)."""
+    try:
+        if len(text) <= 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day, time.max if end else time.min)
+        return datetime.fromisoformat(text)
+    except (ValueError, TypeError):
+        raise InvalidParameter(f"{_short(text)!r} is not an RFC 3339 date or date-time") from None
+
+
+def parse_interval(text: str) -> tuple[datetime | None, datetime | None] | None:
+    """The `datetime` parameter: an instant, or start/end with '..' or '' for an open end."""
+    if "/" not in text:
+        return parse_instant(text), parse_instant(text, end=len(text) <= 10)
+    start_text, _, end_text = text.partition("/")
+    start = None if start_text in ("", "..") else parse_instant(start_text)
+    end = None if end_text in ("", "..") else parse_instant(end_text, end=True)
+    if start is not None and end is not None and _naive(start) > _naive(end):
+        raise InvalidParameter("datetime interval ends before it starts")
+    return None if start is None and end is None else (start, end)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone().replace(tzinfo=None)
+
+
+def _typed(spec: LayerSpec, name: str, text: str) -> Any:
+    """A query-parameter value as the type of the property it filters."""
+    kind = spec.fields[name]
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            value = float(text)
+            if not math.isfinite(value):
+                raise ValueError(text)
+            return value
+        if kind == "boolean" and text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        if kind == "date":
+            return date.fromisoformat(text)
+        if kind == "date-time":
+            return datetime.fromisoformat(text)
+        if kind == "string":
+            return text
+    except ValueError:
+        pass
+    raise InvalidParameter(f"{name}={_short(text)!r} is not a valid {kind}")
+
+
+def _digits(name: str, text: str, lengths: Sequence[int]) -> str:
+    if not _DIGITS.fullmatch(text) or len(text) not in lengths:
+        allowed = ", ".join(map(str, lengths))
+        raise InvalidParameter(f"{name}={_short(text)!r} must be a code prefix of {allowed} digits")
+    return text
+
+
+def item_query(spec: LayerSpec, *, offset: int, limit: int, resulttype: str, datetime_: str | None,
+               properties: Sequence[tuple[str, str]], sortby: Sequence[dict[str, str]],
+               select_properties: Sequence[str], skip_geometry: bool,
+               crs_transform_spec: CrsTransformSpec | None, request: OgcRequest) -> ItemQuery:
+    """Check every argument pygeoapi passes to `query` and build the ItemQuery (bbox and filter
+    come from the router, in `request`: pygeoapi never sees them)."""
+    extras: dict[str, str] = {}
+    equals: list[tuple[str, Any]] = []
+    for name, value in properties:
+        if name in _ONEMAP_PARAMETERS:
+            extras[name] = value
+        elif name in spec.fields:
+            if name == "state" and spec.kind == "components" and value not in STATES:
+                raise InvalidParameter(f"state={_short(value)!r} is not one of {'/'.join(STATES)}")
+            equals.append((name, _typed(spec, name, value)))
+        else:
+            raise InvalidParameter(f"unknown query parameter {_short(name)!r}")
+    condition: sql.Composable | None = None
+    condition_params: dict[str, Any] = {}
+    if request.filter is not None:
+        condition, condition_params = compile_filter(request.filter, spec.fields, crs=request.filter_crs)
+    return ItemQuery(
+        offset=offset, limit=limit, output=output_crs(crs_transform_spec), bbox=request.bbox,
+        interval=parse_interval(datetime_) if datetime_ else None, equals=tuple(equals),
+        sortby=tuple((s["property"], s.get("order") == "-") for s in sortby or ()),
+        select=tuple(select_properties) if select_properties else None, skip_geometry=skip_geometry,
+        condition=condition, condition_params=condition_params, hits_only=resulttype == "hits",
+        count=_count_mode(extras.get("count")), **_onemap_filters(spec, extras))
+
+
+def _count_mode(text: str | None) -> Literal["auto", "exact"]:
+    if text in (None, "auto", "estimate"):
+        return "auto"
+    if text == "exact":
+        return "exact"
+    raise InvalidParameter(f"count={_short(text)!r}: use count=exact")
+
+
+def _onemap_filters(spec: LayerSpec, extras: dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if "grid" in extras:
+        if spec.grid_column is None:
+            raise InvalidParameter(f"collection {spec.name} has no unit-grid or admin code to filter by grid")
+        found["grid_prefix"] = _digits("grid", extras["grid"], _GRID_LENGTHS)
+    if "class" in extras:
+        if spec.kind != "components":
+            raise InvalidParameter(f"collection {spec.name} has no component classes to filter by class")
+        found["class_prefix"] = _digits("class", extras["class"], (2, 3, 4, 5))
+    if "as_of" in extras:
+        if spec.kind != "components":
+            raise InvalidParameter(f"collection {spec.name} keeps no history to query with as_of")
+        found["as_of"] = parse_instant(extras["as_of"])  # a date: its start, as `onemap export --as-of`
+    return found

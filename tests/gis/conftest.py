@@ -1,0 +1,85 @@
+"""Fixtures of the OGC API tests: the app in-process (TestClient) and `onemap serve` on a free port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from psycopg import sql
+from pydantic import SecretStr
+
+from gis.app import create_app
+from gis.settings import Settings
+from tests.conftest import _template_name, _with_database
+
+
+def ogc_app_client(settings: Settings, url: str) -> TestClient:
+    """A TestClient of the app on `url` that re-reads the layer registry on every request."""
+    app = create_app(settings.model_copy(update={"database_url": SecretStr(url), "ogc_registry_ttl_s": 0.0}))
+    return TestClient(app)
+
+
+@pytest.fixture(scope="module")
+def ogc_client(settings: Settings, db_url: str) -> Iterator[TestClient]:
+    """The app on the shared test database (read-only tests)."""
+    with ogc_app_client(settings, db_url) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def module_db_url(server_url: str, db_url: str) -> Iterator[str]:
+    """A database of this module's own (writes), cloned from the demo-city template."""
+    name = f"onemap_test_ogc_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(_template_name())))
+    yield _with_database(server_url, name)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def onemap_serve(url: str) -> Iterator[str]:
+    """`onemap serve` on a free port against `url`; yields the base URL once /healthz answers 200."""
+    port = free_port()
+    onemap = str(Path(sys.executable).with_name("onemap"))
+    process = subprocess.Popen([onemap, "serve", "--port", str(port)],
+                               env={**os.environ, "ONEMAP_DATABASE_URL": url, "ONEMAP_LOG_LEVEL": "warning"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("onemap serve did not become healthy in 30 s")
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def ogc_server(db_url: str) -> Iterator[str]:
+    with onemap_serve(db_url) as base:
+        yield base

@@ -1,0 +1,95 @@
+"""Real OGC API clients against `onemap serve`: OWSLib, GDAL's OAPIF driver, and schemathesis."""
+
+import shutil
+import subprocess
+import time
+
+import httpx
+import psycopg
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from owslib.ogcapi.features import Features
+
+pytestmark = pytest.mark.slow
+BBOX = (114.02, 22.52, 114.04, 22.54)
+
+
+def test_owslib_reads_collections_and_items(ogc_server, conn: psycopg.Connection):
+    service = Features(ogc_server)
+    core = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
+    assert core in service.conformance()["conformsTo"]
+    ids = [c["id"] for c in service.collections()["collections"]]
+    assert {"unit_grid", "roads", "components"} <= set(ids)
+    items = service.collection_items("roads", bbox=list(BBOX), limit=5)
+    assert items["numberReturned"] == 5
+    expected = conn.execute("SELECT count(*) FROM onemap.road WHERE ST_Intersects(geom, "
+                            "ST_MakeEnvelope(%s, %s, %s, %s, 4490))", BBOX).fetchone()[0]
+    assert items["numberMatched"] == expected
+    code = service.collection_items("unit_grid", limit=1)["features"][0]["id"]
+    assert service.collection_item("unit_grid", code)["properties"]["code"] == code
+    assert "area_m2" in service.collection_queryables("unit_grid")["properties"]
+
+
+def _ogrinfo(*args: str) -> str:
+    if shutil.which("ogrinfo") is None:
+        pytest.skip("ogrinfo (gdal-bin) is not installed: `apt-get install gdal-bin` to run this test")
+    done = subprocess.run(["ogrinfo", "-ro", *args], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_gdal_lists_the_collections(ogc_server):
+    listing = _ogrinfo(f"OAPIF:{ogc_server}")
+    for layer in ("counties", "unit_grid", "roads", "components", "components_gb47678_01002"):
+        assert f": {layer} (" in listing
+
+
+def test_gdal_reads_features_with_a_bbox_and_a_cql_filter(ogc_server, conn: psycopg.Connection):
+    summary = _ogrinfo(f"OAPIF:{ogc_server}", "components_gb47678_01002", "-so", "-spat", *map(str, BBOX),
+                       "-where", "state = '完好' AND grid_code LIKE '440304%'")
+    expected = conn.execute(
+        "SELECT count(*) FROM onemap.v_component WHERE class_code = '01002' AND ST_Intersects(geom, "
+        "ST_MakeEnvelope(%s, %s, %s, %s, 4490))", BBOX).fetchone()[0]
+    assert expected > 0
+    assert f"Feature Count: {expected}" in summary
+    features = _ogrinfo(f"OAPIF:{ogc_server}", "unit_grid", "-q", "-where", "area_m2 > 15000")
+    big = conn.execute("SELECT count(*) FROM onemap.v_unit_grid WHERE area_m2 > 15000").fetchone()[0]
+    assert features.count("OGRFeature(unit_grid)") == big
+
+
+def test_schemathesis_finds_no_server_errors(ogc_server):
+    document = httpx.get(f"{ogc_server}/openapi", headers={"Accept": "application/json"}, timeout=30).json()
+    schema = schemathesis.openapi.from_dict(document)
+    wanted = ("/", "/conformance", "/collections", "/collections/{collection}",
+              "/collections/{collection}/items", "/collections/{collection}/items/{featureId}",
+              "/collections/{collection}/queryables")
+    chosen = ("unit_grid", "roads", "components_gb47678_01002")
+    operations = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        generic = operation.path
+        for name in chosen:
+            generic = generic.replace(f"/collections/{name}", "/collections/{collection}")
+        if operation.method.upper() == "GET" and generic in wanted and (
+                "{collection}" not in generic or any(f"/collections/{n}" in operation.path for n in chosen)):
+            operations.append(operation)
+    assert len(operations) >= 10
+    failures: list[str] = []
+    started = time.monotonic()
+    with httpx.Client(base_url=ogc_server, timeout=30) as http:
+        for operation in operations:
+            @settings(max_examples=12, deadline=None, derandomize=True, database=None,
+                      phases=[Phase.explicit, Phase.generate],
+                      suppress_health_check=list(HealthCheck))
+            @given(case=operation.as_strategy())
+            def run(case: schemathesis.Case) -> None:
+                response = http.request(case.method, case.formatted_path, params=case.query,
+                                        headers={"Accept": "application/json"})
+                if response.status_code >= 500:
+                    failures.append(f"{case.method} {case.formatted_path} {case.query}: "
+                                    f"{response.status_code} {response.text[:200]}")
+
+            run()
+    assert not failures, "\n".join(failures[:10])
+    assert time.monotonic() - started < 60

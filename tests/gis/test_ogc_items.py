@@ -1,0 +1,212 @@
+"""OGC API - Features items: paging, bbox, single items, properties, sortby, CRS (Part 2), onemap filters."""
+
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg
+import pytest
+from pyproj import Transformer
+
+JSON = {"Accept": "application/geo+json"}
+EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+BBOX = (114.02, 22.52, 114.04, 22.54)  # 车公庙 – 福田 CBD, inside the demo city
+
+
+def _get(client, path: str, **params) -> dict:
+    response = client.get(path, params=params, headers=JSON)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _link(body: dict, rel: str) -> str | None:
+    found = [link["href"] for link in body["links"] if link["rel"] == rel
+             and link.get("type", "application/geo+json") == "application/geo+json"]
+    return found[0].removeprefix("http://testserver") if found else None
+
+
+def _count(conn: psycopg.Connection, sql: str, *params) -> int:
+    return conn.execute(sql, params).fetchone()[0]
+
+
+def test_bbox_paging_walks_every_match_once_with_correct_links(ogc_client, conn):
+    expected = _count(conn, "SELECT count(*) FROM onemap.road WHERE ST_Intersects(geom, "
+                      "ST_MakeEnvelope(%s, %s, %s, %s, 4490))", *BBOX)
+    assert 25 < expected < 1000
+    path, seen, pages = "/collections/roads/items?limit=20&bbox=" + ",".join(map(str, BBOX)), [], 0
+    while path:
+        body = ogc_client.get(path, headers=JSON).json()
+        assert body["numberMatched"] == expected
+        assert body["numberReturned"] == len(body["features"])
+        offset = int(parse_qs(urlsplit(path).query).get("offset", ["0"])[0])
+        prev = _link(body, "prev")
+        assert (prev is None) == (offset == 0)
+        if prev:
+            assert parse_qs(urlsplit(prev).query)["offset"] == [str(max(0, offset - 20))]
+        seen += [f["id"] for f in body["features"]]
+        path, pages = _link(body, "next"), pages + 1
+        if path:
+            assert parse_qs(urlsplit(path).query)["bbox"] == [",".join(map(str, BBOX))]
+    assert len(seen) == len(set(seen)) == expected
+    assert pages == -(-expected // 20)
+
+
+def test_a_full_last_page_has_no_next_link(ogc_client, conn):
+    total = _count(conn, "SELECT count(*) FROM onemap.v_street")
+    body = _get(ogc_client, "/collections/streets/items", limit=total)
+    assert body["numberReturned"] == body["numberMatched"] == total
+    assert _link(body, "next") is None
+
+
+def test_large_results_report_an_estimate_unless_count_is_exact(ogc_client, conn):
+    total = _count(conn, "SELECT count(*) FROM onemap.v_component")
+    assert total > 10_000
+    estimated = _get(ogc_client, "/collections/components/items", limit=1, skipGeometry="true")
+    assert estimated["numberMatched"] == pytest.approx(total, rel=0.2)
+    exact = _get(ogc_client, "/collections/components/items", limit=1, count="exact")
+    assert exact["numberMatched"] == total
+
+
+def test_limit_above_the_maximum_is_clamped_to_10000(ogc_client):
+    body = _get(ogc_client, "/collections/components/items", limit=50_000, skipGeometry="true")
+    assert body["numberReturned"] == 10_000
+
+
+def test_single_item_by_its_standard_code(ogc_client, conn):
+    code, name = conn.execute("SELECT code, name FROM onemap.v_street ORDER BY code LIMIT 1").fetchone()
+    body = _get(ogc_client, f"/collections/streets/items/{code}")
+    assert body["type"] == "Feature"
+    assert body["id"] == code
+    assert body["properties"]["name"] == name
+    assert body["geometry"]["type"] == "MultiPolygon"
+    component = conn.execute("SELECT id, grid_code FROM onemap.v_component ORDER BY id LIMIT 1").fetchone()
+    item = _get(ogc_client, f"/collections/components/items/{component[0]}")
+    assert item["properties"]["grid_code"] == component[1]
+
+
+@pytest.mark.parametrize("path", [
+    "/collections/streets/items/000000000", "/collections/roads/items/abc",
+    "/collections/roads/items/99999999999999999999999", "/collections/components_gb47678_01002/items/"
+    "44030402017000001"], ids=["unknown-code", "text-for-integer-id", "huge-integer", "other-class"])
+def test_unknown_items_are_404(ogc_client, path):
+    response = ogc_client.get(path, headers=JSON)
+    assert response.status_code == 404
+    assert response.json()["code"] == "NotFound"
+
+
+def test_properties_selects_and_skip_geometry_drops(ogc_client):
+    body = _get(ogc_client, "/collections/components/items", limit=3, properties="name,grid_code",
+                skipGeometry="true")
+    for feature in body["features"]:
+        assert set(feature["properties"]) == {"name", "grid_code"}
+        assert feature["geometry"] is None
+
+
+def test_sortby_descending_with_a_stable_tiebreak(ogc_client, conn):
+    body = _get(ogc_client, "/collections/unit_grid/items", limit=5, sortby="-area_m2")
+    areas = [f["properties"]["area_m2"] for f in body["features"]]
+    assert areas == sorted(areas, reverse=True)
+    assert areas[0] == pytest.approx(_count(conn, "SELECT max(area_m2) FROM onemap.v_unit_grid"))
+    codes = [f["id"] for f in _get(ogc_client, "/collections/streets/items", sortby="+name")["features"]]
+    names = [r[0] for r in conn.execute("SELECT code FROM onemap.v_street ORDER BY name, code")]
+    assert codes == names
+
+
+def _first_point(client, crs: str | None = None) -> tuple[str, list[float], str]:
+    params = {"limit": 1, "class": "01002"} | ({"crs": crs} if crs else {})
+    response = client.get("/collections/components/items", params=params, headers=JSON)
+    assert response.status_code == 200, response.text
+    feature = response.json()["features"][0]
+    return feature["id"], feature["geometry"]["coordinates"], response.headers["content-crs"]
+
+
+def test_default_output_is_crs84_lon_lat(ogc_client, conn):
+    fid, xy, content_crs = _first_point(ogc_client)
+    assert content_crs == f"<{CRS84}>"
+    lon, lat = conn.execute("SELECT ST_X(geom), ST_Y(geom) FROM onemap.v_component WHERE id = %s",
+                            (fid,)).fetchone()
+    assert xy == pytest.approx([lon, lat], abs=1e-8)
+
+
+@pytest.mark.parametrize("epsg", [4490, 4326], ids=["cgcs2000", "wgs84"])
+def test_epsg_geographic_crs_answer_in_lat_lon_order(ogc_client, epsg):
+    _, lon_lat, _ = _first_point(ogc_client)
+    _, xy, content_crs = _first_point(ogc_client, f"{EPSG}{epsg}")
+    assert content_crs == f"<{EPSG}{epsg}>"
+    assert xy == pytest.approx(lon_lat[::-1], abs=1e-7)
+
+
+def test_web_mercator_output_is_projected(ogc_client):
+    _, (lon, lat), _ = _first_point(ogc_client)
+    _, xy, content_crs = _first_point(ogc_client, f"{EPSG}3857")
+    assert content_crs == f"<{EPSG}3857>"
+    assert xy == pytest.approx(Transformer.from_crs(4326, 3857, always_xy=True).transform(lon, lat), abs=0.01)
+
+
+def test_gauss_kruger_output_is_northing_easting(ogc_client):
+    _, (lon, lat), _ = _first_point(ogc_client)
+    _, xy, _ = _first_point(ogc_client, f"{EPSG}4547")  # CGCS2000 / 3-degree GK CM 114E
+    easting, northing = Transformer.from_crs(4490, 4547, always_xy=True).transform(lon, lat)
+    assert xy == pytest.approx([northing, easting], abs=0.01)
+
+
+@pytest.mark.parametrize("bbox_crs, transform", [
+    (f"{EPSG}4490", lambda x1, y1, x2, y2: (y1, x1, y2, x2)),
+    (f"{EPSG}3857", lambda x1, y1, x2, y2: Transformer.from_crs(4326, 3857, always_xy=True)
+     .transform_bounds(x1, y1, x2, y2)),
+    (CRS84, lambda *box: box)], ids=["cgcs2000-lat-lon", "web-mercator", "crs84"])
+def test_bbox_crs_selects_the_same_features(ogc_client, bbox_crs, transform):
+    plain = _get(ogc_client, "/collections/roads/items", limit=1000, bbox=",".join(map(str, BBOX)))
+    other = _get(ogc_client, "/collections/roads/items", limit=1000, **{"bbox-crs": bbox_crs},
+                 bbox=",".join(map(str, transform(*BBOX))))
+    ids = {f["id"] for f in plain["features"]}
+    assert ids and abs(len({f["id"] for f in other["features"]} ^ ids)) <= 2  # edges of a reprojected box
+
+
+def test_grid_filter_by_street_and_community_prefix(ogc_client, conn):
+    street, community = conn.execute("SELECT left(grid_code, 9), left(grid_code, 12) FROM onemap.v_component "
+                                     "ORDER BY id LIMIT 1").fetchone()
+    for prefix in (street, community):
+        body = _get(ogc_client, "/collections/components/items", grid=prefix, limit=1, count="exact")
+        assert body["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component WHERE "
+                                               "grid_code LIKE %s", prefix + "%")
+    cells = _get(ogc_client, "/collections/unit_grid/items", grid=community, limit=1000)
+    assert cells["features"] and all(f["id"].startswith(community) for f in cells["features"])
+
+
+def test_class_and_state_filters(ogc_client, conn):
+    body = _get(ogc_client, "/collections/components/items", limit=1, count="exact", state="完好",
+                **{"class": "0100"})
+    assert body["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component WHERE "
+                                           "class_code LIKE '0100%%' AND state = '完好'")
+    assert _get(ogc_client, "/collections/components/items", state="丢失")["numberMatched"] == 0
+
+
+def test_class_collection_shows_only_its_class(ogc_client, conn):
+    body = _get(ogc_client, "/collections/components_gb47678_01037/items", limit=1, count="exact")
+    assert body["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component "
+                                           "WHERE class_code = '01037'")
+    assert body["features"][0]["properties"]["class_code"] == "01037"
+
+
+def test_datetime_filters_on_valid_from(ogc_client, conn):
+    first = conn.execute("SELECT min(valid_from) FROM onemap.v_component").fetchone()[0]
+    before = _get(ogc_client, "/collections/components/items", limit=1,
+                  datetime=f"../{(first.replace(year=first.year - 1)).isoformat()}")
+    assert before["numberMatched"] == 0
+    after = _get(ogc_client, "/collections/components/items", limit=1, count="exact",
+                 datetime=f"{first.replace(year=first.year - 1).isoformat()}/..")
+    assert after["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component")
+
+
+def test_as_of_reads_the_history(ogc_client, conn):
+    assert _get(ogc_client, "/collections/components/items", as_of="2000-01-01")["numberMatched"] == 0
+    now = _get(ogc_client, "/collections/components/items", limit=1, count="exact",
+               as_of=datetime.now(UTC).isoformat().replace("+00:00", "Z"))
+    assert now["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component")
+
+
+def test_html_items_page(ogc_client):
+    response = ogc_client.get("/collections/streets/items?f=html")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")

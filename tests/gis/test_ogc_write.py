@@ -1,0 +1,226 @@
+"""OGC API - Features Part 4 on component layers: tokens, the import's validation, history, private layers."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from gis.auth import create_token
+from tests.gis.conftest import ogc_app_client
+
+GEOJSON = {"Accept": "application/geo+json", "Content-Type": "application/geo+json"}
+COLLECTION = "/collections/components_gb47678_01002/items"
+EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
+
+
+@pytest.fixture(scope="module")
+def client(settings, module_db_url) -> Iterator[TestClient]:
+    with ogc_app_client(settings, module_db_url) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def tokens(module_db_url) -> dict[str, str]:
+    with psycopg.connect(module_db_url) as conn:
+        return {role: create_token(conn, name=f"{role}-ogc", role=role, created_by="tests")
+                for role in ("viewer", "editor")}
+
+
+@pytest.fixture
+def db(module_db_url) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(module_db_url, autocommit=True) as conn:
+        yield conn
+
+
+def _auth(tokens: dict[str, str], role: str) -> dict[str, str]:
+    return {**GEOJSON, "Authorization": f"Bearer {tokens[role]}"}
+
+
+def _free_spot(db: psycopg.Connection, class_code: str = "01002") -> tuple[float, float]:
+    """A point in the city at least 5 m from every component of the class."""
+    row = db.execute(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Translate(geom, 0.0003, 0.0002) AS p "
+        "FROM onemap.v_component WHERE class_code = %s ORDER BY id) s "
+        "WHERE NOT EXISTS (SELECT 1 FROM onemap.v_component c "
+        "WHERE c.class_code = %s AND ST_DWithin(c.geom::geography, s.p::geography, 5)) LIMIT 1",
+        (class_code, class_code)).fetchone()
+    return row[0], row[1]
+
+
+def _feature(xy: tuple[float, float], **properties) -> str:
+    props = {"competent_dept_name": "福田区城市管理和综合执法局", "name": "污水井盖", **properties}
+    return json.dumps({"type": "Feature", "geometry": {"type": "Point", "coordinates": list(xy)},
+                       "properties": props}, ensure_ascii=False)
+
+
+def _create(client, tokens, db, **properties) -> str:
+    response = client.post(COLLECTION, content=_feature(_free_spot(db), **properties),
+                           headers=_auth(tokens, "editor"))
+    assert response.status_code == 201, response.text
+    return response.headers["location"].rsplit("/", 1)[-1]
+
+
+def _versions(db: psycopg.Connection, identifier: str) -> list[tuple]:
+    return db.execute("SELECT name, state, valid_to IS NULL, changed_by, change_source FROM onemap.component "
+                      "WHERE id = %s ORDER BY valid_from, version_id", (identifier,)).fetchall()
+
+
+def test_writes_need_an_editor_token(client, tokens, db):
+    body = _feature(_free_spot(db))
+    anonymous = client.post(COLLECTION, content=body, headers=GEOJSON)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
+    assert client.post(COLLECTION, content=body, headers=_auth(tokens, "viewer")).status_code == 403
+    assert client.delete(f"{COLLECTION}/44030401002000001", headers=GEOJSON).status_code == 401
+
+
+def test_create_is_validated_coded_and_recorded(client, tokens, db):
+    version = db.execute("SELECT data_version FROM onemap.layer WHERE name = 'components'").fetchone()[0]
+    xy = _free_spot(db)
+    response = client.post(COLLECTION, content=_feature(xy), headers=_auth(tokens, "editor"))
+    assert response.status_code == 201, response.text
+    location = response.headers["location"]
+    assert location.startswith("http://testserver/collections/components_gb47678_01002/items/")
+    identifier = location.rsplit("/", 1)[-1]
+    assert len(identifier) == 17 and identifier[6:11] == "01002"  # county + class + serial, by the database
+    feature = client.get(location.removeprefix("http://testserver"), headers=GEOJSON).json()
+    assert feature["geometry"]["coordinates"] == pytest.approx(list(xy))
+    grid = db.execute("SELECT code FROM onemap.v_unit_grid WHERE ST_Intersects(geom, "
+                      "ST_SetSRID(ST_MakePoint(%s, %s), 4490))", xy).fetchone()
+    assert feature["properties"]["grid_code"] == grid[0]
+    assert feature["properties"]["state"] == "完好"
+    assert _versions(db, identifier) == [("污水井盖", "完好", True, "editor-ogc", "api:editor-ogc")]
+    batch = db.execute("SELECT actor, sources, status FROM onemap.import_batch "
+                       "ORDER BY id DESC LIMIT 1").fetchone()
+    assert batch == ("editor-ogc", ["api:POST components_gb47678_01002"], "committed")
+    after = db.execute("SELECT data_version FROM onemap.layer WHERE name = 'components'").fetchone()[0]
+    assert after > version
+
+
+@pytest.mark.parametrize("properties, geometry, reason", [
+    ({"competent_dept_name": None}, None, "competent_dept_name: mandatory"),
+    ({}, [100.0, 30.0], "geometry: outside the city"),
+    ({"state": "坏了"}, None, "state: state '坏了' is not one of"),
+    ({"initial_date": "2999-01-01"}, None, "initial_date: initial_date 2999-01-01 lies in the future"),
+    ({"class_code": "01003"}, None, "holds class 01002"),
+    ({"nonsense": 1}, None, "unknown properties 'nonsense'"),
+], ids=["no-competent-dept", "outside-city", "bad-state", "future-date", "other-class", "unknown-property"])
+def test_invalid_features_are_400_with_reasons(client, tokens, db, properties, geometry, reason):
+    body = json.loads(_feature(_free_spot(db), **properties))
+    if geometry is not None:
+        body["geometry"]["coordinates"] = geometry
+    response = client.post(COLLECTION, content=json.dumps(body, ensure_ascii=False),
+                           headers=_auth(tokens, "editor"))
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "InvalidParameterValue"
+    assert reason in response.json()["description"]
+
+
+@pytest.mark.parametrize("body", ["not json", "[]", '{"type": "Feature", "geometry": {"type": "Point"}}',
+                                  '{"type": "FeatureCollection", "features": []}'],
+                         ids=["not-json", "array", "bad-geometry", "collection"])
+def test_malformed_bodies_are_400(client, tokens, body):
+    response = client.post(COLLECTION, content=body, headers=_auth(tokens, "editor"))
+    assert response.status_code == 400
+    assert response.json()["code"] == "InvalidParameterValue"
+
+
+def test_a_line_is_refused_by_a_point_class(client, tokens, db):
+    x, y = _free_spot(db)
+    body = {"type": "Feature", "properties": {"competent_dept_name": "x"},
+            "geometry": {"type": "LineString", "coordinates": [[x, y], [x + 0.0001, y]]}}
+    response = client.post(COLLECTION, content=json.dumps(body), headers=_auth(tokens, "editor"))
+    assert response.status_code == 400
+    assert "expects a point" in response.json()["description"]
+
+
+def test_put_replaces_and_keeps_history(client, tokens, db):
+    identifier = _create(client, tokens, db)
+    before = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    current = client.get(f"{COLLECTION}/{identifier}", headers=GEOJSON).json()
+    current["properties"].update(name="污水井盖（新）", state="破损")
+    response = client.put(f"{COLLECTION}/{identifier}", content=json.dumps(current, ensure_ascii=False),
+                          headers=_auth(tokens, "editor"))
+    assert response.status_code == 204, response.text
+    assert _versions(db, identifier) == [("污水井盖", "完好", False, "editor-ogc", "api:editor-ogc"),
+                                         ("污水井盖（新）", "破损", True, "editor-ogc", "api:editor-ogc")]
+    then = client.get(COLLECTION, params={"as_of": before, "filter": f"id = '{identifier}'"},
+                      headers=GEOJSON).json()
+    assert [f["properties"]["name"] for f in then["features"]] == ["污水井盖"]
+
+
+def test_patch_merges_the_given_properties(client, tokens, db):
+    identifier = _create(client, tokens, db, note="巡查发现")
+    patch = json.dumps({"type": "Feature", "geometry": None, "properties": {"state": "丢失"}},
+                       ensure_ascii=False)
+    assert client.patch(f"{COLLECTION}/{identifier}", content=patch,
+                        headers=_auth(tokens, "editor")).status_code == 204
+    properties = client.get(f"{COLLECTION}/{identifier}", headers=GEOJSON).json()["properties"]
+    assert (properties["state"], properties["note"], properties["competent_dept_name"]) == (
+        "丢失", "巡查发现", "福田区城市管理和综合执法局")
+
+
+def test_delete_closes_the_current_version(client, tokens, db):
+    identifier = _create(client, tokens, db)
+    response = client.delete(f"{COLLECTION}/{identifier}", headers=_auth(tokens, "editor"))
+    assert response.status_code == 204
+    assert response.content == b""
+    assert client.get(f"{COLLECTION}/{identifier}", headers=GEOJSON).status_code == 404
+    assert [v[2] for v in _versions(db, identifier)] == [False]
+    assert client.delete(f"{COLLECTION}/{identifier}", headers=_auth(tokens, "editor")).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_writes_to_unknown_features_are_404(client, tokens, db, method):
+    kwargs = {} if method == "delete" else {"content": _feature(_free_spot(db))}
+    response = getattr(client, method)(f"{COLLECTION}/44030401002999999", headers=_auth(tokens, "editor"),
+                                       **kwargs)
+    assert response.status_code == 404
+    assert response.json()["code"] == "NotFound"
+
+
+def test_non_component_collections_are_read_only(client, tokens, db):
+    response = client.post("/collections/roads/items", content=_feature(_free_spot(db)),
+                           headers=_auth(tokens, "editor"))
+    assert response.status_code == 400
+    assert "not editable" in response.json()["description"]
+
+
+def test_content_crs_reads_lat_lon_bodies(client, tokens, db):
+    lon, lat = _free_spot(db)
+    body = _feature((lat, lon))
+    response = client.post(COLLECTION, content=body,
+                           headers={**_auth(tokens, "editor"), "Content-Crs": f"<{EPSG}4490>"})
+    assert response.status_code == 201, response.text
+    location = response.headers["location"].removeprefix("http://testserver")
+    feature = client.get(location, headers=GEOJSON).json()
+    assert feature["geometry"]["coordinates"] == pytest.approx([lon, lat])
+
+
+def test_new_class_layers_appear_in_the_collections(client, tokens, db):
+    assert client.get("/collections/components_gb47678_01001").status_code == 404
+    x, y = _free_spot(db)
+    body = _feature((x + 0.001, y), name=None, class_code="01001")
+    response = client.post("/collections/components/items", content=body, headers=_auth(tokens, "editor"))
+    assert response.status_code == 201, response.text
+    listed = [c["id"] for c in client.get("/collections", headers=GEOJSON).json()["collections"]]
+    assert "components_gb47678_01001" in listed
+
+
+def test_private_layers_need_read_private(client, tokens, db):
+    db.execute("UPDATE onemap.layer SET is_private = true WHERE name = 'streets'")
+    try:
+        anonymous = [c["id"] for c in client.get("/collections", headers=GEOJSON).json()["collections"]]
+        assert "streets" not in anonymous
+        assert client.get("/collections/streets/items", headers=GEOJSON).status_code == 404
+        assert client.get("/collections/streets", headers=GEOJSON).status_code == 404
+        viewer = {**GEOJSON, "Authorization": f"Bearer {tokens['viewer']}"}
+        listed = [c["id"] for c in client.get("/collections", headers=viewer).json()["collections"]]
+        assert "streets" in listed
+        assert client.get("/collections/streets/items", headers=viewer).status_code == 200
+        assert "/collections/streets/items" not in client.get("/openapi", headers=GEOJSON).json()["paths"]
+    finally:
+        db.execute("UPDATE onemap.layer SET is_private = false WHERE name = 'streets'")
