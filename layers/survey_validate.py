@@ -89,6 +89,14 @@ class _Collector:
 
 def _text(column: pd.Series) -> pd.Series:
     """Strings stripped, with blanks and NaN as None."""
+    kind = pd.api.types.infer_dtype(column, skipna=True)
+    if kind == "empty":
+        return pd.Series(pd.NA, index=column.index, dtype=object)
+    if kind == "string":  # survey columns repeat few values (classes, departments, dates): strip each once
+        codes, distinct = pd.factorize(column)  # missing values get code -1, the NA appended below
+        if len(distinct) * 2 <= len(column):
+            cleaned = _text(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
+            return pd.Series(np.append(cleaned, pd.NA)[codes], index=column.index, dtype=object)
     as_text = column.astype("string").str.strip()
     return as_text.where(as_text.notna() & (as_text != ""), None).astype(object)
 
@@ -157,10 +165,11 @@ def _check_geometry_types(rows: SurveyRows, classes: np.ndarray, ctx: Validation
     ok = out.valid.copy()
     type_ids = np.full(len(geoms), -1)
     type_ids[ok] = shapely.get_type_id(geoms[ok])
-    actual = np.array([_GEOMETRY_KIND.get(t, "other") for t in type_ids], dtype=object)
-    expected = np.array([
-        (ctx.table.lookup(ctx.scheme, "component", c).geometry_type_inferred or "point")
-        if ok[i] else None for i, c in enumerate(classes)], dtype=object)
+    actual = pd.Series(type_ids).map(_GEOMETRY_KIND).fillna("other").to_numpy(dtype=object)
+    inferred = {c: ctx.table.lookup(ctx.scheme, "component", c).geometry_type_inferred or "point"
+                for c in pd.unique(classes[ok])}
+    expected = np.full(len(geoms), None, dtype=object)
+    expected[ok] = [inferred[c] for c in classes[ok]]
     wrong = ok & (actual != expected)
     out.reject(wrong, "geometry", [f"class {classes[i]} expects a {expected[i]}, got a {geoms[i].geom_type}"
                                    for i in np.flatnonzero(wrong)])
@@ -239,9 +248,12 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
 
 
 def _parse_dates(text: pd.Series) -> pd.Series:
-    compact = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
-    iso = pd.to_datetime(text.str.replace("/", "-", regex=False), format="%Y-%m-%d", errors="coerce")
-    return compact.fillna(iso)
+    dates = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+    rest = dates.isna() & text.notna()
+    if rest.any():
+        iso = text[rest].str.replace("/", "-", regex=False)
+        dates = dates.fillna(pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce"))
+    return dates
 
 
 def _check_duplicates(rows: SurveyRows, classes: np.ndarray, types: np.ndarray,
