@@ -6,6 +6,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -113,16 +114,25 @@ def conn(db_url: str) -> Iterator[psycopg.Connection]:
         connection.rollback()
 
 
-@pytest.fixture
-def fresh_db_url(server_url: str, db_url: str) -> Iterator[str]:
-    """A database of its own for one test (cloned from the template), dropped afterwards."""
-    name = f"onemap_test_fresh_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def template_clone(server_url: str, prefix: str) -> Iterator[str]:
+    """A database cloned from the demo-city template (db_url must have built it), then dropped."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
             sql.Identifier(name), sql.Identifier(_template_name())))
-    yield _with_database(server_url, name)
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def fresh_db_url(server_url: str, db_url: str) -> Iterator[str]:
+    """A database of its own for one test (cloned from the template), dropped afterwards."""
+    with template_clone(server_url, "onemap_test_fresh") as url:
+        yield url
 
 
 @pytest.fixture

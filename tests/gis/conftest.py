@@ -6,20 +6,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from psycopg import sql
 from pydantic import SecretStr
 
 from gis.app import create_app
 from gis.settings import Settings
-from tests.conftest import _template_name, _with_database
+from tests.conftest import template_clone
 
 
 def ogc_app_client(settings: Settings, url: str) -> TestClient:
@@ -38,13 +35,8 @@ def ogc_client(settings: Settings, db_url: str) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def module_db_url(server_url: str, db_url: str) -> Iterator[str]:
     """A database of this module's own (writes), cloned from the demo-city template."""
-    name = f"onemap_test_ogc_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(_template_name())))
-    yield _with_database(server_url, name)
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with template_clone(server_url, "onemap_test_ogc") as url:
+        yield url
 
 
 def free_port() -> int:
