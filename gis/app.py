@@ -23,6 +23,7 @@ from gis.database import create_pool, database_url
 from gis.errors import OnemapError, mapping_for
 from gis.health import router as health_router
 from gis.settings import Settings
+from layers.registry import LayerCache
 from tiles.routes import router as tiles_router
 
 log = logging.getLogger("onemap")
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Spatial data service and one-map tile server of 数字城管")
     app.state.settings = settings
     app.state.pool = pool
+    app.state.layers = LayerCache(settings.registry_ttl_s)
 
     @app.exception_handler(OnemapError)
     async def _onemap_error(_: Request, error: OnemapError) -> JSONResponse:

@@ -253,35 +253,36 @@ def _map_xy(
     return np.asarray(shapely.transform(geometries, _coords, include_z=None), dtype=object)
 
 
+# (to WGS84, from WGS84) of each consumer-map offset
+_OFFSET_CONVERSIONS = {
+    "gcj02": (gcj02_to_wgs84, wgs84_to_gcj02),
+    "bd09": (bd09_to_wgs84, wgs84_to_bd09),
+}
+
+
 def to_cgcs2000(geometries: np.ndarray, source: CrsSpec) -> np.ndarray:
     """Geometries (None allowed) from `source` to CGCS2000 lon/lat (EPSG:4490), z kept.
 
     GCJ-02 / BD-09 are first converted to WGS84 and then taken as CGCS2000: the two frames agree to a few
     centimetres, far below the accuracy of coordinates picked on a consumer map.
     """
-    geometries = np.asarray(geometries, dtype=object)
-    if source.offset == "gcj02":
-        return _map_xy(geometries, gcj02_to_wgs84)
-    if source.offset == "bd09":
-        return _map_xy(geometries, bd09_to_wgs84)
-    assert source.epsg is not None
-    if source.epsg == CGCS2000:
-        return geometries.copy()
-    t = transformer(source.epsg, CGCS2000)
-    return _map_xy(geometries, lambda x, y: t.transform(x, y))
+    return _convert(geometries, source, to_cgcs2000=True)
 
 
 def from_cgcs2000(geometries: np.ndarray, target: CrsSpec) -> np.ndarray:
     """Geometries (None allowed) from CGCS2000 lon/lat (EPSG:4490) to `target`; the inverse of to_cgcs2000."""
+    return _convert(geometries, target, to_cgcs2000=False)
+
+
+def _convert(geometries: np.ndarray, other: CrsSpec, *, to_cgcs2000: bool) -> np.ndarray:
     geometries = np.asarray(geometries, dtype=object)
-    if target.offset == "gcj02":
-        return _map_xy(geometries, wgs84_to_gcj02)
-    if target.offset == "bd09":
-        return _map_xy(geometries, wgs84_to_bd09)
-    assert target.epsg is not None
-    if target.epsg == CGCS2000:
+    if other.offset is not None:
+        to_wgs84, from_wgs84 = _OFFSET_CONVERSIONS[other.offset]
+        return _map_xy(geometries, to_wgs84 if to_cgcs2000 else from_wgs84)
+    assert other.epsg is not None
+    if other.epsg == CGCS2000:
         return geometries.copy()
-    t = transformer(CGCS2000, target.epsg)
+    t = transformer(other.epsg, CGCS2000) if to_cgcs2000 else transformer(CGCS2000, other.epsg)
     return _map_xy(geometries, lambda x, y: t.transform(x, y))
 
 

@@ -34,9 +34,9 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="base URL clients reach onemap at (behind a proxy); links in OGC API "
                                   "responses use it. Unset: the URL of each request")
-    ogc_registry_ttl_s: float = Field(
-        default=2.0, description="how often (seconds) the OGC API re-checks the layer registry for new "
-                                 "layers")
+    registry_ttl_s: float = Field(
+        default=2.0, description="how often (seconds) the OGC API and the tiles re-check the layer "
+                                 "registry for new layers")
     pool_min_size: int = 1
     pool_max_size: int = 10
     connect_timeout_s: float = 5.0

@@ -1,5 +1,6 @@
 """The layer registry: what onemap publishes, read from ``onemap.layer``."""
 
+import time
 from dataclasses import dataclass
 
 import psycopg
@@ -57,10 +58,34 @@ async def list_layers(conn: psycopg.AsyncConnection) -> list[Layer]:
 
 
 async def get_layer(conn: psycopg.AsyncConnection, name: str) -> Layer:
-    for layer in await list_layers(conn):
+    return find_layer(await list_layers(conn), name)
+
+
+def find_layer(layers: list[Layer], name: str) -> Layer:
+    for layer in layers:
         if layer.name == name:
             return layer
     raise NotFound(f"layer {name!r} does not exist")
+
+
+class LayerCache:
+    """The registry's layers for hot paths (tiles): re-read only when the registry signature
+    changed, and that signature checked at most every `ttl_s` seconds."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self._ttl_s = ttl_s
+        self._layers: list[Layer] | None = None
+        self._signature: tuple[object, ...] = ()
+        self._checked_at = -float("inf")
+
+    async def layers(self, conn: psycopg.AsyncConnection) -> list[Layer]:
+        if self._layers is not None and time.monotonic() - self._checked_at < self._ttl_s:
+            return self._layers
+        signature = await registry_signature(conn)
+        if self._layers is None or signature != self._signature:
+            self._layers, self._signature = await list_layers(conn), signature
+        self._checked_at = time.monotonic()
+        return self._layers
 
 
 _SIGNATURE_SQL = """

@@ -1,5 +1,7 @@
 """Mapbox Vector Tiles built in PostGIS from each layer's stored Web Mercator column."""
 
+import functools
+
 import morecantile
 import psycopg
 from psycopg import sql
@@ -34,7 +36,9 @@ def checked_tile(z: int, x: int, y: int) -> morecantile.Tile:
     return morecantile.Tile(x, y, z)
 
 
+@functools.lru_cache(maxsize=512)
 def _layer_query(layer: Layer) -> sql.Composed:
+    """The tile query of one layer, composed once per layer definition."""
     # The id may be text (codes) or an integer; MVT feature ids are integers, so text ids are
     # hashed into a stable 53-bit integer that clients can use with feature-state.
     fid = sql.SQL(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from gis.auth import Principal, optional_principal
 from gis.errors import NotFound
-from layers.registry import get_layer, list_layers
+from layers.registry import find_layer
 from tiles.mvt import checked_tile, render
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -20,12 +20,13 @@ async def tile(tileset: str, z: int, x: int, y: int, request: Request,
     coordinates = checked_tile(z, x, y)
     sees_private = principal is not None and principal.can("read_private")
     async with request.app.state.pool.connection() as conn:
+        registered = await request.app.state.layers.layers(conn)
         if tileset == FUSED:
             # per-class component layers are subsets of `components`: the fused tile shows it once
-            layers = [layer for layer in await list_layers(conn)
+            layers = [layer for layer in registered
                       if layer.class_prefix is None and (sees_private or not layer.is_private)]
         else:
-            layer = await get_layer(conn, tileset)
+            layer = find_layer(registered, tileset)
             if layer.is_private and not sees_private:  # invisible: the same 404 as an unknown layer
                 raise NotFound(f"layer {tileset!r} does not exist")
             layers = [layer]

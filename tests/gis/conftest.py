@@ -21,7 +21,7 @@ from tests.conftest import template_clone
 
 def ogc_app_client(settings: Settings, url: str) -> TestClient:
     """A TestClient of the app on `url` that re-reads the layer registry on every request."""
-    app = create_app(settings.model_copy(update={"database_url": SecretStr(url), "ogc_registry_ttl_s": 0.0}))
+    app = create_app(settings.model_copy(update={"database_url": SecretStr(url), "registry_ttl_s": 0.0}))
     return TestClient(app)
 
 
