@@ -1,9 +1,11 @@
 """Session fixtures: a real PostGIS (the project-local cluster, or ONEMAP_DATABASE_URL) and a fresh
 database per test run, cloned from a template that holds the migrated schema and the demo city."""
 
+import functools
 import hashlib
 import os
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,21 +38,23 @@ def _with_database(url: str, name: str) -> str:
     return psycopg.conninfo.make_conninfo(**info)
 
 
+@functools.cache
 def _template_name() -> str:
-    """Changes whenever a migration or the demo data changes, so stale templates are never used."""
+    """Changes whenever a migration or the demo data changes, so stale templates are never used.
+
+    Computed once per test session, so a session keeps cloning the template it started with even
+    when files change under it."""
     digest = hashlib.sha256()
     for migration in available():
         digest.update(migration.checksum.encode())
     for path in sorted((Settings().data_dir / "futian").iterdir()):
         digest.update(path.name.encode() + path.read_bytes())
     root = Path(__file__).resolve().parents[1]
-    for module in ("gis/demo/futian.py", "gis/demo/boundaries.py", "gis/demo/components.py",
-                   "layers/unit_grid.py", "layers/survey_import.py", "layers/survey_validate.py"):
-        digest.update((root / module).read_bytes())
-    for sql_file in sorted((root / "layers" / "sql").glob("*.sql")):
-        digest.update(sql_file.read_bytes())
-    for division_module in sorted((Path(__file__).resolve().parents[1] / "grid_codes").glob("division*.py")):
-        digest.update(division_module.read_bytes())
+    # everything that decides what the template holds: the demo, the layers' loaders, the division
+    sources = [*(root / "gis" / "demo").glob("*.py"), *(root / "layers").rglob("*.py"),
+               *(root / "layers").rglob("*.sql"), *(root / "grid_codes").glob("division*.py")]
+    for source in sorted(sources):
+        digest.update(source.read_bytes())
     return f"onemap_test_tpl_{digest.hexdigest()[:12]}"
 
 
@@ -65,21 +69,35 @@ def server_url(settings: Settings) -> str:
     return _with_database(database_url(settings, start=True), "postgres")
 
 
+_TEMPLATES_KEPT = 3
+
+
 def _build_template(admin: psycopg.Connection, server_url: str, name: str, settings: Settings) -> None:
+    # Templates are stamped with their build time; the newest few are kept so that test sessions
+    # started before a migration changed (several may run at once) can still clone theirs.
     stale = admin.execute(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'onemap\\_test\\_tpl\\_%'").fetchall()
+        "SELECT datname FROM pg_database d LEFT JOIN pg_shdescription s ON s.objoid = d.oid "
+        "WHERE datname LIKE 'onemap\\_test\\_tpl\\_%%' "
+        "ORDER BY coalesce(s.description, '0')::numeric DESC OFFSET %s", (_TEMPLATES_KEPT - 1,)).fetchall()
     for (old,) in stale:
         admin.execute(sql.SQL("ALTER DATABASE {} WITH is_template false").format(sql.Identifier(old)))
         admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(old)))
     admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    with psycopg.connect(_with_database(server_url, name), autocommit=True) as conn:
-        create_extensions(conn)
-        migrate(conn)
-        city = futian.build(settings.data_dir)
-        futian.load(conn, city)
-        futian.divide_grid(conn, city)
-        with tempfile.TemporaryDirectory() as workdir:
-            futian.load_components(conn, city, Path(workdir))
+    admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+        sql.Identifier(name), sql.Literal(str(time.time()))))
+    try:
+        with psycopg.connect(_with_database(server_url, name), autocommit=True) as conn:
+            create_extensions(conn)
+            migrate(conn)
+            city = futian.build(settings.data_dir)
+            futian.load(conn, city)
+            futian.divide_grid(conn, city)
+            with tempfile.TemporaryDirectory() as workdir:
+                futian.load_components(conn, city, Path(workdir))
+    except BaseException:
+        # never leave a half-built template behind for the next session to clone
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        raise
     admin.execute(sql.SQL("ALTER DATABASE {} WITH is_template true ALLOW_CONNECTIONS false").format(
         sql.Identifier(name)))
 
