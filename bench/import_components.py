@@ -293,7 +293,8 @@ class TimedCursor(psycopg.Cursor[Any]):
         try:
             super().execute(query, params, prepare=prepare, binary=binary)
         finally:
-            text = query if isinstance(query, str) else query.as_string(self.connection)
+            text = (query if isinstance(query, str) else query.decode() if isinstance(query, bytes)
+                    else query.as_string(self.connection))
             lines = [line.strip() for line in text.splitlines() if line.strip()]
             # publish.sql: the numbered comment of the step, even below the file's header comment
             first = next((line for line in lines if re.match(r"-- \d+\. ", line)), lines[0] if lines else "")
@@ -324,18 +325,23 @@ def stage_times(gpkg: Path, url: str, rows: int) -> Stages:
     if result.status != "committed" or result.rows_loaded != rows:
         raise SystemExit(f"in-process import: {result.status}, {result.rows_loaded} of {rows} rows")
     log = TimedCursor.log
-    checks = sum(s for label, s in log if label.startswith("Rejections that need the inventory"))
     publish_sql = [(label, s) for label, s in log if label[:2] in {f"{i}." for i in range(1, 10)}]
+    indexes = sum(s for label, s in log if label.startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")))
+    serials = sum(s for label, s in log if "component_serials" in label or "right(id, 6)" in label)
     publish = marks[("publish", True)] - marks[("publish", False)]
     stages = [
         ("read (pyogrio, mapping, CRS)", marks[("read", True)] - start),
         ("validate (+ city extent query)", marks[("validate", True)] - marks[("validate", False)]),
-        ("begin, batch row, staging table", marks[("load", False)] - marks[("validate", True)]),
+        ("begin, batch row", marks[("locate", False)] - marks[("validate", True)]),
+        ("locate cells (STRtree) + attributes JSON", marks[("locate", True)] - marks[("locate", False)]),
         ("stage (CSV + COPY)", marks[("load", True)] - marks[("load", False)]),
-        ("checks against the inventory", checks),
+        ("checks against the inventory", marks[("publish", False)] - marks[("load", True)]),
         ("publish", publish),
+        ("  serial allocation", serials),
         *[(f"  {label}", s) for label, s in publish_sql],
-        ("  other (counts, layers, batch row)", publish - sum(s for _, s in publish_sql)),
+        ("  index rebuild (CREATE INDEX)", indexes),
+        ("  other (drop indexes, counts, layers, batch row)",
+         publish - serials - indexes - sum(s for _, s in publish_sql)),
         ("commit", end - marks[("publish", True)]),
     ]
     return Stages(end - start, stages)

@@ -18,11 +18,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from geocoder.routes import router as geocoder_router
 from gis import ogc, web
+from gis.cases_api import router as cases_router
 from gis.database import create_pool, database_url
 from gis.errors import OnemapError, mapping_for
 from gis.health import router as health_router
 from gis.settings import Settings
+from layers.feeds_routes import router as feeds_router
 from layers.registry import LayerCache
 from tiles.routes import router as tiles_router
 
@@ -82,6 +85,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(health_router)
     app.include_router(tiles_router)
+    app.include_router(geocoder_router)
+    app.include_router(feeds_router)
+    app.include_router(cases_router)
     ogc.mount(app, settings, pool, url)
     web.mount(app, settings)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of the ONEMAP_* environment (what each worker of `onemap serve --workers N` runs)."""
+    return create_app(Settings())

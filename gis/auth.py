@@ -20,8 +20,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from gis.errors import InvalidParameter, NotFound, PermissionDenied, Unauthorized
 
-Role = Literal["viewer", "editor", "dispatcher", "admin"]
-Permission = Literal["read_private", "write_components", "handle_cases"]
+Role = Literal["viewer", "inspector", "editor", "dispatcher", "admin"]
+Permission = Literal["read_private", "write_components", "handle_cases", "ingest_feeds",
+                     "report_cases"]
 
 ROLES: tuple[Role, ...] = get_args(Role)  # least privileged first; editor and dispatcher are peers
 PERMISSIONS: tuple[Permission, ...] = get_args(Permission)
@@ -29,11 +30,14 @@ PERMISSIONS: tuple[Permission, ...] = get_args(Permission)
 # Who may do what: the one place a role is turned into rights.
 #   read_private      private layers (camera stream URLs, vehicle tracks) in tiles and the OGC API
 #   write_components  edit the component inventory
-#   handle_cases      the case workflow (上报 … 结案; a later issue)
+#   handle_cases      run the case workflow (立案 派遣 … 结案, layers/case_workflow.py)
+#   report_cases      report cases (上报); inspectors also verify and self-handle (自行处置)
+#   ingest_feeds      push GPS fixes, camera status and the vehicle registry (issue 7 feeds)
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
     "viewer": frozenset({"read_private"}),
+    "inspector": frozenset({"read_private", "report_cases"}),  # grid inspector (网格员, 采集员)
     "editor": frozenset({"read_private", "write_components"}),
-    "dispatcher": frozenset({"read_private", "handle_cases"}),
+    "dispatcher": frozenset({"read_private", "handle_cases", "ingest_feeds", "report_cases"}),
     "admin": frozenset(PERMISSIONS),  # everything, including permissions added later
 })
 

@@ -12,10 +12,12 @@ __all__ = [
     "ImportValidationError",
     "InvalidCode",
     "InvalidParameter",
+    "InvalidTransition",
     "LocalDatabaseError",
     "MigrationError",
     "NotFound",
     "OnemapError",
+    "PayloadTooLarge",
     "PermissionDenied",
     "Unauthorized",
     "UnknownClass",
@@ -43,12 +45,20 @@ class InvalidParameter(OnemapError):
     """A request parameter or CLI argument has an invalid value."""
 
 
+class InvalidTransition(OnemapError):
+    """A workflow action that the object's current state does not allow (e.g. closing a new case)."""
+
+
 class ImportValidationError(OnemapError):
     """An import file failed validation; nothing was written."""
 
 
 class NotFound(OnemapError):
     """The requested object does not exist."""
+
+
+class PayloadTooLarge(InvalidParameter):
+    """A request body is larger than the service accepts."""
 
 
 class Unauthorized(OnemapError):
@@ -71,10 +81,12 @@ class ErrorMapping:
 
 # Most specific class first; `mapping_for` walks the MRO so subclasses inherit their parent's row.
 _MAPPINGS: dict[type[OnemapError], ErrorMapping] = {
+    PayloadTooLarge: ErrorMapping(413, "PayloadTooLarge", 2),
     InvalidCode: ErrorMapping(400, "InvalidParameterValue", 2),
     InvalidParameter: ErrorMapping(400, "InvalidParameterValue", 2),
     DivisionInputError: ErrorMapping(400, "InvalidParameterValue", 2),
     ImportValidationError: ErrorMapping(422, "InvalidInput", 3),
+    InvalidTransition: ErrorMapping(409, "Conflict", 2),
     # A private object is a 404 to the anonymous and found with a token: no cache may reuse a 404
     # across Authorization headers.
     NotFound: ErrorMapping(404, "NotFound", 4, headers=(("Vary", "Authorization"),)),

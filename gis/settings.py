@@ -37,6 +37,33 @@ class Settings(BaseSettings):
     registry_ttl_s: float = Field(
         default=2.0, description="how often (seconds) the OGC API and the tiles re-check the layer "
                                  "registry for new layers")
+    feeds_retention_days: int = Field(
+        default=90, ge=1, description="GPS fixes older than this many days are dropped (`onemap feeds prune`)")
+    feeds_max_speed_kmh: float = Field(
+        default=150.0, gt=0, description="a fix implying a faster jump from the last one is flagged")
+    feeds_future_tolerance_s: float = Field(
+        default=120.0, ge=0, description="fixes dated further ahead of the server clock are rejected")
+    feeds_extent_margin_m: float = Field(
+        default=3000.0, ge=0, description="fixes farther than this outside the city's counties are rejected")
+    feeds_max_body_bytes: int = Field(
+        default=2_000_000, gt=0, description="larger ingest request bodies are refused with 413")
+    feeds_max_batch: int = Field(default=5000, gt=0, description="most fixes or reports in one request")
+    tiles_cache_mb: float = Field(default=256.0, ge=0, description="in-process LRU of encoded tiles (MB)")
+    tiles_cache_dir: Path | None = Field(default=None, description="optional shared disk tier of the "
+                                         "tile cache (written by `onemap tiles seed` and the server)")
+    tiles_live_ttl_s: float = Field(default=5.0, ge=0, description="cache lifetime of live layers "
+                                    "(vehicles, cases) in tiles; 0 bypasses the cache for them")
+    tiles_change_poll_s: float = Field(default=1.0, ge=0, description="how often (seconds) the tile "
+                                       "cache reads the database's change log to invalidate tiles")
+    tiles_cluster_max_zoom: int = Field(default=15, ge=0, le=24, description="point layers are "
+                                        "aggregated per grid cell up to this zoom")
+    tiles_cluster_min_zoom: int = Field(default=10, ge=0, le=24, description="lowest zoom at which "
+                                        "point layers appear (as aggregates)")
+    case_timezone: str = Field(default="Asia/Shanghai", description="local time of the case calendar")
+    case_work_periods: str = Field(default="09:00-12:00,14:00-18:00",
+                                   description="working periods of a working day (case deadlines)")
+    case_due_soon_fraction: float = Field(default=0.2, gt=0, lt=1, description="an open case is due "
+                                          "soon when less than this fraction of its allowed time is left")
     pool_min_size: int = 1
     pool_max_size: int = 10
     connect_timeout_s: float = 5.0

@@ -115,17 +115,20 @@ def _geometry(output: CrsRef | None, params: _Params) -> tuple[sql.Composable, i
 
 
 def _feature(spec: LayerSpec, query: ItemQuery, params: _Params) -> sql.Composable:
+    """A feature as compact GeoJSON text (row_to_json writes no blanks; json_build_object does)."""
     names = list(spec.fields) if query.select is None else [n for n in spec.fields if n in query.select]
-    props = sql.SQL(", ").join(sql.SQL("{}, {}").format(sql.Literal(n), _column(n)) for n in names)
     geometry: sql.Composable
     if query.skip_geometry:
-        geometry = sql.SQL("NULL::json")
+        geometry = sql.SQL("'null'")
     else:
         expression, digits = _geometry(query.output, params)
-        geometry = sql.SQL("ST_AsGeoJSON({}, {}, 0)::json").format(expression, sql.Literal(digits))
-    return sql.SQL("json_build_object('type', 'Feature', 'id', {id}, 'geometry', {geometry}, "
-                   "'properties', json_build_object({props}))").format(
-        id=_column(spec.id_column), geometry=geometry, props=props)
+        geometry = sql.SQL("coalesce(ST_AsGeoJSON({}, {}, 0), 'null')").format(
+            expression, sql.Literal(digits))
+    return sql.SQL("""concat('{{"type":"Feature","id":', coalesce(to_json({id})::text, 'null'), """
+                   """',"geometry":', {geometry}, ',"properties":', """
+                   "(SELECT row_to_json(p) FROM (SELECT {props}) p), '}}')").format(
+        id=_column(spec.id_column), geometry=geometry,
+        props=sql.SQL(", ").join(_column(n) for n in names))
 
 
 def _source(spec: LayerSpec, query: ItemQuery, params: _Params) -> sql.Composable:
@@ -177,37 +180,59 @@ def _order(spec: LayerSpec, query: ItemQuery) -> sql.Composable:
 # Connections come from an autocommit pool with a statement timeout (layers.ogc_context).
 
 
-def query_features(conn: psycopg.Connection, spec: LayerSpec, query: ItemQuery) -> dict[str, Any]:
-    """A FeatureCollection page with numberMatched (exact, or a planner estimate on large results)."""
+def query_page(conn: psycopg.Connection, spec: LayerSpec, query: ItemQuery) -> tuple[list[str], int]:
+    """One page of features as GeoJSON texts, and numberMatched (exact, or a planner estimate on
+    large results). The page and the estimate go to the server in one round trip (a pipeline)."""
     params = _Params(query.condition_params)
     source, where = _source(spec, query, params), _where(spec, query, params)
-    rows: list[str] = []
-    if not query.hits_only:
-        # features as JSON text, parsed in one go (one json.loads instead of one per row)
-        page = sql.SQL("SELECT ({feature})::text FROM {source} t WHERE {where} ORDER BY {order} "
-                       "LIMIT {limit} OFFSET {offset}").format(
-            feature=_feature(spec, query, params), source=source, where=where,
-            order=_order(spec, query), limit=params.bind(query.limit + 1), offset=params.bind(query.offset))
-        rows = [row[0] for row in conn.execute(page, params.values, prepare=False)]
+    if query.hits_only:
+        return [], _count(conn, source, where, params.values, exact=True)
+    page = sql.SQL("SELECT {feature} FROM {source} t WHERE {where} ORDER BY {order} "
+                   "LIMIT {limit} OFFSET {offset}").format(
+        feature=_feature(spec, query, params), source=source, where=where,
+        order=_order(spec, query), limit=params.bind(query.limit + 1), offset=params.bind(query.offset))
+    exact = query.count == "exact"
+    with conn.pipeline():
+        rows_cursor = conn.execute(page, params.values, prepare=False)
+        plan_cursor = None if exact else conn.execute(_explain(source, where), params.values, prepare=False)
+    rows: list[str] = [row[0] for row in rows_cursor]
+    plan = plan_cursor.fetchone() if plan_cursor is not None else None
     has_more = len(rows) > query.limit
-    features = json.loads("[" + ",".join(rows[:query.limit]) + "]")
-    if not query.hits_only and not has_more and (features or query.offset == 0):
-        matched = query.offset + len(features)  # the last page tells the exact total
+    rows = rows[:query.limit]
+    if not has_more and (rows or query.offset == 0):
+        return rows, query.offset + len(rows)  # the last page tells the exact total
+    estimate = _estimate(plan)
+    if exact or estimate <= EXACT_COUNT_BELOW:
+        matched = _count(conn, source, where, params.values, exact=True)
     else:
-        matched = _count(conn, source, where, params.values, exact=query.count == "exact" or query.hits_only)
-        matched = max(matched, query.offset + len(features) + (1 if has_more else 0))
+        matched = estimate
+    return rows, max(matched, query.offset + len(rows) + (1 if has_more else 0))
+
+
+def query_features(conn: psycopg.Connection, spec: LayerSpec, query: ItemQuery) -> dict[str, Any]:
+    """A FeatureCollection page (see query_page), features parsed."""
+    rows, matched = query_page(conn, spec, query)
+    # features as JSON text, parsed in one go (one json.loads instead of one per row)
+    features = json.loads("[" + ",".join(rows) + "]")
     return {"type": "FeatureCollection", "features": features, "numberMatched": matched,
             "numberReturned": len(features)}
+
+
+def _explain(source: sql.Composable, where: sql.Composable) -> sql.Composed:
+    return sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} t WHERE {}").format(source, where)
+
+
+def _estimate(row: tuple[Any, ...] | None) -> int:
+    """The planner's row estimate from an EXPLAIN (FORMAT JSON) row (0 without one)."""
+    plan = row[0] if row else None
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"]) if plan else 0
 
 
 def _count(conn: psycopg.Connection, source: sql.Composable, where: sql.Composable,
            params: Mapping[str, Any], *, exact: bool) -> int:
     if not exact:
-        explain = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} t WHERE {}").format(source, where)
-        row = conn.execute(explain, params, prepare=False).fetchone()
-        plan = row[0] if row else None
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        estimate = int(plan[0]["Plan"]["Plan Rows"]) if plan else 0
+        estimate = _estimate(conn.execute(_explain(source, where), params, prepare=False).fetchone())
         if estimate > EXACT_COUNT_BELOW:
             return estimate
     counted = conn.execute(sql.SQL("SELECT count(*) FROM {} t WHERE {}").format(source, where),
@@ -216,12 +241,13 @@ def _count(conn: psycopg.Connection, source: sql.Composable, where: sql.Composab
 
 
 def get_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str | int,
-                output: CrsRef | None) -> dict[str, Any] | None:
-    """One current feature of the layer by its identifier, or None."""
+                output: CrsRef | None, *, as_text: bool = False) -> Any:
+    """One current feature of the layer by its identifier (a dict, or its GeoJSON text), or None."""
     params = _Params()
     query = ItemQuery(output=output)
+    feature = _feature(spec, query, params)
     statement = sql.SQL("SELECT {feature} FROM {table} t WHERE {id} = {value} AND {where}").format(
-        feature=_feature(spec, query, params), table=spec.table, id=_column(spec.id_column),
-        value=params.bind(identifier), where=_where(spec, query, params))
+        feature=feature if as_text else sql.SQL("({})::json").format(feature), table=spec.table,
+        id=_column(spec.id_column), value=params.bind(identifier), where=_where(spec, query, params))
     row = conn.execute(statement, params.values, prepare=False).fetchone()
     return row[0] if row else None

@@ -2,13 +2,12 @@
 
 Either every valid row lands in one transaction or none does (unless `skip_invalid`);
 a killed import leaves the inventory as it was, because nothing is visible before the
-final COMMIT. Grid, community and street codes are assigned by the database from the
-published unit grid; identifiers missing from the survey are allocated there too.
+final COMMIT. Grid, community and street codes come from the current unit grid, read
+inside that transaction (`layers.survey_locate`); identifiers missing from the survey get
+serials from the database's counters, which serialise concurrent imports.
 """
 
 import getpass
-import io
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,21 +22,23 @@ from gis.errors import ConfigurationError, ImportValidationError
 from grid_codes.classes import Scheme, default_table
 from layers.components import STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
+from layers.survey_locate import allocate, anchors, locate_rows, numbered, serial_ranks
 from layers.survey_read import read_survey
+from layers.survey_stage import (
+    REBUILD_MIN_ROWS,
+    StagedRows,
+    attributes_json,
+    duplicate_candidates,
+    insert,
+    serialise_large_imports,
+    sql_text,
+    stage,
+    table_rows,
+)
 from layers.survey_validate import Rejection, SurveyRows, Validated, ValidationContext, validate
 
 MODES = ("append", "upsert", "replace")
 Progress = Callable[[str, int, int], None]  # stage, done, total
-
-_STAGING_COLUMNS = ["row_idx", "id", "class_code", "name", "competent_dept_code",
-                    "competent_dept_name", "owner_dept_code", "owner_dept_name",
-                    "maintainer_dept_code", "maintainer_dept_name", "state", "initial_date",
-                    "change_date", "data_source", "note", "attributes", "geometry_type", "geom"]
-_SQL_DIR = Path(__file__).parent / "sql"
-
-
-def _sql(name: str) -> str:
-    return (_SQL_DIR / name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class ImportOptions:
     duplicate_distance_m: float = 0.5
     actor: str = field(default_factory=getpass.getuser)
     change_source: str | None = None  # recorded on each new version; default 'import:<batch id>'
+    # drop and rebuild onemap.component's secondary indexes around the INSERT (None: when the
+    # load is large relative to the table; see layers.survey_stage for the lock it takes)
+    rebuild_indexes: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
     files: list[np.ndarray] = []
     rows: list[np.ndarray] = []
     frames: list[pd.DataFrame] = []
-    attributes: list[dict] = []
+    attributes: list[pd.DataFrame] = []
     geometries: list[np.ndarray] = []
     notes: list[str] = []
     for path in paths:
@@ -92,20 +96,12 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
         files.append(np.full(len(standard), path.name, dtype=object))
         rows.append(np.asarray(survey.row_numbers))
         frames.append(standard)
-        attributes.extend(_json_safe(record) for record in extra.to_dict("records"))
+        attributes.append(extra.astype(object))
         geometries.append(to_cgcs2000(np.asarray(survey.geometries, dtype=object), survey.source_crs))
     fields = pd.concat(frames, ignore_index=True).astype(object) if frames else pd.DataFrame()
-    return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, attributes,
+    extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
+    return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries)), notes
-
-
-def _json_safe(record: dict) -> dict:
-    clean = {}
-    for key, value in record.items():
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            continue
-        clean[str(key)] = value if isinstance(value, int | float | bool | str) else str(value)
-    return clean
 
 
 def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationContext:
@@ -143,20 +139,30 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
     progress("validate", 0, len(rows))
     checked = validate(rows, _context(conn, options))
     progress("validate", len(rows), len(rows))
+    index = np.flatnonzero(checked.valid)
+    rebuild = options.rebuild_indexes
+    if rebuild is None:
+        rebuild = len(index) >= REBUILD_MIN_ROWS and 2 * len(index) >= table_rows(conn)
     try:
         with conn.transaction():
+            if rebuild:
+                serialise_large_imports(conn)
             batch_id = _open_batch(conn, sources, options)
-            progress("load", 0, int(checked.valid.sum()))
-            _stage(conn, checked)
-            progress("load", int(checked.valid.sum()), int(checked.valid.sum()))
-            rejected_in_db = _check_against_inventory(conn, checked, options)
+            progress("locate", 0, len(index))
+            staged = _located(conn, checked, index)
+            progress("locate", len(index), len(index))
+            progress("load", 0, len(index))
+            stage(conn, staged)
+            progress("load", len(index), len(index))
+            rejected_in_db = _check_against_inventory(conn, checked, staged, options)
             order = {name: i for i, name in enumerate(file_order)}
-            rejections = sorted(checked.rejections + rejected_in_db,
+            rejections = sorted(checked.rejections + [r for _, r in rejected_in_db],
                                 key=lambda r: (order.get(r.file, 0), r.row))
             if rejections and not options.skip_invalid:
                 raise _Rejected(rejections)
             progress("publish", 0, 1)
-            loaded, unchanged, ids = _publish(conn, batch_id, options)
+            loaded, unchanged, ids = _publish(conn, batch_id, options, staged,
+                                              {i for i, _ in rejected_in_db}, rebuild)
             status = "dry-run" if options.dry_run else "committed"
             _close_batch(conn, batch_id, status, len(rows), sum(loaded.values()), rejections)
             if options.dry_run:
@@ -210,60 +216,79 @@ def _record_outcome(conn: psycopg.Connection, sources: list[str], options: Impor
     return batch_id
 
 
-def _stage(conn: psycopg.Connection, checked: Validated) -> None:
-    """COPY the valid rows into a temporary staging table (CSV through pandas' C writer)."""
-    conn.execute(_sql("staging.sql"))
-    index = np.flatnonzero(checked.valid)
+def _located(conn: psycopg.Connection, checked: Validated, index: np.ndarray) -> StagedRows:
+    """The valid rows with their cell, community and county, and serial ranks where ids are missing."""
     rows = checked.rows
-    frame = rows.fields.iloc[index][[c for c in _STAGING_COLUMNS if c in rows.fields.columns]].copy()
-    frame.insert(0, "row_idx", index)
-    frame["class_code"] = checked.class_codes[index]
-    frame["attributes"] = [json.dumps(rows.attributes[i], ensure_ascii=False) for i in index]
-    frame["geometry_type"] = checked.geometry_types[index]
-    geoms = shapely.set_srid(rows.geometries[index], 4490)
-    frame["geom"] = shapely.to_wkb(geoms, hex=True, include_srid=True)
-    buffer = io.StringIO()
-    frame[_STAGING_COLUMNS].to_csv(buffer, index=False, header=False)
-    with conn.cursor().copy(
-            f"COPY pg_temp.survey_staging ({', '.join(_STAGING_COLUMNS)}) FROM STDIN (FORMAT csv)"
-    ) as copy:
-        copy.write(buffer.getvalue())
+    geometries = rows.geometries[index]
+    types = checked.geometry_types[index]
+    classes = checked.class_codes[index]
+    where = locate_rows(conn, anchors(geometries, types))
+    delivered = rows.fields["id"].to_numpy(dtype=object)[index]
+    groups = _groups(where.county, classes)
+    ranks = serial_ranks(groups, pd.isna(delivered) & pd.notna(where.county))
+    return StagedRows(index, rows.fields.iloc[index], attributes_json(rows.attributes, index), classes,
+                      types, geometries, where.grid, where.community, where.county, ranks)
 
 
-def _check_against_inventory(conn: psycopg.Connection, checked: Validated,
-                             options: ImportOptions) -> list[Rejection]:
+def _groups(county: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """county + class per row (None where the county is unknown)."""
+    groups = np.full(len(county), None, dtype=object)
+    known = pd.notna(county)
+    groups[known] = county[known] + classes[known]
+    return groups
+
+
+def _check_against_inventory(conn: psycopg.Connection, checked: Validated, staged: StagedRows,
+                             options: ImportOptions) -> list[tuple[int, Rejection]]:
     """Identifiers already in the inventory (append mode) and duplicates of stored components."""
-    found = conn.execute(_sql("staging_checks.sql"), {
-        "append": options.mode == "append", "check_duplicates": options.mode != "replace",
-        "distance": options.duplicate_distance_m,
-        "scheme": options.scheme}).fetchall()
+    check_duplicates = options.mode != "replace"
+    candidates = (duplicate_candidates(conn, staged, options.scheme, options.duplicate_distance_m)
+                  if check_duplicates else None)
+    found = conn.execute(sql_text("staging_checks.sql"), {
+        "append": options.mode == "append", "check_duplicates": check_duplicates,
+        "distance": options.duplicate_distance_m, "scheme": options.scheme,
+        "rows": None if candidates is None else [int(i) for i in candidates]}).fetchall()
     rows = checked.rows
-    rejections = [Rejection(str(rows.files[i]), int(rows.rows[i]), field_name, reason)
-                  for i, field_name, reason in found]
-    if rejections:
+    rejected = [(int(i), Rejection(str(rows.files[i]), int(rows.rows[i]), field_name, reason))
+                for i, field_name, reason in found]
+    if rejected:
         conn.execute("DELETE FROM pg_temp.survey_staging WHERE row_idx = ANY(%s)",
-                     ([i for i, _, _ in found],))
-    return rejections
+                     (sorted({i for i, _ in rejected}),))
+    return rejected
 
 
-def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions
-             ) -> tuple[dict[str, int], int, tuple[str, ...]]:
-    """Locate, allocate identifiers, close replaced versions, insert.
+def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, staged: StagedRows,
+             rejected: set[int], rebuild: bool) -> tuple[dict[str, int], int, tuple[str, ...]]:
+    """Allocate identifiers, close replaced versions, insert.
 
     Returns the new versions per class, how many rows were identical to their current
     version and so wrote nothing, and the identifiers of the new versions.
     """
+    keep = ~np.isin(staged.index, list(rejected)) if rejected else np.ones(len(staged.index), dtype=bool)
+    delivered = staged.fields["id"].to_numpy(dtype=object)
+    groups = _groups(staged.county, staged.class_codes)
+    ranks = staged.ranks
+    if rejected and (ranks[~keep] >= 0).any():  # --skip-invalid dropped rows: close the serial gaps
+        ranks = np.where(keep, serial_ranks(groups, keep & (ranks >= 0)), -1)
+        moved = np.flatnonzero(keep & (ranks != staged.ranks))
+        conn.execute("UPDATE pg_temp.survey_staging s SET serial_rank = r.rank "
+                     "FROM unnest(%s::int[], %s::int[]) AS r (row_idx, rank) WHERE s.row_idx = r.row_idx",
+                     ([int(i) for i in staged.index[moved]], [int(r) for r in ranks[moved]]))
+    firsts = allocate(conn, options.scheme, groups[keep], ranks[keep], delivered[keep])
+    ids = numbered(groups, ranks, firsts, delivered)
     params = {"scheme": options.scheme, "mode": options.mode, "batch": batch_id,
-              "actor": options.actor, "source": options.change_source or f"import:{batch_id}"}
+              "actor": options.actor, "source": options.change_source or f"import:{batch_id}",
+              "groups": list(firsts), "firsts": list(firsts.values())}
     with conn.cursor() as cur:
-        for statement in _sql("publish.sql").split(";\n\n"):
+        for statement in sql_text("publish.sql").split(";\n\n"):
             if statement.strip():
-                cur.execute(statement, params)
-    counts: dict[str, int] = dict(conn.execute(
-        "SELECT class_code, count(*) FROM pg_temp.survey_located GROUP BY 1").fetchall())
-    unchanged = conn.execute("SELECT count(*) FROM pg_temp.survey_unchanged").fetchone()
-    ids = tuple(r[0] for r in conn.execute("SELECT id FROM pg_temp.survey_located ORDER BY row_idx"))
+                cur.execute(statement.encode(), params)
+    unchanged = {int(i) for i, in conn.execute("SELECT row_idx FROM pg_temp.survey_unchanged")}
+    insert(conn, params, rebuild=rebuild)
+    new = keep & ~np.isin(staged.index, list(unchanged)) if unchanged else keep
+    counts = pd.Series(staged.class_codes[new], dtype=object).value_counts().to_dict()
     if counts:
         ensure_class_layers(conn, options.scheme, set(counts))
         bump_data_version(conn, "components")
-    return {str(k): int(v) for k, v in counts.items()}, int(unchanged[0] if unchanged else 0), ids
+    return ({str(k): int(v) for k, v in counts.items()}, len(unchanged),
+            tuple(str(i) for i in ids[new]))

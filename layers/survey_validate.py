@@ -41,7 +41,7 @@ class SurveyRows:
     files: np.ndarray  # source file name per row
     rows: np.ndarray  # row / feature number per row, as the user sees it in that file
     fields: pd.DataFrame  # one column per standard field (object dtype, None when absent)
-    attributes: list[dict]  # free attributes per row (jsonb)
+    attributes: list[dict] | pd.DataFrame  # free attributes per row (jsonb): dicts, or a frame's columns
     geometries: np.ndarray  # shapely geometries in EPSG:4490 (None where absent)
 
     def __len__(self) -> int:

@@ -1,41 +1,177 @@
-"""XYZ vector tile routes: one tileset per layer and the fused `onemap` tileset."""
+"""Tile routes: XYZ tiles, OGC API - Tiles (dataset and collection tilesets, tile matrix sets),
+TileJSON 3.0 and the MapLibre style of the fused tileset.
+
+Tiles answer 204 No Content when the tile holds no feature, carry a strong ETag (304 on a
+matching If-None-Match) and are gzip-encoded when the client accepts it.
+"""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 
 from gis.auth import Principal, optional_principal
 from gis.errors import NotFound
-from layers.registry import find_layer
-from tiles.mvt import checked_tile, render
+from tiles import documents
+from tiles.cache import Entry
+from tiles.filters import parse_tile_filter
+from tiles.service import FUSED, Part, TileService
+from tiles.style import style
+from tiles.tms import WEB_MERCATOR, MatrixSet, matrix_set
 
-router = APIRouter(prefix="/tiles", tags=["tiles"])
-MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
-FUSED = "onemap"
+router = APIRouter(tags=["tiles"])
+MVT_MEDIA_TYPE = documents.MVT
+Caller = Annotated[Principal | None, Depends(optional_principal)]
+_EXTENT_SQL = """
+SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+FROM (SELECT ST_Extent(geom) AS e FROM onemap.admin_area WHERE level = 'county') AS s
+"""
 
 
-@router.get("/{tileset}/{z}/{x}/{y}.mvt", summary="A vector tile of one layer or of the fused one map")
-async def tile(tileset: str, z: int, x: int, y: int, request: Request,
-               principal: Annotated[Principal | None, Depends(optional_principal)]) -> Response:
-    coordinates = checked_tile(z, x, y)
-    sees_private = principal is not None and principal.can("read_private")
-    async with request.app.state.pool.connection() as conn:
-        registered = await request.app.state.layers.layers(conn)
-        if tileset == FUSED:
-            # per-class component layers are subsets of `components`: the fused tile shows it once
-            layers = [layer for layer in registered
-                      if layer.class_prefix is None and (sees_private or not layer.is_private)]
-        else:
-            layer = find_layer(registered, tileset)
-            if layer.is_private and not sees_private:  # invisible: the same 404 as an unknown layer
-                raise NotFound(f"layer {tileset!r} does not exist")
-            layers = [layer]
-        body = await render(conn, layers, coordinates)
-    headers = {}
-    # The fused tile and private layers differ by token: caches must key on Authorization,
-    # and what a token saw must not be stored by shared caches.
-    if tileset == FUSED or any(layer.is_private for layer in layers):
-        headers["Vary"] = "Authorization"
-        if principal is not None:
-            headers["Cache-Control"] = "private"
-    return Response(body, media_type=MVT_MEDIA_TYPE, headers=headers)
+def tile_service(request: Request) -> TileService:
+    """The app's tile service, created on first use from its settings, pool and registry cache."""
+    state = request.app.state
+    if getattr(state, "tiles", None) is None:
+        state.tiles = TileService(state.settings, state.pool, state.layers)
+    service: TileService = state.tiles
+    return service
+
+
+def _base_url(request: Request) -> str:
+    configured: str | None = request.app.state.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def _sees_private(caller: Principal | None) -> bool:
+    return caller is not None and caller.can("read_private")
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+def tile_response(request: Request, entry: Entry, *, private: bool, live: bool) -> Response:
+    """204 for an empty tile, 304 for a matching If-None-Match, else the (gzipped) tile."""
+    gzip = "gzip" in request.headers.get("accept-encoding", "").lower() and bool(entry.body)
+    etag = entry.etag[:-1] + '-gz"' if gzip else entry.etag
+    # revalidation is a cheap 304; the fused tile and private layers differ per token
+    headers = {"ETag": etag, "Vary": "Accept-Encoding, Authorization",
+               "Cache-Control": ("private" if private else "public")
+               + (f", max-age={int(request.app.state.settings.tiles_live_ttl_s)}" if live else ", no-cache")}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    if not entry.body:
+        return Response(status_code=204, headers=headers)
+    if gzip:
+        headers["Content-Encoding"] = "gzip"
+        return Response(entry.gzipped(), media_type=MVT_MEDIA_TYPE, headers=headers)
+    return Response(entry.body, media_type=MVT_MEDIA_TYPE, headers=headers)
+
+
+async def _tile(request: Request, caller: Principal | None, tileset: str, tms: MatrixSet,
+                z: int, x: int, y: int) -> Response:
+    service = tile_service(request)
+    tile = tms.tile(z, x, y)
+    tile_filter = parse_tile_filter(request.query_params)
+    sees_private = _sees_private(caller)
+    entry = await service.tile(tileset, tms, tile, tile_filter=tile_filter, sees_private=sees_private)
+    parts = service.parts(tileset, sees_private=sees_private, tile_filter=tile_filter)
+    private = caller is not None and any(layer.is_private for part in parts for layer in part.layers)
+    return tile_response(request, entry, private=private or (tileset == FUSED and caller is not None),
+                         live=any(part.live for part in parts))
+
+
+@router.get("/tiles/{tileset}/{z}/{x}/{y}.mvt", summary="XYZ vector tile (WebMercatorQuad) of a layer "
+            "or of the fused one map", response_class=Response)
+async def xyz_tile(tileset: str, z: int, x: int, y: int, request: Request, caller: Caller) -> Response:
+    return await _tile(request, caller, tileset, WEB_MERCATOR, z, x, y)
+
+
+@router.get("/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+            summary="OGC API - Tiles: a tile of the fused one-map dataset tileset", response_class=Response)
+async def dataset_tile(tileMatrixSetId: str, tileMatrix: int, tileRow: int, tileCol: int,
+                       request: Request, caller: Caller) -> Response:
+    return await _tile(request, caller, FUSED, matrix_set(tileMatrixSetId), tileMatrix, tileCol, tileRow)
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+            summary="OGC API - Tiles: a tile of one collection", response_class=Response)
+async def collection_tile(collectionId: str, tileMatrixSetId: str, tileMatrix: int,
+                          tileRow: int, tileCol: int, request: Request, caller: Caller) -> Response:
+    return await _tile(request, caller, collectionId, matrix_set(tileMatrixSetId), tileMatrix, tileCol,
+                       tileRow)
+
+
+async def _described(request: Request, caller: Principal | None,
+                     tileset: str) -> tuple[TileService, list[Part], str]:
+    """The service, the tileset's parts (NotFound for unknown or invisible ones) and its title."""
+    service = tile_service(request)
+    await service.sync()
+    parts = service.parts(tileset, sees_private=_sees_private(caller), tile_filter=parse_tile_filter({}))
+    title = "onemap 一张图" if tileset == FUSED else parts[0].layers[0].title
+    return service, parts, title
+
+
+async def _bbox(service: TileService) -> tuple[float, float, float, float] | None:
+    async with service.pool.connection() as conn:
+        row = await (await conn.execute(_EXTENT_SQL)).fetchone()
+    return (row[0], row[1], row[2], row[3]) if row and row[0] is not None else None
+
+
+@router.get("/tiles", summary="OGC API - Tiles: tilesets of the fused one-map dataset")
+async def dataset_tilesets(request: Request, caller: Caller) -> JSONResponse:
+    await _described(request, caller, FUSED)
+    return JSONResponse(documents.tileset_list(_base_url(request), FUSED, "onemap 一张图"))
+
+
+@router.get("/tiles/{tileMatrixSetId}", summary="OGC API - Tiles: metadata of the fused dataset tileset")
+async def dataset_tileset(tileMatrixSetId: str, request: Request, caller: Caller) -> JSONResponse:
+    return await _metadata(request, caller, FUSED, tileMatrixSetId)
+
+
+@router.get("/collections/{collectionId}/tiles", summary="OGC API - Tiles: tilesets of a collection")
+async def collection_tilesets(collectionId: str, request: Request, caller: Caller) -> JSONResponse:
+    _, _, title = await _described(request, caller, collectionId)
+    return JSONResponse(documents.tileset_list(_base_url(request), collectionId, title))
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}",
+            summary="OGC API - Tiles: metadata of a collection's tileset")
+async def collection_tileset(collectionId: str, tileMatrixSetId: str, request: Request,
+                             caller: Caller) -> JSONResponse:
+    return await _metadata(request, caller, collectionId, tileMatrixSetId)
+
+
+async def _metadata(request: Request, caller: Principal | None, tileset: str, tms_id: str) -> JSONResponse:
+    tms = matrix_set(tms_id)
+    service, parts, title = await _described(request, caller, tileset)
+    return JSONResponse(documents.tileset_metadata(_base_url(request), tileset, title, tms, parts,
+                                                   service.zooms, await _bbox(service)))
+
+
+@router.get("/tileMatrixSets", summary="OGC API - Tiles: the tile matrix sets onemap serves")
+async def tile_matrix_sets(request: Request) -> JSONResponse:
+    return JSONResponse(documents.matrix_set_list(_base_url(request)))
+
+
+@router.get("/tileMatrixSets/{tileMatrixSetId}", summary="OGC API - Tiles: one tile matrix set (OGC TMS 2.0)")
+async def tile_matrix_set(tileMatrixSetId: str) -> JSONResponse:
+    return JSONResponse(documents.matrix_set_document(matrix_set(tileMatrixSetId)))
+
+
+@router.get("/tiles/{tileset}/tilejson.json", summary="TileJSON 3.0 of a tileset's XYZ tiles")
+async def tilejson(tileset: str, request: Request, caller: Caller) -> JSONResponse:
+    service, parts, title = await _described(request, caller, tileset)
+    return JSONResponse(documents.tilejson(_base_url(request), tileset, title, parts, service.columns,
+                                           service.zooms, await _bbox(service)))
+
+
+@router.get("/tiles/{tileset}/style.json", summary="MapLibre style of the fused one-map tileset")
+async def map_style(tileset: str, request: Request, caller: Caller) -> JSONResponse:
+    if tileset != FUSED:
+        raise NotFound(f"onemap publishes a style for the fused tileset {FUSED!r} only")
+    _, parts, _ = await _described(request, caller, FUSED)
+    return JSONResponse(style(f"{_base_url(request)}/tiles/{FUSED}/tilejson.json", {p.name for p in parts}))

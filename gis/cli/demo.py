@@ -8,7 +8,7 @@ import typer
 
 from gis.cli.context import ready_database_url, settings_of
 from gis.database import connect
-from gis.demo import futian
+from gis.demo import fleet, futian
 from gis.errors import ImportValidationError
 from gis.migrations import migrate
 
@@ -34,6 +34,9 @@ def demo(ctx: typer.Context) -> None:
             raise ImportValidationError(
                 f"the demo census did not load: {census.rejections[:3]} (batch {census.batch_id})")
         counts["components"] = census.rows_loaded + census.rows_unchanged
+        typer.echo("placing demo cameras at junctions and registering the demo fleet …")
+        live = fleet.load(conn)
+        counts["cameras"], counts["vehicles"] = live.cameras, live.vehicles
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     typer.echo(f"loaded {city.county_name} ({city.county_code}): {summary} "
                f"in {time.perf_counter() - started:.1f} s")

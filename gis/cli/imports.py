@@ -7,6 +7,7 @@ from typing import cast
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from gis.cli import feeds
 from gis.cli.context import ready_database_url, settings_of
 from gis.crs import parse_crs
 from gis.database import connect
@@ -17,6 +18,8 @@ from layers.import_report import write_report
 from layers.survey_import import MODES, ImportOptions, ImportResult, import_components
 
 app = typer.Typer(help="Import surveys into onemap's layers.", no_args_is_help=True)
+app.command("cameras")(feeds.import_cameras_command)
+app.command("vehicles")(feeds.import_vehicles_command)
 
 
 def _progress() -> tuple[Progress, dict[str, TaskID]]:

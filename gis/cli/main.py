@@ -4,7 +4,7 @@ import sys
 
 import typer
 
-from gis.cli import db, demo, export, grid, imports, serve, tokens
+from gis.cli import cases, db, demo, export, feeds, geocode, grid, imports, serve, tiles, tokens
 from gis.errors import OnemapError, mapping_for
 from gis.settings import Settings
 
@@ -18,10 +18,15 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(grid.app, name="grid")
 app.add_typer(imports.app, name="import")
+geocode.register(app, imports.app)
 app.add_typer(export.app, name="export")
 app.add_typer(tokens.app, name="token")
+app.add_typer(feeds.app, name="feeds")
 app.command("serve")(serve.serve)
+app.add_typer(tiles.app, name="tiles")
 app.command("demo")(demo.demo)
+app.add_typer(cases.app, name="cases")
+app.command("evaluate")(cases.evaluate)
 
 
 @app.callback()

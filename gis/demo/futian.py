@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis.crs import CGCS2000, gauss_kruger_epsg, transform
-from gis.demo import components
+from gis.demo import cases_city, components, doorplates
 from gis.demo.boundaries import BLOCK_HIGHWAYS, AreaSpec, GeneratedArea, blocks_from_roads, divide
 from gis.errors import ConfigurationError
 from grid_codes.division import Community, divide_communities
@@ -129,8 +129,10 @@ def load(conn: psycopg.Connection, city: DemoCity) -> dict[str, int]:
             "UPDATE onemap.layer SET data_version = data_version + 1, updated_at = now() "
             "WHERE kind IN ('admin', 'road')"
         )
+        plates = doorplates.load(conn, [(n, k, g) for _, n, k, g in city.roads], city.county_code,
+                                 city.zone_epsg)
     return {"streets": len(DEMO_STREETS), "communities": len(rows) - 1 - len(DEMO_STREETS),
-            "roads": len(city.roads)}
+            "roads": len(city.roads), **plates}
 
 
 def load_components(conn: psycopg.Connection, city: DemoCity, workdir: Path) -> ImportResult:
@@ -159,4 +161,6 @@ def divide_grid(conn: psycopg.Connection, city: DemoCity) -> PublishResult:
     division = divide_communities(communities, barriers, previous=previous,
                                   highest_serials=highest_serials(conn, codes))
     with conn.transaction():
-        return publish(conn, division.cells, zone_epsg=city.zone_epsg, previous=previous)
+        published = publish(conn, division.cells, zone_epsg=city.zone_epsg, previous=previous)
+        cases_city.prepare(conn, city.county_code)  # calendar, responsibility grids (issue 7)
+        return published

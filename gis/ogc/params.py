@@ -103,7 +103,7 @@ def split_items_query(request: Request, supported_crs: Sequence[str]) -> ItemsPa
     return ItemsParameters(node, _crs_param(params, "filter-crs", supported_crs), bbox, visible, hidden)
 
 
-def _pygeoapi_serialised(pairs: Sequence[tuple[str, str]]) -> str:
+def pygeoapi_serialised(pairs: Sequence[tuple[str, str]]) -> str:
     """pygeoapi's serialisation of query parameters in its links (itemtypes.get_collection_items)."""
     last = dict(pairs)  # pygeoapi iterates request.params.items(): one value per name, the last
     return "".join(f"&{quote(k, safe='')}={quote(str(v), safe=',')}" for k, v in last.items()
@@ -121,7 +121,7 @@ def restore_links(body: str, items_url: str, visible: Sequence[tuple[str, str]],
     """
     if not hidden:
         return body
-    old, extra = _pygeoapi_serialised(visible), _pygeoapi_serialised(hidden)
+    old, extra = pygeoapi_serialised(visible), pygeoapi_serialised(hidden)
 
     def escaped(text: str) -> str:
         return text.replace("&", "&amp;") if html else text

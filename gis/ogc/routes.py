@@ -1,5 +1,8 @@
 """The OGC API - Features routes: onemap's router calling pygeoapi's API functions.
 
+Plain GeoJSON items pages and single items are answered by gis.ogc.fast (the hot path);
+everything else, and anything the fast path declines, by pygeoapi.
+
 Each handler checks the request, picks the pygeoapi API the caller may see (public, or
 with private layers for read_private), and runs the synchronous pygeoapi function in the
 thread pool with the request's OgcRequest set for the provider (layers.ogc_context).
@@ -23,9 +26,10 @@ from gis import web
 from gis.auth import Principal, optional_principal, require
 from gis.crs import crs_from_uri
 from gis.errors import InvalidParameter
+from gis.ogc import fast
 from gis.ogc.config import supported_crs
 from gis.ogc.params import check_query, restore_links, split_items_query
-from gis.ogc.service import OgcService
+from gis.ogc.service import OgcApis, OgcService
 from layers.ogc_context import OgcRequest, serving
 
 log = logging.getLogger("onemap.ogc")
@@ -66,9 +70,15 @@ def _base_url(request: Request) -> str:
 
 
 async def _api(request: Request, caller: Principal | None) -> tuple[API, list[str]]:
+    api, apis, _ = await _apis(request, caller)
+    return api, supported_crs(apis.registry)
+
+
+async def _apis(request: Request, caller: Principal | None) -> tuple[API, OgcApis, bool]:
+    """The caller's pygeoapi API, both APIs with their registry, and whether it sees private layers."""
     apis = await _service(request).apis(_base_url(request))
     sees_private = caller is not None and caller.can("read_private")
-    return apis.for_caller(sees_private), supported_crs(apis.registry)
+    return apis.for_caller(sees_private), apis, sees_private
 
 
 def _run(ogc: OgcRequest, call: PygeoapiCall, *args: Any) -> tuple[dict[str, str], int, Any]:
@@ -202,8 +212,12 @@ async def schema(collection_id: str, request: Request, caller: Caller) -> Respon
 @router.get("/collections/{collection_id}/items")
 async def items(collection_id: str, request: Request, caller: Caller) -> Response:
     check_query(request)
-    api, crs_list = await _api(request, caller)
-    parsed = split_items_query(request, crs_list)
+    api, apis, sees_private = await _apis(request, caller)
+    parsed = split_items_query(request, supported_crs(apis.registry))
+    answered = await fast.items(request, api, apis.registry, collection_id, sees_private, parsed,
+                                _service(request).pool_key)
+    if answered is not None:
+        return answered
     ogc = OgcRequest(filter=parsed.filter, filter_crs=parsed.filter_crs, bbox=parsed.bbox)
     headers, status, content = await _call(request, api, itemtypes.get_collection_items, collection_id,
                                            ogc=ogc, query=parsed.visible_query)
@@ -227,7 +241,11 @@ def _without_next(content: str) -> str:
 @router.get("/collections/{collection_id}/items/{feature_id}")
 async def item(collection_id: str, feature_id: str, request: Request, caller: Caller) -> Response:
     check_query(request)
-    api, _ = await _api(request, caller)
+    api, apis, sees_private = await _apis(request, caller)
+    answered = await fast.item(request, api, apis.registry, collection_id, feature_id, sees_private,
+                               _service(request).pool_key)
+    if answered is not None:
+        return answered
     return _response(await _call(request, api, itemtypes.get_collection_item, collection_id, feature_id))
 
 

@@ -60,6 +60,11 @@ class OgcService:
         self._apis: OrderedDict[str, OgcApis] = OrderedDict()
         self._lock = asyncio.Lock()
 
+    @property
+    def pool_key(self) -> str:
+        """Key of the synchronous pool the providers (and the fast path) borrow from."""
+        return self._pool_key
+
     def invalidate(self) -> None:
         """Re-read the registry on the next request (after a write through the API)."""
         self._checked_at = -float("inf")

@@ -1,4 +1,4 @@
--- Rows of one import after validation in Python, before they are located and published.
+-- Rows of one import after validation and location in Python, before they are published.
 CREATE TEMP TABLE survey_staging (
     row_idx              integer PRIMARY KEY,
     id                   text,
@@ -17,5 +17,9 @@ CREATE TEMP TABLE survey_staging (
     note                 text,
     attributes           jsonb NOT NULL,
     geometry_type        text NOT NULL,
-    geom                 geometry(Geometry, 4490) NOT NULL
+    geom                 geometry(Geometry, 4490) NOT NULL,
+    grid_code            text,
+    community_code       text,
+    county_code          text,
+    serial_rank          integer  -- rows without an identifier: rank within (county, class)
 ) ON COMMIT DROP

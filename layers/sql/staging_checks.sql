@@ -1,8 +1,9 @@
--- Rejections that need the inventory: (row_idx, field, reason).
+-- Rejections that need the inventory: (row_idx, field, reason). Parameters: append,
+-- check_duplicates, distance, scheme, and rows: the staged rows to check for duplicates (NULL: all).
 SELECT s.row_idx, 'id', 'identifier ' || s.id || ' is already in the inventory (use --mode upsert)'
 FROM pg_temp.survey_staging s
 JOIN onemap.component c ON c.id = s.id AND c.valid_to IS NULL
-WHERE %(append)s
+WHERE %(append)s AND s.id IS NOT NULL
 UNION ALL
 SELECT s.row_idx, 'geometry',
        'duplicate: component ' || d.id || ' of the same class is within ' || %(distance)s || ' m'
@@ -17,7 +18,8 @@ CROSS JOIN LATERAL (
       -- lines and polygons: the same shape, not merely touching (Hausdorff, in degrees)
       AND (s.geometry_type = 'point'
            OR ST_HausdorffDistance(c.geom, s.geom) <= %(distance)s / 100000.0)
+    ORDER BY c.id
     LIMIT 1
 ) d
-WHERE %(check_duplicates)s
+WHERE %(check_duplicates)s AND (%(rows)s::int[] IS NULL OR s.row_idx = ANY(%(rows)s::int[]))
 ORDER BY 1

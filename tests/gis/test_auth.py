@@ -144,8 +144,8 @@ def test_an_active_name_is_unique_and_free_again_after_revocation(db_url):
 
 
 def test_unknown_role_is_refused_naming_the_roles(db_url):
-    with psycopg.connect(db_url) as conn, pytest.raises(InvalidParameter,
-                                                         match="viewer, editor, dispatcher, admin"):
+    with psycopg.connect(db_url) as conn, pytest.raises(
+            InvalidParameter, match="viewer, inspector, editor, dispatcher, admin"):
         create_token(conn, name=_name(), role="root", created_by="pytest")
 
 
@@ -180,8 +180,9 @@ def test_last_used_is_written_at_most_once_a_minute(db_url):
     ("role", "granted"),
     [
         ("viewer", {"read_private"}),
+        ("inspector", {"read_private", "report_cases"}),
         ("editor", {"read_private", "write_components"}),
-        ("dispatcher", {"read_private", "handle_cases"}),
+        ("dispatcher", {"read_private", "handle_cases", "ingest_feeds", "report_cases"}),
         ("admin", set(PERMISSIONS)),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
@@ -241,7 +242,7 @@ def test_cli_revoke_stops_the_token_and_a_second_revoke_is_not_found(db_url):
 def test_cli_unknown_role_exits_2_naming_the_roles(db_url):
     result = run("token", "create", "--name", _name(), "--role", "root", ONEMAP_DATABASE_URL=db_url)
     assert result.returncode == 2
-    assert "viewer, editor, dispatcher, admin" in result.stderr
+    assert "viewer, inspector, editor, dispatcher, admin" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -99,7 +99,7 @@ def test_a_killed_import_leaves_the_inventory_unchanged(fresh_db_url, tmp_path):
             while time.monotonic() < deadline and process.poll() is None:
                 writing = watcher.execute(
                     "SELECT 1 FROM pg_stat_activity WHERE application_name = 'killed-import' "
-                    "AND state = 'active' AND (query ILIKE 'COPY%%' OR query ILIKE '%%survey_located%%')"
+                    "AND state = 'active' AND (query ILIKE 'COPY%%' OR query ILIKE '%%survey_staging%%')"
                 ).fetchone()
                 if writing:
                     break

@@ -252,3 +252,76 @@ def test_gcj02_coordinates_are_stored_in_cgcs2000(fresh_db_url, tmp_path):
             "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
             "FROM onemap.component WHERE class_code = '01008'", (p.x, p.y)).fetchone()[0] for p in truth]
     assert max(errors) < 0.5
+
+
+@pytest.mark.parametrize(("stored", "surveyed"), [(3, 1), (1, 3)],
+                         ids=["inventory-larger-probes-in-sql", "survey-larger-looks-up-in-python"])
+def test_duplicates_of_stored_components_are_found_from_either_side(fresh_db_url, tmp_path, stored, surveyed):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, stored + surveyed, seed=21)
+    first = _write(tmp_path / "stored.gpkg", [{"ZGBMMC": DEPT}] * stored, points[:stored])
+    assert _run(fresh_db_url, [first], class_code="01001").status == "committed"
+    near = shapely.Point(points[0].x + 0.000002, points[0].y)  # ≈ 0.2 m from the first stored one
+    second = _write(tmp_path / "survey.gpkg", [{"ZGBMMC": DEPT}] * surveyed,
+                    [near, *points[stored + 1:stored + surveyed]])
+    result = _run(fresh_db_url, [second], class_code="01001")
+    assert result.status == "rejected"
+    assert [(r.row, r.field, r.reason) for r in result.rejections] == [
+        (1, "geometry", "duplicate: component 44030401001000001 of the same class is within 0.5 m")]
+
+
+def test_skip_invalid_leaves_no_gap_in_the_allocated_serials(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 3, seed=23)
+    first = _write(tmp_path / "stored.gpkg", [{"ZGBMMC": DEPT}], points[:1])
+    assert _run(fresh_db_url, [first], class_code="01001").status == "committed"
+    near = shapely.Point(points[0].x + 0.000002, points[0].y)
+    second = _write(tmp_path / "survey.gpkg", [{"ZGBMMC": DEPT}] * 3, [points[1], near, points[2]])
+    result = _run(fresh_db_url, [second], class_code="01001", skip_invalid=True)
+    assert (result.status, [r.row for r in result.rejections]) == ("committed", [2])
+    assert result.ids == ("44030401001000002", "44030401001000003")
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = [r[0] for r in conn.execute("SELECT id FROM onemap.component WHERE class_code = '01001' "
+                                             "ORDER BY id")]
+    assert stored == ["44030401001000001", "44030401001000002", "44030401001000003"]
+
+
+_INDEXES_SQL = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'onemap' " \
+               "AND tablename = 'component' ORDER BY 1"
+
+
+@pytest.mark.parametrize("rebuild", [True, False], ids=["rebuild-indexes", "insert-into-indexes"])
+def test_both_load_paths_store_the_same_rows_and_keep_every_index(fresh_db_url, tmp_path, rebuild):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 30, seed=29)
+        indexes = conn.execute(_INDEXES_SQL).fetchall()
+    survey = _write(tmp_path / "s.gpkg", [{"ZGBMMC": DEPT, "材质": "铸铁"}] * 30, points)
+    result = _run(fresh_db_url, [survey], class_code="01001", rebuild_indexes=rebuild)
+    assert (result.status, result.rows_loaded) == ("committed", 30)
+    assert result.ids == tuple(f"44030401001{n:06d}" for n in range(1, 31))
+    with psycopg.connect(fresh_db_url) as conn:
+        assert conn.execute(_INDEXES_SQL).fetchall() == indexes
+        rows = conn.execute("SELECT count(*), count(DISTINCT grid_code), "
+                            "bool_and(attributes = '{\"材质\": \"铸铁\"}'), "
+                            "bool_and(ST_Equals(geom_3857, ST_Transform(geom, 3857))) "
+                            "FROM onemap.component WHERE class_code = '01001'").fetchone()
+        assert rows == (30, 30, True, True)
+        # the rebuilt unique index still refuses a second current version of an identifier
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute("INSERT INTO onemap.component (id, scheme, class_code, name, geometry_type, geom, "
+                         "changed_by, change_source) SELECT id, scheme, class_code, name, geometry_type, "
+                         "geom, 'x', 'x' FROM onemap.component WHERE id = %s", (result.ids[0],))
+
+
+def test_a_dry_run_on_the_rebuild_path_leaves_indexes_and_rows_as_they_were(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 5, seed=31)
+        before = conn.execute(_INDEXES_SQL).fetchall(), conn.execute(
+            "SELECT count(*) FROM onemap.component").fetchone()
+    survey = _write(tmp_path / "s.gpkg", [{"ZGBMMC": DEPT}] * 5, points)
+    result = _run(fresh_db_url, [survey], class_code="01001", rebuild_indexes=True, dry_run=True)
+    assert (result.status, result.rows_loaded) == ("dry-run", 5)
+    with psycopg.connect(fresh_db_url) as conn:
+        after = conn.execute(_INDEXES_SQL).fetchall(), conn.execute(
+            "SELECT count(*) FROM onemap.component").fetchone()
+    assert after == before

@@ -1,0 +1,139 @@
+"""The administrative part of the gazetteer: names and aliases of provinces … communities, by code.
+
+Loaded from the statistical division codes shipped in geocoder/data (国家统计局 2023, via the
+china-division package, MIT/WTFPL; historic county names from cpca's table, MIT) plus the
+communities of the loaded city (onemap.admin_area). Codes: province 2, city 4, county 6, street 9,
+community 12 digits.
+"""
+
+import csv
+import gzip
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+
+LEVELS = ("province", "city", "district", "town", "community")
+LEVEL_OF_LENGTH = {2: "province", 4: "city", 6: "district", 9: "town", 12: "community"}
+_MUNICIPALITIES = {"11", "12", "31", "50"}
+_PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+_CITY_SUFFIX = re.compile(r"(市|地区|盟|(?:[^族]{1,12}族)+自治州|自治州)$")
+_DISTRICT_SUFFIX = re.compile(r"(区|县|市|旗|(?:[^族]{1,12}族)+自治县|自治县|自治旗|林区|特区)$")
+_TOWN_SUFFIX = re.compile(r"(街道办事处|街道|镇|乡|民族乡|苏木|地区办事处|办事处)$")
+_COMMUNITY_SUFFIX = re.compile(r"(居民委员会|居委会|村民委员会|村委会|委员会)$")
+
+
+@dataclass(frozen=True)
+class AdminEntry:
+    code: str
+    name: str
+
+    @property
+    def level(self) -> str:
+        return LEVEL_OF_LENGTH[len(self.code)]
+
+    @property
+    def short_name(self) -> str:
+        """The name without the committee suffix (景田社区居委会 → 景田社区), for labels."""
+        return _COMMUNITY_SUFFIX.sub("", self.name) if self.level == "community" else self.name
+
+
+@dataclass
+class AdminIndex:
+    """Surface form → entries; `alias` marks forms that are a name without its level suffix."""
+
+    names: dict[str, list[AdminEntry]] = field(default_factory=lambda: defaultdict(list))
+    aliases: set[str] = field(default_factory=set)
+    by_code: dict[str, AdminEntry] = field(default_factory=dict)
+    longest: int = 0
+
+    def add(self, code: str, name: str) -> None:
+        name = name.strip()
+        if not name or (code in self.by_code and self.by_code[code].name == name):
+            return
+        entry = AdminEntry(code, name)
+        self.by_code.setdefault(code, entry)
+        for form, is_alias in _forms(entry):
+            if entry not in self.names[form]:
+                self.names[form].append(entry)
+            if is_alias:
+                self.aliases.add(form)
+            else:
+                self.aliases.discard(form)
+            self.longest = max(self.longest, len(form))
+
+    def lookup(self, text: str) -> list[AdminEntry]:
+        return self.names.get(text, [])
+
+    def chain(self, code: str) -> list[AdminEntry]:
+        """The entry and its parents, province first (levels missing from the tables are skipped)."""
+        out = []
+        for length in (2, 4, 6, 9, 12):
+            if len(code) >= length and code[:length] in self.by_code:
+                out.append(self.by_code[code[:length]])
+        return out
+
+
+def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
+    """The full name, its short forms (浙江, 杭州, 永康), and level-suffix variants of renamed units."""
+    name, level = entry.name, entry.level
+    yield name, False
+    if level == "province":
+        short = _PROVINCE_SUFFIX.sub("", name)
+        if len(short) >= 2:
+            yield short, True
+    elif level == "city":
+        short = _CITY_SUFFIX.sub("", name)
+        if len(short) >= 2 and short != name:
+            yield short, True
+            yield short + "市", False
+    elif level == "district":
+        short = _DISTRICT_SUFFIX.sub("", name)
+        if len(short) >= 2 and short != name:
+            yield short, True
+            # counties that became districts or cities keep being written with the old suffix
+            for suffix in ("区", "县", "市"):
+                yield short + suffix, False
+    elif level == "town":
+        short = _TOWN_SUFFIX.sub("", name)
+        if len(short) >= 2 and short != name:
+            # towns that became streets (镇 → 街道) are still written as towns, and the reverse
+            for suffix in ("街道", "镇", "乡", "街道办事处", "街道办"):
+                yield short + suffix, False
+    elif level == "community":
+        short = _COMMUNITY_SUFFIX.sub("", name)
+        if short != name and len(short) >= 2:
+            yield short, False
+        if short.endswith("社区") and len(short) >= 4:
+            yield short.removesuffix("社区"), True
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    data = resources.files("geocoder").joinpath("data", name).read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+
+def load_national() -> AdminIndex:
+    """Provinces, cities, counties (with historic names), streets and the shipped communities."""
+    index = AdminIndex()
+    provinces = {row["code"]: row["name"] for row in _csv("provinces.csv.gz")}
+    for code, name in provinces.items():
+        index.add(code, name)
+    for row in _csv("cities.csv.gz"):
+        # 市辖区 / 县 of the four municipalities: the city is the municipality itself
+        name = provinces[row["provinceCode"]] if row["provinceCode"] in _MUNICIPALITIES else row["name"]
+        if name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+            index.add(row["code"], name)
+    for table in ("areas.csv.gz", "areas_historic.csv"):
+        for row in _csv(table):
+            if row["name"] != "市辖区":
+                index.add(row["code"], row["name"])
+    for row in _csv("streets.csv.gz"):
+        index.add(row["code"], row["name"])
+    for row in _csv("villages.csv.gz"):
+        index.add(row["code"], row["name"])
+    return index

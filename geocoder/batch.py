@@ -1,0 +1,142 @@
+"""Batch geocoding: a CSV/XLSX of addresses in, the same rows with the result columns out (CSV or GeoPackage).
+
+A bad row (empty, too long, nothing found) gets its reason in the `reason` column; the good rows
+are geocoded regardless, so one bad row never loses a file.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+
+from geocoder.forward import geocode
+from geocoder.gazetteer import Gazetteer
+from gis.crs import CrsSpec
+from gis.errors import ImportValidationError, InvalidParameter, OnemapError
+
+ADDRESS_COLUMNS = ("address", "地址", "addr", "详细地址", "事发地址", "location", "位置")
+RESULT_COLUMNS = ("level", "score", "lon", "lat", "grid_code", "community_code", "street_code", "county_code",
+                  "label", "normalized", "candidates", "reason")
+_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of addresses as read: header, rows (strings), the index of the address column."""
+
+    header: list[str]
+    rows: list[list[str]]
+    address_column: int
+
+
+def _column(header: list[str], wanted: str | None, source: str) -> int:
+    folded = [h.strip().lower() for h in header]
+    names = (wanted.strip().lower(),) if wanted else ADDRESS_COLUMNS
+    for name in names:
+        if name in folded:
+            return folded.index(name)
+    raise ImportValidationError(
+        f"{source}: no address column ({', '.join(names)}) in the header {header[:12]}; "
+        "name it with --column")
+
+
+def read_table(data: bytes, name: str, *, column: str | None = None) -> Table:
+    """Parse CSV (UTF-8 or GB18030) or XLSX bytes; `name` decides the format and names the source."""
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a broken workbook
+            raise ImportValidationError(f"{name}: not a readable XLSX workbook ({error})") from None
+        sheet = book.worksheets[0]
+        records = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    elif name.lower().endswith((".csv", ".txt")):
+        for encoding in _ENCODINGS:
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportValidationError(f"{name}: neither UTF-8 nor GB18030 text")
+        records = list(csv.reader(io.StringIO(text)))
+    else:
+        raise ImportValidationError(f"{name}: unsupported file type; use .csv or .xlsx")
+    if not records:
+        raise ImportValidationError(f"{name}: the file is empty")
+    header = [h.strip() for h in records[0]]
+    return Table(header, [r + [""] * (len(header) - len(r)) for r in records[1:]],
+                 _column(header, column, name))
+
+
+def geocode_rows(gaz: Gazetteer, addresses: Iterable[str], *, crs: CrsSpec | None = None,
+                 on_row: Callable[[int], None] | None = None) -> list[dict[str, object]]:
+    """One result row per address: the best candidate's columns, or a reason."""
+    from geocoder.service import from_cgcs2000
+
+    out: list[dict[str, object]] = []
+    for i, address in enumerate(addresses):
+        row: dict[str, object] = dict.fromkeys(RESULT_COLUMNS, "")
+        try:
+            result = geocode(gaz, address, limit=3)
+        except OnemapError as error:
+            row["reason"] = str(error)
+        else:
+            row["normalized"] = result.normalized
+            row["candidates"] = len(result.candidates)
+            if result.candidates:
+                best = result.candidates[0]
+                x, y = from_cgcs2000(np.array([best.lon]), np.array([best.lat]), crs)
+                row.update(level=best.level, score=best.score, lon=round(float(x[0]), 7),
+                           lat=round(float(y[0]), 7), grid_code=best.grid_code or "",
+                           community_code=best.community_code or "", street_code=best.street_code or "",
+                           county_code=best.county_code or "", label=best.label)
+                if len(result.candidates) > 1 and result.candidates[1].score >= best.score - 0.05:
+                    row["reason"] = "ambiguous: several places fit equally well"
+            else:
+                row["reason"] = result.reason or "no match"
+        out.append(row)
+        if on_row:
+            on_row(i + 1)
+    return out
+
+
+def write_csv(header: list[str], rows: list[list[str]], results: list[dict[str, object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*header, *RESULT_COLUMNS])
+    for row, result in zip(rows, results, strict=True):
+        writer.writerow([*row, *(result[c] for c in RESULT_COLUMNS)])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_gpkg(path: Path, header: list[str], rows: list[list[str]], results: list[dict[str, object]],
+               crs: CrsSpec | None) -> None:
+    """A point layer `geocoded` (rows without a point keep an empty geometry and their reason).
+
+    GCJ-02 / BD-09 are no CRS a GeoPackage can declare: callers ask for an EPSG code or none."""
+    import geopandas as gpd
+    import shapely
+
+    columns = {name: [r[i] for r in rows] for i, name in enumerate(_unique(header))}
+    for c in RESULT_COLUMNS:
+        columns[c] = [str(r[c]) for r in results]
+    points = [shapely.Point(float(r["lon"]), float(r["lat"])) if r["lon"] != "" else None for r in results]
+    if crs is not None and crs.offset:
+        raise InvalidParameter(f"a GeoPackage cannot be written in {crs}: use CSV, or an EPSG code")
+    epsg = crs.epsg if crs is not None and crs.epsg else 4490
+    gpd.GeoDataFrame(columns, geometry=points, crs=f"EPSG:{epsg}").to_file(
+        path, layer="geocoded", driver="GPKG", engine="pyogrio")
+
+
+def _unique(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in header:
+        name = h or "column"
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return [f"input_{h}" if h in RESULT_COLUMNS else h for h in out]

@@ -1,0 +1,262 @@
+"""Forward geocoding down the match ladder (GB/T 30428.3): door plate → interpolation → intersection →
+POI → road → community → street → district.
+
+Every candidate says how it was found (`level`), how sure onemap is (`score`, 0–1), which parsed
+elements it matched, and where it is (EPSG:4490) with its unit grid, community, street and county
+codes. Several ranked candidates come back when the text fits several places.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from rapidfuzz import fuzz, process
+
+from geocoder.admin import AdminEntry
+from geocoder.gazetteer import Gazetteer
+from geocoder.normalize import MAX_LENGTH, has_han, normalize
+from geocoder.parse import Parsed, parse
+from gis.errors import InvalidParameter
+
+LEVELS = ("door_plate", "interpolated", "intersection", "poi", "road", "community", "street", "district")
+_FUZZY_CUTOFF = 80.0
+_CROSSING_GAP_M = 60.0  # two roads closer than this count as crossing (dual carriageways, data gaps)
+_METRES_PER_DEGREE = 111_320.0
+Found = list[tuple[str, float, dict[str, str], float, float]]  # level, score, matched, lon, lat
+
+
+@dataclass(frozen=True)
+class Candidate:
+    level: str
+    score: float
+    elements: dict[str, str]
+    lon: float
+    lat: float
+    grid_code: str | None = None
+    community_code: str | None = None
+    street_code: str | None = None
+    county_code: str | None = None
+    label: str = ""
+
+
+@dataclass
+class GeocodeResult:
+    query: str
+    normalized: str
+    qualifiers: tuple[str, ...] = ()
+    candidates: list[Candidate] = field(default_factory=list)
+    reason: str | None = None
+    parsed: Parsed | None = None
+
+
+def check_query(query: str | None) -> str:
+    """Refuse what cannot be an address (→ 400); return the query."""
+    if query is None or not query.strip():
+        raise InvalidParameter("address: empty query; give an address such as 深南大道6008号")
+    if len(query) > MAX_LENGTH:
+        raise InvalidParameter(f"address: {len(query)} characters; an address has at most {MAX_LENGTH}")
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in query):
+        raise InvalidParameter("address: control characters are not allowed")
+    return query
+
+
+def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Distance on a local equirectangular plane: exact enough within a city."""
+    dx = (lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot(dx, lat2 - lat1) * _METRES_PER_DEGREE
+
+
+def geocode(gaz: Gazetteer, query: str, *, limit: int = 5) -> GeocodeResult:
+    """Geocode one address (checked with check_query first); coordinates in EPSG:4490."""
+    check_query(query)
+    norm = normalize(query, gaz.protected)
+    result = GeocodeResult(query, norm.text, norm.qualifiers)
+    if not has_han(norm.text):
+        result.reason = "no Chinese address text in the query"
+        return result
+    parsed = parse(norm.text, gaz.admin, gaz.roads, gaz.pois)
+    result.parsed = parsed
+    found: Found = []
+    _ladder(gaz, parsed, found)
+    result.candidates = _finish(gaz, parsed, found, limit)
+    if not result.candidates:
+        result.reason = ("the address names no place in the loaded gazetteer"
+                         if parsed.elements else "no address elements recognised")
+    return result
+
+
+def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
+    el = parsed.elements
+    if parsed.intersection:
+        _intersection(gaz, parsed.intersection, found)
+    road = el.get("road")
+    for road_key, similarity in _roads_like(gaz, road) if road else []:
+        matched = {"road": road_key}
+        if "house_number" in el:
+            number = int("".join(c for c in el["house_number"] if c.isdigit()) or 0)
+            _number(gaz, road_key, number, el.get("sub_number", ""), similarity, matched, found)
+        point = _road_point(gaz, road_key)
+        if point:
+            found.append(("road", 0.6 * similarity, matched, *point))
+    for key in ("poi", "estate", "sub_poi"):
+        if key in el:
+            _poi(gaz, el[key], key, found)
+    if not found and not road and parsed.text:
+        _poi(gaz, parsed.text, "poi", found)
+    for level, area_level, score, areas in (("community", "community", 0.5, gaz.communities),
+                                            ("street", "town", 0.4, gaz.streets),
+                                            ("district", "district", 0.3, gaz.counties)):
+        entry = parsed.admin.get(area_level)
+        for candidate in [entry] if entry else _loaded(gaz, parsed, area_level):
+            point = areas.point_of(candidate.code)
+            if point:
+                found.append((level, score, {area_level: parsed.elements.get(area_level, candidate.name)},
+                              *point))
+
+
+def _loaded(gaz: Gazetteer, parsed: Parsed, level: str) -> list[AdminEntry]:
+    """Ambiguous admin names (鼓楼区 is in four cities): the readings the loaded city has."""
+    return [e for e in parsed.admin_candidates if e.level == level]
+
+
+def _roads_like(gaz: Gazetteer, road: str) -> list[tuple[str, float]]:
+    if road in gaz.roads.names:
+        return [(road, 1.0)]
+    hits = process.extract(road, gaz.roads.names, scorer=fuzz.ratio, limit=3, score_cutoff=_FUZZY_CUTOFF)
+    return [(name, score / 100 * 0.9) for name, score, _ in hits]
+
+
+def _number(gaz: Gazetteer, road: str, number: int, sub: str, similarity: float, matched: dict[str, str],
+            found: Found) -> None:
+    with_number = {**matched, "house_number": f"{number}号"}
+    plates = gaz.plates.get(road)
+    if plates is not None:
+        same = np.flatnonzero(plates.numbers == number)
+        if len(same):
+            exact = [i for i in same if plates.subs[i] == sub]
+            i = exact[0] if exact else same[0]
+            score = 1.0 if exact else 0.95
+            found.append(("door_plate", score * similarity, with_number, *plates.xy[i]))
+            return
+        point = _interpolate(plates, number)
+        if point:
+            found.append(("interpolated", point[2] * similarity, with_number, point[0], point[1]))
+            return
+    for side, first, last, parity, line in gaz.ranges.get(road, []):
+        if min(first, last) <= number <= max(first, last) and (
+                parity == "all" or (number % 2 == 1) == (parity == "odd")):
+            fraction = 0.5 if last == first else (number - first) / (last - first)
+            p = shapely.line_interpolate_point(line, fraction, normalized=True)
+            found.append(("interpolated", 0.8 * similarity, {**with_number, "side": side}, p.x, p.y))
+            return
+
+
+def _interpolate(plates: "np.ndarray | object", number: int) -> tuple[float, float, float] | None:
+    """Between the nearest known numbers on the same side (odd/even), else beside the nearest one."""
+    numbers, xy = plates.numbers, plates.xy  # type: ignore[attr-defined]
+    side = numbers % 2 == number % 2
+    for mask, penalty in ((side, 1.0), (np.ones_like(side), 0.9)):
+        lower = np.flatnonzero(mask & (numbers < number))
+        upper = np.flatnonzero(mask & (numbers > number))
+        if len(lower) and len(upper):
+            a, b = lower[-1], upper[0]
+            t = (number - numbers[a]) / (numbers[b] - numbers[a])
+            x, y = xy[a] + t * (xy[b] - xy[a])
+            span = int(numbers[b] - numbers[a])
+            return float(x), float(y), penalty * (0.9 if span <= 20 else 0.8)
+    nearest = int(np.argmin(np.abs(numbers - number)))
+    if abs(int(numbers[nearest]) - number) <= 20:
+        return float(xy[nearest, 0]), float(xy[nearest, 1]), 0.7
+    return None
+
+
+def _road_point(gaz: Gazetteer, road: str) -> tuple[float, float] | None:
+    line = gaz.road_lines.get(road)
+    if line is not None and not line.is_empty:
+        parts = shapely.get_parts(line)
+        longest = parts[int(np.argmax(shapely.length(parts)))]
+        p = shapely.line_interpolate_point(longest, 0.5, normalized=True)
+        return p.x, p.y
+    plates = gaz.plates.get(road)
+    if plates is not None and len(plates.numbers):
+        centre = plates.xy.mean(axis=0)
+        i = int(np.argmin(((plates.xy - centre) ** 2).sum(axis=1)))
+        return float(plates.xy[i, 0]), float(plates.xy[i, 1])
+    return None
+
+
+def _intersection(gaz: Gazetteer, roads: tuple[str, str],
+                  found: Found) -> None:
+    first, second = (_roads_like(gaz, r)[:1] for r in roads)
+    if not first or not second:
+        return
+    (a, sa), (b, sb) = first[0], second[0]
+    la, lb = gaz.road_lines.get(a), gaz.road_lines.get(b)
+    if la is None or lb is None:
+        return
+    matched = {"intersection": f"{a}与{b}", "road": a, "sub_road": b}
+    crossing = shapely.intersection(la, lb)
+    points = [p for p in shapely.get_parts(crossing) if p.geom_type == "Point"] if not crossing.is_empty else []
+    if not points:
+        (ax, ay), (bx, by) = shapely.get_coordinates(shapely.shortest_line(la, lb))
+        if metres(ax, ay, bx, by) > _CROSSING_GAP_M:
+            return
+        points = [shapely.Point((ax + bx) / 2, (ay + by) / 2)]
+    # several crossings of the same two names (dual carriageways): one place when close together
+    kept: list[shapely.Point] = []
+    for p in points:
+        if all(metres(p.x, p.y, k.x, k.y) > 150 for k in kept):
+            kept.append(p)
+    for p in kept:
+        found.append(("intersection", 0.9 * sa * sb / len(kept) ** 0.5, matched, p.x, p.y))
+
+
+def _poi(gaz: Gazetteer, name: str, key: str, found: Found
+         ) -> None:
+    rows = gaz.poi_rows.get(name)
+    hits = [(name, 1.0)] if rows else [
+        (n, s / 100 * 0.85) for n, s, _ in process.extract(name, gaz.pois.names, scorer=fuzz.WRatio, limit=3,
+                                                          score_cutoff=_FUZZY_CUTOFF + 5)]
+    for hit, similarity in hits:
+        for _, _, x, y in gaz.poi_rows[hit]:
+            found.append(("poi", 0.95 * similarity, {key: hit}, x, y))
+
+
+def _finish(gaz: Gazetteer, parsed: Parsed, found: Found,
+            limit: int) -> list[Candidate]:
+    if not found:
+        return []
+    lon = np.array([f[3] for f in found], dtype=float)
+    lat = np.array([f[4] for f in found], dtype=float)
+    codes = gaz.admin_codes(lon, lat)
+    text_codes = [e.code for e in parsed.admin.values() if len(e.code) >= 6]
+    out: list[Candidate] = []
+    for i, (level, score, matched, x, y) in enumerate(found):
+        row = {k: v[i] for k, v in codes.items()}
+        here = row["community_code"] or row["street_code"] or row["county_code"] or ""
+        if here and level not in ("community", "street", "district") and any(not (here.startswith(c) or c.startswith(here)) for c in text_codes):
+            # the text names another county / street / community than the place found
+            if any(len(c) == 6 and not here.startswith(c) for c in text_codes):
+                continue
+            score *= 0.7
+        out.append(Candidate(level, round(score, 3), matched, round(float(x), 7), round(float(y), 7), label=_label(
+            gaz, row, matched), **row))
+    out.sort(key=lambda c: (-c.score, LEVELS.index(c.level)))
+    unique: list[Candidate] = []
+    for c in out:
+        if all(metres(c.lon, c.lat, u.lon, u.lat) > 5 or c.level != u.level for u in unique):
+            unique.append(c)
+    return unique[:limit]
+
+
+def _label(gaz: Gazetteer, codes: dict[str, str | None], matched: dict[str, str]) -> str:
+    parts = []
+    for code in (codes["county_code"], codes["street_code"], codes["community_code"]):
+        entry = gaz.admin.by_code.get(code) if code else None
+        if entry:
+            parts.append(entry.short_name)
+    place = "".join(v for k, v in matched.items() if k in ("road", "house_number", "poi", "estate", "sub_poi"))
+    if "intersection" in matched:
+        place = matched["intersection"] + "交叉口"
+    return "".join(parts) + place if place and place not in parts else "".join(parts)

@@ -1,0 +1,99 @@
+"""Address normalisation: simplified script, half width, digits for numbers, one separator, qualifiers apart.
+
+The normalised text is what the parser and the gazetteer compare; qualifiers (附近, 对面, 东侧 50 米 …)
+describe where the place is relative to the address and are returned beside it, never matched.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+MAX_LENGTH = 200  # longer queries are not addresses (the hotline form field holds 100 characters)
+
+_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+_NUMERAL = "零〇○一二两三四五六七八九十百千"
+# A Chinese numeral is a number (not part of a name such as 一中, 五村, 火炬二路) when a unit of an
+# address element follows it (GA/T 2000.32: 门牌号, 楼栋, 单元, 楼层, 户室).
+_NUMBER_UNIT = r"(?:号楼|号院|号|栋|幢|座|单元|层|楼|室|户|弄|巷|组|排|期|之|附)"
+_CHINESE_NUMBER = re.compile(rf"(?<![{_NUMERAL}])(第?)([{_NUMERAL}]{{1,8}})(?={_NUMBER_UNIT})")
+_AFTER_SUB = re.compile(rf"(?<=[之附])([{_NUMERAL}]{{1,4}})(?![{_NUMERAL}])")
+# 12号之3, 12之3号, 12-3号, 12号附3, 12附3号 → 12-3号 (sub-number, 附号)
+_SUB_NUMBER = re.compile(r"(\d+)(?:号之|之|号附|附|[-—–~])(\d+)(号?)")
+_QUALIFIER = re.compile(
+    r"(?:(?:往|向)?[东南西北]{1,2}(?:侧|面|边)?(?:约)?\d+(?:米|m)(?:处)?"
+    r"|(?:的)?(?:附近|旁边|旁|对面|斜对面|前面|后面|门口|门前|楼下|周边|一带|东侧|西侧|南侧|北侧|东面|西面|"
+    r"南面|北面|东边|西边|南边|北边|东北角|东南角|西北角|西南角|里面|内部?))$"
+)
+_SEPARATORS = re.compile(r"[\s,，、;；:：/\\|_·•。.!！?？\"'“”‘’()（）\[\]【】{}<>《》]+")
+_EMOJI_OR_SYMBOL = re.compile(r"[^\w\-#]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A query after normalisation: the text to match, and the qualifiers taken off its end."""
+
+    text: str
+    qualifiers: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def chinese_to_int(numeral: str) -> int:
+    """一百二十三 → 123, 二〇八 → 208 (digit by digit when no unit), 十五 → 15."""
+    if not any(c in _UNITS for c in numeral):
+        return int("".join(str(_DIGITS[c]) for c in numeral))
+    total, current = 0, 0
+    for char in numeral:
+        if char in _DIGITS:
+            current = _DIGITS[char]
+        else:
+            total += (current or 1) * _UNITS[char]
+            current = 0
+    return total + current
+
+
+def _numbers(text: str, protected: Iterable[str]) -> str:
+    masked = [(name, f"\x00{i}\x00") for i, name in enumerate(protected) if name in text]
+    for name, mark in masked:
+        text = text.replace(name, mark)
+    text = _CHINESE_NUMBER.sub(lambda m: m[1] + str(chinese_to_int(m[2])), text)
+    text = _AFTER_SUB.sub(lambda m: str(chinese_to_int(m[1])), text)
+    for name, mark in masked:
+        text = text.replace(mark, name)
+    return text
+
+
+def half_width(text: str) -> str:
+    """Full-width ASCII and the ideographic space to their half-width forms (NFKC, letters upper-cased)."""
+    return unicodedata.normalize("NFKC", text).upper()
+
+
+def normalize(query: str, protected: Iterable[str] = ()) -> Normalized:
+    """Normalise a query; `protected` names (gazetteer names with numerals, e.g. 第一中学) stay as they are."""
+    text = half_width(_t2s().convert(query))
+    text = _SEPARATORS.sub(" ", text).strip()
+    text = _numbers(text, protected)
+    text = _SUB_NUMBER.sub(lambda m: f"{m[1]}-{m[2]}{m[3] or '号'}", text)
+    text = _EMOJI_OR_SYMBOL.sub("", text.replace(" ", ""))
+    qualifiers: list[str] = []
+    while True:
+        match = _QUALIFIER.search(text)
+        if not match or match.start() == 0:
+            break
+        qualifiers.insert(0, match[0].removeprefix("的"))
+        text = text[: match.start()]
+    return Normalized(text, tuple(qualifiers))
+
+
+def has_han(text: str) -> bool:
+    """True when the text holds at least one CJK ideograph."""
+    return any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in text)

@@ -1,0 +1,88 @@
+"""The OGC API - Processes `geocode` process: a pygeoapi processor, and the routes that run it.
+
+The processor is a pygeoapi BaseProcessor, so pygeoapi can also load it from a config entry
+(`{"type": "process", "processor": {"name": "geocoder.process.GeocodeProcessor"}}`); the routes
+below serve OGC API - Processes Part 1 (description, synchronous execution) for it directly.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pygeoapi.process.base import BaseProcessor
+
+from geocoder.batch import geocode_rows
+from geocoder.gazetteer import Gazetteer
+from geocoder.service import output_crs, snapshot
+from gis.errors import InvalidParameter, NotFound
+
+MAX_ADDRESSES = 10_000
+PROCESS_METADATA: dict[str, Any] = {
+    "version": "1.0.0",
+    "id": "geocode",
+    "title": {"en": "Geocode addresses", "zh": "地址匹配"},
+    "description": {"en": "Chinese addresses → point, match level, unit grid, community, street and county codes "
+                          "(GB/T 30428.3)", "zh": "地址 → 坐标、匹配级别、单元网格与社区、街道、区县代码"},
+    "jobControlOptions": ["sync-execute"],
+    "keywords": ["geocoding", "地理编码", "GB/T 30428.3"],
+    "links": [],
+    "inputs": {
+        "addresses": {"title": "addresses", "description": "the addresses, one result each",
+                      "schema": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_ADDRESSES},
+                      "minOccurs": 1, "maxOccurs": 1},
+        "crs": {"title": "crs", "description": "CRS of the result: EPSG:4490 (default), EPSG:4326, gcj02",
+                "schema": {"type": "string"}, "minOccurs": 0, "maxOccurs": 1},
+    },
+    "outputs": {"results": {"title": "results", "description": "one row per address",
+                            "schema": {"type": "object", "contentMediaType": "application/json"}}},
+    "example": {"inputs": {"addresses": ["深南大道6008号", "侨香路与农林路交叉口"]}},
+}
+
+
+class GeocodeProcessor(BaseProcessor):  # type: ignore[misc]
+    """pygeoapi processor over a gazetteer snapshot (set by the caller before execute)."""
+
+    def __init__(self, processor_def: dict[str, Any], gazetteer: Gazetteer | None = None) -> None:
+        super().__init__(processor_def, PROCESS_METADATA)
+        self.gazetteer = gazetteer
+
+    def execute(self, data: dict[str, Any], outputs: Any = None) -> tuple[str, dict[str, Any]]:
+        if self.gazetteer is None:
+            raise InvalidParameter("the geocode process has no gazetteer")
+        addresses = data.get("addresses")
+        if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
+            raise InvalidParameter("inputs.addresses: a list of strings")
+        if len(addresses) > MAX_ADDRESSES:
+            raise InvalidParameter(f"inputs.addresses: at most {MAX_ADDRESSES} (use POST /geocode/batch with a file)")
+        crs = output_crs(data.get("crs") if isinstance(data.get("crs"), str) else None)
+        return "application/json", {"results": geocode_rows(self.gazetteer, addresses, crs=crs)}
+
+
+router = APIRouter(tags=["geocoder"])
+
+
+def _description(request: Request) -> dict[str, Any]:
+    url = str(request.url_for("geocode_process"))
+    return {**PROCESS_METADATA, "links": [
+        {"rel": "self", "href": url, "type": "application/json"},
+        {"rel": "http://www.opengis.net/def/rel/ogc/1.0/execute", "href": url + "/execution"}]}
+
+
+@router.get("/processes/geocode", name="geocode_process", summary="OGC API - Processes: the geocode process")
+async def describe(request: Request) -> JSONResponse:
+    return JSONResponse(_description(request))
+
+
+@router.post("/processes/{process_id}/execution", summary="OGC API - Processes: execute (synchronously)")
+async def execute(process_id: str, request: Request) -> JSONResponse:
+    if process_id != "geocode":
+        raise NotFound(f"no process {process_id!r}")
+    try:
+        body = await request.json()
+    except ValueError:
+        raise InvalidParameter("execute body: not JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("inputs"), dict):
+        raise InvalidParameter('execute body: {"inputs": {"addresses": [...]}}')
+    processor = GeocodeProcessor({"name": "geocode"}, await snapshot(request))
+    _, output = processor.execute(body["inputs"])
+    return JSONResponse(output)

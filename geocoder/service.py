@@ -1,0 +1,71 @@
+"""The service's gazetteer snapshot (rebuilt when the database's gazetteer version changes) and output CRSs."""
+
+import asyncio
+import time
+
+import numpy as np
+from fastapi import Request
+from psycopg_pool import AsyncConnectionPool
+
+from geocoder import gazetteer
+from geocoder.gazetteer import Gazetteer
+from gis.crs import CGCS2000, WGS84, CrsSpec, parse_crs, transformer, wgs84_to_bd09, wgs84_to_gcj02
+from gis.errors import InvalidParameter
+
+
+class GazetteerCache:
+    """One snapshot per process; the version is re-read at most every `ttl_s` seconds."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._snapshot: Gazetteer | None = None
+        self._checked = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self, pool: AsyncConnectionPool) -> Gazetteer:
+        snapshot = self._snapshot
+        if snapshot is not None and time.monotonic() - self._checked < self.ttl_s:
+            return snapshot
+        async with self._lock:
+            if self._snapshot is not None and time.monotonic() - self._checked < self.ttl_s:
+                return self._snapshot
+            async with pool.connection() as conn:
+                row = await (await conn.execute(gazetteer.VERSION_SQL)).fetchone()
+                version = int(row[0]) if row else 0
+                if self._snapshot is None or self._snapshot.version != version:
+                    rows = await gazetteer.fetch_rows_async(conn)
+                    # building (≈ 1 s the first time: the national tables) must not block the loop
+                    self._snapshot = await asyncio.to_thread(gazetteer.build, rows)
+            self._checked = time.monotonic()
+            return self._snapshot
+
+
+async def snapshot(request: Request) -> Gazetteer:
+    """The app's current gazetteer snapshot (the cache lives in app.state, created on first use)."""
+    state = request.app.state
+    if getattr(state, "gazetteer", None) is None:
+        state.gazetteer = GazetteerCache(state.settings.registry_ttl_s)
+    cache: GazetteerCache = state.gazetteer
+    return await cache.get(state.pool)
+
+
+def output_crs(text: str | None) -> CrsSpec | None:
+    """The `crs` of a response: None (EPSG:4490), a geographic or projected EPSG code, gcj02 or bd09."""
+    if text is None or text == "":
+        return None
+    crs = parse_crs(text)
+    return None if crs.epsg == CGCS2000 else crs
+
+
+def from_cgcs2000(lon: np.ndarray, lat: np.ndarray, crs: CrsSpec | None) -> tuple[np.ndarray, np.ndarray]:
+    """CGCS2000 lon/lat → the requested CRS (x, y); WGS84 and CGCS2000 are taken as equal."""
+    if crs is None or crs.epsg in (CGCS2000, WGS84):
+        return lon, lat
+    if crs.offset == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if crs.offset == "bd09":
+        return wgs84_to_bd09(lon, lat)
+    if crs.epsg is None:
+        raise InvalidParameter(f"unsupported output CRS {crs}")
+    x, y = transformer(CGCS2000, crs.epsg).transform(lon, lat)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)

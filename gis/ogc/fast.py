@@ -1,0 +1,173 @@
+"""The hot path of OGC API - Features: GeoJSON items pages and single items without pygeoapi.
+
+A big screen pans all day with `items?bbox=…&limit=…` and opens features by id. Through
+pygeoapi each such request builds an APIRequest, instantiates the provider, parses every
+feature PostgreSQL wrote as JSON and serialises it again. For the plain GeoJSON requests
+(no `f` or f=json, default CRS and language; only bbox, bbox-crs, limit, offset) the router
+answers here instead, with the provider's own query code (layers.ogc_params, layers.ogc_query),
+the features' JSON text passed through as PostgreSQL wrote it, and the document pygeoapi
+writes: the same links, numberMatched, timeStamp and headers. Anything else (HTML, JSON-LD,
+`crs`, filters, sorting, languages, unknown collections or identifiers, errors) returns None
+and takes the pygeoapi path, which stays the reference (tests compare both).
+"""
+
+import dataclasses
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request, Response
+from pygeoapi import l10n
+from pygeoapi.api import API, HEADERS
+from starlette.concurrency import run_in_threadpool
+
+from gis.crs import CRS84_URI, crs_from_uri
+from gis.ogc.config import DEFAULT_ITEMS, MAX_ITEMS, Registry, layer_spec
+from gis.ogc.params import ItemsParameters, pygeoapi_serialised
+from layers.ogc_context import OgcRequest, pool
+from layers.ogc_params import item_query
+from layers.ogc_query import LayerSpec, get_feature, query_page
+
+log = logging.getLogger("onemap.ogc")
+ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "limit", "offset"})
+_COUNT = re.compile(r"[1-9][0-9]{0,8}", re.ASCII)
+_OFFSET = re.compile(r"0|[1-9][0-9]{0,8}", re.ASCII)
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}", re.ASCII)
+_JSON_ACCEPT = ("", "*/*", "application/json", "application/geo+json")
+_OUTPUT = crs_from_uri(CRS84_URI)  # no `crs`: pygeoapi asks the provider for CRS84
+_SPECS: dict[int, tuple[Registry, dict[str, tuple[LayerSpec, str, bool]]]] = {}
+
+
+def _plain_geojson(request: Request, allowed: frozenset[str]) -> bool:
+    """A GeoJSON request in the default language with only `allowed` parameters, each once."""
+    params = request.query_params
+    if "accept-language" in request.headers or any(k not in allowed for k in params):
+        return False
+    if len(params.multi_items()) != len(params):
+        return False
+    if "f" in params:
+        return params["f"] == "json"
+    return request.headers.get("accept", "").strip() in _JSON_ACCEPT
+
+
+def _layer(registry: Registry, name: str, sees_private: bool) -> tuple[LayerSpec, str] | None:
+    """The layer's LayerSpec and title (computed once per registry read), if the caller sees it."""
+    cached = _SPECS.get(id(registry))
+    if cached is None or cached[0] is not registry:
+        specs = {layer.name: (layer_spec(layer, registry.columns.get(layer.name, {})), layer.title,
+                              layer.is_private) for layer in registry.layers}
+        _SPECS.clear()  # one registry is current; older APIs rebuild on their next request
+        _SPECS[id(registry)] = cached = (registry, specs)
+    found = cached[1].get(name)
+    if found is None or (found[2] and not sees_private):
+        return None
+    return found[0], found[1]
+
+
+def _headers(api: API) -> dict[str, str]:
+    return {**HEADERS, **api.api_headers, "Content-Language": l10n.locale2str(api.locales[0]),
+            "Content-Crs": f"<{CRS84_URI}>", "Vary": "Authorization"}
+
+
+def _links_json(links: list[dict[str, str]]) -> str:
+    return json.dumps(links, separators=(",", ":"))
+
+
+async def items(request: Request, api: API, registry: Registry, collection_id: str, sees_private: bool,
+                parsed: ItemsParameters, pool_key: str) -> Response | None:
+    """An items page, or None when pygeoapi has to answer."""
+    if not _plain_geojson(request, ITEMS_PARAMETERS):
+        return None
+    found = _layer(registry, collection_id, sees_private)
+    params = request.query_params
+    limit_text, offset_text = params.get("limit"), params.get("offset", "0")
+    if found is None or (limit_text is not None and not _COUNT.fullmatch(limit_text)) \
+            or not _OFFSET.fullmatch(offset_text):
+        return None
+    spec, title = found
+    limit = min(int(limit_text), MAX_ITEMS) if limit_text is not None else DEFAULT_ITEMS
+    offset = int(offset_text)
+    try:
+        query = item_query(spec, offset=offset, limit=limit, resulttype="results", datetime_=None,
+                           properties=(), sortby=(), select_properties=(), skip_geometry=False,
+                           crs_transform_spec=None, request=OgcRequest(bbox=parsed.bbox))
+        query = dataclasses.replace(query, output=_OUTPUT)
+        rows, matched = await run_in_threadpool(_page, pool_key, spec, query)
+    except Exception:  # pygeoapi's path reports it (with the provider's error mapping)
+        log.debug("OGC items fast path declined %s", request.url.path, exc_info=True)
+        return None
+    uri = f"{api.get_collections_url()}/{collection_id}/items"
+    visible = [(k, v) for k, v in params.multi_items() if k not in dict(parsed.hidden)]
+    shown = pygeoapi_serialised(visible) + pygeoapi_serialised(parsed.hidden)
+    links = [
+        {"type": "application/geo+json", "rel": "self", "title": "This document as GeoJSON",
+         "href": f"{uri}?f=json{shown}"},
+        {"rel": "alternate", "type": "application/ld+json", "title": "This document as RDF (JSON-LD)",
+         "href": f"{uri}?f=jsonld{shown}"},
+        {"type": "text/html", "rel": "alternate", "title": "This document as HTML",
+         "href": f"{uri}?f=html{shown}"}]
+    if offset > 0:
+        links.append({"type": "application/geo+json", "rel": "prev", "title": "Items (prev)",
+                      "href": f"{uri}?offset={max(0, offset - limit)}{shown}"})
+    last_page = matched <= offset + len(rows)
+    if not last_page and (matched > limit + offset or len(rows) == limit):
+        links.append({"type": "application/geo+json", "rel": "next", "title": "Items (next)",
+                      "href": f"{uri}?offset={offset + limit}{shown}"})
+    links.append({"type": "application/json", "title": title, "rel": "collection",
+                  "href": uri.rsplit("/", 1)[0]})
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    body = (f'{{"type":"FeatureCollection","features":[{",".join(rows)}],"numberMatched":{matched},'
+            f'"numberReturned":{len(rows)},"links":{_links_json(links)},"timeStamp":"{stamp}"}}')
+    return Response(body.encode("utf-8"), headers=_headers(api))
+
+
+def _page(pool_key: str, spec: LayerSpec, query: Any) -> tuple[list[str], int]:
+    with pool(pool_key).connection() as conn:
+        return query_page(conn, spec, query)
+
+
+async def item(request: Request, api: API, registry: Registry, collection_id: str, feature_id: str,
+               sees_private: bool, pool_key: str) -> Response | None:
+    """A single feature, or None when pygeoapi has to answer (including every 404)."""
+    if not _plain_geojson(request, frozenset({"f"})) or not _PLAIN_ID.fullmatch(feature_id):
+        return None
+    found = _layer(registry, collection_id, sees_private)
+    if found is None:
+        return None
+    spec, title = found
+    key: str | int = feature_id
+    if spec.id_type == "integer":
+        if not feature_id.isdigit() or len(feature_id) > 18:
+            return None
+        key = int(feature_id)
+    try:
+        text = await run_in_threadpool(_feature, pool_key, spec, key)
+    except Exception:
+        log.debug("OGC item fast path declined %s", request.url.path, exc_info=True)
+        return None
+    if text is None:
+        return None
+    uri = f"{api.get_collections_url()}/{collection_id}/items/{feature_id}"
+    links = [
+        {"type": "application/json", "rel": "root", "title": "The landing page of this server as JSON",
+         "href": f"{api.base_url}?f=json"},
+        {"type": "text/html", "rel": "root", "title": "The landing page of this server as HTML",
+         "href": f"{api.base_url}?f=html"},
+        {"rel": "self", "type": "application/geo+json", "title": "This document as JSON",
+         "href": f"{uri}?f=json"},
+        {"rel": "alternate", "type": "application/ld+json", "title": "This document as RDF (JSON-LD)",
+         "href": f"{uri}?f=jsonld"},
+        {"rel": "alternate", "type": "text/html", "title": "This document as HTML", "href": f"{uri}?f=html"},
+        {"rel": "collection", "type": "application/json", "title": title,
+         "href": f"{api.get_collections_url()}/{collection_id}"}]
+    body = f'{text.rstrip().removesuffix("}")},"links":{_links_json(links)}}}'
+    return Response(body.encode("utf-8"), headers=_headers(api))
+
+
+def _feature(pool_key: str, spec: LayerSpec, key: str | int) -> str | None:
+    with pool(pool_key).connection() as conn:
+        text: str | None = get_feature(conn, spec, key, _OUTPUT, as_text=True)
+        return text
+

@@ -1,0 +1,142 @@
+"""`onemap import cameras`: camera inventories from CSV, XLSX, GeoPackage, GeoJSON or Shapefile.
+
+Reading (encodings, coordinate columns, CRS) is the survey import's (layers/survey_read.py);
+the conversion to CGCS2000 is gis.crs's. The import is all or nothing unless `skip_invalid`:
+every problem is reported with file, row and field, and a file with problems loads nothing.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import pandas as pd
+import psycopg
+
+from gis.crs import CrsSpec, to_cgcs2000
+from grid_codes.errors import InvalidDeviceId
+from layers.cameras import STATUSES, Camera, CameraStatus, check_device_id, check_geometry_fields, upsert_cameras
+from layers.field_mapping import fold
+from layers.survey_read import read_survey
+from layers.survey_validate import Rejection
+
+# Standard field -> accepted column names (matched after NFKC + casefold).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "device_id": ("device_id", "deviceid", "gb_id", "gbid", "id", "设备编码", "设备编号", "国标编码"),
+    "name": ("name", "名称", "点位名称", "设备名称"),
+    "heading": ("heading", "direction", "azimuth", "方向", "朝向", "方位角"),
+    "fov": ("fov", "field_of_view", "视场角", "视角"),
+    "range": ("range", "range_m", "distance", "可视距离", "视距"),
+    "owner": ("owner", "权属单位", "所属单位", "管理单位"),
+    "status": ("status", "状态"),
+    "stream_url": ("stream_url", "url", "rtsp", "视频流地址", "取流地址"),
+}
+_STATUS_WORDS = {"在线": "online", "离线": "offline", "故障": "fault"}
+_DEFAULTS = {"fov": 60.0, "range": 80.0}
+
+
+@dataclass(frozen=True)
+class CameraImport:
+    rows_read: int
+    loaded: int
+    rejections: list[Rejection]
+    notes: tuple[str, ...]
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, str]:
+    """Standard field -> the file's column: the first alias present."""
+    by_key = {fold(str(c)): str(c) for c in frame.columns}
+    found = {}
+    for field, aliases in ALIASES.items():
+        column = next((by_key[alias] for alias in aliases if alias in by_key), None)
+        if column is not None:
+            found[field] = column
+    return found
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value: Any, field: str, default: float | None, problems: list[tuple[str, str]]) -> float | None:
+    text = _text(value)
+    if text is None:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        problems.append((field, f"{text[:40]!r} is not a number"))
+        return default
+
+
+def _camera(record: dict[str, Any], lon: float, lat: float, problems: list[tuple[str, str]]) -> Camera | None:
+    device_id = _text(record.get("device_id"))
+    try:
+        device_id = check_device_id(device_id)
+    except InvalidDeviceId as error:
+        problems.append(("device_id", str(error)))
+    heading = _number(record.get("heading"), "heading", None, problems)
+    fov = cast(float, _number(record.get("fov"), "fov", _DEFAULTS["fov"], problems))
+    range_m = cast(float, _number(record.get("range"), "range", _DEFAULTS["range"], problems))
+    problems.extend(check_geometry_fields(heading=heading, fov=fov, range_m=range_m))
+    status = _text(record.get("status")) or "offline"
+    status = _STATUS_WORDS.get(status, status.lower())
+    if status not in STATUSES:
+        problems.append(("status", f"{status!r} is not online/offline/fault (在线/离线/故障)"))
+    if problems or device_id is None:
+        return None
+    return Camera(device_id=device_id, lon=lon, lat=lat, name=_text(record.get("name")) or "",
+                  heading_deg=heading, fov_deg=fov, range_m=range_m, owner=_text(record.get("owner")) or "",
+                  status=cast(CameraStatus, status), stream_url=_text(record.get("stream_url")))
+
+
+def read_cameras(path: Path, *, crs: CrsSpec | None = None,
+                 encoding: str | None = None) -> tuple[list[Camera], list[Rejection], int, tuple[str, ...]]:
+    """The valid cameras of one file, the rejections (file, row, field, reason), rows read, notes."""
+    survey = read_survey(path, crs=crs, encoding=encoding)
+    columns = _columns(survey.attributes)
+    points = to_cgcs2000(survey.geometries, survey.source_crs)
+    cameras: list[Camera] = []
+    rejections: list[Rejection] = []
+    seen: dict[str, int] = {}
+    records = survey.attributes.rename(columns={v: k for k, v in columns.items()}).to_dict("records")
+    for record, point, row in zip(records, points, survey.row_numbers, strict=True):
+        problems: list[tuple[str, str]] = []
+        if point is None or point.geom_type != "Point" or point.is_empty:
+            problems.append(("geometry", "not a point (give lon/lat or x/y columns, or point geometries)"))
+            camera = None
+        else:
+            camera = _camera(record, float(point.x), float(point.y), problems)
+        if camera is not None and camera.device_id in seen:
+            problems.append(("device_id", f"{camera.device_id} is also on row {seen[camera.device_id]}"))
+            camera = None
+        rejections.extend(Rejection(str(path), int(row), field, reason) for field, reason in problems)
+        if camera is not None:
+            seen[camera.device_id] = int(row)
+            cameras.append(camera)
+    return cameras, rejections, len(survey), survey.notes
+
+
+def import_cameras(conn: psycopg.Connection, paths: Sequence[Path], *, crs: CrsSpec | None = None,
+                   encoding: str | None = None, skip_invalid: bool = False) -> CameraImport:
+    """Validate every file, then load all cameras in one transaction (none when a row is invalid)."""
+    cameras: list[Camera] = []
+    rejections: list[Rejection] = []
+    notes: list[str] = []
+    rows_read = 0
+    for path in paths:
+        found, rejected, read, file_notes = read_cameras(path, crs=crs, encoding=encoding)
+        cameras += found
+        rejections += rejected
+        rows_read += read
+        notes += file_notes
+    loaded = 0
+    if cameras and (skip_invalid or not rejections):
+        loaded = upsert_cameras(conn, cameras, source=", ".join(p.name for p in paths)[:200])
+    return CameraImport(rows_read, loaded, rejections, tuple(notes))

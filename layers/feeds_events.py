@@ -1,0 +1,104 @@
+"""The push channel: one LISTEN connection per server process, fanned out to server-sent-event clients.
+
+PostgreSQL notifications on ``onemap_vehicles`` and ``onemap_cases`` become SSE events named
+``vehicles`` and ``cases`` whose data is the notification payload unchanged. Each client has a
+bounded queue: a client too slow to drain it loses the oldest events (positions are
+superseded by newer ones anyway) instead of holding memory or the listener back.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import psycopg
+
+log = logging.getLogger("onemap.feeds")
+
+CHANNELS = {"onemap_vehicles": "vehicles", "onemap_cases": "cases"}
+_QUEUE_SIZE = 1000
+_RECONNECT_S = 1.0
+
+
+class EventHub:
+    """Relays database notifications to subscribers; the listener runs while anyone subscribes."""
+
+    def __init__(self, conninfo: str, *, heartbeat_s: float = 15.0) -> None:
+        self._conninfo = conninfo
+        self.heartbeat_s = heartbeat_s
+        self._subscribers: set[asyncio.Queue[tuple[str, str]]] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
+        self._closed = asyncio.Event()
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    async def _listen(self) -> None:
+        while not self._closed.is_set():
+            try:
+                async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
+                    for channel in CHANNELS:
+                        await conn.execute(f"LISTEN {channel}")  # constant channel names, not input
+                    self._listening.set()
+                    async for note in conn.notifies():
+                        self._publish(CHANNELS.get(note.channel, note.channel), note.payload)
+            except asyncio.CancelledError:
+                raise
+            except psycopg.Error as error:  # the database went away: keep serving, reconnect
+                log.warning("feeds listener lost its connection (%s); reconnecting", error)
+                self._listening.clear()
+                await asyncio.sleep(_RECONNECT_S)
+
+    def _publish(self, event: str, data: str) -> None:
+        for queue in self._subscribers:
+            if queue.full():
+                queue.get_nowait()  # drop the oldest for a client that does not keep up
+            queue.put_nowait((event, data))
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[asyncio.Queue[tuple[str, str]]]:
+        """A queue of (event, data) for one client; waits until the listener is listening."""
+        queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue(_QUEUE_SIZE)
+        self._subscribers.add(queue)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._listen(), name="onemap-feeds-listener")
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._listening.wait(), timeout=5)
+            yield queue
+        finally:
+            self._subscribers.discard(queue)
+
+    async def stream(self) -> AsyncIterator[str]:
+        """Server-sent events for one client: a retry hint, then events and heartbeat comments."""
+        async with self.subscribe() as queue:
+            yield "retry: 2000\n: connected\n\n"
+            while not self._closed.is_set():
+                get = asyncio.ensure_future(queue.get())
+                closed = asyncio.ensure_future(self._closed.wait())
+                done, _ = await asyncio.wait({get, closed}, timeout=self.heartbeat_s,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                closed.cancel()
+                if get not in done:
+                    get.cancel()
+                    if not self._closed.is_set():
+                        yield ": heartbeat\n\n"
+                    continue
+                event, data = get.result()
+                yield format_event(event, data)
+
+    async def close(self) -> None:
+        """End every stream and stop the listener (server shutdown)."""
+        self._closed.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+def format_event(event: str, data: str) -> str:
+    """One SSE message; every line of the data gets its own `data:` field."""
+    lines = "".join(f"data: {line}\n" for line in data.split("\n"))
+    return f"event: {event}\n{lines}\n"

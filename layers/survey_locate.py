@@ -1,0 +1,134 @@
+"""Unit grid cell, community and county of survey rows, and identifier serials, computed in Python.
+
+The rule is the one onemap's SQL applies (`layers.unit_grid.locate`): a row's anchor (the point
+itself, else a point on its surface) lies in the current unit grid cell it intersects; on a border
+shared by several cells the lowest code wins, so the choice never depends on scan order. Rows in
+no cell fall back to the community and county polygons, again lowest code first. The street is
+the community code's first 9 digits. Locating a million points this way (one prepared polygon
+per cell against an STRtree of the anchors) takes about two seconds, against some twenty for a
+lateral join in the database.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+_AREAS_SQL = """
+SELECT 'grid', code, ST_AsBinary(geom) FROM onemap.unit_grid WHERE valid_to IS NULL
+UNION ALL
+SELECT level, code, ST_AsBinary(geom) FROM onemap.admin_area WHERE level IN ('community', 'county')
+"""
+_STORED_MAX_SQL = """
+SELECT left(id, 6) || class_code, max(right(id, 6)::int) FROM onemap.component
+WHERE scheme = %(scheme)s AND left(id, 6) || class_code = ANY(%(groups)s) GROUP BY 1
+"""
+
+
+@dataclass(frozen=True)
+class Located:
+    """Codes per row (object arrays, None where the anchor is in no area of that level)."""
+
+    grid: np.ndarray
+    community: np.ndarray
+    county: np.ndarray
+
+
+def anchors(geometries: np.ndarray, geometry_types: np.ndarray) -> np.ndarray:
+    """The point each row is located by: the point itself, else a point on the surface."""
+    result = np.asarray(geometries, dtype=object).copy()
+    other = geometry_types != "point"
+    if other.any():
+        result[other] = shapely.point_on_surface(result[other])
+    return result
+
+
+def locate_rows(conn: psycopg.Connection, points: np.ndarray) -> Located:
+    """Locate anchor points in the current unit grid, else the communities and counties."""
+    areas: dict[str, tuple[list[str], list[bytes]]] = {"grid": ([], []), "community": ([], []),
+                                                       "county": ([], [])}
+    for level, code, wkb in conn.execute(_AREAS_SQL):
+        areas[level][0].append(code)
+        areas[level][1].append(wkb)
+    n = len(points)
+    tree = shapely.STRtree(points)
+    grid = _lowest(tree, n, *areas["grid"])
+    community = np.array([c[:12] if c else None for c in grid], dtype=object) if n else grid.copy()
+    county = np.array([c[:6] if c else None for c in grid], dtype=object) if n else grid.copy()
+    outside = np.flatnonzero(pd.isna(grid))
+    if len(outside):
+        rest = shapely.STRtree(points[outside])
+        community[outside] = _lowest(rest, len(outside), *areas["community"])
+        county[outside] = _lowest(rest, len(outside), *areas["county"])
+    return Located(grid, community, county)
+
+
+def _lowest(tree: shapely.STRtree, n: int, codes: list[str], wkbs: list[bytes]) -> np.ndarray:
+    """Per point of `tree`, the lowest code among the areas that intersect it (None for none)."""
+    order = np.argsort(np.array(codes, dtype=object)) if codes else np.array([], dtype=np.int64)
+    sorted_codes = np.full(len(codes) + 1, None, dtype=object)  # the last: no area
+    sorted_codes[:-1] = np.array(codes, dtype=object)[order]
+    polygons = shapely.from_wkb(np.array(wkbs, dtype=object)[order]) if codes else np.array([])
+    best = np.full(n, len(codes), dtype=np.int64)
+    if codes and n:
+        area, point = tree.query(polygons, predicate="intersects")
+        np.minimum.at(best, point, area)
+    return sorted_codes[best]
+
+
+def serial_ranks(groups: np.ndarray, needs_id: np.ndarray) -> np.ndarray:
+    """0-based rank, in row order, of each row needing an identifier within its group; -1 elsewhere."""
+    ranks = np.full(len(groups), -1, dtype=np.int64)
+    if needs_id.any():
+        keys = pd.Series(groups[needs_id])
+        ranks[needs_id] = keys.groupby(keys, sort=False).cumcount().to_numpy()
+    return ranks
+
+
+def allocate(conn: psycopg.Connection, scheme: str, groups: np.ndarray, ranks: np.ndarray,
+             delivered: np.ndarray) -> dict[str, int]:
+    """Reserve serials for the rows with a rank; return the first serial of each county+class group.
+
+    Counters first rise above the serials of identifiers delivered with the survey and of those
+    already stored, so a new identifier never repeats one; the counter row's lock serialises
+    concurrent imports (migration 0002).
+    """
+    highest: dict[str, int] = {}
+    given = ~pd.isna(delivered)
+    if given.any():
+        ids = pd.Series(delivered[given], dtype=object)
+        serials = ids.str[-6:].astype(int)
+        highest.update(serials.groupby(ids.str[:-6]).max().to_dict())
+    needs = ranks >= 0
+    counts = pd.Series(groups[needs]).value_counts().to_dict() if needs.any() else {}
+    if counts:
+        stored = conn.execute(_STORED_MAX_SQL, {"scheme": scheme, "groups": list(counts)}).fetchall()
+        for group, serial in stored:
+            highest[group] = max(highest.get(group, 0), int(serial))
+    firsts: dict[str, int] = {}
+    with conn.cursor() as cur:
+        for group in sorted(set(highest) | set(counts)):  # one lock order for every import
+            if group in highest:
+                cur.execute("SELECT onemap.reserve_component_serials_upto(%s, %s, %s, %s)",
+                            (group[:6], scheme, group[6:], highest[group]))
+            if group in counts:
+                cur.execute("SELECT onemap.allocate_component_serials(%s, %s, %s, %s)",
+                            (group[:6], scheme, group[6:], int(counts[group])))
+                row = cur.fetchone()
+                assert row is not None
+                firsts[str(group)] = int(row[0])
+    return firsts
+
+
+def numbered(groups: np.ndarray, ranks: np.ndarray, firsts: dict[str, int],
+             delivered: np.ndarray) -> np.ndarray:
+    """Final identifiers: the delivered one, else group + (first serial + rank) in six digits."""
+    ids = np.asarray(delivered, dtype=object).copy()
+    needs = ranks >= 0
+    if needs.any():
+        keys = pd.Series(groups[needs], dtype=object)
+        serial = keys.map(firsts).to_numpy(dtype=np.int64) + ranks[needs]
+        ids[needs] = (keys + pd.Series(serial).astype(str).str.zfill(6)).to_numpy(dtype=object)
+    return ids

@@ -1,0 +1,27 @@
+"""Fixtures of the geocoder tests: the demo gazetteer snapshot and the app in-process."""
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from geocoder import gazetteer
+from geocoder.gazetteer import Gazetteer
+from gis.app import create_app
+from gis.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def demo_gazetteer(db_url: str) -> Gazetteer:
+    """The snapshot of the demo city (Futian roads, generated door plates and POIs)."""
+    with psycopg.connect(db_url) as conn:
+        return gazetteer.load(conn)
+
+
+@pytest.fixture(scope="session")
+def geocoder_client(settings: Settings, db_url: str) -> Iterator[TestClient]:
+    app = create_app(settings.model_copy(update={"database_url": SecretStr(db_url), "registry_ttl_s": 0.0}))
+    with TestClient(app) as client:
+        yield client

@@ -1,0 +1,39 @@
+"""`onemap import pois|addresses` and `onemap geocode FILE` as a user runs them."""
+
+import csv
+import os
+import subprocess
+from pathlib import Path
+
+ONEMAP = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "onemap")
+
+
+def _run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([ONEMAP, *args], env={**os.environ, "ONEMAP_DATABASE_URL": url},
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_import_pois_then_geocode_a_file_with_bad_rows(fresh_db_url: str, tmp_path: Path) -> None:
+    pois = tmp_path / "pois.csv"
+    pois.write_text("id,name,category,lng,lat\n1,福田测试中心,写字楼,114.0034,22.5471\n2,,写字楼,114.0,22.5\n",
+                    encoding="utf-8")
+    rejected = _run(fresh_db_url, "import", "pois", str(pois), "--report", str(tmp_path / "r.json"))
+    assert rejected.returncode != 0 and "row 3 name" in rejected.stderr
+    loaded = _run(fresh_db_url, "import", "pois", str(pois), "--skip-invalid", "--crs", "gcj02",
+                  "--report", str(tmp_path / "r.json"))
+    assert loaded.returncode == 0, loaded.stderr
+    addresses = tmp_path / "in.csv"
+    addresses.write_text("编号,地址\n1,福田测试中心\n2,\n3,😀\n4,侨香路7号\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = _run(fresh_db_url, "geocode", str(addresses), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert [r["level"] for r in rows] == ["poi", "", "", "door_plate"]
+    assert rows[1]["reason"] and rows[2]["reason"] and "row 3" in result.stderr
+    # GCJ-02 input was converted: the POI lies a few hundred metres from its GCJ-02 coordinates
+    assert abs(float(rows[0]["lon"]) - 114.0034) > 0.002
+
+
+def test_geocode_missing_file_is_a_clear_error(db_url: str, tmp_path: Path) -> None:
+    result = _run(db_url, "geocode", str(tmp_path / "nope.csv"))
+    assert result.returncode != 0 and "no such file" in result.stderr

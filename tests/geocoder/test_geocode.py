@@ -1,0 +1,121 @@
+"""Forward and reverse geocoding against the demo city (Futian roads, demo door plates and POIs)."""
+
+import numpy as np
+import psycopg
+import pytest
+
+from geocoder import gazetteer
+from geocoder.forward import geocode, metres
+from geocoder.gazetteer import Gazetteer
+from geocoder.reverse import reverse, reverse_many
+from gis.crs import CrsSpec, wgs84_to_gcj02
+from gis.errors import InvalidParameter
+
+
+def _plate(conn: psycopg.Connection, road: str, number: int) -> tuple[float, float]:
+    row = conn.execute("SELECT ST_X(geom), ST_Y(geom) FROM onemap.door_plate WHERE road_name = %s "
+                       "AND number = %s", (road, number)).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def test_door_plate_is_found_exactly(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
+    result = geocode(demo_gazetteer, "福田区香蜜湖街道侨香路7号")
+    best = result.candidates[0]
+    assert (best.level, best.score) == ("door_plate", 1.0)
+    assert (best.lon, best.lat) == pytest.approx(_plate(conn, "侨香路", 7), abs=1e-7)
+    assert best.grid_code and best.grid_code.startswith(best.community_code or "x")
+    assert best.county_code == "440304" and best.street_code == best.grid_code[:9]
+
+
+def test_missing_number_is_interpolated_on_its_side(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
+    # the demo leaves out every third pair of plates: 5 and 6 are missing, 3/7 and 4/8 exist
+    assert conn.execute("SELECT count(*) FROM onemap.door_plate WHERE road_name = '侨香路' "
+                        "AND number IN (5, 6)").fetchone() == (0,)
+    best = geocode(demo_gazetteer, "侨香路5号").candidates[0]
+    assert best.level == "interpolated"
+    (x3, y3), (x7, y7) = _plate(conn, "侨香路", 3), _plate(conn, "侨香路", 7)
+    assert metres(best.lon, best.lat, (x3 + x7) / 2, (y3 + y7) / 2) < 1
+    even = geocode(demo_gazetteer, "侨香路6号").candidates[0]
+    assert metres(even.lon, even.lat, best.lon, best.lat) > 15  # the other side of the road
+
+
+def test_intersection(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
+    best = geocode(demo_gazetteer, "农园路与香轩路交叉口").candidates[0]
+    assert best.level == "intersection"
+    rows = conn.execute(
+        "SELECT name, min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
+        "FROM onemap.road WHERE name IN ('农园路', '香轩路') GROUP BY name", (best.lon, best.lat)).fetchall()
+    assert len(rows) == 2 and all(d < 30 for _, d in rows)
+
+
+def test_poi_and_admin_levels(demo_gazetteer: Gazetteer) -> None:
+    poi = geocode(demo_gazetteer, "景田社区党群服务中心").candidates[0]
+    assert poi.level == "poi" and poi.community_code == "440304008014"
+    community = geocode(demo_gazetteer, "莲花街道景田社区").candidates
+    assert "community" in [c.level for c in community]
+    street = geocode(demo_gazetteer, "福田区香蜜湖街道").candidates[0]
+    assert street.level == "street" and street.street_code == "440304006"
+
+
+def test_road_level_when_the_number_is_unknown(demo_gazetteer: Gazetteer) -> None:
+    best = geocode(demo_gazetteer, "侨香路9999号").candidates[0]
+    assert best.level == "road" and best.score < 0.7
+
+
+def test_misspelt_road_is_a_fuzzy_lower_score(demo_gazetteer: Gazetteer) -> None:
+    best = geocode(demo_gazetteer, "侨香大路7号").candidates[0]
+    assert best.elements["road"] == "侨香路" and best.score < 1.0
+
+
+def test_other_county_named_in_the_text_is_not_answered_silently(demo_gazetteer: Gazetteer) -> None:
+    result = geocode(demo_gazetteer, "杭州市西湖区侨香路7号")
+    assert all(c.county_code != "440304" for c in result.candidates)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "深" * 10_000], ids=["empty", "whitespace", "10000-chars"])
+def test_unusable_queries_raise_invalid_parameter(demo_gazetteer: Gazetteer, query: str) -> None:
+    with pytest.raises(InvalidParameter):
+        geocode(demo_gazetteer, query)
+
+
+@pytest.mark.parametrize("query", ["hello world", "😀😀😀", "'; DROP TABLE onemap.road; --", "12345"],
+                         ids=["latin", "emoji", "sql", "digits"])
+def test_non_addresses_are_empty_with_a_reason(demo_gazetteer: Gazetteer, query: str) -> None:
+    result = geocode(demo_gazetteer, query)
+    assert result.candidates == [] and result.reason
+
+
+def test_reverse_point_in_cell_and_nearest_plate(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
+    x, y = _plate(conn, "侨香路", 7)
+    place = reverse(demo_gazetteer, x, y)
+    cell = conn.execute("SELECT code FROM onemap.v_unit_grid WHERE ST_Intersects(geom, "
+                        "ST_SetSRID(ST_MakePoint(%s, %s), 4490)) ORDER BY code LIMIT 1", (x, y)).fetchone()
+    assert cell is not None and place.grid_code == cell[0]
+    assert place.door_plate == "侨香路7号" and place.door_plate_distance_m == 0
+    assert place.road == "侨香路" and place.road_distance_m is not None and place.road_distance_m < 15
+    assert place.county == "福田区"
+
+
+def test_reverse_from_gcj02_matches_cgcs2000(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
+    x, y = _plate(conn, "侨香路", 8)
+    gx, gy = wgs84_to_gcj02(np.array([x]), np.array([y]))
+    place = reverse(demo_gazetteer, float(gx[0]), float(gy[0]), crs=CrsSpec(offset="gcj02"))
+    assert place.door_plate == "侨香路8号" and metres(place.lon, place.lat, x, y) < 0.5
+
+
+def test_reverse_outside_the_city_has_no_codes(demo_gazetteer: Gazetteer) -> None:
+    [place] = reverse_many(demo_gazetteer, np.array([116.4]), np.array([39.9]))
+    assert place.grid_code is None and place.door_plate is None and place.road is None
+
+
+def test_gazetteer_reloads_after_an_import(fresh_db_url: str) -> None:
+    with psycopg.connect(fresh_db_url, autocommit=True) as conn:
+        before = gazetteer.load(conn)
+        assert not geocode(before, "测试大厦").candidates
+        conn.execute("INSERT INTO onemap.poi (source, source_id, name, geom) VALUES ('test', '1', '测试大厦', "
+                     "ST_SetSRID(ST_MakePoint(114.03, 22.54), 4490))")
+        version = conn.execute(gazetteer.VERSION_SQL).fetchone()
+        assert version is not None and version[0] > before.version
+        after = gazetteer.load(conn)
+    assert geocode(after, "测试大厦").candidates[0].level == "poi"

@@ -1,0 +1,127 @@
+"""The geocoder's HTTP routes: contract shape, CRSs, GeoJSON, batch, jobs, and hostile input."""
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+HOSTILE = {
+    "empty": "",
+    "whitespace": "   \t ",
+    "long": "路" * 5_000 + "a" * 5_000,  # 10,000 characters (a URL holds at most 64 KiB)
+    "emoji": "😀🎉🚀",
+    "sql": "'; DROP TABLE onemap.road; --",
+    "latin": "1600 Pennsylvania Avenue NW",
+    "mixed": "侨香路7号 building B 😀",
+    "control": "侨香路\x007号",
+    "percent": "%%%___",
+}
+
+
+def test_forward_contract(geocoder_client: TestClient) -> None:
+    response = geocoder_client.get("/geocode", params={"address": "侨香路7号", "limit": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"] == "侨香路7号" and body["normalized"] == "侨香路7号"
+    best = body["candidates"][0]
+    assert set(best) >= {"level", "score", "elements", "lon", "lat", "grid_code", "community_code",
+                         "street_code", "county_code", "label"}
+    assert best["level"] == "door_plate" and len(best["grid_code"]) == 15
+    assert len(body["candidates"]) <= 3
+
+
+def test_forward_in_gcj02_is_offset(geocoder_client: TestClient) -> None:
+    plain = geocoder_client.get("/geocode", params={"q": "侨香路7号"}).json()["candidates"][0]
+    offset = geocoder_client.get("/geocode", params={"q": "侨香路7号", "crs": "gcj02"}).json()
+    assert offset["crs"] == "GCJ-02"
+    shift = abs(offset["candidates"][0]["lon"] - plain["lon"]) + abs(offset["candidates"][0]["lat"] - plain["lat"])
+    assert 0.002 < shift < 0.01  # the GCJ-02 offset in Shenzhen is a few hundred metres
+
+
+def test_forward_geojson(geocoder_client: TestClient) -> None:
+    response = geocoder_client.get("/geocode", params={"q": "侨香路7号", "f": "geojson"})
+    assert response.headers["content-type"].startswith("application/geo+json")
+    feature = response.json()["features"][0]
+    assert feature["geometry"]["type"] == "Point" and feature["properties"]["level"] == "door_plate"
+
+
+def test_reverse_contract(geocoder_client: TestClient) -> None:
+    best = geocoder_client.get("/geocode", params={"q": "侨香路7号"}).json()["candidates"][0]
+    for path in ("/geocode/reverse", "/reverse"):
+        body = geocoder_client.get(path, params={"lon": best["lon"], "lat": best["lat"]}).json()
+        assert body["grid_code"] == best["grid_code"] and body["door_plate"] == "侨香路7号"
+        assert {"community_code", "street_code", "county_code", "road"} <= set(body)
+
+
+@pytest.mark.parametrize("params", [{"lon": "abc", "lat": "22.5"}, {"lon": "nan", "lat": "22.5"},
+                                    {"lon": "114", "lat": "95"}, {"lon": "114", "lat": "22.5", "crs": "EPSG:9"},
+                                    {"lon": "114", "lat": "22.5", "radius": "-1"}, {"lat": "22.5"}],
+                         ids=["text", "nan", "off-earth", "bad-crs", "bad-radius", "missing"])
+def test_reverse_bad_input_is_400(geocoder_client: TestClient, params: dict[str, str]) -> None:
+    response = geocoder_client.get("/geocode/reverse", params=params)
+    assert response.status_code == 400 and set(response.json()) == {"code", "description"}
+
+
+@pytest.mark.parametrize("query", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_hostile_queries_never_500(geocoder_client: TestClient, query: str) -> None:
+    response = geocoder_client.get("/geocode", params={"address": query})
+    assert response.status_code in (200, 400)
+    body = response.json()
+    if response.status_code == 400:
+        assert body["code"] == "InvalidParameterValue" and body["description"]
+    else:
+        assert body["candidates"] or body["reason"]
+
+
+def test_bad_limit_and_format_are_400(geocoder_client: TestClient) -> None:
+    assert geocoder_client.get("/geocode", params={"q": "侨香路", "limit": 0}).status_code == 400
+    assert geocoder_client.get("/geocode", params={"q": "侨香路", "f": "xml"}).status_code == 400
+    assert geocoder_client.get("/geocode").status_code == 400
+
+
+def test_batch_json_keeps_bad_rows(geocoder_client: TestClient) -> None:
+    response = geocoder_client.post("/geocode/batch", json={"addresses": ["侨香路7号", "", "😀", "侨香路8号"]})
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [r["level"] for r in rows] == ["door_plate", "", "", "door_plate"]
+    assert rows[1]["reason"] and rows[2]["reason"]
+
+
+def test_batch_job_csv(geocoder_client: TestClient) -> None:
+    body = "id,地址\n1,侨香路7号\n2,\n3,不存在的地方\n".encode()
+    response = geocoder_client.post("/geocode/batch", content=body, headers={"content-type": "text/csv"})
+    assert response.status_code == 202
+    url = response.headers["location"]
+    for _ in range(100):
+        state = geocoder_client.get(url).json()
+        if state["status"] != "running":
+            break
+        time.sleep(0.05)
+    assert state["status"] == "successful" and state["rows"] == 3
+    text = geocoder_client.get(url + "/result").content.decode("utf-8-sig").splitlines()
+    assert text[0].startswith("id,地址,level") and ",door_plate," in text[1] and len(text) == 4
+
+
+@pytest.mark.parametrize(("body", "ctype"), [(b"{", "application/json"), (b"x", "application/pdf"),
+                                             (b"name\nfoo\n", "text/csv"), (b"\xff\xfe\x00", "text/csv")],
+                         ids=["broken-json", "pdf", "no-address-column", "binary"])
+def test_batch_bad_bodies(geocoder_client: TestClient, body: bytes, ctype: str) -> None:
+    response = geocoder_client.post("/geocode/batch", content=body, headers={"content-type": ctype})
+    assert 400 <= response.status_code < 500 and "description" in response.json()
+
+
+def test_openapi_documents_the_routes(geocoder_client: TestClient) -> None:
+    paths = geocoder_client.get("/openapi.json").json()["paths"]
+    assert {"/geocode", "/geocode/reverse", "/geocode/batch"} <= set(paths)
+
+
+def test_geocode_process(geocoder_client: TestClient) -> None:
+    description = geocoder_client.get("/processes/geocode").json()
+    assert description["id"] == "geocode" and "addresses" in description["inputs"]
+    response = geocoder_client.post("/processes/geocode/execution",
+                                    json={"inputs": {"addresses": ["侨香路7号", "😀"]}})
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert rows[0]["level"] == "door_plate" and rows[1]["reason"]
+    bad = geocoder_client.post("/processes/geocode/execution", json={"inputs": {"addresses": "x"}})
+    assert bad.status_code == 400

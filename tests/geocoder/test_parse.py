@@ -1,0 +1,74 @@
+"""Parsing into GB/T 30428.3 / GA/T 2000.32 elements, driven by the admin tables and known names."""
+
+import pytest
+
+from geocoder.gazetteer import national_admin
+from geocoder.normalize import normalize
+from geocoder.parse import NameSet, Parsed, parse
+
+
+def _parse(query: str, roads: set[str] | None = None, pois: set[str] | None = None, **kw: bool) -> Parsed:
+    return parse(normalize(query).text, national_admin(), NameSet(roads), NameSet(pois), **kw)
+
+
+@pytest.mark.parametrize(("query", "elements"), [
+    ("廈門市思明區嘉蓮街道蓮花五村12號樓", {"city": "厦门市", "district": "思明区", "town": "嘉莲街道",
+                                          "community": "莲花五村", "building": "12号楼"}),
+    ("吕岭路21号", {"road": "吕岭路", "house_number": "21号"}),
+    ("金华永康市方岩镇下宅村万里公路832弄125号", {"city": "金华", "district": "永康市", "town": "方岩镇",
+                                                "community": "下宅村", "road": "万里公路",
+                                                "house_number": "832弄", "sub_road_number": "125号"}),
+    ("浙江省杭州市西湖区文三路478号华星时代广场A座5楼501室",
+     {"province": "浙江省", "city": "杭州市", "district": "西湖区", "road": "文三路", "house_number": "478号",
+      "poi": "华星时代广场", "building": "A座", "floor": "5楼", "room": "501室"}),
+    ("杭州萧山区宁围镇金色家园3幢2单元301", {"city": "杭州", "district": "萧山区", "town": "宁围镇",
+                                           "estate": "金色家园", "building": "3幢", "unit": "2单元",
+                                           "room": "301"}),
+    ("海宁路12号", {"road": "海宁路", "house_number": "12号"}),
+    ("瑞安市上望镇蔡宅东路206号", {"district": "瑞安市", "town": "上望镇", "road": "蔡宅东路",
+                                  "house_number": "206号"}),
+    ("福田区莲花街道景田社区景田北路2号之1", {"district": "福田区", "town": "莲花街道", "community": "景田社区",
+                                             "road": "景田北路", "house_number": "2-1号", "sub_number": "1"}),
+], ids=["xiamen-community-building", "road-number", "lane-and-number", "full-with-room", "estate-unit-room",
+        "admin-alias-inside-road", "town-then-road", "sub-number"])
+def test_elements(query: str, elements: dict[str, str]) -> None:
+    assert _parse(query).elements == elements
+
+
+@pytest.mark.parametrize(("query", "a", "b"), [
+    ("湖滨南路与斗西路交叉口", "湖滨南路", "斗西路"),
+    ("新丰路和火炬二路交叉路口南50米", "新丰路", "火炬二路"),
+    ("农园路与香轩路", "农园路", "香轩路"),
+], ids=["yu-jiaochakou", "he-lukou-offset", "bare"])
+def test_intersections(query: str, a: str, b: str) -> None:
+    assert _parse(query).intersection == (a, b)
+
+
+def test_numerals_in_known_names_stay() -> None:
+    parsed = _parse("厦门一中", pois={"厦门一中"})
+    assert parsed.elements == {"poi": "厦门一中"}
+
+
+def test_admin_codes_resolve_through_the_chain() -> None:
+    parsed = _parse("宁波市江东区金家一路")  # 江东区 was merged in 2016: a historic county name
+    assert parsed.admin["district"].code == "330204"
+    assert parsed.admin["city"].code == "3302"
+
+
+def test_no_invented_levels_unless_asked() -> None:
+    plain = _parse("福田区香蜜湖街道侨香路7号")
+    assert set(plain.admin) == {"district", "town"} and plain.inferred == ()
+    inferred = _parse("福田区香蜜湖街道侨香路7号", infer=True)
+    assert inferred.admin["province"].name == "广东省" and inferred.admin["city"].code == "4403"
+    assert set(inferred.inferred) == {"province", "city"}
+
+
+def test_ambiguous_district_keeps_every_reading() -> None:
+    parsed = _parse("鼓楼区中山路1号")
+    assert "district" not in parsed.admin
+    assert len({e.code for e in parsed.admin_candidates}) >= 3
+
+
+def test_known_poi_beats_the_admin_prefix() -> None:
+    parsed = _parse("景田社区党群服务中心", pois={"景田社区党群服务中心"})
+    assert parsed.elements == {"poi": "景田社区党群服务中心"}

@@ -1,0 +1,107 @@
+"""The GeoJSON hot path (gis.ogc.fast) answers exactly what pygeoapi's path answers.
+
+An `Accept-Language` header sends a request through pygeoapi (the fast path serves only the
+default language), so the same request can be asked of both paths and compared.
+"""
+
+import pytest
+
+from gis.ogc import fast as fast_path
+
+SLOW = {"Accept-Language": "en-US"}  # the default language, through pygeoapi
+BBOX = "114.02,22.52,114.04,22.54"
+
+
+@pytest.fixture
+def answered(monkeypatch) -> list[str]:
+    """Records each query the fast path ran (so a test knows it answered, not pygeoapi)."""
+    calls: list[str] = []
+    for name in ("_page", "_feature"):
+        original = getattr(fast_path, name)
+
+        def recording(*args, _original=original, _name=name):
+            calls.append(_name)
+            return _original(*args)
+        monkeypatch.setattr(fast_path, name, recording)
+    return calls
+
+
+def _both(client, path: str) -> tuple[dict, dict, dict, dict]:
+    fast = client.get(path)
+    slow = client.get(path, headers=SLOW)
+    assert fast.status_code == slow.status_code == 200, (fast.text[:300], slow.text[:300])
+    assert fast.headers.get("x-powered-by") == slow.headers.get("x-powered-by")
+    return fast.json(), slow.json(), dict(fast.headers), dict(slow.headers)
+
+
+def _same_headers(fast: dict, slow: dict) -> None:
+    for name in ("content-type", "content-language", "content-crs", "vary"):
+        assert fast.get(name) == slow.get(name), name
+
+
+@pytest.mark.parametrize("query", [
+    f"bbox={BBOX}&limit=20",
+    f"bbox={BBOX}&limit=20&offset=40",
+    f"limit=7&bbox={BBOX}&f=json",
+    "limit=5",
+    "",
+    f"bbox={BBOX}&limit=10000",
+    "bbox=22.52,114.02,22.54,114.04&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4490&limit=3",
+    "bbox=114.0,22.0,114.0001,22.0001",
+])
+@pytest.mark.parametrize("collection", ["components", "roads", "unit_grid", "communities"])
+def test_items_pages_match_pygeoapi(ogc_client, answered, collection, query):
+    fast, slow, fast_headers, slow_headers = _both(ogc_client, f"/collections/{collection}/items?{query}")
+    assert answered == ["_page"]
+    fast.pop("timeStamp")
+    slow.pop("timeStamp")
+    assert fast == slow
+    _same_headers(fast_headers, slow_headers)
+
+
+def test_last_page_and_prev_links_match(ogc_client):
+    total = ogc_client.get(f"/collections/roads/items?bbox={BBOX}&limit=1").json()["numberMatched"]
+    path = f"/collections/roads/items?bbox={BBOX}&limit=10&offset={max(0, total - 5)}"
+    fast, slow, _, _ = _both(ogc_client, path)
+    assert [link["rel"] for link in fast["links"]] == [link["rel"] for link in slow["links"]]
+    assert "next" not in [link["rel"] for link in fast["links"]]
+    assert "prev" in [link["rel"] for link in fast["links"]]
+    assert fast["features"] == slow["features"]
+
+
+def test_single_items_match_pygeoapi(ogc_client, answered, conn):
+    component = conn.execute("SELECT id FROM onemap.v_component ORDER BY id LIMIT 1").fetchone()[0]
+    cell = conn.execute("SELECT code FROM onemap.v_unit_grid ORDER BY code LIMIT 1").fetchone()[0]
+    road = conn.execute("SELECT id FROM onemap.road ORDER BY id LIMIT 1").fetchone()[0]
+    for path in (f"/collections/components/items/{component}", f"/collections/unit_grid/items/{cell}",
+                 f"/collections/roads/items/{road}", f"/collections/components/items/{component}?f=json"):
+        fast, slow, fast_headers, slow_headers = _both(ogc_client, path)
+        assert answered.pop() == "_feature" and not answered
+        assert fast == slow
+        _same_headers(fast_headers, slow_headers)
+
+
+@pytest.mark.parametrize("path", [
+    "/collections/components/items/9999999999999999",
+    "/collections/components/items/not-an-id",
+    "/collections/roads/items/12abc",
+    "/collections/nope/items/1",
+    "/collections/nope/items?bbox=" + BBOX,
+])
+def test_misses_answer_like_pygeoapi(ogc_client, path):
+    fast, slow = ogc_client.get(path), ogc_client.get(path, headers=SLOW)
+    assert fast.status_code == slow.status_code == 404
+    assert fast.json()["code"] == slow.json()["code"]
+
+
+def test_declined_requests_still_work(ogc_client, answered):
+    """HTML, other CRSs and filters are pygeoapi's: the fast path must not answer them."""
+    html = ogc_client.get(f"/collections/components/items?bbox={BBOX}&limit=2&f=html")
+    assert html.status_code == 200 and "text/html" in html.headers["content-type"]
+    mercator = ogc_client.get(f"/collections/components/items?bbox={BBOX}&limit=2"
+                              "&crs=http://www.opengis.net/def/crs/EPSG/0/3857").json()
+    assert abs(mercator["features"][0]["geometry"]["coordinates"][0]) > 1e6
+    assert ogc_client.get("/collections/components/items?limit=0").status_code == 400
+    assert ogc_client.get("/collections/components/items?bbox=1,2,3").status_code == 400
+    assert ogc_client.get("/collections/components/items?limit=2&sortby=-id").status_code == 200
+    assert answered == []

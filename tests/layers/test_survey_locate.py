@@ -1,0 +1,101 @@
+"""Locating survey rows in Python: identical to the database's rule, on borders too; serials; JSON."""
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from layers.survey_locate import anchors, locate_rows, numbered, serial_ranks
+from layers.survey_stage import attributes_json
+
+# The database's rule (the SQL that located survey rows before): lowest code among the current
+# cells the anchor intersects, else the lowest community / county.
+_ORACLE_SQL = """
+SELECT p.i, g.code,
+       coalesce(left(g.code, 12), (SELECT a.code FROM onemap.admin_area a WHERE a.level = 'community'
+                                   AND ST_Intersects(a.geom, p.pt) ORDER BY a.code LIMIT 1)),
+       coalesce(left(g.code, 6), (SELECT a.code FROM onemap.admin_area a WHERE a.level = 'county'
+                                  AND ST_Intersects(a.geom, p.pt) ORDER BY a.code LIMIT 1))
+FROM (SELECT i, ST_GeomFromWKB(w, 4490) AS pt FROM unnest(%s::bytea[]) WITH ORDINALITY AS t (w, i)) p
+LEFT JOIN LATERAL (SELECT u.code FROM onemap.unit_grid u WHERE u.valid_to IS NULL
+                   AND ST_Intersects(u.geom, p.pt) ORDER BY u.code LIMIT 1) g ON true
+ORDER BY p.i
+"""
+
+
+def _border_points(conn, cells: int) -> np.ndarray:
+    """Vertices and edge midpoints of some cells (shared with neighbours), their interiors, and more."""
+    rows = conn.execute("SELECT ST_AsBinary(geom) FROM onemap.v_unit_grid ORDER BY md5(code) LIMIT %s",
+                        (cells,)).fetchall()
+    points = []
+    for (wkb,) in rows:
+        cell = shapely.from_wkb(wkb)
+        ring = shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_geometry(cell, 0)))
+        points += [shapely.Point(x, y) for x, y in ring[:8]]
+        points += [shapely.Point((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+                   for a, b in itertools.pairwise(ring[:9])]
+        points.append(shapely.point_on_surface(cell))
+    county = conn.execute("SELECT ST_AsBinary(ST_Boundary(geom)) FROM onemap.admin_area "
+                          "WHERE level = 'county' LIMIT 1").fetchone()[0]
+    boundary = shapely.from_wkb(county)  # the county's edge: some points lie outside every cell
+    points += list(shapely.line_interpolate_point(shapely.get_geometry(boundary, 0),
+                                                  np.linspace(0, 1, 25), normalized=True))
+    points += [shapely.Point(116.39, 39.91)]  # nowhere
+    return np.array(points, dtype=object)
+
+
+def test_python_location_equals_the_database_rule_on_borders(conn):
+    points = _border_points(conn, 40)
+    located = locate_rows(conn, points)
+    oracle = conn.execute(_ORACLE_SQL, ([shapely.to_wkb(p) for p in points],)).fetchall()
+    expected = [(g, c, k) for _, g, c, k in oracle]
+    actual = list(zip(located.grid, located.community, located.county, strict=True))
+    assert actual == expected
+    assert actual[-1] == (None, None, None)
+    shared = conn.execute("SELECT count(*) FROM unnest(%s::bytea[]) AS t (w) WHERE (SELECT count(*) "
+                          "FROM onemap.unit_grid u WHERE u.valid_to IS NULL AND "
+                          "ST_Intersects(u.geom, ST_GeomFromWKB(w, 4490))) > 1",
+                          ([shapely.to_wkb(p) for p in points],)).fetchone()[0]
+    assert shared > 0  # the tie rule was exercised
+
+
+def test_lines_and_polygons_are_located_by_a_point_on_their_surface():
+    line = shapely.LineString([(0, 0), (2, 0)])
+    result = anchors(np.array([shapely.Point(1, 1), line], dtype=object), np.array(["point", "line"]))
+    assert result[0] == shapely.Point(1, 1)
+    assert result[1] == shapely.point_on_surface(line)
+
+
+def test_serials_are_ranked_per_group_in_row_order_and_numbered_from_the_allocation():
+    groups = np.array(["44030401001", "44030401002", "44030401001", None, "44030401001"], dtype=object)
+    delivered = np.array([None, None, "44030401001000007", None, None], dtype=object)
+    ranks = serial_ranks(groups, pd.isna(delivered) & pd.notna(groups))
+    assert ranks.tolist() == [0, 0, -1, -1, 1]
+    ids = numbered(groups, ranks, {"44030401001": 8, "44030401002": 1}, delivered)
+    assert ids.tolist() == ["44030401001000008", "44030401002000001", "44030401001000007", None,
+                            "44030401001000009"]
+
+
+@pytest.mark.parametrize("column", [
+    ["铸铁", None, "铸铁", "钢"],
+    [1, 2, None, 4],
+    [1.5, float("nan"), 2.0, 3.25],
+    [True, False, None, True],
+    [pd.Timestamp("2024-01-02"), None, pd.NaT, pd.Timestamp("2020-05-06")],
+], ids=["text", "int", "float", "bool", "timestamp"])
+def test_attributes_built_by_column_equal_the_per_row_json(column):
+    frame = pd.DataFrame({"材质": column, "n": [3, None, 5, 6], "说明 \"x\"": ["a", "b\n", None, "c"]},
+                         dtype=object)
+    built = [json.loads(text) for text in attributes_json(frame, np.arange(4))]
+    per_row = []
+    for record in frame.to_dict("records"):
+        clean = {}
+        for key, value in record.items():
+            if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+                continue
+            clean[key] = value if isinstance(value, int | float | bool | str) else str(value)
+        per_row.append(json.loads(json.dumps(clean, ensure_ascii=False)))
+    assert built == per_row

@@ -1,0 +1,208 @@
+"""Tilesets from the layer registry, rendered part by part through the cache.
+
+A tile is the concatenation of its parts (one MVT layer each). Parts are cached on their own, so
+a fused tile whose live part (vehicles, cases) expired re-renders only that part. Cache keys hold
+the data_version of every layer whose writes the change log does not track; tracked layers
+(admin, grid, road, components) are invalidated exactly by the log instead, so an edit leaves
+the untouched tiles cached.
+"""
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import morecantile
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from gis.errors import InvalidParameter
+from gis.settings import Settings
+from layers.registry import Layer, LayerCache, column_types, find_layer
+from tiles.cache import DiskTier, Entry, TileCache
+from tiles.changes import ChangeFeed, changed_since, prune
+from tiles.filters import TileFilter
+from tiles.mvt import Source, Zooms, mode_at, render_part
+from tiles.tms import WEB_MERCATOR, Bounds, MatrixSet
+
+FUSED = "onemap"
+# The fused tileset's MVT layers and the registry kind each is built from (the issue's roles).
+ROLES = (("admin", "admin"), ("grid", "grid"), ("roads", "road"), ("components", "components"),
+         ("cameras", "cameras"), ("vehicles", "vehicles"), ("cases", "cases"), ("hotspots", "analysis"))
+LIVE_KINDS = frozenset({"vehicles", "cases"})
+TRACKED_KINDS = frozenset({"admin", "grid", "road", "components"})  # triggers of migration 0008
+_PRUNE_EVERY_S = 3600.0
+# A component aggregate sits at the mean of its unit grid cell's (or 1 km square's) members:
+# an edit moves it by less than this many metres.
+SUMMARY_REACH_M = 1500.0
+
+
+@dataclass(frozen=True)
+class Part:
+    """One MVT layer of a tileset and the registry layers it is built from."""
+
+    name: str
+    layers: tuple[Layer, ...]
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return frozenset(layer.kind for layer in self.layers)
+
+    @property
+    def live(self) -> bool:
+        return bool(self.kinds & LIVE_KINDS)
+
+    @property
+    def version(self) -> str:
+        return ",".join(f"{layer.name}:{layer.data_version}" for layer in self.layers
+                        if layer.kind not in TRACKED_KINDS)
+
+
+def tileset_parts(tileset: str, layers: Sequence[Layer], *, sees_private: bool) -> list[Part]:
+    """The parts of a tileset: the fused `onemap` one, or one registry layer (NotFound otherwise;
+    a private layer is as invisible to those who may not read it as an unknown one)."""
+    visible = [layer for layer in layers if sees_private or not layer.is_private]
+    if tileset == FUSED:
+        parts = []
+        for name, kind in ROLES:
+            members = tuple(layer for layer in visible if layer.kind == kind and layer.class_prefix is None)
+            if members:
+                parts.append(Part(name, members))
+        return parts
+    return [Part(tileset, (find_layer(visible, tileset),))]
+
+
+class TileService:
+    """Everything a tile request needs: registry snapshot, cache tiers, change feed."""
+
+    def __init__(self, settings: Settings, pool: AsyncConnectionPool, registry: LayerCache) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.registry = registry
+        self.cache = TileCache(int(settings.tiles_cache_mb * 1024 * 1024))
+        self.disk = DiskTier(settings.tiles_cache_dir) if settings.tiles_cache_dir else None
+        self.feed = ChangeFeed()
+        self.zooms = Zooms(settings.tiles_cluster_min_zoom, settings.tiles_cluster_max_zoom)
+        self.layers: list[Layer] = []
+        self.columns: Mapping[str, Mapping[str, str]] = {}
+        self._registry_at = self._polled_at = self._pruned_at = -float("inf")
+        self._lock = asyncio.Lock()
+
+    async def sync(self, *, force: bool = False) -> None:
+        """Re-read the registry and apply the change log when their intervals are due."""
+        now = time.monotonic()
+        due_registry = force or now - self._registry_at >= self.settings.registry_ttl_s
+        due_poll = force or now - self._polled_at >= self.settings.tiles_change_poll_s
+        if not (due_registry or due_poll):
+            return
+        async with self._lock, self.pool.connection() as conn:
+            if due_registry:
+                layers = await self.registry.layers(conn)
+                if layers is not self.layers:
+                    self.columns = await column_types(conn)
+                    self.layers = layers
+                self._registry_at = time.monotonic()
+            if due_poll:
+                await self._apply_changes(conn)
+                self._polled_at = time.monotonic()
+
+    async def _apply_changes(self, conn: psycopg.AsyncConnection) -> None:
+        boxes: dict[str, list[Bounds]] = defaultdict(list)
+        for change in await self.feed.poll(conn):
+            boxes[change.kind].append(change.bounds)
+        for kind, kind_boxes in boxes.items():
+            self.cache.invalidate(kind, kind_boxes)
+        if time.monotonic() - self._pruned_at >= _PRUNE_EVERY_S:
+            await prune(conn)
+            self._pruned_at = time.monotonic()
+
+    def parts(self, tileset: str, *, sees_private: bool, tile_filter: TileFilter) -> list[Part]:
+        parts = tileset_parts(tileset, self.layers, sees_private=sees_private)
+        if not tile_filter.empty and not any(
+                tile_filter.applies_to(self.columns.get(layer.name, {}))
+                for part in parts for layer in part.layers):
+            raise InvalidParameter(f"no layer of tileset {tileset!r} has all of the filtered properties "
+                                   f"({', '.join(sorted(tile_filter.names()))})")
+        return parts
+
+    async def tile(self, tileset: str, matrix_set: MatrixSet, tile: morecantile.Tile, *,
+                   tile_filter: TileFilter, sees_private: bool) -> Entry:
+        """The encoded tile (every part visible at its zoom), from the cache when it holds it."""
+        await self.sync()
+        parts = self.parts(tileset, sees_private=sees_private, tile_filter=tile_filter)
+        where = (str(tile.z), str(tile.x), str(tile.y))
+        versions = "|".join(f"{p.name}@{p.version}" for p in parts)
+        key = ("tile", tileset, matrix_set.id, tile_filter.key, versions, *where)
+        entry = self.cache.get(key)
+        if entry is not None:
+            return entry
+        generation = self.cache.generation
+        async with self.pool.connection() as conn:
+            rendered = [await self._part(conn, part, matrix_set, tile, tile_filter, generation)
+                        for part in parts]
+        expiries = [e.expires_at for e in rendered if e.expires_at is not None]
+        entry = Entry(b"".join(e.body for e in rendered), frozenset().union(*(p.kinds for p in parts)),
+                      matrix_set.mercator_bounds(tile), min(expiries) if expiries else None,
+                      max((e.reach for e in rendered), default=0.0))
+        if entry.body:
+            entry.gzipped()  # once, before the entry's size is counted
+        if not any(p.live for p in parts) or self.settings.tiles_live_ttl_s > 0:
+            self.cache.put(key, entry, generation=generation)
+        return entry
+
+    def _sources(self, part: Part, matrix_set: MatrixSet, zoom: int, tile_filter: TileFilter) -> list[Source]:
+        sources = []
+        for index, layer in enumerate(part.layers):
+            mode = mode_at(layer, zoom, self.zooms)
+            columns = self.columns.get(layer.name, {})
+            if mode is None or matrix_set.geometry_column not in columns:
+                continue
+            if (mode == "cluster" and matrix_set is WEB_MERCATOR and tile_filter.class_only
+                    and _summarised(layer)):
+                mode = "summary"
+            if not tile_filter.empty and tile_filter.applies_to(columns):
+                condition, params = tile_filter.compile(columns, index)
+                sources.append(Source(layer, mode, columns, condition, params))
+            else:
+                sources.append(Source(layer, mode, columns))
+        return sources
+
+    async def _part(self, conn: psycopg.AsyncConnection, part: Part, matrix_set: MatrixSet,
+                    tile: morecantile.Tile, tile_filter: TileFilter, generation: int) -> Entry:
+        key = ("part", part.name, matrix_set.id, tile_filter.key, part.version,
+               str(tile.z), str(tile.x), str(tile.y))
+        entry = self.cache.get(key)
+        if entry is not None:
+            return entry
+        bounds = matrix_set.mercator_bounds(tile)
+        expires = time.monotonic() + self.settings.tiles_live_ttl_s if part.live else None
+        sources: list[Source] | None = None
+        body = await self._disk_read(conn, key, part, bounds)
+        if body is None:
+            sources = self._sources(part, matrix_set, tile.z, tile_filter)
+            body = await render_part(conn, part.name, sources, matrix_set, tile) if sources else b""
+            if self.disk is not None and not part.live and self.feed.last_id is not None:
+                self.disk.write(key, self.feed.last_id, body)
+        summarised = any(s.mode == "summary" for s in sources) if sources is not None else True
+        entry = Entry(body, part.kinds, bounds, expires, SUMMARY_REACH_M if summarised else 0.0)
+        if not part.live or self.settings.tiles_live_ttl_s > 0:
+            self.cache.put(key, entry, generation=generation)
+        return entry
+
+    async def _disk_read(self, conn: psycopg.AsyncConnection, key: tuple[str, ...], part: Part,
+                         bounds: Bounds) -> bytes | None:
+        if self.disk is None or part.live:
+            return None
+        found = self.disk.read(key)
+        if found is None:
+            return None
+        rendered_at, body = found
+        if await changed_since(conn, rendered_at, sorted(part.kinds), bounds):
+            return None
+        return body
+
+
+def _summarised(layer: Layer) -> bool:
+    """Component layers over the current inventory, which the summary table of migration 0008 counts."""
+    return layer.kind == "components" and (layer.schema, layer.relation) == ("onemap", "v_component")

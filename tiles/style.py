@@ -1,0 +1,102 @@
+"""The MapLibre style of the fused one-map tileset: components coloured by major class, cases by
+their deadline state, point aggregates sized by count. No glyphs or sprites: it works offline."""
+
+from collections.abc import Collection
+from functools import cache
+from typing import Any
+
+from grid_codes.classes import ClassTable
+
+# one colour per major class code (01..06; the GB/T 47678 and legacy tables share the codes)
+MAJOR_COLOURS = {"01": "#e6550d", "02": "#3182bd", "03": "#31a354", "04": "#74c476", "05": "#756bb1",
+                 "06": "#969696"}
+OTHER_COLOUR = "#636363"
+DEADLINE_COLOURS = {"on_time": "#2ca25f", "due_soon": "#fe9929", "overdue": "#de2d26"}
+DEADLINE_NAMES = {"on_time": "按期", "due_soon": "临期", "overdue": "超期"}
+
+
+@cache
+def legend() -> dict[str, Any]:
+    """Legend entries the page shows: component majors (names of both schemes) and case states."""
+    table = ClassTable.load()
+    names: dict[str, list[str]] = {}
+    for scheme in ("gb47678", "legacy"):
+        for major in table.majors(scheme, "component"):
+            names.setdefault(major.code, [])
+            if major.name and major.name not in names[major.code]:
+                names[major.code].append(major.name)
+    return {
+        "components": [{"code": code, "name": " / ".join(names.get(code, [])), "color": colour}
+                       for code, colour in MAJOR_COLOURS.items()],
+        "cases": [{"code": code, "name": DEADLINE_NAMES[code], "color": colour}
+                  for code, colour in DEADLINE_COLOURS.items()],
+    }
+
+
+def _match(value: list[Any], colours: dict[str, str], fallback: str) -> list[Any]:
+    expression: list[Any] = ["match", value]
+    for code, colour in colours.items():
+        expression += [code, colour]
+    return [*expression, fallback]
+
+
+def _is(geometry: str) -> list[Any]:
+    return ["==", ["geometry-type"], geometry]
+
+
+def _radius(base: float) -> list[Any]:
+    """Aggregates (count > 1) grow with the square root of their count."""
+    return ["case", [">", ["coalesce", ["get", "count"], 1], 1],
+            ["min", 18, ["+", base, ["*", 1.2, ["sqrt", ["get", "count"]]]]], base]
+
+
+def _layer(layer_id: str, kind: str, source_layer: str, paint: dict[str, Any],
+           where: list[Any] | None = None) -> dict[str, Any]:
+    found = {"id": layer_id, "type": kind, "source": "onemap", "source-layer": source_layer, "paint": paint}
+    if where is not None:
+        found["filter"] = where
+    return found
+
+
+def style(tilejson_url: str, parts: Collection[str]) -> dict[str, Any]:
+    """The style document for the fused tileset's parts (MapLibre rejects a style layer whose
+    source layer the TileJSON does not list); its one vector source is that TileJSON."""
+    major = _match(["coalesce", ["get", "major_code"], ""], MAJOR_COLOURS, OTHER_COLOUR)
+    # live.js recolours a case in place through feature-state when its deadline state changes
+    deadline = _match(["coalesce", ["feature-state", "deadline_state"], ["get", "deadline_state"], ""],
+                      DEADLINE_COLOURS, OTHER_COLOUR)
+    layers = [
+        {"id": "background", "type": "background", "paint": {"background-color": "#f4f2ee"}},
+        _layer("admin-fill", "fill", "admin", {"fill-color": "#9ecae1", "fill-opacity": 0.25},
+               where=["==", ["get", "layer"], "communities"]),
+        _layer("grid-line", "line", "grid", {"line-color": "#31a354", "line-width": 0.6}),
+        _layer("roads-line", "line", "roads", {"line-color": "#999999", "line-width": 1}),
+        _layer("admin-line", "line", "admin", {
+            "line-color": ["match", ["get", "layer"], "counties", "#d6604d", "streets", "#08306b", "#3182bd"],
+            "line-width": ["match", ["get", "layer"], "counties", 3, "streets", 2, 1]}),
+        _layer("hotspots-fill", "fill", "hotspots", {"fill-color": "#de2d26", "fill-opacity": 0.3}),
+        _layer("components-fill", "fill", "components", {"fill-color": major, "fill-opacity": 0.5},
+               where=_is("Polygon")),
+        _layer("components-line", "line", "components", {"line-color": major, "line-width": 2},
+               where=_is("LineString")),
+        _layer("components-point", "circle", "components", {
+            "circle-color": major, "circle-radius": _radius(3), "circle-stroke-color": "#ffffff",
+            "circle-stroke-width": 0.5}, where=_is("Point")),
+        _layer("cameras-sector", "fill", "cameras", {"fill-color": "#6a51a3", "fill-opacity": 0.15},
+               where=_is("Polygon")),
+        _layer("cameras-point", "circle", "cameras", {
+            "circle-color": "#6a51a3", "circle-radius": _radius(4)}, where=_is("Point")),
+        _layer("cases-point", "circle", "cases", {
+            "circle-color": deadline,
+            "circle-radius": _radius(5), "circle-stroke-color": "#ffffff", "circle-stroke-width": 1},
+               where=_is("Point")),
+        _layer("vehicles-point", "circle", "vehicles", {
+            "circle-color": "#08519c", "circle-radius": _radius(5), "circle-stroke-color": "#ffffff",
+            "circle-stroke-width": 1.5}, where=_is("Point")),
+    ]
+    return {"version": 8, "name": "onemap 一张图",
+            "metadata": {"onemap:legend": legend()},
+            "sources": {"onemap": {"type": "vector", "url": tilejson_url,
+                                   "attribution": "© OpenStreetMap contributors"}},
+            "layers": [layer for layer in layers if layer.get("source-layer", "") in parts
+                       or "source-layer" not in layer]}
