@@ -23,10 +23,24 @@ from geocoder.parse import parse
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "addresses" / "ncap_dev.jsonl"
 # NCAP label → onemap element (GB/T 30428.3 terms: 门牌号 = roadno, 楼栋 = houseno, 单元 = cellno)
-LABELS = {"prov": "province", "city": "city", "district": "district", "town": "town", "community": "community",
-          "road": "road", "roadno": "house_number", "subroad": "sub_road", "subRoad": "sub_road",
-          "subroadno": "sub_road_number", "poi": "poi", "subpoi": "sub_poi", "houseno": "building",
-          "cellno": "unit", "floorno": "floor", "roomno": "room"}
+LABELS = {
+    "prov": "province",
+    "city": "city",
+    "district": "district",
+    "town": "town",
+    "community": "community",
+    "road": "road",
+    "roadno": "house_number",
+    "subroad": "sub_road",
+    "subRoad": "sub_road",
+    "subroadno": "sub_road_number",
+    "poi": "poi",
+    "subpoi": "sub_poi",
+    "houseno": "building",
+    "cellno": "unit",
+    "floorno": "floor",
+    "roomno": "room",
+}
 ADMIN = ("province", "city", "district", "town")
 _SUFFIX = re.compile(r"(省|市|区|县|自治区|自治州|自治县|地区|盟|旗|街道|镇|乡|壮族|回族|维吾尔)+$")
 
@@ -66,8 +80,10 @@ def peers(texts: list[str]) -> dict[str, list[dict[str, str | None]]]:
         import cpca
 
         frame = cpca.transform(texts)
-        out["cpca"] = [{"province": _text(r["省"]), "city": _text(r["市"]), "district": _text(r["区"]),
-                        "town": None} for _, r in frame.iterrows()]
+        out["cpca"] = [
+            {"province": _text(r["省"]), "city": _text(r["市"]), "district": _text(r["区"]), "town": None}
+            for _, r in frame.iterrows()
+        ]
     except ImportError:
         print("cpca is not installed (pip install -e .[eval]); skipped")
     try:
@@ -77,8 +93,14 @@ def peers(texts: list[str]) -> dict[str, list[dict[str, str | None]]]:
             rows = []
             for text in texts:
                 r = jionlp.parse_location(text, town_village=True, change2new=change2new)
-                rows.append({"province": _text(r.get("province")), "city": _text(r.get("city")),
-                             "district": _text(r.get("county")), "town": _text(r.get("town"))})
+                rows.append(
+                    {
+                        "province": _text(r.get("province")),
+                        "city": _text(r.get("city")),
+                        "district": _text(r.get("county")),
+                        "town": _text(r.get("town")),
+                    }
+                )
             out[label] = rows
     except ImportError:
         print("jionlp is not installed (pip install -e .[eval]); skipped")
@@ -89,6 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--no-peers", action="store_true", help="measure onemap only (the peers take minutes)")
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"{args.data} is absent (../shared/data/addresses): nothing to evaluate")
@@ -110,7 +133,7 @@ def main() -> None:
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         print(f"{element:<16}{gold:>6}{100 * p:>8.1f}{100 * r:>8.1f}{100 * f1:>8.1f}")
     started = time.perf_counter()
-    others = peers(texts)
+    others = {} if args.no_peers else peers(texts)
     print(f"\n(peers took {time.perf_counter() - started:.1f} s)")
     systems = {"onemap": [{k: o.get(k) for k in ADMIN} for o in ours], **others}
     print(f"\n{'accuracy % (gold present)':<28}" + "".join(f"{name:>17}" for name in systems))
@@ -119,8 +142,11 @@ def main() -> None:
         for rows in systems.values():
             present = [(row, g) for row, g in zip(rows, golds, strict=True) if level in g]
             hits = sum(1 for row, g in present if _same(row.get(level), g[level]))
-            cells.append(f"{100 * hits / len(present):>16.1f}%" if present and any(r.get(level) for r, _ in
-                                                                                  present) else f"{'—':>17}")
+            cells.append(
+                f"{100 * hits / len(present):>16.1f}%"
+                if present and any(r.get(level) for r, _ in present)
+                else f"{'—':>17}"
+            )
         print(f"{level:<28}" + "".join(cells))
     print(f"\n{'invented % (gold absent)':<28}" + "".join(f"{name:>17}" for name in systems))
     for level in ADMIN:

@@ -48,8 +48,15 @@ def _district_rows(path: Path) -> list[tuple[str, str, bytes]]:
         coords = shapely.get_coordinates(geom)
         lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
         fixed = shapely.make_valid(shapely.set_coordinates(geom, np.column_stack([lon, lat])))
-        out.append((code, f["properties"]["name"], shapely.to_wkb(shapely.multipolygons(
-            [p for p in shapely.get_parts(fixed) if p.geom_type == "Polygon"]))))
+        out.append(
+            (
+                code,
+                f["properties"]["name"],
+                shapely.to_wkb(
+                    shapely.multipolygons([p for p in shapely.get_parts(fixed) if p.geom_type == "Polygon"])
+                ),
+            )
+        )
     return out
 
 
@@ -57,24 +64,40 @@ def build(url: str, shared: Path, train: list[dict[str, str]]) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         create_extensions(conn)
         migrate(conn)
-        for code, name, wkb in _district_rows(shared / "boundaries" / "amap_gcj02_districts_xiamen_haining_ruian"
-                                                        ".geojson"):
-            conn.execute("INSERT INTO onemap.admin_area (code, level, name, vintage, source, geom) VALUES "
-                         "(%s, 'county', %s, 2023, 'bench', ST_Multi(ST_GeomFromWKB(%s, 4490)))", (code, name, wkb))
-        lon, lat = gcj02_to_wgs84(np.array([float(r["lng_gcj02"]) for r in train]),
-                                  np.array([float(r["lat_gcj02"]) for r in train]))
+        for code, name, wkb in _district_rows(
+            shared / "boundaries" / "amap_gcj02_districts_xiamen_haining_ruian.geojson"
+        ):
+            conn.execute(
+                "INSERT INTO onemap.admin_area (code, level, name, vintage, source, geom) VALUES "
+                "(%s, 'county', %s, 2023, 'bench', ST_Multi(ST_GeomFromWKB(%s, 4490)))",
+                (code, name, wkb),
+            )
+        lon, lat = gcj02_to_wgs84(
+            np.array([float(r["lng_gcj02"]) for r in train]), np.array([float(r["lat_gcj02"]) for r in train])
+        )
         with conn.cursor() as cur:
             for i, row in enumerate(train):
-                cur.execute("INSERT INTO onemap.poi (source, source_id, name, category, address, geom) VALUES "
-                            "('bench', %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4490))",
-                            (row["source_id"] + f":{i}", row["name"], row["category"], row["address"], lon[i], lat[i]))
+                cur.execute(
+                    "INSERT INTO onemap.poi (source, source_id, name, category, address, geom) VALUES "
+                    "('bench', %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4490))",
+                    (
+                        row["source_id"] + f":{i}",
+                        row["name"],
+                        row["category"],
+                        row["address"],
+                        lon[i],
+                        lat[i],
+                    ),
+                )
                 split = _split_address(row["address"])
                 if split:
                     road, number, sub = split
-                    cur.execute("INSERT INTO onemap.door_plate (source, source_id, road_name, number, sub_number, "
-                                "address, geom) VALUES ('bench', %s, %s, %s, %s, %s, "
-                                "ST_SetSRID(ST_MakePoint(%s, %s), 4490)) ON CONFLICT DO NOTHING",
-                                (f"{i}", road, int(number), sub, row["address"], lon[i], lat[i]))
+                    cur.execute(
+                        "INSERT INTO onemap.door_plate (source, source_id, road_name, number, sub_number, "
+                        "address, geom) VALUES ('bench', %s, %s, %s, %s, %s, "
+                        "ST_SetSRID(ST_MakePoint(%s, %s), 4490)) ON CONFLICT DO NOTHING",
+                        (f"{i}", road, int(number), sub, row["address"], lon[i], lat[i]),
+                    )
 
 
 def main() -> None:
@@ -103,8 +126,9 @@ def main() -> None:
 
 
 def evaluate(gaz: gazetteer.Gazetteer, test: list[dict[str, str]]) -> None:
-    lon, lat = gcj02_to_wgs84(np.array([float(r["lng_gcj02"]) for r in test]),
-                              np.array([float(r["lat_gcj02"]) for r in test]))
+    lon, lat = gcj02_to_wgs84(
+        np.array([float(r["lng_gcj02"]) for r in test]), np.array([float(r["lat_gcj02"]) for r in test])
+    )
     per_level: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     started = time.perf_counter()
     for i, row in enumerate(test):
@@ -113,11 +137,14 @@ def evaluate(gaz: gazetteer.Gazetteer, test: list[dict[str, str]]) -> None:
             per_level["(no answer)"].append((float("inf"), False))
             continue
         best = result.candidates[0]
-        per_level[best.level].append((metres(best.lon, best.lat, lon[i], lat[i]),
-                                      best.county_code == row["district_adcode_pip"]))
+        per_level[best.level].append(
+            (metres(best.lon, best.lat, lon[i], lat[i]), best.county_code == row["district_adcode_pip"])
+        )
     elapsed = time.perf_counter() - started
-    print(f"{len(test)} test addresses geocoded in {elapsed:.2f} s against {len(test) + len(test) % 2} "
-          f"gazetteer rows\n")
+    print(
+        f"{len(test)} test addresses geocoded in {elapsed:.2f} s against {len(test) + len(test) % 2} "
+        f"gazetteer rows\n"
+    )
     print(f"{'level':<14}{'n':>5}{'share':>8}{'≤50 m':>8}{'≤200 m':>8}{'≤1 km':>8}{'district':>10}")
     total = len(test)
 
@@ -127,11 +154,23 @@ def evaluate(gaz: gazetteer.Gazetteer, test: list[dict[str, str]]) -> None:
             return
         within = [100 * sum(1 for d, _ in items if d <= r) / n for r in (50, 200, 1000)]
         district = 100 * sum(1 for _, ok in items if ok) / n
-        print(f"{label:<14}{n:>5}{100 * n / total:>7.1f}%" + "".join(f"{w:>7.1f}%" for w in within)
-              + f"{district:>9.1f}%")
+        print(
+            f"{label:<14}{n:>5}{100 * n / total:>7.1f}%"
+            + "".join(f"{w:>7.1f}%" for w in within)
+            + f"{district:>9.1f}%"
+        )
 
-    for level in ("door_plate", "interpolated", "intersection", "poi", "road", "community", "street", "district",
-                  "(no answer)"):
+    for level in (
+        "door_plate",
+        "interpolated",
+        "intersection",
+        "poi",
+        "road",
+        "community",
+        "street",
+        "district",
+        "(no answer)",
+    ):
         line(level, per_level.get(level, []))
     line("all", [x for items in per_level.values() for x in items])
 

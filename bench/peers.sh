@@ -19,6 +19,7 @@
 #      under $HOME, the harness runs PostgreSQL as user postgres)  ONEMAP_WORKERS ("1 2")
 #      ONEMAP_CACHED (1: also measure cached tiles)  KEEP_PG=1  DURATION (20)  SKIP_FLOOR/SKIP_TIPG/
 #      SKIP_PYGEOAPI (passed to the harness)  ONEMAP_ONLY=1 (skip every peer: a quick onemap-only run)
+#      ONEMAP_RELOAD (1: rebuild onemap_bench from scratch; 0: keep it when it holds every row)
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 SRC=${HARNESS_SRC:-$REPO/../shared/bench}
@@ -47,8 +48,9 @@ log "onemap database (bench/peers_load.py)"
 S="$H/onemap-ids"; mkdir -p "$S/targets"
 for f in load.sh check.py expand.py rotate.lua show_last.py gen_targets.py; do ln -sf "../$f" "$S/$f"; done
 for f in tiles_all tiles_z12 tiles_z14 tiles_z16 bboxes; do ln -sf "../../targets/$f.txt" "$S/targets/$f.txt"; done
+# reloaded by default (~1-2 min): the schema follows the current migrations
 URL=$("$PY" "$REPO/bench/peers_load.py" --source "postgresql://postgres@127.0.0.1:$PGPORT/bench" \
-      --ids "$H/targets/ids.txt" "$S/targets/ids.txt" | tail -1)
+      --ids "$H/targets/ids.txt" "$S/targets/ids.txt" $([ "${ONEMAP_RELOAD:-1}" = 1 ] && echo --force) | tail -1)
 echo "$URL"
 
 RUN="$H/out/run"; mkdir -p "$RUN"
@@ -64,8 +66,9 @@ start() {  # start LABEL PORT WORKERS TILE_CACHE_MB
   ONEMAP_DATABASE_URL="$URL" ONEMAP_LOG_LEVEL=warning ONEMAP_TILES_CACHE_MB="$4" \
     "$ONEMAP" serve --port "$2" --workers "$3" > "$RUN/$1.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 120); do
-    if curl -sf "http://127.0.0.1:$2/collections/components/items?limit=1" >/dev/null; then
+  # the first OGC request of a worker reads the registry and builds its APIs (~280 collections)
+  for _ in $(seq 1 600); do
+    if curl -sf -m 120 "http://127.0.0.1:$2/collections/components/items?limit=1" >/dev/null; then
       log "$1 up on 127.0.0.1:$2 (pid $!, $3 worker(s), tile cache $4 MB)"; return 0; fi
     sleep 0.5
   done
@@ -85,7 +88,10 @@ if [ "${ONEMAP_CACHED:-1}" = 1 ]; then
   EXTRA+=";onemap-w1-cached|http://127.0.0.1:8089|$TILE|-|-"
 fi
 
-log "harness run (uptime: $(uptime | sed 's/.*load average/load average/'))"
+PGLOG="$PEERS/pglog/postgres.log"
+OFFSET=$(stat -c %s "$PGLOG" 2>/dev/null || echo 0)
+LOAD_BEFORE=$(uptime | sed 's/.*load average/load average/')
+log "harness run ($LOAD_BEFORE)"
 KEEP_PG=1 EXTRA_TARGETS="$EXTRA" bash "$H/run_peers.sh"
 
 for w in $WORKERS; do
@@ -95,6 +101,7 @@ for w in $WORKERS; do
   echo "LABEL=onemap-w$w SETS=item bench/onemap-ids/load.sh http://127.0.0.1:$((8090 + w)) - - '$ITEM'" \
     >> "$H/out/commands.txt"
 done
-log "uptime after the run: $(uptime | sed 's/.*load average/load average/')"
+LOAD_AFTER=$(uptime | sed 's/.*load average/load average/')
 python3 "$H/summarize.py"
-"$PY" "$REPO/bench/peers_table.py" "$H/out/results.jsonl" | tee "$H/onemap-table.md"
+{ "$PY" "$REPO/bench/peers_table.py" "$H/out/results.jsonl" --pglog "$PGLOG" --from "$OFFSET"
+  echo; echo "Machine load (uptime) before the run: $LOAD_BEFORE; after: $LOAD_AFTER"; } | tee "$H/onemap-table.md"

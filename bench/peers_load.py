@@ -17,9 +17,10 @@ clustered), into onemap.component with one COPY streamed from the harness databa
 
 The secondary indexes are dropped for the COPY and rebuilt after it (what a bulk load does),
 then the per-class layers are registered the way an import registers them and the tables are
-analysed. The harness's read-only role `bench_app` gets SELECT, so onemap serves as the same
-role the peers use. `--ids FILE` writes the onemap identifiers of the harness's single-item
-targets (targets/ids.txt), line for line, so every server fetches the same 1,000 rows.
+analysed. The harness's role `bench_app` (statement_timeout 30 s) gets the grants the service
+needs, so onemap connects as the same role as the peers. `--ids TARGETS OUT` writes the onemap
+identifiers of the harness's single-item targets (targets/ids.txt), line for line, so every server
+fetches the same 1,000 rows.
 
     .venv/bin/python bench/peers_load.py [--source URL] [--target NAME] [--ids OUT] [--force]
 """
@@ -42,7 +43,8 @@ from grid_codes.errors import UnknownClass  # noqa: E402
 from layers.components import bump_data_version, ensure_class_layers  # noqa: E402
 
 SOURCE_URL = "postgresql://postgres@127.0.0.1:55432/bench"
-READ_ROLE = "bench_app"
+SLOW_STATEMENT = "250ms"
+APP_ROLE = "bench_app"  # the harness's role: statement_timeout 30 s, like the peers
 COLUMNS = ("id", "scheme", "class_code", "name", "grid_code", "state", "change_date", "data_source",
            "valid_from", "changed_by", "change_source", "geometry_type", "geom")
 ONEMAP_ID = ("'350203' || lpad(major::text, 2, '0') || lpad(minor::text, 2, '0') "
@@ -106,9 +108,13 @@ def _listed_classes(target: psycopg.Connection) -> set[str]:
 
 
 def load(source_url: str, target_name: str, *, force: bool) -> str:
-    """Create, migrate and fill the scratch database; return its URL for the read-only role."""
+    """Create, migrate and fill the scratch database; return its URL for the service's role."""
     target_url = _url(source_url, target_name)
     _create_database(source_url, target_name, force=force)
+    with psycopg.connect(target_url, autocommit=True) as admin:
+        # statements slower than this land in the cluster's log (bench/peers_table.py --pglog)
+        admin.execute(sql.SQL("ALTER DATABASE {} SET log_min_duration_statement = {}").format(
+            sql.Identifier(target_name), sql.Literal(SLOW_STATEMENT)))
     with psycopg.connect(target_url, autocommit=True) as target, psycopg.connect(source_url) as source:
         try:
             migrate(target)
@@ -134,12 +140,16 @@ def load(source_url: str, target_name: str, *, force: bool) -> str:
                 bump_data_version(target, "components")
             target.execute("VACUUM ANALYZE onemap.component")
             print(f"{target_name}: loaded {loaded:,} components in {time.perf_counter() - started:.0f} s")
-        role = sql.Identifier(READ_ROLE)
+        # The service keeps bookkeeping of its own (e.g. the tile cache's change log), so the role
+        # gets what the app needs; the benchmark itself only reads.
+        role = sql.Identifier(APP_ROLE)
         target.execute(sql.SQL("GRANT USAGE ON SCHEMA onemap TO {}").format(role))
-        target.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA onemap TO {}").format(role))
+        target.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA onemap TO {}")
+                       .format(role))
+        target.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA onemap TO {}").format(role))
     where = psycopg.conninfo.conninfo_to_dict(target_url)
     host, port = where.get("host", "127.0.0.1"), where.get("port", 5432)
-    return f"postgresql://{READ_ROLE}@{host}:{port}/{target_name}"
+    return f"postgresql://{APP_ROLE}@{host}:{port}/{target_name}"
 
 
 def write_ids(source_url: str, targets: Path, out: Path) -> None:

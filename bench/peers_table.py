@@ -6,11 +6,17 @@ measured ratios (onemap at N workers against TiPg at N workers and stock pygeoap
 cached against uncached tiles; the z12 tile size against the budget; tiles against the PostGIS
 floor measured by pgbench).
 
-    .venv/bin/python bench/peers_table.py /tmp/onemap-bench/out/results.jsonl
+    .venv/bin/python bench/peers_table.py /tmp/onemap-bench/out/results.jsonl \
+        [--pglog /tmp/onemap-peers/pglog/postgres.log --from BYTE]
+
+With --pglog it also lists onemap's slowest statements of the run (the scratch database logs
+statements slower than 250 ms: bench/peers_load.py), e.g. the slowest tile SQL.
 """
 
+import argparse
+import itertools
 import json
-import sys
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +66,8 @@ def table(results: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
             body = wrk.get("avg_body_bytes") or check.get("avg_bytes")
             lines.append(
                 f"| {label} | {name} | {_num(_rps(row))} | {_num(wrk.get('p50_ms'))} | {_num(_p99(row))} "
-                f"| {_num(body / 1024 if body else None)} KiB | {_num((check.get('max_bytes') or 0) / 1024)} KiB "
+                f"| {_num(body / 1024 if body else None)} KiB "
+                f"| {_num((check.get('max_bytes') or 0) / 1024)} KiB "
                 f"| {wrk.get('non2xx', '-')} | {_num(check.get('serial_p50_ms'))} |")
     for label in FLOOR:
         for name in SETS:
@@ -85,8 +92,8 @@ def goals(results: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
                       if label.startswith("onemap-w") and label.removeprefix("onemap-w").isdigit()})
     for w in workers:
         onemap, tipg = f"onemap-w{w}", f"tipg-w{w}"
-        for name, floor in (("items", 1.5), ("item", 1.5), ("z12", 1.5), ("z14", 1.5), ("z16", 1.5),
-                            ("all", 1.5)):
+        for name in SETS:
+            floor = 1.5
             mine, theirs = get(onemap, name), get(tipg, name)
             if mine is None or theirs is None:
                 continue
@@ -118,22 +125,61 @@ def goals(results: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
             f"{_num((largest or 0) / 1024)} KiB", None if largest is None else largest <= TILE_BUDGET)
     for name in ("z12", "z14", "z16", "all"):
         mine = get("onemap-w1", name)
-        for floor in FLOOR:
-            base = get(floor, name)
+        for floor_label in FLOOR:
+            base = get(floor_label, name)
             if mine is not None and base is not None:
-                add(f"{name}: onemap-w1 / {floor} (ratio to the PostGIS floor)",
-                    f"{_ratio(_rps(mine), _rps(base))} ({_num(_rps(mine))} vs {_num(_rps(base))} tiles/s)", None)
+                add(f"{name}: onemap-w1 / {floor_label} (ratio to the PostGIS floor)",
+                    f"{_ratio(_rps(mine), _rps(base))} ({_num(_rps(mine))} vs {_num(_rps(base))} tiles/s)",
+                    None)
     return lines
 
 
+_ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.MULTILINE)
+_DURATION = re.compile(r"duration: ([0-9.]+) ms")
+_STATEMENT = re.compile(r"(?:execute [^:]*|statement): ")
+
+
+def slowest(log: Path, start: int, count: int = 3) -> list[str]:
+    """The slowest logged statements (only onemap's database logs them), slowest first, with parameters."""
+    with log.open("rb") as handle:
+        handle.seek(start)
+        text = handle.read().decode("utf-8", "replace")
+    starts = [m.start() for m in _ENTRY.finditer(text)] + [len(text)]
+    entries = [text[a:b].strip() for a, b in itertools.pairwise(starts)]
+    found: list[tuple[float, str, str]] = []
+    for i, entry in enumerate(entries):
+        match = _DURATION.search(entry)
+        if match:
+            detail = entries[i + 1] if i + 1 < len(entries) and "DETAIL:" in entries[i + 1] else ""
+            statement = _STATEMENT.split(entry, maxsplit=1)[-1]
+            found.append((float(match.group(1)), statement,
+                          entry[:2500] + ("\n" + detail[:500] if detail else "")))
+    found.sort(key=lambda item: -item[0])
+    distinct: dict[str, tuple[float, str, int]] = {}  # statement text -> slowest run, its entry, runs
+    for ms, statement, body in found:
+        slowest_ms, entry, runs = distinct.get(statement, (ms, body, 0))
+        distinct[statement] = (slowest_ms, entry, runs + 1)
+    return [f"{len(found)} statements logged, {len(distinct)} distinct; the slowest of each:"] + [
+        f"{ms:,.0f} ms (logged {runs} times):\n```\n{body}\n```"
+        for ms, body, runs in list(distinct.values())[:count]]
+
+
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/onemap-bench/out/results.jsonl")
-    results = _load(path)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", nargs="?", default="/tmp/onemap-bench/out/results.jsonl")
+    parser.add_argument("--pglog", type=Path, help="the harness cluster's log file")
+    parser.add_argument("--from", dest="start", type=int, default=0, help="byte offset of the run in it")
+    args = parser.parse_args()
+    results = _load(Path(args.results))
     first = min((row.get("ts", "") for row in results.values()), default="?")
     print(f"# onemap beside the peers (one harness run, started {first})\n")
     print("\n".join(table(results)))
     print("\n## Goals (issues 5 and 6)\n")
     print("\n".join(goals(results)))
+    if args.pglog is not None and args.pglog.exists():
+        print("\n## onemap's slowest statements (> 250 ms) during the run\n")
+        print("\n\n".join(slowest(args.pglog, args.start)) or "(none)")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 
 LEVELS = ("province", "city", "district", "town", "community")
@@ -34,7 +35,7 @@ class AdminEntry:
     def level(self) -> str:
         return LEVEL_OF_LENGTH[len(self.code)]
 
-    @property
+    @cached_property
     def short_name(self) -> str:
         """The name without the committee suffix (景田社区居委会 → 景田社区), for labels."""
         return _COMMUNITY_SUFFIX.sub("", self.name) if self.level == "community" else self.name
@@ -48,6 +49,7 @@ class AdminIndex:
     aliases: set[str] = field(default_factory=set)
     by_code: dict[str, AdminEntry] = field(default_factory=dict)
     longest: int = 0
+    longest_from: dict[str, int] = field(default_factory=dict)  # first two characters → longest form
 
     def add(self, code: str, name: str) -> None:
         name = name.strip()
@@ -63,6 +65,7 @@ class AdminIndex:
             else:
                 self.aliases.discard(form)
             self.longest = max(self.longest, len(form))
+            self.longest_from[form[:2]] = max(self.longest_from.get(form[:2], 0), len(form))
 
     def lookup(self, text: str) -> list[AdminEntry]:
         return self.names.get(text, [])
@@ -122,7 +125,10 @@ def load_national() -> AdminIndex:
     index = AdminIndex()
     provinces = {row["code"]: row["name"] for row in _csv("provinces.csv.gz")}
     for code, name in provinces.items():
-        index.add(code, name)
+        if code in _MUNICIPALITIES:  # 上海市 is written as a city (its code 3101): index the city only
+            index.by_code[code] = AdminEntry(code, name)
+        else:
+            index.add(code, name)
     for row in _csv("cities.csv.gz"):
         # 市辖区 / 县 of the four municipalities: the city is the municipality itself
         name = provinces[row["provinceCode"]] if row["provinceCode"] in _MUNICIPALITIES else row["name"]

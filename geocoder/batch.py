@@ -19,8 +19,20 @@ from gis.crs import CrsSpec
 from gis.errors import ImportValidationError, InvalidParameter, OnemapError
 
 ADDRESS_COLUMNS = ("address", "地址", "addr", "详细地址", "事发地址", "location", "位置")
-RESULT_COLUMNS = ("level", "score", "lon", "lat", "grid_code", "community_code", "street_code", "county_code",
-                  "label", "normalized", "candidates", "reason")
+RESULT_COLUMNS = (
+    "level",
+    "score",
+    "lon",
+    "lat",
+    "grid_code",
+    "community_code",
+    "street_code",
+    "county_code",
+    "label",
+    "normalized",
+    "candidates",
+    "reason",
+)
 _ENCODINGS = ("utf-8-sig", "gb18030")
 
 
@@ -40,8 +52,8 @@ def _column(header: list[str], wanted: str | None, source: str) -> int:
         if name in folded:
             return folded.index(name)
     raise ImportValidationError(
-        f"{source}: no address column ({', '.join(names)}) in the header {header[:12]}; "
-        "name it with --column")
+        f"{source}: no address column ({', '.join(names)}) in the header {header[:12]}; name it with --column"
+    )
 
 
 def read_table(data: bytes, name: str, *, column: str | None = None) -> Table:
@@ -68,12 +80,18 @@ def read_table(data: bytes, name: str, *, column: str | None = None) -> Table:
     if not records:
         raise ImportValidationError(f"{name}: the file is empty")
     header = [h.strip() for h in records[0]]
-    return Table(header, [r + [""] * (len(header) - len(r)) for r in records[1:]],
-                 _column(header, column, name))
+    return Table(
+        header, [r + [""] * (len(header) - len(r)) for r in records[1:]], _column(header, column, name)
+    )
 
 
-def geocode_rows(gaz: Gazetteer, addresses: Iterable[str], *, crs: CrsSpec | None = None,
-                 on_row: Callable[[int], None] | None = None) -> list[dict[str, object]]:
+def geocode_rows(
+    gaz: Gazetteer,
+    addresses: Iterable[str],
+    *,
+    crs: CrsSpec | None = None,
+    on_row: Callable[[int], None] | None = None,
+) -> list[dict[str, object]]:
     """One result row per address: the best candidate's columns, or a reason."""
     from geocoder.service import from_cgcs2000
 
@@ -90,10 +108,17 @@ def geocode_rows(gaz: Gazetteer, addresses: Iterable[str], *, crs: CrsSpec | Non
             if result.candidates:
                 best = result.candidates[0]
                 x, y = from_cgcs2000(np.array([best.lon]), np.array([best.lat]), crs)
-                row.update(level=best.level, score=best.score, lon=round(float(x[0]), 7),
-                           lat=round(float(y[0]), 7), grid_code=best.grid_code or "",
-                           community_code=best.community_code or "", street_code=best.street_code or "",
-                           county_code=best.county_code or "", label=best.label)
+                row.update(
+                    level=best.level,
+                    score=best.score,
+                    lon=round(float(x[0]), 7),
+                    lat=round(float(y[0]), 7),
+                    grid_code=best.grid_code or "",
+                    community_code=best.community_code or "",
+                    street_code=best.street_code or "",
+                    county_code=best.county_code or "",
+                    label=best.label,
+                )
                 if len(result.candidates) > 1 and result.candidates[1].score >= best.score - 0.05:
                     row["reason"] = "ambiguous: several places fit equally well"
             else:
@@ -113,8 +138,13 @@ def write_csv(header: list[str], rows: list[list[str]], results: list[dict[str, 
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def write_gpkg(path: Path, header: list[str], rows: list[list[str]], results: list[dict[str, object]],
-               crs: CrsSpec | None) -> None:
+def write_gpkg(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    results: list[dict[str, object]],
+    crs: CrsSpec | None,
+) -> None:
     """A point layer `geocoded` (rows without a point keep an empty geometry and their reason).
 
     GCJ-02 / BD-09 are no CRS a GeoPackage can declare: callers ask for an EPSG code or none."""
@@ -124,12 +154,15 @@ def write_gpkg(path: Path, header: list[str], rows: list[list[str]], results: li
     columns = {name: [r[i] for r in rows] for i, name in enumerate(_unique(header))}
     for c in RESULT_COLUMNS:
         columns[c] = [str(r[c]) for r in results]
-    points = [shapely.Point(float(r["lon"]), float(r["lat"])) if r["lon"] != "" else None for r in results]
+    points = [
+        shapely.Point(float(str(r["lon"])), float(str(r["lat"]))) if r["lon"] != "" else None for r in results
+    ]
     if crs is not None and crs.offset:
         raise InvalidParameter(f"a GeoPackage cannot be written in {crs}: use CSV, or an EPSG code")
     epsg = crs.epsg if crs is not None and crs.epsg else 4490
     gpd.GeoDataFrame(columns, geometry=points, crs=f"EPSG:{epsg}").to_file(
-        path, layer="geocoded", driver="GPKG", engine="pyogrio")
+        path, layer="geocoded", driver="GPKG", engine="pyogrio"
+    )
 
 
 def _unique(header: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ import shapely
 from rapidfuzz import fuzz, process
 
 from geocoder.admin import AdminEntry
-from geocoder.gazetteer import Gazetteer
+from geocoder.gazetteer import Gazetteer, Plates
 from geocoder.normalize import MAX_LENGTH, has_han, normalize
 from geocoder.parse import Parsed, parse
 from gis.errors import InvalidParameter
@@ -81,8 +81,11 @@ def geocode(gaz: Gazetteer, query: str, *, limit: int = 5) -> GeocodeResult:
     _ladder(gaz, parsed, found)
     result.candidates = _finish(gaz, parsed, found, limit)
     if not result.candidates:
-        result.reason = ("the address names no place in the loaded gazetteer"
-                         if parsed.elements else "no address elements recognised")
+        result.reason = (
+            "the address names no place in the loaded gazetteer"
+            if parsed.elements
+            else "no address elements recognised"
+        )
     return result
 
 
@@ -104,15 +107,20 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
             _poi(gaz, el[key], key, found)
     if not found and not road and parsed.text:
         _poi(gaz, parsed.text, "poi", found)
-    for level, area_level, score, areas in (("community", "community", 0.5, gaz.communities),
-                                            ("street", "town", 0.4, gaz.streets),
-                                            ("district", "district", 0.3, gaz.counties)):
+    if not any(f[0] in ("door_plate", "interpolated", "intersection", "poi") for f in found):
+        _poi_address(gaz, parsed.text, found)
+    for level, area_level, score, areas in (
+        ("community", "community", 0.5, gaz.communities),
+        ("street", "town", 0.4, gaz.streets),
+        ("district", "district", 0.3, gaz.counties),
+    ):
         entry = parsed.admin.get(area_level)
         for candidate in [entry] if entry else _loaded(gaz, parsed, area_level):
             point = areas.point_of(candidate.code)
             if point:
-                found.append((level, score, {area_level: parsed.elements.get(area_level, candidate.name)},
-                              *point))
+                found.append(
+                    (level, score, {area_level: parsed.elements.get(area_level, candidate.name)}, *point)
+                )
 
 
 def _loaded(gaz: Gazetteer, parsed: Parsed, level: str) -> list[AdminEntry]:
@@ -127,8 +135,9 @@ def _roads_like(gaz: Gazetteer, road: str) -> list[tuple[str, float]]:
     return [(name, score / 100 * 0.9) for name, score, _ in hits]
 
 
-def _number(gaz: Gazetteer, road: str, number: int, sub: str, similarity: float, matched: dict[str, str],
-            found: Found) -> None:
+def _number(
+    gaz: Gazetteer, road: str, number: int, sub: str, similarity: float, matched: dict[str, str], found: Found
+) -> None:
     with_number = {**matched, "house_number": f"{number}号"}
     plates = gaz.plates.get(road)
     if plates is not None:
@@ -145,16 +154,17 @@ def _number(gaz: Gazetteer, road: str, number: int, sub: str, similarity: float,
             return
     for side, first, last, parity, line in gaz.ranges.get(road, []):
         if min(first, last) <= number <= max(first, last) and (
-                parity == "all" or (number % 2 == 1) == (parity == "odd")):
+            parity == "all" or (number % 2 == 1) == (parity == "odd")
+        ):
             fraction = 0.5 if last == first else (number - first) / (last - first)
             p = shapely.line_interpolate_point(line, fraction, normalized=True)
             found.append(("interpolated", 0.8 * similarity, {**with_number, "side": side}, p.x, p.y))
             return
 
 
-def _interpolate(plates: "np.ndarray | object", number: int) -> tuple[float, float, float] | None:
+def _interpolate(plates: Plates, number: int) -> tuple[float, float, float] | None:
     """Between the nearest known numbers on the same side (odd/even), else beside the nearest one."""
-    numbers, xy = plates.numbers, plates.xy  # type: ignore[attr-defined]
+    numbers, xy = plates.numbers, plates.xy
     side = numbers % 2 == number % 2
     for mask, penalty in ((side, 1.0), (np.ones_like(side), 0.9)):
         lower = np.flatnonzero(mask & (numbers < number))
@@ -172,22 +182,10 @@ def _interpolate(plates: "np.ndarray | object", number: int) -> tuple[float, flo
 
 
 def _road_point(gaz: Gazetteer, road: str) -> tuple[float, float] | None:
-    line = gaz.road_lines.get(road)
-    if line is not None and not line.is_empty:
-        parts = shapely.get_parts(line)
-        longest = parts[int(np.argmax(shapely.length(parts)))]
-        p = shapely.line_interpolate_point(longest, 0.5, normalized=True)
-        return p.x, p.y
-    plates = gaz.plates.get(road)
-    if plates is not None and len(plates.numbers):
-        centre = plates.xy.mean(axis=0)
-        i = int(np.argmin(((plates.xy - centre) ** 2).sum(axis=1)))
-        return float(plates.xy[i, 0]), float(plates.xy[i, 1])
-    return None
+    return gaz.road_points.get(road)
 
 
-def _intersection(gaz: Gazetteer, roads: tuple[str, str],
-                  found: Found) -> None:
+def _intersection(gaz: Gazetteer, roads: tuple[str, str], found: Found) -> None:
     first, second = (_roads_like(gaz, r)[:1] for r in roads)
     if not first or not second:
         return
@@ -197,7 +195,9 @@ def _intersection(gaz: Gazetteer, roads: tuple[str, str],
         return
     matched = {"intersection": f"{a}与{b}", "road": a, "sub_road": b}
     crossing = shapely.intersection(la, lb)
-    points = [p for p in shapely.get_parts(crossing) if p.geom_type == "Point"] if not crossing.is_empty else []
+    points = (
+        [p for p in shapely.get_parts(crossing) if p.geom_type == "Point"] if not crossing.is_empty else []
+    )
     if not points:
         (ax, ay), (bx, by) = shapely.get_coordinates(shapely.shortest_line(la, lb))
         if metres(ax, ay, bx, by) > _CROSSING_GAP_M:
@@ -212,36 +212,68 @@ def _intersection(gaz: Gazetteer, roads: tuple[str, str],
         found.append(("intersection", 0.9 * sa * sb / len(kept) ** 0.5, matched, p.x, p.y))
 
 
-def _poi(gaz: Gazetteer, name: str, key: str, found: Found
-         ) -> None:
+def _poi(gaz: Gazetteer, name: str, key: str, found: Found) -> None:
     rows = gaz.poi_rows.get(name)
-    hits = [(name, 1.0)] if rows else [
-        (n, s / 100 * 0.85) for n, s, _ in process.extract(name, gaz.pois.names, scorer=fuzz.WRatio, limit=3,
-                                                          score_cutoff=_FUZZY_CUTOFF + 5)]
+    hits = (
+        [(name, 1.0)]
+        if rows
+        else [
+            (n, s / 100 * 0.85)
+            for n, s, _ in process.extract(
+                name, gaz.pois.names, scorer=fuzz.WRatio, limit=3, score_cutoff=_FUZZY_CUTOFF + 5
+            )
+        ]
+    )
     for hit, similarity in hits:
         for _, _, x, y in gaz.poi_rows[hit]:
             found.append(("poi", 0.95 * similarity, {key: hit}, x, y))
 
 
-def _finish(gaz: Gazetteer, parsed: Parsed, found: Found,
-            limit: int) -> list[Candidate]:
+def _poi_address(gaz: Gazetteer, text: str, found: Found) -> None:
+    """The address of a known POI (POIs carry addresses: 软件园二期观日路 …) is a place too."""
+    hits = (
+        [(text, 1.0)]
+        if text in gaz.poi_addresses
+        else [
+            (n, s / 100 * 0.8)
+            for n, s, _ in process.extract(
+                text, gaz.poi_addresses.keys(), scorer=fuzz.ratio, limit=2, score_cutoff=_FUZZY_CUTOFF + 5
+            )
+        ]
+    )
+    for address, similarity in hits:
+        for name, x, y in gaz.poi_addresses[address][:3]:
+            found.append(("poi", 0.9 * similarity, {"poi": name, "address": address}, x, y))
+
+
+def _finish(gaz: Gazetteer, parsed: Parsed, found: Found, limit: int) -> list[Candidate]:
     if not found:
         return []
-    lon = np.array([f[3] for f in found], dtype=float)
-    lat = np.array([f[4] for f in found], dtype=float)
-    codes = gaz.admin_codes(lon, lat)
     text_codes = [e.code for e in parsed.admin.values() if len(e.code) >= 6]
     out: list[Candidate] = []
-    for i, (level, score, matched, x, y) in enumerate(found):
-        row = {k: v[i] for k, v in codes.items()}
+    for level, score, matched, x, y in found:
+        row = gaz.codes_at(x, y)
         here = row["community_code"] or row["street_code"] or row["county_code"] or ""
-        if here and level not in ("community", "street", "district") and any(not (here.startswith(c) or c.startswith(here)) for c in text_codes):
+        if (
+            here
+            and level not in ("community", "street", "district")
+            and any(not (here.startswith(c) or c.startswith(here)) for c in text_codes)
+        ):
             # the text names another county / street / community than the place found
             if any(len(c) == 6 and not here.startswith(c) for c in text_codes):
                 continue
             score *= 0.7
-        out.append(Candidate(level, round(score, 3), matched, round(float(x), 7), round(float(y), 7), label=_label(
-            gaz, row, matched), **row))
+        out.append(
+            Candidate(
+                level,
+                round(score, 3),
+                matched,
+                round(float(x), 7),
+                round(float(y), 7),
+                label=_label(gaz, row, matched),
+                **row,
+            )
+        )
     out.sort(key=lambda c: (-c.score, LEVELS.index(c.level)))
     unique: list[Candidate] = []
     for c in out:
@@ -256,7 +288,9 @@ def _label(gaz: Gazetteer, codes: dict[str, str | None], matched: dict[str, str]
         entry = gaz.admin.by_code.get(code) if code else None
         if entry:
             parts.append(entry.short_name)
-    place = "".join(v for k, v in matched.items() if k in ("road", "house_number", "poi", "estate", "sub_poi"))
+    place = "".join(
+        v for k, v in matched.items() if k in ("road", "house_number", "poi", "estate", "sub_poi")
+    )
     if "intersection" in matched:
         place = matched["intersection"] + "交叉口"
     return "".join(parts) + place if place and place not in parts else "".join(parts)

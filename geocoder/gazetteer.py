@@ -6,6 +6,7 @@ no database round trip. Every change of a gazetteer table bumps onemap.gazetteer
 (statement triggers, migration 0007); the service re-reads the version at most every few seconds.
 """
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,19 +15,23 @@ from functools import lru_cache
 import numpy as np
 import psycopg
 import shapely
+from scipy.spatial import cKDTree
 from shapely import STRtree
 
 from geocoder.admin import AdminIndex, load_national
-from geocoder.normalize import normalize
+from geocoder.normalize import normalize, protect
 from geocoder.parse import NameSet
 
+_METRES_PER_DEGREE = 111_320.0
 VERSION_SQL = "SELECT version FROM onemap.gazetteer_state"
 _AREAS_SQL = """
 SELECT code, level, name, ST_AsBinary(geom), ST_X(p), ST_Y(p)
 FROM onemap.admin_area, LATERAL ST_PointOnSurface(geom) AS p ORDER BY code
 """
 _CELLS_SQL = "SELECT code, ST_AsBinary(geom) FROM onemap.unit_grid WHERE valid_to IS NULL ORDER BY code"
-_ROADS_SQL = "SELECT name, ST_AsBinary(geom) FROM onemap.road WHERE name IS NOT NULL AND name <> '' ORDER BY id"
+_ROADS_SQL = (
+    "SELECT name, ST_AsBinary(geom) FROM onemap.road WHERE name IS NOT NULL AND name <> '' ORDER BY id"
+)
 _PLATES_SQL = """
 SELECT road_name, number, sub_number, name, ST_X(geom), ST_Y(geom) FROM onemap.door_plate ORDER BY id
 """
@@ -53,22 +58,28 @@ class Areas:
     geoms: np.ndarray
     points: np.ndarray  # representative point (lon, lat) per area
     tree: STRtree
+    index: dict[str, int] | None = None  # code → position, built on first use
 
     @classmethod
-    def build(cls, codes: list[str], names: list[str], wkbs: list[bytes], points: list[tuple[float, float]]
-              ) -> "Areas":
+    def build(
+        cls, codes: list[str], names: list[str], wkbs: list[bytes], points: list[tuple[float, float]]
+    ) -> "Areas":
         geoms = shapely.from_wkb(np.array(wkbs, dtype=object)) if wkbs else np.array([], dtype=object)
-        return cls(np.array(codes, dtype=object), np.array(names, dtype=object), geoms,
-                   np.array(points, dtype=float).reshape(-1, 2), STRtree(geoms))
+        return cls(
+            np.array(codes, dtype=object),
+            np.array(names, dtype=object),
+            geoms,
+            np.array(points, dtype=float).reshape(-1, 2),
+            STRtree(geoms),
+        )
 
-    def containing(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-        """Code of the area containing each point, or None."""
-        out = np.full(len(lon), None, dtype=object)
-        if len(self.codes) == 0 or len(lon) == 0:
+    def containing(self, points: np.ndarray) -> np.ndarray:
+        """Code of the area containing each point (shapely points), or None."""
+        out = np.full(len(points), None, dtype=object)
+        if len(self.codes) == 0 or len(points) == 0:
             return out
-        points = shapely.points(lon, lat)
         which, area = self.tree.query(points, predicate="intersects")
-        # a point on a shared edge lies in two cells: the first code wins, as in the database
+        # a point on a shared edge lies in two areas: the smallest code wins, whatever the tree order
         order = np.lexsort((self.codes[area].astype(str), which))
         which, area = which[order], area[order]
         first = np.unique(which, return_index=True)[1]
@@ -76,8 +87,10 @@ class Areas:
         return out
 
     def point_of(self, code: str) -> tuple[float, float] | None:
-        hit = np.flatnonzero(self.codes == code)
-        return (float(self.points[hit[0], 0]), float(self.points[hit[0], 1])) if len(hit) else None
+        if self.index is None:
+            self.index = {c: i for i, c in enumerate(self.codes)}
+        i = self.index.get(code)
+        return None if i is None else (float(self.points[i, 0]), float(self.points[i, 1]))
 
 
 @dataclass
@@ -88,6 +101,53 @@ class Plates:
     subs: list[str]
     names: list[str | None]
     xy: np.ndarray
+
+
+@dataclass
+class NearIndex:
+    """Nearest plate or road within a radius, in metres on the city's local plane (KD-tree).
+
+    Roads are indexed by vertices every few metres; the exact distance to the found line is then
+    measured, so a reported road distance is exact and the road at most a few metres off the nearest."""
+
+    scale: float  # cos(latitude): east-west degrees are this much shorter than north-south ones
+    tree: cKDTree | None
+    labels: np.ndarray
+    lines: np.ndarray | None = None  # per vertex, the line it belongs to (roads only)
+
+    @classmethod
+    def of_points(cls, xy: np.ndarray, labels: np.ndarray, scale: float) -> "NearIndex":
+        return cls(scale, cKDTree(xy * (scale, 1.0)) if len(xy) else None, labels)
+
+    @classmethod
+    def of_lines(cls, lines: np.ndarray, labels: np.ndarray, scale: float, step_m: float = 8.0
+                 ) -> "NearIndex":
+        if len(lines) == 0:
+            return cls(scale, None, labels)
+        dense = shapely.segmentize(lines, step_m / _METRES_PER_DEGREE)
+        xy, which = shapely.get_coordinates(dense, return_index=True)
+        return cls(scale, cKDTree(xy * (scale, 1.0)), labels[which], lines[which])
+
+    def nearest(self, lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
+        """Label and distance (m, 0.1 m) of the nearest feature within the radius, per point."""
+        names = np.full(len(lon), None, dtype=object)
+        dist = np.full(len(lon), np.nan)
+        if self.tree is None or len(lon) == 0:
+            return names, dist
+        query = np.column_stack([lon * self.scale, lat])
+        degrees, hit = self.tree.query(query, distance_upper_bound=radius_m / _METRES_PER_DEGREE + 1e-4)
+        found = np.flatnonzero(np.isfinite(degrees))
+        metres = degrees[found] * _METRES_PER_DEGREE
+        if self.lines is not None and len(found):
+            points = shapely.points(lon[found], lat[found])
+            ends = shapely.get_coordinates(shapely.shortest_line(points, self.lines[hit[found]]))
+            ends = ends.reshape(-1, 2, 2)
+            metres = np.hypot((ends[:, 1, 0] - ends[:, 0, 0]) * self.scale, ends[:, 1, 1] - ends[:, 0, 1])
+            metres *= _METRES_PER_DEGREE
+        ok = metres <= radius_m
+        names[found[ok]] = self.labels[hit[found[ok]]]
+        dist[found[ok]] = np.round(metres[ok], 1)
+        return names, dist
 
 
 @dataclass
@@ -103,42 +163,71 @@ class Gazetteer:
     road_lines: dict[str, shapely.Geometry] = field(default_factory=dict)
     plates: dict[str, Plates] = field(default_factory=dict)
     poi_rows: dict[str, list[tuple[str | None, str | None, float, float]]] = field(default_factory=dict)
+    poi_addresses: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)  # address → POIs
     ranges: dict[str, list[tuple[str, int, int, str, shapely.Geometry]]] = field(default_factory=dict)
-    protected: tuple[str, ...] = ()
-    road_tree_names: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
-    road_tree: STRtree = field(default_factory=lambda: STRtree([]))
-    plate_labels: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
-    plate_tree: STRtree = field(default_factory=lambda: STRtree([]))
+    protected: re.Pattern[str] | None = None  # names whose numerals stay (see normalize.protect)
+    near_plates: NearIndex = field(default_factory=lambda: NearIndex(1.0, None, np.array([], dtype=object)))
+    near_roads: NearIndex = field(default_factory=lambda: NearIndex(1.0, None, np.array([], dtype=object)))
+    road_points: dict[str, tuple[float, float]] = field(default_factory=dict)  # one point per road name
+    code_cache: dict[tuple[float, float], dict[str, str | None]] = field(default_factory=dict)
 
     def admin_codes(self, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
-        """grid, community, street and county code of each point (None outside the loaded city)."""
-        cells = self.cells.containing(lon, lat)
-        communities = self.communities.containing(lon, lat)
-        streets = self.streets.containing(lon, lat)
-        counties = self.counties.containing(lon, lat)
-        # codes are hierarchical: a cell implies its community, a community its street and county
-        for i, cell in enumerate(cells):
-            if cell and communities[i] is None:
-                communities[i] = cell[:12]
-            if communities[i] and streets[i] is None:
-                streets[i] = communities[i][:9]
-            if streets[i] and counties[i] is None:
-                counties[i] = streets[i][:6]
-        return {"grid_code": cells, "community_code": communities, "street_code": streets,
-                "county_code": counties}
+        """grid, community, street and county code of each point (None outside the loaded city).
+
+        Codes are hierarchical (GB/T 30428.1): a cell's code holds its community's, a community's its
+        street's; lower levels are only searched for the points the finer level did not place."""
+        points = shapely.points(lon, lat) if len(lon) else np.array([], dtype=object)
+        cells = self.cells.containing(points)
+        out = {"grid_code": cells}
+        finer = cells
+        for key, areas, width in (("community_code", self.communities, 12), ("street_code", self.streets, 9),
+                                  ("county_code", self.counties, 6)):
+            codes = np.array([c[:width] if c else None for c in finer], dtype=object)
+            missing = np.flatnonzero([c is None for c in codes])
+            if len(missing):
+                codes[missing] = areas.containing(points[missing])
+            out[key] = finer = codes
+        return out
+
+    def codes_at(self, x: float, y: float) -> dict[str, str | None]:
+        """admin_codes of one point, memoised (door plates, POIs and road points recur)."""
+        key = (float(x), float(y))
+        hit = self.code_cache.get(key)
+        if hit is None:
+            if len(self.code_cache) > 200_000:
+                self.code_cache.clear()
+            codes = self.admin_codes(np.array([x]), np.array([y]))
+            hit = {k: v[0] for k, v in codes.items()}
+            self.code_cache[key] = hit
+        return hit
+
+    def remember(self, xy: np.ndarray) -> None:
+        """Fill the code cache for many points at once (vectorised)."""
+        if len(xy) == 0:
+            return
+        codes = self.admin_codes(xy[:, 0], xy[:, 1])
+        for i, (x, y) in enumerate(xy):
+            self.code_cache[(float(x), float(y))] = {k: v[i] for k, v in codes.items()}
 
 
-QUERIES = {"version": VERSION_SQL, "areas": _AREAS_SQL, "cells": _CELLS_SQL, "roads": _ROADS_SQL,
-           "plates": _PLATES_SQL, "pois": _POIS_SQL, "ranges": _RANGES_SQL}
+QUERIES = {
+    "version": VERSION_SQL,
+    "areas": _AREAS_SQL,
+    "cells": _CELLS_SQL,
+    "roads": _ROADS_SQL,
+    "plates": _PLATES_SQL,
+    "pois": _POIS_SQL,
+    "ranges": _RANGES_SQL,
+}
 
 
-def fetch_rows(conn: psycopg.Connection) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
+def fetch_rows(conn: psycopg.Connection) -> dict[str, list[tuple]]:
     """Every row the snapshot is built from, read in one transaction."""
     with conn.transaction():
         return {key: conn.execute(query).fetchall() for key, query in QUERIES.items()}
 
 
-async def fetch_rows_async(conn: psycopg.AsyncConnection) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
+async def fetch_rows_async(conn: psycopg.AsyncConnection) -> dict[str, list[tuple]]:
     """fetch_rows over the service's async pool."""
     async with conn.transaction():
         return {key: await (await conn.execute(query)).fetchall() for key, query in QUERIES.items()}
@@ -149,24 +238,30 @@ def load(conn: psycopg.Connection) -> Gazetteer:
     return build(fetch_rows(conn))
 
 
-def build(rows: dict[str, list[tuple]]) -> Gazetteer:  # type: ignore[type-arg]
+def build(rows: dict[str, list[tuple]]) -> Gazetteer:
     admin = national_admin()
-    by_level: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+    by_level: dict[str, list[tuple]] = defaultdict(list)
     for code, level, name, wkb, x, y in rows["areas"]:
         admin.add(code, name)
         by_level[level].append((code, name, wkb, (x, y)))
 
     def areas(level: str) -> Areas:
         items = by_level.get(level, [])
-        return Areas.build([i[0] for i in items], [i[1] for i in items], [i[2] for i in items],
-                           [i[3] for i in items])
+        return Areas.build(
+            [i[0] for i in items], [i[1] for i in items], [i[2] for i in items], [i[3] for i in items]
+        )
 
     cells = rows["cells"]
     gaz = Gazetteer(
-        version=int(rows["version"][0][0]) if rows["version"] else 0, admin=admin,
-        counties=areas("county"), streets=areas("street"), communities=areas("community"),
-        cells=Areas.build([c for c, _ in cells], [c for c, _ in cells], [w for _, w in cells],
-                          [(0.0, 0.0)] * len(cells)))
+        version=int(rows["version"][0][0]) if rows["version"] else 0,
+        admin=admin,
+        counties=areas("county"),
+        streets=areas("street"),
+        communities=areas("community"),
+        cells=Areas.build(
+            [c for c, _ in cells], [c for c, _ in cells], [w for _, w in cells], [(0.0, 0.0)] * len(cells)
+        ),
+    )
     _add_roads(gaz, rows["roads"])
     _add_plates(gaz, rows["plates"])
     for name, category, address, x, y in rows["pois"]:
@@ -174,15 +269,43 @@ def build(rows: dict[str, list[tuple]]) -> Gazetteer:  # type: ignore[type-arg]
         if key:
             gaz.pois.add(key)
             gaz.poi_rows.setdefault(key, []).append((category, address, x, y))
+            if address and (where := normalize(address).text):
+                gaz.poi_addresses.setdefault(where, []).append((key, x, y))
     for name, side, first, last, parity, wkb in rows["ranges"]:
         gaz.ranges.setdefault(normalize(name).text, []).append(
-            (side, first, last, parity, shapely.from_wkb(wkb)))
+            (side, first, last, parity, shapely.from_wkb(wkb))
+        )
     names = gaz.roads.names | gaz.pois.names
-    gaz.protected = tuple(sorted((n for n in names if _HAN_NUMERAL.search(n)), key=len, reverse=True))
+    gaz.protected = protect(n for n in names if _HAN_NUMERAL.search(n))
+    for road in gaz.roads.names:
+        point = _road_point(gaz, road)
+        if point:
+            gaz.road_points[road] = point
+    pois = [(x, y) for rows in gaz.poi_rows.values() for *_, x, y in rows]
+    known = [np.array(list(gaz.road_points.values()), dtype=float).reshape(-1, 2),
+             *(p.xy for p in gaz.plates.values()), np.array(pois, dtype=float).reshape(-1, 2),
+             *(a.points for a in (gaz.counties, gaz.streets, gaz.communities))]
+    gaz.remember(np.concatenate(known))
     return gaz
 
 
-def _add_roads(gaz: Gazetteer, rows: list[tuple]) -> None:  # type: ignore[type-arg]
+def _road_point(gaz: Gazetteer, road: str) -> tuple[float, float] | None:
+    """Where a road is, for a road-level match: the middle of its longest part, else its central plate."""
+    line = gaz.road_lines.get(road)
+    if line is not None and not line.is_empty:
+        parts = shapely.get_parts(line)
+        longest = parts[int(np.argmax(shapely.length(parts)))]
+        p = shapely.line_interpolate_point(longest, 0.5, normalized=True)
+        return float(p.x), float(p.y)
+    plates = gaz.plates.get(road)
+    if plates is not None and len(plates.numbers):
+        centre = plates.xy.mean(axis=0)
+        i = int(np.argmin(((plates.xy - centre) ** 2).sum(axis=1)))
+        return float(plates.xy[i, 0]), float(plates.xy[i, 1])
+    return None
+
+
+def _add_roads(gaz: Gazetteer, rows: list[tuple]) -> None:
     parts: dict[str, list[shapely.Geometry]] = defaultdict(list)
     names, lines = [], []
     for name, wkb in rows:
@@ -196,12 +319,12 @@ def _add_roads(gaz: Gazetteer, rows: list[tuple]) -> None:  # type: ignore[type-
     for key, geoms in parts.items():
         gaz.roads.add(key)
         gaz.road_lines[key] = shapely.line_merge(shapely.multilinestrings(geoms))
-    gaz.road_tree_names = np.array(names, dtype=object)
-    gaz.road_tree = STRtree(np.array(lines, dtype=object))
+    gaz.near_roads = NearIndex.of_lines(np.array(lines, dtype=object), np.array(names, dtype=object),
+                                        _scale(gaz))
 
 
-def _add_plates(gaz: Gazetteer, rows: list[tuple]) -> None:  # type: ignore[type-arg]
-    per_road: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+def _add_plates(gaz: Gazetteer, rows: list[tuple]) -> None:
+    per_road: dict[str, list[tuple]] = defaultdict(list)
     labels, points = [], []
     for road, number, sub, name, x, y in rows:
         key = normalize(road).text
@@ -211,8 +334,17 @@ def _add_plates(gaz: Gazetteer, rows: list[tuple]) -> None:  # type: ignore[type
     for key, items in per_road.items():
         items.sort(key=lambda item: (item[0], item[1]))
         gaz.roads.add(key)
-        gaz.plates[key] = Plates(np.array([i[0] for i in items], dtype=np.int64), [i[1] for i in items],
-                                 [i[2] for i in items], np.array([(i[3], i[4]) for i in items], dtype=float))
-    gaz.plate_labels = np.array(labels, dtype=object)
+        gaz.plates[key] = Plates(
+            np.array([i[0] for i in items], dtype=np.int64),
+            [i[1] for i in items],
+            [i[2] for i in items],
+            np.array([(i[3], i[4]) for i in items], dtype=float),
+        )
     xy = np.array(points, dtype=float).reshape(-1, 2)
-    gaz.plate_tree = STRtree(shapely.points(xy[:, 0], xy[:, 1]) if len(xy) else np.array([], dtype=object))
+    gaz.near_plates = NearIndex.of_points(xy, np.array(labels, dtype=object), _scale(gaz))
+
+
+def _scale(gaz: Gazetteer) -> float:
+    """cos(latitude) of the loaded city (of its counties, else of China's middle)."""
+    lat = float(np.mean(gaz.counties.points[:, 1])) if len(gaz.counties.points) else 30.0
+    return math.cos(math.radians(lat))

@@ -1,4 +1,4 @@
-"""`onemap import addresses|roads|pois`: load gazetteer files with the survey reader (formats, encodings, CRS).
+"""`onemap import addresses|roads|pois`: gazetteer files through the survey reader (formats, encodings, CRS).
 
 Rows are upserted by (source, source_id), so re-importing a corrected file updates in place
 (incremental); `replace=True` also deletes the source's rows the file no longer has. One transaction
@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import psycopg
-from psycopg import sql
 import shapely
+from psycopg import sql
 
 from geocoder.normalize import normalize
 from geocoder.parse import _HOUSE_NUMBER
@@ -46,7 +46,8 @@ ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, category = e
     "roads": """
 INSERT INTO onemap.road (source, source_id, name, kind, geom)
 VALUES (%s, %s, %s, %s, ST_SetSRID(ST_GeomFromWKB(%s), 4490))
-ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, kind = excluded.kind, geom = excluded.geom""",
+ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+    geom = excluded.geom""",
 }
 _TABLES = {"addresses": "door_plate", "pois": "poi", "roads": "road"}
 _GEOMETRY = {"addresses": "Point", "pois": "Point", "roads": "LineString"}
@@ -71,40 +72,64 @@ def _column(frame: pd.DataFrame, role: str) -> pd.Series | None:
     return None
 
 
-def _rows(kind: str, frame: pd.DataFrame, numbers: np.ndarray, file: str
-          ) -> tuple[list[tuple[object, ...]], list[Rejection]]:
+def _rows(
+    kind: str, frame: pd.DataFrame, numbers: np.ndarray, file: str
+) -> tuple[list[tuple[object, ...]], list[Rejection]]:
     ids = _column(frame, "id")
     values: dict[str, pd.Series | None] = {role: _column(frame, role) for role in _NAMES}
     out: list[tuple[object, ...]] = []
     rejections = []
     for i, row_number in enumerate(numbers):
+
         def get(role: str, i: int = i) -> str:
             series = values[role]
             return str(series.iloc[i]) if series is not None else ""
+
         source_id = get("id") if ids is not None and get("id") else str(row_number)
         if kind == "addresses":
             road, number, sub = normalize(get("road")).text, get("number"), get("sub_number")
             if not road or not number:
                 parsed = _split_address(get("address"))
                 if parsed is None:
-                    rejections.append(Rejection(file, int(row_number), "address",
-                                                "no road + house number (columns road/number or address)"))
+                    rejections.append(
+                        Rejection(
+                            file,
+                            int(row_number),
+                            "address",
+                            "no road + house number (columns road/number or address)",
+                        )
+                    )
                     continue
                 road, number, sub = parsed
             digits = "".join(c for c in number if c.isdigit())
             if not digits:
                 rejections.append(Rejection(file, int(row_number), "number", f"{number!r} is not a number"))
                 continue
-            out.append((source_id, road, int(digits), sub, get("name") or None,
-                        get("address") or f"{road}{digits}号"))
+            out.append(
+                (
+                    source_id,
+                    road,
+                    int(digits),
+                    sub,
+                    get("name") or None,
+                    get("address") or f"{road}{digits}号",
+                )
+            )
         else:
             name = get("name")
             if not name and kind == "pois":
                 rejections.append(Rejection(file, int(row_number), "name", "a POI needs a name"))
                 continue
-            out.append((source_id, name, get("category") or ("poi" if kind == "pois" else "road"),
-                        get("address") or None) if kind == "pois" else
-                       (source_id, name or None, get("category") or "road"))
+            out.append(
+                (
+                    source_id,
+                    name,
+                    get("category") or ("poi" if kind == "pois" else "road"),
+                    get("address") or None,
+                )
+                if kind == "pois"
+                else (source_id, name or None, get("category") or "road")
+            )
     return out, rejections
 
 
@@ -129,21 +154,42 @@ def import_file(conn: psycopg.Connection, path: Path, options: GazetteerImport) 
     for row in rows:
         geom = by_source_id[row[0]]
         if geom is None or shapely.get_type_id(geom) != shapely.GeometryType[_GEOMETRY[options.kind].upper()]:
-            rejections.append(Rejection(file, 0, "geometry", f"row {row[0]}: needs a {_GEOMETRY[options.kind]}"))
+            rejections.append(
+                Rejection(file, 0, "geometry", f"row {row[0]}: needs a {_GEOMETRY[options.kind]}")
+            )
             continue
         kept_rows.append(row)
         kept_geoms.append(geom)
-    status = "rejected" if rejections and not options.skip_invalid else (
-        "dry-run" if options.dry_run else "committed")
+    status = (
+        "rejected"
+        if rejections and not options.skip_invalid
+        else ("dry-run" if options.dry_run else "committed")
+    )
     if status == "committed":
         with conn.transaction():
-            conn.cursor().executemany(_SQL[options.kind], [
-                (options.source, *row, shapely.to_wkb(g)) for row, g in zip(kept_rows, kept_geoms, strict=True)])
+            conn.cursor().executemany(
+                _SQL[options.kind],
+                [
+                    (options.source, *row, shapely.to_wkb(g))
+                    for row, g in zip(kept_rows, kept_geoms, strict=True)
+                ],
+            )
             if options.replace:
-                conn.execute(sql.SQL("DELETE FROM {} WHERE source = %s AND NOT (source_id = ANY(%s))").format(
-                    sql.Identifier("onemap", _TABLES[options.kind])), (options.source, [r[0] for r in kept_rows]))
-    return ImportResult(0, status, len(frame), len(kept_rows) if status == "committed" else 0, rejections,
-                        {options.kind: len(kept_rows)}, list(frame.notes))
+                conn.execute(
+                    sql.SQL("DELETE FROM {} WHERE source = %s AND NOT (source_id = ANY(%s))").format(
+                        sql.Identifier("onemap", _TABLES[options.kind])
+                    ),
+                    (options.source, [r[0] for r in kept_rows]),
+                )
+    return ImportResult(
+        0,
+        status,
+        len(frame),
+        len(kept_rows) if status == "committed" else 0,
+        rejections,
+        {options.kind: len(kept_rows)},
+        list(frame.notes),
+    )
 
 
 def _aligned(geoms: np.ndarray, frame: object, rows: list[tuple[object, ...]]) -> list[object]:

@@ -14,8 +14,21 @@ import opencc
 
 MAX_LENGTH = 200  # longer queries are not addresses (the hotline form field holds 100 characters)
 
-_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-           "七": 7, "八": 8, "九": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "○": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL = "零〇○一二两三四五六七八九十百千"
 # A Chinese numeral is a number (not part of a name such as 一中, 五村, 火炬二路) when a unit of an
@@ -23,8 +36,9 @@ _NUMERAL = "零〇○一二两三四五六七八九十百千"
 _NUMBER_UNIT = r"(?:号楼|号院|号|栋|幢|座|单元|层|楼|室|户|弄|巷|组|排|期|之|附)"
 _CHINESE_NUMBER = re.compile(rf"(?<![{_NUMERAL}])(第?)([{_NUMERAL}]{{1,8}})(?={_NUMBER_UNIT})")
 _AFTER_SUB = re.compile(rf"(?<=[之附])([{_NUMERAL}]{{1,4}})(?![{_NUMERAL}])")
-# 12号之3, 12之3号, 12-3号, 12号附3, 12附3号 → 12-3号 (sub-number, 附号)
-_SUB_NUMBER = re.compile(r"(\d+)(?:号之|之|号附|附|[-—–~])(\d+)(号?)")
+# 12号之3, 12之3号, 12号附3, 12附3号 → 12-3号 (sub-number, 附号); 12-3号 stays; 5-436 (楼-室) is no plate
+_SUB_NUMBER = re.compile(r"(\d+)(?:号之|之|号附|附)(\d+)(号?)")
+_DASHES = re.compile(r"(?<=\d)[—–~](?=\d)")
 _QUALIFIER = re.compile(
     r"(?:(?:往|向)?[东南西北]{1,2}(?:侧|面|边)?(?:约)?\d+(?:米|m)(?:处)?"
     r"|(?:的)?(?:附近|旁边|旁|对面|斜对面|前面|后面|门口|门前|楼下|周边|一带|东侧|西侧|南侧|北侧|东面|西面|"
@@ -61,14 +75,23 @@ def chinese_to_int(numeral: str) -> int:
     return total + current
 
 
-def _numbers(text: str, protected: Iterable[str]) -> str:
-    masked = [(name, f"\x00{i}\x00") for i, name in enumerate(protected) if name in text]
-    for name, mark in masked:
-        text = text.replace(name, mark)
+def protect(names: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for the names whose numerals must stay (longest first), for `normalize`."""
+    ordered = sorted(set(names), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+
+def _numbers(text: str, protected: re.Pattern[str] | None) -> str:
+    kept: list[str] = []
+    if protected is not None:
+        def mask(match: re.Match[str]) -> str:
+            kept.append(match[0])
+            return f"\x00{len(kept) - 1}\x00"
+        text = protected.sub(mask, text)
     text = _CHINESE_NUMBER.sub(lambda m: m[1] + str(chinese_to_int(m[2])), text)
     text = _AFTER_SUB.sub(lambda m: str(chinese_to_int(m[1])), text)
-    for name, mark in masked:
-        text = text.replace(mark, name)
+    if kept:
+        text = re.sub("\x00([0-9]+)\x00", lambda m: kept[int(m[1])], text)
     return text
 
 
@@ -77,12 +100,13 @@ def half_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text).upper()
 
 
-def normalize(query: str, protected: Iterable[str] = ()) -> Normalized:
-    """Normalise a query; `protected` names (gazetteer names with numerals, e.g. 第一中学) stay as they are."""
+def normalize(query: str, protected: re.Pattern[str] | None = None) -> Normalized:
+    """Normalise a query; `protected` names (gazetteer names with numerals: 第一中学) stay as they are."""
     text = half_width(_t2s().convert(query))
     text = _SEPARATORS.sub(" ", text).strip()
     text = _numbers(text, protected)
     text = _SUB_NUMBER.sub(lambda m: f"{m[1]}-{m[2]}{m[3] or '号'}", text)
+    text = _DASHES.sub("-", text)
     text = _EMOJI_OR_SYMBOL.sub("", text.replace(" ", ""))
     qualifiers: list[str] = []
     while True:

@@ -12,30 +12,56 @@ from dataclasses import dataclass, field
 
 from geocoder.admin import LEVELS, AdminEntry, AdminIndex
 
-ELEMENTS = ("province", "city", "district", "town", "community", "road", "house_number", "sub_number",
-            "sub_road", "sub_road_number", "estate", "poi", "sub_poi", "building", "unit", "floor",
-            "room", "intersection", "other")
+ELEMENTS = (
+    "province",
+    "city",
+    "district",
+    "town",
+    "community",
+    "road",
+    "house_number",
+    "sub_number",
+    "sub_road",
+    "sub_road_number",
+    "estate",
+    "poi",
+    "sub_poi",
+    "building",
+    "unit",
+    "floor",
+    "room",
+    "intersection",
+    "devzone",
+    "other",
+)
 _RANK = {level: i for i, level in enumerate(LEVELS)}
 # A short admin name (杭州, 海宁) is not a place name when a road or feature word follows it (海宁路).
 _NOT_AFTER_ALIAS = re.compile(
     r"^[东南西北中]?[\d一二三四五六七八九十]*(?:大道|大街|大?路|街|道|巷|弄|里|桥|湾|港|口|山|湖|江|河|园|苑|"
-    r"广场|花园|小区|大厦|公园|中学|小学|大学|学院|医院|宾馆|酒店|饭店|银行|商场|超市|站|机场|码头|新村|村|城)"
+    r"广场|花园|小区|大厦|公园|中学|小学|大学|学院|医院|宾馆|酒店|饭店|银行|商场|超市|站|机场|码头|新村|村|城|"
+    r"镇|乡|区|县|市|州)"
 )
 _LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
 _ROAD_WORD = r"(?:大道|大街|路|街|巷|胡同|弄堂)"
 _ROAD = re.compile(rf"^([^\d#\-]{{1,14}}?{_ROAD_WORD})(?![道区心])")
 _INTERSECTION = re.compile(
     rf"^(?P<a>[^\d与和跟同]{{2,14}}?{_ROAD_WORD})(?:与|和|跟|同|&|-)(?P<b>[^\d与和跟同]{{2,14}}?{_ROAD_WORD})"
-    r"(?:的)?(?:交叉口|交叉路口|交汇处|交界处|十字路口|交口|路口|口)?$")
+    r"(?:的)?(?:交叉口|交叉路口|交汇处|交界处|十字路口|交口|路口|口)?$"
+)
 _HOUSE_NUMBER = re.compile(r"^(\d+)(?:-(\d+))?(号|弄)(?![楼院])")
-_BUILDING = re.compile(r"^((?:\d+|[A-Z])(?:-\d+)?(?:号楼|栋|幢|座|#楼|#|号(?=\d)|楼(?=\d+单元))|[A-Z]区?\d*座|[A-Z]栋)")
+_BUILDING = re.compile(
+    r"^((?:\d+|[A-Z])(?:-\d+)?(?:号楼|栋|幢|座|#楼|#|号(?=\d)|楼(?=\d+单元))|[A-Z]区?\d*座|[A-Z]栋)"
+)
+_BARE_NUMBER = re.compile(r"^(\d+)()(?=$|[^\d\-#A-Z号楼层室栋幢座单元弄区组期排户])")
 _BARE_BUILDING = re.compile(r"^(\d+号)(?![楼院])")
 _UNIT = re.compile(r"^(\d+单元)")
 _FLOOR = re.compile(r"^((?:-|B|负)?\d+(?:层|楼|F))")
 _ROOM = re.compile(r"^(\d+(?:-\d+)?(?:室|房|户|号房|号)?)$|^(\d+(?:室|房|户))")
 _CHUNK = re.compile(r"^([^\d#\-]+?)(?=\d|#|-|[A-Z]+\d*(?:座|栋|幢)|$)|^([^\d#\-]+)")
-_ESTATE = re.compile(r"(?:小区|花园|公寓|新村|家园|花苑|山庄|苑|庭|府|城|园|大厦|大楼|院|里|公馆|阁|居|名都|"
-                     r"村|社区|宿舍|公寓楼)$")
+_ESTATE = re.compile(
+    r"(?:小区|花园|公寓|新村|家园|花苑|山庄|苑|庭|府|城|园|大厦|大楼|院|里|公馆|阁|居|名都|"
+    r"村|社区|宿舍|公寓楼)$"
+)
 _TOWN_GUESS = re.compile(r"^([^\d路街巷]{2,6}?(?:街道|镇|乡))")
 _COMMUNITY_GUESS = re.compile(r"^([^\d路街巷]{2,8}?(?:社区|村))(?![委里])")
 
@@ -44,16 +70,18 @@ class NameSet:
     """Known names of one kind (roads, POIs) for longest-prefix lookup."""
 
     def __init__(self, names: set[str] | None = None) -> None:
-        self.names: set[str] = set(names or ())
-        self.longest = max((len(n) for n in self.names), default=0)
+        self.names: set[str] = set()
+        self.longest_from: dict[str, int] = {}  # first two characters → longest name
+        for name in names or ():
+            self.add(name)
 
     def add(self, name: str) -> None:
         self.names.add(name)
-        self.longest = max(self.longest, len(name))
+        self.longest_from[name[:2]] = max(self.longest_from.get(name[:2], 0), len(name))
 
     def prefix(self, text: str, pos: int) -> str | None:
-        for length in range(min(self.longest, len(text) - pos), 1, -1):
-            candidate = text[pos:pos + length]
+        for length in range(min(self.longest_from.get(text[pos:pos + 2], 0), len(text) - pos), 1, -1):
+            candidate = text[pos : pos + length]
             if candidate in self.names:
                 return candidate
         return None
@@ -77,26 +105,72 @@ class Parsed:
         return None
 
 
+def _starts_admin(text: str, index: AdminIndex) -> bool:
+    """True when a full admin name (with its level suffix) begins the text (after separators)."""
+    text = text.lstrip("-")
+    for length in range(min(index.longest_from.get(text[:2], 0), len(text)), 1, -1):
+        form = text[:length]
+        if form[-1] in _LEVEL_ENDINGS and form in index.names and form not in index.aliases:
+            return True
+    return False
+
+
+def _match(text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
+           ) -> tuple[str, list[AdminEntry]] | None:
+    """The longest admin form at `pos` below `last_rank` and inside `active`, or None."""
+    for length in range(min(index.longest_from.get(text[pos:pos + 2], 0), len(text) - pos), 1, -1):
+        form = text[pos:pos + length]
+        entries = [e for e in index.lookup(form) if _RANK[e.level] > last_rank
+                   and (not active or any(e.code.startswith(a.code) for a in active))]
+        if not entries or length < longest_known:
+            continue
+        top = min(_RANK[e.level] for e in entries)
+        rest = text[pos + length:]
+        # a short form (杭州, 海宁, 城区) is a place name only where the text goes on like an address
+        if form in index.aliases or form[-1] not in _LEVEL_ENDINGS or len(form) <= 2:
+            follows = _starts_admin(rest, index)
+            unique = len({e.code for e in entries}) == 1 and top == _RANK["district"] and length >= 2
+            if not follows and (_NOT_AFTER_ALIAS.match(rest) or (not active and top >= _RANK["district"]
+                                                                  and not unique)):
+                continue
+        return form, [e for e in entries if _RANK[e.level] == top]
+    return None
+
+
 def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], parsed: Parsed) -> int:
-    """Match admin names from the start; return where the rest of the address begins."""
+    """Match admin names from the start; return where the rest of the address begins.
+
+    A unit written twice (宁波宁波市) or a second, fuller chain after a first one (浙江杭州西湖区浙江省杭州市
+    西湖区…, 南泗乡广西来宾市…) restarts the chain: the last one written is the address."""
     pos, last_rank, active = 0, -1, list[AdminEntry]()
     spans: list[tuple[str, str, list[AdminEntry]]] = []
+    if text.startswith("中国"):
+        parsed.elements["country"] = "中国"
+        pos = 2
     while pos < len(text):
-        found = None
+        if text[pos] == "-" or text.startswith("NULL", pos):
+            pos += 1 if text[pos] == "-" else 4
+            continue
         # a known road or POI named after an admin area (景田社区党群服务中心) is the road or POI
         longest_known = max((len(n) for names in known if (n := names.prefix(text, pos))), default=0)
-        for length in range(min(index.longest, len(text) - pos), 1, -1):
-            form = text[pos:pos + length]
-            entries = [e for e in index.lookup(form) if _RANK[e.level] > last_rank
-                       and (not active or any(e.code.startswith(a.code) for a in active))]
-            if not entries or length < longest_known:
+        found = _match(text, pos, index, last_rank, active, longest_known)
+        again = _match(text, pos, index, -1, [], longest_known) if found is None and spans else None
+        if again is not None:
+            form, entries = again
+            seen = {e.code for _, _, matched in spans for e in matched}
+            repeated = [e for e in entries if e.code in seen and _RANK[e.level] >= last_rank - 1]
+            if repeated:  # the same unit written again (宁波宁波市, 江山市江山市): the later spelling
+                last_rank = _RANK[repeated[0].level]
+                spans = [*(s for s in spans if _RANK[s[0]] < last_rank), (repeated[0].level, form, repeated)]
+                for level in LEVELS[last_rank:]:
+                    parsed.elements.pop(level, None)
+                parsed.elements[repeated[0].level] = form
+                active, pos = repeated, pos + len(form)
                 continue
-            if ((form in index.aliases or form[-1] not in _LEVEL_ENDINGS)
-                    and _NOT_AFTER_ALIAS.match(text[pos + length:])):
-                continue
-            top = min(_RANK[e.level] for e in entries)
-            found = (form, [e for e in entries if _RANK[e.level] == top])
-            break
+            if _RANK[entries[0].level] <= _RANK["city"] and _starts_admin(text[pos + len(form):], index):
+                for level in LEVELS:  # a second, fuller chain
+                    parsed.elements.pop(level, None)
+                spans, active, found = [], [], again
         if found is None:
             guess = _guess_lower_level(text[pos:], last_rank)
             if guess is None:
@@ -110,15 +184,17 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
         spans.append((level, form, entries))
         parsed.elements[level] = form
         last_rank, active, pos = _RANK[level], entries, pos + len(form)
+    while pos > 0 and pos < len(text) and text[pos] == "-":
+        pos += 1
     _resolve(spans, parsed)
     return pos
 
 
 def _guess_lower_level(rest: str, last_rank: int) -> tuple[str, str] | None:
     """A town or community missing from the tables (renamed since), recognised by its suffix."""
-    if last_rank == _RANK["district"]:
+    if last_rank in (_RANK["city"], _RANK["district"]):
         match = _TOWN_GUESS.match(rest)
-        if match and not _NOT_AFTER_ALIAS.match(rest[len(match[1]):]):
+        if match and not _NOT_AFTER_ALIAS.match(rest[len(match[1]) :]):
             return "town", match[1]
     if last_rank == _RANK["town"]:
         match = _COMMUNITY_GUESS.match(rest)
@@ -139,6 +215,42 @@ def _resolve(spans: list[tuple[str, str, list[AdminEntry]]], parsed: Parsed) -> 
             parsed.admin[level] = consistent[0]
 
 
+_ROAD_END = re.compile(rf"{_ROAD_WORD}(?:辅路)?(?![道区心口])")
+_NUMBERED_ROAD = re.compile(r"^([^\d#\-区村镇]{0,8}?\d+号?(?:大道|大街|路|街|国道|省道|县道))(?![楼院])")
+_BREAKER = re.compile(r".*(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区|[区村镇乡组楼栋幢座])")
+_DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区)$")
+
+
+def _road_at(rest: str) -> tuple[str, str] | None:
+    """(text before the road, road) when the rest starts with, or soon reaches, a road (街路巷)."""
+    numbered = _NUMBERED_ROAD.match(rest)
+    if numbered:
+        return "", numbered[1]
+    segment = re.match(r"[^\d#\-]*", rest)[0]  # type: ignore[index]
+    ends = [m.end() for m in _ROAD_END.finditer(segment)]
+    if not ends:
+        return None
+    at_number = len(segment) < len(rest) or not segment[ends[-1]:]
+    end = ends[-1] if at_number and ends[-1] == len(segment) else ends[0]
+    breaker = _BREAKER.match(segment[:end - 1])
+    start = breaker.end() if breaker and end - breaker.end() >= 3 else 0
+    if end < 2:
+        return None
+    return segment[:start], segment[start:end]
+
+
+def _put_prefix(elements: dict[str, str], prefix: str) -> None:
+    """What a road follows without a separator: a village, a town, a development zone or a landmark."""
+    if prefix.endswith(("村", "社区")) and "community" not in elements:
+        elements["community"] = prefix
+    elif prefix.endswith(("镇", "乡", "街道")) and "town" not in elements:
+        elements["town"] = prefix
+    elif _DEVZONE.search(prefix) and "devzone" not in elements:
+        elements["devzone"] = prefix
+    else:
+        _put(elements, ("poi", "sub_poi", "other"), prefix)
+
+
 def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) -> None:
     elements = parsed.elements
     crossing = _INTERSECTION.match(text[pos:])
@@ -153,13 +265,25 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         if known_poi and (not known_road or len(known_poi) > len(known_road)):
             pos += _put(elements, ("poi", "sub_poi"), known_poi)
             continue
-        road = known_road or (m[1] if (m := _ROAD.match(rest)) and "poi" not in elements
-                              and "estate" not in elements else None)
-        if road:
-            pos += _put(elements, ("road", "sub_road"), road)
+        if known_road:
+            pos += _put(elements, ("road", "sub_road"), known_road)
             continue
-        number = _HOUSE_NUMBER.match(rest)
-        if number and ("road" in elements or "sub_road" in elements) and "building" not in elements:
+        found = _road_at(rest) if not elements.keys() & {"poi", "estate", "road"} else None
+        if found:
+            prefix, road = found
+            if prefix:
+                _put_prefix(elements, prefix)
+            pos += len(prefix) + _put(elements, ("road", "sub_road"), road)
+            continue
+        sub_road = _ROAD.match(rest) if "house_number" in elements and "sub_road" not in elements else None
+        if sub_road:
+            pos += _put(elements, ("sub_road",), sub_road[1])
+            continue
+        number = _HOUSE_NUMBER.match(rest) or (_BARE_NUMBER.match(rest) if "house_number" not in elements else None)
+        # a door plate hangs on a road (街路巷) or, in villages, on the village or town (下沈村107号)
+        placed = elements.keys() & {"road", "sub_road"} or (
+            elements.keys() & {"community", "town"} and not elements.keys() & {"estate", "poi"})
+        if number and placed and "building" not in elements:
             slot = "house_number" if "house_number" not in elements else "sub_road_number"
             if slot == "house_number" and number[2]:
                 elements["sub_number"] = number[2]
@@ -202,8 +326,14 @@ def _put(elements: dict[str, str], slots: tuple[str, ...], value: str) -> int:
     return len(value)
 
 
-def parse(text: str, index: AdminIndex, roads: NameSet | None = None, pois: NameSet | None = None,
-          *, infer: bool = False) -> Parsed:
+def parse(
+    text: str,
+    index: AdminIndex,
+    roads: NameSet | None = None,
+    pois: NameSet | None = None,
+    *,
+    infer: bool = False,
+) -> Parsed:
     """Parse a normalised address (see normalize.normalize)."""
     parsed = Parsed(text)
     roads, pois = roads or NameSet(), pois or NameSet()

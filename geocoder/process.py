@@ -21,25 +21,42 @@ PROCESS_METADATA: dict[str, Any] = {
     "version": "1.0.0",
     "id": "geocode",
     "title": {"en": "Geocode addresses", "zh": "地址匹配"},
-    "description": {"en": "Chinese addresses → point, match level, unit grid, community, street and county codes "
-                          "(GB/T 30428.3)", "zh": "地址 → 坐标、匹配级别、单元网格与社区、街道、区县代码"},
+    "description": {
+        "en": "Chinese addresses → point, match level, unit grid, community, street and county codes "
+        "(GB/T 30428.3)",
+        "zh": "地址 → 坐标、匹配级别、单元网格与社区、街道、区县代码",
+    },
     "jobControlOptions": ["sync-execute"],
     "keywords": ["geocoding", "地理编码", "GB/T 30428.3"],
     "links": [],
     "inputs": {
-        "addresses": {"title": "addresses", "description": "the addresses, one result each",
-                      "schema": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_ADDRESSES},
-                      "minOccurs": 1, "maxOccurs": 1},
-        "crs": {"title": "crs", "description": "CRS of the result: EPSG:4490 (default), EPSG:4326, gcj02",
-                "schema": {"type": "string"}, "minOccurs": 0, "maxOccurs": 1},
+        "addresses": {
+            "title": "addresses",
+            "description": "the addresses, one result each",
+            "schema": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_ADDRESSES},
+            "minOccurs": 1,
+            "maxOccurs": 1,
+        },
+        "crs": {
+            "title": "crs",
+            "description": "CRS of the result: EPSG:4490 (default), EPSG:4326, gcj02",
+            "schema": {"type": "string"},
+            "minOccurs": 0,
+            "maxOccurs": 1,
+        },
     },
-    "outputs": {"results": {"title": "results", "description": "one row per address",
-                            "schema": {"type": "object", "contentMediaType": "application/json"}}},
+    "outputs": {
+        "results": {
+            "title": "results",
+            "description": "one row per address",
+            "schema": {"type": "object", "contentMediaType": "application/json"},
+        }
+    },
     "example": {"inputs": {"addresses": ["深南大道6008号", "侨香路与农林路交叉口"]}},
 }
 
 
-class GeocodeProcessor(BaseProcessor):  # type: ignore[misc]
+class GeocodeProcessor(BaseProcessor):
     """pygeoapi processor over a gazetteer snapshot (set by the caller before execute)."""
 
     def __init__(self, processor_def: dict[str, Any], gazetteer: Gazetteer | None = None) -> None:
@@ -53,7 +70,9 @@ class GeocodeProcessor(BaseProcessor):  # type: ignore[misc]
         if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
             raise InvalidParameter("inputs.addresses: a list of strings")
         if len(addresses) > MAX_ADDRESSES:
-            raise InvalidParameter(f"inputs.addresses: at most {MAX_ADDRESSES} (use POST /geocode/batch with a file)")
+            raise InvalidParameter(
+                f"inputs.addresses: at most {MAX_ADDRESSES} (use POST /geocode/batch with a file)"
+            )
         crs = output_crs(data.get("crs") if isinstance(data.get("crs"), str) else None)
         return "application/json", {"results": geocode_rows(self.gazetteer, addresses, crs=crs)}
 
@@ -63,9 +82,13 @@ router = APIRouter(tags=["geocoder"])
 
 def _description(request: Request) -> dict[str, Any]:
     url = str(request.url_for("geocode_process"))
-    return {**PROCESS_METADATA, "links": [
-        {"rel": "self", "href": url, "type": "application/json"},
-        {"rel": "http://www.opengis.net/def/rel/ogc/1.0/execute", "href": url + "/execution"}]}
+    return {
+        **PROCESS_METADATA,
+        "links": [
+            {"rel": "self", "href": url, "type": "application/json"},
+            {"rel": "http://www.opengis.net/def/rel/ogc/1.0/execute", "href": url + "/execution"},
+        ],
+    }
 
 
 @router.get("/processes/geocode", name="geocode_process", summary="OGC API - Processes: the geocode process")

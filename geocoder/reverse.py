@@ -1,7 +1,9 @@
 """Reverse geocoding: points → unit grid cell, community, street, county, nearest door plate and road."""
 
+import dataclasses
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -50,55 +52,35 @@ def check_point(lon: float, lat: float) -> None:
         raise InvalidParameter(f"lon/lat {lon}, {lat}: not a point on Earth (after CRS conversion)")
 
 
-def _nearest(tree: object, labels: np.ndarray, lon: np.ndarray, lat: np.ndarray, radius_m: float
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Label and distance (m) of the nearest indexed geometry within the radius, per point."""
-    import shapely
-
-    names = np.full(len(lon), None, dtype=object)
-    dist = np.full(len(lon), np.nan)
-    if len(labels) == 0 or len(lon) == 0:
-        return names, dist
-    # degrees are shorter east-west: scale longitudes so that distances are metres / constant
-    scale = math.cos(math.radians(float(np.mean(lat))))
-    points = shapely.points(lon, lat)
-    which, hit = tree.query_nearest(points, max_distance=radius_m / _METRES_PER_DEGREE / scale,  # type: ignore[attr-defined]
-                                    all_matches=False)
-    geoms = tree.geometries.take(hit)  # type: ignore[attr-defined]
-    nearest = shapely.shortest_line(points[which], geoms)
-    coords = shapely.get_coordinates(nearest).reshape(-1, 2, 2)
-    dx = (coords[:, 1, 0] - coords[:, 0, 0]) * scale
-    dy = coords[:, 1, 1] - coords[:, 0, 1]
-    metres = np.hypot(dx, dy) * _METRES_PER_DEGREE
-    ok = metres <= radius_m
-    names[which[ok]] = labels[hit[ok]]
-    dist[which[ok]] = np.round(metres[ok], 1)
-    return names, dist
+def reverse_columns(
+    gaz: Gazetteer, lon: np.ndarray, lat: np.ndarray, *, radius_m: float = DEFAULT_RADIUS_M
+) -> dict[str, np.ndarray]:
+    """Reverse-geocode CGCS2000 points in one vectorised pass: one array per Place field."""
+    columns: dict[str, np.ndarray] = {"lon": lon, "lat": lat, **gaz.admin_codes(lon, lat)}
+    for level in ("community", "street", "county"):
+        codes = columns[f"{level}_code"]
+        names = {c: (e.short_name if (e := gaz.admin.by_code.get(c)) else None) for c in set(codes) if c}
+        columns[level] = np.array([names.get(c) if c else None for c in codes], dtype=object)
+    columns["door_plate"], columns["door_plate_distance_m"] = gaz.near_plates.nearest(lon, lat, radius_m)
+    columns["road"], columns["road_distance_m"] = gaz.near_roads.nearest(lon, lat, radius_m)
+    return columns
 
 
-def reverse_many(gaz: Gazetteer, lon: np.ndarray, lat: np.ndarray, *, radius_m: float = DEFAULT_RADIUS_M
-                 ) -> list[Place]:
-    """Reverse-geocode CGCS2000 points in one vectorised pass."""
-    codes = gaz.admin_codes(lon, lat)
-    plates, plate_m = _nearest(gaz.plate_tree, gaz.plate_labels, lon, lat, radius_m)
-    roads, road_m = _nearest(gaz.road_tree, gaz.road_tree_names, lon, lat, radius_m)
-
-    def name(code: str | None) -> str | None:
-        entry = gaz.admin.by_code.get(code) if code else None
-        return entry.short_name if entry else None
-
-    return [
-        Place(float(lon[i]), float(lat[i]), codes["grid_code"][i], codes["community_code"][i],
-              codes["street_code"][i], codes["county_code"][i], name(codes["community_code"][i]),
-              name(codes["street_code"][i]), name(codes["county_code"][i]), plates[i],
-              None if math.isnan(plate_m[i]) else float(plate_m[i]), roads[i],
-              None if math.isnan(road_m[i]) else float(road_m[i]))
-        for i in range(len(lon))
-    ]
+def reverse_many(
+    gaz: Gazetteer, lon: np.ndarray, lat: np.ndarray, *, radius_m: float = DEFAULT_RADIUS_M
+) -> list[Place]:
+    """reverse_columns as one Place per point."""
+    columns = reverse_columns(gaz, lon, lat, radius_m=radius_m)
+    fields = [f.name for f in dataclasses.fields(Place)]
+    rows = zip(*(columns[f].tolist() for f in fields), strict=True)
+    clean: list[list[Any]] = [[None if isinstance(v, float) and math.isnan(v) else v for v in row]
+                              for row in rows]
+    return [Place(*values) for values in clean]
 
 
-def reverse(gaz: Gazetteer, lon: float, lat: float, *, crs: CrsSpec | None = None,
-            radius_m: float = DEFAULT_RADIUS_M) -> Place:
+def reverse(
+    gaz: Gazetteer, lon: float, lat: float, *, crs: CrsSpec | None = None, radius_m: float = DEFAULT_RADIUS_M
+) -> Place:
     """Reverse-geocode one point given in `crs` (default CGCS2000 lon/lat)."""
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise InvalidParameter("lon/lat must be finite numbers")

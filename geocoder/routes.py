@@ -1,4 +1,4 @@
-"""HTTP: forward (`/geocode`), reverse (`/geocode/reverse`, `/reverse`) and batch (`/geocode/batch`) geocoding.
+"""HTTP: forward (`/geocode`), reverse (`/geocode/reverse`, `/reverse`), batch (`/geocode/batch`) geocoding.
 
 JSON by default, GeoJSON with `f=geojson`. Large batches run as asynchronous jobs:
 POST a CSV/XLSX file → 202 with the job's URL; GET it for the state, GET …/result for the CSV.
@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 
 from geocoder.batch import geocode_rows, read_table, write_csv
 from geocoder.forward import Candidate, GeocodeResult, check_query, geocode
-from geocoder.reverse import DEFAULT_RADIUS_M, reverse
 from geocoder.process import router as process_router
+from geocoder.reverse import DEFAULT_RADIUS_M, reverse
 from geocoder.service import from_cgcs2000, output_crs, snapshot
 from gis.crs import CrsSpec, parse_crs
 from gis.errors import InvalidParameter, NotFound, PayloadTooLarge
@@ -37,9 +37,13 @@ def _candidate_json(c: Candidate, crs: CrsSpec | None) -> dict[str, Any]:
 
 
 def _result_json(result: GeocodeResult, crs: CrsSpec | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"query": result.query, "normalized": result.normalized,
-                            "qualifiers": list(result.qualifiers), "crs": str(crs or "EPSG:4490"),
-                            "candidates": [_candidate_json(c, crs) for c in result.candidates]}
+    body: dict[str, Any] = {
+        "query": result.query,
+        "normalized": result.normalized,
+        "qualifiers": list(result.qualifiers),
+        "crs": str(crs or "EPSG:4490"),
+        "candidates": [_candidate_json(c, crs) for c in result.candidates],
+    }
     if result.parsed is not None:
         body["elements"] = result.parsed.elements
     if result.reason:
@@ -48,11 +52,17 @@ def _result_json(result: GeocodeResult, crs: CrsSpec | None) -> dict[str, Any]:
 
 
 def _geojson(body: dict[str, Any]) -> JSONResponse:
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
-                 "properties": {k: v for k, v in c.items() if k not in ("lon", "lat")}}
-                for c in body.pop("candidates")]
-    return JSONResponse({"type": "FeatureCollection", "features": features, **body},
-                        media_type="application/geo+json")
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
+            "properties": {k: v for k, v in c.items() if k not in ("lon", "lat")},
+        }
+        for c in body.pop("candidates")
+    ]
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": features, **body}, media_type="application/geo+json"
+    )
 
 
 def _format(f: str | None) -> str:
@@ -62,12 +72,14 @@ def _format(f: str | None) -> str:
 
 
 @router.get("/geocode", summary="Forward geocoding: a Chinese address → ranked candidates")
-async def forward(request: Request,
-                  address: Annotated[str | None, Query(description="the address (or use q)")] = None,
-                  q: Annotated[str | None, Query(description="alias of address")] = None,
-                  limit: Annotated[int, Query(ge=1, le=20)] = 5,
-                  crs: Annotated[str | None, Query(description=_CRS_HELP)] = None,
-                  f: Annotated[str | None, Query(description="json (default) or geojson")] = None) -> Response:
+async def forward(
+    request: Request,
+    address: Annotated[str | None, Query(description="the address (or use q)")] = None,
+    q: Annotated[str | None, Query(description="alias of address")] = None,
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+    crs: Annotated[str | None, Query(description=_CRS_HELP)] = None,
+    f: Annotated[str | None, Query(description="json (default) or geojson")] = None,
+) -> Response:
     """Candidates with match level, score, matched elements, point and grid/community/street/county codes."""
     fmt, out_crs = _format(f), output_crs(crs)
     text = check_query(address if address is not None else q)
@@ -76,32 +88,50 @@ async def forward(request: Request,
     return _geojson(body) if fmt == "geojson" else JSONResponse(body)
 
 
-async def _reverse(request: Request, lon: float, lat: float, crs: str | None, radius: float,
-                   f: str | None) -> Response:
+async def _reverse(
+    request: Request, lon: float, lat: float, crs: str | None, radius: float, f: str | None
+) -> Response:
     fmt = _format(f)
     place = reverse(await snapshot(request), lon, lat, crs=parse_crs(crs) if crs else None, radius_m=radius)
     body = asdict(place)
     if fmt == "geojson":
         props = {k: v for k, v in body.items() if k not in ("lon", "lat")}
-        return JSONResponse({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                             "properties": props}, media_type="application/geo+json")
+        return JSONResponse(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": props,
+            },
+            media_type="application/geo+json",
+        )
     return JSONResponse(body)
 
 
-@router.get("/geocode/reverse", summary="Reverse geocoding: a point → grid cell, community, street, county, "
-                                        "nearest door plate and road")
-async def reverse_point(request: Request, lon: float, lat: float,
-                        crs: Annotated[str | None, Query(description=_CRS_HELP)] = None,
-                        radius: Annotated[float, Query(gt=0, le=5000)] = DEFAULT_RADIUS_M,
-                        f: str | None = None) -> Response:
+@router.get(
+    "/geocode/reverse",
+    summary="Reverse geocoding: a point → grid cell, community, street, county, nearest door plate and road",
+)
+async def reverse_point(
+    request: Request,
+    lon: float,
+    lat: float,
+    crs: Annotated[str | None, Query(description=_CRS_HELP)] = None,
+    radius: Annotated[float, Query(gt=0, le=5000)] = DEFAULT_RADIUS_M,
+    f: str | None = None,
+) -> Response:
     """lon/lat of the answer are CGCS2000 (EPSG:4490) whatever the input CRS."""
     return await _reverse(request, lon, lat, crs, radius, f)
 
 
 @router.get("/reverse", summary="Alias of /geocode/reverse")
-async def reverse_alias(request: Request, lon: float, lat: float, crs: str | None = None,
-                        radius: Annotated[float, Query(gt=0, le=5000)] = DEFAULT_RADIUS_M,
-                        f: str | None = None) -> Response:
+async def reverse_alias(
+    request: Request,
+    lon: float,
+    lat: float,
+    crs: str | None = None,
+    radius: Annotated[float, Query(gt=0, le=5000)] = DEFAULT_RADIUS_M,
+    f: str | None = None,
+) -> Response:
     return await _reverse(request, lon, lat, crs, radius, f)
 
 
@@ -110,8 +140,11 @@ class BatchRequest(BaseModel):
     crs: str | None = Field(default=None, description=_CRS_HELP)
 
 
-@router.post("/geocode/batch", summary="Batch geocoding: JSON list (synchronous) or CSV/XLSX file (job)",
-             status_code=200)
+@router.post(
+    "/geocode/batch",
+    summary="Batch geocoding: JSON list (synchronous) or CSV/XLSX file (job)",
+    status_code=200,
+)
 async def batch(request: Request) -> Response:
     """JSON {"addresses": [...]} answers at once; a CSV or XLSX body (Content-Type text/csv or the XLSX type,
     `?column=` naming the address column) starts a job and answers 202 with its URL."""
@@ -128,11 +161,14 @@ async def batch(request: Request) -> Response:
 
 
 async def _start_job(request: Request, content_type: str) -> Response:
-    name = {"text/csv": "upload.csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
-            "upload.xlsx"}.get(content_type)
+    name = {
+        "text/csv": "upload.csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "upload.xlsx",
+    }.get(content_type)
     if name is None:
-        raise InvalidParameter(f"Content-Type {content_type or 'none'!r}: send application/json, text/csv or "
-                               "an XLSX workbook")
+        raise InvalidParameter(
+            f"Content-Type {content_type or 'none'!r}: send application/json, text/csv or an XLSX workbook"
+        )
     data = await request.body()
     if len(data) > JOB_MAX_BYTES:
         raise PayloadTooLarge(f"batch file of {len(data)} bytes; at most {JOB_MAX_BYTES}")
@@ -147,6 +183,7 @@ async def _start_job(request: Request, content_type: str) -> Response:
     def run() -> None:
         def progress(done: int) -> None:
             job["done"] = done
+
         results = geocode_rows(gaz, [r[table.address_column] for r in table.rows], crs=crs, on_row=progress)
         job["result"] = write_csv(table.header, table.rows, results)
         job["failed_rows"] = sum(1 for r in results if r["level"] == "")
@@ -168,7 +205,9 @@ def _job_json(job: dict[str, Any], url: str) -> dict[str, Any]:
     task = job.get("task")
     if task is not None and task.done() and task.exception() is not None:
         job["status"], job["error"] = "failed", str(task.exception())
-    body = {k: job[k] for k in ("id", "status", "rows", "done", "failed_rows", "error") if k in job}
+    body: dict[str, Any] = {
+        k: job[k] for k in ("id", "status", "rows", "done", "failed_rows", "error") if k in job
+    }
     body["links"] = [{"rel": "self", "href": url}]
     if job["status"] == "successful":
         body["links"].append({"rel": "results", "href": url + "/result", "type": "text/csv"})
@@ -179,7 +218,9 @@ def _job_json(job: dict[str, Any], url: str) -> dict[str, Any]:
 async def batch_job(job_id: str, request: Request) -> Response:
     job = _jobs(request).get(job_id)
     if job is None:
-        raise NotFound(f"no geocoding job {job_id!r} (jobs live in the memory of the process that started them)")
+        raise NotFound(
+            f"no geocoding job {job_id!r} (jobs live in the memory of the process that started them)"
+        )
     return JSONResponse(_job_json(job, str(request.url_for("batch_job", job_id=job_id))))
 
 
@@ -188,5 +229,8 @@ async def batch_result(job_id: str, request: Request) -> Response:
     job = _jobs(request).get(job_id)
     if job is None or job["status"] != "successful":
         raise NotFound(f"job {job_id!r} has no result (yet)")
-    return Response(job["result"], media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="geocoded-{job_id}.csv"'})
+    return Response(
+        job["result"],
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="geocoded-{job_id}.csv"'},
+    )

@@ -1,4 +1,4 @@
-"""The service's gazetteer snapshot (rebuilt when the database's gazetteer version changes) and output CRSs."""
+"""The service's gazetteer snapshot (rebuilt when the gazetteer version changes) and output CRSs."""
 
 import asyncio
 import time

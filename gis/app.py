@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 
 from geocoder.routes import router as geocoder_router
 from gis import ogc, web
+from gis.analysis.api import router as analysis_router
 from gis.cases_api import router as cases_router
 from gis.database import create_pool, database_url
 from gis.errors import OnemapError, mapping_for
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(geocoder_router)
     app.include_router(feeds_router)
     app.include_router(cases_router)
+    app.include_router(analysis_router)
     ogc.mount(app, settings, pool, url)
     web.mount(app, settings)
     return app

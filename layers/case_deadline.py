@@ -65,22 +65,26 @@ class WorkCalendar:
         )
 
     def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
-        """The instant at which `seconds` of working time have passed since `start`."""
+        """The instant at which `seconds` of working time have passed since `start`.
+
+        Counted on the local wall clock (working periods are wall-clock times), then placed
+        back in the time zone.
+        """
         if start.tzinfo is None:
             raise InvalidParameter("a case time needs a time zone")
-        local = start.astimezone(self.tz)
+        local = start.astimezone(self.tz).replace(tzinfo=None)
         day = local.date()
         remaining = seconds
         for _ in range(_MAX_DAYS):
             if self.is_workday(day):
                 for a, b in self.periods:
-                    begin = max(datetime.combine(day, a, self.tz), local)
-                    end = datetime.combine(day, b, self.tz)
+                    begin = max(datetime.combine(day, a), local)
+                    end = datetime.combine(day, b)
                     if begin >= end:
                         continue
                     span = (end - begin).total_seconds()
                     if remaining <= span:
-                        return begin + timedelta(seconds=remaining)
+                        return (begin + timedelta(seconds=remaining)).replace(tzinfo=self.tz)
                     remaining -= span
             day += timedelta(days=1)
         raise InvalidParameter(
@@ -90,13 +94,14 @@ class WorkCalendar:
     def working_seconds(self, start: datetime, end: datetime) -> float:
         """Working time between two instants (0 when end <= start)."""
         total = 0.0
-        a_local, b_local = start.astimezone(self.tz), end.astimezone(self.tz)
+        a_local = start.astimezone(self.tz).replace(tzinfo=None)
+        b_local = end.astimezone(self.tz).replace(tzinfo=None)
         day = a_local.date()
         while day <= b_local.date():
             if self.is_workday(day):
                 for a, b in self.periods:
-                    begin = max(datetime.combine(day, a, self.tz), a_local)
-                    finish = min(datetime.combine(day, b, self.tz), b_local)
+                    begin = max(datetime.combine(day, a), a_local)
+                    finish = min(datetime.combine(day, b), b_local)
                     total += max(0.0, (finish - begin).total_seconds())
             day += timedelta(days=1)
         return total

@@ -6,6 +6,7 @@ A record outside every unit grid cell is kept with empty area codes. History loa
 `onemap_cases` (the trigger is silenced for the transaction); the layer's data_version still moves.
 """
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,12 +53,17 @@ class CaseHistoryRecord:
     description: str = ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _known_class(kind: str, class_code: str) -> str:
+    return check_class(kind, class_code)
+
+
 def _checked(n: int, r: CaseHistoryRecord) -> None:
     where = f"history record {n}"
     try:
         if r.kind not in KINDS or r.urgency not in URGENCIES or r.state not in STATES:
             raise InvalidParameter(f"kind {r.kind!r}, urgency {r.urgency!r} or state {r.state!r} is unknown")
-        check_class(r.kind, r.class_code)
+        _known_class(r.kind, r.class_code)
     except InvalidParameter as error:
         raise InvalidParameter(f"{where}: {error}") from None
     except Exception as error:  # InvalidCode from the class table

@@ -8,7 +8,7 @@ created. Department assignment runs in SQL (`onemap.case_department`) so that bu
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from typing import Any, cast
@@ -60,9 +60,16 @@ class DeadlinePolicy:
     calendar: WorkCalendar
     rules: tuple[DeadlineRule, ...]
     due_soon_fraction: float
+    # the rule of each (kind, class, urgency) seen, so that bulk loads search the table once per class
+    _picked: dict[tuple[str, str, str], DeadlineRule] = field(default_factory=dict, compare=False, repr=False)
 
     def deadline_for(self, *, kind: str, class_code: str, urgency: str, reported_at: datetime) -> Deadline:
-        rule = pick_rule(self.rules, kind=kind, class_code=class_code, urgency=urgency)
+        key = (kind, class_code, urgency)
+        rule = self._picked.get(key)
+        if rule is None:
+            rule = self._picked[key] = pick_rule(
+                self.rules, kind=kind, class_code=class_code, urgency=urgency
+            )
         return deadline(self.calendar, rule, reported_at, due_soon_fraction=self.due_soon_fraction)
 
 

@@ -288,3 +288,13 @@ async def get_case(conn: psycopg.AsyncConnection, case_id: int, *, role: str | N
     case["history"] = history
     case["actions"] = list(actions_from(case["state"], role)) if role else []
     return case
+
+
+async def notify_deadline_crossings(conn: psycopg.AsyncConnection, since: datetime, until: datetime) -> int:
+    """Notify `onemap_cases` for the open cases that became due soon or overdue in (since, until].
+
+    Deadline states change with time alone; a service calls this periodically (each time with
+    the previous `until`) so that the map recolours them. Returns the number of notifications.
+    """
+    row = await (await conn.execute("SELECT onemap.notify_case_deadlines(%s, %s)", (since, until))).fetchone()
+    return int(row[0]) if row else 0

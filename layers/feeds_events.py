@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import psycopg
+from psycopg import sql
 
 log = logging.getLogger("onemap.feeds")
 
@@ -40,7 +41,7 @@ class EventHub:
             try:
                 async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
                     for channel in CHANNELS:
-                        await conn.execute(f"LISTEN {channel}")  # constant channel names, not input
+                        await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                     self._listening.set()
                     async for note in conn.notifies():
                         self._publish(CHANNELS.get(note.channel, note.channel), note.payload)

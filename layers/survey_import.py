@@ -20,7 +20,7 @@ import shapely
 from gis.crs import CrsSpec, gauss_kruger_epsg, to_cgcs2000
 from gis.errors import ConfigurationError, ImportValidationError
 from grid_codes.classes import Scheme, default_table
-from layers.components import STANDARD_FIELDS, bump_data_version, ensure_class_layers
+from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
 from layers.survey_locate import allocate, anchors, locate_rows, numbered, serial_ranks
 from layers.survey_read import read_survey
@@ -34,10 +34,11 @@ from layers.survey_stage import (
     sql_text,
     stage,
     table_rows,
+    wants_rebuild,
 )
 from layers.survey_validate import Rejection, SurveyRows, Validated, ValidationContext, validate
 
-MODES = ("append", "upsert", "replace")
+MODES = IMPORT_MODES
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
 
@@ -142,7 +143,7 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
     index = np.flatnonzero(checked.valid)
     rebuild = options.rebuild_indexes
     if rebuild is None:
-        rebuild = len(index) >= REBUILD_MIN_ROWS and 2 * len(index) >= table_rows(conn)
+        rebuild = len(index) >= REBUILD_MIN_ROWS and wants_rebuild(len(index), table_rows(conn))
     try:
         with conn.transaction():
             if rebuild:

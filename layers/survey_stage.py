@@ -10,7 +10,6 @@ for the rest of the publish; the lock is taken only right before the INSERT, and
 first serialise on an advisory lock so two of them never wait on each other's table lock.
 """
 
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,26 +93,57 @@ def _json_piece(key: str, value: Any) -> str:
 
 
 def stage(conn: psycopg.Connection, rows: StagedRows) -> None:
-    """COPY the rows into a temporary staging table (CSV through pandas' writer)."""
+    """COPY the rows into a temporary staging table, the text built a column at a time."""
+    _room_for_temp_tables(conn, len(rows.index))
     conn.execute(sql_text("staging.sql"))
-    frame = rows.fields[[c for c in STAGING_COLUMNS if c in rows.fields.columns]].copy()
-    frame.insert(0, "row_idx", rows.index)
-    frame["class_code"] = rows.class_codes
-    frame["attributes"] = rows.attributes
-    frame["geometry_type"] = rows.geometry_types
-    frame["geom"] = shapely.to_wkb(shapely.set_srid(rows.geometries, 4490), hex=True, include_srid=True)
-    frame["grid_code"] = rows.grid
-    frame["community_code"] = rows.community
-    frame["county_code"] = rows.county
-    ranks = rows.ranks.astype(object)
-    ranks[rows.ranks < 0] = None
-    frame["serial_rank"] = ranks
-    buffer = io.StringIO()
-    frame[STAGING_COLUMNS].to_csv(buffer, index=False, header=False)
-    statement = sql.SQL("COPY pg_temp.survey_staging ({}) FROM STDIN (FORMAT csv)").format(
-        sql.SQL(", ").join(map(sql.Identifier, STAGING_COLUMNS)))
+    columns: dict[str, np.ndarray] = {
+        "row_idx": rows.index, "class_code": rows.class_codes, "attributes": rows.attributes,
+        "geometry_type": rows.geometry_types,
+        "geom": shapely.to_wkb(shapely.set_srid(rows.geometries, 4490), hex=True, include_srid=True),
+        "grid_code": rows.grid, "community_code": rows.community, "county_code": rows.county,
+        "serial_rank": _ranks_or_null(rows.ranks)}
+    names = [c for c in STAGING_COLUMNS if c in columns or c in rows.fields.columns]
+    texts = [copy_text(columns[name] if name in columns else rows.fields[name].to_numpy(dtype=object))
+             for name in names]
+    statement = sql.SQL("COPY pg_temp.survey_staging ({}) FROM STDIN").format(
+        sql.SQL(", ").join(map(sql.Identifier, names)))
     with conn.cursor().copy(statement) as copy:
-        copy.write(buffer.getvalue())
+        for start in range(0, len(rows.index), 100_000):
+            chunk = zip(*(text[start:start + 100_000] for text in texts), strict=True)
+            copy.write("".join(["\t".join(line) + "\n" for line in chunk]))
+
+
+def copy_text(values: np.ndarray) -> np.ndarray:
+    """A column in COPY's text format: \\N for NULL, backslash, tab and line breaks escaped.
+
+    Each distinct value is converted once: survey columns repeat few values.
+    """
+    codes, distinct = pd.factorize(pd.Series(values, dtype=object))  # NULLs get -1: the last entry
+    text = [str(v).translate(_COPY_ESCAPES) for v in distinct]
+    return np.array([*text, "\\N"], dtype=object)[codes]
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _room_for_temp_tables(conn: psycopg.Connection, rows: int) -> None:
+    """Keep a large staging table in memory: temp_buffers (8 MB by default) sized to ~300 B a row.
+
+    PostgreSQL accepts the setting only before a session's first temporary table; a session
+    that already had one (a pooled API connection) keeps its value.
+    """
+    megabytes = min(512, max(8, rows * 300 // 2**20))
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL temp_buffers = {}").format(sql.Literal(f"{megabytes}MB")))
+    except psycopg.errors.InvalidParameterValue:
+        pass
+
+
+def _ranks_or_null(ranks: np.ndarray) -> np.ndarray:
+    text = ranks.astype(str).astype(object)
+    text[ranks < 0] = None
+    return text
 
 
 def duplicate_candidates(conn: psycopg.Connection, rows: StagedRows, scheme: str,
@@ -156,6 +186,11 @@ def table_rows(conn: psycopg.Connection) -> int:
     row = conn.execute("SELECT greatest(reltuples, 0)::bigint FROM pg_class "
                        "WHERE oid = 'onemap.component'::regclass").fetchone()
     return int(row[0]) if row else 0
+
+
+def wants_rebuild(loading: int, stored: int) -> bool:
+    """Whether dropping and rebuilding the indexes beats inserting into them (see REBUILD_MIN_ROWS)."""
+    return loading >= REBUILD_MIN_ROWS and 2 * loading >= stored
 
 
 def serialise_large_imports(conn: psycopg.Connection) -> None:

@@ -52,7 +52,8 @@ def _template_name() -> str:
     root = Path(__file__).resolve().parents[1]
     # everything that decides what the template holds: the demo, the layers' loaders, the division
     sources = [*(root / "gis" / "demo").glob("*.py"), *(root / "layers").rglob("*.py"),
-               *(root / "layers").rglob("*.sql"), *(root / "grid_codes").glob("division*.py")]
+               *(root / "layers").rglob("*.sql"), *(root / "layers").rglob("*.csv"),
+               *(root / "grid_codes").glob("division*.py")]
     for source in sorted(sources):
         digest.update(source.read_bytes())
     return f"onemap_test_tpl_{digest.hexdigest()[:12]}"

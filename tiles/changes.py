@@ -39,9 +39,11 @@ class ChangeFeed:
         self._applied: set[int] = set()
 
     async def poll(self, conn: psycopg.AsyncConnection) -> list[Change]:
-        if self.last_id is None:  # nothing is cached yet: start from the log's end
+        if self.last_id is None:  # nothing is cached yet: what the log holds is applied already
             row = await (await conn.execute(_START_SQL)).fetchone()
             self.last_id = int(row[0]) if row else 0
+            rows = await (await conn.execute(_POLL_SQL, (max(self.last_id - WINDOW, 0),))).fetchall()
+            self._applied = {r[0] for r in rows}
             return []
         rows = await (await conn.execute(_POLL_SQL, (max(self.last_id - WINDOW, 0),))).fetchall()
         fresh = [Change(r[0], r[1], Bounds(r[2], r[3], r[4], r[5]))

@@ -3,7 +3,7 @@
 A tile is the concatenation of its parts (one MVT layer each). Parts are cached on their own, so
 a fused tile whose live part (vehicles, cases) expired re-renders only that part. Cache keys hold
 the data_version of every layer whose writes the change log does not track; tracked layers
-(admin, grid, road, components) are invalidated exactly by the log instead, so an edit leaves
+(admin areas, unit grid, roads, components) are invalidated exactly by the log instead, so an edit leaves
 the untouched tiles cached.
 """
 
@@ -31,7 +31,9 @@ FUSED = "onemap"
 ROLES = (("admin", "admin"), ("grid", "grid"), ("roads", "road"), ("components", "components"),
          ("cameras", "cameras"), ("vehicles", "vehicles"), ("cases", "cases"), ("hotspots", "analysis"))
 LIVE_KINDS = frozenset({"vehicles", "cases"})
-TRACKED_KINDS = frozenset({"admin", "grid", "road", "components"})  # triggers of migration 0008
+# Relations whose writes the triggers of migration 0008 log; other layers key on their data_version.
+TRACKED_RELATIONS = frozenset({("onemap", "v_county"), ("onemap", "v_street"), ("onemap", "v_community"),
+                               ("onemap", "v_unit_grid"), ("onemap", "road"), ("onemap", "v_component")})
 _PRUNE_EVERY_S = 3600.0
 # A component aggregate sits at the mean of its unit grid cell's (or 1 km square's) members:
 # an edit moves it by less than this many metres.
@@ -56,7 +58,7 @@ class Part:
     @property
     def version(self) -> str:
         return ",".join(f"{layer.name}:{layer.data_version}" for layer in self.layers
-                        if layer.kind not in TRACKED_KINDS)
+                        if (layer.schema, layer.relation) not in TRACKED_RELATIONS)
 
 
 def tileset_parts(tileset: str, layers: Sequence[Layer], *, sees_private: bool) -> list[Part]:

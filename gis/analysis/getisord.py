@@ -13,9 +13,11 @@ are divided by the row sum, as esda's default, which changes z but not the permu
 
 Inference: the analytic z (normal approximation) and a conditional permutation test (Anselin
 1995): y_i stays in place and its k_i neighbour slots are filled with random draws of the other
-n − 1 values. ``p_sim`` is esda's pseudo p-value, ``(min(#≥, #<) + 1) / (permutations + 1)``, the
-share of draws at least as extreme in the observed direction; the two-sided p used for the
-90/95/99 % bins is ``min(1, 2 · p_sim)``. The draws are shared across cells as explained in
+n − 1 values. ``p_sim = (min(#draws ≥ G_i, #draws ≤ G_i) + 1) / (permutations + 1)`` is the share
+of draws at least as extreme in the observed direction; the two-sided p used for the 90/95/99 %
+bins is ``min(1, 2 · p_sim)``. esda counts ties only in the upper tail (``p_sim_esda``): on case
+counts, where many draws tie, that turns every all-zero neighbourhood into a "99 % cold spot",
+so onemap counts ties in both tails; on continuous data the two agree. The draws are shared across cells as explained in
 ``gis.analysis.permutation``, which makes a 1,000,000-cell run take seconds.
 
 Only binary neighbourhoods (contiguity, distance band) are supported: the permutation scheme
@@ -38,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from gis.analysis.permutation import folded_p, neighbour_sum_null
+from gis.analysis.permutation import esda_folded_p, folded_p, neighbour_sum_null
 from gis.analysis.weights import Adjacency, binary_adjacency
 
 FloatArray = npt.NDArray[np.float64]
@@ -54,7 +56,8 @@ class GiStar:
     VGs: FloatArray  # its variance under normality
     Zs: FloatArray  # analytic z-score
     p_norm: FloatArray  # one-sided normal p of |z| (esda)
-    p_sim: FloatArray  # pseudo p-value of the permutation test (esda "directed"); 1 for islands
+    p_sim: FloatArray  # pseudo p-value of the permutation test, ties in both tails; 1 for islands
+    p_sim_esda: FloatArray  # the same with esda's tie rule (ties only in the upper tail)
     z_sim: FloatArray  # z of Gs against the permutation mean and standard deviation
     p_z_sim: FloatArray  # one-sided normal p of |z_sim|
     cardinality: npt.NDArray[np.int64]  # neighbours other than the cell itself
@@ -86,11 +89,14 @@ def gi_star(y: npt.ArrayLike, adjacency: Adjacency, *, permutations: int = 999, 
         z = (gs - expected) / np.sqrt(variance)
     p_norm = stats.norm.sf(np.abs(z))
     null = neighbour_sum_null(values, k, neighbour_sum, permutations=permutations, seed=seed)
-    p_sim = np.where(k > 0, folded_p(null.at_least, permutations), 1.0) if permutations else np.ones(n)
+    p_sim = np.where(k > 0, folded_p(null.at_least, null.at_most, permutations), 1.0)
+    p_esda = np.where(k > 0, esda_folded_p(null.at_least, permutations), 1.0)
+    if not permutations:
+        p_sim = p_esda = np.ones(n)
     sim_mean = own_weight * (values + null.mean) / total
     sim_sd = own_weight * null.std / total
     with np.errstate(divide="ignore", invalid="ignore"):
         z_sim = (gs - sim_mean) / sim_sd
-    return GiStar(gs, expected, variance, z, p_norm, p_sim, z_sim, stats.norm.sf(np.abs(z_sim)), k,
+    return GiStar(gs, expected, variance, z, p_norm, p_sim, p_esda, z_sim, stats.norm.sf(np.abs(z_sim)), k,
                   permutations)
 

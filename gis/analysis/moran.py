@@ -42,7 +42,7 @@ class LocalMoran:
 
     Is: FloatArray
     q: npt.NDArray[np.int64]  # quadrant: 1 HH, 2 LH, 3 LL, 4 HL
-    p_sim: FloatArray  # pseudo p-value (esda "directed"); 1 for islands and z_i = 0
+    p_sim: FloatArray  # pseudo p-value, ties in both tails (see getisord); 1 for islands and z_i = 0
     EI_sim: FloatArray
     seI_sim: FloatArray
     z_sim: FloatArray
@@ -72,8 +72,9 @@ def local_moran(y: npt.ArrayLike, adjacency: Adjacency, *, permutations: int = 9
     null = neighbour_sum_null(z, k, neighbour_sum, permutations=permutations, seed=seed)
     # count draws with I ≥ observed: the neighbour sum at least (z_i > 0) or at most (z_i < 0) the observed
     at_least = np.where(z > 0, null.at_least, null.at_most)
+    at_most = np.where(z > 0, null.at_most, null.at_least)
     testable = (k > 0) & (z != 0) & np.isfinite(z)
-    p_sim = np.where(testable, folded_p(at_least, permutations), 1.0) if permutations else np.ones(n)
+    p_sim = np.where(testable, folded_p(at_least, at_most, permutations), 1.0) if permutations else np.ones(n)
     factor = np.where(k > 0, scale * z / np.maximum(k, 1), np.nan)
     mean = factor * null.mean
     sd = np.abs(factor) * null.std

@@ -117,7 +117,17 @@ def _correct_own_position(y: FloatArray, card: IntArray, obs: FloatArray, rows: 
     np.add.at(second, cells, (actual - centre) ** 2 - (drawn - centre) ** 2)
 
 
-def folded_p(at_least: IntArray, permutations: int) -> FloatArray:
-    """esda's pseudo p-value ("directed"): the smaller tail's count + 1 over permutations + 1."""
+def folded_p(at_least: IntArray, at_most: IntArray, permutations: int) -> FloatArray:
+    """Pseudo p-value of the observed direction, ties counted in both tails:
+    ``(min(#draws ≥ observed, #draws ≤ observed) + 1) / (permutations + 1)``."""
+    return (np.minimum(at_least, at_most) + 1.0) / (permutations + 1.0)
+
+
+def esda_folded_p(at_least: IntArray, permutations: int) -> FloatArray:
+    """esda's pseudo p-value ("directed"): ``(min(#≥, #<) + 1) / (permutations + 1)``.
+
+    It counts ties only in the upper tail, so on counts a cell whose whole neighbourhood is 0 (a
+    value most draws tie with) gets the smallest p-value there is and shows as a 99 % cold spot;
+    onemap's bins use ``folded_p``, and this form exists to compare with esda."""
     tail = np.minimum(at_least, permutations - at_least)
     return (tail + 1.0) / (permutations + 1.0)

@@ -1,5 +1,9 @@
 """Spatial weights of areal units: queen contiguity or a distance band, binary, islands handled.
 
+Queen contiguity is computed with a shapely STRtree ("the boundaries share at least one point",
+libpysal's ``Graph.build_contiguity(rook=False, strict=True)``, which the tests use as the oracle):
+importing libpysal.graph costs seconds, too much for a request or ``onemap demo``.
+
 Every statistic of ``gis.analysis`` takes an ``Adjacency``: an n × n sparse matrix (or a libpysal
 ``W`` / ``Graph``) whose non-zero entries off the diagonal mark neighbours. Geometries must be in a
 projected CRS (metres), e.g. the city's Gauss-Krüger zone (``gis.crs.gauss_kruger_epsg``).
@@ -14,7 +18,6 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 import shapely
-from libpysal.graph import Graph
 from scipy import sparse
 from scipy.spatial import cKDTree
 
@@ -50,8 +53,10 @@ def cardinalities(adjacency: Adjacency, n: int) -> npt.NDArray[np.int64]:
 def queen(geometries: npt.ArrayLike, *, islands: Islands = "nearest") -> sparse.csr_array:
     """Queen contiguity: units sharing at least one boundary point are neighbours."""
     geoms = np.asarray(geometries, dtype=object)
-    graph = Graph.build_contiguity(_series(geoms), rook=False, strict=False)
-    return _with_islands(_graph_matrix(graph, geoms.size), geoms, islands)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    n = geoms.size
+    matrix = sparse.csr_array((np.ones(left.size), (left, right)), shape=(n, n))
+    return _with_islands(matrix, geoms, islands)
 
 
 def distance_band(geometries: npt.ArrayLike, threshold: float | None = None, *,
@@ -76,21 +81,6 @@ def nearest_distance(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Distance from each point to its nearest other point."""
     distances, _ = cKDTree(xy).query(xy, k=2)
     return np.asarray(distances[:, 1], dtype=np.float64)
-
-
-def _series(geoms: npt.NDArray[np.object_]) -> object:
-    import geopandas as gpd
-
-    return gpd.GeoSeries(geoms, index=np.arange(geoms.size))
-
-
-def _graph_matrix(graph: Graph, n: int) -> sparse.csr_array:
-    adjacency = graph.adjacency
-    heads = adjacency.index.get_level_values(0).to_numpy(dtype=np.int64)
-    tails = adjacency.index.get_level_values(1).to_numpy(dtype=np.int64)
-    keep = (adjacency.to_numpy() != 0) & (heads != tails)
-    data = np.ones(int(keep.sum()))
-    return sparse.csr_array((data, (heads[keep], tails[keep])), shape=(n, n))
 
 
 def _with_islands(matrix: sparse.csr_array, geoms: npt.NDArray[np.object_], islands: Islands) -> sparse.csr_array:

@@ -14,7 +14,7 @@ import typer
 
 from gis.cli.context import ready_database_url, settings_of
 from gis.database import connect, create_pool
-from gis.demo.cases_trickle import TrickleStats, trickle
+from gis.demo.cases_trickle import TrickleStats, trickle_db
 from gis.errors import InvalidParameter
 from layers.case_evaluation import COUNTS, GROUPINGS
 from layers.case_evaluation import evaluate as evaluate_cases
@@ -254,7 +254,7 @@ def trickle_command(
 
     async def run() -> TrickleStats:
         async with create_pool(url, settings) as pool:
-            return await trickle(
+            return await trickle_db(
                 pool,
                 CaseOptions.from_settings(settings),
                 count=count or None,

@@ -8,7 +8,7 @@ import typer
 
 from gis.cli.context import ready_database_url, settings_of
 from gis.database import connect
-from gis.demo import fleet, futian
+from gis.demo import cases_history, fleet, futian
 from gis.errors import ImportValidationError
 from gis.migrations import migrate
 
@@ -37,6 +37,9 @@ def demo(ctx: typer.Context) -> None:
         typer.echo("placing demo cameras at junctions and registering the demo fleet …")
         live = fleet.load(conn)
         counts["cameras"], counts["vehicles"] = live.cameras, live.vehicles
+        typer.echo("generating twelve months of case history and its hot spots …")
+        counts["historical cases"] = cases_history.load(conn)
+        cases_history.publish_hotspots(conn)
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     typer.echo(f"loaded {city.county_name} ({city.county_code}): {summary} "
                f"in {time.perf_counter() - started:.1f} s")

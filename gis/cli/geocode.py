@@ -20,9 +20,13 @@ from layers.import_report import write_report
 def geocode(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="CSV or XLSX with an address column"),
-    output: Path = typer.Option(None, "--output", "-o", help="result file, .csv or .gpkg (default FILE.geocoded.csv)"),
+    output: Path = typer.Option(
+        None, "--output", "-o", help="result file, .csv or .gpkg (default FILE.geocoded.csv)"
+    ),
     column: str = typer.Option(None, help="name of the address column (else address/地址/… is looked for)"),
-    crs: str = typer.Option(None, help="CRS of the result coordinates: EPSG:4490 (default), EPSG:4326, gcj02"),
+    crs: str = typer.Option(
+        None, help="CRS of the result coordinates: EPSG:4490 (default), EPSG:4326, gcj02"
+    ),
 ) -> None:
     """Geocode every row of a table; bad rows get a reason, good rows their point and codes."""
     if not file.is_file():
@@ -35,12 +39,21 @@ def geocode(
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         gaz = gazetteer.load(conn)
-    bar = Progress(TextColumn("geocoding"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                   TimeElapsedColumn(), disable=not sys.stderr.isatty())
+    bar = Progress(
+        TextColumn("geocoding"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        disable=not sys.stderr.isatty(),
+    )
     with bar:
         task = bar.add_task("geocoding", total=max(len(table.rows), 1))
-        results = geocode_rows(gaz, [r[table.address_column] for r in table.rows], crs=target,
-                               on_row=lambda n: bar.update(task, completed=n) if n % 200 == 0 else None)
+        results = geocode_rows(
+            gaz,
+            [r[table.address_column] for r in table.rows],
+            crs=target,
+            on_row=lambda n: bar.update(task, completed=n) if n % 200 == 0 else None,
+        )
     if out.suffix.lower() == ".gpkg":
         write_gpkg(out, table.header, table.rows, results, target)
     else:
@@ -48,19 +61,25 @@ def geocode(
     found = sum(1 for r in results if r["level"] != "")
     for number, result in enumerate(results, start=2):
         if result["level"] == "" and number < 22:
-            typer.echo(f"{file} row {number} {table.header[table.address_column]}: {result['reason']}", err=True)
+            typer.echo(
+                f"{file} row {number} {table.header[table.address_column]}: {result['reason']}", err=True
+            )
     typer.echo(f"geocoded {found} of {len(results)} rows → {out}")
 
 
-def _importer(kind: str):  # type: ignore[no-untyped-def]
+def _importer(kind: str):
     def command(
         ctx: typer.Context,
         files: list[Path] = typer.Argument(..., help="GeoPackage, Shapefile, GeoJSON, CSV or XLSX files"),
         source: str = typer.Option(None, help="name of the data source (default: the file name)"),
-        crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02 or bd09 (else the file's)"),
+        crs: str = typer.Option(
+            None, help="CRS of the coordinates: EPSG:xxxx, gcj02 or bd09 (else the file's)"
+        ),
         encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
         replace: bool = typer.Option(False, help="also delete the source's rows missing from the file"),
-        skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
+        skip_invalid: bool = typer.Option(
+            False, "--skip-invalid", help="load the valid rows, report the rest"
+        ),
         dry_run: bool = typer.Option(False, "--dry-run", help="validate and report; change nothing"),
         report: Path = typer.Option(None, help="report file (.json; a .csv of rejections beside it)"),
     ) -> None:
@@ -68,8 +87,15 @@ def _importer(kind: str):  # type: ignore[no-untyped-def]
         with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
             conn.autocommit = True
             for file in files:
-                options = GazetteerImport(kind, source or file.stem, parse_crs(crs) if crs else None, encoding,
-                                          replace, skip_invalid, dry_run)
+                options = GazetteerImport(
+                    kind,
+                    source or file.stem,
+                    parse_crs(crs) if crs else None,
+                    encoding,
+                    replace,
+                    skip_invalid,
+                    dry_run,
+                )
                 result = import_file(conn, file, options)
                 report_path = report or Path(f"onemap-import-{kind}-{file.stem}.json")
                 write_report(report_path, result, [str(file)])
@@ -78,10 +104,15 @@ def _importer(kind: str):  # type: ignore[no-untyped-def]
                 for r in result.rejections[:20]:
                     typer.echo(f"{r.file} row {r.row} {r.field}: {r.reason}", err=True)
                 if result.status == "rejected":
-                    raise ImportValidationError(f"{len(result.rejections)} problem(s) in {file}; nothing was "
-                                                f"loaded (see {report_path}; --skip-invalid loads the rest)")
-                typer.echo(f"{file}: {result.status}, {result.rows_loaded} of {result.rows_read} {kind}; "
-                           f"report {report_path}")
+                    raise ImportValidationError(
+                        f"{len(result.rejections)} problem(s) in {file}; nothing was "
+                        f"loaded (see {report_path}; --skip-invalid loads the rest)"
+                    )
+                typer.echo(
+                    f"{file}: {result.status}, {result.rows_loaded} of {result.rows_read} {kind}; "
+                    f"report {report_path}"
+                )
+
     command.__doc__ = f"Load {kind} into the geocoding gazetteer (upsert by source and id)."
     return command
 

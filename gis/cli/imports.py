@@ -2,20 +2,19 @@
 
 import sys
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from gis.cli import feeds
 from gis.cli.context import ready_database_url, settings_of
-from gis.crs import parse_crs
-from gis.database import connect
 from gis.errors import ImportValidationError
 from grid_codes.classes import Scheme
-from layers.field_mapping import FieldMapping
-from layers.import_report import write_report
-from layers.survey_import import MODES, ImportOptions, ImportResult, import_components
+from layers.components import IMPORT_MODES
+
+if TYPE_CHECKING:  # the import machinery (pandas, shapely, pyogrio, pyproj) loads when a command runs
+    from layers.survey_import import ImportResult
 
 app = typer.Typer(help="Import surveys into onemap's layers.", no_args_is_help=True)
 app.command("cameras")(feeds.import_cameras_command)
@@ -38,13 +37,19 @@ def components(
     scheme: str = typer.Option("gb47678", help="class scheme: legacy (4-digit) or gb47678 (5-digit)"),
     crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02 or bd09 (else the file's)"),
     mapping: Path = typer.Option(None, help="YAML mapping of contractor field names to standard ones"),
-    mode: str = typer.Option("append", help=f"{' | '.join(MODES)}"),
+    mode: str = typer.Option("append", help=f"{' | '.join(IMPORT_MODES)}"),
     encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate and report; change nothing"),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
     report: Path = typer.Option(None, help="report file (.json; a .csv of rejections is written beside it)"),
 ) -> None:
     """Validate survey files and load them into the component inventory in one transaction."""
+    from gis.crs import parse_crs
+    from gis.database import connect
+    from layers.field_mapping import FieldMapping
+    from layers.import_report import write_report
+    from layers.survey_import import ImportOptions, import_components
+
     if scheme not in ("legacy", "gb47678"):
         raise ImportValidationError(f"scheme {scheme!r} is not legacy or gb47678")
     options = ImportOptions(
@@ -72,7 +77,7 @@ def components(
             f"(see {report_path}; --skip-invalid loads the valid rows)")
 
 
-def _summarise(result: ImportResult, report_path: Path) -> None:
+def _summarise(result: "ImportResult", report_path: Path) -> None:
     for note in result.notes:
         typer.echo(f"note: {note}")
     for rejection in result.rejections[:20]:

@@ -4,7 +4,7 @@ import sys
 
 import typer
 
-from gis.cli import cases, db, demo, export, feeds, geocode, grid, imports, serve, tiles, tokens
+from gis.cli import analysis, cases, db, demo, export, feeds, geocode, grid, imports, serve, tiles, tokens
 from gis.errors import OnemapError, mapping_for
 from gis.settings import Settings
 
@@ -27,6 +27,7 @@ app.add_typer(tiles.app, name="tiles")
 app.command("demo")(demo.demo)
 app.add_typer(cases.app, name="cases")
 app.command("evaluate")(cases.evaluate)
+app.add_typer(analysis.app, name="analysis")
 
 
 @app.callback()

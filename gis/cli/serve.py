@@ -28,5 +28,7 @@ def serve(
     # uvicorn starts each worker from an import string; the workers read their settings from
     # the environment, with the database URL resolved here (the local cluster is already up)
     os.environ["ONEMAP_DATABASE_URL"] = url
+    # (a generous health-check timeout: a worker importing pygeoapi on a busy machine answers late)
     uvicorn.run("gis.app:create_app_from_environment", factory=True, workers=workers,
-                host=settings.host, port=settings.port, log_level=settings.log_level)
+                host=settings.host, port=settings.port, log_level=settings.log_level,
+                timeout_worker_healthcheck=60)

@@ -161,3 +161,13 @@ def load(conn: psycopg.Connection, *, seed: int = SEED) -> int:
     with conn.transaction():
         conn.execute("DELETE FROM onemap.city_case WHERE case_no LIKE %s", (CASE_PREFIX + "%",))
     return import_case_history(conn, records)
+
+
+def publish_hotspots(conn: psycopg.Connection) -> int:
+    """Publish the last quarter's Gi* of all event cases as the `hotspots` map layer."""
+    from gis.analysis.aggregate import CaseFilter, case_counts
+    from gis.analysis.hotspots import analyse, store
+
+    last_day = (END - timedelta(days=1)).date()
+    case_filter = CaseFilter(last_day - timedelta(days=91), last_day, kind="event")
+    return store(conn, analyse(case_counts(conn, "grid", case_filter)), case_filter)

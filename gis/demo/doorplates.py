@@ -37,8 +37,9 @@ ON CONFLICT (source, source_id) DO UPDATE SET name = excluded.name, geom = exclu
 """
 
 
-def plates(roads: list[tuple[str | None, str, BaseGeometry]], zone_epsg: int
-           ) -> list[tuple[str, int, float, float]]:
+def plates(
+    roads: list[tuple[str | None, str, BaseGeometry]], zone_epsg: int
+) -> list[tuple[str, int, float, float]]:
     """(road name, number, lon, lat) for the named roads; `roads` are (name, highway, line) in EPSG:4490."""
     parts: dict[str, list[BaseGeometry]] = defaultdict(list)
     for name, highway, line in roads:
@@ -68,16 +69,34 @@ def plates(roads: list[tuple[str | None, str, BaseGeometry]], zone_epsg: int
     return [(name, number, float(p.x), float(p.y)) for (name, number, _, _), p in zip(out, xy, strict=True)]
 
 
-def load(conn: psycopg.Connection, roads: list[tuple[str | None, str, BaseGeometry]], county_code: str,
-         zone_epsg: int) -> dict[str, int]:
+def load(
+    conn: psycopg.Connection,
+    roads: list[tuple[str | None, str, BaseGeometry]],
+    county_code: str,
+    zone_epsg: int,
+) -> dict[str, int]:
     """Upsert the demo door plates and POIs (re-runs give the same rows)."""
     rows = plates(roads, zone_epsg)
     with conn.cursor() as cur:
-        cur.executemany(_UPSERT_PLATE, [
-            (SOURCE, f"{county_code}:{name}:{number}", name, number, f"{name}{number}号", x, y)
-            for name, number, x, y in rows])
-        for level, suffix, category in (("community", "党群服务中心", "社区服务"),
-                                        ("street", "办事处", "政府机构")):
-            cur.execute(_POIS, {"source": SOURCE, "suffix": suffix, "category": category, "level": level,
-                                "county": county_code})
+        cur.executemany(
+            _UPSERT_PLATE,
+            [
+                (SOURCE, f"{county_code}:{name}:{number}", name, number, f"{name}{number}号", x, y)
+                for name, number, x, y in rows
+            ],
+        )
+        for level, suffix, category in (
+            ("community", "党群服务中心", "社区服务"),
+            ("street", "办事处", "政府机构"),
+        ):
+            cur.execute(
+                _POIS,
+                {
+                    "source": SOURCE,
+                    "suffix": suffix,
+                    "category": category,
+                    "level": level,
+                    "county": county_code,
+                },
+            )
     return {"door plates": len(rows)}

@@ -7,8 +7,9 @@ feature PostgreSQL wrote as JSON and serialises it again. For the plain GeoJSON 
 answers here instead, with the provider's own query code (layers.ogc_params, layers.ogc_query),
 the features' JSON text passed through as PostgreSQL wrote it, and the document pygeoapi
 writes: the same links, numberMatched, timeStamp and headers. Anything else (HTML, JSON-LD,
-`crs`, filters, sorting, languages, unknown collections or identifiers, errors) returns None
-and takes the pygeoapi path, which stays the reference (tests compare both).
+`crs`, filters, sorting, languages, unknown collections or identifiers, bad parameters)
+returns None and takes the pygeoapi path, which stays the reference (tests compare both); a
+database that is down or a query that times out is a 503 here, as from the provider.
 """
 
 import dataclasses
@@ -18,12 +19,15 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from fastapi import Request, Response
+from psycopg_pool import PoolTimeout
 from pygeoapi import l10n
 from pygeoapi.api import API, HEADERS
 from starlette.concurrency import run_in_threadpool
 
 from gis.crs import CRS84_URI, crs_from_uri
+from gis.errors import DatabaseUnavailable
 from gis.ogc.config import DEFAULT_ITEMS, MAX_ITEMS, Registry, layer_spec
 from gis.ogc.params import ItemsParameters, pygeoapi_serialised
 from layers.ogc_context import OgcRequest, pool
@@ -37,7 +41,16 @@ _OFFSET = re.compile(r"0|[1-9][0-9]{0,8}", re.ASCII)
 _PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}", re.ASCII)
 _JSON_ACCEPT = ("", "*/*", "application/json", "application/geo+json")
 _OUTPUT = crs_from_uri(CRS84_URI)  # no `crs`: pygeoapi asks the provider for CRS84
+_DATABASE_ERRORS = (psycopg.errors.QueryCanceled, psycopg.OperationalError, PoolTimeout)
 _SPECS: dict[int, tuple[Registry, dict[str, tuple[LayerSpec, str, bool]]]] = {}
+
+
+def _unavailable(error: Exception) -> DatabaseUnavailable:
+    """What the provider answers for the same failure (503), without SQL text."""
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return DatabaseUnavailable("the query took too long: narrow it with bbox, filter or a smaller limit")
+    log.warning("OGC fast path: database unavailable: %s", (str(error).splitlines() or [""])[0])
+    return DatabaseUnavailable("the database is unavailable or busy; try again shortly")
 
 
 def _plain_geojson(request: Request, allowed: frozenset[str]) -> bool:
@@ -95,6 +108,8 @@ async def items(request: Request, api: API, registry: Registry, collection_id: s
                            crs_transform_spec=None, request=OgcRequest(bbox=parsed.bbox))
         query = dataclasses.replace(query, output=_OUTPUT)
         rows, matched = await run_in_threadpool(_page, pool_key, spec, query)
+    except _DATABASE_ERRORS as error:  # not worth running again through pygeoapi
+        raise _unavailable(error) from error
     except Exception:  # pygeoapi's path reports it (with the provider's error mapping)
         log.debug("OGC items fast path declined %s", request.url.path, exc_info=True)
         return None
@@ -144,6 +159,8 @@ async def item(request: Request, api: API, registry: Registry, collection_id: st
         key = int(feature_id)
     try:
         text = await run_in_threadpool(_feature, pool_key, spec, key)
+    except _DATABASE_ERRORS as error:
+        raise _unavailable(error) from error
     except Exception:
         log.debug("OGC item fast path declined %s", request.url.path, exc_info=True)
         return None

@@ -9,18 +9,35 @@ ONEMAP = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "onemap")
 
 
 def _run(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([ONEMAP, *args], env={**os.environ, "ONEMAP_DATABASE_URL": url},
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [ONEMAP, *args],
+        env={**os.environ, "ONEMAP_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_import_pois_then_geocode_a_file_with_bad_rows(fresh_db_url: str, tmp_path: Path) -> None:
     pois = tmp_path / "pois.csv"
-    pois.write_text("id,name,category,lng,lat\n1,福田测试中心,写字楼,114.0034,22.5471\n2,,写字楼,114.0,22.5\n",
-                    encoding="utf-8")
+    pois.write_text(
+        "id,name,category,lng,lat\n1,福田测试中心,写字楼,114.0034,22.5471\n2,,写字楼,114.0,22.5\n",
+        encoding="utf-8",
+    )
     rejected = _run(fresh_db_url, "import", "pois", str(pois), "--report", str(tmp_path / "r.json"))
     assert rejected.returncode != 0 and "row 3 name" in rejected.stderr
-    loaded = _run(fresh_db_url, "import", "pois", str(pois), "--skip-invalid", "--crs", "gcj02",
-                  "--report", str(tmp_path / "r.json"))
+    loaded = _run(
+        fresh_db_url,
+        "import",
+        "pois",
+        str(pois),
+        "--skip-invalid",
+        "--crs",
+        "gcj02",
+        "--report",
+        str(tmp_path / "r.json"),
+    )
     assert loaded.returncode == 0, loaded.stderr
     addresses = tmp_path / "in.csv"
     addresses.write_text("编号,地址\n1,福田测试中心\n2,\n3,😀\n4,侨香路7号\n", encoding="utf-8")

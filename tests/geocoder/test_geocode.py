@@ -13,8 +13,10 @@ from gis.errors import InvalidParameter
 
 
 def _plate(conn: psycopg.Connection, road: str, number: int) -> tuple[float, float]:
-    row = conn.execute("SELECT ST_X(geom), ST_Y(geom) FROM onemap.door_plate WHERE road_name = %s "
-                       "AND number = %s", (road, number)).fetchone()
+    row = conn.execute(
+        "SELECT ST_X(geom), ST_Y(geom) FROM onemap.door_plate WHERE road_name = %s AND number = %s",
+        (road, number),
+    ).fetchone()
     assert row is not None
     return row[0], row[1]
 
@@ -28,10 +30,13 @@ def test_door_plate_is_found_exactly(demo_gazetteer: Gazetteer, conn: psycopg.Co
     assert best.county_code == "440304" and best.street_code == best.grid_code[:9]
 
 
-def test_missing_number_is_interpolated_on_its_side(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
+def test_missing_number_is_interpolated_on_its_side(
+    demo_gazetteer: Gazetteer, conn: psycopg.Connection
+) -> None:
     # the demo leaves out every third pair of plates: 5 and 6 are missing, 3/7 and 4/8 exist
-    assert conn.execute("SELECT count(*) FROM onemap.door_plate WHERE road_name = '侨香路' "
-                        "AND number IN (5, 6)").fetchone() == (0,)
+    assert conn.execute(
+        "SELECT count(*) FROM onemap.door_plate WHERE road_name = '侨香路' AND number IN (5, 6)"
+    ).fetchone() == (0,)
     best = geocode(demo_gazetteer, "侨香路5号").candidates[0]
     assert best.level == "interpolated"
     (x3, y3), (x7, y7) = _plate(conn, "侨香路", 3), _plate(conn, "侨香路", 7)
@@ -45,7 +50,9 @@ def test_intersection(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> No
     assert best.level == "intersection"
     rows = conn.execute(
         "SELECT name, min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
-        "FROM onemap.road WHERE name IN ('农园路', '香轩路') GROUP BY name", (best.lon, best.lat)).fetchall()
+        "FROM onemap.road WHERE name IN ('农园路', '香轩路') GROUP BY name",
+        (best.lon, best.lat),
+    ).fetchall()
     assert len(rows) == 2 and all(d < 30 for _, d in rows)
 
 
@@ -79,8 +86,11 @@ def test_unusable_queries_raise_invalid_parameter(demo_gazetteer: Gazetteer, que
         geocode(demo_gazetteer, query)
 
 
-@pytest.mark.parametrize("query", ["hello world", "😀😀😀", "'; DROP TABLE onemap.road; --", "12345"],
-                         ids=["latin", "emoji", "sql", "digits"])
+@pytest.mark.parametrize(
+    "query",
+    ["hello world", "😀😀😀", "'; DROP TABLE onemap.road; --", "12345"],
+    ids=["latin", "emoji", "sql", "digits"],
+)
 def test_non_addresses_are_empty_with_a_reason(demo_gazetteer: Gazetteer, query: str) -> None:
     result = geocode(demo_gazetteer, query)
     assert result.candidates == [] and result.reason
@@ -89,8 +99,11 @@ def test_non_addresses_are_empty_with_a_reason(demo_gazetteer: Gazetteer, query:
 def test_reverse_point_in_cell_and_nearest_plate(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
     x, y = _plate(conn, "侨香路", 7)
     place = reverse(demo_gazetteer, x, y)
-    cell = conn.execute("SELECT code FROM onemap.v_unit_grid WHERE ST_Intersects(geom, "
-                        "ST_SetSRID(ST_MakePoint(%s, %s), 4490)) ORDER BY code LIMIT 1", (x, y)).fetchone()
+    cell = conn.execute(
+        "SELECT code FROM onemap.v_unit_grid WHERE ST_Intersects(geom, "
+        "ST_SetSRID(ST_MakePoint(%s, %s), 4490)) ORDER BY code LIMIT 1",
+        (x, y),
+    ).fetchone()
     assert cell is not None and place.grid_code == cell[0]
     assert place.door_plate == "侨香路7号" and place.door_plate_distance_m == 0
     assert place.road == "侨香路" and place.road_distance_m is not None and place.road_distance_m < 15
@@ -113,8 +126,10 @@ def test_gazetteer_reloads_after_an_import(fresh_db_url: str) -> None:
     with psycopg.connect(fresh_db_url, autocommit=True) as conn:
         before = gazetteer.load(conn)
         assert not geocode(before, "测试大厦").candidates
-        conn.execute("INSERT INTO onemap.poi (source, source_id, name, geom) VALUES ('test', '1', '测试大厦', "
-                     "ST_SetSRID(ST_MakePoint(114.03, 22.54), 4490))")
+        conn.execute(
+            "INSERT INTO onemap.poi (source, source_id, name, geom) VALUES ('test', '1', '测试大厦', "
+            "ST_SetSRID(ST_MakePoint(114.03, 22.54), 4490))"
+        )
         version = conn.execute(gazetteer.VERSION_SQL).fetchone()
         assert version is not None and version[0] > before.version
         after = gazetteer.load(conn)

@@ -24,8 +24,18 @@ def test_forward_contract(geocoder_client: TestClient) -> None:
     body = response.json()
     assert body["query"] == "侨香路7号" and body["normalized"] == "侨香路7号"
     best = body["candidates"][0]
-    assert set(best) >= {"level", "score", "elements", "lon", "lat", "grid_code", "community_code",
-                         "street_code", "county_code", "label"}
+    assert set(best) >= {
+        "level",
+        "score",
+        "elements",
+        "lon",
+        "lat",
+        "grid_code",
+        "community_code",
+        "street_code",
+        "county_code",
+        "label",
+    }
     assert best["level"] == "door_plate" and len(best["grid_code"]) == 15
     assert len(body["candidates"]) <= 3
 
@@ -34,7 +44,9 @@ def test_forward_in_gcj02_is_offset(geocoder_client: TestClient) -> None:
     plain = geocoder_client.get("/geocode", params={"q": "侨香路7号"}).json()["candidates"][0]
     offset = geocoder_client.get("/geocode", params={"q": "侨香路7号", "crs": "gcj02"}).json()
     assert offset["crs"] == "GCJ-02"
-    shift = abs(offset["candidates"][0]["lon"] - plain["lon"]) + abs(offset["candidates"][0]["lat"] - plain["lat"])
+    shift = abs(offset["candidates"][0]["lon"] - plain["lon"]) + abs(
+        offset["candidates"][0]["lat"] - plain["lat"]
+    )
     assert 0.002 < shift < 0.01  # the GCJ-02 offset in Shenzhen is a few hundred metres
 
 
@@ -53,10 +65,18 @@ def test_reverse_contract(geocoder_client: TestClient) -> None:
         assert {"community_code", "street_code", "county_code", "road"} <= set(body)
 
 
-@pytest.mark.parametrize("params", [{"lon": "abc", "lat": "22.5"}, {"lon": "nan", "lat": "22.5"},
-                                    {"lon": "114", "lat": "95"}, {"lon": "114", "lat": "22.5", "crs": "EPSG:9"},
-                                    {"lon": "114", "lat": "22.5", "radius": "-1"}, {"lat": "22.5"}],
-                         ids=["text", "nan", "off-earth", "bad-crs", "bad-radius", "missing"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lon": "abc", "lat": "22.5"},
+        {"lon": "nan", "lat": "22.5"},
+        {"lon": "114", "lat": "95"},
+        {"lon": "114", "lat": "22.5", "crs": "EPSG:9"},
+        {"lon": "114", "lat": "22.5", "radius": "-1"},
+        {"lat": "22.5"},
+    ],
+    ids=["text", "nan", "off-earth", "bad-crs", "bad-radius", "missing"],
+)
 def test_reverse_bad_input_is_400(geocoder_client: TestClient, params: dict[str, str]) -> None:
     response = geocoder_client.get("/geocode/reverse", params=params)
     assert response.status_code == 400 and set(response.json()) == {"code", "description"}
@@ -80,7 +100,9 @@ def test_bad_limit_and_format_are_400(geocoder_client: TestClient) -> None:
 
 
 def test_batch_json_keeps_bad_rows(geocoder_client: TestClient) -> None:
-    response = geocoder_client.post("/geocode/batch", json={"addresses": ["侨香路7号", "", "😀", "侨香路8号"]})
+    response = geocoder_client.post(
+        "/geocode/batch", json={"addresses": ["侨香路7号", "", "😀", "侨香路8号"]}
+    )
     assert response.status_code == 200
     rows = response.json()["results"]
     assert [r["level"] for r in rows] == ["door_plate", "", "", "door_plate"]
@@ -102,9 +124,16 @@ def test_batch_job_csv(geocoder_client: TestClient) -> None:
     assert text[0].startswith("id,地址,level") and ",door_plate," in text[1] and len(text) == 4
 
 
-@pytest.mark.parametrize(("body", "ctype"), [(b"{", "application/json"), (b"x", "application/pdf"),
-                                             (b"name\nfoo\n", "text/csv"), (b"\xff\xfe\x00", "text/csv")],
-                         ids=["broken-json", "pdf", "no-address-column", "binary"])
+@pytest.mark.parametrize(
+    ("body", "ctype"),
+    [
+        (b"{", "application/json"),
+        (b"x", "application/pdf"),
+        (b"name\nfoo\n", "text/csv"),
+        (b"\xff\xfe\x00", "text/csv"),
+    ],
+    ids=["broken-json", "pdf", "no-address-column", "binary"],
+)
 def test_batch_bad_bodies(geocoder_client: TestClient, body: bytes, ctype: str) -> None:
     response = geocoder_client.post("/geocode/batch", content=body, headers={"content-type": ctype})
     assert 400 <= response.status_code < 500 and "description" in response.json()
@@ -118,8 +147,9 @@ def test_openapi_documents_the_routes(geocoder_client: TestClient) -> None:
 def test_geocode_process(geocoder_client: TestClient) -> None:
     description = geocoder_client.get("/processes/geocode").json()
     assert description["id"] == "geocode" and "addresses" in description["inputs"]
-    response = geocoder_client.post("/processes/geocode/execution",
-                                    json={"inputs": {"addresses": ["侨香路7号", "😀"]}})
+    response = geocoder_client.post(
+        "/processes/geocode/execution", json={"inputs": {"addresses": ["侨香路7号", "😀"]}}
+    )
     assert response.status_code == 200
     rows = response.json()["results"]
     assert rows[0]["level"] == "door_plate" and rows[1]["reason"]

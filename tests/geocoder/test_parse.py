@@ -11,35 +11,99 @@ def _parse(query: str, roads: set[str] | None = None, pois: set[str] | None = No
     return parse(normalize(query).text, national_admin(), NameSet(roads), NameSet(pois), **kw)
 
 
-@pytest.mark.parametrize(("query", "elements"), [
-    ("廈門市思明區嘉蓮街道蓮花五村12號樓", {"city": "厦门市", "district": "思明区", "town": "嘉莲街道",
-                                          "community": "莲花五村", "building": "12号楼"}),
-    ("吕岭路21号", {"road": "吕岭路", "house_number": "21号"}),
-    ("金华永康市方岩镇下宅村万里公路832弄125号", {"city": "金华", "district": "永康市", "town": "方岩镇",
-                                                "community": "下宅村", "road": "万里公路",
-                                                "house_number": "832弄", "sub_road_number": "125号"}),
-    ("浙江省杭州市西湖区文三路478号华星时代广场A座5楼501室",
-     {"province": "浙江省", "city": "杭州市", "district": "西湖区", "road": "文三路", "house_number": "478号",
-      "poi": "华星时代广场", "building": "A座", "floor": "5楼", "room": "501室"}),
-    ("杭州萧山区宁围镇金色家园3幢2单元301", {"city": "杭州", "district": "萧山区", "town": "宁围镇",
-                                           "estate": "金色家园", "building": "3幢", "unit": "2单元",
-                                           "room": "301"}),
-    ("海宁路12号", {"road": "海宁路", "house_number": "12号"}),
-    ("瑞安市上望镇蔡宅东路206号", {"district": "瑞安市", "town": "上望镇", "road": "蔡宅东路",
-                                  "house_number": "206号"}),
-    ("福田区莲花街道景田社区景田北路2号之1", {"district": "福田区", "town": "莲花街道", "community": "景田社区",
-                                             "road": "景田北路", "house_number": "2-1号", "sub_number": "1"}),
-], ids=["xiamen-community-building", "road-number", "lane-and-number", "full-with-room", "estate-unit-room",
-        "admin-alias-inside-road", "town-then-road", "sub-number"])
+@pytest.mark.parametrize(
+    ("query", "elements"),
+    [
+        (
+            "廈門市思明區嘉蓮街道蓮花五村12號樓",
+            {
+                "city": "厦门市",
+                "district": "思明区",
+                "town": "嘉莲街道",
+                "community": "莲花五村",
+                "building": "12号楼",
+            },
+        ),
+        ("吕岭路21号", {"road": "吕岭路", "house_number": "21号"}),
+        (
+            "金华永康市方岩镇下宅村万里公路832弄125号",
+            {
+                "city": "金华",
+                "district": "永康市",
+                "town": "方岩镇",
+                "community": "下宅村",
+                "road": "万里公路",
+                "house_number": "832弄",
+                "sub_road_number": "125号",
+            },
+        ),
+        (
+            "浙江省杭州市西湖区文三路478号华星时代广场A座5楼501室",
+            {
+                "province": "浙江省",
+                "city": "杭州市",
+                "district": "西湖区",
+                "road": "文三路",
+                "house_number": "478号",
+                "poi": "华星时代广场",
+                "building": "A座",
+                "floor": "5楼",
+                "room": "501室",
+            },
+        ),
+        (
+            "杭州萧山区宁围镇金色家园3幢2单元301",
+            {
+                "city": "杭州",
+                "district": "萧山区",
+                "town": "宁围镇",
+                "estate": "金色家园",
+                "building": "3幢",
+                "unit": "2单元",
+                "room": "301",
+            },
+        ),
+        ("海宁路12号", {"road": "海宁路", "house_number": "12号"}),
+        (
+            "瑞安市上望镇蔡宅东路206号",
+            {"district": "瑞安市", "town": "上望镇", "road": "蔡宅东路", "house_number": "206号"},
+        ),
+        (
+            "福田区莲花街道景田社区景田北路2号之1",
+            {
+                "district": "福田区",
+                "town": "莲花街道",
+                "community": "景田社区",
+                "road": "景田北路",
+                "house_number": "2-1号",
+                "sub_number": "1",
+            },
+        ),
+    ],
+    ids=[
+        "xiamen-community-building",
+        "road-number",
+        "lane-and-number",
+        "full-with-room",
+        "estate-unit-room",
+        "admin-alias-inside-road",
+        "town-then-road",
+        "sub-number",
+    ],
+)
 def test_elements(query: str, elements: dict[str, str]) -> None:
     assert _parse(query).elements == elements
 
 
-@pytest.mark.parametrize(("query", "a", "b"), [
-    ("湖滨南路与斗西路交叉口", "湖滨南路", "斗西路"),
-    ("新丰路和火炬二路交叉路口南50米", "新丰路", "火炬二路"),
-    ("农园路与香轩路", "农园路", "香轩路"),
-], ids=["yu-jiaochakou", "he-lukou-offset", "bare"])
+@pytest.mark.parametrize(
+    ("query", "a", "b"),
+    [
+        ("湖滨南路与斗西路交叉口", "湖滨南路", "斗西路"),
+        ("新丰路和火炬二路交叉路口南50米", "新丰路", "火炬二路"),
+        ("农园路与香轩路", "农园路", "香轩路"),
+    ],
+    ids=["yu-jiaochakou", "he-lukou-offset", "bare"],
+)
 def test_intersections(query: str, a: str, b: str) -> None:
     assert _parse(query).intersection == (a, b)
 

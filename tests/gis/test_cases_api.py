@@ -1,6 +1,7 @@
 """The cases HTTP API: tokens and roles, the workflow over HTTP, evaluation, hostile input → 4xx."""
 
 import json
+import threading
 from collections.abc import Iterator
 
 import psycopg
@@ -8,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gis.auth import ROLES, create_token
+from gis.demo.cases_trickle import trickle
 from tests.conftest import template_clone
 from tests.gis.conftest import ogc_app_client
 
@@ -269,3 +271,42 @@ def test_evaluation_api(client, tokens, point):
 )
 def test_bad_evaluation_parameters_are_400(client, tokens, params):
     assert_ogc_error(client.get("/evaluation", params=params, headers=auth(tokens, "viewer")), 400)
+
+
+def test_an_address_only_case_is_placed_by_the_geocoder(client, tokens, url):
+    with psycopg.connect(url) as conn:
+        plate = conn.execute(
+            "SELECT d.road_name, d.number, u.code FROM onemap.door_plate d JOIN onemap.v_unit_grid u "
+            "ON ST_Intersects(u.geom, d.geom) WHERE d.sub_number = '' "
+            "ORDER BY d.id LIMIT 1"
+        ).fetchone()
+    if plate is None:
+        pytest.skip("the demo city has no door plates to geocode")
+    fields = {"lon": None, "lat": None, "address": f"深圳市福田区{plate[0]}{plate[1]}号"}
+    response = client.post("/cases", json=body(("", 0, 0), **fields), headers=auth(tokens, "inspector"))
+    assert response.status_code == 201, response.text
+    assert response.json()["grid_code"] == plate[2] and response.json()["address"] == fields["address"]
+
+
+def test_the_demo_trickle_reports_and_moves_cases_through_the_api(client, tokens, url):
+    with psycopg.connect(url) as conn:
+        before = conn.execute(
+            "SELECT count(*) FROM onemap.case_event WHERE actor = 'dispatcher-cases'"
+        ).fetchone()
+    stats = trickle(
+        "http://testserver",
+        tokens["dispatcher"],
+        threading.Event(),
+        interval_s=0,
+        seed=11,
+        count=12,
+        client=client,
+    )
+    assert stats.created >= 1 and stats.advanced >= 1 and stats.created + stats.advanced == 12
+    with psycopg.connect(url) as conn:
+        after = conn.execute(
+            "SELECT count(*) FROM onemap.case_event WHERE actor = 'dispatcher-cases'"
+        ).fetchone()
+        unplaced = conn.execute("SELECT count(*) FROM onemap.city_case WHERE grid_code IS NULL").fetchone()
+    assert before is not None and after is not None and after[0] - before[0] == 12
+    assert unplaced == (0,)

@@ -32,7 +32,8 @@ def page(server: str) -> Iterator[tuple[object, list[str]]]:
         try:
             tab = browser.new_page(viewport={"width": 1200, "height": 900})
             errors: list[str] = []
-            tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            tab.on("console",
+                   lambda message: errors.append(message.text) if message.type == "error" else None)
             tab.on("pageerror", lambda error: errors.append(str(error)))
             tab.goto(server + "/")
             tab.wait_for_function(READY, timeout=60_000)

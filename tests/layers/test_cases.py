@@ -1,6 +1,7 @@
 """Cases against the demo-city database: placement, workflow history, history loads, grids, evaluation."""
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ from gis.crs import wgs84_to_gcj02
 from gis.errors import InvalidParameter, InvalidTransition, NotFound, PermissionDenied
 from grid_codes.errors import InvalidCode
 from layers.case_rules import CaseOptions
-from layers.cases import NewCase, apply_action, create_case, get_case
+from layers.cases import NewCase, apply_action, create_case, get_case, notify_deadline_crossings
 from tests.conftest import template_clone
 
 T = TypeVar("T")
@@ -364,3 +365,25 @@ def test_the_open_case_layer_shows_deadline_states(url):
     assert layer is not None and layer[0] == "cases" and layer[1] is False
     assert {"case_no", "class_code", "state", "urgency", "deadline_state", "grid_code"} <= set(layer[2])
     assert not {"reporter", "description", "photo_urls"} & set(layer[2])
+
+
+def test_deadline_crossings_are_notified(url):
+    _, lon, lat = cell(url, 100)
+    case_id = create(url, NewCase(kind="event", class_code="06001", source="app", lon=lon, lat=lat))
+    t0 = datetime(2020, 1, 6, 9, tzinfo=SHANGHAI)
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "UPDATE onemap.city_case SET reported_at = %s, due_soon_at = %s, deadline_at = %s WHERE id = %s",
+            (t0 - timedelta(hours=1), t0 + timedelta(minutes=10), t0 + timedelta(minutes=20), case_id),
+        )
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute("LISTEN onemap_cases")
+        windows = [
+            (t0, t0 + timedelta(minutes=15)),
+            (t0 + timedelta(minutes=15), t0 + timedelta(minutes=25)),
+            (t0 + timedelta(minutes=25), t0 + timedelta(minutes=35)),
+        ]
+        counts = [run(url, lambda conn, w=w: notify_deadline_crossings(conn, *w)) for w in windows]
+        messages = [json.loads(n.payload) for n in listener.notifies(timeout=2, stop_after=2)]
+    assert counts == [1, 1, 0]
+    assert [(m["id"], m["deadline_state"]) for m in messages] == [(case_id, "due_soon"), (case_id, "overdue")]

@@ -203,3 +203,17 @@ def test_naive_times_are_refused(cal):
 def test_far_deadlines_are_refused():
     with pytest.raises(InvalidParameter, match="beyond"):
         WorkCalendar(holidays=frozenset()).add_working_seconds(at("2026-01-05T09:00"), 7 * 3600 * 2000)
+
+
+@pytest.mark.parametrize(
+    ("reported", "expected"),
+    [
+        # 2025: 国庆节 and 中秋节 together, 1–8 October off; Saturday 11 October a make-up workday
+        ("2025-09-30T16:05", "2025-10-09T16:05"),
+        ("2025-10-10T16:05", "2025-10-11T16:05"),
+        # 2025 春节: 28 January – 4 February off, Sunday 26 January a make-up workday
+        ("2025-01-24T16:05", "2025-01-26T16:05"),
+    ],
+)
+def test_the_2025_calendar_is_shipped_too(cal, reported, expected):
+    assert deadline(cal, days(1), at(reported), due_soon_fraction=0.2).deadline_at == at(expected)

@@ -325,3 +325,15 @@ def test_a_dry_run_on_the_rebuild_path_leaves_indexes_and_rows_as_they_were(fres
         after = conn.execute(_INDEXES_SQL).fetchall(), conn.execute(
             "SELECT count(*) FROM onemap.component").fetchone()
     assert after == before
+
+
+def test_text_with_tabs_backslashes_and_line_breaks_is_stored_verbatim(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 1, seed=37)
+    note, remark = "井盖\t破损\\待修", '说明 "A"\\B\r\nC'
+    survey = _write(tmp_path / "s.gpkg", [{"ZGBMMC": DEPT, "BZ": note, "现场说明": remark}], points)
+    assert _run(fresh_db_url, [survey], class_code="01001").status == "committed"
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = conn.execute("SELECT note, attributes FROM onemap.component "
+                              "WHERE class_code = '01001'").fetchone()
+    assert stored == (note, {"现场说明": remark})

@@ -1,60 +1,188 @@
-"""XYZ tiles decoded with mapbox_vector_tile, from the demo city in the test database."""
+"""XYZ tiles decoded with mapbox_vector_tile and checked against the demo city in the database."""
+
+import gzip
 
 import mapbox_vector_tile
 import morecantile
 import pytest
-from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
-from gis.app import create_app
+from tests.tiles.conftest import CENTRE
+from tiles.mvt import TILE_BUDGET_BYTES
 
-CENTRE = (114.02, 22.535)  # 车公庙, inside the demo city
-
-
-@pytest.fixture(scope="module")
-def client(settings, db_url):
-    app = create_app(settings.model_copy(update={"database_url": SecretStr(db_url)}))
-    with TestClient(app) as test_client:
-        yield test_client
+WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
+ENVELOPE = "ST_TileEnvelope(%(z)s, %(x)s, %(y)s)"
 
 
-def _tile_path(tileset: str, z: int) -> str:
-    tile = morecantile.tms.get("WebMercatorQuad").tile(*CENTRE, z)
-    return f"/tiles/{tileset}/{tile.z}/{tile.x}/{tile.y}.mvt"
+def _tile(z: int) -> morecantile.Tile:
+    return WEB_MERCATOR.tile(*CENTRE, z)
 
 
-def test_fused_tile_holds_every_public_layer_visible_at_its_zoom(client):
-    response = client.get(_tile_path("onemap", 14))
-    assert response.status_code == 200
+def _get(client, tileset: str, tile: morecantile.Tile, query: str = "") -> dict:
+    response = client.get(f"/tiles/{tileset}/{tile.z}/{tile.x}/{tile.y}.mvt{query}")
+    assert response.status_code == 200, response.text
+    return mapbox_vector_tile.decode(response.content)
+
+
+def _params(tile: morecantile.Tile) -> dict[str, int]:
+    return {"z": tile.z, "x": tile.x, "y": tile.y}
+
+
+def test_fused_tile_has_one_layer_per_role(client):
+    response = client.get("/tiles/onemap/14/{0.x}/{0.y}.mvt".format(_tile(14)))
     assert response.headers["content-type"] == "application/vnd.mapbox-vector-tile"
     layers = mapbox_vector_tile.decode(response.content)
-    assert {"counties", "streets", "communities", "roads"} <= set(layers)
-    community = layers["communities"]["features"][0]
-    assert set(community["properties"]) == {"code", "name", "street_code"}
-    assert community["properties"]["code"].startswith("440304")
+    assert {"admin", "grid", "roads", "components"} <= set(layers)
+    assert set(layers) <= {"admin", "grid", "roads", "components", "cameras", "vehicles", "cases", "hotspots"}
+    admin = layers["admin"]["features"]
+    assert {f["properties"]["layer"] for f in admin} == {"counties", "streets", "communities"}
+    assert all(f["properties"]["code"].startswith("440304") for f in admin)
+
+
+def test_grid_codes_match_the_database(client, conn):
+    tile = _tile(16)
+    decoded = _get(client, "onemap", tile)
+    codes = {f["properties"]["code"] for f in decoded["grid"]["features"]
+             if f["properties"]["layer"] == "unit_grid"}
+    # the tile keeps a 64/4096 buffer beyond its edges
+    expected = {r[0] for r in conn.execute(
+        f"SELECT code FROM onemap.v_unit_grid WHERE geom_3857 && {ENVELOPE} AND ST_Intersects(geom_3857, "
+        f"ST_Expand({ENVELOPE}, (ST_XMax({ENVELOPE}) - ST_XMin({ENVELOPE})) * 64 / 4096))", _params(tile))}
+    assert codes == expected
+    assert all(len(code) == 15 for code in codes)
+
+
+def test_components_at_high_zoom_are_raw_features_with_their_attributes(client, conn):
+    tile = _tile(17)
+    features = _get(client, "components", tile)["components"]["features"]
+    rows = conn.execute(
+        f"SELECT id, name, class_code, major_code, state, grid_code FROM onemap.v_component "
+        f"WHERE ST_Intersects(geom_3857, {ENVELOPE})", _params(tile)).fetchall()
+    assert len(features) == len(rows) > 0
+    by_id = {f["properties"]["id"]: f["properties"] for f in features}
+    for identifier, name, class_code, major, state, grid_code in rows:
+        assert by_id[identifier] == {"id": identifier, "name": name, "class_code": class_code,
+                                     "major_code": major, "state": state, "grid_code": grid_code}
+
+
+@pytest.mark.parametrize("z", [16, 17, 18], ids=["z16", "z17", "z18"])
+def test_point_positions_agree_with_morecantile_tile_bounds(client, conn, z):
+    tile = _tile(z)
+    bounds = WEB_MERCATOR.xy_bounds(tile)
+    rows = conn.execute(
+        f"SELECT id, ST_X(geom_3857), ST_Y(geom_3857) FROM onemap.v_component "
+        f"WHERE geometry_type = 'point' AND geom_3857 && {ENVELOPE}", _params(tile)).fetchall()
+    assert rows
+    decoded = {f["properties"]["id"]: f["geometry"]["coordinates"]
+               for f in _get(client, "components", tile)["components"]["features"]}
+    size = (bounds.right - bounds.left) / 4096
+    for identifier, x, y in rows:  # mapbox_vector_tile flips y: origin at the bottom left
+        px, py = decoded[identifier]
+        assert abs(px - (x - bounds.left) / size) <= 1
+        assert abs(py - (y - bounds.bottom) / size) <= 1
+
+
+def test_low_zoom_components_are_aggregates_that_count_every_component(client, conn):
+    total = 0
+    west, south, east, north = conn.execute(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e "
+        "FROM onemap.admin_area WHERE level = 'county') s").fetchone()
+    for tile in WEB_MERCATOR.tiles(west, south, east, north, zooms=[12]):
+        response = client.get(f"/tiles/components/12/{tile.x}/{tile.y}.mvt")
+        if response.status_code == 204:
+            continue
+        features = mapbox_vector_tile.decode(response.content)["components"]["features"]
+        assert len(features) <= 64 * 64
+        total += sum(f["properties"]["count"] for f in features)
+    assert total == conn.execute("SELECT count(*) FROM onemap.v_component").fetchone()[0]
+
+
+def test_filtered_aggregates_count_the_filtered_components(client, conn):
+    tile = _tile(14)
+    features = _get(client, "components", tile, "?state=完好&class=01")["components"]["features"]
+    expected = conn.execute(
+        "SELECT count(*) FROM onemap.v_component WHERE state = '完好' AND class_code LIKE '01%%' "
+        "AND ST_Intersects(geom_3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s)) "
+        "AND (ST_XMin(geom_3857) + ST_XMax(geom_3857)) / 2 < ST_XMax(ST_TileEnvelope(%(z)s, %(x)s, %(y)s))",
+        _params(tile)).fetchone()[0]
+    assert 0 < sum(f["properties"]["count"] for f in features) <= expected
+
+
+def test_cql2_filter_and_shortcuts_select_features(client, conn):
+    tile = _tile(17)
+    by_cql = _get(client, "components", tile, "?filter=class_code LIKE '01%'")["components"]["features"]
+    assert by_cql and all(f["properties"]["class_code"].startswith("01") for f in by_cql)
+    by_class = _get(client, "components", tile, "?class=01")["components"]["features"]
+    assert {f["id"] for f in by_class} == {f["id"] for f in by_cql}
+    fused = _get(client, "onemap", tile, "?class=01")
+    assert {f["id"] for f in fused["components"]["features"]} == {f["id"] for f in by_cql}
+    assert fused["grid"]["features"]  # the base layers are drawn unfiltered
+    grid_code = by_cql[0]["properties"]["grid_code"]
+    by_grid = _get(client, "components", tile, f"?grid={grid_code}")["components"]["features"]
+    assert by_grid and all(f["properties"]["grid_code"] == grid_code for f in by_grid)
+
+
+@pytest.mark.parametrize("query", ["?filter=nosuch = 1", "?filter=class_code LIKE", "?class=x1",
+                                   "?grid=12345678901234567", "?filter=name = 1 AND (", "?state=" + "x" * 30],
+                         ids=["unknown-property", "syntax", "class-not-digits", "grid-too-long",
+                              "unbalanced", "state-too-long"])
+def test_bad_filters_are_400(client, query):
+    tile = _tile(15)
+    response = client.get(f"/tiles/components/{tile.z}/{tile.x}/{tile.y}.mvt{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "InvalidParameterValue"
 
 
 def test_layer_zoom_range_is_respected(client):
-    layers = mapbox_vector_tile.decode(client.get(_tile_path("onemap", 9)).content)
-    assert "streets" in layers
-    assert "communities" not in layers  # communities start at z10
+    layers = _get(client, "onemap", _tile(9))
+    assert {f["properties"]["layer"] for f in layers["admin"]["features"]} == {"counties", "streets"}
     assert "roads" not in layers  # roads start at z12
+    assert "components" not in layers  # point aggregates start at z10
 
 
 def test_feature_ids_are_stable_across_tiles_and_requests(client):
     ids = []
     for z in (13, 14):
-        decoded = mapbox_vector_tile.decode(client.get(_tile_path("streets", z)).content)
+        decoded = _get(client, "streets", _tile(z))
         ids.append({f["properties"]["code"]: f["id"] for f in decoded["streets"]["features"]})
     shared = set(ids[0]) & set(ids[1])
     assert shared
     assert all(ids[0][code] == ids[1][code] for code in shared)
+    assert all(0 < i < 2**53 for i in ids[0].values())
 
 
-def test_empty_area_gives_an_empty_tile(client):
+def test_every_city_tile_stays_within_the_size_budget(client, conn):
+    west, south, east, north = conn.execute(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) e "
+        "FROM onemap.admin_area WHERE level = 'county') s").fetchone()
+    for tile in WEB_MERCATOR.tiles(west, south, east, north, zooms=[10, 11, 12, 13, 14]):
+        response = client.get(f"/tiles/onemap/{tile.z}/{tile.x}/{tile.y}.mvt",
+                              headers={"Accept-Encoding": "identity"})
+        assert len(response.content) <= TILE_BUDGET_BYTES, tile
+
+
+def test_empty_area_gives_204(client):
     response = client.get("/tiles/onemap/14/0/0.mvt")
-    assert response.status_code == 200
+    assert response.status_code == 204
     assert response.content == b""
+
+
+def test_etag_round_trip_and_gzip(client):
+    path = "/tiles/onemap/15/{0.x}/{0.y}.mvt".format(_tile(15))
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    etag = plain.headers["etag"]
+    assert "content-encoding" not in plain.headers
+    again = client.get(path, headers={"Accept-Encoding": "identity", "If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["etag"] == etag and again.content == b""
+    zipped = client.get(path, headers={"Accept-Encoding": "gzip"})  # httpx decodes the body itself
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == plain.content
+    assert zipped.headers["etag"] != etag
+    assert client.get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]}
+                      ).status_code == 304
+    assert gzip.compress(plain.content)  # the body is a valid MVT either way
+    stale = client.get(path, headers={"If-None-Match": '"stale"', "Accept-Encoding": "identity"})
+    assert stale.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -63,10 +191,14 @@ def test_empty_area_gives_an_empty_tile(client):
         ("/tiles/onemap/25/0/0.mvt", 400, "InvalidParameterValue"),
         ("/tiles/onemap/3/8/0.mvt", 400, "InvalidParameterValue"),
         ("/tiles/onemap/3/-1/0.mvt", 400, "InvalidParameterValue"),
+        ("/tiles/onemap/x/0/0.mvt", 400, "InvalidParameterValue"),
         ("/tiles/no_such_layer/3/0/0.mvt", 404, "NotFound"),
         ("/tiles/onemap;drop/3/0/0.mvt", 404, "NotFound"),
+        ("/tiles/NoSuchTMS/3/0/0", 404, "NotFound"),
+        ("/tiles/WorldCRS84Quad/1/0/4", 400, "InvalidParameterValue"),
     ],
-    ids=["zoom-too-deep", "x-out-of-range", "negative-x", "unknown-layer", "hostile-name"],
+    ids=["zoom-too-deep", "x-out-of-range", "negative-x", "zoom-not-a-number", "unknown-layer",
+         "hostile-name", "unknown-tms", "crs84-col-out-of-range"],
 )
 def test_bad_tile_requests_get_ogc_exception_bodies(client, path, status, code):
     response = client.get(path)

@@ -186,6 +186,23 @@ $$;
 CREATE TRIGGER city_case_notify AFTER INSERT OR UPDATE ON onemap.city_case
     FOR EACH ROW EXECUTE FUNCTION onemap.notify_case_change();
 
+-- Open cases change colour with time alone (on_time → due_soon → overdue): one notification per
+-- open case whose due-soon instant or deadline falls in (since, until]; a service calls it
+-- periodically with the previous call's `until` (layers/cases.py notify_deadline_crossings).
+CREATE FUNCTION onemap.notify_case_deadlines(since timestamptz, until timestamptz) RETURNS integer
+LANGUAGE sql AS $$
+    WITH crossed AS (
+        SELECT pg_notify('onemap_cases', json_build_object(
+            'id', id, 'case_no', case_no, 'state', state,
+            'deadline_state', onemap.case_deadline_state(state, deadline_at, due_soon_at, until),
+            'class_code', class_code, 'lon', ST_X(geom), 'lat', ST_Y(geom))::text)
+        FROM onemap.city_case
+        WHERE state NOT IN ('closed', 'cancelled')
+          AND ((due_soon_at > since AND due_soon_at <= until) OR (deadline_at >= since AND deadline_at < until))
+    )
+    SELECT count(*)::integer FROM crossed
+$$;
+
 -- Tile caches key on the layer's data_version: one bump per statement, cheap for bulk loads.
 CREATE FUNCTION onemap.bump_cases_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -10,7 +10,8 @@
   const CLOSED = new Set(["closed", "cancelled"]);
   const vehicles = new Map();  // id -> GeoJSON feature
   const cases = new Map();     // id -> GeoJSON feature (cases changed since the page opened)
-  const live = window.onemapLive = { vehicles, cases, applied: new Map(), events: 0, connected: false };
+  const live = window.onemapLive = { vehicles, cases, applied: new Map(), events: 0, connected: false,
+                                      record: false, log: [] };
   let pending = null;
 
   function vehicleFeature(p) {
@@ -31,7 +32,10 @@
     if (!pending) pending = requestAnimationFrame(() => flush(map));
     map.once("render", () => {
       const shown = Date.now();
-      for (const [id, t] of changed) live.applied.set(id, { t, received, shown });
+      for (const [id, t] of changed) {
+        live.applied.set(id, { t, received, shown });
+        if (live.record) live.log.push([id, t, received, shown]);  // the latency benchmark reads this
+      }
     });
   }
 

@@ -1,0 +1,94 @@
+"""The push channel of a real `onemap serve`: a posted fix reaches an SSE client; SIGTERM ends the streams."""
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.gis.conftest import free_port, onemap_serve
+from tests.gis.feeds_support import FleetDb, bearer, fix, fleet_db
+
+
+@pytest.fixture(scope="module")
+def feeds(server_url: str, db_url: str) -> Iterator[FleetDb]:
+    with fleet_db(server_url, "onemap_test_sse") as db:
+        yield db
+
+
+def _read_events(base: str, into: "queue.Queue[tuple[str, str]]", stop: threading.Event) -> None:
+    with httpx.stream("GET", f"{base}/feeds/events", timeout=httpx.Timeout(30, read=60)) as response:
+        into.put(("status", f"{response.status_code} {response.headers['content-type']}"))
+        event = None
+        for line in response.iter_lines():
+            if stop.is_set():
+                return
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event:
+                into.put((event, line[6:]))
+            elif line.startswith(": connected"):
+                into.put(("connected", ""))
+
+
+def test_a_posted_fix_reaches_an_sse_subscriber(feeds):
+    events: queue.Queue[tuple[str, str]] = queue.Queue()
+    stop = threading.Event()
+    with onemap_serve(feeds.url) as base:
+        reader = threading.Thread(target=_read_events, args=(base, events, stop), daemon=True)
+        reader.start()
+        assert events.get(timeout=20) == ("status", "200 text/event-stream; charset=utf-8")
+        assert events.get(timeout=20)[0] == "connected"
+        now = datetime.now(UTC)
+        response = httpx.post(f"{base}/feeds/vehicles/fixes", headers=bearer(feeds.feeder),
+                              json={"fixes": [fix("FT010", lon=114.0321, lat=22.5432, t=now)]})
+        assert response.json()["accepted"] == 1
+        event, data = events.get(timeout=20)
+        stop.set()
+    assert event == "vehicles"
+    [position] = json.loads(data)
+    assert (position["id"], position["plate"], position["lon"], position["lat"]) == (
+        "FT010", "粤B1010C", 114.0321, 22.5432)
+    assert datetime.fromisoformat(position["t"]) == now
+
+
+def test_sigterm_ends_open_event_streams_and_the_server_exits(feeds):
+    port = free_port()
+    onemap = str(Path(sys.executable).with_name("onemap"))
+    process = subprocess.Popen([onemap, "serve", "--port", str(port)],
+                               env={**os.environ, "ONEMAP_DATABASE_URL": feeds.url, "ONEMAP_LOG_LEVEL": "warning"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None, "server did not start"
+                time.sleep(0.3)
+        events: queue.Queue[tuple[str, str]] = queue.Queue()
+        reader = threading.Thread(target=_read_events, args=(base, events, threading.Event()), daemon=True)
+        reader.start()
+        assert events.get(timeout=20)[0] == "status"
+        assert events.get(timeout=20)[0] == "connected"
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal it captured: -SIGTERM, within seconds
+        assert process.wait(timeout=10) in (0, -signal.SIGTERM)
+        reader.join(timeout=5)
+        assert not reader.is_alive(), "the client's stream did not end"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

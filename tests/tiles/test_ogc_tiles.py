@@ -1,0 +1,102 @@
+"""OGC API - Tiles documents, WorldCRS84Quad tiles, TileJSON 3.0 and the MapLibre style."""
+
+import mapbox_vector_tile
+import morecantile
+import pytest
+
+from tests.tiles.conftest import CENTRE
+from tiles.tms import MATRIX_SETS, WEB_MERCATOR, WORLD_CRS84, Bounds
+
+TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+
+
+@pytest.mark.parametrize("tms_id", ["WebMercatorQuad", "WorldCRS84Quad"])
+@pytest.mark.parametrize("z", [0, 3, 12, 17], ids=["z0", "z3", "z12", "z17"])
+def test_tile_bounds_agree_with_morecantile(tms_id, z):
+    matrix_set = MATRIX_SETS[tms_id]
+    oracle = morecantile.tms.get(tms_id)
+    tile = oracle.tile(*CENTRE, z)
+    assert matrix_set.bounds(tile) == Bounds(*oracle.xy_bounds(tile))
+    xs, ys = matrix_set.tiles_over(WEB_MERCATOR.bounds(WEB_MERCATOR.tms.tile(*CENTRE, 18)), z)
+    assert tile.x in xs and tile.y in ys
+
+
+def test_web_mercator_envelope_is_postgis_tile_envelope(conn):
+    for z in (5, 12, 16):
+        tile = WEB_MERCATOR.tms.tile(*CENTRE, z)
+        row = conn.execute("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                           "FROM ST_TileEnvelope(%s, %s, %s) e", (z, tile.x, tile.y)).fetchone()
+        assert row == pytest.approx(tuple(WEB_MERCATOR.bounds(tile)), abs=1e-6)
+
+
+def test_tile_matrix_sets(client):
+    listed = client.get("/tileMatrixSets").json()["tileMatrixSets"]
+    assert {m["id"] for m in listed} == {"WebMercatorQuad", "WorldCRS84Quad"}
+    document = client.get("/tileMatrixSets/WorldCRS84Quad").json()
+    assert document["id"] == "WorldCRS84Quad" and len(document["tileMatrices"]) == 24
+    assert client.get("/tileMatrixSets/Nope").status_code == 404
+
+
+@pytest.mark.parametrize("base", ["/tiles", "/collections/unit_grid/tiles"], ids=["dataset", "collection"])
+def test_tilesets_link_metadata_and_tiling_schemes(client, base):
+    tilesets = client.get(base).json()["tilesets"]
+    ids = [t["tileMatrixSetURI"].rsplit("/", 1)[-1] for t in tilesets]
+    assert set(ids) == {"WebMercatorQuad", "WorldCRS84Quad"}
+    for tileset, tms_id in zip(tilesets, ids, strict=True):
+        links = {link["rel"]: link["href"] for link in tileset["links"]}
+        assert links[TILING_SCHEME].endswith("/tileMatrixSets/" + tms_id)
+        metadata = client.get(links["self"]).json()
+        template = next(link["href"] for link in metadata["links"] if link["rel"] == "item")
+        assert template.endswith("/{tileMatrix}/{tileRow}/{tileCol}")
+        assert metadata["dataType"] == "vector" and metadata["layers"]
+
+
+def test_collection_tile_through_the_ogc_template(client, conn):
+    tile = WEB_MERCATOR.tms.tile(*CENTRE, 16)
+    response = client.get(f"/collections/unit_grid/tiles/WebMercatorQuad/16/{tile.y}/{tile.x}")
+    assert response.status_code == 200
+    xyz = client.get(f"/tiles/unit_grid/16/{tile.x}/{tile.y}.mvt")
+    assert response.content == xyz.content  # row is y, col is x
+
+
+def test_world_crs84_tiles_are_cut_from_the_stored_lon_lat_geometry(client, conn):
+    tile = WORLD_CRS84.tms.tile(*CENTRE, 16)
+    response = client.get(f"/tiles/WorldCRS84Quad/16/{tile.y}/{tile.x}")
+    assert response.status_code == 200
+    decoded = mapbox_vector_tile.decode(response.content)
+    west, south, east, north = WORLD_CRS84.tms.xy_bounds(tile)
+    codes = {f["properties"]["code"] for f in decoded["grid"]["features"]
+             if f["properties"]["layer"] == "unit_grid"}
+    inside = {r[0] for r in conn.execute(
+        "SELECT code FROM onemap.v_unit_grid "
+        "WHERE ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4490))", (west, south, east, north))}
+    assert inside and inside <= codes
+
+
+def test_tilejson_describes_the_fused_layers(client):
+    document = client.get("/tiles/onemap/tilejson.json").json()
+    assert document["tilejson"] == "3.0.0"
+    assert document["tiles"][0].endswith("/tiles/onemap/{z}/{x}/{y}.mvt")
+    layers = {layer["id"]: layer for layer in document["vector_layers"]}
+    assert {"admin", "grid", "roads", "components"} <= set(layers)
+    assert layers["components"]["fields"]["major_code"] == "String"
+    assert layers["components"]["fields"]["count"] == "Number"
+    west, south, east, north = document["bounds"]
+    assert west < CENTRE[0] < east and south < CENTRE[1] < north
+    assert client.get("/tiles/nosuch/tilejson.json").status_code == 404
+
+
+def test_style_colours_components_by_major_class_and_cases_by_deadline(client):
+    style = client.get("/tiles/onemap/style.json").json()
+    assert style["version"] == 8
+    tilejson = client.get("/tiles/onemap/tilejson.json").json()
+    known = {layer["id"] for layer in tilejson["vector_layers"]}
+    assert all(layer["source-layer"] in known for layer in style["layers"] if "source-layer" in layer)
+    points = next(layer for layer in style["layers"] if layer["id"] == "components-point")
+    assert "major_code" in str(points["paint"]["circle-color"])
+    legend = style["metadata"]["onemap:legend"]
+    assert [entry["code"] for entry in legend["cases"]] == ["on_time", "due_soon", "overdue"]
+    if "cases" in known:
+        cases = next(layer for layer in style["layers"] if layer["id"] == "cases-point")
+        assert "deadline_state" in str(cases["paint"]["circle-color"])
+    assert client.get("/tiles/unit_grid/style.json").status_code == 404
