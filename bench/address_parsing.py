@@ -52,7 +52,7 @@ def _same(a: str | None, b: str | None) -> bool:
     return a == b or (len(a) >= 2 and len(b) >= 2 and (a.startswith(b) or b.startswith(a)))
 
 
-def gold_of(record: dict) -> dict[str, str]:  # type: ignore[type-arg]
+def gold_of(record: dict) -> dict[str, str]:
     gold: dict[str, str] = {}
     for label, text in record["spans"]:
         element = LABELS.get(label)
@@ -111,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument("--no-peers", action="store_true", help="measure onemap only (the peers take minutes)")
+    parser.add_argument("--no-peers", action="store_true", help="onemap only (peers take minutes)")
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"{args.data} is absent (../shared/data/addresses): nothing to evaluate")

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import io
 import os
-import queue
 import statistics
 import subprocess
 import sys
@@ -63,13 +62,17 @@ def scratch_database(db: str | None) -> Iterator[str]:
         return
     admin_url = _with_db(database_url(Settings(), start=True), "postgres")
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        row = admin.execute("SELECT d.datname FROM pg_database d LEFT JOIN pg_shdescription s ON s.objoid = d.oid "
-                            "WHERE datname LIKE 'onemap\\_test\\_tpl\\_%%' "
-                            "ORDER BY coalesce(s.description, '0')::numeric DESC LIMIT 1").fetchone()
+        row = admin.execute(
+            "SELECT d.datname FROM pg_database d LEFT JOIN pg_shdescription s ON s.objoid = d.oid "
+            "WHERE datname LIKE 'onemap\\_test\\_tpl\\_%%' "
+            "ORDER BY coalesce(s.description, '0')::numeric DESC LIMIT 1"
+        ).fetchone()
         if row is None:
             sys.exit("no test template database: run the feeds tests once, or pass --db URL")
         name = f"onemap_bench_feeds_{uuid.uuid4().hex[:8]}"
-        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(row[0])))
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(row[0]))
+        )
     try:
         yield _with_db(admin_url, name)
     finally:
@@ -79,8 +82,12 @@ def scratch_database(db: str | None) -> Iterator[str]:
 
 def prepare(url: str, vehicles: int) -> str:
     with psycopg.connect(url) as conn:
-        register_vehicles(conn, [Vehicle(f"B{n:04d}", f"粤B{n:04d}X", "环卫车", "bench") for n in range(vehicles)])
-        token = create_token(conn, name=f"bench-{uuid.uuid4().hex[:6]}", role="dispatcher", created_by="bench")
+        register_vehicles(
+            conn, [Vehicle(f"B{n:04d}", f"粤B{n:04d}X", "环卫车", "bench") for n in range(vehicles)]
+        )
+        token = create_token(
+            conn, name=f"bench-{uuid.uuid4().hex[:6]}", role="dispatcher", created_by="bench"
+        )
         conn.commit()
         today = day_of(datetime.now(UTC))
         ensure_partitions_sync(conn, [today - timedelta(days=1), today])
@@ -91,9 +98,12 @@ def prepare(url: str, vehicles: int) -> str:
 def serve(url: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     onemap = str(Path(sys.executable).with_name("onemap"))
-    process = subprocess.Popen([onemap, "serve", "--port", str(port), "--workers", str(workers)],
-                               env={**os.environ, "ONEMAP_DATABASE_URL": url, "ONEMAP_LOG_LEVEL": "warning"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [onemap, "serve", "--port", str(port), "--workers", str(workers)],
+        env={**os.environ, "ONEMAP_DATABASE_URL": url, "ONEMAP_LOG_LEVEL": "warning"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -117,14 +127,18 @@ class Subscriber(threading.Thread):
         self.base, self.events, self.connected = base, 0, threading.Event()
 
     def run(self) -> None:
-        with httpx.stream("GET", f"{self.base}/feeds/events", timeout=httpx.Timeout(10, read=None)) as response:
+        with httpx.stream(
+            "GET", f"{self.base}/feeds/events", timeout=httpx.Timeout(10, read=None)
+        ) as response:
             self.connected.set()
             for line in response.iter_lines():
                 if line.startswith("event: vehicles"):
                     self.events += 1
 
 
-def batches(client: int, rounds: int, size: int, start: datetime, rng: np.random.Generator) -> list[list[dict]]:
+def batches(
+    client: int, rounds: int, size: int, start: datetime, rng: np.random.Generator
+) -> list[list[dict]]:
     """Client `client` drives vehicles client*size … +size-1, one fix each per round, 10 s apart."""
     lon = rng.uniform(BOX[0], BOX[2], size)
     lat = rng.uniform(BOX[1], BOX[3], size)
@@ -132,8 +146,19 @@ def batches(client: int, rounds: int, size: int, start: datetime, rng: np.random
     for r in range(rounds):
         lon, lat = lon + rng.normal(0, 0.0002, size), lat + rng.normal(0, 0.0002, size)
         t = (start + timedelta(seconds=10 * r)).isoformat()
-        out.append([{"vehicle": f"B{client * size + i:04d}", "time": t, "lon": round(float(lon[i]), 7),
-                     "lat": round(float(lat[i]), 7), "speed": 20.0, "heading": 90.0} for i in range(size)])
+        out.append(
+            [
+                {
+                    "vehicle": f"B{client * size + i:04d}",
+                    "time": t,
+                    "lon": round(float(lon[i]), 7),
+                    "lat": round(float(lat[i]), 7),
+                    "speed": 20.0,
+                    "heading": 90.0,
+                }
+                for i in range(size)
+            ]
+        )
     return out
 
 
@@ -162,15 +187,19 @@ def api_throughput(base: str, token: str, work: list[list[list[dict]]]) -> tuple
 
 def copy_floor(url: str, work: list[list[list[dict]]]) -> float:
     """Fixes/s of one COPY per batch straight into the table (10 connections in parallel)."""
+
     def client(batches_of_client: list[list[dict]]) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             for batch in batches_of_client:
-                with conn.cursor().copy("COPY onemap.vehicle_fix (vehicle_id, t, geom, speed_kmh, heading_deg) "
-                                        "FROM STDIN") as copy:
+                with conn.cursor().copy(
+                    "COPY onemap.vehicle_fix (vehicle_id, t, geom, speed_kmh, heading_deg) FROM STDIN"
+                ) as copy:
                     buffer = io.StringIO()
                     for f in batch:
-                        buffer.write(f"{f['vehicle']}-floor\t{f['time']}\tSRID=4490;POINT({f['lon']} {f['lat']})\t"
-                                     f"{f['speed']}\t{f['heading']}\n")
+                        buffer.write(
+                            f"{f['vehicle']}-floor\t{f['time']}\tSRID=4490;POINT({f['lon']} {f['lat']})\t"
+                            f"{f['speed']}\t{f['heading']}\n"
+                        )
                     copy.write(buffer.getvalue())
 
     threads = [threading.Thread(target=client, args=(w,)) for w in work]
@@ -200,8 +229,16 @@ def page_latency(base: str, token: str, vehicles: int, interval_s: float, second
                     i = cursor % vehicles
                     cursor += 1
                     lon[i] += 0.0001
-                    batch.append({"vehicle": f"B{i:04d}", "time": now.isoformat(), "lon": round(float(lon[i]), 7),
-                                  "lat": round(float(lat[i]), 7), "speed": 20.0, "heading": 90.0})
+                    batch.append(
+                        {
+                            "vehicle": f"B{i:04d}",
+                            "time": now.isoformat(),
+                            "lon": round(float(lon[i]), 7),
+                            "lat": round(float(lat[i]), 7),
+                            "speed": 20.0,
+                            "heading": 90.0,
+                        }
+                    )
                 sent_ms = time.time() * 1000
                 for f in batch:
                     posted[(f["vehicle"], now.isoformat())] = sent_ms
@@ -245,7 +282,7 @@ def main() -> None:
     parser.add_argument("--vehicles", type=int, default=1000)
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between a vehicle's fixes")
     parser.add_argument("--latency-seconds", type=float, default=30.0)
-    parser.add_argument("--workers", type=int, default=2, help="`onemap serve --workers` (one per core)")
+    parser.add_argument("--workers", type=int, default=1, help="`onemap serve --workers N`")
     args = parser.parse_args()
     with scratch_database(args.db) as url:
         token = prepare(url, max(args.vehicles, args.clients * args.batch))
@@ -265,20 +302,29 @@ def main() -> None:
         floor = copy_floor(url, work)
     total = args.clients * args.rounds * args.batch
     load = os.getloadavg()[0]
-    print(f"\nGPS ingest: {args.clients} clients x {args.rounds} batches of {args.batch} = {total} fixes; "
-          f"onemap serve --workers {args.workers}; {os.cpu_count()} CPUs shared, load average {load:.1f}")
+    print(
+        f"\nGPS ingest: {args.clients} clients x {args.rounds} batches of {args.batch} = {total} fixes; "
+        f"onemap serve --workers {args.workers}; {os.cpu_count()} CPUs shared, load average {load:.1f}"
+    )
     print(f"{'path':<52}{'fixes/s':>10}{'ratio':>8}")
     print(f"{'onemap API (push open, 1 SSE subscriber)':<52}{rate:>10.0f}{rate / floor:>8.2f}")
     print(f"{'floor: COPY straight into vehicle_fix':<52}{floor:>10.0f}{1.0:>8.2f}")
-    print(f"accepted {accepted}/{total}; SSE vehicle events received {events}; request p50 "
-          f"{pct(request_ms, 50):.0f} ms, p95 {pct(request_ms, 95):.0f} ms; goal >= 5000 fixes/s: "
-          f"{'met' if rate >= 5000 else 'NOT met'}")
-    print(f"\nfix-to-page latency, {args.vehicles} vehicles every {args.interval:g} s, {args.latency_seconds:g} s: "
-          f"{len(latencies)} fixes seen in the browser")
+    print(
+        f"accepted {accepted}/{total}; SSE vehicle events received {events}; request p50 "
+        f"{pct(request_ms, 50):.0f} ms, p95 {pct(request_ms, 95):.0f} ms; goal >= 5000 fixes/s: "
+        f"{'met' if rate >= 5000 else 'NOT met'}"
+    )
+    print(
+        f"\nfix-to-page latency, {args.vehicles} vehicles every {args.interval:g} s, "
+        f"{args.latency_seconds:g} s: "
+        f"{len(latencies)} fixes seen in the browser"
+    )
     if latencies:
-        print(f"p50 {pct(latencies, 50):.0f} ms, p95 {pct(latencies, 95):.0f} ms, max {max(latencies):.0f} ms "
-              f"(mean {statistics.fmean(latencies):.0f} ms); goal p95 <= 2000 ms: "
-              f"{'met' if pct(latencies, 95) <= 2000 else 'NOT met'}")
+        print(
+            f"p50 {pct(latencies, 50):.0f} ms, p95 {pct(latencies, 95):.0f} ms, max {max(latencies):.0f} ms "
+            f"(mean {statistics.fmean(latencies):.0f} ms); goal p95 <= 2000 ms: "
+            f"{'met' if pct(latencies, 95) <= 2000 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

@@ -135,6 +135,9 @@ def evaluate(gaz: gazetteer.Gazetteer, test: list[dict[str, str]]) -> None:
         result = geocode(gaz, row["address"]) if row["address"].strip() else None
         if result is None or not result.candidates:
             per_level["(no answer)"].append((float("inf"), False))
+            if os.environ.get("GEOCODE_BENCH_VERBOSE"):
+                elements = result.parsed.elements if result and result.parsed else ""
+                print("no answer:", row["address"], elements)
             continue
         best = result.candidates[0]
         per_level[best.level].append(

@@ -4,8 +4,9 @@ Starts `onemap serve` twice on free ports against the database (ONEMAP_DATABASE_
 project-local cluster with `onemap demo` loaded): once with the in-process cache off
 (ONEMAP_TILES_CACHE_MB=0, every request renders in PostGIS) and once with it on (warmed by one pass
 over the tile list). Requests the tiles of the city at the given zooms for --seconds with
---clients concurrent httpx clients and prints requests/s, p50/p99 latency and the cached/uncached
-ratio. The peer comparison (TiPg, PostGIS floor) is ../shared/bench's harness, not this script.
+--clients connections (wrk when installed, else httpx clients) and prints requests/s, p50/p99
+latency and the cached/uncached ratio. The peer comparison (TiPg, PostGIS floor) is
+../shared/bench's harness, not this script.
 
     .venv/bin/python bench/tiles_cache.py [--url URL] [--tileset onemap] [--zooms 12,14,16]
 """
@@ -13,10 +14,13 @@ ratio. The peer comparison (TiPg, PostGIS floor) is ../shared/bench's harness, n
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +67,29 @@ def serve(url: str, cache_mb: float) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+_WRK_SCRIPT = """
+paths = {%s}
+i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1], {["Accept-Encoding"] = "gzip"})
+end
+"""
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def run_wrk(base: str, paths: list[str], seconds: float, clients: int) -> tuple[float, float, float]:
+    """wrk over the path list: requests/s, p50 and p99 in ms."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths))
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:.0f}s", "--latency", "-s", script.name, base]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    Path(script.name).unlink()
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    quantiles = {q: float(v) * _UNITS[u] for q, v, u in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s)", output)}
+    return rate, quantiles["50"], quantiles["99"]
+
+
 async def run(base: str, paths: list[str], seconds: float, clients: int) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     sizes: list[int] = []
@@ -107,6 +134,10 @@ def main() -> None:
                     with httpx.Client(base_url=base, timeout=60) as client:
                         for path in paths:
                             client.get(path)
+                rate, latencies, largest = asyncio.run(run(base, paths, 2.0, 1))  # sizes; warm-up
+                if shutil.which("wrk"):
+                    row.append((*run_wrk(base, paths, args.seconds, args.clients), largest))
+                    continue
                 rate, latencies, largest = asyncio.run(run(base, paths, args.seconds, args.clients))
             quantiles = statistics.quantiles(latencies, n=100)
             row.append((rate, quantiles[49] * 1000, quantiles[98] * 1000, largest))

@@ -102,6 +102,7 @@ def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
     elif level == "town":
         short = _TOWN_SUFFIX.sub("", name)
         if len(short) >= 2 and short != name:
+            yield short, True  # 临平, 九堡: accepted only inside their county (see parse._match)
             # towns that became streets (镇 → 街道) are still written as towns, and the reverse
             for suffix in ("街道", "镇", "乡", "街道办事处", "街道办"):
                 yield short + suffix, False
@@ -109,8 +110,10 @@ def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
         short = _COMMUNITY_SUFFIX.sub("", name)
         if short != name and len(short) >= 2:
             yield short, False
-        if short.endswith("社区") and len(short) >= 4:
-            yield short.removesuffix("社区"), True
+        bare = short.removesuffix("社区")
+        # 鹭江道社区 is written 鹭江道 only as the road: a short form ending like a road is no community
+        if short.endswith("社区") and len(bare) >= 2 and bare[-1] not in "路街道巷":
+            yield bare, True
 
 
 def _csv(name: str) -> list[dict[str, str]]:

@@ -192,6 +192,10 @@ def _intersection(gaz: Gazetteer, roads: tuple[str, str], found: Found) -> None:
     (a, sa), (b, sb) = first[0], second[0]
     la, lb = gaz.road_lines.get(a), gaz.road_lines.get(b)
     if la is None or lb is None:
+        # without centre lines the crossing is unknown: somewhere along the roads, at a lower level
+        for road, similarity in ((a, sa), (b, sb)):
+            if point := _road_point(gaz, road):
+                found.append(("road", 0.5 * similarity, {"road": road}, *point))
         return
     matched = {"intersection": f"{a}与{b}", "road": a, "sub_road": b}
     crossing = shapely.intersection(la, lb)

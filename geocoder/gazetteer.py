@@ -120,8 +120,9 @@ class NearIndex:
         return cls(scale, cKDTree(xy * (scale, 1.0)) if len(xy) else None, labels)
 
     @classmethod
-    def of_lines(cls, lines: np.ndarray, labels: np.ndarray, scale: float, step_m: float = 8.0
-                 ) -> "NearIndex":
+    def of_lines(
+        cls, lines: np.ndarray, labels: np.ndarray, scale: float, step_m: float = 8.0
+    ) -> "NearIndex":
         if len(lines) == 0:
             return cls(scale, None, labels)
         dense = shapely.segmentize(lines, step_m / _METRES_PER_DEGREE)
@@ -180,8 +181,11 @@ class Gazetteer:
         cells = self.cells.containing(points)
         out = {"grid_code": cells}
         finer = cells
-        for key, areas, width in (("community_code", self.communities, 12), ("street_code", self.streets, 9),
-                                  ("county_code", self.counties, 6)):
+        for key, areas, width in (
+            ("community_code", self.communities, 12),
+            ("street_code", self.streets, 9),
+            ("county_code", self.counties, 6),
+        ):
             codes = np.array([c[:width] if c else None for c in finer], dtype=object)
             missing = np.flatnonzero([c is None for c in codes])
             if len(missing):
@@ -282,9 +286,12 @@ def build(rows: dict[str, list[tuple]]) -> Gazetteer:
         if point:
             gaz.road_points[road] = point
     pois = [(x, y) for rows in gaz.poi_rows.values() for *_, x, y in rows]
-    known = [np.array(list(gaz.road_points.values()), dtype=float).reshape(-1, 2),
-             *(p.xy for p in gaz.plates.values()), np.array(pois, dtype=float).reshape(-1, 2),
-             *(a.points for a in (gaz.counties, gaz.streets, gaz.communities))]
+    known = [
+        np.array(list(gaz.road_points.values()), dtype=float).reshape(-1, 2),
+        *(p.xy for p in gaz.plates.values()),
+        np.array(pois, dtype=float).reshape(-1, 2),
+        *(a.points for a in (gaz.counties, gaz.streets, gaz.communities)),
+    ]
     gaz.remember(np.concatenate(known))
     return gaz
 
@@ -319,8 +326,9 @@ def _add_roads(gaz: Gazetteer, rows: list[tuple]) -> None:
     for key, geoms in parts.items():
         gaz.roads.add(key)
         gaz.road_lines[key] = shapely.line_merge(shapely.multilinestrings(geoms))
-    gaz.near_roads = NearIndex.of_lines(np.array(lines, dtype=object), np.array(names, dtype=object),
-                                        _scale(gaz))
+    gaz.near_roads = NearIndex.of_lines(
+        np.array(lines, dtype=object), np.array(names, dtype=object), _scale(gaz)
+    )
 
 
 def _add_plates(gaz: Gazetteer, rows: list[tuple]) -> None:

@@ -84,9 +84,11 @@ def protect(names: Iterable[str]) -> re.Pattern[str] | None:
 def _numbers(text: str, protected: re.Pattern[str] | None) -> str:
     kept: list[str] = []
     if protected is not None:
+
         def mask(match: re.Match[str]) -> str:
             kept.append(match[0])
             return f"\x00{len(kept) - 1}\x00"
+
         text = protected.sub(mask, text)
     text = _CHINESE_NUMBER.sub(lambda m: m[1] + str(chinese_to_int(m[2])), text)
     text = _AFTER_SUB.sub(lambda m: str(chinese_to_int(m[1])), text)

@@ -45,7 +45,8 @@ _LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
 _ROAD_WORD = r"(?:大道|大街|路|街|巷|胡同|弄堂)"
 _ROAD = re.compile(rf"^([^\d#\-]{{1,14}}?{_ROAD_WORD})(?![道区心])")
 _INTERSECTION = re.compile(
-    rf"^(?P<a>[^\d与和跟同]{{2,14}}?{_ROAD_WORD})(?:与|和|跟|同|&|-)(?P<b>[^\d与和跟同]{{2,14}}?{_ROAD_WORD})"
+    rf"^(?P<a>[^\d与和跟同]{{1,14}}?(?:{_ROAD_WORD}|道|线))(?:与|和|跟|同|&|-)"
+    rf"(?P<b>[^\d与和跟同]{{1,14}}?(?:{_ROAD_WORD}|道|线|高速|高速公路))"
     r"(?:的)?(?:交叉口|交叉路口|交汇处|交界处|十字路口|交口|路口|口)?$"
 )
 _HOUSE_NUMBER = re.compile(r"^(\d+)(?:-(\d+))?(号|弄)(?![楼院])")
@@ -80,7 +81,7 @@ class NameSet:
         self.longest_from[name[:2]] = max(self.longest_from.get(name[:2], 0), len(name))
 
     def prefix(self, text: str, pos: int) -> str | None:
-        for length in range(min(self.longest_from.get(text[pos:pos + 2], 0), len(text) - pos), 1, -1):
+        for length in range(min(self.longest_from.get(text[pos : pos + 2], 0), len(text) - pos), 1, -1):
             candidate = text[pos : pos + length]
             if candidate in self.names:
                 return candidate
@@ -115,23 +116,28 @@ def _starts_admin(text: str, index: AdminIndex) -> bool:
     return False
 
 
-def _match(text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
-           ) -> tuple[str, list[AdminEntry]] | None:
+def _match(
+    text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
+) -> tuple[str, list[AdminEntry]] | None:
     """The longest admin form at `pos` below `last_rank` and inside `active`, or None."""
-    for length in range(min(index.longest_from.get(text[pos:pos + 2], 0), len(text) - pos), 1, -1):
-        form = text[pos:pos + length]
-        entries = [e for e in index.lookup(form) if _RANK[e.level] > last_rank
-                   and (not active or any(e.code.startswith(a.code) for a in active))]
+    for length in range(min(index.longest_from.get(text[pos : pos + 2], 0), len(text) - pos), 1, -1):
+        form = text[pos : pos + length]
+        entries = [
+            e
+            for e in index.lookup(form)
+            if _RANK[e.level] > last_rank and (not active or any(e.code.startswith(a.code) for a in active))
+        ]
         if not entries or length < longest_known:
             continue
         top = min(_RANK[e.level] for e in entries)
-        rest = text[pos + length:]
+        rest = text[pos + length :]
         # a short form (杭州, 海宁, 城区) is a place name only where the text goes on like an address
         if form in index.aliases or form[-1] not in _LEVEL_ENDINGS or len(form) <= 2:
             follows = _starts_admin(rest, index)
-            unique = len({e.code for e in entries}) == 1 and top == _RANK["district"] and length >= 2
-            if not follows and (_NOT_AFTER_ALIAS.match(rest) or (not active and top >= _RANK["district"]
-                                                                  and not unique)):
+            unique = top == _RANK["district"] and len({e.code for e in entries if e.level == "district"}) == 1
+            if not follows and (
+                _NOT_AFTER_ALIAS.match(rest) or (not active and top >= _RANK["district"] and not unique)
+            ):
                 continue
         return form, [e for e in entries if _RANK[e.level] == top]
     return None
@@ -167,7 +173,7 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
                 parsed.elements[repeated[0].level] = form
                 active, pos = repeated, pos + len(form)
                 continue
-            if _RANK[entries[0].level] <= _RANK["city"] and _starts_admin(text[pos + len(form):], index):
+            if _RANK[entries[0].level] <= _RANK["city"] and _starts_admin(text[pos + len(form) :], index):
                 for level in LEVELS:  # a second, fuller chain
                     parsed.elements.pop(level, None)
                 spans, active, found = [], [], again
@@ -230,9 +236,9 @@ def _road_at(rest: str) -> tuple[str, str] | None:
     ends = [m.end() for m in _ROAD_END.finditer(segment)]
     if not ends:
         return None
-    at_number = len(segment) < len(rest) or not segment[ends[-1]:]
+    at_number = len(segment) < len(rest) or not segment[ends[-1] :]
     end = ends[-1] if at_number and ends[-1] == len(segment) else ends[0]
-    breaker = _BREAKER.match(segment[:end - 1])
+    breaker = _BREAKER.match(segment[: end - 1])
     start = breaker.end() if breaker and end - breaker.end() >= 3 else 0
     if end < 2:
         return None
@@ -279,10 +285,12 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         if sub_road:
             pos += _put(elements, ("sub_road",), sub_road[1])
             continue
-        number = _HOUSE_NUMBER.match(rest) or (_BARE_NUMBER.match(rest) if "house_number" not in elements else None)
+        bare = _BARE_NUMBER.match(rest) if "house_number" not in elements else None
+        number = _HOUSE_NUMBER.match(rest) or bare
         # a door plate hangs on a road (街路巷) or, in villages, on the village or town (下沈村107号)
         placed = elements.keys() & {"road", "sub_road"} or (
-            elements.keys() & {"community", "town"} and not elements.keys() & {"estate", "poi"})
+            elements.keys() & {"community", "town"} and not elements.keys() & {"estate", "poi"}
+        )
         if number and placed and "building" not in elements:
             slot = "house_number" if "house_number" not in elements else "sub_road_number"
             if slot == "house_number" and number[2]:
@@ -299,11 +307,18 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
             continue
 
 
+_BUILDING_UNIT_ROOM = re.compile(r"^(\d+)-(\d+)-(\d+)(室?)$")
+
+
 def _tail(rest: str, elements: dict[str, str]) -> int:
     if ("estate" in elements or "poi" in elements) and "building" not in elements:
         bare = _BARE_BUILDING.match(rest)
         if bare:
             return _put(elements, ("building",), bare[1])
+    triple = _BUILDING_UNIT_ROOM.match(rest)
+    if triple and not elements.keys() & {"building", "unit", "room"}:  # 8-10-1109: 幢-单元-室
+        elements.update(building=triple[1], unit=triple[2], room=triple[3] + triple[4])
+        return len(rest)
     room = _ROOM.match(rest)
     if room and "room" not in elements and (elements.keys() & {"building", "unit", "floor", "estate", "poi"}):
         return _put(elements, ("room",), room[1] or room[2])

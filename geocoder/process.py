@@ -91,6 +91,12 @@ def _description(request: Request) -> dict[str, Any]:
     }
 
 
+@router.get("/processes", summary="OGC API - Processes: the processes onemap offers")
+async def processes(request: Request) -> JSONResponse:
+    summary = {k: v for k, v in _description(request).items() if k not in ("inputs", "outputs", "example")}
+    return JSONResponse({"processes": [summary], "links": [{"rel": "self", "href": str(request.url)}]})
+
+
 @router.get("/processes/geocode", name="geocode_process", summary="OGC API - Processes: the geocode process")
 async def describe(request: Request) -> JSONResponse:
     return JSONResponse(_description(request))

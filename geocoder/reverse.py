@@ -73,8 +73,9 @@ def reverse_many(
     columns = reverse_columns(gaz, lon, lat, radius_m=radius_m)
     fields = [f.name for f in dataclasses.fields(Place)]
     rows = zip(*(columns[f].tolist() for f in fields), strict=True)
-    clean: list[list[Any]] = [[None if isinstance(v, float) and math.isnan(v) else v for v in row]
-                              for row in rows]
+    clean: list[list[Any]] = [
+        [None if isinstance(v, float) and math.isnan(v) else v for v in row] for row in rows
+    ]
     return [Place(*values) for values in clean]
 
 

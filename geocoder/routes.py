@@ -29,11 +29,14 @@ JOB_MAX_BYTES = 20_000_000
 _CRS_HELP = "CRS of the coordinates: EPSG:4490 (default), EPSG:4326, gcj02, bd09 or another EPSG code"
 
 
-def _candidate_json(c: Candidate, crs: CrsSpec | None) -> dict[str, Any]:
-    x, y = from_cgcs2000(np.array([c.lon]), np.array([c.lat]), crs)
-    body = asdict(c)
-    body["lon"], body["lat"] = round(float(x[0]), 7), round(float(y[0]), 7)
-    return body
+def _candidates_json(candidates: list[Candidate], crs: CrsSpec | None) -> list[dict[str, Any]]:
+    out = [dict(vars(c)) for c in candidates]
+    if crs is not None and out:
+        lon, lat = np.array([c.lon for c in candidates]), np.array([c.lat for c in candidates])
+        x, y = from_cgcs2000(lon, lat, crs)
+        for body, xi, yi in zip(out, x, y, strict=True):
+            body["lon"], body["lat"] = round(float(xi), 7), round(float(yi), 7)
+    return out
 
 
 def _result_json(result: GeocodeResult, crs: CrsSpec | None) -> dict[str, Any]:
@@ -42,7 +45,7 @@ def _result_json(result: GeocodeResult, crs: CrsSpec | None) -> dict[str, Any]:
         "normalized": result.normalized,
         "qualifiers": list(result.qualifiers),
         "crs": str(crs or "EPSG:4490"),
-        "candidates": [_candidate_json(c, crs) for c in result.candidates],
+        "candidates": _candidates_json(result.candidates, crs),
     }
     if result.parsed is not None:
         body["elements"] = result.parsed.elements

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         default=2.0, description="how often (seconds) the OGC API and the tiles re-check the layer "
                                  "registry for new layers")
     feeds_retention_days: int = Field(
-        default=90, ge=1, description="GPS fixes older than this many days are dropped (`onemap feeds prune`)")
+        default=90, ge=1, description="GPS fixes older than this many days are dropped (onemap feeds prune)")
     feeds_max_speed_kmh: float = Field(
         default=150.0, gt=0, description="a fix implying a faster jump from the last one is flagged")
     feeds_future_tolerance_s: float = Field(

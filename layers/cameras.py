@@ -42,8 +42,10 @@ def check_device_id(text: object) -> str:
     """A valid GB/T 28181 id of a camera (type 131 or 132), or InvalidDeviceId saying why."""
     device = DeviceId.parse(text)
     if not device.is_camera:
-        raise InvalidDeviceId(f"device id {device.code} has type code {device.type_code} "
-                              f"({device.type_name or 'not a camera'}); a camera is 131 or 132")
+        raise InvalidDeviceId(
+            f"device id {device.code} has type code {device.type_code} "
+            f"({device.type_name or 'not a camera'}); a camera is 131 or 132"
+        )
     return device.code
 
 
@@ -73,12 +75,28 @@ ON CONFLICT (device_id) DO UPDATE SET name = excluded.name, heading_deg = exclud
 
 def upsert_cameras(conn: psycopg.Connection, cameras: Iterable[Camera], *, source: str) -> int:
     """Add or replace cameras by device id in one transaction; return how many."""
-    rows = [(c.device_id, c.name, None if c.heading_deg is None else c.heading_deg % 360, c.fov_deg,
-             c.range_m, c.owner, c.status, c.stream_url, source, c.lon, c.lat) for c in cameras]
+    rows = [
+        (
+            c.device_id,
+            c.name,
+            None if c.heading_deg is None else c.heading_deg % 360,
+            c.fov_deg,
+            c.range_m,
+            c.owner,
+            c.status,
+            c.stream_url,
+            source,
+            c.lon,
+            c.lat,
+        )
+        for c in cameras
+    ]
     with conn.transaction(), conn.cursor() as cur:
         cur.executemany(_UPSERT_SQL, rows)
-        cur.execute("UPDATE onemap.layer SET data_version = data_version + 1, updated_at = now() "
-                    "WHERE kind = 'cameras'")
+        cur.execute(
+            "UPDATE onemap.layer SET data_version = data_version + 1, updated_at = now() "
+            "WHERE kind = 'cameras'"
+        )
     return len(rows)
 
 
@@ -99,8 +117,9 @@ RETURNING c.device_id
 """
 
 
-def parse_status_reports(rows: list[Any], now: datetime) -> tuple[list[dict[str, Any]],
-                                                                  list[tuple[int, str, str, datetime]]]:
+def parse_status_reports(
+    rows: list[Any], now: datetime
+) -> tuple[list[dict[str, Any]], list[tuple[int, str, str, datetime]]]:
     """Per-row outcomes, and (row, device_id, status, time) of the well-formed reports."""
     outcomes: list[dict[str, Any]] = []
     valid: list[tuple[int, str, str, datetime]] = []
@@ -140,8 +159,9 @@ def _report_time(value: object, now: datetime) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-async def report_status(conn: psycopg.AsyncConnection, rows: list[Any],
-                        *, reporter: str) -> list[dict[str, Any]]:
+async def report_status(
+    conn: psycopg.AsyncConnection, rows: list[Any], *, reporter: str
+) -> list[dict[str, Any]]:
     """Apply status reports (the newest per camera wins, every report is logged); per-row outcomes."""
     outcomes, valid = parse_status_reports(rows, datetime.now(UTC))
     if not valid:
@@ -153,8 +173,14 @@ async def report_status(conn: psycopg.AsyncConnection, rows: list[Any],
         if report[1] not in newest or newest[report[1]][3] <= report[3]:
             newest[report[1]] = report
     latest = list(newest.values())
-    applied = {d for (d,) in await (await conn.execute(_STATUS_SQL, [
-        [v[1] for v in latest], [v[2] for v in latest], [v[3] for v in latest]])).fetchall()}
+    applied = {
+        d
+        for (d,) in await (
+            await conn.execute(
+                _STATUS_SQL, [[v[1] for v in latest], [v[2] for v in latest], [v[3] for v in latest]]
+            )
+        ).fetchall()
+    }
     for index, device_id, _, _ in valid:
         outcome = outcomes[index]
         if device_id not in known:
@@ -173,15 +199,30 @@ FROM onemap.camera WHERE device_id = %s
 """
 
 
-async def camera_detail(conn: psycopg.AsyncConnection, device_id: str, *, private: bool) -> dict[str, Any] | None:
+async def camera_detail(
+    conn: psycopg.AsyncConnection, device_id: str, *, private: bool
+) -> dict[str, Any] | None:
     """A camera as GeoJSON; its stream URL only when `private` (the caller may read private data)."""
     row = await (await conn.execute(_DETAIL_SQL, (device_id,))).fetchone()
     if row is None:
         return None
-    properties = {"device_id": row[0], "name": row[1], "heading_deg": row[2], "fov_deg": row[3],
-                  "range_m": row[4], "owner": row[5], "status": row[6],
-                  "status_at": row[7].isoformat() if row[7] else None, "grid_code": row[8]}
+    properties = {
+        "device_id": row[0],
+        "name": row[1],
+        "heading_deg": row[2],
+        "fov_deg": row[3],
+        "range_m": row[4],
+        "owner": row[5],
+        "status": row[6],
+        "status_at": row[7].isoformat() if row[7] else None,
+        "grid_code": row[8],
+    }
     if private:
         properties["stream_url"] = row[9]
-    return {"type": "Feature", "id": row[0], "geometry": {"type": "Point", "coordinates": [row[10], row[11]]},
-            "properties": properties, "sector": None if row[12] is None else json.loads(row[12])}
+    return {
+        "type": "Feature",
+        "id": row[0],
+        "geometry": {"type": "Point", "coordinates": [row[10], row[11]]},
+        "properties": properties,
+        "sector": None if row[12] is None else json.loads(row[12]),
+    }

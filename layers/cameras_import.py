@@ -16,7 +16,14 @@ import psycopg
 
 from gis.crs import CrsSpec, to_cgcs2000
 from grid_codes.errors import InvalidDeviceId
-from layers.cameras import STATUSES, Camera, CameraStatus, check_device_id, check_geometry_fields, upsert_cameras
+from layers.cameras import (
+    STATUSES,
+    Camera,
+    CameraStatus,
+    check_device_id,
+    check_geometry_fields,
+    upsert_cameras,
+)
 from layers.field_mapping import fold
 from layers.survey_read import read_survey
 from layers.survey_validate import Rejection
@@ -91,13 +98,23 @@ def _camera(record: dict[str, Any], lon: float, lat: float, problems: list[tuple
         problems.append(("status", f"{status!r} is not online/offline/fault (在线/离线/故障)"))
     if problems or device_id is None:
         return None
-    return Camera(device_id=device_id, lon=lon, lat=lat, name=_text(record.get("name")) or "",
-                  heading_deg=heading, fov_deg=fov, range_m=range_m, owner=_text(record.get("owner")) or "",
-                  status=cast(CameraStatus, status), stream_url=_text(record.get("stream_url")))
+    return Camera(
+        device_id=device_id,
+        lon=lon,
+        lat=lat,
+        name=_text(record.get("name")) or "",
+        heading_deg=heading,
+        fov_deg=fov,
+        range_m=range_m,
+        owner=_text(record.get("owner")) or "",
+        status=cast(CameraStatus, status),
+        stream_url=_text(record.get("stream_url")),
+    )
 
 
-def read_cameras(path: Path, *, crs: CrsSpec | None = None,
-                 encoding: str | None = None) -> tuple[list[Camera], list[Rejection], int, tuple[str, ...]]:
+def read_cameras(
+    path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None
+) -> tuple[list[Camera], list[Rejection], int, tuple[str, ...]]:
     """The valid cameras of one file, the rejections (file, row, field, reason), rows read, notes."""
     survey = read_survey(path, crs=crs, encoding=encoding)
     columns = _columns(survey.attributes)
@@ -123,8 +140,14 @@ def read_cameras(path: Path, *, crs: CrsSpec | None = None,
     return cameras, rejections, len(survey), survey.notes
 
 
-def import_cameras(conn: psycopg.Connection, paths: Sequence[Path], *, crs: CrsSpec | None = None,
-                   encoding: str | None = None, skip_invalid: bool = False) -> CameraImport:
+def import_cameras(
+    conn: psycopg.Connection,
+    paths: Sequence[Path],
+    *,
+    crs: CrsSpec | None = None,
+    encoding: str | None = None,
+    skip_invalid: bool = False,
+) -> CameraImport:
     """Validate every file, then load all cameras in one transaction (none when a row is invalid)."""
     cameras: list[Camera] = []
     rejections: list[Rejection] = []

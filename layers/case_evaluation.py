@@ -8,8 +8,9 @@ reported in a period [start, end). The definitions (docs/cases.md, "Evaluation")
     self_handled       of which closed on the spot by an inspector (自行处置), counted apart from
                        the workflow figures below
     filed              workflow cases: not self-handled, neither still reported nor cancelled (立案数)
-    due                filed cases whose deadline is before the end, or closed before it (应结案数)
-    closed             filed cases closed before the end (结案数)
+    due                filed cases whose deadline is before the cutoff, or closed before it (应结案数);
+                       the cutoff is the end of the period, or now while the period runs
+    closed             filed cases closed before the cutoff (结案数)
     closed_on_time     closed no later than the deadline (按期结案数)
     closure_rate       closed / due (结案率)
     on_time_rate       closed_on_time / due (按期结案率)
@@ -23,7 +24,7 @@ denominator is 0.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -129,5 +130,9 @@ async def evaluate(
         raise InvalidParameter(f"within {within[:20]!r} is not a code prefix of up to 15 digits")
     query = evaluation_query(by)
     async with conn.cursor(row_factory=dict_row) as cur:
-        rows = await (await cur.execute(query, {"start": start, "end": end, "within": within})).fetchall()
+        rows = await (
+            await cur.execute(
+                query, {"start": start, "end": end, "cutoff": min(end, datetime.now(UTC)), "within": within}
+            )
+        ).fetchall()
     return [with_rates(row, days) for row in rows]

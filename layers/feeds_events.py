@@ -79,8 +79,9 @@ class EventHub:
             while not self._closed.is_set():
                 get = asyncio.ensure_future(queue.get())
                 closed = asyncio.ensure_future(self._closed.wait())
-                done, _ = await asyncio.wait({get, closed}, timeout=self.heartbeat_s,
-                                             return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    {get, closed}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED
+                )
                 closed.cancel()
                 if get not in done:
                     get.cancel()

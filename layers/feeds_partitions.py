@@ -38,9 +38,9 @@ def _bounds(day: date) -> tuple[str, str]:
 
 def _create_sql(day: date) -> sql.Composed:
     low, high = _bounds(day)
-    return sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF onemap.vehicle_fix "
-                   "FOR VALUES FROM ({}) TO ({})").format(
-        sql.Identifier("onemap", partition_name(day)), sql.Literal(low), sql.Literal(high))
+    return sql.SQL(
+        "CREATE TABLE IF NOT EXISTS {} PARTITION OF onemap.vehicle_fix FOR VALUES FROM ({}) TO ({})"
+    ).format(sql.Identifier("onemap", partition_name(day)), sql.Literal(low), sql.Literal(high))
 
 
 async def ensure_partitions(conn: psycopg.AsyncConnection, days: Iterable[date], known: set[date]) -> None:
@@ -76,8 +76,9 @@ def list_partitions(conn: psycopg.Connection) -> list[date]:
     return sorted(days)
 
 
-def prune(conn: psycopg.Connection, *, retention_days: int, today: date | None = None,
-          dry_run: bool = False) -> list[date]:
+def prune(
+    conn: psycopg.Connection, *, retention_days: int, today: date | None = None, dry_run: bool = False
+) -> list[date]:
     """Drop the partitions of days before today − retention_days; return those days."""
     today = today or day_of(datetime.now(UTC))
     cutoff = today - timedelta(days=retention_days)

@@ -130,28 +130,39 @@ async def post_fixes(request: Request, principal: Ingest) -> JSONResponse:
     state = _state(request)
     now = datetime.now(UTC)
     async with request.app.state.pool.connection() as conn:
-        limits = FixLimits(extent=await _extent(state, conn, settings.feeds_extent_margin_m), now=now,
-                           future_tolerance_s=settings.feeds_future_tolerance_s,
-                           oldest=now - timedelta(days=settings.feeds_retention_days),
-                           max_speed_kmh=settings.feeds_max_speed_kmh)
+        limits = FixLimits(
+            extent=await _extent(state, conn, settings.feeds_extent_margin_m),
+            now=now,
+            future_tolerance_s=settings.feeds_future_tolerance_s,
+            oldest=now - timedelta(days=settings.feeds_retention_days),
+            max_speed_kmh=settings.feeds_max_speed_kmh,
+        )
         outcomes, fixes = check_rows(rows, crs, limits)
         try:
             async with conn.transaction():
-                moved = await vehicles.ingest(conn, fixes, max_speed_kmh=settings.feeds_max_speed_kmh,
-                                              partitions=state.partitions)
+                moved = await vehicles.ingest(
+                    conn, fixes, max_speed_kmh=settings.feeds_max_speed_kmh, partitions=state.partitions
+                )
         except psycopg.errors.CheckViolation:
             state.partitions.clear()  # a partition was pruned under us: forget what we knew, retry
             async with conn.transaction():
-                moved = await vehicles.ingest(conn, fixes, max_speed_kmh=settings.feeds_max_speed_kmh,
-                                              partitions=state.partitions)
-    return JSONResponse({"received": len(rows), **summary(outcomes), "moved": len(moved),
-                         "rows": [o.as_json() for o in outcomes]})
+                moved = await vehicles.ingest(
+                    conn, fixes, max_speed_kmh=settings.feeds_max_speed_kmh, partitions=state.partitions
+                )
+    return JSONResponse(
+        {
+            "received": len(rows),
+            **summary(outcomes),
+            "moved": len(moved),
+            "rows": [o.as_json() for o in outcomes],
+        }
+    )
 
 
 @router.get("/vehicles", summary="Latest position of every vehicle (GeoJSON, EPSG:4490)")
 async def get_positions(request: Request) -> JSONResponse:
     async with request.app.state.pool.connection() as conn:
-        return JSONResponse(await vehicles.latest_positions(conn))
+        return JSONResponse(await vehicles.latest_positions(conn), headers={"Cache-Control": "no-store"})
 
 
 def _instant(text: str | None, name: str, default: datetime) -> datetime:
@@ -167,10 +178,14 @@ def _instant(text: str | None, name: str, default: datetime) -> datetime:
 
 
 @router.get("/vehicles/{vehicle}/track", summary="A vehicle's fixes in a time range (private)")
-async def get_track(request: Request, vehicle: str, _: Private,
-                    start: Annotated[str | None, Query(alias="from")] = None,
-                    end: Annotated[str | None, Query(alias="to")] = None,
-                    limit: Annotated[int, Query(ge=1, le=_TRACK_LIMIT)] = 10_000) -> JSONResponse:
+async def get_track(
+    request: Request,
+    vehicle: str,
+    _: Private,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=_TRACK_LIMIT)] = 10_000,
+) -> JSONResponse:
     now = datetime.now(UTC)
     t_end = _instant(end, "to", now)
     t_start = _instant(start, "from", t_end - timedelta(hours=24))
@@ -204,5 +219,8 @@ async def get_camera(request: Request, device_id: str, caller: Caller) -> JSONRe
 
 @router.get("/events", summary="Server-sent events: vehicle positions and case changes")
 async def get_events(request: Request) -> StreamingResponse:
-    return StreamingResponse(_state(request).hub.stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        _state(request).hub.stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

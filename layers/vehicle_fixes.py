@@ -147,8 +147,9 @@ def _crs(text: object, cache: dict[str, CrsSpec | str]) -> CrsSpec | str:
     return cache[key]
 
 
-def _row_fix(index: int, row: object, default_crs: str,
-             crs_cache: dict[str, CrsSpec | str]) -> tuple[Outcome, tuple[Any, ...] | None]:
+def _row_fix(
+    index: int, row: object, default_crs: str, crs_cache: dict[str, CrsSpec | str]
+) -> tuple[Outcome, tuple[Any, ...] | None]:
     if not isinstance(row, dict):
         return Outcome(index, None, "rejected", ["not a JSON object"]), None
     vehicle = row.get("vehicle")
@@ -225,8 +226,9 @@ def _plausible(fix: Fix, limits: FixLimits) -> bool:
     return outcome.status != "rejected"
 
 
-def implied_speed_kmh(lon0: float, lat0: float, t0: datetime,
-                      lon1: float, lat1: float, t1: datetime) -> float:
+def implied_speed_kmh(
+    lon0: float, lat0: float, t0: datetime, lon1: float, lat1: float, t1: datetime
+) -> float:
     """Ground speed (km/h) of the straight jump between two fixes (equirectangular distance)."""
     dx = math.radians(lon1 - lon0) * math.cos(math.radians((lat0 + lat1) / 2))
     dy = math.radians(lat1 - lat0)

@@ -68,8 +68,9 @@ RETURNING vehicle_id
 """
 
 
-async def ingest(conn: psycopg.AsyncConnection, fixes: list[Fix], *, max_speed_kmh: float,
-                 partitions: set[date]) -> list[dict[str, Any]]:
+async def ingest(
+    conn: psycopg.AsyncConnection, fixes: list[Fix], *, max_speed_kmh: float, partitions: set[date]
+) -> list[dict[str, Any]]:
     """Store checked fixes, flag or reject the rest on their outcomes; return the notified positions."""
     # A crash may lose the last few hundred milliseconds of acknowledged fixes; gateways resend
     # unacknowledged batches and a replay is idempotent, so the commit need not wait for the WAL flush.
@@ -80,8 +81,12 @@ async def ingest(conn: psycopg.AsyncConnection, fixes: list[Fix], *, max_speed_k
         return []
     await ensure_partitions(conn, {day_of(fix.t) for fix in stored}, partitions)
     columns = _columns(stored)
-    inserted = {(v, t) for v, t in await (await conn.execute(
-        _INSERT_SQL, [*columns, [",".join(fix.flags) for fix in stored]])).fetchall()}
+    inserted = {
+        (v, t)
+        for v, t in await (
+            await conn.execute(_INSERT_SQL, [*columns, [",".join(fix.flags) for fix in stored]])
+        ).fetchall()
+    }
     latest: dict[str, Fix] = {}
     for fix in stored:
         if (fix.vehicle, fix.t) not in inserted:  # a replay: being late or far is no longer news
@@ -91,11 +96,23 @@ async def ingest(conn: psycopg.AsyncConnection, fixes: list[Fix], *, max_speed_k
             latest[fix.vehicle] = fix
     if not latest:
         return []
-    moved = {v for (v,) in await (await conn.execute(_POSITION_SQL, _columns(list(latest.values())))).fetchall()}
+    moved = {
+        v for (v,) in await (await conn.execute(_POSITION_SQL, _columns(list(latest.values())))).fetchall()
+    }
     plates = {k.id: k.plate for k in known.values()}
-    positions = [{"id": f.vehicle, "plate": plates[f.vehicle], "lon": round(f.lon, 7), "lat": round(f.lat, 7),
-                  "heading": f.heading_deg, "speed": f.speed_kmh, "t": f.t.isoformat()}
-                 for f in latest.values() if f.vehicle in moved]
+    positions = [
+        {
+            "id": f.vehicle,
+            "plate": plates[f.vehicle],
+            "lon": round(f.lon, 7),
+            "lat": round(f.lat, 7),
+            "heading": f.heading_deg,
+            "speed": f.speed_kmh,
+            "t": f.t.isoformat(),
+        }
+        for f in latest.values()
+        if f.vehicle in moved
+    ]
     for payload in notify_payloads(positions):
         await conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
     return positions
@@ -128,11 +145,17 @@ def _order_and_flag(fixes: list[Fix], known: dict[str, _Known], max_speed_kmh: f
         if vehicle.t is not None and fix.t < vehicle.t:
             fix.flags.append("out_of_order")
             fix.outcome.flag(f"out_of_order: older than the latest position ({vehicle.t.isoformat()})")
-        elif vehicle.t is not None and vehicle.lon is not None and vehicle.lat is not None and (
-                speed := implied_speed_kmh(vehicle.lon, vehicle.lat, vehicle.t, fix.lon, fix.lat, fix.t)
-        ) > max_speed_kmh:
+        elif (
+            vehicle.t is not None
+            and vehicle.lon is not None
+            and vehicle.lat is not None
+            and (speed := implied_speed_kmh(vehicle.lon, vehicle.lat, vehicle.t, fix.lon, fix.lat, fix.t))
+            > max_speed_kmh
+        ):
             fix.flags.append("speed_jump")
-            fix.outcome.flag(f"speed_jump: {speed:.0f} km/h from the previous fix (limit {max_speed_kmh:.0f})")
+            fix.outcome.flag(
+                f"speed_jump: {speed:.0f} km/h from the previous fix (limit {max_speed_kmh:.0f})"
+            )
         else:
             vehicle.t, vehicle.lon, vehicle.lat = fix.t, fix.lon, fix.lat
         stored.append(fix)
@@ -140,8 +163,14 @@ def _order_and_flag(fixes: list[Fix], known: dict[str, _Known], max_speed_kmh: f
 
 
 def _columns(fixes: list[Fix]) -> list[list[Any]]:
-    return [[f.vehicle for f in fixes], [f.t for f in fixes], [f.lon for f in fixes], [f.lat for f in fixes],
-            [f.speed_kmh for f in fixes], [f.heading_deg for f in fixes]]
+    return [
+        [f.vehicle for f in fixes],
+        [f.t for f in fixes],
+        [f.lon for f in fixes],
+        [f.lat for f in fixes],
+        [f.speed_kmh for f in fixes],
+        [f.heading_deg for f in fixes],
+    ]
 
 
 def notify_payloads(positions: list[dict[str, Any]]) -> list[str]:
@@ -194,31 +223,62 @@ ORDER BY f.t LIMIT %(limit)s
 
 
 def _point_feature(fid: str | None, lon: float, lat: float, properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": properties}
+    return {
+        "type": "Feature",
+        "id": fid,
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": properties,
+    }
 
 
 async def latest_positions(conn: psycopg.AsyncConnection) -> dict[str, Any]:
     """Every vehicle's latest position as a GeoJSON FeatureCollection (EPSG:4490 lon/lat)."""
     rows = await (await conn.execute(_LATEST_SQL)).fetchall()
-    return {"type": "FeatureCollection", "features": [
-        _point_feature(r[0], r[7], r[8], {"id": r[0], "plate": r[1], "type": r[2], "department": r[3],
-                                          "t": r[4].isoformat(), "speed": r[5], "heading": r[6]})
-        for r in rows]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            _point_feature(
+                r[0],
+                r[7],
+                r[8],
+                {
+                    "id": r[0],
+                    "plate": r[1],
+                    "type": r[2],
+                    "department": r[3],
+                    "t": r[4].isoformat(),
+                    "speed": r[5],
+                    "heading": r[6],
+                },
+            )
+            for r in rows
+        ],
+    }
 
 
 async def vehicle_exists(conn: psycopg.AsyncConnection, name: str) -> bool:
-    row = await (await conn.execute(
-        "SELECT 1 FROM onemap.vehicle WHERE id = %(n)s OR plate = %(n)s", {"n": name})).fetchone()
+    row = await (
+        await conn.execute("SELECT 1 FROM onemap.vehicle WHERE id = %(n)s OR plate = %(n)s", {"n": name})
+    ).fetchone()
     return row is not None
 
 
-async def track(conn: psycopg.AsyncConnection, vehicle: str, *, start: datetime, end: datetime,
-                limit: int) -> dict[str, Any]:
+async def track(
+    conn: psycopg.AsyncConnection, vehicle: str, *, start: datetime, end: datetime, limit: int
+) -> dict[str, Any]:
     """A vehicle's fixes in [start, end) as GeoJSON points (flagged fixes included, with their flags)."""
-    rows = await (await conn.execute(_TRACK_SQL, {"vehicle": vehicle, "start": start, "end": end,
-                                                  "limit": limit})).fetchall()
-    features = [_point_feature(None, r[1], r[2], {"t": r[0].isoformat(), "speed": r[3], "heading": r[4],
-                                                  "flags": list(r[5])}) for r in rows]
-    return {"type": "FeatureCollection", "vehicle": vehicle, "numberReturned": len(features),
-            "features": features}
+    rows = await (
+        await conn.execute(_TRACK_SQL, {"vehicle": vehicle, "start": start, "end": end, "limit": limit})
+    ).fetchall()
+    features = [
+        _point_feature(
+            None, r[1], r[2], {"t": r[0].isoformat(), "speed": r[3], "heading": r[4], "flags": list(r[5])}
+        )
+        for r in rows
+    ]
+    return {
+        "type": "FeatureCollection",
+        "vehicle": vehicle,
+        "numberReturned": len(features),
+        "features": features,
+    }

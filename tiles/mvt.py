@@ -28,6 +28,7 @@ Mode = Literal["raw", "cluster", "summary"]
 SUMMARY_TABLE = sql.Identifier("onemap", "tile_component_count")  # migration 0008
 # Aggregates get ids above the 52-bit ids of features: 2^52 + global cell index at the zoom.
 _CLUSTER_ID = sql.SQL("(4503599627370496 + (%(gx0)s + c.gx)::bigint * 16777216 + (%(gy0)s + c.gy)::bigint)")
+_TEXTS: dict[tuple[Any, ...], str] = {}  # statement texts of unfiltered parts
 _AGGREGATES = {"string": "min", "integer": "min", "number": "min", "date": "min", "date-time": "min",
                "boolean": "bool_or"}
 
@@ -166,15 +167,25 @@ def _summary(where: sql.Composable, *, fused: bool, name: str) -> sql.Composable
              cell=_CELL, table=SUMMARY_TABLE, where=where)
 
 
-def part_statement(name: str, sources: Sequence[Source], matrix_set: MatrixSet,
-                   tile: morecantile.Tile) -> tuple[sql.Composed, dict[str, Any]]:
-    """The statement and parameters of one MVT layer `name` of a tile."""
+def part_params(name: str, sources: Sequence[Source], matrix_set: MatrixSet,
+                tile: morecantile.Tile) -> dict[str, Any]:
+    """The bound parameters of one MVT layer's statement: the tile's box and cells, the class
+    layers' scheme and prefix, the filters' values."""
     box = matrix_set.bounds(tile)
     width = box.max_x - box.min_x
     params: dict[str, Any] = {"name": name, "x0": box.min_x, "y0": box.min_y, "x1": box.max_x,
                               "y1": box.max_y, "tolerance": width / EXTENT,
                               "cell": width / CLUSTER_CELLS, "gx0": tile.x * CLUSTER_CELLS,
                               "gy0": tile.y * CLUSTER_CELLS}
+    for i, source in enumerate(sources):
+        if source.layer.class_prefix is not None:
+            params[f"scheme{i}"], params[f"prefix{i}"] = source.layer.scheme, source.layer.class_prefix
+        params.update(source.params or {})
+    return params
+
+
+def part_statement(sources: Sequence[Source], matrix_set: MatrixSet, *, simplify: bool) -> sql.Composed:
+    """The statement of one MVT layer of a tile (its values are bound: see part_params)."""
     fused = len(sources) > 1
     selects = []
     for i, source in enumerate(sources):
@@ -184,29 +195,37 @@ def part_statement(name: str, sources: Sequence[Source], matrix_set: MatrixSet,
         if layer.class_prefix is not None:
             conditions.append(sql.SQL("t.scheme = {s} AND t.class_code LIKE {p} || '%%'").format(
                 s=sql.Placeholder(f"scheme{i}"), p=sql.Placeholder(f"prefix{i}")))
-            params[f"scheme{i}"], params[f"prefix{i}"] = layer.scheme, layer.class_prefix
         if source.condition is not None:
             conditions.append(source.condition)
-            params.update(source.params or {})
         where = sql.SQL(" AND ").join(conditions)
         if source.mode == "summary":
             selects.append(_summary(where, fused=fused, name=layer.name))
         elif source.mode == "cluster":
             selects.append(_cluster(source, geom, matrix_set.srid, fused=fused, where=where))
         else:
-            selects.append(_raw(source, geom, fused=fused, where=where,
-                                simplify=tile.z < SIMPLIFY_BELOW_ZOOM))
-    statement = sql.SQL(
+            selects.append(_raw(source, geom, fused=fused, where=where, simplify=simplify))
+    return sql.SQL(
         "WITH bounds AS (SELECT ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {srid}) AS env) "
         "SELECT ST_AsMVT(f, %(name)s, {extent}, 'geom', 'fid') FROM ({union}) AS f WHERE f.geom IS NOT NULL"
     ).format(srid=sql.Literal(matrix_set.srid), extent=sql.Literal(EXTENT),
              union=sql.SQL(" UNION ALL ").join(sql.SQL("({})").format(s) for s in selects))
-    return statement, params
 
 
 async def render_part(conn: psycopg.AsyncConnection, name: str, sources: Sequence[Source],
                       matrix_set: MatrixSet, tile: morecantile.Tile) -> bytes:
     """One encoded MVT layer (b"" when the tile holds none of its features)."""
-    statement, params = part_statement(name, sources, matrix_set, tile)
-    row = await (await conn.execute(statement, params)).fetchone()
+    simplify = tile.z < SIMPLIFY_BELOW_ZOOM
+    query: str | sql.Composed
+    if all(source.condition is None for source in sources):
+        # unfiltered statements differ only by their parameters: compose their text once
+        key = (tuple((s.layer, s.mode, tuple(s.columns.items())) for s in sources), matrix_set.id, simplify)
+        cached = _TEXTS.get(key)
+        if cached is None:
+            if len(_TEXTS) > 4096:
+                _TEXTS.clear()
+            cached = _TEXTS[key] = part_statement(sources, matrix_set, simplify=simplify).as_string(conn)
+        query = cached
+    else:
+        query = part_statement(sources, matrix_set, simplify=simplify)
+    row = await (await conn.execute(query, part_params(name, sources, matrix_set, tile))).fetchone()
     return bytes(row[0]) if row and row[0] else b""

@@ -15,17 +15,13 @@ from gis.errors import NotFound
 from tiles import documents
 from tiles.cache import Entry
 from tiles.filters import parse_tile_filter
-from tiles.service import FUSED, Part, TileService
+from tiles.service import FUSED, Part, TileService, city_extent
 from tiles.style import style
 from tiles.tms import WEB_MERCATOR, MatrixSet, matrix_set
 
 router = APIRouter(tags=["tiles"])
 MVT_MEDIA_TYPE = documents.MVT
 Caller = Annotated[Principal | None, Depends(optional_principal)]
-_EXTENT_SQL = """
-SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-FROM (SELECT ST_Extent(geom) AS e FROM onemap.admin_area WHERE level = 'county') AS s
-"""
 
 
 def tile_service(request: Request) -> TileService:
@@ -77,8 +73,7 @@ async def _tile(request: Request, caller: Principal | None, tileset: str, tms: M
     tile = tms.tile(z, x, y)
     tile_filter = parse_tile_filter(request.query_params)
     sees_private = _sees_private(caller)
-    entry = await service.tile(tileset, tms, tile, tile_filter=tile_filter, sees_private=sees_private)
-    parts = service.parts(tileset, sees_private=sees_private, tile_filter=tile_filter)
+    entry, parts = await service.tile(tileset, tms, tile, tile_filter=tile_filter, sees_private=sees_private)
     private = caller is not None and any(layer.is_private for part in parts for layer in part.layers)
     return tile_response(request, entry, private=private or (tileset == FUSED and caller is not None),
                          live=any(part.live for part in parts))
@@ -117,8 +112,7 @@ async def _described(request: Request, caller: Principal | None,
 
 async def _bbox(service: TileService) -> tuple[float, float, float, float] | None:
     async with service.pool.connection() as conn:
-        row = await (await conn.execute(_EXTENT_SQL)).fetchone()
-    return (row[0], row[1], row[2], row[3]) if row and row[0] is not None else None
+        return await city_extent(conn)
 
 
 @router.get("/tiles", summary="OGC API - Tiles: tilesets of the fused one-map dataset")

@@ -90,20 +90,31 @@ class TileService:
         self.columns: Mapping[str, Mapping[str, str]] = {}
         self._registry_at = self._polled_at = self._pruned_at = -float("inf")
         self._lock = asyncio.Lock()
+        self._parts: dict[tuple[str, bool], list[Part]] = {}
 
     async def sync(self, *, force: bool = False) -> None:
         """Re-read the registry and apply the change log when their intervals are due."""
-        now = time.monotonic()
-        due_registry = force or now - self._registry_at >= self.settings.registry_ttl_s
-        due_poll = force or now - self._polled_at >= self.settings.tiles_change_poll_s
+        due_registry, due_poll = self._due(force)
         if not (due_registry or due_poll):
             return
-        async with self._lock, self.pool.connection() as conn:
+        async with self._lock:
+            due_registry, due_poll = self._due(force)  # another request may just have synced
+            if due_registry or due_poll:
+                await self._sync(due_registry, due_poll)
+
+    def _due(self, force: bool) -> tuple[bool, bool]:
+        now = time.monotonic()
+        return (force or now - self._registry_at >= self.settings.registry_ttl_s,
+                force or now - self._polled_at >= self.settings.tiles_change_poll_s)
+
+    async def _sync(self, due_registry: bool, due_poll: bool) -> None:
+        async with self.pool.connection() as conn:
             if due_registry:
                 layers = await self.registry.layers(conn)
                 if layers is not self.layers:
                     self.columns = await column_types(conn)
                     self.layers = layers
+                    self._parts = {}
                 self._registry_at = time.monotonic()
             if due_poll:
                 await self._apply_changes(conn)
@@ -120,7 +131,10 @@ class TileService:
             self._pruned_at = time.monotonic()
 
     def parts(self, tileset: str, *, sees_private: bool, tile_filter: TileFilter) -> list[Part]:
-        parts = tileset_parts(tileset, self.layers, sees_private=sees_private)
+        key = (tileset, sees_private)
+        parts = self._parts.get(key)
+        if parts is None:  # memoised until the registry changes
+            parts = self._parts[key] = tileset_parts(tileset, self.layers, sees_private=sees_private)
         if not tile_filter.empty and not any(
                 tile_filter.applies_to(self.columns.get(layer.name, {}))
                 for part in parts for layer in part.layers):
@@ -129,8 +143,9 @@ class TileService:
         return parts
 
     async def tile(self, tileset: str, matrix_set: MatrixSet, tile: morecantile.Tile, *,
-                   tile_filter: TileFilter, sees_private: bool) -> Entry:
-        """The encoded tile (every part visible at its zoom), from the cache when it holds it."""
+                   tile_filter: TileFilter, sees_private: bool) -> tuple[Entry, list[Part]]:
+        """The encoded tile (every part visible at its zoom), from the cache when it holds it,
+        and the tileset's parts."""
         await self.sync()
         parts = self.parts(tileset, sees_private=sees_private, tile_filter=tile_filter)
         where = (str(tile.z), str(tile.x), str(tile.y))
@@ -138,7 +153,7 @@ class TileService:
         key = ("tile", tileset, matrix_set.id, tile_filter.key, versions, *where)
         entry = self.cache.get(key)
         if entry is not None:
-            return entry
+            return entry, parts
         generation = self.cache.generation
         async with self.pool.connection() as conn:
             rendered = [await self._part(conn, part, matrix_set, tile, tile_filter, generation)
@@ -151,7 +166,7 @@ class TileService:
             entry.gzipped()  # once, before the entry's size is counted
         if not any(p.live for p in parts) or self.settings.tiles_live_ttl_s > 0:
             self.cache.put(key, entry, generation=generation)
-        return entry
+        return entry, parts
 
     def _sources(self, part: Part, matrix_set: MatrixSet, zoom: int, tile_filter: TileFilter) -> list[Source]:
         sources = []
@@ -208,3 +223,15 @@ class TileService:
 def _summarised(layer: Layer) -> bool:
     """Component layers over the current inventory, which the summary table of migration 0008 counts."""
     return layer.kind == "components" and (layer.schema, layer.relation) == ("onemap", "v_component")
+
+
+_EXTENT_SQL = """
+SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+FROM (SELECT ST_Extent(geom) AS e FROM onemap.admin_area WHERE level = 'county') AS s
+"""
+
+
+async def city_extent(conn: psycopg.AsyncConnection) -> tuple[float, float, float, float] | None:
+    """The lon/lat box of the loaded city's counties (None when none is loaded)."""
+    row = await (await conn.execute(_EXTENT_SQL)).fetchone()
+    return (row[0], row[1], row[2], row[3]) if row and row[0] is not None else None

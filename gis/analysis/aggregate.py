@@ -20,9 +20,11 @@ from gis.errors import InvalidParameter
 
 Level = Literal["grid", "community", "street"]
 # level → (unit view, the case column holding that level's code)
-LEVELS: dict[str, tuple[str, str]] = {"grid": ("v_unit_grid", "grid_code"),
-                                      "community": ("v_community", "community_code"),
-                                      "street": ("v_street", "street_code")}
+LEVELS: dict[str, tuple[str, str]] = {
+    "grid": ("v_unit_grid", "grid_code"),
+    "community": ("v_community", "community_code"),
+    "street": ("v_street", "street_code"),
+}
 KINDS = ("event", "component")
 _CLASS = re.compile(r"^[0-9]{2,5}$", re.ASCII)
 _WORD = re.compile(r"^[a-z][a-z0-9_]{0,39}$", re.ASCII)
@@ -59,9 +61,15 @@ class CaseFilter:
         china = timedelta(hours=8)  # case days are Beijing days (UTC+8)
         start = datetime.combine(self.date_from, time(), tzinfo=UTC) - china
         end = datetime.combine(self.date_to + timedelta(days=1), time(), tzinfo=UTC) - china
-        return {"date_from": start, "date_to": end, "kind": self.kind,
-                "classes": list(self.classes) or None, "sources": list(self.sources) or None,
-                "states": list(self.states) or None, "within": self.within}
+        return {
+            "date_from": start,
+            "date_to": end,
+            "kind": self.kind,
+            "classes": list(self.classes) or None,
+            "sources": list(self.sources) or None,
+            "states": list(self.states) or None,
+            "within": self.within,
+        }
 
 
 @dataclass(frozen=True)
@@ -86,21 +94,27 @@ def counts_query(level: str, case_filter: CaseFilter) -> tuple[sql.Composed, dic
     if level not in LEVELS:
         raise InvalidParameter(f"level {level[:20]!r} is not one of {', '.join(LEVELS)}")
     units, column = LEVELS[level]
-    statement = sql.SQL(_sql("unit_counts.sql")).format(units=sql.Identifier(units),  # noqa: S608
-                                                        case_column=sql.Identifier(column))
+    statement = sql.SQL(_sql("unit_counts.sql")).format(
+        units=sql.Identifier(units), case_column=sql.Identifier(column)
+    )
     return statement, case_filter.params()
 
 
 def points_query(case_filter: CaseFilter) -> tuple[sql.SQL, dict[str, Any]]:
     """The statement and parameters of the matching cases' lon/lat."""
-    return sql.SQL(_sql("case_points.sql")), case_filter.params()  # type: ignore[arg-type]
+    return sql.SQL(_sql("case_points.sql")), case_filter.params()
 
 
 def parse_counts(level: str, rows: list[tuple[Any, ...]]) -> UnitCounts:
     return UnitCounts(
-        level=level, codes=[r[0] for r in rows], names=[r[1] for r in rows], communities=[r[2] for r in rows],
-        streets=[r[3] for r in rows], cases=np.array([r[4] for r in rows], dtype=np.int64),
-        geometries=np.asarray(shapely.from_wkb([bytes(r[5]) for r in rows]), dtype=object))
+        level=level,
+        codes=[r[0] for r in rows],
+        names=[r[1] for r in rows],
+        communities=[r[2] for r in rows],
+        streets=[r[3] for r in rows],
+        cases=np.array([r[4] for r in rows], dtype=np.int64),
+        geometries=np.asarray(shapely.from_wkb([bytes(r[5]) for r in rows]), dtype=object),
+    )
 
 
 def case_counts(conn: psycopg.Connection, level: str, case_filter: CaseFilter) -> UnitCounts:
@@ -113,3 +127,19 @@ def case_points(conn: psycopg.Connection, case_filter: CaseFilter) -> npt.NDArra
     """(n, 2) lon/lat (EPSG:4490) of the matching cases."""
     statement, params = points_query(case_filter)
     return np.array(conn.execute(statement, params).fetchall(), dtype=np.float64).reshape(-1, 2)
+
+
+_ADDRESS_SQL = """
+SELECT u.code, concat_ws(' ', s.name, c.name, r.name) AS address
+FROM onemap.v_unit_grid u
+LEFT JOIN onemap.admin_area c ON c.code = left(u.code, 12)
+LEFT JOIN onemap.admin_area s ON s.code = left(u.code, 9)
+LEFT JOIN LATERAL (SELECT name FROM onemap.road WHERE name IS NOT NULL
+                   ORDER BY geom <-> ST_PointOnSurface(u.geom) LIMIT 1) r ON true
+WHERE u.code = ANY (%s)
+"""
+
+
+def cell_addresses(conn: psycopg.Connection, codes: list[str]) -> dict[str, str]:
+    """A readable place of each unit grid cell: street, community and the nearest named road."""
+    return dict(conn.execute(_ADDRESS_SQL, (list(codes),)).fetchall())

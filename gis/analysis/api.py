@@ -30,10 +30,15 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 def case_filter(
-    date_from: Annotated[date | None, Query(alias="from", description="first day (default: 90 days before to)")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="last day, inclusive (default: today)")] = None,
-    class_codes: Annotated[str | None, Query(alias="class", description="class codes or prefixes, comma-separated")]
-    = None,
+    date_from: Annotated[
+        date | None, Query(alias="from", description="first day (default: 90 days before to)")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(alias="to", description="last day, inclusive (default: today)")
+    ] = None,
+    class_codes: Annotated[
+        str | None, Query(alias="class", description="class codes or prefixes, comma-separated")
+    ] = None,
     kind: Annotated[str | None, Query(description="event | component")] = None,
     source: Annotated[str | None, Query(description="sources, comma-separated")] = None,
     state: Annotated[str | None, Query(description="case states, comma-separated")] = None,
@@ -67,15 +72,25 @@ async def _hotspots(request: Request, level: str, filters: CaseFilter, options: 
 
 
 @router.get("/hotspots", summary="Getis-Ord Gi* hot spots of cases per unit (GeoJSON)")
-async def get_hotspots(request: Request, filters: Filter, options: Options,
-                       level: Annotated[str, Query(pattern="^(grid|community|street)$")] = "grid") -> JSONResponse:
+async def get_hotspots(
+    request: Request,
+    filters: Filter,
+    options: Options,
+    level: Annotated[str, Query(pattern="^(grid|community|street)$")] = "grid",
+) -> JSONResponse:
     result = await _hotspots(request, level, filters, options)
     return JSONResponse(to_geojson(result, filters), media_type="application/geo+json")
 
 
-@router.post("/hotspots", summary="Recompute the unit grid hot spots and publish them as the `hotspots` layer")
-async def refresh_hotspots(request: Request, filters: Filter, options: Options,
-                           _: Annotated[Principal, Depends(require("handle_cases"))]) -> JSONResponse:
+@router.post(
+    "/hotspots", summary="Recompute the unit grid hot spots and publish them as the `hotspots` layer"
+)
+async def refresh_hotspots(
+    request: Request,
+    filters: Filter,
+    options: Options,
+    _: Annotated[Principal, Depends(require("handle_cases"))],
+) -> JSONResponse:
     result = await _hotspots(request, "grid", filters, options)
     rows = store_rows(result, filters)
     async with request.app.state.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
@@ -84,31 +99,50 @@ async def refresh_hotspots(request: Request, filters: Filter, options: Options,
             for row in rows:
                 await copy.write_row(row)
     bins = np.bincount(result.bins + 3, minlength=7).tolist()
-    return JSONResponse({"cells": len(rows), "bins": dict(zip(range(-3, 4), bins, strict=True)),
-                         "cases": int(result.units.cases.sum())})
+    return JSONResponse(
+        {
+            "cells": len(rows),
+            "bins": dict(zip(range(-3, 4), bins, strict=True)),
+            "cases": int(result.units.cases.sum()),
+        }
+    )
 
 
-@router.get("/density", summary="Kernel density of cases (Cloud-Optimized GeoTIFF, Gauss-Krüger zone)",
-            response_class=Response, responses={200: {"content": {"image/tiff": {}}}})
-async def get_density(request: Request, filters: Filter,
-                      cell_size: Annotated[float, Query(gt=1, le=1000, description="metres")] = 10.0,
-                      bandwidth: Annotated[float | None, Query(gt=0, le=20000, description="metres")] = None,
-                      ) -> Response:
+@router.get(
+    "/density",
+    summary="Kernel density of cases (Cloud-Optimized GeoTIFF, Gauss-Krüger zone)",
+    response_class=Response,
+    responses={200: {"content": {"image/tiff": {}}}},
+)
+async def get_density(
+    request: Request,
+    filters: Filter,
+    cell_size: Annotated[float, Query(gt=1, le=1000, description="metres")] = 10.0,
+    bandwidth: Annotated[float | None, Query(gt=0, le=20000, description="metres")] = None,
+) -> Response:
     statement, params = points_query(filters)
     async with request.app.state.pool.connection() as conn:
         points = await (await conn.execute(statement, params)).fetchall()
-        extent = await (await conn.execute(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-            "(SELECT ST_Extent(geom) AS e FROM onemap.v_unit_grid) AS s")).fetchone()
+        extent = await (
+            await conn.execute(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                "(SELECT ST_Extent(geom) AS e FROM onemap.v_unit_grid) AS s"
+            )
+        ).fetchone()
     if extent is None or extent[0] is None:
         raise InvalidParameter("no unit grid is loaded: the density has no extent")
     body = await anyio.to_thread.run_sync(_density_cog, points, extent, cell_size, bandwidth)
-    return Response(body, media_type="image/tiff",
-                    headers={"Content-Disposition": 'inline; filename="case_density.tif"'})
+    return Response(
+        body, media_type="image/tiff", headers={"Content-Disposition": 'inline; filename="case_density.tif"'}
+    )
 
 
-def _density_cog(points: list[tuple[float, float]], extent: tuple[float, float, float, float],
-                 cell_size: float, bandwidth: float | None) -> bytes:
+def _density_cog(
+    points: list[tuple[float, float]],
+    extent: tuple[float, float, float, float],
+    cell_size: float,
+    bandwidth: float | None,
+) -> bytes:
     zone = gauss_kruger_epsg((extent[0] + extent[2]) / 2)
     box = transform(shapely.box(*extent), CGCS2000, zone)
     lonlat = np.array(points, dtype=np.float64).reshape(-1, 2)
@@ -117,6 +151,8 @@ def _density_cog(points: list[tuple[float, float]], extent: tuple[float, float, 
     minx, miny, maxx, maxy = np.array(box.bounds) + np.array([-h, -h, h, h])
     cells = (maxx - minx) * (maxy - miny) / cell_size**2
     if cells > 25e6:
-        raise InvalidParameter(f"a {cell_size:g} m raster of the city would have {cells:.0f} cells (at most 25 million)")
+        raise InvalidParameter(
+            f"a {cell_size:g} m raster of the city would have {cells:.0f} cells (at most 25 million)"
+        )
     bounds = (float(minx), float(miny), float(maxx), float(maxy))
     return to_cog(kernel_density(xy, epsg=zone, cell_size=cell_size, bandwidth=h, bounds=bounds))

@@ -17,8 +17,8 @@ n − 1 values. ``p_sim = (min(#draws ≥ G_i, #draws ≤ G_i) + 1) / (permutati
 of draws at least as extreme in the observed direction; the two-sided p used for the 90/95/99 %
 bins is ``min(1, 2 · p_sim)``. esda counts ties only in the upper tail (``p_sim_esda``): on case
 counts, where many draws tie, that turns every all-zero neighbourhood into a "99 % cold spot",
-so onemap counts ties in both tails; on continuous data the two agree. The draws are shared across cells as explained in
-``gis.analysis.permutation``, which makes a 1,000,000-cell run take seconds.
+so onemap counts ties in both tails; on continuous data the two agree. The draws are shared across
+cells as explained in ``gis.analysis.permutation``, which makes a 1,000,000-cell run take seconds.
 
 Only binary neighbourhoods (contiguity, distance band) are supported: the permutation scheme
 relies on every neighbour having the same weight.
@@ -69,8 +69,14 @@ class GiStar:
         return np.where((self.cardinality > 0) & np.isfinite(p), p, 1.0)
 
 
-def gi_star(y: npt.ArrayLike, adjacency: Adjacency, *, permutations: int = 999, seed: int | None = 0,
-            transform: Transform = "B") -> GiStar:
+def gi_star(
+    y: npt.ArrayLike,
+    adjacency: Adjacency,
+    *,
+    permutations: int = 999,
+    seed: int | None = 0,
+    transform: Transform = "B",
+) -> GiStar:
     """Gi* of ``y`` over a binary neighbourhood (self excluded in ``adjacency``, included by Gi*)."""
     values = np.asarray(y, dtype=np.float64).ravel()
     a = binary_adjacency(adjacency, values.size)
@@ -97,6 +103,6 @@ def gi_star(y: npt.ArrayLike, adjacency: Adjacency, *, permutations: int = 999, 
     sim_sd = own_weight * null.std / total
     with np.errstate(divide="ignore", invalid="ignore"):
         z_sim = (gs - sim_mean) / sim_sd
-    return GiStar(gs, expected, variance, z, p_norm, p_sim, p_esda, z_sim, stats.norm.sf(np.abs(z_sim)), k,
-                  permutations)
-
+    return GiStar(
+        gs, expected, variance, z, p_norm, p_sim, p_esda, z_sim, stats.norm.sf(np.abs(z_sim)), k, permutations
+    )

@@ -88,26 +88,50 @@ def to_geojson(result: Hotspots, case_filter: CaseFilter) -> dict[str, Any]:
     features = []
     if gi is not None:
         for i, code in enumerate(units.codes):
-            features.append({
-                "type": "Feature", "id": code,
-                "geometry": json.loads(shapely.to_geojson(units.geometries[i])),
-                "properties": {"code": code, "name": units.names[i], "community": units.communities[i],
-                               "street": units.streets[i], "cases": int(units.cases[i]),
-                               "gi": _number(gi.Gs[i]), "z": _number(gi.Zs[i]), "p": _number(result.p[i]),
-                               "p_sim": _number(gi.p_sim[i]), "bin": int(result.bins[i]),
-                               "neighbours": int(gi.cardinality[i])}})
-    return {"type": "FeatureCollection", "features": features, "numberReturned": len(features),
-            "properties": {"level": units.level, "from": case_filter.date_from.isoformat(),
-                           "to": case_filter.date_to.isoformat(), "classes": list(case_filter.classes),
-                           "cases": int(units.cases.sum()), "permutations": result.options.permutations,
-                           "inference": result.options.inference, "fdr": result.options.fdr,
-                           "weights": result.options.weights}}
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": code,
+                    "geometry": json.loads(shapely.to_geojson(units.geometries[i])),
+                    "properties": {
+                        "code": code,
+                        "name": units.names[i],
+                        "community": units.communities[i],
+                        "street": units.streets[i],
+                        "cases": int(units.cases[i]),
+                        "gi": _number(gi.Gs[i]),
+                        "z": _number(gi.Zs[i]),
+                        "p": _number(result.p[i]),
+                        "p_sim": _number(gi.p_sim[i]),
+                        "bin": int(result.bins[i]),
+                        "neighbours": int(gi.cardinality[i]),
+                    },
+                }
+            )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberReturned": len(features),
+        "properties": {
+            "level": units.level,
+            "from": case_filter.date_from.isoformat(),
+            "to": case_filter.date_to.isoformat(),
+            "classes": list(case_filter.classes),
+            "cases": int(units.cases.sum()),
+            "permutations": result.options.permutations,
+            "inference": result.options.inference,
+            "fdr": result.options.fdr,
+            "weights": result.options.weights,
+        },
+    }
 
 
 DELETE_SQL = "DELETE FROM onemap.hotspot_cell"
 # One statement (so the layer's data_version moves once), not one INSERT per cell.
-COPY_SQL = ("COPY onemap.hotspot_cell (grid_code, cases, gi, z, p, bin, period_from, period_to, class_codes, "
-            "permutations, fdr) FROM STDIN")
+COPY_SQL = (
+    "COPY onemap.hotspot_cell (grid_code, cases, gi, z, p, bin, period_from, period_to, class_codes, "
+    "permutations, fdr) FROM STDIN"
+)
 
 
 def store_rows(result: Hotspots, case_filter: CaseFilter) -> list[tuple[Any, ...]]:
@@ -117,10 +141,21 @@ def store_rows(result: Hotspots, case_filter: CaseFilter) -> list[tuple[Any, ...
     gi = result.gi
     rows = []
     for i, code in enumerate(result.units.codes):
-        rows.append((code, int(result.units.cases[i]), _number(gi.Gs[i]) if gi else None,
-                     _number(gi.Zs[i]) if gi else None, _number(result.p[i]), int(result.bins[i]),
-                     case_filter.date_from, case_filter.date_to, ",".join(case_filter.classes),
-                     result.options.permutations, result.options.fdr))
+        rows.append(
+            (
+                code,
+                int(result.units.cases[i]),
+                _number(gi.Gs[i]) if gi else None,
+                _number(gi.Zs[i]) if gi else None,
+                _number(result.p[i]),
+                int(result.bins[i]),
+                case_filter.date_from,
+                case_filter.date_to,
+                ",".join(case_filter.classes),
+                result.options.permutations,
+                result.options.fdr,
+            )
+        )
     return rows
 
 

@@ -61,7 +61,7 @@ def silverman_bandwidth(xy: FloatArray) -> float:
 
 def quartic_kernel(bandwidth: float, cell_size: float) -> FloatArray:
     """The quartic kernel sampled at cell centres within one bandwidth, normalised to sum 1."""
-    radius = int(math.ceil(bandwidth / cell_size))
+    radius = math.ceil(bandwidth / cell_size)
     offsets = np.arange(-radius, radius + 1) * cell_size
     d2 = offsets[:, None] ** 2 + offsets[None, :] ** 2
     kernel = np.where(d2 < bandwidth**2, (1 - d2 / bandwidth**2) ** 2, 0.0)
@@ -70,8 +70,14 @@ def quartic_kernel(bandwidth: float, cell_size: float) -> FloatArray:
     return kernel / kernel.sum()
 
 
-def kernel_density(xy: FloatArray, *, epsg: int, cell_size: float, bandwidth: float | None = None,
-                   bounds: tuple[float, float, float, float] | None = None) -> Density:
+def kernel_density(
+    xy: FloatArray,
+    *,
+    epsg: int,
+    cell_size: float,
+    bandwidth: float | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> Density:
     """Density of points ``xy`` (projected metres in ``epsg``) on a grid of ``cell_size`` metres.
 
     ``bounds`` (minx, miny, maxx, maxy) fixes the extent (points outside it are dropped); by default
@@ -89,8 +95,8 @@ def kernel_density(xy: FloatArray, *, epsg: int, cell_size: float, bandwidth: fl
         high = np.ceil((points.max(axis=0) + h) / cell_size) * cell_size
         bounds = (low[0], low[1], high[0], high[1])
     minx, miny, maxx, maxy = bounds
-    cols = max(1, int(math.ceil((maxx - minx) / cell_size)))
-    rows = max(1, int(math.ceil((maxy - miny) / cell_size)))
+    cols = max(1, math.ceil((maxx - minx) / cell_size))
+    rows = max(1, math.ceil((maxy - miny) / cell_size))
     col = np.floor((points[:, 0] - minx) / cell_size).astype(np.int64)
     row = np.floor((maxy - points[:, 1]) / cell_size).astype(np.int64)
     inside = (col >= 0) & (col < cols) & (row >= 0) & (row < rows)
@@ -104,12 +110,26 @@ def kernel_density(xy: FloatArray, *, epsg: int, cell_size: float, bandwidth: fl
 def to_cog(density: Density) -> bytes:
     """The surface as a Cloud-Optimized GeoTIFF (deflate, internal tiles and overviews)."""
     rows, cols = density.values.shape
-    profile = {"driver": "COG", "width": cols, "height": rows, "count": 1, "dtype": "float32",
-               "crs": rasterio.crs.CRS.from_epsg(density.epsg), "transform": density.transform,
-               "compress": "deflate", "predictor": 3, "blocksize": 256, "overview_resampling": "average"}
+    profile = {
+        "driver": "COG",
+        "width": cols,
+        "height": rows,
+        "count": 1,
+        "dtype": "float32",
+        "crs": rasterio.crs.CRS.from_epsg(density.epsg),
+        "transform": density.transform,
+        "compress": "deflate",
+        "predictor": 3,
+        "blocksize": 256,
+        "overview_resampling": "average",
+    }
     with MemoryFile() as memory:
         with memory.open(**profile) as dataset:
             dataset.write(density.values, 1)
-            dataset.update_tags(units="points per km²", kernel="quartic", bandwidth_m=f"{density.bandwidth:.1f}",
-                                points=str(density.count))
+            dataset.update_tags(
+                units="points per km²",
+                kernel="quartic",
+                bandwidth_m=f"{density.bandwidth:.1f}",
+                points=str(density.count),
+            )
         return bytes(memory.read())

@@ -55,8 +55,9 @@ class LocalMoran:
         return np.where(self.p_sim <= alpha, labels[self.q - 1], "ns")
 
 
-def local_moran(y: npt.ArrayLike, adjacency: Adjacency, *, permutations: int = 999,
-                seed: int | None = 0) -> LocalMoran:
+def local_moran(
+    y: npt.ArrayLike, adjacency: Adjacency, *, permutations: int = 999, seed: int | None = 0
+) -> LocalMoran:
     """Local Moran's I of ``y`` with row-standardised binary weights."""
     values = np.asarray(y, dtype=np.float64).ravel()
     n = values.size

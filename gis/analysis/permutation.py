@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-_DENSE_DRAW_LIMIT = 4096  # below this pool size, rows are drawn from a full shuffle
+_DENSE_DRAW_LIMIT = 20_000_000  # up to this many random keys, rows come from a full shuffle of the pool
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def draw_positions(pool_size: int, width: int, permutations: int, rng: np.random
     """``permutations`` rows of ``width`` distinct positions in ``0 .. pool_size-1``, rows in random order."""
     if width > pool_size:
         raise ValueError(f"cannot draw {width} distinct values from {pool_size}")
-    if pool_size <= _DENSE_DRAW_LIMIT or width * width > pool_size:
+    if permutations * pool_size <= _DENSE_DRAW_LIMIT or width * width > pool_size:
         return np.argsort(rng.random((permutations, pool_size)), axis=1)[:, :width].astype(np.int64)
     rows = rng.integers(0, pool_size, size=(permutations, width))
     while width > 1:
@@ -59,8 +59,9 @@ def draw_positions(pool_size: int, width: int, permutations: int, rng: np.random
     return rows.astype(np.int64)
 
 
-def neighbour_sum_null(values: FloatArray, cardinality: IntArray, observed: FloatArray, *,
-                       permutations: int, seed: int | None) -> NullCounts:
+def neighbour_sum_null(
+    values: FloatArray, cardinality: IntArray, observed: FloatArray, *, permutations: int, seed: int | None
+) -> NullCounts:
     """Rank each cell's observed neighbour sum (self excluded) in its conditional-randomisation null.
 
     ``cardinality`` is each cell's number of neighbours other than itself; cells with none (islands)
@@ -96,8 +97,15 @@ def neighbour_sum_null(values: FloatArray, cardinality: IntArray, observed: Floa
     return NullCounts(at_least, at_most, mean, np.sqrt(variance), permutations)
 
 
-def _correct_own_position(y: FloatArray, card: IntArray, obs: FloatArray, rows: IntArray, sums: FloatArray,
-                          shift: FloatArray, totals: tuple[IntArray, IntArray, FloatArray, FloatArray]) -> None:
+def _correct_own_position(
+    y: FloatArray,
+    card: IntArray,
+    obs: FloatArray,
+    rows: IntArray,
+    sums: FloatArray,
+    shift: FloatArray,
+    totals: tuple[IntArray, IntArray, FloatArray, FloatArray],
+) -> None:
     """In cell i's pool, position i holds y[n-1], not y[i]: fix the draws whose prefix hits it."""
     at_least, at_most, first, second = totals
     permutations, width = rows.shape

@@ -13,7 +13,7 @@ statistic at all; with ``islands="nearest"`` (the default) each is joined to the
 centroid is nearest, both ways, the usual fix (libpysal's ``attach_islands``).
 """
 
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -29,12 +29,12 @@ class _HasSparse(Protocol):
     def sparse(self) -> sparse.sparray | sparse.spmatrix: ...
 
 
-Adjacency = sparse.sparray | sparse.spmatrix | _HasSparse
+Adjacency: TypeAlias = sparse.sparray | sparse.spmatrix | _HasSparse
 
 
 def binary_adjacency(adjacency: Adjacency, n: int) -> sparse.csr_array:
     """A CSR matrix of ones for every neighbour pair, diagonal removed, checked against n units."""
-    matrix = adjacency if sparse.issparse(adjacency) else adjacency.sparse  # type: ignore[union-attr]
+    matrix = adjacency if isinstance(adjacency, sparse.sparray | sparse.spmatrix) else adjacency.sparse
     a = sparse.csr_array(matrix, dtype=np.float64, copy=True)
     if a.shape != (n, n):
         raise ValueError(f"weights are {a.shape[0]} × {a.shape[1]} but there are {n} values")
@@ -59,8 +59,9 @@ def queen(geometries: npt.ArrayLike, *, islands: Islands = "nearest") -> sparse.
     return _with_islands(matrix, geoms, islands)
 
 
-def distance_band(geometries: npt.ArrayLike, threshold: float | None = None, *,
-                  islands: Islands = "nearest") -> sparse.csr_array:
+def distance_band(
+    geometries: npt.ArrayLike, threshold: float | None = None, *, islands: Islands = "nearest"
+) -> sparse.csr_array:
     """Units whose centroids lie within ``threshold`` metres; by default the smallest threshold that
     leaves no unit without a neighbour (the largest nearest-neighbour distance)."""
     geoms = np.asarray(geometries, dtype=object)
@@ -83,7 +84,9 @@ def nearest_distance(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.asarray(distances[:, 1], dtype=np.float64)
 
 
-def _with_islands(matrix: sparse.csr_array, geoms: npt.NDArray[np.object_], islands: Islands) -> sparse.csr_array:
+def _with_islands(
+    matrix: sparse.csr_array, geoms: npt.NDArray[np.object_], islands: Islands
+) -> sparse.csr_array:
     a = binary_adjacency(matrix, geoms.size)
     alone = np.flatnonzero(np.diff(a.indptr) == 0)
     if islands == "keep" or alone.size == 0 or geoms.size < 2:
@@ -91,6 +94,7 @@ def _with_islands(matrix: sparse.csr_array, geoms: npt.NDArray[np.object_], isla
     xy = shapely.get_coordinates(shapely.centroid(geoms))
     _, nearest = cKDTree(xy).query(xy[alone], k=2)
     other = np.where(nearest[:, 0] == alone, nearest[:, 1], nearest[:, 0])
-    link = sparse.csr_array((np.ones(2 * alone.size), (np.r_[alone, other], np.r_[other, alone])),
-                            shape=a.shape)
+    link = sparse.csr_array(
+        (np.ones(2 * alone.size), (np.r_[alone, other], np.r_[other, alone])), shape=a.shape
+    )
     return binary_adjacency(a + link, geoms.size)

@@ -30,17 +30,18 @@ def _filter(start: str | None, end: str | None, classes: str | None, kind: str |
 
 
 @app.command()
-def hotspots(ctx: typer.Context,
-             start: str = typer.Option(None, "--from", help="first day, YYYY-MM-DD (default: 90 days before --to)"),
-             end: str = typer.Option(None, "--to", help="last day, inclusive (default: today)"),
-             classes: str = typer.Option(None, "--class", help="class codes or prefixes, comma-separated"),
-             kind: str = typer.Option(None, help="event | component"),
-             level: str = typer.Option("grid", help="grid | community | street"),
-             permutations: int = typer.Option(999, min=0, max=99999),
-             fdr: bool = typer.Option(False, help="Benjamini–Hochberg cut-offs for the bins"),
-             out: Path = typer.Option(None, help="write the GeoJSON here"),
-             publish: bool = typer.Option(False, "--store", help="publish as the `hotspots` map layer (grid only)"),
-             ) -> None:
+def hotspots(
+    ctx: typer.Context,
+    start: str = typer.Option(None, "--from", help="first day, YYYY-MM-DD (default: 90 days before --to)"),
+    end: str = typer.Option(None, "--to", help="last day, inclusive (default: today)"),
+    classes: str = typer.Option(None, "--class", help="class codes or prefixes, comma-separated"),
+    kind: str = typer.Option(None, help="event | component"),
+    level: str = typer.Option("grid", help="grid | community | street"),
+    permutations: int = typer.Option(999, min=0, max=99999),
+    fdr: bool = typer.Option(False, help="Benjamini–Hochberg cut-offs for the bins"),
+    out: Path = typer.Option(None, help="write the GeoJSON here"),
+    publish: bool = typer.Option(False, "--store", help="publish as the `hotspots` map layer (grid only)"),
+) -> None:
     """Gi* hot spots of the matching cases; prints the count per bin."""
     case_filter = _filter(start, end, classes, kind)
     if publish and level != "grid":
@@ -54,17 +55,24 @@ def hotspots(ctx: typer.Context,
     if out is not None:
         out.write_text(json.dumps(to_geojson(result, case_filter), ensure_ascii=False), encoding="utf-8")
     bins = np.bincount(result.bins + 3, minlength=7)
-    typer.echo(f"{int(result.units.cases.sum())} cases in {len(result.units.codes)} units "
-               f"{case_filter.date_from} … {case_filter.date_to}; bins -3..+3: {bins.tolist()}"
-               + (" (stored as layer hotspots)" if publish else ""))
+    typer.echo(
+        f"{int(result.units.cases.sum())} cases in {len(result.units.codes)} units "
+        f"{case_filter.date_from} … {case_filter.date_to}; bins -3..+3: {bins.tolist()}"
+        + (" (stored as layer hotspots)" if publish else "")
+    )
 
 
 @app.command()
-def density(ctx: typer.Context, out: Path = typer.Argument(..., help="the Cloud-Optimized GeoTIFF to write"),
-            start: str = typer.Option(None, "--from"), end: str = typer.Option(None, "--to"),
-            classes: str = typer.Option(None, "--class"), kind: str = typer.Option(None),
-            cell_size: float = typer.Option(10.0, min=1.0, help="metres"),
-            bandwidth: float = typer.Option(None, min=1.0, help="metres (default: Silverman's rule)")) -> None:
+def density(
+    ctx: typer.Context,
+    out: Path = typer.Argument(..., help="the Cloud-Optimized GeoTIFF to write"),
+    start: str = typer.Option(None, "--from"),
+    end: str = typer.Option(None, "--to"),
+    classes: str = typer.Option(None, "--class"),
+    kind: str = typer.Option(None),
+    cell_size: float = typer.Option(10.0, min=1.0, help="metres"),
+    bandwidth: float = typer.Option(None, min=1.0, help="metres (default: Silverman's rule)"),
+) -> None:
     """Kernel density of the matching cases in the city's Gauss-Krüger zone."""
     case_filter = _filter(start, end, classes, kind)
     settings = settings_of(ctx)
@@ -76,6 +84,7 @@ def density(ctx: typer.Context, out: Path = typer.Argument(..., help="the Cloud-
     xy = shapely.get_coordinates(transform(shapely.points(lonlat), CGCS2000, zone))
     surface = kernel_density(xy, epsg=zone, cell_size=cell_size, bandwidth=bandwidth)
     out.write_bytes(to_cog(surface))
-    typer.echo(f"wrote {out}: {surface.values.shape[1]} × {surface.values.shape[0]} cells of {cell_size:g} m, "
-               f"EPSG:{zone}, bandwidth {surface.bandwidth:.0f} m, {surface.count} cases "
-              )
+    typer.echo(
+        f"wrote {out}: {surface.values.shape[1]} × {surface.values.shape[0]} cells of {cell_size:g} m, "
+        f"EPSG:{zone}, bandwidth {surface.bandwidth:.0f} m, {surface.count} cases "
+    )

@@ -18,15 +18,18 @@ from layers import feeds_partitions
 from layers.cameras_import import import_cameras
 from layers.vehicles import VEHICLE_ID, VEHICLE_TYPES, Vehicle, register_vehicles
 
-app = typer.Typer(help="Live feeds: GPS fix partitions and retention, the demo fleet simulator.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Live feeds: GPS fix partitions and retention, the demo fleet simulator.", no_args_is_help=True
+)
 XIAMEN_TRACKS = REPOSITORY_ROOT.parent / "shared" / "data" / "gps_xiamen" / "xiamen_vehicle_tracks_wgs84.csv"
 
 
 @app.command()
 def prune(
     ctx: typer.Context,
-    retention_days: int = typer.Option(None, help="keep this many days [default: ONEMAP_FEEDS_RETENTION_DAYS]"),
+    retention_days: int = typer.Option(
+        None, help="keep this many days [default: ONEMAP_FEEDS_RETENTION_DAYS]"
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="list what would be dropped"),
 ) -> None:
     """Drop the day partitions of GPS fixes older than the retention period."""
@@ -53,14 +56,18 @@ def partitions(ctx: typer.Context) -> None:
 @app.command()
 def simulate(
     ctx: typer.Context,
-    token: str = typer.Option(..., envvar="ONEMAP_FEEDS_TOKEN",
-                              help="bearer token with ingest_feeds (dispatcher or admin)"),
+    token: str = typer.Option(
+        ..., envvar="ONEMAP_FEEDS_TOKEN", help="bearer token with ingest_feeds (dispatcher or admin)"
+    ),
     url: str = typer.Option(None, help="onemap server [default: http://ONEMAP_HOST:ONEMAP_PORT]"),
     interval: float = typer.Option(10.0, min=0.5, help="seconds between two fixes of a vehicle"),
     duration: float = typer.Option(None, help="stop after this many seconds [default: until Ctrl-C]"),
     seed: int = typer.Option(7, help="random seed of the routes"),
-    real_speeds: Path = typer.Option(XIAMEN_TRACKS, help="gps_xiamen CSV whose real speed profiles "
-                                                         "the vehicles replay (skipped when absent)"),
+    cases: bool = typer.Option(True, "--cases/--no-cases", help="also report and move demo cases"),
+    real_speeds: Path = typer.Option(
+        XIAMEN_TRACKS,
+        help="gps_xiamen CSV whose real speed profiles the vehicles replay (skipped when absent)",
+    ),
 ) -> None:
     """Drive the registered fleet along the demo roads, posting fixes through the ingest API."""
     settings = settings_of(ctx)
@@ -72,9 +79,12 @@ def simulate(
             raise InvalidParameter(str(error)) from None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    trickle = simulator.start_case_trickle(base, token, stop)
-    typer.echo(f"simulating {len(sim.vehicles)} vehicles every {interval:g} s against {base}"
-               f"{' with the case trickle' if trickle else ''}; Ctrl-C stops")
+    if cases:
+        simulator.start_case_trickle(base, token, stop)
+    typer.echo(
+        f"simulating {len(sim.vehicles)} vehicles every {interval:g} s against {base}"
+        f"{' and a trickle of cases' if cases else ''}; Ctrl-C stops"
+    )
 
     def report(sent: int, accepted: int) -> None:
         typer.echo(f"posted {sent} fixes, {accepted} accepted")
@@ -97,15 +107,18 @@ def import_cameras_command(
     """Load cameras (GB/T 28181 ids, position, heading, field of view, range, owner, status, stream URL)."""
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
-        result = import_cameras(conn, files, crs=parse_crs(crs) if crs else None, encoding=encoding,
-                                skip_invalid=skip_invalid)
+        result = import_cameras(
+            conn, files, crs=parse_crs(crs) if crs else None, encoding=encoding, skip_invalid=skip_invalid
+        )
     for note in result.notes:
         typer.echo(f"note: {note}")
     for rejection in result.rejections[:50]:
         typer.echo(f"{rejection.file} row {rejection.row} {rejection.field}: {rejection.reason}", err=True)
     if result.rejections and not skip_invalid:
-        raise ImportValidationError(f"{len(result.rejections)} problem(s) in {result.rows_read} rows; nothing "
-                                    f"was loaded (--skip-invalid loads the valid rows)")
+        raise ImportValidationError(
+            f"{len(result.rejections)} problem(s) in {result.rows_read} rows; nothing "
+            f"was loaded (--skip-invalid loads the valid rows)"
+        )
     typer.echo(f"loaded {result.loaded} of {result.rows_read} cameras")
 
 
@@ -123,13 +136,22 @@ def import_vehicles_command(
             if missing:
                 problems.append(f"{file} row {row_number} {missing[0]}: missing")
             elif not VEHICLE_ID.fullmatch(row["id"].strip()):
-                problems.append(f"{file} row {row_number} id: {row['id']!r} is not 1-64 letters, digits, _.:-")
+                problems.append(
+                    f"{file} row {row_number} id: {row['id']!r} is not 1-64 letters, digits, _.:-"
+                )
             elif row["type"].strip() not in VEHICLE_TYPES:
-                problems.append(f"{file} row {row_number} type: {row['type']!r} is not one of "
-                                f"{', '.join(VEHICLE_TYPES)}")
+                problems.append(
+                    f"{file} row {row_number} type: {row['type']!r} is not one of {', '.join(VEHICLE_TYPES)}"
+                )
             else:
-                vehicles.append(Vehicle(row["id"].strip(), row["plate"].strip(), row["type"].strip(),
-                                        (row.get("department") or "").strip()))
+                vehicles.append(
+                    Vehicle(
+                        row["id"].strip(),
+                        row["plate"].strip(),
+                        row["type"].strip(),
+                        (row.get("department") or "").strip(),
+                    )
+                )
     if problems:
         for problem in problems[:50]:
             typer.echo(problem, err=True)
@@ -139,6 +161,7 @@ def import_vehicles_command(
         try:
             count = register_vehicles(conn, vehicles)
         except psycopg.errors.UniqueViolation as error:
-            raise ImportValidationError(f"{file}: a plate belongs to another vehicle id: {error.diag.message_detail}"
-                                        ) from None
+            raise ImportValidationError(
+                f"{file}: a plate belongs to another vehicle id: {error.diag.message_detail}"
+            ) from None
     typer.echo(f"registered {count} vehicles")

@@ -16,14 +16,12 @@ from gis.settings import Settings
 from layers.registry import LayerCache
 from tiles.filters import parse_tile_filter
 from tiles.mvt import TILE_BUDGET_BYTES
-from tiles.service import FUSED, TileService
+from tiles.service import FUSED, TileService, city_extent
 from tiles.tms import MatrixSet, matrix_set
 
 app = typer.Typer(help="Vector tiles: pre-render (seed) the disk tier of the tile cache.",
                   no_args_is_help=True)
 _ZOOMS = re.compile(r"(\d{1,2})(?:-(\d{1,2}))?")
-_EXTENT_SQL = ("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e "
-               "FROM onemap.admin_area WHERE level = 'county') AS s")
 
 
 def parse_zooms(text: str) -> list[int]:
@@ -70,10 +68,9 @@ async def seed(settings: Settings, url: str, *, tileset: str, tms: MatrixSet, zo
         service.parts(tileset, sees_private=False, tile_filter=everything)  # NotFound for an unknown one
         if bbox is None:
             async with pool.connection() as conn:
-                row = await (await conn.execute(_EXTENT_SQL)).fetchone()
-            if not row or row[0] is None:
+                bbox = await city_extent(conn)
+            if bbox is None:
                 raise InvalidParameter("the database holds no county boundary: give --bbox")
-            bbox = (row[0], row[1], row[2], row[3])
         tiles = list(tms.tms.tiles(*bbox, zooms=zooms))
         report = SeedReport()
         bar = Progress(TextColumn(f"seeding {tileset}"), BarColumn(),
@@ -81,7 +78,7 @@ async def seed(settings: Settings, url: str, *, tileset: str, tms: MatrixSet, zo
         with bar:
             task = bar.add_task("seed", total=len(tiles))
             for tile in tiles:
-                entry = await service.tile(tileset, tms, tile, tile_filter=everything, sees_private=False)
+                entry, _ = await service.tile(tileset, tms, tile, tile_filter=everything, sees_private=False)
                 size = len(entry.body)
                 report.tiles += 1
                 report.empty += size == 0

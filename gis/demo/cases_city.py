@@ -8,7 +8,7 @@ from layers.resp_grids import generate_resp_grids
 # Street order matters (GB/T 47678.5 major 09, 街面秩序类) go to the street office of the place.
 _STREET_RULES_SQL = """
 INSERT INTO onemap.case_dispatch_rule (scheme, kind, class_prefix, area_prefix, department)
-SELECT 'gb47678', 'event', '09', code, name || '街道办事处'
+SELECT 'gb47678', 'event', '09', code, regexp_replace(name, '街道$', '') || '街道办事处'
 FROM onemap.admin_area WHERE level = 'street' AND starts_with(code, %s)
 ON CONFLICT (scheme, kind, class_prefix, area_prefix) DO UPDATE SET department = excluded.department
 """

@@ -16,7 +16,7 @@ deterministically from the loaded demo data, so every `onemap demo` produces the
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import psycopg
@@ -26,19 +26,35 @@ from gis.crs import CGCS2000, gauss_kruger_epsg, transform
 from layers.case_history import CaseHistoryRecord, import_case_history
 
 SEED = 440304
-START = datetime(2025, 11, 1, tzinfo=UTC)
-END = datetime(2026, 11, 1, tzinfo=UTC)
-CAMPAIGN_START = datetime(2026, 5, 1, tzinfo=UTC)
+BEIJING = timezone(timedelta(hours=8), "CST")
+START = datetime(2025, 11, 1, tzinfo=BEIJING)
+END = datetime(2026, 11, 1, tzinfo=BEIJING)
+CAMPAIGN_START = datetime(2026, 5, 1, tzinfo=BEIJING)
 CAMPAIGN_CLASSES = ("09006", "09001")
 CAMPAIGN_EFFECT = 0.3  # share of the campaign classes' market cases that remain
 CASE_PREFIX = "DEMO-H"
 SOURCES = (("inspector", 0.6), ("hotline_12345", 0.2), ("hotline_12319", 0.05), ("app", 0.1), ("video", 0.05))
-BACKGROUND = {"06010": 550, "06036": 250, "07001": 450, "06012": 300, "09006": 250, "09001": 150,
-              "08004": 80, "06042": 200}  # event class → cases per year anywhere
+BACKGROUND = {
+    "06010": 550,
+    "06036": 250,
+    "07001": 450,
+    "06012": 300,
+    "09006": 250,
+    "09001": 150,
+    "08004": 80,
+    "06042": 200,
+}  # event class → cases per year anywhere
 MARKET = {"06010": 160, "09006": 150, "09001": 90, "06036": 60}  # per market per year
 SITE = {"08004": 100, "08002": 55, "08005": 45}  # per construction site per year
-COMPONENT_RATE = {"01037": 0.12, "01002": 0.18, "01003": 0.18, "03005": 0.3, "04002": 0.025,
-                  "02017": 0.25, "03004": 0.8}  # component class → cases per component per year
+COMPONENT_RATE = {
+    "01037": 0.12,
+    "01002": 0.18,
+    "01003": 0.18,
+    "03005": 0.3,
+    "04002": 0.025,
+    "02017": 0.25,
+    "03004": 0.8,
+}  # component class → cases per component per year
 CLUSTER_SD_M = 110.0
 
 
@@ -52,7 +68,9 @@ class _City:
 
 
 def _read_city(conn: psycopg.Connection) -> _City:
-    cells = conn.execute("SELECT code, ST_AsBinary(geom), area_m2 FROM onemap.v_unit_grid ORDER BY code").fetchall()
+    cells = conn.execute(
+        "SELECT code, ST_AsBinary(geom), area_m2 FROM onemap.v_unit_grid ORDER BY code"
+    ).fetchall()
     if not cells:
         raise ValueError("the demo unit grid is not loaded")
     geoms = shapely.from_wkb([c[1] for c in cells])
@@ -61,8 +79,11 @@ def _read_city(conn: psycopg.Connection) -> _City:
     largest = np.argsort([-c[2] for c in cells], kind="stable")[:3]
     sites = shapely.get_coordinates(shapely.point_on_surface(projected[largest]))
     rows = conn.execute(
-        "SELECT class_code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM onemap.v_component "
-        "WHERE class_code = ANY(%s) ORDER BY id", (list(COMPONENT_RATE),)).fetchall()
+        "SELECT class_code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+        "FROM onemap.v_component "
+        "WHERE class_code = ANY(%s) ORDER BY id",
+        (list(COMPONENT_RATE),),
+    ).fetchall()
     lonlat = np.array([(r[1], r[2]) for r in rows], dtype=np.float64).reshape(-1, 2)
     xy = shapely.get_coordinates(transform(shapely.points(lonlat), CGCS2000, zone)).reshape(-1, 2)
     components = [(r[0], float(x), float(y)) for r, (x, y) in zip(rows, xy, strict=True)]
@@ -137,7 +158,7 @@ def generate(conn: psycopg.Connection, *, seed: int = SEED) -> list[CaseHistoryR
     xy = np.concatenate([g[2] for g in groups])
     seconds = np.concatenate([g[3] for g in groups])
     lonlat = shapely.get_coordinates(transform(shapely.points(xy), city.zone, CGCS2000))
-    names, shares = zip(*SOURCES, strict=True)
+    names, shares = [s for s, _ in SOURCES], [p for _, p in SOURCES]
     sources = rng.choice(names, size=len(xy), p=shares)
     urgency = rng.choice(["A", "B", "C"], size=len(xy), p=[0.1, 0.8, 0.1])
     handling_h = rng.gamma(2.0, 10.0, size=len(xy)) + 0.5
@@ -147,11 +168,20 @@ def generate(conn: psycopg.Connection, *, seed: int = SEED) -> list[CaseHistoryR
         reported = START + timedelta(seconds=float(seconds[i]))
         closed = reported + timedelta(hours=float(handling_h[i]))
         is_closed = closed < END
-        records.append(CaseHistoryRecord(
-            kind=kinds[i], class_code=codes[i], source=str(sources[i]), urgency=str(urgency[i]),
-            state="closed" if is_closed else "dispatched", reported_at=reported,
-            closed_at=closed if is_closed else None, lon=float(lonlat[i, 0]), lat=float(lonlat[i, 1]),
-            case_no=f"{CASE_PREFIX}{reported:%Y%m%d}{serial:06d}"))
+        records.append(
+            CaseHistoryRecord(
+                kind=kinds[i],
+                class_code=codes[i],
+                source=str(sources[i]),
+                urgency=str(urgency[i]),
+                state="closed" if is_closed else "dispatched",
+                reported_at=reported,
+                closed_at=closed if is_closed else None,
+                lon=float(lonlat[i, 0]),
+                lat=float(lonlat[i, 1]),
+                case_no=f"{CASE_PREFIX}{reported:%Y%m%d}{serial:06d}",
+            )
+        )
     return records
 
 
@@ -171,3 +201,12 @@ def publish_hotspots(conn: psycopg.Connection) -> int:
     last_day = (END - timedelta(days=1)).date()
     case_filter = CaseFilter(last_day - timedelta(days=91), last_day, kind="event")
     return store(conn, analyse(case_counts(conn, "grid", case_filter)), case_filter)
+
+
+def cluster_centres(conn: psycopg.Connection) -> dict[str, np.ndarray]:
+    """The demo's market and construction-site centres, (m, 2) lon/lat in EPSG:4490."""
+    city = _read_city(conn)
+    return {
+        name: shapely.get_coordinates(transform(shapely.points(xy), city.zone, CGCS2000))
+        for name, xy in (("markets", city.markets), ("sites", city.sites))
+    }

@@ -13,15 +13,19 @@ import numpy as np
 import psycopg
 import shapely
 
-from layers.cameras import Camera, upsert_cameras
+from layers.cameras import Camera, CameraStatus, upsert_cameras
 from layers.vehicles import Vehicle, register_vehicles
 
 SEED = 440304
 CAMERA_SOURCE = "onemap demo"
 CAMERA_OWNER = "福田区城市管理和综合执法局"
 _MAJOR = ("primary", "secondary", "tertiary", "trunk")
-_FLEET = (("执法车", "福田区城市管理和综合执法局", 12), ("环卫车", "福田区环境卫生管理处", 14),
-          ("渣土车", "福田区建筑废弃物运输企业", 8), ("巡查车", "福田区数字城管指挥中心", 6))
+_FLEET = (
+    ("执法车", "福田区城市管理和综合执法局", 12),
+    ("环卫车", "福田区环境卫生管理处", 14),
+    ("渣土车", "福田区建筑废弃物运输企业", 8),
+    ("巡查车", "福田区数字城管指挥中心", 6),
+)
 _ROADS_SQL = """
 SELECT ST_AsBinary(geom) FROM onemap.road
 WHERE kind = ANY(%s) AND left(source, 4) = 'osm:' ORDER BY source_id
@@ -62,23 +66,38 @@ def demo_cameras(lines: list[shapely.LineString], count: int, seed: int = SEED) 
     for serial, index in enumerate(chosen, start=1):
         lon, lat, bearing = junctions[index]
         device_id = f"4403040008132600{serial:04d}"
-        status = "fault" if serial % 17 == 0 else "offline" if serial % 11 == 0 else "online"
-        cameras.append(Camera(
-            device_id=device_id, lon=lon, lat=lat, name=f"福田路口{serial:03d}", heading_deg=round(bearing, 1),
-            fov_deg=float(rng.choice([60, 75, 90])), range_m=float(rng.integers(60, 150)),
-            owner=CAMERA_OWNER, status=status,
-            stream_url=f"rtsp://video.futian.example/live/{device_id}"))
+        status: CameraStatus = "fault" if serial % 17 == 0 else "offline" if serial % 11 == 0 else "online"
+        cameras.append(
+            Camera(
+                device_id=device_id,
+                lon=lon,
+                lat=lat,
+                name=f"福田路口{serial:03d}",
+                heading_deg=round(bearing, 1),
+                fov_deg=float(rng.choice([60, 75, 90])),
+                range_m=float(rng.integers(60, 150)),
+                owner=CAMERA_OWNER,
+                status=status,
+                stream_url=f"rtsp://video.futian.example/live/{device_id}",
+            )
+        )
     return cameras
 
 
 def demo_vehicles() -> list[Vehicle]:
     """The demo fleet: enforcement, sanitation, muck-truck and patrol vehicles."""
-    fleet = []
+    fleet: list[Vehicle] = []
     for type_index, (kind, department, count) in enumerate(_FLEET):
         for _ in range(count):
             number = len(fleet) + 1
-            fleet.append(Vehicle(id=f"FT{number:03d}", plate=f"粤B{type_index + 1}{number:03d}C",
-                                 type=kind, department=department))
+            fleet.append(
+                Vehicle(
+                    id=f"FT{number:03d}",
+                    plate=f"粤B{type_index + 1}{number:03d}C",
+                    type=kind,
+                    department=department,
+                )
+            )
     return fleet
 
 

@@ -11,7 +11,6 @@ with a token that has ``ingest_feeds``, in batches of at most 100.
 """
 
 import csv
-import logging
 import threading
 import time
 from collections import defaultdict
@@ -27,11 +26,21 @@ import psycopg
 import shapely
 
 from gis.crs import CGCS2000, gauss_kruger_epsg, transform, transformer, wgs84_to_gcj02
+from gis.demo import cases_trickle
 
-log = logging.getLogger("onemap.simulator")
-
-DRIVABLE = ("primary", "secondary", "tertiary", "trunk", "residential", "unclassified", "service",
-            "primary_link", "secondary_link", "tertiary_link", "living_street")
+DRIVABLE = (
+    "primary",
+    "secondary",
+    "tertiary",
+    "trunk",
+    "residential",
+    "unclassified",
+    "service",
+    "primary_link",
+    "secondary_link",
+    "tertiary_link",
+    "living_street",
+)
 _SPEEDS_KMH = {"执法车": 30.0, "环卫车": 12.0, "渣土车": 35.0, "巡查车": 25.0}
 _ROADS_SQL = "SELECT ST_AsBinary(geom) FROM onemap.road WHERE kind = ANY(%s) ORDER BY source, source_id"
 _FLEET_SQL = "SELECT id, type FROM onemap.vehicle ORDER BY id"
@@ -86,14 +95,20 @@ def xiamen_speed_profiles(path: Path) -> list[list[float]]:
     """Runs of 20 consecutive real speeds (km/h) from the shared Xiamen tracks (gps_xiamen)."""
     with path.open(encoding="utf-8") as handle:
         speeds = [float(row["speed_kmh"]) for row in csv.DictReader(handle)]
-    return [speeds[i:i + 20] for i in range(0, len(speeds) - 20, 20) if max(speeds[i:i + 20]) > 0]
+    return [speeds[i : i + 20] for i in range(0, len(speeds) - 20, 20) if max(speeds[i : i + 20]) > 0]
 
 
 class Simulator:
     """Moves every vehicle each tick and returns their fixes; `run` posts them to a server."""
 
-    def __init__(self, graph: RoadGraph, fleet: list[tuple[str, str]], *, seed: int = 7,
-                 speed_profiles: list[list[float]] | None = None) -> None:
+    def __init__(
+        self,
+        graph: RoadGraph,
+        fleet: list[tuple[str, str]],
+        *,
+        seed: int = 7,
+        speed_profiles: list[list[float]] | None = None,
+    ) -> None:
         self.graph = graph
         self.rng = np.random.default_rng(seed)
         self.vehicles = []
@@ -127,16 +142,30 @@ class Simulator:
             ahead = line.interpolate(min(line.length, at + 1) if v.forward else max(0.0, at - 1))
             heading = float(np.degrees(np.arctan2(ahead.x - here.x, ahead.y - here.y))) % 360
             lon, lat = self._to_lonlat.transform(here.x, here.y)
-            fix = {"vehicle": v.id, "time": now.isoformat(), "lon": round(lon, 7), "lat": round(lat, 7),
-                   "speed": round(speed, 1), "heading": round(heading, 1)}
+            fix = {
+                "vehicle": v.id,
+                "time": now.isoformat(),
+                "lon": round(lon, 7),
+                "lat": round(lat, 7),
+                "speed": round(speed, 1),
+                "heading": round(heading, 1),
+            }
             if v.type == "渣土车":
                 glon, glat = wgs84_to_gcj02(lon, lat)
                 fix.update(lon=round(float(glon), 7), lat=round(float(glat), 7), crs="gcj02")
             fixes.append(fix)
         return fixes
 
-    def run(self, base_url: str, token: str, *, interval_s: float, duration_s: float | None,
-            stop: threading.Event, on_tick: Callable[[int, int], None] | None = None) -> int:
+    def run(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        interval_s: float,
+        duration_s: float | None,
+        stop: threading.Event,
+        on_tick: Callable[[int, int], None] | None = None,
+    ) -> int:
         """Post a tick of fixes every `interval_s` until `duration_s` passed or `stop` is set."""
         sent = 0
         started = time.monotonic()
@@ -146,7 +175,7 @@ class Simulator:
                 fixes = self.tick(interval_s, datetime.now(UTC))
                 accepted = 0
                 for i in range(0, len(fixes), BATCH):
-                    response = client.post("/feeds/vehicles/fixes", json={"fixes": fixes[i:i + BATCH]})
+                    response = client.post("/feeds/vehicles/fixes", json={"fixes": fixes[i : i + BATCH]})
                     response.raise_for_status()
                     accepted += response.json()["accepted"]
                 sent += len(fixes)
@@ -166,21 +195,11 @@ def from_database(conn: psycopg.Connection, *, seed: int = 7, speeds_from: Path 
     return Simulator(RoadGraph(lines), fleet, seed=seed, speed_profiles=profiles)
 
 
-def start_case_trickle(base_url: str, token: str, stop: threading.Event) -> threading.Thread | None:
-    """HOOK for the cases engineer's demo trickle (gis/demo/cases_trickle.py).
-
-    When that module exists and defines ``trickle(base_url: str, token: str, stop: threading.Event)``
-    (creating a case now and then through the cases API until `stop` is set), it runs in a thread
-    beside the fleet; otherwise the simulator sends vehicles only.
-    """
-    try:
-        from gis.demo import cases_trickle  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    trickle = getattr(cases_trickle, "trickle", None)
-    if not callable(trickle):
-        log.warning("gis/demo/cases_trickle.py has no trickle(base_url, token, stop): cases not simulated")
-        return None
-    thread = threading.Thread(target=trickle, args=(base_url, token, stop), name="cases-trickle", daemon=True)
+def start_case_trickle(base_url: str, token: str, stop: threading.Event) -> threading.Thread:
+    """Run the cases engineer's demo trickle (gis/demo/cases_trickle.py: new cases now and then, open
+    ones moving through the workflow, all through the cases API) in a thread beside the fleet."""
+    thread = threading.Thread(
+        target=cases_trickle.trickle, args=(base_url, token, stop), name="cases-trickle", daemon=True
+    )
     thread.start()
     return thread

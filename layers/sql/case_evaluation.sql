@@ -1,5 +1,6 @@
 -- Evaluation figures per group for the cases reported in [start, end) (layers/case_evaluation.py,
--- definitions in docs/cases.md). {key} is the grouping column, {area} the area (m²) of one group;
+-- definitions in docs/cases.md); due and closed are counted up to the cutoff, the earlier of the
+-- end and now. {key} is the grouping column, {area} the area (m²) of one group;
 -- both are chosen from a fixed list, never from user text.
 WITH p AS (
     SELECT c.*, {key} AS key,
@@ -14,12 +15,12 @@ WITH p AS (
            count(*) FILTER (WHERE self_handled) AS self_handled,
            count(*) FILTER (WHERE workflow) AS filed,
            count(*) FILTER (WHERE workflow AND state <> 'filed') AS dispatched,
-           count(*) FILTER (WHERE workflow AND (deadline_at < %(end)s OR closed_at < %(end)s)) AS due,
-           count(*) FILTER (WHERE workflow AND closed_at < %(end)s) AS closed,
-           count(*) FILTER (WHERE workflow AND closed_at < %(end)s AND closed_at <= deadline_at)
+           count(*) FILTER (WHERE workflow AND (deadline_at < %(cutoff)s OR closed_at < %(cutoff)s)) AS due,
+           count(*) FILTER (WHERE workflow AND closed_at < %(cutoff)s) AS closed,
+           count(*) FILTER (WHERE workflow AND closed_at < %(cutoff)s AND closed_at <= deadline_at)
                AS closed_on_time,
            count(*) FILTER (WHERE workflow AND rework_count > 0) AS reworked,
-           count(*) FILTER (WHERE workflow AND closed_at < %(end)s AND rework_count = 0) AS closed_first_time
+           count(*) FILTER (WHERE workflow AND closed_at < %(cutoff)s AND rework_count = 0) AS closed_first_time
     FROM p GROUP BY key
 ), by_source AS (
     SELECT key, jsonb_object_agg(source, n ORDER BY source) AS by_source

@@ -145,6 +145,8 @@ def test_openapi_documents_the_routes(geocoder_client: TestClient) -> None:
 
 
 def test_geocode_process(geocoder_client: TestClient) -> None:
+    listed = geocoder_client.get("/processes").json()["processes"]
+    assert [p["id"] for p in listed] == ["geocode"]
     description = geocoder_client.get("/processes/geocode").json()
     assert description["id"] == "geocode" and "addresses" in description["inputs"]
     response = geocoder_client.post(

@@ -44,7 +44,8 @@ def test_normalize(query: str, text: str, qualifiers: tuple[str, ...]) -> None:
 
 
 def test_protected_names_keep_their_numerals() -> None:
-    assert normalize("第一号楼大厦3号楼", protected=protect(["第一号楼大厦", "第一"])).text == "第一号楼大厦3号楼"
+    protected = protect(["第一号楼大厦", "第一"])
+    assert normalize("第一号楼大厦3号楼", protected=protected).text == "第一号楼大厦3号楼"
     assert normalize("第一号楼大厦3号楼").text == "第1号楼大厦3号楼"
 
 

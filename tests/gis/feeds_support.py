@@ -28,9 +28,12 @@ def fleet_db(server_url: str, prefix: str) -> Iterator[FleetDb]:
     with template_clone(server_url, prefix) as url:
         with psycopg.connect(url) as conn:
             fleet.load(conn)
-            tokens = {role: create_token(conn, name=f"{role}-{uuid.uuid4().hex[:6]}", role=role,
-                                         created_by="pytest")
-                      for role in ("dispatcher", "viewer", "admin")}
+            tokens = {
+                role: create_token(
+                    conn, name=f"{role}-{uuid.uuid4().hex[:6]}", role=role, created_by="pytest"
+                )
+                for role in ("dispatcher", "viewer", "admin")
+            }
             conn.commit()
         yield FleetDb(url, tokens["dispatcher"], tokens["viewer"], tokens["admin"])
 
@@ -39,8 +42,21 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def fix(vehicle: str = "FT001", *, lon: float = 114.03, lat: float = 22.54, t: datetime | None = None,
-        **extra: Any) -> dict[str, Any]:
+def fix(
+    vehicle: str = "FT001",
+    *,
+    lon: float = 114.03,
+    lat: float = 22.54,
+    t: datetime | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """A plausible fix in the demo city, now unless `t` is given."""
-    return {"vehicle": vehicle, "time": (t or datetime.now(UTC)).isoformat(), "lon": lon, "lat": lat,
-            "speed": 20.0, "heading": 90.0, **extra}
+    return {
+        "vehicle": vehicle,
+        "time": (t or datetime.now(UTC)).isoformat(),
+        "lon": lon,
+        "lat": lat,
+        "speed": 20.0,
+        "heading": 90.0,
+        **extra,
+    }

@@ -279,8 +279,8 @@ def test_private_layer_is_served_to_a_viewer_and_kept_out_of_shared_caches(priva
     response = client.get(_tile_path("roads"), headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert mapbox_vector_tile.decode(response.content)["roads"]["features"]
-    assert response.headers["cache-control"] == "private"
-    assert response.headers["vary"] == "Authorization"
+    assert response.headers["cache-control"].startswith("private")
+    assert "Authorization" in response.headers["vary"]
 
 
 def test_fused_tile_leaves_private_layers_out_without_a_token(private_roads):
@@ -288,8 +288,8 @@ def test_fused_tile_leaves_private_layers_out_without_a_token(private_roads):
     response = client.get(_tile_path("onemap"))
     layers = mapbox_vector_tile.decode(response.content)
     assert "roads" not in layers
-    assert "communities" in layers
-    assert response.headers["vary"] == "Authorization"
+    assert "admin" in layers
+    assert "Authorization" in response.headers["vary"]
     assert "private" not in response.headers.get("cache-control", "")
 
 
@@ -297,9 +297,9 @@ def test_fused_tile_includes_private_layers_for_a_viewer(private_roads):
     client, token = private_roads
     response = client.get(_tile_path("onemap"), headers={"Authorization": f"Bearer {token}"})
     layers = mapbox_vector_tile.decode(response.content)
-    assert {"roads", "communities"} <= set(layers)
-    assert response.headers["cache-control"] == "private"
-    assert response.headers["vary"] == "Authorization"
+    assert {"roads", "admin"} <= set(layers)
+    assert response.headers["cache-control"].startswith("private")
+    assert "Authorization" in response.headers["vary"]
 
 
 def test_a_revoked_token_gets_401_not_the_public_map(private_roads, fresh_db_url):

@@ -15,8 +15,10 @@ from tests.gis.feeds_support import FleetDb, bearer, fix, fleet_db
 pytestmark = pytest.mark.slow
 A = (114.0300, 22.5400)
 B = (114.0330, 22.5410)
-MARKER = ("(() => { const f = onemapMap.queryRenderedFeatures({layers: ['live-vehicles']})"
-          ".find(f => f.properties.id === 'FT011'); return f ? f.geometry.coordinates : null; })()")
+MARKER = (
+    "(() => { const f = onemapMap.queryRenderedFeatures({layers: ['live-vehicles']})"
+    ".find(f => f.properties.id === 'FT011'); return f ? f.geometry.coordinates : null; })()"
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +29,11 @@ def server(server_url: str, db_url: str) -> Iterator[tuple[str, FleetDb]]:
 
 
 def _post(base: str, token: str, lon_lat: tuple[float, float], t: datetime) -> None:
-    response = httpx.post(f"{base}/feeds/vehicles/fixes", headers=bearer(token),
-                          json={"fixes": [fix("FT011", lon=lon_lat[0], lat=lon_lat[1], t=t)]})
+    response = httpx.post(
+        f"{base}/feeds/vehicles/fixes",
+        headers=bearer(token),
+        json={"fixes": [fix("FT011", lon=lon_lat[0], lat=lon_lat[1], t=t)]},
+    )
     assert response.json()["accepted"] == 1, response.text
 
 
@@ -39,18 +44,25 @@ def test_a_vehicle_marker_moves_after_a_fix_is_posted(server):
 
     async def scenario() -> tuple[list[float] | None, list[float] | None, int]:
         async with open_page(base + "/") as page:
-            ready = await page.wait_for("window.onemapLive && onemapLive.ready && onemapLive.connected "
-                                        "&& onemapMap.loaded()", timeout_s=60)
+            ready = await page.wait_for(
+                "window.onemapLive && onemapLive.ready && onemapLive.connected && onemapMap.loaded()",
+                timeout_s=60,
+            )
             assert ready, "live.js never connected to /feeds/events"
             await page.evaluate("onemapMap.jumpTo({center: [114.0315, 22.5405], zoom: 15}) && true")
             before = await page.wait_for(f"onemapMap.areTilesLoaded() && {MARKER}", timeout_s=30)
-            tiles_reloaded = await page.evaluate("(window.__tileRequests = performance.getEntriesByType"
-                                                 "('resource').filter(e => e.name.includes('/tiles/')).length)")
+            tiles_reloaded = await page.evaluate(
+                "(window.__tileRequests = performance.getEntriesByType"
+                "('resource').filter(e => e.name.includes('/tiles/')).length)"
+            )
             _post(base, db.feeder, B, start + timedelta(seconds=20))
-            moved = await page.wait_for(f"(() => {{ const c = {MARKER}; return c && Math.abs(c[0] - {B[0]}) < 1e-5 "
-                                        f"? c : null; }})()", timeout_s=30)
-            after_tiles = await page.evaluate("performance.getEntriesByType('resource')"
-                                              ".filter(e => e.name.includes('/tiles/')).length")
+            moved = await page.wait_for(
+                f"(() => {{ const c = {MARKER}; return c && Math.abs(c[0] - {B[0]}) < 1e-5 ? c : null; }})()",
+                timeout_s=30,
+            )
+            after_tiles = await page.evaluate(
+                "performance.getEntriesByType('resource').filter(e => e.name.includes('/tiles/')).length"
+            )
             return before, moved, after_tiles - tiles_reloaded
 
     before, moved, new_tile_requests = asyncio.run(scenario())

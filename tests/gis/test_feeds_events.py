@@ -50,24 +50,34 @@ def test_a_posted_fix_reaches_an_sse_subscriber(feeds):
         assert events.get(timeout=20) == ("status", "200 text/event-stream; charset=utf-8")
         assert events.get(timeout=20)[0] == "connected"
         now = datetime.now(UTC)
-        response = httpx.post(f"{base}/feeds/vehicles/fixes", headers=bearer(feeds.feeder),
-                              json={"fixes": [fix("FT010", lon=114.0321, lat=22.5432, t=now)]})
+        response = httpx.post(
+            f"{base}/feeds/vehicles/fixes",
+            headers=bearer(feeds.feeder),
+            json={"fixes": [fix("FT010", lon=114.0321, lat=22.5432, t=now)]},
+        )
         assert response.json()["accepted"] == 1
         event, data = events.get(timeout=20)
         stop.set()
     assert event == "vehicles"
     [position] = json.loads(data)
     assert (position["id"], position["plate"], position["lon"], position["lat"]) == (
-        "FT010", "粤B1010C", 114.0321, 22.5432)
+        "FT010",
+        "粤B1010C",
+        114.0321,
+        22.5432,
+    )
     assert datetime.fromisoformat(position["t"]) == now
 
 
 def test_sigterm_ends_open_event_streams_and_the_server_exits(feeds):
     port = free_port()
     onemap = str(Path(sys.executable).with_name("onemap"))
-    process = subprocess.Popen([onemap, "serve", "--port", str(port)],
-                               env={**os.environ, "ONEMAP_DATABASE_URL": feeds.url, "ONEMAP_LOG_LEVEL": "warning"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [onemap, "serve", "--port", str(port)],
+        env={**os.environ, "ONEMAP_DATABASE_URL": feeds.url, "ONEMAP_LOG_LEVEL": "warning"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

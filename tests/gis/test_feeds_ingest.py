@@ -1,4 +1,4 @@
-"""The feeds HTTP API: hostile GPS batches, idempotent replays, private tracks and stream URLs, status feed."""
+"""The feeds HTTP API: hostile GPS batches, idempotent replays, private tracks and stream URLs, status."""
 
 import json
 import threading
@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gis.crs import wgs84_to_gcj02
-
 from tests.gis.conftest import ogc_app_client
 from tests.gis.feeds_support import FleetDb, bearer, fix, fleet_db
+from tests.gis.test_cli import run
 
 CAMERA = "44030400081326000001"
 
@@ -31,14 +31,17 @@ def client(settings, feeds: FleetDb) -> Iterator[TestClient]:
 
 def _stored(feeds: FleetDb, vehicle: str) -> int:
     with psycopg.connect(feeds.url) as conn:
-        row = conn.execute("SELECT count(*) FROM onemap.vehicle_fix WHERE vehicle_id = %s", (vehicle,)).fetchone()
+        row = conn.execute(
+            "SELECT count(*) FROM onemap.vehicle_fix WHERE vehicle_id = %s", (vehicle,)
+        ).fetchone()
         return int(row[0]) if row else 0
 
 
 def _position(feeds: FleetDb, vehicle: str) -> tuple[datetime, float, float] | None:
     with psycopg.connect(feeds.url) as conn:
-        row = conn.execute("SELECT t, ST_X(geom), ST_Y(geom) FROM onemap.vehicle_position WHERE vehicle_id = %s",
-                           (vehicle,)).fetchone()
+        row = conn.execute(
+            "SELECT t, ST_X(geom), ST_Y(geom) FROM onemap.vehicle_position WHERE vehicle_id = %s", (vehicle,)
+        ).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
 
@@ -48,8 +51,11 @@ def _post(client: TestClient, token: str, body: object) -> dict:
     return response.json()
 
 
-@pytest.mark.parametrize("body", [b"{garbage", b"\x00\x01\x02", b"[1, 2", b'{"fixes": "all"}'],
-                         ids=["garbage", "binary", "truncated", "fixes-not-a-list"])
+@pytest.mark.parametrize(
+    "body",
+    [b"{garbage", b"\x00\x01\x02", b"[1, 2", b'{"fixes": "all"}'],
+    ids=["garbage", "binary", "truncated", "fixes-not-a-list"],
+)
 def test_a_body_that_is_not_a_batch_is_400_and_stores_nothing(client, feeds, body):
     before = _stored(feeds, "FT001")
     response = client.post("/feeds/vehicles/fixes", content=body, headers=bearer(feeds.feeder))
@@ -59,31 +65,35 @@ def test_a_body_that_is_not_a_batch_is_400_and_stores_nothing(client, feeds, bod
 
 
 def test_a_10_mb_body_is_413(client, feeds):
-    response = client.post("/feeds/vehicles/fixes", content=b"[" + b" " * 10_000_000 + b"]",
-                           headers=bearer(feeds.feeder))
+    response = client.post(
+        "/feeds/vehicles/fixes", content=b"[" + b" " * 10_000_000 + b"]", headers=bearer(feeds.feeder)
+    )
     assert response.status_code == 413
     assert response.json()["code"] == "PayloadTooLarge"
 
 
 def test_ingest_needs_a_token_with_ingest_feeds(client, feeds):
     assert client.post("/feeds/vehicles/fixes", json={"fixes": [fix()]}).status_code == 401
-    assert client.post("/feeds/vehicles/fixes", json={"fixes": [fix()]},
-                       headers=bearer(feeds.viewer)).status_code == 403
+    assert (
+        client.post(
+            "/feeds/vehicles/fixes", json={"fixes": [fix()]}, headers=bearer(feeds.viewer)
+        ).status_code
+        == 403
+    )
 
 
 def test_a_hostile_batch_keeps_every_good_row(client, feeds):
     now = datetime.now(UTC) - timedelta(minutes=30)
     good = [fix("FT002", t=now + timedelta(seconds=10 * i), lon=114.03 + 0.0005 * i) for i in range(3)]
     hostile = [
-        {"vehicle": "FT002", "lon": 114.03},                         # missing time and lat
+        {"vehicle": "FT002", "lon": 114.03},  # missing time and lat
         {**fix("FT002", t=now + timedelta(seconds=5)), "lon": None},  # null lon
-        fix("FT002", lon=22.54, lat=114.03, t=now + timedelta(seconds=6)),   # swapped
-        fix("NO-SUCH-CAR", t=now),                                    # unknown vehicle
-        fix("FT002", t=now + timedelta(days=1)),                      # future
+        fix("FT002", lon=22.54, lat=114.03, t=now + timedelta(seconds=6)),  # swapped
+        fix("NO-SUCH-CAR", t=now),  # unknown vehicle
+        fix("FT002", t=now + timedelta(days=1)),  # future
         "not a fix",
     ]
-    body = json.dumps({"fixes": good[:1] + hostile + good[1:]}).replace(
-        '"lon": null', '"lon": NaN').encode()
+    body = json.dumps({"fixes": good[:1] + hostile + good[1:]}).replace('"lon": null', '"lon": NaN').encode()
     response = client.post("/feeds/vehicles/fixes", content=body, headers=bearer(feeds.feeder))
     assert response.status_code == 200
     result = response.json()
@@ -91,8 +101,14 @@ def test_a_hostile_batch_keeps_every_good_row(client, feeds):
     statuses = [row["status"] for row in result["rows"]]
     assert statuses == ["accepted"] + ["rejected"] * 6 + ["accepted"] * 2
     reasons = " | ".join(r for row in result["rows"] for r in row.get("reasons", []))
-    for expected in ("time: missing", "lon: not a finite number", "lon/lat swapped", "not registered",
-                     "in the future", "not a JSON object"):
+    for expected in (
+        "time: missing",
+        "lon: not a finite number",
+        "lon/lat swapped",
+        "not registered",
+        "in the future",
+        "not a JSON object",
+    ):
         assert expected in reasons
     assert _stored(feeds, "FT002") == 3
     position = _position(feeds, "FT002")
@@ -101,8 +117,11 @@ def test_a_hostile_batch_keeps_every_good_row(client, feeds):
 
 def test_a_replayed_batch_is_idempotent_and_flags_duplicates(client, feeds):
     start = datetime.now(UTC) - timedelta(minutes=20)
-    batch = {"fixes": [fix("FT003", t=start + timedelta(seconds=10 * i), lon=114.03 + 0.0003 * i)
-                       for i in range(5)]}
+    batch = {
+        "fixes": [
+            fix("FT003", t=start + timedelta(seconds=10 * i), lon=114.03 + 0.0003 * i) for i in range(5)
+        ]
+    }
     first = _post(client, feeds.feeder, batch)
     assert first["accepted"] == 5
     position = _position(feeds, "FT003")
@@ -124,19 +143,31 @@ def test_an_out_of_order_fix_is_stored_flagged_and_does_not_move_the_vehicle(cli
 
 def test_a_jump_faster_than_the_limit_is_flagged_and_does_not_move_the_vehicle(client, feeds):
     now = datetime.now(UTC) - timedelta(minutes=5)
-    result = _post(client, feeds.feeder, {"fixes": [
-        fix("FT005", t=now, lon=114.00), fix("FT005", t=now + timedelta(seconds=10), lon=114.05),  # 5 km in 10 s
-        fix("FT005", t=now + timedelta(seconds=20), lon=114.0005)]})
+    result = _post(
+        client,
+        feeds.feeder,
+        {
+            "fixes": [
+                fix("FT005", t=now, lon=114.00),
+                fix("FT005", t=now + timedelta(seconds=10), lon=114.05),  # 5 km in 10 s
+                fix("FT005", t=now + timedelta(seconds=20), lon=114.0005),
+            ]
+        },
+    )
     assert [row["status"] for row in result["rows"]] == ["accepted", "flagged", "accepted"]
     assert "speed_jump" in result["rows"][1]["reasons"][0]
     assert _position(feeds, "FT005")[1] == pytest.approx(114.0005)
     with psycopg.connect(feeds.url) as conn:
-        flags = conn.execute("SELECT flags FROM onemap.vehicle_fix WHERE vehicle_id = 'FT005' ORDER BY t").fetchall()
+        flags = conn.execute(
+            "SELECT flags FROM onemap.vehicle_fix WHERE vehicle_id = 'FT005' ORDER BY t"
+        ).fetchall()
     assert [f for (f,) in flags] == [[], ["speed_jump"], []]
 
 
 def test_fixes_may_name_the_plate_and_come_in_gcj02(client, feeds):
-    result = _post(client, feeds.feeder, {"crs": "gcj02", "fixes": [fix("粤B2020C", lon=114.0353, lat=22.5373)]})
+    result = _post(
+        client, feeds.feeder, {"crs": "gcj02", "fixes": [fix("粤B2020C", lon=114.0353, lat=22.5373)]}
+    )
     assert result["accepted"] == 1
     _, lon, lat = _position(feeds, "FT020")
     assert abs(114.0353 - lon) > 0.003  # GCJ-02 is hundreds of metres off WGS84/CGCS2000 here
@@ -159,9 +190,17 @@ def test_one_notification_per_batch_with_the_latest_position_of_each_vehicle(cli
     thread.start()
     ready.wait(5)
     now = datetime.now(UTC) - timedelta(minutes=2)
-    _post(client, feeds.feeder, {"fixes": [fix("FT006", t=now, lon=114.02), fix("FT006", t=now + timedelta(seconds=10),
-                                                                               lon=114.0201),
-                                           fix("FT007", t=now, lon=114.03)]})
+    _post(
+        client,
+        feeds.feeder,
+        {
+            "fixes": [
+                fix("FT006", t=now, lon=114.02),
+                fix("FT006", t=now + timedelta(seconds=10), lon=114.0201),
+                fix("FT007", t=now, lon=114.03),
+            ]
+        },
+    )
     thread.join(12)
     assert len(received) == 1
     positions = {p["id"]: p for p in json.loads(received[0])}
@@ -172,7 +211,9 @@ def test_one_notification_per_batch_with_the_latest_position_of_each_vehicle(cli
 
 def test_latest_positions_are_public_and_tracks_private(client, feeds):
     now = datetime.now(UTC) - timedelta(minutes=40)
-    _post(client, feeds.feeder, {"fixes": [fix("FT008", t=now + timedelta(seconds=10 * i)) for i in range(4)]})
+    _post(
+        client, feeds.feeder, {"fixes": [fix("FT008", t=now + timedelta(seconds=10 * i)) for i in range(4)]}
+    )
     features = client.get("/feeds/vehicles").json()["features"]
     assert "FT008" in {f["id"] for f in features}
     url = f"/feeds/vehicles/FT008/track?from={(now - timedelta(seconds=1)).isoformat()}"
@@ -182,7 +223,10 @@ def test_latest_positions_are_public_and_tracks_private(client, feeds):
     times = [f["properties"]["t"] for f in track["features"]]
     assert times == sorted(times)
     assert client.get("/feeds/vehicles/NOPE/track", headers=bearer(feeds.viewer)).status_code == 404
-    assert client.get("/feeds/vehicles/FT008/track?from=yesterday", headers=bearer(feeds.viewer)).status_code == 400
+    assert (
+        client.get("/feeds/vehicles/FT008/track?from=yesterday", headers=bearer(feeds.viewer)).status_code
+        == 400
+    )
 
 
 def test_the_stream_url_is_hidden_without_read_private(client, feeds):
@@ -198,8 +242,9 @@ def test_the_stream_url_is_hidden_without_read_private(client, feeds):
 
 def test_no_layer_publishes_the_stream_url(feeds):
     with psycopg.connect(feeds.url) as conn:
-        rows = conn.execute("SELECT name, properties, relation::text FROM onemap.layer "
-                            "WHERE kind IN ('cameras', 'vehicles')").fetchall()
+        rows = conn.execute(
+            "SELECT name, properties, relation::text FROM onemap.layer WHERE kind IN ('cameras', 'vehicles')"
+        ).fetchall()
         for _, _, relation in rows:
             columns = [d.name for d in conn.execute(f"SELECT * FROM {relation} LIMIT 0").description]
             assert "stream_url" not in columns
@@ -208,17 +253,47 @@ def test_no_layer_publishes_the_stream_url(feeds):
 
 def test_camera_status_reports_apply_newest_first_and_reject_bad_rows(client, feeds):
     now = datetime.now(UTC)
-    reports = {"reports": [
-        {"device_id": CAMERA, "status": "fault", "time": now.isoformat()},
-        {"device_id": CAMERA, "status": "online", "time": (now - timedelta(hours=1)).isoformat()},
-        {"device_id": "12345", "status": "online"},
-        {"device_id": "44030400081116000001", "status": "online"},  # type 111 is a DVR, not a camera
-        {"device_id": "44030400081326000999", "status": "online"},  # valid id, not registered
-        {"device_id": CAMERA, "status": "broken"},
-    ]}
+    reports = {
+        "reports": [
+            {"device_id": CAMERA, "status": "fault", "time": now.isoformat()},
+            {"device_id": CAMERA, "status": "online", "time": (now - timedelta(hours=1)).isoformat()},
+            {"device_id": "12345", "status": "online"},
+            {"device_id": "44030400081116000001", "status": "online"},  # type 111 is a DVR, not a camera
+            {"device_id": "44030400081326000999", "status": "online"},  # valid id, not registered
+            {"device_id": CAMERA, "status": "broken"},
+        ]
+    }
     assert client.post("/feeds/cameras/status", json=reports).status_code == 401
     response = client.post("/feeds/cameras/status", json=reports, headers=bearer(feeds.feeder))
     assert response.status_code == 200
     assert [row["status"] for row in response.json()["rows"]] == [
-        "accepted", "flagged", "rejected", "rejected", "rejected", "rejected"]
+        "accepted",
+        "flagged",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+    ]
     assert client.get(f"/feeds/cameras/{CAMERA}").json()["properties"]["status"] == "fault"
+
+
+def test_cli_import_vehicles_registers_them_and_names_bad_rows(feeds, tmp_path):
+    good = tmp_path / "fleet.csv"
+    good.write_text(
+        "id,plate,type,department\nNEW01,粤B9901X,洒水车,福田区环境卫生管理处\nNEW02,粤B9902X,执法车,\n",
+        encoding="utf-8",
+    )
+    result = run("import", "vehicles", str(good), ONEMAP_DATABASE_URL=feeds.url)
+    assert result.returncode == 0, result.stderr
+    assert "registered 2 vehicles" in result.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,plate,type\nNEW03,粤B9903X,坦克\nbad id!,粤B9904X,执法车\nNEW05,,执法车\n", encoding="utf-8"
+    )
+    result = run("import", "vehicles", str(bad), ONEMAP_DATABASE_URL=feeds.url)
+    assert result.returncode == 3
+    for expected in (f"{bad} row 1 type:", f"{bad} row 2 id:", f"{bad} row 3 plate: missing"):
+        assert expected in result.stderr
+    with psycopg.connect(feeds.url) as conn:
+        ids = {r[0] for r in conn.execute("SELECT id FROM onemap.vehicle WHERE id LIKE 'NEW%'").fetchall()}
+    assert ids == {"NEW01", "NEW02"}

@@ -24,41 +24,59 @@ def conn(conn: psycopg.Connection) -> psycopg.Connection:
     return conn
 
 
-@pytest.mark.parametrize("code", ["44030400081320000001", "44030400081326000001", "44030000001320000001"],
-                         ids=["camera-131", "ipc-132", "city-centre"])
+@pytest.mark.parametrize(
+    "code",
+    ["44030400081320000001", "44030400081326000001", "44030000001320000001"],
+    ids=["camera-131", "ipc-132", "city-centre"],
+)
 def test_camera_ids_of_type_131_and_132_are_accepted(code):
     assert check_device_id(code) == code
 
 
-@pytest.mark.parametrize(("code", "why"), [
-    ("4403040008132600001", "19 digits"), ("440304000813260000011", "21 digits"),
-    ("4403040008132600000A", "letter"), (" 44030400081326000001", "space"),
-    ("44030400081116000001", "type 111 DVR"), ("44030400082006000001", "type 200 platform"),
-    ("99030400081326000001", "no such province"), ("44030400081006000001", "type 100 unassigned"),
-    (44030400081326000001, "a number"), (None, "missing"),
-], ids=lambda v: v if isinstance(v, str) and not v[:1].isdigit() else None)
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [
+        ("4403040008132600001", "19 digits"),
+        ("440304000813260000011", "21 digits"),
+        ("4403040008132600000A", "letter"),
+        (" 44030400081326000001", "space"),
+        ("44030400081116000001", "type 111 DVR"),
+        ("44030400082006000001", "type 200 platform"),
+        ("99030400081326000001", "no such province"),
+        ("44030400081006000001", "type 100 unassigned"),
+        (44030400081326000001, "a number"),
+        (None, "missing"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and not v[:1].isdigit() else None,
+)
 def test_other_ids_are_refused(code, why):
     with pytest.raises(InvalidDeviceId):
         check_device_id(code)
 
 
 def _sector(conn: psycopg.Connection, heading: float | None, fov: float, range_m: float) -> shapely.Geometry:
-    wkb = conn.execute("SELECT ST_AsBinary(onemap.camera_sector(ST_SetSRID(ST_Point(%s, %s), 4490), %s, %s, %s))",
-                       (LON, LAT, heading, fov, range_m)).fetchone()[0]
+    wkb = conn.execute(
+        "SELECT ST_AsBinary(onemap.camera_sector(ST_SetSRID(ST_Point(%s, %s), 4490), %s, %s, %s))",
+        (LON, LAT, heading, fov, range_m),
+    ).fetchone()[0]
     return shapely.from_wkb(wkb)
 
 
 def _area_m2(conn: psycopg.Connection, geometry: shapely.Geometry) -> float:
-    return float(conn.execute("SELECT ST_Area(ST_GeomFromWKB(%s, 4490)::geography)",
-                              (shapely.to_wkb(geometry),)).fetchone()[0])
+    return float(
+        conn.execute(
+            "SELECT ST_Area(ST_GeomFromWKB(%s, 4490)::geography)", (shapely.to_wkb(geometry),)
+        ).fetchone()[0]
+    )
 
 
 def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
     return math.degrees(math.atan2((x1 - x0) * math.cos(math.radians(y0)), y1 - y0)) % 360
 
 
-@pytest.mark.parametrize(("heading", "fov", "range_m"), [(90, 60, 100), (0, 90, 150), (315, 30, 60),
-                                                         (10, 120, 200)])
+@pytest.mark.parametrize(
+    ("heading", "fov", "range_m"), [(90, 60, 100), (0, 90, 150), (315, 30, 60), (10, 120, 200)]
+)
 def test_a_sector_has_the_apex_at_the_camera_the_area_and_the_heading(conn, heading, fov, range_m):
     sector = _sector(conn, heading, fov, range_m)
     assert sector.geom_type == "Polygon" and sector.is_valid
@@ -80,10 +98,14 @@ def test_an_omnidirectional_camera_sees_a_disc(conn, heading, fov):
 def test_the_unit_grid_cell_is_assigned_by_the_database(conn):
     upsert_cameras(conn, [Camera("44030400081326000777", LON, LAT, heading_deg=90)], source="pytest")
     grid_code, sector_3857 = conn.execute(
-        "SELECT grid_code, ST_GeometryType(sector_3857) FROM onemap.camera WHERE device_id = '44030400081326000777'"
+        "SELECT grid_code, ST_GeometryType(sector_3857) FROM onemap.camera "
+        "WHERE device_id = '44030400081326000777'"
     ).fetchone()
-    cell = conn.execute("SELECT code FROM onemap.v_unit_grid WHERE ST_Intersects(geom, ST_SetSRID(ST_Point(%s, %s), "
-                        "4490)) ORDER BY code LIMIT 1", (LON, LAT)).fetchone()
+    cell = conn.execute(
+        "SELECT code FROM onemap.v_unit_grid WHERE ST_Intersects(geom, ST_SetSRID(ST_Point(%s, %s), "
+        "4490)) ORDER BY code LIMIT 1",
+        (LON, LAT),
+    ).fetchone()
     assert grid_code == cell[0]
     assert sector_3857 == "ST_Polygon"
 
@@ -106,14 +128,21 @@ HEADER = "设备编码,名称,经度,纬度,方向,视场角,可视距离,权属
 
 def test_a_csv_with_chinese_headers_loads(conn, tmp_path):
     csv = tmp_path / "cameras.csv"
-    csv.write_text(HEADER + "44030400081326000501,岗厦路口,114.03,22.54,90,60,100,福田城管,在线,rtsp://a/1\n"
-                   "44030400081326000502,皇岗路口,114.04,22.53,,360,80,福田城管,故障,\n", encoding="utf-8")
+    csv.write_text(
+        HEADER + "44030400081326000501,岗厦路口,114.03,22.54,90,60,100,福田城管,在线,rtsp://a/1\n"
+        "44030400081326000502,皇岗路口,114.04,22.53,,360,80,福田城管,故障,\n",
+        encoding="utf-8",
+    )
     result = import_cameras(conn, [csv])
     assert (result.rows_read, result.loaded, result.rejections) == (2, 2, [])
-    rows = conn.execute("SELECT device_id, status, heading_deg, stream_url FROM onemap.camera "
-                        "WHERE device_id LIKE '4403040008132600050_' ORDER BY 1").fetchall()
-    assert rows == [("44030400081326000501", "online", 90.0, "rtsp://a/1"),
-                    ("44030400081326000502", "fault", None, None)]
+    rows = conn.execute(
+        "SELECT device_id, status, heading_deg, stream_url FROM onemap.camera "
+        "WHERE device_id LIKE '4403040008132600050_' ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("44030400081326000501", "online", 90.0, "rtsp://a/1"),
+        ("44030400081326000502", "fault", None, None),
+    ]
 
 
 def test_a_gcj02_file_is_converted(conn, tmp_path):
@@ -121,29 +150,44 @@ def test_a_gcj02_file_is_converted(conn, tmp_path):
     csv = tmp_path / "gcj.csv"
     csv.write_text(f"device_id,lon,lat\n44030400081326000601,{float(glon)},{float(glat)}\n", encoding="utf-8")
     import_cameras(conn, [csv], crs=parse_crs("gcj02"))
-    lon, lat = conn.execute("SELECT ST_X(geom), ST_Y(geom) FROM onemap.camera "
-                            "WHERE device_id = '44030400081326000601'").fetchone()
+    lon, lat = conn.execute(
+        "SELECT ST_X(geom), ST_Y(geom) FROM onemap.camera WHERE device_id = '44030400081326000601'"
+    ).fetchone()
     assert (lon, lat) == pytest.approx((LON, LAT), abs=1e-6)
 
 
 def test_problems_name_file_row_and_field_and_nothing_loads(conn, tmp_path):
     csv = tmp_path / "bad.csv"
-    csv.write_text("device_id,lon,lat,heading,fov,range,status\n"
-                   "44030400081326000701,114.03,22.54,90,60,100,online\n"
-                   "4403040008132600070,114.03,22.54,90,60,100,online\n"
-                   "44030400081326000703,114.03,22.54,400,60,100,online\n"
-                   "44030400081326000704,114.03,22.54,90,0,100,online\n"
-                   "44030400081326000705,114.03,22.54,90,60,9000,online\n"
-                   "44030400081326000706,114.03,22.54,90,60,100,sleeping\n"
-                   "44030400081326000701,114.03,22.54,90,60,100,online\n", encoding="utf-8")
+    csv.write_text(
+        "device_id,lon,lat,heading,fov,range,status\n"
+        "44030400081326000701,114.03,22.54,90,60,100,online\n"
+        "4403040008132600070,114.03,22.54,90,60,100,online\n"
+        "44030400081326000703,114.03,22.54,400,60,100,online\n"
+        "44030400081326000704,114.03,22.54,90,0,100,online\n"
+        "44030400081326000705,114.03,22.54,90,60,9000,online\n"
+        "44030400081326000706,114.03,22.54,90,60,100,sleeping\n"
+        "44030400081326000701,114.03,22.54,90,60,100,online\n",
+        encoding="utf-8",
+    )
     result = import_cameras(conn, [csv])
     assert result.loaded == 0
     found = {(r.row, r.field) for r in result.rejections}
     # rows are the file's line numbers, as in the survey import's reports (the header is line 1)
-    assert found == {(3, "device_id"), (4, "heading"), (5, "fov"), (6, "range"), (7, "status"), (8, "device_id")}
+    assert found == {
+        (3, "device_id"),
+        (4, "heading"),
+        (5, "fov"),
+        (6, "range"),
+        (7, "status"),
+        (8, "device_id"),
+    }
     assert all(r.file == str(csv) for r in result.rejections)
-    assert conn.execute("SELECT count(*) FROM onemap.camera WHERE device_id LIKE '4403040008132600070_'"
-                        ).fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM onemap.camera WHERE device_id LIKE '4403040008132600070_'"
+        ).fetchone()[0]
+        == 0
+    )
     partial = import_cameras(conn, [csv], skip_invalid=True)
     assert partial.loaded == 1
 

@@ -2,7 +2,7 @@
 
 import asyncio
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -264,3 +264,23 @@ def test_resp_grids_partition_each_community(url):
     assert (uncovered, misplaced) == (0, 0)
     assert sizes is not None and sizes[0] >= 1 and sizes[1] <= 8 and sizes[2]
     assert layer == ("grid",) and stale == (0,)
+
+
+def test_a_running_period_counts_as_due_only_what_is_due_by_now(url, places):
+    now = datetime.now(SHANGHAI)
+    with psycopg.connect(url) as conn:
+        import_case_history(
+            conn,
+            [
+                record(
+                    places["Y"],
+                    urgency="C",
+                    state="dispatched",
+                    case_no="T20",
+                    reported_at=now - timedelta(hours=1),
+                )
+            ],
+        )
+    running = figures(url, "street", start=now - timedelta(hours=2), end=now + timedelta(days=30))
+    y = running[places["Y"][0][:9]]
+    assert (y["reported"], y["filed"], y["due"], y["closure_rate"]) == (1, 1, 0, None)

@@ -25,11 +25,14 @@ def test_two_subscribers_share_one_listener_and_both_get_each_channel(db_url):
         assert (await anext(first)).startswith("retry:")
         assert (await anext(second)).startswith("retry:")
         async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
-            listeners = await (await conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND query LIKE 'LISTEN%%'")).fetchone()
+            listeners = await (
+                await conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND query LIKE 'LISTEN%%'"
+                )
+            ).fetchone()
             await conn.execute("SELECT pg_notify('onemap_vehicles', '[{\"id\":\"FT001\"}]')")
-            await conn.execute("SELECT pg_notify('onemap_cases', '{\"id\":7,\"state\":\"filed\"}')")
+            await conn.execute('SELECT pg_notify(\'onemap_cases\', \'{"id":7,"state":"filed"}\')')
         got_first = [await _next_event(first, "event:"), await _next_event(first, "event:")]
         got_second = [await _next_event(second, "event:"), await _next_event(second, "event:")]
         await hub.close()

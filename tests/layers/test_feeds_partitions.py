@@ -20,16 +20,23 @@ def conn(conn: psycopg.Connection) -> psycopg.Connection:
 
 def _insert(conn: psycopg.Connection, t: datetime) -> str:
     row = conn.execute(
-        "INSERT INTO onemap.vehicle_fix (vehicle_id, t, geom) VALUES ('X1', %s, ST_SetSRID(ST_Point(114, 22.5), 4490)) "
-        "RETURNING tableoid::regclass::text", (t,)).fetchone()
+        "INSERT INTO onemap.vehicle_fix (vehicle_id, t, geom) "
+        "VALUES ('X1', %s, ST_SetSRID(ST_Point(114, 22.5), 4490)) "
+        "RETURNING tableoid::regclass::text",
+        (t,),
+    ).fetchone()
     return str(row[0])
 
 
-@pytest.mark.parametrize(("instant", "day"), [
-    (datetime(2026, 11, 22, 16, 0, tzinfo=UTC), date(2026, 11, 23)),       # 00:00 CST
-    (datetime(2026, 11, 22, 15, 59, 59, tzinfo=UTC), date(2026, 11, 22)),  # 23:59:59 CST
-    (datetime(2026, 11, 23, 12, 0, tzinfo=UTC), date(2026, 11, 23)),
-], ids=["cst-midnight", "just-before", "noon-utc"])
+@pytest.mark.parametrize(
+    ("instant", "day"),
+    [
+        (datetime(2026, 11, 22, 16, 0, tzinfo=UTC), date(2026, 11, 23)),  # 00:00 CST
+        (datetime(2026, 11, 22, 15, 59, 59, tzinfo=UTC), date(2026, 11, 22)),  # 23:59:59 CST
+        (datetime(2026, 11, 23, 12, 0, tzinfo=UTC), date(2026, 11, 23)),
+    ],
+    ids=["cst-midnight", "just-before", "noon-utc"],
+)
 def test_a_fix_belongs_to_its_china_standard_time_day(conn, instant, day):
     assert day_of(instant) == day
     ensure_partitions_sync(conn, [day])
@@ -44,7 +51,7 @@ def test_without_its_partition_a_fix_cannot_be_stored(conn):
 def test_ensuring_twice_creates_each_day_once(conn):
     days = [TODAY - timedelta(days=n) for n in range(3)]
     ensure_partitions_sync(conn, days)
-    ensure_partitions_sync(conn, days + [TODAY + timedelta(days=1)])
+    ensure_partitions_sync(conn, [*days, TODAY + timedelta(days=1)])
     assert {TODAY - timedelta(days=2), TODAY + timedelta(days=1)} <= set(list_partitions(conn))
     assert len(list_partitions(conn)) == len(set(list_partitions(conn)))
 
@@ -54,8 +61,10 @@ def test_prune_drops_the_days_before_the_retention_period_only(conn):
     ensure_partitions_sync(conn, days)
     for day in days:
         _insert(conn, datetime(day.year, day.month, day.day, 4, tzinfo=UTC))
-    assert prune(conn, retention_days=7, today=TODAY, dry_run=True) == [TODAY - timedelta(days=30),
-                                                                         TODAY - timedelta(days=8)]
+    assert prune(conn, retention_days=7, today=TODAY, dry_run=True) == [
+        TODAY - timedelta(days=30),
+        TODAY - timedelta(days=8),
+    ]
     assert set(days) <= set(list_partitions(conn))
     dropped = prune(conn, retention_days=7, today=TODAY)
     assert dropped == [TODAY - timedelta(days=30), TODAY - timedelta(days=8)]

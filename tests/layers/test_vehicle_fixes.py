@@ -12,21 +12,47 @@ from layers.vehicle_fixes import FixLimits, check_rows, implied_speed_kmh, parse
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 FUTIAN = (113.95, 22.49, 114.08, 22.58)
-LIMITS = FixLimits(extent=FUTIAN, now=NOW, future_tolerance_s=120, oldest=NOW - timedelta(days=90),
-                   max_speed_kmh=150)
+LIMITS = FixLimits(
+    extent=FUTIAN, now=NOW, future_tolerance_s=120, oldest=NOW - timedelta(days=90), max_speed_kmh=150
+)
 
 
 def _fix(**overrides: object) -> dict[str, object]:
-    fix: dict[str, object] = {"vehicle": "FT001", "time": NOW.isoformat(), "lon": 114.03, "lat": 22.54,
-                              "speed": 20.5, "heading": 90}
+    fix: dict[str, object] = {
+        "vehicle": "FT001",
+        "time": NOW.isoformat(),
+        "lon": 114.03,
+        "lat": 22.54,
+        "speed": 20.5,
+        "heading": 90,
+    }
     fix.update(overrides)
     return {k: v for k, v in fix.items() if v is not None}
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b"\xff\xfe garbage", b'"fixes"', b"42", b'{"fixes": {}}',
-                                  b'{"rows": []}', b'{"fixes": [], "crs": 4490}'],
-                         ids=["empty", "truncated", "not-utf8", "string", "number", "object-not-list",
-                              "wrong-key", "crs-not-text"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b"\xff\xfe garbage",
+        b'"fixes"',
+        b"42",
+        b'{"fixes": {}}',
+        b'{"rows": []}',
+        b'{"fixes": [], "crs": 4490}',
+    ],
+    ids=[
+        "empty",
+        "truncated",
+        "not-utf8",
+        "string",
+        "number",
+        "object-not-list",
+        "wrong-key",
+        "crs-not-text",
+    ],
+)
 def test_a_body_that_is_not_a_batch_is_refused(body):
     with pytest.raises(InvalidParameter):
         parse_batch(body, max_rows=100)
@@ -65,7 +91,9 @@ HOSTILE = [
 ]
 
 
-@pytest.mark.parametrize(("row", "reason"), [(r, why) for _, r, why in HOSTILE], ids=[i for i, _, _ in HOSTILE])
+@pytest.mark.parametrize(
+    ("row", "reason"), [(r, why) for _, r, why in HOSTILE], ids=[i for i, _, _ in HOSTILE]
+)
 def test_a_hostile_row_is_rejected_with_its_reason_and_the_good_rows_pass(row, reason):
     rows = [_fix(vehicle="FT001"), row[0] if isinstance(row, list) else row, _fix(vehicle="FT002")]
     outcomes, fixes = check_rows(rows, None, LIMITS)

@@ -84,6 +84,8 @@ CREATE TABLE onemap.tile_component_count (
     PRIMARY KEY (cell, scheme, class_code)
 );
 CREATE INDEX tile_component_count_geom_idx ON onemap.tile_component_count USING gist (geom_3857);
+-- emptied cells, found without a scan and deleted at the end of each statement
+CREATE INDEX tile_component_count_empty_idx ON onemap.tile_component_count (cell) WHERE n <= 0;
 
 CREATE FUNCTION onemap.tile_component_count_apply() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -105,6 +107,7 @@ BEGIN
                                            floor(ST_YMin(r.geom_3857) / 1000)) AS cell
               FROM (%s) AS r) AS d
         GROUP BY cell, scheme, class_code
+        ORDER BY cell, scheme, class_code  -- one lock order for concurrent writers: no deadlock
         ON CONFLICT (cell, scheme, class_code) DO UPDATE
             SET n = c.n + excluded.n, sum_x = c.sum_x + excluded.sum_x, sum_y = c.sum_y + excluded.sum_y
         $sql$, source);

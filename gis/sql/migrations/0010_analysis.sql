@@ -22,9 +22,11 @@ CREATE TABLE onemap.hotspot_cell (
 );
 
 -- Cells of the current unit grid only: a re-division drops results of cells that no longer exist.
+-- Days as ISO text, so that vector tiles carry them as strings.
 CREATE VIEW onemap.v_hotspot AS
-    SELECT h.grid_code AS code, g.community_code, h.cases, h.z, h.p, h.bin, h.period_from,
-           h.period_to, h.class_codes, h.computed_at, g.geom, g.geom_3857
+    SELECT h.grid_code AS code, g.community_code, h.cases, h.z, h.p, h.bin,
+           h.period_from::text AS period_from, h.period_to::text AS period_to, h.class_codes,
+           h.computed_at, g.geom, g.geom_3857
     FROM onemap.hotspot_cell h JOIN onemap.v_unit_grid g ON g.code = h.grid_code;
 
 CREATE FUNCTION onemap.bump_hotspot_version() RETURNS trigger LANGUAGE plpgsql AS $$

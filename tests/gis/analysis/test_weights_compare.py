@@ -9,8 +9,14 @@ from gis.analysis.weights import cardinalities, distance_band, queen
 
 
 def _boxes(rows: int, cols: int, size: float = 100.0) -> np.ndarray:
-    return np.array([shapely.box(c * size, -r * size - size, c * size + size, -r * size)
-                     for r in range(rows) for c in range(cols)], dtype=object)
+    return np.array(
+        [
+            shapely.box(c * size, -r * size - size, c * size + size, -r * size)
+            for r in range(rows)
+            for c in range(cols)
+        ],
+        dtype=object,
+    )
 
 
 def test_queen_of_a_lattice_equals_libpysal():

@@ -1,0 +1,31 @@
+"""Parsing on the real data in ../shared/data (skipped when it is absent)."""
+
+import json
+
+from geocoder.gazetteer import national_admin
+from geocoder.normalize import normalize
+from geocoder.parse import parse
+from tests.conftest import shared_data
+
+
+def test_ncap_admin_levels_are_parsed_and_never_invented() -> None:
+    records = [json.loads(line) for line in
+               shared_data("addresses", "ncap_dev.jsonl").read_text(encoding="utf-8").splitlines()[:600]]
+    right = total = invented = absent = 0
+    for record in records:
+        gold = {label: text for label, text in reversed(record["spans"])}
+        elements = parse(normalize(record["text"]).text, national_admin()).elements
+        if "district" in gold:
+            total += 1
+            right += elements.get("district") is not None and elements["district"][:2] == gold["district"][:2]
+        if "prov" not in gold:
+            absent += 1
+            invented += "province" in elements
+    assert right / total > 0.9
+    assert invented / absent < 0.02
+
+
+def test_xiamen_villages_resolve_to_their_codes() -> None:
+    shared_data("admin_divisions", "villages_3502_3303_3304.csv")
+    parsed = parse(normalize("厦门市思明区嘉莲街道莲花五村").text, national_admin())
+    assert parsed.admin["community"].code.startswith("350203")
