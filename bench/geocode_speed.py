@@ -128,6 +128,7 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        single = asyncio.run(_http(f"http://127.0.0.1:{port}", queries[: args.requests // 4], 1))
         latencies = asyncio.run(_http(f"http://127.0.0.1:{port}", queries[: args.requests], 16))
     finally:
         if server is not None:
@@ -149,6 +150,8 @@ def main() -> None:
         f"{'peer: PostGIS round trip per point, /s':<40}{peer_n / peer_s:>14,.0f}"
         f"   ratio onemap/peer {args.points / reverse_s / (peer_n / peer_s):.1f}x"
     )
+    s50, s99 = np.percentile(single, [50, 99])
+    print(f"{'HTTP /geocode p50 / p99 ms (1 client)':<40}{s50:>7.1f} /{s99:>5.1f}")
     p50, p99 = np.percentile(latencies, [50, 99])
     print(f"{'HTTP /geocode p50 ms (16 clients)':<40}{p50:>14.1f}")
     print(f"{'HTTP /geocode p99 ms (16 clients)':<40}{p99:>14.1f}{20:>12}")

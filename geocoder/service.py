@@ -4,13 +4,14 @@ import asyncio
 import time
 
 import numpy as np
+import psycopg
 from fastapi import Request
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from geocoder import gazetteer
 from geocoder.gazetteer import Gazetteer
 from gis.crs import CGCS2000, WGS84, CrsSpec, parse_crs, transformer, wgs84_to_bd09, wgs84_to_gcj02
-from gis.errors import InvalidParameter
+from gis.errors import DatabaseUnavailable, InvalidParameter
 
 
 class GazetteerCache:
@@ -29,13 +30,18 @@ class GazetteerCache:
         async with self._lock:
             if self._snapshot is not None and time.monotonic() - self._checked < self.ttl_s:
                 return self._snapshot
-            async with pool.connection() as conn:
-                row = await (await conn.execute(gazetteer.VERSION_SQL)).fetchone()
-                version = int(row[0]) if row else 0
-                if self._snapshot is None or self._snapshot.version != version:
-                    rows = await gazetteer.fetch_rows_async(conn)
-                    # building (≈ 1 s the first time: the national tables) must not block the loop
-                    self._snapshot = await asyncio.to_thread(gazetteer.build, rows)
+            try:
+                async with pool.connection() as conn:
+                    row = await (await conn.execute(gazetteer.VERSION_SQL)).fetchone()
+                    version = int(row[0]) if row else 0
+                    if self._snapshot is None or self._snapshot.version != version:
+                        rows = await gazetteer.fetch_rows_async(conn)
+                        # building (≈ 1 s the first time: the national tables) must not block the loop
+                        self._snapshot = await asyncio.to_thread(gazetteer.build, rows)
+            except (psycopg.Error, PoolTimeout) as error:
+                if self._snapshot is None:
+                    raise DatabaseUnavailable(f"gazetteer unreadable: {type(error).__name__}") from None
+                # the database is down: keep answering from the last snapshot
             self._checked = time.monotonic()
             return self._snapshot
 

@@ -4,6 +4,10 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from gis.app import create_app
+from gis.settings import Settings
 
 HOSTILE = {
     "empty": "",
@@ -157,3 +161,11 @@ def test_geocode_process(geocoder_client: TestClient) -> None:
     assert rows[0]["level"] == "door_plate" and rows[1]["reason"]
     bad = geocoder_client.post("/processes/geocode/execution", json={"inputs": {"addresses": "x"}})
     assert bad.status_code == 400
+
+
+def test_database_down_is_503_not_500(settings: Settings) -> None:
+    down = settings.model_copy(update={"database_url": SecretStr("postgresql://nobody@127.0.0.1:1/none"),
+                                       "connect_timeout_s": 1.0})
+    with TestClient(create_app(down)) as client:
+        response = client.get("/geocode", params={"address": "侨香路7号"})
+    assert response.status_code == 503 and response.json()["code"] == "ServiceUnavailable"
