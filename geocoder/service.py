@@ -15,35 +15,46 @@ from gis.errors import DatabaseUnavailable, InvalidParameter
 
 
 class GazetteerCache:
-    """One snapshot per process; the version is re-read at most every `ttl_s` seconds."""
+    """One snapshot per process; the version is re-read at most every `ttl_s` seconds.
+
+    Only the first request waits for the snapshot; later ones are answered from the current one
+    while a background task checks the version and rebuilds, so no request pays a database round trip.
+    """
 
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
         self._snapshot: Gazetteer | None = None
         self._checked = 0.0
         self._lock = asyncio.Lock()
+        self._refresh: asyncio.Task[None] | None = None
 
     async def get(self, pool: AsyncConnectionPool) -> Gazetteer:
         snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() - self._checked < self.ttl_s:
-            return snapshot
-        async with self._lock:
-            if self._snapshot is not None and time.monotonic() - self._checked < self.ttl_s:
-                return self._snapshot
-            try:
-                async with pool.connection() as conn:
-                    row = await (await conn.execute(gazetteer.VERSION_SQL)).fetchone()
-                    version = int(row[0]) if row else 0
-                    if self._snapshot is None or self._snapshot.version != version:
-                        rows = await gazetteer.fetch_rows_async(conn)
-                        # building (≈ 1 s the first time: the national tables) must not block the loop
-                        self._snapshot = await asyncio.to_thread(gazetteer.build, rows)
-            except (psycopg.Error, PoolTimeout) as error:
+        if snapshot is None:
+            async with self._lock:
                 if self._snapshot is None:
-                    raise DatabaseUnavailable(f"gazetteer unreadable: {type(error).__name__}") from None
-                # the database is down: keep answering from the last snapshot
-            self._checked = time.monotonic()
+                    await self._update(pool)
+            assert self._snapshot is not None
             return self._snapshot
+        if time.monotonic() - self._checked >= self.ttl_s and (self._refresh is None or self._refresh.done()):
+            self._checked = time.monotonic()
+            self._refresh = asyncio.create_task(self._update(pool))
+        return snapshot
+
+    async def _update(self, pool: AsyncConnectionPool) -> None:
+        try:
+            async with pool.connection() as conn:
+                row = await (await conn.execute(gazetteer.VERSION_SQL)).fetchone()
+                version = int(row[0]) if row else 0
+                if self._snapshot is None or self._snapshot.version != version:
+                    rows = await gazetteer.fetch_rows_async(conn)
+                    # building (≈ 1 s the first time: the national tables) must not block the loop
+                    self._snapshot = await asyncio.to_thread(gazetteer.build, rows)
+        except (psycopg.Error, PoolTimeout) as error:
+            if self._snapshot is None:
+                raise DatabaseUnavailable(f"gazetteer unreadable: {type(error).__name__}") from None
+            # the database is down: keep answering from the last snapshot
+        self._checked = time.monotonic()
 
 
 async def snapshot(request: Request) -> Gazetteer:
