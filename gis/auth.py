@@ -8,6 +8,7 @@ hash is right for random tokens). Clients send ``Authorization: Bearer om_…`` 
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -206,13 +207,60 @@ async def optional_principal(request: Request) -> Principal | None:
     return principal
 
 
-def require(permission: Permission) -> Callable[[Request], Awaitable[Principal]]:
-    """A FastAPI dependency that admits only principals with this permission (401 / 403)."""
+class TokenCache:
+    """Principals of recently verified tokens, by digest, for a few seconds (per server process).
+
+    For machine clients that call many times a second (GPS gateways): it saves the token
+    lookup's round trips on every request. The price is the revocation semantics: a revoked
+    token keeps working for up to ``ttl_s`` in each process that verified it just before.
+    Unknown and revoked tokens are never cached, and routes that read private data do not use
+    a cache, so revocation stops them at once.
+    """
+
+    def __init__(self, ttl_s: float, *, max_entries: int = 1024,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s, self.max_entries, self.clock = ttl_s, max_entries, clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] <= self.clock():
+            self._entries.pop(digest, None)
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # a flood of distinct valid tokens: start over rather than grow
+        self._entries[digest] = (self.clock() + self.ttl_s, principal)
+
+
+async def cached_principal(request: Request, cache: TokenCache) -> Principal | None:
+    """optional_principal through a TokenCache (see there for what that means for revocation)."""
+    header = request.headers.get("authorization")
+    token = bearer_token(header)
+    if token is None or not _TOKEN_FORMAT.match(token):
+        return await optional_principal(request)
+    digest = token_hash(token)
+    principal = cache.get(digest)
+    if principal is None:
+        principal = await optional_principal(request)
+        if principal is not None:
+            cache.put(digest, principal)
+    return principal
+
+
+def require(permission: Permission, *, cache: TokenCache | None = None
+            ) -> Callable[[Request], Awaitable[Principal]]:
+    """A FastAPI dependency that admits only principals with this permission (401 / 403).
+
+    With a cache, a verified token is trusted for the cache's TTL without a database lookup.
+    """
     if permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
     async def dependency(request: Request) -> Principal:
-        principal = await optional_principal(request)
+        principal = await (optional_principal(request) if cache is None else cached_principal(request, cache))
         if principal is None:
             raise Unauthorized(f"this operation needs a bearer token with the {permission} permission")
         if not principal.can(permission):

@@ -1,7 +1,7 @@
 """The MapLibre style of the fused one-map tileset: components coloured by major class, cases by
 their deadline state, point aggregates sized by count. No glyphs or sprites: it works offline."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any
 
@@ -13,6 +13,10 @@ MAJOR_COLOURS = {"01": "#e6550d", "02": "#3182bd", "03": "#31a354", "04": "#74c4
 OTHER_COLOUR = "#636363"
 DEADLINE_COLOURS = {"on_time": "#2ca25f", "due_soon": "#fe9929", "overdue": "#de2d26"}
 DEADLINE_NAMES = {"on_time": "按期", "due_soon": "临期", "overdue": "超期"}
+# Gi* bins: -3..-1 cold spots at 99/95/90 %, 0 not significant (transparent), 1..3 hot spots
+HOTSPOT_BIN_COLOURS = {-3: "#2166ac", -2: "#67a9cf", -1: "#d1e5f0", 1: "#fddbc7", 2: "#ef8a62", 3: "#b2182b"}
+HOTSPOT_BIN_NAMES = {-3: "冷点 99%", -2: "冷点 95%", -1: "冷点 90%",
+                     1: "热点 90%", 2: "热点 95%", 3: "热点 99%"}
 
 
 @cache
@@ -30,10 +34,12 @@ def legend() -> dict[str, Any]:
                        for code, colour in MAJOR_COLOURS.items()],
         "cases": [{"code": code, "name": DEADLINE_NAMES[code], "color": colour}
                   for code, colour in DEADLINE_COLOURS.items()],
+        "hotspots": [{"code": code, "name": HOTSPOT_BIN_NAMES[code], "color": colour}
+                     for code, colour in HOTSPOT_BIN_COLOURS.items()],
     }
 
 
-def _match(value: list[Any], colours: dict[str, str], fallback: str) -> list[Any]:
+def _match(value: list[Any], colours: Mapping[Any, str], fallback: str) -> list[Any]:
     expression: list[Any] = ["match", value]
     for code, colour in colours.items():
         expression += [code, colour]
@@ -74,7 +80,9 @@ def style(tilejson_url: str, parts: Collection[str]) -> dict[str, Any]:
         _layer("admin-line", "line", "admin", {
             "line-color": ["match", ["get", "layer"], "counties", "#d6604d", "streets", "#08306b", "#3182bd"],
             "line-width": ["match", ["get", "layer"], "counties", 3, "streets", 2, 1]}),
-        _layer("hotspots-fill", "fill", "hotspots", {"fill-color": "#de2d26", "fill-opacity": 0.3}),
+        _layer("hotspots-fill", "fill", "hotspots", {
+            "fill-color": _match(["coalesce", ["get", "bin"], 0], HOTSPOT_BIN_COLOURS, "#000000"),
+            "fill-opacity": ["case", ["==", ["coalesce", ["get", "bin"], 0], 0], 0, 0.55]}),
         _layer("components-fill", "fill", "components", {"fill-color": major, "fill-opacity": 0.5},
                where=_is("Polygon")),
         _layer("components-line", "line", "components", {"line-color": major, "line-width": 2},

@@ -100,3 +100,15 @@ def test_style_colours_components_by_major_class_and_cases_by_deadline(client):
         cases = next(layer for layer in style["layers"] if layer["id"] == "cases-point")
         assert "deadline_state" in str(cases["paint"]["circle-color"])
     assert client.get("/tiles/unit_grid/style.json").status_code == 404
+
+
+def test_style_colours_hotspots_by_bin_and_hides_insignificant_cells(client):
+    style = client.get("/tiles/onemap/style.json").json()
+    legend = style["metadata"]["onemap:legend"]
+    assert [entry["code"] for entry in legend["hotspots"]] == [-3, -2, -1, 1, 2, 3]
+    hotspots = next((layer for layer in style["layers"] if layer["id"] == "hotspots-fill"), None)
+    if hotspots is None:
+        pytest.skip("the demo database has no published hot spot layer")
+    colour = hotspots["paint"]["fill-color"]
+    assert colour[0] == "match" and ["get", "bin"] in colour[1]
+    assert hotspots["paint"]["fill-opacity"][:2] == ["case", ["==", ["coalesce", ["get", "bin"], 0], 0]]
