@@ -18,6 +18,7 @@ database is dropped at the end.
 import argparse
 import asyncio
 import io
+import json
 import os
 import statistics
 import subprocess
@@ -25,8 +26,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,7 +54,7 @@ BOX = (113.99, 22.52, 114.06, 22.56)  # inside the demo streets
 def _with_db(url: str, name: str) -> str:
     info = psycopg.conninfo.conninfo_to_dict(url)
     info["dbname"] = name
-    return psycopg.conninfo.make_conninfo(**info)
+    return psycopg.conninfo.make_conninfo("", **info)
 
 
 @contextmanager
@@ -162,20 +164,64 @@ def batches(
     return out
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [
+            int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()
+        ]
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(map(_cpu_s, children))
+
+
+def _backend_cpu_s(url: str) -> dict[int, float]:
+    """CPU seconds of every PostgreSQL backend connected to the bench database, by pid."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )]
+    return {pid: _cpu_s(pid) for pid in pids}
+
+
+@dataclass
+class CpuUse:
+    """CPU milliseconds per request of the onemap server, its PostgreSQL backends and the bench client."""
+
+    server_ms: float
+    database_ms: float
+    client_ms: float
+
+
+def measured_cpu(url: str, server_pid: int, run: Callable[[], int]) -> CpuUse:
+    server, backends, client = _cpu_s(server_pid), _backend_cpu_s(url), time.process_time()
+    requests = run()
+    client = time.process_time() - client
+    server = _cpu_s(server_pid) - server
+    database = sum(cpu - backends.get(pid, 0.0) for pid, cpu in _backend_cpu_s(url).items())
+    return CpuUse(server * 1000 / requests, database * 1000 / requests, client * 1000 / requests)
+
+
 def api_throughput(base: str, token: str, work: list[list[list[dict]]]) -> tuple[float, int, list[float]]:
     """Fixes/s over all clients, fixes accepted, per-request latencies (ms)."""
     accepted, latencies, lock = [0], [], threading.Lock()
+    # the bodies are encoded beforehand: a gateway's JSON encoding is not onemap's cost, and on a
+    # 2-core machine the client's CPU would be taken from the server's
+    bodies = [[json.dumps({"fixes": batch}).encode() for batch in w] for w in work]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
-    def client(batches_of_client: list[list[dict]]) -> None:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
-            for batch in batches_of_client:
+    def client(bodies_of_client: list[bytes]) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+            for body in bodies_of_client:
                 t0 = time.perf_counter()
-                result = http.post("/feeds/vehicles/fixes", json={"fixes": batch}).json()
+                result = http.post("/feeds/vehicles/fixes", content=body).json()
                 with lock:
                     latencies.append((time.perf_counter() - t0) * 1000)
                     accepted[0] += result["accepted"]
 
-    threads = [threading.Thread(target=client, args=(w,)) for w in work]
+    threads = [threading.Thread(target=client, args=(b,)) for b in bodies]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -241,7 +287,7 @@ def page_latency(base: str, token: str, vehicles: int, interval_s: float, second
                     )
                 sent_ms = time.time() * 1000
                 for f in batch:
-                    posted[(f["vehicle"], now.isoformat())] = sent_ms
+                    posted[(str(f["vehicle"]), now.isoformat())] = sent_ms
                 http.post("/feeds/vehicles/fixes", json={"fixes": batch})
                 next_at += 0.1
                 time.sleep(max(0.0, next_at - time.monotonic()))
@@ -289,13 +335,20 @@ def main() -> None:
         rng = np.random.default_rng(0)
         start = datetime.now(UTC) - timedelta(seconds=10 * args.rounds + 60)
         work = [batches(c, args.rounds, args.batch, start, rng) for c in range(args.clients)]
-        with serve(url, args.workers) as (base, _):
+        with serve(url, args.workers) as (base, server):
             subscriber = Subscriber(base)
             subscriber.start()
             subscriber.connected.wait(10)
             warm = batches(0, 2, args.batch, start - timedelta(hours=1), rng)
             api_throughput(base, token, [warm])
-            rate, accepted, request_ms = api_throughput(base, token, work)
+            measured: list[tuple[float, int, list[float]]] = []
+
+            def run() -> int:
+                measured.append(api_throughput(base, token, work))
+                return args.clients * args.rounds
+
+            cpu = measured_cpu(url, server.pid, run)
+            rate, accepted, request_ms = measured[0]
             time.sleep(1)
             events = subscriber.events
             latencies = page_latency(base, token, args.vehicles, args.interval, args.latency_seconds)
@@ -313,6 +366,15 @@ def main() -> None:
         f"accepted {accepted}/{total}; SSE vehicle events received {events}; request p50 "
         f"{pct(request_ms, 50):.0f} ms, p95 {pct(request_ms, 95):.0f} ms; goal >= 5000 fixes/s: "
         f"{'met' if rate >= 5000 else 'NOT met'}"
+    )
+    print(
+        f"CPU per request of {args.batch} fixes (process time, independent of the machine's load): "
+        f"onemap server {cpu.server_ms:.1f} ms, its PostgreSQL backends {cpu.database_ms:.1f} ms, "
+        f"bench client {cpu.client_ms:.1f} ms; on {os.cpu_count()} idle cores that bounds the API at "
+        f"{args.batch * 1000 * (os.cpu_count() or 1) / (cpu.server_ms + cpu.database_ms + cpu.client_ms):.0f}"
+        " "
+        f"fixes/s (server alone at {args.batch * 1000 * args.workers / cpu.server_ms:.0f} with "
+        f"{args.workers} worker(s))"
     )
     print(
         f"\nfix-to-page latency, {args.vehicles} vehicles every {args.interval:g} s, "

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 
+from geocoder.normalize import simplified
+
 LEVELS = ("province", "city", "district", "town", "community")
 LEVEL_OF_LENGTH = {2: "province", 4: "city", 6: "district", 9: "town", 12: "community"}
 _MUNICIPALITIES = {"11", "12", "31", "50"}
@@ -23,6 +25,12 @@ _PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾�
 _CITY_SUFFIX = re.compile(r"(市|地区|盟|(?:[^族]{1,12}族)+自治州|自治州)$")
 _DISTRICT_SUFFIX = re.compile(r"(区|县|市|旗|(?:[^族]{1,12}族)+自治县|自治县|自治旗|林区|特区)$")
 _TOWN_SUFFIX = re.compile(r"(街道办事处|街道|镇|乡|民族乡|苏木|地区办事处|办事处)$")
+# the ethnic part of an autonomous unit's name (怒江傈僳族自治州 → 怒江, 巴音郭楞蒙古自治州 → 巴音郭楞)
+_ETHNIC = re.compile(
+    r"(?:蒙古|维吾尔|哈萨克|柯尔克孜|塔吉克|锡伯|达斡尔|鄂温克|鄂伦春|傈僳|傣|朝鲜|土家|苗|藏|彝|白|哈尼|壮|布依|回|羌|侗|"
+    r"景颇|黎|瑶|畲|满|撒拉|土|东乡|保安|裕固|仫佬|毛南|水|纳西|拉祜|佤|怒|普米|独龙|基诺|阿昌|德昂|布朗|仡佬)族?"
+    r".*自治[州县旗]$"
+)
 _COMMUNITY_SUFFIX = re.compile(r"(居民委员会|居委会|村民委员会|村委会|委员会)$")
 
 
@@ -50,6 +58,7 @@ class AdminIndex:
     by_code: dict[str, AdminEntry] = field(default_factory=dict)
     longest: int = 0
     longest_from: dict[str, int] = field(default_factory=dict)  # first two characters → longest form
+    historic: set[str] = field(default_factory=set)  # county codes abolished since (江干区 330104)
 
     def add(self, code: str, name: str) -> None:
         name = name.strip()
@@ -70,6 +79,23 @@ class AdminIndex:
     def lookup(self, text: str) -> list[AdminEntry]:
         return self.names.get(text, [])
 
+    def scope(self, entry: AdminEntry) -> str:
+        """The code prefix the units written below `entry` share: the city's for an abolished county,
+        whose towns now belong to the counties that replaced it (江干区九堡 → 上城区九堡街道)."""
+        return entry.code[:4] if entry.code in self.historic else entry.code
+
+    def add_simplified(self) -> None:
+        """Index names also as `normalize` writes them: OpenCC turns 乾县 into 干县, 於潜 into 于潜."""
+        forms = list(self.names)
+        converted = _t2s_lines(forms)
+        for form, simple in zip(forms, converted, strict=True):
+            if simple != form and simple not in self.names:
+                for entry in self.names[form]:
+                    self.names[simple].append(entry)
+                if form in self.aliases:
+                    self.aliases.add(simple)
+                self.longest_from[simple[:2]] = max(self.longest_from.get(simple[:2], 0), len(simple))
+
     def chain(self, code: str) -> list[AdminEntry]:
         """The entry and its parents, province first (levels missing from the tables are skipped)."""
         out = []
@@ -87,13 +113,19 @@ def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
         short = _PROVINCE_SUFFIX.sub("", name)
         if len(short) >= 2:
             yield short, True
+            if not name.endswith("省"):  # autonomous regions are written as provinces: 广西省, 新疆省
+                yield short + "省", False
     elif level == "city":
-        short = _CITY_SUFFIX.sub("", name)
+        short = _autonomous_place(name) or _CITY_SUFFIX.sub("", name)
         if len(short) >= 2 and short != name:
             yield short, True
             yield short + "市", False
+            if name.endswith("自治州"):  # 怒江傈僳族自治州 → 怒江州
+                yield short + "州", False
+            elif name.endswith("市"):  # prefectures that became cities keep being written 山南地区
+                yield short + "地区", False
     elif level == "district":
-        short = _DISTRICT_SUFFIX.sub("", name)
+        short = _autonomous_place(name) or _DISTRICT_SUFFIX.sub("", name)
         if len(short) >= 2 and short != name:
             yield short, True
             # counties that became districts or cities keep being written with the old suffix
@@ -114,6 +146,14 @@ def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
         # 鹭江道社区 is written 鹭江道 only as the road: a short form ending like a road is no community
         if short.endswith("社区") and len(bare) >= 2 and bare[-1] not in "路街道巷":
             yield bare, True
+
+
+def _autonomous_place(name: str) -> str:
+    """The place name of an autonomous prefecture or county (德宏傣族景颇族自治州 → 德宏), or ''."""
+    if not name.endswith(("自治州", "自治县", "自治旗")):
+        return ""
+    match = _ETHNIC.search(name, 2)  # the place name has two characters at least (怒江傈僳族: not 怒族)
+    return name[: match.start()] if match else ""
 
 
 def _csv(name: str) -> list[dict[str, str]]:
@@ -137,12 +177,22 @@ def load_national() -> AdminIndex:
         name = provinces[row["provinceCode"]] if row["provinceCode"] in _MUNICIPALITIES else row["name"]
         if name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
             index.add(row["code"], name)
-    for table in ("areas.csv.gz", "areas_historic.csv"):
+    current = set()
+    for table in ("areas.csv.gz", "areas_historic.csv", "areas_historic_extra.csv"):
         for row in _csv(table):
             if row["name"] != "市辖区":
                 index.add(row["code"], row["name"])
+            if table == "areas.csv.gz":
+                current.add(row["code"])
+            elif row["code"] not in current:
+                index.historic.add(row["code"])
     for row in _csv("streets.csv.gz"):
         index.add(row["code"], row["name"])
     for row in _csv("villages.csv.gz"):
         index.add(row["code"], row["name"])
+    index.add_simplified()
     return index
+
+
+def _t2s_lines(texts: list[str]) -> list[str]:
+    return simplified("\n".join(texts)).split("\n")

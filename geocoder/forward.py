@@ -7,6 +7,7 @@ codes. Several ranked candidates come back when the text fits several places.
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,11 +16,14 @@ from rapidfuzz import fuzz, process
 
 from geocoder.admin import AdminEntry
 from geocoder.gazetteer import Gazetteer, Plates
+from geocoder.memo import memo
 from geocoder.normalize import MAX_LENGTH, has_han, normalize
 from geocoder.parse import Parsed, parse
 from gis.errors import InvalidParameter
 
 LEVELS = ("door_plate", "interpolated", "intersection", "poi", "road", "community", "street", "district")
+_RANK = {level: i for i, level in enumerate(LEVELS)}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters but \t \n \r
 _FUZZY_CUTOFF = 80.0
 _CROSSING_GAP_M = 60.0  # two roads closer than this count as crossing (dual carriageways, data gaps)
 _METRES_PER_DEGREE = 111_320.0
@@ -56,7 +60,7 @@ def check_query(query: str | None) -> str:
         raise InvalidParameter("address: empty query; give an address such as 深南大道6008号")
     if len(query) > MAX_LENGTH:
         raise InvalidParameter(f"address: {len(query)} characters; an address has at most {MAX_LENGTH}")
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in query):
+    if _CONTROL.search(query):
         raise InvalidParameter("address: control characters are not allowed")
     return query
 
@@ -68,25 +72,41 @@ def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 def geocode(gaz: Gazetteer, query: str, *, limit: int = 5) -> GeocodeResult:
-    """Geocode one address (checked with check_query first); coordinates in EPSG:4490."""
+    """Geocode one address (checked with check_query first); coordinates in EPSG:4490.
+
+    Answers are memoised per snapshot, by the query as given and by its normalised text (addresses
+    of city-management cases recur: the same streets, estates and landmarks day after day)."""
     check_query(query)
-    norm = normalize(query, gaz.protected)
-    result = GeocodeResult(query, norm.text, norm.qualifiers)
-    if not has_han(norm.text):
-        result.reason = "no Chinese address text in the query"
-        return result
-    parsed = parse(norm.text, gaz.admin, gaz.roads, gaz.pois)
-    result.parsed = parsed
+    queries = memo(gaz, "geocode.query")
+    norm = queries.get((query, limit))
+    if norm is None:
+        norm = normalize(query, gaz.protected)
+        queries.put((query, limit), norm)
+    texts = memo(gaz, "geocode.text")
+    answer: tuple[tuple[Candidate, ...], str | None, Parsed | None] | None = texts.get((norm.text, limit))
+    if answer is None:
+        answer = _answer(gaz, norm.text, limit)
+        texts.put((norm.text, limit), answer)
+    candidates, reason, parsed = answer
+    return GeocodeResult(query, norm.text, norm.qualifiers, list(candidates), reason, parsed)
+
+
+def _answer(gaz: Gazetteer, text: str, limit: int) -> tuple[tuple[Candidate, ...], str | None, Parsed | None]:
+    """Candidates, reason and parse of one normalised address."""
+    if not has_han(text):
+        return (), "no Chinese address text in the query", None
+    parsed = parse(text, gaz.admin, gaz.roads, gaz.pois)
     found: Found = []
     _ladder(gaz, parsed, found)
-    result.candidates = _finish(gaz, parsed, found, limit)
-    if not result.candidates:
-        result.reason = (
-            "the address names no place in the loaded gazetteer"
-            if parsed.elements
-            else "no address elements recognised"
-        )
-    return result
+    candidates = _finish(gaz, parsed, found, limit)
+    if candidates:
+        return tuple(candidates), None, parsed
+    reason = (
+        "the address names no place in the loaded gazetteer"
+        if parsed.elements
+        else "no address elements recognised"
+    )
+    return (), reason, parsed
 
 
 def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
@@ -141,7 +161,8 @@ def _number(
     with_number = {**matched, "house_number": f"{number}号"}
     plates = gaz.plates.get(road)
     if plates is not None:
-        same = np.flatnonzero(plates.numbers == number)
+        # plates are sorted by number: the ones with this number are one run
+        same = range(*_run(plates.numbers, number))
         if len(same):
             exact = [i for i in same if plates.subs[i] == sub]
             i = exact[0] if exact else same[0]
@@ -165,12 +186,11 @@ def _number(
 def _interpolate(plates: Plates, number: int) -> tuple[float, float, float] | None:
     """Between the nearest known numbers on the same side (odd/even), else beside the nearest one."""
     numbers, xy = plates.numbers, plates.xy
-    side = numbers % 2 == number % 2
-    for mask, penalty in ((side, 1.0), (np.ones_like(side), 0.9)):
-        lower = np.flatnonzero(mask & (numbers < number))
-        upper = np.flatnonzero(mask & (numbers > number))
-        if len(lower) and len(upper):
-            a, b = lower[-1], upper[0]
+    below, above = _run(numbers, number)
+    for parity, penalty in ((number % 2, 1.0), (None, 0.9)):
+        a = _next_plate(numbers, below - 1, -1, parity)
+        b = _next_plate(numbers, above, len(numbers), parity)
+        if a is not None and b is not None:
             t = (number - numbers[a]) / (numbers[b] - numbers[a])
             x, y = xy[a] + t * (xy[b] - xy[a])
             span = int(numbers[b] - numbers[a])
@@ -178,6 +198,19 @@ def _interpolate(plates: Plates, number: int) -> tuple[float, float, float] | No
     nearest = int(np.argmin(np.abs(numbers - number)))
     if abs(int(numbers[nearest]) - number) <= 20:
         return float(xy[nearest, 0]), float(xy[nearest, 1]), 0.7
+    return None
+
+
+def _run(numbers: np.ndarray, number: int) -> tuple[int, int]:
+    """Positions of the first plate numbered `number` or higher and the first one higher (sorted)."""
+    return int(numbers.searchsorted(number, "left")), int(numbers.searchsorted(number, "right"))
+
+
+def _next_plate(numbers: np.ndarray, start: int, stop: int, parity: int | None) -> int | None:
+    """The first position from start towards stop (exclusive) whose number has this parity (any: None)."""
+    for i in range(start, stop, 1 if stop > start else -1):
+        if parity is None or numbers[i] % 2 == parity:
+            return i
     return None
 
 
@@ -278,7 +311,7 @@ def _finish(gaz: Gazetteer, parsed: Parsed, found: Found, limit: int) -> list[Ca
                 **row,
             )
         )
-    out.sort(key=lambda c: (-c.score, LEVELS.index(c.level)))
+    out.sort(key=lambda c: (-c.score, _RANK[c.level]))
     unique: list[Candidate] = []
     for c in out:
         if all(metres(c.lon, c.lat, u.lon, u.lat) > 5 or c.level != u.level for u in unique):

@@ -61,6 +61,11 @@ def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
+def simplified(text: str) -> str:
+    """Traditional → simplified script (OpenCC t2s), as `normalize` applies it."""
+    return _t2s().convert(text)
+
+
 def chinese_to_int(numeral: str) -> int:
     """一百二十三 → 123, 二〇八 → 208 (digit by digit when no unit), 十五 → 15."""
     if not any(c in _UNITS for c in numeral):
@@ -104,7 +109,7 @@ def half_width(text: str) -> str:
 
 def normalize(query: str, protected: re.Pattern[str] | None = None) -> Normalized:
     """Normalise a query; `protected` names (gazetteer names with numerals: 第一中学) stay as they are."""
-    text = half_width(_t2s().convert(query))
+    text = half_width(simplified(query))
     text = _SEPARATORS.sub(" ", text).strip()
     text = _numbers(text, protected)
     text = _SUB_NUMBER.sub(lambda m: f"{m[1]}-{m[2]}{m[3] or '号'}", text)

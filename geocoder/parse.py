@@ -40,7 +40,11 @@ _NOT_AFTER_ALIAS = re.compile(
     r"^[东南西北中]?[\d一二三四五六七八九十]*(?:大道|大街|大?路|街|道|巷|弄|里|桥|湾|港|口|山|湖|江|河|园|苑|"
     r"广场|花园|小区|大厦|公园|中学|小学|大学|学院|医院|宾馆|酒店|饭店|银行|商场|超市|站|机场|码头|新村|村|城|"
     r"镇|乡|区|县|市|州)"
+    r"|^[^\d\W](?:大道|大街|路|街|巷)"  # 余杭塘路: one more character makes the short name a road name
 )
+Span = tuple[str, str, list[AdminEntry]]  # level, the text, the entries it may be
+_PLACEHOLDERS = ("市辖区", "市辖县")  # rows of the statistical tables that are no place
+_AHEAD = 24  # how far past a failed admin prefix a new chain is looked for
 _LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
 _ROAD_WORD = r"(?:大道|大街|路|街|巷|胡同|弄堂)"
 _ROAD = re.compile(rf"^([^\d#\-]{{1,14}}?{_ROAD_WORD})(?![道区心])")
@@ -116,6 +120,15 @@ def _starts_admin(text: str, index: AdminIndex) -> bool:
     return False
 
 
+def _starts_child(text: str, index: AdminIndex, parents: list[AdminEntry]) -> bool:
+    """True when a unit inside one of `parents` begins the text, even as a short form (杭州江干, 台州路桥)."""
+    for length in range(min(index.longest_from.get(text[:2], 0), len(text)), 1, -1):
+        for entry in index.lookup(text[:length]):
+            if any(entry.code != p.code and entry.code.startswith(index.scope(p)) for p in parents):
+                return not _NOT_AFTER_ALIAS.match(text[length:]) or _starts_admin(text[length:], index)
+    return False
+
+
 def _match(
     text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
 ) -> tuple[str, list[AdminEntry]] | None:
@@ -125,7 +138,8 @@ def _match(
         entries = [
             e
             for e in index.lookup(form)
-            if _RANK[e.level] > last_rank and (not active or any(e.code.startswith(a.code) for a in active))
+            if _RANK[e.level] > last_rank
+            and (not active or any(e.code.startswith(index.scope(a)) for a in active))
         ]
         if not entries or length < longest_known:
             continue
@@ -133,7 +147,7 @@ def _match(
         rest = text[pos + length :]
         # a short form (杭州, 海宁, 城区) is a place name only where the text goes on like an address
         if form in index.aliases or form[-1] not in _LEVEL_ENDINGS or len(form) <= 2:
-            follows = _starts_admin(rest, index)
+            follows = _starts_admin(rest, index) or _starts_child(rest, index, entries)
             unique = top == _RANK["district"] and len({e.code for e in entries if e.level == "district"}) == 1
             if not follows and (
                 _NOT_AFTER_ALIAS.match(rest) or (not active and top >= _RANK["district"] and not unique)
@@ -147,15 +161,20 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
     """Match admin names from the start; return where the rest of the address begins.
 
     A unit written twice (宁波宁波市) or a second, fuller chain after a first one (浙江杭州西湖区浙江省杭州市
-    西湖区…, 南泗乡广西来宾市…) restarts the chain: the last one written is the address."""
+    西湖区…, 南泗乡广西来宾市…) restarts the chain: the last one written is the address; levels of the
+    first chain that the second leaves out and that contain it are kept (浙江省温州市瑞安市浙江省新塍镇)."""
     pos, last_rank, active = 0, -1, list[AdminEntry]()
-    spans: list[tuple[str, str, list[AdminEntry]]] = []
+    spans: list[Span] = []
+    dropped: list[Span] = []
     if text.startswith("中国"):
         parsed.elements["country"] = "中国"
         pos = 2
     while pos < len(text):
         if text[pos] == "-" or text.startswith("NULL", pos):
             pos += 1 if text[pos] == "-" else 4
+            continue
+        if spans and text.startswith(_PLACEHOLDERS, pos):  # 宁波市市辖区柴桥街道: a statistical filler
+            pos += 3
             continue
         # a known road or POI named after an admin area (景田社区党群服务中心) is the road or POI
         longest_known = max((len(n) for names in known if (n := names.prefix(text, pos))), default=0)
@@ -167,6 +186,7 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
             repeated = [e for e in entries if e.code in seen and _RANK[e.level] >= last_rank - 1]
             if repeated:  # the same unit written again (宁波宁波市, 江山市江山市): the later spelling
                 last_rank = _RANK[repeated[0].level]
+                dropped += [s for s in spans if _RANK[s[0]] >= last_rank]
                 spans = [*(s for s in spans if _RANK[s[0]] < last_rank), (repeated[0].level, form, repeated)]
                 for level in LEVELS[last_rank:]:
                     parsed.elements.pop(level, None)
@@ -176,11 +196,23 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
             if _RANK[entries[0].level] <= _RANK["city"] and _starts_admin(text[pos + len(form) :], index):
                 for level in LEVELS:  # a second, fuller chain
                     parsed.elements.pop(level, None)
+                dropped += spans
                 spans, active, found = [], [], again
         if found is None:
             guess = _guess_lower_level(text[pos:], last_rank)
             if guess is None:
-                break
+                ahead = _chain_ahead(text, pos, index, spans)
+                if ahead is None:
+                    break
+                for level in LEVELS:  # 中国 or a full chain after other words starts the address again
+                    parsed.elements.pop(level, None)
+                if text[pos:ahead] == "中国":
+                    parsed.elements["country"] = "中国"
+                elif ahead > pos:
+                    parsed.elements.setdefault("other", text[pos:ahead])
+                dropped += spans
+                pos, last_rank, active, spans = ahead, -1, [], []
+                continue
             level, form = guess
             parsed.elements[level] = form
             last_rank, pos = _RANK[level], pos + len(form)
@@ -192,8 +224,44 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
         last_rank, active, pos = _RANK[level], entries, pos + len(form)
     while pos > 0 and pos < len(text) and text[pos] == "-":
         pos += 1
+    if spans and dropped:
+        _restore(dropped, spans, parsed)
     _resolve(spans, parsed)
     return pos
+
+
+def _restore(dropped: list[Span], spans: list[Span], parsed: Parsed) -> None:
+    """Put back levels of an earlier chain that the later one leaves out and that contain it."""
+    deepest = spans[-1][2]
+    for level, form, entries in dropped:
+        kept = [e for e in entries if any(d.code.startswith(e.code) and d.code != e.code for d in deepest)]
+        if kept and level not in parsed.elements:
+            parsed.elements[level] = form
+            spans.append((level, form, kept))
+    spans.sort(key=lambda span: _RANK[span[0]])
+
+
+def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> int | None:
+    """Where a new admin chain starts after `pos`: right after 中国 (山东省临沂市…中国浙江省杭州市…), or at a
+    province or city written in full and followed by a lower level, when no county has been read yet and
+    only words without digits come before it (邮寄地址浙江省杭州市…, 狮山镇广东省佛山南海…)."""
+    if text.startswith("中国", pos) and _starts_admin(text[pos + 2 :], index):
+        return pos + 2
+    if any(_RANK[level] >= _RANK["district"] for level, _, _ in spans):
+        return None
+    for start in range(pos + 1, min(len(text), pos + _AHEAD)):
+        if text[start - 1].isdigit():
+            return None
+        longest = min(index.longest_from.get(text[start : start + 2], 0), len(text) - start)
+        for length in range(longest, 2, -1):
+            form = text[start : start + length]
+            if form in index.aliases or form[-1] not in "省市区州":
+                continue
+            entries = [e for e in index.lookup(form) if _RANK[e.level] <= _RANK["city"]]
+            rest = text[start + length :]
+            if entries and (_starts_admin(rest, index) or _starts_child(rest, index, entries)):
+                return start
+    return None
 
 
 def _guess_lower_level(rest: str, last_rank: int) -> tuple[str, str] | None:
@@ -223,7 +291,10 @@ def _resolve(spans: list[tuple[str, str, list[AdminEntry]]], parsed: Parsed) -> 
 
 _ROAD_END = re.compile(rf"{_ROAD_WORD}(?:辅路)?(?![道区心口])")
 _NUMBERED_ROAD = re.compile(r"^([^\d#\-区村镇]{0,8}?\d+号?(?:大道|大街|路|街|国道|省道|县道))(?![楼院])")
-_BREAKER = re.compile(r".*(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区|[区村镇乡组楼栋幢座])")
+# words that end what comes before a road in the same run of text (龙山工业区|龙镇大道, 火车东站|东宁路)
+_BREAKER = re.compile(r"(?:开发区|工业区|工业园区?|科技园|物流园|园区|高新区|新区|车站|东站|西站|南站|北站|[区村镇乡组楼栋幢座])")
+_GROUP = re.compile(r"^((?:\d+|[^\d\W]{1,4}?)(?:村民小组|村民组|小组|组))(?![团件合])")
+_ROAD_OR_PLACE = {"road", "poi", "estate", "house_number"}
 _DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区)$")
 
 
@@ -238,8 +309,9 @@ def _road_at(rest: str) -> tuple[str, str] | None:
         return None
     at_number = len(segment) < len(rest) or not segment[ends[-1] :]
     end = ends[-1] if at_number and ends[-1] == len(segment) else ends[0]
-    breaker = _BREAKER.match(segment[: end - 1])
-    start = breaker.end() if breaker and end - breaker.end() >= 3 else 0
+    # the last breaker that leaves a road name of three characters at least (not 龙山工业区龙镇|大道)
+    breaks = [m.end() for m in _BREAKER.finditer(segment[: end - 1]) if end - m.end() >= 3]
+    start = breaks[-1] if breaks else 0
     if end < 2:
         return None
     return segment[:start], segment[start:end]
@@ -274,6 +346,10 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         if known_road:
             pos += _put(elements, ("road", "sub_road"), known_road)
             continue
+        group = _GROUP.match(rest) if "community" in elements and not elements.keys() & _ROAD_OR_PLACE else None
+        if group:  # 村民小组 are the streets of a village: 新港村8组62号
+            pos += _put(elements, ("road",), group[1])
+            continue
         found = _road_at(rest) if not elements.keys() & {"poi", "estate", "road"} else None
         if found:
             prefix, road = found
@@ -285,7 +361,8 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         if sub_road:
             pos += _put(elements, ("sub_road",), sub_road[1])
             continue
-        bare = _BARE_NUMBER.match(rest) if "house_number" not in elements else None
+        # a number without 号 is a door plate only right after its road (东渡路华联写字楼2491: a room)
+        bare = _BARE_NUMBER.match(rest) if "house_number" not in elements and not _after_place(elements) else None
         number = _HOUSE_NUMBER.match(rest) or bare
         # a door plate hangs on a road (街路巷) or, in villages, on the village or town (下沈村107号)
         placed = elements.keys() & {"road", "sub_road"} or (
@@ -305,6 +382,14 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         else:
             pos += _tail(rest, elements)
             continue
+
+
+def _after_place(elements: dict[str, str]) -> bool:
+    """True when an estate or POI was read after the road (the elements keep the order they were read)."""
+    order = list(elements)
+    roads = [i for i, key in enumerate(order) if key in ("road", "sub_road")]
+    places = [i for i, key in enumerate(order) if key in ("poi", "estate", "sub_poi")]
+    return bool(roads and places and places[-1] > roads[-1])
 
 
 _BUILDING_UNIT_ROOM = re.compile(r"^(\d+)-(\d+)-(\d+)(室?)$")

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
+import orjson
 import psycopg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from gis.auth import Principal, TokenCache, optional_principal, require
 from gis.errors import InvalidParameter, NotFound, PayloadTooLarge
@@ -138,7 +139,7 @@ async def _ingest(
 
 
 @router.post("/vehicles/fixes", summary="Ingest a batch of GPS fixes (per-row outcomes)")
-async def post_fixes(request: Request, principal: Ingest) -> JSONResponse:
+async def post_fixes(request: Request, principal: Ingest) -> Response:
     settings: Settings = request.app.state.settings
     rows, crs = parse_batch(await _body(request, settings), max_rows=settings.feeds_max_batch)
     state = _state(request)
@@ -157,14 +158,9 @@ async def post_fixes(request: Request, principal: Ingest) -> JSONResponse:
         except psycopg.errors.CheckViolation:
             state.partitions.clear()  # a partition was pruned under us: forget what we knew, retry
             moved = await _ingest(conn, fixes, settings, state)
-    return JSONResponse(
-        {
-            "received": len(rows),
-            **summary(outcomes),
-            "moved": len(moved),
-            "rows": [o.as_json() for o in outcomes],
-        }
-    )
+    body: dict[str, Any] = {"received": len(rows), **summary(outcomes), "moved": len(moved)}
+    body["rows"] = [o.as_json() for o in outcomes]
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 @router.get("/vehicles", summary="Latest position of every vehicle (GeoJSON, EPSG:4490)")

@@ -7,13 +7,13 @@ store the fixes and move the latest positions in one statement (a replayed fix c
 commit). In pipeline mode that is three round trips to the server per batch.
 """
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 import psycopg
 
 from layers.feeds_partitions import day_of, ensure_partitions
@@ -95,15 +95,10 @@ async def ingest(
     if not stored:
         return []
     await ensure_partitions(conn, {day_of(fix.t) for fix in stored}, partitions)
-    rows = json.dumps(
-        [
-            (f.vehicle, f.t.isoformat(), f.lon, f.lat, f.speed_kmh, f.heading_deg, ",".join(f.flags))
-            for f in stored
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+    rows = orjson.dumps(
+        [(f.vehicle, f.t, f.lon, f.lat, f.speed_kmh, f.heading_deg, ",".join(f.flags)) for f in stored]
     )
-    result = await (await conn.execute(_STORE_SQL, (rows,))).fetchall()
+    result = await (await conn.execute(_STORE_SQL, (rows.decode(),))).fetchall()
     inserted = {(v, t) for v, t, _ in result}
     moved = {(v, t) for v, t, has_moved in result if has_moved}
     plates = {k.id: k.plate for k in known.values()}
@@ -179,8 +174,8 @@ def notify_payloads(positions: list[dict[str, Any]]) -> list[str]:
     chunk: list[str] = []
     size = 2
     for position in positions:
-        item = json.dumps(position, ensure_ascii=False, separators=(",", ":"))
-        length = len(item.encode()) + 1
+        encoded = orjson.dumps(position)
+        item, length = encoded.decode(), len(encoded) + 1
         if chunk and size + length > NOTIFY_LIMIT:
             payloads.append("[" + ",".join(chunk) + "]")
             chunk, size = [], 2

@@ -29,6 +29,7 @@ from gis.auth import (
     ROLES,
     Permission,
     Principal,
+    TokenCache,
     allows,
     authenticate,
     create_token,
@@ -369,3 +370,75 @@ def test_require_checks_the_role(guarded, db_url, role, status):
 def test_require_answers_401_for_an_invalid_token(guarded):
     response = guarded.post("/components", headers={"Authorization": "Bearer om_nope"})
     assert response.status_code == 401
+
+
+# --- the token cache of high-rate machine routes (GPS ingest) ---
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def cached(db_url) -> Iterator[tuple[TestClient, _Clock]]:
+    """A route guarded through a TokenCache with a clock the test moves."""
+    pool = AsyncConnectionPool(db_url, open=False)
+    clock = _Clock()
+    cache = TokenCache(ttl_s=5.0, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await pool.open()
+        yield
+        await pool.close()
+
+    app = FastAPI(lifespan=lifespan)
+    app.state.pool = pool
+
+    @app.exception_handler(OnemapError)
+    async def _error(_: Request, error: OnemapError) -> JSONResponse:
+        return error_response(error)
+
+    @app.post("/fixes")
+    async def write(principal: Annotated[Principal, Depends(require("ingest_feeds", cache=cache))]) -> dict:
+        return {"by": principal.name}
+
+    with TestClient(app) as client:
+        yield client, clock
+
+
+def test_a_cached_token_outlives_its_revocation_only_for_the_ttl(cached, db_url):
+    client, clock = cached
+    name = _name()
+    headers = {"Authorization": f"Bearer {_token(db_url, 'dispatcher', name)}"}
+    assert client.post("/fixes", headers=headers).json() == {"by": name}
+    with psycopg.connect(db_url) as conn:
+        revoke_token(conn, name)
+    clock.now += 4.9
+    assert client.post("/fixes", headers=headers).status_code == 200  # the documented grace
+    clock.now += 0.2
+    response = client.post("/fixes", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["code"] == "Unauthorized"
+
+
+def test_the_cache_keeps_no_unknown_token_and_still_checks_the_role(cached, db_url):
+    client, _ = cached
+    unknown = "Bearer om_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    assert client.post("/fixes", headers={"Authorization": unknown}).status_code == 401
+    viewer = {"Authorization": f"Bearer {_token(db_url, 'viewer')}"}
+    assert client.post("/fixes", headers=viewer).status_code == 403
+    assert client.post("/fixes", headers=viewer).status_code == 403  # cached, still refused
+    assert client.post("/fixes").status_code == 401
+
+
+def test_the_cache_is_bounded():
+    small = TokenCache(ttl_s=5.0, max_entries=2)
+    for n in range(3):
+        small.put(f"d{n}", Principal(n, "gw", "dispatcher"))
+    assert small.get("d2") == Principal(2, "gw", "dispatcher")
+    assert small.get("d0") is None

@@ -77,6 +77,8 @@ HOSTILE = [
     ("lat-bool", _fix(lat=True), "lat: not a number"),
     ("nan", _fix(lon=math.nan), "lon: not a finite number"),
     ("infinite", _fix(lat=math.inf), "lat: not a finite number"),
+    ("huge-integer", _fix(lon=10**400), "lon: not a finite number"),
+    ("speed-nan", _fix(speed=math.nan), "speed: not a finite number"),
     ("no-time", _fix(time=None), "time: missing"),
     ("naive-time", _fix(time="2026-11-23T08:00:00"), "no UTC offset"),
     ("garbage-time", _fix(time="yesterday"), "not an ISO 8601 time"),
@@ -130,3 +132,14 @@ def test_implied_speed_of_a_kilometre_in_a_minute_is_60_kmh():
     speed = implied_speed_kmh(114.0, 22.5, NOW, 114.0, 22.5 + 1 / 111.195, NOW + timedelta(minutes=1))
     assert speed == pytest.approx(60.0, rel=1e-3)
     assert implied_speed_kmh(114.0, 22.5, NOW, 114.1, 22.5, NOW) == math.inf
+
+
+def test_integers_and_floats_give_the_same_fix():
+    """Whole numbers (as some gateways send them) take the detailed checks and end up equal."""
+    rows = [_fix(lon=114, lat=22, speed=30, heading=360), _fix(lon=114.0, lat=22.0, speed=30.0, heading=360.0)]
+    limits = FixLimits((113.0, 21.0, 115.0, 23.0), LIMITS.now, LIMITS.future_tolerance_s, LIMITS.oldest,
+                       LIMITS.max_speed_kmh)
+    outcomes, fixes = check_rows(rows, None, limits)
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert [(f.lon, f.lat, f.speed_kmh, f.heading_deg) for f in fixes] == [(114.0, 22.0, 30.0, 0.0)] * 2
+    assert all(type(v) is float for f in fixes for v in (f.lon, f.lat, f.speed_kmh, f.heading_deg))

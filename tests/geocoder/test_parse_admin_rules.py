@@ -1,0 +1,75 @@
+"""The admin-prefix rules: short forms before a child unit, abolished counties, restarts, written variants."""
+
+import pytest
+
+from geocoder.admin import _autonomous_place
+from geocoder.gazetteer import national_admin
+from geocoder.normalize import normalize
+from geocoder.parse import parse
+
+
+def _admin(query: str) -> dict[str, str]:
+    elements = parse(normalize(query).text, national_admin()).elements
+    return {k: v for k, v in elements.items() if k in ("province", "city", "district", "town", "other")}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # a short city name followed by one of its counties' short names is the city (not 台州路)
+        ("台州路桥区财富大厦", {"city": "台州", "district": "路桥区"}),
+        ("宁波镇海骆驼街道", {"city": "宁波", "district": "镇海", "town": "骆驼街道"}),
+        # the towns of an abolished county now belong to its successors in the same city
+        ("杭州市江干区九堡镇九环路", {"city": "杭州市", "district": "江干区", "town": "九堡镇"}),
+        ("浙江省绍兴县钱清镇华星村", {"province": "浙江省", "district": "绍兴县", "town": "钱清镇"}),
+        # written variants: autonomous region as a province, prefecture short forms, 地区 of a new city
+        ("广西省桂林市资源县", {"province": "广西省", "city": "桂林市", "district": "资源县"}),
+        ("云南省怒江州泸水县六库镇", {"province": "云南省", "city": "怒江州", "district": "泸水县", "town": "六库镇"}),
+        ("西藏自治区山南地区扎囊县", {"province": "西藏自治区", "city": "山南地区", "district": "扎囊县"}),
+        # OpenCC writes 乾县 as 干县: the tables are indexed the same way
+        ("陕西省咸阳市乾县周城镇", {"province": "陕西省", "city": "咸阳市", "district": "干县", "town": "周城镇"}),
+        # 市辖区 is a filler of the statistical tables
+        ("浙江省宁波市市辖区柴桥街道", {"province": "浙江省", "city": "宁波市", "town": "柴桥街道"}),
+    ],
+)
+def test_admin_rules(query: str, expected: dict[str, str]) -> None:
+    assert _admin(query) == expected
+
+
+def test_chain_after_china_restarts_the_address() -> None:
+    got = _admin("山东省临沂市临沭县中国浙江省杭州市余杭区龙潭路")
+    assert got == {"province": "浙江省", "city": "杭州市", "district": "余杭区"}
+
+
+def test_full_chain_after_other_words_is_the_address() -> None:
+    got = _admin("得力集团宁波江北工业园浙江省宁波市江北区长兴路1220号")
+    assert got == {"province": "浙江省", "city": "宁波市", "district": "江北区", "other": "得力集团宁波江北工业园"}
+
+
+def test_restart_keeps_the_levels_that_contain_the_second_chain() -> None:
+    got = _admin("浙江省嘉兴市海宁市浙江省海宁市长安镇")
+    assert got == {"province": "浙江省", "city": "嘉兴市", "district": "海宁市", "town": "长安镇"}
+
+
+def test_restart_drops_levels_of_another_place() -> None:
+    got = _admin("安徽省宿州市萧县中国浙江省宁波市江北区洪大路")
+    assert got["province"] == "浙江省" and got["city"] == "宁波市" and "宿州" not in str(got)
+
+
+def test_short_name_before_a_road_is_no_place() -> None:
+    assert "city" not in _admin("杭州路15号")
+    assert "district" not in _admin("路桥路15号")
+
+
+def test_no_chain_is_invented_after_a_county() -> None:
+    # a county has been read: a later city name is part of the detail, not a new address
+    got = _admin("浙江省杭州市西湖区文三路温州市驻杭办")
+    assert got["district"] == "西湖区" and got["city"] == "杭州市"
+
+
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [("怒江傈僳族自治州", "怒江"), ("巴音郭楞蒙古自治州", "巴音郭楞"), ("峨边彝族自治县", "峨边"), ("西湖区", "")],
+)
+def test_autonomous_place(name: str, place: str) -> None:
+    assert _autonomous_place(name) == place
