@@ -21,7 +21,7 @@ node_modules/.installed: package.json package-lock.json
 
 demo: setup
 	$(ONEMAP) demo
-	$(ONEMAP) serve
+	$(ONEMAP) serve --simulate
 
 test: setup
 	$(VENV)/bin/ruff check .

@@ -96,6 +96,7 @@ def geocode_rows(
     from geocoder.service import from_cgcs2000
 
     out: list[dict[str, object]] = []
+    placed: list[tuple[dict[str, object], float, float]] = []  # rows with a point: converted at the end
     for i, address in enumerate(addresses):
         row: dict[str, object] = dict.fromkeys(RESULT_COLUMNS, "")
         try:
@@ -107,12 +108,10 @@ def geocode_rows(
             row["candidates"] = len(result.candidates)
             if result.candidates:
                 best = result.candidates[0]
-                x, y = from_cgcs2000(np.array([best.lon]), np.array([best.lat]), crs)
+                placed.append((row, best.lon, best.lat))
                 row.update(
                     level=best.level,
                     score=best.score,
-                    lon=round(float(x[0]), 7),
-                    lat=round(float(y[0]), 7),
                     grid_code=best.grid_code or "",
                     community_code=best.community_code or "",
                     street_code=best.street_code or "",
@@ -126,6 +125,10 @@ def geocode_rows(
         out.append(row)
         if on_row:
             on_row(i + 1)
+    if placed:
+        x, y = from_cgcs2000(np.array([p[1] for p in placed]), np.array([p[2] for p in placed]), crs)
+        for (row, _, _), xi, yi in zip(placed, x.tolist(), y.tolist(), strict=True):
+            row["lon"], row["lat"] = round(xi, 7), round(yi, 7)
     return out
 
 

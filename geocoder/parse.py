@@ -45,6 +45,12 @@ _NOT_AFTER_ALIAS = re.compile(
 Span = tuple[str, str, list[AdminEntry]]  # level, the text, the entries it may be
 _PLACEHOLDERS = ("市辖区", "市辖县")  # rows of the statistical tables that are no place
 _AHEAD = 24  # how far past a failed admin prefix a new chain is looked for
+_ORGANISATION = re.compile(
+    r"^[^\d\-#A-Z省市区县镇乡村路街道巷弄号]{1,10}?(?:大学|学院|中学|小学|医院|研究院|研究所)"
+    r"(?![路街道巷])"
+)
+_ROAD_AFTER_FEATURE = re.compile(r"^[东南西北中]?(?:大道|大街|路|街|巷)")
+_ROAD_WORDS = {"大道", "大街", "大路"}
 _LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
 _ROAD_WORD = r"(?:大道|大街|路|街|巷|胡同|弄堂)"
 _ROAD = re.compile(rf"^([^\d#\-]{{1,14}}?{_ROAD_WORD})(?![道区心])")
@@ -57,7 +63,7 @@ _HOUSE_NUMBER = re.compile(r"^(\d+)(?:-(\d+))?(号|弄)(?![楼院])")
 _BUILDING = re.compile(
     r"^((?:\d+|[A-Z])(?:-\d+)?(?:号楼|栋|幢|座|#楼|#|号(?=\d)|楼(?=\d+单元))|[A-Z]区?\d*座|[A-Z]栋)"
 )
-_BARE_NUMBER = re.compile(r"^(\d+)()(?=$|[^\d\-#A-Z号楼层室栋幢座单元弄区组期排户])")
+_BARE_NUMBER = re.compile(r"^(\d+)()(?=$|[^\d\-#A-Z号楼层室栋幢座单元弄巷区组社期排户])")
 _BARE_BUILDING = re.compile(r"^(\d+号)(?![楼院])")
 _UNIT = re.compile(r"^(\d+单元)")
 _FLOOR = re.compile(r"^((?:-|B|负)?\d+(?:层|楼|F))")
@@ -120,10 +126,24 @@ def _starts_admin(text: str, index: AdminIndex) -> bool:
     return False
 
 
+def _feature_follows(rest: str) -> bool:
+    """True when a road or feature word follows a short admin name (海宁路, 浙江大学): the name is part of
+    it; not when that word only begins a longer road name (杭州学院路, 温州学院中路: 杭州 + 学院路)."""
+    if _ORGANISATION.match(rest):  # 浙江传媒学院, 湖州中心医院: the name of a school or hospital
+        return True
+    match = _NOT_AFTER_ALIAS.match(rest)
+    if match is None:
+        return False
+    word = re.sub(r"^\d+", "", match[0])  # 中山 (杭州中山路) is a name; 湾 (杭州湾大道) is too short for one
+    return len(word) < 2 or not _ROAD_AFTER_FEATURE.match(rest[match.end() :]) or word in _ROAD_WORDS
+
+
 def _starts_child(text: str, index: AdminIndex, parents: list[AdminEntry]) -> bool:
     """True when a unit inside one of `parents` begins the text, even as a short form (杭州江干, 台州路桥)."""
     for length in range(min(index.longest_from.get(text[:2], 0), len(text)), 1, -1):
         for entry in index.lookup(text[:length]):
+            if entry.level == "community":  # bare community names (大学, 城南) are too common words
+                continue
             if any(entry.code != p.code and entry.code.startswith(index.scope(p)) for p in parents):
                 return not _NOT_AFTER_ALIAS.match(text[length:]) or _starts_admin(text[length:], index)
     return False
@@ -150,7 +170,7 @@ def _match(
             follows = _starts_admin(rest, index) or _starts_child(rest, index, entries)
             unique = top == _RANK["district"] and len({e.code for e in entries if e.level == "district"}) == 1
             if not follows and (
-                _NOT_AFTER_ALIAS.match(rest) or (not active and top >= _RANK["district"] and not unique)
+                _feature_follows(rest) or (not active and top >= _RANK["district"] and not unique)
             ):
                 continue
         return form, [e for e in entries if _RANK[e.level] == top]
@@ -231,14 +251,23 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
 
 
 def _restore(dropped: list[Span], spans: list[Span], parsed: Parsed) -> None:
-    """Put back levels of an earlier chain that the later one leaves out and that contain it."""
+    """Put back levels of an earlier chain that the later one leaves out: the units containing its deepest
+    unit, and a county inside it (杭州江干区杭州市石桥路 keeps 江干区)."""
     deepest = spans[-1][2]
     for level, form, entries in dropped:
-        kept = [e for e in entries if any(d.code.startswith(e.code) and d.code != e.code for d in deepest)]
+        kept = [
+            e
+            for e in entries
+            if any(_contains(e, d) or (level == "district" and _contains(d, e)) for d in deepest)
+        ]
         if kept and level not in parsed.elements:
             parsed.elements[level] = form
             spans.append((level, form, kept))
     spans.sort(key=lambda span: _RANK[span[0]])
+
+
+def _contains(outer: AdminEntry, inner: AdminEntry) -> bool:
+    return outer.code != inner.code and inner.code.startswith(outer.code)
 
 
 def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> int | None:
@@ -292,8 +321,11 @@ def _resolve(spans: list[tuple[str, str, list[AdminEntry]]], parsed: Parsed) -> 
 _ROAD_END = re.compile(rf"{_ROAD_WORD}(?:辅路)?(?![道区心口])")
 _NUMBERED_ROAD = re.compile(r"^([^\d#\-区村镇]{0,8}?\d+号?(?:大道|大街|路|街|国道|省道|县道))(?![楼院])")
 # words that end what comes before a road in the same run of text (龙山工业区|龙镇大道, 火车东站|东宁路)
-_BREAKER = re.compile(r"(?:开发区|工业区|工业园区?|科技园|物流园|园区|高新区|新区|车站|东站|西站|南站|北站|[区村镇乡组楼栋幢座])")
-_GROUP = re.compile(r"^((?:\d+|[^\d\W]{1,4}?)(?:村民小组|村民组|小组|组))(?![团件合])")
+_BREAKER = re.compile(
+    r"(?:开发区|工业区|工业园区?|科技园|物流园|园区|高新区|新区|车站|东站|西站|南站|北站|[区村镇乡组楼栋幢座])"
+)
+_INSIDE = re.compile(r"^(?:[\d\-#A-Z]|单元|层|楼|室|房|户|栋|幢|座)")
+_GROUP = re.compile(r"^((?:\d+|[^\d\W]{1,4}?)(?:村民小组|村民组|小组|组)|\d+社)(?![团件合])")
 _ROAD_OR_PLACE = {"road", "poi", "estate", "house_number"}
 _DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区)$")
 
@@ -346,7 +378,9 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         if known_road:
             pos += _put(elements, ("road", "sub_road"), known_road)
             continue
-        group = _GROUP.match(rest) if "community" in elements and not elements.keys() & _ROAD_OR_PLACE else None
+        group = (
+            _GROUP.match(rest) if "community" in elements and not elements.keys() & _ROAD_OR_PLACE else None
+        )
         if group:  # 村民小组 are the streets of a village: 新港村8组62号
             pos += _put(elements, ("road",), group[1])
             continue
@@ -362,11 +396,22 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
             pos += _put(elements, ("sub_road",), sub_road[1])
             continue
         # a number without 号 is a door plate only right after its road (东渡路华联写字楼2491: a room)
-        bare = _BARE_NUMBER.match(rest) if "house_number" not in elements and not _after_place(elements) else None
+        bare = (
+            _BARE_NUMBER.match(rest)
+            if "house_number" not in elements and not _after_place(elements)
+            else None
+        )
         number = _HOUSE_NUMBER.match(rest) or bare
         # a door plate hangs on a road (街路巷) or, in villages, on the village or town (下沈村107号)
-        placed = elements.keys() & {"road", "sub_road"} or (
-            elements.keys() & {"community", "town"} and not elements.keys() & {"estate", "poi"}
+        placed = (
+            elements.keys() & {"road", "sub_road"}
+            or (elements.keys() & {"community", "town"} and not elements.keys() & {"estate", "poi"})
+            or (
+                number is not None
+                and number[0].endswith("号")
+                and not number[2]
+                and _plate_of_place(elements, rest[len(number[0]) :])
+            )
         )
         if number and placed and "building" not in elements:
             slot = "house_number" if "house_number" not in elements else "sub_road_number"
@@ -382,6 +427,15 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         else:
             pos += _tail(rest, elements)
             continue
+
+
+def _plate_of_place(elements: dict[str, str], after: str) -> bool:
+    """True when a 号 number right after a named place (毛塘141号, 杨公堤43号, 武林广场7号) is its door
+    plate: no road was read, the place is no estate (its numbers are buildings), and no unit, floor or
+    room follows."""
+    if not elements or list(elements)[-1] != "poi" or elements.keys() & {"estate", "road", "house_number"}:
+        return False
+    return not _INSIDE.match(after)
 
 
 def _after_place(elements: dict[str, str]) -> bool:

@@ -23,7 +23,7 @@ from layers.registry import Layer, LayerCache, column_types, find_layer
 from tiles.cache import DiskTier, Entry, TileCache
 from tiles.changes import ChangeFeed, changed_since, prune
 from tiles.filters import TileFilter
-from tiles.mvt import Source, Zooms, mode_at, render_part
+from tiles.mvt import PYRAMID_ZOOMS, Source, Zooms, mode_at, render_part
 from tiles.tms import WEB_MERCATOR, Bounds, MatrixSet
 
 FUSED = "onemap"
@@ -175,9 +175,11 @@ class TileService:
             columns = self.columns.get(layer.name, {})
             if mode is None or matrix_set.geometry_column not in columns:
                 continue
-            if (mode == "cluster" and matrix_set is WEB_MERCATOR and tile_filter.class_only
-                    and _summarised(layer)):
-                mode = "summary"
+            if mode == "cluster" and matrix_set is WEB_MERCATOR and _summarised(layer):
+                if tile_filter.empty and layer.class_prefix is None and zoom in PYRAMID_ZOOMS:
+                    mode = "pyramid"
+                elif tile_filter.class_only:
+                    mode = "summary"
             if not tile_filter.empty and tile_filter.applies_to(columns):
                 condition, params = tile_filter.compile(columns, index)
                 sources.append(Source(layer, mode, columns, condition, params))

@@ -24,10 +24,16 @@ def _admin(query: str) -> dict[str, str]:
         ("浙江省绍兴县钱清镇华星村", {"province": "浙江省", "district": "绍兴县", "town": "钱清镇"}),
         # written variants: autonomous region as a province, prefecture short forms, 地区 of a new city
         ("广西省桂林市资源县", {"province": "广西省", "city": "桂林市", "district": "资源县"}),
-        ("云南省怒江州泸水县六库镇", {"province": "云南省", "city": "怒江州", "district": "泸水县", "town": "六库镇"}),
+        (
+            "云南省怒江州泸水县六库镇",
+            {"province": "云南省", "city": "怒江州", "district": "泸水县", "town": "六库镇"},
+        ),
         ("西藏自治区山南地区扎囊县", {"province": "西藏自治区", "city": "山南地区", "district": "扎囊县"}),
         # OpenCC writes 乾县 as 干县: the tables are indexed the same way
-        ("陕西省咸阳市乾县周城镇", {"province": "陕西省", "city": "咸阳市", "district": "干县", "town": "周城镇"}),
+        (
+            "陕西省咸阳市乾县周城镇",
+            {"province": "陕西省", "city": "咸阳市", "district": "干县", "town": "周城镇"},
+        ),
         # 市辖区 is a filler of the statistical tables
         ("浙江省宁波市市辖区柴桥街道", {"province": "浙江省", "city": "宁波市", "town": "柴桥街道"}),
     ],
@@ -43,7 +49,12 @@ def test_chain_after_china_restarts_the_address() -> None:
 
 def test_full_chain_after_other_words_is_the_address() -> None:
     got = _admin("得力集团宁波江北工业园浙江省宁波市江北区长兴路1220号")
-    assert got == {"province": "浙江省", "city": "宁波市", "district": "江北区", "other": "得力集团宁波江北工业园"}
+    assert got == {
+        "province": "浙江省",
+        "city": "宁波市",
+        "district": "江北区",
+        "other": "得力集团宁波江北工业园",
+    }
 
 
 def test_restart_keeps_the_levels_that_contain_the_second_chain() -> None:
@@ -69,7 +80,12 @@ def test_no_chain_is_invented_after_a_county() -> None:
 
 @pytest.mark.parametrize(
     ("name", "place"),
-    [("怒江傈僳族自治州", "怒江"), ("巴音郭楞蒙古自治州", "巴音郭楞"), ("峨边彝族自治县", "峨边"), ("西湖区", "")],
+    [
+        ("怒江傈僳族自治州", "怒江"),
+        ("巴音郭楞蒙古自治州", "巴音郭楞"),
+        ("峨边彝族自治县", "峨边"),
+        ("西湖区", ""),
+    ],
 )
 def test_autonomous_place(name: str, place: str) -> None:
     assert _autonomous_place(name) == place

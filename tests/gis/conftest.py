@@ -47,11 +47,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def onemap_serve(url: str) -> Iterator[str]:
-    """`onemap serve` on a free port against `url`; yields the base URL once /healthz answers 200."""
+def onemap_serve(url: str, *options: str) -> Iterator[str]:
+    """`onemap serve [options]` on a free port against `url`; yields the base URL once /healthz
+    answers 200."""
     port = free_port()
     onemap = str(Path(sys.executable).with_name("onemap"))
-    process = subprocess.Popen([onemap, "serve", "--port", str(port)],
+    process = subprocess.Popen([onemap, "serve", "--port", str(port), *options],
                                env={**os.environ, "ONEMAP_DATABASE_URL": url, "ONEMAP_LOG_LEVEL": "warning"},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

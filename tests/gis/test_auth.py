@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -321,6 +321,14 @@ def test_a_revoked_token_gets_401_not_the_public_map(private_roads, fresh_db_url
 @pytest.fixture(scope="module")
 def guarded(db_url) -> Iterator[TestClient]:
     """A tiny app with one route that needs `write_components`, wired like the product's."""
+    with _guarded_client(db_url, "/components", require("write_components")) as client:
+        yield client
+
+
+@contextmanager
+def _guarded_client(db_url: str, path: str, guard: Callable[[Request], Awaitable[Principal]]
+                    ) -> Iterator[TestClient]:
+    """A test app with one POST route behind `guard`, answering {"by": the token's name}."""
     pool = AsyncConnectionPool(db_url, open=False)
 
     @asynccontextmanager
@@ -336,8 +344,8 @@ def guarded(db_url) -> Iterator[TestClient]:
     async def _error(_: Request, error: OnemapError) -> JSONResponse:
         return error_response(error)
 
-    @app.post("/components")
-    async def write(principal: Annotated[Principal, Depends(require("write_components"))]) -> dict:
+    @app.post(path)
+    async def write(principal: Annotated[Principal, Depends(guard)]) -> dict:
         return {"by": principal.name}
 
     with TestClient(app) as client:
@@ -386,28 +394,9 @@ class _Clock:
 @pytest.fixture(scope="module")
 def cached(db_url) -> Iterator[tuple[TestClient, _Clock]]:
     """A route guarded through a TokenCache with a clock the test moves."""
-    pool = AsyncConnectionPool(db_url, open=False)
     clock = _Clock()
-    cache = TokenCache(ttl_s=5.0, clock=clock)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await pool.open()
-        yield
-        await pool.close()
-
-    app = FastAPI(lifespan=lifespan)
-    app.state.pool = pool
-
-    @app.exception_handler(OnemapError)
-    async def _error(_: Request, error: OnemapError) -> JSONResponse:
-        return error_response(error)
-
-    @app.post("/fixes")
-    async def write(principal: Annotated[Principal, Depends(require("ingest_feeds", cache=cache))]) -> dict:
-        return {"by": principal.name}
-
-    with TestClient(app) as client:
+    guard = require("ingest_feeds", cache=TokenCache(ttl_s=5.0, clock=clock))
+    with _guarded_client(db_url, "/fixes", guard) as client:
         yield client, clock
 
 

@@ -132,3 +132,73 @@ FROM (SELECT scheme, class_code,
              coalesce(grid_code, floor(ST_XMin(geom_3857) / 1000) || ',' || floor(ST_YMin(geom_3857) / 1000)) AS cell
       FROM onemap.component WHERE valid_to IS NULL) AS d
 GROUP BY cell, scheme, class_code;
+
+-- The component aggregates of the unfiltered components layer at z10-z14, pre-aggregated per
+-- zoom: a pyramid of the 64 x 64 aggregation cells of every WebMercatorQuad tile (cell level =
+-- zoom + 6, global cell column gx and row gy from the north-west corner of the world), per major
+-- class. A z12 tile reads the rows of its own 4,096 cells through the primary key (a few thousand
+-- rows, already grouped) instead of the summary rows of its ~100 km^2. The levels must match
+-- tiles.mvt.PYRAMID_ZOOMS.
+CREATE TABLE onemap.tile_component_cell (
+    level      smallint NOT NULL,
+    gx         integer NOT NULL,
+    gy         integer NOT NULL,
+    major_code text NOT NULL,
+    n          bigint NOT NULL,
+    sum_x      double precision NOT NULL,
+    sum_y      double precision NOT NULL,
+    PRIMARY KEY (level, gx, gy, major_code)
+);
+-- the cells of one tile are one contiguous range, in the order they are grouped by
+CREATE INDEX tile_component_cell_tile_idx ON onemap.tile_component_cell (level, (gx / 64), (gy / 64), gx, gy);
+CREATE INDEX tile_component_cell_empty_idx ON onemap.tile_component_cell (level) WHERE n <= 0;
+
+-- The cells of the current components' box centres (EPSG:3857) at every pyramid level.
+CREATE FUNCTION onemap.tile_component_cells(x double precision, y double precision)
+RETURNS TABLE (level smallint, gx integer, gy integer)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT l::smallint, floor((x + 20037508.342789244) / 40075016.68557849 * (1 << l))::int,
+           floor((20037508.342789244 - y) / 40075016.68557849 * (1 << l))::int
+    FROM generate_series(16, 20) AS l
+$$;
+
+CREATE FUNCTION onemap.tile_component_cell_apply() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    source text := CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows WHERE valid_to IS NULL'
+        WHEN 'UPDATE' THEN 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL '
+                           'UNION ALL SELECT 1, * FROM new_rows WHERE valid_to IS NULL'
+        ELSE 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL' END;
+BEGIN
+    EXECUTE format($sql$
+        INSERT INTO onemap.tile_component_cell AS c (level, gx, gy, major_code, n, sum_x, sum_y)
+        SELECT k.level, k.gx, k.gy, d.major_code, sum(d.sign), sum(d.sign * d.x), sum(d.sign * d.y)
+        FROM (SELECT r.sign, left(r.class_code, 2) AS major_code,
+                     (ST_XMin(r.geom_3857) + ST_XMax(r.geom_3857)) / 2 AS x,
+                     (ST_YMin(r.geom_3857) + ST_YMax(r.geom_3857)) / 2 AS y
+              FROM (%s) AS r) AS d, onemap.tile_component_cells(d.x, d.y) AS k
+        GROUP BY 1, 2, 3, 4
+        ORDER BY 1, 2, 3, 4  -- one lock order for concurrent writers
+        ON CONFLICT (level, gx, gy, major_code) DO UPDATE
+            SET n = c.n + excluded.n, sum_x = c.sum_x + excluded.sum_x, sum_y = c.sum_y + excluded.sum_y
+        $sql$, source);
+    DELETE FROM onemap.tile_component_cell WHERE n <= 0;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER tile_component_cell_ins AFTER INSERT ON onemap.component
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION onemap.tile_component_cell_apply();
+CREATE TRIGGER tile_component_cell_upd AFTER UPDATE ON onemap.component
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION onemap.tile_component_cell_apply();
+CREATE TRIGGER tile_component_cell_del AFTER DELETE ON onemap.component
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION onemap.tile_component_cell_apply();
+
+INSERT INTO onemap.tile_component_cell (level, gx, gy, major_code, n, sum_x, sum_y)
+SELECT k.level, k.gx, k.gy, d.major_code, count(*), sum(d.x), sum(d.y)
+FROM (SELECT left(class_code, 2) AS major_code,
+             (ST_XMin(geom_3857) + ST_XMax(geom_3857)) / 2 AS x, (ST_YMin(geom_3857) + ST_YMax(geom_3857)) / 2 AS y
+      FROM onemap.component WHERE valid_to IS NULL) AS d, onemap.tile_component_cells(d.x, d.y) AS k
+GROUP BY 1, 2, 3, 4;
