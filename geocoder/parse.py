@@ -49,7 +49,7 @@ _ORGANISATION = re.compile(
     r"^[^\d\-#A-Z省市区县镇乡村路街道巷弄号]{1,10}?(?:大学|学院|中学|小学|医院|研究院|研究所)"
     r"(?![路街道巷])"
 )
-_ROAD_AFTER_FEATURE = re.compile(r"^[东南西北中]?(?:大道|大街|路|街|巷)")
+_ROAD_AFTER_FEATURE = re.compile(r"^([东南西北中]?)(?:大道|大街|路|街|巷)")
 _ROAD_WORDS = {"大道", "大街", "大路"}
 _LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
 _ROAD_WORD = r"(?:大道|大街|路|街|巷|胡同|弄堂)"
@@ -134,8 +134,12 @@ def _feature_follows(rest: str) -> bool:
     match = _NOT_AFTER_ALIAS.match(rest)
     if match is None:
         return False
-    word = re.sub(r"^\d+", "", match[0])  # 中山 (杭州中山路) is a name; 湾 (杭州湾大道) is too short for one
-    return len(word) < 2 or not _ROAD_AFTER_FEATURE.match(rest[match.end() :]) or word in _ROAD_WORDS
+    word = re.sub(r"^\d+", "", match[0])
+    road = _ROAD_AFTER_FEATURE.match(rest[match.end() :])
+    if road is None or word in _ROAD_WORDS:
+        return True
+    # 学院路, 中山路, 江东大道 are road names of their own; 湾大道 (杭州湾大道) is too short for one
+    return len(word) + len(road[1]) < 2
 
 
 def _starts_child(text: str, index: AdminIndex, parents: list[AdminEntry]) -> bool:

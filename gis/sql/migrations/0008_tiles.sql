@@ -149,8 +149,10 @@ CREATE TABLE onemap.tile_component_cell (
     sum_y      double precision NOT NULL,
     PRIMARY KEY (level, gx, gy, major_code)
 );
--- the cells of one tile are one contiguous range, in the order they are grouped by
-CREATE INDEX tile_component_cell_tile_idx ON onemap.tile_component_cell (level, (gx / 64), (gy / 64), gx, gy);
+-- The cells of one tile are one contiguous range, in the order they are grouped by, and the
+-- index covers the columns a tile reads (an index-only scan of ~30,000 entries for a dense z12).
+CREATE INDEX tile_component_cell_tile_idx ON onemap.tile_component_cell (level, (gx / 64), (gy / 64), gx, gy)
+    INCLUDE (major_code, n, sum_x, sum_y);
 CREATE INDEX tile_component_cell_empty_idx ON onemap.tile_component_cell (level) WHERE n <= 0;
 
 -- The cells of the current components' box centres (EPSG:3857) at every pyramid level.
