@@ -49,7 +49,7 @@ _ORGANISATION = re.compile(
     r"^[^\d\-#A-Z省市区县镇乡村路街道巷弄号]{1,10}?(?:大学|学院|中学|小学|医院|研究院|研究所)"
     r"(?![路街道巷])"
 )
-_ROAD_AFTER_FEATURE = re.compile(r"^([东南西北中]?)(?:大道|大街|路|街|巷)")
+_ROAD_AFTER_FEATURE = re.compile(r"^([东南西北中]{0,2})(?:大道|大街|路|街|巷)")
 _ROAD_WORDS = {"大道", "大街", "大路"}
 _LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
 _ROAD_WORD = r"(?:大道|大街|路|街|巷|胡同|弄堂)"
@@ -330,7 +330,6 @@ _BREAKER = re.compile(
 )
 _INSIDE = re.compile(r"^(?:[\d\-#A-Z]|单元|层|楼|室|房|户|栋|幢|座)")
 _GROUP = re.compile(r"^((?:\d+|[^\d\W]{1,4}?)(?:村民小组|村民组|小组|组)|\d+社)(?![团件合])")
-_ROAD_OR_PLACE = {"road", "poi", "estate", "house_number"}
 _DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区)$")
 
 
@@ -382,9 +381,7 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         if known_road:
             pos += _put(elements, ("road", "sub_road"), known_road)
             continue
-        group = (
-            _GROUP.match(rest) if "community" in elements and not elements.keys() & _ROAD_OR_PLACE else None
-        )
+        group = _GROUP.match(rest) if _in_village(elements) else None
         if group:  # 村民小组 are the streets of a village: 新港村8组62号
             pos += _put(elements, ("road",), group[1])
             continue
@@ -431,6 +428,14 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         else:
             pos += _tail(rest, elements)
             continue
+
+
+def _in_village(elements: dict[str, str]) -> bool:
+    """True when the text so far ends with a village (社区/村, or a name in 村) and names no road yet."""
+    if not elements or elements.keys() & {"road", "house_number"}:
+        return False
+    last = list(elements)[-1]
+    return last == "community" or (last in ("estate", "poi") and elements[last].endswith("村"))
 
 
 def _plate_of_place(elements: dict[str, str], after: str) -> bool:

@@ -38,13 +38,12 @@ _JSON, _GEOJSON = "application/json", "application/geo+json"
 MAX_LIMIT = 20
 
 
+def _dumps(body: Any) -> bytes:
+    return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
 def _json(body: Any, media_type: str = _JSON, status_code: int = 200, **kwargs: Any) -> Response:
-    return Response(
-        orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY),
-        status_code=status_code,
-        media_type=media_type,
-        **kwargs,
-    )
+    return Response(_dumps(body), status_code=status_code, media_type=media_type, **kwargs)
 
 
 def _param(
@@ -173,8 +172,8 @@ async def forward(request: Request) -> Response:
     def answer() -> tuple[bytes, str]:
         body = _result_json(geocode(gaz, text, limit=limit), output_crs(crs))
         if fmt == "geojson":
-            return orjson.dumps(_geojson(body)), _GEOJSON
-        return orjson.dumps(body), _JSON
+            return _dumps(_geojson(body)), _GEOJSON
+        return _dumps(body), _JSON
 
     return _cached(gaz, ("forward", text, limit, crs, f), answer)
 
@@ -195,8 +194,8 @@ async def _reverse(request: Request) -> Response:
         if fmt == "geojson":
             props = {k: v for k, v in body.items() if k not in ("lon", "lat")}
             feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}}
-            return orjson.dumps({**feature, "properties": props}), _GEOJSON
-        return orjson.dumps(body), _JSON
+            return _dumps({**feature, "properties": props}), _GEOJSON
+        return _dumps(body), _JSON
 
     return _cached(gaz, ("reverse", lon, lat, radius, crs, f), answer)
 

@@ -171,10 +171,12 @@ def _in_layer(spec: LayerSpec, scheme: str, class_code: str) -> bool:
     return spec.class_prefix is None or (scheme == spec.scheme and class_code.startswith(spec.class_prefix))
 
 
-def delete_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str) -> None:
-    """Close the current version (valid_to = now()); the history keeps it."""
+def delete_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str,
+                   request: OgcRequest) -> None:
+    """Close the current version (valid_to = now()), recording who closed it; the history keeps it."""
+    actor = request.actor or "anonymous"
     with conn.transaction():
         _current(conn, spec, identifier)  # 404 unless current and in this collection; locks the row
-        conn.execute("UPDATE onemap.component SET valid_to = now() WHERE id = %s AND valid_to IS NULL",
-                     (identifier,))
+        conn.execute("UPDATE onemap.component SET valid_to = now(), closed_by = %s, close_source = %s "
+                     "WHERE id = %s AND valid_to IS NULL", (actor, f"api:{actor}", identifier))
         bump_data_version(conn, "components")

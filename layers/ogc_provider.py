@@ -157,5 +157,5 @@ class OnemapProvider(BaseProvider):
         with _errors():
             key = str(self._identifier(identifier))
             with self._connection() as conn:
-                ogc_edit.delete_feature(conn, self.spec, key)
+                ogc_edit.delete_feature(conn, self.spec, key, current_request())
         return True

@@ -111,7 +111,7 @@ async def _described(request: Request, caller: Principal | None,
 
 
 async def _bbox(service: TileService) -> tuple[float, float, float, float] | None:
-    async with service.pool.connection() as conn:
+    async with service.connection() as conn:
         return await city_extent(conn)
 
 

@@ -10,14 +10,15 @@ the untouched tiles cached.
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import morecantile
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from gis.errors import InvalidParameter
+from gis.errors import DatabaseUnavailable, InvalidParameter
 from gis.settings import Settings
 from layers.registry import Layer, LayerCache, column_types, find_layer
 from tiles.cache import DiskTier, Entry, TileCache
@@ -38,6 +39,10 @@ _PRUNE_EVERY_S = 3600.0
 # A component aggregate sits at the mean of its unit grid cell's (or 1 km square's) members:
 # an edit moves it by less than this many metres.
 SUMMARY_REACH_M = 1500.0
+# How long a tile request queues for a pooled connection. Tiles come in bursts (a map view asks
+# for a dozen at once), so a burst larger than the pool waits its turn instead of failing after
+# the pool's short default wait; past this, the answer is a 503, never a 500.
+POOL_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,18 @@ class TileService:
         self._lock = asyncio.Lock()
         self._parts: dict[tuple[str, bool], list[Part]] = {}
 
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
+        """A pooled connection for tile work; a pool that stays exhausted or a database that is
+        down is DatabaseUnavailable (503)."""
+        try:
+            async with self.pool.connection(timeout=POOL_WAIT_S) as conn:
+                yield conn
+        except (PoolTimeout, psycopg.OperationalError) as error:
+            detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise DatabaseUnavailable(f"the database is unavailable or busy; try again shortly ({detail})") \
+                from error
+
     async def sync(self, *, force: bool = False) -> None:
         """Re-read the registry and apply the change log when their intervals are due."""
         due_registry, due_poll = self._due(force)
@@ -108,7 +125,7 @@ class TileService:
                 force or now - self._polled_at >= self.settings.tiles_change_poll_s)
 
     async def _sync(self, due_registry: bool, due_poll: bool) -> None:
-        async with self.pool.connection() as conn:
+        async with self.connection() as conn:
             if due_registry:
                 layers = await self.registry.layers(conn)
                 if layers is not self.layers:
@@ -155,7 +172,7 @@ class TileService:
         if entry is not None:
             return entry, parts
         generation = self.cache.generation
-        async with self.pool.connection() as conn:
+        async with self.connection() as conn:
             rendered = [await self._part(conn, part, matrix_set, tile, tile_filter, generation)
                         for part in parts]
         expiries = [e.expires_at for e in rendered if e.expires_at is not None]

@@ -20,7 +20,7 @@ WHERE %(mode)s <> 'append'
 
 -- 2. Close what this import replaces: re-delivered identifiers (upsert), or every current
 --    component of the delivered classes that is not delivered unchanged (replace).
-UPDATE onemap.component c SET valid_to = now()
+UPDATE onemap.component c SET valid_to = now(), closed_by = %(actor)s, close_source = %(source)s
 WHERE c.valid_to IS NULL AND c.scheme = %(scheme)s AND (
     (%(mode)s = 'upsert' AND c.id IN (
         SELECT s.id FROM pg_temp.survey_staging s

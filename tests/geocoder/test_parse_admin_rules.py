@@ -89,3 +89,43 @@ def test_no_chain_is_invented_after_a_county() -> None:
 )
 def test_autonomous_place(name: str, place: str) -> None:
     assert _autonomous_place(name) == place
+
+
+def _elements(query: str) -> dict[str, str]:
+    return parse(normalize(query).text, national_admin()).elements
+
+
+def test_short_name_before_a_longer_road_name_is_the_place() -> None:
+    assert _elements("杭州学院路99号") == {"city": "杭州", "road": "学院路", "house_number": "99号"}
+    assert _elements("衢州江东大道803号")["city"] == "衢州"
+    assert "city" not in _elements("杭州湾大道88号")  # 湾 alone is no road name
+    assert "district" not in _elements("余杭塘路1892号")  # one more character makes 余杭 part of the road
+
+
+def test_short_name_of_a_school_is_no_province() -> None:
+    assert "province" not in _elements("浙江传媒学院")
+    assert "city" not in _elements("湖州中心医院住院部")
+
+
+def test_village_group_is_the_street_of_the_village() -> None:
+    got = _elements("浙江省杭州市余杭区新港村8组62号")
+    assert (got["community"], got["road"], got["house_number"]) == ("新港村", "8组", "62号")
+    assert _elements("贵州省镇远县舞阳镇岔河村虎洞组")["road"] == "虎洞组"
+
+
+def test_number_after_a_named_place_is_its_door_plate() -> None:
+    assert _elements("浙江省杭州市西湖区杨公堤43号")["house_number"] == "43号"
+    got = _elements("浙江省杭州市西湖区某某大厦5号3单元")  # a unit follows: the number is a building
+    assert "house_number" not in got and got["building"] == "5号"
+
+
+def test_bare_number_after_a_building_name_is_no_door_plate() -> None:
+    got = _elements("宁波海曙区东渡路华联写字楼2491")
+    assert "house_number" not in got and got["road"] == "东渡路"
+    assert _elements("宁波海曙区东渡路2491")["house_number"] == "2491"
+
+
+def test_road_after_an_industrial_zone_or_station() -> None:
+    assert _elements("宁波慈溪市龙山镇龙山工业区龙镇大道158号")["road"] == "龙镇大道"
+    assert _elements("火车东站东宁路8号")["road"] == "东宁路"
+    assert _elements("花园路8号")["road"] == "花园路"  # too short to split

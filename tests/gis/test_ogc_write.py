@@ -170,7 +170,21 @@ def test_delete_closes_the_current_version(client, tokens, db):
     assert response.content == b""
     assert client.get(f"{COLLECTION}/{identifier}", headers=GEOJSON).status_code == 404
     assert [v[2] for v in _versions(db, identifier)] == [False]
+    closed = db.execute("SELECT closed_by, close_source FROM onemap.component WHERE id = %s",
+                        (identifier,)).fetchone()
+    assert closed == ("editor-ogc", "api:editor-ogc"), "the history records who deleted it"
     assert client.delete(f"{COLLECTION}/{identifier}", headers=_auth(tokens, "editor")).status_code == 404
+
+
+def test_an_edit_records_who_closed_the_previous_version(client, tokens, db):
+    identifier = _create(client, tokens, db)
+    patch = json.dumps({"type": "Feature", "geometry": None, "properties": {"state": "破损"}},
+                       ensure_ascii=False)
+    assert client.patch(f"{COLLECTION}/{identifier}", content=patch,
+                        headers=_auth(tokens, "editor")).status_code == 204
+    closed = db.execute("SELECT closed_by, close_source FROM onemap.component "
+                        "WHERE id = %s AND valid_to IS NOT NULL", (identifier,)).fetchall()
+    assert closed == [("editor-ogc", "api:editor-ogc")]
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])

@@ -236,6 +236,10 @@ def test_upsert_and_replace_keep_a_history_that_as_of_queries_read(fresh_db_url,
     assert {v.id: v.state for v in now} == {ids[0]: "破损", ids[1]: "完好"}
     assert {v.change_source for v in now} == {f"import:{upserted.batch_id}",
                                                f"import:{upserted.batch_id - 1}"}
+    with psycopg.connect(fresh_db_url) as conn:  # each closed version names the import that closed it
+        closers = dict(conn.execute("SELECT id, close_source FROM onemap.component "
+                                    "WHERE id = ANY(%s) AND valid_to IS NOT NULL", (ids,)).fetchall())
+    assert closers == {ids[0]: f"import:{upserted.batch_id}", ids[2]: f"import:{replaced.batch_id}"}
 
 
 def test_gcj02_coordinates_are_stored_in_cgcs2000(fresh_db_url, tmp_path):
