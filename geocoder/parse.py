@@ -10,7 +10,7 @@ not name is absent unless `infer=True`, and then it is listed in `inferred`.
 import re
 from dataclasses import dataclass, field
 
-from geocoder.admin import LEVELS, AdminEntry, AdminIndex
+from geocoder.admin import LEVEL_OF_LENGTH, LEVELS, AdminEntry, AdminIndex
 
 ELEMENTS = (
     "province",
@@ -157,13 +157,13 @@ def _match(
     text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
 ) -> tuple[str, list[AdminEntry]] | None:
     """The longest admin form at `pos` below `last_rank` and inside `active`, or None."""
+    scopes = tuple(index.scope(a) for a in active)
     for length in range(min(index.longest_from.get(text[pos : pos + 2], 0), len(text) - pos), 1, -1):
         form = text[pos : pos + length]
         entries = [
             e
             for e in index.lookup(form)
-            if _RANK[e.level] > last_rank
-            and (not active or any(e.code.startswith(index.scope(a)) for a in active))
+            if _RANK[LEVEL_OF_LENGTH[len(e.code)]] > last_rank and (not scopes or e.code.startswith(scopes))
         ]
         if not entries or length < longest_known:
             continue
@@ -383,6 +383,9 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
             continue
         group = _GROUP.match(rest) if _in_village(elements) else None
         if group:  # 村民小组 are the streets of a village: 新港村8组62号
+            last = list(elements)[-1]
+            if last != "community" and "community" not in elements:  # a village (…村) with groups
+                elements["community"] = elements.pop(last)
             pos += _put(elements, ("road",), group[1])
             continue
         found = _road_at(rest) if not elements.keys() & {"poi", "estate", "road"} else None

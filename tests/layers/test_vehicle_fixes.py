@@ -136,7 +136,8 @@ def test_implied_speed_of_a_kilometre_in_a_minute_is_60_kmh():
 
 def test_integers_and_floats_give_the_same_fix():
     """Whole numbers (as some gateways send them) take the detailed checks and end up equal."""
-    rows = [_fix(lon=114, lat=22, speed=30, heading=360), _fix(lon=114.0, lat=22.0, speed=30.0, heading=360.0)]
+    rows = [_fix(lon=114, lat=22, speed=30, heading=360),
+            _fix(lon=114.0, lat=22.0, speed=30.0, heading=360.0)]
     limits = FixLimits((113.0, 21.0, 115.0, 23.0), LIMITS.now, LIMITS.future_tolerance_s, LIMITS.oldest,
                        LIMITS.max_speed_kmh)
     outcomes, fixes = check_rows(rows, None, limits)
