@@ -244,7 +244,8 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
         form, entries = found
         level = entries[0].level
         spans.append((level, form, entries))
-        parsed.elements[level] = form
+        # development zones listed as town-level units (萧山经济技术开发区) are written as zones, not towns
+        parsed.elements["devzone" if level == "town" and _DEVZONE.search(form) else level] = form
         last_rank, active, pos = _RANK[level], entries, pos + len(form)
     while pos > 0 and pos < len(text) and text[pos] == "-":
         pos += 1

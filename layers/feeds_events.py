@@ -4,31 +4,41 @@ PostgreSQL notifications on ``onemap_vehicles`` and ``onemap_cases`` become SSE 
 ``vehicles`` and ``cases`` whose data is the notification payload unchanged. Each client has a
 bounded queue: a client too slow to drain it loses the oldest events (positions are
 superseded by newer ones anyway) instead of holding memory or the listener back.
+
+A case turns due soon or overdue with time alone, with no write to announce it; while anyone
+listens, one server process (the holder of an advisory lock, so several workers do not repeat
+it) announces those crossings on ``onemap_cases`` every ``deadline_poll_s`` seconds.
 """
 
 import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import psycopg
 from psycopg import sql
+
+from layers.cases import notify_deadline_crossings
 
 log = logging.getLogger("onemap.feeds")
 
 CHANNELS = {"onemap_vehicles": "vehicles", "onemap_cases": "cases"}
 _QUEUE_SIZE = 1000
 _RECONNECT_S = 1.0
+_DEADLINE_LEADER_LOCK = 4403040007  # advisory lock key: the process that announces deadline crossings
 
 
 class EventHub:
     """Relays database notifications to subscribers; the listener runs while anyone subscribes."""
 
-    def __init__(self, conninfo: str, *, heartbeat_s: float = 15.0) -> None:
+    def __init__(self, conninfo: str, *, heartbeat_s: float = 15.0, deadline_poll_s: float = 30.0) -> None:
         self._conninfo = conninfo
         self.heartbeat_s = heartbeat_s
+        self.deadline_poll_s = deadline_poll_s
         self._subscribers: set[asyncio.Queue[tuple[str, str]]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._deadline_task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._closed = asyncio.Event()
 
@@ -52,6 +62,27 @@ class EventHub:
                 self._listening.clear()
                 await asyncio.sleep(_RECONNECT_S)
 
+    async def _announce_deadlines(self) -> None:
+        """While this process holds the leader lock, notify the cases whose deadline state changed
+        since the previous round (the listener relays them like any other case change)."""
+        while not self._closed.is_set():
+            try:
+                async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
+                    since: datetime | None = None
+                    while not self._closed.is_set():
+                        leader = await (await conn.execute(
+                            "SELECT pg_try_advisory_lock(%s), now()", (_DEADLINE_LEADER_LOCK,))).fetchone()
+                        if leader and leader[0]:
+                            if since is not None:
+                                await notify_deadline_crossings(conn, since, leader[1])
+                            since = leader[1]
+                        await asyncio.sleep(self.deadline_poll_s)
+            except asyncio.CancelledError:
+                raise
+            except psycopg.Error as error:
+                log.warning("deadline announcer lost its connection (%s); reconnecting", error)
+                await asyncio.sleep(_RECONNECT_S)
+
     def _publish(self, event: str, data: str) -> None:
         for queue in self._subscribers:
             if queue.full():
@@ -65,6 +96,9 @@ class EventHub:
         self._subscribers.add(queue)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._listen(), name="onemap-feeds-listener")
+        if self._deadline_task is None or self._deadline_task.done():
+            self._deadline_task = asyncio.create_task(self._announce_deadlines(),
+                                                      name="onemap-case-deadlines")
         try:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._listening.wait(), timeout=5)
@@ -94,10 +128,11 @@ class EventHub:
     async def close(self) -> None:
         """End every stream and stop the listener (server shutdown)."""
         self._closed.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._deadline_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 def format_event(event: str, data: str) -> str:
