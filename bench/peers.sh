@@ -20,8 +20,11 @@
 #      ONEMAP_CACHED (1: also measure cached tiles)  KEEP_PG=1  DURATION (20)  SKIP_FLOOR/SKIP_TIPG/
 #      SKIP_PYGEOAPI (passed to the harness)  ONEMAP_ONLY=1 (skip every peer: a quick onemap-only run)
 #      ONEMAP_RELOAD (1: rebuild onemap_bench from scratch; 0: keep it when it holds every row)
+#
+#   bash bench/peers.sh --tiles-only   # a few minutes: uncached tiles of onemap and TiPg (bench/peers_tiles.sh)
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = --tiles-only ]; then exec bash "$REPO/bench/peers_tiles.sh"; fi
 SRC=${HARNESS_SRC:-$REPO/../shared/bench}
 H=${HARNESS:-/tmp/onemap-bench}
 export PEERS=${PEERS:-/tmp/onemap-peers}

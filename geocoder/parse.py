@@ -217,7 +217,12 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
                 parsed.elements[repeated[0].level] = form
                 active, pos = repeated, pos + len(form)
                 continue
-            if _RANK[entries[0].level] <= _RANK["city"] and _starts_admin(text[pos + len(form) :], index):
+            after = text[pos + len(form) :]
+            # a province or city written in full, then a unit inside it (even short: 绍兴浙江省绍兴时代广场)
+            fuller = _starts_admin(after, index) or (
+                form not in index.aliases and _starts_child(after, index, entries)
+            )
+            if _RANK[entries[0].level] <= _RANK["city"] and fuller:
                 for level in LEVELS:  # a second, fuller chain
                     parsed.elements.pop(level, None)
                 dropped += spans
@@ -257,13 +262,13 @@ def _admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], 
 
 def _restore(dropped: list[Span], spans: list[Span], parsed: Parsed) -> None:
     """Put back levels of an earlier chain that the later one leaves out: the units containing its deepest
-    unit, and a county inside it (杭州江干区杭州市石桥路 keeps 江干区)."""
+    unit, and a city or county inside it (杭州江干区杭州市石桥路 keeps 江干区)."""
     deepest = spans[-1][2]
     for level, form, entries in dropped:
         kept = [
             e
             for e in entries
-            if any(_contains(e, d) or (level == "district" and _contains(d, e)) for d in deepest)
+            if any(_contains(e, d) or (level in ("city", "district") and _contains(d, e)) for d in deepest)
         ]
         if kept and level not in parsed.elements:
             parsed.elements[level] = form

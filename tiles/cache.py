@@ -46,9 +46,11 @@ class Entry:
     def size(self) -> int:
         return len(self.body) + len(self._gzipped or b"") + 200
 
-    def gzipped(self) -> bytes:
+    def gzipped(self, level: int = 6) -> bytes:
+        """The gzip form, made once: cached entries at `level` 6 before they are stored; a tile
+        rendered for one response only (cache off) at level 1, ~3x faster for ~10 % more bytes."""
         if self._gzipped is None:
-            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+            self._gzipped = gzip.compress(self.body, compresslevel=level, mtime=0)
         return self._gzipped
 
 

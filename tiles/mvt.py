@@ -251,5 +251,7 @@ async def render_part(conn: psycopg.AsyncConnection, name: str, sources: Sequenc
         query = cached
     else:
         query = part_statement(sources, matrix_set, simplify=simplify)
-    row = await (await conn.execute(query, part_params(name, sources, matrix_set, tile))).fetchone()
+    # binary results: the tile comes back as its bytes, not as twice as many hex digits
+    cursor = await conn.execute(query, part_params(name, sources, matrix_set, tile), binary=True)
+    row = await cursor.fetchone()
     return bytes(row[0]) if row and row[0] else b""

@@ -63,7 +63,7 @@ def tile_response(request: Request, entry: Entry, *, private: bool, live: bool) 
         return Response(status_code=204, headers=headers)
     if gzip:
         headers["Content-Encoding"] = "gzip"
-        return Response(entry.gzipped(), media_type=MVT_MEDIA_TYPE, headers=headers)
+        return Response(entry.gzipped(level=1), media_type=MVT_MEDIA_TYPE, headers=headers)
     return Response(entry.body, media_type=MVT_MEDIA_TYPE, headers=headers)
 
 

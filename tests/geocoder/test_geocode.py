@@ -1,5 +1,7 @@
 """Forward and reverse geocoding against the demo city (Futian roads, demo door plates and POIs)."""
 
+import dataclasses
+
 import numpy as np
 import psycopg
 import pytest
@@ -134,3 +136,13 @@ def test_gazetteer_reloads_after_an_import(fresh_db_url: str) -> None:
         assert version is not None and version[0] > before.version
         after = gazetteer.load(conn)
     assert geocode(after, "测试大厦").candidates[0].level == "poi"
+
+
+def test_answers_are_memoised_per_snapshot(demo_gazetteer: Gazetteer) -> None:
+    first = geocode(demo_gazetteer, "侨香路7号")
+    again = geocode(demo_gazetteer, "侨香路7号")
+    assert again.candidates == first.candidates and again.candidates is not first.candidates
+    assert first.candidates[0].level == "door_plate"
+    # another snapshot (here: one without door plates) never sees the first one's answers
+    without_plates = dataclasses.replace(demo_gazetteer, plates={})
+    assert all(c.level != "door_plate" for c in geocode(without_plates, "侨香路7号").candidates)

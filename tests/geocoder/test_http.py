@@ -169,3 +169,17 @@ def test_database_down_is_503_not_500(settings: Settings) -> None:
     with TestClient(create_app(down)) as client:
         response = client.get("/geocode", params={"address": "侨香路7号"})
     assert response.status_code == 503 and response.json()["code"] == "ServiceUnavailable"
+
+
+def test_hot_routes_document_and_check_their_parameters(geocoder_client: TestClient) -> None:
+    paths = geocoder_client.get("/openapi.json").json()["paths"]
+    names = {p["name"] for p in paths["/geocode"]["get"]["parameters"]}
+    assert {"address", "q", "limit", "crs", "f"} <= names
+    assert {"lon", "lat", "radius"} <= {p["name"] for p in paths["/geocode/reverse"]["get"]["parameters"]}
+    for params in ({"q": "侨香路", "limit": "abc"}, {"q": "侨香路", "limit": "21"}):
+        response = geocoder_client.get("/geocode", params=params)
+        assert response.status_code == 400 and response.json()["code"] == "InvalidParameterValue"
+    first = geocoder_client.get("/geocode", params={"address": "侨香路7号", "f": "geojson"})
+    again = geocoder_client.get("/geocode", params={"address": "侨香路7号", "f": "geojson"})
+    assert first.headers["content-type"] == "application/geo+json" and first.content == again.content
+    assert first.json()["features"][0]["properties"]["level"] == "door_plate"

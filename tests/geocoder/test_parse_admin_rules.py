@@ -129,3 +129,19 @@ def test_road_after_an_industrial_zone_or_station() -> None:
     assert _elements("宁波慈溪市龙山镇龙山工业区龙镇大道158号")["road"] == "龙镇大道"
     assert _elements("火车东站东宁路8号")["road"] == "东宁路"
     assert _elements("花园路8号")["road"] == "花园路"  # too short to split
+
+
+def test_street_named_after_its_road_is_read_as_the_road() -> None:
+    got = _elements("上海市杨浦区控江路2569号")  # 控江路街道 exists, but 控江路 alone is the road
+    assert "town" not in got and got["road"] == "控江路"
+    assert _elements("上海市杨浦区控江路街道")["town"] == "控江路街道"
+
+
+def test_development_zone_of_the_tables_is_a_zone() -> None:
+    got = _elements("杭州市萧山经济技术开发区建设二路")
+    assert got["devzone"] == "萧山经济技术开发区" and "town" not in got
+
+
+def test_full_province_then_its_short_city_restarts_the_chain() -> None:
+    got = _admin("绍兴浙江省绍兴越城区")
+    assert got == {"province": "浙江省", "city": "绍兴", "district": "越城区"}

@@ -204,3 +204,33 @@ def test_bad_tile_requests_get_ogc_exception_bodies(client, path, status, code):
     response = client.get(path)
     assert response.status_code == status
     assert response.json()["code"] == code
+
+
+_PYRAMID_VS_COMPONENTS = """
+SELECT k.level, k.gx, k.gy, left(c.class_code, 2), count(*)::bigint
+FROM onemap.v_component c, onemap.tile_component_cells(
+    (ST_XMin(c.geom_3857) + ST_XMax(c.geom_3857)) / 2, (ST_YMin(c.geom_3857) + ST_YMax(c.geom_3857)) / 2) k
+GROUP BY 1, 2, 3, 4
+EXCEPT ALL
+SELECT level, gx, gy, major_code, n FROM onemap.tile_component_cell
+"""
+
+
+def test_the_aggregate_pyramid_follows_every_write(conn):
+    """The per-zoom cells of z10-z14 tiles count exactly the current components after an insert,
+    a move, a retirement and a delete (migration 0008's statement triggers)."""
+    levels = {r[0]: r[1] for r in conn.execute(
+        "SELECT level, sum(n) FROM onemap.tile_component_cell GROUP BY level")}
+    current = conn.execute("SELECT count(*) FROM onemap.v_component").fetchone()[0]
+    assert levels == {level: current for level in range(16, 21)}
+    conn.execute("UPDATE onemap.component SET geom = ST_Translate(geom, 0.02, 0.01) "
+                  "WHERE version_id IN (SELECT version_id FROM onemap.component WHERE valid_to IS NULL "
+                  "ORDER BY version_id LIMIT 300)")
+    conn.execute("UPDATE onemap.component SET valid_to = now() WHERE version_id IN (SELECT version_id "
+                  "FROM onemap.component WHERE valid_to IS NULL ORDER BY version_id DESC LIMIT 5)")
+    conn.execute("DELETE FROM onemap.component WHERE version_id IN (SELECT version_id "
+                  "FROM onemap.component WHERE valid_to IS NULL ORDER BY version_id DESC LIMIT 3)")
+    assert conn.execute(_PYRAMID_VS_COMPONENTS).fetchall() == []
+    assert conn.execute("SELECT count(*) FROM onemap.tile_component_cell WHERE n <= 0").fetchone()[0] == 0
+    assert conn.execute("SELECT sum(n) FROM onemap.tile_component_cell WHERE level = 18").fetchone()[0] == \
+        current - 8
