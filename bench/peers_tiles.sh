@@ -11,6 +11,8 @@
 #
 # Env: HARNESS (/tmp/onemap-bench)  PEERS (/tmp/onemap-peers)  WORKERS (1)  DURATION (15)
 #      SETS ("z12 z14 z16")  RESULTS ($HARNESS/out/tiles-results.jsonl, emptied first)
+#      BASELINE=DIR: also measure `onemap-base`, onemap with the `tiles` package of DIR first on
+#      PYTHONPATH (e.g. `git archive HEAD tiles | tar -x -C DIR`): before/after in the same run
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 H=${HARNESS:-/tmp/onemap-bench}
@@ -28,19 +30,24 @@ log() { echo "[$(date +%H:%M:%S)] $*"; }
 URL=$("$PY" "$REPO/bench/peers_load.py" --source "postgresql://postgres@127.0.0.1:$PGPORT/bench" \
       --ids "$H/targets/ids.txt" "$H/onemap-ids/targets/ids.txt" | tail -1)
 RUN="$H/out/run"; mkdir -p "$RUN"; : > "$RESULTS"
-ONEMAP_PID=""
+PIDS=()
 cleanup() {
   "$H/serve.sh" stop tipg >/dev/null 2>&1 || true
-  if [ -n "$ONEMAP_PID" ]; then kill -TERM "$ONEMAP_PID" 2>/dev/null || true; wait "$ONEMAP_PID" 2>/dev/null || true; fi
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
-ONEMAP_DATABASE_URL="$URL" ONEMAP_LOG_LEVEL=warning ONEMAP_TILES_CACHE_MB=0 \
-  "$REPO/.venv/bin/onemap" serve --port 8093 --workers "$W" > "$RUN/onemap-tiles.log" 2>&1 &
-ONEMAP_PID=$!
-for _ in $(seq 1 240); do
-  curl -sf -m 60 -o /dev/null "http://127.0.0.1:8093/tiles/components/16/54260/28164.mvt" && break; sleep 0.5
-done
+serve() {  # serve PORT LOG [PYTHONPATH]
+  PYTHONPATH="${3:-}" ONEMAP_DATABASE_URL="$URL" ONEMAP_LOG_LEVEL=warning ONEMAP_TILES_CACHE_MB=0 \
+    "$REPO/.venv/bin/onemap" serve --port "$1" --workers "$W" > "$RUN/$2.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 240); do
+    curl -sf -m 60 -o /dev/null "http://127.0.0.1:$1/tiles/components/16/54260/28164.mvt" && return 0; sleep 0.5
+  done
+  echo "onemap on port $1 did not come up: $RUN/$2.log" >&2; exit 1
+}
+serve 8093 onemap-tiles
+if [ -n "${BASELINE:-}" ]; then serve 8094 onemap-base "$BASELINE"; fi
 "$H/serve.sh" start tipg 8081 "$W" >/dev/null
 TIPG_TILE='/collections/public.components/tiles/WebMercatorQuad/{z}/{x}/{y}'
 ONEMAP_TILE='/tiles/components/{z}/{x}/{y}.mvt'
@@ -50,6 +57,9 @@ log "uncached tiles, $W worker(s), wrk ${DURATION}s per set ($LOAD_BEFORE)"
 for set in $SETS; do
   LABEL="tipg-w$W" SETS=$set RESULTS="$RESULTS" DRAIN_PG=1 bash "$H/load.sh" http://127.0.0.1:8081 "$TIPG_TILE" - -
   LABEL="onemap-w$W" SETS=$set RESULTS="$RESULTS" DRAIN_PG=1 bash "$H/load.sh" http://127.0.0.1:8093 "$ONEMAP_TILE" - -
+  if [ -n "${BASELINE:-}" ]; then
+    LABEL="onemap-base-w$W" SETS=$set RESULTS="$RESULTS" DRAIN_PG=1 bash "$H/load.sh" http://127.0.0.1:8094 "$ONEMAP_TILE" - -
+  fi
 done
 LOAD_AFTER=$(uptime | sed 's/.*load average/load average/')
 
@@ -64,9 +74,11 @@ for (label, s), k in by.items():
           f"{k.get('non2xx', '?')} |")
 print()
 for s in dict.fromkeys(r["set"] for r in rows):
-    o, t = by.get((f"onemap-w{w}", s), {}), by.get((f"tipg-w{w}", s), {})
-    if o.get("rps") and t.get("rps"):
-        print(f"{s}: onemap/TiPg req/s {o['rps'] / t['rps']:.2f}x (goal >= 1.5x), "
-              f"p99 {o['p99_ms']:.0f} vs {t['p99_ms']:.0f} ms ({'ok' if o['p99_ms'] <= t['p99_ms'] else 'worse'})")
+    t = by.get((f"tipg-w{w}", s), {})
+    for label in (f"onemap-w{w}", f"onemap-base-w{w}"):
+        o = by.get((label, s), {})
+        if o.get("rps") and t.get("rps"):
+            print(f"{s}: {label}/TiPg req/s {o['rps'] / t['rps']:.2f}x (goal >= 1.5x), p99 {o['p99_ms']:.0f} "
+                  f"vs {t['p99_ms']:.0f} ms ({'ok' if o['p99_ms'] <= t['p99_ms'] else 'worse'})")
 EOF
 echo "Machine load (uptime) before: $LOAD_BEFORE; after: $LOAD_AFTER"

@@ -12,6 +12,7 @@ import asyncio
 
 import morecantile
 import psycopg
+from pydantic import SecretStr
 
 from gis.settings import Settings
 from layers.registry import LayerCache, column_types
@@ -22,7 +23,7 @@ from tiles.tms import WEB_MERCATOR
 
 
 async def explain(url: str, tileset: str, tiles: list[str], analyze: bool) -> None:
-    settings = Settings(database_url=url, tiles_cache_mb=0)
+    settings = Settings(database_url=SecretStr(url), tiles_cache_mb=0)
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         service = TileService(settings, None, LayerCache(settings.registry_ttl_s))  # type: ignore[arg-type]
         service.layers = await service.registry.layers(conn)
@@ -38,7 +39,8 @@ async def explain(url: str, tileset: str, tiles: list[str], analyze: bool) -> No
                 statement = part_statement(sources, WEB_MERCATOR, simplify=z < 18)
                 options = "ANALYZE, BUFFERS" if analyze else "COSTS"
                 query = psycopg.sql.SQL("EXPLAIN ({}) ").format(psycopg.sql.SQL(options)) + statement
-                rows = await (await conn.execute(query, part_params(part.name, sources, WEB_MERCATOR, tile))).fetchall()
+                params = part_params(part.name, sources, WEB_MERCATOR, tile)
+                rows = await (await conn.execute(query, params)).fetchall()
                 print(f"== {text} {part.name} ({modes})")
                 print("\n".join(row[0] for row in rows))
 

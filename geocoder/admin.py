@@ -134,7 +134,7 @@ def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
     elif level == "town":
         short = _TOWN_SUFFIX.sub("", name)
         if len(short) >= 2 and short != name:
-            # 临平, 九堡: accepted only inside their county (see parse._match); 天山路(街道) is the road
+            # 临平, 九堡: accepted only inside their county (see parse_admin._match); 天山路(街道) is the road
             if short[-1] not in "路街道巷":
                 yield short, True
             # towns that became streets (镇 → 街道) are still written as towns, and the reverse

@@ -179,8 +179,9 @@ def _pyramid(*, fused: bool, name: str) -> sql.Composable:
              .format(sql.Literal(name)) if fused else sql.SQL("c.n AS count, c.major_code"))
     return sql.SQL(
         "SELECT 4503599627370496 + c.gx::bigint * 16777216 + c.gy AS fid, {props}, "
-        "ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(c.cx, c.cy), 3857), bounds.env, {extent}, {buffer}, true) AS geom "
-        "FROM (SELECT t.gx, t.gy, sum(t.n)::int AS n, sum(t.sum_x) / sum(t.n) AS cx, sum(t.sum_y) / sum(t.n) AS cy, "
+        "ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(c.cx, c.cy), 3857), bounds.env, {extent}, {buffer}, true) "
+        "AS geom FROM (SELECT t.gx, t.gy, sum(t.n)::int AS n, "
+        "sum(t.sum_x) / sum(t.n) AS cx, sum(t.sum_y) / sum(t.n) AS cy, "
         "(array_agg(t.major_code ORDER BY t.n DESC, t.major_code))[1] AS major_code "
         "FROM {table} t WHERE t.level = %(level)s AND t.gx / {cells} = %(x)s AND t.gy / {cells} = %(y)s "
         "GROUP BY t.gx, t.gy) c, bounds"
