@@ -1,6 +1,7 @@
 """Where the database is, how to reach it, and errors that name host and port instead of tracebacks."""
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -9,6 +10,15 @@ from psycopg_pool import AsyncConnectionPool
 from gis.errors import DatabaseUnavailable
 from gis.localdb import LocalCluster
 from gis.settings import Settings
+
+
+class AdvisoryLock(IntEnum):
+    """Every PostgreSQL advisory lock key onemap takes, in one place so that no two coincide."""
+
+    MIGRATIONS = 4_403_040_001  # concurrent `onemap db migrate` runs
+    FIX_PARTITIONS = 4_403_040_007  # day-partition DDL of GPS fixes (server processes, `feeds prune`)
+    CASE_DEADLINE_ANNOUNCER = 4_403_040_008  # the one server process announcing deadline crossings
+    LARGE_IMPORT = 4_767_805  # large survey imports (they rebuild the component indexes), one at a time
 
 
 def local_cluster(settings: Settings) -> LocalCluster:

@@ -12,10 +12,10 @@ from importlib import resources
 
 import psycopg
 
+from gis.database import AdvisoryLock
 from gis.errors import MigrationError
 
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-_ADVISORY_LOCK = 4_403_040_001  # any constant unique to onemap's migrations
 
 APPLIED_VERSIONS_SQL = """
 SELECT version, checksum FROM onemap.schema_migration ORDER BY version
@@ -85,7 +85,7 @@ def applied_versions(conn: psycopg.Connection) -> dict[int, str]:
 def migrate(conn: psycopg.Connection) -> list[Migration]:
     """Apply every pending migration, each in its own transaction; return what was applied."""
     conn.autocommit = True
-    conn.execute("SELECT pg_advisory_lock(%s)", (_ADVISORY_LOCK,))
+    conn.execute("SELECT pg_advisory_lock(%s)", (AdvisoryLock.MIGRATIONS,))
     try:
         conn.execute(_BOOKKEEPING_SQL)
         todo = pending(applied_versions(conn), available())
@@ -105,4 +105,4 @@ def migrate(conn: psycopg.Connection) -> list[Migration]:
                 ) from error
         return todo
     finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (_ADVISORY_LOCK,))
+        conn.execute("SELECT pg_advisory_unlock(%s)", (AdvisoryLock.MIGRATIONS,))

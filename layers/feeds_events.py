@@ -19,6 +19,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from gis.database import AdvisoryLock
 from layers.cases import notify_deadline_crossings
 
 log = logging.getLogger("onemap.feeds")
@@ -26,7 +27,6 @@ log = logging.getLogger("onemap.feeds")
 CHANNELS = {"onemap_vehicles": "vehicles", "onemap_cases": "cases"}
 _QUEUE_SIZE = 1000
 _RECONNECT_S = 1.0
-_DEADLINE_LEADER_LOCK = 4403040007  # advisory lock key: the process that announces deadline crossings
 
 
 class EventHub:
@@ -70,8 +70,8 @@ class EventHub:
                 async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
                     since: datetime | None = None
                     while not self._closed.is_set():
-                        leader = await (await conn.execute(
-                            "SELECT pg_try_advisory_lock(%s), now()", (_DEADLINE_LEADER_LOCK,))).fetchone()
+                        leader = await (await conn.execute("SELECT pg_try_advisory_lock(%s), now()", (
+                            AdvisoryLock.CASE_DEADLINE_ANNOUNCER,))).fetchone()
                         if leader and leader[0]:
                             if since is not None:
                                 await notify_deadline_crossings(conn, since, leader[1])

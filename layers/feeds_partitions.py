@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 from psycopg import sql
 
+from gis.database import AdvisoryLock
 from layers.vehicle_fixes import CST
 
 _PREFIX = "vehicle_fix_p"
 _NAME = re.compile(r"^vehicle_fix_p(\d{8})$")
-_LOCK = 4_403_040_007  # serialises partition DDL between server processes and `onemap feeds prune`
 _LIST_SQL = """
 SELECT c.relname FROM pg_inherits i
 JOIN pg_class c ON c.oid = i.inhrelid
@@ -48,7 +48,7 @@ async def ensure_partitions(conn: psycopg.AsyncConnection, days: Iterable[date],
     missing = sorted(set(days) - known)
     if not missing:
         return
-    await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+    await conn.execute("SELECT pg_advisory_xact_lock(%s)", (AdvisoryLock.FIX_PARTITIONS,))
     existing = {name for (name,) in await (await conn.execute(_LIST_SQL)).fetchall()}
     for day in missing:
         if partition_name(day) not in existing:
@@ -59,7 +59,7 @@ async def ensure_partitions(conn: psycopg.AsyncConnection, days: Iterable[date],
 def ensure_partitions_sync(conn: psycopg.Connection, days: Iterable[date]) -> None:
     """The same, for the CLI and tests (commits with the caller's transaction)."""
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (AdvisoryLock.FIX_PARTITIONS,))
         existing = {name for (name,) in conn.execute(_LIST_SQL).fetchall()}
         for day in sorted(set(days)):
             if partition_name(day) not in existing:
@@ -83,7 +83,7 @@ def prune(
     today = today or day_of(datetime.now(UTC))
     cutoff = today - timedelta(days=retention_days)
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (AdvisoryLock.FIX_PARTITIONS,))
         old = [day for day in list_partitions(conn) if day < cutoff]
         if not dry_run:
             for day in old:

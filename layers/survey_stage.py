@@ -21,6 +21,8 @@ import psycopg
 import shapely
 from psycopg import sql
 
+from gis.database import AdvisoryLock
+
 STAGING_COLUMNS = ["row_idx", "id", "class_code", "name", "competent_dept_code",
                    "competent_dept_name", "owner_dept_code", "owner_dept_name",
                    "maintainer_dept_code", "maintainer_dept_name", "state", "initial_date",
@@ -31,7 +33,6 @@ _SQL_DIR = Path(__file__).parent / "sql"
 # table: measured, an index build costs ~12 µs per row of the table, incremental insertion into
 # the seven indexes ~43 µs per loaded row.
 REBUILD_MIN_ROWS = 20_000
-_LARGE_IMPORT_LOCK = 4767805  # pg_advisory_xact_lock key: large imports, one at a time
 _SECONDARY_INDEXES_SQL = """
 SELECT i.relname, pg_get_indexdef(x.indexrelid)
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
@@ -194,7 +195,7 @@ def wants_rebuild(loading: int, stored: int) -> bool:
 
 
 def serialise_large_imports(conn: psycopg.Connection) -> None:
-    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LARGE_IMPORT_LOCK,))
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (AdvisoryLock.LARGE_IMPORT,))
 
 
 def insert(conn: psycopg.Connection, params: dict[str, Any], *, rebuild: bool) -> None:
