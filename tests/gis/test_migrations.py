@@ -71,5 +71,6 @@ def test_failing_migration_rolls_back_entirely(empty_db_url, monkeypatch):
 def test_layer_registry_lists_the_base_layers(empty_db_url):
     with psycopg.connect(empty_db_url) as conn:
         migrate(conn)
-        names = [r[0] for r in conn.execute("SELECT name FROM onemap.layer ORDER BY sort_order")]
-    assert names == ["counties", "streets", "communities", "unit_grid", "roads", "components"]
+        names = [r[0] for r in conn.execute("SELECT name FROM onemap.layer ORDER BY sort_order, name")]
+    assert names == ["counties", "streets", "communities", "unit_grid", "resp_grids", "hotspots", "roads",
+                     "camera_sectors", "components", "cameras", "cases", "vehicles"]
