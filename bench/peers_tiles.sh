@@ -26,7 +26,7 @@ PY=$REPO/.venv/bin/python
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 [ -x "$H/run_peers.sh" ] || { echo "no harness at $H: run bash bench/peers.sh once" >&2; exit 1; }
 
-"$H/pg.sh" status >/dev/null 2>&1 || "$H/pg.sh" start >/dev/null
+"$H/pg.sh" start >/dev/null  # idempotent; its `status` exits 0 even when the server is stopped
 URL=$("$PY" "$REPO/bench/peers_load.py" --source "postgresql://postgres@127.0.0.1:$PGPORT/bench" \
       --ids "$H/targets/ids.txt" "$H/onemap-ids/targets/ids.txt" | tail -1)
 RUN="$H/out/run"; mkdir -p "$RUN"; : > "$RESULTS"
