@@ -118,7 +118,7 @@ def load(source_url: str, target_name: str, *, force: bool) -> str:
     with psycopg.connect(target_url, autocommit=True) as target, psycopg.connect(source_url) as source:
         try:
             migrate(target)
-        except MigrationError as error:  # another engineer's migration in progress: serve without it
+        except MigrationError as error:  # the database has a migration this checkout lacks: serve without it
             print(f"warning: {error}", file=sys.stderr)
         wanted = source.execute("SELECT count(*) FROM public.components").fetchone()
         have = _loaded(target)

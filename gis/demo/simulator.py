@@ -196,7 +196,7 @@ def from_database(conn: psycopg.Connection, *, seed: int = 7, speeds_from: Path 
 
 
 def start_case_trickle(base_url: str, token: str, stop: threading.Event) -> threading.Thread:
-    """Run the cases engineer's demo trickle (gis/demo/cases_trickle.py: new cases now and then, open
+    """Run the demo case trickle (gis/demo/cases_trickle.py: new cases now and then, open
     ones moving through the workflow, all through the cases API) in a thread beside the fleet."""
     thread = threading.Thread(
         target=cases_trickle.trickle, args=(base_url, token, stop), name="cases-trickle", daemon=True
