@@ -7,6 +7,7 @@
 BEGIN;
 ALTER TABLE onemap.component DISABLE TRIGGER tile_change_ins;
 ALTER TABLE onemap.component DISABLE TRIGGER tile_component_count_ins;
+ALTER TABLE onemap.component DISABLE TRIGGER tile_component_cell_ins;
 INSERT INTO onemap.component (id, scheme, class_code, name, grid_code, street_code, community_code, state,
                               attributes, geometry_type, geom, changed_by, change_source)
 SELECT left(c.id, 11) || lpad((100000 + row_number() OVER (PARTITION BY left(c.id, 11)))::text, 6, '0'),

@@ -16,6 +16,7 @@ import psycopg
 
 from grid_codes.camera_id import DeviceId
 from grid_codes.errors import InvalidDeviceId
+from layers.components import bump_data_version
 
 CameraStatus = Literal["online", "offline", "fault"]
 STATUSES: tuple[CameraStatus, ...] = ("online", "offline", "fault")
@@ -93,10 +94,7 @@ def upsert_cameras(conn: psycopg.Connection, cameras: Iterable[Camera], *, sourc
     ]
     with conn.transaction(), conn.cursor() as cur:
         cur.executemany(_UPSERT_SQL, rows)
-        cur.execute(
-            "UPDATE onemap.layer SET data_version = data_version + 1, updated_at = now() "
-            "WHERE kind = 'cameras'"
-        )
+        bump_data_version(conn, "cameras")
     return len(rows)
 
 

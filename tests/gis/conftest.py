@@ -19,10 +19,11 @@ from gis.settings import Settings
 from tests.conftest import template_clone
 
 
-def ogc_app_client(settings: Settings, url: str) -> TestClient:
-    """A TestClient of the app on `url` that re-reads the layer registry on every request."""
-    app = create_app(settings.model_copy(update={"database_url": SecretStr(url), "registry_ttl_s": 0.0}))
-    return TestClient(app)
+def ogc_app_client(settings: Settings, url: str, **overrides: object) -> TestClient:
+    """A TestClient of the app on `url` that re-reads the layer registry on every request
+    (other settings as `overrides`)."""
+    update = {"database_url": SecretStr(url), "registry_ttl_s": 0.0, **overrides}
+    return TestClient(create_app(settings.model_copy(update=update)))
 
 
 @pytest.fixture(scope="module")
@@ -46,26 +47,32 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def onemap_serve(url: str, *options: str) -> Iterator[str]:
-    """`onemap serve [options]` on a free port against `url`; yields the base URL once /healthz
-    answers 200."""
+def start_onemap_serve(url: str, *options: str) -> tuple["subprocess.Popen[bytes]", str]:
+    """`onemap serve [options]` on a free port against `url`, returned with its base URL once
+    /healthz answers 200 (the caller stops the process)."""
     port = free_port()
     onemap = str(Path(sys.executable).with_name("onemap"))
     process = subprocess.Popen([onemap, "serve", "--port", str(port), *options],
                                env={**os.environ, "ONEMAP_DATABASE_URL": url, "ONEMAP_LOG_LEVEL": "warning"},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=2)
+            return process, base
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("onemap serve did not become healthy in 30 s")
+            time.sleep(0.3)
+
+
+@contextmanager
+def onemap_serve(url: str, *options: str) -> Iterator[str]:
+    """`onemap serve [options]` against `url` for the block; yields the base URL once healthy."""
+    process, base = start_onemap_serve(url, *options)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("onemap serve did not become healthy in 30 s")
-                time.sleep(0.3)
         yield base
     finally:
         process.terminate()

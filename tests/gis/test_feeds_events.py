@@ -1,22 +1,16 @@
 """The push channel of a real `onemap serve`: a posted fix reaches an SSE client; SIGTERM ends the streams."""
 
 import json
-import os
 import queue
 import signal
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.gis.conftest import free_port, onemap_serve
+from tests.gis.conftest import onemap_serve, start_onemap_serve
 from tests.gis.feeds_support import FleetDb, bearer, fix, fleet_db
 
 
@@ -70,24 +64,8 @@ def test_a_posted_fix_reaches_an_sse_subscriber(feeds):
 
 
 def test_sigterm_ends_open_event_streams_and_the_server_exits(feeds):
-    port = free_port()
-    onemap = str(Path(sys.executable).with_name("onemap"))
-    process = subprocess.Popen(
-        [onemap, "serve", "--port", str(port)],
-        env={**os.environ, "ONEMAP_DATABASE_URL": feeds.url, "ONEMAP_LOG_LEVEL": "warning"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_onemap_serve(feeds.url)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline and process.poll() is None, "server did not start"
-                time.sleep(0.3)
         events: queue.Queue[tuple[str, str]] = queue.Queue()
         reader = threading.Thread(target=_read_events, args=(base, events, threading.Event()), daemon=True)
         reader.start()

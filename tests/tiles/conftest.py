@@ -5,19 +5,17 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
-from gis.app import create_app
 from gis.settings import Settings
 from tests.conftest import template_clone
+from tests.gis.conftest import ogc_app_client
 
 CENTRE = (114.02, 22.535)  # 车公庙, inside the demo city
 
 
 def tiles_client(settings: Settings, url: str, **overrides: object) -> TestClient:
     """A TestClient whose tile cache reads the change log on every request (no polling delay)."""
-    update = {"database_url": SecretStr(url), "tiles_change_poll_s": 0.0, **overrides}
-    return TestClient(create_app(settings.model_copy(update=update)))
+    return ogc_app_client(settings, url, **{"tiles_change_poll_s": 0.0, **overrides})
 
 
 @pytest.fixture(scope="module")
