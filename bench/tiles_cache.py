@@ -14,13 +14,10 @@ latency and the cached/uncached ratio. The peer comparison (TiPg, PostGIS floor)
 import argparse
 import asyncio
 import os
-import re
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +30,8 @@ import psycopg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.wrk import available as wrk_available  # noqa: E402
+from bench.wrk import run_wrk  # noqa: E402
 from gis.database import database_url  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 
@@ -65,29 +64,6 @@ def serve(url: str, cache_mb: float) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-_WRK_SCRIPT = """
-paths = {%s}
-i = 0
-request = function()
-  i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1], {["Accept-Encoding"] = "gzip"})
-end
-"""
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def run_wrk(base: str, paths: list[str], seconds: float, clients: int) -> tuple[float, float, float]:
-    """wrk over the path list: requests/s, p50 and p99 in ms."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths))
-    command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds:.0f}s", "--latency", "-s", script.name, base]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    Path(script.name).unlink()
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    quantiles = {q: float(v) * _UNITS[u] for q, v, u in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s)", output)}
-    return rate, quantiles["50"], quantiles["99"]
 
 
 async def run(base: str, paths: list[str], seconds: float, clients: int) -> tuple[float, list[float], int]:
@@ -135,8 +111,9 @@ def main() -> None:
                         for path in paths:
                             client.get(path)
                 rate, latencies, largest = asyncio.run(run(base, paths, 2.0, 1))  # sizes; warm-up
-                if shutil.which("wrk"):
-                    row.append((*run_wrk(base, paths, args.seconds, args.clients), largest))
+                if wrk_available():
+                    row.append((*run_wrk(base, paths, args.seconds, args.clients,
+                                         headers={"Accept-Encoding": "gzip"}), largest))
                     continue
                 rate, latencies, largest = asyncio.run(run(base, paths, args.seconds, args.clients))
             quantiles = statistics.quantiles(latencies, n=100)
