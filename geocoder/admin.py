@@ -59,6 +59,8 @@ class AdminIndex:
     longest: int = 0
     longest_from: dict[str, int] = field(default_factory=dict)  # first two characters → longest form
     historic: set[str] = field(default_factory=set)  # county codes abolished since (江干区 330104)
+    # city and county names with one character of the name blanked (宜?市) → entries, built on first use
+    _one_off: dict[str, list[AdminEntry]] | None = field(default=None, repr=False)
 
     def add(self, code: str, name: str) -> None:
         name = name.strip()
@@ -66,18 +68,38 @@ class AdminIndex:
             return
         entry = AdminEntry(code, name)
         self.by_code.setdefault(code, entry)
+        self._one_off = None
         for form, is_alias in _forms(entry):
+            # a form that is some unit's full name stays a full name (朝阳区, though 朝阳区街道 is short 朝阳区)
+            full_already = bool(self.names.get(form)) and form not in self.aliases
             if entry not in self.names[form]:
                 self.names[form].append(entry)
-            if is_alias:
-                self.aliases.add(form)
-            else:
+            if not is_alias:
                 self.aliases.discard(form)
+            elif not full_already:
+                self.aliases.add(form)
             self.longest = max(self.longest, len(form))
             self.longest_from[form[:2]] = max(self.longest_from.get(form[:2], 0), len(form))
 
     def lookup(self, text: str) -> list[AdminEntry]:
         return self.names.get(text, [])
+
+    def one_off(self, form: str) -> list[AdminEntry]:
+        """Cities and counties whose name differs from `form` in one character before the same suffix
+        (台卅市 → 台州市, 宜宣市 → 宜昌市): the candidates of a misspelt name."""
+        if self._one_off is None:
+            self._one_off = defaultdict(list)
+            units = {e for entries in self.names.values() for e in entries if e.level in ("city", "district")}
+            for e in units:
+                if len(e.name) >= 3 and e.name[-1] in "市区县":
+                    for i in range(len(e.name) - 1):
+                        self._one_off[f"{e.name[:i]}?{e.name[i + 1 :]}"].append(e)
+        found: dict[str, AdminEntry] = {}
+        for i in range(len(form) - 1):
+            for e in self._one_off.get(f"{form[:i]}?{form[i + 1 :]}", []):
+                if e.name != form:
+                    found.setdefault(e.code, e)
+        return list(found.values())
 
     def scope(self, entry: AdminEntry) -> str:
         """The code prefix the units written below `entry` share: the city's for an abolished county,

@@ -35,6 +35,10 @@ _ROAD_WORDS = {"大道", "大街", "大路"}
 _LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
 _TOWN_GUESS = re.compile(r"^([^\d路街巷]{2,6}?(?:街道|镇|乡))")
 _COMMUNITY_GUESS = re.compile(r"^([^\d路街巷]{2,8}?(?:社区|村))(?![委里])")
+# units named by a bare direction or kind (攀枝花东区, 阳泉城区, 工业园区): as words (西安东区) they are no unit
+_GENERIC_UNITS = {"东区", "西区", "南区", "北区", "城区", "矿区", "郊区", "新区", "新城区", "老城区", "北城区", "南城区"}
+_NOT_CITY = ("场", "民", "政")  # 市场, 市民, 市政: words, not a city
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区)$")
 
 
@@ -43,9 +47,15 @@ def _starts_admin(text: str, index: AdminIndex) -> bool:
     text = text.lstrip("-")
     for length in range(min(index.longest_from.get(text[:2], 0), len(text)), 1, -1):
         form = text[:length]
+        if _generic(form):
+            continue
         if form[-1] in _LEVEL_ENDINGS and form in index.names and form not in index.aliases:
             return True
     return False
+
+
+def _generic(form: str) -> bool:
+    return form in _GENERIC_UNITS or DEVZONE.fullmatch(form) is not None
 
 
 def _feature_follows(rest: str) -> bool:
@@ -75,6 +85,9 @@ def _starts_child(text: str, index: AdminIndex, parents: list[AdminEntry]) -> bo
     return False
 
 
+EXP = True
+
+
 def _match(
     text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
 ) -> tuple[str, list[AdminEntry]] | None:
@@ -92,14 +105,40 @@ def _match(
         top = min(_RANK[e.level] for e in entries)
         rest = text[pos + length :]
         # a short form (杭州, 海宁, 城区) is a place name only where the text goes on like an address
-        if form in index.aliases or form[-1] not in _LEVEL_ENDINGS or len(form) <= 2:
+        if form in index.aliases or form[-1] not in _LEVEL_ENDINGS or len(form) <= 2 or _generic(form):
             follows = _starts_admin(rest, index) or _starts_child(rest, index, entries)
             unique = top == _RANK["district"] and len({e.code for e in entries if e.level == "district"}) == 1
             if not follows and (
-                _feature_follows(rest) or (not active and top >= _RANK["district"] and not unique)
+                _feature_follows(rest) or (not active and top >= _RANK["district"] and (not unique or EXP))
             ):
                 continue
         return form, [e for e in entries if _RANK[e.level] == top]
+    return None
+
+
+def _misspelt(
+    text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry]
+) -> tuple[str, list[AdminEntry]] | None:
+    """A city or county name with one character wrong (台卅市天台县, 杭州市江士区), kept as written: taken
+    when one unit only fits — inside the units read and right below them, or followed by a unit of its own."""
+    scopes = tuple(index.scope(a) for a in active)
+    below = max((_RANK[a.level] for a in active), default=-2) + 1
+    for length in range(6, 2, -1):
+        form = text[pos : pos + length]
+        rest = text[pos + length :]
+        if len(form) < length or form[-1] not in "市区县" or not _HAN.fullmatch(form) or index.lookup(form):
+            continue
+        if rest.startswith(_NOT_CITY):
+            continue
+        fits = {
+            e.code: e
+            for e in index.one_off(form)
+            if _RANK[e.level] > last_rank
+            and (not scopes or e.code.startswith(scopes))
+            and (_RANK[e.level] == below or _starts_child(rest, index, [e]))
+        }
+        if len(fits) == 1:
+            return form, list(fits.values())
     return None
 
 
@@ -124,7 +163,9 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             continue
         # a known road or POI named after an admin area (景田社区党群服务中心) is the road or POI
         longest_known = max((len(n) for names in known if (n := names.prefix(text, pos))), default=0)
-        found = _match(text, pos, index, last_rank, active, longest_known)
+        found = _match(text, pos, index, last_rank, active, longest_known) or _misspelt(
+            text, pos, index, last_rank, active
+        )
         again = _match(text, pos, index, -1, [], longest_known) if found is None and spans else None
         if again is not None:
             form, entries = again
@@ -144,11 +185,21 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             fuller = _starts_admin(after, index) or (
                 form not in index.aliases and _starts_child(after, index, entries)
             )
+            if fuller and _stray_province(text, pos + len(form), index, entries, spans):
+                pos += len(form)  # 瑞安市浙江省新塍镇: the province again before a town only is no new chain
+                continue
             if _RANK[entries[0].level] <= _RANK["city"] and fuller:
                 for level in LEVELS:  # a second, fuller chain
                     parsed.elements.pop(level, None)
                 dropped += spans
                 spans, active, found = [], [], again
+            elif _RANK[entries[0].level] <= _RANK["city"] and _above(form, entries, after, spans, index):
+                # a city written in full after a unit of its own (丰产路街道郑州市红专路): the level it misses
+                spans = _with_above(spans, form, entries)
+                parsed.elements[entries[0].level] = form
+                active = [e for e in active if any(_contains(a, e) for a in entries)]
+                pos += len(form)
+                continue
         if found is None:
             guess = _guess_lower_level(text[pos:], last_rank)
             if guess is None:
@@ -223,6 +274,33 @@ def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> i
             if entries and (_starts_admin(rest, index) or _starts_child(rest, index, entries)):
                 return start
     return None
+
+
+def _stray_province(text: str, pos: int, index: AdminIndex, entries: list[AdminEntry], spans: list[Span]) -> bool:
+    """True when the province of a chain read down to a county is written again and followed by no city or
+    county (浙江省温州市瑞安市浙江省新塍镇): the chain read is the address, the town belongs to it."""
+    read = {e.code for level, _, matched in spans if level == "province" for e in matched}
+    if not any(e.code in read for e in entries) or not any(level == "district" for level, _, _ in spans):
+        return False
+    below = _match(text, pos, index, _RANK["province"], entries, 0)
+    return below is None or _RANK[below[1][0].level] >= _RANK["town"]
+
+
+def _above(form: str, entries: list[AdminEntry], after: str, spans: list[Span], index: AdminIndex) -> bool:
+    """True when `form`, a province or city written in full (not 市场), contains every unit read so far."""
+    return (
+        form not in index.aliases
+        and not after.startswith(_NOT_CITY)
+        and all(any(_contains(a, e) for a in entries for e in matched) for _, _, matched in spans)
+    )
+
+
+def _with_above(spans: list[Span], form: str, entries: list[AdminEntry]) -> list[Span]:
+    """The spans read so far, narrowed to the units inside `entries`, with the higher level put first."""
+    narrowed = [(level, text, [e for e in matched if any(_contains(a, e) for a in entries)]) for level, text, matched in spans]
+    return sorted([*narrowed, (entries[0].level, form, entries)], key=lambda span: _RANK[span[0]])
+
+
 
 
 def _guess_lower_level(rest: str, last_rank: int) -> tuple[str, str] | None:

@@ -36,7 +36,7 @@ _ENSURE_LAYER_SQL = """
 INSERT INTO onemap.layer (name, title, description, kind, relation, id_column, properties,
                           geometry_type, min_zoom, max_zoom, sort_order, scheme, class_prefix)
 VALUES (%(name)s, %(title)s, %(description)s, 'components', 'onemap.v_component', 'id',
-        '{id,name,class_code,state,grid_code}', %(geometry_type)s, %(min_zoom)s, 22,
+        '{id,class_code,major_code,state}', %(geometry_type)s, %(min_zoom)s, 22,
         %(sort_order)s, %(scheme)s, %(prefix)s)
 ON CONFLICT (name) DO NOTHING
 """

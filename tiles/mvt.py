@@ -229,9 +229,11 @@ def part_statement(sources: Sequence[Source], matrix_set: MatrixSet, *, simplify
             selects.append(_cluster(source, geom, matrix_set.srid, fused=fused, where=where))
         else:
             selects.append(_raw(source, geom, fused=fused, where=where, simplify=simplify))
+    # No `WHERE f.geom IS NOT NULL`: ST_AsMVT skips the features ST_AsMVTGeom clipped away, and
+    # the planner would push that test into the scan and clip every feature twice (~10 % of a z16 tile).
     return sql.SQL(
         "WITH bounds AS (SELECT ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {srid}) AS env) "
-        "SELECT ST_AsMVT(f, %(name)s, {extent}, 'geom', 'fid') FROM ({union}) AS f WHERE f.geom IS NOT NULL"
+        "SELECT ST_AsMVT(f, %(name)s, {extent}, 'geom', 'fid') FROM ({union}) AS f"
     ).format(srid=sql.Literal(matrix_set.srid), extent=sql.Literal(EXTENT),
              union=sql.SQL(" UNION ALL ").join(sql.SQL("({})").format(s) for s in selects))
 

@@ -59,11 +59,30 @@ function buildLayerPanel() {
 }
 map.once("load", buildLayerPanel);
 
-map.on("click", (event) => {
+// Component tiles carry only what the map draws (id, class, state): a click reads the rest of a
+// component (name, grid, community and street codes ...) from the OGC API by its id.
+const DETAILS = { components: "components" };  // MVT layer → OGC collection
+
+async function details(feature) {
+  const collection = DETAILS[feature.sourceLayer];
+  const id = feature.properties.id;
+  if (!collection || id === undefined || id === null) return feature.properties;
+  try {
+    const response = await fetch(`/collections/${collection}/items/${encodeURIComponent(id)}?f=json`);
+    if (!response.ok) return feature.properties;
+    return { ...feature.properties, ...(await response.json()).properties };
+  } catch (error) {
+    return feature.properties;
+  }
+}
+
+map.on("click", async (event) => {
   const features = map.queryRenderedFeatures(event.point).filter((f) => f.source === "onemap");
   if (!features.length) return;
+  const shown = features.slice(0, 4);
+  const properties = await Promise.all(shown.map(details));
   const table = element("table");
-  for (const feature of features.slice(0, 4)) {
+  shown.forEach((feature, index) => {
     const head = element("tr");
     const cell = element("td", feature.sourceLayer);
     cell.colSpan = 2;
@@ -71,13 +90,13 @@ map.on("click", (event) => {
     head.appendChild(cell);
     table.appendChild(head);
     for (const field of CODE_FIELDS) {
-      const value = feature.properties[field];
+      const value = properties[index][field];
       if (value === undefined || value === null || field === "layer") continue;
       const row = element("tr");
       row.append(element("td", field), element("td", String(value)));
       table.appendChild(row);
     }
-  }
+  });
   new maplibregl.Popup({ maxWidth: "360px" }).setLngLat(event.lngLat).setDOMContent(table).addTo(map);
 });
 
