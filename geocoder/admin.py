@@ -70,7 +70,7 @@ class AdminIndex:
         self.by_code.setdefault(code, entry)
         self._one_off = None
         for form, is_alias in _forms(entry):
-            # a form that is some unit's full name stays a full name (朝阳区, though 朝阳区街道 is short 朝阳区)
+            # a form that is a unit's full name stays one (朝阳区, though 朝阳区街道 is short 朝阳区 too)
             full_already = bool(self.names.get(form)) and form not in self.aliases
             if entry not in self.names[form]:
                 self.names[form].append(entry)

@@ -35,27 +35,30 @@ _ROAD_WORDS = {"大道", "大街", "大路"}
 _LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
 _TOWN_GUESS = re.compile(r"^([^\d路街巷]{2,6}?(?:街道|镇|乡))")
 _COMMUNITY_GUESS = re.compile(r"^([^\d路街巷]{2,8}?(?:社区|村))(?![委里])")
-# units named by a bare direction or kind (攀枝花东区, 阳泉城区, 工业园区): as words (西安东区) they are no unit
-_GENERIC_UNITS = {"东区", "西区", "南区", "北区", "城区", "矿区", "郊区", "新区", "新城区", "老城区", "北城区", "南城区"}
+# units named by a bare direction or kind (攀枝花东区, 阳泉城区): as words (西安东区) they name no unit
+_GENERIC_UNIT = re.compile(r"[东西南北新城矿郊]区|[新老南北]城区")
 _NOT_CITY = ("场", "民", "政")  # 市场, 市民, 市政: words, not a city
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区)$")
 
 
-def _starts_admin(text: str, index: AdminIndex) -> bool:
-    """True when a full admin name (with its level suffix) begins the text (after separators)."""
+def _starts_admin(text: str, index: AdminIndex, parents: list[AdminEntry] | None = None) -> bool:
+    """True when a full admin name (with its level suffix) begins the text (after separators), one inside
+    `parents` when they are given."""
     text = text.lstrip("-")
     for length in range(min(index.longest_from.get(text[:2], 0), len(text)), 1, -1):
         form = text[:length]
-        if _generic(form):
+        if _generic(form) or form[-1] not in _LEVEL_ENDINGS or form in index.aliases:
             continue
-        if form[-1] in _LEVEL_ENDINGS and form in index.names and form not in index.aliases:
+        entries = index.lookup(form)
+        if entries and (parents is None or any(_contains(p, e) for p in parents for e in entries)):
             return True
     return False
 
 
 def _generic(form: str) -> bool:
-    return form in _GENERIC_UNITS or DEVZONE.fullmatch(form) is not None
+    """True for a unit named by a bare word (城区, 工业园区): it does not show that an address goes on."""
+    return _GENERIC_UNIT.fullmatch(form) is not None or DEVZONE.fullmatch(form) is not None
 
 
 def _feature_follows(rest: str) -> bool:
@@ -85,9 +88,6 @@ def _starts_child(text: str, index: AdminIndex, parents: list[AdminEntry]) -> bo
     return False
 
 
-EXP = True
-
-
 def _match(
     text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
 ) -> tuple[str, list[AdminEntry]] | None:
@@ -105,15 +105,35 @@ def _match(
         top = min(_RANK[e.level] for e in entries)
         rest = text[pos + length :]
         # a short form (杭州, 海宁, 城区) is a place name only where the text goes on like an address
+        if form[-1] == "市" and rest.startswith("场") and not _starts_admin(rest, index):
+            continue  # 福田市场: a market, not 福田(区) written 福田市; but 富阳市场口镇
         if form in index.aliases or form[-1] not in _LEVEL_ENDINGS or len(form) <= 2 or _generic(form):
             follows = _starts_admin(rest, index) or _starts_child(rest, index, entries)
             unique = top == _RANK["district"] and len({e.code for e in entries if e.level == "district"}) == 1
             if not follows and (
-                _feature_follows(rest) or (not active and top >= _RANK["district"] and (not unique or EXP))
+                _feature_follows(rest) or (not active and top >= _RANK["district"] and not unique)
             ):
                 continue
         return form, [e for e in entries if _RANK[e.level] == top]
     return None
+
+
+def _may_name(form: str, units: list[AdminEntry], index: AdminIndex) -> bool:
+    codes = {e.code for e in units}
+    return any(e.code in codes for e in index.lookup(form))
+
+
+def _written_again(form: str, entries: list[AdminEntry], last: list[AdminEntry], index: AdminIndex) -> bool:
+    """True when `form` names the unit just read again (绍兴绍兴诸暨, 东莞市东莞市), not a county below it
+    whose own name it is (临夏州临夏市, 恩施州恩施市)."""
+    codes = {e.code for e in last}
+    if not any(e.code in codes for e in entries):
+        return False
+    names = {e.name for e in last}
+    return not any(
+        e.name == form and e.name not in names and any(_contains(a, e) for a in last)
+        for e in index.lookup(form)
+    )
 
 
 def _misspelt(
@@ -123,7 +143,7 @@ def _misspelt(
     when one unit only fits — inside the units read and right below them, or followed by a unit of its own."""
     scopes = tuple(index.scope(a) for a in active)
     below = max((_RANK[a.level] for a in active), default=-2) + 1
-    for length in range(6, 2, -1):
+    for length in range(6, 2, -1):  # 台卅市 … 乌鲁木齐市
         form = text[pos : pos + length]
         rest = text[pos + length :]
         if len(form) < length or form[-1] not in "市区县" or not _HAN.fullmatch(form) or index.lookup(form):
@@ -147,7 +167,9 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
 
     A unit written twice (宁波宁波市) or a second, fuller chain after a first one (浙江杭州西湖区浙江省杭州市
     西湖区…, 南泗乡广西来宾市…) restarts the chain: the last one written is the address; levels of the
-    first chain that the second leaves out and that contain it are kept (浙江省温州市瑞安市浙江省新塍镇)."""
+    first chain that the second leaves out and that contain it are kept (浙江省嘉兴市海宁市浙江省海宁市
+    长安镇). The same province written again before a town only (浙江省温州市瑞安市浙江省新塍镇) is no new
+    chain, and a city written in full after a unit of its own (丰产路街道郑州市) adds the level it misses."""
     pos, last_rank, active = 0, -1, list[AdminEntry]()
     spans: list[Span] = []
     dropped: list[Span] = []
@@ -163,11 +185,16 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             continue
         # a known road or POI named after an admin area (景田社区党群服务中心) is the road or POI
         longest_known = max((len(n) for names in known if (n := names.prefix(text, pos))), default=0)
-        found = _match(text, pos, index, last_rank, active, longest_known) or _misspelt(
-            text, pos, index, last_rank, active
-        )
-        again = _match(text, pos, index, -1, [], longest_known) if found is None and spans else None
-        if again is not None:
+        found = _match(text, pos, index, last_rank, active, longest_known)
+        again = None
+        if spans and (found is None or _may_name(found[0], spans[-1][2], index)):
+            again = _match(text, pos, index, -1, [], longest_known)
+        # the unit just read written again (绍兴绍兴诸暨, 东莞市东莞市), though a county below bears its name
+        if again is not None and _written_again(again[0], again[1], spans[-1][2], index):
+            found = None
+        elif found is None:
+            found = _misspelt(text, pos, index, last_rank, active)
+        if again is not None and found is None:
             form, entries = again
             seen = {e.code for _, _, matched in spans for e in matched}
             repeated = [e for e in entries if e.code in seen and _RANK[e.level] >= last_rank - 1]
@@ -182,8 +209,9 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
                 continue
             after = text[pos + len(form) :]
             # a province or city written in full, then a unit inside it (even short: 绍兴浙江省绍兴时代广场)
-            fuller = _starts_admin(after, index) or (
-                form not in index.aliases and _starts_child(after, index, entries)
+            short = form in index.aliases
+            fuller = _starts_admin(after, index, entries if short else None) or (
+                not short and _starts_child(after, index, entries)
             )
             if fuller and _stray_province(text, pos + len(form), index, entries, spans):
                 pos += len(form)  # 瑞安市浙江省新塍镇: the province again before a town only is no new chain
@@ -259,24 +287,34 @@ def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> i
     only words without digits come before it (邮寄地址浙江省杭州市…, 狮山镇广东省佛山南海…)."""
     if text.startswith("中国", pos) and _starts_admin(text[pos + 2 :], index):
         return pos + 2
-    if any(_RANK[level] >= _RANK["district"] for level, _, _ in spans):
+    if any(level == "district" for level, _, _ in spans):
         return None
+    by_short = None
     for start in range(pos + 1, min(len(text), pos + _AHEAD)):
         if text[start - 1].isdigit():
-            return None
+            return by_short
         longest = min(index.longest_from.get(text[start : start + 2], 0), len(text) - start)
-        for length in range(longest, 2, -1):
+        for length in range(longest, 1, -1):
             form = text[start : start + length]
-            if form in index.aliases or form[-1] not in "省市区州":
+            short = form in index.aliases
+            if not short and (length == 2 or form[-1] not in "省市区州"):
                 continue
             entries = [e for e in index.lookup(form) if _RANK[e.level] <= _RANK["city"]]
+            if short:  # a short city name followed by one of its units (…六虹桥路温州鹿城…)
+                entries = [e for e in entries if e.level == "city"]
             rest = text[start + length :]
-            if entries and (_starts_admin(rest, index) or _starts_child(rest, index, entries)):
-                return start
-    return None
+            if entries and (
+                (not short and _starts_admin(rest, index)) or _starts_child(rest, index, entries)
+            ):
+                if not short:
+                    return start
+                by_short = start if by_short is None else by_short
+    return by_short
 
 
-def _stray_province(text: str, pos: int, index: AdminIndex, entries: list[AdminEntry], spans: list[Span]) -> bool:
+def _stray_province(
+    text: str, pos: int, index: AdminIndex, entries: list[AdminEntry], spans: list[Span]
+) -> bool:
     """True when the province of a chain read down to a county is written again and followed by no city or
     county (浙江省温州市瑞安市浙江省新塍镇): the chain read is the address, the town belongs to it."""
     read = {e.code for level, _, matched in spans if level == "province" for e in matched}
@@ -297,10 +335,11 @@ def _above(form: str, entries: list[AdminEntry], after: str, spans: list[Span], 
 
 def _with_above(spans: list[Span], form: str, entries: list[AdminEntry]) -> list[Span]:
     """The spans read so far, narrowed to the units inside `entries`, with the higher level put first."""
-    narrowed = [(level, text, [e for e in matched if any(_contains(a, e) for a in entries)]) for level, text, matched in spans]
+    narrowed = [
+        (level, text, [e for e in matched if any(_contains(a, e) for a in entries)])
+        for level, text, matched in spans
+    ]
     return sorted([*narrowed, (entries[0].level, form, entries)], key=lambda span: _RANK[span[0]])
-
-
 
 
 def _guess_lower_level(rest: str, last_rank: int) -> tuple[str, str] | None:

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
                                     "(vehicles, cases) in tiles; 0 bypasses the cache for them")
     tiles_change_poll_s: float = Field(default=1.0, ge=0, description="how often (seconds) the tile "
                                        "cache reads the database's change log to invalidate tiles")
+    tiles_render_concurrency: int = Field(
+        default=4, ge=1, description="tiles one worker renders in PostgreSQL at once; more requests queue "
+        "in the worker (a render is CPU work in PostgreSQL: past two per core, extra ones only lengthen "
+        "every answer)")
     tiles_cluster_max_zoom: int = Field(default=15, ge=0, le=24, description="point layers are "
                                         "aggregated per grid cell up to this zoom")
     tiles_cluster_min_zoom: int = Field(default=10, ge=0, le=24, description="lowest zoom at which "

@@ -96,6 +96,7 @@ class TileService:
         self._registry_at = self._polled_at = self._pruned_at = -float("inf")
         self._lock = asyncio.Lock()
         self._parts: dict[tuple[str, bool], list[Part]] = {}
+        self._renders = asyncio.Semaphore(settings.tiles_render_concurrency)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
@@ -181,7 +182,7 @@ class TileService:
         if entry is not None:
             return entry, parts
         generation = self.cache.generation
-        async with self.connection() as conn:
+        async with self._renders, self.connection() as conn:
             rendered = [await self._part(conn, part, matrix_set, tile, tile_filter, generation)
                         for part in parts]
         expiries = [e.expires_at for e in rendered if e.expires_at is not None]

@@ -145,3 +145,89 @@ def test_development_zone_of_the_tables_is_a_zone() -> None:
 def test_full_province_then_its_short_city_restarts_the_chain() -> None:
     got = _admin("绍兴浙江省绍兴越城区")
     assert got == {"province": "浙江省", "city": "绍兴", "district": "越城区"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # a county's full name stays one although a street's short form is the same (朝阳区街道)
+        ("北京市朝阳区北苑家园6号楼", {"city": "北京市", "district": "朝阳区"}),
+        # a unit named by a bare word (攀枝花东区, 工业园区) does not show that a short name is a place
+        (
+            "浙江杭州市余杭区临平南苑街道西安东区",
+            {"province": "浙江", "city": "杭州市", "district": "余杭区", "town": "临平南苑街道"},
+        ),
+        ("屠甸工业园区同丰路676号", {}),
+        # a city written in full after a unit of its own adds the level; not 市场, not another city
+        ("丰产路街道郑州市红专路", {"town": "丰产路街道", "city": "郑州市"}),
+        ("丰产路街道郑州市场", {"town": "丰产路街道"}),
+        ("丰产路街道杭州市文三路", {"town": "丰产路街道"}),
+        # one character wrong in a city or county name: taken when one unit only fits, as written
+        (
+            "湖北省宜宣市兴山县昭君镇",
+            {"province": "湖北省", "city": "宜宣市", "district": "兴山县", "town": "昭君镇"},
+        ),
+        ("杭州市江士区万家花园", {"city": "杭州市", "district": "江士区"}),
+        ("广洲市海珠区昌岗中路", {"city": "广洲市", "district": "海珠区"}),
+        ("广洲市人民路", {}),  # nothing confirms it
+        # the same province again before a town only is no new chain; another province is
+        (
+            "浙江省温州市瑞安市浙江省新塍镇",
+            {"province": "浙江省", "city": "温州市", "district": "瑞安市", "town": "新塍镇"},
+        ),
+        ("贵州省毕节市织金县浙江省斜桥镇", {"province": "浙江省", "town": "斜桥镇"}),
+        # the unit just read written again, though a county below bears its name; not the county's own name
+        ("绍兴绍兴诸暨大唐镇", {"city": "绍兴", "district": "诸暨", "town": "大唐镇"}),
+        ("广东省东莞市东莞市大岭山镇", {"province": "广东省", "city": "东莞市", "town": "大岭山镇"}),
+        (
+            "甘肃省临夏回族自治州临夏市城北街道",
+            {"province": "甘肃省", "city": "临夏回族自治州", "district": "临夏市", "town": "城北街道"},
+        ),
+        # 市场 after a county written with 市 is a market, unless a town follows (场口镇)
+        ("福田市场", {}),
+        (
+            "浙江省杭州市富阳市场口镇",
+            {"province": "浙江省", "city": "杭州市", "district": "富阳市", "town": "场口镇"},
+        ),
+        # a short city name and one of its counties after a leading street and a road start the address
+        ("新桥街道六虹桥路温州鹿城仓储基地", {"city": "温州", "district": "鹿城", "other": "六虹桥路"}),
+        ("新桥街道六虹桥路温州商城", {"town": "新桥街道"}),
+        # a short name starts a second chain only before a unit inside it (阜阳: 灵桥镇 is in 杭州)
+        ("杭州阜阳灵桥镇董家桥村", {"city": "杭州", "town": "阜阳灵桥镇"}),
+        (
+            "广西壮族自治区桂林市象山区广西桂林市西城路157号",
+            {"province": "广西", "city": "桂林市", "district": "象山区"},
+        ),
+    ],
+    ids=[
+        "full-name-over-street-short-form",
+        "bare-word-unit-no-restart",
+        "bare-word-zone-no-town",
+        "city-after-own-street",
+        "city-market-no-city",
+        "other-city-not-above",
+        "misspelt-city-inside-province",
+        "misspelt-county-inside-city",
+        "misspelt-city-before-child",
+        "misspelt-city-unconfirmed",
+        "same-province-before-town",
+        "other-province-restarts",
+        "short-city-written-again",
+        "full-city-written-again",
+        "county-own-name-not-again",
+        "county-market-no-county",
+        "county-before-town-shichang",
+        "short-city-and-county-after-street",
+        "short-city-without-county",
+        "short-name-restart-needs-child",
+        "short-name-restart-before-own-unit",
+    ],
+)
+def test_admin_rules_issue_8(query: str, expected: dict[str, str]) -> None:
+    assert _admin(query) == expected
+
+
+def test_one_off_names_the_misspelt_unit() -> None:
+    index = national_admin()
+    assert {e.name for e in index.one_off("台卅市")} >= {"台州市"}
+    assert all(e.name != "台州市" for e in index.one_off("台州市"))  # a name is no misspelling of itself
