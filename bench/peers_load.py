@@ -3,7 +3,8 @@
 The shared peer harness (../shared/bench, see bench/README.md) generates one PostGIS database
 `bench` (table public.components, 1,000,000 points around Xiamen) and measures TiPg and stock
 pygeoapi on it. onemap serves its own schema, so this script creates a sibling database in
-the same PostgreSQL cluster (default `onemap_bench`), migrates it (gis.migrations.migrate),
+the same PostgreSQL cluster (default `onemap_bench`), migrates it (gis.migrations.migrate; a database another checkout built, whose applied
+migrations differ from this one's, is rebuilt),
 and copies the same rows, in the same physical order (generation order: not spatially
 clustered), into onemap.component with one COPY streamed from the harness database:
 
@@ -115,11 +116,15 @@ def load(source_url: str, target_name: str, *, force: bool) -> str:
         # statements slower than this land in the cluster's log (bench/peers_table.py --pglog)
         admin.execute(sql.SQL("ALTER DATABASE {} SET log_min_duration_statement = {}").format(
             sql.Identifier(target_name), sql.Literal(SLOW_STATEMENT)))
-    with psycopg.connect(target_url, autocommit=True) as target, psycopg.connect(source_url) as source:
-        try:
+    try:
+        with psycopg.connect(target_url, autocommit=True) as target:
             migrate(target)
-        except MigrationError as error:  # the database has a migration this checkout lacks: serve without it
-            print(f"warning: {error}", file=sys.stderr)
+    except MigrationError as error:  # built by another checkout: measuring it would measure that schema
+        if force:
+            raise
+        print(f"{target_name}: {error}; rebuilding it", file=sys.stderr)
+        return load(source_url, target_name, force=True)
+    with psycopg.connect(target_url, autocommit=True) as target, psycopg.connect(source_url) as source:
         wanted = source.execute("SELECT count(*) FROM public.components").fetchone()
         have = _loaded(target)
         if wanted and have == wanted[0]:
