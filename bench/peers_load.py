@@ -3,9 +3,9 @@
 The shared peer harness (../shared/bench, see bench/README.md) generates one PostGIS database
 `bench` (table public.components, 1,000,000 points around Xiamen) and measures TiPg and stock
 pygeoapi on it. onemap serves its own schema, so this script creates a sibling database in
-the same PostgreSQL cluster (default `onemap_bench`), migrates it (gis.migrations.migrate; a database another checkout built, whose applied
-migrations differ from this one's, is rebuilt),
-and copies the same rows, in the same physical order (generation order: not spatially
+the same PostgreSQL cluster (default `onemap_bench`), migrates it (gis.migrations.migrate; a
+database built by another checkout, whose applied migrations differ, is rebuilt), and copies
+the same rows, in the same physical order (generation order: not spatially
 clustered), into onemap.component with one COPY streamed from the harness database:
 
     harness column   onemap.component
