@@ -2,7 +2,8 @@
 
 Each level lies below the previous one and inside it (codes consistent); a short form (杭州, 临平) counts
 only where the text goes on like an address; a unit written again or a second, fuller chain restarts the
-chain; levels missing from the tables are guessed from their suffix (…街道, …村). See docs/geocoder.md.
+chain; levels missing from the tables are guessed from their suffix (…街道, …村); a city or county name
+with one character wrong is read when a single unit fits (台卅市天台县). See docs/geocoder.md.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _TOWN_GUESS = re.compile(r"^([^\d路街巷]{2,6}?(?:街道|镇|乡))")
 _COMMUNITY_GUESS = re.compile(r"^([^\d路街巷]{2,8}?(?:社区|村))(?![委里])")
 # units named by a bare direction or kind (攀枝花东区, 阳泉城区): as words (西安东区) they name no unit
 _GENERIC_UNIT = re.compile(r"[东西南北新城矿郊]区|[新老南北]城区")
+_TOWN_SUFFIXES = ("街道", "镇", "乡", "办事处", "苏木")
 _NOT_CITY = ("场", "民", "政")  # 市场, 市民, 市政: words, not a city
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区)$")
@@ -61,11 +63,12 @@ def _generic(form: str) -> bool:
     return _GENERIC_UNIT.fullmatch(form) is not None or DEVZONE.fullmatch(form) is not None
 
 
-def _feature_follows(rest: str) -> bool:
+def _feature_follows(rest: str, index: AdminIndex) -> bool:
     """True when a road or feature word follows a short admin name (海宁路, 浙江大学): the name is part of
     it; not when that word only begins a longer road name (杭州学院路, 温州学院中路: 杭州 + 学院路)."""
     if _ORGANISATION.match(rest):  # 浙江传媒学院, 湖州中心医院: the name of a school or hospital
-        return True
+        # but one named after a province follows the place (杭州浙江大学, 增城广东财经大学)
+        return not any(e.level == "province" for n in (2, 3) for e in index.lookup(rest[:n]))
     match = _NOT_AFTER_ALIAS.match(rest)
     if match is None:
         return False
@@ -111,14 +114,29 @@ def _match(
             follows = _starts_admin(rest, index) or _starts_child(rest, index, entries)
             unique = top == _RANK["district"] and len({e.code for e in entries if e.level == "district"}) == 1
             if not follows and (
-                _feature_follows(rest) or (not active and top >= _RANK["district"] and not unique)
+                _feature_follows(rest, index) or (not active and top >= _RANK["district"] and not unique)
             ):
                 continue
         return form, [e for e in entries if _RANK[e.level] == top]
     return None
 
 
+def _moved_town(
+    text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
+) -> tuple[str, list[AdminEntry]] | None:
+    """A town of the county's city written after the county it belonged to before the counties were
+    redrawn (鄞州区横街镇: 横街镇 is in 海曙区 since 2016; 余杭区乔司: in 临平区 since 2021)."""
+    cities = [index.by_code[a.code[:4]] for a in active if a.code[:4] in index.by_code]
+    if not cities or any(a.level != "district" for a in active):
+        return None
+    found = _match(text, pos, index, last_rank, cities, longest_known)
+    if found is None or found[1][0].level != "town" or not found[0].endswith(_TOWN_SUFFIXES):
+        return None
+    return found
+
+
 def _may_name(form: str, units: list[AdminEntry], index: AdminIndex) -> bool:
+    """True when `form` is one of the names of `units` (the unit just read may be written again)."""
     codes = {e.code for e in units}
     return any(e.code in codes for e in index.lookup(form))
 
@@ -185,7 +203,9 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             continue
         # a known road or POI named after an admin area (景田社区党群服务中心) is the road or POI
         longest_known = max((len(n) for names in known if (n := names.prefix(text, pos))), default=0)
-        found = _match(text, pos, index, last_rank, active, longest_known)
+        found = _match(text, pos, index, last_rank, active, longest_known) or _moved_town(
+            text, pos, index, last_rank, active, longest_known
+        )
         again = None
         if spans and (found is None or _may_name(found[0], spans[-1][2], index)):
             again = _match(text, pos, index, -1, [], longest_known)

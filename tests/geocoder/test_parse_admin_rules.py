@@ -198,6 +198,12 @@ def test_full_province_then_its_short_city_restarts_the_chain() -> None:
             "广西壮族自治区桂林市象山区广西桂林市西城路157号",
             {"province": "广西", "city": "桂林市", "district": "象山区"},
         ),
+        # a school named after a province follows the place; one named after the place swallows it
+        ("杭州浙江大学玉泉校区", {"city": "杭州"}),
+        ("湖州中心医院住院部", {}),
+        # a town (with its suffix) moved to another county of the same city when the counties were redrawn
+        ("宁波市鄞州区横街镇上阵村", {"city": "宁波市", "district": "鄞州区", "town": "横街镇"}),
+        ("宁波市鄞州区高桥工业区秀丰路1027号", {"city": "宁波市", "district": "鄞州区"}),
     ],
     ids=[
         "full-name-over-street-short-form",
@@ -221,6 +227,10 @@ def test_full_province_then_its_short_city_restarts_the_chain() -> None:
         "short-city-without-county",
         "short-name-restart-needs-child",
         "short-name-restart-before-own-unit",
+        "school-named-after-province",
+        "school-named-after-place",
+        "town-moved-to-another-county",
+        "short-town-not-moved",
     ],
 )
 def test_admin_rules_issue_8(query: str, expected: dict[str, str]) -> None:
