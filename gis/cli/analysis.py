@@ -9,8 +9,6 @@ import shapely
 import typer
 
 from gis.analysis.aggregate import CaseFilter, case_counts, case_points
-from gis.analysis.hotspots import HotspotOptions, analyse, store, to_geojson
-from gis.analysis.kde import kernel_density, to_cog
 from gis.cli.context import ready_database_url, settings_of
 from gis.crs import CGCS2000, gauss_kruger_epsg, transform
 from gis.database import connect
@@ -47,6 +45,8 @@ def hotspots(
     if publish and level != "grid":
         raise InvalidParameter("--store publishes unit grid results only (use --level grid)")
     settings = settings_of(ctx)
+    from gis.analysis.hotspots import HotspotOptions, analyse, store, to_geojson  # esda, scipy: ~1 s
+
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         result = analyse(case_counts(conn, level, case_filter), HotspotOptions(permutations, fdr=fdr))
         if publish:
@@ -80,6 +80,8 @@ def density(
         lonlat = case_points(conn, case_filter)
     if len(lonlat) < 2 and bandwidth is None:
         raise InvalidParameter("fewer than two cases match: give --bandwidth or widen the period")
+    from gis.analysis.kde import kernel_density, to_cog  # scipy, rasterio: ~1 s
+
     zone = gauss_kruger_epsg(float(lonlat[:, 0].mean()))
     xy = shapely.get_coordinates(transform(shapely.points(lonlat), CGCS2000, zone))
     surface = kernel_density(xy, epsg=zone, cell_size=cell_size, bandwidth=bandwidth)
