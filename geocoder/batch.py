@@ -15,7 +15,7 @@ import openpyxl
 
 from geocoder.forward import geocode
 from geocoder.gazetteer import Gazetteer
-from gis.crs import CrsSpec
+from gis.crs import CrsSpec, xy_from_cgcs2000
 from gis.errors import ImportValidationError, InvalidParameter, OnemapError
 
 ADDRESS_COLUMNS = ("address", "地址", "addr", "详细地址", "事发地址", "location", "位置")
@@ -93,7 +93,6 @@ def geocode_rows(
     on_row: Callable[[int], None] | None = None,
 ) -> list[dict[str, object]]:
     """One result row per address: the best candidate's columns, or a reason."""
-    from geocoder.service import from_cgcs2000
 
     out: list[dict[str, object]] = []
     placed: list[tuple[dict[str, object], float, float]] = []  # rows with a point: converted at the end
@@ -126,7 +125,7 @@ def geocode_rows(
         if on_row:
             on_row(i + 1)
     if placed:
-        x, y = from_cgcs2000(np.array([p[1] for p in placed]), np.array([p[2] for p in placed]), crs)
+        x, y = xy_from_cgcs2000(np.array([p[1] for p in placed]), np.array([p[2] for p in placed]), crs)
         for (row, _, _), xi, yi in zip(placed, x.tolist(), y.tolist(), strict=True):
             row["lon"], row["lat"] = round(xi, 7), round(yi, 7)
     return out

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from geocoder.gazetteer import Gazetteer
-from gis.crs import CGCS2000, WGS84, CrsSpec, bd09_to_wgs84, gcj02_to_wgs84, transformer
+from gis.crs import CrsSpec, xy_to_cgcs2000
 from gis.errors import InvalidParameter
 
 DEFAULT_RADIUS_M = 200.0
@@ -31,20 +30,6 @@ class Place:
     door_plate_distance_m: float | None
     road: str | None
     road_distance_m: float | None
-
-
-def to_cgcs2000(x: npt.ArrayLike, y: npt.ArrayLike, crs: CrsSpec | None) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates in any supported CRS (incl. GCJ-02, BD-09) → CGCS2000 lon/lat."""
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if crs is None or crs.epsg in (CGCS2000, WGS84):
-        return xs, ys
-    if crs.offset == "gcj02":
-        return gcj02_to_wgs84(xs, ys)
-    if crs.offset == "bd09":
-        return bd09_to_wgs84(xs, ys)
-    assert crs.epsg is not None
-    lon, lat = transformer(crs.epsg, CGCS2000).transform(xs, ys)
-    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
 def check_point(lon: float, lat: float) -> None:
@@ -85,7 +70,7 @@ def reverse(
     """Reverse-geocode one point given in `crs` (default CGCS2000 lon/lat)."""
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise InvalidParameter("lon/lat must be finite numbers")
-    x, y = to_cgcs2000([lon], [lat], crs)
+    x, y = xy_to_cgcs2000([lon], [lat], crs)
     check_point(float(x[0]), float(y[0]))
     if not 0 < radius_m <= 5000:
         raise InvalidParameter(f"radius {radius_m}: between 0 and 5000 metres")

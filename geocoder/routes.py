@@ -25,8 +25,8 @@ from geocoder.forward import Candidate, GeocodeResult, check_query, geocode
 from geocoder.memo import memo
 from geocoder.process import router as process_router
 from geocoder.reverse import DEFAULT_RADIUS_M, reverse
-from geocoder.service import from_cgcs2000, output_crs, snapshot
-from gis.crs import CrsSpec, parse_crs
+from geocoder.service import output_crs, snapshot
+from gis.crs import CrsSpec, parse_crs, xy_from_cgcs2000
 from gis.errors import InvalidParameter, NotFound, PayloadTooLarge
 
 router = APIRouter(tags=["geocoder"])
@@ -75,7 +75,7 @@ def _candidates_json(candidates: list[Candidate], crs: CrsSpec | None) -> list[d
     out = [dict(vars(c)) for c in candidates]
     if crs is not None and out:
         lon, lat = np.array([c.lon for c in candidates]), np.array([c.lat for c in candidates])
-        x, y = from_cgcs2000(lon, lat, crs)
+        x, y = xy_from_cgcs2000(lon, lat, crs)
         for body, xi, yi in zip(out, x, y, strict=True):
             body["lon"], body["lat"] = round(float(xi), 7), round(float(yi), 7)
     return out

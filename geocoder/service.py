@@ -4,15 +4,14 @@ import asyncio
 import gc
 import time
 
-import numpy as np
 import psycopg
 from fastapi import Request
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from geocoder import gazetteer
 from geocoder.gazetteer import Gazetteer
-from gis.crs import CGCS2000, WGS84, CrsSpec, parse_crs, transformer, wgs84_to_bd09, wgs84_to_gcj02
-from gis.errors import DatabaseUnavailable, InvalidParameter
+from gis.crs import CGCS2000, CrsSpec, parse_crs
+from gis.errors import DatabaseUnavailable
 
 
 class GazetteerCache:
@@ -86,17 +85,3 @@ def output_crs(text: str | None) -> CrsSpec | None:
         return None
     crs = parse_crs(text)
     return None if crs.epsg == CGCS2000 else crs
-
-
-def from_cgcs2000(lon: np.ndarray, lat: np.ndarray, crs: CrsSpec | None) -> tuple[np.ndarray, np.ndarray]:
-    """CGCS2000 lon/lat → the requested CRS (x, y); WGS84 and CGCS2000 are taken as equal."""
-    if crs is None or crs.epsg in (CGCS2000, WGS84):
-        return lon, lat
-    if crs.offset == "gcj02":
-        return wgs84_to_gcj02(lon, lat)
-    if crs.offset == "bd09":
-        return wgs84_to_bd09(lon, lat)
-    if crs.epsg is None:
-        raise InvalidParameter(f"unsupported output CRS {crs}")
-    x, y = transformer(CGCS2000, crs.epsg).transform(lon, lat)
-    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)

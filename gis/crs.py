@@ -274,16 +274,49 @@ def from_cgcs2000(geometries: np.ndarray, target: CrsSpec) -> np.ndarray:
     return _convert(geometries, target, to_cgcs2000=False)
 
 
-def _convert(geometries: np.ndarray, other: CrsSpec, *, to_cgcs2000: bool) -> np.ndarray:
-    geometries = np.asarray(geometries, dtype=object)
+def xy_to_cgcs2000(
+    x: npt.ArrayLike, y: npt.ArrayLike, source: CrsSpec | None
+) -> tuple[FloatArray, FloatArray]:
+    """Coordinate arrays from `source` (None: already CGCS2000) to CGCS2000 lon/lat, as to_cgcs2000 does."""
+    return _convert_xy(x, y, source, to_cgcs2000=True)
+
+
+def xy_from_cgcs2000(
+    x: npt.ArrayLike, y: npt.ArrayLike, target: CrsSpec | None
+) -> tuple[FloatArray, FloatArray]:
+    """Coordinate arrays from CGCS2000 lon/lat to `target` (None: stay CGCS2000); inverts xy_to_cgcs2000."""
+    return _convert_xy(x, y, target, to_cgcs2000=False)
+
+
+def _xy_function(
+    other: CrsSpec, *, to_cgcs2000: bool
+) -> Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]] | None:
+    """The x/y conversion between `other` and CGCS2000 (None when there is nothing to convert)."""
     if other.offset is not None:
         to_wgs84, from_wgs84 = _OFFSET_CONVERSIONS[other.offset]
-        return _map_xy(geometries, to_wgs84 if to_cgcs2000 else from_wgs84)
+        return to_wgs84 if to_cgcs2000 else from_wgs84
     assert other.epsg is not None
     if other.epsg == CGCS2000:
-        return geometries.copy()
+        return None
     t = transformer(other.epsg, CGCS2000) if to_cgcs2000 else transformer(CGCS2000, other.epsg)
-    return _map_xy(geometries, lambda x, y: t.transform(x, y))
+    return lambda x, y: t.transform(x, y)
+
+
+def _convert_xy(
+    x: npt.ArrayLike, y: npt.ArrayLike, other: CrsSpec | None, *, to_cgcs2000: bool
+) -> tuple[FloatArray, FloatArray]:
+    xs, ys = _as_float(x, y)
+    fn = None if other is None else _xy_function(other, to_cgcs2000=to_cgcs2000)
+    if fn is None:
+        return xs, ys
+    out_x, out_y = fn(xs, ys)
+    return np.asarray(out_x, dtype=np.float64), np.asarray(out_y, dtype=np.float64)
+
+
+def _convert(geometries: np.ndarray, other: CrsSpec, *, to_cgcs2000: bool) -> np.ndarray:
+    geometries = np.asarray(geometries, dtype=object)
+    fn = _xy_function(other, to_cgcs2000=to_cgcs2000)
+    return geometries.copy() if fn is None else _map_xy(geometries, fn)
 
 
 def swapped_lon_lat(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:

@@ -28,6 +28,8 @@ from gis.crs import (
     to_cgcs2000,
     wgs84_to_bd09,
     wgs84_to_gcj02,
+    xy_from_cgcs2000,
+    xy_to_cgcs2000,
 )
 from gis.errors import InvalidParameter
 
@@ -305,6 +307,21 @@ def test_from_cgcs2000_inverts_to_cgcs2000(target: str) -> None:
     back = shapely.get_coordinates(to_cgcs2000(out, spec))
     start = shapely.get_coordinates(geoms)
     assert _metres(start[:, 0], start[:, 1], back[:, 0], back[:, 1]).max() < 0.01
+
+
+@pytest.mark.parametrize("other", ["EPSG:4490", "EPSG:4326", "EPSG:4547", "EPSG:3857", "gcj02", "bd09"])
+def test_coordinate_arrays_convert_like_geometries(other: str) -> None:
+    """The geocoder converts bare coordinate arrays; they must land where the geometries do."""
+    spec = parse_crs(other)
+    lon, lat = np.array([114.05, 118.1]), np.array([22.54, 24.5])
+    points = shapely.points(lon, lat)
+    x, y = xy_from_cgcs2000(lon, lat, spec)
+    assert_allclose(np.column_stack([x, y]), shapely.get_coordinates(from_cgcs2000(points, spec)))
+    back_x, back_y = xy_to_cgcs2000(x, y, spec)
+    assert_allclose(np.column_stack([back_x, back_y]),
+                    shapely.get_coordinates(to_cgcs2000(shapely.points(x, y), spec)))
+    assert _metres(lon, lat, back_x, back_y).max() < 0.01
+    assert xy_to_cgcs2000(lon, lat, None)[0].tolist() == lon.tolist()
 
 
 @pytest.mark.parametrize(
