@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import wrk
 from geocoder import gazetteer
 from geocoder.forward import geocode
-from geocoder.reverse import reverse_columns
+from geocoder.reverse import reverse, reverse_columns
 from gis.database import database_url
 from gis.demo import futian
 from gis.localdb import create_extensions
@@ -147,6 +147,11 @@ def main() -> None:
             started = time.perf_counter()
             places = reverse_columns(gaz, lon, lat)
             reverse_s = time.perf_counter() - started
+            single_n = min(3000, args.points)
+            started = time.perf_counter()
+            for x, y in zip(lon[:single_n].tolist(), lat[:single_n].tolist(), strict=True):
+                reverse(gaz, x, y)  # one call per point, as an HTTP request makes it
+            single_reverse_ms = (time.perf_counter() - started) / single_n * 1000
             peer_n = min(2000, args.points)
             started = time.perf_counter()
             for x, y in zip(lon[:peer_n], lat[:peer_n], strict=True):
@@ -210,6 +215,7 @@ def main() -> None:
         f"{'reverse, points/s (batch)':<40}{args.points / reverse_s:>14,.0f}{20000:>12,}"
         f"   ({in_cells} in a cell)"
     )
+    print(f"{'reverse, ms per single point (in process)':<40}{single_reverse_ms:>14.3f}")
     print(
         f"{'peer: PostGIS round trip per point, /s':<40}{peer_n / peer_s:>14,.0f}"
         f"   ratio onemap/peer {args.points / reverse_s / (peer_n / peer_s):.1f}x"
