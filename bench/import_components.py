@@ -18,6 +18,7 @@ more import run in-process with a progress callback and a cursor that times each
 
     .venv/bin/python bench/import_components.py [--rows 1000000] [--repeat 1] [--url URL]
                                                 [--floor] [--no-stages] [--keep]
+                                                [--stage-setup SQL ...]
 """
 
 import argparse
@@ -363,6 +364,9 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true",
                         help="also time INSERT … SELECT of the ogr2ogr table into onemap.component")
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    parser.add_argument("--stage-setup", action="append", default=[], metavar="SQL",
+                        help="run on the per-stage run's database first (repeatable), e.g. 'ALTER TABLE "
+                             "onemap.component DISABLE TRIGGER tile_component_cell_ins' to price one trigger")
     args = parser.parse_args()
     ogr2ogr = shutil.which("ogr2ogr")
     if ogr2ogr is None:
@@ -419,6 +423,11 @@ def main() -> None:
                   f" onemap / that {onemap / (ogr + insert):.2f}x")
         if not args.no_stages:
             with fresh_clone(server) as url:
+                if args.stage_setup:
+                    with psycopg.connect(url, autocommit=True) as conn:
+                        for statement in args.stage_setup:
+                            conn.execute(statement.encode())  # the operator's own SQL, not user input
+                    print(f"\nper-stage run after: {'; '.join(args.stage_setup)}")
                 result = stage_times(gpkg, url, args.rows)
             print(f"\nonemap per stage (in-process, {result.total:.2f} s;"
                   " the CLI adds start-up and the report)")
