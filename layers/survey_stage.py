@@ -97,14 +97,17 @@ def stage(conn: psycopg.Connection, rows: StagedRows) -> None:
     """COPY the rows into a temporary staging table, the text built a column at a time."""
     _room_for_temp_tables(conn, len(rows.index))
     conn.execute(sql_text("staging.sql"))
-    columns: dict[str, np.ndarray] = {
-        "row_idx": rows.index, "class_code": rows.class_codes, "attributes": rows.attributes,
-        "geometry_type": rows.geometry_types,
+    # columns onemap writes itself: digits and hex, nothing to escape, nearly every value distinct
+    verbatim: dict[str, np.ndarray] = {
+        "row_idx": rows.index.astype(str).astype(object),
         "geom": shapely.to_wkb(shapely.set_srid(rows.geometries, 4490), hex=True, include_srid=True),
-        "grid_code": rows.grid, "community_code": rows.community, "county_code": rows.county,
-        "serial_rank": _ranks_or_null(rows.ranks)}
-    names = [c for c in STAGING_COLUMNS if c in columns or c in rows.fields.columns]
-    texts = [copy_text(columns[name] if name in columns else rows.fields[name].to_numpy(dtype=object))
+        "serial_rank": _ranks_text(rows.ranks)}
+    columns: dict[str, np.ndarray] = {
+        "class_code": rows.class_codes, "attributes": rows.attributes, "geometry_type": rows.geometry_types,
+        "grid_code": rows.grid, "community_code": rows.community, "county_code": rows.county}
+    names = [c for c in STAGING_COLUMNS if c in verbatim or c in columns or c in rows.fields.columns]
+    texts = [verbatim[name] if name in verbatim
+             else copy_text(columns[name] if name in columns else rows.fields[name].to_numpy(dtype=object))
              for name in names]
     statement = sql.SQL("COPY pg_temp.survey_staging ({}) FROM STDIN").format(
         sql.SQL(", ").join(map(sql.Identifier, names)))
@@ -141,9 +144,9 @@ def _room_for_temp_tables(conn: psycopg.Connection, rows: int) -> None:
         pass
 
 
-def _ranks_or_null(ranks: np.ndarray) -> np.ndarray:
+def _ranks_text(ranks: np.ndarray) -> np.ndarray:
     text = ranks.astype(str).astype(object)
-    text[ranks < 0] = None
+    text[ranks < 0] = "\\N"
     return text
 
 
