@@ -2,8 +2,10 @@
 
 Each level lies below the previous one and inside it (codes consistent); a short form (杭州, 临平) counts
 only where the text goes on like an address; a unit written again or a second, fuller chain restarts the
-chain; levels missing from the tables are guessed from their suffix (…街道, …村); a city or county name
-with one character wrong is read when a single unit fits (台卅市天台县). See docs/geocoder.md.
+chain, but a unit read in full and written again short does not (绍兴市绍兴高新区); levels missing from the
+tables are guessed from their suffix (…街道, …村); a city or county name with one character wrong is read
+when a single unit fits (台卅市天台县); a zone named after its city names the city (芜湖经济技术开发区,
+宁波高新区). See docs/geocoder.md.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ _RANK = {level: i for i, level in enumerate(LEVELS)}
 # A short admin name (杭州, 海宁) is not a place name when a road or feature word follows it (海宁路).
 _NOT_AFTER_ALIAS = re.compile(
     r"^[东南西北中]?[\d一二三四五六七八九十]*(?:大道|大街|大?路|街|道|巷|弄|里|桥|湾|港|口|山|湖|江|河|园|苑|"
-    r"广场|花园|小区|大厦|公园|中学|小学|大学|学院|医院|宾馆|酒店|饭店|银行|商场|超市|站|机场|码头|新村|村|城|"
+    r"广场|花园|小区|大厦|公园|中学|小学|大学|学院|医院|宾馆|酒店|饭店|银行|商场|超市|站|机场|码头|新村|村|城(?![东南西北](?![路街道大巷]))|"
     r"镇|乡|区|县|市|州)"
     r"|^[^\d\W](?:大道|大街|路|街|巷)"  # 余杭塘路: one more character makes the short name a road name
 )
@@ -41,7 +43,9 @@ _GENERIC_UNIT = re.compile(r"[东西南北新城矿郊]区|[新老南北]城区"
 _TOWN_SUFFIXES = ("街道", "镇", "乡", "办事处", "苏木")
 _NOT_CITY = ("场", "民", "政")  # 市场, 市民, 市政: words, not a city
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
-DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区)$")
+DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区|保税区)$")
+# zones named after their city (宁波高新区, 宁波保税区, 杭州经济技术开发区): its short name is the place
+_CITY_ZONE = re.compile(r"(?:国家)?(?:高新技术产业开发区|高新技术开发区|高新区|保税区|经济(?:技术)?开发区)")
 
 
 def _starts_admin(text: str, index: AdminIndex, parents: list[AdminEntry] | None = None) -> bool:
@@ -154,6 +158,26 @@ def _written_again(form: str, entries: list[AdminEntry], last: list[AdminEntry],
     )
 
 
+def _starts_short_city(text: str, index: AdminIndex, parents: list[AdminEntry], spans: list[Span]) -> bool:
+    """True when a short city name inside `parents` begins the text and a full unit of its own follows
+    (东兴镇广西防城港东兴市: 广西 starts the address again), once a county is read only if the city holds it
+    (福建省福州市闽侯县福建福州闽侯县青口镇, not 浙江省温州市瓯海区浙江台州黄岩区)."""
+    counties = [matched for level, _, matched in spans if level == "district"]
+    for length in range(min(index.longest_from.get(text[:2], 0), len(text)), 1, -1):
+        form = text[:length]
+        cities = [
+            e for e in index.lookup(form) if e.level == "city" and any(_contains(p, e) for p in parents)
+        ]
+        if (
+            form in index.aliases
+            and cities
+            and _starts_admin(text[length:], index, cities)
+            and all(any(_contains(c, e) for c in cities for e in matched) for matched in counties)
+        ):
+            return True
+    return False
+
+
 def _misspelt(
     text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry]
 ) -> tuple[str, list[AdminEntry]] | None:
@@ -177,6 +201,13 @@ def _misspelt(
         }
         if len(fits) == 1:
             return form, list(fits.values())
+    # a province written with 市 (山西市太原迎泽区): the province, when a city or county of its own follows
+    for length in (4, 3) if last_rank < 0 else ():  # 黑龙江市, 山西市
+        form = text[pos : pos + length]
+        provinces = [e for e in index.lookup(form[:-1]) if e.level == "province"]
+        rest = text[pos + length :]
+        if form.endswith("市") and not index.lookup(form) and _starts_child(rest, index, provinces):
+            return form, provinces
     return None
 
 
@@ -218,6 +249,9 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             form, entries = again
             seen = {e.code for _, _, matched in spans for e in matched}
             repeated = [e for e in entries if e.code in seen and _RANK[e.level] >= last_rank - 1]
+            if repeated and _short_again(form, repeated, text[pos + len(form) :], spans, index):
+                pos = _past_short_again(text, pos + len(form), index, repeated, spans)
+                continue
             if repeated:  # the same unit written again (宁波宁波市, 江山市江山市): the later spelling
                 last_rank = _RANK[repeated[0].level]
                 dropped += [s for s in spans if _RANK[s[0]] >= last_rank]
@@ -230,8 +264,10 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             after = text[pos + len(form) :]
             # a province or city written in full, then a unit inside it (even short: 绍兴浙江省绍兴时代广场)
             short = form in index.aliases
-            fuller = _starts_admin(after, index, entries if short else None) or (
-                not short and _starts_child(after, index, entries)
+            fuller = (
+                _starts_admin(after, index, entries if short else None)
+                or (not short and _starts_child(after, index, entries))
+                or (short and _starts_short_city(after, index, entries, spans))
             )
             if fuller and _stray_province(text, pos + len(form), index, entries, spans):
                 pos += len(form)  # 瑞安市浙江省新塍镇: the province again before a town only is no new chain
@@ -268,17 +304,66 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             last_rank, pos = _RANK[level], pos + len(form)
             continue
         form, entries = found
-        level = entries[0].level
-        spans.append((level, form, entries))
+        level, end = entries[0].level, pos + len(form)
         # development zones listed as town-level units (萧山经济技术开发区) are written as zones, not towns
-        parsed.elements["devzone" if level == "town" and DEVZONE.search(form) else level] = form
-        last_rank, active, pos = _RANK[level], entries, pos + len(form)
+        element = "devzone" if level == "town" and DEVZONE.search(form) else level
+        named = _zone_city(form, entries, index) if last_rank < _RANK["city"] else None
+        if named is not None:  # 芜湖经济技术开发区: its city 芜湖 and the zone, as NCAP writes them
+            spans.append(("city", named[0], named[1]))
+            parsed.elements["city"] = named[0]
+            form, element = form[len(named[0]) :], "devzone"
+        spans.append((level, form, entries))
+        parsed.elements[element] = form
+        last_rank, active, pos = _RANK[level], entries, end
     while pos > 0 and pos < len(text) and text[pos] == "-":
         pos += 1
     if spans and dropped:
         _restore(dropped, spans, parsed)
     _resolve(spans, parsed)
     return pos
+
+
+def _short_again(
+    form: str, repeated: list[AdminEntry], after: str, spans: list[Span], index: AdminIndex
+) -> bool:
+    """True when `form` is the short form of a unit read in full before (浙江省绍兴市绍兴高新区, 杭州市江干区
+    杭州下沙): a name that begins with it, not a new chain — unless another unit of a level read follows."""
+    codes = {e.code for e in repeated}
+    earlier = [written for _, written, matched in spans if any(e.code in codes for e in matched)]
+    if not earlier or earlier[0] in index.aliases or not earlier[0].startswith(form) or form == earlier[0]:
+        return False
+    below = _match(after, 0, index, _RANK[repeated[0].level], repeated, 0)
+    if below is None:
+        return True
+    seen = {e.code for _, _, matched in spans for e in matched}
+    read = {level for level, _, _ in spans}
+    return below[1][0].level not in read or any(e.code in seen for e in below[1])
+
+
+def _past_short_again(
+    text: str, pos: int, index: AdminIndex, units: list[AdminEntry], spans: list[Span]
+) -> int:
+    """Where short re-mentions of the units read in full end (深圳市南山区深圳南山: past 南山 as well)."""
+    while (below := _match(text, pos, index, _RANK[units[0].level], units, 0)) is not None:
+        form, units = below
+        if not _short_again(form, units, text[pos + len(form) :], spans, index):
+            break
+        pos += len(form)
+    return pos
+
+
+def _zone_city(
+    form: str, entries: list[AdminEntry], index: AdminIndex
+) -> tuple[str, list[AdminEntry]] | None:
+    """The name of its own city that a county-level zone's name begins with (芜湖经济技术开发区 → 芜湖),
+    with the city, or None (中新苏滁高新技术产业开发区, 鹿城区)."""
+    if len(entries) != 1 or entries[0].level != "district" or DEVZONE.search(form) is None:
+        return None
+    city = index.by_code.get(entries[0].code[:4])
+    for length in range(len(form) - 3, 1, -1):
+        if city in index.lookup(form[:length]):
+            return form[:length], [city]
+    return None
 
 
 def _restore(dropped: list[Span], spans: list[Span], parsed: Parsed) -> None:
@@ -308,11 +393,11 @@ def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> i
     if text.startswith("中国", pos) and _starts_admin(text[pos + 2 :], index):
         return pos + 2
     if any(level == "district" for level, _, _ in spans):
-        return None
+        return _zone_ahead(text, pos, index, spans)
     by_short = None
     for start in range(pos + 1, min(len(text), pos + _AHEAD)):
         if text[start - 1].isdigit():
-            return by_short
+            return by_short if by_short is not None else _zone_ahead(text, start, index, spans)
         longest = min(index.longest_from.get(text[start : start + 2], 0), len(text) - start)
         for length in range(longest, 1, -1):
             form = text[start : start + length]
@@ -324,12 +409,26 @@ def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> i
                 entries = [e for e in entries if e.level == "city"]
             rest = text[start + length :]
             if entries and (
-                (not short and _starts_admin(rest, index)) or _starts_child(rest, index, entries)
+                (not short and _starts_admin(rest, index))
+                or _starts_child(rest, index, entries)
+                or (short and _CITY_ZONE.match(rest) is not None)
             ):
                 if not short:
                     return start
                 by_short = start if by_short is None else by_short
     return by_short
+
+
+def _zone_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> int | None:
+    """Where a zone named after its city starts past words or numbers (科贸中心东1009-1010宁波高新区,
+    北仑区九龙山1号宁波保税区): the short city name, when that city contains every unit read so far."""
+    for zone in _CITY_ZONE.finditer(text, pos, pos + _AHEAD):
+        for start in range(max(pos, zone.start() - 4), zone.start() - 1):  # 乌鲁木齐, 张家口, 宁波
+            form = text[start : zone.start()]
+            cities = [e for e in index.lookup(form) if e.level == "city"] if form in index.aliases else []
+            if cities and all(any(_contains(c, e) for c in cities for e in m) for _, _, m in spans):
+                return start
+    return None
 
 
 def _stray_province(

@@ -142,6 +142,13 @@ def test_development_zone_of_the_tables_is_a_zone() -> None:
     assert got["devzone"] == "萧山经济技术开发区" and "town" not in got
 
 
+def test_zone_named_after_its_city_is_the_city_and_a_zone() -> None:
+    got = parse(normalize("芜湖经济技术开发区长春路").text, national_admin())
+    assert (got.elements["city"], got.elements["devzone"]) == ("芜湖", "经济技术开发区")
+    assert got.admin["district"].name == "芜湖经济技术开发区"  # still resolved to the zone's unit
+    assert _elements("宁波保税区兴业大道")["devzone"] == "保税区"
+
+
 def test_full_province_then_its_short_city_restarts_the_chain() -> None:
     got = _admin("绍兴浙江省绍兴越城区")
     assert got == {"province": "浙江省", "city": "绍兴", "district": "越城区"}
@@ -204,6 +211,36 @@ def test_full_province_then_its_short_city_restarts_the_chain() -> None:
         # a town (with its suffix) moved to another county of the same city when the counties were redrawn
         ("宁波市鄞州区横街镇上阵村", {"city": "宁波市", "district": "鄞州区", "town": "横街镇"}),
         ("宁波市鄞州区高桥工业区秀丰路1027号", {"city": "宁波市", "district": "鄞州区"}),
+        # a county-level zone named after its city gives the city as written, unless a city was read
+        ("芜湖经济技术开发区长春路", {"city": "芜湖"}),
+        (
+            "安徽省芜湖市芜湖经济技术开发区长春路",
+            {"province": "安徽省", "city": "芜湖市", "district": "芜湖经济技术开发区"},
+        ),
+        ("中新苏滁高新技术产业开发区", {"district": "中新苏滁高新技术产业开发区"}),
+        # a zone named after its city starts the address past numbers, or after a county of that city
+        ("科贸中心东1009-1010宁波高新区翔云路1069号", {"other": "科贸中心东1009-1010", "city": "宁波"}),
+        ("北仑区九龙山1号宁波保税区南区", {"other": "九龙山1号", "city": "宁波", "district": "北仑区"}),
+        ("杭州市西湖区文三路1号宁波高新区", {"city": "杭州市", "district": "西湖区"}),
+        ("振宁路9号杭州萧山新华绗缝绣服厂", {}),  # a short city and county past a door plate: a firm's name
+        # a unit read in full and written again short keeps its full spelling and the levels below it
+        ("浙江省绍兴市绍兴高新区东山路", {"province": "浙江省", "city": "绍兴市"}),
+        (
+            "浙江省杭州市江干区杭州下沙经济开发区",
+            {"province": "浙江省", "city": "杭州市", "district": "江干区", "town": "下沙"},
+        ),
+        ("广东省深圳市南山区深圳南山", {"province": "广东省", "city": "深圳市", "district": "南山区"}),
+        ("杭州市江干区杭州西湖区文三路", {"city": "杭州", "district": "西湖区"}),
+        # a short province before a short city and a full county of its own starts the address again
+        ("东兴镇广西防城港东兴市永定街", {"province": "广西", "city": "防城港", "district": "东兴市"}),
+        ("浙江省温州市瓯海区浙江台州黄岩区", {"province": "浙江省", "city": "温州市", "district": "瓯海区"}),
+        # a province written with 市 before a city of its own; not a city's name, not 市场
+        ("山西市太原迎泽区", {"province": "山西市", "city": "太原", "district": "迎泽区"}),
+        ("吉林市船营区", {"city": "吉林市", "district": "船营区"}),
+        ("山西市场", {}),
+        # 城北, 城南 after a short name are parts of the place; 城市花园 is a name
+        ("丽水城北东区62-993", {"city": "丽水"}),
+        ("温州城市花园", {}),
     ],
     ids=[
         "full-name-over-street-short-form",
@@ -231,6 +268,24 @@ def test_full_province_then_its_short_city_restarts_the_chain() -> None:
         "school-named-after-place",
         "town-moved-to-another-county",
         "short-town-not-moved",
+        "zone-named-after-its-city",
+        "zone-after-its-city-read",
+        "zone-named-otherwise",
+        "city-zone-past-numbers",
+        "city-zone-after-own-county",
+        "city-zone-not-of-the-county",
+        "short-city-county-past-door-plate",
+        "short-city-again-in-zone-name",
+        "short-city-again-keeps-county",
+        "short-city-and-county-again",
+        "short-city-again-before-other-county",
+        "short-province-city-restart",
+        "short-province-city-other-county",
+        "province-written-with-shi",
+        "city-named-like-province",
+        "province-shi-market",
+        "short-city-then-chengbei",
+        "short-city-cheng-word",
     ],
 )
 def test_admin_rules_issue_8(query: str, expected: dict[str, str]) -> None:
