@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from geocoder.admin import LEVELS, AdminEntry, AdminIndex
-from geocoder.parse_admin import DEVZONE, admin_prefix
+from geocoder.admin_match import DEVZONE
+from geocoder.parse_admin import admin_prefix
 
 ELEMENTS = (
     "province",

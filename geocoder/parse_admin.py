@@ -13,136 +13,31 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from geocoder.admin import LEVEL_OF_LENGTH, LEVELS, AdminEntry, AdminIndex
+from geocoder.admin import LEVELS, AdminEntry, AdminIndex
+from geocoder.admin_match import (
+    DEVZONE,
+    NOT_AFTER_ALIAS,
+    NOT_CITY,
+    RANK,
+    contains,
+    match_at,
+    may_name,
+    misspelt,
+    moved_town,
+    starts_admin,
+    starts_child,
+)
 
 if TYPE_CHECKING:
     from geocoder.parse import NameSet, Parsed
 
-_RANK = {level: i for i, level in enumerate(LEVELS)}
-# A short admin name (杭州, 海宁) is not a place name when a road or feature word follows it (海宁路).
-_NOT_AFTER_ALIAS = re.compile(
-    r"^[东南西北中]?[\d一二三四五六七八九十]*(?:大道|大街|大?路|街|道|巷|弄|里|桥|湾|港|口|山|湖|江|河|园|苑|"
-    r"广场|花园|小区|大厦|公园|中学|小学|大学|学院|医院|宾馆|酒店|饭店|银行|商场|超市|站|机场|码头|新村|村|城(?![东南西北](?![路街道大巷]))|"
-    r"镇|乡|区|县|市|州)"
-    r"|^[^\d\W](?:大道|大街|路|街|巷)"  # 余杭塘路: one more character makes the short name a road name
-)
 Span = tuple[str, str, list[AdminEntry]]  # level, the text, the entries it may be
 _PLACEHOLDERS = ("市辖区", "市辖县")  # rows of the statistical tables that are no place
 _AHEAD = 24  # how far past a failed admin prefix a new chain is looked for
-_ORGANISATION = re.compile(
-    r"^[^\d\-#A-Z省市区县镇乡村路街道巷弄号]{1,10}?(?:大学|学院|中学|小学|医院|研究院|研究所)"
-    r"(?![路街道巷])"
-)
-_ROAD_AFTER_FEATURE = re.compile(r"^([东南西北中]{0,2})(?:大道|大街|路|街|巷)")
-_ROAD_WORDS = {"大道", "大街", "大路"}
-_LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
 _TOWN_GUESS = re.compile(r"^([^\d路街巷]{2,6}?(?:街道|镇|乡))")
 _COMMUNITY_GUESS = re.compile(r"^([^\d路街巷]{2,8}?(?:社区|村))(?![委里])")
-# units named by a bare direction or kind (攀枝花东区, 阳泉城区): as words (西安东区) they name no unit
-_GENERIC_UNIT = re.compile(r"[东西南北新城矿郊]区|[新老南北]城区")
-_TOWN_SUFFIXES = ("街道", "镇", "乡", "办事处", "苏木")
-_NOT_CITY = ("场", "民", "政")  # 市场, 市民, 市政: words, not a city
-_HAN = re.compile(r"[\u4e00-\u9fff]+")
-DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区|保税区)$")
 # zones named after their city (宁波高新区, 宁波保税区, 杭州经济技术开发区): its short name is the place
 _CITY_ZONE = re.compile(r"(?:国家)?(?:高新技术产业开发区|高新技术开发区|高新区|保税区|经济(?:技术)?开发区)")
-
-
-def _starts_admin(text: str, index: AdminIndex, parents: list[AdminEntry] | None = None) -> bool:
-    """True when a full admin name (with its level suffix) begins the text (after separators), one inside
-    `parents` when they are given."""
-    text = text.lstrip("-")
-    for length in range(min(index.longest_from.get(text[:2], 0), len(text)), 1, -1):
-        form = text[:length]
-        if _generic(form) or form[-1] not in _LEVEL_ENDINGS or form in index.aliases:
-            continue
-        entries = index.lookup(form)
-        if entries and (parents is None or any(_contains(p, e) for p in parents for e in entries)):
-            return True
-    return False
-
-
-def _generic(form: str) -> bool:
-    """True for a unit named by a bare word (城区, 工业园区): it does not show that an address goes on."""
-    return _GENERIC_UNIT.fullmatch(form) is not None or DEVZONE.fullmatch(form) is not None
-
-
-def _feature_follows(rest: str, index: AdminIndex) -> bool:
-    """True when a road or feature word follows a short admin name (海宁路, 浙江大学): the name is part of
-    it; not when that word only begins a longer road name (杭州学院路, 温州学院中路: 杭州 + 学院路)."""
-    if _ORGANISATION.match(rest):  # 浙江传媒学院, 湖州中心医院: the name of a school or hospital
-        # but one named after a province follows the place (杭州浙江大学, 增城广东财经大学)
-        return not any(e.level == "province" for n in (2, 3) for e in index.lookup(rest[:n]))
-    match = _NOT_AFTER_ALIAS.match(rest)
-    if match is None:
-        return False
-    word = re.sub(r"^\d+", "", match[0])
-    road = _ROAD_AFTER_FEATURE.match(rest[match.end() :])
-    if road is None or word in _ROAD_WORDS:
-        return True
-    # 学院路, 中山路, 江东大道 are road names of their own; 湾大道 (杭州湾大道) is too short for one
-    return len(word) + len(road[1]) < 2
-
-
-def _starts_child(text: str, index: AdminIndex, parents: list[AdminEntry]) -> bool:
-    """True when a unit inside one of `parents` begins the text, even as a short form (杭州江干, 台州路桥)."""
-    for length in range(min(index.longest_from.get(text[:2], 0), len(text)), 1, -1):
-        for entry in index.lookup(text[:length]):
-            if entry.level == "community":  # bare community names (大学, 城南) are too common words
-                continue
-            if any(entry.code != p.code and entry.code.startswith(index.scope(p)) for p in parents):
-                return not _NOT_AFTER_ALIAS.match(text[length:]) or _starts_admin(text[length:], index)
-    return False
-
-
-def _match(
-    text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
-) -> tuple[str, list[AdminEntry]] | None:
-    """The longest admin form at `pos` below `last_rank` and inside `active`, or None."""
-    scopes = tuple(index.scope(a) for a in active)
-    for length in range(min(index.longest_from.get(text[pos : pos + 2], 0), len(text) - pos), 1, -1):
-        form = text[pos : pos + length]
-        entries = [
-            e
-            for e in index.lookup(form)
-            if _RANK[LEVEL_OF_LENGTH[len(e.code)]] > last_rank and (not scopes or e.code.startswith(scopes))
-        ]
-        if not entries or length < longest_known:
-            continue
-        top = min(_RANK[e.level] for e in entries)
-        rest = text[pos + length :]
-        # a short form (杭州, 海宁, 城区) is a place name only where the text goes on like an address
-        if form[-1] == "市" and rest.startswith("场") and not _starts_admin(rest, index):
-            continue  # 福田市场: a market, not 福田(区) written 福田市; but 富阳市场口镇
-        if form in index.aliases or form[-1] not in _LEVEL_ENDINGS or len(form) <= 2 or _generic(form):
-            follows = _starts_admin(rest, index) or _starts_child(rest, index, entries)
-            unique = top == _RANK["district"] and len({e.code for e in entries if e.level == "district"}) == 1
-            if not follows and (
-                _feature_follows(rest, index) or (not active and top >= _RANK["district"] and not unique)
-            ):
-                continue
-        return form, [e for e in entries if _RANK[e.level] == top]
-    return None
-
-
-def _moved_town(
-    text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
-) -> tuple[str, list[AdminEntry]] | None:
-    """A town of the county's city written after the county it belonged to before the counties were
-    redrawn (鄞州区横街镇: 横街镇 is in 海曙区 since 2016; 余杭区乔司: in 临平区 since 2021)."""
-    cities = [index.by_code[a.code[:4]] for a in active if a.code[:4] in index.by_code]
-    if not cities or any(a.level != "district" for a in active):
-        return None
-    found = _match(text, pos, index, last_rank, cities, longest_known)
-    if found is None or found[1][0].level != "town" or not found[0].endswith(_TOWN_SUFFIXES):
-        return None
-    return found
-
-
-def _may_name(form: str, units: list[AdminEntry], index: AdminIndex) -> bool:
-    """True when `form` is one of the names of `units` (the unit just read may be written again)."""
-    codes = {e.code for e in units}
-    return any(e.code in codes for e in index.lookup(form))
 
 
 def _written_again(form: str, entries: list[AdminEntry], last: list[AdminEntry], index: AdminIndex) -> bool:
@@ -153,7 +48,7 @@ def _written_again(form: str, entries: list[AdminEntry], last: list[AdminEntry],
         return False
     names = {e.name for e in last}
     return not any(
-        e.name == form and e.name not in names and any(_contains(a, e) for a in last)
+        e.name == form and e.name not in names and any(contains(a, e) for a in last)
         for e in index.lookup(form)
     )
 
@@ -165,50 +60,15 @@ def _starts_short_city(text: str, index: AdminIndex, parents: list[AdminEntry], 
     counties = [matched for level, _, matched in spans if level == "district"]
     for length in range(min(index.longest_from.get(text[:2], 0), len(text)), 1, -1):
         form = text[:length]
-        cities = [
-            e for e in index.lookup(form) if e.level == "city" and any(_contains(p, e) for p in parents)
-        ]
+        cities = [e for e in index.lookup(form) if e.level == "city" and any(contains(p, e) for p in parents)]
         if (
             form in index.aliases
             and cities
-            and _starts_admin(text[length:], index, cities)
-            and all(any(_contains(c, e) for c in cities for e in matched) for matched in counties)
+            and starts_admin(text[length:], index, cities)
+            and all(any(contains(c, e) for c in cities for e in matched) for matched in counties)
         ):
             return True
     return False
-
-
-def _misspelt(
-    text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry]
-) -> tuple[str, list[AdminEntry]] | None:
-    """A city or county name with one character wrong (台卅市天台县, 杭州市江士区), kept as written: taken
-    when one unit only fits — inside the units read and right below them, or followed by a unit of its own."""
-    scopes = tuple(index.scope(a) for a in active)
-    below = max((_RANK[a.level] for a in active), default=-2) + 1
-    for length in range(6, 2, -1):  # 台卅市 … 乌鲁木齐市
-        form = text[pos : pos + length]
-        rest = text[pos + length :]
-        if len(form) < length or form[-1] not in "市区县" or not _HAN.fullmatch(form) or index.lookup(form):
-            continue
-        if rest.startswith(_NOT_CITY):
-            continue
-        fits = {
-            e.code: e
-            for e in index.one_off(form)
-            if _RANK[e.level] > last_rank
-            and (not scopes or e.code.startswith(scopes))
-            and (_RANK[e.level] == below or _starts_child(rest, index, [e]))
-        }
-        if len(fits) == 1:
-            return form, list(fits.values())
-    # a province written with 市 (山西市太原迎泽区): the province, when a city or county of its own follows
-    for length in (4, 3) if last_rank < 0 else ():  # 黑龙江市, 山西市
-        form = text[pos : pos + length]
-        provinces = [e for e in index.lookup(form[:-1]) if e.level == "province"]
-        rest = text[pos + length :]
-        if form.endswith("市") and not index.lookup(form) and _starts_child(rest, index, provinces):
-            return form, provinces
-    return None
 
 
 def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], parsed: Parsed) -> int:
@@ -234,28 +94,28 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             continue
         # a known road or POI named after an admin area (景田社区党群服务中心) is the road or POI
         longest_known = max((len(n) for names in known if (n := names.prefix(text, pos))), default=0)
-        found = _match(text, pos, index, last_rank, active, longest_known) or _moved_town(
+        found = match_at(text, pos, index, last_rank, active, longest_known) or moved_town(
             text, pos, index, last_rank, active, longest_known
         )
         again = None
-        if spans and (found is None or _may_name(found[0], spans[-1][2], index)):
-            again = _match(text, pos, index, -1, [], longest_known)
+        if spans and (found is None or may_name(found[0], spans[-1][2], index)):
+            again = match_at(text, pos, index, -1, [], longest_known)
         # the unit just read written again (绍兴绍兴诸暨, 东莞市东莞市), though a county below bears its name
         if again is not None and _written_again(again[0], again[1], spans[-1][2], index):
             found = None
         elif found is None:
-            found = _misspelt(text, pos, index, last_rank, active)
+            found = misspelt(text, pos, index, last_rank, active)
         if again is not None and found is None:
             form, entries = again
             seen = {e.code for _, _, matched in spans for e in matched}
-            repeated = [e for e in entries if e.code in seen and _RANK[e.level] >= last_rank - 1]
+            repeated = [e for e in entries if e.code in seen and RANK[e.level] >= last_rank - 1]
             if repeated and _short_again(form, repeated, text[pos + len(form) :], spans, index):
                 pos = _past_short_again(text, pos + len(form), index, repeated, spans)
                 continue
             if repeated:  # the same unit written again (宁波宁波市, 江山市江山市): the later spelling
-                last_rank = _RANK[repeated[0].level]
-                dropped += [s for s in spans if _RANK[s[0]] >= last_rank]
-                spans = [*(s for s in spans if _RANK[s[0]] < last_rank), (repeated[0].level, form, repeated)]
+                last_rank = RANK[repeated[0].level]
+                dropped += [s for s in spans if RANK[s[0]] >= last_rank]
+                spans = [*(s for s in spans if RANK[s[0]] < last_rank), (repeated[0].level, form, repeated)]
                 for level in LEVELS[last_rank:]:
                     parsed.elements.pop(level, None)
                 parsed.elements[repeated[0].level] = form
@@ -265,23 +125,23 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             # a province or city written in full, then a unit inside it (even short: 绍兴浙江省绍兴时代广场)
             short = form in index.aliases
             fuller = (
-                _starts_admin(after, index, entries if short else None)
-                or (not short and _starts_child(after, index, entries))
+                starts_admin(after, index, entries if short else None)
+                or (not short and starts_child(after, index, entries))
                 or (short and _starts_short_city(after, index, entries, spans))
             )
             if fuller and _stray_province(text, pos + len(form), index, entries, spans):
                 pos += len(form)  # 瑞安市浙江省新塍镇: the province again before a town only is no new chain
                 continue
-            if _RANK[entries[0].level] <= _RANK["city"] and fuller:
+            if RANK[entries[0].level] <= RANK["city"] and fuller:
                 for level in LEVELS:  # a second, fuller chain
                     parsed.elements.pop(level, None)
                 dropped += spans
                 spans, active, found = [], [], again
-            elif _RANK[entries[0].level] <= _RANK["city"] and _above(form, entries, after, spans, index):
+            elif RANK[entries[0].level] <= RANK["city"] and _above(form, entries, after, spans, index):
                 # a city written in full after a unit of its own (丰产路街道郑州市红专路): the level it misses
                 spans = _with_above(spans, form, entries)
                 parsed.elements[entries[0].level] = form
-                active = [e for e in active if any(_contains(a, e) for a in entries)]
+                active = [e for e in active if any(contains(a, e) for a in entries)]
                 pos += len(form)
                 continue
         if found is None:
@@ -301,20 +161,20 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
                 continue
             level, form = guess
             parsed.elements[level] = form
-            last_rank, pos = _RANK[level], pos + len(form)
+            last_rank, pos = RANK[level], pos + len(form)
             continue
         form, entries = found
         level, end = entries[0].level, pos + len(form)
         # development zones listed as town-level units (萧山经济技术开发区) are written as zones, not towns
         element = "devzone" if level == "town" and DEVZONE.search(form) else level
-        named = _zone_city(form, entries, index) if last_rank < _RANK["city"] else None
+        named = _zone_city(form, entries, index) if last_rank < RANK["city"] else None
         if named is not None:  # 芜湖经济技术开发区: its city 芜湖 and the zone, as NCAP writes them
             spans.append(("city", named[0], named[1]))
             parsed.elements["city"] = named[0]
             form, element = form[len(named[0]) :], "devzone"
         spans.append((level, form, entries))
         parsed.elements[element] = form
-        last_rank, active, pos = _RANK[level], entries, end
+        last_rank, active, pos = RANK[level], entries, end
     while pos > 0 and pos < len(text) and text[pos] == "-":
         pos += 1
     if spans and dropped:
@@ -332,7 +192,7 @@ def _short_again(
     earlier = [written for _, written, matched in spans if any(e.code in codes for e in matched)]
     if not earlier or earlier[0] in index.aliases or not earlier[0].startswith(form) or form == earlier[0]:
         return False
-    below = _match(after, 0, index, _RANK[repeated[0].level], repeated, 0)
+    below = match_at(after, 0, index, RANK[repeated[0].level], repeated, 0)
     if below is None:
         return True
     seen = {e.code for _, _, matched in spans for e in matched}
@@ -344,7 +204,7 @@ def _past_short_again(
     text: str, pos: int, index: AdminIndex, units: list[AdminEntry], spans: list[Span]
 ) -> int:
     """Where short re-mentions of the units read in full end (深圳市南山区深圳南山: past 南山 as well)."""
-    while (below := _match(text, pos, index, _RANK[units[0].level], units, 0)) is not None:
+    while (below := match_at(text, pos, index, RANK[units[0].level], units, 0)) is not None:
         form, units = below
         if not _short_again(form, units, text[pos + len(form) :], spans, index):
             break
@@ -374,23 +234,19 @@ def _restore(dropped: list[Span], spans: list[Span], parsed: Parsed) -> None:
         kept = [
             e
             for e in entries
-            if any(_contains(e, d) or (level in ("city", "district") and _contains(d, e)) for d in deepest)
+            if any(contains(e, d) or (level in ("city", "district") and contains(d, e)) for d in deepest)
         ]
         if kept and level not in parsed.elements:
             parsed.elements[level] = form
             spans.append((level, form, kept))
-    spans.sort(key=lambda span: _RANK[span[0]])
-
-
-def _contains(outer: AdminEntry, inner: AdminEntry) -> bool:
-    return outer.code != inner.code and inner.code.startswith(outer.code)
+    spans.sort(key=lambda span: RANK[span[0]])
 
 
 def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> int | None:
     """Where a new admin chain starts after `pos`: right after 中国 (山东省临沂市…中国浙江省杭州市…), or at a
     province or city written in full and followed by a lower level, when no county has been read yet and
     only words without digits come before it (邮寄地址浙江省杭州市…, 狮山镇广东省佛山南海…)."""
-    if text.startswith("中国", pos) and _starts_admin(text[pos + 2 :], index):
+    if text.startswith("中国", pos) and starts_admin(text[pos + 2 :], index):
         return pos + 2
     if any(level == "district" for level, _, _ in spans):
         return _zone_ahead(text, pos, index, spans)
@@ -404,13 +260,13 @@ def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> i
             short = form in index.aliases
             if not short and (length == 2 or form[-1] not in "省市区州"):
                 continue
-            entries = [e for e in index.lookup(form) if _RANK[e.level] <= _RANK["city"]]
+            entries = [e for e in index.lookup(form) if RANK[e.level] <= RANK["city"]]
             if short:  # a short city name followed by one of its units (…六虹桥路温州鹿城…)
                 entries = [e for e in entries if e.level == "city"]
             rest = text[start + length :]
             if entries and (
-                (not short and _starts_admin(rest, index))
-                or _starts_child(rest, index, entries)
+                (not short and starts_admin(rest, index))
+                or starts_child(rest, index, entries)
                 or (short and _CITY_ZONE.match(rest) is not None)
             ):
                 if not short:
@@ -426,7 +282,7 @@ def _zone_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> in
         for start in range(max(pos, zone.start() - 4), zone.start() - 1):  # 乌鲁木齐, 张家口, 宁波
             form = text[start : zone.start()]
             cities = [e for e in index.lookup(form) if e.level == "city"] if form in index.aliases else []
-            if cities and all(any(_contains(c, e) for c in cities for e in m) for _, _, m in spans):
+            if cities and all(any(contains(c, e) for c in cities for e in m) for _, _, m in spans):
                 return start
     return None
 
@@ -439,35 +295,35 @@ def _stray_province(
     read = {e.code for level, _, matched in spans if level == "province" for e in matched}
     if not any(e.code in read for e in entries) or not any(level == "district" for level, _, _ in spans):
         return False
-    below = _match(text, pos, index, _RANK["province"], entries, 0)
-    return below is None or _RANK[below[1][0].level] >= _RANK["town"]
+    below = match_at(text, pos, index, RANK["province"], entries, 0)
+    return below is None or RANK[below[1][0].level] >= RANK["town"]
 
 
 def _above(form: str, entries: list[AdminEntry], after: str, spans: list[Span], index: AdminIndex) -> bool:
     """True when `form`, a province or city written in full (not 市场), contains every unit read so far."""
     return (
         form not in index.aliases
-        and not after.startswith(_NOT_CITY)
-        and all(any(_contains(a, e) for a in entries for e in matched) for _, _, matched in spans)
+        and not after.startswith(NOT_CITY)
+        and all(any(contains(a, e) for a in entries for e in matched) for _, _, matched in spans)
     )
 
 
 def _with_above(spans: list[Span], form: str, entries: list[AdminEntry]) -> list[Span]:
     """The spans read so far, narrowed to the units inside `entries`, with the higher level put first."""
     narrowed = [
-        (level, text, [e for e in matched if any(_contains(a, e) for a in entries)])
+        (level, text, [e for e in matched if any(contains(a, e) for a in entries)])
         for level, text, matched in spans
     ]
-    return sorted([*narrowed, (entries[0].level, form, entries)], key=lambda span: _RANK[span[0]])
+    return sorted([*narrowed, (entries[0].level, form, entries)], key=lambda span: RANK[span[0]])
 
 
 def _guess_lower_level(rest: str, last_rank: int) -> tuple[str, str] | None:
     """A town or community missing from the tables (renamed since), recognised by its suffix."""
-    if last_rank in (_RANK["city"], _RANK["district"]):
+    if last_rank in (RANK["city"], RANK["district"]):
         match = _TOWN_GUESS.match(rest)
-        if match and not _NOT_AFTER_ALIAS.match(rest[len(match[1]) :]):
+        if match and not NOT_AFTER_ALIAS.match(rest[len(match[1]) :]):
             return "town", match[1]
-    if last_rank == _RANK["town"]:
+    if last_rank == RANK["town"]:
         match = _COMMUNITY_GUESS.match(rest)
         if match:
             return "community", match[1]
