@@ -131,7 +131,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
         text, text_encoding = _decode_text(path, path.read_bytes(), codec, notes)
         source = path if text_encoding == "UTF-8" else io.BytesIO(text.encode("utf-8"))
     try:
-        frame = pyogrio.read_dataframe(source, layer=layer, encoding=read_encoding)
+        frame = pyogrio.read_dataframe(source, layer=layer, encoding=read_encoding, use_arrow=True)
     except _READ_ERRORS as error:
         raise ImportValidationError(f"{path}: cannot read: {error}") from None
     declared_crs: CRS | None = None
