@@ -12,12 +12,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
-from gis.crs import swapped_lon_lat, transform
+from gis.crs import swapped_lon_lat, transform, transformer
 from grid_codes.classes import ClassInfo, ClassTable, Scheme
 from grid_codes.component_id import ComponentId
 from grid_codes.errors import InvalidCode
 from layers.components import DEFAULT_STATE, STANDARD_FIELDS, STATES
+from layers.survey_locate import anchors
 
 ID_LENGTH = {"legacy": 16, "gb47678": 17}
 MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no default
@@ -120,8 +122,13 @@ def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     out.reject(missing, "geometry", "no geometry or coordinates")
     present = ~missing
+    # a point is its own centroid and point on surface: only other geometries are computed
+    kinds = np.where(shapely.get_type_id(geoms) == 0, "point", "other")
+    shaped = present & (kinds != "point")
+    centre_points = geoms.copy()
+    centre_points[shaped] = shapely.centroid(geoms[shaped])
     centres = np.full((len(geoms), 2), np.nan)
-    centres[present] = shapely.get_coordinates(shapely.centroid(geoms[present]))
+    centres[present] = shapely.get_coordinates(centre_points[present])
     swapped = present & swapped_lon_lat(centres[:, 0], centres[:, 1])
     out.reject(swapped, "geometry", [
         f"longitude and latitude look swapped (x={x:.6f}, y={y:.6f})" for x, y in centres[swapped]])
@@ -132,8 +139,7 @@ def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
                                      for g in geoms[invalid]])
     shapely.prepare(ctx.city)
     outside = checkable & ~invalid
-    anchors = shapely.point_on_surface(geoms[outside])
-    outside[outside] = ~shapely.covers(ctx.city, anchors)
+    outside[outside] = ~shapely.covers(ctx.city, anchors(geoms[outside], kinds[outside]))
     out.reject(outside, "geometry", [
         f"outside the city (at {x:.6f}, {y:.6f})" for x, y in centres[outside]])
 
@@ -263,18 +269,41 @@ def _check_duplicates(rows: SurveyRows, classes: np.ndarray, types: np.ndarray,
     candidates = np.flatnonzero(out.valid)
     if len(candidates) < 2:
         return
-    metric = transform(rows.geometries[candidates], 4490, ctx.zone_epsg)
-    tree = shapely.STRtree(metric)
-    left, right = tree.query(metric, predicate="dwithin", distance=ctx.duplicate_distance_m)
-    pairs = (left < right) & (classes[candidates[left]] == classes[candidates[right]])
-    extended = pairs & (types[candidates[left]] != "point")
-    pairs[extended] = shapely.hausdorff_distance(
-        metric[left[extended]], metric[right[extended]]) <= ctx.duplicate_distance_m
+    # rows of one class share a geometry type (checked above): points and the rest are paired apart
+    points = candidates[types[candidates] == "point"]
+    shaped = candidates[types[candidates] != "point"]
+    left, right = np.concatenate([_near_points(rows.geometries[points], points, ctx),
+                                  _near_shapes(rows.geometries[shaped], shaped, ctx)], axis=1)
+    same = classes[left] == classes[right]
     later: dict[int, int] = {}
-    for a, b in zip(candidates[left[pairs]], candidates[right[pairs]], strict=True):
-        later.setdefault(int(b), int(a))
+    for a, b in sorted(zip(left[same].tolist(), right[same].tolist(), strict=True)):
+        later.setdefault(b, a)
     mask = np.zeros(len(rows), dtype=bool)
     mask[list(later)] = True
     out.reject(mask, "geometry", [
         f"duplicate: same class {classes[i]} as {rows.files[later[i]]} row {rows.rows[later[i]]} "
         f"within {ctx.duplicate_distance_m} m" for i in map(int, np.flatnonzero(mask))])
+
+
+def _near_points(points: np.ndarray, index: np.ndarray, ctx: ValidationContext) -> np.ndarray:
+    """Row pairs (earlier, later) of points within the duplicate distance, in the metric zone."""
+    if len(points) < 2:
+        return np.empty((2, 0), dtype=np.int64)
+    xy = shapely.get_coordinates(points)
+    x, y = transformer(4490, ctx.zone_epsg).transform(xy[:, 0], xy[:, 1])
+    pairs = cKDTree(np.column_stack([x, y])).query_pairs(ctx.duplicate_distance_m, output_type="ndarray")
+    return np.sort(index[pairs], axis=1).T
+
+
+def _near_shapes(shapes: np.ndarray, index: np.ndarray, ctx: ValidationContext) -> np.ndarray:
+    """Row pairs (earlier, later) of lines or polygons with every vertex within the duplicate distance
+    of the other (Hausdorff distance), in the metric zone."""
+    if len(shapes) < 2:
+        return np.empty((2, 0), dtype=np.int64)
+    metric = transform(shapes, 4490, ctx.zone_epsg)
+    distance = ctx.duplicate_distance_m
+    left, right = shapely.STRtree(metric).query(metric, predicate="dwithin", distance=distance)
+    ordered = left < right
+    left, right = left[ordered], right[ordered]
+    close = shapely.hausdorff_distance(metric[left], metric[right]) <= distance
+    return np.stack([index[left[close]], index[right[close]]])
