@@ -21,7 +21,6 @@ from layers.survey_import import ImportResult
 from layers.survey_read import read_survey
 from layers.survey_validate import Rejection
 
-KINDS = ("addresses", "roads", "pois")
 _NAMES = {
     "id": ("id", "source_id", "编号", "门牌编号", "fid"),
     "road": ("road", "road_name", "路名", "街路巷", "道路名称"),

@@ -20,12 +20,11 @@ from fastapi import Request
 from psycopg_pool import AsyncConnectionPool
 
 from gis.errors import InvalidParameter, NotFound, PermissionDenied, Unauthorized
+from gis.roles import ROLES, Role
 
-Role = Literal["viewer", "inspector", "editor", "dispatcher", "admin"]
 Permission = Literal["read_private", "write_components", "handle_cases", "ingest_feeds",
                      "report_cases"]
 
-ROLES: tuple[Role, ...] = get_args(Role)  # least privileged first; editor and dispatcher are peers
 PERMISSIONS: tuple[Permission, ...] = get_args(Permission)
 
 # Who may do what: the one place a role is turned into rights.

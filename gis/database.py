@@ -79,6 +79,15 @@ def connect(url: str, *, timeout_s: float = 5.0, autocommit: bool = False) -> ps
         raise unavailable(url, error) from error
 
 
+async def connect_async(url: str, *, timeout_s: float = 5.0) -> psycopg.AsyncConnection:
+    """An asynchronous connection (CLI commands that share async code with the service), or
+    DatabaseUnavailable."""
+    try:
+        return await psycopg.AsyncConnection.connect(url, connect_timeout=max(1, round(timeout_s)))
+    except psycopg.OperationalError as error:
+        raise unavailable(url, error) from error
+
+
 def create_pool(url: str, settings: Settings) -> AsyncConnectionPool:
     """The service's async pool; opened by the app's lifespan, which must not fail when the DB is down."""
     return AsyncConnectionPool(

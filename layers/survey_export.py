@@ -11,9 +11,8 @@ import shapely
 
 from gis.crs import CGCS2000, CrsSpec, from_cgcs2000
 from gis.errors import InvalidParameter, NotFound
-from layers.components import STANDARD_FIELDS
+from layers.components import EXPORT_FORMATS, STANDARD_FIELDS
 
-FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile", "csv": "CSV"}
 CLASS_FIELD = "XLDM"  # 小类代码: the class, beside the standard fields
 
 _EXPORT_SQL = """
@@ -37,8 +36,8 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
                       crs: CrsSpec, class_prefix: str | None = None, encoding: str | None = None,
                       as_of: datetime | None = None) -> int:
     """Write the components (current, or as of a date) to `path`; return how many."""
-    if fmt not in FORMATS:
-        raise InvalidParameter(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidParameter(f"format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     rows = conn.execute(_EXPORT_SQL, {"scheme": scheme, "prefix": class_prefix, "at": as_of}).fetchall()
     if not rows:
         raise NotFound(f"no {scheme} components{' of class ' + class_prefix if class_prefix else ''} "
@@ -55,7 +54,7 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
     else:
         frame = gpd.GeoDataFrame(attributes, geometry=geometries,
                                  crs=crs.epsg if crs.epsg is not None else CGCS2000)
-        frame.to_file(path, driver=FORMATS[fmt], engine="pyogrio",
+        frame.to_file(path, driver=EXPORT_FORMATS[fmt], engine="pyogrio",
                       **({"encoding": encoding} if encoding else {}))
     return len(rows)
 

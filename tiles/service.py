@@ -21,13 +21,13 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from gis.errors import DatabaseUnavailable, InvalidParameter
 from gis.settings import Settings
 from layers.registry import Layer, LayerCache, column_types, find_layer
+from tiles import FUSED
 from tiles.cache import DiskTier, Entry, TileCache
 from tiles.changes import ChangeFeed, changed_since, prune
 from tiles.filters import TileFilter
 from tiles.mvt import PYRAMID_ZOOMS, Source, Zooms, mode_at, render_part
 from tiles.tms import WEB_MERCATOR, Bounds, MatrixSet
 
-FUSED = "onemap"
 # The fused tileset's MVT layers and the registry kind each is built from (the roles).
 ROLES = (("admin", "admin"), ("grid", "grid"), ("roads", "road"), ("components", "components"),
          ("cameras", "cameras"), ("vehicles", "vehicles"), ("cases", "cases"), ("hotspots", "analysis"))

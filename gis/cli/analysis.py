@@ -3,21 +3,23 @@
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import shapely
 import typer
 
-from gis.analysis.aggregate import CaseFilter, case_counts, case_points
 from gis.cli.context import ready_database_url, settings_of
-from gis.crs import CGCS2000, gauss_kruger_epsg, transform
 from gis.database import connect
 from gis.errors import InvalidParameter
+
+if TYPE_CHECKING:  # numpy and shapely load when a command runs
+    from gis.analysis.aggregate import CaseFilter
 
 app = typer.Typer(help="Hot spot analysis of cases (Getis-Ord Gi*, kernel density).", no_args_is_help=True)
 
 
-def _filter(start: str | None, end: str | None, classes: str | None, kind: str | None) -> CaseFilter:
+def _filter(start: str | None, end: str | None, classes: str | None, kind: str | None) -> "CaseFilter":
+    from gis.analysis.aggregate import CaseFilter
+
     try:
         last = date.fromisoformat(end) if end else date.today()
         first = date.fromisoformat(start) if start else last - timedelta(days=89)
@@ -45,6 +47,9 @@ def hotspots(
     if publish and level != "grid":
         raise InvalidParameter("--store publishes unit grid results only (use --level grid)")
     settings = settings_of(ctx)
+    import numpy as np
+
+    from gis.analysis.aggregate import case_counts
     from gis.analysis.hotspots import HotspotOptions, analyse, store, to_geojson  # esda, scipy: ~1 s
 
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
@@ -74,13 +79,18 @@ def density(
     bandwidth: float = typer.Option(None, min=1.0, help="metres (default: Silverman's rule)"),
 ) -> None:
     """Kernel density of the matching cases in the city's Gauss-Krüger zone."""
+    from gis.analysis.aggregate import case_points
+
     case_filter = _filter(start, end, classes, kind)
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         lonlat = case_points(conn, case_filter)
     if len(lonlat) < 2 and bandwidth is None:
         raise InvalidParameter("fewer than two cases match: give --bandwidth or widen the period")
+    import shapely
+
     from gis.analysis.kde import kernel_density, to_cog  # scipy, rasterio: ~1 s
+    from gis.crs import CGCS2000, gauss_kruger_epsg, transform
 
     zone = gauss_kruger_epsg(float(lonlat[:, 0].mean()))
     xy = shapely.get_coordinates(transform(shapely.points(lonlat), CGCS2000, zone))

@@ -7,14 +7,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import psycopg
 import typer
 
 from gis.cli.context import ready_database_url, settings_of
-from gis.database import connect, create_pool
-from gis.demo.cases_trickle import TrickleStats, trickle_db
+from gis.database import connect, connect_async, create_pool
 from gis.errors import InvalidParameter
 from layers.case_evaluation import COUNTS, GROUPINGS
 from layers.case_evaluation import evaluate as evaluate_cases
@@ -27,8 +26,10 @@ from layers.case_rules import (
     store_deadline_rules,
     store_dispatch_rules,
 )
-from layers.cases import URGENCIES, check_choice, check_class, get_case
 from layers.resp_grids import generate_resp_grids
+
+if TYPE_CHECKING:  # the case workflow (shapely, FastAPI, httpx) loads when a command runs
+    from gis.demo.cases_trickle import TrickleStats
 
 app = typer.Typer(
     help="Cases: working-day calendar, deadline and department rules, responsibility grids.",
@@ -60,9 +61,7 @@ def _async(ctx: typer.Context, work: Callable[[psycopg.AsyncConnection], Awaitab
     url = ready_database_url(settings)
 
     async def run() -> T:
-        async with await psycopg.AsyncConnection.connect(
-            url, connect_timeout=int(settings.connect_timeout_s)
-        ) as conn:
+        async with await connect_async(url, timeout_s=settings.connect_timeout_s) as conn:
             return await work(conn)
 
     return asyncio.run(run())
@@ -150,6 +149,8 @@ def deadline(
     at: datetime = typer.Option(None, help="report time (default now; local time unless an offset is given)"),
 ) -> None:
     """When a case of this class and urgency reported at --at is due, and when it becomes due soon."""
+    from layers.cases import URGENCIES, check_choice, check_class
+
     options = CaseOptions.from_settings(settings_of(ctx))
     code = check_class(kind, class_code)
     check_choice("urgency", urgency, URGENCIES)
@@ -167,6 +168,8 @@ def deadline(
 @app.command("show")
 def show(ctx: typer.Context, case_id: int) -> None:
     """One case with its history, as JSON."""
+    from layers.cases import get_case
+
     case = _async(ctx, lambda conn: get_case(conn, case_id))
     typer.echo(json.dumps(case, ensure_ascii=False, indent=2, default=str))
 
@@ -184,6 +187,8 @@ def evaluate(
     output: str = typer.Option("table", "--format", help="table | csv | json"),
 ) -> None:
     """Evaluation figures (结案率, 按期结案率, 返工率, 一次性办结率, problems per km² per day)."""
+    from layers.cases import check_choice
+
     options = CaseOptions.from_settings(settings_of(ctx))
     check_choice("format", output, ("table", "csv", "json"))
     groups = _async(
@@ -249,10 +254,14 @@ def trickle_command(
     seed: int = typer.Option(None, help="random seed (repeatable demo)"),
 ) -> None:
     """Report demo cases and move open ones through the workflow, one step every --interval seconds."""
+    from gis.demo.cases_trickle import trickle_db
+
     settings = settings_of(ctx)
     url = ready_database_url(settings)
+    with connect(url, timeout_s=settings.connect_timeout_s):  # the pool would wait; say now if it can't
+        pass
 
-    async def run() -> TrickleStats:
+    async def run() -> "TrickleStats":
         async with create_pool(url, settings) as pool:
             return await trickle_db(
                 pool,

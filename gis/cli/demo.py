@@ -8,13 +8,14 @@ import typer
 
 from gis.cli.context import ready_database_url, settings_of
 from gis.database import connect
-from gis.demo import cases_history, fleet, futian
 from gis.errors import ImportValidationError
 from gis.migrations import migrate
 
 
 def demo(ctx: typer.Context) -> None:
     """Start the database if local, migrate, and (re)load the demo city; safe to repeat."""
+    from gis.demo import cases_history, fleet, futian  # geopandas, pyogrio, the survey import
+
     settings = settings_of(ctx)
     started = time.perf_counter()
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:

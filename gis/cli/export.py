@@ -6,9 +6,8 @@ from pathlib import Path
 import typer
 
 from gis.cli.context import ready_database_url, settings_of
-from gis.crs import parse_crs
 from gis.database import connect
-from layers.survey_export import FORMATS, export_components
+from layers.components import EXPORT_FORMATS
 
 app = typer.Typer(help="Export onemap's layers to files.", no_args_is_help=True)
 
@@ -19,12 +18,15 @@ def components(
     out: Path = typer.Argument(..., help="file to write"),
     class_code: str = typer.Option(None, "--class", help="a major (2-digit) or minor class code"),
     scheme: str = typer.Option("gb47678", help="legacy or gb47678"),
-    fmt: str = typer.Option(None, "--format", help=f"{' | '.join(FORMATS)} (else from the extension)"),
+    fmt: str = typer.Option(None, "--format", help=f"{' | '.join(EXPORT_FORMATS)} (else from the extension)"),
     crs: str = typer.Option("EPSG:4490", help="EPSG:xxxx, gcj02 or bd09"),
     encoding: str = typer.Option(None, help="text encoding, e.g. gbk for Shapefile/CSV consumers"),
     as_of: datetime = typer.Option(None, help="the inventory as it stood at this date/time"),
 ) -> None:
     """Write the component inventory (or one class of it) in standard field names."""
+    from gis.crs import parse_crs
+    from layers.survey_export import export_components
+
     settings = settings_of(ctx)
     chosen = fmt or out.suffix.lstrip(".").lower()
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:

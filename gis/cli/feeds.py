@@ -9,14 +9,9 @@ import psycopg
 import typer
 
 from gis.cli.context import ready_database_url, settings_of
-from gis.crs import parse_crs
 from gis.database import connect
-from gis.demo import simulator
 from gis.errors import ImportValidationError, InvalidParameter
 from gis.settings import REPOSITORY_ROOT
-from layers import feeds_partitions
-from layers.cameras_import import import_cameras
-from layers.vehicles import VEHICLE_ID, VEHICLE_TYPES, Vehicle, register_vehicles
 
 app = typer.Typer(
     help="Live feeds: GPS fix partitions and retention, the demo fleet simulator.", no_args_is_help=True
@@ -33,6 +28,8 @@ def prune(
     dry_run: bool = typer.Option(False, "--dry-run", help="list what would be dropped"),
 ) -> None:
     """Drop the day partitions of GPS fixes older than the retention period."""
+    from layers import feeds_partitions  # shapely, pyproj
+
     settings = settings_of(ctx)
     days = retention_days if retention_days is not None else settings.feeds_retention_days
     if days < 1:
@@ -47,6 +44,8 @@ def prune(
 @app.command()
 def partitions(ctx: typer.Context) -> None:
     """List the days that hold GPS fixes (one partition each)."""
+    from layers import feeds_partitions
+
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         for day in feeds_partitions.list_partitions(conn):
@@ -70,6 +69,8 @@ def simulate(
     ),
 ) -> None:
     """Drive the registered fleet along the demo roads, posting fixes through the ingest API."""
+    from gis.demo import simulator  # FastAPI, httpx, shapely
+
     settings = settings_of(ctx)
     base = url or f"http://{settings.host}:{settings.port}"
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
@@ -105,6 +106,9 @@ def import_cameras_command(
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
 ) -> None:
     """Load cameras (GB/T 28181 ids, position, heading, field of view, range, owner, status, stream URL)."""
+    from gis.crs import parse_crs
+    from layers.cameras_import import import_cameras  # the survey reader: pandas, geopandas, openpyxl
+
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         result = import_cameras(
@@ -127,6 +131,8 @@ def import_vehicles_command(
     file: Path = typer.Argument(..., help="CSV with columns id, plate, type, department"),
 ) -> None:
     """Register vehicles (or update them by id) from a UTF-8 CSV."""
+    from layers.vehicles import VEHICLE_ID, VEHICLE_TYPES, Vehicle, register_vehicles  # shapely, pyproj
+
     if not file.is_file():
         raise ImportValidationError(f"{file}: no such file")
     vehicles, problems = [], []

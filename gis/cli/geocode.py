@@ -6,15 +6,10 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from geocoder import gazetteer
-from geocoder.batch import geocode_rows, read_table, write_csv, write_gpkg
-from geocoder.imports import KINDS, GazetteerImport, import_file
-from geocoder.service import output_crs
+from geocoder import KINDS
 from gis.cli.context import ready_database_url, settings_of
-from gis.crs import parse_crs
 from gis.database import connect
 from gis.errors import ImportValidationError, InvalidParameter
-from layers.import_report import write_report
 
 
 def geocode(
@@ -29,6 +24,10 @@ def geocode(
     ),
 ) -> None:
     """Geocode every row of a table; bad rows get a reason, good rows their point and codes."""
+    from geocoder import gazetteer  # scipy
+    from geocoder.batch import geocode_rows, read_table, write_csv, write_gpkg
+    from geocoder.service import output_crs
+
     if not file.is_file():
         raise ImportValidationError(f"{file}: no such file")
     out = output or file.with_suffix(".geocoded.csv")
@@ -83,6 +82,10 @@ def _importer(kind: str):
         dry_run: bool = typer.Option(False, "--dry-run", help="validate and report; change nothing"),
         report: Path = typer.Option(None, help="report file (.json; a .csv of rejections beside it)"),
     ) -> None:
+        from geocoder.imports import GazetteerImport, import_file
+        from gis.crs import parse_crs
+        from layers.import_report import write_report
+
         settings = settings_of(ctx)
         with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
             conn.autocommit = True

@@ -3,17 +3,18 @@
 import statistics
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import shapely
 import typer
 
 from gis.cli.context import ready_database_url, settings_of
-from gis.crs import CGCS2000, gauss_kruger_epsg
 from gis.database import connect
 from gis.errors import DivisionInputError, InvalidParameter, NotFound
-from grid_codes.division import Community, Division, DivisionOptions, divide_communities
-from layers.unit_grid import current_cells, highest_serials, locate, publish
+
+if TYPE_CHECKING:  # geopandas and shapely load when a command runs
+    import geopandas as gpd
+
+    from grid_codes.division import Division
 
 app = typer.Typer(help="Unit grids (单元网格): divide communities, locate points.", no_args_is_help=True)
 
@@ -21,7 +22,9 @@ app = typer.Typer(help="Unit grids (单元网格): divide communities, locate po
 CODE_FIELDS = ("code", "community_code", "sqdm", "cjdm", "社区代码", "社区编码", "村居代码")
 
 
-def _read_layer(path: Path, crs: str | None, what: str) -> gpd.GeoDataFrame:
+def _read_layer(path: Path, crs: str | None, what: str) -> "gpd.GeoDataFrame":
+    import geopandas as gpd
+
     if not path.is_file():
         raise InvalidParameter(f"{what} file {path} does not exist")
     try:
@@ -36,7 +39,7 @@ def _read_layer(path: Path, crs: str | None, what: str) -> gpd.GeoDataFrame:
     return frame
 
 
-def _code_column(frame: gpd.GeoDataFrame, path: Path, requested: str | None) -> str:
+def _code_column(frame: "gpd.GeoDataFrame", path: Path, requested: str | None) -> str:
     if requested is not None:
         if requested not in frame.columns:
             raise InvalidParameter(f"communities file {path} has no field {requested!r}; "
@@ -50,7 +53,7 @@ def _code_column(frame: gpd.GeoDataFrame, path: Path, requested: str | None) -> 
                            f"{', '.join(CODE_FIELDS)}; it has {fields}): pass --code-field")
 
 
-def _print_report(division: Division) -> None:
+def _print_report(division: "Division") -> None:
     report = division.report
     typer.echo(f"{'community':<14}{'cells':>6}{'min m²':>10}{'median m²':>11}{'max m²':>10}  outside band")
     for c in report.communities:
@@ -83,6 +86,13 @@ def divide(
     """Divide communities into coded unit grid cells along barriers, and report the result."""
     if out is None and not publish_cells:
         raise InvalidParameter("nothing to do: pass --out FILE.gpkg and/or --publish")
+    import geopandas as gpd
+    import shapely
+
+    from gis.crs import CGCS2000, gauss_kruger_epsg
+    from grid_codes.division import Community, DivisionOptions, divide_communities
+    from layers.unit_grid import current_cells, highest_serials, publish
+
     started = time.perf_counter()
     areas = _read_layer(communities, crs, "communities").to_crs(CGCS2000)
     lines = _read_layer(barriers, crs, "barriers").to_crs(CGCS2000)
@@ -133,6 +143,8 @@ def code(
     """Print the unit grid cell, community, street and county of a point."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidParameter(f"({lon}, {lat}) is not a longitude/latitude pair")
+    from layers.unit_grid import locate
+
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         where = locate(conn, lon, lat)

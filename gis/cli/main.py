@@ -1,4 +1,7 @@
-"""The `onemap` command line: one Typer app; every OnemapError becomes a message and an exit code."""
+"""The `onemap` command line: one Typer app; every OnemapError becomes a message and an exit code.
+
+Each command imports what only it needs (scipy, FastAPI, the CQL parser, the demo city …) when it
+runs, so that `onemap --help` and quick commands start fast (tests/gis/test_cli_startup.py)."""
 
 import sys
 

@@ -5,6 +5,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,10 +15,10 @@ from gis.database import create_pool
 from gis.errors import InvalidParameter
 from gis.settings import Settings
 from layers.registry import LayerCache
-from tiles.filters import parse_tile_filter
-from tiles.mvt import TILE_BUDGET_BYTES
-from tiles.service import FUSED, TileService, city_extent
-from tiles.tms import MatrixSet, matrix_set
+from tiles import FUSED
+
+if TYPE_CHECKING:  # the tile service (morecantile, the CQL parser) loads when a command runs
+    from tiles.tms import MatrixSet
 
 app = typer.Typer(help="Vector tiles: pre-render (seed) the disk tier of the tile cache.",
                   no_args_is_help=True)
@@ -56,9 +57,13 @@ class SeedReport:
     over_budget: int = 0
 
 
-async def seed(settings: Settings, url: str, *, tileset: str, tms: MatrixSet, zooms: list[int],
+async def seed(settings: Settings, url: str, *, tileset: str, tms: "MatrixSet", zooms: list[int],
                bbox: tuple[float, float, float, float] | None, quiet: bool) -> SeedReport:
     """Render every tile of the box at the zooms through the tile service (which writes the disk tier)."""
+    from tiles.filters import parse_tile_filter
+    from tiles.mvt import TILE_BUDGET_BYTES
+    from tiles.service import TileService, city_extent
+
     pool = create_pool(url, settings)
     await pool.open(wait=True, timeout=settings.connect_timeout_s)
     try:
@@ -101,6 +106,9 @@ def seed_command(
     cache_dir: Path = typer.Option(None, help="disk tier to fill (default: ONEMAP_TILES_CACHE_DIR)"),
 ) -> None:
     """Pre-render tiles into the disk tier that `onemap serve` reads (ONEMAP_TILES_CACHE_DIR)."""
+    from tiles.mvt import TILE_BUDGET_BYTES
+    from tiles.tms import matrix_set
+
     settings = settings_of(ctx)
     directory = cache_dir or settings.tiles_cache_dir
     if directory is None:

@@ -24,9 +24,15 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_unreachable_database_url_gives_one_line_naming_host_and_port():
+@pytest.mark.parametrize("command", [
+    ("db", "status"),
+    ("cases", "show", "1"),  # connects asynchronously
+    ("evaluate", "--start", "2026-01-01", "--end", "2026-02-01"),
+    ("cases", "trickle", "--count", "1"),  # through a connection pool
+], ids=lambda c: " ".join(c[:2]))
+def test_unreachable_database_url_gives_one_line_naming_host_and_port(command):
     port = _closed_port()
-    result = run("db", "status", ONEMAP_DATABASE_URL=f"postgresql://u:pw@127.0.0.1:{port}/city")
+    result = run(*command, ONEMAP_DATABASE_URL=f"postgresql://u:pw@127.0.0.1:{port}/city")
     assert result.returncode == 7
     message = result.stderr.strip()
     assert message.count("\n") == 0
