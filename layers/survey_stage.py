@@ -10,6 +10,7 @@ for the rest of the publish; the lock is taken only right before the INSERT, and
 first serialise on an advisory lock so two of them never wait on each other's table lock.
 """
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import shapely
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
@@ -96,41 +99,42 @@ def _json_piece(key: str, value: Any) -> str:
 
 
 def stage(conn: psycopg.Connection, rows: StagedRows) -> None:
-    """COPY the rows into a temporary staging table, the text built a column at a time."""
+    """COPY the rows into a temporary staging table as CSV that Arrow writes, a chunk at a time."""
     _room_for_temp_tables(conn, len(rows.index))
     conn.execute(sql_text("staging.sql"))
-    # columns onemap writes itself: digits and hex, nothing to escape, nearly every value distinct
-    verbatim: dict[str, np.ndarray] = {
-        "row_idx": rows.index.astype(str).astype(object),
-        "geom": shapely.to_wkb(shapely.set_srid(rows.geometries, 4490), hex=True, include_srid=True),
-        "serial_rank": _ranks_text(rows.ranks)}
-    columns: dict[str, np.ndarray] = {
+    built: dict[str, pa.Array] = {  # columns onemap writes itself: numbers, hex, nearly all distinct
+        "row_idx": pa.array(rows.index, type=pa.int64()),
+        "geom": pa.array(shapely.to_wkb(shapely.set_srid(rows.geometries, 4490), hex=True, include_srid=True),
+                         type=pa.string()),
+        "serial_rank": pa.array(rows.ranks, type=pa.int64(), mask=rows.ranks < 0)}
+    worked_out: dict[str, np.ndarray] = {  # by onemap; they win over a survey field of the same name
         "class_code": rows.class_codes, "attributes": rows.attributes, "geometry_type": rows.geometry_types,
         "grid_code": rows.grid, "community_code": rows.community, "county_code": rows.county}
-    names = [c for c in STAGING_COLUMNS if c in verbatim or c in columns or c in rows.fields.columns]
-    texts = [verbatim[name] if name in verbatim
-             else copy_text(columns[name] if name in columns else rows.fields[name].to_numpy(dtype=object))
-             for name in names]
-    statement = sql.SQL("COPY pg_temp.survey_staging ({}) FROM STDIN").format(
+    surveyed = {name: rows.fields[name].to_numpy(dtype=object) for name in rows.fields.columns}
+    values = {**surveyed, **worked_out}
+    names = [name for name in STAGING_COLUMNS if name in built or name in values]
+    table = pa.table([built[name] if name in built else text_column(values[name]) for name in names],
+                     names=names)
+    statement = sql.SQL("COPY pg_temp.survey_staging ({}) FROM STDIN (FORMAT csv)").format(
         sql.SQL(", ").join(map(sql.Identifier, names)))
-    # a writer thread sends each chunk while the next one is built: the server parses as Python formats
+    # Arrow quotes every string and leaves NULL unquoted and empty, which is how COPY's CSV format tells
+    # '' from NULL; a writer thread sends each chunk while the next one is written
     with conn.cursor() as cursor, cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
-        for start in range(0, len(rows.index), _COPY_CHUNK):
-            chunk = zip(*(text[start:start + _COPY_CHUNK] for text in texts), strict=True)
-            copy.write("".join(["\t".join(line) + "\n" for line in chunk]))
+        for batch in table.to_batches(max_chunksize=_COPY_CHUNK):
+            sink = io.BytesIO()
+            pa_csv.write_csv(batch, sink, _CSV_OPTIONS)
+            copy.write(sink.getvalue())
 
 
-def copy_text(values: np.ndarray) -> np.ndarray:
-    """A column in COPY's text format: \\N for NULL, backslash, tab and line breaks escaped.
-
-    Each distinct value is converted once: survey columns repeat few values.
-    """
-    codes, distinct = pd.factorize(pd.Series(values, dtype=object))  # NULLs get -1: the last entry
-    text = [str(v).translate(_COPY_ESCAPES) for v in distinct]
-    return np.array([*text, "\\N"], dtype=object)[codes]
+def text_column(values: np.ndarray) -> pa.Array:
+    """A column as Arrow text, NULL for None and NaN; each distinct value is converted once, since survey
+    columns repeat few values."""
+    codes, distinct = pd.factorize(pd.Series(values, dtype=object))
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
+                                          pa.array([str(v) for v in distinct], type=pa.string()))
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 
 
 def _room_for_temp_tables(conn: psycopg.Connection, rows: int) -> None:
@@ -145,12 +149,6 @@ def _room_for_temp_tables(conn: psycopg.Connection, rows: int) -> None:
             conn.execute(sql.SQL("SET LOCAL temp_buffers = {}").format(sql.Literal(f"{megabytes}MB")))
     except psycopg.errors.InvalidParameterValue:
         pass
-
-
-def _ranks_text(ranks: np.ndarray) -> np.ndarray:
-    text = ranks.astype(str).astype(object)
-    text[ranks < 0] = "\\N"
-    return text
 
 
 def duplicate_candidates(conn: psycopg.Connection, rows: StagedRows, scheme: str,

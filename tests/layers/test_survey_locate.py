@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from layers.survey_locate import anchors, locate_rows, numbered, serial_ranks
-from layers.survey_stage import REBUILD_MIN_ROWS, attributes_json, copy_text, wants_rebuild
+from layers.survey_stage import REBUILD_MIN_ROWS, attributes_json, wants_rebuild
 
 # The database's rule (the SQL that located survey rows before): lowest code among the current
 # cells the anchor intersects, else the lowest community / county.
@@ -99,11 +99,6 @@ def test_attributes_built_by_column_equal_the_per_row_json(column):
             clean[key] = value if isinstance(value, int | float | bool | str) else str(value)
         per_row.append(json.loads(json.dumps(clean, ensure_ascii=False)))
     assert built == per_row
-
-
-def test_copy_text_escapes_what_copy_would_misread():
-    values = np.array(["a\tb", "line\nbreak\r", "back\\slash", None, 7, float("nan"), ""], dtype=object)
-    assert copy_text(values).tolist() == ["a\\tb", "line\\nbreak\\r", "back\\\\slash", "\\N", "7", "\\N", ""]
 
 
 @pytest.mark.parametrize(("loading", "stored", "rebuild"), [
