@@ -99,31 +99,44 @@ def _json_piece(key: str, value: Any) -> str:
 
 
 def stage(conn: psycopg.Connection, rows: StagedRows) -> None:
-    """COPY the rows into a temporary staging table as CSV that Arrow writes, a chunk at a time."""
+    """COPY the rows into a temporary staging table as CSV that Arrow writes, a chunk at a time.
+
+    Each chunk's columns are built, written and handed to a writer thread in turn, so that the server
+    parses one chunk while Python builds the next.
+    """
     _room_for_temp_tables(conn, len(rows.index))
     conn.execute(sql_text("staging.sql"))
-    built: dict[str, pa.Array] = {  # columns onemap writes itself: numbers, hex, nearly all distinct
-        "row_idx": pa.array(rows.index, type=pa.int64()),
-        "geom": pa.array(shapely.to_wkb(shapely.set_srid(rows.geometries, 4490), hex=True, include_srid=True),
-                         type=pa.string()),
-        "serial_rank": pa.array(rows.ranks, type=pa.int64(), mask=rows.ranks < 0)}
     worked_out: dict[str, np.ndarray] = {  # by onemap; they win over a survey field of the same name
         "class_code": rows.class_codes, "attributes": rows.attributes, "geometry_type": rows.geometry_types,
         "grid_code": rows.grid, "community_code": rows.community, "county_code": rows.county}
     surveyed = {name: rows.fields[name].to_numpy(dtype=object) for name in rows.fields.columns}
     values = {**surveyed, **worked_out}
-    names = [name for name in STAGING_COLUMNS if name in built or name in values]
-    table = pa.table([built[name] if name in built else text_column(values[name]) for name in names],
-                     names=names)
+    names = [name for name in STAGING_COLUMNS if name in _BUILT or name in values]
     statement = sql.SQL("COPY pg_temp.survey_staging ({}) FROM STDIN (FORMAT csv)").format(
         sql.SQL(", ").join(map(sql.Identifier, names)))
-    # Arrow quotes every string and leaves NULL unquoted and empty, which is how COPY's CSV format tells
-    # '' from NULL; a writer thread sends each chunk while the next one is written
+    # Arrow quotes every string and leaves NULL unquoted and empty, which is how COPY's CSV format
+    # tells '' from NULL
     with conn.cursor() as cursor, cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
-        for batch in table.to_batches(max_chunksize=_COPY_CHUNK):
+        for start in range(0, len(rows.index), _COPY_CHUNK):
+            part = slice(start, start + _COPY_CHUNK)
+            batch = pa.record_batch([_built_column(name, rows, part) if name in _BUILT
+                                     else text_column(values[name][part]) for name in names], names=names)
             sink = io.BytesIO()
             pa_csv.write_csv(batch, sink, _CSV_OPTIONS)
             copy.write(sink.getvalue())
+
+
+_BUILT = ("row_idx", "geom", "serial_rank")  # columns onemap writes itself: numbers and hex, all distinct
+
+
+def _built_column(name: str, rows: StagedRows, part: slice) -> pa.Array:
+    if name == "row_idx":
+        return pa.array(rows.index[part], type=pa.int64())
+    if name == "serial_rank":
+        ranks = rows.ranks[part]
+        return pa.array(ranks, type=pa.int64(), mask=ranks < 0)
+    geometries = shapely.set_srid(rows.geometries[part], 4490)
+    return pa.array(shapely.to_wkb(geometries, hex=True, include_srid=True), type=pa.string())
 
 
 def text_column(values: np.ndarray) -> pa.Array:
