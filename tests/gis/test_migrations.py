@@ -75,3 +75,31 @@ def test_layer_registry_lists_the_base_layers(empty_db_url):
     base = ["counties", "streets", "communities", "unit_grid", "roads", "components"]
     assert [name for name in names if name in base] == base, "drawn bottom first"
     assert set(names) == {*base, "resp_grids", "hotspots", "camera_sectors", "cameras", "cases", "vehicles"}
+
+
+# A migration, once shipped, is never edited: databases that applied it refuse a changed file
+# (MigrationError), so a change goes into a new migration. A new migration adds its line here.
+SHIPPED = {
+    1: "401214f4d68881583d3417ed6af5fe2f8ba05617eca63a9025fd6062c87f9e9c",  # base
+    2: "44a3dac75b5c9c24c769921f0f0588d5a2f57c51c365bc487d885267752301ea",  # component_serials
+    3: "445af41e547a5a8f3ca1f0e609a2cdef6aac93b792d06fe370c0aa82fd811e6a",  # components
+    4: "1c3d1d96d3d1d86fcd3fb50723d75ef83fdd1656d1c5898c8b6fdc233c9bcd07",  # auth
+    5: "f99a15e2c78d8a0f8167036d5397745f281bd1b3d2daf7794f53b98fedf5dcf0",  # feeds
+    6: "b3e0a66213c58a613c014fb976e58f581051f29d92f2a1109be22842429bffd3",  # cases
+    7: "6b5ddc6e78c4c299dbbf3ca42ab8cd4e764451703348df11f200c6aaf0688ba4",  # gazetteer
+    8: "c5f86b2b2ca32beb61ad68fb03a88e7796adfce6e86da82f8560d974e127a000",  # tiles
+    9: "f795bdbc08d69ef1dbf14bf192ba3ddd4dc5eac09437f74811bb65726c18d59e",  # component_closed_by
+    10: "c420be8f68b82cbb187479898eda1a2e50204028551b984d9e4bdd25839abe0e",  # analysis
+    11: "4c19558bb04c53951448bde1d725f770d40f344bca2b6fd9fa2d61681ad96a49",  # component_tile_properties
+    12: "83e8517d12c4894691843b78d2677bb8693f87f1b0db1a5594085d10e622b437",  # tile_cells_by_finest_level
+    13: "fb7266e6ea8570a8ff94229128a96b8c2ff2e1a48dbc71b396ff59e80aaf096c",  # component_code_checks
+    14: "3212680ea3206b0a15fc5dbadd2aff7244bd87af74a4f8b1dc5fe5e28c75be67",  # component_batch_check
+    15: "2f198ec65e2b31f684a633fa2c60cbcca0f12b733ab55f0f799ff43643dbbff5",  # one_layer_version_trigger
+}
+
+
+def test_shipped_migrations_are_never_edited():
+    shipped = {m.version: m.checksum for m in available()}
+    edited = [f"{v:04d}" for v, checksum in SHIPPED.items() if shipped.get(v) != checksum]
+    assert not edited, f"migrations {edited} were edited after they shipped: restore them, add a new one"
+    assert set(shipped) == set(SHIPPED), "a new migration: add its checksum to SHIPPED"

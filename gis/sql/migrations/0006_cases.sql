@@ -204,17 +204,23 @@ LANGUAGE sql AS $$
 $$;
 
 -- Tile caches key on the layer's data_version: one bump per statement, cheap for bulk loads.
--- One trigger function for every table behind a layer; its argument is the layer's name.
-CREATE FUNCTION onemap.bump_layer_version() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION onemap.bump_cases_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE onemap.layer SET data_version = data_version + 1, updated_at = now() WHERE name = TG_ARGV[0];
+    UPDATE onemap.layer SET data_version = data_version + 1, updated_at = now() WHERE name = 'cases';
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER city_case_version AFTER INSERT OR UPDATE OR DELETE ON onemap.city_case
-    FOR EACH STATEMENT EXECUTE FUNCTION onemap.bump_layer_version('cases');
+    FOR EACH STATEMENT EXECUTE FUNCTION onemap.bump_cases_version();
+
+CREATE FUNCTION onemap.bump_resp_grid_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE onemap.layer SET data_version = data_version + 1, updated_at = now() WHERE name = 'resp_grids';
+    RETURN NULL;
+END
+$$;
 CREATE TRIGGER resp_grid_version AFTER INSERT OR UPDATE OR DELETE ON onemap.resp_grid
-    FOR EACH STATEMENT EXECUTE FUNCTION onemap.bump_layer_version('resp_grids');
+    FOR EACH STATEMENT EXECUTE FUNCTION onemap.bump_resp_grid_version();
 
 INSERT INTO onemap.layer (name, title, description, kind, relation, id_column, properties,
                           geometry_type, min_zoom, max_zoom, sort_order) VALUES

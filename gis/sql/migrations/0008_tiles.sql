@@ -87,23 +87,15 @@ CREATE INDEX tile_component_count_geom_idx ON onemap.tile_component_count USING 
 -- emptied cells, found without a scan and deleted at the end of each statement
 CREATE INDEX tile_component_count_empty_idx ON onemap.tile_component_count (cell) WHERE n <= 0;
 
--- The rows a component statement added to (+1) and removed from (-1) the current versions, as
--- the text of a query over the statement's transition tables (new_rows, old_rows); the
--- aggregate triggers below run it through EXECUTE.
-CREATE FUNCTION onemap.current_version_deltas(op text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE op
-        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows WHERE valid_to IS NULL'
-        WHEN 'UPDATE' THEN 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL '
-                           'UNION ALL SELECT 1, * FROM new_rows WHERE valid_to IS NULL'
-        ELSE 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL' END
-$$;
-
 CREATE FUNCTION onemap.tile_component_count_apply() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     -- current rows leaving (-1) and entering (+1) the inventory
-    source text := onemap.current_version_deltas(TG_OP);
+    source text := CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows WHERE valid_to IS NULL'
+        WHEN 'UPDATE' THEN 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL '
+                           'UNION ALL SELECT 1, * FROM new_rows WHERE valid_to IS NULL'
+        ELSE 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL' END;
 BEGIN
     EXECUTE format($sql$
         INSERT INTO onemap.tile_component_count AS c (cell, scheme, class_code, n, sum_x, sum_y)
@@ -175,7 +167,11 @@ $$;
 CREATE FUNCTION onemap.tile_component_cell_apply() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    source text := onemap.current_version_deltas(TG_OP);
+    source text := CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows WHERE valid_to IS NULL'
+        WHEN 'UPDATE' THEN 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL '
+                           'UNION ALL SELECT 1, * FROM new_rows WHERE valid_to IS NULL'
+        ELSE 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL' END;
 BEGIN
     EXECUTE format($sql$
         INSERT INTO onemap.tile_component_cell AS c (level, gx, gy, major_code, n, sum_x, sum_y)

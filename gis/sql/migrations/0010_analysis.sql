@@ -29,8 +29,14 @@ CREATE VIEW onemap.v_hotspot AS
            h.computed_at, g.geom, g.geom_3857
     FROM onemap.hotspot_cell h JOIN onemap.v_unit_grid g ON g.code = h.grid_code;
 
+CREATE FUNCTION onemap.bump_hotspot_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE onemap.layer SET data_version = data_version + 1, updated_at = now() WHERE kind = 'analysis';
+    RETURN NULL;
+END
+$$;
 CREATE TRIGGER hotspot_cell_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON onemap.hotspot_cell
-    FOR EACH STATEMENT EXECUTE FUNCTION onemap.bump_layer_version('hotspots');
+    FOR EACH STATEMENT EXECUTE FUNCTION onemap.bump_hotspot_version();
 
 INSERT INTO onemap.layer (name, title, description, kind, relation, id_column, properties,
                           geometry_type, min_zoom, max_zoom, sort_order) VALUES

@@ -4,6 +4,45 @@
 -- coordinate is multiplied by a power of two, an exact operation), so the changed rows are grouped
 -- once at the finest level (z14 tiles' cells, level 20) and the coarser levels are built from
 -- those groups: the same counts, a few times fewer rows to sort.
+--
+-- Both aggregate triggers read the rows a statement added to (+1) and removed from (-1) the current
+-- versions through one helper: the text of a query over the statement's transition tables
+-- (new_rows, old_rows), which each trigger runs through EXECUTE in its own context (a transition
+-- table is visible only to the trigger function's own statements, not to a function it calls).
+CREATE FUNCTION onemap.current_version_deltas(op text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE op
+        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows WHERE valid_to IS NULL'
+        WHEN 'UPDATE' THEN 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL '
+                           'UNION ALL SELECT 1, * FROM new_rows WHERE valid_to IS NULL'
+        ELSE 'SELECT -1 AS sign, * FROM old_rows WHERE valid_to IS NULL' END
+$$;
+
+CREATE OR REPLACE FUNCTION onemap.tile_component_count_apply() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    -- current rows leaving (-1) and entering (+1) the inventory
+    source text := onemap.current_version_deltas(TG_OP);
+BEGIN
+    EXECUTE format($sql$
+        INSERT INTO onemap.tile_component_count AS c (cell, scheme, class_code, n, sum_x, sum_y)
+        SELECT cell, scheme, class_code, sum(sign), sum(sign * x), sum(sign * y)
+        FROM (SELECT r.sign, r.scheme, r.class_code,
+                     (ST_XMin(r.geom_3857) + ST_XMax(r.geom_3857)) / 2 AS x,
+                     (ST_YMin(r.geom_3857) + ST_YMax(r.geom_3857)) / 2 AS y,
+                     coalesce(r.grid_code, floor(ST_XMin(r.geom_3857) / 1000) || ',' ||
+                                           floor(ST_YMin(r.geom_3857) / 1000)) AS cell
+              FROM (%s) AS r) AS d
+        GROUP BY cell, scheme, class_code
+        ORDER BY cell, scheme, class_code  -- one lock order for concurrent writers: no deadlock
+        ON CONFLICT (cell, scheme, class_code) DO UPDATE
+            SET n = c.n + excluded.n, sum_x = c.sum_x + excluded.sum_x, sum_y = c.sum_y + excluded.sum_y
+        $sql$, source);
+    DELETE FROM onemap.tile_component_count WHERE n <= 0;
+    RETURN NULL;
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION onemap.tile_component_cell_apply() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
