@@ -38,6 +38,8 @@ _SQL_DIR = Path(__file__).parent / "sql"
 # the seven indexes ~43 µs per loaded row.
 REBUILD_MIN_ROWS = 20_000
 _COPY_CHUNK = 20_000  # rows per COPY message batch
+_BUILT = ("row_idx", "geom", "serial_rank")  # staging columns onemap writes itself: numbers and hex
+_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 _SECONDARY_INDEXES_SQL = """
 SELECT i.relname, pg_get_indexdef(x.indexrelid)
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
@@ -120,13 +122,10 @@ def stage(conn: psycopg.Connection, rows: StagedRows) -> None:
         for start in range(0, len(rows.index), _COPY_CHUNK):
             part = slice(start, start + _COPY_CHUNK)
             batch = pa.record_batch([_built_column(name, rows, part) if name in _BUILT
-                                     else text_column(values[name][part]) for name in names], names=names)
+                                     else _text_column(values[name][part]) for name in names], names=names)
             sink = io.BytesIO()
             pa_csv.write_csv(batch, sink, _CSV_OPTIONS)
             copy.write(sink.getvalue())
-
-
-_BUILT = ("row_idx", "geom", "serial_rank")  # columns onemap writes itself: numbers and hex, all distinct
 
 
 def _built_column(name: str, rows: StagedRows, part: slice) -> pa.Array:
@@ -139,15 +138,12 @@ def _built_column(name: str, rows: StagedRows, part: slice) -> pa.Array:
     return pa.array(shapely.to_wkb(geometries, hex=True, include_srid=True), type=pa.string())
 
 
-def text_column(values: np.ndarray) -> pa.Array:
+def _text_column(values: np.ndarray) -> pa.Array:
     """A column as Arrow text, NULL for None and NaN; each distinct value is converted once, since survey
     columns repeat few values."""
     codes, distinct = pd.factorize(pd.Series(values, dtype=object))
     return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
                                           pa.array([str(v) for v in distinct], type=pa.string()))
-
-
-_CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
 
 
 def _room_for_temp_tables(conn: psycopg.Connection, rows: int) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from gis.crs import swapped_lon_lat, transform, transformer
+from gis.crs import CrsSpec, swapped_lon_lat, transform, xy_from_cgcs2000
 from grid_codes.classes import ClassInfo, ClassTable, Scheme
 from grid_codes.component_id import ComponentId
 from grid_codes.errors import InvalidCode
@@ -290,7 +290,7 @@ def _near_points(points: np.ndarray, index: np.ndarray, ctx: ValidationContext) 
     if len(points) < 2:
         return np.empty((2, 0), dtype=np.int64)
     xy = shapely.get_coordinates(points)
-    x, y = transformer(4490, ctx.zone_epsg).transform(xy[:, 0], xy[:, 1])
+    x, y = xy_from_cgcs2000(xy[:, 0], xy[:, 1], CrsSpec(epsg=ctx.zone_epsg))
     pairs = cKDTree(np.column_stack([x, y])).query_pairs(ctx.duplicate_distance_m, output_type="ndarray")
     return np.sort(index[pairs], axis=1).T
 
