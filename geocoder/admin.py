@@ -19,6 +19,7 @@ from importlib import resources
 from geocoder.normalize import simplified
 
 LEVELS = ("province", "city", "district", "town", "community")
+RANK = {level: i for i, level in enumerate(LEVELS)}  # province 0 … community 4: higher is lower
 LEVEL_OF_LENGTH = {2: "province", 4: "city", 6: "district", 9: "town", 12: "community"}
 _MUNICIPALITIES = {"11", "12", "31", "50"}
 _PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")

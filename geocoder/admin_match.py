@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from geocoder.admin import LEVEL_OF_LENGTH, LEVELS, AdminEntry, AdminIndex
+from geocoder.admin import LEVEL_OF_LENGTH, RANK, AdminEntry, AdminIndex
 
-RANK = {level: i for i, level in enumerate(LEVELS)}
 # A short admin name (杭州, 海宁) is not a place name when a road or feature word follows it (海宁路).
 NOT_AFTER_ALIAS = re.compile(
     r"^[东南西北中]?[\d一二三四五六七八九十]*(?:大道|大街|大?路|街|道|巷|弄|里|桥|湾|港|口|山|湖|江|河|园|苑|"

@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from geocoder.admin import LEVELS, AdminEntry, AdminIndex
+from geocoder.admin import LEVELS, RANK, AdminEntry, AdminIndex
 from geocoder.admin_match import (
     DEVZONE,
     NOT_AFTER_ALIAS,
     NOT_CITY,
-    RANK,
     contains,
     match_at,
     may_name,
