@@ -74,7 +74,10 @@ def find_pg_bin(configured: Path | None) -> Path:
 
 
 def _port_is_free(port: int) -> bool:
+    """Whether PostgreSQL could listen on the port: it binds with SO_REUSEADDR, so
+    connections of a stopped server still in TIME_WAIT do not make the port busy."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

@@ -80,6 +80,8 @@ def test_port_in_use_is_handled_by_choosing_another(cluster):
     assert port is not None
     cluster.down()
     with socket.socket() as squatter:
+        # The stopped server's connections may linger in TIME_WAIT on this port.
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
         url = cluster.up()
