@@ -181,6 +181,15 @@ def _autonomous_place(name: str) -> str:
     return name[: match.start()] if match else ""
 
 
+def _without_county(town: str, county: str) -> str:
+    """The town's own name when the tables prefix it with its county's (济源市北海街道 → 北海街道):
+    the text writes the county and the town as two units, and the town alone inside its county."""
+    own = town.removeprefix(county) if county else town
+    if own != town and (suffix := _TOWN_SUFFIX.search(own)) and suffix.start() >= 2:
+        return own
+    return town
+
+
 def _csv(name: str) -> list[dict[str, str]]:
     data = resources.files("geocoder").joinpath("data", name).read_bytes()
     if name.endswith(".gz"):
@@ -202,17 +211,17 @@ def load_national() -> AdminIndex:
         name = provinces[row["provinceCode"]] if row["provinceCode"] in _MUNICIPALITIES else row["name"]
         if name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
             index.add(row["code"], name)
-    current = set()
+    current: dict[str, str] = {}
     for table in ("areas.csv.gz", "areas_historic.csv", "areas_historic_extra.csv"):
         for row in _csv(table):
             if row["name"] != "市辖区":
                 index.add(row["code"], row["name"])
             if table == "areas.csv.gz":
-                current.add(row["code"])
+                current[row["code"]] = row["name"]
             elif row["code"] not in current:
                 index.historic.add(row["code"])
     for row in _csv("streets.csv.gz"):
-        index.add(row["code"], row["name"])
+        index.add(row["code"], _without_county(row["name"], current.get(row["areaCode"], "")))
     for row in _csv("villages.csv.gz"):
         index.add(row["code"], row["name"])
     index.add_simplified()

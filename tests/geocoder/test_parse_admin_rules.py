@@ -34,6 +34,12 @@ def _admin(query: str) -> dict[str, str]:
             "陕西省咸阳市乾县周城镇",
             {"province": "陕西省", "city": "咸阳市", "district": "干县", "town": "周城镇"},
         ),
+        # the tables prefix some towns with their county (当阳市两河镇): the text writes two units
+        (
+            "湖北省宜昌市当阳市两河镇",
+            {"province": "湖北省", "city": "宜昌市", "district": "当阳市", "town": "两河镇"},
+        ),
+        ("河南省济源市北海街道", {"province": "河南省", "district": "济源市", "town": "北海街道"}),
         # 市辖区 is a filler of the statistical tables
         ("浙江省宁波市市辖区柴桥街道", {"province": "浙江省", "city": "宁波市", "town": "柴桥街道"}),
     ],
