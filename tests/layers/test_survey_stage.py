@@ -1,5 +1,7 @@
 """Staging: what a survey holds reaches the staging table unchanged, NULL and '' kept apart."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -40,3 +42,20 @@ def test_every_value_reaches_the_staging_table_as_it_was(conn):
     assert got[1][5] == "POINT(114.0501 22.54)" and {r[6] for r in got} == {4490}
     assert [r[7] for r in got][-2:] == ["440304001001001", None] and {r[8] for r in got} == {None}
     assert [r[9] for r in got] == [None, *range(1, len(names))]  # rank -1: no serial needed
+
+
+def test_geometries_of_every_kind_reach_the_staging_table_exactly(conn):
+    shapes = [shapely.Point(114.05, 22.54),
+              shapely.LineString([(114.05, 22.54), (114.0512345678901, 22.5498765432109)]),
+              shapely.Polygon([(114.05, 22.54), (114.06, 22.54), (114.06, 22.55), (114.05, 22.54)]),
+              shapely.MultiLineString([[(114.05, 22.54), (114.051, 22.541)],
+                                       [(114.052, 22.542), (114.053, 22.54)]]),
+              shapely.MultiPolygon([shapely.box(114.05, 22.54, 114.051, 22.541),
+                                    shapely.box(114.06, 22.55, 114.061, 22.551)])]
+    rows = _rows([f"n{i}" for i in range(len(shapes))], [None] * len(shapes))
+    rows = replace(rows, geometries=np.array(shapes, dtype=object))
+    stage(conn, rows)
+    got = conn.execute("SELECT ST_AsBinary(geom), ST_SRID(geom) FROM pg_temp.survey_staging "
+                       "ORDER BY row_idx").fetchall()
+    assert [bytes(wkb) for wkb, _ in got] == [shapely.to_wkb(s) for s in shapes]
+    assert {srid for _, srid in got} == {4490}
