@@ -211,6 +211,8 @@ def load_national() -> AdminIndex:
         name = provinces[row["provinceCode"]] if row["provinceCode"] in _MUNICIPALITIES else row["name"]
         if name not in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
             index.add(row["code"], name)
+    for row in _csv("cities_historic_extra.csv"):  # old names, under the code of the city they became
+        index.add(row["code"], row["name"])
     current: dict[str, str] = {}
     for table in ("areas.csv.gz", "areas_historic.csv", "areas_historic_extra.csv"):
         for row in _csv(table):

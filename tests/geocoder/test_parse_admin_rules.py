@@ -40,6 +40,12 @@ def _admin(query: str) -> dict[str, str]:
             {"province": "湖北省", "city": "宜昌市", "district": "当阳市", "town": "两河镇"},
         ),
         ("河南省济源市北海街道", {"province": "河南省", "district": "济源市", "town": "北海街道"}),
+        # renamed prefecture cities and counties are still written (思茅市 → 普洱市, 翠云区 → 思茅区)
+        ("云南省思茅市翠云区", {"province": "云南省", "city": "思茅市", "district": "翠云区"}),
+        (
+            "江苏省淮阴市清河区淮海南路",
+            {"province": "江苏省", "city": "淮阴市", "district": "清河区"},
+        ),
         # 市辖区 is a filler of the statistical tables
         ("浙江省宁波市市辖区柴桥街道", {"province": "浙江省", "city": "宁波市", "town": "柴桥街道"}),
     ],
@@ -302,3 +308,10 @@ def test_one_off_names_the_misspelt_unit() -> None:
     index = national_admin()
     assert {e.name for e in index.one_off("台卅市")} >= {"台州市"}
     assert all(e.name != "台州市" for e in index.one_off("台州市"))  # a name is no misspelling of itself
+
+
+def test_an_abolished_city_reads_as_the_city_its_counties_joined() -> None:
+    """莱芜市 joined 济南市 in 2019; its 莱城区 is 济南's 莱芜区 and the towns below it are found."""
+    admin = parse(normalize("山东省莱芜市莱城区凤城街道").text, national_admin()).admin
+    assert {level: entry.code for level, entry in admin.items()} == {
+        "province": "37", "city": "3701", "district": "370116", "town": "370116001"}
