@@ -315,3 +315,10 @@ def test_an_abolished_city_reads_as_the_city_its_counties_joined() -> None:
     admin = parse(normalize("山东省莱芜市莱城区凤城街道").text, national_admin()).admin
     assert {level: entry.code for level, entry in admin.items()} == {
         "province": "37", "city": "3701", "district": "370116", "town": "370116001"}
+
+
+def test_a_merged_county_reads_as_the_county_it_joined() -> None:
+    """开元区 joined 思明区 in 2003: its streets are found under 思明区's code."""
+    admin = parse(normalize("福建省厦门市开元区中华街道").text, national_admin()).admin
+    assert (admin["district"].name, admin["district"].code) == ("开元区", "350203")
+    assert admin["town"].code == "350203003"
