@@ -149,7 +149,8 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
     given = f["class_code"] if ctx.class_code is None else pd.Series(
         [ctx.class_code] * len(rows), dtype=object)
     size = 4 if ctx.scheme == "legacy" else 5
-    from_id = f["id"].map(lambda v: v[6:6 + size] if isinstance(v, str) and len(v) > 6 + size else None)
+    ids = f["id"].astype(object)
+    from_id = ids.str.slice(6, 6 + size).where(ids.str.len() > 6 + size, None)
     codes = given.where(given.notna(), from_id).to_numpy(dtype=object)
     out.reject(pd.isna(codes), "class_code",
                "no class code: give --class, a class field or an identifier")
@@ -160,7 +161,7 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
             known[code] = None
         except InvalidCode as error:
             known[code] = str(error)
-    bad = np.array([isinstance(c, str) and known.get(c) is not None for c in codes])
+    bad = pd.Series(codes, dtype=object).map(known).notna().to_numpy()
     out.reject(bad, "class_code", [str(known[c]) for c in codes[bad]])
     return codes
 
@@ -207,6 +208,8 @@ def _check_identifiers(rows: SurveyRows, classes: np.ndarray, ctx: ValidationCon
     out.reject(mask, "id", [reasons[int(i)] for i in np.flatnonzero(mask)])
     series = pd.Series(ids)
     repeated = (given & series.duplicated(keep="first").to_numpy())
+    if not repeated.any():
+        return
     first_of = {v: i for i, v in reversed(list(enumerate(ids))) if isinstance(v, str)}
     out.reject(repeated, "id", [
         f"identifier {ids[i]} is also used in {rows.files[first_of[ids[i]]]} row "
@@ -217,8 +220,8 @@ def _fill_defaults(f: pd.DataFrame, classes: np.ndarray, ctx: ValidationContext)
     """名称 defaults to the class's standard name (GB/T 47678.5: 标准名称); state to 完好."""
     present = pd.unique(classes[~pd.isna(classes)])
     names = {c: ctx.table.get(ctx.scheme, "component", c) for c in present}
-    default_names = pd.Series([_name_of(names.get(c)) if isinstance(c, str) else None
-                               for c in classes], index=f.index, dtype=object)
+    default_names = pd.Series(classes, index=f.index, dtype=object).map(
+        {c: _name_of(info) for c, info in names.items()})
     f["name"] = f["name"].where(f["name"].notna(), default_names)
     f["state"] = f["state"].where(f["state"].notna(), DEFAULT_STATE)
 
@@ -235,31 +238,39 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
     bad_state = ~f["state"].isin(STATES).to_numpy()
     out.reject(bad_state, "state", [f"state {s!r} is not one of {'/'.join(STATES)}"
                                     for s in f["state"][bad_state]])
-    too_long = f["note"].map(lambda v: isinstance(v, str) and len(v) > 1000).to_numpy()
+    too_long = (f["note"].astype(object).str.len() > 1000).to_numpy()
     out.reject(too_long, "note", "note is longer than 1000 characters")
     parsed = {}
     for column in ("initial_date", "change_date"):
         text = f[column]
-        dates = _parse_dates(text)
+        dates, iso_text = _parse_dates(text)
         unreadable = text.notna().to_numpy() & dates.isna().to_numpy()
         out.reject(unreadable, column, [f"{column} {v!r} is not a date (YYYYMMDD or YYYY-MM-DD)"
                                         for v in text[unreadable]])
         future = (dates > pd.Timestamp(ctx.today)).to_numpy(dtype=bool)
         out.reject(future, column, [f"{column} {v} lies in the future" for v in text[future]])
-        # ISO text, as COPY reads it
-        f[column] = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None).astype(object)
+        f[column] = iso_text
         parsed[column] = dates
     backwards = (parsed["change_date"] < parsed["initial_date"]).to_numpy(dtype=bool)
     out.reject(backwards, "change_date", "change_date is before initial_date")
 
 
-def _parse_dates(text: pd.Series) -> pd.Series:
-    dates = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
-    rest = dates.isna() & text.notna()
+def _parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates of YYYYMMDD or YYYY-MM-DD (or YYYY/MM/DD) text (NaT where unreadable) and the same dates
+    as ISO text, as COPY reads them (None there). Each distinct text is parsed and written once,
+    since a survey repeats few dates."""
+    codes, distinct = pd.factorize(text)
+    distinct = pd.Series(distinct, dtype=object)
+    dates = pd.to_datetime(distinct, format="%Y%m%d", errors="coerce")
+    rest = dates.isna()
     if rest.any():
-        iso = text[rest].str.replace("/", "-", regex=False)
+        iso = distinct[rest].str.replace("/", "-", regex=False)
         dates = dates.fillna(pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce"))
-    return dates
+    iso_text = np.where(dates.notna(), dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
+    # code -1 (no text) takes the NaT and None appended last
+    parsed = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))[codes]
+    written = np.append(iso_text, np.array([None], dtype=object))[codes]
+    return pd.Series(parsed, index=text.index), pd.Series(written, index=text.index, dtype=object)
 
 
 def _check_duplicates(rows: SurveyRows, classes: np.ndarray, types: np.ndarray,
