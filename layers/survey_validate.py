@@ -161,7 +161,7 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
             known[code] = None
         except InvalidCode as error:
             known[code] = str(error)
-    bad = pd.Series(codes, dtype=object).map(known).notna().to_numpy()
+    bad = np.array([isinstance(c, str) and known.get(c) is not None for c in codes])
     out.reject(bad, "class_code", [str(known[c]) for c in codes[bad]])
     return codes
 
@@ -220,8 +220,8 @@ def _fill_defaults(f: pd.DataFrame, classes: np.ndarray, ctx: ValidationContext)
     """名称 defaults to the class's standard name (GB/T 47678.5: 标准名称); state to 完好."""
     present = pd.unique(classes[~pd.isna(classes)])
     names = {c: ctx.table.get(ctx.scheme, "component", c) for c in present}
-    default_names = pd.Series(classes, index=f.index, dtype=object).map(
-        {c: _name_of(info) for c, info in names.items()})
+    default_names = pd.Series([_name_of(names.get(c)) if isinstance(c, str) else None
+                               for c in classes], index=f.index, dtype=object)
     f["name"] = f["name"].where(f["name"].notna(), default_names)
     f["state"] = f["state"].where(f["state"].notna(), DEFAULT_STATE)
 
