@@ -11,6 +11,7 @@ import getpass
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,12 +98,26 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
         files.append(np.full(len(standard), path.name, dtype=object))
         rows.append(np.asarray(survey.row_numbers))
         frames.append(standard)
-        attributes.append(extra.astype(object))
+        attributes.append(_as_objects(extra))
         geometries.append(to_cgcs2000(np.asarray(survey.geometries, dtype=object), survey.source_crs))
-    fields = pd.concat(frames, ignore_index=True).astype(object) if frames else pd.DataFrame()
+    fields = _as_objects(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries)), notes
+
+
+def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns as Python objects. Text columns (Arrow strings as read) repeat few values (classes,
+    departments, dates), so each distinct string becomes a Python object once; missing is None."""
+    columns: dict[str, Any] = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.StringDtype):
+            codes, distinct = pd.factorize(column)
+            values = np.append(np.asarray(distinct, dtype=object), np.array([None], dtype=object))
+            columns[str(name)] = values[codes]
+        else:
+            columns[str(name)] = column.astype(object).to_numpy()
+    return pd.DataFrame(columns, index=frame.index, dtype=object)
 
 
 def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationContext:
