@@ -159,6 +159,8 @@ def _ewkb_hex(geometries: np.ndarray) -> pa.Array:
 def _text_column(values: np.ndarray) -> pa.Array:
     """A column as Arrow text, NULL for None and NaN; each distinct value is converted once, since survey
     columns repeat few values."""
+    if pd.isna(values).all():  # survey fields nobody filled in
+        return pa.nulls(len(values), type=pa.string())
     codes, distinct = pd.factorize(pd.Series(values, dtype=object))
     return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
                                           pa.array([str(v) for v in distinct], type=pa.string()))
