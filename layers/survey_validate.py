@@ -268,7 +268,8 @@ def _parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
         dates = dates.fillna(pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce"))
     iso_text = np.where(dates.notna(), dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
     # code -1 (no text) takes the NaT and None appended last
-    parsed = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))[codes]
+    values = dates.to_numpy()  # in the unit pandas chose: 2999-01-01 does not fit nanoseconds
+    parsed = np.append(values, np.array(["NaT"], dtype=values.dtype))[codes]
     written = np.append(iso_text, np.array([None], dtype=object))[codes]
     return pd.Series(parsed, index=text.index), pd.Series(written, index=text.index, dtype=object)
 
