@@ -45,12 +45,14 @@ ORDER BY id LIMIT 101
 """
 
 
-def _serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve(url: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """`onemap serve` on a free port against `url` (with `env` added), once it answers /healthz."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen([str(Path(sys.executable).with_name("onemap")), "serve", "--port", str(port)],
-                               env={**os.environ, "ONEMAP_DATABASE_URL": url, "ONEMAP_LOG_LEVEL": "warning"},
+                               env={**os.environ, "ONEMAP_DATABASE_URL": url, "ONEMAP_LOG_LEVEL": "warning",
+                                    **(env or {})},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -96,7 +98,7 @@ def main() -> None:
         for _ in range(args.requests):
             conn.execute(FLOOR_SQL).fetchall()
         floor = args.requests / (time.perf_counter() - t0)
-    process, base = _serve(url)
+    process, base = serve(url)
     try:
         print(f"{args.requests} sequential requests per case, httpx keep-alive, against {base}")
         print(f"{'case':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'bytes':>8}")

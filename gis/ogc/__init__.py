@@ -23,7 +23,8 @@ def mount(app: FastAPI, settings: Settings, pool: AsyncConnectionPool, url: str)
     # pygeoapi logs every client error (404, bad parameter) at ERROR with a traceback; onemap
     # answers those itself and logs real failures in gis.ogc.routes.
     logging.getLogger("pygeoapi").setLevel(logging.CRITICAL)
-    app.state.ogc = OgcService(pool, pool_key(url), ttl_s=settings.registry_ttl_s)
+    app.state.ogc = OgcService(pool, pool_key(url), ttl_s=settings.registry_ttl_s,
+                               threads=settings.ogc_threads)
     app.state.ogc_database_url = url
     app.include_router(router)
 

@@ -24,12 +24,12 @@ from fastapi import Request, Response
 from psycopg_pool import PoolTimeout
 from pygeoapi import l10n
 from pygeoapi.api import API, HEADERS
-from starlette.concurrency import run_in_threadpool
 
 from gis.crs import CRS84_URI, crs_from_uri
 from gis.errors import DatabaseUnavailable
 from gis.ogc.config import DEFAULT_ITEMS, MAX_ITEMS, Registry, layer_spec
 from gis.ogc.params import ItemsParameters, pygeoapi_serialised
+from gis.ogc.service import OgcService
 from layers.ogc_context import OgcRequest, pool
 from layers.ogc_params import item_query
 from layers.ogc_query import LayerSpec, get_feature, query_page
@@ -89,7 +89,7 @@ def _links_json(links: list[dict[str, str]]) -> str:
 
 
 async def items(request: Request, api: API, registry: Registry, collection_id: str, sees_private: bool,
-                parsed: ItemsParameters, pool_key: str) -> Response | None:
+                parsed: ItemsParameters, service: OgcService) -> Response | None:
     """An items page, or None when pygeoapi has to answer."""
     if not _plain_geojson(request, ITEMS_PARAMETERS):
         return None
@@ -107,7 +107,7 @@ async def items(request: Request, api: API, registry: Registry, collection_id: s
                            properties=(), sortby=(), select_properties=(), skip_geometry=False,
                            crs_transform_spec=None, request=OgcRequest(bbox=parsed.bbox))
         query = dataclasses.replace(query, output=_OUTPUT)
-        rows, matched = await run_in_threadpool(_page, pool_key, spec, query)
+        rows, matched = await service.in_thread(_page, service.pool_key, spec, query)
     except _DATABASE_ERRORS as error:  # not worth running again through pygeoapi
         raise _unavailable(error) from error
     except Exception:  # pygeoapi's path reports it (with the provider's error mapping)
@@ -144,7 +144,7 @@ def _page(pool_key: str, spec: LayerSpec, query: Any) -> tuple[list[str], int]:
 
 
 async def item(request: Request, api: API, registry: Registry, collection_id: str, feature_id: str,
-               sees_private: bool, pool_key: str) -> Response | None:
+               sees_private: bool, service: OgcService) -> Response | None:
     """A single feature, or None when pygeoapi has to answer (including every 404)."""
     if not _plain_geojson(request, frozenset({"f"})) or not _PLAIN_ID.fullmatch(feature_id):
         return None
@@ -158,7 +158,7 @@ async def item(request: Request, api: API, registry: Registry, collection_id: st
             return None
         key = int(feature_id)
     try:
-        text = await run_in_threadpool(_feature, pool_key, spec, key)
+        text = await service.in_thread(_feature, service.pool_key, spec, key)
     except _DATABASE_ERRORS as error:
         raise _unavailable(error) from error
     except Exception:

@@ -20,7 +20,6 @@ import pygeoapi.api as core
 import pygeoapi.api.itemtypes as itemtypes
 from fastapi import APIRouter, Depends, Request, Response
 from pygeoapi.api import API, APIRequest
-from starlette.concurrency import run_in_threadpool
 
 from gis import web
 from gis.auth import Principal, optional_principal, require
@@ -95,7 +94,7 @@ async def _call(request: Request, api: API, call: PygeoapiCall, *args: Any, ogc:
     if not api_request.is_valid():
         return api.get_format_exception(api_request)
     try:
-        return await run_in_threadpool(_run, ogc or OgcRequest(), call, api, api_request, *args)
+        return await _service(request).in_thread(_run, ogc or OgcRequest(), call, api, api_request, *args)
     except Exception:
         log.exception("OGC API: %s %s failed", request.method, request.url.path)
         return {"Content-Type": "application/json"}, 500, '{"code": "ServerError", ' \
@@ -215,7 +214,7 @@ async def items(collection_id: str, request: Request, caller: Caller) -> Respons
     api, apis, sees_private = await _apis(request, caller)
     parsed = split_items_query(request, supported_crs(apis.registry))
     answered = await fast.items(request, api, apis.registry, collection_id, sees_private, parsed,
-                                _service(request).pool_key)
+                                _service(request))
     if answered is not None:
         return answered
     ogc = OgcRequest(filter=parsed.filter, filter_crs=parsed.filter_crs, bbox=parsed.bbox)
@@ -243,7 +242,7 @@ async def item(collection_id: str, feature_id: str, request: Request, caller: Ca
     check_query(request)
     api, apis, sees_private = await _apis(request, caller)
     answered = await fast.item(request, api, apis.registry, collection_id, feature_id, sees_private,
-                               _service(request).pool_key)
+                               _service(request))
     if answered is not None:
         return answered
     return _response(await _call(request, api, itemtypes.get_collection_item, collection_id, feature_id))

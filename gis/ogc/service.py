@@ -10,13 +10,14 @@ shows up within that time; writes through the API invalidate at once.
 import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from pygeoapi.api import API
-from starlette.concurrency import run_in_threadpool
 
 from gis.database import server_address
 from gis.errors import DatabaseUnavailable
@@ -24,6 +25,7 @@ from gis.ogc.config import Registry, build_config, read_registry
 from gis.ogc.openapi import build_openapi
 from layers.registry import registry_signature
 
+T = TypeVar("T")
 MAX_BASE_URLS = 8  # APIs are kept per base URL (Host header); bounded so junk hosts cannot grow it
 
 
@@ -51,10 +53,12 @@ def _build(registry: Registry, base_url: str, pool_key: str) -> OgcApis:
 class OgcService:
     """Holds the APIs; one per application."""
 
-    def __init__(self, pool: AsyncConnectionPool, pool_key: str, *, ttl_s: float) -> None:
+    def __init__(self, pool: AsyncConnectionPool, pool_key: str, *, ttl_s: float, threads: int) -> None:
         self._pool = pool
         self._pool_key = pool_key
         self._ttl_s = ttl_s
+        self._thread_count = threads
+        self._threads: anyio.CapacityLimiter | None = None  # made in the event loop, on first use
         self._registry: Registry | None = None
         self._checked_at = -float("inf")
         self._apis: OrderedDict[str, OgcApis] = OrderedDict()
@@ -65,6 +69,16 @@ class OgcService:
         """Key of the synchronous pool the providers (and the fast path) borrow from."""
         return self._pool_key
 
+    async def in_thread(self, call: Callable[..., T], *args: Any) -> T:
+        """Run `call` (a database read, a pygeoapi call) in a worker thread, at most `threads` at once.
+
+        The work is mostly Python holding the GIL: with a thread per request, sixteen concurrent
+        requests took turns on it with the event loop, and the slowest waited several times longer.
+        """
+        if self._threads is None:
+            self._threads = anyio.CapacityLimiter(self._thread_count)
+        return await anyio.to_thread.run_sync(call, *args, limiter=self._threads)
+
     def invalidate(self) -> None:
         """Re-read the registry on the next request (after a write through the API)."""
         self._checked_at = -float("inf")
@@ -74,7 +88,7 @@ class OgcService:
             registry = await self._current_registry()
             built = self._apis.get(base_url)
             if built is None or built.registry is not registry:
-                built = await run_in_threadpool(_build, registry, base_url, self._pool_key)
+                built = await self.in_thread(_build, registry, base_url, self._pool_key)
                 self._apis[base_url] = built
             self._apis.move_to_end(base_url)
             while len(self._apis) > MAX_BASE_URLS:

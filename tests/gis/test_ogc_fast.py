@@ -4,9 +4,14 @@ An `Accept-Language` header sends a request through pygeoapi (the fast path serv
 default language), so the same request can be asked of both paths and compared.
 """
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from gis.ogc import fast as fast_path
+from tests.gis.conftest import ogc_app_client
 
 SLOW = {"Accept-Language": "en-US"}  # the default language, through pygeoapi
 BBOX = "114.02,22.52,114.04,22.54"
@@ -105,3 +110,32 @@ def test_declined_requests_still_work(ogc_client, answered):
     assert ogc_client.get("/collections/components/items?bbox=1,2,3").status_code == 400
     assert ogc_client.get("/collections/components/items?limit=2&sortby=-id").status_code == 200
     assert answered == []
+
+
+def test_reads_run_on_at_most_the_configured_threads(settings, db_url, monkeypatch) -> None:
+    """Eight concurrent single-item requests; ONEMAP_OGC_THREADS=2 lets two reads run at once."""
+    running, peak = 0, 0
+    lock = threading.Lock()
+    original = fast_path._feature
+
+    def slow_feature(*args):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            time.sleep(0.05)
+            return original(*args)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(fast_path, "_feature", slow_feature)
+    with ogc_app_client(settings, db_url, ogc_threads=2) as client:
+        page = client.get("/collections/components/items", params={"limit": 8}).json()
+        ids = [feature["id"] for feature in page["features"]]
+        with ThreadPoolExecutor(len(ids)) as requests:
+            statuses = list(requests.map(
+                lambda i: client.get(f"/collections/components/items/{i}").status_code, ids))
+    assert statuses == [200] * 8
+    assert peak == 2
