@@ -71,9 +71,9 @@ class Settings(BaseSettings):
     pool_min_size: int = 1
     pool_max_size: int = 10
     ogc_threads: int = Field(
-        default=2, ge=1, description="threads per server process that run OGC API reads and pygeoapi "
-                                     "calls; more than a few only queue for Python's GIL and hold up "
-                                     "the event loop (measured: bench/ogc_threads.py)")
+        default=2, ge=1, description="threads per server process that run the OGC API's GeoJSON items "
+                                     "pages and single items; more than a few only queue for Python's "
+                                     "GIL and hold up the event loop (measured: bench/ogc_threads.py)")
     connect_timeout_s: float = 5.0
     log_level: str = "info"
 

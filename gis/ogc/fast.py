@@ -107,7 +107,7 @@ async def items(request: Request, api: API, registry: Registry, collection_id: s
                            properties=(), sortby=(), select_properties=(), skip_geometry=False,
                            crs_transform_spec=None, request=OgcRequest(bbox=parsed.bbox))
         query = dataclasses.replace(query, output=_OUTPUT)
-        rows, matched = await service.in_thread(_page, service.pool_key, spec, query)
+        rows, matched = await service.read_in_thread(_page, service.pool_key, spec, query)
     except _DATABASE_ERRORS as error:  # not worth running again through pygeoapi
         raise _unavailable(error) from error
     except Exception:  # pygeoapi's path reports it (with the provider's error mapping)
@@ -158,7 +158,7 @@ async def item(request: Request, api: API, registry: Registry, collection_id: st
             return None
         key = int(feature_id)
     try:
-        text = await service.in_thread(_feature, service.pool_key, spec, key)
+        text = await service.read_in_thread(_feature, service.pool_key, spec, key)
     except _DATABASE_ERRORS as error:
         raise _unavailable(error) from error
     except Exception:

@@ -20,6 +20,7 @@ import pygeoapi.api as core
 import pygeoapi.api.itemtypes as itemtypes
 from fastapi import APIRouter, Depends, Request, Response
 from pygeoapi.api import API, APIRequest
+from starlette.concurrency import run_in_threadpool
 
 from gis import web
 from gis.auth import Principal, optional_principal, require
@@ -94,7 +95,7 @@ async def _call(request: Request, api: API, call: PygeoapiCall, *args: Any, ogc:
     if not api_request.is_valid():
         return api.get_format_exception(api_request)
     try:
-        return await _service(request).in_thread(_run, ogc or OgcRequest(), call, api, api_request, *args)
+        return await run_in_threadpool(_run, ogc or OgcRequest(), call, api, api_request, *args)
     except Exception:
         log.exception("OGC API: %s %s failed", request.method, request.url.path)
         return {"Content-Type": "application/json"}, 500, '{"code": "ServerError", ' \

@@ -18,6 +18,7 @@ import anyio
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from pygeoapi.api import API
+from starlette.concurrency import run_in_threadpool
 
 from gis.database import server_address
 from gis.errors import DatabaseUnavailable
@@ -69,11 +70,14 @@ class OgcService:
         """Key of the synchronous pool the providers (and the fast path) borrow from."""
         return self._pool_key
 
-    async def in_thread(self, call: Callable[..., T], *args: Any) -> T:
-        """Run `call` (a database read, a pygeoapi call) in a worker thread, at most `threads` at once.
+    async def read_in_thread(self, call: Callable[..., T], *args: Any) -> T:
+        """Run a hot-path read (gis.ogc.fast: items pages, single items) in a worker thread, at most
+        `threads` at once.
 
         The work is mostly Python holding the GIL: with a thread per request, sixteen concurrent
         requests took turns on it with the event loop, and the slowest waited several times longer.
+        pygeoapi's calls (HTML, CQL, metadata) keep the shared thread pool, so a slow one never
+        holds up these reads.
         """
         if self._threads is None:
             self._threads = anyio.CapacityLimiter(self._thread_count)
@@ -88,7 +92,7 @@ class OgcService:
             registry = await self._current_registry()
             built = self._apis.get(base_url)
             if built is None or built.registry is not registry:
-                built = await self.in_thread(_build, registry, base_url, self._pool_key)
+                built = await run_in_threadpool(_build, registry, base_url, self._pool_key)
                 self._apis[base_url] = built
             self._apis.move_to_end(base_url)
             while len(self._apis) > MAX_BASE_URLS:

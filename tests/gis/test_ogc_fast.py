@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from gis.ogc import fast as fast_path
+from gis.ogc import routes as ogc_routes
 from tests.gis.conftest import ogc_app_client
 
 SLOW = {"Accept-Language": "en-US"}  # the default language, through pygeoapi
@@ -139,3 +140,27 @@ def test_reads_run_on_at_most_the_configured_threads(settings, db_url, monkeypat
                 lambda i: client.get(f"/collections/components/items/{i}").status_code, ids))
     assert statuses == [200] * 8
     assert peak == 2
+
+
+def test_slow_pygeoapi_requests_do_not_hold_up_the_hot_path(settings, db_url, monkeypatch) -> None:
+    """Two pygeoapi requests that take a second each; single items meanwhile answer at once."""
+    original = ogc_routes._run
+
+    def slow_run(*args):
+        time.sleep(1.0)
+        return original(*args)
+
+    monkeypatch.setattr(ogc_routes, "_run", slow_run)
+    with ogc_app_client(settings, db_url, ogc_threads=2) as client:
+        page = client.get("/collections/components/items", params={"limit": 4}).json()
+        ids = [feature["id"] for feature in page["features"]]
+        html = "/collections/components/items?f=html&limit=1"
+        with ThreadPoolExecutor(6) as requests:
+            slow = [requests.submit(client.get, html) for _ in range(2)]
+            time.sleep(0.2)
+            fast = [requests.submit(client.get, f"/collections/components/items/{i}") for i in ids]
+            statuses = [f.result().status_code for f in fast]
+            slow_still_running = [not f.done() for f in slow]
+            assert [f.result().status_code for f in slow] == [200, 200]
+    assert statuses == [200] * 4
+    assert slow_still_running == [True, True]  # the items did not wait for them
