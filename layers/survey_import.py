@@ -109,15 +109,18 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
     """The columns as Python objects. Text columns (Arrow strings as read) repeat few values (classes,
     departments, dates), so each distinct string becomes a Python object once; missing is None."""
-    columns: dict[str, Any] = {}
-    for name, column in frame.items():
+    columns: dict[int, Any] = {}
+    for position in range(frame.shape[1]):  # by position: a file may repeat a column name
+        column = frame.iloc[:, position]
         if isinstance(column.dtype, pd.StringDtype):
             codes, distinct = pd.factorize(column)
             values = np.append(np.asarray(distinct, dtype=object), np.array([None], dtype=object))
-            columns[str(name)] = values[codes]
+            columns[position] = values[codes]
         else:
-            columns[str(name)] = column.astype(object).to_numpy()
-    return pd.DataFrame(columns, index=frame.index, dtype=object)
+            columns[position] = column.astype(object).to_numpy()
+    objects = pd.DataFrame(columns, index=frame.index, dtype=object)
+    objects.columns = frame.columns
+    return objects
 
 
 def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationContext:
