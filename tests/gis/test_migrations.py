@@ -47,6 +47,28 @@ def test_edited_applied_migration_is_refused(empty_db_url):
             migrate(conn)
 
 
+def test_a_database_of_the_other_shipped_history_upgrades(empty_db_url, monkeypatch):
+    """onemap once shipped 0006, 0008 and 0010 with the shared trigger helpers already in them:
+    such a database (their checksums, the helpers present) migrates, and the helpers work."""
+    shipped = available()
+    helpers = next(m for m in shipped if m.name == "shared_trigger_helpers")
+    monkeypatch.setattr(migrations, "available", lambda: [m for m in shipped if m.version < helpers.version])
+    with psycopg.connect(empty_db_url) as conn:
+        migrate(conn)
+        conn.execute(helpers.sql)  # the state that history left: helpers in, per-table functions gone
+        for version, checksums in migrations.ALSO_SHIPPED.items():
+            conn.execute("UPDATE onemap.schema_migration SET checksum = %s WHERE version = %s",
+                         (next(iter(checksums)), version))
+        conn.commit()
+        monkeypatch.setattr(migrations, "available", lambda: shipped)
+        upgraded = [m.version for m in migrate(conn)]
+        assert upgraded == [m.version for m in shipped if m.version >= helpers.version]
+        before = conn.execute("SELECT data_version FROM onemap.layer WHERE name = 'hotspots'").fetchone()
+        conn.execute("TRUNCATE onemap.hotspot_cell")
+        after = conn.execute("SELECT data_version FROM onemap.layer WHERE name = 'hotspots'").fetchone()
+    assert before is not None and after == (before[0] + 1,)
+
+
 def test_database_from_a_newer_onemap_is_refused(empty_db_url):
     with psycopg.connect(empty_db_url) as conn:
         migrate(conn)
@@ -91,10 +113,10 @@ SHIPPED = {
     9: "f795bdbc08d69ef1dbf14bf192ba3ddd4dc5eac09437f74811bb65726c18d59e",  # component_closed_by
     10: "c420be8f68b82cbb187479898eda1a2e50204028551b984d9e4bdd25839abe0e",  # analysis
     11: "4c19558bb04c53951448bde1d725f770d40f344bca2b6fd9fa2d61681ad96a49",  # component_tile_properties
-    12: "83e8517d12c4894691843b78d2677bb8693f87f1b0db1a5594085d10e622b437",  # tile_cells_by_finest_level
+    12: "ab89f3662fa1831dff443fbd202cd814ab59ea4f5ca37c6d1d0b9f99c92564c2",  # tile_cells_by_finest_level
     13: "fb7266e6ea8570a8ff94229128a96b8c2ff2e1a48dbc71b396ff59e80aaf096c",  # component_code_checks
     14: "3212680ea3206b0a15fc5dbadd2aff7244bd87af74a4f8b1dc5fe5e28c75be67",  # component_batch_check
-    15: "2f198ec65e2b31f684a633fa2c60cbcca0f12b733ab55f0f799ff43643dbbff5",  # one_layer_version_trigger
+    15: "7fa92845633bbef6578f84ab5627e6d1a0679f7cab4cf627b9d29834411aab12",  # shared_trigger_helpers
 }
 
 
