@@ -37,7 +37,14 @@ from layers.survey_stage import (
     table_rows,
     wants_rebuild,
 )
-from layers.survey_validate import Rejection, SurveyRows, Validated, ValidationContext, validate
+from layers.survey_validate import (
+    Rejection,
+    SurveyRows,
+    Validated,
+    ValidationContext,
+    from_distinct,
+    validate,
+)
 
 MODES = IMPORT_MODES
 Progress = Callable[[str, int, int], None]  # stage, done, total
@@ -107,15 +114,14 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
 
 
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """The columns as Python objects. Text columns (Arrow strings as read) repeat few values (classes,
-    departments, dates), so each distinct string becomes a Python object once; missing is None."""
+    """The columns as Python objects; a text column (Arrow strings as read) one distinct string at a
+    time, missing as None."""
     columns: dict[int, Any] = {}
     for position in range(frame.shape[1]):  # by position: a file may repeat a column name
         column = frame.iloc[:, position]
         if isinstance(column.dtype, pd.StringDtype):
             codes, distinct = pd.factorize(column)
-            values = np.append(np.asarray(distinct, dtype=object), np.array([None], dtype=object))
-            columns[position] = values[codes]
+            columns[position] = from_distinct(np.asarray(distinct, dtype=object), codes, None)
         else:
             columns[position] = column.astype(object).to_numpy()
     objects = pd.DataFrame(columns, index=frame.index, dtype=object)

@@ -8,6 +8,7 @@ stored component) run in SQL at staging time (`layers.survey_import`).
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,16 +90,23 @@ class _Collector:
         self.valid[indices] = False
 
 
+def from_distinct(values: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
+    """Per row, the value worked out for its distinct value: `codes` as pd.factorize gives them
+    (-1 for a missing row, which gets `missing`). Survey columns repeat few values (classes,
+    departments, dates), so each is converted once."""
+    return np.append(values, np.array([missing], dtype=values.dtype))[codes]
+
+
 def _text(column: pd.Series) -> pd.Series:
     """Strings stripped, with blanks and NaN as None."""
     kind = pd.api.types.infer_dtype(column, skipna=True)
     if kind == "empty":
         return pd.Series(pd.NA, index=column.index, dtype=object)
-    if kind == "string":  # survey columns repeat few values (classes, departments, dates): strip each once
-        codes, distinct = pd.factorize(column)  # missing values get code -1, the NA appended below
+    if kind == "string":  # strip each distinct value once
+        codes, distinct = pd.factorize(column)
         if len(distinct) * 2 <= len(column):
             cleaned = _text(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
-            return pd.Series(np.append(cleaned, pd.NA)[codes], index=column.index, dtype=object)
+            return pd.Series(from_distinct(cleaned, codes, pd.NA), index=column.index, dtype=object)
     as_text = column.astype("string").str.strip()
     return as_text.where(as_text.notna() & (as_text != ""), None).astype(object)
 
@@ -257,8 +265,7 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
 
 def _parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates of YYYYMMDD or YYYY-MM-DD (or YYYY/MM/DD) text (NaT where unreadable) and the same dates
-    as ISO text, as COPY reads them (None there). Each distinct text is parsed and written once,
-    since a survey repeats few dates."""
+    as ISO text, as COPY reads them (None there); each distinct text is parsed and written once."""
     codes, distinct = pd.factorize(text)
     distinct = pd.Series(distinct, dtype=object)
     dates = pd.to_datetime(distinct, format="%Y%m%d", errors="coerce")
@@ -267,10 +274,9 @@ def _parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
         iso = distinct[rest].str.replace("/", "-", regex=False)
         dates = dates.fillna(pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce"))
     iso_text = np.where(dates.notna(), dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
-    # code -1 (no text) takes the NaT and None appended last
-    values = dates.to_numpy()  # in the unit pandas chose: 2999-01-01 does not fit nanoseconds
-    parsed = np.append(values, np.array(["NaT"], dtype=values.dtype))[codes]
-    written = np.append(iso_text, np.array([None], dtype=object))[codes]
+    # in the unit pandas chose: 2999-01-01 does not fit nanoseconds
+    parsed = from_distinct(dates.to_numpy(), codes, np.datetime64("NaT"))
+    written = from_distinct(np.asarray(iso_text, dtype=object), codes, None)
     return pd.Series(parsed, index=text.index), pd.Series(written, index=text.index, dtype=object)
 
 
