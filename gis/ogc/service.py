@@ -75,7 +75,8 @@ class OgcService:
         `threads` at once.
 
         The work is mostly Python holding the GIL: with a thread per request, sixteen concurrent
-        requests took turns on it with the event loop, and the slowest waited several times longer.
+        requests took turns on it with the event loop, and the slowest waited longest
+        (bench/ogc_threads.py compares the settings).
         pygeoapi's calls (HTML, CQL, metadata) keep the shared thread pool, so a slow one never
         holds up these reads.
         """
