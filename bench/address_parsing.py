@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from geocoder.admin import autonomous_place
 from geocoder.gazetteer import national_admin
 from geocoder.normalize import normalize
 from geocoder.parse import parse
@@ -46,9 +47,11 @@ _SUFFIX = re.compile(r"(省|市|区|县|自治区|自治州|自治县|地区|盟
 
 
 def _same(a: str | None, b: str | None) -> bool:
+    """One unit, written in full, short or with another suffix
+    (厦门 = 厦门市, 红河州 = 红河哈尼族彝族自治州)."""
     if not a or not b:
         return False
-    a, b = _SUFFIX.sub("", a) or a, _SUFFIX.sub("", b) or b
+    a, b = (_SUFFIX.sub("", autonomous_place(x) or x) or x for x in (a, b))
     return a == b or (len(a) >= 2 and len(b) >= 2 and (a.startswith(b) or b.startswith(a)))
 
 

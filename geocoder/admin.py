@@ -139,7 +139,7 @@ def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
             if not name.endswith("省"):  # autonomous regions are written as provinces: 广西省, 新疆省
                 yield short + "省", False
     elif level == "city":
-        short = _autonomous_place(name) or _CITY_SUFFIX.sub("", name)
+        short = autonomous_place(name) or _CITY_SUFFIX.sub("", name)
         if len(short) >= 2 and short != name:
             yield short, True
             yield short + "市", False
@@ -148,7 +148,7 @@ def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
             elif name.endswith("市"):  # prefectures that became cities keep being written 山南地区
                 yield short + "地区", False
     elif level == "district":
-        short = _autonomous_place(name) or _DISTRICT_SUFFIX.sub("", name)
+        short = autonomous_place(name) or _DISTRICT_SUFFIX.sub("", name)
         if len(short) >= 2 and short != name:
             yield short, True
             # counties that became districts or cities keep being written with the old suffix
@@ -173,7 +173,7 @@ def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
             yield bare, True
 
 
-def _autonomous_place(name: str) -> str:
+def autonomous_place(name: str) -> str:
     """The place name of an autonomous prefecture or county (德宏傣族景颇族自治州 → 德宏), or ''."""
     if not name.endswith(("自治州", "自治县", "自治旗")):
         return ""

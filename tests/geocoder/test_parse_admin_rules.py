@@ -2,7 +2,7 @@
 
 import pytest
 
-from geocoder.admin import _autonomous_place
+from geocoder.admin import autonomous_place
 from geocoder.gazetteer import national_admin
 from geocoder.normalize import normalize
 from geocoder.parse import parse
@@ -99,8 +99,8 @@ def test_no_chain_is_invented_after_a_county() -> None:
         ("西湖区", ""),
     ],
 )
-def test_autonomous_place(name: str, place: str) -> None:
-    assert _autonomous_place(name) == place
+def testautonomous_place(name: str, place: str) -> None:
+    assert autonomous_place(name) == place
 
 
 def _elements(query: str) -> dict[str, str]:
