@@ -117,6 +117,7 @@ SHIPPED = {
     13: "fb7266e6ea8570a8ff94229128a96b8c2ff2e1a48dbc71b396ff59e80aaf096c",  # component_code_checks
     14: "3212680ea3206b0a15fc5dbadd2aff7244bd87af74a4f8b1dc5fe5e28c75be67",  # component_batch_check
     15: "7fa92845633bbef6578f84ab5627e6d1a0679f7cab4cf627b9d29834411aab12",  # shared_trigger_helpers
+    16: "35e85c413638b715df6914bd0c432f5ec681c76be54798a6c0f78c7023ba92ee",  # count_trigger_hash_grouping
 }
 
 

@@ -220,6 +220,35 @@ SELECT level, gx, gy, major_code, n FROM onemap.tile_component_cell
 """
 
 
+_SUMMARY_VS_COMPONENTS = """
+SELECT coalesce(grid_code, floor(ST_XMin(geom_3857) / 1000) || ',' || floor(ST_YMin(geom_3857) / 1000)),
+       scheme, class_code, count(*)::bigint
+FROM onemap.v_component GROUP BY 1, 2, 3
+EXCEPT ALL
+SELECT cell, scheme, class_code, n FROM onemap.tile_component_count
+"""
+
+
+def test_the_summary_counts_follow_a_bulk_insert_a_move_and_a_delete(conn):
+    """The per-cell summary of low zooms (the count trigger, grouping by hashing since migration 0016)
+    counts exactly the current components per cell and class after each kind of write."""
+    conn.execute("INSERT INTO onemap.component (id, scheme, class_code, name, grid_code, street_code, "
+                 "community_code, state, attributes, geometry_type, geom, changed_by, change_source) "
+                 "SELECT left(id, 11) || lpad((500000 + row_number() OVER (PARTITION BY left(id, 11)))::text, "
+                 "6, '0'), scheme, class_code, name, CASE WHEN s = 2 THEN NULL ELSE grid_code END, street_code, "
+                 "community_code, state, attributes, geometry_type, ST_Translate(geom, s * 0.0001, 0), 't', 't' "
+                 "FROM onemap.v_component, generate_series(1, 2) AS s")
+    assert conn.execute(_SUMMARY_VS_COMPONENTS).fetchall() == []
+    conn.execute("UPDATE onemap.component SET geom = ST_Translate(geom, 0.02, 0.01) WHERE version_id IN "
+                 "(SELECT version_id FROM onemap.component WHERE valid_to IS NULL ORDER BY version_id LIMIT 300)")
+    conn.execute("DELETE FROM onemap.component WHERE version_id IN (SELECT version_id "
+                 "FROM onemap.component WHERE valid_to IS NULL ORDER BY version_id DESC LIMIT 3)")
+    assert conn.execute(_SUMMARY_VS_COMPONENTS).fetchall() == []
+    assert conn.execute("SELECT count(*) FROM onemap.tile_component_count WHERE n <= 0").fetchone()[0] == 0
+    assert conn.execute("SELECT sum(n) FROM onemap.tile_component_count").fetchone()[0] == \
+        conn.execute("SELECT count(*) FROM onemap.v_component").fetchone()[0]
+
+
 def test_the_aggregate_pyramid_follows_every_write(conn):
     """The per-zoom cells of z10-z14 tiles count exactly the current components after an insert,
     a move, a retirement and a delete (migration 0008's statement triggers)."""
