@@ -10,6 +10,7 @@ for the rest of the publish; the lock is taken only right before the INSERT, and
 first serialise on an advisory lock so two of them never wait on each other's table lock.
 """
 
+import binascii
 import io
 import json
 from dataclasses import dataclass
@@ -40,7 +41,6 @@ REBUILD_MIN_ROWS = 20_000
 _COPY_CHUNK = 20_000  # rows per COPY message batch
 _BUILT = ("row_idx", "geom", "serial_rank")  # staging columns onemap writes itself: numbers and hex
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False)
-_HEX_DIGITS = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
 _SECONDARY_INDEXES_SQL = """
 SELECT i.relname, pg_get_indexdef(x.indexrelid)
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
@@ -142,17 +142,14 @@ def _ewkb_hex(geometries: np.ndarray) -> pa.Array:
     """The geometries as hex EWKB text, which PostGIS reads as geometry input.
 
     GEOS writes binary WKB; the binary of the whole chunk is joined into one buffer and hex-encoded
-    at once with numpy, which made the stage faster than GEOS's own hex writer did
-    (docs/survey-import.md, Staging). Staged rows always have a geometry.
+    at once, which made the stage faster than GEOS's own hex writer did (docs/survey-import.md,
+    Staging). Staged rows always have a geometry.
     """
     binary = shapely.to_wkb(geometries, hex=False, include_srid=True)
     lengths = np.fromiter(map(len, binary), dtype=np.int64, count=len(binary))
-    data = np.frombuffer(b"".join(binary), dtype=np.uint8)
-    text = np.empty(2 * len(data), dtype=np.uint8)
-    text[0::2] = _HEX_DIGITS[data >> 4]
-    text[1::2] = _HEX_DIGITS[data & 15]
     offsets = np.zeros(len(binary) + 1, dtype=np.int64)
     np.cumsum(2 * lengths, out=offsets[1:])
+    text = binascii.hexlify(b"".join(binary))
     return pa.Array.from_buffers(pa.large_string(), len(binary),
                                  [None, pa.py_buffer(offsets), pa.py_buffer(text)])
 

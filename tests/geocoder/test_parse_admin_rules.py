@@ -99,7 +99,7 @@ def test_no_chain_is_invented_after_a_county() -> None:
         ("西湖区", ""),
     ],
 )
-def testautonomous_place(name: str, place: str) -> None:
+def test_autonomous_place(name: str, place: str) -> None:
     assert autonomous_place(name) == place
 
 
