@@ -240,15 +240,22 @@ FROM onemap.v_component, generate_series(1, 2) AS s
 """
 
 
+def _move_retire_and_delete(conn) -> None:
+    """Move 300 current components, retire 5 (close their version) and delete 3: 8 fewer current."""
+    current = "SELECT version_id FROM onemap.component WHERE valid_to IS NULL ORDER BY version_id"
+    conn.execute(f"UPDATE onemap.component SET geom = ST_Translate(geom, 0.02, 0.01) "
+                 f"WHERE version_id IN ({current} LIMIT 300)")
+    conn.execute(f"UPDATE onemap.component SET valid_to = now() WHERE version_id IN ({current} DESC LIMIT 5)")
+    conn.execute(f"DELETE FROM onemap.component WHERE version_id IN ({current} DESC LIMIT 3)")
+
+
 def test_the_summary_counts_follow_a_bulk_insert_a_move_and_a_delete(conn):
     """The per-cell summary of low zooms (the count trigger, grouping by hashing since migration 0016)
-    counts exactly the current components per cell and class after each kind of write."""
+    counts exactly the current components per cell and class after a bulk insert, a move, a
+    retirement and a delete."""
     conn.execute(_TWO_MORE_OF_EACH)
     assert conn.execute(_SUMMARY_VS_COMPONENTS).fetchall() == []
-    conn.execute("UPDATE onemap.component SET geom = ST_Translate(geom, 0.02, 0.01) WHERE version_id IN "
-                 "(SELECT version_id FROM onemap.v_component ORDER BY version_id LIMIT 90)")
-    conn.execute("DELETE FROM onemap.component WHERE version_id IN (SELECT version_id "
-                 "FROM onemap.component WHERE valid_to IS NULL ORDER BY version_id DESC LIMIT 3)")
+    _move_retire_and_delete(conn)
     assert conn.execute(_SUMMARY_VS_COMPONENTS).fetchall() == []
     assert conn.execute("SELECT count(*) FROM onemap.tile_component_count WHERE n <= 0").fetchone()[0] == 0
     assert conn.execute("SELECT sum(n) FROM onemap.tile_component_count").fetchone()[0] == \
@@ -262,13 +269,7 @@ def test_the_aggregate_pyramid_follows_every_write(conn):
         "SELECT level, sum(n) FROM onemap.tile_component_cell GROUP BY level")}
     current = conn.execute("SELECT count(*) FROM onemap.v_component").fetchone()[0]
     assert levels == {level: current for level in range(16, 21)}
-    conn.execute("UPDATE onemap.component SET geom = ST_Translate(geom, 0.02, 0.01) "
-                  "WHERE version_id IN (SELECT version_id FROM onemap.component WHERE valid_to IS NULL "
-                  "ORDER BY version_id LIMIT 300)")
-    conn.execute("UPDATE onemap.component SET valid_to = now() WHERE version_id IN (SELECT version_id "
-                  "FROM onemap.component WHERE valid_to IS NULL ORDER BY version_id DESC LIMIT 5)")
-    conn.execute("DELETE FROM onemap.component WHERE version_id IN (SELECT version_id "
-                  "FROM onemap.component WHERE valid_to IS NULL ORDER BY version_id DESC LIMIT 3)")
+    _move_retire_and_delete(conn)
     assert conn.execute(_PYRAMID_VS_COMPONENTS).fetchall() == []
     assert conn.execute("SELECT count(*) FROM onemap.tile_component_cell WHERE n <= 0").fetchone()[0] == 0
     assert conn.execute("SELECT sum(n) FROM onemap.tile_component_cell WHERE level = 18").fetchone()[0] == \
