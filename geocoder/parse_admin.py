@@ -5,7 +5,8 @@ only where the text goes on like an address; a unit written again or a second, f
 chain, but a unit read in full and written again short does not (绍兴市绍兴高新区); levels missing from the
 tables are guessed from their suffix (…街道, …村); a city or county name with one character wrong is read
 when a single unit fits (台卅市天台县); a zone named after its city names the city (芜湖经济技术开发区,
-宁波高新区). See docs/geocoder.md.
+宁波高新区); a county-level city before another county of its prefecture stands for the prefecture
+(吉首市凤凰县). See docs/geocoder.md.
 """
 
 from __future__ import annotations
@@ -143,6 +144,14 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
                 active = [e for e in active if any(contains(a, e) for a in entries)]
                 pos += len(form)
                 continue
+        if found is None and (seat := _seat_before_county(text, pos, index, spans, longest_known)):
+            # 吉首市凤凰县: a county-level city before another county of its prefecture stands for the
+            # prefecture; the county after it is where the address lies
+            _, form, _ = spans.pop()
+            parsed.elements.pop("district", None)
+            parsed.elements["city"] = form
+            spans.append(("city", form, seat[0]))
+            active, last_rank, found = seat[0], RANK["city"], seat[1]
         if found is None:
             guess = _guess_lower_level(text[pos:], last_rank)
             if guess is None:
@@ -209,6 +218,25 @@ def _past_short_again(
             break
         pos += len(form)
     return pos
+
+
+def _seat_before_county(
+    text: str, pos: int, index: AdminIndex, spans: list[Span], longest_known: int
+) -> tuple[list[AdminEntry], tuple[str, list[AdminEntry]]] | None:
+    """When the county-level city just read, with no city before it, is followed by another county of
+    its prefecture written in full (吉首市凤凰县): that prefecture, and the county found."""
+    if not spans or spans[-1][0] != "district" or any(level == "city" for level, _, _ in spans):
+        return None
+    _, form, entries = spans[-1]
+    cities = [index.by_code[e.code[:4]] for e in entries if e.code[:4] in index.by_code]
+    if not form.endswith("市") or form in index.aliases or len(cities) != 1:
+        return None
+    county = match_at(text, pos, index, RANK["city"], cities, longest_known)
+    if county is None or county[0] in index.aliases or county[1][0].level != "district":
+        return None
+    if any(e.code in {x.code for x in entries} for e in county[1]):
+        return None
+    return cities, county
 
 
 def _zone_city(

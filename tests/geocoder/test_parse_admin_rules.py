@@ -54,6 +54,20 @@ def test_admin_rules(query: str, expected: dict[str, str]) -> None:
     assert _admin(query) == expected
 
 
+def test_a_county_level_city_before_another_county_stands_for_its_prefecture() -> None:
+    """吉首 is the seat of 湘西州: written before 凤凰县 it names the prefecture; the address is in 凤凰县."""
+    parsed = parse(normalize("湖南省吉首市凤凰县沱江镇").text, national_admin())
+    assert {k: parsed.elements[k] for k in ("city", "district", "town")} == {
+        "city": "吉首市",
+        "district": "凤凰县",
+        "town": "沱江镇",
+    }
+    assert parsed.admin["city"].name == "湘西土家族苗族自治州"
+    assert parsed.admin["district"].code == "433123"
+    # alone, or followed by a town of its own, it is the county
+    assert _admin("吉首市乾州街道") == {"district": "吉首市", "town": "乾州街道"}
+
+
 def test_chain_after_china_restarts_the_address() -> None:
     got = _admin("山东省临沂市临沭县中国浙江省杭州市余杭区龙潭路")
     assert got == {"province": "浙江省", "city": "杭州市", "district": "余杭区"}
