@@ -35,6 +35,7 @@ Span = tuple[str, str, list[AdminEntry]]  # level, the text, the entries it may 
 _PLACEHOLDERS = ("市辖区", "市辖县")  # rows of the statistical tables that are no place
 _AHEAD = 24  # how far past a failed admin prefix a new chain is looked for
 _TOWN_GUESS = re.compile(r"^([^\d路街巷]{2,6}?(?:街道|镇|乡))")
+_TOWN_BEFORE = re.compile(r"[^\d路街巷]{1,6}(?:街道|镇|乡|村)")  # a leading town or village name
 _COMMUNITY_GUESS = re.compile(r"^([^\d路街巷]{2,8}?(?:社区|村))(?![委里])")
 # zones named after their city (宁波高新区, 宁波保税区, 杭州经济技术开发区): its short name is the place
 _CITY_ZONE = re.compile(r"(?:国家)?(?:高新技术产业开发区|高新技术开发区|高新区|保税区|经济(?:技术)?开发区)")
@@ -137,8 +138,12 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
                     parsed.elements.pop(level, None)
                 dropped += spans
                 spans, active, found = [], [], again
-            elif RANK[entries[0].level] <= RANK["city"] and _above(form, entries, after, spans, index):
-                # a city written in full after a unit of its own (丰产路街道郑州市红专路): the level it misses
+            elif (
+                RANK[entries[0].level] <= RANK["city"]
+                or (entries[0].level == "district" and form[-1] in "区县市旗")
+            ) and _above(form, entries, after, spans, index):
+                # a city or county written in full after a unit of its own (丰产路街道郑州市红专路,
+                # 海沧街道海沧区): the level it misses
                 spans = _with_above(spans, form, entries)
                 parsed.elements[entries[0].level] = form
                 active = [e for e in active if any(contains(a, e) for a in entries)]
@@ -277,6 +282,8 @@ def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> i
         return pos + 2
     if any(level == "district" for level, _, _ in spans):
         return _zone_ahead(text, pos, index, spans)
+    if not spans and (county := _county_after_town(text, pos, index)) is not None:
+        return county
     by_short = None
     for start in range(pos + 1, min(len(text), pos + _AHEAD)):
         if text[start - 1].isdigit():
@@ -300,6 +307,24 @@ def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> i
                     return start
                 by_short = start if by_short is None else by_short
     return by_short
+
+
+def _county_after_town(text: str, pos: int, index: AdminIndex) -> int | None:
+    """Where a county written in full starts right after a leading town or village name, when a unit of
+    its own follows (红鲍村绍兴县孙端镇: the address starts at 绍兴县), or None."""
+    for start in range(pos + 2, min(len(text), pos + 9)):
+        if not _TOWN_BEFORE.fullmatch(text, pos, start):
+            continue
+        for length in range(
+            min(index.longest_from.get(text[start : start + 2], 0), len(text) - start), 2, -1
+        ):
+            form = text[start : start + length]
+            if form[-1] not in "区县市旗" or form in index.aliases:
+                continue
+            counties = [e for e in index.lookup(form) if e.level == "district"]
+            if counties and starts_child(text[start + length :], index, counties):
+                return start
+    return None
 
 
 def _zone_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> int | None:

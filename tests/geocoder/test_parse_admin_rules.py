@@ -46,6 +46,20 @@ def _admin(query: str) -> dict[str, str]:
             "江苏省淮阴市清河区淮海南路",
             {"province": "江苏省", "city": "淮阴市", "district": "清河区"},
         ),
+        # counties renamed since, under their old names (陕县 → 陕州区 2015, 苍山县 → 兰陵县 2014)
+        (
+            "河南省三门峡市陕县张湾乡",
+            {"province": "河南省", "city": "三门峡市", "district": "陕县", "town": "张湾乡"},
+        ),
+        ("山东省苍山县芦柞镇", {"province": "山东省", "district": "苍山县", "town": "芦柞镇"}),
+        # an autonomous county written as a plain county (隆林各族自治县 → 隆林县)
+        (
+            "广西百色市隆林县新州镇",
+            {"province": "广西", "city": "百色市", "district": "隆林县", "town": "新州镇"},
+        ),
+        # a county written in full after a town of its own, or after a town or village name before its towns
+        ("海沧街道海沧区海沧大道", {"district": "海沧区", "town": "海沧街道"}),
+        ("红鲍村绍兴县孙端镇", {"district": "绍兴县", "town": "孙端镇", "other": "红鲍村"}),
         # 市辖区 is a filler of the statistical tables
         ("浙江省宁波市市辖区柴桥街道", {"province": "浙江省", "city": "宁波市", "town": "柴桥街道"}),
     ],
@@ -110,6 +124,7 @@ def test_no_chain_is_invented_after_a_county() -> None:
         ("怒江傈僳族自治州", "怒江"),
         ("巴音郭楞蒙古自治州", "巴音郭楞"),
         ("峨边彝族自治县", "峨边"),
+        ("隆林各族自治县", "隆林"),
         ("西湖区", ""),
     ],
 )
@@ -328,7 +343,11 @@ def test_an_abolished_city_reads_as_the_city_its_counties_joined() -> None:
     """莱芜市 joined 济南市 in 2019; its 莱城区 is 济南's 莱芜区 and the towns below it are found."""
     admin = parse(normalize("山东省莱芜市莱城区凤城街道").text, national_admin()).admin
     assert {level: entry.code for level, entry in admin.items()} == {
-        "province": "37", "city": "3701", "district": "370116", "town": "370116001"}
+        "province": "37",
+        "city": "3701",
+        "district": "370116",
+        "town": "370116001",
+    }
 
 
 def test_a_merged_county_reads_as_the_county_it_joined() -> None:
