@@ -25,6 +25,7 @@ _MUNICIPALITIES = {"11", "12", "31", "50"}
 _PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
 _CITY_SUFFIX = re.compile(r"(市|地区|盟|(?:[^族]{1,12}族)+自治州|自治州)$")
 _DISTRICT_SUFFIX = re.compile(r"(区|县|市|旗|(?:[^族]{1,12}族)+自治县|自治县|自治旗|林区|特区)$")
+_NEW_DISTRICT = re.compile(r"(..)新区")
 _TOWN_SUFFIX = re.compile(r"(街道办事处|街道|镇|乡|民族乡|苏木|地区办事处|办事处)$")
 # the ethnic part of an autonomous unit's name (怒江傈僳族自治州 → 怒江, 巴音郭楞蒙古自治州 → 巴音郭楞)
 _ETHNIC = re.compile(
@@ -70,7 +71,11 @@ class AdminIndex:
         entry = AdminEntry(code, name)
         self.by_code.setdefault(code, entry)
         self._one_off = None
-        for form, is_alias in _forms(entry):
+        # a zone named 新区 after its city (兰州新区, 镇江新区) has no short form: 兰州 is the city
+        named_after_city = _NEW_DISTRICT.fullmatch(name) and any(
+            e.level == "city" for e in self.names.get(name[:2], [])
+        )
+        for form, is_alias in [(name, False)] if named_after_city else _forms(entry):
             # a form that is a unit's full name stays one (朝阳区, though 朝阳区街道 is short 朝阳区 too)
             full_already = bool(self.names.get(form)) and form not in self.aliases
             if entry not in self.names[form]:
@@ -148,7 +153,10 @@ def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
             elif name.endswith("市"):  # prefectures that became cities keep being written 山南地区
                 yield short + "地区", False
     elif level == "district":
-        short = autonomous_place(name) or _DISTRICT_SUFFIX.sub("", name)
+        new_district = _NEW_DISTRICT.fullmatch(name)  # 浦东新区 is written 浦东 and 浦东区
+        short = autonomous_place(name) or (
+            new_district[1] if new_district else _DISTRICT_SUFFIX.sub("", name)
+        )
         if len(short) >= 2 and short != name:
             yield short, True
             # counties that became districts or cities keep being written with the old suffix

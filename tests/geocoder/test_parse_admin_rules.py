@@ -60,6 +60,10 @@ def _admin(query: str) -> dict[str, str]:
         # a county written in full after a town of its own, or after a town or village name before its towns
         ("海沧街道海沧区海沧大道", {"district": "海沧区", "town": "海沧街道"}),
         ("红鲍村绍兴县孙端镇", {"district": "绍兴县", "town": "孙端镇", "other": "红鲍村"}),
+        # a 新区 is written by its short name (浦东, 浦东区); one named after its city has none (兰州新区)
+        ("上海市浦东区康桥镇", {"city": "上海市", "district": "浦东区", "town": "康桥镇"}),
+        ("上海浦东张江镇", {"city": "上海", "district": "浦东", "town": "张江镇"}),
+        ("甘肃省兰州市城关区", {"province": "甘肃省", "city": "兰州市", "district": "城关区"}),
         # 市辖区 is a filler of the statistical tables
         ("浙江省宁波市市辖区柴桥街道", {"province": "浙江省", "city": "宁波市", "town": "柴桥街道"}),
     ],
