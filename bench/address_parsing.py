@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/address_parsing.py [--data ../shared/data/addresses/
 Prints per-element precision / recall / F1 of onemap's parser (exact span match after onemap's
 normalisation), the province / city / district (and town) accuracy of all three parsers on the
 addresses whose text names that level, and the invented-level rate: the share of addresses whose
-text does NOT name a level for which the parser still returns one.
+text does NOT name a level for which the parser still returns one (each share with its counts).
 """
 
 import argparse
@@ -139,27 +139,29 @@ def main() -> None:
     others = {} if args.no_peers else peers(texts)
     print(f"\n(peers took {time.perf_counter() - started:.1f} s)")
     systems = {"onemap": [{k: o.get(k) for k in ADMIN} for o in ours], **others}
-    print(f"\n{'accuracy % (gold present)':<28}" + "".join(f"{name:>17}" for name in systems))
+    width = 24
+    print(f"\n{'accuracy % (gold present)':<28}" + "".join(f"{name:>{width}}" for name in systems))
     for level in ADMIN:
         cells = []
         for rows in systems.values():
             present = [(row, g) for row, g in zip(rows, golds, strict=True) if level in g]
             hits = sum(1 for row, g in present if _same(row.get(level), g[level]))
-            cells.append(
-                f"{100 * hits / len(present):>16.1f}%"
-                if present and any(r.get(level) for r, _ in present)
-                else f"{'—':>17}"
-            )
+            produced = bool(present) and any(r.get(level) for r, _ in present)
+            cells.append(f"{_share(hits, len(present)):>{width}}" if produced else f"{'—':>{width}}")
         print(f"{level:<28}" + "".join(cells))
-    print(f"\n{'invented % (gold absent)':<28}" + "".join(f"{name:>17}" for name in systems))
+    print(f"\n{'invented % (gold absent)':<28}" + "".join(f"{name:>{width}}" for name in systems))
     for level in ADMIN:
         cells = []
         for rows in systems.values():
             absent = [row for row, g in zip(rows, golds, strict=True) if level not in g]
             invented = sum(1 for row in absent if row.get(level))
-            cells.append(f"{100 * invented / len(absent):>16.1f}%" if absent else f"{'—':>17}")
+            cells.append(f"{_share(invented, len(absent)):>{width}}" if absent else f"{'—':>{width}}")
         print(f"{level:<28}" + "".join(cells))
 
+
+def _share(count: int, total: int) -> str:
+    """98.4% (1,636/1,662): the counts too, so one address more or less shows."""
+    return f"{100 * count / total:.1f}% ({count:,}/{total:,})"
 
 if __name__ == "__main__":
     main()
