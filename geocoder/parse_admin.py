@@ -239,9 +239,7 @@ def _seat_before_county(
     county = match_at(text, pos, index, RANK["city"], cities, longest_known)
     if county is None or county[0] in index.aliases or county[1][0].level != "district":
         return None
-    if any(e.code in {x.code for x in entries} for e in county[1]):
-        return None
-    return cities, county
+    return None if set(county[1]) & set(entries) else (cities, county)
 
 
 def _zone_city(
@@ -315,15 +313,12 @@ def _county_after_town(text: str, pos: int, index: AdminIndex) -> int | None:
     for start in range(pos + 2, min(len(text), pos + 9)):
         if not _TOWN_BEFORE.fullmatch(text, pos, start):
             continue
-        for length in range(
-            min(index.longest_from.get(text[start : start + 2], 0), len(text) - start), 2, -1
-        ):
-            form = text[start : start + length]
-            if form[-1] not in "区县市旗" or form in index.aliases:
-                continue
-            counties = [e for e in index.lookup(form) if e.level == "district"]
-            if counties and starts_child(text[start + length :], index, counties):
-                return start
+        county = match_at(text, start, index, RANK["city"], [], 0)
+        if county is None or county[0] in index.aliases or county[0][-1] not in "区县市旗":
+            continue
+        form, counties = county
+        if counties[0].level == "district" and starts_child(text[start + len(form) :], index, counties):
+            return start
     return None
 
 
