@@ -60,7 +60,7 @@ def _admin(query: str) -> dict[str, str]:
         # a county written in full after a town of its own, or after a town or village name before its towns
         ("海沧街道海沧区海沧大道", {"district": "海沧区", "town": "海沧街道"}),
         ("红鲍村绍兴县孙端镇", {"district": "绍兴县", "town": "孙端镇", "other": "红鲍村"}),
-        # a 新区 is written by its short name (浦东, 浦东区); one named after its city has none (兰州新区)
+        # a 新区 is written by its short name (浦东, 浦东区)
         ("上海市浦东区康桥镇", {"city": "上海市", "district": "浦东区", "town": "康桥镇"}),
         ("上海浦东张江镇", {"city": "上海", "district": "浦东", "town": "张江镇"}),
         ("甘肃省兰州市城关区", {"province": "甘肃省", "city": "兰州市", "district": "城关区"}),
@@ -84,6 +84,15 @@ def test_a_county_level_city_before_another_county_stands_for_its_prefecture() -
     assert parsed.admin["district"].code == "433123"
     # alone, or followed by a town of its own, it is the county
     assert _admin("吉首市乾州街道") == {"district": "吉首市", "town": "乾州街道"}
+
+
+def test_a_new_district_named_after_its_city_has_no_short_form() -> None:
+    """兰州新区's 兰州 is the city: 兰州, 兰州市 and 兰州区 name no part of it; 浦东新区's 浦东 is its own."""
+    index = national_admin()
+    for form in ("兰州", "兰州市"):
+        assert [e.name for e in index.lookup(form)] == ["兰州市"]
+    assert index.lookup("兰州区") == []
+    assert "浦东新区" in {e.name for e in index.lookup("浦东")}
 
 
 def test_chain_after_china_restarts_the_address() -> None:
