@@ -209,11 +209,11 @@ class CrsSpec:
     @property
     def is_geographic(self) -> bool:
         """True when coordinates are lon/lat degrees (offsets are always lon/lat)."""
-        return self.epsg is None or _pyproj_crs(self.epsg).is_geographic
+        return self.epsg is None or pyproj_crs(self.epsg).is_geographic
 
 
 @lru_cache(maxsize=128)
-def _pyproj_crs(epsg: int) -> CRS:
+def pyproj_crs(epsg: int) -> CRS:
     return CRS.from_epsg(epsg)
 
 
@@ -232,7 +232,7 @@ def parse_crs(text: str) -> CrsSpec:
         )
     epsg = int(match.group(1))
     try:
-        crs = _pyproj_crs(epsg)
+        crs = pyproj_crs(epsg)
     except CRSError:
         raise InvalidParameter(f"unknown CRS {shown}: EPSG:{epsg} is not in the PROJ database") from None
     if not (crs.is_geographic or crs.is_projected) or len(crs.axis_info) != 2:
@@ -362,7 +362,7 @@ CRS84 = CrsRef(WGS84, False, CRS84_URI)
 
 @lru_cache(maxsize=64)
 def _north_first(epsg: int) -> bool:
-    return _pyproj_crs(epsg).axis_info[0].direction.lower() in ("north", "south")
+    return pyproj_crs(epsg).axis_info[0].direction.lower() in ("north", "south")
 
 
 def crs_from_uri(uri: str) -> CrsRef:
@@ -384,7 +384,7 @@ def crs_from_uri(uri: str) -> CrsRef:
 @lru_cache(maxsize=64)
 def area_of_use(epsg: int) -> tuple[float, float, float, float]:
     """Where a CRS is defined, in its own x/y (easting/northing or lon/lat, always x first)."""
-    crs = _pyproj_crs(epsg)
+    crs = pyproj_crs(epsg)
     if crs.area_of_use is None:
         return -math.inf, -math.inf, math.inf, math.inf
     bounds = crs.area_of_use.bounds

@@ -27,6 +27,7 @@ from pyproj.exceptions import CRSError
 from gis.crs import CGCS2000, CrsSpec
 from gis.errors import ImportValidationError
 from layers.field_mapping import fold
+from layers.survey_axes import fit_plane_coordinates, zone_hint
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -95,8 +96,9 @@ def read_survey(
         if codec:
             raw.notes.append("--encoding ignored: a workbook stores Unicode text")
     source = _choose_crs(path, raw, crs)
+    geometries = fit_plane_coordinates(path, raw.geometries, raw.geometry_columns, source, raw.notes)
     return SurveyFrame(
-        path, raw.attributes, raw.geometries, raw.row_numbers, source, raw.encoding, tuple(raw.notes),
+        path, raw.attributes, geometries, raw.row_numbers, source, raw.encoding, tuple(raw.notes),
         raw.geometry_columns,
     )
 
@@ -424,7 +426,10 @@ def _choose_crs(path: Path, raw: _Raw, given: CrsSpec | None) -> CrsSpec:
         where = f"row {raw.row_numbers[row]}: x={bounds[row, 0]:.10g}, y={bounds[row, 1]:.10g}"
         what = f"the CRS {source} is lon/lat" if given or raw.declared else "no CRS is given"
         message = f"coordinates look like metres ({where}) but {what}"
-        raise ImportValidationError(f"{path}: {message}: {_METRES_HINT}")
+        zone = zone_hint(bounds[metres, 0]) or zone_hint(bounds[metres, 1])
+        hint = f"{zone} (or that zone's Xian 1980 / Beijing 1954 CRS if the survey used one)" if zone \
+            else _METRES_HINT
+        raise ImportValidationError(f"{path}: {message}: {hint}")
     if not source.is_geographic and finite.any() and degrees[finite].all():
         raise ImportValidationError(
             f"{path}: coordinates look like lon/lat degrees but the CRS {source} is projected; "

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 import shapely
 
-from gis.crs import parse_crs, wgs84_to_gcj02
+from gis.crs import parse_crs, transformer, wgs84_to_gcj02
 from layers.components import inventory_as_of
 from layers.survey_import import ImportOptions, ImportResult, import_components
 from layers.unit_grid import locate
@@ -256,6 +256,23 @@ def test_gcj02_coordinates_are_stored_in_cgcs2000(fresh_db_url, tmp_path):
             "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
             "FROM onemap.component WHERE class_code = '01008'", (p.x, p.y)).fetchone()[0] for p in truth]
     assert max(errors) < 0.5
+
+
+def test_gauss_kruger_survey_in_the_surveying_order_lands_where_it_was_measured(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        truth = _points_in_city(conn, 2, seed=23)
+    east, north = transformer(4490, 4547).transform([p.x for p in truth], [p.y for p in truth])
+    csv = tmp_path / "survey_gk.csv"  # X north, Y east, as surveyors write them
+    csv.write_text("XLDM,ZGBMMC,X,Y\n" + "".join(
+        f"01009,{DEPT},{n:.3f},{e:.3f}\n" for e, n in zip(east, north, strict=True)), encoding="utf-8")
+    result = _run(fresh_db_url, [csv], crs=parse_crs("EPSG:4547"))
+    assert result.status == "committed", result.rejections
+    assert any("surveying order" in note for note in result.notes)
+    with psycopg.connect(fresh_db_url) as conn:
+        errors = [conn.execute(
+            "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
+            "FROM onemap.component WHERE class_code = '01009'", (p.x, p.y)).fetchone()[0] for p in truth]
+    assert max(errors) < 0.01
 
 
 @pytest.mark.parametrize(("stored", "surveyed"), [(3, 1), (1, 3)],

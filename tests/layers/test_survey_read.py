@@ -154,6 +154,75 @@ def test_shapefile_without_prj_in_metres_is_an_error(tmp_path: Path) -> None:
     assert read_survey(path, crs=parse_crs("EPSG:4547")).source_crs == CrsSpec(epsg=4547)
 
 
+# ---- Gauss-Krüger forms and the surveying order -----------------------------------------------------------
+
+# Shenzhen in CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547): easting, northing in metres
+EASTING, NORTHING = 500123.4, 2495000.5
+
+
+def _xy_csv(tmp_path: Path, rows: list[tuple[float, float]], header: str = "编号,X,Y") -> Path:
+    path = tmp_path / "gk.csv"
+    path.write_text(header + "\n" + "".join(f"{i},{x},{y}\n" for i, (x, y) in enumerate(rows, 1)),
+                    encoding="utf-8")
+    return path
+
+
+def test_csv_in_the_surveying_order_is_read_as_northing_easting(tmp_path: Path) -> None:
+    path = _xy_csv(tmp_path, [(NORTHING, EASTING), (NORTHING + 100, EASTING + 50)])
+    survey = read_survey(path, crs=parse_crs("EPSG:4547"))
+    assert shapely.get_coordinates(survey.geometries).tolist() == [[EASTING, NORTHING],
+                                                                  [EASTING + 50, NORTHING + 100]]
+    assert [note for note in survey.notes if "surveying order" in note] == [
+        "columns 'X', 'Y' read as northing, easting (the surveying order: X north, Y east): with x and y "
+        "exchanged every point lies in EPSG:4547"]
+
+
+def test_csv_in_the_map_order_is_left_as_it_is(tmp_path: Path) -> None:
+    survey = read_survey(_xy_csv(tmp_path, [(EASTING, NORTHING)]), crs=parse_crs("EPSG:4547"))
+    assert shapely.get_coordinates(survey.geometries).tolist() == [[EASTING, NORTHING]]
+    assert survey.notes == ()
+
+
+def test_a_file_mixing_both_orders_is_left_to_the_row_checks(tmp_path: Path) -> None:
+    survey = read_survey(_xy_csv(tmp_path, [(EASTING, NORTHING), (NORTHING, EASTING)]),
+                         crs=parse_crs("EPSG:4547"))
+    assert shapely.get_coordinates(survey.geometries).tolist() == [[EASTING, NORTHING], [NORTHING, EASTING]]
+
+
+@pytest.mark.parametrize(("rows", "crs", "message"), [
+    # zone 38 written in front of the eastings, the central-meridian form given: name the zone form
+    ([(38_000_000 + EASTING, NORTHING)], "EPSG:4547",
+     r"no coordinate lies in the area of EPSG:4547 .*zone number 38 in front: pass --crs EPSG:4526 "
+     r"\(CGCS2000 / 3-degree Gauss-Kruger zone 38\)"),
+    ([(NORTHING, 38_000_000 + EASTING)], "EPSG:4547", r"zone number 38 in front: pass --crs EPSG:4526"),
+    # the same datum as the CRS given
+    ([(38_000_000 + EASTING, NORTHING)], "EPSG:2383", r"pass --crs EPSG:2362 \(Xian 1980 / 3-degree"),
+    # the zone form given, eastings without the zone number: name the central-meridian form
+    ([(EASTING, NORTHING)], "EPSG:4526", r"these eastings have none: pass --crs EPSG:4547 "),
+])
+def test_eastings_in_the_other_gauss_kruger_form_name_the_crs_to_pass(tmp_path, rows, crs, message):
+    with pytest.raises(ImportValidationError, match=message):
+        read_survey(_xy_csv(tmp_path, rows), crs=parse_crs(crs))
+
+
+def test_zone_numbered_eastings_without_a_crs_name_the_zone_form(tmp_path: Path) -> None:
+    with pytest.raises(ImportValidationError, match=r"gk\.csv: coordinates look like metres .*zone number 38 "
+                                                    r"in front: pass --crs EPSG:4526 .*Xian 1980"):
+        read_survey(_xy_csv(tmp_path, [(38_000_000 + EASTING, NORTHING)]))
+    survey = read_survey(_xy_csv(tmp_path, [(38_000_000 + EASTING, NORTHING)]), crs=parse_crs("EPSG:4526"))
+    assert survey.notes == ()
+
+
+def test_a_vector_file_storing_northings_as_x_is_an_error(tmp_path: Path) -> None:
+    frame = _frame().to_crs(4547)
+    frame.geometry = shapely.transform(frame.geometry.to_numpy(), lambda xy: xy[:, ::-1])
+    path = tmp_path / "swapped.gpkg"
+    frame.to_file(path, engine="pyogrio")
+    with pytest.raises(ImportValidationError,
+                       match=r"swapped\.gpkg: .*every one would with x and y exchanged"):
+        read_survey(path)
+
+
 # ---- GeoJSON ---------------------------------------------------------------------------------------------
 
 
