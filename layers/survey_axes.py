@@ -58,7 +58,7 @@ def fit_plane_coordinates(path: Path, geometries: np.ndarray, columns: tuple[str
         notes.append(f"columns {columns[0]!r}, {columns[1]!r} read as northing, easting (the surveying "
                      f"order: X north, Y east): with x and y exchanged every point lies in {source}")
         swapped = geometries.copy()
-        swapped[finite] = shapely.points(bounds[finite, 1], bounds[finite, 0])
+        swapped[finite] = shapely.transform(geometries[finite], lambda xy: xy[:, ::-1])
         return swapped
     datum = datum_of(source.epsg) or "CGCS2000"
     for eastings in (x, y):

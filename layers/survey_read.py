@@ -426,9 +426,9 @@ def _choose_crs(path: Path, raw: _Raw, given: CrsSpec | None) -> CrsSpec:
         where = f"row {raw.row_numbers[row]}: x={bounds[row, 0]:.10g}, y={bounds[row, 1]:.10g}"
         what = f"the CRS {source} is lon/lat" if given or raw.declared else "no CRS is given"
         message = f"coordinates look like metres ({where}) but {what}"
-        zone = zone_hint(bounds[metres, 0]) or zone_hint(bounds[metres, 1])
-        hint = f"{zone} (or that zone's Xian 1980 / Beijing 1954 CRS if the survey used one)" if zone \
-            else _METRES_HINT
+        zone_form = zone_hint(bounds[metres, 0]) or zone_hint(bounds[metres, 1])
+        hint = (f"{zone_form} (or that zone's Xian 1980 / Beijing 1954 CRS if the survey used one)"
+                if zone_form else _METRES_HINT)
         raise ImportValidationError(f"{path}: {message}: {hint}")
     if not source.is_geographic and finite.any() and degrees[finite].all():
         raise ImportValidationError(
