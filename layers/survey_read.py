@@ -5,7 +5,6 @@ import contextlib
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
@@ -26,17 +25,13 @@ from pyproj.exceptions import CRSError
 
 from gis.crs import CGCS2000, CrsSpec
 from gis.errors import ImportValidationError
-from layers.field_mapping import fold
 from layers.survey_axes import fit_plane_coordinates, zone_hint
+from layers.survey_coordinates import coordinate_numbers, coordinate_pairs, wkt_column
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 _PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
 _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
-# Coordinate column pairs, matched after NFKC + casefold; degree names first, plane names second.
-_DEGREE_PAIRS = (("lon", "lat"), ("lng", "lat"), ("longitude", "latitude"), ("经度", "纬度"))
-_PLANE_PAIRS = (("x", "y"), ("横坐标", "纵坐标"), ("point_x", "point_y"), ("x坐标", "y坐标"))
-_WKT_NAMES = ("wkt", "geometry", "geom")
 _CODE_PAGES = {"65001": "UTF-8", "936": "GBK", "54936": "GB18030", "950": "BIG5"}
 _CUT_REASONS = ("unexpected end of data", "incomplete multibyte sequence")
 _METRES_HINT = "pass --crs EPSG:45xx (the CGCS2000 Gauss-Krüger zone, e.g. EPSG:4547 for CM 114°E)"
@@ -356,11 +351,8 @@ def _table(
     encoding: str | None, notes: list[str],
 ) -> _Raw:
     attributes = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
-    folded = {fold(name): name for name in header}
-    wkt = next((folded[n] for n in _WKT_NAMES if n in folded), None)
-    plane_first = crs is not None and not crs.is_geographic
-    order = _PLANE_PAIRS + _DEGREE_PAIRS if plane_first else _DEGREE_PAIRS + _PLANE_PAIRS
-    pairs = [(folded[x], folded[y]) for x, y in order if x in folded and y in folded]
+    wkt = wkt_column(header)
+    pairs = coordinate_pairs(header, plane_first=crs is not None and not crs.is_geographic)
     if wkt is not None:
         values = [v if isinstance(v, str) and v.strip() else None for v in attributes[wkt]]
         geometries = np.asarray(shapely.from_wkt(np.array(values, dtype=object), on_invalid="ignore"))
@@ -369,7 +361,9 @@ def _table(
             notes.append(f"geometry from WKT column {wkt!r}; coordinate columns {list(pairs[0])} not used")
     elif pairs:
         used = pairs[0]
-        x, y = (_numbers(attributes[column]) for column in used)
+        (x, x_dms), (y, y_dms) = (coordinate_numbers(attributes[column]) for column in used)
+        if x_dms or y_dms:
+            notes.append(f"{x_dms + y_dms} cells of {list(used)} read as degrees, minutes and seconds")
         ok = np.isfinite(x) & np.isfinite(y)
         geometries = np.full(len(attributes), None, dtype=object)
         geometries[ok] = shapely.points(x[ok], y[ok])
@@ -377,25 +371,14 @@ def _table(
             notes.append(f"coordinates from columns {list(used)}; also found {[list(p) for p in pairs[1:]]}")
     else:
         raise ImportValidationError(
-            f"{path}: no coordinate columns (lon/lat, 经度/纬度, x/y, POINT_X/POINT_Y …) and no WKT column "
-            f"(wkt/geometry/geom); columns are {header}"
+            f"{path}: no coordinate columns (lon/lat, 经度/纬度, x/y, POINT_X/POINT_Y, 东坐标/北坐标 …) "
+            f"and no WKT column (wkt/geometry/geom); columns are {header}"
         )
     missing = sum(g is None for g in geometries)
     if missing:
         notes.append(f"{missing} rows without a usable geometry in {list(used)} (geometry None)")
     row_numbers = np.asarray(numbers, dtype=np.int64)
     return _Raw(attributes, geometries, row_numbers, encoding=encoding, notes=notes, geometry_columns=used)
-
-
-def _numbers(values: pd.Series) -> np.ndarray:
-    """Numbers of a coordinate column: numeric cells and numeric text (full-width digits too), else NaN."""
-
-    def clean(v: object) -> object:
-        if isinstance(v, str):
-            return unicodedata.normalize("NFKC", v).strip()
-        return v if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-    return np.asarray(pd.to_numeric(values.map(clean), errors="coerce"), dtype=np.float64)
 
 
 # ---- CRS -------------------------------------------------------------------------------------------------

@@ -356,6 +356,27 @@ def test_csv_wkt_column(tmp_path: Path) -> None:
     assert survey.geometries[0].geom_type == "LineString" and survey.geometries[1] is None
 
 
+def test_csv_degrees_minutes_seconds_under_unit_suffixed_names(tmp_path: Path) -> None:
+    path = tmp_path / "gps.csv"
+    path.write_text('名称,经度(°),纬度(°)\n井盖,"114°03\'04.3""E","22°32\'35.2""N"\n路灯,114.0523,22.5442\n'
+                    "垃圾箱,东经114度03分,北纬22度61分\n", encoding="utf-8")
+    survey = read_survey(path)
+    assert survey.geometry_columns == ("经度(°)", "纬度(°)")
+    assert survey.geometries[0].equals(shapely.Point(114 + 3 / 60 + 4.3 / 3600, 22 + 32 / 60 + 35.2 / 3600))
+    assert survey.geometries[1].equals(shapely.Point(114.0523, 22.5442))
+    assert survey.geometries[2] is None  # 61 minutes
+    assert "3 cells of ['经度(°)', '纬度(°)'] read as degrees, minutes and seconds" in survey.notes
+    assert "1 rows without a usable geometry in ['经度(°)', '纬度(°)'] (geometry None)" in survey.notes
+
+
+def test_csv_easting_northing_columns_of_a_total_station(tmp_path: Path) -> None:
+    path = tmp_path / "ts.csv"
+    path.write_text(f"点号,E,N,H\n1,{EASTING},{NORTHING},12.3\n", encoding="utf-8")
+    survey = read_survey(path, crs=parse_crs("EPSG:4547"))
+    assert survey.geometry_columns == ("E", "N")
+    assert shapely.get_coordinates(survey.geometries).tolist() == [[EASTING, NORTHING]]
+
+
 def test_csv_semicolon_and_full_width_digits(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_text("名称;经度;纬度\n井盖;１１４.０５;22.54\n", encoding="utf-8")

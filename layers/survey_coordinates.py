@@ -1,0 +1,95 @@
+"""Coordinate columns of survey tables (CSV/XLSX): which columns hold the coordinates, and their numbers.
+
+Contractors name the columns many ways (经度/纬度, lon/lat, X/Y, POINT_X/POINT_Y, 东坐标/北坐标, E/N from
+a total station), often with the unit in brackets: 经度(°), X坐标（m）. Handheld GPS exports write degrees
+as degrees, minutes and seconds: 118°05′30.5″, 东经118度05分30.5秒, 24:29:12.3N.
+"""
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from layers.field_mapping import fold
+
+# (x column, y column), matched on column_key(); degree names first, plane names second.
+DEGREE_PAIRS = (("lon", "lat"), ("lng", "lat"), ("long", "lat"), ("longitude", "latitude"), ("经度", "纬度"))
+PLANE_PAIRS = (("x", "y"), ("横坐标", "纵坐标"), ("point_x", "point_y"), ("x坐标", "y坐标"),
+               ("坐标x", "坐标y"), ("东坐标", "北坐标"), ("easting", "northing"), ("e", "n"))
+WKT_NAMES = ("wkt", "geometry", "geom")
+
+_UNIT_SUFFIX = re.compile(r"\s*[(\[（【][^()\[\]（）【】]*[)\]）】]$")
+_HEMISPHERE = r"(?:[NSEW]|东经|西经|南纬|北纬|[东西南北])"
+_SIGNED = r"(\d+(?:\.\d+)?)"
+_DMS = re.compile(
+    rf"(?P<before>{_HEMISPHERE})?\s*"
+    rf"(?:{_SIGNED}\s*(?:°|度)\s*(?:{_SIGNED}\s*(?:'|分)\s*(?:{_SIGNED}\s*(?:\"|秒))?)?"  # 118°05'30.5"
+    rf"|{_SIGNED}:{_SIGNED}(?::{_SIGNED})?"  # 118:05:30.5
+    rf"|{_SIGNED})"  # E118.0918
+    rf"\s*(?P<after>{_HEMISPHERE})?",
+    re.IGNORECASE,
+)
+# What NFKC leaves of the prime and quote marks people type for minutes and seconds
+_MARKS = str.maketrans({"′": "'", "’": "'", "‘": "'", "″": '"', "”": '"', "“": '"'})
+
+
+def column_key(name: str) -> str:
+    """A column's matching key: fold() without a bracketed unit at the end (经度(°) → 经度)."""
+    return _UNIT_SUFFIX.sub("", fold(name))
+
+
+def coordinate_pairs(header: Sequence[str], *, plane_first: bool) -> list[tuple[str, str]]:
+    """The (x, y) column pairs of a header, best first: plane names first when the CRS is projected."""
+    keyed: dict[str, str] = {}
+    for name in header:
+        keyed.setdefault(column_key(name), name)
+    order = PLANE_PAIRS + DEGREE_PAIRS if plane_first else DEGREE_PAIRS + PLANE_PAIRS
+    return [(keyed[x], keyed[y]) for x, y in order if x in keyed and y in keyed]
+
+
+def wkt_column(header: Sequence[str]) -> str | None:
+    keyed = {column_key(name): name for name in header}
+    return next((keyed[n] for n in WKT_NAMES if n in keyed), None)
+
+
+def coordinate_numbers(values: pd.Series) -> tuple[np.ndarray, int]:
+    """The numbers of a coordinate column and how many cells were degrees-minutes-seconds text.
+
+    Numeric cells and numeric text (full-width digits too) are read as they are; text in degrees,
+    minutes and seconds becomes decimal degrees; anything else (and minutes or seconds of 60 or
+    more) is NaN, which the reader reports as a row without a usable geometry.
+    """
+    texts = values.map(_clean)
+    numbers = np.array(pd.to_numeric(texts, errors="coerce"), dtype=np.float64)
+    is_text = texts.map(lambda v: isinstance(v, str) and v != "").to_numpy(dtype=bool)
+    unread = np.flatnonzero(np.isnan(numbers) & is_text)
+    for i in unread:
+        numbers[i] = dms_degrees(texts.iloc[i])
+    return numbers, int(np.isfinite(numbers[unread]).sum())
+
+
+def dms_degrees(text: str) -> float:
+    """Decimal degrees of 118°05'30.5"E, 东经118度05分30.5秒, 24:29:12.3N or E118.0918°; NaN if it is none."""
+    match = _DMS.fullmatch(text.translate(_MARKS).replace("''", '"'))
+    if match is None:
+        return float("nan")
+    before, after = match.group("before"), match.group("after")
+    if before and after:
+        return float("nan")
+    if before is None and after is None and match.group(8) is not None:
+        return float("nan")  # a bare number that pandas could not read
+    parts = [float(p) if p else 0.0 for p in match.groups()[1:8]]
+    degrees, minutes, seconds = parts[0] + parts[3] + parts[6], parts[1] + parts[4], parts[2] + parts[5]
+    if minutes >= 60 or seconds >= 60:
+        return float("nan")
+    value = degrees + minutes / 60 + seconds / 3600
+    hemisphere = (before or after or "").upper()
+    return -value if hemisphere in ("S", "W", "西经", "南纬", "西", "南") else value
+
+
+def _clean(value: object) -> object:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value).strip()
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None

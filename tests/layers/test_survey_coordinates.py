@@ -1,0 +1,53 @@
+"""Coordinate columns of survey tables: column names with units, and degrees-minutes-seconds text."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from layers.survey_coordinates import column_key, coordinate_numbers, coordinate_pairs, dms_degrees
+
+SECONDS = 118 + 5 / 60 + 30.5 / 3600
+
+
+@pytest.mark.parametrize(("text", "degrees"), [
+    ("118°05'30.5\"", SECONDS),
+    ("118°05′30.5″", SECONDS),  # prime and double prime, as NFKC leaves them
+    ("118° 05' 30.5\" E", SECONDS),
+    ("东经118度05分30.5秒", SECONDS),
+    ("118:05:30.5", SECONDS),
+    ("24:29:12.3N", 24 + 29 / 60 + 12.3 / 3600),
+    ("118°05.5'", 118 + 5.5 / 60),
+    ("E118.0918°", 118.0918),
+    ("E118.0918", 118.0918),
+    ("S 33°52'", -(33 + 52 / 60)),
+    ("西经 70°", -70.0),
+])
+def test_degrees_minutes_seconds(text: str, degrees: float) -> None:
+    assert dms_degrees(text) == pytest.approx(degrees, abs=1e-12)
+
+
+@pytest.mark.parametrize("text", ["118°60'", "118°05'60\"", "N24°29'E", "abc", "118.5", "", "118°05'30.5\"X"])
+def test_not_degrees_minutes_seconds(text: str) -> None:
+    assert math.isnan(dms_degrees(text))
+
+
+def test_numbers_count_the_cells_read_as_degrees_minutes_seconds() -> None:
+    values = pd.Series(["118.25", 118.5, "１１８.７５", "118°30'", None, "", "abc", True], dtype=object)
+    numbers, converted = coordinate_numbers(values)
+    assert numbers[:4].tolist() == [118.25, 118.5, 118.75, 118.5]
+    assert all(math.isnan(v) for v in numbers[4:])
+    assert converted == 1
+
+
+def test_column_keys_drop_a_bracketed_unit() -> None:
+    assert [column_key(n) for n in ["经度(°)", "X坐标（m）", " POINT_X ", "纬度 [deg]", "经度（度）"]] == [
+        "经度", "x坐标", "point_x", "纬度", "经度"]
+
+
+def test_pairs_in_the_order_of_the_crs_kind() -> None:
+    header = ["编号", "经度（°）", "纬度（°）", "E", "N"]
+    assert coordinate_pairs(header, plane_first=False) == [("经度（°）", "纬度（°）"), ("E", "N")]
+    assert coordinate_pairs(header, plane_first=True) == [("E", "N"), ("经度（°）", "纬度（°）")]
+    assert coordinate_pairs(["东坐标(m)", "北坐标(m)"], plane_first=True) == [("东坐标(m)", "北坐标(m)")]
+    assert coordinate_pairs(["名称", "地址"], plane_first=False) == []
