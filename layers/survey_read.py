@@ -27,6 +27,7 @@ from gis.crs import CGCS2000, CrsSpec
 from gis.errors import ImportValidationError
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_coordinates import coordinate_numbers, coordinate_pairs, wkt_column
+from layers.survey_shapes import plain_shapes
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
@@ -91,7 +92,8 @@ def read_survey(
         if codec:
             raw.notes.append("--encoding ignored: a workbook stores Unicode text")
     source = _choose_crs(path, raw, crs)
-    geometries = fit_plane_coordinates(path, raw.geometries, raw.geometry_columns, source, raw.notes)
+    geometries = plain_shapes(raw.geometries, raw.notes)
+    geometries = fit_plane_coordinates(path, geometries, raw.geometry_columns, source, raw.notes)
     return SurveyFrame(
         path, raw.attributes, geometries, raw.row_numbers, source, raw.encoding, tuple(raw.notes),
         raw.geometry_columns,

@@ -2,7 +2,7 @@
 
 import typer
 
-from gis.database import database_url, uses_local_cluster
+from gis.database import database_url, local_cluster, uses_local_cluster
 from gis.settings import Settings
 
 
@@ -14,6 +14,6 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def ready_database_url(settings: Settings) -> str:
     """The database URL, starting the local cluster first when it is the one in use."""
-    if uses_local_cluster(settings):
+    if uses_local_cluster(settings) and not local_cluster(settings).status().running:
         typer.echo("starting the project-local PostgreSQL cluster …", err=True)
     return database_url(settings, start=True)

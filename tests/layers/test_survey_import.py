@@ -275,6 +275,22 @@ def test_gauss_kruger_survey_in_the_surveying_order_lands_where_it_was_measured(
     assert max(errors) < 0.01
 
 
+def test_rtk_points_with_elevations_and_one_point_multipoints_land_as_2d_points(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        truth = _points_in_city(conn, 4, seed=29)
+    records = [{"XLDM": "01010", "ZGBMMC": DEPT}] * 2
+    rtk = _write(tmp_path / "rtk.shp", records, [shapely.Point(p.x, p.y, 8.25) for p in truth[:2]])
+    multi = _write(tmp_path / "multi.gpkg", records, [shapely.MultiPoint([p]) for p in truth[2:]])
+    result = _run(fresh_db_url, [rtk, multi])
+    assert (result.status, result.rows_loaded, result.rejections) == ("committed", 4, [])
+    assert any("2 geometries have Z" in note for note in result.notes)
+    assert any("2 one-point MultiPoints read as Points" in note for note in result.notes)
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = conn.execute("SELECT ST_X(geom), ST_Y(geom), ST_NDims(geom), GeometryType(geom) "
+                              "FROM onemap.component WHERE class_code = '01010' ORDER BY ST_X(geom)").fetchall()
+    assert stored == [(p.x, p.y, 2, "POINT") for p in sorted(truth, key=lambda p: p.x)]
+
+
 @pytest.mark.parametrize(("stored", "surveyed"), [(3, 1), (1, 3)],
                          ids=["inventory-larger-probes-in-sql", "survey-larger-looks-up-in-python"])
 def test_duplicates_of_stored_components_are_found_from_either_side(fresh_db_url, tmp_path, stored, surveyed):
