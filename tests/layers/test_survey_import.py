@@ -287,7 +287,8 @@ def test_rtk_points_with_elevations_and_one_point_multipoints_land_as_2d_points(
     assert any("2 one-point MultiPoints read as Points" in note for note in result.notes)
     with psycopg.connect(fresh_db_url) as conn:
         stored = conn.execute("SELECT ST_X(geom), ST_Y(geom), ST_NDims(geom), GeometryType(geom) "
-                              "FROM onemap.component WHERE class_code = '01010' ORDER BY ST_X(geom)").fetchall()
+                              "FROM onemap.component WHERE class_code = '01010' "
+                              "ORDER BY ST_X(geom)").fetchall()
     assert stored == [(p.x, p.y, 2, "POINT") for p in sorted(truth, key=lambda p: p.x)]
 
 

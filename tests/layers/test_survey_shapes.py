@@ -8,9 +8,9 @@ from layers.survey_shapes import plain_shapes
 
 def test_z_and_m_are_dropped_and_counted() -> None:
     notes: list[str] = []
-    shapes = plain_shapes(np.array([shapely.Point(114.05, 22.54, 12.5), shapely.from_wkt("POINT M (1 2 3)"),
-                                    shapely.from_wkt("LINESTRING Z (0 0 1, 1 1 2)"), shapely.Point(3, 4), None],
-                                   dtype=object), notes)
+    given = [shapely.Point(114.05, 22.54, 12.5), shapely.from_wkt("POINT M (1 2 3)"),
+             shapely.from_wkt("LINESTRING Z (0 0 1, 1 1 2)"), shapely.Point(3, 4), None]
+    shapes = plain_shapes(np.array(given, dtype=object), notes)
     assert [None if s is None else s.wkt for s in shapes] == [
         "POINT (114.05 22.54)", "POINT (1 2)", "LINESTRING (0 0, 1 1)", "POINT (3 4)", None]
     assert not shapely.has_z(shapes).any() and not shapely.has_m(shapes).any()
