@@ -79,6 +79,7 @@ def _geometry(value: Any, crs: CrsRef) -> shapely.Geometry | None:
         geom = shapely.geometry.shape(value)
     except (ValueError, TypeError, AttributeError, KeyError, IndexError, shapely.errors.ShapelyError):
         raise InvalidParameter("the feature's geometry is not valid GeoJSON") from None
+    geom = shapely.force_2d(geom)  # GeoJSON positions may carry an elevation; components are 2D
     if crs.north_first:  # Content-Crs with EPSG axis order (lat, lon / northing, easting)
         geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
     if crs.epsg not in (CGCS2000, WGS84):

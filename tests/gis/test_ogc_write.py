@@ -214,6 +214,15 @@ def test_content_crs_reads_lat_lon_bodies(client, tokens, db):
     assert feature["geometry"]["coordinates"] == pytest.approx([lon, lat])
 
 
+def test_a_position_with_an_elevation_is_stored_in_2d(client, tokens, db):
+    lon, lat = _free_spot(db)
+    response = client.post(COLLECTION, content=_feature((lon, lat, 8.25)), headers=_auth(tokens, "editor"))
+    assert response.status_code == 201, response.text
+    location = response.headers["location"].removeprefix("http://testserver")
+    stored = client.get(location, headers=GEOJSON).json()["geometry"]["coordinates"]
+    assert stored == pytest.approx([lon, lat])
+
+
 def test_new_class_layers_appear_in_the_collections(client, tokens, db):
     assert client.get("/collections/components_gb47678_01001").status_code == 404
     x, y = _free_spot(db)
