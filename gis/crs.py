@@ -1,10 +1,12 @@
 """CRSs of a Chinese city: CGCS2000, its Gauss-Krüger zones, WGS84, Web Mercator, GCJ-02 and BD-09."""
 
+import contextlib
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -189,14 +191,17 @@ _OFFSET_LABELS: dict[Offset, str] = {"gcj02": "GCJ-02", "bd09": "BD-09"}
 
 @dataclass(frozen=True)
 class CrsSpec:
-    """A source CRS: an EPSG code, or a consumer-map offset (GCJ-02 / BD-09) of WGS84 lon/lat."""
+    """A source CRS: an EPSG code, a consumer-map offset (GCJ-02 / BD-09) of WGS84 lon/lat, or the WKT of
+    a CRS that has no EPSG code (a city's independent grid, 城市独立坐标系, as a .prj or --crs defines it)."""
 
     epsg: int | None = None
     offset: Offset | None = None
+    definition: str | None = None
 
     def __post_init__(self) -> None:
-        if (self.epsg is None) == (self.offset is None):
-            raise InvalidParameter("a CrsSpec has exactly one of an EPSG code and an offset (gcj02, bd09)")
+        if sum(v is not None for v in (self.epsg, self.offset, self.definition)) != 1:
+            raise InvalidParameter("a CrsSpec has exactly one of an EPSG code, an offset (gcj02, bd09) "
+                                   "and a CRS definition")
 
     @classmethod
     def parse(cls, text: str) -> "CrsSpec":
@@ -204,11 +209,18 @@ class CrsSpec:
         return parse_crs(text)
 
     def __str__(self) -> str:
-        return _OFFSET_LABELS[self.offset] if self.offset else f"EPSG:{self.epsg}"
+        if self.offset:
+            return _OFFSET_LABELS[self.offset]
+        if self.definition is not None:
+            crs = defined_crs(self.definition)
+            return f"{crs.name if crs.name != 'unknown' else crs.to_proj4()!r} (no EPSG code)"
+        return f"EPSG:{self.epsg}"
 
     @property
     def is_geographic(self) -> bool:
         """True when coordinates are lon/lat degrees (offsets are always lon/lat)."""
+        if self.definition is not None:
+            return defined_crs(self.definition).is_geographic
         return self.epsg is None or pyproj_crs(self.epsg).is_geographic
 
 
@@ -217,19 +229,55 @@ def pyproj_crs(epsg: int) -> CRS:
     return CRS.from_epsg(epsg)
 
 
-def parse_crs(text: str) -> CrsSpec:
-    """Parse a --crs value: 'EPSG:n' or 'n' (2D geographic or projected), wgs84, cgcs2000, gcj02, bd09."""
+@lru_cache(maxsize=16)
+def defined_crs(definition: str) -> CRS:
+    return CRS.from_wkt(definition)
+
+
+def crs_spec_of(crs: CRS) -> CrsSpec:
+    """The CrsSpec of a pyproj CRS: its EPSG code when PROJ identifies one, else its WKT definition.
+
+    Only 2D geographic and projected CRSs are accepted: an engineering or unknown CRS gives no way
+    to CGCS2000.
+    """
+    if len(crs.axis_info) > 2:  # to_2d() of a 2D CRS would lose its identification
+        with contextlib.suppress(CRSError):
+            crs = crs.to_2d()
+    if not (crs.is_geographic or crs.is_projected) or len(crs.axis_info) != 2:
+        raise InvalidParameter(f"CRS {crs.name!r} is not a 2D geographic or projected CRS")
+    epsg = crs.to_epsg(min_confidence=70)
+    if epsg:
+        return CrsSpec(epsg=epsg)
+    try:
+        Transformer.from_crs(crs, CGCS2000, always_xy=True)
+    except CRSError as error:
+        raise InvalidParameter(f"CRS {crs.name!r} cannot be converted to CGCS2000: {error}") from None
+    return CrsSpec(definition=crs.to_wkt())
+
+
+def parse_crs(text: str, *, definitions: bool = False) -> CrsSpec:
+    """Parse a --crs value: 'EPSG:n' or 'n' (2D geographic or projected), wgs84, cgcs2000, gcj02, bd09.
+
+    With `definitions` (the import and export commands) also a PROJ string ('+proj=tmerc +lon_0=114.5
+    …'), WKT, or the path of a .prj file: the way a city's independent grid is written down.
+    """
     key = text.strip().lower() if isinstance(text, str) else ""
     shown = repr(text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "…")
     if key in _OFFSET_NAMES:
         return CrsSpec(offset=_OFFSET_NAMES[key])
     if key in _EPSG_NAMES:
         return CrsSpec(epsg=_EPSG_NAMES[key])
+    if definitions and (definition := _definition_text(text)) is not None:
+        try:
+            crs = CRS.from_user_input(definition)
+        except CRSError as error:
+            raise InvalidParameter(f"CRS {shown} is not a CRS definition PROJ reads: {error}") from None
+        return crs_spec_of(crs)
     match = _EPSG_RE.fullmatch(key)
     if not match:
-        raise InvalidParameter(
-            f"unknown CRS {shown}: use EPSG:n (e.g. EPSG:4490, EPSG:4547), wgs84, cgcs2000, gcj02 or bd09"
-        )
+        also = ", a PROJ string, WKT or a .prj file" if definitions else ""
+        raise InvalidParameter(f"unknown CRS {shown}: use EPSG:n (e.g. EPSG:4490, EPSG:4547), wgs84, "
+                               f"cgcs2000, gcj02 or bd09{also}")
     epsg = int(match.group(1))
     try:
         crs = pyproj_crs(epsg)
@@ -238,6 +286,19 @@ def parse_crs(text: str) -> CrsSpec:
     if not (crs.is_geographic or crs.is_projected) or len(crs.axis_info) != 2:
         raise InvalidParameter(f"CRS {shown} ({crs.name}) is not a 2D geographic or projected CRS")
     return CrsSpec(epsg=epsg)
+
+
+def _definition_text(text: str) -> str | None:
+    """The PROJ string or WKT that `text` is or (a .prj path) holds; None when it is neither."""
+    stripped = text.strip()
+    if stripped.startswith("+proj=") or re.match(r"[A-Z_]+\[", stripped):  # PROJ string or WKT
+        return stripped
+    path = Path(stripped)
+    if path.suffix.lower() in (".prj", ".wkt"):
+        if not path.is_file():
+            raise InvalidParameter(f"CRS file {stripped} does not exist")
+        return path.read_text(encoding="utf-8", errors="replace").strip()
+    return None
 
 
 def _map_xy(
@@ -295,11 +356,22 @@ def _xy_function(
     if other.offset is not None:
         to_wgs84, from_wgs84 = _OFFSET_CONVERSIONS[other.offset]
         return to_wgs84 if to_cgcs2000 else from_wgs84
+    if other.definition is not None:
+        t = _defined_transformer(other.definition, to_cgcs2000=to_cgcs2000)
+        return lambda x, y: t.transform(x, y)
     assert other.epsg is not None
     if other.epsg == CGCS2000:
         return None
     t = transformer(other.epsg, CGCS2000) if to_cgcs2000 else transformer(CGCS2000, other.epsg)
     return lambda x, y: t.transform(x, y)
+
+
+@lru_cache(maxsize=16)
+def _defined_transformer(definition: str, *, to_cgcs2000: bool) -> Transformer:
+    crs = defined_crs(definition)
+    if to_cgcs2000:
+        return Transformer.from_crs(crs, CGCS2000, always_xy=True)
+    return Transformer.from_crs(CGCS2000, crs, always_xy=True)
 
 
 def _convert_xy(

@@ -53,7 +53,7 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
         _write_csv(path, attributes, geometries, encoding)
     else:
         frame = gpd.GeoDataFrame(attributes, geometry=geometries,
-                                 crs=crs.epsg if crs.epsg is not None else CGCS2000)
+                                 crs=crs.epsg or crs.definition or CGCS2000)
         frame.to_file(path, driver=EXPORT_FORMATS[fmt], engine="pyogrio",
                       **({"encoding": encoding} if encoding else {}))
     return len(rows)

@@ -1,7 +1,6 @@
 """Read a contractor's component survey (GeoPackage, Shapefile, GeoJSON, CSV, XLSX) with its source CRS."""
 
 import codecs
-import contextlib
 import csv
 import io
 import re
@@ -21,10 +20,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pyogrio.errors import CRSError as OgrCRSError
 from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError, GeometryError
 from pyproj import CRS
-from pyproj.exceptions import CRSError
 
-from gis.crs import CGCS2000, CrsSpec
-from gis.errors import ImportValidationError
+from gis.crs import CGCS2000, CrsSpec, crs_spec_of
+from gis.errors import ImportValidationError, InvalidParameter
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_coordinates import coordinate_numbers, coordinate_pairs, wkt_column
 from layers.survey_shapes import plain_shapes
@@ -252,13 +250,14 @@ def _detect(path: Path, blobs: Sequence[bytes]) -> str:
 
 
 def _declared_crs(crs: CRS | None) -> tuple[CrsSpec | None, str | None]:
-    """The declared CRS as an EPSG CrsSpec (None when absent or not identifiable) and its name."""
+    """The declared CRS as a CrsSpec (None when absent or unusable: no EPSG code and no way to
+    CGCS2000) and its name."""
     if crs is None:
         return None, None
-    with contextlib.suppress(CRSError):
-        crs = crs.to_2d()
-    epsg = crs.to_epsg(min_confidence=70)
-    return (CrsSpec(epsg=epsg) if epsg else None), crs.name
+    try:
+        return crs_spec_of(crs), crs.name
+    except InvalidParameter:
+        return None, crs.name
 
 
 # ---- CSV and workbooks -----------------------------------------------------------------------------------
@@ -395,8 +394,11 @@ def _choose_crs(path: Path, raw: _Raw, given: CrsSpec | None) -> CrsSpec:
         source = given
     elif raw.declared is not None:
         source = raw.declared
+        if source.definition is not None:
+            raw.notes.append(f"the file's CRS {source} is used as the file defines it")
     elif raw.declared_name is not None:
-        raise ImportValidationError(f"{path}: its CRS ({raw.declared_name}) has no EPSG code: pass --crs")
+        raise ImportValidationError(f"{path}: its CRS ({raw.declared_name}) is neither an EPSG CRS nor a "
+                                    "2D geographic or projected CRS PROJ can convert to CGCS2000: pass --crs")
     else:
         source = CrsSpec(epsg=CGCS2000)
         raw.notes.append(NO_CRS_NOTE)

@@ -19,7 +19,7 @@ def components(
     class_code: str = typer.Option(None, "--class", help="a major (2-digit) or minor class code"),
     scheme: str = typer.Option("gb47678", help="legacy or gb47678"),
     fmt: str = typer.Option(None, "--format", help=f"{' | '.join(EXPORT_FORMATS)} (else from the extension)"),
-    crs: str = typer.Option("EPSG:4490", help="EPSG:xxxx, gcj02 or bd09"),
+    crs: str = typer.Option("EPSG:4490", help="EPSG:xxxx, gcj02, bd09, a PROJ string or a .prj file"),
     encoding: str = typer.Option(None, help="text encoding, e.g. gbk for Shapefile/CSV consumers"),
     as_of: datetime = typer.Option(None, help="the inventory as it stood at this date/time"),
 ) -> None:
@@ -30,6 +30,6 @@ def components(
     settings = settings_of(ctx)
     chosen = fmt or out.suffix.lstrip(".").lower()
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
-        count = export_components(conn, out, scheme=scheme, fmt=chosen, crs=parse_crs(crs),
+        count = export_components(conn, out, scheme=scheme, fmt=chosen, crs=parse_crs(crs, definitions=True),
                                   class_prefix=class_code, encoding=encoding, as_of=as_of)
     typer.echo(f"wrote {count} components to {out}")

@@ -101,7 +101,8 @@ def simulate(
 def import_cameras_command(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help="CSV, XLSX, GeoPackage, GeoJSON or Shapefile of cameras"),
-    crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02 or bd09 (else the file's)"),
+    crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02, bd09, a PROJ string or "
+                                       "a .prj file (else the file's)"),
     encoding: str = typer.Option(None, help="text encoding of .csv/.dbf files (else detected)"),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
 ) -> None:
@@ -112,7 +113,8 @@ def import_cameras_command(
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         result = import_cameras(
-            conn, files, crs=parse_crs(crs) if crs else None, encoding=encoding, skip_invalid=skip_invalid
+            conn, files, crs=parse_crs(crs, definitions=True) if crs else None, encoding=encoding,
+            skip_invalid=skip_invalid,
         )
     for note in result.notes:
         typer.echo(f"note: {note}")

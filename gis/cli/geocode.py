@@ -72,7 +72,8 @@ def _importer(kind: str):
         files: list[Path] = typer.Argument(..., help="GeoPackage, Shapefile, GeoJSON, CSV or XLSX files"),
         source: str = typer.Option(None, help="name of the data source (default: the file name)"),
         crs: str = typer.Option(
-            None, help="CRS of the coordinates: EPSG:xxxx, gcj02 or bd09 (else the file's)"
+            None, help="CRS of the coordinates: EPSG:xxxx, gcj02, bd09, a PROJ string or a .prj file "
+            "(else the file's)"
         ),
         encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
         replace: bool = typer.Option(False, help="also delete the source's rows missing from the file"),
@@ -93,7 +94,7 @@ def _importer(kind: str):
                 options = GazetteerImport(
                     kind,
                     source or file.stem,
-                    parse_crs(crs) if crs else None,
+                    parse_crs(crs, definitions=True) if crs else None,
                     encoding,
                     replace,
                     skip_invalid,

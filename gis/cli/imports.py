@@ -35,7 +35,8 @@ def components(
     class_code: str = typer.Option(None, "--class",
                                    help="class code of every row (else from a field or the id)"),
     scheme: str = typer.Option("gb47678", help="class scheme: legacy (4-digit) or gb47678 (5-digit)"),
-    crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02 or bd09 (else the file's)"),
+    crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02, bd09, a PROJ string or "
+                                       "a .prj file (else the file's)"),
     mapping: Path = typer.Option(None, help="YAML mapping of contractor field names to standard ones"),
     mode: str = typer.Option("append", help=f"{' | '.join(IMPORT_MODES)}"),
     encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
@@ -54,7 +55,7 @@ def components(
         raise ImportValidationError(f"scheme {scheme!r} is not legacy or gb47678")
     options = ImportOptions(
         scheme=cast(Scheme, scheme),
-        class_code=class_code, crs=parse_crs(crs) if crs else None, encoding=encoding,
+        class_code=class_code, crs=parse_crs(crs, definitions=True) if crs else None, encoding=encoding,
         mapping=FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default(),
         mode=mode, dry_run=dry_run, skip_invalid=skip_invalid)
     settings = settings_of(ctx)

@@ -3,6 +3,12 @@
 -- Cells, communities and identifiers were assigned in Python (layers.survey_locate).
 
 -- 1. Rows identical to their current version are left alone (re-importing a file is a no-op).
+--    A geometry counts as identical when it has the stored one's dimension and its vertices lie
+--    within 1e-8 degrees (about 1 mm) of it (discrete Hausdorff distance): an export in a projected
+--    CRS and its re-import move coordinates by far less than that, and no survey measures to a
+--    millimetre. The codes onemap derives from the geometry (grid cell, community) are not
+--    compared: a line's anchor is the vertex nearest its centroid, and when two vertices are
+--    nearly as near, such a shift can pick the other one, in the neighbouring cell.
 CREATE TEMP TABLE survey_unchanged ON COMMIT DROP AS
 SELECT s.row_idx, s.id
 FROM pg_temp.survey_staging s
@@ -11,12 +17,14 @@ WHERE %(mode)s <> 'append'
   AND c.class_code = s.class_code AND c.name = s.name AND c.state = s.state
   AND (c.competent_dept_code, c.competent_dept_name, c.owner_dept_code, c.owner_dept_name,
        c.maintainer_dept_code, c.maintainer_dept_name, c.initial_date, c.change_date,
-       c.data_source, c.note, c.grid_code)
+       c.data_source, c.note)
       IS NOT DISTINCT FROM
       (s.competent_dept_code, s.competent_dept_name, s.owner_dept_code, s.owner_dept_name,
        s.maintainer_dept_code, s.maintainer_dept_name, s.initial_date, s.change_date,
-       s.data_source, s.note, s.grid_code)
-  AND c.attributes = s.attributes AND ST_Equals(c.geom, s.geom);
+       s.data_source, s.note)
+  AND c.attributes = s.attributes
+  AND (ST_Equals(c.geom, s.geom)
+       OR (ST_Dimension(c.geom) = ST_Dimension(s.geom) AND ST_HausdorffDistance(c.geom, s.geom) < 1e-8));
 
 -- 2. Close what this import replaces: re-delivered identifiers (upsert), or every current
 --    component of the delivered classes that is not delivered unchanged (replace).

@@ -32,6 +32,7 @@ from gis.crs import (
     xy_to_cgcs2000,
 )
 from gis.errors import InvalidParameter
+from tests.city_grid import CITY_GRID
 
 GEOD = Geod(ellps="WGS84")
 
@@ -354,3 +355,39 @@ def test_gauss_kruger_zones_match_pyproj_names(central_meridian: int) -> None:
 def test_gauss_kruger_outside_china(lon: float) -> None:
     with pytest.raises(InvalidParameter):
         gauss_kruger_epsg(lon)
+
+
+# ---- CRSs without an EPSG code: a city's independent grid ------------------------------------------------
+
+def test_a_proj_string_of_a_city_grid_is_a_definition_that_converts_both_ways() -> None:
+    spec = parse_crs(CITY_GRID, definitions=True)
+    assert spec.epsg is None and spec.definition is not None and not spec.is_geographic
+    assert "+lon_0=114.05" in str(spec) and str(spec).endswith("(no EPSG code)")
+    lon, lat = np.array([114.03, 114.06]), np.array([22.53, 22.55])
+    expected = Transformer.from_crs(CGCS2000, CRS.from_proj4(CITY_GRID), always_xy=True).transform(lon, lat)
+    grid = from_cgcs2000(shapely.points(lon, lat), spec)
+    assert_allclose(shapely.get_coordinates(grid), np.column_stack(expected), atol=1e-6)
+    assert_allclose(shapely.get_coordinates(to_cgcs2000(grid, spec)), np.column_stack([lon, lat]), atol=1e-10)
+
+
+def test_a_definition_of_an_epsg_crs_is_its_code(tmp_path) -> None:
+    prj = tmp_path / "zone.prj"
+    prj.write_text(CRS.from_epsg(4547).to_wkt("WKT1_ESRI"), encoding="utf-8")
+    assert parse_crs(str(prj), definitions=True) == CrsSpec(epsg=4547)
+    wgs84 = "+proj=longlat +ellps=WGS84 +datum=WGS84 +no_defs"
+    assert parse_crs(wgs84, definitions=True) == CrsSpec(epsg=4326)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('LOCAL_CS["site",LOCAL_DATUM["site",0],UNIT["metre",1]]', "is not a 2D geographic or projected CRS"),
+    ("+proj=nonsense", "is not a CRS definition PROJ reads"),
+    ("/nowhere/city.prj", "CRS file /nowhere/city.prj does not exist"),
+])
+def test_unusable_definitions_are_invalid(text: str, message: str) -> None:
+    with pytest.raises(InvalidParameter, match=message):
+        parse_crs(text, definitions=True)
+
+
+def test_definitions_are_only_read_where_asked_for() -> None:
+    with pytest.raises(InvalidParameter, match="unknown CRS"):
+        parse_crs(CITY_GRID)

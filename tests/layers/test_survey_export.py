@@ -10,11 +10,13 @@ from pathlib import Path
 import geopandas as gpd
 import psycopg
 import pytest
+import shapely
 
 from gis.crs import parse_crs
 from gis.errors import NotFound
 from layers.survey_export import export_components
 from layers.survey_import import ImportOptions, import_components
+from tests.city_grid import CITY_GRID
 
 ONEMAP = str(Path(sys.executable).with_name("onemap"))
 
@@ -45,6 +47,27 @@ def test_export_then_import_is_a_no_op(fresh_db_url, tmp_path, fmt, encoding):
     assert (result.rows_loaded, result.rows_unchanged) == (0, count)
 
 
+@pytest.mark.parametrize("crs", ["EPSG:4547", CITY_GRID], ids=["gauss-kruger", "city-grid"])
+@pytest.mark.parametrize("code", ["01037", "02017", "03004"], ids=["points", "lines", "polygons"])
+def test_a_projected_export_comes_back_unchanged(fresh_db_url, tmp_path, crs, code):
+    """Handing data to a contractor in their CRS and taking it back adds no versions for sub-millimetre
+    round-trip differences."""
+    path = tmp_path / f"{code}.gpkg"
+    count = _export(fresh_db_url, path, "gpkg", crs=parse_crs(crs, definitions=True), class_prefix=code)
+    result = _import(fresh_db_url, path, mode="upsert")
+    assert (result.rows_loaded, result.rows_unchanged) == (0, count)
+
+
+def test_a_move_of_a_centimetre_is_a_new_version(fresh_db_url, tmp_path):
+    path = tmp_path / "lamps.gpkg"
+    count = _export(fresh_db_url, path, "gpkg", crs=parse_crs("EPSG:4547"), class_prefix="01037")
+    frame = gpd.read_file(path)
+    frame.loc[0, "geometry"] = shapely.Point(frame.geometry[0].x + 0.01, frame.geometry[0].y)
+    frame.to_file(path)
+    result = _import(fresh_db_url, path, mode="upsert")
+    assert (result.rows_loaded, result.rows_unchanged) == (1, count - 1)
+
+
 def test_line_and_polygon_classes_round_trip_through_geopackage(fresh_db_url, tmp_path):
     for code in ("02017", "03004"):
         path = tmp_path / f"{code}.gpkg"
@@ -65,15 +88,18 @@ def test_shapefile_export_in_gbk_has_its_cpg_and_chinese_names(fresh_db_url, tmp
 
 def test_gcj02_export_comes_back_within_half_a_metre(fresh_db_url, tmp_path):
     path = tmp_path / "bins.csv"
+    with psycopg.connect(fresh_db_url) as conn:
+        before = dict(conn.execute("SELECT id, ST_AsText(geom) FROM onemap.component "
+                                   "WHERE valid_to IS NULL AND class_code = '03005'").fetchall())
     count = _export(fresh_db_url, path, "csv", crs=parse_crs("gcj02"), class_prefix="03005")
     result = _import(fresh_db_url, path, mode="upsert", crs=parse_crs("gcj02"))
-    assert result.rows_loaded == count  # moved by < 1 mm, so new versions …
+    assert result.rows_loaded + result.rows_unchanged == count == len(before)
     with psycopg.connect(fresh_db_url) as conn:
         moved = conn.execute("""
-            SELECT max(ST_Distance(n.geom::geography, o.geom::geography))
-            FROM onemap.component n JOIN onemap.component o ON o.id = n.id AND o.valid_to = n.valid_from
-            WHERE n.valid_to IS NULL AND n.class_code = '03005'""").fetchone()[0]
-    assert moved < 0.5  # … within half a metre of where they were
+            SELECT max(ST_Distance(c.geom::geography, ST_GeomFromText(b.wkt, 4490)::geography))
+            FROM onemap.component c JOIN unnest(%s::text[], %s::text[]) AS b (id, wkt) ON b.id = c.id
+            WHERE c.valid_to IS NULL""", (list(before), list(before.values()))).fetchone()[0]
+    assert moved < 0.5  # every bin is within half a metre of where it was
 
 
 def test_export_of_an_empty_class_is_not_found(fresh_db_url, tmp_path):

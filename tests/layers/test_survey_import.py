@@ -15,6 +15,7 @@ from gis.crs import parse_crs, transformer, wgs84_to_gcj02
 from layers.components import inventory_as_of
 from layers.survey_import import ImportOptions, ImportResult, import_components
 from layers.unit_grid import locate
+from tests.city_grid import CITY_GRID
 
 DEPT = "福田区城市管理和综合执法局"
 
@@ -272,6 +273,25 @@ def test_gauss_kruger_survey_in_the_surveying_order_lands_where_it_was_measured(
         errors = [conn.execute(
             "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
             "FROM onemap.component WHERE class_code = '01009'", (p.x, p.y)).fetchone()[0] for p in truth]
+    assert max(errors) < 0.01
+
+
+def test_a_survey_in_the_CITY_GRID_lands_where_it_was_measured(fresh_db_url, tmp_path):
+    """A city's independent grid (城市独立坐标系) has no EPSG code: the .prj, or --crs as a PROJ string."""
+    with psycopg.connect(fresh_db_url) as conn:
+        truth = _points_in_city(conn, 4, seed=31)
+    records = [{"XLDM": "01011", "ZGBMMC": DEPT}] * 2
+    grid = gpd.GeoSeries(truth, crs=4490).to_crs(CITY_GRID)
+    with_prj = _write(tmp_path / "grid.shp", records, list(grid[:2]), crs=CITY_GRID)
+    csv = tmp_path / "grid.csv"
+    csv.write_text("XLDM,ZGBMMC,X,Y\n" + "".join(f"01011,{DEPT},{p.x:.4f},{p.y:.4f}\n" for p in grid[2:]),
+                   encoding="utf-8")
+    assert _run(fresh_db_url, [with_prj]).status == "committed"
+    assert _run(fresh_db_url, [csv], crs=parse_crs(CITY_GRID, definitions=True)).status == "committed"
+    with psycopg.connect(fresh_db_url) as conn:
+        errors = [conn.execute(
+            "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
+            "FROM onemap.component WHERE class_code = '01011'", (p.x, p.y)).fetchone()[0] for p in truth]
     assert max(errors) < 0.01
 
 

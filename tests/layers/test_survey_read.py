@@ -10,10 +10,12 @@ import openpyxl
 import pyogrio
 import pytest
 import shapely
+from numpy.testing import assert_allclose
 
-from gis.crs import CrsSpec, parse_crs
+from gis.crs import CrsSpec, parse_crs, to_cgcs2000
 from gis.errors import ImportValidationError
 from layers.survey_read import read_survey
+from tests.city_grid import CITY_GRID
 
 NO_CRS_WARNING = pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
 NAMES = ["上水井盖", "路灯", "垃圾箱"]
@@ -135,6 +137,26 @@ def test_shapefile_explicit_encoding_overrides_cpg(tmp_path: Path) -> None:
 def test_shapefile_gauss_kruger_prj(tmp_path: Path) -> None:
     survey = read_survey(_shapefile(tmp_path, _frame().to_crs(4547), "UTF-8", keep_cpg=True))
     assert survey.source_crs == CrsSpec(epsg=4547)
+
+
+def test_shapefile_in_a_city_grid_without_an_epsg_code_is_read_as_its_prj_defines_it(tmp_path: Path) -> None:
+    frame = _frame().to_crs(CITY_GRID)
+    path = _shapefile(tmp_path, frame, "UTF-8", keep_cpg=True)
+    survey = read_survey(path)
+    assert survey.source_crs.epsg is None and survey.source_crs.definition is not None
+    assert [n for n in survey.notes if "used as the file defines it" in n] == [
+        f"the file's CRS {survey.source_crs} is used as the file defines it"]
+    assert_allclose(shapely.get_coordinates(to_cgcs2000(survey.geometries, survey.source_crs)),
+                    np.column_stack([LON, LAT]), atol=1e-9)
+
+
+def test_an_engineering_crs_is_refused(tmp_path: Path) -> None:
+    path = _shapefile(tmp_path, _frame(crs=None), "UTF-8", keep_cpg=True)
+    path.with_suffix(".prj").write_text('LOCAL_CS["site grid",LOCAL_DATUM["site",0],UNIT["metre",1],'
+                                        'AXIS["X",EAST],AXIS["Y",NORTH]]', encoding="utf-8")
+    message = r"survey\.shp: its CRS \(site grid\) is neither an EPSG CRS nor a 2D geographic or projected"
+    with pytest.raises(ImportValidationError, match=message + " CRS .*pass --crs"):
+        read_survey(path)
 
 
 @NO_CRS_WARNING
