@@ -5,6 +5,8 @@ seconds. The checks that need the inventory (identifier already present, duplica
 stored component) run in SQL at staging time (`layers.survey_import`).
 """
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +26,8 @@ from layers.survey_locate import anchors
 
 ID_LENGTH = {"legacy": 16, "gb47678": 17}
 MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no default
+_MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?$")  # the time part of a workbook's date cell
+_DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
 _GEOMETRY_KIND = {0: "point", 1: "line", 3: "polygon", 5: "line", 6: "polygon"}  # shapely type ids
 
 
@@ -253,7 +257,8 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
         text = f[column]
         dates, iso_text = _parse_dates(text)
         unreadable = text.notna().to_numpy() & dates.isna().to_numpy()
-        out.reject(unreadable, column, [f"{column} {v!r} is not a date (YYYYMMDD or YYYY-MM-DD)"
+        out.reject(unreadable, column, [f"{column} {v!r} is not a date (YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, "
+                                        "YYYY.MM.DD or YYYY年MM月DD日)"
                                         for v in text[unreadable]])
         future = (dates > pd.Timestamp(ctx.today)).to_numpy(dtype=bool)
         out.reject(future, column, [f"{column} {v} lies in the future" for v in text[future]])
@@ -264,20 +269,27 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
 
 
 def _parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Dates of YYYYMMDD or YYYY-MM-DD (or YYYY/MM/DD) text (NaT where unreadable) and the same dates
-    as ISO text, as COPY reads them (None there); each distinct text is parsed and written once."""
+    """Dates of YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日 text, or a workbook's date
+    cell (its text ends in a midnight time), NaT where unreadable, and the same dates as ISO text, as
+    COPY reads them (None there); each distinct text is parsed and written once."""
     codes, distinct = pd.factorize(text)
     distinct = pd.Series(distinct, dtype=object)
     dates = pd.to_datetime(distinct, format="%Y%m%d", errors="coerce")
     rest = dates.isna()
     if rest.any():
-        iso = distinct[rest].str.replace("/", "-", regex=False)
+        iso = distinct[rest].map(_dashed_date)
         dates = dates.fillna(pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce"))
     iso_text = np.where(dates.notna(), dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
     # in the unit pandas chose: 2999-01-01 does not fit nanoseconds
     parsed = from_distinct(dates.to_numpy(), codes, np.datetime64("NaT"))
     written = from_distinct(np.asarray(iso_text, dtype=object), codes, None)
     return pd.Series(parsed, index=text.index), pd.Series(written, index=text.index, dtype=object)
+
+
+def _dashed_date(text: str) -> str:
+    """2023年5月6日, 2023.5.6, 2023/5/6 and a date cell's '2023-05-06 00:00:00' as 2023-5-6 / 2023-05-06."""
+    text = _MIDNIGHT.sub("", unicodedata.normalize("NFKC", text).strip())
+    return text.removesuffix("日").translate(_DATE_SEPARATORS)
 
 
 def _check_duplicates(rows: SurveyRows, classes: np.ndarray, types: np.ndarray,

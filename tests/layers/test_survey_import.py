@@ -2,11 +2,12 @@
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import psycopg
 import pytest
 import shapely
@@ -293,6 +294,25 @@ def test_a_survey_in_the_CITY_GRID_lands_where_it_was_measured(fresh_db_url, tmp
             "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
             "FROM onemap.component WHERE class_code = '01011'", (p.x, p.y)).fetchone()[0] for p in truth]
     assert max(errors) < 0.01
+
+
+def test_workbook_date_cells_and_written_dates_are_read(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 4, seed=37)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["XLDM", "ZGBMMC", "经度", "纬度", "初始日期", "变更日期"])
+    written = [(datetime(2023, 5, 6), date(2024, 1, 2)), ("2023年5月6日", "2024.01.02"),
+               ("２０２３/5/6", "20240102"), ("2023-05-06 00:00:00", "2024-1-2")]
+    for point, (initial, change) in zip(points, written, strict=True):
+        sheet.append(["01012", DEPT, point.x, point.y, initial, change])
+    book.save(tmp_path / "dates.xlsx")
+    result = _run(fresh_db_url, [tmp_path / "dates.xlsx"])
+    assert (result.status, result.rows_loaded, result.rejections) == ("committed", 4, [])
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = conn.execute("SELECT DISTINCT initial_date, change_date FROM onemap.component "
+                              "WHERE class_code = '01012'").fetchall()
+    assert stored == [(date(2023, 5, 6), date(2024, 1, 2))]
 
 
 def test_rtk_points_with_elevations_and_one_point_multipoints_land_as_2d_points(fresh_db_url, tmp_path):
