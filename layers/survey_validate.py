@@ -27,6 +27,7 @@ from layers.survey_locate import anchors
 ID_LENGTH = {"legacy": 16, "gb47678": 17}
 MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no default
 _MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?$")  # the time part of a workbook's date cell
+_AS_NUMBER = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0*")  # 4.4030401001e+16, 44030401001000000.0
 _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
 _GEOMETRY_KIND = {0: "point", 1: "line", 3: "polygon", 5: "line", 6: "polygon"}  # shapely type ids
 
@@ -162,7 +163,7 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
         [ctx.class_code] * len(rows), dtype=object)
     size = 4 if ctx.scheme == "legacy" else 5
     ids = f["id"].astype(object)
-    from_id = ids.str.slice(6, 6 + size).where(ids.str.len() > 6 + size, None)
+    from_id = ids.str.slice(6, 6 + size).where((ids.str.len() > 6 + size) & ids.str.fullmatch("[0-9]+"), None)
     codes = given.where(given.notna(), from_id).to_numpy(dtype=object)
     out.reject(pd.isna(codes), "class_code",
                "no class code: give --class, a class field or an identifier")
@@ -202,6 +203,11 @@ def _check_identifiers(rows: SurveyRows, classes: np.ndarray, ctx: ValidationCon
     reasons: dict[int, str] = {}
     for i in map(int, np.flatnonzero(given)):
         text = ids[i]
+        if _AS_NUMBER.fullmatch(text):
+            reasons[i] = (f"identifier {text} was stored as a number, which keeps 15 significant digits "
+                          "and so loses a 16- or 17-digit code: store the column as text and enter the "
+                          "codes again")
+            continue
         try:
             parsed = ComponentId.parse(text)
         except InvalidCode as error:

@@ -315,6 +315,24 @@ def test_workbook_date_cells_and_written_dates_are_read(fresh_db_url, tmp_path):
     assert stored == [(date(2023, 5, 6), date(2024, 1, 2))]
 
 
+def test_identifiers_a_workbook_stored_as_numbers_are_rejected_with_the_reason(db_url, tmp_path):
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 2, seed=41)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["BJBM", "ZGBMMC", "经度", "纬度"])
+    sheet.append([44030401013000001, DEPT, points[0].x, points[0].y])  # a 17-digit number: a float
+    sheet.append(["44030401013000002.0", DEPT, points[1].x, points[1].y])
+    book.save(tmp_path / "ids.xlsx")
+    result = _run(db_url, [tmp_path / "ids.xlsx"], dry_run=True)
+    reasons = {(r.row, r.field): r.reason for r in result.rejections}
+    assert reasons[(2, "id")] == (
+        "identifier 4.4030401013e+16 was stored as a number, which keeps 15 significant digits and so loses "
+        "a 16- or 17-digit code: store the column as text and enter the codes again")
+    assert reasons[(3, "id")].startswith("identifier 44030401013000002.0 was stored as a number")
+    assert reasons[(2, "class_code")].startswith("no class code")  # none made up from the mantissa
+
+
 def test_rtk_points_with_elevations_and_one_point_multipoints_land_as_2d_points(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         truth = _points_in_city(conn, 4, seed=29)
