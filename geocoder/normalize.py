@@ -44,6 +44,13 @@ _QUALIFIER = re.compile(
     r"|(?:的)?(?:附近|旁边|旁|对面|斜对面|前面|后面|门口|门前|楼下|周边|一带|东侧|西侧|南侧|北侧|东面|西面|"
     r"南面|北面|东边|西边|南边|北边|东北角|东南角|西北角|西南角|里面|内部?))$"
 )
+# after a house number, 附近 / 旁边 / 对面 and what follows them describe a place by that address:
+# 嘉禾路398号对面公交站 is the bus stop opposite No. 398, found at No. 398
+_MID_QUALIFIER = re.compile(r"(?<=\d号)(?:的)?(?:附近|旁边|斜对面|对面)(?=.)")
+# a run of dashes is one dash; a dash that joins no numbers or letters (厦禾路 - 先锋营) only separates
+# words, while 12-3号, 16--7--426 (as 16-7-426) and A-3栋 keep theirs
+_DASH_RUN = re.compile(r"-{2,}")
+_LONE_DASH = re.compile(r"(?<![0-9A-Z])-|-(?![0-9A-Z])")
 _SEPARATORS = re.compile(r"[\s,，、;；:：/\\|_·•。.!！?？\"'“”‘’()（）\[\]【】{}<>《》]+")
 _EMOJI_OR_SYMBOL = re.compile(r"[^\w\-#]", re.UNICODE)
 
@@ -115,7 +122,11 @@ def normalize(query: str, protected: re.Pattern[str] | None = None) -> Normalize
     text = _SUB_NUMBER.sub(lambda m: f"{m[1]}-{m[2]}{m[3] or '号'}", text)
     text = _DASHES.sub("-", text)
     text = _EMOJI_OR_SYMBOL.sub("", text.replace(" ", ""))
+    text = _LONE_DASH.sub("", _DASH_RUN.sub("-", text))
     qualifiers: list[str] = []
+    if middle := _MID_QUALIFIER.search(text):
+        qualifiers.append(text[middle.start():].removeprefix("的"))
+        text = text[: middle.start()]
     while True:
         match = _QUALIFIER.search(text)
         if not match or match.start() == 0:

@@ -21,6 +21,12 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         ("吕岭路21号附近", "吕岭路21号", ("附近",)),
         ("湖滨南路与斗西路交叉口南50米", "湖滨南路与斗西路交叉口", ("南50米",)),
         ("深南大道６００８号对面", "深南大道6008号", ("对面",)),
+        ("嘉禾路398号对面公交站", "嘉禾路398号", ("对面公交站",)),
+        ("嘉禾路398号旁边的建设银行门口", "嘉禾路398号", ("旁边的建设银行门口",)),
+        ("思明区厦禾路 - 先锋营", "思明区厦禾路先锋营", ()),
+        ("A-3栋12-3号", "A-3栋12-3号", ()),
+        ("前成小区16--7--426", "前成小区16-7-426", ()),
+        ("对面小区", "对面小区", ()),
     ],
     ids=[
         "traditional",
@@ -36,6 +42,12 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         "nearby",
         "offset",
         "opposite",
+        "opposite-then-place",
+        "beside-then-place",
+        "lone-dash",
+        "joining-dashes",
+        "dash-runs",
+        "leading-word-is-a-name",
     ],
 )
 def test_normalize(query: str, text: str, qualifiers: tuple[str, ...]) -> None:
