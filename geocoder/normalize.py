@@ -36,8 +36,9 @@ _NUMERAL = "零〇○一二两三四五六七八九十百千"
 _NUMBER_UNIT = r"(?:号楼|号院|号|栋|幢|座|单元|层|楼|室|户|弄|巷|组|排|期|之|附)"
 _CHINESE_NUMBER = re.compile(rf"(?<![{_NUMERAL}])(第?)([{_NUMERAL}]{{1,8}})(?={_NUMBER_UNIT})")
 _AFTER_SUB = re.compile(rf"(?<=[之附])([{_NUMERAL}]{{1,4}})(?![{_NUMERAL}])")
-# 12号之3, 12之3号, 12号附3, 12附3号 → 12-3号 (sub-number, 附号); 12-3号 stays; 5-436 (楼-室) is no plate
-_SUB_NUMBER = re.compile(r"(\d+)(?:号之|之|号附|附)(\d+)(号?)")
+# 12号之3, 12之3号, 12-之3号, 12号附3, 12附3号, 12号-3 → 12-3号 (sub-number, 附号); 12-3号 stays;
+# 5-436 (楼-室) is no plate
+_SUB_NUMBER = re.compile(r"(\d+)(?:号之|-之|之|号附|附|号-)(\d+)(号?)")
 _DASHES = re.compile(r"(?<=\d)[—–~](?=\d)")
 _QUALIFIER = re.compile(
     r"(?:(?:往|向)?[东南西北]{1,2}(?:侧|面|边)?(?:约)?\d+(?:米|m)(?:处)?"
@@ -119,10 +120,9 @@ def normalize(query: str, protected: re.Pattern[str] | None = None) -> Normalize
     text = half_width(simplified(query))
     text = _SEPARATORS.sub(" ", text).strip()
     text = _numbers(text, protected)
+    text = _DASH_RUN.sub("-", _DASHES.sub("-", text).replace(" ", ""))
     text = _SUB_NUMBER.sub(lambda m: f"{m[1]}-{m[2]}{m[3] or '号'}", text)
-    text = _DASHES.sub("-", text)
-    text = _EMOJI_OR_SYMBOL.sub("", text.replace(" ", ""))
-    text = _LONE_DASH.sub("", _DASH_RUN.sub("-", text))
+    text = _LONE_DASH.sub("", _EMOJI_OR_SYMBOL.sub("", text))
     qualifiers: list[str] = []
     if middle := _MID_QUALIFIER.search(text):
         qualifiers.append(text[middle.start():].removeprefix("的"))

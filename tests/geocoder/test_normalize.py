@@ -26,6 +26,8 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         ("思明区厦禾路 - 先锋营", "思明区厦禾路先锋营", ()),
         ("A-3栋12-3号", "A-3栋12-3号", ()),
         ("前成小区16--7--426", "前成小区16-7-426", ()),
+        ("斗西路140-之1号附近", "斗西路140-1号", ("附近",)),
+        ("厦禾路840号-1", "厦禾路840-1号", ()),
         ("对面小区", "对面小区", ()),
     ],
     ids=[
@@ -47,6 +49,8 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         "lone-dash",
         "joining-dashes",
         "dash-runs",
+        "dash-zhi",
+        "hao-dash",
         "leading-word-is-a-name",
     ],
 )
