@@ -61,6 +61,7 @@ class GazetteerImport:
     replace: bool = False
     skip_invalid: bool = False
     dry_run: bool = False
+    layer: str | None = None  # of a multi-layer file, or the sheet of a workbook
 
 
 def _column(frame: pd.DataFrame, role: str) -> pd.Series | None:
@@ -144,7 +145,7 @@ def _split_address(address: str) -> tuple[str, str, str] | None:
 
 def import_file(conn: psycopg.Connection, path: Path, options: GazetteerImport) -> ImportResult:
     """Read, validate and upsert one file in one transaction."""
-    frame = read_survey(path, crs=options.crs, encoding=options.encoding)
+    frame = read_survey(path, crs=options.crs, encoding=options.encoding, layer=options.layer)
     file = str(path)
     geoms = to_cgcs2000(frame.geometries, frame.source_crs)
     rows, rejections = _rows(options.kind, frame.attributes, frame.row_numbers, file)

@@ -113,10 +113,10 @@ def _camera(record: dict[str, Any], lon: float, lat: float, problems: list[tuple
 
 
 def read_cameras(
-    path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None
+    path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None, layer: str | None = None
 ) -> tuple[list[Camera], list[Rejection], int, tuple[str, ...]]:
     """The valid cameras of one file, the rejections (file, row, field, reason), rows read, notes."""
-    survey = read_survey(path, crs=crs, encoding=encoding)
+    survey = read_survey(path, crs=crs, encoding=encoding, layer=layer)
     columns = _columns(survey.attributes)
     points = to_cgcs2000(survey.geometries, survey.source_crs)
     cameras: list[Camera] = []
@@ -146,6 +146,7 @@ def import_cameras(
     *,
     crs: CrsSpec | None = None,
     encoding: str | None = None,
+    layer: str | None = None,
     skip_invalid: bool = False,
 ) -> CameraImport:
     """Validate every file, then load all cameras in one transaction (none when a row is invalid)."""
@@ -154,7 +155,7 @@ def import_cameras(
     notes: list[str] = []
     rows_read = 0
     for path in paths:
-        found, rejected, read, file_notes = read_cameras(path, crs=crs, encoding=encoding)
+        found, rejected, read, file_notes = read_cameras(path, crs=crs, encoding=encoding, layer=layer)
         cameras += found
         rejections += rejected
         rows_read += read

@@ -56,6 +56,7 @@ class ImportOptions:
     class_code: str | None = None
     crs: CrsSpec | None = None
     encoding: str | None = None
+    layer: str | None = None  # of a multi-layer file, or the sheet of a workbook
     mapping: FieldMapping = field(default_factory=FieldMapping.default)
     mode: str = "append"
     dry_run: bool = False
@@ -94,7 +95,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
     geometries: list[np.ndarray] = []
     notes: list[str] = []
     for path in paths:
-        survey = read_survey(path, crs=options.crs, encoding=options.encoding)
+        survey = read_survey(path, crs=options.crs, encoding=options.encoding, layer=options.layer)
         notes.extend(f"{path.name}: {note}" for note in survey.notes)
         resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns])
         standard = pd.DataFrame({

@@ -1,4 +1,5 @@
-"""Read a contractor's component survey (GeoPackage, Shapefile, GeoJSON, CSV, XLSX) with its source CRS."""
+"""Read a contractor's component survey with its source CRS: GeoPackage, Shapefile, GeoJSON, ESRI File
+Geodatabase, MapInfo TAB/MIF, KML/KMZ (as field apps export them), CSV and XLSX."""
 
 import codecs
 import csv
@@ -27,7 +28,11 @@ from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_coordinates import coordinate_numbers, coordinate_pairs, wkt_column
 from layers.survey_shapes import plain_shapes
 
-VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gdb", ".tab", ".mif", ".kml", ".kmz")
+_MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML", ".kmz": "KML"}
+# Columns the KML driver adds to every placemark: styling and structure, not survey fields
+_KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
+                  "drawOrder", "icon")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 _PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
 _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
@@ -78,8 +83,8 @@ def read_survey(
         kinds = ", ".join(VECTOR_SUFFIXES + TABLE_SUFFIXES)
         hint = ": save it as .xlsx or .csv" if suffix == ".xls" else ""
         raise ImportValidationError(f"{path}: unsupported file type {suffix or 'none'!r}{hint}; use {kinds}")
-    if not path.is_file():
-        raise ImportValidationError(f"{path}: no such file")
+    if not (path.is_dir() if suffix == ".gdb" else path.is_file()):
+        raise ImportValidationError(f"{path}: no such {'geodatabase folder' if suffix == '.gdb' else 'file'}")
     codec = _codec(path, encoding, "--encoding") if encoding else None
     if suffix in VECTOR_SUFFIXES:
         raw = _read_vector(path, codec=codec, layer=layer)
@@ -118,17 +123,32 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
     source: Path | io.BytesIO = path
     read_encoding: str | None = None
     text_encoding: str | None = None
-    if suffix == ".gpkg":
-        layer = _gpkg_layer(path, layer, notes)
+    if suffix in _MULTI_LAYER:
+        layer = _chosen_layer(path, layer, notes)
         if codec:
-            notes.append("--encoding ignored: GeoPackage text is UTF-8")
-    elif suffix == ".shp":
+            notes.append(f"--encoding ignored: {_MULTI_LAYER[suffix]} text is Unicode")
+    elif layer is not None:
+        notes.append(f"--layer ignored: a {suffix} file holds one layer")
+        layer = None
+    if suffix == ".shp":
         read_encoding = "ISO-8859-1"  # byte-transparent: the .dbf bytes come back as code points 0-255
-    else:  # GeoJSON must be UTF-8 (RFC 8259); contractors' tools sometimes write GBK
+    elif suffix in (".tab", ".mif"):  # GDAL decodes the charset the table declares
+        read_encoding = codec
+    elif suffix in (".geojson", ".json"):  # must be UTF-8 (RFC 8259); contractors' tools sometimes write GBK
         text, text_encoding = _decode_text(path, path.read_bytes(), codec, notes)
         source = path if text_encoding == "UTF-8" else io.BytesIO(text.encode("utf-8"))
+    # Arrow reads only UTF-8, and leaves undecodable MapInfo text to fail later: MapInfo goes without it
+    arrow = suffix not in (".tab", ".mif")
     try:
-        frame = pyogrio.read_dataframe(source, layer=layer, encoding=read_encoding, use_arrow=True)
+        try:
+            frame = pyogrio.read_dataframe(source, layer=layer, encoding=read_encoding, use_arrow=arrow)
+        except UnicodeDecodeError:
+            if arrow or codec:
+                raise
+            # Chinese MapInfo installations write GBK text under the "Neutral" charset
+            frame = pyogrio.read_dataframe(source, encoding="GB18030", use_arrow=False)
+            notes.append("MapInfo text is not UTF-8 and the table names no charset: decoded as GB18030; "
+                         "pass --encoding if that is wrong")
     except _READ_ERRORS as error:
         raise ImportValidationError(f"{path}: cannot read: {error}") from None
     declared_crs: CRS | None = None
@@ -136,6 +156,8 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
         geometries = np.asarray(frame.geometry.array, dtype=object)
         declared_crs = frame.crs
         attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        if suffix in (".kml", ".kmz"):
+            attributes = attributes.drop(columns=[c for c in _KML_STRUCTURE if c in attributes.columns])
     else:
         geometries = np.full(len(frame), None, dtype=object)
         attributes = pd.DataFrame(frame)
@@ -149,7 +171,8 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
     return _Raw(attributes, geometries, rows, declared, declared_name, text_encoding, notes)
 
 
-def _gpkg_layer(path: Path, layer: str | None, notes: list[str]) -> str:
+def _chosen_layer(path: Path, layer: str | None, notes: list[str]) -> str:
+    """--layer, else the first layer with geometries (a note names the others)."""
     try:
         layers = [(str(name), kind) for name, kind in pyogrio.list_layers(path)]
     except _READ_ERRORS as error:
@@ -161,10 +184,11 @@ def _gpkg_layer(path: Path, layer: str | None, notes: list[str]) -> str:
         return layer
     spatial = [name for name, kind in layers if kind is not None]
     if not names:
-        raise ImportValidationError(f"{path}: the GeoPackage has no layers")
+        raise ImportValidationError(f"{path}: the {_MULTI_LAYER[path.suffix.lower()]} has no layers")
     chosen = (spatial or names)[0]
     if len(names) > 1:
-        notes.append(f"GeoPackage layers {names}: read {chosen!r}; pass --layer to choose")
+        notes.append(f"{_MULTI_LAYER[path.suffix.lower()]} layers {names}: read {chosen!r}; pass --layer to "
+                     "choose")
     return chosen
 
 

@@ -5,6 +5,8 @@ import typer
 from gis.database import database_url, local_cluster, uses_local_cluster
 from gis.settings import Settings
 
+LAYER_HELP = "layer of a GeoPackage / File Geodatabase / KML, or sheet of a workbook (else the first)"
+
 
 def settings_of(ctx: typer.Context) -> Settings:
     settings = ctx.find_root().obj

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import typer
 
-from gis.cli.context import ready_database_url, settings_of
+from gis.cli.context import LAYER_HELP, ready_database_url, settings_of
 from gis.database import connect
 from gis.errors import ImportValidationError, InvalidParameter
 from gis.settings import REPOSITORY_ROOT
@@ -104,6 +104,7 @@ def import_cameras_command(
     crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02, bd09, a PROJ string or "
                                        "a .prj file (else the file's)"),
     encoding: str = typer.Option(None, help="text encoding of .csv/.dbf files (else detected)"),
+    layer: str = typer.Option(None, help=LAYER_HELP),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
 ) -> None:
     """Load cameras (GB/T 28181 ids, position, heading, field of view, range, owner, status, stream URL)."""
@@ -114,7 +115,7 @@ def import_cameras_command(
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         result = import_cameras(
             conn, files, crs=parse_crs(crs, definitions=True) if crs else None, encoding=encoding,
-            skip_invalid=skip_invalid,
+            layer=layer, skip_invalid=skip_invalid,
         )
     for note in result.notes:
         typer.echo(f"note: {note}")

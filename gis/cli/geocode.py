@@ -7,7 +7,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from geocoder import KINDS
-from gis.cli.context import ready_database_url, settings_of
+from gis.cli.context import LAYER_HELP, ready_database_url, settings_of
 from gis.database import connect
 from gis.errors import ImportValidationError, InvalidParameter
 
@@ -76,6 +76,7 @@ def _importer(kind: str):
             "(else the file's)"
         ),
         encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
+        layer: str = typer.Option(None, help=LAYER_HELP),
         replace: bool = typer.Option(False, help="also delete the source's rows missing from the file"),
         skip_invalid: bool = typer.Option(
             False, "--skip-invalid", help="load the valid rows, report the rest"
@@ -99,6 +100,7 @@ def _importer(kind: str):
                     replace,
                     skip_invalid,
                     dry_run,
+                    layer,
                 )
                 result = import_file(conn, file, options)
                 report_path = report or Path(f"onemap-import-{kind}-{file.stem}.json")

@@ -333,6 +333,18 @@ def test_identifiers_a_workbook_stored_as_numbers_are_rejected_with_the_reason(d
     assert reasons[(2, "class_code")].startswith("no class code")  # none made up from the mantissa
 
 
+def test_the_chosen_layer_of_a_file_geodatabase_is_imported(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 3, seed=43)
+    path = tmp_path / "census.gdb"
+    for layer, code, chosen in (("井盖", "01013", points[:1]), ("路灯", "01014", points[1:])):
+        frame = gpd.GeoDataFrame([{"XLDM": code, "ZGBMMC": DEPT}] * len(chosen), geometry=chosen, crs=4490)
+        frame.to_file(path, driver="OpenFileGDB", layer=layer, engine="pyogrio")
+    result = _run(fresh_db_url, [path], layer="路灯")
+    assert (result.status, result.loaded_per_class) == ("committed", {"01014": 2})
+    assert (_count(fresh_db_url, "01013"), _count(fresh_db_url, "01014")) == (0, 2)
+
+
 def test_rtk_points_with_elevations_and_one_point_multipoints_land_as_2d_points(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         truth = _points_in_city(conn, 4, seed=29)

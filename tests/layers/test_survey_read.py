@@ -66,6 +66,46 @@ def test_geopackage_first_spatial_layer_unless_layer_given(tmp_path: Path) -> No
         read_survey(path, layer="nope")
 
 
+# ---- File Geodatabase, MapInfo, KML ---------------------------------------------------------------------
+
+
+def test_file_geodatabase_layers_are_chosen_like_geopackage_ones(tmp_path: Path) -> None:
+    path = tmp_path / "普查.gdb"
+    pyogrio.write_dataframe(_frame(name_column="部件名称"), path, driver="OpenFileGDB", layer="井盖")
+    pyogrio.write_dataframe(_frame().iloc[:1], path, driver="OpenFileGDB", layer="路灯")
+    first = read_survey(path)
+    assert first.attributes["部件名称"].tolist() == NAMES and first.source_crs == CrsSpec(epsg=4490)
+    assert first.notes == ("File Geodatabase layers ['井盖', '路灯']: read '井盖'; pass --layer to choose",)
+    assert len(read_survey(path, layer="路灯")) == 1
+    with pytest.raises(ImportValidationError, match=r"普查2\.gdb: no such geodatabase folder"):
+        read_survey(tmp_path / "普查2.gdb")
+
+
+def test_mapinfo_gbk_text_under_the_neutral_charset_is_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "s.tab"
+    pyogrio.write_dataframe(_frame(), path, driver="MapInfo File", encoding="GBK")  # declares "Neutral"
+    survey = read_survey(path)
+    assert survey.attributes["BJMC"].tolist() == NAMES
+    assert any("decoded as GB18030" in note for note in survey.notes)
+    given = read_survey(path, encoding="GBK")
+    assert given.attributes["BJMC"].tolist() == NAMES and given.notes == ()
+
+
+def test_kml_placemarks_keep_their_fields_not_the_styling(tmp_path: Path) -> None:
+    path = tmp_path / "field.kmz"
+    pyogrio.write_dataframe(_frame(crs=4326), path, driver="LIBKML")
+    survey = read_survey(path, layer=None)
+    assert {"BJBM", "BJMC"} <= set(survey.attributes.columns)
+    assert not {"tessellate", "altitudeMode", "icon", "visibility"} & set(survey.attributes.columns)
+    assert survey.source_crs == CrsSpec(epsg=4326)
+    assert shapely.get_coordinates(survey.geometries)[:, 0].tolist() == LON
+
+
+def test_layer_of_a_single_layer_file_is_ignored_with_a_note(tmp_path: Path) -> None:
+    path = _shapefile(tmp_path, _frame(), "UTF-8", keep_cpg=True)
+    assert "--layer ignored: a .shp file holds one layer" in read_survey(path, layer="x").notes
+
+
 def test_geopackage_declared_crs_overridden_by_given_crs(tmp_path: Path) -> None:
     path = tmp_path / "s.gpkg"
     _frame().to_file(path, engine="pyogrio")
