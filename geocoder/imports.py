@@ -143,10 +143,11 @@ def _split_address(address: str) -> tuple[str, str, str] | None:
     return None
 
 
-def import_file(conn: psycopg.Connection, path: Path, options: GazetteerImport) -> ImportResult:
-    """Read, validate and upsert one file in one transaction."""
+def import_file(conn: psycopg.Connection, path: Path, options: GazetteerImport,
+                label: str | None = None) -> ImportResult:
+    """Read, validate and upsert one file in one transaction; reports name it `label` (else its path)."""
     frame = read_survey(path, crs=options.crs, encoding=options.encoding, layer=options.layer)
-    file = str(path)
+    file = label or str(path)
     geoms = to_cgcs2000(frame.geometries, frame.source_crs)
     rows, rejections = _rows(options.kind, frame.attributes, frame.row_numbers, file)
     kept_rows, kept_geoms = [], []

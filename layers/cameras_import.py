@@ -25,6 +25,7 @@ from layers.cameras import (
     upsert_cameras,
 )
 from layers.field_mapping import fold
+from layers.survey_archives import survey_files
 from layers.survey_read import read_survey
 from layers.survey_validate import Rejection
 
@@ -113,9 +114,11 @@ def _camera(record: dict[str, Any], lon: float, lat: float, problems: list[tuple
 
 
 def read_cameras(
-    path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None, layer: str | None = None
+    path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None, layer: str | None = None,
+    label: str | None = None,
 ) -> tuple[list[Camera], list[Rejection], int, tuple[str, ...]]:
-    """The valid cameras of one file, the rejections (file, row, field, reason), rows read, notes."""
+    """The valid cameras of one file, the rejections (file or `label`, row, field, reason), rows read,
+    notes."""
     survey = read_survey(path, crs=crs, encoding=encoding, layer=layer)
     columns = _columns(survey.attributes)
     points = to_cgcs2000(survey.geometries, survey.source_crs)
@@ -133,7 +136,8 @@ def read_cameras(
         if camera is not None and camera.device_id in seen:
             problems.append(("device_id", f"{camera.device_id} is also on row {seen[camera.device_id]}"))
             camera = None
-        rejections.extend(Rejection(str(path), int(row), field, reason) for field, reason in problems)
+        rejections.extend(Rejection(label or str(path), int(row), field, reason)
+                          for field, reason in problems)
         if camera is not None:
             seen[camera.device_id] = int(row)
             cameras.append(camera)
@@ -154,12 +158,14 @@ def import_cameras(
     rejections: list[Rejection] = []
     notes: list[str] = []
     rows_read = 0
-    for path in paths:
-        found, rejected, read, file_notes = read_cameras(path, crs=crs, encoding=encoding, layer=layer)
-        cameras += found
-        rejections += rejected
-        rows_read += read
-        notes += file_notes
+    with survey_files(paths) as files:
+        for file in files:
+            found, rejected, read, file_notes = read_cameras(
+                file.path, crs=crs, encoding=encoding, layer=layer, label=file.label)
+            cameras += found
+            rejections += rejected
+            rows_read += read
+            notes += file_notes
     loaded = 0
     if cameras and (skip_invalid or not rejections):
         loaded = upsert_cameras(conn, cameras, source=", ".join(p.name for p in paths)[:200])

@@ -23,6 +23,7 @@ from gis.errors import ConfigurationError, ImportValidationError
 from grid_codes.classes import Scheme, default_table
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
+from layers.survey_archives import survey_files
 from layers.survey_locate import allocate, anchors, locate_rows, numbered, serial_ranks
 from layers.survey_read import read_survey
 from layers.survey_stage import (
@@ -94,20 +95,21 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
     attributes: list[pd.DataFrame] = []
     geometries: list[np.ndarray] = []
     notes: list[str] = []
-    for path in paths:
-        survey = read_survey(path, crs=options.crs, encoding=options.encoding, layer=options.layer)
-        notes.extend(f"{path.name}: {note}" for note in survey.notes)
-        resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns])
-        standard = pd.DataFrame({
-            name: survey.attributes[resolved.fields[name]] if name in resolved.fields else None
-            for name in ["class_code", *STANDARD_FIELDS]
-        }, index=survey.attributes.index)
-        extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
-        files.append(np.full(len(standard), path.name, dtype=object))
-        rows.append(np.asarray(survey.row_numbers))
-        frames.append(standard)
-        attributes.append(_as_objects(extra))
-        geometries.append(to_cgcs2000(np.asarray(survey.geometries, dtype=object), survey.source_crs))
+    with survey_files(paths) as found:
+        for file in found:
+            survey = read_survey(file.path, crs=options.crs, encoding=options.encoding, layer=options.layer)
+            notes.extend(f"{file.label}: {note}" for note in survey.notes)
+            resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns])
+            standard = pd.DataFrame({
+                name: survey.attributes[resolved.fields[name]] if name in resolved.fields else None
+                for name in ["class_code", *STANDARD_FIELDS]
+            }, index=survey.attributes.index)
+            extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
+            files.append(np.full(len(standard), file.label, dtype=object))
+            rows.append(np.asarray(survey.row_numbers))
+            frames.append(standard)
+            attributes.append(_as_objects(extra))
+            geometries.append(to_cgcs2000(np.asarray(survey.geometries, dtype=object), survey.source_crs))
     fields = _as_objects(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,

@@ -34,6 +34,7 @@ _MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML"
 _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
                   "drawOrder", "icon")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES  # and .zip archives of them (layers.survey_archives)
 _PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
 _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
 _CODE_PAGES = {"65001": "UTF-8", "936": "GBK", "54936": "GB18030", "950": "BIG5"}
@@ -79,8 +80,8 @@ def read_survey(
     """Read a survey file; `crs` overrides the file's CRS, `encoding` the detected text encoding."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in VECTOR_SUFFIXES + TABLE_SUFFIXES:
-        kinds = ", ".join(VECTOR_SUFFIXES + TABLE_SUFFIXES)
+    if suffix not in SURVEY_SUFFIXES:
+        kinds = ", ".join((*SURVEY_SUFFIXES, ".zip"))
         hint = ": save it as .xlsx or .csv" if suffix == ".xls" else ""
         raise ImportValidationError(f"{path}: unsupported file type {suffix or 'none'!r}{hint}; use {kinds}")
     if not (path.is_dir() if suffix == ".gdb" else path.is_file()):

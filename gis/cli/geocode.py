@@ -7,7 +7,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from geocoder import KINDS
-from gis.cli.context import LAYER_HELP, ready_database_url, settings_of
+from gis.cli.context import LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
 from gis.database import connect
 from gis.errors import ImportValidationError, InvalidParameter
 
@@ -69,7 +69,7 @@ def geocode(
 def _importer(kind: str):
     def command(
         ctx: typer.Context,
-        files: list[Path] = typer.Argument(..., help="GeoPackage, Shapefile, GeoJSON, CSV or XLSX files"),
+        files: list[Path] = typer.Argument(..., help=SURVEY_FILES_HELP),
         source: str = typer.Option(None, help="name of the data source (default: the file name)"),
         crs: str = typer.Option(
             None, help="CRS of the coordinates: EPSG:xxxx, gcj02, bd09, a PROJ string or a .prj file "
@@ -87,11 +87,14 @@ def _importer(kind: str):
         from geocoder.imports import GazetteerImport, import_file
         from gis.crs import parse_crs
         from layers.import_report import write_report
+        from layers.survey_archives import survey_files
 
         settings = settings_of(ctx)
-        with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
+        with (connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn,
+              survey_files(files) as found):
             conn.autocommit = True
-            for file in files:
+            for member in found:
+                file = member.path
                 options = GazetteerImport(
                     kind,
                     source or file.stem,
@@ -102,16 +105,16 @@ def _importer(kind: str):
                     dry_run,
                     layer,
                 )
-                result = import_file(conn, file, options)
+                result = import_file(conn, file, options, member.label)
                 report_path = report or Path(f"onemap-import-{kind}-{file.stem}.json")
-                write_report(report_path, result, [str(file)])
+                write_report(report_path, result, [member.label])
                 for note in result.notes:
                     typer.echo(f"note: {note}")
                 for r in result.rejections[:20]:
                     typer.echo(f"{r.file} row {r.row} {r.field}: {r.reason}", err=True)
                 if result.status == "rejected":
                     raise ImportValidationError(
-                        f"{len(result.rejections)} problem(s) in {file}; nothing was "
+                        f"{len(result.rejections)} problem(s) in {member.label}; nothing was "
                         f"loaded (see {report_path}; --skip-invalid loads the rest)"
                     )
                 typer.echo(

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from gis.cli import feeds
-from gis.cli.context import LAYER_HELP, ready_database_url, settings_of
+from gis.cli.context import LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
 from gis.errors import ImportValidationError
 from grid_codes.classes import Scheme
 from layers.components import IMPORT_MODES
@@ -31,7 +31,7 @@ def _progress() -> tuple[Progress, dict[str, TaskID]]:
 @app.command()
 def components(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., help="GeoPackage, Shapefile, GeoJSON, CSV or XLSX files"),
+    files: list[Path] = typer.Argument(..., help=SURVEY_FILES_HELP),
     class_code: str = typer.Option(None, "--class",
                                    help="class code of every row (else from a field or the id)"),
     scheme: str = typer.Option("gb47678", help="class scheme: legacy (4-digit) or gb47678 (5-digit)"),

@@ -2,6 +2,7 @@
 
 import json
 import threading
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -343,6 +344,25 @@ def test_the_chosen_layer_of_a_file_geodatabase_is_imported(fresh_db_url, tmp_pa
     result = _run(fresh_db_url, [path], layer="路灯")
     assert (result.status, result.loaded_per_class) == ("committed", {"01014": 2})
     assert (_count(fresh_db_url, "01013"), _count(fresh_db_url, "01014")) == (0, 2)
+
+
+def test_a_zipped_delivery_lands_in_one_transaction_and_reports_name_its_members(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 3, seed=47)
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    _write(folder / "covers.shp", [{"XLDM": "01015", "ZGBMMC": DEPT}] * 2, points[:2])
+    _write(folder / "lamps.shp", [{"XLDM": "01017", "ZGBMMC": None}], points[2:])  # no department
+    archive = tmp_path / "delivery.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        for part in folder.iterdir():
+            packed.write(part, f"普查/{part.name}")
+    rejected = _run(fresh_db_url, [archive])
+    assert rejected.status == "rejected" and _count(fresh_db_url, "01015") == 0
+    assert [(r.file, r.row, r.field) for r in rejected.rejections] == [
+        ("delivery.zip/普查/lamps.shp", 1, "competent_dept_name")]
+    loaded = _run(fresh_db_url, [archive], skip_invalid=True)
+    assert (loaded.status, loaded.loaded_per_class) == ("committed", {"01015": 2})
 
 
 def test_rtk_points_with_elevations_and_one_point_multipoints_land_as_2d_points(fresh_db_url, tmp_path):

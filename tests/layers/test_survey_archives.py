@@ -1,0 +1,78 @@
+"""Survey deliveries in .zip archives: members found, Chinese Windows names decoded, nothing unsafe."""
+
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+
+from gis.errors import ImportValidationError
+from layers.survey_archives import survey_files
+from layers.survey_read import read_survey
+
+
+class _LegacyName(zipfile.ZipInfo):
+    """A member named in GBK without the UTF-8 flag, as archivers on Chinese Windows write them."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+
+def _shapefile(folder: Path, name: str) -> list[Path]:
+    frame = gpd.GeoDataFrame({"BJMC": ["上水井盖"]}, geometry=[shapely.Point(114.05, 22.54)], crs=4490)
+    pyogrio.write_dataframe(frame, folder / f"{name}.shp", encoding="GBK")
+    return sorted(folder.glob(f"{name}.*"))
+
+
+def _zip(path: Path, members: dict[str, bytes], *, legacy: bool = False) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(_LegacyName(name) if legacy else name, data)
+    return path
+
+
+def test_each_survey_file_of_an_archive_is_read_under_the_archive_label(tmp_path: Path) -> None:
+    files = [p for name in ("井盖", "路灯") for p in _shapefile(tmp_path, name)]
+    parts = {f"普查/{p.name}": p.read_bytes() for p in files}
+    archive = _zip(tmp_path / "delivery.zip", {**parts, "说明.txt": "readme".encode("gbk"),
+                                               "__MACOSX/普查/._井盖.shp": b"fork"}, legacy=True)
+    with survey_files([archive, tmp_path / "井盖.shp"]) as found:
+        assert [f.label for f in found] == ["delivery.zip/普查/井盖.shp", "delivery.zip/普查/路灯.shp",
+                                            "井盖.shp"]
+        survey = read_survey(found[0].path)
+        assert survey.attributes["BJMC"].tolist() == ["上水井盖"]  # the .cpg beside it came along
+        unpacked = found[0].path
+    assert not unpacked.exists()  # the temporary folder goes with the context
+
+
+def test_a_geodatabase_folder_in_an_archive_is_one_survey_file(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"BJMC": ["路灯"]}, geometry=[shapely.Point(114.05, 22.54)], crs=4490)
+    pyogrio.write_dataframe(frame, tmp_path / "census.gdb", driver="OpenFileGDB", layer="lamps")
+    members = {f"census.gdb/{p.name}": p.read_bytes() for p in (tmp_path / "census.gdb").iterdir()}
+    with survey_files([_zip(tmp_path / "gdb.zip", members)]) as found:
+        assert [f.label for f in found] == ["gdb.zip/census.gdb"]
+        assert read_survey(found[0].path).attributes["BJMC"].tolist() == ["路灯"]
+
+
+def test_members_outside_the_folder_are_not_unpacked(tmp_path: Path) -> None:
+    parts = {p.name: p.read_bytes() for p in _shapefile(tmp_path, "ok")}
+    archive = _zip(tmp_path / "a.zip", {**parts, "../evil.csv": b"x,y\n1,2\n"})
+    with survey_files([archive]) as found:
+        assert [f.label for f in found] == ["a.zip/ok.shp"]
+    assert not (tmp_path / "evil.csv").exists()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ({"readme.txt": b"nothing"}, r"empty\.zip: the archive holds no survey file \(\.gpkg, \.shp"),
+    (None, r"empty\.zip: cannot read the archive"),
+])
+def test_archives_without_surveys_are_errors(tmp_path: Path, content, message) -> None:
+    path = tmp_path / "empty.zip"
+    if content is None:
+        path.write_bytes(b"not a zip")
+    else:
+        _zip(path, content)
+    with pytest.raises(ImportValidationError, match=message), survey_files([path]):
+        pass
