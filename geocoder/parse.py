@@ -53,6 +53,11 @@ _UNIT = re.compile(r"^(\d+单元)")
 _FLOOR = re.compile(r"^((?:-|B|负)?\d+(?:层|楼|F))")
 _ROOM = re.compile(r"^(\d+(?:-\d+)?(?:室|房|户|号房|号)?)$|^(\d+(?:室|房|户))")
 _CHUNK = re.compile(r"^([^\d#\-]+?)(?=\d|#|-|[A-Z]+\d*(?:座|栋|幢)|$)|^([^\d#\-]+)")
+# a number followed by a word that is no address unit, then the rest of a name
+_NUMBERED_NAME = re.compile(
+    r"^(\d+(?![号楼层室栋幢座单元弄巷区组社期排户米之附])[\u4e00-\u9fff][^\d#\-]*?)"
+    r"(?=\d|#|-|[A-Z]+\d*(?:座|栋|幢)|$)"
+)
 _ESTATE = re.compile(
     r"(?:小区|花园|公寓|新村|家园|花苑|山庄|苑|庭|府|城|园|大厦|大楼|院|里|公馆|阁|居|名都|"
     r"村|社区|宿舍|公寓楼)$"
@@ -254,6 +259,9 @@ def _tail(rest: str, elements: dict[str, str]) -> int:
         if "estate" not in elements and "poi" not in elements and _ESTATE.search(name):
             return _put(elements, ("estate",), name)
         return _put(elements, ("poi", "sub_poi", "other"), name)
+    named = _NUMBERED_NAME.match(rest)
+    if named:  # 7天连锁酒店, 886精品酒店, 24小时便利店: the number begins a name
+        return _put(elements, ("poi", "sub_poi", "other"), named[1])
     token = re.match(r"^[\d#\-A-Z]+[^\d#\-A-Z]?", rest)
     return _put(elements, ("other",), token[0] if token else rest[0])
 

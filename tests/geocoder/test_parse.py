@@ -79,6 +79,10 @@ def _parse(query: str, roads: set[str] | None = None, pois: set[str] | None = No
                 "sub_number": "1",
             },
         ),
+        ("湖滨南路123号7天酒店", {"road": "湖滨南路", "house_number": "123号", "poi": "7天酒店"}),
+        ("886精品酒店(海沧区政府店)", {"poi": "886精品酒店海沧区政府店"}),
+        ("莲花五村12号楼2单元301室",
+         {"estate": "莲花五村", "building": "12号楼", "unit": "2单元", "room": "301室"}),
     ],
     ids=[
         "xiamen-community-building",
@@ -89,6 +93,9 @@ def _parse(query: str, roads: set[str] | None = None, pois: set[str] | None = No
         "admin-alias-inside-road",
         "town-then-road",
         "sub-number",
+        "name-beginning-with-a-number",
+        "name-beginning-with-a-number-alone",
+        "numbers-with-units-stay-units",
     ],
 )
 def test_elements(query: str, elements: dict[str, str]) -> None:
