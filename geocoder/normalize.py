@@ -38,7 +38,7 @@ _CHINESE_NUMBER = re.compile(rf"(?<![{_NUMERAL}])(第?)([{_NUMERAL}]{{1,8}})(?={
 _AFTER_SUB = re.compile(rf"(?<=[之附])([{_NUMERAL}]{{1,4}})(?![{_NUMERAL}])")
 # 12号之3, 12之3号, 12-之3号, 12号附3, 12附3号, 12号-3 → 12-3号 (sub-number, 附号); 12-3号 stays;
 # 5-436 (楼-室) is no plate
-_SUB_NUMBER = re.compile(r"(\d+)(?:号之|-之|之|号附|附|号-)(\d+)(号?)")
+_SUB_NUMBER = re.compile(r"(\d+)(?:号之|-之|之|号附|附|号-)(\d+)(号?)(?![\d层楼F])")
 _DASHES = re.compile(r"(?<=\d)[—–~](?=\d)")
 _QUALIFIER = re.compile(
     r"(?:(?:往|向)?[东南西北]{1,2}(?:侧|面|边)?(?:约)?\d+(?:米|m)(?:处)?"
@@ -49,9 +49,9 @@ _QUALIFIER = re.compile(
 # 嘉禾路398号对面公交站 is the bus stop opposite No. 398, found at No. 398
 _MID_QUALIFIER = re.compile(r"(?<=\d号)(?:的)?(?:附近|旁边|斜对面|对面)(?=.)")
 # a run of dashes is one dash; a dash that joins no numbers or letters (厦禾路 - 先锋营) only separates
-# words, while 12-3号, 16--7--426 (as 16-7-426) and A-3栋 keep theirs
+# words, while 12-3号, 16--7--426 (as 16-7-426), A-3栋 and a basement's -1层 keep theirs
 _DASH_RUN = re.compile(r"-{2,}")
-_LONE_DASH = re.compile(r"(?<![0-9A-Z])-|-(?![0-9A-Z])")
+_LONE_DASH = re.compile(r"(?<![0-9A-Z])-(?!\d+(?:层|楼|F))|-(?![0-9A-Z])")  # -1层: a basement
 _SEPARATORS = re.compile(r"[\s,，、;；:：/\\|_·•。.!！?？\"'“”‘’()（）\[\]【】{}<>《》]+")
 _EMOJI_OR_SYMBOL = re.compile(r"[^\w\-#]", re.UNICODE)
 

@@ -28,6 +28,8 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         ("前成小区16--7--426", "前成小区16-7-426", ()),
         ("斗西路140-之1号附近", "斗西路140-1号", ("附近",)),
         ("厦禾路840号-1", "厦禾路840-1号", ()),
+        ("万象城B座-1层", "万象城B座-1层", ()),
+        ("湖滨南路100号-1层", "湖滨南路100号-1层", ()),
         ("对面小区", "对面小区", ()),
     ],
     ids=[
@@ -51,6 +53,8 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         "dash-runs",
         "dash-zhi",
         "hao-dash",
+        "basement-after-building",
+        "basement-after-number",
         "leading-word-is-a-name",
     ],
 )
