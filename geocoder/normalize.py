@@ -35,10 +35,11 @@ _NUMERAL = "零〇○一二两三四五六七八九十百千"
 # address element follows it (GA/T 2000.32: 门牌号, 楼栋, 单元, 楼层, 户室).
 _NUMBER_UNIT = r"(?:号楼|号院|号|栋|幢|座|单元|层|楼|室|户|弄|巷|组|排|期|之|附)"
 _CHINESE_NUMBER = re.compile(rf"(?<![{_NUMERAL}])(第?)([{_NUMERAL}]{{1,8}})(?={_NUMBER_UNIT})")
-_AFTER_SUB = re.compile(rf"(?<=[之附])([{_NUMERAL}]{{1,4}})(?![{_NUMERAL}])")
+# 四号之九8楼: a sub-number written in numerals ends where digits begin (4号之9号 8楼, not 之98楼)
+_AFTER_SUB = re.compile(rf"(?<=[之附])([{_NUMERAL}]{{1,4}})(?![{_NUMERAL}])(?=(\d)?)")
 # 12号之3, 12之3号, 12-之3号, 12号附3, 12附3号, 12号-3 → 12-3号 (sub-number, 附号); 12-3号 stays;
 # 5-436 (楼-室) is no plate
-_SUB_NUMBER = re.compile(r"(\d+)(?:号之|-之|之|号附|附|号-)(\d+)(号?)(?![\d层楼F])")
+_SUB_NUMBER = re.compile(r"(\d+)(?:号之|-之|之|号附|附|号-)(\d+)(?:(号)|(?![\d层楼F]))")
 _DASHES = re.compile(r"(?<=\d)[—–~](?=\d)")
 _QUALIFIER = re.compile(
     r"(?:(?:往|向)?[东南西北]{1,2}(?:侧|面|边)?(?:约)?\d+(?:米|m)(?:处)?"
@@ -104,7 +105,7 @@ def _numbers(text: str, protected: re.Pattern[str] | None) -> str:
 
         text = protected.sub(mask, text)
     text = _CHINESE_NUMBER.sub(lambda m: m[1] + str(chinese_to_int(m[2])), text)
-    text = _AFTER_SUB.sub(lambda m: str(chinese_to_int(m[1])), text)
+    text = _AFTER_SUB.sub(lambda m: str(chinese_to_int(m[1])) + ("号" if m[2] else ""), text)
     if kept:
         text = re.sub("\x00([0-9]+)\x00", lambda m: kept[int(m[1])], text)
     return text
