@@ -46,11 +46,16 @@ class Table:
 
 
 def _column(header: list[str], wanted: str | None, source: str) -> int:
+    """--column, else a usual address column name, else the one column whose name holds 地址 or 地点
+    (案件地址, 发生地点: case exports name it after the case)."""
     folded = [h.strip().lower() for h in header]
     names = (wanted.strip().lower(),) if wanted else ADDRESS_COLUMNS
     for name in names:
         if name in folded:
             return folded.index(name)
+    holding = [i for i, h in enumerate(folded) if "地址" in h or "地点" in h]
+    if not wanted and len(holding) == 1:
+        return holding[0]
     raise ImportValidationError(
         f"{source}: no address column ({', '.join(names)}) in the header {header[:12]}; name it with --column"
     )

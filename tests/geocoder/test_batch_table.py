@@ -1,0 +1,29 @@
+"""Reading the tables that batch geocoding takes: encodings, formats and which column holds the address."""
+
+import pytest
+
+from geocoder.batch import read_table
+from gis.errors import ImportValidationError
+
+
+@pytest.mark.parametrize(("header", "column"), [
+    ("编号,地址,备注", 1),
+    ("编号,案件地址,上报人", 1),  # a case export names the column after the case
+    ("编号,发生地点,上报人", 1),
+    ("Address,id", 0),
+])
+def test_the_address_column_is_found(header: str, column: int) -> None:
+    table = read_table(f"{header}\n1,侨香路7号,x\n".encode("gb18030"), "cases.csv")
+    assert table.address_column == column
+
+
+@pytest.mark.parametrize("header", ["编号,案件地址,回访地址", "编号,描述,上报人"],
+                         ids=["two-candidates", "none"])
+def test_an_unclear_address_column_asks_for_column(header: str) -> None:
+    with pytest.raises(ImportValidationError, match="name it with --column"):
+        read_table(f"{header}\n1,a,b\n".encode(), "cases.csv")
+
+
+def test_the_named_column_wins(header: str = "编号,案件地址,回访地址") -> None:
+    table = read_table(f"{header}\n1,侨香路7号,侨香路8号\n".encode(), "cases.csv", column="回访地址")
+    assert table.address_column == 2
