@@ -53,6 +53,8 @@ _MID_QUALIFIER = re.compile(r"(?<=\d号)(?:的)?(?:附近|旁边|斜对面|对�
 # words, while 12-3号, 16--7--426 (as 16-7-426), A-3栋 and a basement's -1层 keep theirs
 _DASH_RUN = re.compile(r"-{2,}")
 _LONE_DASH = re.compile(r"(?<![0-9A-Z])-(?!\d+(?:层|楼|F))|-(?![0-9A-Z])")  # -1层: a basement
+# a field label typed before the address (地址：…, 位于…): never part of a place name
+_LEADING_LABEL = re.compile(r"^(?:详细地址|事发地址|事发地点|发生地址|发生地点|所在地址|地址|地点|位置|位于)")
 _SEPARATORS = re.compile(r"[\s,，、;；:：/\\|_·•。.!！?？\"'“”‘’()（）\[\]【】{}<>《》]+")
 _EMOJI_OR_SYMBOL = re.compile(r"[^\w\-#]", re.UNICODE)
 
@@ -124,6 +126,7 @@ def normalize(query: str, protected: re.Pattern[str] | None = None) -> Normalize
     text = _DASH_RUN.sub("-", _DASHES.sub("-", text).replace(" ", ""))
     text = _SUB_NUMBER.sub(lambda m: f"{m[1]}-{m[2]}{m[3] or '号'}", text)
     text = _LONE_DASH.sub("", _EMOJI_OR_SYMBOL.sub("", text))
+    text = _LEADING_LABEL.sub("", text)
     qualifiers: list[str] = []
     if middle := _MID_QUALIFIER.search(text):
         qualifiers.append(text[middle.start():].removeprefix("的"))
