@@ -57,6 +57,7 @@ class ResolvedFields:
     fields: Mapping[str, str]  # standard field -> source column
     extra: tuple[str, ...]  # unmapped source columns, in file order
     missing: tuple[str, ...]  # standard fields no column maps to
+    cut: Mapping[str, str] = field(default_factory=dict)  # source column -> the alias it is the start of
 
     def renames(self) -> dict[str, str]:
         """Source column -> standard field, for DataFrame.rename."""
@@ -128,8 +129,11 @@ class FieldMapping:
         """Match source columns to standard fields; two columns for one field is an error naming both."""
         matched: dict[str, list[str]] = {}
         extra: list[str] = []
+        cut: dict[str, str] = {}
         for column in columns:
             name = self._index.get(fold(str(column)))
+            if name is None and (alias := self._cut_off(str(column))) is not None:
+                name, cut[column] = self._index[alias], alias
             if name is None:
                 extra.append(column)
             else:
@@ -145,7 +149,17 @@ class FieldMapping:
             fields=MappingProxyType(fields),
             extra=tuple(extra),
             missing=tuple(name for name in STANDARD_FIELDS if name not in fields),
+            cut=MappingProxyType(cut),
         )
+
+    def _cut_off(self, column: str) -> str | None:
+        """The alias a dBase field name is the start of, cut at 10 bytes (主管部门名称 → 主管部门名 in a
+        GBK Shapefile), when the name fills those bytes and begins the aliases of one field only."""
+        key = fold(column)
+        if not any(9 <= len(key.encode(codec, errors="replace")) <= 10 for codec in ("gbk", "utf-8")):
+            return None
+        aliases = [alias for alias in self._index if alias.startswith(key) and alias != key]
+        return aliases[0] if len({self._index[a] for a in aliases}) == 1 else None
 
 
 @lru_cache(maxsize=1)

@@ -100,6 +100,8 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
             survey = read_survey(file.path, crs=options.crs, encoding=options.encoding, layer=options.layer)
             notes.extend(f"{file.label}: {note}" for note in survey.notes)
             resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns])
+            notes.extend(f"{file.label}: column {column!r} read as {alias!r}, whose name the file cut short"
+                         for column, alias in resolved.cut.items())
             standard = pd.DataFrame({
                 name: survey.attributes[resolved.fields[name]] if name in resolved.fields else None
                 for name in ["class_code", *STANDARD_FIELDS]

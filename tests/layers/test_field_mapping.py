@@ -111,6 +111,22 @@ def test_generic_names_are_not_mapped(column: str) -> None:
     assert _field(column) is None
 
 
+@pytest.mark.parametrize(("column", "expected"), [
+    ("主管部门名", "competent_dept_name"),  # 主管部门名称 in a GBK .dbf: 10 bytes
+    ("主管部门代", "competent_dept_code"),
+    ("管理部件标", "id"),  # 管理部件标识码
+    ("所在单元网", "grid_code"),  # 所在单元网格标识码
+])
+def test_dbase_names_cut_at_ten_bytes_resolve_to_their_field(column: str, expected: str) -> None:
+    resolved = DEFAULT.resolve([column])
+    assert dict(resolved.fields) == {expected: column} and column in resolved.cut
+
+
+@pytest.mark.parametrize("column", ["主管部", "部件", "所在单位名称X"])
+def test_short_or_ambiguous_starts_are_not_cut_names(column: str) -> None:
+    assert DEFAULT.resolve([column]).cut == {} and _field(column) is None
+
+
 def _disguise(alias: str, data: st.DataObject) -> str:
     out = []
     for char in alias:

@@ -365,6 +365,22 @@ def test_a_zipped_delivery_lands_in_one_transaction_and_reports_name_its_members
     assert (loaded.status, loaded.loaded_per_class) == ("committed", {"01015": 2})
 
 
+def test_a_gbk_shapefile_with_standard_chinese_field_names_cut_at_ten_bytes_loads(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 2, seed=53)
+    frame = gpd.GeoDataFrame([{"小类代码": "01018", "主管部门名称": DEPT, "养护单位名称": "养护一所"}] * 2,
+                             geometry=points, crs=4490)
+    frame.to_file(tmp_path / "covers.shp", encoding="GBK", engine="pyogrio")  # 主管部门名称 → 主管部门名
+    result = _run(fresh_db_url, [tmp_path / "covers.shp"])
+    assert (result.status, result.rows_loaded, result.rejections) == ("committed", 2, [])
+    cut = "covers.shp: column '主管部门名' read as '主管部门名称', whose name the file cut short"
+    assert cut in result.notes
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = conn.execute("SELECT DISTINCT competent_dept_name, maintainer_dept_name "
+                              "FROM onemap.component WHERE class_code = '01018'").fetchall()
+    assert stored == [(DEPT, "养护一所")]
+
+
 def test_rtk_points_with_elevations_and_one_point_multipoints_land_as_2d_points(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         truth = _points_in_city(conn, 4, seed=29)
