@@ -3,6 +3,7 @@
 import contextlib
 import math
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -213,7 +214,11 @@ class CrsSpec:
             return _OFFSET_LABELS[self.offset]
         if self.definition is not None:
             crs = defined_crs(self.definition)
-            return f"{crs.name if crs.name != 'unknown' else crs.to_proj4()!r} (no EPSG code)"
+            if crs.name != "unknown":
+                return f"{crs.name!r} (no EPSG code)"
+            with warnings.catch_warnings():  # a label, not a definition: PROJ's lossy-string warning is moot
+                warnings.simplefilter("ignore", UserWarning)
+                return f"{crs.to_proj4()!r} (no EPSG code)"
         return f"EPSG:{self.epsg}"
 
     @property

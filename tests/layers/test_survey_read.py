@@ -190,6 +190,7 @@ def test_shapefile_in_a_city_grid_without_an_epsg_code_is_read_as_its_prj_define
                     np.column_stack([LON, LAT]), atol=1e-9)
 
 
+@NO_CRS_WARNING
 def test_an_engineering_crs_is_refused(tmp_path: Path) -> None:
     path = _shapefile(tmp_path, _frame(crs=None), "UTF-8", keep_cpg=True)
     path.with_suffix(".prj").write_text('LOCAL_CS["site grid",LOCAL_DATUM["site",0],UNIT["metre",1],'
