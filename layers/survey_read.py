@@ -5,7 +5,6 @@ import codecs
 import csv
 import io
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,11 +12,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import openpyxl
 import pandas as pd
 import pyogrio
 import shapely
-from openpyxl.utils.exceptions import InvalidFileException
 from pyogrio.errors import CRSError as OgrCRSError
 from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError, GeometryError
 from pyproj import CRS
@@ -27,13 +24,14 @@ from gis.errors import ImportValidationError, InvalidParameter
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_coordinates import coordinate_numbers, coordinate_pairs, wkt_column
 from layers.survey_shapes import plain_shapes
+from layers.survey_workbooks import sheet_rows
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gdb", ".tab", ".mif", ".kml", ".kmz")
 _MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML", ".kmz": "KML"}
 # Columns the KML driver adds to every placemark: styling and structure, not survey fields
 _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
                   "drawOrder", "icon")
-TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES  # and .zip archives of them (layers.survey_archives)
 _PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
 _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
@@ -82,8 +80,7 @@ def read_survey(
     suffix = path.suffix.lower()
     if suffix not in SURVEY_SUFFIXES:
         kinds = ", ".join((*SURVEY_SUFFIXES, ".zip"))
-        hint = ": save it as .xlsx or .csv" if suffix == ".xls" else ""
-        raise ImportValidationError(f"{path}: unsupported file type {suffix or 'none'!r}{hint}; use {kinds}")
+        raise ImportValidationError(f"{path}: unsupported file type {suffix or 'none'!r}; use {kinds}")
     if not (path.is_dir() if suffix == ".gdb" else path.is_file()):
         raise ImportValidationError(f"{path}: no such {'geodatabase folder' if suffix == '.gdb' else 'file'}")
     codec = _codec(path, encoding, "--encoding") if encoding else None
@@ -92,7 +89,7 @@ def read_survey(
     elif suffix == ".csv":
         raw = _read_csv(path, codec=codec, crs=crs)
     else:
-        raw = _read_xlsx(path, sheet=layer, crs=crs)
+        raw = _read_workbook(path, sheet=layer, crs=crs)
         if codec:
             raw.notes.append("--encoding ignored: a workbook stores Unicode text")
     source = _choose_crs(path, raw, crs)
@@ -318,36 +315,23 @@ def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
     return _table(path, header, rows, lines, crs=crs, encoding=codec, notes=notes)
 
 
-def _read_xlsx(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Raw:
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
-    notes: list[str] = []
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise ImportValidationError(f"{path}: no sheet {sheet!r}; the sheets are {book.sheetnames}")
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        if sheet is None and len(book.sheetnames) > 1:
-            notes.append(f"workbook has sheets {', '.join(book.sheetnames)}: read {ws.title!r}; pass --layer")
-        ws.reset_dimensions()  # some writers record wrong sheet dimensions; read every row
-        header: list[str] | None = None
-        rows: list[list[object]] = []
-        numbers: list[int] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [None if isinstance(v, str) and v == "" else v for v in values]
-            filled = sum(v is not None for v in cells)
-            if header is None:
-                if filled >= 2:  # a one-cell row above the header is a title (e.g. 某区部件普查表)
-                    header = _header(path, ["" if v is None else str(v) for v in cells], "row", number)
-                    if number > 1:
-                        notes.append(f"sheet rows 1–{number - 1} above the header skipped")
-                continue
-            if filled:
-                rows.append(_fit(path, cells, len(header), "row", number))
-                numbers.append(number)
-    finally:
-        book.close()
+def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Raw:
+    records, notes = sheet_rows(path, sheet)
+    header: list[str] | None = None
+    rows: list[list[object]] = []
+    numbers: list[int] = []
+    for number, values in records:
+        cells = [None if isinstance(v, str) and v == "" else v for v in values]
+        filled = sum(v is not None for v in cells)
+        if header is None:
+            if filled >= 2:  # a one-cell row above the header is a title (e.g. 某区部件普查表)
+                header = _header(path, ["" if v is None else str(v) for v in cells], "row", number)
+                if number > 1:
+                    notes.append(f"sheet rows 1–{number - 1} above the header skipped")
+            continue
+        if filled:
+            rows.append(_fit(path, cells, len(header), "row", number))
+            numbers.append(number)
     if header is None:
         raise ImportValidationError(f"{path}: sheet has no header row (a row of at least two column names)")
     return _table(path, header, rows, numbers, crs=crs, encoding=None, notes=notes)

@@ -5,8 +5,8 @@ import typer
 from gis.database import database_url, local_cluster, uses_local_cluster
 from gis.settings import Settings
 
-SURVEY_FILES_HELP = ("GeoPackage, Shapefile, GeoJSON, File Geodatabase, MapInfo, KML/KMZ, CSV or XLSX files, "
-                     "or .zip archives of them")
+SURVEY_FILES_HELP = ("GeoPackage, Shapefile, GeoJSON, File Geodatabase, MapInfo, KML/KMZ, CSV, XLSX or XLS "
+                     "files, or .zip archives of them")
 LAYER_HELP = "layer of a GeoPackage / File Geodatabase / KML, or sheet of a workbook (else the first)"
 
 

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,6 +11,7 @@ import openpyxl
 import pyogrio
 import pytest
 import shapely
+import xlwt
 from numpy.testing import assert_allclose
 
 from gis.crs import CrsSpec, parse_crs, to_cgcs2000
@@ -512,6 +514,32 @@ def test_xlsx_sheet_by_name(tmp_path: Path) -> None:
         read_survey(path, layer="x")
 
 
+def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
+    """A .xls as WPS and older Excel save it: numbers are doubles, dates are numbers with a date format."""
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("普查")
+    sheet.write(0, 0, "福田区部件普查表")
+    for column, name in enumerate(["部件编码", "部件名称", "Longitude", "Latitude", "初始日期", "小类代码"]):
+        sheet.write(1, column, name)
+    dated = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for row, (code, name, lon, lat) in enumerate(zip(["44030401001000001", "44030402001000002"], NAMES[:2],
+                                                     LON[:2], LAT[:2], strict=True), start=2):
+        for column, value in enumerate([code, name, lon, lat]):
+            sheet.write(row, column, value)
+        sheet.write(row, 4, datetime(2024, 1, 5), dated)
+        sheet.write(row, 5, 1001)  # a number cell: stored as the double 1001.0
+    book.add_sheet("说明").write(0, 0, "notes")
+    book.save(str(tmp_path / "s.xls"))
+    survey = read_survey(tmp_path / "s.xls")
+    assert survey.row_numbers.tolist() == [3, 4]
+    assert survey.attributes["部件名称"].tolist() == NAMES[:2]
+    assert survey.attributes["初始日期"].tolist() == [datetime(2024, 1, 5)] * 2
+    assert survey.attributes["小类代码"].tolist() == [1001, 1001]
+    assert shapely.get_coordinates(survey.geometries)[:, 0].tolist() == LON[:2]
+    assert any("sheets 普查, 说明" in note for note in survey.notes)
+    assert len(read_survey(tmp_path / "s.xls", layer="普查")) == 2
+
+
 # ---- files that cannot be read ---------------------------------------------------------------------------
 
 
@@ -520,7 +548,7 @@ def test_xlsx_sheet_by_name(tmp_path: Path) -> None:
     [
         ("missing.gpkg", None, "no such file"),
         ("s.txt", b"x", "unsupported file type '.txt'"),
-        ("old.xls", b"x", "unsupported file type '.xls': save it as .xlsx"),
+        ("broken.xls", b"x", "cannot read the workbook"),
         ("broken.gpkg", b"not a geopackage", "cannot read"),
         ("broken.xlsx", b"PK\x03\x04 not a zip", "cannot read the workbook"),
         ("broken.geojson", b'{"type": "Feature', "cannot read"),
