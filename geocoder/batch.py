@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 
 from geocoder.forward import geocode
 from geocoder.gazetteer import Gazetteer
 from gis.crs import CrsSpec, xy_from_cgcs2000
 from gis.errors import ImportValidationError, InvalidParameter, OnemapError
+from layers.survey_workbooks import sheet_rows
 
 ADDRESS_COLUMNS = ("address", "地址", "addr", "详细地址", "事发地址", "location", "位置")
 RESULT_COLUMNS = (
@@ -62,14 +62,10 @@ def _column(header: list[str], wanted: str | None, source: str) -> int:
 
 
 def read_table(data: bytes, name: str, *, column: str | None = None) -> Table:
-    """Parse CSV (UTF-8 or GB18030) or XLSX bytes; `name` decides the format and names the source."""
-    if name.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a broken workbook
-            raise ImportValidationError(f"{name}: not a readable XLSX workbook ({error})") from None
-        sheet = book.worksheets[0]
-        records = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    """Parse CSV (UTF-8 or GB18030), XLSX or XLS bytes; `name` decides the format and names the source."""
+    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        rows, _ = sheet_rows(Path(name), None, data)
+        records = [["" if v is None else str(v) for v in cells] for _, cells in rows]
     elif name.lower().endswith((".csv", ".txt")):
         for encoding in _ENCODINGS:
             try:
@@ -81,7 +77,7 @@ def read_table(data: bytes, name: str, *, column: str | None = None) -> Table:
             raise ImportValidationError(f"{name}: neither UTF-8 nor GB18030 text")
         records = list(csv.reader(io.StringIO(text)))
     else:
-        raise ImportValidationError(f"{name}: unsupported file type; use .csv or .xlsx")
+        raise ImportValidationError(f"{name}: unsupported file type; use .csv, .xlsx or .xls")
     if not records:
         raise ImportValidationError(f"{name}: the file is empty")
     header = [h.strip() for h in records[0]]

@@ -226,8 +226,8 @@ class BatchRequest(BaseModel):
     status_code=200,
 )
 async def batch(request: Request) -> Response:
-    """JSON {"addresses": [...]} answers at once; a CSV or XLSX body (Content-Type text/csv or the XLSX type,
-    `?column=` naming the address column) starts a job and answers 202 with its URL."""
+    """JSON {"addresses": [...]} answers at once; a CSV, XLSX or XLS body (Content-Type text/csv or the
+    workbook's type, `?column=` naming the address column) starts a job and answers 202 with its URL."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "application/json":
         try:
@@ -244,10 +244,12 @@ async def _start_job(request: Request, content_type: str) -> Response:
     name = {
         "text/csv": "upload.csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "upload.xlsx",
+        "application/vnd.ms-excel": "upload.xls",
     }.get(content_type)
     if name is None:
         raise InvalidParameter(
-            f"Content-Type {content_type or 'none'!r}: send application/json, text/csv or an XLSX workbook"
+            f"Content-Type {content_type or 'none'!r}: send application/json, text/csv or an XLSX or XLS "
+            "workbook"
         )
     data = await request.body()
     if len(data) > JOB_MAX_BYTES:

@@ -4,6 +4,7 @@
 Cells come back as Excel shows them: text as text, whole numbers as int, dates as datetime.
 """
 
+import io
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -18,12 +19,14 @@ from gis.errors import ImportValidationError
 Row = tuple[int, list[object]]  # sheet row number (1-based), cells
 
 
-def sheet_rows(path: Path, sheet: str | None) -> tuple[list[Row], list[str]]:
-    """Every row of the sheet named `sheet` (else the first), and a note when other sheets exist."""
+def sheet_rows(path: Path, sheet: str | None, content: bytes | None = None) -> tuple[list[Row], list[str]]:
+    """Every row of the sheet named `sheet` (else the first), and a note when other sheets exist; the
+    workbook is `content` when given (an upload; `path` then only names it), else the file."""
     if path.suffix.lower() == ".xls":
-        return _xls_rows(path, sheet)
+        return _xls_rows(path, sheet, content)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        source = io.BytesIO(content) if content is not None else path
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
         raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
     try:
@@ -36,9 +39,9 @@ def sheet_rows(path: Path, sheet: str | None) -> tuple[list[Row], list[str]]:
     return rows, notes
 
 
-def _xls_rows(path: Path, sheet: str | None) -> tuple[list[Row], list[str]]:
+def _xls_rows(path: Path, sheet: str | None, content: bytes | None) -> tuple[list[Row], list[str]]:
     try:
-        book = xlrd.open_workbook(str(path), on_demand=True)
+        book = xlrd.open_workbook(str(path), file_contents=content, on_demand=True)
     except (xlrd.XLRDError, OSError, ValueError, AssertionError) as error:
         raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
     try:

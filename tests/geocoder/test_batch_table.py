@@ -1,6 +1,8 @@
 """Reading the tables that batch geocoding takes: encodings, formats and which column holds the address."""
 
+import openpyxl
 import pytest
+import xlwt
 
 from geocoder.batch import read_table
 from gis.errors import ImportValidationError
@@ -27,3 +29,27 @@ def test_an_unclear_address_column_asks_for_column(header: str) -> None:
 def test_the_named_column_wins(header: str = "编号,案件地址,回访地址") -> None:
     table = read_table(f"{header}\n1,侨香路7号,侨香路8号\n".encode(), "cases.csv", column="回访地址")
     assert table.address_column == 2
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_workbooks_of_either_kind_are_read(tmp_path, suffix: str) -> None:
+    path = tmp_path / f"cases{suffix}"
+    if suffix == ".xls":
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("cases")
+        for row, values in enumerate([["编号", "案件地址"], [1, "侨香路7号"]]):
+            for column, value in enumerate(values):
+                sheet.write(row, column, value)
+        book.save(str(path))
+    else:
+        workbook = openpyxl.Workbook()
+        workbook.active.append(["编号", "案件地址"])
+        workbook.active.append([1, "侨香路7号"])
+        workbook.save(path)
+    table = read_table(path.read_bytes(), path.name)
+    assert (table.header, table.rows, table.address_column) == (["编号", "案件地址"], [["1", "侨香路7号"]], 1)
+
+
+def test_a_broken_workbook_is_a_clear_error() -> None:
+    with pytest.raises(ImportValidationError, match=r"cases\.xls: cannot read the workbook"):
+        read_table(b"not a workbook", "cases.xls")
