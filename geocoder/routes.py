@@ -222,7 +222,7 @@ class BatchRequest(BaseModel):
 
 @router.post(
     "/geocode/batch",
-    summary="Batch geocoding: JSON list (synchronous) or CSV/XLSX file (job)",
+    summary="Batch geocoding: JSON list (synchronous) or CSV/XLSX/XLS file (job)",
     status_code=200,
 )
 async def batch(request: Request) -> Response:
