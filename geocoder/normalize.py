@@ -55,6 +55,8 @@ _DASH_RUN = re.compile(r"-{2,}")
 _LONE_DASH = re.compile(r"(?<![0-9A-Z])-(?!\d+(?:层|楼|F))|-(?![0-9A-Z])")  # -1层: a basement
 # a field label typed before the address (地址：…, 位于…): never part of a place name
 _LEADING_LABEL = re.compile(r"^(?:详细地址|事发地址|事发地点|发生地址|发生地点|所在地址|地址|地点|位置|位于)")
+# two roads listed (湖滨南路/斗西路, 湖滨南路、斗西路, 湖滨南路&斗西路) name their crossing
+_ROAD_LIST = re.compile(r"(?:(?<=[路街巷])|(?<=[^街]道))\s*[/、&]\s*(?=[\u4e00-\u9fff])")  # not after 街道
 _SEPARATORS = re.compile(r"[\s,，、;；:：/\\|_·•。.!！?？\"'“”‘’()（）\[\]【】{}<>《》]+")
 _EMOJI_OR_SYMBOL = re.compile(r"[^\w\-#]", re.UNICODE)
 
@@ -121,7 +123,7 @@ def half_width(text: str) -> str:
 def normalize(query: str, protected: re.Pattern[str] | None = None) -> Normalized:
     """Normalise a query; `protected` names (gazetteer names with numerals: 第一中学) stay as they are."""
     text = half_width(simplified(query))
-    text = _SEPARATORS.sub(" ", text).strip()
+    text = _SEPARATORS.sub(" ", _ROAD_LIST.sub("与", text)).strip()
     text = _numbers(text, protected)
     text = _DASH_RUN.sub("-", _DASHES.sub("-", text).replace(" ", ""))
     text = _SUB_NUMBER.sub(lambda m: f"{m[1]}-{m[2]}{m[3] or '号'}", text)

@@ -38,10 +38,14 @@ ELEMENTS = (
 )
 _ROAD_WORD = r"(?:大道|大街|路|街|巷|胡同|弄堂)"
 _ROAD = re.compile(rf"^([^\d#\-]{{1,14}}?{_ROAD_WORD})(?![道区心])")
+_CROSSING_WORD = r"(?:交叉口|交叉路口|交汇处|交界处|十字路口|交口|路口|口)"
 _INTERSECTION = re.compile(
     rf"^(?P<a>[^\d与和跟同]{{1,14}}?(?:{_ROAD_WORD}|道|线))(?:与|和|跟|同|&|-)"
     rf"(?P<b>[^\d与和跟同]{{1,14}}?(?:{_ROAD_WORD}|道|线|高速|高速公路))"
-    r"(?:的)?(?:交叉口|交叉路口|交汇处|交界处|十字路口|交口|路口|口)?$"
+    rf"(?:的)?{_CROSSING_WORD}?$"
+    # two roads run together before a crossing word: 湖滨南路斗西路口, 湖滨南路斗西路交叉口
+    rf"|^(?P<c>[^\d与和跟同]{{1,14}}?{_ROAD_WORD})(?!三[叉岔]路口|丁字路口)"  # a junction word, no road
+    rf"(?P<d>[^\d与和跟同]{{1,14}}?{_ROAD_WORD}){_CROSSING_WORD}$"
 )
 _HOUSE_NUMBER = re.compile(r"^(\d+)(?:-(\d+))?(号|弄)(?![楼院])")
 _BUILDING = re.compile(
@@ -148,7 +152,7 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
     elements = parsed.elements
     crossing = _INTERSECTION.match(text[pos:])
     if crossing:
-        parsed.intersection = (crossing["a"], crossing["b"])
+        parsed.intersection = (crossing["a"] or crossing["c"], crossing["b"] or crossing["d"])
         elements["intersection"] = crossing[0]
         return
     while pos < len(text):

@@ -58,6 +58,13 @@ def test_intersection(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> No
     assert len(rows) == 2 and all(d < 30 for _, d in rows)
 
 
+@pytest.mark.parametrize("query", ["农园路/香轩路", "农园路香轩路口", "农园路、香轩路交叉路口"])
+def test_intersections_as_people_type_them(demo_gazetteer: Gazetteer, query: str) -> None:
+    expected = geocode(demo_gazetteer, "农园路与香轩路交叉口").candidates[0]
+    best = geocode(demo_gazetteer, query).candidates[0]
+    assert (best.level, best.lon, best.lat) == ("intersection", expected.lon, expected.lat)
+
+
 def test_poi_and_admin_levels(demo_gazetteer: Gazetteer) -> None:
     poi = geocode(demo_gazetteer, "景田社区党群服务中心").candidates[0]
     assert poi.level == "poi" and poi.community_code == "440304008014"

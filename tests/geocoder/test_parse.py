@@ -108,11 +108,21 @@ def test_elements(query: str, elements: dict[str, str]) -> None:
         ("湖滨南路与斗西路交叉口", "湖滨南路", "斗西路"),
         ("新丰路和火炬二路交叉路口南50米", "新丰路", "火炬二路"),
         ("农园路与香轩路", "农园路", "香轩路"),
+        ("湖滨南路/斗西路", "湖滨南路", "斗西路"),
+        ("深南大道、红荔路交叉路口", "深南大道", "红荔路"),
+        ("湖滨南路斗西路口", "湖滨南路", "斗西路"),
+        ("健康街潍州路交叉口西北角", "健康街", "潍州路"),
     ],
-    ids=["yu-jiaochakou", "he-lukou-offset", "bare"],
+    ids=["yu-jiaochakou", "he-lukou-offset", "bare", "slash", "enumeration-comma", "run-together-kou",
+         "run-together-jiaochakou"],
 )
 def test_intersections(query: str, a: str, b: str) -> None:
     assert _parse(query).intersection == (a, b)
+
+
+@pytest.mark.parametrize("query", ["杨上台巷三叉路口", "莲前街道/前埔社区", "厦禾路口", "湖滨南路/123号"])
+def test_no_intersection_without_two_roads(query: str) -> None:
+    assert _parse(query).intersection is None
 
 
 def test_numerals_in_known_names_stay() -> None:
