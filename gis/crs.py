@@ -248,7 +248,7 @@ def crs_spec_of(crs: CRS) -> CrsSpec:
     if len(crs.axis_info) > 2:  # to_2d() of a 2D CRS would lose its identification
         with contextlib.suppress(CRSError):
             crs = crs.to_2d()
-    if not (crs.is_geographic or crs.is_projected) or len(crs.axis_info) != 2:
+    if not _plain_2d(crs):
         raise InvalidParameter(f"CRS {crs.name!r} is not a 2D geographic or projected CRS")
     epsg = crs.to_epsg(min_confidence=70)
     if epsg:
@@ -288,9 +288,14 @@ def parse_crs(text: str, *, definitions: bool = False) -> CrsSpec:
         crs = pyproj_crs(epsg)
     except CRSError:
         raise InvalidParameter(f"unknown CRS {shown}: EPSG:{epsg} is not in the PROJ database") from None
-    if not (crs.is_geographic or crs.is_projected) or len(crs.axis_info) != 2:
+    if not _plain_2d(crs):
         raise InvalidParameter(f"CRS {shown} ({crs.name}) is not a 2D geographic or projected CRS")
     return CrsSpec(epsg=epsg)
+
+
+def _plain_2d(crs: CRS) -> bool:
+    """A CRS whose coordinates onemap reads: 2D, geographic (lon/lat) or projected (metres)."""
+    return (crs.is_geographic or crs.is_projected) and len(crs.axis_info) == 2
 
 
 def _definition_text(text: str) -> str | None:

@@ -22,12 +22,12 @@ WKT_NAMES = ("wkt", "geometry", "geom")
 
 _UNIT_SUFFIX = re.compile(r"\s*[(\[（【][^()\[\]（）【】]*[)\]）】]$")
 _HEMISPHERE = r"(?:[NSEW]|东经|西经|南纬|北纬|[东西南北])"
-_SIGNED = r"(\d+(?:\.\d+)?)"
+_NUMBER = r"(\d+(?:\.\d+)?)"
 _DMS = re.compile(
     rf"(?P<before>{_HEMISPHERE})?\s*"
-    rf"(?:{_SIGNED}\s*(?:°|度)\s*(?:{_SIGNED}\s*(?:'|分)\s*(?:{_SIGNED}\s*(?:\"|秒))?)?"  # 118°05'30.5"
-    rf"|{_SIGNED}:{_SIGNED}(?::{_SIGNED})?"  # 118:05:30.5
-    rf"|{_SIGNED})"  # E118.0918
+    rf"(?:{_NUMBER}\s*(?:°|度)\s*(?:{_NUMBER}\s*(?:'|分)\s*(?:{_NUMBER}\s*(?:\"|秒))?)?"  # 118°05'30.5"
+    rf"|{_NUMBER}:{_NUMBER}(?::{_NUMBER})?"  # 118:05:30.5
+    r"|(?P<bare>\d+(?:\.\d+)?))"  # E118.0918
     rf"\s*(?P<after>{_HEMISPHERE})?",
     re.IGNORECASE,
 )
@@ -78,7 +78,7 @@ def dms_degrees(text: str) -> float:
     before, after = match.group("before"), match.group("after")
     if before and after:
         return float("nan")
-    if before is None and after is None and match.group(8) is not None:
+    if before is None and after is None and match.group("bare") is not None:
         return float("nan")  # a bare number that pandas could not read
     parts = [float(p) if p else 0.0 for p in match.groups()[1:8]]
     degrees, minutes, seconds = parts[0] + parts[3] + parts[6], parts[1] + parts[4], parts[2] + parts[5]

@@ -1,5 +1,5 @@
 """Read a contractor's component survey with its source CRS: GeoPackage, Shapefile, GeoJSON, ESRI File
-Geodatabase, MapInfo TAB/MIF, KML/KMZ (as field apps export them), CSV and XLSX."""
+Geodatabase, MapInfo TAB/MIF, KML/KMZ (as field apps export them), CSV, XLSX and XLS."""
 
 import codecs
 import csv
@@ -181,12 +181,12 @@ def _chosen_layer(path: Path, layer: str | None, notes: list[str]) -> str:
             raise ImportValidationError(f"{path}: no layer {layer!r}; the layers are {names}")
         return layer
     spatial = [name for name, kind in layers if kind is not None]
+    kind_of_file = _MULTI_LAYER[path.suffix.lower()]
     if not names:
-        raise ImportValidationError(f"{path}: the {_MULTI_LAYER[path.suffix.lower()]} has no layers")
+        raise ImportValidationError(f"{path}: the {kind_of_file} has no layers")
     chosen = (spatial or names)[0]
     if len(names) > 1:
-        notes.append(f"{_MULTI_LAYER[path.suffix.lower()]} layers {names}: read {chosen!r}; pass --layer to "
-                     "choose")
+        notes.append(f"{kind_of_file} layers {names}: read {chosen!r}; pass --layer to choose")
     return chosen
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import typer
 
-from gis.cli.context import LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
+from gis.cli.context import CRS_HELP, LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
 from gis.database import connect
 from gis.errors import ImportValidationError, InvalidParameter
 from gis.settings import REPOSITORY_ROOT
@@ -101,8 +101,7 @@ def simulate(
 def import_cameras_command(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help=SURVEY_FILES_HELP),
-    crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02, bd09, a PROJ string or "
-                                       "a .prj file (else the file's)"),
+    crs: str = typer.Option(None, help=CRS_HELP),
     encoding: str = typer.Option(None, help="text encoding of .csv/.dbf files (else detected)"),
     layer: str = typer.Option(None, help=LAYER_HELP),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),

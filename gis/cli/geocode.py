@@ -7,7 +7,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from geocoder import KINDS
-from gis.cli.context import LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
+from gis.cli.context import CRS_HELP, LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
 from gis.database import connect
 from gis.errors import ImportValidationError, InvalidParameter
 
@@ -71,10 +71,7 @@ def _importer(kind: str):
         ctx: typer.Context,
         files: list[Path] = typer.Argument(..., help=SURVEY_FILES_HELP),
         source: str = typer.Option(None, help="name of the data source (default: the file name)"),
-        crs: str = typer.Option(
-            None, help="CRS of the coordinates: EPSG:xxxx, gcj02, bd09, a PROJ string or a .prj file "
-            "(else the file's)"
-        ),
+        crs: str = typer.Option(None, help=CRS_HELP),
         encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
         layer: str = typer.Option(None, help=LAYER_HELP),
         replace: bool = typer.Option(False, help="also delete the source's rows missing from the file"),

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from gis.cli import feeds
-from gis.cli.context import LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
+from gis.cli.context import CRS_HELP, LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
 from gis.errors import ImportValidationError
 from grid_codes.classes import Scheme
 from layers.components import IMPORT_MODES
@@ -35,8 +35,7 @@ def components(
     class_code: str = typer.Option(None, "--class",
                                    help="class code of every row (else from a field or the id)"),
     scheme: str = typer.Option("gb47678", help="class scheme: legacy (4-digit) or gb47678 (5-digit)"),
-    crs: str = typer.Option(None, help="CRS of the coordinates: EPSG:xxxx, gcj02, bd09, a PROJ string or "
-                                       "a .prj file (else the file's)"),
+    crs: str = typer.Option(None, help=CRS_HELP),
     mapping: Path = typer.Option(None, help="YAML mapping of contractor field names to standard ones"),
     mode: str = typer.Option("append", help=f"{' | '.join(IMPORT_MODES)}"),
     encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
