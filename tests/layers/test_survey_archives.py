@@ -61,7 +61,8 @@ def test_members_outside_the_folder_are_not_unpacked(tmp_path: Path) -> None:
     archive = _zip(tmp_path / "a.zip", {**parts, "../evil.csv": b"x,y\n1,2\n"})
     with survey_files([archive]) as found:
         assert [f.label for f in found] == ["a.zip/ok.shp"]
-    assert not (tmp_path / "evil.csv").exists()
+        unpacked_into = found[0].path.parent  # the archive's own folder in the scratch space
+        assert not (unpacked_into.parent / "evil.csv").exists()  # where ../evil.csv would have gone
 
 
 @pytest.mark.parametrize(("content", "message"), [

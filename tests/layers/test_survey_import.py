@@ -29,9 +29,20 @@ def _points_in_city(conn: psycopg.Connection, n: int, seed: int = 7) -> list[sha
     return [shapely.from_wkb(r[0]) for r in rows]
 
 
-def _write(path: Path, records: list[dict], geometries: list, crs: int | None = 4490) -> Path:
-    gpd.GeoDataFrame(records, geometry=geometries, crs=crs).to_file(path)
+def _write(path: Path, records: list[dict], geometries: list, crs: int | str | None = 4490,
+           **options) -> Path:
+    """A survey file of the records; `options` go to the writer (driver, layer, encoding)."""
+    gpd.GeoDataFrame(records, geometry=geometries, crs=crs).to_file(path, engine="pyogrio", **options)
     return path
+
+
+def _largest_miss(db_url: str, class_code: str, truth: list[shapely.Point]) -> float:
+    """The largest distance (m) from a true position to the nearest stored component of the class."""
+    with psycopg.connect(db_url) as conn:
+        return max(conn.execute(
+            "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
+            "FROM onemap.component WHERE class_code = %s", (p.x, p.y, class_code)).fetchone()[0]
+            for p in truth)
 
 
 def _run(db_url: str, paths: list[Path], **options) -> ImportResult:
@@ -254,11 +265,7 @@ def test_gcj02_coordinates_are_stored_in_cgcs2000(fresh_db_url, tmp_path):
         f"01008,{DEPT},{x:.9f},{y:.9f}\n" for x, y in zip(lon, lat, strict=True)), encoding="utf-8")
     result = _run(fresh_db_url, [csv], crs=parse_crs("gcj02"))
     assert result.status == "committed", result.rejections
-    with psycopg.connect(fresh_db_url) as conn:
-        errors = [conn.execute(
-            "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
-            "FROM onemap.component WHERE class_code = '01008'", (p.x, p.y)).fetchone()[0] for p in truth]
-    assert max(errors) < 0.5
+    assert _largest_miss(fresh_db_url, "01008", truth) < 0.5
 
 
 def test_gauss_kruger_survey_in_the_surveying_order_lands_where_it_was_measured(fresh_db_url, tmp_path):
@@ -271,14 +278,10 @@ def test_gauss_kruger_survey_in_the_surveying_order_lands_where_it_was_measured(
     result = _run(fresh_db_url, [csv], crs=parse_crs("EPSG:4547"))
     assert result.status == "committed", result.rejections
     assert any("surveying order" in note for note in result.notes)
-    with psycopg.connect(fresh_db_url) as conn:
-        errors = [conn.execute(
-            "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
-            "FROM onemap.component WHERE class_code = '01009'", (p.x, p.y)).fetchone()[0] for p in truth]
-    assert max(errors) < 0.01
+    assert _largest_miss(fresh_db_url, "01009", truth) < 0.01
 
 
-def test_a_survey_in_the_CITY_GRID_lands_where_it_was_measured(fresh_db_url, tmp_path):
+def test_a_survey_in_the_city_grid_lands_where_it_was_measured(fresh_db_url, tmp_path):
     """A city's independent grid (城市独立坐标系) has no EPSG code: the .prj, or --crs as a PROJ string."""
     with psycopg.connect(fresh_db_url) as conn:
         truth = _points_in_city(conn, 4, seed=31)
@@ -290,11 +293,7 @@ def test_a_survey_in_the_CITY_GRID_lands_where_it_was_measured(fresh_db_url, tmp
                    encoding="utf-8")
     assert _run(fresh_db_url, [with_prj]).status == "committed"
     assert _run(fresh_db_url, [csv], crs=parse_crs(CITY_GRID, definitions=True)).status == "committed"
-    with psycopg.connect(fresh_db_url) as conn:
-        errors = [conn.execute(
-            "SELECT min(ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography)) "
-            "FROM onemap.component WHERE class_code = '01011'", (p.x, p.y)).fetchone()[0] for p in truth]
-    assert max(errors) < 0.01
+    assert _largest_miss(fresh_db_url, "01011", truth) < 0.01
 
 
 def test_workbook_date_cells_and_written_dates_are_read(fresh_db_url, tmp_path):
@@ -339,8 +338,8 @@ def test_the_chosen_layer_of_a_file_geodatabase_is_imported(fresh_db_url, tmp_pa
         points = _points_in_city(conn, 3, seed=43)
     path = tmp_path / "census.gdb"
     for layer, code, chosen in (("井盖", "01013", points[:1]), ("路灯", "01014", points[1:])):
-        frame = gpd.GeoDataFrame([{"XLDM": code, "ZGBMMC": DEPT}] * len(chosen), geometry=chosen, crs=4490)
-        frame.to_file(path, driver="OpenFileGDB", layer=layer, engine="pyogrio")
+        _write(path, [{"XLDM": code, "ZGBMMC": DEPT}] * len(chosen), chosen, driver="OpenFileGDB",
+               layer=layer)
     result = _run(fresh_db_url, [path], layer="路灯")
     assert (result.status, result.loaded_per_class) == ("committed", {"01014": 2})
     assert (_count(fresh_db_url, "01013"), _count(fresh_db_url, "01014")) == (0, 2)
@@ -369,9 +368,8 @@ def test_a_zipped_delivery_lands_in_one_transaction_and_reports_name_its_members
 def test_a_gbk_shapefile_with_standard_chinese_field_names_cut_at_ten_bytes_loads(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 2, seed=53)
-    frame = gpd.GeoDataFrame([{"小类代码": "01018", "主管部门名称": DEPT, "养护单位名称": "养护一所"}] * 2,
-                             geometry=points, crs=4490)
-    frame.to_file(tmp_path / "covers.shp", encoding="GBK", engine="pyogrio")  # 主管部门名称 → 主管部门名
+    records = [{"小类代码": "01018", "主管部门名称": DEPT, "养护单位名称": "养护一所"}] * 2
+    _write(tmp_path / "covers.shp", records, points, encoding="GBK")  # 主管部门名称 → 主管部门名
     result = _run(fresh_db_url, [tmp_path / "covers.shp"])
     assert (result.status, result.rows_loaded, result.rejections) == ("committed", 2, [])
     cut = "covers.shp: column '主管部门名' read as '主管部门名称', whose name the file cut short"
