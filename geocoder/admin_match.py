@@ -10,10 +10,11 @@ import re
 
 from geocoder.admin import LEVEL_OF_LENGTH, RANK, AdminEntry, AdminIndex
 
-# A short admin name (杭州, 海宁) is not a place name when a road or feature word follows it (海宁路).
+# A short admin name (杭州, 海宁) is not a place name when a road or feature word follows it (海宁路, and 社,
+# a village in Minnan addresses: 浦东社).
 NOT_AFTER_ALIAS = re.compile(
     r"^[东南西北中]?[\d一二三四五六七八九十]*(?:大道|大街|大?路|街|道|巷|弄|里|桥|湾|港|口|山|湖|江|河|园|苑|"
-    r"广场|花园|小区|大厦|公园|中学|小学|大学|学院|医院|宾馆|酒店|饭店|银行|商场|超市|站|机场|码头|新村|村|城(?![东南西北](?![路街道大巷]))|"
+    r"广场|花园|小区|大厦|公园|中学|小学|大学|学院|医院|宾馆|酒店|饭店|银行|商场|超市|站|机场|码头|新村|村|社(?!区)|城(?![东南西北](?![路街道大巷]))|"
     r"镇|乡|区|县|市|州)"
     r"|^[^\d\W](?:大道|大街|路|街|巷)"  # 余杭塘路: one more character makes the short name a road name
 )

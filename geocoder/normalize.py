@@ -57,13 +57,21 @@ _LONE_DASH = re.compile(r"(?<![0-9A-Z])-(?!\d+(?:层|楼|F))|-(?![0-9A-Z])")  # 
 _LEADING_LABEL = re.compile(r"^(?:详细地址|事发地址|事发地点|发生地址|发生地点|所在地址|地址|地点|位置|位于)")
 # two roads listed (湖滨南路/斗西路, 湖滨南路、斗西路, 湖滨南路&斗西路) name their crossing
 _ROAD_LIST = re.compile(r"(?:(?<=[路街巷])|(?<=[^街]道))\s*[/、&]\s*(?=[\u4e00-\u9fff])")  # not after 街道
+# numbers listed before their unit (536、538号, 3和5号楼, 2、3单元) or each with it (536号、538号): the
+# address is the first, the others are qualifiers; separators alone would run them together (536538号)
+_LISTED_SEPARATOR = r"\s*[、,，/和及]\s*"
+_LISTED_UNIT = r"(?:号楼|号(?![楼院])|栋|幢|座|单元|层|楼|室)"
+_NUMBER_LIST = re.compile(
+    rf"(?<![\d-])(\d+)(?P<more>(?:{_LISTED_SEPARATOR}\d+)+)(?P<unit>{_LISTED_UNIT})"
+    rf"|(?<![\d-])(\d+)(?P<own>{_LISTED_UNIT})(?P<each>(?:{_LISTED_SEPARATOR}\d+(?P=own))+)"
+)
 _SEPARATORS = re.compile(r"[\s,，、;；:：/\\|_·•。.!！?？\"'“”‘’()（）\[\]【】{}<>《》]+")
 _EMOJI_OR_SYMBOL = re.compile(r"[^\w\-#]", re.UNICODE)
 
 
 @dataclass(frozen=True)
 class Normalized:
-    """A query after normalisation: the text to match, and the qualifiers taken off its end."""
+    """A query after normalisation: the text to match, and the qualifiers taken off it."""
 
     text: str
     qualifiers: tuple[str, ...]
@@ -120,24 +128,39 @@ def half_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text).upper()
 
 
+def _first_listed(text: str) -> tuple[str, list[str]]:
+    """The text with each list of numbers cut to its first, and the numbers cut off (538号)."""
+    listed: list[str] = []
+
+    def first(match: re.Match[str]) -> str:
+        if match["more"] is not None:
+            unit = match["unit"]
+            listed.extend(number + unit for number in re.findall(r"\d+", match["more"]))
+            return match[1] + unit
+        listed.extend(number + match["own"] for number in re.findall(r"\d+", match["each"]))
+        return match[4] + match["own"]
+
+    return _NUMBER_LIST.sub(first, text), listed
+
+
 def normalize(query: str, protected: re.Pattern[str] | None = None) -> Normalized:
     """Normalise a query; `protected` names (gazetteer names with numerals: 第一中学) stay as they are."""
-    text = half_width(simplified(query))
+    text, qualifiers = _first_listed(half_width(simplified(query)))
     text = _SEPARATORS.sub(" ", _ROAD_LIST.sub("与", text)).strip()
     text = _numbers(text, protected)
     text = _DASH_RUN.sub("-", _DASHES.sub("-", text).replace(" ", ""))
     text = _SUB_NUMBER.sub(lambda m: f"{m[1]}-{m[2]}{m[3] or '号'}", text)
     text = _LONE_DASH.sub("", _EMOJI_OR_SYMBOL.sub("", text))
     text = _LEADING_LABEL.sub("", text)
-    qualifiers: list[str] = []
     if middle := _MID_QUALIFIER.search(text):
         qualifiers.append(text[middle.start():].removeprefix("的"))
         text = text[: middle.start()]
+    ahead = len(qualifiers)  # the end's qualifiers are read back to front, after those before them
     while True:
         match = _QUALIFIER.search(text)
         if not match or match.start() == 0:
             break
-        qualifiers.insert(0, match[0].removeprefix("的"))
+        qualifiers.insert(ahead, match[0].removeprefix("的"))
         text = text[: match.start()]
     return Normalized(text, tuple(qualifiers))
 

@@ -109,9 +109,11 @@ class Parsed:
 
 _ROAD_END = re.compile(rf"{_ROAD_WORD}(?:辅路)?(?![道区心口])")
 _NUMBERED_ROAD = re.compile(r"^([^\d#\-区村镇]{0,8}?\d+号?(?:大道|大街|路|街|国道|省道|县道))(?![楼院])")
-# words that end what comes before a road in the same run of text (龙山工业区|龙镇大道, 火车东站|东宁路)
+# words that end what comes before a road in the same run of text (龙山工业区|龙镇大道, 火车东站|东宁路,
+# 湖里街道|华荣路, 运营中心|下堡路)
 _BREAKER = re.compile(
-    r"(?:开发区|工业区|工业园区?|科技园|物流园|园区|高新区|新区|车站|东站|西站|南站|北站|[区村镇乡组楼栋幢座])"
+    r"(?:开发区|工业区|工业园区?|科技园|物流园|园区|高新区|新区|车站|东站|西站|南站|北站|街道|中心|大厦|广场|"
+    r"市场|公司|医院|学校|酒店|宾馆|[区村镇乡组楼栋幢座])"
 )
 _INSIDE = re.compile(r"^(?:[\d\-#A-Z]|单元|层|楼|室|房|户|栋|幢|座)")
 _GROUP = re.compile(r"^((?:\d+|[^\d\W]{1,4}?)(?:村民小组|村民组|小组|组)|\d+社)(?![团件合])")
@@ -128,16 +130,39 @@ def _road_at(rest: str) -> tuple[str, str] | None:
         return None
     at_number = len(segment) < len(rest) or not segment[ends[-1] :]
     end = ends[-1] if at_number and ends[-1] == len(segment) else ends[0]
-    # the last breaker that leaves a road name of three characters at least (not 龙山工业区龙镇|大道)
-    breaks = [m.end() for m in _BREAKER.finditer(segment[: end - 1]) if end - m.end() >= 3]
+    # the last breaker that leaves a road name of three characters at least (not 龙山工业区龙镇|大道) and is
+    # no part of the road's own name (中心街, 南市场路)
+    breaks = [m.end() for m in _BREAKER.finditer(segment[: end - 1])
+              if end - m.end() >= 3 and not re.match(_ROAD_WORD, segment[m.end():])]
     start = breaks[-1] if breaks else 0
     if end < 2:
         return None
     return segment[:start], segment[start:end]
 
 
+def _known_tail(prefix: str, road: str, roads: NameSet) -> tuple[str, str]:
+    """An unknown road name ending with a known one is a place, then that road (五通泗水大道: 泗水大道)."""
+    if road in roads.names:
+        return prefix, road
+    for start in range(1, len(road) - 2):
+        if road[start:] in roads.names:
+            return prefix + road[:start], road[start:]
+    return prefix, road
+
+
 def _put_prefix(elements: dict[str, str], prefix: str) -> None:
-    """What a road follows without a separator: a village, a town, a development zone or a landmark."""
+    """What a road follows without a separator: villages, towns, development zones or landmarks, each
+    ending at a breaker (经济技术开发区|下沙街道|幸福南路)."""
+    start = 0
+    for end in [m.end() for m in _BREAKER.finditer(prefix)] + [len(prefix)]:
+        if end - start >= 2 and len(prefix) - end != 1:
+            _put_place(elements, prefix[start:end])
+            start = end
+    if start < len(prefix):
+        _put_place(elements, prefix[start:])
+
+
+def _put_place(elements: dict[str, str], prefix: str) -> None:
     if prefix.endswith(("村", "社区")) and "community" not in elements:
         elements["community"] = prefix
     elif prefix.endswith(("镇", "乡", "街道")) and "town" not in elements:
@@ -174,7 +199,7 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
             continue
         found = _road_at(rest) if not elements.keys() & {"poi", "estate", "road"} else None
         if found:
-            prefix, road = found
+            prefix, road = _known_tail(*found, roads)
             if prefix:
                 _put_prefix(elements, prefix)
             pos += len(prefix) + _put(elements, ("road", "sub_road"), road)

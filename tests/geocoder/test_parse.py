@@ -83,6 +83,14 @@ def _parse(query: str, roads: set[str] | None = None, pois: set[str] | None = No
         ("886精品酒店(海沧区政府店)", {"poi": "886精品酒店海沧区政府店"}),
         ("莲花五村12号楼2单元301室",
          {"estate": "莲花五村", "building": "12号楼", "unit": "2单元", "room": "301室"}),
+        ("青松街道华荣路46号", {"town": "青松街道", "road": "华荣路", "house_number": "46号"}),
+        ("观音山运营中心下堡路168号", {"poi": "观音山运营中心", "road": "下堡路", "house_number": "168号"}),
+        ("杭州经济技术开发区下沙街道幸福南路8号",
+         {"city": "杭州", "devzone": "经济技术开发区", "town": "下沙街道", "road": "幸福南路",
+          "house_number": "8号"}),
+        ("洞头县中心街创新巷13弄", {"district": "洞头县", "road": "中心街创新巷", "house_number": "13弄"}),
+        ("莘塍南市场路5号", {"road": "莘塍南市场路", "house_number": "5号"}),
+        ("殿前一路536、538号", {"road": "殿前一路", "house_number": "536号"}),
     ],
     ids=[
         "xiamen-community-building",
@@ -96,6 +104,12 @@ def _parse(query: str, roads: set[str] | None = None, pois: set[str] | None = No
         "name-beginning-with-a-number",
         "name-beginning-with-a-number-alone",
         "numbers-with-units-stay-units",
+        "town-before-road",
+        "landmark-before-road",
+        "zone-town-road",
+        "breaker-inside-road-name",
+        "breaker-before-road-word",
+        "listed-door-plates",
     ],
 )
 def test_elements(query: str, elements: dict[str, str]) -> None:
@@ -123,6 +137,12 @@ def test_intersections(query: str, a: str, b: str) -> None:
 @pytest.mark.parametrize("query", ["杨上台巷三叉路口", "莲前街道/前埔社区", "厦禾路口", "湖滨南路/123号"])
 def test_no_intersection_without_two_roads(query: str) -> None:
     assert _parse(query).intersection is None
+
+
+def test_known_road_at_the_end_of_an_unknown_one() -> None:
+    parsed = _parse("五缘湾五通泗水大道625号", roads={"泗水大道"})
+    assert parsed.elements == {"poi": "五缘湾五通", "road": "泗水大道", "house_number": "625号"}
+    assert _parse("五缘湾五通泗水大道625号").elements["road"] == "五缘湾五通泗水大道"
 
 
 def test_numerals_in_known_names_stay() -> None:

@@ -125,6 +125,11 @@ def test_short_name_before_a_road_is_no_place() -> None:
     assert "district" not in _admin("路桥路15号")
 
 
+def test_short_name_before_a_village_word_is_no_place() -> None:
+    assert "district" not in _admin("浦东社88号")  # 社: a Minnan village, not Shanghai's 浦东新区
+    assert _admin("浦东新区张江路1号")["district"] == "浦东新区"
+
+
 def test_no_chain_is_invented_after_a_county() -> None:
     # a county has been read: a later city name is part of the detail, not a new address
     got = _admin("浙江省杭州市西湖区文三路温州市驻杭办")
