@@ -63,6 +63,7 @@ class AdminIndex:
     historic: set[str] = field(default_factory=set)  # county codes abolished since (江干区 330104)
     # city and county names with one character of the name blanked (宜?市) → entries, built on first use
     _one_off: dict[str, list[AdminEntry]] | None = field(default=None, repr=False)
+    _one_missing: dict[str, list[AdminEntry]] | None = field(default=None, repr=False)  # 台州市 → 台市
 
     def add(self, code: str, name: str) -> None:
         name = name.strip()
@@ -70,7 +71,7 @@ class AdminIndex:
             return
         entry = AdminEntry(code, name)
         self.by_code.setdefault(code, entry)
-        self._one_off = None
+        self._one_off = self._one_missing = None
         # a zone named 新区 after its city (兰州新区, 镇江新区) has no short form: 兰州 is the city
         named_after_city = _NEW_DISTRICT.fullmatch(name) and any(
             e.level == "city" for e in self.names.get(name[:2], [])
@@ -106,6 +107,18 @@ class AdminIndex:
                 if e.name != form:
                     found.setdefault(e.code, e)
         return list(found.values())
+
+    def one_missing(self, form: str) -> list[AdminEntry]:
+        """Cities and counties whose name is `form` with one character more before the suffix (台市 → 台州市,
+        温岭 written 温市): the candidates of a name written a character short."""
+        if self._one_missing is None:
+            self._one_missing = defaultdict(list)
+            units = {e for entries in self.names.values() for e in entries if e.level in ("city", "district")}
+            for e in units:
+                if len(e.name) >= 3 and e.name[-1] in "市区县":
+                    for i in range(len(e.name) - 1):
+                        self._one_missing[e.name[:i] + e.name[i + 1 :]].append(e)
+        return list({e.code: e for e in self._one_missing.get(form, [])}.values())
 
     def scope(self, entry: AdminEntry) -> str:
         """The code prefix the units written below `entry` share: the city's for an abolished county,

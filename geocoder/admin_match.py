@@ -133,8 +133,9 @@ def may_name(form: str, units: list[AdminEntry], index: AdminIndex) -> bool:
 def misspelt(
     text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry]
 ) -> tuple[str, list[AdminEntry]] | None:
-    """A city or county name with one character wrong (台卅市天台县, 杭州市江士区), kept as written: taken
-    when one unit only fits — inside the units read and right below them, or followed by a unit of its own."""
+    """A city or county name with one character wrong (台卅市天台县, 杭州市江士区) or missing (台市椒江区),
+    kept as written: taken when one unit only fits — inside the units read and right below them, or followed
+    by a unit of its own (always, for a missing character)."""
     scopes = tuple(index.scope(a) for a in active)
     below = max((RANK[a.level] for a in active), default=-2) + 1
     for length in range(6, 2, -1):  # 台卅市 … 乌鲁木齐市
@@ -153,6 +154,19 @@ def misspelt(
         }
         if len(fits) == 1:
             return form, list(fits.values())
+    # a city or county written a character short (台市椒江区): only when a unit of its own follows
+    for length in range(5, 1, -1):
+        form, rest = text[pos : pos + length], text[pos + length :]
+        if len(form) < length or form[-1] not in "市区县" or not _HAN.fullmatch(form) or index.lookup(form):
+            continue
+        short = [
+            e for e in index.one_missing(form)
+            if RANK[e.level] > last_rank
+            and (not scopes or e.code.startswith(scopes))
+            and starts_child(rest, index, [e])
+        ]
+        if len(short) == 1:
+            return form, short
     # a province written with 市 (山西市太原迎泽区): the province, when a city or county of its own follows
     for length in (4, 3) if last_rank < 0 else ():  # 黑龙江市, 山西市
         form = text[pos : pos + length]

@@ -297,7 +297,7 @@ def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> i
                 entries = [e for e in entries if e.level == "city"]
             rest = text[start + length :]
             if entries and (
-                (not short and starts_admin(rest, index))
+                (not short and (starts_admin(rest, index) or _inside_all(entries, spans)))
                 or starts_child(rest, index, entries)
                 or (short and _CITY_ZONE.match(rest) is not None)
             ):
@@ -305,6 +305,11 @@ def _chain_ahead(text: str, pos: int, index: AdminIndex, spans: list[Span]) -> i
                     return start
                 by_short = start if by_short is None else by_short
     return by_short
+
+
+def _inside_all(entries: list[AdminEntry], spans: list[Span]) -> bool:
+    """True when a unit lies inside every unit read so far, and something was read (浙江省…杭州市)."""
+    return bool(spans) and all(any(contains(a, e) for a in read for e in entries) for _, _, read in spans)
 
 
 def _county_after_town(text: str, pos: int, index: AdminIndex) -> int | None:

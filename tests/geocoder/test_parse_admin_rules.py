@@ -125,6 +125,18 @@ def test_short_name_before_a_road_is_no_place() -> None:
     assert "district" not in _admin("路桥路15号")
 
 
+def test_a_name_written_a_character_short_is_read_when_its_own_unit_follows() -> None:
+    got = _admin("温市鹿城区五马街12号")  # 温州市 without 州; 鹿城区 is Wenzhou's alone
+    assert got["city"] == "温市" and got["district"] == "鹿城区"
+    assert "city" not in _admin("温市场路5号")  # no unit follows: a word, not a city
+
+
+def test_a_city_of_the_province_after_other_words_is_the_city() -> None:
+    got = _admin("福建省转交厦门市软件园观日路")
+    assert got["province"] == "福建省" and got["city"] == "厦门市"
+    assert "city" not in _admin("福建省转交杭州市软件园观日路")  # another province's city is a name
+
+
 def test_short_name_before_a_village_word_is_no_place() -> None:
     assert "district" not in _admin("浦东社88号")  # 社: a Minnan village, not Shanghai's 浦东新区
     assert _admin("浦东新区张江路1号")["district"] == "浦东新区"
