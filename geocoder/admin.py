@@ -61,9 +61,8 @@ class AdminIndex:
     longest: int = 0
     longest_from: dict[str, int] = field(default_factory=dict)  # first two characters → longest form
     historic: set[str] = field(default_factory=set)  # county codes abolished since (江干区 330104)
-    # city and county names with one character of the name blanked (宜?市) → entries, built on first use
-    _one_off: dict[str, list[AdminEntry]] | None = field(default=None, repr=False)
-    _one_missing: dict[str, list[AdminEntry]] | None = field(default=None, repr=False)  # 台州市 → 台市
+    # city and county names with one character blanked (宜?市) or left out (台市) → entries, built when used
+    _variants: dict[str, list[AdminEntry]] | None = field(default=None, repr=False)
 
     def add(self, code: str, name: str) -> None:
         name = name.strip()
@@ -71,7 +70,7 @@ class AdminIndex:
             return
         entry = AdminEntry(code, name)
         self.by_code.setdefault(code, entry)
-        self._one_off = self._one_missing = None
+        self._variants = None
         # a zone named 新区 after its city (兰州新区, 镇江新区) has no short form: 兰州 is the city
         named_after_city = _NEW_DISTRICT.fullmatch(name) and any(
             e.level == "city" for e in self.names.get(name[:2], [])
@@ -94,16 +93,9 @@ class AdminIndex:
     def one_off(self, form: str) -> list[AdminEntry]:
         """Cities and counties whose name differs from `form` in one character before the same suffix
         (台卅市 → 台州市, 宜宣市 → 宜昌市): the candidates of a misspelt name."""
-        if self._one_off is None:
-            self._one_off = defaultdict(list)
-            units = {e for entries in self.names.values() for e in entries if e.level in ("city", "district")}
-            for e in units:
-                if len(e.name) >= 3 and e.name[-1] in "市区县":
-                    for i in range(len(e.name) - 1):
-                        self._one_off[f"{e.name[:i]}?{e.name[i + 1 :]}"].append(e)
         found: dict[str, AdminEntry] = {}
         for i in range(len(form) - 1):
-            for e in self._one_off.get(f"{form[:i]}?{form[i + 1 :]}", []):
+            for e in self._variant(f"{form[:i]}?{form[i + 1 :]}"):
                 if e.name != form:
                     found.setdefault(e.code, e)
         return list(found.values())
@@ -111,14 +103,18 @@ class AdminIndex:
     def one_missing(self, form: str) -> list[AdminEntry]:
         """Cities and counties whose name is `form` with one character more before the suffix (台市 → 台州市,
         温岭 written 温市): the candidates of a name written a character short."""
-        if self._one_missing is None:
-            self._one_missing = defaultdict(list)
+        return list({e.code: e for e in self._variant(form)}.values())
+
+    def _variant(self, key: str) -> list[AdminEntry]:
+        if self._variants is None:
+            self._variants = defaultdict(list)
             units = {e for entries in self.names.values() for e in entries if e.level in ("city", "district")}
             for e in units:
                 if len(e.name) >= 3 and e.name[-1] in "市区县":
                     for i in range(len(e.name) - 1):
-                        self._one_missing[e.name[:i] + e.name[i + 1 :]].append(e)
-        return list({e.code: e for e in self._one_missing.get(form, [])}.values())
+                        self._variants[f"{e.name[:i]}?{e.name[i + 1 :]}"].append(e)  # one character wrong
+                        self._variants[e.name[:i] + e.name[i + 1 :]].append(e)  # one character left out
+        return self._variants.get(key, [])
 
     def scope(self, entry: AdminEntry) -> str:
         """The code prefix the units written below `entry` share: the city's for an abolished county,

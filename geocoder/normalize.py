@@ -62,8 +62,8 @@ _ROAD_LIST = re.compile(r"(?:(?<=[路街巷])|(?<=[^街]道))\s*[/、&]\s*(?=[\u
 _LISTED_SEPARATOR = r"\s*[、,，/和及]\s*"
 _LISTED_UNIT = r"(?:号楼|号(?![楼院])|栋|幢|座|单元|层|楼|室)"
 _NUMBER_LIST = re.compile(
-    rf"(?<![\d-])(\d+)(?P<more>(?:{_LISTED_SEPARATOR}\d+)+)(?P<unit>{_LISTED_UNIT})"
-    rf"|(?<![\d-])(\d+)(?P<own>{_LISTED_UNIT})(?P<each>(?:{_LISTED_SEPARATOR}\d+(?P=own))+)"
+    rf"(?<![\d-])(?P<first>\d+)(?P<more>(?:{_LISTED_SEPARATOR}\d+)+)(?P<unit>{_LISTED_UNIT})"
+    rf"|(?<![\d-])(?P<first_own>\d+)(?P<own>{_LISTED_UNIT})(?P<each>(?:{_LISTED_SEPARATOR}\d+(?P=own))+)"
 )
 _SEPARATORS = re.compile(r"[\s,，、;；:：/\\|_·•。.!！?？\"'“”‘’()（）\[\]【】{}<>《》]+")
 _EMOJI_OR_SYMBOL = re.compile(r"[^\w\-#]", re.UNICODE)
@@ -133,12 +133,13 @@ def _first_listed(text: str) -> tuple[str, list[str]]:
     listed: list[str] = []
 
     def first(match: re.Match[str]) -> str:
-        if match["more"] is not None:
-            unit = match["unit"]
-            listed.extend(number + unit for number in re.findall(r"\d+", match["more"]))
-            return match[1] + unit
-        listed.extend(number + match["own"] for number in re.findall(r"\d+", match["each"]))
-        return match[4] + match["own"]
+        first, others, unit = (
+            (match["first"], match["more"], match["unit"])
+            if match["first"] is not None
+            else (match["first_own"], match["each"], match["own"])
+        )
+        listed.extend(number + unit for number in re.findall(r"\d+", others))
+        return first + unit
 
     return _NUMBER_LIST.sub(first, text), listed
 

@@ -115,6 +115,7 @@ _BREAKER = re.compile(
     r"(?:开发区|工业区|工业园区?|科技园|物流园|园区|高新区|新区|车站|东站|西站|南站|北站|街道|中心|大厦|广场|"
     r"市场|公司|医院|学校|酒店|宾馆|[区村镇乡组楼栋幢座])"
 )
+_ROAD_WORD_AT = re.compile(_ROAD_WORD)
 _INSIDE = re.compile(r"^(?:[\d\-#A-Z]|单元|层|楼|室|房|户|栋|幢|座)")
 _GROUP = re.compile(r"^((?:\d+|[^\d\W]{1,4}?)(?:村民小组|村民组|小组|组)|\d+社)(?![团件合])")
 
@@ -133,7 +134,7 @@ def _road_at(rest: str) -> tuple[str, str] | None:
     # the last breaker that leaves a road name of three characters at least (not 龙山工业区龙镇|大道) and is
     # no part of the road's own name (中心街, 南市场路)
     breaks = [m.end() for m in _BREAKER.finditer(segment[: end - 1])
-              if end - m.end() >= 3 and not re.match(_ROAD_WORD, segment[m.end():])]
+              if end - m.end() >= 3 and not _ROAD_WORD_AT.match(segment, m.end())]
     start = breaks[-1] if breaks else 0
     if end < 2:
         return None
@@ -154,12 +155,11 @@ def _put_prefix(elements: dict[str, str], prefix: str) -> None:
     """What a road follows without a separator: villages, towns, development zones or landmarks, each
     ending at a breaker (经济技术开发区|下沙街道|幸福南路)."""
     start = 0
-    for end in [m.end() for m in _BREAKER.finditer(prefix)] + [len(prefix)]:
-        if end - start >= 2 and len(prefix) - end != 1:
-            _put_place(elements, prefix[start:end])
-            start = end
-    if start < len(prefix):
-        _put_place(elements, prefix[start:])
+    for match in _BREAKER.finditer(prefix):  # pieces of two characters at least
+        if match.end() - start >= 2 and len(prefix) - match.end() >= 2:
+            _put_place(elements, prefix[start : match.end()])
+            start = match.end()
+    _put_place(elements, prefix[start:])
 
 
 def _put_place(elements: dict[str, str], prefix: str) -> None:
