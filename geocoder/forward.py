@@ -15,7 +15,7 @@ import shapely
 from rapidfuzz import fuzz, process
 
 from geocoder.admin import AdminEntry
-from geocoder.gazetteer import Gazetteer, Plates
+from geocoder.gazetteer import Areas, Gazetteer, Plates
 from geocoder.memo import memo
 from geocoder.normalize import MAX_LENGTH, has_han, normalize
 from geocoder.parse import Parsed, parse
@@ -129,11 +129,7 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
         _poi(gaz, parsed.text, "poi", found)
     if not any(f[0] in ("door_plate", "interpolated", "intersection", "poi") for f in found):
         _poi_address(gaz, parsed.text, found)
-    for level, area_level, score, areas in (
-        ("community", "community", 0.5, gaz.communities),
-        ("street", "town", 0.4, gaz.streets),
-        ("district", "district", 0.3, gaz.counties),
-    ):
+    for level, area_level, score, areas in _admin_rungs(gaz):
         entry = parsed.admin.get(area_level)
         for candidate in [entry] if entry else _loaded(gaz, parsed, area_level):
             point = areas.point_of(candidate.code)
@@ -141,6 +137,36 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
                 found.append(
                     (level, score, {area_level: parsed.elements.get(area_level, candidate.name)}, *point)
                 )
+    if not found:
+        _enclosing(gaz, parsed, found)
+
+
+def _enclosing(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
+    """A community or town the gazetteer holds no area for (street boundaries are often not surveyed):
+    answer with the nearest unit above it that is loaded, at that unit's level, so the case still
+    reaches the right street or district instead of no one (东孚镇洪塘村 → 海沧区)."""
+    rungs = {area_level: (level, score, areas) for level, area_level, score, areas in _admin_rungs(gaz)}
+    deepest = parsed.deepest_admin()
+    for entry in [deepest] if deepest else parsed.admin_candidates:
+        if entry.level not in ("community", "town"):
+            continue
+        matched = {entry.level: parsed.elements.get(entry.level, entry.name)}
+        for above in reversed(gaz.admin.chain(entry.code)[:-1]):
+            if above.level in rungs:
+                level, score, areas = rungs[above.level]
+                point = areas.point_of(above.code)
+                if point:
+                    found.append((level, score, matched, *point))
+                    break
+
+
+def _admin_rungs(gaz: Gazetteer) -> tuple[tuple[str, str, float, Areas], ...]:
+    """The admin rungs of the ladder: match level, admin level, score, the loaded areas."""
+    return (
+        ("community", "community", 0.5, gaz.communities),
+        ("street", "town", 0.4, gaz.streets),
+        ("district", "district", 0.3, gaz.counties),
+    )
 
 
 def _loaded(gaz: Gazetteer, parsed: Parsed, level: str) -> list[AdminEntry]:
@@ -151,7 +177,7 @@ def _loaded(gaz: Gazetteer, parsed: Parsed, level: str) -> list[AdminEntry]:
 def _roads_like(gaz: Gazetteer, road: str) -> list[tuple[str, float]]:
     if road in gaz.roads.names:
         return [(road, 1.0)]
-    hits = process.extract(road, gaz.roads.names, scorer=fuzz.ratio, limit=3, score_cutoff=_FUZZY_CUTOFF)
+    hits = process.extract(road, gaz.roads.sorted, scorer=fuzz.ratio, limit=3, score_cutoff=_FUZZY_CUTOFF)
     return [(name, score / 100 * 0.9) for name, score, _ in hits]
 
 
@@ -221,14 +247,14 @@ def _road_point(gaz: Gazetteer, road: str) -> tuple[float, float] | None:
 def _intersection(gaz: Gazetteer, roads: tuple[str, str], found: Found) -> None:
     first, second = (_roads_like(gaz, r)[:1] for r in roads)
     if not first or not second:
+        # one road unknown: somewhere along the other, when its name is exact (a near name of one
+        # road, with no second to confirm it, is as likely another road across the city)
+        _along(gaz, [(road, similarity) for road, similarity in first + second if similarity == 1.0], found)
         return
     (a, sa), (b, sb) = first[0], second[0]
     la, lb = gaz.road_lines.get(a), gaz.road_lines.get(b)
     if la is None or lb is None:
-        # without centre lines the crossing is unknown: somewhere along the roads, at a lower level
-        for road, similarity in ((a, sa), (b, sb)):
-            if point := _road_point(gaz, road):
-                found.append(("road", 0.5 * similarity, {"road": road}, *point))
+        _along(gaz, [(a, sa), (b, sb)], found)  # without centre lines the crossing is unknown
         return
     matched = {"intersection": f"{a}与{b}", "road": a, "sub_road": b}
     crossing = shapely.intersection(la, lb)
@@ -249,6 +275,13 @@ def _intersection(gaz: Gazetteer, roads: tuple[str, str], found: Found) -> None:
         found.append(("intersection", 0.9 * sa * sb / len(kept) ** 0.5, matched, p.x, p.y))
 
 
+def _along(gaz: Gazetteer, roads: list[tuple[str, float]], found: Found) -> None:
+    """Roads of an intersection that cannot be placed: each somewhere along itself, at a lower level."""
+    for road, similarity in roads:
+        if point := _road_point(gaz, road):
+            found.append(("road", 0.5 * similarity, {"road": road}, *point))
+
+
 def _poi(gaz: Gazetteer, name: str, key: str, found: Found) -> None:
     rows = gaz.poi_rows.get(name)
     hits = (
@@ -257,7 +290,7 @@ def _poi(gaz: Gazetteer, name: str, key: str, found: Found) -> None:
         else [
             (n, s / 100 * 0.85)
             for n, s, _ in process.extract(
-                name, gaz.pois.names, scorer=fuzz.WRatio, limit=3, score_cutoff=_FUZZY_CUTOFF + 5
+                name, gaz.pois.sorted, scorer=fuzz.WRatio, limit=3, score_cutoff=_FUZZY_CUTOFF + 5
             )
         ]
     )

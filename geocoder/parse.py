@@ -39,13 +39,18 @@ ELEMENTS = (
 _ROAD_WORD = r"(?:大道|大街|路|街|巷|胡同|弄堂)"
 _ROAD = re.compile(rf"^([^\d#\-]{{1,14}}?{_ROAD_WORD})(?![道区心])")
 _CROSSING_WORD = r"(?:交叉口|交叉路口|交汇处|交界处|十字路口|交口|路口|口)"
+# a character of a crossing road's name: 与/和/跟/同 join two roads only right after a road word, and
+# start or run through a name elsewhere (和平路, 同安路, 长江路与同集路)
+_CROSSING_NAME = r"(?:[^\d与和跟同]|(?<![路街巷道线])[与和跟同])"
+# a numbered highway: 324国道, G324, S201, 448县道
+_HIGHWAY = r"(?:[GSXYZ]\d{1,4}|\d{1,4}(?:国道|省道|县道|乡道))"
 _INTERSECTION = re.compile(
-    rf"^(?P<a>[^\d与和跟同]{{1,14}}?(?:{_ROAD_WORD}|道|线))(?:与|和|跟|同|&|-)"
-    rf"(?P<b>[^\d与和跟同]{{1,14}}?(?:{_ROAD_WORD}|道|线|高速|高速公路))"
+    rf"^(?P<a>{_CROSSING_NAME}{{1,14}}?(?:{_ROAD_WORD}|道|线)|{_HIGHWAY})(?:与|和|跟|同|&|-)"
+    rf"(?P<b>{_CROSSING_NAME}{{1,14}}?(?:{_ROAD_WORD}|道|线|高速|高速公路)|{_HIGHWAY})"
     rf"(?:的)?{_CROSSING_WORD}?$"
     # two roads run together before a crossing word: 湖滨南路斗西路口, 湖滨南路斗西路交叉口
-    rf"|^(?P<c>[^\d与和跟同]{{1,14}}?{_ROAD_WORD})(?!三[叉岔]路口|丁字路口)"  # a junction word, no road
-    rf"(?P<d>[^\d与和跟同]{{1,14}}?{_ROAD_WORD}){_CROSSING_WORD}$"
+    rf"|^(?P<c>{_CROSSING_NAME}{{1,14}}?{_ROAD_WORD})(?!三[叉岔]路口|丁字路口)"  # a junction word, no road
+    rf"(?P<d>{_CROSSING_NAME}{{1,14}}?{_ROAD_WORD}){_CROSSING_WORD}$"
 )
 _HOUSE_NUMBER = re.compile(r"^(\d+)(?:-(\d+))?(号|弄)(?![楼院])")
 _BUILDING = re.compile(
@@ -74,12 +79,22 @@ class NameSet:
     def __init__(self, names: set[str] | None = None) -> None:
         self.names: set[str] = set()
         self.longest_from: dict[str, int] = {}  # first two characters → longest name
+        self._sorted: tuple[str, ...] | None = None
         for name in names or ():
             self.add(name)
 
     def add(self, name: str) -> None:
         self.names.add(name)
         self.longest_from[name[:2]] = max(self.longest_from.get(name[:2], 0), len(name))
+        self._sorted = None
+
+    @property
+    def sorted(self) -> tuple[str, ...]:
+        """The names in a fixed order, for fuzzy look-ups: equal scores rank the same in every process
+        (a set's order moves with Python's per-process string hashing)."""
+        if self._sorted is None:
+            self._sorted = tuple(sorted(self.names))
+        return self._sorted
 
     def prefix(self, text: str, pos: int) -> str | None:
         for length in range(min(self.longest_from.get(text[pos : pos + 2], 0), len(text) - pos), 1, -1):

@@ -65,6 +65,15 @@ def test_intersections_as_people_type_them(demo_gazetteer: Gazetteer, query: str
     assert (best.level, best.lon, best.lat) == ("intersection", expected.lon, expected.lat)
 
 
+def test_crossing_with_an_unknown_road_is_the_known_road(demo_gazetteer: Gazetteer) -> None:
+    road = geocode(demo_gazetteer, "农园路").candidates[0]
+    best = geocode(demo_gazetteer, "农园路与鹭岛虚构路交叉口").candidates
+    assert [(c.level, c.elements, c.lon, c.lat) for c in best] == [
+        ("road", {"road": "农园路"}, road.lon, road.lat)
+    ]
+    assert best[0].score < road.score
+
+
 def test_poi_and_admin_levels(demo_gazetteer: Gazetteer) -> None:
     poi = geocode(demo_gazetteer, "景田社区党群服务中心").candidates[0]
     assert poi.level == "poi" and poi.community_code == "440304008014"
@@ -72,6 +81,43 @@ def test_poi_and_admin_levels(demo_gazetteer: Gazetteer) -> None:
     assert "community" in [c.level for c in community]
     street = geocode(demo_gazetteer, "福田区香蜜湖街道").candidates[0]
     assert street.level == "street" and street.street_code == "440304006"
+
+
+@pytest.fixture(scope="module")
+def counties_only(db_url: str) -> Gazetteer:
+    """The demo city as a gazetteer holding county areas only: no street or community boundaries."""
+    with psycopg.connect(db_url) as conn:
+        rows = gazetteer.fetch_rows(conn)
+    rows["areas"] = [row for row in rows["areas"] if row[1] == "county"]
+    return gazetteer.build(rows)
+
+
+@pytest.mark.parametrize("query", ["园岭街道", "莲花街道景田社区"])
+def test_town_without_an_area_falls_back_to_its_district(counties_only: Gazetteer, query: str) -> None:
+    county = geocode(counties_only, "福田区").candidates[0]
+    best = geocode(counties_only, query).candidates
+    assert [(c.level, c.county_code, c.lon, c.lat) for c in best] == [
+        ("district", "440304", county.lon, county.lat)
+    ]
+    deepest = "community" if query.endswith("社区") else "town"
+    assert best[0].elements == {deepest: query.removeprefix("莲花街道")}
+
+
+def test_community_without_an_area_falls_back_to_its_street(db_url: str, demo_gazetteer: Gazetteer) -> None:
+    with psycopg.connect(db_url) as conn:
+        rows = gazetteer.fetch_rows(conn)
+    rows["areas"] = [row for row in rows["areas"] if row[1] != "community"]
+    rows["pois"] = []  # the demo has a service centre POI named after each community
+    best = geocode(gazetteer.build(rows), "景田社区").candidates
+    street = geocode(demo_gazetteer, "莲花街道").candidates[0]
+    assert [(c.level, c.street_code, c.lon, c.lat) for c in best] == [
+        ("street", street.street_code, street.lon, street.lat)
+    ]
+
+
+def test_town_of_another_city_has_no_answer(counties_only: Gazetteer) -> None:
+    result = geocode(counties_only, "东孚镇洪塘村")
+    assert result.candidates == [] and result.reason
 
 
 def test_road_level_when_the_number_is_unknown(demo_gazetteer: Gazetteer) -> None:

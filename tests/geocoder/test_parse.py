@@ -126,9 +126,16 @@ def test_elements(query: str, elements: dict[str, str]) -> None:
         ("深南大道、红荔路交叉路口", "深南大道", "红荔路"),
         ("湖滨南路斗西路口", "湖滨南路", "斗西路"),
         ("健康街潍州路交叉口西北角", "健康街", "潍州路"),
+        ("和平路与中山路交叉口", "和平路", "中山路"),
+        ("同安路与长江路交叉口", "同安路", "长江路"),
+        ("长江路与同集路交叉口", "长江路", "同集路"),
+        ("中山路和解放路交叉口", "中山路", "解放路"),
+        ("翔安西路与448县道交叉口", "翔安西路", "448县道"),
+        ("G324与S201交叉口", "G324", "S201"),
     ],
     ids=["yu-jiaochakou", "he-lukou-offset", "bare", "slash", "enumeration-comma", "run-together-kou",
-         "run-together-jiaochakou"],
+         "run-together-jiaochakou", "first-road-starts-with-he", "first-road-starts-with-tong",
+         "second-road-starts-with-tong", "he-between-roads", "numbered-county-road", "highway-codes"],
 )
 def test_intersections(query: str, a: str, b: str) -> None:
     assert _parse(query).intersection == (a, b)
