@@ -385,3 +385,11 @@ def test_a_merged_county_reads_as_the_county_it_joined() -> None:
     admin = parse(normalize("福建省厦门市开元区中华街道").text, national_admin()).admin
     assert (admin["district"].name, admin["district"].code) == ("开元区", "350203")
     assert admin["town"].code == "350203003"
+
+
+def test_old_name_of_a_merged_county_after_its_successor_is_a_street() -> None:
+    """鼓浪屿区 merged into 思明区 and is now its street 鼓浪屿街道: after 思明区 it is that street, not
+    思明区 written again."""
+    parsed = parse(normalize("思明区鼓浪屿龙头路").text, national_admin())
+    assert parsed.elements == {"district": "思明区", "town": "鼓浪屿", "road": "龙头路"}
+    assert parsed.admin["town"].code == "350203012"
