@@ -43,8 +43,8 @@ _CITY_ZONE = re.compile(r"(?:国家)?(?:高新技术产业开发区|高新技术
 
 def _written_again(form: str, entries: list[AdminEntry], last: list[AdminEntry], index: AdminIndex) -> bool:
     """True when `form` names the unit just read again (绍兴绍兴诸暨, 东莞市东莞市), not a county below it
-    whose own name it is (临夏州临夏市, 恩施州恩施市), nor the old name of a unit merged into it (思明区鼓浪屿:
-    鼓浪屿区 is listed under 思明区's code, and 鼓浪屿 is now its street)."""
+    whose own name it is (临夏州临夏市, 恩施州恩施市), nor the old name of a unit merged into it
+    (思明区鼓浪屿: 鼓浪屿区 is listed under 思明区's code, and 鼓浪屿 is now its street)."""
     codes = {e.code for e in last}
     names = {e.name for e in last}
     if not any(e.code in codes and e.name in names for e in entries):
