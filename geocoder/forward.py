@@ -95,7 +95,7 @@ def _answer(gaz: Gazetteer, text: str, limit: int) -> tuple[tuple[Candidate, ...
     """Candidates, reason and parse of one normalised address."""
     if not has_han(text):
         return (), "no Chinese address text in the query", None
-    parsed = parse(text, gaz.admin, gaz.roads, gaz.pois)
+    parsed = parse(text, gaz.admin, gaz.roads, gaz.pois, home=gaz.home)
     found: Found = []
     _ladder(gaz, parsed, found)
     candidates = _finish(gaz, parsed, found, limit)
@@ -283,6 +283,7 @@ def _along(gaz: Gazetteer, roads: list[tuple[str, float]], found: Found) -> None
 
 
 def _poi(gaz: Gazetteer, name: str, key: str, found: Found) -> None:
+    name = gaz.poi_short.get(name, name)
     rows = gaz.poi_rows.get(name)
     hits = (
         [(name, 1.0)]

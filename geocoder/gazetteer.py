@@ -41,6 +41,7 @@ SELECT r.name, n.side, n.first_number, n.last_number, n.parity, ST_AsBinary(r.ge
 FROM onemap.road_number_range n JOIN onemap.road r ON r.id = n.road_id WHERE r.name IS NOT NULL
 """
 _HAN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千]")
+_ESTATE_WORD = re.compile(r"(?:住宅)?小区$")
 
 
 @lru_cache(maxsize=1)
@@ -188,12 +189,18 @@ class Gazetteer:
     plates: dict[str, Plates] = field(default_factory=dict)
     poi_rows: dict[str, list[tuple[str | None, str | None, float, float]]] = field(default_factory=dict)
     poi_addresses: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)  # address → POIs
+    poi_short: dict[str, str] = field(default_factory=dict)  # an estate's name without 小区 → its name
     ranges: dict[str, list[tuple[str, int, int, str, shapely.Geometry]]] = field(default_factory=dict)
     protected: re.Pattern[str] | None = None  # names whose numerals stay (see normalize.protect)
     near_plates: NearIndex = field(default_factory=lambda: NearIndex(1.0, None, np.array([], dtype=object)))
     near_roads: NearIndex = field(default_factory=lambda: NearIndex(1.0, None, np.array([], dtype=object)))
     road_points: dict[str, tuple[float, float]] = field(default_factory=dict)  # one point per road name
     code_cache: dict[tuple[float, float], dict[str, str | None]] = field(default_factory=dict)
+
+    @property
+    def home(self) -> tuple[str, ...]:
+        """The codes of the cities whose counties are loaded: where the service's addresses lie."""
+        return tuple(sorted({str(code)[:4] for code in self.counties.codes}))
 
     def admin_codes(self, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
         """grid, community, street and county code of each point (None outside the loaded city).
@@ -298,6 +305,11 @@ def build(rows: dict[str, list[tuple]]) -> Gazetteer:
             gaz.poi_rows.setdefault(key, []).append((category, address, x, y))
             if address and (where := normalize(address).text):
                 gaz.poi_addresses.setdefault(where, []).append((key, x, y))
+    for key in list(gaz.poi_rows):
+        short = _ESTATE_WORD.sub("", key)
+        if len(short) >= 2 and short != key and short not in gaz.poi_rows:
+            gaz.pois.add(short)  # 香秀里 for 香秀里小区: callers leave the word out
+            gaz.poi_short[short] = key
     for name, side, first, last, parity, wkb in rows["ranges"]:
         gaz.ranges.setdefault(normalize(name).text, []).append(
             (side, first, last, parity, shapely.from_wkb(wkb))

@@ -326,11 +326,14 @@ def parse(
     pois: NameSet | None = None,
     *,
     infer: bool = False,
+    home: tuple[str, ...] = (),
 ) -> Parsed:
-    """Parse a normalised address (see normalize.normalize)."""
+    """Parse a normalised address (see normalize.normalize). `home`, the code prefixes of the cities a
+    service holds, makes a short county or town name of elsewhere at the start a name, not a place
+    (莲花新城 in Xiamen is no 莲花县)."""
     parsed = Parsed(text)
     roads, pois = roads or NameSet(), pois or NameSet()
-    pos = admin_prefix(text, index, (roads, pois), parsed)
+    pos = admin_prefix(text, index, (roads, pois), parsed, home)
     _detail(text, pos, roads, pois, parsed)
     if infer and (deepest := parsed.deepest_admin()) is not None:
         inferred = []

@@ -73,7 +73,9 @@ def _starts_short_city(text: str, index: AdminIndex, parents: list[AdminEntry], 
     return False
 
 
-def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], parsed: Parsed) -> int:
+def admin_prefix(
+    text: str, index: AdminIndex, known: tuple[NameSet, NameSet], parsed: Parsed, home: tuple[str, ...] = ()
+) -> int:
     """Match admin names from the start; return where the rest of the address begins.
 
     A unit written twice (宁波宁波市) or a second, fuller chain after a first one (浙江杭州西湖区浙江省杭州市
@@ -178,6 +180,8 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
             last_rank, pos = RANK[level], pos + len(form)
             continue
         form, entries = found
+        if home and not spans and _elsewhere(form, entries, home):
+            break
         level, end = entries[0].level, pos + len(form)
         # development zones listed as town-level units (萧山经济技术开发区) are written as zones, not towns
         element = "devzone" if level == "town" and DEVZONE.search(form) else level
@@ -195,6 +199,15 @@ def admin_prefix(text: str, index: AdminIndex, known: tuple[NameSet, NameSet], p
         _restore(dropped, spans, parsed)
     _resolve(spans, parsed)
     return pos
+
+
+def _elsewhere(form: str, entries: list[AdminEntry], home: tuple[str, ...]) -> bool:
+    """A short county or town name first in the text, of no unit in the service's cities: a name that
+    begins the place, not that far-off unit (莲花新城 in Xiamen; 鼓楼 anywhere but its four cities)."""
+    return (
+        all(e.name != form and e.level in ("district", "town") for e in entries)
+        and not any(e.code.startswith(home) for e in entries)
+    )
 
 
 def _short_again(

@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 import psycopg
 import pytest
+import shapely
 
 from geocoder import gazetteer
 from geocoder.forward import geocode, metres
@@ -118,6 +119,32 @@ def test_community_without_an_area_falls_back_to_its_street(db_url: str, demo_ga
 def test_town_of_another_city_has_no_answer(counties_only: Gazetteer) -> None:
     result = geocode(counties_only, "东孚镇洪塘村")
     assert result.candidates == [] and result.reason
+
+
+def _xiamen_estates(*names: str) -> Gazetteer:
+    """A gazetteer of one Xiamen county (a square around 思明区) and a few estates in it."""
+    square = shapely.to_wkb(shapely.box(118.0, 24.4, 118.2, 24.6))
+    rows: dict[str, list[tuple]] = {"version": [], "cells": [], "roads": [], "plates": [], "ranges": []}
+    rows["areas"] = [("350203", "county", "思明区", square, 118.1, 24.5)]
+    rows["pois"] = [(name, "住宅区", None, 118.12 + i / 1000, 24.49) for i, name in enumerate(names)]
+    return gazetteer.build(rows)
+
+
+def test_short_county_name_of_elsewhere_is_part_of_a_name_at_home() -> None:
+    """In Xiamen, 莲花香秀花园 is an estate, not 莲花县 in Jiangxi, whose county would veto every place
+    found in Xiamen."""
+    result = geocode(_xiamen_estates("香秀花园"), "莲花香秀花园5号")
+    assert "district" not in result.parsed.elements
+    assert [(c.level, c.elements, c.county_code) for c in result.candidates][:1] == [
+        ("poi", {"estate": "香秀花园"}, "350203")
+    ]
+
+
+def test_estate_named_without_its_xiaoqu_is_the_estate() -> None:
+    gaz = _xiamen_estates("香秀里小区", "湖滨一里住宅小区")
+    for query, name in (("香秀里12号", "香秀里小区"), ("湖滨一里3号", "湖滨一里住宅小区")):
+        best, by_full_name = geocode(gaz, query).candidates[0], geocode(gaz, name).candidates[0]
+        assert (best.level, best.elements, best.score) == ("poi", {"poi": name}, by_full_name.score)
 
 
 def test_road_level_when_the_number_is_unknown(demo_gazetteer: Gazetteer) -> None:

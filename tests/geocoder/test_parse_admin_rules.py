@@ -393,3 +393,18 @@ def test_old_name_of_a_merged_county_after_its_successor_is_a_street() -> None:
     parsed = parse(normalize("思明区鼓浪屿龙头路").text, national_admin())
     assert parsed.elements == {"district": "思明区", "town": "鼓浪屿", "road": "龙头路"}
     assert parsed.admin["town"].code == "350203012"
+
+
+@pytest.mark.parametrize(
+    ("query", "elements"),
+    [
+        ("莲花香秀里62号", {"estate": "莲花香秀里", "building": "62号"}),  # 莲花县 is in Jiangxi
+        ("集美学村", {"district": "集美", "estate": "学村"}),  # 集美区 is Xiamen's
+        ("莲花县琴亭镇", {"district": "莲花县", "town": "琴亭镇"}),  # a full name stays a place
+    ],
+    ids=["short-name-of-elsewhere", "short-name-at-home", "full-name-of-elsewhere"],
+)
+def test_a_short_county_name_of_elsewhere_first_is_a_name_in_a_city_service(
+    query: str, elements: dict[str, str]
+) -> None:
+    assert parse(normalize(query).text, national_admin(), home=("3502",)).elements == elements
