@@ -156,6 +156,12 @@ def _road_at(rest: str) -> tuple[str, str] | None:
     return segment[:start], segment[start:end]
 
 
+def _plated_road(rest: str) -> tuple[str, str] | None:
+    """A road right after a place, with its door plate: the place lies on it (软件园二期|观日路24号)."""
+    road = _ROAD.match(rest)
+    return ("", road[1]) if road and _HOUSE_NUMBER.match(rest[road.end() :]) else None
+
+
 def _known_tail(prefix: str, road: str, roads: NameSet) -> tuple[str, str]:
     """An unknown road name ending with a known one is a place, then that road (五通泗水大道: 泗水大道)."""
     if road in roads.names:
@@ -212,7 +218,11 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
                 elements["community"] = elements.pop(last)
             pos += _put(elements, ("road",), group[1])
             continue
-        found = _road_at(rest) if not elements.keys() & {"poi", "estate", "road"} else None
+        found = (
+            _road_at(rest)
+            if not elements.keys() & {"poi", "estate", "road"}
+            else _plated_road(rest) if "road" not in elements else None
+        )
         if found:
             prefix, road = _known_tail(*found, roads)
             if prefix:

@@ -152,6 +152,15 @@ def test_known_road_at_the_end_of_an_unknown_one() -> None:
     assert _parse("五缘湾五通泗水大道625号").elements["road"] == "五缘湾五通泗水大道"
 
 
+@pytest.mark.parametrize(
+    ("query", "road", "number"),
+    [("软件园二期观日路24号", "观日路", "24号"), ("恒辉商贸大厦岭下南路77号", "岭下南路", "77号")],
+)
+def test_road_with_its_door_plate_after_a_place(query: str, road: str, number: str) -> None:
+    elements = _parse(query).elements
+    assert (elements.get("road"), elements.get("house_number")) == (road, number)
+
+
 def test_numerals_in_known_names_stay() -> None:
     parsed = _parse("厦门一中", pois={"厦门一中"})
     assert parsed.elements == {"poi": "厦门一中"}
