@@ -18,7 +18,7 @@ from geocoder.admin import AdminEntry
 from geocoder.gazetteer import Areas, Gazetteer, Plates
 from geocoder.memo import memo
 from geocoder.normalize import MAX_LENGTH, has_han, normalize
-from geocoder.parse import Parsed, parse
+from geocoder.parse import COMPOUND, Parsed, parse
 from gis.errors import InvalidParameter
 
 LEVELS = ("door_plate", "interpolated", "intersection", "poi", "road", "community", "street", "district")
@@ -116,8 +116,10 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
     road = el.get("road")
     for road_key, similarity in _roads_like(gaz, road) if road else []:
         matched = {"road": road_key}
-        if "house_number" in el:
-            number = int("".join(c for c in el["house_number"] if c.isdigit()) or 0)
+        compound = COMPOUND.match(el.get("estate", ""))
+        plate = el.get("house_number") or (compound[1] if compound else "")  # 4号院: behind door plate 4
+        if plate:
+            number = int("".join(c for c in plate if c.isdigit()) or 0)
             _number(gaz, road_key, number, el.get("sub_number", ""), similarity, matched, found)
         point = _road_point(gaz, road_key)
         if point:

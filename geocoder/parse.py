@@ -53,6 +53,7 @@ _INTERSECTION = re.compile(
     rf"(?P<d>{_CROSSING_NAME}{{1,14}}?{_ROAD_WORD}){_CROSSING_WORD}$"
 )
 _HOUSE_NUMBER = re.compile(r"^(\d+)(?:-(\d+))?(号|弄)(?![楼院])")
+COMPOUND = re.compile(r"^(\d+)号院")  # a compound (院) named by its door plate
 _BUILDING = re.compile(
     r"^((?:\d+|[A-Z])(?:-\d+)?(?:号楼|栋|幢|座|#楼|#|号(?=\d)|楼(?=\d+单元))|[A-Z]区?\d*座|[A-Z]栋)"
 )
@@ -228,6 +229,10 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
             if prefix:
                 _put_prefix(elements, prefix)
             pos += len(prefix) + _put(elements, ("road", "sub_road"), road)
+            continue
+        compound = COMPOUND.match(rest) if not elements.keys() & {"estate", "house_number"} else None
+        if compound:  # 北土城东路4号院8号楼: the compound behind door plate 4, its buildings after it
+            pos += _put(elements, ("estate",), compound[0])
             continue
         sub_road = _ROAD.match(rest) if "house_number" in elements and "sub_road" not in elements else None
         if sub_road:

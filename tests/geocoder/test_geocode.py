@@ -33,6 +33,14 @@ def test_door_plate_is_found_exactly(demo_gazetteer: Gazetteer, conn: psycopg.Co
     assert best.county_code == "440304" and best.street_code == best.grid_code[:9]
 
 
+def test_compound_named_by_its_door_plate_is_at_the_plate(
+    demo_gazetteer: Gazetteer, conn: psycopg.Connection
+) -> None:
+    best = geocode(demo_gazetteer, "侨香路7号院3号楼").candidates[0]
+    assert best.level == "door_plate"
+    assert (best.lon, best.lat) == pytest.approx(_plate(conn, "侨香路", 7), abs=1e-7)
+
+
 def test_missing_number_is_interpolated_on_its_side(
     demo_gazetteer: Gazetteer, conn: psycopg.Connection
 ) -> None:

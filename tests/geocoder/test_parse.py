@@ -161,6 +161,11 @@ def test_road_with_its_door_plate_after_a_place(query: str, road: str, number: s
     assert (elements.get("road"), elements.get("house_number")) == (road, number)
 
 
+def test_compound_named_by_its_door_plate() -> None:
+    elements = _parse("北土城东路4号院8号楼6-723").elements
+    assert elements == {"road": "北土城东路", "estate": "4号院", "building": "8号楼", "room": "6-723"}
+
+
 def test_numerals_in_known_names_stay() -> None:
     parsed = _parse("厦门一中", pois={"厦门一中"})
     assert parsed.elements == {"poi": "厦门一中"}
