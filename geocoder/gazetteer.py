@@ -10,7 +10,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import psycopg
@@ -197,7 +197,7 @@ class Gazetteer:
     road_points: dict[str, tuple[float, float]] = field(default_factory=dict)  # one point per road name
     code_cache: dict[tuple[float, float], dict[str, str | None]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def home(self) -> tuple[str, ...]:
         """The codes of the cities whose counties are loaded: where the service's addresses lie."""
         return tuple(sorted({str(code)[:4] for code in self.counties.codes}))
