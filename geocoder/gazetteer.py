@@ -42,6 +42,7 @@ FROM onemap.road_number_range n JOIN onemap.road r ON r.id = n.road_id WHERE r.n
 """
 _HAN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千]")
 _ESTATE_WORD = re.compile(r"(?:住宅)?小区$")
+_ROAD_ENDING = re.compile(r"(?:路|街|道|巷|弄)$")
 
 
 @lru_cache(maxsize=1)
@@ -307,8 +308,9 @@ def build(rows: dict[str, list[tuple]]) -> Gazetteer:
                 gaz.poi_addresses.setdefault(where, []).append((key, x, y))
     for key in list(gaz.poi_rows):
         short = _ESTATE_WORD.sub("", key)
-        if len(short) >= 2 and short != key and short not in gaz.poi_rows:
-            gaz.pois.add(short)  # 香秀里 for 香秀里小区: callers leave the word out
+        # 香秀里 for 香秀里小区: callers leave the word out (but 文屏路 stays the road's, not 文屏路小区's)
+        if len(short) >= 2 and short != key and short not in gaz.poi_rows and not _ROAD_ENDING.search(short):
+            gaz.pois.add(short)
             gaz.poi_short[short] = key
     for name, side, first, last, parity, wkb in rows["ranges"]:
         gaz.ranges.setdefault(normalize(name).text, []).append(

@@ -153,6 +153,8 @@ def test_estate_named_without_its_xiaoqu_is_the_estate() -> None:
     for query, name in (("香秀里12号", "香秀里小区"), ("湖滨一里3号", "湖滨一里住宅小区")):
         best, by_full_name = geocode(gaz, query).candidates[0], geocode(gaz, name).candidates[0]
         assert (best.level, best.elements, best.score) == ("poi", {"poi": name}, by_full_name.score)
+    # an estate named after its road leaves the road name to the road: 文屏路12号 is a door plate
+    assert "文屏路" not in _xiamen_estates("文屏路小区").pois.names
 
 
 def test_road_level_when_the_number_is_unknown(demo_gazetteer: Gazetteer) -> None:
