@@ -114,6 +114,8 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
     if parsed.intersection:
         _intersection(gaz, parsed.intersection, found)
     road = el.get("road")
+    if parsed.intersection and road == parsed.intersection[0]:
+        road = None  # the crossing's own roads are placed above
     for road_key, similarity in _roads_like(gaz, road) if road else []:
         matched = {"road": road_key}
         compound = COMPOUND.match(el.get("estate", ""))

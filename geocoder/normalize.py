@@ -43,8 +43,8 @@ _SUB_NUMBER = re.compile(r"(\d+)(?:号之|-之|之|号附|附|号-)(\d+)(?:(号)
 _DASHES = re.compile(r"(?<=\d)[—–~](?=\d)")
 _QUALIFIER = re.compile(
     r"(?:(?:往|向)?[东南西北]{1,2}(?:侧|面|边)?(?:约)?\d+(?:米|m)(?:处)?"
-    r"|(?:的)?(?:附近|旁边|旁|对面|斜对面|前面|后面|门口|门前|楼下|周边|一带|东侧|西侧|南侧|北侧|东面|西面|"
-    r"南面|北面|东边|西边|南边|北边|东北角|东南角|西北角|西南角|里面|内部?))$"
+    r"|(?:的)?(?:附近|旁边|旁|对面|斜对面|前面|后面|门口|门前|楼下|周边|一带|[东南西北]{1,2}(?:侧|面|边|角)|"
+    r"里面|内部?))$"
 )
 # after a house number, 附近 / 旁边 / 对面 and what follows them describe a place by that address:
 # 嘉禾路398号对面公交站 is the bus stop opposite No. 398, found at No. 398

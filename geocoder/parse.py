@@ -44,10 +44,16 @@ _CROSSING_WORD = r"(?:交叉口|交叉路口|交汇处|交界处|十字路口|�
 _CROSSING_NAME = r"(?:[^\d与和跟同]|(?<![路街巷道线])[与和跟同])"
 # a numbered highway: 324国道, G324, S201, 448县道
 _HIGHWAY = r"(?:[GSXYZ]\d{1,4}|\d{1,4}(?:国道|省道|县道|乡道))"
-_INTERSECTION = re.compile(
+_CROSSING_ROADS = (
     rf"^(?P<a>{_CROSSING_NAME}{{1,14}}?(?:{_ROAD_WORD}|道|线)|{_HIGHWAY})(?:与|和|跟|同|&|-)"
     rf"(?P<b>{_CROSSING_NAME}{{1,14}}?(?:{_ROAD_WORD}|道|线|高速|高速公路)|{_HIGHWAY})"
-    rf"(?:的)?{_CROSSING_WORD}?$"
+)
+# a crossing that a place or a side of it follows: 嘉禾路与吕岭路交叉口西南角加油站
+_CROSSING_THEN = re.compile(
+    rf"{_CROSSING_ROADS}(?:的)?(?:交叉口|交叉路口|交汇处|交界处|十字路口|路口)(?:[东南西北]{{1,2}}(?:侧|面|边|角))?"
+)
+_INTERSECTION = re.compile(
+    rf"{_CROSSING_ROADS}(?:的)?{_CROSSING_WORD}?$"
     # two roads run together before a crossing word: 湖滨南路斗西路口, 湖滨南路斗西路交叉口
     rf"|^(?P<c>{_CROSSING_NAME}{{1,14}}?{_ROAD_WORD})(?!三[叉岔]路口|丁字路口)"  # a junction word, no road
     rf"(?P<d>{_CROSSING_NAME}{{1,14}}?{_ROAD_WORD}){_CROSSING_WORD}$"
@@ -197,11 +203,11 @@ def _put_place(elements: dict[str, str], prefix: str) -> None:
 
 def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) -> None:
     elements = parsed.elements
-    crossing = _INTERSECTION.match(text[pos:])
+    crossing = _INTERSECTION.match(text[pos:]) or _CROSSING_THEN.match(text[pos:])
     if crossing:
         parsed.intersection = (crossing["a"] or crossing["c"], crossing["b"] or crossing["d"])
         elements["intersection"] = crossing[0]
-        return
+        pos += len(crossing[0])
     while pos < len(text):
         rest = text[pos:]
         known_road = roads.prefix(text, pos)
@@ -270,6 +276,12 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         else:
             pos += _tail(rest, elements)
             continue
+    if parsed.intersection and "road" not in elements:  # the crossing's two roads, unless a road follows
+        order = list(elements.items())
+        at = list(elements).index("intersection") + 1
+        elements.clear()
+        elements.update(order[:at], road=parsed.intersection[0], sub_road=parsed.intersection[1])
+        elements.update(order[at:])
 
 
 def _in_village(elements: dict[str, str]) -> bool:

@@ -74,6 +74,21 @@ def test_intersections_as_people_type_them(demo_gazetteer: Gazetteer, query: str
     assert (best.level, best.lon, best.lat) == ("intersection", expected.lon, expected.lat)
 
 
+@pytest.mark.parametrize("query", ["农园路与香轩路交叉口东南侧", "农园路与香轩路交叉口西南角加油站"])
+def test_crossing_with_a_side_or_a_place_after_it(demo_gazetteer: Gazetteer, query: str) -> None:
+    crossing = geocode(demo_gazetteer, "农园路与香轩路交叉口").candidates[0]
+    best = geocode(demo_gazetteer, query).candidates[0]
+    assert (best.level, best.lon, best.lat) == ("intersection", crossing.lon, crossing.lat)
+
+
+def test_door_plate_after_a_crossing_is_the_place(
+    demo_gazetteer: Gazetteer, conn: psycopg.Connection
+) -> None:
+    best = geocode(demo_gazetteer, "农园路与香轩路交叉口侨香路7号").candidates[0]
+    assert best.level == "door_plate"
+    assert (best.lon, best.lat) == pytest.approx(_plate(conn, "侨香路", 7), abs=1e-7)
+
+
 def test_crossing_with_an_unknown_road_is_the_known_road(demo_gazetteer: Gazetteer) -> None:
     road = geocode(demo_gazetteer, "农园路").candidates[0]
     best = geocode(demo_gazetteer, "农园路与鹭岛虚构路交叉口").candidates

@@ -39,6 +39,7 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         ("地址", "", ()),
         ("湖滨南路100号-1层", "湖滨南路100号-1层", ()),
         ("对面小区", "对面小区", ()),
+        ("湖滨南路与斗西路交叉口东南侧", "湖滨南路与斗西路交叉口", ("东南侧",)),
     ],
     ids=[
         "traditional",
@@ -72,6 +73,7 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         "label-alone",
         "basement-after-number",
         "leading-word-is-a-name",
+        "two-direction-side",
     ],
 )
 def test_normalize(query: str, text: str, qualifiers: tuple[str, ...]) -> None:

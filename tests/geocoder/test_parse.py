@@ -141,6 +141,48 @@ def test_intersections(query: str, a: str, b: str) -> None:
     assert _parse(query).intersection == (a, b)
 
 
+@pytest.mark.parametrize(
+    ("query", "elements"),
+    [
+        (
+            "湖滨南路与斗西路交叉口",
+            {"intersection": "湖滨南路与斗西路交叉口", "road": "湖滨南路", "sub_road": "斗西路"},
+        ),
+        (
+            "嘉禾路与吕岭路交叉口西南角加油站",
+            {
+                "intersection": "嘉禾路与吕岭路交叉口西南角",
+                "road": "嘉禾路",
+                "sub_road": "吕岭路",
+                "poi": "加油站",
+            },
+        ),
+        (
+            "萍水街与益乐路交叉口方家花苑82幢",
+            {
+                "intersection": "萍水街与益乐路交叉口",
+                "road": "萍水街",
+                "sub_road": "益乐路",
+                "estate": "方家花苑",
+                "building": "82幢",
+            },
+        ),
+        (
+            "环岛路与鳌山路交汇处航空港北区港中路1690号",
+            {
+                "intersection": "环岛路与鳌山路交汇处",
+                "poi": "航空港北区",
+                "road": "港中路",
+                "house_number": "1690号",
+            },
+        ),
+    ],
+    ids=["crossing", "crossing-side-then-place", "crossing-then-estate", "crossing-then-door-plate"],
+)
+def test_crossing_elements_and_what_follows(query: str, elements: dict[str, str]) -> None:
+    assert _parse(query).elements == elements
+
+
 @pytest.mark.parametrize("query", ["杨上台巷三叉路口", "莲前街道/前埔社区", "厦禾路口", "湖滨南路/123号"])
 def test_no_intersection_without_two_roads(query: str) -> None:
     assert _parse(query).intersection is None
