@@ -205,7 +205,11 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
     elements = parsed.elements
     crossing = _INTERSECTION.match(text[pos:]) or _CROSSING_THEN.match(text[pos:])
     if crossing:
-        parsed.intersection = (crossing["a"] or crossing["c"], crossing["b"] or crossing["d"])
+        a, b = crossing["a"] or crossing["c"], crossing["b"] or crossing["d"]
+        joined = crossing[0][len(a)] + b  # 中山路和平路口: 和平路 is a known road, not 和 + 平路
+        if joined[0] in "和同跟" and b not in roads.names and joined in roads.names:
+            b = joined
+        parsed.intersection = (a, b)
         elements["intersection"] = crossing[0]
         pos += len(crossing[0])
     while pos < len(text):

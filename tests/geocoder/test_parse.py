@@ -188,6 +188,12 @@ def test_no_intersection_without_two_roads(query: str) -> None:
     assert _parse(query).intersection is None
 
 
+@pytest.mark.parametrize(("query", "b"), [("中山路和平路交叉口", "和平路"), ("同安路同集路口", "同集路")])
+def test_crossing_road_named_with_a_joining_word_when_the_gazetteer_knows_it(query: str, b: str) -> None:
+    assert _parse(query, roads={b}).intersection == (query[:3], b)
+    assert _parse(query).intersection == (query[:3], b[1:])  # without it, the word joins two roads
+
+
 def test_known_road_at_the_end_of_an_unknown_one() -> None:
     parsed = _parse("五缘湾五通泗水大道625号", roads={"泗水大道"})
     assert parsed.elements == {"poi": "五缘湾五通", "road": "泗水大道", "house_number": "625号"}
