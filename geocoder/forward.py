@@ -181,7 +181,7 @@ def _loaded(gaz: Gazetteer, parsed: Parsed, level: str) -> list[AdminEntry]:
 def _roads_like(gaz: Gazetteer, road: str) -> list[tuple[str, float]]:
     if road in gaz.roads.names:
         return [(road, 1.0)]
-    hits = process.extract(road, gaz.roads.sorted, scorer=fuzz.ratio, limit=3, score_cutoff=_FUZZY_CUTOFF)
+    hits = process.extract(road, gaz.roads.in_order, scorer=fuzz.ratio, limit=3, score_cutoff=_FUZZY_CUTOFF)
     return [(name, score / 100 * 0.9) for name, score, _ in hits]
 
 
@@ -295,7 +295,7 @@ def _poi(gaz: Gazetteer, name: str, key: str, found: Found) -> None:
         else [
             (n, s / 100 * 0.85)
             for n, s, _ in process.extract(
-                name, gaz.pois.sorted, scorer=fuzz.WRatio, limit=3, score_cutoff=_FUZZY_CUTOFF + 5
+                name, gaz.pois.in_order, scorer=fuzz.WRatio, limit=3, score_cutoff=_FUZZY_CUTOFF + 5
             )
         ]
     )

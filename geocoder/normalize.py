@@ -41,10 +41,10 @@ _AFTER_SUB = re.compile(rf"(?<=[之附])([{_NUMERAL}]{{1,4}})(?![{_NUMERAL}])(?=
 # 5-436 (楼-室) is no plate
 _SUB_NUMBER = re.compile(r"(\d+)(?:号之|-之|之|号附|附|号-)(\d+)(?:(号)|(?![\d层楼F]))")
 _DASHES = re.compile(r"(?<=\d)[—–~](?=\d)")
+SIDE = r"[东南西北]{1,2}(?:侧|面|边|角)"  # a side of a place: 东侧, 西南角
 _QUALIFIER = re.compile(
     r"(?:(?:往|向)?[东南西北]{1,2}(?:侧|面|边)?(?:约)?\d+(?:米|m)(?:处)?"
-    r"|(?:的)?(?:附近|旁边|旁|对面|斜对面|前面|后面|门口|门前|楼下|周边|一带|[东南西北]{1,2}(?:侧|面|边|角)|"
-    r"里面|内部?))$"
+    rf"|(?:的)?(?:附近|旁边|旁|对面|斜对面|前面|后面|门口|门前|楼下|周边|一带|{SIDE}|里面|内部?))$"
 )
 # after a house number, 附近 / 旁边 / 对面 and what follows them describe a place by that address:
 # 嘉禾路398号对面公交站 is the bus stop opposite No. 398, found at No. 398

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from geocoder.admin import LEVELS, AdminEntry, AdminIndex
 from geocoder.admin_match import DEVZONE
+from geocoder.normalize import SIDE
 from geocoder.parse_admin import admin_prefix
 
 ELEMENTS = (
@@ -38,7 +39,8 @@ ELEMENTS = (
 )
 _ROAD_WORD = r"(?:大道|大街|路|街|巷|胡同|弄堂)"
 _ROAD = re.compile(rf"^([^\d#\-]{{1,14}}?{_ROAD_WORD})(?![道区心])")
-_CROSSING_WORD = r"(?:交叉口|交叉路口|交汇处|交界处|十字路口|交口|路口|口)"
+_CROSSING_NOUN = r"(?:交叉口|交叉路口|交汇处|交界处|十字路口|路口)"  # a crossing that text may follow
+_CROSSING_WORD = rf"(?:{_CROSSING_NOUN}|交口|口)"
 # a character of a crossing road's name: 与/和/跟/同 join two roads only right after a road word, and
 # start or run through a name elsewhere (和平路, 同安路, 长江路与同集路)
 _CROSSING_NAME = r"(?:[^\d与和跟同]|(?<![路街巷道线])[与和跟同])"
@@ -49,9 +51,7 @@ _CROSSING_ROADS = (
     rf"(?P<b>{_CROSSING_NAME}{{1,14}}?(?:{_ROAD_WORD}|道|线|高速|高速公路)|{_HIGHWAY})"
 )
 # a crossing that a place or a side of it follows: 嘉禾路与吕岭路交叉口西南角加油站
-_CROSSING_THEN = re.compile(
-    rf"{_CROSSING_ROADS}(?:的)?(?:交叉口|交叉路口|交汇处|交界处|十字路口|路口)(?:[东南西北]{{1,2}}(?:侧|面|边|角))?"
-)
+_CROSSING_THEN = re.compile(rf"{_CROSSING_ROADS}(?:的)?{_CROSSING_NOUN}(?:{SIDE})?")
 _INTERSECTION = re.compile(
     rf"{_CROSSING_ROADS}(?:的)?{_CROSSING_WORD}?$"
     # two roads run together before a crossing word: 湖滨南路斗西路口, 湖滨南路斗西路交叉口
@@ -96,7 +96,7 @@ class NameSet:
         self._sorted = None
 
     @property
-    def sorted(self) -> tuple[str, ...]:
+    def in_order(self) -> tuple[str, ...]:
         """The names in a fixed order, for fuzzy look-ups: equal scores rank the same in every process
         (a set's order moves with Python's per-process string hashing)."""
         if self._sorted is None:
