@@ -6,7 +6,7 @@ Builds a scratch database (dropped afterwards) with the Xiamen districts (../sha
 GCJ-02 → CGCS2000), and a gazetteer from every other row of ../shared/data/xiamen_poi: the POIs by
 name and, where the address is road + number, a door plate. The addresses of the remaining rows are
 geocoded; printed: share within 50 m / 200 m / 1 km of the true point, right district, no answer,
-overall and per match level.
+per match level, over the answered addresses (how far an answer can be trusted) and overall.
 """
 
 import argparse
@@ -175,6 +175,7 @@ def evaluate(gaz: gazetteer.Gazetteer, test: list[dict[str, str]]) -> None:
         "(no answer)",
     ):
         line(level, per_level.get(level, []))
+    line("answered", [x for level, items in per_level.items() if level != "(no answer)" for x in items])
     line("all", [x for items in per_level.values() for x in items])
 
 

@@ -75,7 +75,7 @@ class AdminIndex:
         named_after_city = _NEW_DISTRICT.fullmatch(name) and any(
             e.level == "city" for e in self.names.get(name[:2], [])
         )
-        for form, is_alias in [(name, False)] if named_after_city else _forms(entry):
+        for form, is_alias in [(name, False)] if named_after_city else admin_forms(entry):
             # a form that is a unit's full name stays one (朝阳区, though 朝阳区街道 is short 朝阳区 too)
             full_already = bool(self.names.get(form)) and form not in self.aliases
             if entry not in self.names[form]:
@@ -142,7 +142,7 @@ class AdminIndex:
         return out
 
 
-def _forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
+def admin_forms(entry: AdminEntry) -> Iterable[tuple[str, bool]]:
     """The full name, its short forms (浙江, 杭州, 永康), and level-suffix variants of renamed units."""
     name, level = entry.name, entry.level
     yield name, False

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 from geocoder.admin import AdminEntry
 from geocoder.gazetteer import Areas, Gazetteer, Plates
 from geocoder.memo import memo
+from geocoder.near_names import Kinship, road_kinship, road_parts, same_head
 from geocoder.normalize import MAX_LENGTH, has_han, normalize
 from geocoder.parse import COMPOUND, Parsed, parse
 from gis.errors import InvalidParameter
@@ -25,6 +26,7 @@ LEVELS = ("door_plate", "interpolated", "intersection", "poi", "road", "communit
 _RANK = {level: i for i, level in enumerate(LEVELS)}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters but \t \n \r
 _FUZZY_CUTOFF = 80.0
+_SIBLING = 0.75  # a sibling road (南山路 for 南山西路) is near the named one, not it
 _CROSSING_GAP_M = 60.0  # two roads closer than this count as crossing (dual carriageways, data gaps)
 _METRES_PER_DEGREE = 111_320.0
 Found = list[tuple[str, float, dict[str, str], float, float]]  # level, score, matched, lon, lat
@@ -99,6 +101,10 @@ def _answer(gaz: Gazetteer, text: str, limit: int) -> tuple[tuple[Candidate, ...
     found: Found = []
     _ladder(gaz, parsed, found)
     candidates = _finish(gaz, parsed, found, limit)
+    if not candidates:  # nothing found, or only places outside the county the text names
+        found = []
+        _enclosing(gaz, parsed, found)
+        candidates = _finish(gaz, parsed, found, limit)
     if candidates:
         return tuple(candidates), None, parsed
     reason = (
@@ -116,11 +122,11 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
     road = el.get("road")
     if parsed.intersection and road == parsed.intersection[0]:
         road = None  # the crossing's own roads are placed above
-    for road_key, similarity in _roads_like(gaz, road) if road else []:
+    for road_key, similarity, kinship in _roads_like(gaz, road) if road else []:
         matched = {"road": road_key}
         compound = COMPOUND.match(el.get("estate", ""))
         plate = el.get("house_number") or (compound[1] if compound else "")  # 4号院: behind door plate 4
-        if plate:
+        if plate and kinship is Kinship.SAME:  # a sibling road's numbers are not the named road's
             number = int("".join(c for c in plate if c.isdigit()) or 0)
             _number(gaz, road_key, number, el.get("sub_number", ""), similarity, matched, found)
         point = _road_point(gaz, road_key)
@@ -141,8 +147,6 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
                 found.append(
                     (level, score, {area_level: parsed.elements.get(area_level, candidate.name)}, *point)
                 )
-    if not found:
-        _enclosing(gaz, parsed, found)
 
 
 def _enclosing(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
@@ -178,11 +182,18 @@ def _loaded(gaz: Gazetteer, parsed: Parsed, level: str) -> list[AdminEntry]:
     return [e for e in parsed.admin_candidates if e.level == level]
 
 
-def _roads_like(gaz: Gazetteer, road: str) -> list[tuple[str, float]]:
+def _roads_like(gaz: Gazetteer, road: str) -> list[tuple[str, float, Kinship]]:
+    """The known road of this name, else near names of the same stem (see near_names), best first."""
     if road in gaz.roads.names:
-        return [(road, 1.0)]
-    hits = process.extract(road, gaz.roads.in_order, scorer=fuzz.ratio, limit=3, score_cutoff=_FUZZY_CUTOFF)
-    return [(name, score / 100 * 0.9) for name, score, _ in hits]
+        return [(road, 1.0, Kinship.SAME)]
+    hits = []
+    for name in gaz.road_stems.get(road_parts(road)[0], ()):
+        kinship = road_kinship(road, name)
+        score = fuzz.ratio(road, name)
+        if kinship and score >= _FUZZY_CUTOFF:
+            weight = _SIBLING if kinship is Kinship.SIBLING else 1.0
+            hits.append((name, score / 100 * 0.9 * weight, kinship))
+    return sorted(hits, key=lambda hit: -hit[1])[:3]
 
 
 def _number(
@@ -253,9 +264,10 @@ def _intersection(gaz: Gazetteer, roads: tuple[str, str], found: Found) -> None:
     if not first or not second:
         # one road unknown: somewhere along the other, when its name is exact (a near name of one
         # road, with no second to confirm it, is as likely another road across the city)
-        _along(gaz, [(road, similarity) for road, similarity in first + second if similarity == 1.0], found)
+        exact = [(road, similarity) for road, similarity, _ in first + second if similarity == 1.0]
+        _along(gaz, exact, found)
         return
-    (a, sa), (b, sb) = first[0], second[0]
+    (a, sa, _), (b, sb, _) = first[0], second[0]
     la, lb = gaz.road_lines.get(a), gaz.road_lines.get(b)
     if la is None or lb is None:
         _along(gaz, [(a, sa), (b, sb)], found)  # without centre lines the crossing is unknown
@@ -295,11 +307,12 @@ def _poi(gaz: Gazetteer, name: str, key: str, found: Found) -> None:
         else [
             (n, s / 100 * 0.85)
             for n, s, _ in process.extract(
-                name, gaz.pois.in_order, scorer=fuzz.WRatio, limit=3, score_cutoff=_FUZZY_CUTOFF + 5
+                name, gaz.pois.in_order, scorer=fuzz.WRatio, limit=10, score_cutoff=_FUZZY_CUTOFF + 5
             )
+            if same_head(name, n, gaz.home_places)  # not just the generic tail: 创新大厦, 高新技术园
         ]
     )
-    for hit, similarity in hits:
+    for hit, similarity in hits[:3]:
         for _, _, x, y in gaz.poi_rows[hit]:
             found.append(("poi", 0.95 * similarity, {key: hit}, x, y))
 
@@ -324,7 +337,9 @@ def _poi_address(gaz: Gazetteer, text: str, found: Found) -> None:
 def _finish(gaz: Gazetteer, parsed: Parsed, found: Found, limit: int) -> list[Candidate]:
     if not found:
         return []
-    text_codes = [e.code for e in parsed.admin.values() if len(e.code) >= 6]
+    named = _named_unit(gaz, parsed)
+    text_codes = [e.code for e in [*parsed.admin.values(), *([named] if named else [])] if len(e.code) >= 6]
+    county = gaz.admin.scope(named)[:6] if named else ""  # the county (or city) the text names
     out: list[Candidate] = []
     for level, score, matched, x, y in found:
         row = gaz.codes_at(x, y)
@@ -334,8 +349,9 @@ def _finish(gaz: Gazetteer, parsed: Parsed, found: Found, limit: int) -> list[Ca
             and level not in ("community", "street", "district")
             and any(not (here.startswith(c) or c.startswith(here)) for c in text_codes)
         ):
-            # the text names another county / street / community than the place found
-            if any(len(c) == 6 and not here.startswith(c) for c in text_codes):
+            # the text names another county / street / community than the place found: another
+            # county (also through its town or community: 灌口镇 is in 集美区) rules the place out
+            if not here.startswith(county):
                 continue
             score *= 0.7
         out.append(
@@ -355,6 +371,16 @@ def _finish(gaz: Gazetteer, parsed: Parsed, found: Found, limit: int) -> list[Ca
         if all(metres(c.lon, c.lat, u.lon, u.lat) > 5 or c.level != u.level for u in unique):
             unique.append(c)
     return unique[:limit]
+
+
+def _named_unit(gaz: Gazetteer, parsed: Parsed) -> AdminEntry | None:
+    """The deepest admin unit the text names; of a name that several units bear (灌口 is also in
+    Sichuan), the one reading at home when there is one."""
+    deepest = parsed.deepest_admin()
+    if deepest:
+        return deepest
+    at_home = [e for e in parsed.admin_candidates if e.code[:4] in gaz.home]
+    return at_home[0] if len(at_home) == 1 else None
 
 
 def _label(gaz: Gazetteer, codes: dict[str, str | None], matched: dict[str, str]) -> str:

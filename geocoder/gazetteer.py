@@ -18,7 +18,8 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely import STRtree
 
-from geocoder.admin import AdminIndex, load_national
+from geocoder.admin import AdminIndex, admin_forms, load_national
+from geocoder.near_names import road_parts
 from geocoder.normalize import normalize, protect
 from geocoder.parse import NameSet
 
@@ -202,6 +203,26 @@ class Gazetteer:
     def home(self) -> tuple[str, ...]:
         """The codes of the cities whose counties are loaded: where the service's addresses lie."""
         return tuple(sorted({str(code)[:4] for code in self.counties.codes}))
+
+    @cached_property
+    def road_stems(self) -> dict[str, tuple[str, ...]]:
+        """Road names by stem (南山 → 南山路, 南山西路): where near names of a road are looked for."""
+        stems: dict[str, list[str]] = defaultdict(list)
+        for name in self.roads.in_order:
+            stems[road_parts(name)[0]].append(name)
+        return {stem: tuple(names) for stem, names in stems.items()}
+
+    @cached_property
+    def home_places(self) -> re.Pattern[str]:
+        """A leading run of the home's own place names (福建省厦门市思明区, 厦门, 湖里, 莲花): what a place
+        name may begin with before what sets it apart (see near_names.same_head)."""
+        units = [  # the province, the city, its counties and towns
+            entry
+            for code, entry in self.admin.by_code.items()
+            if len(code) <= 9 and any(home.startswith(code) or code.startswith(home) for home in self.home)
+        ]
+        forms = sorted({form for entry in units for form, _ in admin_forms(entry)}, key=len, reverse=True)
+        return re.compile(f"^(?:{'|'.join(map(re.escape, forms))})*" if forms else "^")
 
     def admin_codes(self, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
         """grid, community, street and county code of each point (None outside the loaded city).
