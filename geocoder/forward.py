@@ -19,7 +19,7 @@ from geocoder.gazetteer import Areas, Gazetteer, Plates
 from geocoder.memo import memo
 from geocoder.near_names import Kinship, road_kinship, road_parts, same_head
 from geocoder.normalize import MAX_LENGTH, has_han, normalize
-from geocoder.parse import COMPOUND, Parsed, parse
+from geocoder.parse import COMPOUND, Parsed, door_number, parse
 from gis.errors import InvalidParameter
 
 LEVELS = ("door_plate", "interpolated", "intersection", "poi", "road", "community", "street", "district")
@@ -126,9 +126,9 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
         matched = {"road": road_key}
         compound = COMPOUND.match(el.get("estate", ""))
         plate = el.get("house_number") or (compound[1] if compound else "")  # 4号院: behind door plate 4
-        if plate and kinship is Kinship.SAME:  # a sibling road's numbers are not the named road's
-            number = int("".join(c for c in plate if c.isdigit()) or 0)
-            _number(gaz, road_key, number, el.get("sub_number", ""), similarity, matched, found)
+        door = door_number(plate)
+        if door and kinship is Kinship.SAME:  # a sibling road's numbers are not the named road's
+            _number(gaz, road_key, door[0], el.get("sub_number", ""), similarity, matched, found)
         point = _road_point(gaz, road_key)
         if point:
             found.append(("road", 0.6 * similarity, matched, *point))

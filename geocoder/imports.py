@@ -15,7 +15,7 @@ import shapely
 from psycopg import sql
 
 from geocoder.normalize import normalize
-from geocoder.parse import _HOUSE_NUMBER
+from geocoder.parse import _HOUSE_NUMBER, door_number
 from gis.crs import CrsSpec, to_cgcs2000
 from layers.survey_import import ImportResult
 from layers.survey_read import read_survey
@@ -101,18 +101,19 @@ def _rows(
                     )
                     continue
                 road, number, sub = parsed
-            digits = "".join(c for c in number if c.isdigit())
-            if not digits:
+            door = door_number(normalize(number).text)  # 12, 12号, 12-3 (door plate 12, sub-number 3)
+            if not door:
                 rejections.append(Rejection(file, int(row_number), "number", f"{number!r} is not a number"))
                 continue
+            sub = sub or door[1]
             out.append(
                 (
                     source_id,
                     road,
-                    int(digits),
+                    door[0],
                     sub,
                     get("name") or None,
-                    get("address") or f"{road}{digits}号",
+                    get("address") or f"{road}{door[0]}{'-' + sub if sub else ''}号",
                 )
             )
         else:

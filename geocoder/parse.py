@@ -60,6 +60,7 @@ _INTERSECTION = re.compile(
 )
 _HOUSE_NUMBER = re.compile(r"^(\d+)(?:-(\d+))?(号|弄)(?![楼院])")
 COMPOUND = re.compile(r"^(\d+)号院")  # a compound (院) named by its door plate
+_DOOR_NUMBER = re.compile(r"(\d+)(?:-(\d+))?")
 _BUILDING = re.compile(
     r"^((?:\d+|[A-Z])(?:-\d+)?(?:号楼|栋|幢|座|#楼|#|号(?=\d)|楼(?=\d+单元))|[A-Z]区?\d*座|[A-Z]栋)"
 )
@@ -140,6 +141,12 @@ _BREAKER = re.compile(
 _ROAD_WORD_AT = re.compile(_ROAD_WORD)
 _INSIDE = re.compile(r"^(?:[\d\-#A-Z]|单元|层|楼|室|房|户|栋|幢|座)")
 _GROUP = re.compile(r"^((?:\d+|[^\d\W]{1,4}?)(?:村民小组|村民组|小组|组)|\d+社)(?![团件合])")
+
+
+def door_number(house_number: str) -> tuple[int, str] | None:
+    """The door number and sub-number a house number starts with (628-616号 → 628, '616'; 12 → 12, '')."""
+    match = _DOOR_NUMBER.match(house_number)
+    return (int(match[1]), match[2] or "") if match else None
 
 
 def _road_at(rest: str) -> tuple[str, str] | None:

@@ -34,12 +34,15 @@ def test_door_plate_is_found_exactly(demo_gazetteer: Gazetteer, conn: psycopg.Co
 
 
 @pytest.mark.parametrize(
-    "query", ["侨香路7号院3号楼", "农园路与香轩路交叉口侨香路7号"], ids=["compound", "after-a-crossing"]
+    "query",
+    ["侨香路7号院3号楼", "农园路与香轩路交叉口侨香路7号", "侨香路7-3号", "侨香路7号之3"],
+    ids=["compound", "after-a-crossing", "sub-number", "sub-number-zhi"],
 )
 def test_door_plate_written_inside_more_is_the_place(
     demo_gazetteer: Gazetteer, conn: psycopg.Connection, query: str
 ) -> None:
-    """A compound named by its door plate (7号院) and a door plate written after a crossing."""
+    """A compound named by its door plate (7号院), a door plate written after a crossing, and one with a
+    sub-number (附号) the gazetteer does not hold: plate 7, not 73."""
     best = geocode(demo_gazetteer, query).candidates[0]
     assert best.level == "door_plate"
     assert (best.lon, best.lat) == pytest.approx(_plate(conn, "侨香路", 7), abs=1e-7)

@@ -1,0 +1,32 @@
+"""`onemap import addresses`: door plates as address registers write them."""
+
+from pathlib import Path
+
+import psycopg
+
+from geocoder.imports import GazetteerImport, import_file
+
+
+def test_door_numbers_keep_their_sub_numbers_apart(fresh_db_url: str, tmp_path: Path) -> None:
+    """12-3 and 15号之2 are door plates 12 and 15 with sub-numbers (附号), not plates 123 and 152."""
+    register = tmp_path / "plates.csv"
+    register.write_text(
+        "编号,路名,门牌号,附号,lng,lat\n"
+        "p1,侨香路,12-3,,114.03,22.54\n"
+        "p2,侨香路,15号之2,,114.031,22.54\n"
+        "p3,侨香路,十二号,4,114.032,22.54\n"
+        "p4,侨香路,甲,,114.033,22.54\n",
+        encoding="utf-8",
+    )
+    with psycopg.connect(fresh_db_url) as conn:
+        result = import_file(conn, register, GazetteerImport("addresses", "register", skip_invalid=True))
+        stored = conn.execute(
+            "SELECT source_id, number, sub_number, address FROM onemap.door_plate "
+            "WHERE source = 'register' ORDER BY source_id"
+        ).fetchall()
+    assert stored == [
+        ("p1", 12, "3", "侨香路12-3号"),
+        ("p2", 15, "2", "侨香路15-2号"),
+        ("p3", 12, "4", "侨香路12-4号"),
+    ]
+    assert [(r.row, r.field, r.reason) for r in result.rejections] == [(5, "number", "'甲' is not a number")]
