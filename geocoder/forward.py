@@ -129,7 +129,8 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
         door = door_number(plate)
         if door and kinship is Kinship.SAME:  # a sibling road's numbers are not the named road's
             _number(gaz, road_key, door[0], el.get("sub_number", ""), similarity, matched, found)
-        point = _road_point(gaz, road_key)
+        point = _nearest_numbered(gaz, road_key, door[0]) if door and kinship is Kinship.SAME else None
+        point = point or _road_point(gaz, road_key)
         if point:
             found.append(("road", 0.6 * similarity, matched, *point))
     for key in ("poi", "estate", "sub_poi"):
@@ -253,6 +254,16 @@ def _next_plate(numbers: np.ndarray, start: int, stop: int, parity: int | None) 
         if parity is None or numbers[i] % 2 == parity:
             return i
     return None
+
+
+def _nearest_numbered(gaz: Gazetteer, road: str, number: int) -> tuple[float, float] | None:
+    """The plate of the road whose number is nearest: numbers run along a road, so a number beyond the
+    known ones lies nearer that end than the road's middle."""
+    plates = gaz.plates.get(road)
+    if plates is None or not len(plates.numbers):
+        return None
+    i = int(np.argmin(np.abs(plates.numbers - number)))
+    return float(plates.xy[i, 0]), float(plates.xy[i, 1])
 
 
 def _road_point(gaz: Gazetteer, road: str) -> tuple[float, float] | None:

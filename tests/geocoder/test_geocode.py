@@ -177,9 +177,13 @@ def test_estate_named_without_its_xiaoqu_is_the_estate() -> None:
     assert "文屏路" not in _xiamen_estates("文屏路小区").pois.names
 
 
-def test_road_level_when_the_number_is_unknown(demo_gazetteer: Gazetteer) -> None:
+def test_road_level_when_the_number_is_unknown(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
     best = geocode(demo_gazetteer, "侨香路9999号").candidates[0]
     assert best.level == "road" and best.score < 0.7
+    # numbers run along the road: a number beyond the known ones is placed at the nearest in number
+    last = conn.execute("SELECT max(number) FROM onemap.door_plate WHERE road_name = '侨香路'").fetchone()
+    assert last is not None and last[0] < 9999 - 20
+    assert (best.lon, best.lat) == pytest.approx(_plate(conn, "侨香路", last[0]), abs=1e-7)
 
 
 def test_misspelt_road_is_a_fuzzy_lower_score(demo_gazetteer: Gazetteer) -> None:
