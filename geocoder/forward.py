@@ -126,11 +126,11 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
         matched = {"road": road_key}
         compound = COMPOUND.match(el.get("estate", ""))
         plate = el.get("house_number") or (compound[1] if compound else "")  # 4号院: behind door plate 4
-        door = door_number(plate)
-        if door and kinship is Kinship.SAME:  # a sibling road's numbers are not the named road's
+        # a sibling road's numbers are not the named road's
+        door = door_number(plate) if kinship is Kinship.SAME else None
+        if door:
             _number(gaz, road_key, door[0], el.get("sub_number", ""), similarity, matched, found)
-        point = _nearest_numbered(gaz, road_key, door[0]) if door and kinship is Kinship.SAME else None
-        point = point or _road_point(gaz, road_key)
+        point = (_nearest_numbered(gaz, road_key, door[0]) if door else None) or _road_point(gaz, road_key)
         if point:
             found.append(("road", 0.6 * similarity, matched, *point))
     for key in ("poi", "estate", "sub_poi"):
@@ -349,7 +349,8 @@ def _finish(gaz: Gazetteer, parsed: Parsed, found: Found, limit: int) -> list[Ca
     if not found:
         return []
     named = _named_unit(gaz, parsed)
-    text_codes = [e.code for e in [*parsed.admin.values(), *([named] if named else [])] if len(e.code) >= 6]
+    written = [*parsed.admin.values(), *([named] if named else [])]
+    text_codes = [e.code for e in written if len(e.code) >= 6]
     county = gaz.admin.scope(named)[:6] if named else ""  # the county (or city) the text names
     out: list[Candidate] = []
     for level, score, matched, x, y in found:

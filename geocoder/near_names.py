@@ -10,7 +10,7 @@ lie 12 km apart, 凤山庙路 is not 凤山路. So a near road name is
 
 A place name leads with what sets it apart (a brand, an area) and ends in generic words (大厦, 工业园),
 so a near place name must begin as the text does once the city's own place names are set aside:
-沙坡尾 may be 沙坡尾创意港, but 高新技术园 is not 厦门海峡农业高新技术园, nor 汇金湖里大厦 湖里大厦.
+沙坡尾 may be 沙坡尾创意港, but 高新技术园 is not 厦门海峡农业高新技术园, and 汇金湖里大厦 is not 湖里大厦.
 """
 
 import re
