@@ -1,9 +1,10 @@
 """Evaluation: forward geocoding of real Xiamen addresses against a gazetteer built from other Xiamen POIs.
 
-Run: .venv/bin/python bench/geocode_xiamen.py [--shared ../shared/data]
+Run: .venv/bin/python bench/geocode_xiamen.py [--shared ../shared/data] [--file POIS.csv]
 
-Builds a scratch database (dropped afterwards) with the Xiamen districts (../shared/data/boundaries,
-GCJ-02 → CGCS2000), and a gazetteer from every other row of ../shared/data/xiamen_poi: the POIs by
+Builds a scratch database (dropped afterwards) with the districts of the POIs' cities (their
+district_adcode_pip; ../shared/data/boundaries, GCJ-02 → CGCS2000), and a gazetteer from every other
+row of the POI file (../shared/data/xiamen_poi/xiamen_poi_dev.csv unless --file): the POIs by
 name and, where the address is road + number, a door plate. The addresses of the remaining rows are
 geocoded; printed: share within 50 m / 200 m / 1 km of the true point, right district, no answer,
 per match level, over the answered addresses (how far an answer can be trusted) and overall.
@@ -37,12 +38,13 @@ from gis.settings import Settings
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def _district_rows(path: Path) -> list[tuple[str, str, bytes]]:
+def _district_rows(path: Path, cities: set[str]) -> list[tuple[str, str, bytes]]:
+    """The county polygons of the given cities (4-digit codes), GCJ-02 → CGCS2000."""
     features = json.loads(path.read_text(encoding="utf-8"))["features"]
     out = []
     for f in features:
         code = str(f["properties"]["adcode"])
-        if not code.startswith("3502") or code.endswith("00"):
+        if code[:4] not in cities or code.endswith("00"):
             continue
         geom = shapely.geometry.shape(f["geometry"])
         coords = shapely.get_coordinates(geom)
@@ -64,8 +66,9 @@ def build(url: str, shared: Path, train: list[dict[str, str]]) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         create_extensions(conn)
         migrate(conn)
+        cities = {r["district_adcode_pip"][:4] for r in train if r.get("district_adcode_pip")} or {"3502"}
         for code, name, wkb in _district_rows(
-            shared / "boundaries" / "amap_gcj02_districts_xiamen_haining_ruian.geojson"
+            shared / "boundaries" / "amap_gcj02_districts_xiamen_haining_ruian.geojson", cities
         ):
             conn.execute(
                 "INSERT INTO onemap.admin_area (code, level, name, vintage, source, geom) VALUES "
@@ -103,8 +106,11 @@ def build(url: str, shared: Path, train: list[dict[str, str]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument(
+        "--file", type=Path, help="POIs with the columns of xiamen_poi_dev.csv (default: that file, --shared)"
+    )
     args = parser.parse_args()
-    source = args.shared / "xiamen_poi" / "xiamen_poi_dev.csv"
+    source = args.file or args.shared / "xiamen_poi" / "xiamen_poi_dev.csv"
     if not source.is_file():
         sys.exit(f"{source} is absent: nothing to evaluate")
     rows = list(csv.DictReader(source.open(encoding="utf-8")))
