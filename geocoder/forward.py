@@ -330,15 +330,21 @@ def _poi(gaz: Gazetteer, name: str, key: str, found: Found) -> None:
 
 def _poi_address(gaz: Gazetteer, text: str, found: Found) -> None:
     """The address of a known POI (POIs carry addresses: 软件园二期观日路 …) is a place too."""
+    # near addresses are compared without the county names they begin with: 福建省厦门市思明区 in
+    # front of two addresses makes them no more alike
+    cores, core = gaz.poi_address_cores, gaz.home_counties.sub("", text)
     hits = (
         [(text, 1.0)]
         if text in gaz.poi_addresses
         else [
-            (n, s / 100 * 0.8)
-            for n, s, _ in process.extract(
-                text, gaz.poi_addresses.keys(), scorer=fuzz.ratio, limit=2, score_cutoff=_FUZZY_CUTOFF + 5
+            (address, s / 100 * 0.8)
+            for near, s, _ in process.extract(
+                core, cores.keys(), scorer=fuzz.ratio, limit=2, score_cutoff=_FUZZY_CUTOFF + 5
             )
+            for address in cores[near]
         ]
+        if len(core) >= 2
+        else []
     )
     for address, similarity in hits:
         for name, x, y in gaz.poi_addresses[address][:3]:

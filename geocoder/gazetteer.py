@@ -216,13 +216,29 @@ class Gazetteer:
     def home_places(self) -> re.Pattern[str]:
         """A leading run of the home's own place names (福建省厦门市思明区, 厦门, 湖里, 莲花): what a place
         name may begin with before what sets it apart (see near_names.same_head)."""
-        units = [  # the province, the city, its counties and towns
-            entry
-            for code, entry in self.admin.by_code.items()
-            if len(code) <= 9 and any(home.startswith(code) or code.startswith(home) for home in self.home)
-        ]
+        return self._leading_places(deepest=9)
+
+    @cached_property
+    def home_counties(self) -> re.Pattern[str]:
+        """A leading run of the home's province, city and county names (福建省厦门市思明区): what
+        addresses begin with (a town name may begin a road's: 莲花 of 莲花龙山南路)."""
+        return self._leading_places(deepest=6)
+
+    def _leading_places(self, deepest: int) -> re.Pattern[str]:
+        def at_home(code: str) -> bool:  # the province, the city, its units
+            return any(home.startswith(code) or code.startswith(home) for home in self.home)
+
+        units = [e for code, e in self.admin.by_code.items() if len(code) <= deepest and at_home(code)]
         forms = sorted({form for entry in units for form, _ in admin_forms(entry)}, key=len, reverse=True)
         return re.compile(f"^(?:{'|'.join(map(re.escape, forms))})*" if forms else "^")
+
+    @cached_property
+    def poi_address_cores(self) -> dict[str, list[str]]:
+        """POI addresses without the home's county names they begin with (home_counties) → addresses."""
+        cores: dict[str, list[str]] = defaultdict(list)
+        for address in self.poi_addresses:
+            cores[self.home_counties.sub("", address)].append(address)
+        return dict(cores)
 
     def admin_codes(self, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
         """grid, community, street and county code of each point (None outside the loaded city).

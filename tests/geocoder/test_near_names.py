@@ -46,7 +46,7 @@ def test_near_road_names_are_the_road_a_sibling_or_another(
 
 
 def _two_counties() -> Gazetteer:
-    """思明区 and 集美区 as two squares, with plates on three roads of 思明区 and two of its POIs."""
+    """思明区 and 集美区 as two squares, with plates on three roads of 思明区 and three of its POIs."""
     siming = shapely.to_wkb(shapely.box(118.0, 24.4, 118.1, 24.5))
     jimei = shapely.to_wkb(shapely.box(118.1, 24.5, 118.2, 24.6))
     plates = [
@@ -59,6 +59,7 @@ def _two_counties() -> Gazetteer:
     pois = [
         ("厦门产业技术研究院创新大厦", "写字楼", None, 118.03, 24.43),
         ("沙坡尾创意港", "产业园区", None, 118.04, 24.44),
+        ("厦门大学附属成功医院", "医院", "福建省厦门市思明区厦门大学附属成功医院", 118.06, 24.46),
     ]
     return gazetteer.build(
         {
@@ -101,3 +102,11 @@ def test_a_near_place_name_must_begin_as_the_written_one() -> None:
     assert geocode(gaz, "创新大厦").candidates == []  # the generic tail of another building's name
     best = geocode(gaz, "沙坡尾").candidates[0]
     assert (best.level, best.elements) == ("poi", {"poi": "沙坡尾创意港"})
+
+
+def test_a_near_address_is_alike_beyond_the_county_names_it_begins_with() -> None:
+    """Two hospitals of 思明区 share 福建省厦门市思明区厦门大学附属…, which makes them no more alike."""
+    gaz = _two_counties()
+    best = geocode(gaz, "福建省厦门市思明区厦门大学附属第一医院").candidates[0]
+    assert (best.level, best.county_code) == ("district", "350203")
+    assert geocode(gaz, "福建省厦门市思明区厦门大学附属成功医院").candidates[0].level == "poi"
