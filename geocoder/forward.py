@@ -330,22 +330,18 @@ def _poi(gaz: Gazetteer, name: str, key: str, found: Found) -> None:
 
 def _poi_address(gaz: Gazetteer, text: str, found: Found) -> None:
     """The address of a known POI (POIs carry addresses: 软件园二期观日路 …) is a place too."""
-    # near addresses are compared without the county names they begin with: 福建省厦门市思明区 in
-    # front of two addresses makes them no more alike
-    cores, core = gaz.poi_address_cores, gaz.home_counties.sub("", text)
-    hits = (
-        [(text, 1.0)]
-        if text in gaz.poi_addresses
-        else [
-            (address, s / 100 * 0.8)
-            for near, s, _ in process.extract(
-                core, cores.keys(), scorer=fuzz.ratio, limit=2, score_cutoff=_FUZZY_CUTOFF + 5
-            )
-            for address in cores[near]
-        ]
-        if len(core) >= 2
-        else []
-    )
+    if text in gaz.poi_addresses:
+        hits = [(text, 1.0)]
+    else:
+        # near addresses are compared without the county names they begin with: 福建省厦门市思明区 in
+        # front of two addresses makes them no more alike
+        core, cores = gaz.home_counties.sub("", text), gaz.poi_address_cores
+        near = (
+            process.extract(core, cores.keys(), scorer=fuzz.ratio, limit=2, score_cutoff=_FUZZY_CUTOFF + 5)
+            if len(core) >= 2  # an address of county names only is no address to compare
+            else []
+        )
+        hits = [(address, s / 100 * 0.8) for n, s, _ in near for address in cores[n]]
     for address, similarity in hits:
         for name, x, y in gaz.poi_addresses[address][:3]:
             found.append(("poi", 0.9 * similarity, {"poi": name, "address": address}, x, y))

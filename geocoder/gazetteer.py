@@ -21,7 +21,7 @@ from shapely import STRtree
 from geocoder.admin import AdminIndex, admin_forms, load_national
 from geocoder.near_names import road_parts
 from geocoder.normalize import normalize, protect
-from geocoder.parse import NameSet
+from geocoder.parse import NameSet, plate_address
 
 _METRES_PER_DEGREE = 111_320.0
 VERSION_SQL = "SELECT version FROM onemap.gazetteer_state"
@@ -411,7 +411,7 @@ def _add_plates(gaz: Gazetteer, rows: list[tuple]) -> None:
     for road, number, sub, name, x, y in rows:
         key = normalize(road).text
         per_road[key].append((number, sub or "", name, x, y))
-        labels.append(f"{key}{number}{'-' + sub if sub else ''}号")
+        labels.append(plate_address(key, number, sub))
         points.append((x, y))
     for key, items in per_road.items():
         items.sort(key=lambda item: (item[0], item[1]))

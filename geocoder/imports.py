@@ -15,7 +15,7 @@ import shapely
 from psycopg import sql
 
 from geocoder.normalize import normalize
-from geocoder.parse import _HOUSE_NUMBER, door_number
+from geocoder.parse import _HOUSE_NUMBER, door_number, plate_address
 from gis.crs import CrsSpec, to_cgcs2000
 from layers.survey_import import ImportResult
 from layers.survey_read import read_survey
@@ -113,7 +113,7 @@ def _rows(
                     door[0],
                     sub,
                     get("name") or None,
-                    get("address") or f"{road}{door[0]}{'-' + sub if sub else ''}号",
+                    get("address") or plate_address(road, door[0], sub),
                 )
             )
         else:

@@ -33,8 +33,7 @@ def road_parts(name: str) -> tuple[str, str, str]:
     generic = _GENERIC.search(name)
     body = name[: generic.start()] if generic else name
     modifiers = _MODIFIERS.search(body)
-    cut = max(modifiers.start(), _MIN_STEM) if modifiers else len(body)
-    cut = min(cut, len(body))
+    cut = min(max(modifiers.start(), _MIN_STEM), len(body)) if modifiers else len(body)
     return body[:cut], body[cut:].translate(_ORDINALS), generic.group() if generic else ""
 
 

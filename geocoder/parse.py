@@ -149,6 +149,11 @@ def door_number(house_number: str) -> tuple[int, str] | None:
     return (int(match[1]), match[2] or "") if match else None
 
 
+def plate_address(road: str, number: int, sub: str | None) -> str:
+    """A door plate written as an address: 侨香路12号, 侨香路12-3号 (with its sub-number)."""
+    return f"{road}{number}{'-' + sub if sub else ''}号"
+
+
 def _road_at(rest: str) -> tuple[str, str] | None:
     """(text before the road, road) when the rest starts with, or soon reaches, a road (街路巷)."""
     numbered = _NUMBERED_ROAD.match(rest)
