@@ -8,15 +8,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# two POIs exactly as near to the query, and two roads: a fuzzy tie each
+# POIs exactly as near to each query as another: a fuzzy tie each
 _PROBE = """
 import json
 from geocoder.forward import geocode
-from geocoder.gazetteer import build
-rows = {"version": [], "areas": [], "cells": [], "plates": [], "ranges": [],
-        "roads": [],
-        "pois": [(name, "写字楼", None, 118.0 + i / 100, 24.5) for i, name in enumerate(NAMES)]}
-gaz = build(rows)
+from tests.geocoder.snapshots import snapshot
+gaz = snapshot([], pois=[(name, "写字楼", None, 118.0 + i / 100, 24.5) for i, name in enumerate(NAMES)])
 print(json.dumps([geocode(gaz, q).candidates[0].elements for q in ("远望科技大厦丙座", "远望科技大厦丁座")]))
 """
 _NAMES = ["远望科技大厦甲座", "远望科技大厦乙座", "远望科技大厦戊座", "远望科技大厦己座"]

@@ -5,7 +5,6 @@ import dataclasses
 import numpy as np
 import psycopg
 import pytest
-import shapely
 
 from geocoder import gazetteer
 from geocoder.forward import geocode, metres
@@ -13,6 +12,7 @@ from geocoder.gazetteer import Gazetteer
 from geocoder.reverse import reverse, reverse_many
 from gis.crs import CrsSpec, wgs84_to_gcj02
 from gis.errors import InvalidParameter
+from tests.geocoder.snapshots import county, snapshot
 
 
 def _plate(conn: psycopg.Connection, road: str, number: int) -> tuple[float, float]:
@@ -151,11 +151,10 @@ def test_town_of_another_city_has_no_answer(counties_only: Gazetteer) -> None:
 
 def _xiamen_estates(*names: str) -> Gazetteer:
     """A gazetteer of one Xiamen county (a square around 思明区) and a few estates in it."""
-    square = shapely.to_wkb(shapely.box(118.0, 24.4, 118.2, 24.6))
-    rows: dict[str, list[tuple]] = {"version": [], "cells": [], "roads": [], "plates": [], "ranges": []}
-    rows["areas"] = [("350203", "county", "思明区", square, 118.1, 24.5)]
-    rows["pois"] = [(name, "住宅区", None, 118.12 + i / 1000, 24.49) for i, name in enumerate(names)]
-    return gazetteer.build(rows)
+    return snapshot(
+        [county("350203", "思明区", (118.0, 24.4, 118.2, 24.6))],
+        pois=[(name, "住宅区", None, 118.12 + i / 1000, 24.49) for i, name in enumerate(names)],
+    )
 
 
 def test_short_county_name_of_elsewhere_is_part_of_a_name_at_home() -> None:

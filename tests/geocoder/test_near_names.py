@@ -1,12 +1,11 @@
 """A near name is accepted only when it can name the same road or place (geocoder.near_names)."""
 
 import pytest
-import shapely
 
-from geocoder import gazetteer
 from geocoder.forward import geocode
 from geocoder.gazetteer import Gazetteer
 from geocoder.near_names import Kinship, road_kinship, road_parts
+from tests.geocoder.snapshots import county, snapshot
 
 
 @pytest.mark.parametrize(
@@ -47,8 +46,6 @@ def test_near_road_names_are_the_road_a_sibling_or_another(
 
 def _two_counties() -> Gazetteer:
     """思明区 and 集美区 as two squares, with plates on three roads of 思明区 and three of its POIs."""
-    siming = shapely.to_wkb(shapely.box(118.0, 24.4, 118.1, 24.5))
-    jimei = shapely.to_wkb(shapely.box(118.1, 24.5, 118.2, 24.6))
     plates = [
         ("南山路", 549, None, None, 118.05, 24.45),
         ("南山路", 553, None, None, 118.051, 24.45),
@@ -61,20 +58,11 @@ def _two_counties() -> Gazetteer:
         ("沙坡尾创意港", "产业园区", None, 118.04, 24.44),
         ("厦门大学附属成功医院", "医院", "福建省厦门市思明区厦门大学附属成功医院", 118.06, 24.46),
     ]
-    return gazetteer.build(
-        {
-            "version": [],
-            "cells": [],
-            "roads": [],
-            "ranges": [],
-            "areas": [
-                ("350203", "county", "思明区", siming, 118.05, 24.45),
-                ("350211", "county", "集美区", jimei, 118.15, 24.55),
-            ],
-            "plates": plates,
-            "pois": pois,
-        }
-    )
+    areas = [
+        county("350203", "思明区", (118.0, 24.4, 118.1, 24.5)),
+        county("350211", "集美区", (118.1, 24.5, 118.2, 24.6)),
+    ]
+    return snapshot(areas, plates=plates, pois=pois)
 
 
 def test_a_road_of_another_stem_is_no_answer() -> None:
