@@ -1,6 +1,6 @@
 """Evaluation: forward geocoding of real Xiamen addresses against a gazetteer built from other Xiamen POIs.
 
-Run: .venv/bin/python bench/geocode_xiamen.py [--shared ../shared/data] [--file POIS.csv]
+Run: .venv/bin/python bench/geocode_xiamen.py [--shared ../shared/data] [--file POIS.csv] [--answers OUT.csv]
 
 Builds a scratch database (dropped afterwards) with the districts of the POIs' cities (their
 district_adcode_pip; ../shared/data/boundaries, GCJ-02 → CGCS2000), and a gazetteer from every other
@@ -8,6 +8,8 @@ row of the POI file (../shared/data/xiamen_poi/xiamen_poi_dev.csv unless --file)
 name and, where the address is road + number, a door plate. The addresses of the remaining rows are
 geocoded; printed: share within 50 m / 200 m / 1 km of the true point, right district, no answer,
 per match level, over the answered addresses (how far an answer can be trusted) and overall.
+--answers FILE writes each test address's answer (level, matched elements, county, metres off; for no
+answer, the parsed elements), so two runs can be compared row by row.
 """
 
 import argparse
@@ -66,7 +68,7 @@ def build(url: str, shared: Path, train: list[dict[str, str]]) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         create_extensions(conn)
         migrate(conn)
-        cities = {r["district_adcode_pip"][:4] for r in train if r.get("district_adcode_pip")} or {"3502"}
+        cities = {r["district_adcode_pip"][:4] for r in train}
         for code, name, wkb in _district_rows(
             shared / "boundaries" / "amap_gcj02_districts_xiamen_haining_ruian.geojson", cities
         ):
@@ -109,6 +111,9 @@ def main() -> None:
     parser.add_argument(
         "--file", type=Path, help="POIs with the columns of xiamen_poi_dev.csv (default: that file, --shared)"
     )
+    parser.add_argument(
+        "--answers", type=Path, help="write each test address's answer to this CSV (compare two runs by row)"
+    )
     args = parser.parse_args()
     source = args.file or args.shared / "xiamen_poi" / "xiamen_poi_dev.csv"
     if not source.is_file():
@@ -125,31 +130,35 @@ def main() -> None:
         build(url, args.shared, train)
         with psycopg.connect(url) as conn:
             gaz = gazetteer.load(conn)
-        evaluate(gaz, test)
+        evaluate(gaz, test, args.answers)
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def evaluate(gaz: gazetteer.Gazetteer, test: list[dict[str, str]]) -> None:
+def evaluate(gaz: gazetteer.Gazetteer, test: list[dict[str, str]], answers: Path | None = None) -> None:
     lon, lat = gcj02_to_wgs84(
         np.array([float(r["lng_gcj02"]) for r in test]), np.array([float(r["lat_gcj02"]) for r in test])
     )
     per_level: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    rows: list[tuple[str, str, str, str, str]] = []  # address, level, elements, county, metres
     started = time.perf_counter()
     for i, row in enumerate(test):
         result = geocode(gaz, row["address"]) if row["address"].strip() else None
         if result is None or not result.candidates:
             per_level["(no answer)"].append((float("inf"), False))
-            if os.environ.get("GEOCODE_BENCH_VERBOSE"):
-                elements = result.parsed.elements if result and result.parsed else ""
-                print("no answer:", row["address"], elements)
+            parsed = result.parsed.elements if result and result.parsed else {}
+            rows.append((row["address"], "", json.dumps(parsed, ensure_ascii=False), "", ""))
             continue
         best = result.candidates[0]
-        per_level[best.level].append(
-            (metres(best.lon, best.lat, lon[i], lat[i]), best.county_code == row["district_adcode_pip"])
-        )
+        off = metres(best.lon, best.lat, lon[i], lat[i])
+        per_level[best.level].append((off, best.county_code == row["district_adcode_pip"]))
+        elements = json.dumps(best.elements, ensure_ascii=False)
+        rows.append((row["address"], best.level, elements, best.county_code or "", f"{off:.0f}"))
     elapsed = time.perf_counter() - started
+    if answers:
+        with answers.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows([("address", "level", "elements", "county_code", "metres"), *rows])
     print(
         f"{len(test)} test addresses geocoded in {elapsed:.2f} s against {len(test) + len(test) % 2} "
         f"gazetteer rows\n"
