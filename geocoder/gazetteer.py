@@ -240,6 +240,12 @@ class Gazetteer:
             cores[self.home_counties.sub("", address)].append(address)
         return dict(cores)
 
+    def warm(self) -> None:
+        """Build the look-up tables derived on first use (≈ 0.1 s), so that no request pays for them."""
+        for name, attribute in vars(Gazetteer).items():
+            if isinstance(attribute, cached_property):
+                getattr(self, name)
+
     def admin_codes(self, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
         """grid, community, street and county code of each point (None outside the loaded city).
 

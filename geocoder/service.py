@@ -65,6 +65,7 @@ def _build(rows: dict[str, list[tuple]]) -> Gazetteer:
     Frozen objects are never scanned again; a replaced snapshot holds no reference cycles and is
     still freed by reference counting."""
     snapshot = gazetteer.build(rows)
+    snapshot.warm()
     gc.collect()
     gc.freeze()
     return snapshot

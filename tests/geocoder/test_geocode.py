@@ -1,12 +1,14 @@
 """Forward and reverse geocoding against the demo city (Futian roads, demo door plates and POIs)."""
 
 import dataclasses
+import functools
+import gc
 
 import numpy as np
 import psycopg
 import pytest
 
-from geocoder import gazetteer
+from geocoder import gazetteer, service
 from geocoder.forward import geocode, metres
 from geocoder.gazetteer import Gazetteer
 from geocoder.reverse import reverse, reverse_many
@@ -259,3 +261,12 @@ def test_answers_are_memoised_per_snapshot(demo_gazetteer: Gazetteer) -> None:
     # another snapshot (here: one without door plates) never sees the first one's answers
     without_plates = dataclasses.replace(demo_gazetteer, plates={})
     assert all(c.level != "door_plate" for c in geocode(without_plates, "侨香路7号").candidates)
+
+
+def test_the_service_snapshot_is_built_with_its_derived_tables(db_url: str) -> None:
+    """No request pays for the tables a snapshot derives on first use (home names, road stems …)."""
+    with psycopg.connect(db_url) as conn:
+        built = service._build(gazetteer.fetch_rows(conn))
+    gc.unfreeze()  # _build froze the test process's objects along with the snapshot
+    derived = [name for name, a in vars(Gazetteer).items() if isinstance(a, functools.cached_property)]
+    assert derived and all(name in vars(built) for name in derived)
