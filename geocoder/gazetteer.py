@@ -241,7 +241,7 @@ class Gazetteer:
         return dict(cores)
 
     def warm(self) -> None:
-        """Build the look-up tables derived on first use (≈ 0.1 s), so that no request pays for them."""
+        """Build the tables derived on first use (every cached_property), so no request pays for them."""
         for name, attribute in vars(Gazetteer).items():
             if isinstance(attribute, cached_property):
                 getattr(self, name)
