@@ -118,7 +118,7 @@ def _answer(gaz: Gazetteer, text: str, limit: int) -> tuple[tuple[Candidate, ...
 def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
     el = parsed.elements
     if parsed.intersection:
-        _intersection(gaz, parsed.intersection, found)
+        _intersection(gaz, parsed.intersection, parsed, found)
     road = el.get("road")
     if parsed.intersection and road == parsed.intersection[0]:
         road = None  # the crossing's own roads are placed above
@@ -130,9 +130,9 @@ def _ladder(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
         door = door_number(plate) if kinship is Kinship.SAME else None
         if door:
             _number(gaz, road_key, door[0], el.get("sub_number", ""), similarity, matched, found)
-        point = (_nearest_numbered(gaz, road_key, door[0]) if door else None) or _road_point(gaz, road_key)
-        if point:
-            found.append(("road", 0.6 * similarity, matched, *point))
+        numbered = _nearest_numbered(gaz, road_key, door[0]) if door else None
+        for x, y in [numbered] if numbered else _road_points(gaz, road_key, parsed):
+            found.append(("road", 0.6 * similarity, matched, x, y))
     for key in ("poi", "estate", "sub_poi"):
         if key in el:
             _poi(gaz, el[key], key, found)
@@ -266,22 +266,33 @@ def _nearest_numbered(gaz: Gazetteer, road: str, number: int) -> tuple[float, fl
     return float(plates.xy[i, 0]), float(plates.xy[i, 1])
 
 
-def _road_point(gaz: Gazetteer, road: str) -> tuple[float, float] | None:
-    return gaz.road_points.get(road)
+def _road_points(gaz: Gazetteer, road: str, parsed: Parsed) -> list[tuple[float, float]]:
+    """Where a road-level answer lies: on the road inside the deepest unit the text names that it runs
+    through (a community, else its street, else its county); for a unit name that several loaded units
+    bear (下沙社区 is in two districts of 深圳), in each of them; else at the road's own point."""
+    named = _named_unit(gaz, parsed)
+    points = []
+    for reading in [named] if named else parsed.admin_candidates:
+        for unit in reversed(gaz.admin.chain(reading.code)):
+            if point := gaz.road_point_in(road, unit):
+                points.append(point)
+                break
+    own = gaz.road_points.get(road)
+    return list(dict.fromkeys(points)) or ([own] if own else [])
 
 
-def _intersection(gaz: Gazetteer, roads: tuple[str, str], found: Found) -> None:
+def _intersection(gaz: Gazetteer, roads: tuple[str, str], parsed: Parsed, found: Found) -> None:
     first, second = (_roads_like(gaz, r)[:1] for r in roads)
     if not first or not second:
         # one road unknown: somewhere along the other, when its name is exact (a near name of one
         # road, with no second to confirm it, is as likely another road across the city)
         exact = [(road, similarity) for road, similarity, _ in first + second if similarity == 1.0]
-        _along(gaz, exact, found)
+        _along(gaz, exact, parsed, found)
         return
     (a, sa, _), (b, sb, _) = first[0], second[0]
     la, lb = gaz.road_lines.get(a), gaz.road_lines.get(b)
     if la is None or lb is None:
-        _along(gaz, [(a, sa), (b, sb)], found)  # without centre lines the crossing is unknown
+        _along(gaz, [(a, sa), (b, sb)], parsed, found)  # without centre lines the crossing is unknown
         return
     matched = {"intersection": f"{a}与{b}", "road": a, "sub_road": b}
     crossing = shapely.intersection(la, lb)
@@ -302,10 +313,10 @@ def _intersection(gaz: Gazetteer, roads: tuple[str, str], found: Found) -> None:
         found.append(("intersection", 0.9 * sa * sb / len(kept) ** 0.5, matched, p.x, p.y))
 
 
-def _along(gaz: Gazetteer, roads: list[tuple[str, float]], found: Found) -> None:
+def _along(gaz: Gazetteer, roads: list[tuple[str, float]], parsed: Parsed, found: Found) -> None:
     """Roads of an intersection that cannot be placed: each somewhere along itself, at a lower level."""
     for road, similarity in roads:
-        if point := _road_point(gaz, road):
+        for point in _road_points(gaz, road, parsed):
             found.append(("road", 0.5 * similarity, {"road": road}, *point))
 
 

@@ -18,7 +18,7 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely import STRtree
 
-from geocoder.admin import AdminIndex, admin_forms, load_national
+from geocoder.admin import AdminEntry, AdminIndex, admin_forms, load_national
 from geocoder.near_names import road_parts
 from geocoder.normalize import normalize, protect
 from geocoder.parse import NameSet, plate_address
@@ -93,11 +93,18 @@ class Areas:
         out[which[first]] = self.codes[area[first]]
         return out
 
-    def point_of(self, code: str) -> tuple[float, float] | None:
+    def _position(self, code: str) -> int | None:
         if self.index is None:
             self.index = {c: i for i, c in enumerate(self.codes)}
-        i = self.index.get(code)
+        return self.index.get(code)
+
+    def point_of(self, code: str) -> tuple[float, float] | None:
+        i = self._position(code)
         return None if i is None else (float(self.points[i, 0]), float(self.points[i, 1]))
+
+    def geom_of(self, code: str) -> shapely.Geometry | None:
+        i = self._position(code)
+        return None if i is None else self.geoms[i]
 
 
 @dataclass
@@ -177,6 +184,12 @@ class NearIndex:
         return names, dist
 
 
+# admin level → the Gazetteer's areas of that level and the codes_at key of its code
+_UNIT_AREAS = {"district": ("counties", "county_code"), "town": ("streets", "street_code"),
+               "community": ("communities", "community_code")}
+_ALONG = (0.5, 0.3, 0.7, 0.1, 0.9)  # where along a road's part inside a unit a point is tried
+
+
 @dataclass
 class Gazetteer:
     version: int
@@ -197,6 +210,8 @@ class Gazetteer:
     near_plates: NearIndex = field(default_factory=lambda: NearIndex(1.0, None, np.array([], dtype=object)))
     near_roads: NearIndex = field(default_factory=lambda: NearIndex(1.0, None, np.array([], dtype=object)))
     road_points: dict[str, tuple[float, float]] = field(default_factory=dict)  # one point per road name
+    # (road, admin code) → where the road runs inside that unit (see road_point_in), filled on use
+    road_points_in: dict[tuple[str, str], tuple[float, float] | None] = field(default_factory=dict)
     code_cache: dict[tuple[float, float], dict[str, str | None]] = field(default_factory=dict)
 
     @cached_property
@@ -278,6 +293,33 @@ class Gazetteer:
             hit = {k: v[0] for k, v in codes.items()}
             self.code_cache[key] = hit
         return hit
+
+    def road_point_in(self, road: str, unit: AdminEntry) -> tuple[float, float] | None:
+        """Where the road runs inside the loaded area of `unit`, or None when the area is not loaded or
+        the road does not run through it. A long road crosses several streets and counties, and its name
+        may recur in another county: the unit an address names says which part is meant (香蜜湖街道农轩路).
+
+        The point lies on the road's longest part inside the area, as near its middle as codes_at still
+        places it in the unit: roads often are the boundaries between units."""
+        key = (road, unit.code)
+        if key not in self.road_points_in:
+            if len(self.road_points_in) > 200_000:
+                self.road_points_in.clear()
+            self.road_points_in[key] = self._road_point_in(road, unit)
+        return self.road_points_in[key]
+
+    def _road_point_in(self, road: str, unit: AdminEntry) -> tuple[float, float] | None:
+        areas, code_key = _UNIT_AREAS.get(unit.level, (None, ""))
+        area = getattr(self, areas).geom_of(unit.code) if areas else None
+        line = self.road_lines.get(road)
+        if area is None or line is None:
+            return None
+        for part in _lines_longest_first(shapely.intersection(line, area)):
+            for fraction in _ALONG:
+                p = shapely.line_interpolate_point(part, fraction, normalized=True)
+                if self.codes_at(p.x, p.y)[code_key] == unit.code:
+                    return float(p.x), float(p.y)
+        return None
 
     def remember(self, xy: np.ndarray) -> None:
         """Fill the code cache for many points at once (vectorised)."""
@@ -378,11 +420,9 @@ def build(rows: dict[str, list[tuple]]) -> Gazetteer:
 
 def _road_point(gaz: Gazetteer, road: str) -> tuple[float, float] | None:
     """Where a road is, for a road-level match: the middle of its longest part, else its central plate."""
-    line = gaz.road_lines.get(road)
-    if line is not None and not line.is_empty:
-        parts = shapely.get_parts(line)
-        longest = parts[int(np.argmax(shapely.length(parts)))]
-        p = shapely.line_interpolate_point(longest, 0.5, normalized=True)
+    parts = _lines_longest_first(gaz.road_lines[road]) if road in gaz.road_lines else []
+    if parts:
+        p = shapely.line_interpolate_point(parts[0], 0.5, normalized=True)
         return float(p.x), float(p.y)
     plates = gaz.plates.get(road)
     if plates is not None and len(plates.numbers):
@@ -390,6 +430,13 @@ def _road_point(gaz: Gazetteer, road: str) -> tuple[float, float] | None:
         i = int(np.argmin(((plates.xy - centre) ** 2).sum(axis=1)))
         return float(plates.xy[i, 0]), float(plates.xy[i, 1])
     return None
+
+
+def _lines_longest_first(lines: shapely.Geometry) -> list[shapely.Geometry]:
+    """The lines of `lines`, longest first (a road clipped to an area may hold points too)."""
+    every = shapely.get_parts(shapely.get_parts(lines))  # a collection's parts may be multi-lines
+    return sorted((p for p in every if shapely.get_type_id(p) == 1 and shapely.length(p) > 0),
+                  key=shapely.length, reverse=True)
 
 
 def _add_roads(gaz: Gazetteer, rows: list[tuple]) -> None:

@@ -1,4 +1,4 @@
-"""Small in-memory gazetteers for geocoder tests: county squares, door plates and POIs, nothing else."""
+"""Small in-memory gazetteers for geocoder tests: admin squares, road lines, door plates and POIs."""
 
 from collections.abc import Iterable
 
@@ -8,21 +8,35 @@ from geocoder import gazetteer
 from geocoder.gazetteer import Gazetteer
 
 
-def county(code: str, name: str, bounds: tuple[float, float, float, float]) -> tuple:
-    """An area row of a county drawn as a square, its point in the middle."""
+def area(code: str, level: str, name: str, bounds: tuple[float, float, float, float]) -> tuple:
+    """An area row of an admin unit (level county, street or community): a rectangle, its point in the
+    middle."""
     box = shapely.box(*bounds)
-    return (code, "county", name, shapely.to_wkb(box), box.centroid.x, box.centroid.y)
+    return (code, level, name, shapely.to_wkb(box), box.centroid.x, box.centroid.y)
+
+
+def county(code: str, name: str, bounds: tuple[float, float, float, float]) -> tuple:
+    return area(code, "county", name, bounds)
+
+
+def road(name: str, *points: tuple[float, float]) -> tuple:
+    """A road row: its name and centre line."""
+    return (name, shapely.to_wkb(shapely.LineString(points)))
 
 
 def snapshot(
-    areas: Iterable[tuple], *, plates: Iterable[tuple] = (), pois: Iterable[tuple] = ()
+    areas: Iterable[tuple],
+    *,
+    roads: Iterable[tuple] = (),
+    plates: Iterable[tuple] = (),
+    pois: Iterable[tuple] = (),
 ) -> Gazetteer:
-    """A gazetteer of these area, plate and POI rows (the row shapes of gazetteer.fetch_rows)."""
+    """A gazetteer of these area, road, plate and POI rows (the row shapes of gazetteer.fetch_rows)."""
     return gazetteer.build(
         {
             "version": [],
             "cells": [],
-            "roads": [],
+            "roads": list(roads),
             "ranges": [],
             "areas": list(areas),
             "plates": list(plates),
