@@ -34,6 +34,8 @@ _ETHNIC = re.compile(
     r".*自治[州县旗]$"
 )
 _COMMUNITY_SUFFIX = re.compile(r"(居民委员会|居委会|村民委员会|村委会|委员会)$")
+# a unit the tables name by its level word alone (a 街道 of 653223): no text can name it
+_LEVEL_WORD_ONLY = re.compile(r"(?:街道|镇|乡|社区|村)(?:办事处|居委会|村委会)?")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class AdminIndex:
             return
         entry = AdminEntry(code, name)
         self.by_code.setdefault(code, entry)
+        if _LEVEL_WORD_ONLY.fullmatch(name):
+            return
         self._variants = None
         # a zone named 新区 after its city (兰州新区, 镇江新区) has no short form: 兰州 is the city
         named_after_city = _NEW_DISTRICT.fullmatch(name) and any(

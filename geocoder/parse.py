@@ -165,10 +165,11 @@ def _road_at(rest: str) -> tuple[str, str] | None:
         return None
     at_number = len(segment) < len(rest) or not segment[ends[-1] :]
     end = ends[-1] if at_number and ends[-1] == len(segment) else ends[0]
-    # the last breaker that leaves a road name of three characters at least (not 龙山工业区龙镇|大道) and is
-    # no part of the road's own name (中心街, 南市场路)
+    # the last breaker that is no bare level character (镇 of 镇宁西路), leaves a road name of three
+    # characters at least (not 龙山工业区龙镇|大道) and is no part of the road's own name (中心街, 南市场路)
     breaks = [m.end() for m in _BREAKER.finditer(segment[: end - 1])
-              if end - m.end() >= 3 and not _ROAD_WORD_AT.match(segment, m.end())]
+              if (m.start() > 0 or len(m[0]) > 1) and end - m.end() >= 3
+              and not _ROAD_WORD_AT.match(segment, m.end())]
     start = breaks[-1] if breaks else 0
     if end < 2:
         return None

@@ -91,6 +91,11 @@ def _parse(query: str, roads: set[str] | None = None, pois: set[str] | None = No
         ("洞头县中心街创新巷13弄", {"district": "洞头县", "road": "中心街创新巷", "house_number": "13弄"}),
         ("莘塍南市场路5号", {"road": "莘塍南市场路", "house_number": "5号"}),
         ("殿前一路536、538号", {"road": "殿前一路", "house_number": "536号"}),
+        ("江夏街道小沙泥街12号", {"town": "江夏街道", "road": "小沙泥街", "house_number": "12号"}),
+        ("永嘉县江北街道西岸街84号",
+         {"district": "永嘉县", "town": "江北街道", "road": "西岸街", "house_number": "84号"}),
+        ("龙湾区镇标西路1037号", {"district": "龙湾区", "road": "镇标西路", "house_number": "1037号"}),
+        ("镇宁西路32号", {"road": "镇宁西路", "house_number": "32号"}),
     ],
     ids=[
         "xiamen-community-building",
@@ -110,6 +115,10 @@ def _parse(query: str, roads: set[str] | None = None, pois: set[str] | None = No
         "breaker-inside-road-name",
         "breaker-before-road-word",
         "listed-door-plates",
+        "street-word-alone-is-no-unit",
+        "street-word-alone-is-no-unit-after-a-village-name",
+        "level-character-begins-road",
+        "level-character-begins-road-alone",
     ],
 )
 def test_elements(query: str, elements: dict[str, str]) -> None:
