@@ -169,13 +169,13 @@ def _enclosing(gaz: Gazetteer, parsed: Parsed, found: Found) -> None:
                     break
 
 
-def _admin_rungs(gaz: Gazetteer) -> tuple[tuple[str, str, float, Areas], ...]:
+_RUNGS = (("community", "community", 0.5), ("street", "town", 0.4), ("district", "district", 0.3))
+
+
+def _admin_rungs(gaz: Gazetteer) -> list[tuple[str, str, float, Areas]]:
     """The admin rungs of the ladder: match level, admin level, score, the loaded areas."""
-    return (
-        ("community", "community", 0.5, gaz.communities),
-        ("street", "town", 0.4, gaz.streets),
-        ("district", "district", 0.3, gaz.counties),
-    )
+    return [(level, area_level, score, areas) for level, area_level, score in _RUNGS
+            if (areas := gaz.areas_of(area_level)) is not None]
 
 
 def _loaded(gaz: Gazetteer, parsed: Parsed, level: str) -> list[AdminEntry]:

@@ -184,9 +184,7 @@ class NearIndex:
         return names, dist
 
 
-# admin level → the Gazetteer's areas of that level and the codes_at key of its code
-_UNIT_AREAS = {"district": ("counties", "county_code"), "town": ("streets", "street_code"),
-               "community": ("communities", "community_code")}
+_CODE_KEY = {"district": "county_code", "town": "street_code", "community": "community_code"}  # of codes_at
 _ALONG = (0.5, 0.3, 0.7, 0.1, 0.9)  # where along a road's part inside a unit a point is tried
 
 
@@ -294,6 +292,10 @@ class Gazetteer:
             self.code_cache[key] = hit
         return hit
 
+    def areas_of(self, level: str) -> Areas | None:
+        """The loaded areas of an admin level (district, town, community); None for the levels above."""
+        return {"district": self.counties, "town": self.streets, "community": self.communities}.get(level)
+
     def road_point_in(self, road: str, unit: AdminEntry) -> tuple[float, float] | None:
         """Where the road runs inside the loaded area of `unit`, or None when the area is not loaded or
         the road does not run through it. A long road crosses several streets and counties, and its name
@@ -301,23 +303,26 @@ class Gazetteer:
 
         The point lies on the road's longest part inside the area, as near its middle as codes_at still
         places it in the unit: roads often are the boundaries between units."""
+        areas = self.areas_of(unit.level)
+        if areas is None:
+            return None
         key = (road, unit.code)
         if key not in self.road_points_in:
             if len(self.road_points_in) > 200_000:
                 self.road_points_in.clear()
-            self.road_points_in[key] = self._road_point_in(road, unit)
+            self.road_points_in[key] = self._road_point_in(road, unit, areas.geom_of(unit.code))
         return self.road_points_in[key]
 
-    def _road_point_in(self, road: str, unit: AdminEntry) -> tuple[float, float] | None:
-        areas, code_key = _UNIT_AREAS.get(unit.level, (None, ""))
-        area = getattr(self, areas).geom_of(unit.code) if areas else None
+    def _road_point_in(
+        self, road: str, unit: AdminEntry, area: shapely.Geometry | None
+    ) -> tuple[float, float] | None:
         line = self.road_lines.get(road)
         if area is None or line is None:
             return None
         for part in _lines_longest_first(shapely.intersection(line, area)):
             for fraction in _ALONG:
                 p = shapely.line_interpolate_point(part, fraction, normalized=True)
-                if self.codes_at(p.x, p.y)[code_key] == unit.code:
+                if self.codes_at(p.x, p.y)[_CODE_KEY[unit.level]] == unit.code:
                     return float(p.x), float(p.y)
         return None
 
