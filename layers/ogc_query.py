@@ -115,7 +115,8 @@ def _geometry(output: CrsRef | None, params: _Params) -> tuple[sql.Composable, i
 
 
 def _feature(spec: LayerSpec, query: ItemQuery, params: _Params) -> sql.Composable:
-    """A feature as compact GeoJSON text (row_to_json writes no blanks; json_build_object does)."""
+    """A feature as compact GeoJSON text (row_to_json writes no blanks; json_build_object does). The row
+    is passed as `p.*`: a bare `p` would name a property column called p (the hot-spot layer has one)."""
     names = list(spec.fields) if query.select is None else [n for n in spec.fields if n in query.select]
     geometry: sql.Composable
     if query.skip_geometry:
@@ -126,7 +127,7 @@ def _feature(spec: LayerSpec, query: ItemQuery, params: _Params) -> sql.Composab
             expression, sql.Literal(digits))
     return sql.SQL("""concat('{{"type":"Feature","id":', coalesce(to_json({id})::text, 'null'), """
                    """',"geometry":', {geometry}, ',"properties":', """
-                   "(SELECT row_to_json(p) FROM (SELECT {props}) p), '}}')").format(
+                   "(SELECT row_to_json(p.*) FROM (SELECT {props}) p), '}}')").format(
         id=_column(spec.id_column), geometry=geometry,
         props=sql.SQL(", ").join(_column(n) for n in names))
 

@@ -210,3 +210,17 @@ def test_html_items_page(ogc_client):
     response = ogc_client.get("/collections/streets/items?f=html")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_every_collection_serves_its_items_and_their_properties(ogc_client):
+    """Each published layer, whatever its property names (the hot-spot layer has a `p`), answers items
+    and a single item with the properties its queryables list."""
+    collections = _get(ogc_client, "/collections")["collections"]
+    assert len(collections) > 10
+    for collection in collections:
+        name = collection["id"]
+        page = _get(ogc_client, f"/collections/{name}/items", limit=3)
+        queryables = _get(ogc_client, f"/collections/{name}/queryables")["properties"]
+        for feature in page["features"]:
+            assert set(feature["properties"]) <= set(queryables), name
+            assert _get(ogc_client, f"/collections/{name}/items/{feature['id']}")["id"] == feature["id"]
