@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geocoder.routes import router as geocoder_router
 from gis import ogc, web
@@ -41,6 +42,22 @@ def error_response(error: OnemapError) -> JSONResponse:
                         status_code=mapping.status, headers=dict(mapping.headers))
 
 
+class RefuseNulCharacters:
+    """Answers 400 to a path or query string carrying a NUL character (%00), before any route reads it:
+    PostgreSQL text cannot hold one, so such a value could only fail later, in the database."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")):
+            refusal = "the path or query contains a NUL character"
+            await JSONResponse({"code": "InvalidParameterValue", "description": refusal}, status_code=400)(
+                scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the application for these settings; the database pool opens in the lifespan."""
     url = database_url(settings)
@@ -63,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.pool = pool
     app.state.layers = LayerCache(settings.registry_ttl_s)
+    app.add_middleware(RefuseNulCharacters)
 
     @app.exception_handler(OnemapError)
     async def _onemap_error(_: Request, error: OnemapError) -> JSONResponse:

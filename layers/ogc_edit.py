@@ -57,6 +57,9 @@ def _parse(body: bytes, crs: CrsRef, *, need_geometry: bool) -> _Feature:
     properties = feature.get("properties") or {}
     if not isinstance(properties, dict):
         raise InvalidParameter("the feature's properties must be an object")
+    if _holds_nul(properties) or _holds_nul(feature.get("id")):
+        raise InvalidParameter("the feature's properties contain a NUL character (\\u0000), "
+                               "which no text field or attribute can store")
     unknown = sorted(set(properties) - set(WRITABLE) - set(READ_ONLY) - {"id", "attributes"})
     if unknown:
         raise InvalidParameter(f"unknown properties {', '.join(map(repr, unknown[:10]))}: the standard "
@@ -70,6 +73,17 @@ def _parse(body: bytes, crs: CrsRef, *, need_geometry: bool) -> _Feature:
     if geometry is None and need_geometry:
         raise InvalidParameter("the feature has no geometry")
     return _Feature({k: v for k, v in properties.items() if k in WRITABLE}, attributes, geometry)
+
+
+def _holds_nul(value: Any) -> bool:
+    """True when a string of the value, or a key of an object in it, contains a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _geometry(value: Any, crs: CrsRef) -> shapely.Geometry | None:

@@ -164,9 +164,10 @@ def _row_fix(
     if not isinstance(row, dict):
         return Outcome(index, None, "rejected", ["not a JSON object"]), None
     vehicle = row.get("vehicle")
-    if not isinstance(vehicle, str) or not 1 <= len(vehicle) <= _MAX_TEXT:
-        shown = vehicle if isinstance(vehicle, str) else None
-        return Outcome(index, shown, "rejected", ["vehicle: missing or not a short string"]), None
+    if not isinstance(vehicle, str) or not 1 <= len(vehicle) <= _MAX_TEXT or not vehicle.isprintable():
+        shown = vehicle if isinstance(vehicle, str) and vehicle.isprintable() else None
+        reason = "vehicle: missing, not a short string or not printable"
+        return Outcome(index, shown, "rejected", [reason]), None
     outcome = Outcome(index, vehicle)
     lon = _number(row, "lon", outcome, required=True)
     lat = _number(row, "lat", outcome, required=True)
@@ -198,6 +199,7 @@ def _fast_values(row: object, crs: CrsSpec | str) -> tuple[Any, ...] | None:
     if (
         type(vehicle) is not str
         or not 1 <= len(vehicle) <= _MAX_TEXT
+        or not vehicle.isprintable()
         or type(lon) is not float  # (a huge JSON integer would overflow math.isfinite)
         or type(lat) is not float
         or type(t) is not str

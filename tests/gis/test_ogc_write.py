@@ -107,7 +107,11 @@ def test_create_is_validated_coded_and_recorded(client, tokens, db):
     ({"initial_date": "2999-01-01"}, None, "initial_date: initial_date 2999-01-01 lies in the future"),
     ({"class_code": "01003"}, None, "holds class 01002"),
     ({"nonsense": 1}, None, "unknown properties 'nonsense'"),
-], ids=["no-competent-dept", "outside-city", "bad-state", "future-date", "other-class", "unknown-property"])
+    ({"name": "井\u0000盖"}, None, "contain a NUL character"),
+    ({"attributes": {"survey": ["a", "b\u0000"]}}, None, "contain a NUL character"),
+    ({"attributes": {"a\u0000": 1}}, None, "contain a NUL character"),
+], ids=["no-competent-dept", "outside-city", "bad-state", "future-date", "other-class", "unknown-property",
+        "nul-in-name", "nul-in-attribute", "nul-in-attribute-key"])
 def test_invalid_features_are_400_with_reasons(client, tokens, db, properties, geometry, reason):
     body = json.loads(_feature(_free_spot(db), **properties))
     if geometry is not None:

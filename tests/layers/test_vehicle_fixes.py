@@ -72,6 +72,8 @@ HOSTILE = [
     ("not-object", [1], "not a JSON object"),
     ("no-vehicle", _fix(vehicle=None), "vehicle: missing"),
     ("vehicle-number", _fix(vehicle=7), "vehicle: missing"),
+    ("vehicle-nul", _fix(vehicle="FT\x00001"), "not printable"),  # PostgreSQL text holds no NUL
+    ("vehicle-control", _fix(vehicle="FT\x1b001"), "not printable"),
     ("no-lon", _fix(lon=None), "lon: missing"),
     ("lat-text", _fix(lat="22.5"), "lat: not a number"),
     ("lat-bool", _fix(lat=True), "lat: not a number"),
