@@ -16,6 +16,30 @@ _TILEJSON_TYPES = {"integer": "Number", "number": "Number", "boolean": "Boolean"
 BBox = tuple[float, float, float, float]
 
 
+# OGC API - Tiles 1.0 and OGC 2D TMS 2.0 classes the tiles routes implement (listed at /conformance)
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+]
+
+
+def discovery_links(base: str, tileset: str, title: str) -> list[dict[str, str]]:
+    """The links by which clients find a tileset's vector tiles (and, from the landing page, the tile
+    matrix sets): what the landing page and each collection document carry."""
+    links = [{"rel": _REL + "tilesets-vector", "type": "application/json",
+              "href": tileset_base(base, tileset), "title": f"{title}: vector tilesets"}]
+    if tileset == FUSED:
+        links.append({"rel": _REL + "tiling-schemes", "type": "application/json",
+                      "href": f"{base}/tileMatrixSets", "title": "Tile matrix sets"})
+    return links
+
+
 def tileset_base(base: str, tileset: str) -> str:
     """Where a tileset's OGC resources live: dataset tiles for the fused tileset, else the collection's."""
     return f"{base}/tiles" if tileset == FUSED else f"{base}/collections/{tileset}/tiles"

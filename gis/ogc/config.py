@@ -15,6 +15,7 @@ from gis.crs import CGCS2000, CRS84_URI, WEB_MERCATOR, WGS84, epsg_uri, gauss_kr
 from layers.components import STANDARD_FIELDS
 from layers.ogc_query import LayerSpec
 from layers.registry import BBox, Layer, column_types, layer_extents, list_layers, registry_signature
+from tiles.documents import discovery_links
 
 PROVIDER = "layers.ogc_provider.OnemapProvider"
 DEFAULT_ITEMS = 100
@@ -71,7 +72,7 @@ def supported_crs(registry: Registry) -> list[str]:
             epsg_uri(registry.gauss_kruger_epsg)]
 
 
-def _collection(layer: Layer, registry: Registry, pool_key: str) -> dict[str, Any]:
+def _collection(layer: Layer, registry: Registry, pool_key: str, base_url: str) -> dict[str, Any]:
     spec = layer_spec(layer, registry.columns.get(layer.name, {}))
     keywords = ["数字城管", "onemap", layer.kind] + ([layer.class_prefix] if layer.class_prefix else [])
     provider = {
@@ -86,6 +87,7 @@ def _collection(layer: Layer, registry: Registry, pool_key: str) -> dict[str, An
         "keywords": keywords,
         "extents": {"spatial": {"bbox": list(registry.extents.get(layer.name) or _WORLD), "crs": CRS84_URI}},
         "providers": [provider],
+        "links": discovery_links(base_url.rstrip("/"), layer.name, layer.title),
     }
 
 
@@ -116,6 +118,6 @@ def build_config(registry: Registry, *, base_url: str, pool_key: str, private: b
             "contact": {"name": "City management centre GIS team", "position": "GIS",
                         "instructions": "during office hours", "role": "pointOfContact"},
         },
-        "resources": {layer.name: _collection(layer, registry, pool_key) for layer in registry.layers
-                      if private or not layer.is_private},
+        "resources": {layer.name: _collection(layer, registry, pool_key, base_url)
+                      for layer in registry.layers if private or not layer.is_private},
     }

@@ -31,6 +31,8 @@ from gis.ogc.config import supported_crs
 from gis.ogc.params import check_query, restore_links, split_items_query
 from gis.ogc.service import OgcApis, OgcService
 from layers.ogc_context import OgcRequest, serving
+from tiles import documents as tiles_documents
+from tiles.service import FUSED
 
 log = logging.getLogger("onemap.ogc")
 router = APIRouter(include_in_schema=False)
@@ -115,7 +117,7 @@ def _response(result: tuple[dict[str, str], int, Any], *, vary: str = "Authoriza
 def _conformance(api: API, api_request: APIRequest) -> tuple[dict[str, str], int, Any]:
     with _CONFORMANCE_LOCK:
         size = len(core.CONFORMANCE_CLASSES)
-        core.CONFORMANCE_CLASSES.extend(EXTRA_CONFORMANCE)
+        core.CONFORMANCE_CLASSES.extend(EXTRA_CONFORMANCE + tiles_documents.CONFORMANCE)
         try:
             return core.conformance(api, api_request)
         finally:
@@ -123,12 +125,14 @@ def _conformance(api: API, api_request: APIRequest) -> tuple[dict[str, str], int
 
 
 def _landing(api: API, api_request: APIRequest) -> tuple[dict[str, str], int, Any]:
-    """pygeoapi's landing page without links to what onemap does not serve (processes, jobs, TMS)."""
+    """pygeoapi's landing page without links to what onemap does not serve (processes, jobs, its own TMS
+    path), with links to the one-map vector tiles and onemap's tile matrix sets."""
     headers, status, content = core.landing_page(api, api_request)
     if status == 200 and api_request.format in (None, "json") and isinstance(content, str):
         page = json.loads(content)
         page["links"] = [link for link in page["links"]
                          if not any(link["rel"].endswith(rel) for rel in _UNSERVED_RELS)]
+        page["links"] += tiles_documents.discovery_links(api.base_url, FUSED, "onemap 一张图")
         content = json.dumps(page, ensure_ascii=False)
     return headers, status, content
 

@@ -7,7 +7,9 @@ import pytest
 from tests.tiles.conftest import CENTRE
 from tiles.tms import MATRIX_SETS, WEB_MERCATOR, WORLD_CRS84, Bounds
 
-TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+REL = "http://www.opengis.net/def/rel/ogc/1.0/"
+TILING_SCHEME = REL + "tiling-scheme"
+TILESETS = REL + "tilesets-vector"
 
 
 @pytest.mark.parametrize("tms_id", ["WebMercatorQuad", "WorldCRS84Quad"])
@@ -49,6 +51,25 @@ def test_tilesets_link_metadata_and_tiling_schemes(client, base):
         template = next(link["href"] for link in metadata["links"] if link["rel"] == "item")
         assert template.endswith("/{tileMatrix}/{tileRow}/{tileCol}")
         assert metadata["dataType"] == "vector" and metadata["layers"]
+
+
+def test_clients_find_the_tiles_from_the_landing_page_and_each_collection(client):
+    """What GDAL's OGCAPI driver and QGIS follow: the tilesets-vector links, and the conformance classes."""
+    def linked(document: dict, rel: str) -> str:
+        hrefs = [link["href"] for link in document["links"] if link["rel"] == rel]
+        assert len(hrefs) == 1, (rel, document["links"])
+        return hrefs[0].removeprefix("http://testserver")
+
+    landing = client.get("/", params={"f": "json"}).json()
+    assert client.get(linked(landing, TILESETS)).json()["tilesets"]
+    assert client.get(linked(landing, REL + "tiling-schemes")).json()["tileMatrixSets"]
+    for collection in client.get("/collections", params={"f": "json"}).json()["collections"]:
+        document = client.get(f"/collections/{collection['id']}", params={"f": "json"}).json()
+        assert linked(document, TILESETS) == f"/collections/{collection['id']}/tiles"
+        assert client.get(linked(document, TILESETS)).status_code == 200
+    classes = client.get("/conformance", params={"f": "json"}).json()["conformsTo"]
+    for name in ("core", "tileset", "tilesets-list", "dataset-tilesets", "geodata-tilesets", "mvt"):
+        assert f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{name}" in classes
 
 
 def test_collection_tile_through_the_ogc_template(client, conn):
