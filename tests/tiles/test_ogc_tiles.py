@@ -1,5 +1,8 @@
 """OGC API - Tiles documents, WorldCRS84Quad tiles, TileJSON 3.0 and the MapLibre style."""
 
+import subprocess
+from pathlib import Path
+
 import mapbox_vector_tile
 import morecantile
 import pytest
@@ -132,3 +135,22 @@ def test_style_colours_hotspots_by_bin_and_hides_insignificant_cells(client):
     colour = hotspots["paint"]["fill-color"]
     assert colour[0] == "match" and ["get", "bin"] in colour[1]
     assert hotspots["paint"]["fill-opacity"][:2] == ["case", ["==", ["coalesce", ["get", "bin"], 0], 0]]
+
+
+def test_the_style_passes_maplibre_s_own_validator(client, tmp_path):
+    """gl-style-validate (@maplibre/maplibre-gl-style-spec, an npm asset of the map page) checks the style as
+    MapLibre GL JS will read it: expressions, property types, source layers."""
+    validator = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "gl-style-validate"
+    if not validator.exists():
+        pytest.skip("node_modules is not installed (make setup installs the npm assets)")
+    path = tmp_path / "style.json"
+
+    def validate() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(validator), str(path)], capture_output=True, text=True, timeout=120,
+                              check=False)
+
+    path.write_bytes(client.get("/tiles/onemap/style.json").content)
+    done = validate()
+    assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr
+    path.write_text('{"version": 8, "sources": {}, "layers": [{"id": "x", "type": "nope"}]}')
+    assert validate().returncode != 0  # the validator does validate
