@@ -7,6 +7,7 @@ PATHS = [
     "/feeds/cameras/%00", "/feeds/cameras/cam%00x", "/cases/%00", "/geocode/jobs/%00",
     "/geocode/jobs/%00/result", "/feeds/vehicles/%00/track", "/geocode?q=%00",
     "/geocode/reverse?lon=114.05&lat=22.53&crs=%00", "/collections/unit_grid/items/%00",
+    "/collections/components/items/%00",
     "/tiles/onemap/14/13370/7124.mvt?layers=%00", "/analysis/hotspots?class=%00",
 ]
 

@@ -59,11 +59,11 @@ def test_onemap_filters_on_collections_without_them_are_400(ogc_client, path):
     assert response.json()["code"] == "InvalidParameterValue"
 
 
-@pytest.mark.parametrize("path", [
-    "/collections/components/items/%00", "/collections/components/items/" + "9" * 200,
+@pytest.mark.parametrize("path", [  # an id with a NUL is a 400: tests/gis/test_nul_characters.py
+    "/collections/components/items/" + "9" * 200,
     "/collections/components/items/'; DROP TABLE x; --", "/collections/roads/items/1e9",
     "/collections/%E5%AD%97/items", "/collections/components/items/..%2F..%2Fetc"],
-    ids=["nul", "long", "sql", "float-id", "unicode-collection", "traversal"])
+    ids=["long", "sql", "float-id", "unicode-collection", "traversal"])
 def test_hostile_identifiers_are_404(ogc_client, path):
     response = ogc_client.get(path, headers=JSON)
     assert response.status_code == 404
