@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from gis.auth import Principal, optional_principal
 from gis.errors import NotFound
-from tiles import documents
+from tiles import FUSED_TITLE, documents
 from tiles.cache import Entry
 from tiles.filters import parse_tile_filter
 from tiles.service import FUSED, Part, TileService, city_extent
@@ -106,7 +106,7 @@ async def _described(request: Request, caller: Principal | None,
     service = tile_service(request)
     await service.sync()
     parts = service.parts(tileset, sees_private=_sees_private(caller), tile_filter=parse_tile_filter({}))
-    title = "onemap 一张图" if tileset == FUSED else parts[0].layers[0].title
+    title = FUSED_TITLE if tileset == FUSED else parts[0].layers[0].title
     return service, parts, title
 
 
@@ -118,7 +118,7 @@ async def _bbox(service: TileService) -> tuple[float, float, float, float] | Non
 @router.get("/tiles", summary="OGC API - Tiles: tilesets of the fused one-map dataset")
 async def dataset_tilesets(request: Request, caller: Caller) -> JSONResponse:
     await _described(request, caller, FUSED)
-    return JSONResponse(documents.tileset_list(_base_url(request), FUSED, "onemap 一张图"))
+    return JSONResponse(documents.tileset_list(_base_url(request), FUSED, FUSED_TITLE))
 
 
 @router.get("/tiles/{tileMatrixSetId}", summary="OGC API - Tiles: metadata of the fused dataset tileset")

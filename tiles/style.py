@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from grid_codes.classes import ClassTable
+from tiles import FUSED_TITLE
 
 # one colour per major class code (01..06; the GB/T 47678 and legacy tables share the codes)
 MAJOR_COLOURS = {"01": "#e6550d", "02": "#3182bd", "03": "#31a354", "04": "#74c476", "05": "#756bb1",
@@ -102,7 +103,7 @@ def style(tilejson_url: str, parts: Collection[str]) -> dict[str, Any]:
             "circle-color": "#08519c", "circle-radius": _radius(5), "circle-stroke-color": "#ffffff",
             "circle-stroke-width": 1.5}, where=_is("Point")),
     ]
-    return {"version": 8, "name": "onemap 一张图",
+    return {"version": 8, "name": FUSED_TITLE,
             "metadata": {"onemap:legend": legend()},
             "sources": {"onemap": {"type": "vector", "url": tilejson_url,
                                    "attribution": "© OpenStreetMap contributors"}},

@@ -31,8 +31,8 @@ from gis.ogc.config import supported_crs
 from gis.ogc.params import check_query, restore_links, split_items_query
 from gis.ogc.service import OgcApis, OgcService
 from layers.ogc_context import OgcRequest, serving
+from tiles import FUSED, FUSED_TITLE
 from tiles import documents as tiles_documents
-from tiles.service import FUSED
 
 log = logging.getLogger("onemap.ogc")
 router = APIRouter(include_in_schema=False)
@@ -132,7 +132,7 @@ def _landing(api: API, api_request: APIRequest) -> tuple[dict[str, str], int, An
         page = json.loads(content)
         page["links"] = [link for link in page["links"]
                          if not any(link["rel"].endswith(rel) for rel in _UNSERVED_RELS)]
-        page["links"] += tiles_documents.discovery_links(api.base_url, FUSED, "onemap 一张图")
+        page["links"] += tiles_documents.discovery_links(api.base_url, FUSED, FUSED_TITLE)
         content = json.dumps(page, ensure_ascii=False)
     return headers, status, content
 
