@@ -57,7 +57,7 @@ def test_tilesets_link_metadata_and_tiling_schemes(client, base):
 
 
 def test_clients_find_the_tiles_from_the_landing_page_and_each_collection(client):
-    """What GDAL's OGCAPI driver and QGIS follow: the tilesets-vector links, and the conformance classes."""
+    """What GDAL's OGCAPI driver follows: the tilesets-vector links; and the conformance classes."""
     def linked(document: dict, rel: str) -> str:
         hrefs = [link["href"] for link in document["links"] if link["rel"] == rel]
         assert len(hrefs) == 1, (rel, document["links"])
