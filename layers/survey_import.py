@@ -196,7 +196,7 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             status = "dry-run" if options.dry_run else "committed"
             _close_batch(conn, batch_id, status, len(rows), sum(loaded.values()), rejections)
             if options.dry_run:
-                raise _DryRun(loaded, rejections)
+                raise _DryRun(loaded, unchanged, rejections)
             progress("publish", 1, 1)
         return ImportResult(batch_id, status, len(rows), sum(loaded.values()), rejections, loaded,
                             notes, unchanged, ids)
@@ -206,7 +206,7 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
     except _DryRun as outcome:
         batch_id = _record_outcome(conn, sources, options, "dry-run", len(rows), 0, outcome.rejections)
         return ImportResult(batch_id, "dry-run", len(rows), sum(outcome.loaded.values()),
-                            outcome.rejections, outcome.loaded, notes)
+                            outcome.rejections, outcome.loaded, notes, outcome.unchanged)
 
 
 class _Rejected(Exception):
@@ -215,8 +215,9 @@ class _Rejected(Exception):
 
 
 class _DryRun(Exception):
-    def __init__(self, loaded: dict[str, int], rejections: list[Rejection]) -> None:
+    def __init__(self, loaded: dict[str, int], unchanged: int, rejections: list[Rejection]) -> None:
         self.loaded = loaded
+        self.unchanged = unchanged
         self.rejections = rejections
 
 

@@ -230,13 +230,16 @@ def test_upsert_and_replace_keep_a_history_that_as_of_queries_read(fresh_db_url,
         points = _points_in_city(conn, 3, seed=13)
     ids = [f"4403040100600000{i}" for i in (1, 2, 3)]
     first = _write(tmp_path / "v1.gpkg", [{"GLBJBSM": i, "ZGBMMC": DEPT} for i in ids], points)
-    assert _run(fresh_db_url, [first]).status == "committed"
+    loaded = _run(fresh_db_url, [first])
+    assert loaded.status == "committed"
     with psycopg.connect(fresh_db_url) as conn:
         t1 = conn.execute("SELECT now()").fetchone()[0]
     second = _write(tmp_path / "v2.gpkg", [{"GLBJBSM": ids[0], "ZGBMMC": DEPT, "GLBJZT": "破损"},
                                            {"GLBJBSM": ids[1], "ZGBMMC": DEPT}], points[:2])
+    rehearsed = _run(fresh_db_url, [second], mode="upsert", dry_run=True)
     upserted = _run(fresh_db_url, [second], mode="upsert")
     assert (upserted.rows_loaded, upserted.rows_unchanged) == (1, 1)
+    assert (rehearsed.status, rehearsed.rows_loaded, rehearsed.rows_unchanged) == ("dry-run", 1, 1)
     with psycopg.connect(fresh_db_url) as conn:
         t2 = conn.execute("SELECT now()").fetchone()[0]
     replaced = _run(fresh_db_url, [second], mode="replace")  # id 3 is not delivered: it goes
@@ -248,8 +251,7 @@ def test_upsert_and_replace_keep_a_history_that_as_of_queries_read(fresh_db_url,
     assert at_t1 == {ids[0]: "完好", ids[1]: "完好", ids[2]: "完好"}
     assert at_t2 == {ids[0]: "破损", ids[1]: "完好", ids[2]: "完好"}
     assert {v.id: v.state for v in now} == {ids[0]: "破损", ids[1]: "完好"}
-    assert {v.change_source for v in now} == {f"import:{upserted.batch_id}",
-                                               f"import:{upserted.batch_id - 1}"}
+    assert {v.change_source for v in now} == {f"import:{upserted.batch_id}", f"import:{loaded.batch_id}"}
     with psycopg.connect(fresh_db_url) as conn:  # each closed version names the import that closed it
         closers = dict(conn.execute("SELECT id, close_source FROM onemap.component "
                                     "WHERE id = ANY(%s) AND valid_to IS NOT NULL", (ids,)).fetchall())
