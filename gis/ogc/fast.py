@@ -80,8 +80,16 @@ def _layer(registry: Registry, name: str, sees_private: bool) -> tuple[LayerSpec
 
 
 def _headers(api: API) -> dict[str, str]:
-    return {**HEADERS, **api.api_headers, "Content-Language": l10n.locale2str(api.locales[0]),
-            "Content-Crs": f"<{CRS84_URI}>", "Vary": "Authorization"}
+    return as_geojson({**HEADERS, **api.api_headers, "Content-Language": l10n.locale2str(api.locales[0]),
+                       "Content-Crs": f"<{CRS84_URI}>", "Vary": "Authorization"})
+
+
+def as_geojson(headers: dict[str, str]) -> dict[str, str]:
+    """Headers of a features or feature document: GeoJSON's own media type (RFC 7946), which the
+    collection's `items` links announce, where pygeoapi writes plain JSON."""
+    if headers.get("Content-Type") == "application/json":
+        return {**headers, "Content-Type": "application/geo+json"}
+    return headers
 
 
 def _links_json(links: list[dict[str, str]]) -> str:

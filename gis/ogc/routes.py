@@ -232,6 +232,7 @@ async def items(collection_id: str, request: Request, caller: Caller) -> Respons
         items_url = f"{api.get_collections_url()}/{collection_id}/items"
         visible = [(k, v) for k, v in request.query_params.multi_items() if k not in dict(parsed.hidden)]
         content = restore_links(content, items_url, visible, parsed.hidden, html=html)
+        headers = fast.as_geojson(headers)
     return _response((headers, status, content))
 
 
@@ -250,7 +251,9 @@ async def item(collection_id: str, feature_id: str, request: Request, caller: Ca
                                _service(request))
     if answered is not None:
         return answered
-    return _response(await _call(request, api, itemtypes.get_collection_item, collection_id, feature_id))
+    headers, status, content = await _call(request, api, itemtypes.get_collection_item, collection_id,
+                                           feature_id)
+    return _response((fast.as_geojson(headers) if status == 200 else headers, status, content))
 
 
 def _content_crs(request: Request, crs_list: list[str]) -> Any:

@@ -224,3 +224,19 @@ def test_every_collection_serves_its_items_and_their_properties(ogc_client):
         for feature in page["features"]:
             assert set(feature["properties"]) <= set(queryables), name
             assert _get(ogc_client, f"/collections/{name}/items/{feature['id']}")["id"] == feature["id"]
+
+
+@pytest.mark.parametrize("headers", [{}, {"Accept": "application/geo+json"}, {"Accept-Language": "en-US"}])
+def test_features_and_a_feature_are_served_as_geojson(ogc_client, headers):
+    """Items pages and single items carry GeoJSON's media type, as the collection's items link says,
+    whether the GeoJSON hot path or pygeoapi (another language) answers; HTML stays HTML."""
+    link = next(link for link in _get(ogc_client, "/collections/roads")["links"] if link["rel"] == "items")
+    page = ogc_client.get("/collections/roads/items?limit=2", headers=headers)
+    first = page.json()["features"][0]["id"]
+    feature = ogc_client.get(f"/collections/roads/items/{first}", headers=headers)
+    assert link["type"] == page.headers["content-type"] == feature.headers["content-type"] \
+        == "application/geo+json"
+    html = ogc_client.get("/collections/roads/items?limit=2&f=html", headers=headers)
+    assert html.headers["content-type"].startswith("text/html")
+    missing = ogc_client.get("/collections/roads/items/no-such-road", headers=headers)
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"
