@@ -8,7 +8,7 @@ query parameters, which pygeoapi passes through as extra "properties":
     class=<prefix>       component class code prefix (2 to 5 digits)
     state=<状态>         component state (完好, 破损 …)
     as_of=<date-time>    the component versions valid at that time (history), not the current ones
-    count=exact          numberMatched counted on any result (default: estimated above 1,000 expected)
+    count=exact          numberMatched counted on any result (default: left out above 100,000 matches)
 """
 
 import math

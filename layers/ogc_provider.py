@@ -117,7 +117,8 @@ class OnemapProvider(BaseProvider):
             with self._connection() as conn:
                 content = query_features(conn, self.spec, query)
         # pygeoapi adds a `next` link to every full page; the router drops it from the last one
-        request.outcome["last_page"] = content["numberMatched"] <= offset + content["numberReturned"]
+        matched = content.get("numberMatched")
+        request.outcome["last_page"] = matched is not None and matched <= offset + content["numberReturned"]
         return content
 
     def _identifier(self, identifier: str) -> str | int:

@@ -134,19 +134,20 @@ async def items(request: Request, api: API, registry: Registry, collection_id: s
     if offset > 0:
         links.append({"type": "application/geo+json", "rel": "prev", "title": "Items (prev)",
                       "href": f"{uri}?offset={max(0, offset - limit)}{shown}"})
-    last_page = matched <= offset + len(rows)
-    if not last_page and (matched > limit + offset or len(rows) == limit):
+    last_page = matched is not None and matched <= offset + len(rows)
+    if not last_page and (matched is None or matched > limit + offset or len(rows) == limit):
         links.append({"type": "application/geo+json", "rel": "next", "title": "Items (next)",
                       "href": f"{uri}?offset={offset + limit}{shown}"})
     links.append({"type": "application/json", "title": title, "rel": "collection",
                   "href": uri.rsplit("/", 1)[0]})
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    body = (f'{{"type":"FeatureCollection","features":[{",".join(rows)}],"numberMatched":{matched},'
+    counted = "" if matched is None else f'"numberMatched":{matched},'
+    body = (f'{{"type":"FeatureCollection","features":[{",".join(rows)}],{counted}'
             f'"numberReturned":{len(rows)},"links":{_links_json(links)},"timeStamp":"{stamp}"}}')
     return Response(body.encode("utf-8"), headers=_headers(api))
 
 
-def _page(pool_key: str, spec: LayerSpec, query: Any) -> tuple[list[str], int]:
+def _page(pool_key: str, spec: LayerSpec, query: Any) -> tuple[list[str], int | None]:
     with pool(pool_key).connection() as conn:
         return query_page(conn, spec, query)
 

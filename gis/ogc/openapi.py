@@ -13,7 +13,7 @@ from typing import Any
 
 from pygeoapi.openapi import get_oas
 
-from layers.ogc_query import EXACT_COUNT_BELOW
+from layers.ogc_query import COUNT_CAP
 
 _SERVED = re.compile(r"^/$|^/openapi$|^/conformance$"
                      r"|^/collections(/[^/]+(/items(/\{featureId\})?|/queryables|/schema)?)?$")
@@ -41,9 +41,8 @@ _PARAMETERS = {
                               {"type": "string", "enum": ["cql2-text", "cql2-json", "cql-text"]}),
     "filter-crs": _parameter("filter-crs", "CRS of the geometries in `filter` (default CRS84).",
                              {"type": "string", "format": "uri"}),
-    "count": _parameter("count", "`exact` counts numberMatched on any result (by default, when more "
-                        f"than {EXACT_COUNT_BELOW:,} matches are expected, numberMatched is PostgreSQL's "
-                        "estimate).",
+    "count": _parameter("count", "`exact` counts numberMatched on any result (by default a page with "
+                        f"more than {COUNT_CAP:,} matches leaves numberMatched out).",
                         {"type": "string", "enum": ["exact"]}),
     "grid": _parameter("grid", "Unit-grid / admin code prefix: county 6, street 9, community 12 or "
                        "cell 15 digits.", {"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,3}$"}),
