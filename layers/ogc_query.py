@@ -41,7 +41,8 @@ class LayerSpec:
     fields: Mapping[str, str]  # property -> queryable type (string, integer, number, date, date-time …)
     scheme: str | None = None
     class_prefix: str | None = None
-    time_field: str | None = None
+    time_field: str | None = None  # the property `datetime` filters
+    time_since: bool = False  # the time field starts a period lasting to now (a version, a status)
     grid_column: str | None = None  # column holding a unit-grid or admin code, for ?grid=
     editable: bool = False
 
@@ -157,8 +158,10 @@ def _where(spec: LayerSpec, query: ItemQuery, params: _Params) -> sql.Composable
         parts.append(sql.SQL("ST_Intersects(t.geom, ST_MakeEnvelope({}, {}, {}, {}, 4490))").format(
             *[params.bind(v) for v in query.bbox]))
     if query.interval is not None and spec.time_field is not None:
+        # OGC API - Features: a feature matches when its time intersects the interval; a period that
+        # lasts to now intersects every interval ending after it starts
         start, end = query.interval
-        if start is not None:
+        if start is not None and not spec.time_since:
             parts.append(sql.SQL("{} >= {}").format(_column(spec.time_field), params.bind(start)))
         if end is not None:
             parts.append(sql.SQL("{} <= {}").format(_column(spec.time_field), params.bind(end)))

@@ -27,6 +27,10 @@ CITY_LONGITUDE_FALLBACK = 114.0  # used only when no county is loaded (the demo 
 COMPONENT_PROPERTIES = ("id", "scheme", "class_code", "major_code",
                         *[f for f in STANDARD_FIELDS if f != "id"], "attributes", "valid_from")
 _GRID_COLUMNS = {"components": "grid_code", "grid": "code", "admin": "code"}
+# the property `datetime` filters, by the first one a layer has: the start of the version or status a
+# feature is in (valid since then), or the moment it happened (a case reported, a GPS fix)
+_SINCE_FIELDS = ("valid_from", "status_at")
+_INSTANT_FIELDS = ("reported_at", "t")
 _WORLD: BBox = (-180.0, -90.0, 180.0, 90.0)
 
 
@@ -59,10 +63,11 @@ def layer_spec(layer: Layer, columns: Mapping[str, str]) -> LayerSpec:
     fields = {name: columns[name] for name in dict.fromkeys(wanted)
               if name in columns and columns[name] != "geometry"}
     grid_column = _GRID_COLUMNS.get(layer.kind)
+    time_field = next((name for name in (*_SINCE_FIELDS, *_INSTANT_FIELDS) if name in fields), None)
     return LayerSpec(
         name=layer.name, kind=layer.kind, schema=layer.schema, relation=layer.relation,
         id_column=layer.id_column, fields=fields, scheme=layer.scheme, class_prefix=layer.class_prefix,
-        time_field="valid_from" if "valid_from" in fields else None,
+        time_field=time_field, time_since=time_field in _SINCE_FIELDS,
         grid_column=grid_column if grid_column in columns else None, editable=editable)
 
 

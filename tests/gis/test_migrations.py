@@ -118,6 +118,7 @@ SHIPPED = {
     14: "3212680ea3206b0a15fc5dbadd2aff7244bd87af74a4f8b1dc5fe5e28c75be67",  # component_batch_check
     15: "7fa92845633bbef6578f84ab5627e6d1a0679f7cab4cf627b9d29834411aab12",  # shared_trigger_helpers
     16: "35e85c413638b715df6914bd0c432f5ec681c76be54798a6c0f78c7023ba92ee",  # count_trigger_hash_grouping
+    17: "1fcc0e2fd9c9eba849ba8d79fa7980cf07b6b7ef3cbdd43e215bd7c2f743d641",  # case_reported_at
 }
 
 

@@ -1,11 +1,16 @@
 """OGC API - Features items: paging, bbox, single items, properties, sortby, CRS (Part 2), onemap filters."""
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 import pytest
 from pyproj import Transformer
+
+from layers.case_rules import CaseOptions
+from layers.cases import NewCase, create_case
+from tests.gis.conftest import ogc_app_client
 
 JSON = {"Accept": "application/geo+json"}
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -215,6 +220,51 @@ def test_datetime_filters_on_valid_from(ogc_client, conn):
     after = _get(ogc_client, "/collections/components/items", limit=1, count="exact",
                  datetime=f"{first.replace(year=first.year - 1).isoformat()}/..")
     assert after["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def test_datetime_matches_the_features_whose_time_intersects_it(ogc_client, conn):
+    """A component's current version lasts from valid_from to now, so an instant or interval after its
+    start matches it; a case is an instant (reported_at), matched only inside the interval."""
+    last = conn.execute("SELECT max(valid_from) FROM onemap.v_component").fetchone()[0]
+    total = _count(conn, "SELECT count(*) FROM onemap.v_component")
+    later = _stamp(last + timedelta(seconds=1))
+    for value in (later, f"{later}/..", f"{later}/{_stamp(last + timedelta(days=1))}"):
+        body = _get(ogc_client, "/collections/components/items", limit=1, count="exact", datetime=value)
+        assert body["numberMatched"] == total, value
+
+
+def test_datetime_matches_cases_reported_inside_it(settings, module_db_url):
+    """A case is an instant (reported_at): matched only inside the interval, or at that instant."""
+    with psycopg.connect(module_db_url) as conn:
+        point = conn.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p "
+                             "FROM onemap.v_unit_grid ORDER BY code LIMIT 1) s").fetchone()
+    first = datetime(2026, 3, 1, 10, tzinfo=UTC)  # four on 1 March (in any time zone from -10 to +10 h)
+    reported = [first + timedelta(hours=i) for i in range(4)] + [first + timedelta(days=2)]
+
+    async def report(conn: psycopg.AsyncConnection) -> None:
+        for moment in reported:
+            await create_case(conn, NewCase(kind="event", class_code="06001", source="inspector",
+                                            lon=point[0], lat=point[1], reported_at=moment),
+                              actor="pytest", role="inspector", options=CaseOptions())
+        await conn.commit()
+
+    async def main() -> None:
+        async with await psycopg.AsyncConnection.connect(module_db_url) as conn:
+            await report(conn)
+    asyncio.run(main())
+    with ogc_app_client(settings, module_db_url) as client:
+        window = _get(client, "/collections/cases/items", limit=100,
+                      datetime=f"{_stamp(reported[1])}/{_stamp(reported[3])}")
+        assert sorted(f["properties"]["reported_at"] for f in window["features"]) == \
+            [moment.isoformat() for moment in reported[1:4]]
+        assert _get(client, "/collections/cases/items", datetime=_stamp(reported[0]))["numberMatched"] == 1
+        assert _get(client, "/collections/cases/items", datetime="2026-03-01")["numberMatched"] == 4
+        queryable = _get(client, "/collections/cases/queryables")["properties"]["reported_at"]
+        assert queryable["x-ogc-role"] == "primary-instant"
 
 
 def test_as_of_reads_the_history(ogc_client, conn):
