@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geocoder.routes import router as geocoder_router
@@ -33,6 +34,8 @@ from tiles.routes import router as tiles_router
 
 log = logging.getLogger("onemap")
 _HTTP_CODES = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
+GZIP_MINIMUM_BYTES = 1024  # smaller bodies (most geocoder answers) go out as they are
+GZIP_LEVEL = 5  # within a few per cent of level 9's size, at a fraction of its CPU
 
 
 def error_response(error: OnemapError) -> JSONResponse:
@@ -81,6 +84,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.pool = pool
     app.state.layers = LayerCache(settings.registry_ttl_s)
     app.add_middleware(RefuseNulCharacters)
+    # JSON and GeoJSON shrink 5-10 times (an items page of 1,000 components: 678 KB); tiles carry their
+    # own Content-Encoding and event streams are left alone
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
 
     @app.exception_handler(OnemapError)
     async def _onemap_error(_: Request, error: OnemapError) -> JSONResponse:
