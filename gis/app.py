@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -87,6 +88,13 @@ def create_app(settings: Settings) -> FastAPI:
     # JSON and GeoJSON shrink 5-10 times (an items page of 1,000 components: 678 KB); tiles carry their
     # own Content-Encoding and event streams are left alone
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
+    if settings.cors_origin_list:  # web maps of other origins read the features, tiles and geocoder
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
+                           allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+                           allow_headers=["Authorization", "Content-Type", "Content-Crs", "Accept-Language",
+                                          "If-None-Match", "Last-Event-ID"],
+                           expose_headers=["Content-Crs", "Content-Language", "ETag", "Location"],
+                           max_age=3600)
 
     @app.exception_handler(OnemapError)
     async def _onemap_error(_: Request, error: OnemapError) -> JSONResponse:

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="base URL clients reach onemap at (behind a proxy); links in OGC API "
                                   "responses use it. Unset: the URL of each request")
+    cors_origins: str = Field(
+        default="*", description="web origins whose pages may call onemap from the browser (CORS): `*` "
+        "for any, a comma-separated list (https://map.city.gov.cn,…), or empty for none. Tokens travel in "
+        "the Authorization header, never as cookies, so `*` gives a page no more than its token allows")
     registry_ttl_s: float = Field(
         default=2.0, description="how often (seconds) the OGC API and the tiles re-check the layer "
                                  "registry for new layers")
@@ -76,6 +80,10 @@ class Settings(BaseSettings):
                                      "GIL and hold up the event loop (measured: bench/ogc_threads.py)")
     connect_timeout_s: float = 5.0
     log_level: str = "info"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def log_dir(self) -> Path:
