@@ -1,5 +1,10 @@
 """Web maps on other origins may call onemap from the browser (CORS); writes still need a token."""
 
+import asyncio
+
+import pytest
+
+from tests.browser import chromium_path, open_page
 from tests.gis.conftest import ogc_app_client
 
 MAP = "https://map.city.example"
@@ -39,3 +44,27 @@ def test_configured_origins_only(settings, db_url):
     with ogc_app_client(settings, db_url, cors_origins="") as client:
         plain = client.get("/collections", headers={"Origin": MAP})
         assert plain.status_code == 200 and "access-control-allow-origin" not in plain.headers
+
+
+@pytest.mark.slow
+def test_a_page_of_another_origin_reads_features_in_chromium(ogc_server, db_url):
+    """Chromium's own CORS checks: a page on localhost fetches items from 127.0.0.1 (another origin),
+    once plainly and once with an Authorization header, which the browser preflights; a blocked
+    request would be a TypeError, not onemap's answer."""
+    chromium_path()
+    other_origin = ogc_server.replace("127.0.0.1", "localhost")
+    assert other_origin != ogc_server
+    items = f"'{ogc_server}/collections/roads/items?limit=2'"
+
+    async def scenario() -> tuple[object, object]:
+        async with open_page(f"{other_origin}/healthz") as page:
+            plain = await page.evaluate(f"fetch({items}).then(r => r.json()).then(j => j.features.length)"
+                                        ".catch(e => 'blocked: ' + e)")
+            preflighted = await page.evaluate(
+                f"fetch({items}, {{headers: {{Authorization: 'Bearer not-a-token'}}}})"
+                ".then(r => r.json()).then(j => j.code).catch(e => 'blocked: ' + e)")
+            return plain, preflighted
+
+    plain, preflighted = asyncio.run(scenario())
+    assert plain == 2
+    assert preflighted == "Unauthorized"  # the page reads onemap's own answer to an unknown token
