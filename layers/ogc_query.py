@@ -203,7 +203,9 @@ def query_page(conn: psycopg.Connection, spec: LayerSpec, query: ItemQuery) -> t
     if not has_more and (rows or query.offset == 0):
         return rows, query.offset + len(rows)  # the last page tells the exact total
     cap = None if query.count == "exact" else COUNT_CAP
-    return rows, _count(conn, source, where, params.values, cap=cap)
+    matched = _count(conn, source, where, params.values, cap=cap)
+    # an edit between the two statements cannot make the count contradict the page
+    return rows, None if matched is None else max(matched, query.offset + len(rows) + 1)
 
 
 def query_features(conn: psycopg.Connection, spec: LayerSpec, query: ItemQuery) -> dict[str, Any]:
