@@ -19,8 +19,8 @@ from gis.crs import CGCS2000, WEB_MERCATOR, CrsRef
 
 # numberMatched is always an exact count (OGC API - Features: "the number of features ... matching the
 # selection parameters"), and it is optional: when more than this many features match, a page leaves it
-# out rather than count a large table on every page (?count=exact counts anyway). Counting 13,000
-# components takes about 2 ms, so the cap costs a page some 20 ms at most.
+# out rather than count a large table on every page (?count=exact counts anyway): a count stops at
+# the cap, so no page counts more than COUNT_CAP + 1 rows.
 COUNT_CAP = 100_000
 # queryable type -> JSON schema of the property (pygeoapi's `fields`)
 FIELD_SCHEMAS: Mapping[str, dict[str, str]] = {

@@ -245,17 +245,14 @@ def test_datetime_matches_cases_reported_inside_it(settings, module_db_url):
     first = datetime(2026, 3, 1, 10, tzinfo=UTC)  # four on 1 March (in any time zone from -10 to +10 h)
     reported = [first + timedelta(hours=i) for i in range(4)] + [first + timedelta(days=2)]
 
-    async def report(conn: psycopg.AsyncConnection) -> None:
-        for moment in reported:
-            await create_case(conn, NewCase(kind="event", class_code="06001", source="inspector",
-                                            lon=point[0], lat=point[1], reported_at=moment),
-                              actor="pytest", role="inspector", options=CaseOptions())
-        await conn.commit()
-
-    async def main() -> None:
+    async def report() -> None:
         async with await psycopg.AsyncConnection.connect(module_db_url) as conn:
-            await report(conn)
-    asyncio.run(main())
+            for moment in reported:
+                await create_case(conn, NewCase(kind="event", class_code="06001", source="inspector",
+                                                lon=point[0], lat=point[1], reported_at=moment),
+                                  actor="pytest", role="inspector", options=CaseOptions())
+            await conn.commit()
+    asyncio.run(report())
     with ogc_app_client(settings, module_db_url) as client:
         window = _get(client, "/collections/cases/items", limit=100,
                       datetime=f"{_stamp(reported[1])}/{_stamp(reported[3])}")
@@ -270,7 +267,7 @@ def test_datetime_matches_cases_reported_inside_it(settings, module_db_url):
 def test_as_of_reads_the_history(ogc_client, conn):
     assert _get(ogc_client, "/collections/components/items", as_of="2000-01-01")["numberMatched"] == 0
     now = _get(ogc_client, "/collections/components/items", limit=1, count="exact",
-               as_of=datetime.now(UTC).isoformat().replace("+00:00", "Z"))
+               as_of=_stamp(datetime.now(UTC)))
     assert now["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component")
 
 
