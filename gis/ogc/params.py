@@ -87,9 +87,19 @@ def _bbox(text: str, crs: CrsRef) -> tuple[float, float, float, float]:
     return box[0], box[1], box[2], box[3]
 
 
+def _check_sortby(params: QueryParams) -> None:
+    """400 for a `sortby` with an empty entry (``sortby=``, ``name,``), which pygeoapi would index."""
+    for value in params.getlist("sortby"):
+        if any(not entry.strip() for entry in value.split(",")):
+            raise InvalidParameter("sortby has an empty entry: list properties separated by commas, "
+                                   "each optionally prefixed by + or -")
+
+
 def split_items_query(request: Request, supported_crs: Sequence[str]) -> ItemsParameters:
-    """Parse filter (CQL2 text or JSON), filter-crs, bbox and bbox-crs (CRSs among `supported_crs`)."""
+    """Parse filter (CQL2 text or JSON), filter-crs, bbox and bbox-crs (CRSs among `supported_crs`);
+    check sortby."""
     params = request.query_params
+    _check_sortby(params)
     text, lang = params.get("filter"), params.get("filter-lang")
     if lang is not None and lang not in TEXT_LANGS + JSON_LANGS:
         raise InvalidParameter(f"filter-lang {lang[:40]!r} is not supported: use cql2-text or cql2-json")

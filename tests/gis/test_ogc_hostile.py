@@ -29,6 +29,7 @@ HOSTILE = [
      '{"type": "Point", "coordinates": ["x", 1]}]}', 400),
     ("filter-crs=http://example.com/crs&filter=state = 'x'", 400),
     ("properties=nosuch", 400), ("sortby=nosuch", 400), ("sortby=-", 400),
+    ("sortby=", 400), ("sortby=name,", 400), ("sortby=,name", 400), ("sortby=name&sortby=", 400),
     ("datetime=yesterday", 400), ("datetime=2020-13-45", 400), ("datetime=2021-01-01/2020-01-01", 400),
     ("as_of=whenever", 400), ("grid=44030", 400), ("grid=abcdefghi", 400), ("class=1", 400),
     ("class=01%25", 400), ("state=broken", 400), ("count=all", 400), ("no_such_parameter=1", 400),
