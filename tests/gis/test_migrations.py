@@ -119,6 +119,7 @@ SHIPPED = {
     15: "7fa92845633bbef6578f84ab5627e6d1a0679f7cab4cf627b9d29834411aab12",  # shared_trigger_helpers
     16: "35e85c413638b715df6914bd0c432f5ec681c76be54798a6c0f78c7023ba92ee",  # count_trigger_hash_grouping
     17: "1fcc0e2fd9c9eba849ba8d79fa7980cf07b6b7ef3cbdd43e215bd7c2f743d641",  # case_reported_at
+    18: "d08236a67b1c5271d7cbed3f5877d2ae9e0dcfafc3b8b7364a80b13fe63f0656",  # hotspot_one_day_period
 }
 
 

@@ -126,3 +126,20 @@ def test_the_stored_result_is_the_hotspots_layer_of_the_fused_tileset(client, hi
     assert "hotspots" in layers
     found = {f["properties"]["code"]: f["properties"] for f in layers["hotspots"]["features"]}
     assert found[code]["bin"] == bin_ > 0
+
+
+def test_a_one_day_period_is_stored(client, history_db_url):
+    """`to` is inclusive: from = to is one day's analysis, which the layer stores as such."""
+    with psycopg.connect(history_db_url) as conn:
+        token = create_token(conn, name="dispatcher-one-day", role="dispatcher", created_by="tests")
+        conn.commit()
+        day = str(conn.execute("SELECT (max(reported_at) AT TIME ZONE 'Asia/Shanghai')::date "
+                               "FROM onemap.city_case").fetchone()[0])
+    done = client.post("/analysis/hotspots", params={"from": day, "to": day},
+                       headers={"Authorization": f"Bearer {token}"})
+    assert done.status_code == 200, done.text
+    with psycopg.connect(history_db_url) as conn:
+        stored = conn.execute(
+            "SELECT count(*), min(period_from), max(period_to) FROM onemap.v_hotspot").fetchone()
+    assert stored[0] == done.json()["cells"] == 1398 and str(stored[1]) == str(stored[2]) == day
+    assert done.json()["cases"] > 0
