@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tiles.mvt import Zooms
-from tiles.service import FUSED, Part
+from tiles.service import FUSED, Part, deepest_matrix, zoom_range
 from tiles.tms import MATRIX_SETS, MatrixSet
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -45,14 +45,17 @@ def tileset_base(base: str, tileset: str) -> str:
     return f"{base}/tiles" if tileset == FUSED else f"{base}/collections/{tileset}/tiles"
 
 
-def _zoom_range(parts: Sequence[Part], zooms: Zooms) -> tuple[int, int]:
-    lows, highs = [], []
-    for part in parts:
-        for layer in part.layers:
-            pointy = layer.geometry_type in ("point", "mixed")
-            lows.append(min(layer.min_zoom, zooms.cluster_min) if pointy else layer.min_zoom)
-            highs.append(layer.max_zoom)
-    return (min(lows), max(highs)) if lows else (0, 22)
+def _tile_matrix_limits(matrix_set: MatrixSet, parts: Sequence[Part], zooms: Zooms) -> list[dict[str, Any]]:
+    """tileMatrixSetLimits (TMS 2.0): every matrix from 0 to the tileset's deepest, whole. Without them a
+    tileset offers all of the set's matrices (WebMercatorQuad's go to 24), and OpenLayers' OGCVectorTile
+    asks for tiles past the deepest instead of overzooming it. The list starts at matrix 0: OpenLayers
+    indexes its grid by position."""
+    limits = []
+    for zoom in range(deepest_matrix(matrix_set, parts, zooms) + 1):
+        matrix = matrix_set.tms.matrix(zoom)
+        limits.append({"tileMatrix": matrix.id, "minTileRow": 0, "maxTileRow": matrix.matrixHeight - 1,
+                       "minTileCol": 0, "maxTileCol": matrix.matrixWidth - 1})
+    return limits
 
 
 def tileset_list(base: str, tileset: str, title: str) -> dict[str, Any]:
@@ -72,10 +75,11 @@ def tileset_metadata(base: str, tileset: str, title: str, matrix_set: MatrixSet,
                      zooms: Zooms, bbox: BBox | None) -> dict[str, Any]:
     """TileSetMetadata (OGC API - Tiles 1.0, 2DTMS JSON) with one entry per MVT layer."""
     here = f"{tileset_base(base, tileset)}/{matrix_set.id}"
-    low, high = _zoom_range(parts, zooms)
+    low, high = zoom_range(parts, zooms)
     document: dict[str, Any] = {
         "title": title, "dataType": "vector", "crs": _CRS[matrix_set.srid],
         "tileMatrixSetURI": matrix_set.tms.uri,
+        "tileMatrixSetLimits": _tile_matrix_limits(matrix_set, parts, zooms),
         "links": [
             {"rel": "self", "type": "application/json", "href": here},
             {"rel": _REL + "tiling-scheme", "type": "application/json",
@@ -83,12 +87,7 @@ def tileset_metadata(base: str, tileset: str, title: str, matrix_set: MatrixSet,
             {"rel": "item", "type": MVT, "templated": True,
              "href": here + "/{tileMatrix}/{tileRow}/{tileCol}"},
         ],
-        "layers": [{
-            "id": part.name, "dataType": "vector",
-            "geometryDimension": _dimension(part),
-            "minTileMatrix": str(_zoom_range([part], zooms)[0]),
-            "maxTileMatrix": str(_zoom_range([part], zooms)[1]),
-        } for part in parts],
+        "layers": [_layer_metadata(part, zooms) for part in parts],
         "minTileMatrix": str(low), "maxTileMatrix": str(high),
     }
     if bbox is not None:
@@ -100,9 +99,16 @@ def tileset_metadata(base: str, tileset: str, title: str, matrix_set: MatrixSet,
     return document
 
 
-def _dimension(part: Part) -> int | None:
-    found = {_DIMENSIONS.get(layer.geometry_type) for layer in part.layers}
-    return found.pop() if len(found) == 1 else None
+def _layer_metadata(part: Part, zooms: Zooms) -> dict[str, Any]:
+    """A tileset layer; geometryDimension (0 points, 1 lines, 2 polygons) only where every geometry of the
+    layer has the same one (TMS 2.0 leaves it out for mixed layers)."""
+    low, high = zoom_range([part], zooms)
+    found: dict[str, Any] = {"id": part.name, "dataType": "vector",
+                             "minTileMatrix": str(low), "maxTileMatrix": str(high)}
+    dimensions = {_DIMENSIONS.get(layer.geometry_type) for layer in part.layers}
+    if len(dimensions) == 1 and (dimension := dimensions.pop()) is not None:
+        found["geometryDimension"] = dimension
+    return found
 
 
 def matrix_set_list(base: str) -> dict[str, Any]:
@@ -121,7 +127,7 @@ def matrix_set_document(matrix_set: MatrixSet) -> dict[str, Any]:
 def tilejson(base: str, tileset: str, title: str, parts: Sequence[Part],
              columns: Mapping[str, Mapping[str, str]], zooms: Zooms, bbox: BBox | None) -> dict[str, Any]:
     """TileJSON 3.0.0 of a tileset's XYZ (WebMercatorQuad) tiles."""
-    low, high = _zoom_range(parts, zooms)
+    low, high = zoom_range(parts, zooms)
     layers = []
     for part in parts:
         fields: dict[str, str] = {}
@@ -134,7 +140,7 @@ def tilejson(base: str, tileset: str, title: str, parts: Sequence[Part],
             fields["count"] = "Number"
         if len(part.layers) > 1:
             fields["layer"] = "String"
-        part_low, part_high = _zoom_range([part], zooms)
+        part_low, part_high = zoom_range([part], zooms)
         layers.append({"id": part.name, "fields": fields, "minzoom": part_low, "maxzoom": part_high,
                        "description": "; ".join(layer.title for layer in part.layers)})
     document: dict[str, Any] = {

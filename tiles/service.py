@@ -66,6 +66,22 @@ class Part:
                         if (layer.schema, layer.relation) not in TRACKED_RELATIONS)
 
 
+def zoom_range(parts: Sequence[Part], zooms: Zooms) -> tuple[int, int]:
+    """The zooms at which some part is drawn (points from the cluster zoom on)."""
+    lows, highs = [], []
+    for part in parts:
+        for layer in part.layers:
+            pointy = layer.geometry_type in ("point", "mixed")
+            lows.append(min(layer.min_zoom, zooms.cluster_min) if pointy else layer.min_zoom)
+            highs.append(layer.max_zoom)
+    return (min(lows), max(highs)) if lows else (0, 22)
+
+
+def deepest_matrix(matrix_set: MatrixSet, parts: Sequence[Part], zooms: Zooms) -> int:
+    """The deepest tile matrix of a tileset (capped by the matrix set's): clients overzoom it."""
+    return min(zoom_range(parts, zooms)[1], matrix_set.tms.maxzoom)
+
+
 def tileset_parts(tileset: str, layers: Sequence[Layer], *, sees_private: bool) -> list[Part]:
     """The parts of a tileset: the fused `onemap` one, or one registry layer (NotFound otherwise;
     a private layer is as invisible to those who may not read it as an unknown one)."""
@@ -175,6 +191,10 @@ class TileService:
         and the tileset's parts."""
         await self.sync()
         parts = self.parts(tileset, sees_private=sees_private, tile_filter=tile_filter)
+        deepest = deepest_matrix(matrix_set, parts, self.zooms)
+        if tile.z > deepest:  # OGC API - Tiles /req/core/tc-error: out of the limits is a 400, not a 204
+            raise InvalidParameter(f"zoom {tile.z} is past tileset {tileset!r}, whose {matrix_set.id} "
+                                   f"matrices end at {deepest} (clients overzoom it)")
         where = (str(tile.z), str(tile.x), str(tile.y))
         versions = "|".join(f"{p.name}@{p.version}" for p in parts)
         key = ("tile", tileset, matrix_set.id, tile_filter.key, versions, *where)
