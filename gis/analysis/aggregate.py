@@ -28,7 +28,18 @@ LEVELS: dict[str, tuple[str, str]] = {
 KINDS = ("event", "component")
 _CLASS = re.compile(r"^[0-9]{2,5}$", re.ASCII)
 _WORD = re.compile(r"^[a-z][a-z0-9_]{0,39}$", re.ASCII)
+DEFAULT_DAYS = 90
+# the days a case register can hold; a day outside is a typo (and 0001-01-01 − 8 h is no datetime)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 _AREA = re.compile(r"^[0-9]{6,15}$", re.ASCII)
+
+
+def period(first: date | None, last: date | None) -> tuple[date, date]:
+    """The days of a filter: `last` (default today) and `first` (default the DEFAULT_DAYS ending on it)."""
+    end = last or date.today()
+    if first is None:  # a day before FIRST_DAY is refused by CaseFilter, not by an overflow here
+        first = end - timedelta(days=DEFAULT_DAYS - 1) if end >= FIRST_DAY else end
+    return first, end
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,9 @@ class CaseFilter:
     within: str | None = None  # an admin or grid code prefix limiting the units
 
     def __post_init__(self) -> None:
+        for day in (self.date_from, self.date_to):
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise InvalidParameter(f"day {day} is outside {FIRST_DAY} … {LAST_DAY}")
         if self.date_to < self.date_from:
             raise InvalidParameter(f"the period ends ({self.date_to}) before it starts ({self.date_from})")
         for code in self.classes:

@@ -5,7 +5,7 @@ POST /analysis/hotspots   the same for the unit grid, stored as the `hotspots` m
 GET  /analysis/density    kernel density of the matching cases as a Cloud-Optimized GeoTIFF
 """
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 import anyio
@@ -14,7 +14,7 @@ import shapely
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from gis.analysis.aggregate import CaseFilter, counts_query, parse_counts, points_query
+from gis.analysis.aggregate import CaseFilter, counts_query, parse_counts, period, points_query
 from gis.analysis.hotspots import COPY_SQL, DELETE_SQL, HotspotOptions, analyse, store_rows, to_geojson
 from gis.analysis.kde import kernel_density, silverman_bandwidth, to_cog
 from gis.auth import Principal, require
@@ -22,7 +22,6 @@ from gis.crs import CGCS2000, gauss_kruger_epsg, transform
 from gis.errors import InvalidParameter
 
 router = APIRouter(prefix="/analysis", tags=["analysis"])
-_DEFAULT_DAYS = 90
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -43,9 +42,7 @@ def case_filter(
     source: Annotated[str | None, Query(description="sources, comma-separated")] = None,
     state: Annotated[str | None, Query(description="case states, comma-separated")] = None,
 ) -> CaseFilter:
-    end = date_to or date.today()
-    start = date_from or end - timedelta(days=_DEFAULT_DAYS - 1)
-    return CaseFilter(start, end, _split(class_codes), kind, _split(source), _split(state))
+    return CaseFilter(*period(date_from, date_to), _split(class_codes), kind, _split(source), _split(state))
 
 
 Filter = Annotated[CaseFilter, Depends(case_filter)]

@@ -1,7 +1,7 @@
 """`onemap analysis hotspots|density`: case hot spots (Gi*) and kernel density from the command line."""
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,15 +18,14 @@ app = typer.Typer(help="Hot spot analysis of cases (Getis-Ord Gi*, kernel densit
 
 
 def _filter(start: str | None, end: str | None, classes: str | None, kind: str | None) -> "CaseFilter":
-    from gis.analysis.aggregate import CaseFilter
+    from gis.analysis.aggregate import CaseFilter, period
 
     try:
-        last = date.fromisoformat(end) if end else date.today()
-        first = date.fromisoformat(start) if start else last - timedelta(days=89)
+        days = period(date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None)
     except ValueError as error:
         raise InvalidParameter(f"--from/--to: {error} (expected YYYY-MM-DD)") from None
     parts = tuple(c.strip() for c in (classes or "").split(",") if c.strip())
-    return CaseFilter(first, last, parts, kind)
+    return CaseFilter(*days, parts, kind)
 
 
 @app.command()

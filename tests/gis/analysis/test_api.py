@@ -67,6 +67,16 @@ def test_bad_parameters_are_400(client, params):
     assert response.json()["code"] == "InvalidParameterValue"
 
 
+@pytest.mark.parametrize("days", [{"to": "0001-01-01"}, {"from": "0001-01-01", "to": "0001-01-02"},
+                                  {"to": "9999-12-31"}], ids=["default-from", "first", "last"])
+@pytest.mark.parametrize("path", ["/analysis/hotspots", "/analysis/density"])
+def test_days_out_of_any_register_are_400(client, path, days):
+    """No datetime arithmetic overflows into a 500: a year like 0001 or 9999 is a typo."""
+    response = client.get(path, params=days)
+    assert response.status_code == 400, response.text
+    assert "outside 1900-01-01" in response.json()["description"]
+
+
 def test_density_is_a_cog_in_the_gauss_kruger_zone(client):
     response = client.get("/analysis/density", params={**QUARTER, "cell_size": 20})
     assert response.status_code == 200 and response.headers["content-type"] == "image/tiff"

@@ -37,6 +37,8 @@ def test_bad_input_is_a_clear_error(history_db_url):
     assert reversed_.returncode == 2 and "ends (2026-01-01) before it starts" in reversed_.stderr
     bad_date = run("analysis", "hotspots", "--from", "March", ONEMAP_DATABASE_URL=history_db_url)
     assert bad_date.returncode == 2 and "--from/--to" in bad_date.stderr
+    year_one = run("analysis", "hotspots", "--to", "0001-01-01", ONEMAP_DATABASE_URL=history_db_url)
+    assert year_one.returncode == 2 and "outside 1900-01-01" in year_one.stderr, year_one.stderr
     store_street = run("analysis", "hotspots", "--level", "street", "--store",
                        ONEMAP_DATABASE_URL=history_db_url)
     assert store_street.returncode == 2 and "unit grid" in store_street.stderr
