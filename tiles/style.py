@@ -41,9 +41,11 @@ def legend() -> dict[str, Any]:
 
 
 def _match(value: list[Any], colours: Mapping[Any, str], fallback: str) -> list[Any]:
+    """A colour per value; each label a one-element list, which MapLibre reads as the value itself and
+    QGIS's style converter (3.22 at least) turns into `"field" IN (value)` (a bare label became `IN ()`)."""
     expression: list[Any] = ["match", value]
     for code, colour in colours.items():
-        expression += [code, colour]
+        expression += [[code], colour]
     return [*expression, fallback]
 
 
@@ -51,10 +53,18 @@ def _is(geometry: str) -> list[Any]:
     return ["==", ["geometry-type"], geometry]
 
 
-def _radius(base: float) -> list[Any]:
-    """Aggregates (count > 1) grow with the square root of their count."""
-    return ["case", [">", ["coalesce", ["get", "count"], 1], 1],
-            ["min", 18, ["+", base, ["*", 1.2, ["sqrt", ["get", "count"]]]]], base]
+def _points(layer_id: str, source_layer: str, base: float, paint: dict[str, Any]) -> list[dict[str, Any]]:
+    """Two circle layers: single features (no `count`, or a cell of one) at `base` pixels, and aggregates
+    (count > 1) growing with the square root of their count. Two filters rather than one radius
+    expression, so that clients converting the style (QGIS) draw the single features at their size."""
+    single = ["all", _is("Point"), ["any", ["!", ["has", "count"]], ["<=", ["get", "count"], 1]]]
+    aggregate = ["all", _is("Point"), ["has", "count"], [">", ["get", "count"], 1]]
+    return [
+        _layer(layer_id, "circle", source_layer, {**paint, "circle-radius": base}, where=single),
+        _layer(f"{layer_id}-aggregate", "circle", source_layer, {
+            **paint, "circle-radius": ["min", 18, ["+", base, ["*", 1.2, ["sqrt", ["get", "count"]]]]]},
+               where=aggregate),
+    ]
 
 
 def _layer(layer_id: str, kind: str, source_layer: str, paint: dict[str, Any],
@@ -68,7 +78,8 @@ def _layer(layer_id: str, kind: str, source_layer: str, paint: dict[str, Any],
 def style(tilejson_url: str, parts: Collection[str]) -> dict[str, Any]:
     """The style document for the fused tileset's parts (MapLibre rejects a style layer whose
     source layer the TileJSON does not list); its one vector source is that TileJSON."""
-    major = _match(["coalesce", ["get", "major_code"], ""], MAJOR_COLOURS, OTHER_COLOUR)
+    # a bare ["get", …] input (a missing value takes the fallback in MapLibre too) is what QGIS converts
+    major = _match(["get", "major_code"], MAJOR_COLOURS, OTHER_COLOUR)
     # live.js recolours a case in place through feature-state when its deadline state changes
     deadline = _match(["coalesce", ["feature-state", "deadline_state"], ["get", "deadline_state"], ""],
                       DEADLINE_COLOURS, OTHER_COLOUR)
@@ -79,29 +90,24 @@ def style(tilejson_url: str, parts: Collection[str]) -> dict[str, Any]:
         _layer("grid-line", "line", "grid", {"line-color": "#31a354", "line-width": 0.6}),
         _layer("roads-line", "line", "roads", {"line-color": "#999999", "line-width": 1}),
         _layer("admin-line", "line", "admin", {
-            "line-color": ["match", ["get", "layer"], "counties", "#d6604d", "streets", "#08306b", "#3182bd"],
-            "line-width": ["match", ["get", "layer"], "counties", 3, "streets", 2, 1]}),
-        _layer("hotspots-fill", "fill", "hotspots", {
-            "fill-color": _match(["coalesce", ["get", "bin"], 0], HOTSPOT_BIN_COLOURS, "#000000"),
-            "fill-opacity": ["case", ["==", ["coalesce", ["get", "bin"], 0], 0], 0, 0.55]}),
+            "line-color": _match(["get", "layer"], {"counties": "#d6604d", "streets": "#08306b"}, "#3182bd"),
+            "line-width": ["match", ["get", "layer"], ["counties"], 3, ["streets"], 2, 1]}),
+        _layer("hotspots-fill", "fill", "hotspots", {  # bin 0: not significant, not drawn
+            "fill-color": _match(["get", "bin"], HOTSPOT_BIN_COLOURS, "#000000"), "fill-opacity": 0.55},
+               where=["!=", ["get", "bin"], 0]),
         _layer("components-fill", "fill", "components", {"fill-color": major, "fill-opacity": 0.5},
                where=_is("Polygon")),
         _layer("components-line", "line", "components", {"line-color": major, "line-width": 2},
                where=_is("LineString")),
-        _layer("components-point", "circle", "components", {
-            "circle-color": major, "circle-radius": _radius(3), "circle-stroke-color": "#ffffff",
-            "circle-stroke-width": 0.5}, where=_is("Point")),
+        *_points("components-point", "components", 3, {
+            "circle-color": major, "circle-stroke-color": "#ffffff", "circle-stroke-width": 0.5}),
         _layer("cameras-sector", "fill", "cameras", {"fill-color": "#6a51a3", "fill-opacity": 0.15},
                where=_is("Polygon")),
-        _layer("cameras-point", "circle", "cameras", {
-            "circle-color": "#6a51a3", "circle-radius": _radius(4)}, where=_is("Point")),
-        _layer("cases-point", "circle", "cases", {
-            "circle-color": deadline,
-            "circle-radius": _radius(5), "circle-stroke-color": "#ffffff", "circle-stroke-width": 1},
-               where=_is("Point")),
-        _layer("vehicles-point", "circle", "vehicles", {
-            "circle-color": "#08519c", "circle-radius": _radius(5), "circle-stroke-color": "#ffffff",
-            "circle-stroke-width": 1.5}, where=_is("Point")),
+        *_points("cameras-point", "cameras", 4, {"circle-color": "#6a51a3"}),
+        *_points("cases-point", "cases", 5, {
+            "circle-color": deadline, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1}),
+        *_points("vehicles-point", "vehicles", 5, {
+            "circle-color": "#08519c", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5}),
     ]
     return {"version": 8, "name": FUSED_TITLE,
             "metadata": {"onemap:legend": legend()},

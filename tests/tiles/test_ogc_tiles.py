@@ -1,5 +1,8 @@
 """OGC API - Tiles documents, WorldCRS84Quad tiles, TileJSON 3.0 and the MapLibre style."""
 
+import json
+import math
+import os
 import subprocess
 from pathlib import Path
 
@@ -117,7 +120,9 @@ def test_style_colours_components_by_major_class_and_cases_by_deadline(client):
     known = {layer["id"] for layer in tilejson["vector_layers"]}
     assert all(layer["source-layer"] in known for layer in style["layers"] if "source-layer" in layer)
     points = next(layer for layer in style["layers"] if layer["id"] == "components-point")
-    assert "major_code" in str(points["paint"]["circle-color"])
+    assert points["paint"]["circle-color"][:2] == ["match", ["get", "major_code"]]
+    # single features at a plain number: a radius expression of their count is what QGIS cannot convert
+    assert isinstance(points["paint"]["circle-radius"], int | float)
     legend = style["metadata"]["onemap:legend"]
     assert [entry["code"] for entry in legend["cases"]] == ["on_time", "due_soon", "overdue"]
     if "cases" in known:
@@ -133,8 +138,8 @@ def test_style_colours_hotspots_by_bin_and_hides_insignificant_cells(client):
     # the `hotspots` layer is registered by its migration, so the style always draws it
     hotspots = next(layer for layer in style["layers"] if layer["id"] == "hotspots-fill")
     colour = hotspots["paint"]["fill-color"]
-    assert colour[0] == "match" and ["get", "bin"] in colour[1]
-    assert hotspots["paint"]["fill-opacity"][:2] == ["case", ["==", ["coalesce", ["get", "bin"], 0], 0]]
+    assert colour[:2] == ["match", ["get", "bin"]]
+    assert hotspots["filter"] == ["!=", ["get", "bin"], 0]
 
 
 def test_the_style_passes_maplibre_s_own_validator(client, tmp_path):
@@ -154,3 +159,42 @@ def test_the_style_passes_maplibre_s_own_validator(client, tmp_path):
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr
     path.write_text('{"version": 8, "sources": {}, "layers": [{"id": "x", "type": "nope"}]}')
     assert validate().returncode != 0  # the validator does validate
+
+
+def test_point_layers_draw_each_feature_once_sized_by_its_count(client):
+    """Each point of a real tile, evaluated by MapLibre's expression engine (style_points.cjs): exactly one
+    circle layer of its source layer draws it; single features at one radius per layer, aggregates
+    (count > 1) at min(18, that radius + 1.2 * sqrt(count))."""
+    node_modules = Path(__file__).resolve().parents[2] / "node_modules"
+    if not (node_modules / "@maplibre" / "maplibre-gl-style-spec").exists():
+        pytest.skip("node_modules is not installed (make setup installs the npm assets)")
+    oracle = morecantile.tms.get("WebMercatorQuad")
+    features = []
+    for zoom in (12, 14, 17):  # aggregates of many, aggregates of one or a few, single features
+        tile = oracle.tile(*CENTRE, zoom)
+        response = client.get(f"/tiles/onemap/{zoom}/{tile.x}/{tile.y}.mvt")
+        assert response.status_code == 200
+        for name, layer in mapbox_vector_tile.decode(response.content).items():
+            features += [{"sourceLayer": name, "zoom": zoom, "properties": f["properties"]}
+                         for f in layer["features"] if f["geometry"]["type"] == "Point"]
+    assert "components" in {f["sourceLayer"] for f in features}
+    done = subprocess.run(["node", str(Path(__file__).with_name("style_points.cjs"))], text=True, timeout=120,
+                          input=json.dumps({"style": client.get("/tiles/onemap/style.json").json(),
+                                            "features": features}),
+                          capture_output=True, check=True, env={**os.environ, "NODE_PATH": str(node_modules)})
+    drawn = json.loads(done.stdout)
+    single: dict[str, set[float]] = {}
+    for feature, layers in zip(features, drawn, strict=True):
+        assert len(layers) == 1, (feature, layers)
+        count = feature["properties"].get("count", 1)
+        if count <= 1:
+            single.setdefault(feature["sourceLayer"], set()).add(layers[0][1])
+    assert all(len(radii) == 1 for radii in single.values()), single
+    aggregates = 0
+    for feature, [[_, radius]] in zip(features, drawn, strict=True):
+        count = feature["properties"].get("count", 1)
+        if count > 1:
+            aggregates += 1
+            base = next(iter(single.get(feature["sourceLayer"], {radius})))
+            assert radius == pytest.approx(min(18, base + 1.2 * math.sqrt(count)))
+    assert aggregates > 0 and single.get("components")
