@@ -94,11 +94,16 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
     frames: list[pd.DataFrame] = []
     attributes: list[pd.DataFrame] = []
     geometries: list[np.ndarray] = []
+    problems: list[np.ndarray] = []
     notes: list[str] = []
+    labels: list[str] = []
     with survey_files(paths) as found:
         for file in found:
             survey = read_survey(file.path, crs=options.crs, encoding=options.encoding, layer=options.layer)
             notes.extend(f"{file.label}: {note}" for note in survey.notes)
+            labels.append(file.label)
+            if survey.attributes.empty and not len(survey.geometries):
+                notes.append(f"{file.label}: holds no rows")
             resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns])
             notes.extend(f"{file.label}: column {column!r} read as {alias!r}, whose name the file cut short"
                          for column, alias in resolved.cut.items())
@@ -112,10 +117,15 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
             frames.append(standard)
             attributes.append(_as_objects(extra))
             geometries.append(to_cgcs2000(np.asarray(survey.geometries, dtype=object), survey.source_crs))
+            problems.append(survey.geometry_problems if survey.geometry_problems is not None
+                            else np.full(len(standard), None, dtype=object))
+    if not sum(len(numbers) for numbers in rows):  # a header or an empty layer: nothing to validate
+        raise ImportValidationError(f"{', '.join(labels)}: no rows to import (only a header, or an empty "
+                                    "layer)")
     fields = _as_objects(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
-                      np.concatenate(geometries)), notes
+                      np.concatenate(geometries), np.concatenate(problems)), notes
 
 
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:

@@ -55,6 +55,8 @@ class SurveyFrame:
     encoding: str | None
     notes: tuple[str, ...]
     geometry_columns: tuple[str, ...] = ()  # CSV/XLSX columns the geometries were built from
+    # per row, why the geometry columns gave no geometry when they hold something (None elsewhere)
+    geometry_problems: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -70,6 +72,7 @@ class _Raw:
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
     geometry_columns: tuple[str, ...] = ()
+    geometry_problems: np.ndarray | None = None
 
 
 def read_survey(
@@ -97,7 +100,7 @@ def read_survey(
     geometries = fit_plane_coordinates(path, geometries, raw.geometry_columns, source, raw.notes)
     return SurveyFrame(
         path, raw.attributes, geometries, raw.row_numbers, source, raw.encoding, tuple(raw.notes),
-        raw.geometry_columns,
+        raw.geometry_columns, raw.geometry_problems,
     )
 
 
@@ -363,10 +366,13 @@ def _table(
     attributes = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     wkt = wkt_column(header)
     pairs = coordinate_pairs(header, plane_first=crs is not None and not crs.is_geographic)
+    problems = np.full(len(attributes), None, dtype=object)
     if wkt is not None:
         values = [v if isinstance(v, str) and v.strip() else None for v in attributes[wkt]]
         geometries = np.asarray(shapely.from_wkt(np.array(values, dtype=object), on_invalid="ignore"))
         used: tuple[str, ...] = (wkt,)
+        for i in np.flatnonzero(shapely.is_missing(geometries) & np.array([v is not None for v in values])):
+            problems[i] = f"{wkt} {_shown(values[i])} is not WKT"
         if pairs:
             notes.append(f"geometry from WKT column {wkt!r}; coordinate columns {list(pairs[0])} not used")
     elif pairs:
@@ -377,6 +383,9 @@ def _table(
         ok = np.isfinite(x) & np.isfinite(y)
         geometries = np.full(len(attributes), None, dtype=object)
         geometries[ok] = shapely.points(x[ok], y[ok])
+        for i in np.flatnonzero(~ok):
+            written = (attributes[used[0]].iloc[i], attributes[used[1]].iloc[i])
+            problems[i] = _unread_coordinates(list(zip(used, written, (x[i], y[i]), strict=True)))
         if len(pairs) > 1:
             notes.append(f"coordinates from columns {list(used)}; also found {[list(p) for p in pairs[1:]]}")
     else:
@@ -388,7 +397,26 @@ def _table(
     if missing:
         notes.append(f"{missing} rows without a usable geometry in {list(used)} (geometry None)")
     row_numbers = np.asarray(numbers, dtype=np.int64)
-    return _Raw(attributes, geometries, row_numbers, encoding=encoding, notes=notes, geometry_columns=used)
+    return _Raw(attributes, geometries, row_numbers, encoding=encoding, notes=notes, geometry_columns=used,
+                geometry_problems=problems)
+
+
+def _shown(value: object) -> str:
+    text = str(value).strip()
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _unread_coordinates(cells: list[tuple[str, object, float]]) -> str | None:
+    """Why a row's coordinate cells made no point ("经度 '114,0312' is not a number"), or None when
+    they are all empty (the row has no coordinates at all)."""
+    written = [(column, value, number) for column, value, number in cells
+               if value is not None and str(value).strip()]
+    if not written:
+        return None
+    reasons = [f"{column} {_shown(value)} is not a finite number (nor degrees, minutes and seconds)"
+               for column, value, number in written if not np.isfinite(number)]
+    reasons += [f"{column} is empty" for column, value, _ in cells if value is None or not str(value).strip()]
+    return "; ".join(reasons)
 
 
 # ---- CRS -------------------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ class SurveyRows:
     fields: pd.DataFrame  # one column per standard field (object dtype, None when absent)
     attributes: list[dict] | pd.DataFrame  # free attributes per row (jsonb): dicts, or a frame's columns
     geometries: np.ndarray  # shapely geometries in EPSG:4490 (None where absent)
+    # per row, why its file gave no geometry although it held coordinates (None elsewhere)
+    geometry_problems: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -133,7 +135,10 @@ def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
 def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: _Collector) -> None:
     geoms = rows.geometries
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    out.reject(missing, "geometry", "no geometry or coordinates")
+    problems = rows.geometry_problems
+    out.reject(missing, "geometry", [
+        (problems[i] if problems is not None else None) or "no geometry or coordinates"
+        for i in np.flatnonzero(missing)])
     present = ~missing
     # a point is its own centroid and point on surface: only other geometries are computed
     kinds = np.where(shapely.get_type_id(geoms) == 0, "point", "other")
@@ -174,7 +179,7 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
             known[code] = None
         except InvalidCode as error:
             known[code] = str(error)
-    bad = np.array([isinstance(c, str) and known.get(c) is not None for c in codes])
+    bad = np.array([isinstance(c, str) and known.get(c) is not None for c in codes], dtype=bool)
     out.reject(bad, "class_code", [str(known[c]) for c in codes[bad]])
     return codes
 

@@ -14,6 +14,7 @@ import pytest
 import shapely
 
 from gis.crs import parse_crs, transformer, wgs84_to_gcj02
+from gis.errors import ImportValidationError
 from layers.components import inventory_as_of
 from layers.survey_import import ImportOptions, ImportResult, import_components
 from layers.unit_grid import locate
@@ -482,3 +483,42 @@ def test_text_with_tabs_backslashes_and_line_breaks_is_stored_verbatim(fresh_db_
         stored = conn.execute("SELECT note, attributes FROM onemap.component "
                               "WHERE class_code = '01001'").fetchone()
     assert stored == (note, {"现场说明": remark})
+
+
+def test_a_survey_without_rows_is_a_clear_error_and_an_empty_file_a_note(db_url, tmp_path):
+    header = tmp_path / "header.csv"
+    header.write_text("部件名称,经度,纬度,主管部门名称\n", encoding="utf-8")
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    for paths in ([header], [header, empty]):
+        with pytest.raises(ImportValidationError, match=r"header\.csv.*: no rows to import"):
+            _run(db_url, paths, class_code="01001", dry_run=True)
+    one = tmp_path / "one.csv"
+    one.write_text("部件名称,经度,纬度,主管部门名称\n井盖,114.0312,22.5401,城管局\n", encoding="utf-8")
+    result = _run(db_url, [header, one], class_code="01001", dry_run=True)
+    assert result.rows_read == 1 and "header.csv: holds no rows" in result.notes
+
+
+def test_unreadable_coordinates_are_rejected_with_the_cells_that_hold_them(db_url, tmp_path):
+    survey = tmp_path / "coords.csv"
+    survey.write_text("部件名称,经度,纬度,主管部门名称\n"
+                      "井盖,114.0312,22.5401,城管局\n"
+                      '井盖,"114,0312","22,5401",城管局\n'
+                      "井盖,N/A,22.5402,城管局\n"
+                      "井盖,114.0313,,城管局\n"
+                      "井盖,,,城管局\n"
+                      "井盖,1e400,22.5403,城管局\n", encoding="utf-8")
+    wkt = tmp_path / "shapes.csv"
+    wkt.write_text("部件名称,wkt,主管部门名称\n井盖,POINT (114.0314 22.5404),城管局\n井盖,POINT(114.03,城管局\n",
+                   encoding="utf-8")
+    result = _run(db_url, [survey, wkt], class_code="01001", dry_run=True)
+    reasons = {(r.file, r.row, r.field): r.reason for r in result.rejections}
+    number = "is not a finite number (nor degrees, minutes and seconds)"
+    assert reasons == {
+        ("coords.csv", 3, "geometry"): f"经度 '114,0312' {number}; 纬度 '22,5401' {number}",
+        ("coords.csv", 4, "geometry"): f"经度 'N/A' {number}",
+        ("coords.csv", 5, "geometry"): "纬度 is empty",
+        ("coords.csv", 6, "geometry"): "no geometry or coordinates",
+        ("coords.csv", 7, "geometry"): f"经度 '1e400' {number}",
+        ("shapes.csv", 3, "geometry"): "wkt 'POINT(114.03' is not WKT",
+    }
