@@ -136,7 +136,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
     elif suffix in (".tab", ".mif"):  # GDAL decodes the charset the table declares
         read_encoding = codec
     elif suffix in (".geojson", ".json"):  # must be UTF-8 (RFC 8259); contractors' tools sometimes write GBK
-        text, text_encoding = _decode_text(path, path.read_bytes(), codec, notes)
+        text, text_encoding = decode_text(path, path.read_bytes(), codec, notes)
         source = path if text_encoding == "UTF-8" else io.BytesIO(text.encode("utf-8"))
     # Arrow reads only UTF-8, and leaves undecodable MapInfo text to fail later: MapInfo goes without it
     arrow = suffix not in (".tab", ".mif")
@@ -193,8 +193,9 @@ def _chosen_layer(path: Path, layer: str | None, notes: list[str]) -> str:
     return chosen
 
 
-def _decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) -> tuple[str, str]:
-    """A CSV or GeoJSON file's text and encoding: --encoding, else UTF-8 (BOM or not), else GB18030."""
+def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) -> tuple[str, str]:
+    """A text file's text and encoding: `codec` (--encoding), else UTF-8 (BOM or not), else GB18030 (what
+    Excel and WPS on Chinese Windows save a CSV as)."""
     if codec is None:
         try:
             return data.decode("utf-8-sig"), "UTF-8"
@@ -290,7 +291,7 @@ def _declared_crs(crs: CRS | None) -> tuple[CrsSpec | None, str | None]:
 
 def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
     notes: list[str] = []
-    text, codec = _decode_text(path, path.read_bytes(), codec, notes)
+    text, codec = decode_text(path, path.read_bytes(), codec, notes)
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;|", key=first_line.count) if first_line.count(",") == 0 else ","
     if delimiter != ",":

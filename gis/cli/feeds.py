@@ -1,6 +1,7 @@
 """`onemap feeds prune|partitions|simulate` and `onemap import cameras|vehicles`: the live feeds' CLI."""
 
 import csv
+import io
 import signal
 import threading
 from pathlib import Path
@@ -132,13 +133,18 @@ def import_vehicles_command(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="CSV with columns id, plate, type, department"),
 ) -> None:
-    """Register vehicles (or update them by id) from a UTF-8 CSV."""
+    """Register vehicles (or update them by id) from a CSV (UTF-8, or GB18030 as Chinese Excel saves it)."""
+    from layers.survey_read import decode_text
     from layers.vehicles import VEHICLE_ID, VEHICLE_TYPES, Vehicle, register_vehicles  # shapely, pyproj
 
     if not file.is_file():
         raise ImportValidationError(f"{file}: no such file")
     vehicles, problems = [], []
-    with file.open(encoding="utf-8-sig", newline="") as handle:
+    notes: list[str] = []
+    text, _ = decode_text(file, file.read_bytes(), None, notes)
+    for note in notes:
+        typer.echo(f"note: {file}: {note}")
+    with io.StringIO(text, newline="") as handle:
         for row_number, row in enumerate(csv.DictReader(handle), start=1):
             missing = [name for name in ("id", "plate", "type") if not (row.get(name) or "").strip()]
             if missing:

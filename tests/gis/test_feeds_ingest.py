@@ -297,3 +297,17 @@ def test_cli_import_vehicles_registers_them_and_names_bad_rows(feeds, tmp_path):
     with psycopg.connect(feeds.url) as conn:
         ids = {r[0] for r in conn.execute("SELECT id FROM onemap.vehicle WHERE id LIKE 'NEW%'").fetchall()}
     assert ids == {"NEW01", "NEW02"}
+
+
+def test_cli_import_vehicles_reads_the_gbk_csv_that_chinese_excel_saves(feeds, tmp_path):
+    fleet = tmp_path / "车辆.csv"
+    fleet.write_bytes("id,plate,type,department\r\nGBK01,粤B9911X,洒水车,福田区环境卫生管理处\r\n".encode("gbk"))
+    result = run("import", "vehicles", str(fleet), ONEMAP_DATABASE_URL=feeds.url)
+    assert result.returncode == 0, result.stderr
+    assert "registered 1 vehicles" in result.stdout and "decoded as GB18030" in result.stdout
+    with psycopg.connect(feeds.url) as conn:
+        row = conn.execute("SELECT plate, department FROM onemap.vehicle WHERE id = 'GBK01'").fetchone()
+    assert row == ("粤B9911X", "福田区环境卫生管理处")
+    fleet.write_bytes(b"id,plate,type\r\nX1,\xff\xfe\xff,\x81\r\n")  # neither UTF-8 nor GB18030
+    result = run("import", "vehicles", str(fleet), ONEMAP_DATABASE_URL=feeds.url)
+    assert result.returncode == 3 and "line 2: not valid GB18030 text" in result.stderr, result.stderr

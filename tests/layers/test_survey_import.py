@@ -509,8 +509,8 @@ def test_unreadable_coordinates_are_rejected_with_the_cells_that_hold_them(db_ur
                       "井盖,,,城管局\n"
                       "井盖,1e400,22.5403,城管局\n", encoding="utf-8")
     wkt = tmp_path / "shapes.csv"
-    wkt.write_text("部件名称,wkt,主管部门名称\n井盖,POINT (114.0314 22.5404),城管局\n井盖,POINT(114.03,城管局\n",
-                   encoding="utf-8")
+    wkt.write_text("部件名称,wkt,主管部门名称\n井盖,POINT (114.0314 22.5404),城管局\n"
+                   "井盖,POINT(114.03,城管局\n", encoding="utf-8")
     result = _run(db_url, [survey, wkt], class_code="01001", dry_run=True)
     reasons = {(r.file, r.row, r.field): r.reason for r in result.rejections}
     number = "is not a finite number (nor degrees, minutes and seconds)"
