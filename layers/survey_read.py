@@ -319,8 +319,17 @@ def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
     return _table(path, header, rows, lines, crs=crs, encoding=codec, notes=notes)
 
 
+def _holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
+    """True when a sheet's header (its first row of two names or more) names coordinate or WKT columns."""
+    for _, values in records:
+        names = [str(v) for v in values if v is not None and str(v).strip()]
+        if len(names) >= 2:
+            return bool(coordinate_pairs(names, plane_first=False) or wkt_column(names))
+    return False
+
+
 def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Raw:
-    records, notes = sheet_rows(path, sheet)
+    records, notes = sheet_rows(path, sheet, fits=_holds_coordinates)
     header: list[str] | None = None
     rows: list[list[object]] = []
     numbers: list[int] = []
@@ -331,7 +340,8 @@ def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Ra
             if filled >= 2:  # a one-cell row above the header is a title (e.g. 某区部件普查表)
                 header = _header(path, ["" if v is None else str(v) for v in cells], "row", number)
                 if number > 1:
-                    notes.append(f"sheet rows 1–{number - 1} above the header skipped")
+                    above = "row 1" if number == 2 else f"rows 1–{number - 1}"
+                    notes.append(f"sheet {above} above the header skipped")
             continue
         if filled:
             rows.append(_fit(path, cells, len(header), "row", number))

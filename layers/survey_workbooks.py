@@ -6,7 +6,7 @@ Cells come back as Excel shows them: text as text, whole numbers as int, dates a
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -19,39 +19,60 @@ from gis.errors import ImportValidationError
 Row = tuple[int, list[object]]  # sheet row number (1-based), cells
 
 
-def sheet_rows(path: Path, sheet: str | None, content: bytes | None = None) -> tuple[list[Row], list[str]]:
-    """Every row of the sheet named `sheet` (else the first), and a note when other sheets exist; the
-    workbook is `content` when given (an upload; `path` then only names it), else the file."""
+def sheet_rows(
+    path: Path, sheet: str | None, content: bytes | None = None, *,
+    fits: Callable[[list[Row]], bool] | None = None,
+) -> tuple[list[Row], list[str]]:
+    """Every row of the sheet named `sheet`, else of the first sheet whose rows `fits` accepts (a cover or
+    an instructions sheet often comes first), else of the first sheet; a note when other sheets exist.
+    The workbook is `content` when given (an upload; `path` then only names it), else the file."""
     if path.suffix.lower() == ".xls":
-        return _xls_rows(path, sheet, content)
+        try:
+            xls = xlrd.open_workbook(str(path), file_contents=content, on_demand=True)
+        except (xlrd.XLRDError, OSError, ValueError, AssertionError) as error:
+            raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
+        try:
+            return _pick(path, xls.sheet_names(), sheet, fits, lambda name: _xls_rows(xls, name))
+        finally:
+            xls.release_resources()
     try:
         source = io.BytesIO(content) if content is not None else path
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
         raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
     try:
-        notes = _chosen(path, book.sheetnames, sheet)
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        ws.reset_dimensions()  # some writers record wrong sheet dimensions; read every row
-        rows = [(number, list(values)) for number, values in enumerate(ws.iter_rows(values_only=True), 1)]
+        return _pick(path, book.sheetnames, sheet, fits, lambda name: _xlsx_rows(book, name))
     finally:
         book.close()
-    return rows, notes
 
 
-def _xls_rows(path: Path, sheet: str | None, content: bytes | None) -> tuple[list[Row], list[str]]:
-    try:
-        book = xlrd.open_workbook(str(path), file_contents=content, on_demand=True)
-    except (xlrd.XLRDError, OSError, ValueError, AssertionError) as error:
-        raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
-    try:
-        names = book.sheet_names()
-        notes = _chosen(path, names, sheet)
-        ws = book.sheet_by_name(sheet) if sheet is not None else book.sheet_by_index(0)
-        rows = [(r + 1, list(_xls_cells(ws, r, book.datemode))) for r in range(ws.nrows)]
-    finally:
-        book.release_resources()
-    return rows, notes
+def _pick(path: Path, names: list[str], sheet: str | None, fits: Callable[[list[Row]], bool] | None,
+          read: Callable[[str], list[Row]]) -> tuple[list[Row], list[str]]:
+    if sheet is not None:
+        if sheet not in names:
+            raise ImportValidationError(f"{path}: no sheet {sheet!r}; the sheets are {names}")
+        return read(sheet), []
+    chosen, rows = names[0], read(names[0])
+    if fits is not None and not fits(rows):
+        for name in names[1:]:
+            if fits(candidate := read(name)):
+                chosen, rows = name, candidate
+                break
+    if len(names) == 1:
+        return rows, []
+    why = "" if chosen == names[0] else f" (the first that holds the data; {names[0]!r} does not)"
+    return rows, [f"workbook has sheets {', '.join(names)}: read {chosen!r}{why}; pass --layer"]
+
+
+def _xlsx_rows(book: openpyxl.Workbook, name: str) -> list[Row]:
+    ws = book[name]
+    ws.reset_dimensions()  # some writers record wrong sheet dimensions; read every row
+    return [(number, list(values)) for number, values in enumerate(ws.iter_rows(values_only=True), 1)]
+
+
+def _xls_rows(book: xlrd.book.Book, name: str) -> list[Row]:
+    ws = book.sheet_by_name(name)
+    return [(r + 1, list(_xls_cells(ws, r, book.datemode))) for r in range(ws.nrows)]
 
 
 def _xls_cells(ws: xlrd.sheet.Sheet, row: int, datemode: int) -> Iterator[object]:
@@ -71,11 +92,3 @@ def _xls_date(value: float, datemode: int) -> datetime | float:
         return xlrd.xldate_as_datetime(value, datemode)
     except xlrd.xldate.XLDateError:
         return value
-
-
-def _chosen(path: Path, names: list[str], sheet: str | None) -> list[str]:
-    if sheet is not None and sheet not in names:
-        raise ImportValidationError(f"{path}: no sheet {sheet!r}; the sheets are {names}")
-    if sheet is None and len(names) > 1:
-        return [f"workbook has sheets {', '.join(names)}: read {names[0]!r}; pass --layer"]
-    return []

@@ -502,7 +502,7 @@ def test_xlsx_rows_are_sheet_rows_and_values_as_read(tmp_path: Path) -> None:
     assert survey.attributes["初始日期"].tolist()[0] == 20240105
     assert [g is None for g in survey.geometries] == [False, True, False]
     assert survey.geometries[2].equals(shapely.Point(114.0534, 22.5453))
-    assert any("rows 1–1 above the header skipped" in note for note in survey.notes)
+    assert any("sheet row 1 above the header skipped" in note for note in survey.notes)
     assert any("sheets 普查, 说明" in note for note in survey.notes)
     assert survey.source_crs == CrsSpec(epsg=4490) and survey.encoding is None
 
@@ -512,6 +512,36 @@ def test_xlsx_sheet_by_name(tmp_path: Path) -> None:
     assert len(read_survey(path, layer="普查")) == 3
     with pytest.raises(ImportValidationError, match="no sheet 'x'"):
         read_survey(path, layer="x")
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_workbook_is_read_from_its_first_sheet_with_coordinates(tmp_path: Path, suffix: str) -> None:
+    """A cover or an instructions sheet first (封面, 填表说明), the survey after it: the survey is read."""
+    sheets = {"填表说明": [["说明", "内容"], ["经纬度", "CGCS2000"]], "封面": [["福田区部件普查"]],
+              "普查": [["部件名称", "经度", "纬度"], ["井盖", 114.0512, 22.5431]], "汇总": [["类别", "数量"]]}
+    path = tmp_path / f"s{suffix}"
+    if suffix == ".xlsx":
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for name, rows in sheets.items():
+            sheet = book.create_sheet(name)
+            for row in rows:
+                sheet.append(row)
+        book.save(path)
+    else:
+        legacy = xlwt.Workbook(encoding="utf-8")
+        for name, rows in sheets.items():
+            sheet = legacy.add_sheet(name)
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    sheet.write(r, c, value)
+        legacy.save(str(path))
+    survey = read_survey(path)
+    assert survey.attributes["部件名称"].tolist() == ["井盖"]
+    assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
+    assert any("read '普查' (the first that holds the data; '填表说明' does not)" in n for n in survey.notes)
+    with pytest.raises(ImportValidationError, match="no coordinate columns"):  # a sheet named is the one read
+        read_survey(path, layer="汇总")
 
 
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
