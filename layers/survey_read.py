@@ -3,10 +3,14 @@ Geodatabase, MapInfo TAB/MIF, KML/KMZ (as field apps export them), CSV, XLSX and
 
 import codecs
 import csv
+import glob
 import io
 import re
+import shutil
+import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,7 +146,8 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
     arrow = suffix not in (".tab", ".mif")
     try:
         try:
-            frame = pyogrio.read_dataframe(source, layer=layer, encoding=read_encoding, use_arrow=arrow)
+            with _shapefile_source(path, notes) if suffix == ".shp" else nullcontext(source) as readable:
+                frame = pyogrio.read_dataframe(readable, layer=layer, encoding=read_encoding, use_arrow=arrow)
         except UnicodeDecodeError:
             if arrow or codec:
                 raise
@@ -170,6 +175,31 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
         notes.append("GeoJSON CRS: WGS84 (declared, or the RFC 7946 default when the file names none)")
     rows = np.arange(1, len(attributes) + 1)
     return _Raw(attributes, geometries, rows, declared, declared_name, text_encoding, notes)
+
+
+@contextmanager
+def _shapefile_source(path: Path, notes: list[str]) -> Iterator[Path]:
+    """The Shapefile to read: `path`, or a temporary copy in which GDAL rebuilds a missing .shx index from
+    the .shp (the delivery folder is not written to). A Shapefile without its .dbf is refused: its
+    attributes are there."""
+    def part(suffix: str) -> bool:
+        return path.with_suffix(suffix).exists() or path.with_suffix(suffix.upper()).exists()
+
+    if not part(".dbf"):
+        raise ImportValidationError(f"{path}: no {path.stem}.dbf beside it, which holds a Shapefile's "
+                                    "attributes: deliver the .shp, .shx, .dbf, .prj and .cpg together")
+    if part(".shx"):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="onemap-shp-") as folder:
+        for sibling in path.parent.glob(glob.escape(path.stem) + ".*"):
+            shutil.copyfile(sibling, Path(folder) / sibling.name)
+        pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": True})
+        try:
+            yield Path(folder) / path.name
+        finally:
+            pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
+    notes.append(f"no {path.stem}.shx index beside it: rebuilt from the .shp in a temporary copy")
 
 
 def _chosen_layer(path: Path, layer: str | None, notes: list[str]) -> str:

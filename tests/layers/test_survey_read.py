@@ -156,6 +156,24 @@ def test_shapefile_cpg_is_honoured(tmp_path: Path) -> None:
     assert survey.encoding == "GBK" and survey.notes == ()
 
 
+def test_shapefile_without_its_shx_is_read_and_its_folder_left_alone(tmp_path: Path) -> None:
+    path = _shapefile(tmp_path, _frame(), "GBK", keep_cpg=False)
+    path.with_suffix(".shx").unlink()  # delivered without its index, as happens
+    before = sorted(p.name for p in tmp_path.iterdir())
+    survey = read_survey(path)
+    assert survey.attributes["BJMC"].tolist() == NAMES
+    assert shapely.get_coordinates(survey.geometries)[:, 0].tolist() == LON
+    assert any("no survey.shx index beside it: rebuilt" in note for note in survey.notes)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_shapefile_without_its_dbf_is_refused(tmp_path: Path) -> None:
+    path = _shapefile(tmp_path, _frame(), "GBK", keep_cpg=True)
+    path.with_suffix(".dbf").unlink()
+    with pytest.raises(ImportValidationError, match=r"survey\.shp: no survey\.dbf beside it"):
+        read_survey(path)
+
+
 def test_shapefile_utf8_field_name_cut_mid_character(tmp_path: Path) -> None:
     """GDAL cuts a 12-byte UTF-8 name to the .dbf's 10 bytes, inside the 4th character."""
     with pytest.warns(RuntimeWarning):
@@ -582,7 +600,7 @@ def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
         ("broken.gpkg", b"not a geopackage", "cannot read"),
         ("broken.xlsx", b"PK\x03\x04 not a zip", "cannot read the workbook"),
         ("broken.geojson", b'{"type": "Feature', "cannot read"),
-        ("broken.shp", b"\x00" * 10, "cannot read"),
+        ("broken.shp", b"\x00" * 10, "no broken.dbf beside it"),  # a .shp alone
     ],
     ids=["missing", "txt", "xls", "gpkg", "xlsx", "geojson", "shp"],
 )
