@@ -69,3 +69,25 @@ def test_a_vehicle_marker_moves_after_a_fix_is_posted(server):
     assert before == pytest.approx(list(A), abs=1e-5), json.dumps(before)
     assert moved == pytest.approx(list(B), abs=1e-5), "the marker did not move to the new fix"
     assert new_tile_requests == 0, "moving a vehicle reloaded tiles"
+
+
+def test_the_page_colours_cases_by_their_live_deadline_state(server):
+    """The style colours cases by the tiles' deadline_state (feature-state is MapLibre's alone: ArcGIS drew
+    every case black with it); the page puts the state that live.js sets on a case first."""
+    base, _ = server
+    style = httpx.get(f"{base}/tiles/onemap/style.json").json()
+    assert "feature-state" not in json.dumps(style)
+    assert any(layer.get("source-layer") == "cases" for layer in style["layers"])
+
+    async def scenario() -> list[str]:
+        async with open_page(base + "/") as page:
+            ready = await page.wait_for("window.onemapLive && onemapLive.ready && onemapMap.loaded()",
+                                        timeout_s=60)
+            assert ready, "live.js never started"
+            return await page.evaluate(
+                "onemapMap.getStyle().layers"
+                ".filter(l => l['source-layer'] === 'cases' && l.type === 'circle')"
+                ".map(l => JSON.stringify(onemapMap.getPaintProperty(l.id, 'circle-color')))")
+
+    colours = asyncio.run(scenario())
+    assert colours and all('["feature-state","deadline_state"]' in colour for colour in colours), colours

@@ -62,10 +62,20 @@
     schedule(map, []);
   }
 
+  // A case recoloured by onCase (feature-state) before its tile is reloaded: the style colours cases by
+  // the tile's deadline_state, for clients without feature-state; the page prefers the live one.
+  function liveDeadline(colour) {
+    if (!Array.isArray(colour) || colour[0] !== "match") return colour;
+    return ["match", ["coalesce", ["feature-state", "deadline_state"], colour[1], ""], ...colour.slice(2)];
+  }
+
   function addLayers(map) {
-    // The tiles' vehicle positions are superseded by the live ones.
     for (const layer of map.getStyle().layers) {
+      // The tiles' vehicle positions are superseded by the live ones.
       if (layer["source-layer"] === "vehicles") map.setLayoutProperty(layer.id, "visibility", "none");
+      if (layer["source-layer"] === "cases" && layer.type === "circle") {
+        map.setPaintProperty(layer.id, "circle-color", liveDeadline(map.getPaintProperty(layer.id, "circle-color")));
+      }
     }
     map.addSource("live-cases", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
     map.addLayer({ id: "live-cases", type: "circle", source: "live-cases",
