@@ -8,6 +8,7 @@ builds its self / alternate / next / prev links from what it saw; `restore_links
 hidden parameters back into those links.
 """
 
+import dataclasses
 import math
 import re
 from collections.abc import Sequence
@@ -59,7 +60,30 @@ def _crs_param(params: QueryParams, name: str, supported: Sequence[str]) -> CrsR
 
 
 def _bbox(text: str, crs: CrsRef) -> tuple[float, float, float, float]:
-    """`bbox` in `crs` (its axis order) as a lon/lat box in EPSG:4490."""
+    """`bbox` in `crs` (its axis order) as a lon/lat box in EPSG:4490; a box that fits only in the other
+    axis order is refused with that order named (clients that send lon/lat with bbox-crs EPSG:4490)."""
+    try:
+        return _box_in(text, crs)
+    except InvalidParameter as error:
+        if not crs.north_first or not _fits(text, dataclasses.replace(crs, north_first=False)):
+            raise
+        if crs.epsg in (CGCS2000, WGS84):
+            order = ("latitude first (minLat,minLon,maxLat,maxLon); this box fits longitude first, the order "
+                     "of CRS84, the default bbox-crs")
+        else:
+            order = "northing first (minN,minE,maxN,maxE); this box fits easting first"
+        raise InvalidParameter(f"{error}: EPSG:{crs.epsg} takes its axes in their order, {order}") from None
+
+
+def _fits(text: str, crs: CrsRef) -> bool:
+    try:
+        _box_in(text, crs)
+    except InvalidParameter:
+        return False
+    return True
+
+
+def _box_in(text: str, crs: CrsRef) -> tuple[float, float, float, float]:
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError:

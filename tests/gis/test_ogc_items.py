@@ -186,6 +186,19 @@ def test_bbox_crs_selects_the_same_features(ogc_client, bbox_crs, transform):
     assert ids and abs(len({f["id"] for f in other["features"]} ^ ids)) <= 2  # edges of a reprojected box
 
 
+@pytest.mark.parametrize("bbox_crs, box, first", [
+    (f"{EPSG}4490", BBOX, "latitude first (minLat,minLon,maxLat,maxLon)"),
+    (f"{EPSG}4547", Transformer.from_crs(4490, 4547, always_xy=True).transform_bounds(*BBOX),
+     "northing first (minN,minE,maxN,maxE)")], ids=["cgcs2000", "gauss-kruger"])
+def test_a_bbox_in_the_other_axis_order_is_refused_naming_the_order(ogc_client, bbox_crs, box, first):
+    """ArcGIS sends longitude/latitude (easting/northing) with a bbox-crs whose axes go the other way: the
+    400 says which order the CRS takes."""
+    response = ogc_client.get("/collections/roads/items", params={
+        "bbox": ",".join(map(str, box)), "bbox-crs": bbox_crs}, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert first in response.json()["description"]
+
+
 def test_grid_filter_by_street_and_community_prefix(ogc_client, conn):
     street, community = conn.execute("SELECT left(grid_code, 9), left(grid_code, 12) FROM onemap.v_component "
                                      "ORDER BY id LIMIT 1").fetchone()
