@@ -13,6 +13,7 @@ from typing import Any
 
 from pygeoapi.openapi import get_oas
 
+from gis.ogc.config import DEFAULT_ITEMS, MAX_ITEMS
 from layers.ogc_query import COUNT_CAP
 
 _SERVED = re.compile(r"^/$|^/openapi$|^/conformance$"
@@ -50,6 +51,11 @@ _PARAMETERS = {
                         {"type": "string", "pattern": "^[0-9]{2,5}$"}),
     "as_of": _parameter("as_of", "The component versions valid at this RFC 3339 date or date-time "
                         "(the inventory's history) instead of the current ones.", {"type": "string"}),
+    # shared by every items operation: QGIS and ArcGIS size their pages from this component's maximum
+    # and default (QGIS asked for 100 features a page without it, ArcGIS for 5,000)
+    "limit": _parameter("limit", f"The number of features a page holds (at most {MAX_ITEMS:,}; a larger "
+                        "value is clamped).",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_ITEMS, "default": DEFAULT_ITEMS}),
 }
 
 
@@ -96,7 +102,7 @@ def _definition(kind: str, name: str) -> dict[str, Any]:
 
 def _add_item_parameters(oas: dict[str, Any], config: dict[str, Any]) -> None:
     parameters = oas["components"].setdefault("parameters", {})
-    for name in ("filter", "filter-lang", "filter-crs", "count", "grid", "class", "as_of"):
+    for name in ("filter", "filter-lang", "filter-crs", "count", "grid", "class", "as_of", "limit"):
         parameters[name] = deepcopy(_PARAMETERS[name])
     for collection, resource in config["resources"].items():
         operation = oas["paths"].get(f"/collections/{collection}/items", {}).get("get")
@@ -106,6 +112,8 @@ def _add_item_parameters(oas: dict[str, Any], config: dict[str, Any]) -> None:
         names = ["filter", "filter-lang", "filter-crs", "count"]
         names += ["grid"] if layer.get("grid_column") else []
         names += ["class", "as_of"] if layer.get("kind") == "components" else []
+        shared = {"$ref": "#/components/parameters/limit"}
+        operation["parameters"] = [shared if p.get("name") == "limit" else p for p in operation["parameters"]]
         operation["parameters"].extend({"$ref": f"#/components/parameters/{n}"} for n in names)
         # `properties` is a comma-separated list; pygeoapi declares an enum of array items that
         # clients serialise in ways pygeoapi does not read back

@@ -83,6 +83,22 @@ def test_openapi_is_self_contained_and_lists_every_collection(ogc_client, conn: 
     assert {"filter", "filter-lang", "grid", "class", "as_of", "count"} <= parameters
 
 
+def test_every_items_operation_shares_the_limit_component_clients_size_pages_by(ogc_client):
+    """QGIS and ArcGIS read components.parameters.limit (maximum, default) to size their pages; without it
+    QGIS asked for 100 features a page and ArcGIS for 5,000. The maximum is what the server clamps to."""
+    document = ogc_client.get("/openapi", headers=JSON).json()
+    limit = document["components"]["parameters"]["limit"]
+    assert (limit["in"], limit["schema"]["maximum"], limit["schema"]["default"]) == ("query", 10_000, 100)
+    items = [path for path in document["paths"] if path.endswith("/items")]
+    assert items
+    for path in items:
+        parameters = document["paths"][path]["get"]["parameters"]
+        assert {"$ref": "#/components/parameters/limit"} in parameters
+        assert not [p for p in parameters if p.get("name") == "limit"]
+    page = ogc_client.get("/collections/components/items", params={"limit": 20_000}, headers=JSON).json()
+    assert page["numberReturned"] == min(page["numberMatched"], limit["schema"]["maximum"])
+
+
 def _walk_refs(node):
     if isinstance(node, dict):
         for key, value in node.items():
