@@ -8,6 +8,8 @@ query parameters, which pygeoapi passes through as extra "properties":
     class=<prefix>       component class code prefix (2 to 5 digits)
     state=<状态>         component state (完好, 破损 …)
     as_of=<date-time>    the component versions valid at that time (history), not the current ones
+    geometry_type=point|line|polygon   one kind of geometry of a layer that mixes them (components),
+                         for clients that draw one kind per layer (ArcGIS's OGCFeatureLayer)
     count=exact          numberMatched counted on any result (default: left out above 100,000 matches)
 """
 
@@ -30,7 +32,8 @@ from layers.ogc_query import ItemQuery, LayerSpec
 STORAGE_CRS = CrsRef(CGCS2000, True, epsg_uri(CGCS2000))
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _GRID_LENGTHS = (6, 9, 12, 15)
-_ONEMAP_PARAMETERS = ("grid", "class", "as_of", "count")
+_ONEMAP_PARAMETERS = ("grid", "class", "as_of", "geometry_type", "count")
+DIMENSIONS = {"point": 0, "line": 1, "polygon": 2}
 
 
 def _short(text: object, size: int = 60) -> str:
@@ -153,4 +156,12 @@ def _onemap_filters(spec: LayerSpec, extras: dict[str, str]) -> dict[str, Any]:
         if spec.kind != "components":
             raise InvalidParameter(f"collection {spec.name} keeps no history to query with as_of")
         found["as_of"] = parse_instant(extras["as_of"])  # a date: its start, as `onemap export --as-of`
+    if "geometry_type" in extras:
+        if not spec.mixed_geometry:
+            raise InvalidParameter(f"collection {spec.name} holds one kind of geometry: geometry_type "
+                                   "filters layers that mix points, lines and polygons")
+        if extras["geometry_type"] not in DIMENSIONS:
+            raise InvalidParameter(f"geometry_type={_short(extras['geometry_type'])!r} is not one of "
+                                   f"{', '.join(DIMENSIONS)}")
+        found["dimension"] = DIMENSIONS[extras["geometry_type"]]
     return found

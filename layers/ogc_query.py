@@ -45,6 +45,7 @@ class LayerSpec:
     time_since: bool = False  # the time field starts a period lasting to now (a version, a status)
     grid_column: str | None = None  # column holding a unit-grid or admin code, for ?grid=
     editable: bool = False
+    mixed_geometry: bool = False  # points, lines and polygons in one layer: ?geometry_type= picks one
 
     @property
     def table(self) -> sql.Identifier:
@@ -84,6 +85,7 @@ class ItemQuery:
     grid_prefix: str | None = None
     class_prefix: str | None = None
     as_of: datetime | None = None
+    dimension: int | None = None  # 0 points, 1 lines, 2 polygons (?geometry_type=)
     count: Literal["auto", "exact"] = "auto"
     hits_only: bool = False
 
@@ -154,6 +156,8 @@ def _where(spec: LayerSpec, query: ItemQuery, params: _Params) -> sql.Composable
     if query.grid_prefix is not None and spec.grid_column is not None:
         parts.append(sql.SQL("{} LIKE {}").format(_column(spec.grid_column),
                                                   params.bind(query.grid_prefix + "%")))
+    if query.dimension is not None:
+        parts.append(sql.SQL("ST_Dimension(t.geom) = {}").format(params.bind(query.dimension)))
     if query.bbox is not None:
         parts.append(sql.SQL("ST_Intersects(t.geom, ST_MakeEnvelope({}, {}, {}, {}, 4490))").format(
             *[params.bind(v) for v in query.bbox]))

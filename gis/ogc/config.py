@@ -68,7 +68,8 @@ def layer_spec(layer: Layer, columns: Mapping[str, str]) -> LayerSpec:
         name=layer.name, kind=layer.kind, schema=layer.schema, relation=layer.relation,
         id_column=layer.id_column, fields=fields, scheme=layer.scheme, class_prefix=layer.class_prefix,
         time_field=time_field, time_since=time_field in _SINCE_FIELDS,
-        grid_column=grid_column if grid_column in columns else None, editable=editable)
+        grid_column=grid_column if grid_column in columns else None, editable=editable,
+        mixed_geometry=layer.geometry_type == "mixed")
 
 
 def supported_crs(registry: Registry) -> list[str]:

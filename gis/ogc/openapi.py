@@ -4,7 +4,7 @@ pygeoapi's document points into schemas.opengis.net and GitHub for shared parame
 responses; a city intranet (and the test suite) has no internet, so those references are
 replaced by local components. Paths onemap does not serve (processes, jobs) are dropped,
 and the items operations gain the Part 3 filter parameters and onemap's own (grid, class,
-as_of, count).
+as_of, geometry_type, count).
 """
 
 import re
@@ -51,6 +51,9 @@ _PARAMETERS = {
                         {"type": "string", "pattern": "^[0-9]{2,5}$"}),
     "as_of": _parameter("as_of", "The component versions valid at this RFC 3339 date or date-time "
                         "(the inventory's history) instead of the current ones.", {"type": "string"}),
+    "geometry_type": _parameter("geometry_type", "One kind of geometry of a layer that mixes points, lines "
+                                "and polygons, for clients that draw one kind per layer.",
+                                {"type": "string", "enum": ["point", "line", "polygon"]}),
     # shared by every items operation: QGIS and ArcGIS size their pages from this component's maximum
     # and default (QGIS asked for 100 features a page without it, ArcGIS for 5,000)
     "limit": _parameter("limit", f"The number of features a page holds (at most {MAX_ITEMS:,}; a larger "
@@ -102,7 +105,8 @@ def _definition(kind: str, name: str) -> dict[str, Any]:
 
 def _add_item_parameters(oas: dict[str, Any], config: dict[str, Any]) -> None:
     parameters = oas["components"].setdefault("parameters", {})
-    for name in ("filter", "filter-lang", "filter-crs", "count", "grid", "class", "as_of", "limit"):
+    for name in ("filter", "filter-lang", "filter-crs", "count", "grid", "class", "as_of", "geometry_type",
+                 "limit"):
         parameters[name] = deepcopy(_PARAMETERS[name])
     for collection, resource in config["resources"].items():
         operation = oas["paths"].get(f"/collections/{collection}/items", {}).get("get")
@@ -112,6 +116,7 @@ def _add_item_parameters(oas: dict[str, Any], config: dict[str, Any]) -> None:
         names = ["filter", "filter-lang", "filter-crs", "count"]
         names += ["grid"] if layer.get("grid_column") else []
         names += ["class", "as_of"] if layer.get("kind") == "components" else []
+        names += ["geometry_type"] if layer.get("mixed_geometry") else []
         shared = {"$ref": "#/components/parameters/limit"}
         operation["parameters"] = [shared if p.get("name") == "limit" else p for p in operation["parameters"]]
         operation["parameters"].extend({"$ref": f"#/components/parameters/{n}"} for n in names)

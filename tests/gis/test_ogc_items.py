@@ -218,6 +218,32 @@ def test_class_and_state_filters(ogc_client, conn):
     assert _get(ogc_client, "/collections/components/items", state="丢失")["numberMatched"] == 0
 
 
+@pytest.mark.parametrize("kind, types", [("point", ("ST_Point", "ST_MultiPoint")),
+                                         ("line", ("ST_LineString", "ST_MultiLineString")),
+                                         ("polygon", ("ST_Polygon", "ST_MultiPolygon"))])
+def test_geometry_type_picks_one_kind_of_a_mixed_layer(ogc_client, conn, kind, types):
+    """For clients that draw one kind of geometry per layer (ArcGIS's OGCFeatureLayer dropped the lines and
+    polygons of a page, then stopped paging)."""
+    body = _get(ogc_client, "/collections/components/items", geometry_type=kind, limit=10_000)
+    expected = _count(conn, "SELECT count(*) FROM onemap.v_component WHERE ST_GeometryType(geom) = ANY(%s)",
+                      list(types))
+    assert expected > 0 and body["numberMatched"] == expected
+    assert len(body["features"]) == min(expected, 10_000)
+    assert {f["geometry"]["type"].removeprefix("Multi") for f in body["features"]} == {types[0][3:]}
+
+
+def test_geometry_type_is_refused_where_it_picks_nothing(ogc_client):
+    for path, value, message in [("/collections/roads/items", "line", "holds one kind of geometry"),
+                                 ("/collections/components/items", "curve", "is not one of point")]:
+        response = ogc_client.get(path, params={"geometry_type": value}, headers=JSON)
+        assert response.status_code == 400 and message in response.json()["description"]
+    document = ogc_client.get("/openapi", headers=JSON).json()
+    declared = {path: {p.get("$ref", "").rsplit("/", 1)[-1] for p in item["get"]["parameters"]}
+                for path, item in document["paths"].items() if path.endswith("/items")}
+    assert "geometry_type" in declared["/collections/components/items"]
+    assert "geometry_type" not in declared["/collections/roads/items"]
+
+
 def test_class_collection_shows_only_its_class(ogc_client, conn):
     body = _get(ogc_client, "/collections/components_gb47678_01037/items", limit=1, count="exact")
     assert body["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component "
