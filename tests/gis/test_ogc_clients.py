@@ -59,6 +59,24 @@ def test_gdal_reads_features_with_a_bbox_and_a_cql_filter(ogc_server, conn: psyc
     assert features.count("OGRFeature(unit_grid)") == big
 
 
+def _server_errors(base: str, operations: list, examples: int, headers: dict[str, str]) -> list[str]:
+    """Each operation called with `examples` generated requests; the ones answered with a 5xx."""
+    failures: list[str] = []
+    with httpx.Client(base_url=base, timeout=30) as http:
+        for operation in operations:
+            @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+            @given(case=operation.as_strategy())
+            def run(case: schemathesis.Case) -> None:
+                response = http.request(case.method, case.formatted_path, params=case.query, headers=headers)
+                if response.status_code >= 500:
+                    failures.append(f"{case.method} {case.formatted_path} {case.query}: "
+                                    f"{response.status_code} {response.text[:200]}")
+
+            run()
+    return failures
+
+
 def test_schemathesis_finds_no_server_errors(ogc_server):
     document = httpx.get(f"{ogc_server}/openapi", headers={"Accept": "application/json"}, timeout=30).json()
     schema = schemathesis.openapi.from_dict(document)
@@ -76,22 +94,8 @@ def test_schemathesis_finds_no_server_errors(ogc_server):
                 "{collection}" not in generic or any(f"/collections/{n}" in operation.path for n in chosen)):
             operations.append(operation)
     assert len(operations) >= 10
-    failures: list[str] = []
     started = time.monotonic()
-    with httpx.Client(base_url=ogc_server, timeout=30) as http:
-        for operation in operations:
-            @settings(max_examples=12, deadline=None, derandomize=True, database=None,
-                      phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy())
-            def run(case: schemathesis.Case) -> None:
-                response = http.request(case.method, case.formatted_path, params=case.query,
-                                        headers={"Accept": "application/json"})
-                if response.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path} {case.query}: "
-                                    f"{response.status_code} {response.text[:200]}")
-
-            run()
+    failures = _server_errors(ogc_server, operations, 12, {"Accept": "application/json"})
     assert not failures, "\n".join(failures[:10])
     assert time.monotonic() - started < 60
 
@@ -108,19 +112,7 @@ def test_schemathesis_finds_no_server_errors_in_onemap_s_own_reads(ogc_server):
     operations = [o for o in operations
                   if o.method.upper() == "GET" and (o.method.upper(), o.path) not in _UNBOUNDED]
     assert len(operations) >= 20
-    failures: list[str] = []
     started = time.monotonic()
-    with httpx.Client(base_url=ogc_server, timeout=30) as http:
-        for operation in operations:
-            @settings(max_examples=10, deadline=None, derandomize=True, database=None,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy())
-            def run(case: schemathesis.Case) -> None:
-                response = http.request(case.method, case.formatted_path, params=case.query)
-                if response.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path} {case.query}: "
-                                    f"{response.status_code} {response.text[:200]}")
-
-            run()
+    failures = _server_errors(ogc_server, operations, 10, {})
     assert not failures, "\n".join(failures[:10])
     assert time.monotonic() - started < 90
