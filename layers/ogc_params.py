@@ -157,7 +157,7 @@ def _onemap_filters(spec: LayerSpec, extras: dict[str, str]) -> dict[str, Any]:
             raise InvalidParameter(f"collection {spec.name} keeps no history to query with as_of")
         found["as_of"] = parse_instant(extras["as_of"])  # a date: its start, as `onemap export --as-of`
     if "geometry_type" in extras:
-        if not spec.mixed_geometry:
+        if spec.geometry_type != "mixed":
             raise InvalidParameter(f"collection {spec.name} holds one kind of geometry: geometry_type "
                                    "filters layers that mix points, lines and polygons")
         if extras["geometry_type"] not in DIMENSIONS:

@@ -45,7 +45,7 @@ class LayerSpec:
     time_since: bool = False  # the time field starts a period lasting to now (a version, a status)
     grid_column: str | None = None  # column holding a unit-grid or admin code, for ?grid=
     editable: bool = False
-    mixed_geometry: bool = False  # points, lines and polygons in one layer: ?geometry_type= picks one
+    geometry_type: str = "mixed"  # point, line, polygon, or mixed (?geometry_type= then picks one)
 
     @property
     def table(self) -> sql.Identifier:

@@ -69,7 +69,7 @@ def layer_spec(layer: Layer, columns: Mapping[str, str]) -> LayerSpec:
         id_column=layer.id_column, fields=fields, scheme=layer.scheme, class_prefix=layer.class_prefix,
         time_field=time_field, time_since=time_field in _SINCE_FIELDS,
         grid_column=grid_column if grid_column in columns else None, editable=editable,
-        mixed_geometry=layer.geometry_type == "mixed")
+        geometry_type=layer.geometry_type)
 
 
 def supported_crs(registry: Registry) -> list[str]:

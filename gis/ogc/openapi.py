@@ -116,7 +116,7 @@ def _add_item_parameters(oas: dict[str, Any], config: dict[str, Any]) -> None:
         names = ["filter", "filter-lang", "filter-crs", "count"]
         names += ["grid"] if layer.get("grid_column") else []
         names += ["class", "as_of"] if layer.get("kind") == "components" else []
-        names += ["geometry_type"] if layer.get("mixed_geometry") else []
+        names += ["geometry_type"] if layer.get("geometry_type") == "mixed" else []
         shared = {"$ref": "#/components/parameters/limit"}
         operation["parameters"] = [shared if p.get("name") == "limit" else p for p in operation["parameters"]]
         operation["parameters"].extend({"$ref": f"#/components/parameters/{n}"} for n in names)

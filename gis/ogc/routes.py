@@ -137,6 +137,31 @@ def _landing(api: API, api_request: APIRequest) -> tuple[dict[str, str], int, An
     return headers, status, content
 
 
+# OGC API - Features Part 5: the geometry format of a layer that holds one kind of geometry
+_GEOMETRY_FORMATS = {"point": "geometry-point-or-multipoint",
+                     "line": "geometry-linestring-or-multilinestring",
+                     "polygon": "geometry-polygon-or-multipolygon"}
+
+
+def _with_geometry_format(call: PygeoapiCall) -> PygeoapiCall:
+    """A schema or queryables function of pygeoapi whose JSON names the layer's kind of geometry where it
+    has one (pygeoapi writes geometry-any for every layer): QGIS takes a layer's geometry type from it."""
+    def described(api: API, api_request: APIRequest, collection_id: str) -> tuple[dict[str, str], int, Any]:
+        headers, status, content = call(api, api_request, collection_id)
+        if status != 200 or api_request.format not in (None, "json") or not isinstance(content, str):
+            return headers, status, content
+        layer = api.config["resources"][collection_id]["providers"][0]["options"]["layer"]
+        found = _GEOMETRY_FORMATS.get(layer.get("geometry_type", "mixed"))
+        document = json.loads(content)
+        geometry = document.get("properties", {}).get("geometry")
+        if found is None or not isinstance(geometry, dict):
+            return headers, status, content
+        geometry["format"] = found
+        return headers, status, json.dumps(document, ensure_ascii=False)
+
+    return described
+
+
 def _wants_ogc(request: Request) -> bool:
     """At `/`: the OGC landing page unless the client prefers HTML (a browser) and gave no ?f=."""
     if "f" in request.query_params:
@@ -203,14 +228,16 @@ async def collection(collection_id: str, request: Request, caller: Caller) -> Re
 async def queryables(collection_id: str, request: Request, caller: Caller) -> Response:
     check_query(request)
     api, _ = await _api(request, caller)
-    return _response(await _call(request, api, itemtypes.get_collection_queryables, collection_id))
+    return _response(await _call(request, api, _with_geometry_format(itemtypes.get_collection_queryables),
+                                 collection_id))
 
 
 @router.get("/collections/{collection_id}/schema")
 async def schema(collection_id: str, request: Request, caller: Caller) -> Response:
     check_query(request)
     api, _ = await _api(request, caller)
-    return _response(await _call(request, api, core.get_collection_schema, collection_id))
+    return _response(await _call(request, api, _with_geometry_format(core.get_collection_schema),
+                                 collection_id))
 
 
 @router.get("/collections/{collection_id}/items")

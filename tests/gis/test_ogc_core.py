@@ -99,6 +99,22 @@ def test_every_items_operation_shares_the_limit_component_clients_size_pages_by(
     assert page["numberReturned"] == min(page["numberMatched"], limit["schema"]["maximum"])
 
 
+def test_schema_and_queryables_name_a_layer_s_one_kind_of_geometry(ogc_client, conn: psycopg.Connection):
+    """OGC API - Features Part 5 geometry formats, which QGIS takes a layer's geometry type from;
+    geometry-any only where a layer mixes kinds."""
+    formats = {"point": "geometry-point-or-multipoint", "line": "geometry-linestring-or-multilinestring",
+               "polygon": "geometry-polygon-or-multipolygon", "mixed": "geometry-any"}
+    kinds = dict(conn.execute("SELECT name, geometry_type FROM onemap.layer WHERE NOT is_private").fetchall())
+    assert set(kinds.values()) == set(formats)
+    for name, kind in kinds.items():
+        for document in ("schema", "queryables"):
+            body = ogc_client.get(f"/collections/{name}/{document}", headers=JSON).json()
+            geometry = body["properties"]["geometry"]
+            assert geometry == {"format": formats[kind], "x-ogc-role": "primary-geometry"}, (name, document)
+    stored = conn.execute("SELECT DISTINCT GeometryType(geom) FROM onemap.road").fetchall()
+    assert {row[0] for row in stored} <= {"LINESTRING", "MULTILINESTRING"}  # what roads' format promises
+
+
 def _walk_refs(node):
     if isinstance(node, dict):
         for key, value in node.items():
