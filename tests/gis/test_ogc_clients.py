@@ -6,6 +6,7 @@ import time
 
 import httpx
 import psycopg
+import pyogrio
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -57,6 +58,22 @@ def test_gdal_reads_features_with_a_bbox_and_a_cql_filter(ogc_server, conn: psyc
     features = _ogrinfo(f"OAPIF:{ogc_server}", "unit_grid", "-q", "-where", "area_m2 > 15000")
     big = conn.execute("SELECT count(*) FROM onemap.v_unit_grid WHERE area_m2 > 15000").fetchone()[0]
     assert features.count("OGRFeature(unit_grid)") == big
+
+
+def test_gdal_of_pyogrio_reads_whole_layers_and_filters(ogc_server, conn: psycopg.Connection):
+    """The GDAL that pyogrio bundles (3.12 here; newer than Debian's 3.6 above): a whole mixed layer, every
+    geometry kind, in pages sized from the OpenAPI limit; an OGR where clause sent as CQL2."""
+    source = f"OAPIF:{ogc_server}"
+    frame = pyogrio.read_dataframe(source, layer="components")
+    stored = dict(conn.execute("SELECT GeometryType(geom), count(*) FROM onemap.v_component "
+                               "GROUP BY 1").fetchall())
+    assert frame.geometry.geom_type.str.upper().value_counts().to_dict() == stored
+    where = "state = '完好' AND class_code LIKE '010%'"
+    filtered = pyogrio.read_dataframe(source, layer="components", where=where)
+    expected = conn.execute("SELECT count(*) FROM onemap.v_component WHERE state = '完好' "
+                            "AND class_code LIKE '010%%'").fetchone()[0]
+    assert expected > 0 and len(filtered) == expected
+    assert pyogrio.read_info(source, layer="roads")["geometry_type"] == "LineString"
 
 
 def _server_errors(base: str, operations: list, examples: int, headers: dict[str, str]) -> list[str]:
