@@ -28,12 +28,12 @@ from layers.components import STATES
 from layers.ogc_context import OgcRequest
 from layers.ogc_cql import compile_filter
 from layers.ogc_query import ItemQuery, LayerSpec
+from layers.registry import GEOMETRY_DIMENSIONS
 
 STORAGE_CRS = CrsRef(CGCS2000, True, epsg_uri(CGCS2000))
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _GRID_LENGTHS = (6, 9, 12, 15)
 _ONEMAP_PARAMETERS = ("grid", "class", "as_of", "geometry_type", "count")
-DIMENSIONS = {"point": 0, "line": 1, "polygon": 2}
 
 
 def _short(text: object, size: int = 60) -> str:
@@ -160,8 +160,8 @@ def _onemap_filters(spec: LayerSpec, extras: dict[str, str]) -> dict[str, Any]:
         if spec.geometry_type != "mixed":
             raise InvalidParameter(f"collection {spec.name} holds one kind of geometry: geometry_type "
                                    "filters layers that mix points, lines and polygons")
-        if extras["geometry_type"] not in DIMENSIONS:
+        if extras["geometry_type"] not in GEOMETRY_DIMENSIONS:
             raise InvalidParameter(f"geometry_type={_short(extras['geometry_type'])!r} is not one of "
-                                   f"{', '.join(DIMENSIONS)}")
-        found["dimension"] = DIMENSIONS[extras["geometry_type"]]
+                                   f"{', '.join(GEOMETRY_DIMENSIONS)}")
+        found["dimension"] = GEOMETRY_DIMENSIONS[extras["geometry_type"]]
     return found

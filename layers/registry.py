@@ -8,6 +8,9 @@ from psycopg import sql
 
 from gis.errors import NotFound
 
+# a layer's geometry_type (point, line, polygon; or mixed) as a geometry dimension (PostGIS ST_Dimension)
+GEOMETRY_DIMENSIONS = {"point": 0, "line": 1, "polygon": 2}
+
 
 @dataclass(frozen=True)
 class Layer:

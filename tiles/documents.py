@@ -3,6 +3,7 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from layers.registry import GEOMETRY_DIMENSIONS
 from tiles.mvt import Zooms
 from tiles.service import FUSED, Part, deepest_matrix, zoom_range
 from tiles.tms import MATRIX_SETS, MatrixSet
@@ -11,7 +12,6 @@ MVT = "application/vnd.mapbox-vector-tile"
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 _REL = "http://www.opengis.net/def/rel/ogc/1.0/"
 _CRS = {3857: "http://www.opengis.net/def/crs/EPSG/0/3857", 4490: CRS84_URI}
-_DIMENSIONS = {"point": 0, "line": 1, "polygon": 2}
 _TILEJSON_TYPES = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
 BBox = tuple[float, float, float, float]
 
@@ -105,7 +105,7 @@ def _layer_metadata(part: Part, zooms: Zooms) -> dict[str, Any]:
     low, high = zoom_range([part], zooms)
     found: dict[str, Any] = {"id": part.name, "dataType": "vector",
                              "minTileMatrix": str(low), "maxTileMatrix": str(high)}
-    dimensions = {_DIMENSIONS.get(layer.geometry_type) for layer in part.layers}
+    dimensions = {GEOMETRY_DIMENSIONS.get(layer.geometry_type) for layer in part.layers}
     if len(dimensions) == 1 and (dimension := dimensions.pop()) is not None:
         found["geometryDimension"] = dimension
     return found
