@@ -208,8 +208,10 @@ def query_page(conn: psycopg.Connection, spec: LayerSpec, query: ItemQuery) -> t
         return rows, query.offset + len(rows)  # the last page tells the exact total
     cap = None if query.count == "exact" else COUNT_CAP
     matched = _count(conn, source, where, params.values, cap=cap)
-    # an edit between the two statements cannot make the count contradict the page
-    return rows, None if matched is None else max(matched, query.offset + len(rows) + 1)
+    # an edit between the two statements cannot make the count contradict a page that has more; a page
+    # past the end (offset beyond the matches) has nothing to add
+    seen = query.offset + len(rows) + 1 if has_more else 0
+    return rows, None if matched is None else max(matched, seen)
 
 
 def query_features(conn: psycopg.Connection, spec: LayerSpec, query: ItemQuery) -> dict[str, Any]:
