@@ -102,7 +102,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
             survey = read_survey(file.path, crs=options.crs, encoding=options.encoding, layer=options.layer)
             notes.extend(f"{file.label}: {note}" for note in survey.notes)
             labels.append(file.label)
-            if survey.attributes.empty and not len(survey.geometries):
+            if not len(survey):
                 notes.append(f"{file.label}: holds no rows")
             resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns])
             notes.extend(f"{file.label}: column {column!r} read as {alias!r}, whose name the file cut short"

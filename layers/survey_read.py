@@ -349,35 +349,40 @@ def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
     return _table(path, header, rows, lines, crs=crs, encoding=codec, notes=notes)
 
 
+def _header_row(records: list[tuple[int, list[object]]]) -> tuple[int, list[object]] | None:
+    """A sheet's header: its first row of two filled cells or more (a one-cell row above it is a title,
+    e.g. 某区部件普查表), with '' read as empty."""
+    for number, values in records:
+        cells = [None if isinstance(v, str) and v == "" else v for v in values]
+        if sum(v is not None for v in cells) >= 2:
+            return number, cells
+    return None
+
+
 def _holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
-    """True when a sheet's header (its first row of two names or more) names coordinate or WKT columns."""
-    for _, values in records:
-        names = [str(v) for v in values if v is not None and str(v).strip()]
-        if len(names) >= 2:
-            return bool(coordinate_pairs(names, plane_first=False) or wkt_column(names))
-    return False
+    """True when a sheet's header names coordinate or WKT columns."""
+    found = _header_row(records)
+    names = [str(v) for v in found[1] if v is not None] if found else []
+    return bool(names) and bool(coordinate_pairs(names, plane_first=False) or wkt_column(names))
 
 
 def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Raw:
     records, notes = sheet_rows(path, sheet, fits=_holds_coordinates)
-    header: list[str] | None = None
+    found = _header_row(records)
+    if found is None:
+        raise ImportValidationError(f"{path}: sheet has no header row (a row of at least two column names)")
+    at, cells = found
+    header = _header(path, ["" if v is None else str(v) for v in cells], "row", at)
+    if at > 1:
+        above = "row 1" if at == 2 else f"rows 1–{at - 1}"
+        notes.append(f"sheet {above} above the header skipped")
     rows: list[list[object]] = []
     numbers: list[int] = []
     for number, values in records:
         cells = [None if isinstance(v, str) and v == "" else v for v in values]
-        filled = sum(v is not None for v in cells)
-        if header is None:
-            if filled >= 2:  # a one-cell row above the header is a title (e.g. 某区部件普查表)
-                header = _header(path, ["" if v is None else str(v) for v in cells], "row", number)
-                if number > 1:
-                    above = "row 1" if number == 2 else f"rows 1–{number - 1}"
-                    notes.append(f"sheet {above} above the header skipped")
-            continue
-        if filled:
+        if number > at and any(v is not None for v in cells):
             rows.append(_fit(path, cells, len(header), "row", number))
             numbers.append(number)
-    if header is None:
-        raise ImportValidationError(f"{path}: sheet has no header row (a row of at least two column names)")
     return _table(path, header, rows, numbers, crs=crs, encoding=None, notes=notes)
 
 
@@ -448,7 +453,7 @@ def _shown(value: object) -> str:
 
 
 def _unread_coordinates(cells: list[tuple[str, object, float]]) -> str | None:
-    """Why a row's coordinate cells made no point ("经度 '114,0312' is not a number"), or None when
+    """Why a row's coordinate cells made no point ("经度 '114,0312' is not a finite number"), or None when
     they are all empty (the row has no coordinates at all)."""
     written = [(column, value, number) for column, value, number in cells
                if value is not None and str(value).strip()]
