@@ -80,8 +80,8 @@ def style(tilejson_url: str, parts: Collection[str]) -> dict[str, Any]:
     source layer the TileJSON does not list); its one vector source is that TileJSON."""
     # a bare ["get", …] input (a missing value takes the fallback in MapLibre too) is what QGIS converts
     major = _match(["get", "major_code"], MAJOR_COLOURS, OTHER_COLOUR)
-    # by the tile's value only: clients without feature-state (ArcGIS drew every case black, QGIS could
-    # not convert it) read this; the one-map page's live.js puts the feature-state first itself
+    # by the tile's value only: clients without feature-state (ArcGIS, QGIS) read this; the one-map
+    # page's live.js puts the feature-state first itself
     deadline = _match(["get", "deadline_state"], DEADLINE_COLOURS, OTHER_COLOUR)
     layers = [
         {"id": "background", "type": "background", "paint": {"background-color": "#f4f2ee"}},

@@ -54,8 +54,8 @@ _PARAMETERS = {
     "geometry_type": _parameter("geometry_type", "One kind of geometry of a layer that mixes points, lines "
                                 "and polygons, for clients that draw one kind per layer.",
                                 {"type": "string", "enum": ["point", "line", "polygon"]}),
-    # shared by every items operation: QGIS and ArcGIS size their pages from this component's maximum
-    # and default (QGIS asked for 100 features a page without it, ArcGIS for 5,000)
+    # shared by every items operation: QGIS and ArcGIS read their page size from this component's maximum
+    # and default (not from a path's own parameters)
     "limit": _parameter("limit", f"The number of features a page holds (at most {MAX_ITEMS:,}; a larger "
                         "value is clamped).",
                         {"type": "integer", "minimum": 1, "maximum": MAX_ITEMS, "default": DEFAULT_ITEMS}),

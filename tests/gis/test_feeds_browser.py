@@ -72,8 +72,8 @@ def test_a_vehicle_marker_moves_after_a_fix_is_posted(server):
 
 
 def test_the_page_colours_cases_by_their_live_deadline_state(server):
-    """The style colours cases by the tiles' deadline_state (feature-state is MapLibre's alone: ArcGIS drew
-    every case black with it); the page puts the state that live.js sets on a case first."""
+    """The style colours cases by the tiles' deadline_state (feature-state is MapLibre's alone: ArcGIS and
+    QGIS do not implement it); the page puts the state that live.js sets on a case first."""
     base, _ = server
     style = httpx.get(f"{base}/tiles/onemap/style.json").json()
     assert "feature-state" not in json.dumps(style)

@@ -84,8 +84,8 @@ def test_openapi_is_self_contained_and_lists_every_collection(ogc_client, conn: 
 
 
 def test_every_items_operation_shares_the_limit_component_clients_size_pages_by(ogc_client):
-    """QGIS and ArcGIS read components.parameters.limit (maximum, default) to size their pages; without it
-    QGIS asked for 100 features a page and ArcGIS for 5,000. The maximum is what the server clamps to."""
+    """QGIS and ArcGIS read components.parameters.limit (maximum, default) to size their pages, not a
+    path's own limit parameter. The maximum is what the server clamps to."""
     document = ogc_client.get("/openapi", headers=JSON).json()
     limit = document["components"]["parameters"]["limit"]
     assert (limit["in"], limit["schema"]["maximum"], limit["schema"]["default"]) == ("query", 10_000, 100)

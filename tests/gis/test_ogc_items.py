@@ -224,8 +224,8 @@ def test_class_and_state_filters(ogc_client, conn):
                                          ("line", ("ST_LineString", "ST_MultiLineString")),
                                          ("polygon", ("ST_Polygon", "ST_MultiPolygon"))])
 def test_geometry_type_picks_one_kind_of_a_mixed_layer(ogc_client, conn, kind, types):
-    """For clients that draw one kind of geometry per layer (ArcGIS's OGCFeatureLayer dropped the lines and
-    polygons of a page, then stopped paging)."""
+    """For clients that draw one kind of geometry per layer (ArcGIS's OGCFeatureLayer, whose documentation
+    says a layer accepts one geometry type)."""
     body = _get(ogc_client, "/collections/components/items", geometry_type=kind, limit=10_000)
     expected = _count(conn, "SELECT count(*) FROM onemap.v_component WHERE ST_GeometryType(geom) = ANY(%s)",
                       list(types))
