@@ -22,6 +22,11 @@ _ORGANISATION = re.compile(
     r"^[^\d\-#A-Z省市区县镇乡村路街道巷弄号]{1,10}?(?:大学|学院|中学|小学|医院|研究院|研究所)"
     r"(?![路街道巷])"
 )
+# a zone named by a place of two to four characters (山口工业区): the short name before it is its city;
+# not one that begins with a level, road or water word (镇斗南新区, 湾经济开发区: the name goes on)
+_NAMED_ZONE = re.compile(
+    r"^(?![省市区县镇乡村湾港大])[^\W\d路街道巷弄]{2,4}?(?:开发区|工业区|工业园区?|园区|新区)"
+)
 _ROAD_AFTER_FEATURE = re.compile(r"^([东南西北中]{0,2})(?:大道|大街|路|街|巷)")
 _ROAD_WORDS = {"大道", "大街", "大路"}
 _LEVEL_ENDINGS = set("省市区县旗州盟镇乡道村区会")
@@ -54,7 +59,10 @@ def _generic(form: str) -> bool:
 
 def _feature_follows(rest: str, index: AdminIndex) -> bool:
     """True when a road or feature word follows a short admin name (海宁路, 浙江大学): the name is part of
-    it; not when that word only begins a longer road name (杭州学院路, 温州学院中路: 杭州 + 学院路)."""
+    it; not when that word only begins a longer road name (杭州学院路, 温州学院中路: 杭州 + 学院路) or
+    the name of a zone (金华山口工业区: 金华 + 山口工业区; but 杭州湾新区 is named after the bay)."""
+    if _NAMED_ZONE.match(rest):
+        return False
     if _ORGANISATION.match(rest):  # 浙江传媒学院, 湖州中心医院: the name of a school or hospital
         # but one named after a province follows the place (杭州浙江大学, 增城广东财经大学)
         return not any(e.level == "province" for n in (2, 3) for e in index.lookup(rest[:n]))

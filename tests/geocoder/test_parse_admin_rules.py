@@ -289,6 +289,13 @@ def test_full_province_then_its_short_city_restarts_the_chain() -> None:
             {"province": "安徽省", "city": "芜湖市", "district": "芜湖经济技术开发区"},
         ),
         ("中新苏滁高新技术产业开发区", {"district": "中新苏滁高新技术产业开发区"}),
+        # a short name before a zone named by a place (山口工业区; 山口 alone would be a feature word) is the
+        # place; 杭州湾新区 is named after the bay, and 镇 or 路 after a short name begins no zone name
+        ("金华山口工业区友谊路87号", {"city": "金华"}),
+        ("萧山桥南开发区鸿兴路872号", {"district": "萧山"}),
+        ("杭州湾新区滨海大道752号", {}),
+        ("台州市台州湾经济开发区滨海工业区海丰路946号", {"city": "台州市"}),
+        ("温州龙港镇塑编工业区", {"city": "温州", "town": "龙港镇"}),
         # a zone named after its city starts the address past numbers, or after a county of that city
         ("科贸中心东1009-1010宁波高新区翔云路1069号", {"other": "科贸中心东1009-1010", "city": "宁波"}),
         ("北仑区九龙山1号宁波保税区南区", {"other": "九龙山1号", "city": "宁波", "district": "北仑区"}),
@@ -342,6 +349,11 @@ def test_full_province_then_its_short_city_restarts_the_chain() -> None:
         "zone-named-after-its-city",
         "zone-after-its-city-read",
         "zone-named-otherwise",
+        "short-city-before-named-zone",
+        "short-county-before-named-zone",
+        "bay-zone-no-city",
+        "bay-zone-after-city",
+        "short-name-town-before-zone",
         "city-zone-past-numbers",
         "city-zone-after-own-county",
         "city-zone-not-of-the-county",
