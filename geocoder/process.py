@@ -9,12 +9,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pygeoapi import l10n
+from pygeoapi.api import APIRequest
 from pygeoapi.process.base import BaseProcessor
 
 from geocoder.batch import geocode_rows
 from geocoder.gazetteer import Gazetteer
 from geocoder.service import output_crs, snapshot
 from gis.errors import InvalidParameter, NotFound
+from gis.ogc.config import LANGUAGES
 
 MAX_ADDRESSES = 10_000
 PROCESS_METADATA: dict[str, Any] = {
@@ -78,28 +81,36 @@ class GeocodeProcessor(BaseProcessor):
 
 
 router = APIRouter(tags=["geocoder"])
+LOCALES = [l10n.str2locale(language) for language in LANGUAGES]
 
 
-def _description(request: Request) -> dict[str, Any]:
+async def _description(request: Request) -> tuple[dict[str, Any], dict[str, str]]:
+    """The process description in the request's language (`lang=` or Accept-Language, as the OGC
+    routes take it): titles and descriptions are strings there, not {"en": …, "zh": …} objects."""
+    locale = (await APIRequest.from_starlette(request, LOCALES)).locale
     url = str(request.url_for("geocode_process"))
-    return {
-        **PROCESS_METADATA,
+    description = {
+        **l10n.translate_struct(PROCESS_METADATA, locale),
         "links": [
             {"rel": "self", "href": url, "type": "application/json"},
             {"rel": "http://www.opengis.net/def/rel/ogc/1.0/execute", "href": url + "/execution"},
         ],
     }
+    return description, {"Content-Language": l10n.locale2str(locale)}
 
 
 @router.get("/processes", summary="OGC API - Processes: the processes onemap offers")
 async def processes(request: Request) -> JSONResponse:
-    summary = {k: v for k, v in _description(request).items() if k not in ("inputs", "outputs", "example")}
-    return JSONResponse({"processes": [summary], "links": [{"rel": "self", "href": str(request.url)}]})
+    description, headers = await _description(request)
+    summary = {k: v for k, v in description.items() if k not in ("inputs", "outputs", "example")}
+    body = {"processes": [summary], "links": [{"rel": "self", "href": str(request.url)}]}
+    return JSONResponse(body, headers=headers)
 
 
 @router.get("/processes/geocode", name="geocode_process", summary="OGC API - Processes: the geocode process")
 async def describe(request: Request) -> JSONResponse:
-    return JSONResponse(_description(request))
+    description, headers = await _description(request)
+    return JSONResponse(description, headers=headers)
 
 
 @router.post("/processes/{process_id}/execution", summary="OGC API - Processes: execute (synchronously)")

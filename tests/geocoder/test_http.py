@@ -163,6 +163,23 @@ def test_geocode_process(geocoder_client: TestClient) -> None:
     assert bad.status_code == 400
 
 
+@pytest.mark.parametrize(("accept", "language", "title"),
+                         [("zh-CN,zh;q=0.9", "zh-CN", "地址匹配"), ("en", "en-US", "Geocode addresses")])
+def test_process_titles_are_strings_in_the_request_s_language(
+    geocoder_client: TestClient, accept: str, language: str, title: str
+) -> None:
+    """OGC API - Processes gives title and description as strings (descriptionType), which clients
+    show as they are; the language is chosen as for the OGC routes."""
+    for path in ("/processes", "/processes/geocode"):
+        response = geocoder_client.get(path, headers={"Accept-Language": accept})
+        assert response.headers["Content-Language"].startswith(language[:2])
+        body = response.json()
+        process = body["processes"][0] if path == "/processes" else body
+        assert process["title"] == title and isinstance(process["description"], str)
+    inputs = geocoder_client.get("/processes/geocode", params={"lang": language}).json()["inputs"]
+    assert all(isinstance(i["title"], str) and isinstance(i["description"], str) for i in inputs.values())
+
+
 def test_database_down_is_503_not_500(settings: Settings) -> None:
     down = settings.model_copy(update={"database_url": SecretStr("postgresql://nobody@127.0.0.1:1/none"),
                                        "connect_timeout_s": 1.0})
