@@ -27,6 +27,7 @@ from gis.crs import CGCS2000, CrsSpec, crs_spec_of
 from gis.errors import ImportValidationError, InvalidParameter
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_coordinates import coordinate_numbers, coordinate_pairs, wkt_column
+from layers.survey_curves import from_wkt, read_layer
 from layers.survey_shapes import plain_shapes
 from layers.survey_workbooks import sheet_rows
 
@@ -147,7 +148,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
     try:
         try:
             with _shapefile_source(path, notes) if suffix == ".shp" else nullcontext(source) as readable:
-                frame = pyogrio.read_dataframe(readable, layer=layer, encoding=read_encoding, use_arrow=arrow)
+                frame = read_layer(readable, layer=layer, encoding=read_encoding, arrow=arrow, notes=notes)
         except UnicodeDecodeError:
             if arrow or codec:
                 raise
@@ -415,7 +416,7 @@ def _table(
     problems = np.full(len(attributes), None, dtype=object)
     if wkt is not None:
         values = [v if isinstance(v, str) and v.strip() else None for v in attributes[wkt]]
-        geometries = np.asarray(shapely.from_wkt(np.array(values, dtype=object), on_invalid="ignore"))
+        geometries = from_wkt(values, notes)
         used: tuple[str, ...] = (wkt,)
         for i in np.flatnonzero(shapely.is_missing(geometries) & np.array([v is not None for v in values])):
             problems[i] = f"{wkt} {_shown(values[i])} is not WKT"

@@ -2,6 +2,7 @@
 
 import json
 import re
+import struct
 from datetime import datetime
 from pathlib import Path
 
@@ -81,6 +82,33 @@ def test_file_geodatabase_layers_are_chosen_like_geopackage_ones(tmp_path: Path)
     assert len(read_survey(path, layer="路灯")) == 1
     with pytest.raises(ImportValidationError, match=r"普查2\.gdb: no such geodatabase folder"):
         read_survey(tmp_path / "普查2.gdb")
+
+
+def _wkb(type_code: int, points: list[tuple[float, float]]) -> bytes:
+    """ISO WKB of a line through `points`: 2 LineString, 8 CircularString (which shapely cannot write)."""
+    return struct.pack("<BII", 1, type_code, len(points)) + b"".join(struct.pack("<dd", *p) for p in points)
+
+
+def test_arcs_of_a_survey_layer_are_read_as_lines_along_them(tmp_path: Path) -> None:
+    """A layer drawn with arcs (a round tree pit as a CurvePolygon, a kerb as a CompoundCurve of an arc and a
+    straight part), as ArcGIS and CAD exports write them, is read with each arc a line on it: not the
+    traceback that a curve in shapely used to end in."""
+    r, x, y = 0.0001, 114.0311, 22.5300
+    ring = _wkb(8, [(x - r, y), (x, y + r), (x + r, y), (x, y - r), (x - r, y)])  # a full circle
+    pit = struct.pack("<BII", 1, 10, 1) + ring
+    arc = _wkb(8, [(114.0300, 22.5310), (114.0301, 22.5311), (114.0302, 22.5310)])
+    kerb = struct.pack("<BII", 1, 9, 2) + arc + _wkb(2, [(114.0302, 22.5310), (114.0304, 22.5310)])
+    path = tmp_path / "survey.gpkg"
+    pyogrio.raw.write(path, np.array([pit, kerb], dtype=object), fields=["部件名称"],
+                      field_data=[np.array(["树池", "路缘"], dtype=object)], geometry_type="Unknown",
+                      crs="EPSG:4490", driver="GPKG")
+    survey = read_survey(path)
+    pit_read, kerb_read = survey.geometries
+    assert pit_read.geom_type == "Polygon" and kerb_read.geom_type == "LineString"
+    assert pit_read.area == pytest.approx(np.pi * r * r, rel=0.01)
+    assert_allclose(np.hypot(*(shapely.get_coordinates(pit_read) - (x, y)).T), r, rtol=1e-6)
+    assert_allclose(shapely.get_coordinates(kerb_read)[[0, -1]], [(114.0300, 22.5310), (114.0304, 22.5310)])
+    assert any("arcs" in note for note in survey.notes)
 
 
 def test_mapinfo_gbk_text_under_the_neutral_charset_is_decoded(tmp_path: Path) -> None:
@@ -437,6 +465,22 @@ def test_csv_wkt_column(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     survey = read_survey(path)
     assert survey.geometries[0].geom_type == "LineString" and survey.geometries[1] is None
+
+
+def test_csv_wkt_curves_are_read_as_lines_beside_plain_and_bad_wkt(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text('name,WKT\n'
+                    '路缘,"CIRCULARSTRING (114.0300 22.5310, 114.0301 22.5311, 114.0302 22.5310)"\n'
+                    '护栏,"LINESTRING (114.05 22.54, 114.06 22.55)"\n'
+                    'bad,"POINT (114.03"\n', encoding="utf-8")
+    survey = read_survey(path)
+    kerb, rail, bad = survey.geometries
+    assert kerb.geom_type == "LineString" and len(shapely.get_coordinates(kerb)) > 3
+    assert_allclose(shapely.get_coordinates(kerb)[[0, -1]], [(114.0300, 22.5310), (114.0302, 22.5310)])
+    assert rail.geom_type == "LineString" and len(shapely.get_coordinates(rail)) == 2
+    assert bad is None and survey.geometry_problems is not None
+    assert "is not WKT" in survey.geometry_problems[2]
+    assert any(note.startswith("1 curved WKT geometries") for note in survey.notes)
 
 
 def test_csv_degrees_minutes_seconds_under_unit_suffixed_names(tmp_path: Path) -> None:
