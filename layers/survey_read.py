@@ -27,8 +27,8 @@ from gis.crs import CGCS2000, CrsSpec, crs_spec_of
 from gis.errors import ImportValidationError, InvalidParameter
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_coordinates import coordinate_numbers, coordinate_pairs, wkt_column
-from layers.survey_curves import from_wkt, read_layer
 from layers.survey_shapes import plain_shapes
+from layers.survey_unusual_geometries import from_wkt, read_layer
 from layers.survey_workbooks import sheet_rows
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gdb", ".tab", ".mif", ".kml", ".kmz")
@@ -148,12 +148,13 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
     try:
         try:
             with _shapefile_source(path, notes) if suffix == ".shp" else nullcontext(source) as readable:
-                frame = read_layer(readable, layer=layer, encoding=read_encoding, arrow=arrow, notes=notes)
+                frame, problems = read_layer(readable, layer=layer, encoding=read_encoding, arrow=arrow,
+                                             notes=notes)
         except UnicodeDecodeError:
             if arrow or codec:
                 raise
             # Chinese MapInfo installations write GBK text under the "Neutral" charset
-            frame = pyogrio.read_dataframe(source, encoding="GB18030", use_arrow=False)
+            frame, problems = read_layer(source, layer=layer, encoding="GB18030", arrow=False, notes=notes)
             notes.append("MapInfo text is not UTF-8 and the table names no charset: decoded as GB18030; "
                          "pass --encoding if that is wrong")
     except _READ_ERRORS as error:
@@ -175,7 +176,8 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
     if suffix in (".geojson", ".json") and declared == CrsSpec(epsg=4326):
         notes.append("GeoJSON CRS: WGS84 (declared, or the RFC 7946 default when the file names none)")
     rows = np.arange(1, len(attributes) + 1)
-    return _Raw(attributes, geometries, rows, declared, declared_name, text_encoding, notes)
+    return _Raw(attributes, geometries, rows, declared, declared_name, text_encoding, notes,
+                geometry_problems=problems)
 
 
 @contextmanager

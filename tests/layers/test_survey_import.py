@@ -1,6 +1,7 @@
 """Survey import end to end against the real database: codes, rejections, atomicity, history."""
 
 import json
+import struct
 import threading
 import zipfile
 from datetime import UTC, date, datetime
@@ -10,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import openpyxl
 import psycopg
+import pyogrio
 import pytest
 import shapely
 
@@ -522,3 +524,21 @@ def test_unreadable_coordinates_are_rejected_with_the_cells_that_hold_them(db_ur
         ("coords.csv", 7, "geometry"): f"经度 '1e400' {number}",
         ("shapes.csv", 3, "geometry"): "wkt 'POINT(114.03' is not WKT",
     }
+
+
+def test_a_3d_surface_is_refused_with_its_row_and_the_rest_of_the_layer_validated(db_url, tmp_path):
+    ring = [(114.0312, 22.5401, 0.0), (114.0313, 22.5401, 0.0), (114.0313, 22.5402, 0.0),
+            (114.0312, 22.5401, 0.0)]
+    patch = struct.pack("<BIII", 1, 1003, 1, len(ring)) + b"".join(struct.pack("<ddd", *p) for p in ring)
+    surface = struct.pack("<BII", 1, 1015, 1) + patch  # PolyhedralSurface Z, as a 3D model exports a pit
+    point = shapely.to_wkb(shapely.Point(114.0314, 22.5404))
+    path = tmp_path / "model.gpkg"
+    names, departments = np.array(["井盖"] * 2, dtype=object), np.array(["城管局"] * 2, dtype=object)
+    pyogrio.raw.write(path, np.array([surface, point], dtype=object), fields=["部件名称", "主管部门名称"],
+                      field_data=[names, departments],
+                      geometry_type="Unknown", crs="EPSG:4490", driver="GPKG")
+    result = _run(db_url, [path], class_code="01001", dry_run=True)
+    assert result.rows_read == 2
+    assert {(r.file, r.row, r.field): r.reason for r in result.rejections} == {
+        ("model.gpkg", 1, "geometry"): "a PolyhedralSurface (the surface of a 3D model) has no 2D form the "
+                                       "inventory can store: deliver its footprint as a polygon"}

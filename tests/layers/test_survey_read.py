@@ -111,6 +111,24 @@ def test_arcs_of_a_survey_layer_are_read_as_lines_along_them(tmp_path: Path) -> 
     assert any("arcs" in note for note in survey.notes)
 
 
+def test_surfaces_of_a_3d_model_are_refused_row_by_row(tmp_path: Path) -> None:
+    """A PolyhedralSurface (a building or a pit modelled in 3D) has no 2D form: its row gets a reason, and the
+    plain rows beside it are read as usual."""
+    ring = [(114.030, 22.530, 0.0), (114.031, 22.530, 0.0), (114.031, 22.531, 0.0), (114.030, 22.530, 0.0)]
+    patch = struct.pack("<BIII", 1, 1003, 1, len(ring)) + b"".join(struct.pack("<ddd", *p) for p in ring)
+    surface = struct.pack("<BII", 1, 1015, 1) + patch  # PolyhedralSurface Z of one patch
+    point = shapely.to_wkb(shapely.Point(114.0305, 22.5305))
+    path = tmp_path / "model.gpkg"
+    pyogrio.raw.write(path, np.array([surface, point], dtype=object), fields=["部件名称"],
+                      field_data=[np.array(["井", "路灯"], dtype=object)], geometry_type="Unknown",
+                      crs="EPSG:4490", driver="GPKG")
+    survey = read_survey(path)
+    assert survey.geometries[0] is None and survey.geometries[1].equals(shapely.Point(114.0305, 22.5305))
+    assert survey.geometry_problems is not None and survey.geometry_problems[1] is None
+    assert "PolyhedralSurface" in survey.geometry_problems[0]
+    assert survey.attributes["部件名称"].tolist() == ["井", "路灯"]
+
+
 def test_mapinfo_gbk_text_under_the_neutral_charset_is_decoded(tmp_path: Path) -> None:
     path = tmp_path / "s.tab"
     pyogrio.write_dataframe(_frame(), path, driver="MapInfo File", encoding="GBK")  # declares "Neutral"

@@ -1,0 +1,106 @@
+"""Geometries that shapely cannot hold, as ArcGIS, CAD and 3D survey tools deliver them.
+
+A File Geodatabase or GeoPackage drawn with arcs holds CircularString, CompoundCurve, CurvePolygon,
+MultiCurve or MultiSurface geometries, and so may a WKT column of a spreadsheet: these go through GDAL's
+own reading, which replaces each arc by a line along it (GDAL's default step of 4° of arc: under a
+centimetre off on the arcs of street furniture and kerbs). The surfaces of 3D models (PolyhedralSurface,
+TIN, Triangle) have no 2D form the inventory could store: their rows are refused, each with its reason,
+and the other rows of the layer are read as usual.
+"""
+
+import io
+import struct
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from shapely.errors import GEOSException
+
+CURVES_NOTE = "curved geometries (arcs) are read as lines along them, as GDAL approximates arcs"
+_SURFACES = {15: "PolyhedralSurface", 16: "TIN", 17: "Triangle"}  # ISO WKB type codes, without Z/M
+
+
+def _curved(error: NotImplementedError) -> bool:
+    return "nonlinear" in str(error).lower()  # shapely: "Nonlinear geometry types are not ... supported"
+
+
+def _unknown_kind(error: GEOSException) -> bool:
+    return "unknown wkb type" in str(error).lower()
+
+
+def _rewound(source: Path | io.BytesIO) -> Path | io.BytesIO:
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    return source
+
+
+def read_layer(source: Path | io.BytesIO, *, layer: str | None, encoding: str | None, arrow: bool,
+               notes: list[str]) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The layer (through Arrow when it can be: Arrow hands curves over as they are, so a layer with curves
+    is read again without it), and per row why its geometry could not be read, or None when all could."""
+    if arrow:
+        try:
+            return pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True), None
+        except NotImplementedError as error:
+            if not _curved(error):
+                raise
+            notes.append(CURVES_NOTE)
+        except GEOSException as error:
+            if not _unknown_kind(error):
+                raise
+    try:
+        return pyogrio.read_dataframe(_rewound(source), layer=layer, encoding=encoding, use_arrow=False), None
+    except GEOSException as error:
+        if not _unknown_kind(error):
+            raise
+    return _read_row_by_row(_rewound(source), layer=layer, encoding=encoding)
+
+
+def _read_row_by_row(source: Path | io.BytesIO, *, layer: str | None,
+                     encoding: str | None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    attributes = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, read_geometry=False,
+                                        use_arrow=False)
+    meta, _, blobs, _ = pyogrio.raw.read(_rewound(source), layer=layer, encoding=encoding, columns=[])
+    geometries = np.full(len(attributes), None, dtype=object)
+    problems = np.full(len(attributes), None, dtype=object)
+    for i, blob in enumerate(blobs):
+        if blob is None:
+            continue
+        try:
+            geometries[i] = shapely.from_wkb(blob)
+        except GEOSException:
+            order = "<" if blob[0] == 1 else ">"
+            code = struct.unpack(order + "I", blob[1:5])[0] % 1000
+            kind = _SURFACES.get(code, f"geometry of WKB type {code}")
+            problems[i] = (f"a {kind} (the surface of a 3D model) has no 2D form the inventory can store: "
+                           "deliver its footprint as a polygon")
+    return gpd.GeoDataFrame(attributes, geometry=geometries, crs=meta["crs"]), problems
+
+
+def from_wkt(values: list[str | None], notes: list[str]) -> np.ndarray:
+    """Geometries of WKT cells (None where a cell is empty or not WKT); curved ones made lines by GDAL."""
+    cells = np.array(values, dtype=object)
+    try:
+        return np.asarray(shapely.from_wkt(cells, on_invalid="ignore"))
+    except NotImplementedError as error:
+        if not _curved(error):
+            raise
+    geometries = np.full(len(cells), None, dtype=object)
+    curved: list[int] = []
+    for i, text in enumerate(values):
+        try:
+            geometries[i] = shapely.from_wkt(text, on_invalid="ignore")
+        except NotImplementedError:
+            curved.append(i)
+    notes.append(f"{len(curved)} {CURVES_NOTE.replace('curved geometries', 'curved WKT geometries')}")
+    with tempfile.TemporaryDirectory(prefix="onemap-curves-") as folder:
+        table = Path(folder, "curves.csv")  # GDAL's CSV reader takes a WKT column as the geometry
+        pd.DataFrame({"WKT": [values[i] for i in curved]}).to_csv(table, index=False)
+        lines = pyogrio.read_dataframe(table, use_arrow=False).geometry.array
+    for i, line in zip(curved, lines, strict=True):
+        geometries[i] = line
+    return geometries
