@@ -4,8 +4,9 @@ A File Geodatabase or GeoPackage drawn with arcs holds CircularString, CompoundC
 MultiCurve or MultiSurface geometries, and so may a WKT column of a spreadsheet: these go through GDAL's
 own reading, which replaces each arc by a line along it (GDAL's default step of 4° of arc: under a
 centimetre off on the arcs of street furniture and kerbs). The surfaces of 3D models (PolyhedralSurface,
-TIN, Triangle) have no 2D form the inventory could store: their rows are refused, each with its reason,
-and the other rows of the layer are read as usual.
+TIN, Triangle) have no 2D form the inventory could store, and GEOS builds no geometry from a ring that
+does not close or a line of one point, which GIS tools write all the same: such rows are refused, each
+with its reason, and the other rows of the layer are read as usual.
 """
 
 import io
@@ -28,10 +29,6 @@ def _curved(error: NotImplementedError) -> bool:
     return "nonlinear" in str(error).lower()  # shapely: "Nonlinear geometry types are not ... supported"
 
 
-def _unknown_kind(error: GEOSException) -> bool:
-    return "unknown wkb type" in str(error).lower()
-
-
 def _rewound(source: Path | io.BytesIO) -> Path | io.BytesIO:
     if isinstance(source, io.BytesIO):
         source.seek(0)
@@ -49,15 +46,12 @@ def read_layer(source: Path | io.BytesIO, *, layer: str | None, encoding: str | 
             if not _curved(error):
                 raise
             notes.append(CURVES_NOTE)
-        except GEOSException as error:
-            if not _unknown_kind(error):
-                raise
+        except GEOSException:  # a geometry GEOS cannot build: found row by row below
+            pass
     try:
         return pyogrio.read_dataframe(_rewound(source), layer=layer, encoding=encoding, use_arrow=False), None
-    except GEOSException as error:
-        if not _unknown_kind(error):
-            raise
-    return _read_row_by_row(_rewound(source), layer=layer, encoding=encoding)
+    except GEOSException:
+        return _read_row_by_row(_rewound(source), layer=layer, encoding=encoding)
 
 
 def _read_row_by_row(source: Path | io.BytesIO, *, layer: str | None,
@@ -72,13 +66,19 @@ def _read_row_by_row(source: Path | io.BytesIO, *, layer: str | None,
             continue
         try:
             geometries[i] = shapely.from_wkb(blob)
-        except GEOSException:
-            order = "<" if blob[0] == 1 else ">"
-            code = struct.unpack(order + "I", blob[1:5])[0] % 1000
-            kind = _SURFACES.get(code, f"geometry of WKB type {code}")
-            problems[i] = (f"a {kind} (the surface of a 3D model) has no 2D form the inventory can store: "
-                           "deliver its footprint as a polygon")
+        except GEOSException as error:
+            problems[i] = _unreadable(blob, error)
     return gpd.GeoDataFrame(attributes, geometry=geometries, crs=meta["crs"]), problems
+
+
+def _unreadable(blob: bytes, error: GEOSException) -> str:
+    """Why GEOS built no geometry from a feature's WKB."""
+    code = struct.unpack(("<" if blob[0] == 1 else ">") + "I", blob[1:5])[0] % 1000
+    if code in _SURFACES:
+        return (f"a {_SURFACES[code]} (the surface of a 3D model) has no 2D form the inventory can store: "
+                "deliver its footprint as a polygon")
+    detail = str(error).split(": ", 1)[-1]  # "IllegalArgumentException: Points of LinearRing do not ..."
+    return f"unreadable geometry: {detail}"
 
 
 def from_wkt(values: list[str | None], notes: list[str]) -> np.ndarray:

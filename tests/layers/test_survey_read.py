@@ -129,6 +129,23 @@ def test_surfaces_of_a_3d_model_are_refused_row_by_row(tmp_path: Path) -> None:
     assert survey.attributes["部件名称"].tolist() == ["井", "路灯"]
 
 
+def test_a_ring_that_does_not_close_is_refused_row_by_row(tmp_path: Path) -> None:
+    """GDAL passes an unclosed polygon ring through, GEOS builds nothing from it: that row gets GEOS's reason
+    and the layer's other rows are read."""
+    path = tmp_path / "s.geojson"
+    open_ring = [[114.03, 22.53], [114.031, 22.53], [114.031, 22.531]]
+    features = [{"type": "Feature", "properties": {"name": "open"},
+                 "geometry": {"type": "Polygon", "coordinates": [open_ring]}},
+                {"type": "Feature", "properties": {"name": "point"},
+                 "geometry": {"type": "Point", "coordinates": [114.0313, 22.5402]}}]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    survey = read_survey(path)
+    assert survey.geometries[0] is None and survey.geometries[1].equals(shapely.Point(114.0313, 22.5402))
+    assert survey.geometry_problems is not None
+    assert survey.geometry_problems.tolist() == [
+        "unreadable geometry: Points of LinearRing do not form a closed linestring", None]
+
+
 def test_mapinfo_gbk_text_under_the_neutral_charset_is_decoded(tmp_path: Path) -> None:
     path = tmp_path / "s.tab"
     pyogrio.write_dataframe(_frame(), path, driver="MapInfo File", encoding="GBK")  # declares "Neutral"
