@@ -356,10 +356,15 @@ def _header_row(records: list[tuple[int, list[object]]]) -> tuple[int, list[obje
     """A sheet's header: its first row of two filled cells or more (a one-cell row above it is a title,
     e.g. 某区部件普查表), with '' read as empty."""
     for number, values in records:
-        cells = [None if isinstance(v, str) and v == "" else v for v in values]
+        cells = _filled(values)
         if sum(v is not None for v in cells) >= 2:
             return number, cells
     return None
+
+
+def _filled(values: list[object]) -> list[object]:
+    """A sheet row's cells with '' read as empty (None), as some writers store blank cells."""
+    return [None if isinstance(v, str) and v == "" else v for v in values]
 
 
 def _holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
@@ -382,7 +387,7 @@ def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Ra
     rows: list[list[object]] = []
     numbers: list[int] = []
     for number, values in records:
-        cells = [None if isinstance(v, str) and v == "" else v for v in values]
+        cells = _filled(values)
         if number > at and any(v is not None for v in cells):
             rows.append(_fit(path, cells, len(header), "row", number))
             numbers.append(number)

@@ -21,8 +21,11 @@ import pyogrio
 import shapely
 from shapely.errors import GEOSException
 
-CURVES_NOTE = "curved geometries (arcs) are read as lines along them, as GDAL approximates arcs"
 _SURFACES = {15: "PolyhedralSurface", 16: "TIN", 17: "Triangle"}  # ISO WKB type codes, without Z/M
+
+
+def _curves_note(what: str) -> str:
+    return f"{what} (arcs) are read as lines along them, as GDAL approximates arcs"
 
 
 def _curved(error: NotImplementedError) -> bool:
@@ -37,17 +40,18 @@ def _rewound(source: Path | io.BytesIO) -> Path | io.BytesIO:
 
 def read_layer(source: Path | io.BytesIO, *, layer: str | None, encoding: str | None, arrow: bool,
                notes: list[str]) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """The layer (through Arrow when it can be: Arrow hands curves over as they are, so a layer with curves
-    is read again without it), and per row why its geometry could not be read, or None when all could."""
+    """The layer, and per row why its geometry could not be read (None when every one could). Through
+    Arrow when it can be; Arrow hands curves over as they are, so a layer with curves is read again
+    without it, where GDAL makes them lines; a geometry GEOS cannot build sends the layer row by row."""
     if arrow:
         try:
             return pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True), None
         except NotImplementedError as error:
             if not _curved(error):
                 raise
-            notes.append(CURVES_NOTE)
-        except GEOSException:  # a geometry GEOS cannot build: found row by row below
-            pass
+            notes.append(_curves_note("curved geometries"))
+        except GEOSException:
+            return _read_row_by_row(_rewound(source), layer=layer, encoding=encoding)
     try:
         return pyogrio.read_dataframe(_rewound(source), layer=layer, encoding=encoding, use_arrow=False), None
     except GEOSException:
@@ -56,11 +60,10 @@ def read_layer(source: Path | io.BytesIO, *, layer: str | None, encoding: str | 
 
 def _read_row_by_row(source: Path | io.BytesIO, *, layer: str | None,
                      encoding: str | None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    attributes = pyogrio.read_dataframe(source, layer=layer, encoding=encoding, read_geometry=False,
-                                        use_arrow=False)
-    meta, _, blobs, _ = pyogrio.raw.read(_rewound(source), layer=layer, encoding=encoding, columns=[])
-    geometries = np.full(len(attributes), None, dtype=object)
-    problems = np.full(len(attributes), None, dtype=object)
+    """The layer as GDAL hands it over (curves made lines), each geometry built alone."""
+    meta, _, blobs, values = pyogrio.raw.read(source, layer=layer, encoding=encoding)
+    geometries = np.full(len(blobs), None, dtype=object)
+    problems = np.full(len(blobs), None, dtype=object)
     for i, blob in enumerate(blobs):
         if blob is None:
             continue
@@ -68,6 +71,7 @@ def _read_row_by_row(source: Path | io.BytesIO, *, layer: str | None,
             geometries[i] = shapely.from_wkb(blob)
         except GEOSException as error:
             problems[i] = _unreadable(blob, error)
+    attributes = pd.DataFrame(dict(zip(meta["fields"], values, strict=True)))
     return gpd.GeoDataFrame(attributes, geometry=geometries, crs=meta["crs"]), problems
 
 
@@ -96,7 +100,7 @@ def from_wkt(values: list[str | None], notes: list[str]) -> np.ndarray:
             geometries[i] = shapely.from_wkt(text, on_invalid="ignore")
         except NotImplementedError:
             curved.append(i)
-    notes.append(f"{len(curved)} {CURVES_NOTE.replace('curved geometries', 'curved WKT geometries')}")
+    notes.append(_curves_note(f"{len(curved)} curved WKT geometries"))
     with tempfile.TemporaryDirectory(prefix="onemap-curves-") as folder:
         table = Path(folder, "curves.csv")  # GDAL's CSV reader takes a WKT column as the geometry
         pd.DataFrame({"WKT": [values[i] for i in curved]}).to_csv(table, index=False)
