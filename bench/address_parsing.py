@@ -1,6 +1,7 @@
 """Evaluation: address parsing on the NCAP dev file, onemap beside cpca and jionlp (same strings, same run).
 
 Run: .venv/bin/python bench/address_parsing.py [--data ../shared/data/addresses/ncap_dev.jsonl] [--limit N]
+     [--no-peers] [--answers FILE]
 
 Prints per-element precision / recall / F1 of onemap's parser (exact span match after onemap's
 normalisation), the province / city / district (and town) accuracy of all three parsers on the
@@ -115,6 +116,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--no-peers", action="store_true", help="onemap only (peers take minutes)")
+    parser.add_argument("--answers", type=Path, help="write onemap's elements of each address to this file "
+                        "(JSON lines), so the parses of two commits can be compared address by address")
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"{args.data} is absent (../shared/data/addresses): nothing to evaluate")
@@ -126,6 +129,9 @@ def main() -> None:
     started = time.perf_counter()
     ours = [onemap_elements(t) for t in texts]
     ours_s = time.perf_counter() - started
+    if args.answers:
+        args.answers.write_text("".join(json.dumps({"text": t, "elements": o}, ensure_ascii=False) + "\n"
+                                        for t, o in zip(texts, ours, strict=True)), encoding="utf-8")
     print(f"{len(texts)} addresses; onemap parsed them in {ours_s:.2f} s ({len(texts) / ours_s:,.0f}/s)\n")
     print(f"{'element':<16}{'gold':>6}{'P %':>8}{'R %':>8}{'F1 %':>8}")
     for element in dict.fromkeys(LABELS.values()):
