@@ -178,6 +178,7 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
     file_order = list(dict.fromkeys(str(f) for f in rows.files))
     progress("validate", 0, len(rows))
     checked = validate(rows, _context(conn, options))
+    notes.extend(checked.notes)
     progress("validate", len(rows), len(rows))
     index = np.flatnonzero(checked.valid)
     rebuild = options.rebuild_indexes

@@ -22,6 +22,7 @@ from grid_codes.classes import ClassInfo, ClassTable, Scheme
 from grid_codes.component_id import ComponentId
 from grid_codes.errors import InvalidCode
 from layers.components import DEFAULT_STATE, STANDARD_FIELDS, STATES
+from layers.survey_classes import class_codes, unread_reason
 from layers.survey_locate import anchors
 
 ID_LENGTH = {"legacy": 16, "gb47678": 17}
@@ -79,6 +80,7 @@ class Validated:
     geometry_types: np.ndarray
     valid: np.ndarray
     rejections: list[Rejection]
+    notes: list[str] = field(default_factory=list)  # per file, values read from another written form
 
 
 class _Collector:
@@ -86,6 +88,7 @@ class _Collector:
         self.rows = rows
         self.valid = np.ones(len(rows), dtype=bool)
         self.rejections: list[Rejection] = []
+        self.notes: list[str] = []
 
     def reject(self, mask: np.ndarray, field_name: str, reasons: Sequence[str] | str) -> None:
         indices = np.flatnonzero(mask)
@@ -129,7 +132,7 @@ def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     _fill_defaults(f, classes, ctx)
     _check_attributes(rows, ctx, out)
     _check_duplicates(rows, classes, types, ctx, out)
-    return Validated(rows, classes, types, out.valid, out.rejections)
+    return Validated(rows, classes, types, out.valid, out.rejections, out.notes)
 
 
 def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: _Collector) -> None:
@@ -164,8 +167,13 @@ def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
 
 def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) -> np.ndarray:
     f = rows.fields
-    given = f["class_code"] if ctx.class_code is None else pd.Series(
-        [ctx.class_code] * len(rows), dtype=object)
+    if ctx.class_code is None:
+        written, notes = class_codes(f["class_code"].to_numpy(dtype=object), rows.files, ctx.scheme,
+                                     ctx.table)
+        out.notes.extend(notes)
+        given = pd.Series(written, index=f.index, dtype=object)
+    else:
+        given = pd.Series([ctx.class_code] * len(rows), index=f.index, dtype=object)
     size = 4 if ctx.scheme == "legacy" else 5
     ids = f["id"].astype(object)
     from_id = ids.str.slice(6, 6 + size).where((ids.str.len() > 6 + size) & ids.str.fullmatch("[0-9]+"), None)
@@ -178,7 +186,7 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
             ctx.table.lookup(ctx.scheme, "component", str(code))
             known[code] = None
         except InvalidCode as error:
-            known[code] = str(error)
+            known[code] = unread_reason(str(code), ctx.scheme, ctx.table) or str(error)
     bad = np.array([isinstance(c, str) and known.get(c) is not None for c in codes], dtype=bool)
     out.reject(bad, "class_code", [str(known[c]) for c in codes[bad]])
     return codes

@@ -17,6 +17,7 @@ import shapely
 
 from gis.crs import parse_crs, transformer, wgs84_to_gcj02
 from gis.errors import ImportValidationError
+from grid_codes.classes import default_table
 from layers.components import inventory_as_of
 from layers.survey_import import ImportOptions, ImportResult, import_components
 from layers.unit_grid import locate
@@ -318,6 +319,27 @@ def test_workbook_date_cells_and_written_dates_are_read(fresh_db_url, tmp_path):
         stored = conn.execute("SELECT DISTINCT initial_date, change_date FROM onemap.component "
                               "WHERE class_code = '01012'").fetchall()
     assert stored == [(date(2023, 5, 6), date(2024, 1, 2))]
+
+
+def test_workbook_classes_typed_as_numbers_or_names_land_in_their_class(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 4, seed=43)
+    name = default_table().get("gb47678", "component", "01012").name  # 公安井盖
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["部件小类", "ZGBMMC", "经度", "纬度"])
+    for point, written in zip(points, [1012, "1012", name, f"01012 {name}"], strict=True):
+        sheet.append([written, DEPT, point.x, point.y])  # 1012: a number cell, its leading zero gone
+    book.save(tmp_path / "classes.xlsx")
+    result = _run(fresh_db_url, [tmp_path / "classes.xlsx"])
+    assert (result.status, result.rows_loaded, result.rejections) == ("committed", 4, [])
+    assert [n for n in result.notes if "row(s)" in n] == [
+        "classes.xlsx: 1 row(s): classes written as code and name read as the code",
+        "classes.xlsx: 2 row(s): class codes without their leading zero (a spreadsheet keeps a typed code "
+        "as a number) read with it",
+        "classes.xlsx: 1 row(s): classes written by their standard name read as its code",
+    ]
+    assert _count(fresh_db_url, "01012") == 4
 
 
 def test_identifiers_a_workbook_stored_as_numbers_are_rejected_with_the_reason(db_url, tmp_path):

@@ -1,0 +1,57 @@
+"""The forms in which surveys write a class, read as the scheme's class code."""
+
+import numpy as np
+import pytest
+
+from grid_codes.classes import default_table
+from layers.survey_classes import class_codes, unread_reason
+
+TABLE = default_table()
+WATER = TABLE.get("gb47678", "component", "01001")
+
+
+def _read(*written: str | None, scheme: str = "gb47678") -> tuple[list, list[str]]:
+    codes, notes = class_codes(np.array(written, dtype=object), np.full(len(written), "s.xlsx", dtype=object),
+                               scheme, TABLE)  # type: ignore[arg-type]
+    return list(codes), notes
+
+
+def test_the_standard_table_names_the_class_the_tests_use():
+    assert WATER is not None and WATER.name == "供水井盖"
+
+
+@pytest.mark.parametrize("written", [
+    "01001", " 01001 ", "１００１", "1001", "０１００１", "供水井盖", "01001-供水井盖", "01001 供水井盖",
+    "供水井盖(01001)", "供水井盖（01001）", "【01001】供水井盖", "1001:供水井盖",
+])
+def test_each_written_form_of_a_class_reads_as_its_code(written):
+    assert _read(written)[0] == ["01001"]
+
+
+@pytest.mark.parametrize("written", ["01001 路灯", "路灯杆", "99999", "1999", "010010", "供水", None])
+def test_what_names_no_single_class_is_left_as_written(written):
+    assert _read(written)[0] == [written]
+
+
+def test_legacy_codes_get_their_leading_zero_and_names_their_code():
+    legacy = TABLE.get("legacy", "component", "0101")
+    assert legacy is not None
+    assert _read("101", legacy.name or "", "0101", scheme="legacy")[0] == ["0101"] * 3
+
+
+def test_each_form_is_counted_per_file_in_a_note():
+    codes, notes = _read("1001", "1001", "供水井盖", "０１００１", "01001")
+    assert codes == ["01001"] * 5
+    assert notes == [
+        "s.xlsx: 1 row(s): class codes written in full-width digits read as ASCII digits",
+        "s.xlsx: 2 row(s): class codes without their leading zero (a spreadsheet keeps a typed code as a "
+        "number) read with it",
+        "s.xlsx: 1 row(s): classes written by their standard name read as its code",
+    ]
+
+
+def test_a_code_and_a_name_that_disagree_are_refused_naming_both():
+    assert unread_reason("01001 路灯", "gb47678", TABLE) == "class '01001 路灯': 01001 is 供水井盖, not 路灯"
+    assert unread_reason("路灯杆", "gb47678", TABLE) == (
+        "class '路灯杆' is neither a gb47678 class code nor the standard name of a gb47678 class")
+    assert unread_reason("01999", "gb47678", TABLE) is None  # a code: the class table says why
