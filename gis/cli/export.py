@@ -30,6 +30,9 @@ def components(
     settings = settings_of(ctx)
     chosen = fmt or out.suffix.lstrip(".").lower()
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
-        count = export_components(conn, out, scheme=scheme, fmt=chosen, crs=parse_crs(crs, definitions=True),
-                                  class_prefix=class_code, encoding=encoding, as_of=as_of)
-    typer.echo(f"wrote {count} components to {out}")
+        exported = export_components(conn, out, scheme=scheme, fmt=chosen,
+                                     crs=parse_crs(crs, definitions=True), class_prefix=class_code,
+                                     encoding=encoding, as_of=as_of)
+    for note in exported.notes:
+        typer.echo(f"note: {note}")
+    typer.echo(f"wrote {exported.count} components to {', '.join(map(str, exported.files))}")

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import psycopg
+import pyogrio
 import pytest
 import shapely
 
 from gis.crs import parse_crs
-from gis.errors import NotFound
-from layers.survey_export import export_components
+from gis.errors import InvalidParameter, NotFound
+from layers.survey_export import SHAPEFILE_TEXT_BYTES, Exported, export_components
 from layers.survey_import import ImportOptions, import_components
 from tests.city_grid import CITY_GRID
 
@@ -22,6 +23,10 @@ ONEMAP = str(Path(sys.executable).with_name("onemap"))
 
 
 def _export(db_url: str, path: Path, fmt: str, **options) -> int:
+    return _exported(db_url, path, fmt, **options).count
+
+
+def _exported(db_url: str, path: Path, fmt: str, **options) -> Exported:
     with psycopg.connect(db_url) as conn:
         return export_components(conn, path, scheme="gb47678", fmt=fmt, **options)
 
@@ -84,6 +89,61 @@ def test_shapefile_export_in_gbk_has_its_cpg_and_chinese_names(fresh_db_url, tmp
     assert frame.crs.to_epsg() == 4547
     assert set(frame["GLBJMC"]) == {"行道树"}
     assert set(frame["ZGBMMC"]) == {"福田区城市管理和综合执法局"}
+
+
+def test_a_shapefile_of_several_geometry_kinds_is_a_shapefile_per_kind_that_comes_back_unchanged(
+        fresh_db_url, tmp_path):
+    exported = _exported(fresh_db_url, tmp_path / "all.shp", "shp", crs=parse_crs("EPSG:4490"))
+    with psycopg.connect(fresh_db_url) as conn:
+        kinds = dict(conn.execute("SELECT geometry_type, count(*) FROM onemap.component "
+                                  "WHERE valid_to IS NULL GROUP BY 1").fetchall())
+    assert exported.files == [tmp_path / f"all_{kind}.shp" for kind in ("point", "line", "polygon")]
+    assert {f.stem.removeprefix("all_"): pyogrio.read_info(f)["features"] for f in exported.files} == kinds
+    assert exported.notes[0].startswith(f"a Shapefile holds one kind of geometry: {kinds['point']} points in "
+                                        "all_point.shp")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.stem == "all" or p.name.startswith(".")) == []
+    with psycopg.connect(fresh_db_url, autocommit=True) as conn:
+        result = import_components(conn, exported.files, ImportOptions(actor="tester", mode="upsert"))
+    assert (result.status, result.rows_loaded, result.rows_unchanged) == ("committed", 0, exported.count)
+
+
+def test_text_the_encoding_cannot_hold_is_refused_and_nothing_is_written(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        lamp = conn.execute("UPDATE onemap.component SET note = '灯杆倾斜 😀' WHERE id = (SELECT min(id) "
+                            "FROM onemap.component WHERE class_code = '01037') AND valid_to IS NULL "
+                            "RETURNING id").fetchone()[0]
+    for fmt in ("csv", "shp"):
+        target = tmp_path / f"lamps.{fmt}"
+        target.write_text("the contractor's earlier copy")
+        with pytest.raises(InvalidParameter, match=(
+                f"component {lamp}, field BZ holds '😀' \\(U\\+1F600\\), which GBK cannot encode: "
+                "export with --encoding gb18030")):
+            _export(fresh_db_url, target, fmt, crs=parse_crs("EPSG:4490"), class_prefix="01037",
+                    encoding="GBK")
+        assert target.read_text() == "the contractor's earlier copy"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lamps.csv", "lamps.shp"]
+    count = _export(fresh_db_url, tmp_path / "lamps.csv", "csv", crs=parse_crs("EPSG:4490"),
+                    class_prefix="01037", encoding="gb18030")
+    assert "灯杆倾斜 😀" in (tmp_path / "lamps.csv").read_text(encoding="gb18030") and count > 1000
+
+
+def test_what_a_shapefile_cuts_is_noted(fresh_db_url, tmp_path):
+    note = "灯杆底座锈蚀，" * 40  # 280 characters, 840 bytes in UTF-8
+    with psycopg.connect(fresh_db_url) as conn:
+        lamp = conn.execute("UPDATE onemap.component SET note = %s, attributes = attributes || "
+                            "'{\"灯杆材质说明\": \"钢\"}' WHERE id = (SELECT min(id) FROM onemap.component "
+                            "WHERE class_code = '01037') AND valid_to IS NULL RETURNING id",
+                            (note,)).fetchone()[0]
+    exported = _exported(fresh_db_url, tmp_path / "lamps.shp", "shp", crs=parse_crs("EPSG:4490"),
+                         class_prefix="01037", encoding="GBK")
+    assert exported.notes == [
+        f"lamps.shp: 1 value(s) of field BZ cut to the {SHAPEFILE_TEXT_BYTES} bytes a Shapefile field holds "
+        f"(first: component {lamp}); a GeoPackage keeps them whole",
+        "lamps.shp: field names cut to the 10 bytes a Shapefile allows: '灯杆材质说明' as '灯杆材质说'"]
+    frame = gpd.read_file(tmp_path / "lamps.shp", encoding="GBK")
+    stored = frame.loc[frame["GLBJBSM"] == lamp, "BZ"].iloc[0]
+    assert note.startswith(stored) and len(stored.encode("gbk")) <= SHAPEFILE_TEXT_BYTES
+    assert set(frame["灯杆材质说"].dropna()) == {"钢"}
 
 
 def test_gcj02_export_comes_back_within_half_a_metre(fresh_db_url, tmp_path):
