@@ -57,7 +57,7 @@ EXTRA_CONFORMANCE = [
 # pygeoapi.api.conformance extends its module-level list on every call (it grows without bound);
 # onemap adds its classes and restores the list under a lock around each call.
 _CONFORMANCE_LOCK = threading.Lock()
-_UNSERVED_RELS = ("processes", "job-list", "tiling-schemes")
+_UNSERVED_RELS = ("job-list", "tiling-schemes")
 _JSON_TYPES = ("application/json", "application/geo+json", "application/ld+json", "application/schema+json")
 
 
@@ -125,8 +125,9 @@ def _conformance(api: API, api_request: APIRequest) -> tuple[dict[str, str], int
 
 
 def _landing(api: API, api_request: APIRequest) -> tuple[dict[str, str], int, Any]:
-    """pygeoapi's landing page without links to what onemap does not serve (processes, jobs, its own TMS
-    path), with links to the one-map vector tiles and onemap's tile matrix sets."""
+    """pygeoapi's landing page without links to what onemap does not serve (jobs, its own TMS path), with
+    links to the one-map vector tiles and onemap's tile matrix sets; its processes link leads to onemap's
+    geocode process."""
     headers, status, content = core.landing_page(api, api_request)
     if status == 200 and api_request.format in (None, "json") and isinstance(content, str):
         page = json.loads(content)

@@ -27,10 +27,11 @@ def test_landing_page_links_to_served_resources(ogc_client, path, headers):
     assert links["data"] == "/collections"
     assert links["conformance"] == "/conformance"
     assert links["service-desc"] == "/openapi"
-    assert not [link for link in page["links"] if "processes" in link["rel"]]
+    assert links["http://www.opengis.net/def/rel/ogc/1.0/processes"] == "/processes"
+    assert not [link for link in page["links"] if "job" in link["rel"]]  # execution is synchronous only
     tiling = [link for link in page["links"] if "tiling" in link["rel"]]  # onemap's, not pygeoapi's path
     assert [link["href"].removeprefix("http://testserver") for link in tiling] == ["/tileMatrixSets"]
-    for href in (links["data"], links["conformance"], links["service-desc"], "/tileMatrixSets"):
+    for href in (links["data"], links["conformance"], links["service-desc"], "/tileMatrixSets", "/processes"):
         assert ogc_client.get(href, headers=JSON).status_code == 200
 
 
