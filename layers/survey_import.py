@@ -24,7 +24,7 @@ from grid_codes.classes import Scheme, default_table
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
 from layers.survey_archives import survey_files
-from layers.survey_locate import allocate, anchors, locate_rows, numbered, serial_ranks
+from layers.survey_locate import allocate, anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
 from layers.survey_read import read_survey
 from layers.survey_stage import (
     REBUILD_MIN_ROWS,
@@ -191,6 +191,8 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             batch_id = _open_batch(conn, sources, options)
             progress("locate", 0, len(index))
             staged = _located(conn, checked, index)
+            notes.extend(delivered_code_notes(staged.fields, staged.grid, staged.community,
+                                              rows.files[index], rows.rows[index]))
             progress("locate", len(index), len(index))
             progress("load", 0, len(index))
             stage(conn, staged)

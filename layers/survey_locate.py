@@ -78,6 +78,26 @@ def _lowest(tree: shapely.STRtree, n: int, codes: list[str], wkbs: list[bytes]) 
     return sorted_codes[best]
 
 
+def delivered_code_notes(delivered: pd.DataFrame, grid: np.ndarray, community: np.ndarray,
+                         files: np.ndarray, rows: np.ndarray) -> list[str]:
+    """Notes on the unit grid, community and street codes a survey delivered that are not those of
+    the place its rows lie in: the located codes are stored, and GIS staff see where the contractor's
+    grid (an older division, or a misplaced row) differs."""
+    located = {"grid_code": grid, "community_code": community,
+               "street_code": pd.Series(community, dtype=object).str.slice(0, 9).to_numpy(dtype=object)}
+    notes = []
+    for name, codes in located.items():
+        given = delivered[name].to_numpy(dtype=object)
+        present = pd.notna(given)
+        differs = np.flatnonzero(present & (np.where(present, given, "") != codes))
+        if len(differs):
+            first = int(differs[0])
+            notes.append(f"{len(differs)} row(s) delivered a {name} other than the one of the place they lie "
+                         f"in, which is stored (first: {files[first]} row {rows[first]}: {given[first]} "
+                         f"delivered, {codes[first]} located)")
+    return notes
+
+
 def serial_ranks(groups: np.ndarray, needs_id: np.ndarray) -> np.ndarray:
     """0-based rank, in row order, of each row needing an identifier within its group; -1 elsewhere."""
     ranks = np.full(len(groups), -1, dtype=np.int64)

@@ -81,6 +81,26 @@ def test_survey_without_identifiers_is_coded_by_the_database(fresh_db_url, tmp_p
         assert row[5:7] == ("tester", f"import:{result.batch_id}")
 
 
+def test_delivered_grid_codes_are_replaced_by_the_located_ones_with_a_note(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 3, seed=5)
+        where = [locate(conn, p.x, p.y) for p in points]
+    wrong = next(code for code in ("440304001001001", "440304001001002") if code != where[1].grid_code)
+    records = [{"ZGBMMC": DEPT, "SZDYWGBSM": where[0].grid_code, "SZSQDM": where[0].community_code},
+               {"ZGBMMC": DEPT, "SZDYWGBSM": wrong, "SZSQDM": where[1].community_code},
+               {"ZGBMMC": DEPT}]
+    survey = _write(tmp_path / "s.geojson", records, points)
+    result = _run(fresh_db_url, [survey], class_code="01001")
+    assert (result.status, result.rows_loaded) == ("committed", 3)
+    assert [n for n in result.notes if "delivered" in n] == [
+        "1 row(s) delivered a grid_code other than the one of the place they lie in, which is stored "
+        f"(first: s.geojson row 2: {wrong} delivered, {where[1].grid_code} located)"]
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = [r[0] for r in conn.execute("SELECT grid_code FROM onemap.component WHERE class_code = "
+                                             "'01001' ORDER BY id")]
+    assert stored == [w.grid_code for w in where]
+
+
 def test_identifiers_continue_above_delivered_serials(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 2, seed=3)
