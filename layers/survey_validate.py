@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
-from gis.crs import CrsSpec, swapped_lon_lat, transform, xy_from_cgcs2000
+from gis.crs import swapped_lon_lat
 from grid_codes.classes import ClassInfo, ClassTable, Scheme
 from grid_codes.component_id import ComponentId
 from grid_codes.errors import InvalidCode
 from layers.components import DEFAULT_STATE, STANDARD_FIELDS, STATES
 from layers.survey_classes import class_codes, unread_reason
+from layers.survey_duplicates import earlier_duplicates
 from layers.survey_locate import anchors
 
 ID_LENGTH = {"legacy": 16, "gb47678": 17}
@@ -313,46 +313,19 @@ def _dashed_date(text: str) -> str:
 
 def _check_duplicates(rows: SurveyRows, classes: np.ndarray, types: np.ndarray,
                       ctx: ValidationContext, out: _Collector) -> None:
-    """A double survey of one object: same class, and for points within `duplicate_distance_m`,
-    for lines and polygons every vertex within it (Hausdorff distance), since neighbours touch."""
+    """A double survey of one object (`layers.survey_duplicates`): the later row is refused, naming
+    the earliest row of its class near it."""
     candidates = np.flatnonzero(out.valid)
-    if len(candidates) < 2:
-        return
     # rows of one class share a geometry type (checked above): points and the rest are paired apart
-    points = candidates[types[candidates] == "point"]
-    shaped = candidates[types[candidates] != "point"]
-    left, right = np.concatenate([_near_points(rows.geometries[points], points, ctx),
-                                  _near_shapes(rows.geometries[shaped], shaped, ctx)], axis=1)
-    same = classes[left] == classes[right]
-    later: dict[int, int] = {}
-    for a, b in sorted(zip(left[same].tolist(), right[same].tolist(), strict=True)):
-        later.setdefault(b, a)
+    pairs = []
+    for points in (True, False):
+        chosen = candidates[(types[candidates] == "point") == points]
+        pairs.append(chosen[earlier_duplicates(rows.geometries[chosen], classes[chosen], points,
+                                               ctx.zone_epsg, ctx.duplicate_distance_m)])
+    earlier, later = np.concatenate(pairs, axis=1)
+    of = dict(zip(later.tolist(), earlier.tolist(), strict=True))
     mask = np.zeros(len(rows), dtype=bool)
-    mask[list(later)] = True
+    mask[later] = True
     out.reject(mask, "geometry", [
-        f"duplicate: same class {classes[i]} as {rows.files[later[i]]} row {rows.rows[later[i]]} "
+        f"duplicate: same class {classes[i]} as {rows.files[of[i]]} row {rows.rows[of[i]]} "
         f"within {ctx.duplicate_distance_m} m" for i in map(int, np.flatnonzero(mask))])
-
-
-def _near_points(points: np.ndarray, index: np.ndarray, ctx: ValidationContext) -> np.ndarray:
-    """Row pairs (earlier, later) of points within the duplicate distance, in the metric zone."""
-    if len(points) < 2:
-        return np.empty((2, 0), dtype=np.int64)
-    xy = shapely.get_coordinates(points)
-    x, y = xy_from_cgcs2000(xy[:, 0], xy[:, 1], CrsSpec(epsg=ctx.zone_epsg))
-    pairs = cKDTree(np.column_stack([x, y])).query_pairs(ctx.duplicate_distance_m, output_type="ndarray")
-    return np.sort(index[pairs], axis=1).T
-
-
-def _near_shapes(shapes: np.ndarray, index: np.ndarray, ctx: ValidationContext) -> np.ndarray:
-    """Row pairs (earlier, later) of lines or polygons with every vertex within the duplicate distance
-    of the other (Hausdorff distance), in the metric zone."""
-    if len(shapes) < 2:
-        return np.empty((2, 0), dtype=np.int64)
-    metric = transform(shapes, 4490, ctx.zone_epsg)
-    distance = ctx.duplicate_distance_m
-    left, right = shapely.STRtree(metric).query(metric, predicate="dwithin", distance=distance)
-    ordered = left < right
-    left, right = left[ordered], right[ordered]
-    close = shapely.hausdorff_distance(metric[left], metric[right]) <= distance
-    return np.stack([index[left[close]], index[right[close]]])

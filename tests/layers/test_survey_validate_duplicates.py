@@ -78,3 +78,40 @@ def test_polygons_use_the_same_rule():
     found = _duplicates([("01063", square), ("01063", shapely.affinity.translate(square, 0.2 * METRE)),
                          ("01063", neighbour)])
     assert set(found) == {2}
+
+
+def _pairwise(rows: list[tuple[str, shapely.Geometry]], distance_m: float = 0.5) -> dict[int, int]:
+    """Per later row, the earliest row of its class within the distance: every pair measured."""
+    from gis.crs import transform
+
+    metric = transform(np.array([g for _, g in rows], dtype=object), 4490, 4547)
+    found = {}
+    for i, (code, _) in enumerate(rows):
+        for j in range(i):
+            if rows[j][0] == code and shapely.hausdorff_distance(metric[i], metric[j]) <= distance_m:
+                found[i + 1] = j + 1
+                break
+    return found
+
+
+@pytest.mark.parametrize("kind", ["points", "lines"])
+def test_duplicates_are_those_of_a_pairwise_search_in_a_clustered_survey(kind):
+    """Rows stacked on a few identical positions, others a few decimetres off them, in two classes."""
+    rng = np.random.default_rng(17)
+    spots = rng.uniform(-50, 50, (6, 2))
+    rows = []
+    for _ in range(300):
+        x, y = spots[rng.integers(len(spots))] + (0 if rng.random() < 0.6 else rng.normal(0, 0.4, 2))
+        code = ["01001", "01002"] if kind == "points" else ["01026", "02017"]
+        geometry = _point(x, y) if kind == "points" else shapely.affinity.translate(_line(x), 0, y * METRE)
+        rows.append((code[int(rng.integers(2))], geometry))
+    expected = _pairwise(rows)
+    found = _duplicates(rows)
+    assert {row: int(reason.split(" row ")[1].split()[0]) for row, reason in found.items()} == expected
+    assert len(expected) > 200  # the stacks are found, not only the odd pair
+
+
+def test_thousands_of_rows_at_one_placeholder_position_are_duplicates_of_the_first():
+    found = _duplicates([("01001", _point(0))] * 3000 + [("01001", _point(3))])
+    assert set(found) == set(range(2, 3001))
+    assert set(found.values()) == {"duplicate: same class 01001 as s.gpkg row 1 within 0.5 m"}
