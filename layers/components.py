@@ -33,6 +33,9 @@ EXPORT_FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile",
 IMPORT_MODES = ("append", "upsert", "replace")  # survey import: add, add or replace by id, replace classes
 STATES = ("完好", "破损", "丢失", "废弃", "移除", "占用", "其他")
 DEFAULT_STATE = "完好"
+# the inventory's geometry_type of each shapely geometry type id it stores (Point, (Multi)LineString,
+# (Multi)Polygon); other types have none
+GEOMETRY_KINDS = {0: "point", 1: "line", 5: "line", 3: "polygon", 6: "polygon"}
 
 _ENSURE_LAYER_SQL = """
 INSERT INTO onemap.layer (name, title, description, kind, relation, id_column, properties,

@@ -27,7 +27,7 @@ import shapely
 
 from gis.crs import CGCS2000, CrsSpec, from_cgcs2000
 from gis.errors import InvalidParameter, NotFound
-from layers.components import EXPORT_FORMATS, STANDARD_FIELDS
+from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, STANDARD_FIELDS
 
 CLASS_FIELD = "XLDM"  # 小类代码: the class, beside the standard fields
 
@@ -42,7 +42,6 @@ WHERE scheme = %(scheme)s
   AND valid_from <= coalesce(%(at)s, now()) AND (valid_to IS NULL OR valid_to > coalesce(%(at)s, now()))
 ORDER BY id
 """
-_KIND_OF_TYPE = {0: "point", 4: "point", 1: "line", 5: "line", 3: "polygon", 6: "polygon"}  # shapely ids
 SHAPEFILE_TEXT_BYTES = 254
 _COLUMNS = ["id", "class_code", "name", "competent_dept_code", "competent_dept_name",
             "owner_dept_code", "owner_dept_name", "maintainer_dept_code", "maintainer_dept_name",
@@ -131,7 +130,7 @@ def _refuse_unencodable(attributes: pd.DataFrame, encoding: str, codec: str) -> 
 def _parts(path: Path, geometries: np.ndarray) -> list[tuple[Path, str, np.ndarray]]:
     """A file per geometry kind present, with its kind and rows: path itself for one kind, else
     path_point, path_line …"""
-    kinds = pd.Series(shapely.get_type_id(geometries)).map(_KIND_OF_TYPE).to_numpy(dtype=object)
+    kinds = pd.Series(shapely.get_type_id(geometries)).map(GEOMETRY_KINDS).to_numpy(dtype=object)
     present = [kind for kind in ("point", "line", "polygon") if (kinds == kind).any()]
     if len(present) == 1:
         return [(path, present[0], np.ones(len(geometries), dtype=bool))]

@@ -20,7 +20,7 @@ from gis.crs import swapped_lon_lat
 from grid_codes.classes import ClassInfo, ClassTable, Scheme
 from grid_codes.component_id import ComponentId
 from grid_codes.errors import InvalidCode
-from layers.components import DEFAULT_STATE, STANDARD_FIELDS, STATES
+from layers.components import DEFAULT_STATE, GEOMETRY_KINDS, STANDARD_FIELDS, STATES
 from layers.survey_classes import class_codes, unread_reason
 from layers.survey_duplicates import earlier_duplicates
 from layers.survey_locate import anchors
@@ -30,7 +30,6 @@ MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no d
 _MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?$")  # the time part of a workbook's date cell
 _AS_NUMBER = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0*")  # 4.4030401001e+16, 44030401001000000.0
 _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
-_GEOMETRY_KIND = {0: "point", 1: "line", 3: "polygon", 5: "line", 6: "polygon"}  # shapely type ids
 
 
 @dataclass(frozen=True)
@@ -198,7 +197,7 @@ def _check_geometry_types(rows: SurveyRows, classes: np.ndarray, ctx: Validation
     ok = out.valid.copy()
     type_ids = np.full(len(geoms), -1)
     type_ids[ok] = shapely.get_type_id(geoms[ok])
-    actual = pd.Series(type_ids).map(_GEOMETRY_KIND).fillna("other").to_numpy(dtype=object)
+    actual = pd.Series(type_ids).map(GEOMETRY_KINDS).fillna("other").to_numpy(dtype=object)
     inferred = {c: ctx.table.lookup(ctx.scheme, "component", c).geometry_type_inferred or "point"
                 for c in pd.unique(classes[ok])}
     expected = np.full(len(geoms), None, dtype=object)
