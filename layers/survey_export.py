@@ -90,9 +90,7 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
                 notes += _write_shapefile(folder / target.name, part, geometries[chosen], crs, encoding,
                                           codec)
             else:
-                _frame(part, geometries[chosen], crs).to_file(
-                    folder / target.name, driver=EXPORT_FORMATS[fmt], engine="pyogrio",
-                    **({"encoding": encoding} if encoding else {}))
+                _write_vector(folder / target.name, fmt, part, geometries[chosen], crs, encoding)
     if len(parts) > 1:
         notes.insert(0, "a Shapefile holds one kind of geometry: " + ", ".join(
             f"{int(chosen.sum())} {kind}s in {target.name}" for target, kind, chosen in parts))
@@ -137,8 +135,10 @@ def _parts(path: Path, geometries: np.ndarray) -> list[tuple[Path, str, np.ndarr
     return [(path.with_name(f"{path.stem}_{kind}{path.suffix}"), kind, kinds == kind) for kind in present]
 
 
-def _frame(attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(attributes, geometry=geometries, crs=crs.epsg or crs.definition or CGCS2000)
+def _write_vector(path: Path, fmt: str, attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec,
+                  encoding: str | None) -> None:
+    gpd.GeoDataFrame(attributes, geometry=geometries, crs=crs.epsg or crs.definition or CGCS2000).to_file(
+        path, driver=EXPORT_FORMATS[fmt], engine="pyogrio", **({"encoding": encoding} if encoding else {}))
 
 
 def _write_shapefile(path: Path, attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec,
@@ -147,18 +147,18 @@ def _write_shapefile(path: Path, attributes: pd.DataFrame, geometries: np.ndarra
     notes = []
     for column in attributes.columns:
         values = attributes[column]
-        texts = values[values.map(lambda v: isinstance(v, str))]
-        too_long = texts[texts.map(lambda v: len(v.encode(codec)) > SHAPEFILE_TEXT_BYTES)]
-        if len(too_long):
-            first = attributes.loc[too_long.index[0]].iloc[0]
+        longer = [v for v in pd.unique(values.dropna())  # each distinct text measured once
+                  if isinstance(v, str) and len(v.encode(codec)) > SHAPEFILE_TEXT_BYTES]
+        if longer:
+            too_long = values[values.isin(longer)]
+            first = attributes.iloc[:, 0][too_long.index[0]]  # the first column is the identifier
             notes.append(f"{path.name}: {len(too_long)} value(s) of field {column} cut to the "
                          f"{SHAPEFILE_TEXT_BYTES} bytes a Shapefile field holds (first: component {first}); "
                          "a GeoPackage keeps them whole")
     with warnings.catch_warnings():  # the notes above say it in onemap's words
         for said in (".*has been truncated to 254", ".*Normalized/laundered field name"):
             warnings.filterwarnings("ignore", message=said, category=RuntimeWarning)
-        _frame(attributes, geometries, crs).to_file(path, driver="ESRI Shapefile", engine="pyogrio",
-                                                    **({"encoding": encoding} if encoding else {}))
+        _write_vector(path, "shp", attributes, geometries, crs, encoding)
     written = pyogrio.read_info(path, encoding=encoding)["fields"]
     cut = [f"{name!r} as {short!r}" for name, short in zip(attributes.columns, written, strict=True)
            if str(name) != short]
