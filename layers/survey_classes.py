@@ -17,7 +17,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from grid_codes.classes import CODE_LENGTHS, ClassTable, Scheme
+from grid_codes.classes import CODE_LENGTHS, ClassInfo, ClassTable, Scheme
 
 _DIGITS = re.compile(r"[0-9]+")
 _BETWEEN_CODE_AND_NAME = " -_:、()[]【】"  # around a code beside its name: 01001-上水井盖, 上水井盖(01001)
@@ -49,18 +49,15 @@ def _read(value: str, scheme: Scheme, table: ClassTable) -> tuple[str, str | Non
     plain = unicodedata.normalize("NFKC", value).strip()
     width = CODE_LENGTHS[scheme]
     if plain.isascii() and plain.isdigit():
-        if len(plain) == width - 1 and _listed(table, scheme, "0" + plain):
+        if len(plain) == width - 1 and table.get(scheme, "component", "0" + plain) is not None:
             return "0" + plain, "leading zero"
         return plain, ("full-width" if plain != value.strip() else None)
     named = table.find_by_name(scheme, "component", plain)
     if len(named) == 1:
         return named[0].code.code, "name"
-    digits = _DIGITS.findall(plain)
-    if len(digits) == 1 and len(digits[0]) in (width - 1, width):
-        code = digits[0].zfill(width)
-        info = table.get(scheme, "component", code)
-        if info is not None and info.name == _DIGITS.sub("", plain).strip(_BETWEEN_CODE_AND_NAME):
-            return code, "code and name"
+    beside = _code_beside_name(plain, scheme, table)
+    if beside is not None and beside[0].name == beside[1]:
+        return beside[0].code.code, "code and name"
     return value, None
 
 
@@ -69,15 +66,18 @@ def unread_reason(value: str, scheme: Scheme, table: ClassTable) -> str | None:
     plain = unicodedata.normalize("NFKC", value).strip()
     if plain.isascii() and plain.isdigit():
         return None
-    digits = _DIGITS.findall(plain)
-    width = CODE_LENGTHS[scheme]
-    if len(digits) == 1 and len(digits[0]) in (width - 1, width):
-        info = table.get(scheme, "component", digits[0].zfill(width))
-        if info is not None:
-            name = _DIGITS.sub("", plain).strip(_BETWEEN_CODE_AND_NAME)
-            return f"class {value!r}: {info.code.code} is {info.name}, not {name}"
+    beside = _code_beside_name(plain, scheme, table)
+    if beside is not None:
+        return f"class {value!r}: {beside[0].code.code} is {beside[0].name}, not {beside[1]}"
     return f"class {value!r} is neither a {scheme} class code nor the standard name of a {scheme} class"
 
 
-def _listed(table: ClassTable, scheme: Scheme, code: str) -> bool:
-    return table.get(scheme, "component", code) is not None
+def _code_beside_name(plain: str, scheme: Scheme, table: ClassTable) -> tuple[ClassInfo, str] | None:
+    """The listed class of the one code in `plain` (its leading zero may be gone) and the text beside
+    it, as the name it was written with; None when `plain` holds no such code."""
+    digits = _DIGITS.findall(plain)
+    width = CODE_LENGTHS[scheme]
+    if len(digits) != 1 or len(digits[0]) not in (width - 1, width):
+        return None
+    info = table.get(scheme, "component", digits[0].zfill(width))
+    return None if info is None else (info, _DIGITS.sub("", plain).strip(_BETWEEN_CODE_AND_NAME))
