@@ -112,6 +112,7 @@ class TileService:
         self._registry_at = self._polled_at = self._pruned_at = -float("inf")
         self._lock = asyncio.Lock()
         self._parts: dict[tuple[str, bool], list[Part]] = {}
+        self._deepest: dict[tuple[str, bool, str], int] = {}  # (tileset, sees_private, matrix set)
         self._renders = asyncio.Semaphore(settings.tiles_render_concurrency)
 
     @asynccontextmanager
@@ -157,7 +158,7 @@ class TileService:
                 if layers is not self.layers:
                     self.columns = await column_types(conn)
                     self.layers = layers
-                    self._parts = {}
+                    self._parts, self._deepest = {}, {}
                 self._registry_at = time.monotonic()
             if due_poll:
                 await self._apply_changes(conn)
@@ -191,7 +192,10 @@ class TileService:
         and the tileset's parts."""
         await self.sync()
         parts = self.parts(tileset, sees_private=sees_private, tile_filter=tile_filter)
-        deepest = deepest_matrix(matrix_set, parts, self.zooms)
+        deepest = self._deepest.get((tileset, sees_private, matrix_set.id))
+        if deepest is None:  # memoised with the parts it is computed from
+            deepest = self._deepest[(tileset, sees_private, matrix_set.id)] = deepest_matrix(
+                matrix_set, parts, self.zooms)
         if tile.z > deepest:  # OGC API - Tiles /req/core/tc-error: out of the limits is a 400, not a 204
             raise InvalidParameter(f"zoom {tile.z} is past tileset {tileset!r}, whose {matrix_set.id} "
                                    f"matrices end at {deepest} (clients overzoom it)")
