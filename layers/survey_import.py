@@ -25,7 +25,7 @@ from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, 
 from layers.field_mapping import FieldMapping
 from layers.survey_archives import survey_files
 from layers.survey_locate import allocate, anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
-from layers.survey_read import read_survey
+from layers.survey_read import layers_to_read, read_survey
 from layers.survey_stage import (
     REBUILD_MIN_ROWS,
     StagedRows,
@@ -57,7 +57,7 @@ class ImportOptions:
     class_code: str | None = None
     crs: CrsSpec | None = None
     encoding: str | None = None
-    layer: str | None = None  # of a multi-layer file, or the sheet of a workbook
+    layers: tuple[str, ...] = ()  # of multi-layer files (else every layer with geometries), or sheets
     mapping: FieldMapping = field(default_factory=FieldMapping.default)
     mode: str = "append"
     dry_run: bool = False
@@ -98,21 +98,27 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
     notes: list[str] = []
     labels: list[str] = []
     with survey_files(paths) as found:
+        sources = []
         for file in found:
-            survey = read_survey(file.path, crs=options.crs, encoding=options.encoding, layer=options.layer)
-            notes.extend(f"{file.label}: {note}" for note in survey.notes)
-            labels.append(file.label)
+            layers, layer_notes = layers_to_read(file.path, options.layers)
+            notes.extend(f"{file.label}: {note}" for note in layer_notes)
+            sources += [(file.path, layer, f"{file.label}:{layer}" if len(layers) > 1 else file.label)
+                        for layer in layers]
+        for path, layer, label in sources:
+            survey = read_survey(path, crs=options.crs, encoding=options.encoding, layer=layer)
+            notes.extend(f"{label}: {note}" for note in survey.notes)
+            labels.append(label)
             if not len(survey):
-                notes.append(f"{file.label}: holds no rows")
+                notes.append(f"{label}: holds no rows")
             resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns])
-            notes.extend(f"{file.label}: column {column!r} read as {alias!r}, whose name the file cut short"
+            notes.extend(f"{label}: column {column!r} read as {alias!r}, whose name the file cut short"
                          for column, alias in resolved.cut.items())
             standard = pd.DataFrame({
                 name: survey.attributes[resolved.fields[name]] if name in resolved.fields else None
                 for name in ["class_code", *STANDARD_FIELDS]
             }, index=survey.attributes.index)
             extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
-            files.append(np.full(len(standard), file.label, dtype=object))
+            files.append(np.full(len(standard), label, dtype=object))
             rows.append(np.asarray(survey.row_numbers))
             frames.append(standard)
             attributes.append(_as_objects(extra))

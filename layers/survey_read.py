@@ -134,7 +134,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
         if codec:
             notes.append(f"--encoding ignored: {_MULTI_LAYER[suffix]} text is Unicode")
     elif layer is not None:
-        notes.append(f"--layer ignored: a {suffix} file holds one layer")
+        notes.append(_one_layer_note(suffix))
         layer = None
     if suffix == ".shp":
         read_encoding = "ISO-8859-1"  # byte-transparent: the .dbf bytes come back as code points 0-255
@@ -205,24 +205,60 @@ def _shapefile_source(path: Path, notes: list[str]) -> Iterator[Path]:
     notes.append(f"no {path.stem}.shx index beside it: rebuilt from the .shp in a temporary copy")
 
 
-def _chosen_layer(path: Path, layer: str | None, notes: list[str]) -> str:
-    """--layer, else the first layer with geometries (a note names the others)."""
+def layers_to_read(path: Path, wanted: Sequence[str]) -> tuple[list[str | None], list[str]]:
+    """The layers of one survey file that an import reads, and notes.
+
+    A census often comes as one GeoPackage, geodatabase or KML with a layer per class, so every layer
+    with geometries is read (tables without any are named in a note), or the layers `wanted` names
+    (--layer, repeatable). A workbook's sheets named in `wanted`, else the sheet the reader picks.
+    None stands for "the file's only layer, or the reader's choice"."""
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        if suffix == ".csv" and wanted:
+            return [None], [_one_layer_note(suffix)]
+        return list[str | None](dict.fromkeys(wanted)) or [None], []
+    if suffix not in _MULTI_LAYER:
+        return [None], ([_one_layer_note(suffix)] if wanted else [])
+    names, spatial = _layer_names(path)
+    if wanted:
+        missing = [name for name in wanted if name not in names]
+        if missing:
+            raise ImportValidationError(f"{path}: no layer {', '.join(map(repr, missing))}; the layers are "
+                                        f"{names}")
+        return list[str | None](dict.fromkeys(wanted)), []
+    if not spatial:
+        return list[str | None](names), []
+    tables = [name for name in names if name not in spatial]
+    skipped = [f"{_MULTI_LAYER[suffix]} tables without geometries not read: {tables}"] if tables else []
+    return list[str | None](spatial), skipped
+
+
+def _one_layer_note(suffix: str) -> str:
+    return f"--layer ignored: a {suffix} file holds one layer"
+
+
+def _layer_names(path: Path) -> tuple[list[str], list[str]]:
+    """The layers of a multi-layer file, and those of them with geometries."""
     try:
         layers = [(str(name), kind) for name, kind in pyogrio.list_layers(path)]
     except _READ_ERRORS as error:
         raise ImportValidationError(f"{path}: cannot read: {error}") from None
-    names = [name for name, _ in layers]
+    if not layers:
+        raise ImportValidationError(f"{path}: the {_MULTI_LAYER[path.suffix.lower()]} has no layers")
+    return [name for name, _ in layers], [name for name, kind in layers if kind is not None]
+
+
+def _chosen_layer(path: Path, layer: str | None, notes: list[str]) -> str:
+    """--layer, else the first layer with geometries (a note names the others)."""
+    names, spatial = _layer_names(path)
     if layer is not None:
         if layer not in names:
             raise ImportValidationError(f"{path}: no layer {layer!r}; the layers are {names}")
         return layer
-    spatial = [name for name, kind in layers if kind is not None]
-    kind_of_file = _MULTI_LAYER[path.suffix.lower()]
-    if not names:
-        raise ImportValidationError(f"{path}: the {kind_of_file} has no layers")
     chosen = (spatial or names)[0]
     if len(names) > 1:
-        notes.append(f"{kind_of_file} layers {names}: read {chosen!r}; pass --layer to choose")
+        notes.append(f"{_MULTI_LAYER[path.suffix.lower()]} layers {names}: read {chosen!r}; pass --layer to "
+                     "choose")
     return chosen
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from gis.cli import feeds
-from gis.cli.context import CRS_HELP, LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
+from gis.cli.context import CRS_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
 from gis.errors import ImportValidationError
 from grid_codes.classes import Scheme
 from layers.components import IMPORT_MODES
@@ -39,7 +39,9 @@ def components(
     mapping: Path = typer.Option(None, help="YAML mapping of contractor field names to standard ones"),
     mode: str = typer.Option("append", help=f"{' | '.join(IMPORT_MODES)}"),
     encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
-    layer: str = typer.Option(None, help=LAYER_HELP),
+    layer: list[str] = typer.Option(
+        None, help="layer of a GeoPackage / File Geodatabase / KML, or sheet of a workbook; repeatable "
+                   "(else every layer with geometries, or the first sheet that holds the data)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate and report; change nothing"),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
     report: Path = typer.Option(None, help="report file (.json; a .csv of rejections is written beside it)"),
@@ -56,7 +58,7 @@ def components(
     options = ImportOptions(
         scheme=cast(Scheme, scheme),
         class_code=class_code, crs=parse_crs(crs, definitions=True) if crs else None, encoding=encoding,
-        layer=layer,
+        layers=tuple(layer or ()),
         mapping=FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default(),
         mode=mode, dry_run=dry_run, skip_invalid=skip_invalid)
     settings = settings_of(ctx)

@@ -387,9 +387,34 @@ def test_the_chosen_layer_of_a_file_geodatabase_is_imported(fresh_db_url, tmp_pa
     for layer, code, chosen in (("井盖", "01013", points[:1]), ("路灯", "01014", points[1:])):
         _write(path, [{"XLDM": code, "ZGBMMC": DEPT}] * len(chosen), chosen, driver="OpenFileGDB",
                layer=layer)
-    result = _run(fresh_db_url, [path], layer="路灯")
+    result = _run(fresh_db_url, [path], layers=("路灯",))
     assert (result.status, result.loaded_per_class) == ("committed", {"01014": 2})
     assert (_count(fresh_db_url, "01013"), _count(fresh_db_url, "01014")) == (0, 2)
+
+
+def test_every_layer_of_a_geopackage_lands_in_one_batch_and_reports_name_the_layer(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 5, seed=44)
+    path = tmp_path / "census.gpkg"
+    _write(path, [{"XLDM": "01013", "ZGBMMC": DEPT}] * 2, points[:2], layer="井盖")
+    _write(path, [{"XLDM": "01014", "ZGBMMC": DEPT}, {"XLDM": "01014", "ZGBMMC": None},
+                  {"XLDM": "01014", "ZGBMMC": DEPT}], points[2:], layer="路灯")
+    pyogrio.write_dataframe(gpd.pd.DataFrame({"代码": ["01013"], "名称": ["污水井盖"]}), path, layer="字典")
+
+    refused = _run(fresh_db_url, [path])
+    assert refused.status == "rejected"
+    assert [(r.file, r.row, r.field) for r in refused.rejections] == [
+        ("census.gpkg:路灯", 2, "competent_dept_name")]
+    assert "census.gpkg: GeoPackage tables without geometries not read: ['字典']" in refused.notes
+    assert (_count(fresh_db_url, "01013"), _count(fresh_db_url, "01014")) == (0, 0)
+
+    chosen = _run(fresh_db_url, [path], layers=("井盖",), dry_run=True)
+    assert (chosen.status, chosen.rows_read, chosen.loaded_per_class) == ("dry-run", 2, {"01013": 2})
+    result = _run(fresh_db_url, [path], skip_invalid=True)
+    assert (result.status, result.loaded_per_class) == ("committed", {"01013": 2, "01014": 2})
+    with pytest.raises(ImportValidationError,
+                       match=r"no layer '路'; the layers are \['井盖', '路灯', '字典'\]"):
+        _run(fresh_db_url, [path], layers=("路",))
 
 
 def test_a_zipped_delivery_lands_in_one_transaction_and_reports_name_its_members(fresh_db_url, tmp_path):

@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose
 
 from gis.crs import CrsSpec, parse_crs, to_cgcs2000
 from gis.errors import ImportValidationError
-from layers.survey_read import read_survey
+from layers.survey_read import layers_to_read, read_survey
 from tests.city_grid import CITY_GRID
 
 NO_CRS_WARNING = pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
@@ -67,6 +67,32 @@ def test_geopackage_first_spatial_layer_unless_layer_given(tmp_path: Path) -> No
     assert len(chosen) == 1 and chosen.source_crs == CrsSpec(epsg=4547) and chosen.notes == ()
     with pytest.raises(ImportValidationError, match=r"no layer 'nope'.*points"):
         read_survey(path, layer="nope")
+
+
+def test_an_import_reads_every_layer_with_geometries_or_the_named_ones(tmp_path: Path) -> None:
+    path = tmp_path / "s.gpkg"
+    _frame().to_file(path, layer="井盖", engine="pyogrio")
+    pyogrio.write_dataframe(gpd.pd.DataFrame({"代码": ["01001"]}), path, layer="字典")
+    _frame().to_file(path, layer="路灯", engine="pyogrio")
+    assert layers_to_read(path, ()) == (
+        ["井盖", "路灯"], ["GeoPackage tables without geometries not read: ['字典']"])
+    assert layers_to_read(path, ("路灯", "字典", "路灯")) == (["路灯", "字典"], [])
+    with pytest.raises(ImportValidationError, match=r"no layer '灯', '井'; the layers are"):
+        layers_to_read(path, ("灯", "井"))
+    tables = tmp_path / "t.gpkg"
+    pyogrio.write_dataframe(gpd.pd.DataFrame({"x": [1]}), tables, layer="a")
+    pyogrio.write_dataframe(gpd.pd.DataFrame({"x": [2]}), tables, layer="b")
+    assert layers_to_read(tables, ()) == (["a", "b"], [])  # no geometries anywhere: every table
+
+
+def test_files_of_one_layer_and_workbooks_are_read_once_per_named_sheet(tmp_path: Path) -> None:
+    shp = _shapefile(tmp_path, _frame(), "UTF-8", keep_cpg=True)
+    assert layers_to_read(shp, ()) == ([None], [])
+    assert layers_to_read(shp, ("a", "b")) == ([None], ["--layer ignored: a .shp file holds one layer"])
+    assert layers_to_read(tmp_path / "s.csv", ("a",)) == (
+        [None], ["--layer ignored: a .csv file holds one layer"])
+    assert layers_to_read(tmp_path / "s.xlsx", ()) == ([None], [])
+    assert layers_to_read(tmp_path / "s.xlsx", ("一", "二")) == (["一", "二"], [])
 
 
 # ---- File Geodatabase, MapInfo, KML ---------------------------------------------------------------------
