@@ -92,9 +92,10 @@ def delivered_code_notes(delivered: pd.DataFrame, grid: np.ndarray, community: n
         differs = np.flatnonzero(present & (np.where(present, given, "") != codes))
         if len(differs):
             first = int(differs[0])
+            located_code = codes[first] if pd.notna(codes[first]) else "none"  # a row in no community
             notes.append(f"{len(differs)} row(s) delivered a {name} other than the one of the place they lie "
                          f"in, which is stored (first: {files[first]} row {rows[first]}: {given[first]} "
-                         f"delivered, {codes[first]} located)")
+                         f"delivered, {located_code} located)")
     return notes
 
 

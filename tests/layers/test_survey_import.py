@@ -341,6 +341,31 @@ def test_workbook_date_cells_and_written_dates_are_read(fresh_db_url, tmp_path):
     assert stored == [(date(2023, 5, 6), date(2024, 1, 2))]
 
 
+def test_day_numbers_and_no_date_placeholders_in_date_cells_are_read_with_notes(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 5, seed=38)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["XLDM", "ZGBMMC", "经度", "纬度", "初始日期", "变更日期"])
+    written = [(45078, "无"), ("45078.75", "／"), ("2023-06-01", 45292), (45078, None), ("2023-06", "-")]
+    for point, (initial, change) in zip(points, written, strict=True):
+        sheet.append(["01012", DEPT, point.x, point.y, initial, change])
+    book.save(tmp_path / "dates.xlsx")
+    result = _run(fresh_db_url, [tmp_path / "dates.xlsx"], skip_invalid=True)
+    assert [(r.row, r.field, r.reason) for r in result.rejections] == [
+        (6, "initial_date", "initial_date '2023-06' is not a date (YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, "
+                            "YYYY.MM.DD or YYYY年MM月DD日)")]
+    day_number = "value(s) written as a spreadsheet's day number (a date cell that lost its format) read as"
+    assert [n for n in result.notes if "_date" in n] == [
+        f"3 initial_date {day_number} that day (first: dates.xlsx row 2: 45078 as 2023-06-01)",
+        "3 change_date value(s) that say there is no date read as empty (first: dates.xlsx row 2: '无')",
+        f"1 change_date {day_number} that day (first: dates.xlsx row 4: 45292 as 2024-01-01)"]
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = conn.execute("SELECT initial_date, change_date FROM onemap.component WHERE class_code = "
+                              "'01012' ORDER BY change_date NULLS FIRST").fetchall()
+    assert stored == [(date(2023, 6, 1), None)] * 3 + [(date(2023, 6, 1), date(2024, 1, 1))]
+
+
 def test_workbook_classes_typed_as_numbers_or_names_land_in_their_class(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 4, seed=43)

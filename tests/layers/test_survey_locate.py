@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from layers.survey_locate import anchors, locate_rows, numbered, serial_ranks
+from layers.survey_locate import anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
 from layers.survey_stage import REBUILD_MIN_ROWS, attributes_json, wants_rebuild
 
 # The database's rule (the SQL that located survey rows before): lowest code among the current
@@ -106,3 +106,13 @@ def test_attributes_built_by_column_equal_the_per_row_json(column):
     (200_000, 400_001, False), (50, 10, False)], ids=["small", "census", "half", "under-half", "tiny"])
 def test_indexes_are_rebuilt_only_for_loads_large_against_the_table(loading, stored, rebuild):
     assert wants_rebuild(loading, stored) is rebuild
+
+
+def test_a_delivered_code_of_a_row_in_no_community_is_noted_as_located_in_none() -> None:
+    delivered = pd.DataFrame({"grid_code": [None, None], "community_code": [None, "440304005001"],
+                              "street_code": ["440304005", "440304005"]})
+    community = np.array([None, "440304005001"], dtype=object)
+    notes = delivered_code_notes(delivered, np.array([None, None], dtype=object), community,
+                                 np.array(["s.csv", "s.csv"], dtype=object), np.array([2, 3]))
+    assert notes == ["1 row(s) delivered a street_code other than the one of the place they lie in, which is "
+                     "stored (first: s.csv row 2: 440304005 delivered, none located)"]
