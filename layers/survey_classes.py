@@ -61,6 +61,15 @@ def _read(value: str, scheme: Scheme, table: ClassTable) -> tuple[str, str | Non
     return value, None
 
 
+def class_named_by(source: str, scheme: Scheme, table: ClassTable) -> str | None:
+    """The listed class a layer or file name names (01002, 污水井盖, 01002污水井盖 …), else None. A code
+    without its leading zero does not count here: a file named 2023 is a year, not class 02023."""
+    code, form = _read(source, scheme, table)
+    if form == "leading zero" or table.get(scheme, "component", code) is None:
+        return None
+    return code
+
+
 def unread_reason(value: str, scheme: Scheme, table: ClassTable) -> str | None:
     """Why a written class that is not a code names no class; None for a code (the table says why)."""
     plain = unicodedata.normalize("NFKC", value).strip()

@@ -97,14 +97,15 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
     problems: list[np.ndarray] = []
     notes: list[str] = []
     labels: list[str] = []
+    names: list[np.ndarray] = []  # per row, its layer's or file's name
     with survey_files(paths) as found:
-        sources = []
+        to_read = []
         for file in found:
             layers, layer_notes = layers_to_read(file.path, options.layers)
             notes.extend(f"{file.label}: {note}" for note in layer_notes)
-            sources += [(file.path, layer, f"{file.label}:{layer}" if len(layers) > 1 else file.label)
+            to_read += [(file.path, layer, f"{file.label}:{layer}" if len(layers) > 1 else file.label)
                         for layer in layers]
-        for path, layer, label in sources:
+        for path, layer, label in to_read:
             survey = read_survey(path, crs=options.crs, encoding=options.encoding, layer=layer)
             notes.extend(f"{label}: {note}" for note in survey.notes)
             labels.append(label)
@@ -119,6 +120,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
             }, index=survey.attributes.index)
             extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
             files.append(np.full(len(standard), label, dtype=object))
+            names.append(np.full(len(standard), layer if layer is not None else path.stem, dtype=object))
             rows.append(np.asarray(survey.row_numbers))
             frames.append(standard)
             attributes.append(_as_objects(extra))
@@ -131,7 +133,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
     fields = _as_objects(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
-                      np.concatenate(geometries), np.concatenate(problems)), notes
+                      np.concatenate(geometries), np.concatenate(problems), np.concatenate(names)), notes
 
 
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from grid_codes.classes import ClassInfo, ClassTable, Scheme
 from grid_codes.component_id import ComponentId
 from grid_codes.errors import InvalidCode
 from layers.components import DEFAULT_STATE, GEOMETRY_KINDS, STANDARD_FIELDS, STATES
-from layers.survey_classes import class_codes, unread_reason
+from layers.survey_classes import class_codes, class_named_by, unread_reason
 from layers.survey_duplicates import earlier_duplicates
 from layers.survey_locate import anchors
 
@@ -61,6 +61,8 @@ class SurveyRows:
     geometries: np.ndarray  # shapely geometries in EPSG:4490 (None where absent)
     # per row, why its file gave no geometry although it held coordinates (None elsewhere)
     geometry_problems: np.ndarray | None = None
+    # per row, the name of its layer or file: the class of rows that name none, when it names one
+    sources: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -185,8 +187,11 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
     ids = f["id"].astype(object)
     from_id = ids.str.slice(6, 6 + size).where((ids.str.len() > 6 + size) & ids.str.fullmatch("[0-9]+"), None)
     codes = given.where(given.notna(), from_id).to_numpy(dtype=object)
+    if rows.sources is not None and pd.isna(codes).any():
+        codes = _classes_from_sources(codes, rows, ctx, out)
     out.reject(pd.isna(codes), "class_code",
-               "no class code: give --class, a class field or an identifier")
+               "no class code: give --class, a class field, an identifier, or a layer or file named by "
+               "the class")
     known: dict[str, str | None] = {}
     for code in pd.unique(codes[~pd.isna(codes)]):
         try:
@@ -196,6 +201,29 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
             known[code] = unread_reason(str(code), ctx.scheme, ctx.table) or str(error)
     bad = np.array([isinstance(c, str) and known.get(c) is not None for c in codes], dtype=bool)
     out.reject(bad, "class_code", [str(known[c]) for c in codes[bad]])
+    return codes
+
+
+def _classes_from_sources(written: np.ndarray, rows: SurveyRows, ctx: ValidationContext,
+                          out: _Collector) -> np.ndarray:
+    """The class codes, where a row names none the class its layer or file is named by (a census
+    delivered as a layer or a Shapefile per class, 污水井盖.shp), with a note per layer or file."""
+    assert rows.sources is not None
+    codes = written.copy()
+    missing = pd.isna(codes)
+    notes: list[tuple[int, str]] = []  # (first row, note): in the order of the files
+    for source in pd.unique(rows.sources[missing]):
+        code = class_named_by(str(source), ctx.scheme, ctx.table)
+        if code is None:
+            continue
+        taken = missing & (rows.sources == source)
+        codes[taken] = code
+        what = f"without a class take {code} ({_name_of(ctx.table.get(ctx.scheme, 'component', code))})"
+        for file in pd.unique(rows.files[taken]):
+            in_file = taken & (rows.files == file)
+            notes.append((int(np.argmax(in_file)),
+                          f"{file}: {int(in_file.sum())} row(s) {what} from the name {source!r}"))
+    out.notes.extend(note for _, note in sorted(notes))
     return codes
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from grid_codes.classes import default_table
-from layers.survey_classes import class_codes, unread_reason
+from layers.survey_classes import class_codes, class_named_by, unread_reason
 
 TABLE = default_table()
 WATER = TABLE.get("gb47678", "component", "01001")
@@ -55,3 +55,13 @@ def test_a_code_and_a_name_that_disagree_are_refused_naming_both():
     assert unread_reason("路灯杆", "gb47678", TABLE) == (
         "class '路灯杆' is neither a gb47678 class code nor the standard name of a gb47678 class")
     assert unread_reason("01999", "gb47678", TABLE) is None  # a code: the class table says why
+
+
+@pytest.mark.parametrize(("name", "code"), [
+    ("供水井盖", "01001"), ("01001", "01001"), ("01001供水井盖", "01001"), ("供水井盖_01001", "01001"),
+    ("０１００１", "01001"),
+    ("1001", None),  # a number without its leading zero names a year or a sequence, not a class
+    ("99999", None), ("井盖", None), ("survey", None), ("01001路灯", None), ("", None),
+])
+def test_a_layer_or_file_name_names_a_class_only_as_a_listed_code_or_standard_name(name, code):
+    assert class_named_by(name, "gb47678", TABLE) == code

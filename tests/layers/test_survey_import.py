@@ -442,6 +442,31 @@ def test_every_layer_of_a_geopackage_lands_in_one_batch_and_reports_name_the_lay
         _run(fresh_db_url, [path], layers=("路",))
 
 
+def test_rows_without_a_class_take_the_class_their_layer_or_file_is_named_by(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 8, seed=45)
+    sewer = default_table().get("gb47678", "component", "01002").name  # 污水井盖
+    census = tmp_path / "census.gpkg"
+    _write(census, [{"ZGBMMC": DEPT}] * 2, points[:2], layer=sewer)
+    _write(census, [{"ZGBMMC": DEPT}, {"XLDM": "01013", "ZGBMMC": DEPT}], points[2:4], layer="01037路灯")
+    _write(census, [{"ZGBMMC": DEPT}], points[4:5], layer="survey")
+    _write(tmp_path / "1002.shp", [{"ZGBMMC": DEPT}], points[5:6])  # not read as class 01002
+    _write(tmp_path / f"{sewer}.shp", [{"ZGBMMC": DEPT, "GLBJBSM": "44030401013000123"}, {"ZGBMMC": DEPT}],
+           points[6:8])
+
+    result = _run(fresh_db_url, [census, tmp_path / "1002.shp", tmp_path / f"{sewer}.shp"], dry_run=True)
+    assert [(r.file, r.row, r.field) for r in result.rejections] == [
+        ("census.gpkg:survey", 1, "class_code"), ("1002.shp", 1, "class_code")]
+    assert result.rejections[0].reason == ("no class code: give --class, a class field, an identifier, or a "
+                                           "layer or file named by the class")
+    assert [n for n in result.notes if "without a class" in n] == [
+        f"census.gpkg:{sewer}: 2 row(s) without a class take 01002 ({sewer}) from the name '{sewer}'",
+        "census.gpkg:01037路灯: 1 row(s) without a class take 01037 (路灯) from the name '01037路灯'",
+        f"{sewer}.shp: 1 row(s) without a class take 01002 ({sewer}) from the name '{sewer}'"]
+    result = _run(fresh_db_url, [census, tmp_path / f"{sewer}.shp"], layers=(sewer, "01037路灯"))
+    assert (result.status, result.loaded_per_class) == ("committed", {"01002": 3, "01013": 2, "01037": 1})
+
+
 def test_a_zipped_delivery_lands_in_one_transaction_and_reports_name_its_members(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 3, seed=47)
