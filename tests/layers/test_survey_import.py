@@ -322,18 +322,23 @@ def test_a_survey_in_the_city_grid_lands_where_it_was_measured(fresh_db_url, tmp
     assert _largest_miss(fresh_db_url, "01011", truth) < 0.01
 
 
-def test_workbook_date_cells_and_written_dates_are_read(fresh_db_url, tmp_path):
-    with psycopg.connect(fresh_db_url) as conn:
-        points = _points_in_city(conn, 4, seed=37)
+def _dates_workbook(path: Path, points: list[shapely.Point], written: list[tuple]) -> Path:
+    """A workbook of class 01012 rows at `points`, with (初始日期, 变更日期) cells as `written`."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["XLDM", "ZGBMMC", "经度", "纬度", "初始日期", "变更日期"])
-    written = [(datetime(2023, 5, 6), date(2024, 1, 2)), ("2023年5月6日", "2024.01.02"),
-               ("２０２３/5/6", "20240102"), ("2023-05-06 00:00:00", "2024-1-2")]
     for point, (initial, change) in zip(points, written, strict=True):
         sheet.append(["01012", DEPT, point.x, point.y, initial, change])
-    book.save(tmp_path / "dates.xlsx")
-    result = _run(fresh_db_url, [tmp_path / "dates.xlsx"])
+    book.save(path)
+    return path
+
+
+def test_workbook_date_cells_and_written_dates_are_read(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 4, seed=37)
+    written = [(datetime(2023, 5, 6), date(2024, 1, 2)), ("2023年5月6日", "2024.01.02"),
+               ("２０２３/5/6", "20240102"), ("2023-05-06 00:00:00", "2024-1-2")]
+    result = _run(fresh_db_url, [_dates_workbook(tmp_path / "dates.xlsx", points, written)])
     assert (result.status, result.rows_loaded, result.rejections) == ("committed", 4, [])
     with psycopg.connect(fresh_db_url) as conn:
         stored = conn.execute("SELECT DISTINCT initial_date, change_date FROM onemap.component "
@@ -344,14 +349,9 @@ def test_workbook_date_cells_and_written_dates_are_read(fresh_db_url, tmp_path):
 def test_day_numbers_and_no_date_placeholders_in_date_cells_are_read_with_notes(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 5, seed=38)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["XLDM", "ZGBMMC", "经度", "纬度", "初始日期", "变更日期"])
     written = [(45078, "无"), ("45078.75", "／"), ("2023-06-01", 45292), (45078, None), ("2023-06", "-")]
-    for point, (initial, change) in zip(points, written, strict=True):
-        sheet.append(["01012", DEPT, point.x, point.y, initial, change])
-    book.save(tmp_path / "dates.xlsx")
-    result = _run(fresh_db_url, [tmp_path / "dates.xlsx"], skip_invalid=True)
+    book = _dates_workbook(tmp_path / "dates.xlsx", points, written)
+    result = _run(fresh_db_url, [book], skip_invalid=True)
     assert [(r.row, r.field, r.reason) for r in result.rejections] == [
         (6, "initial_date", "initial_date '2023-06' is not a date (YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, "
                             "YYYY.MM.DD or YYYY年MM月DD日)")]
