@@ -35,6 +35,7 @@ _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
 # the time of day. No date form onemap reads has 5 digits, so such a number is read as that day.
 _DAY_NUMBER = re.compile(r"[0-9]{5}(\.[0-9]+)?")
 _DAY_ZERO = pd.Timestamp("1899-12-30")
+_DAY_NUMBER_FORM, _NO_DATE_FORM = 1, 2  # date cells not written as dates (_parse_dates)
 # What survey tables write in a date cell that has no date (compared after NFKC: ／ is /, －is -)
 _NO_DATE = frozenset({"无", "暂无", "空", "/", "-", "--", "—", "——", "NULL", "null", "None", "N/A", "n/a",
                       "#N/A"})
@@ -309,19 +310,18 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
     parsed = {}
     for column in ("initial_date", "change_date"):
         text = f[column]
-        no_date = text.map(_is_no_date, na_action="ignore").fillna(False).to_numpy(dtype=bool)
-        if no_date.any():
+        dates, iso_text, form = _parse_dates(text)
+        if (no_date := form == _NO_DATE_FORM).any():
             first = int(np.argmax(no_date))
             out.notes.append(_counted(no_date, rows, f"{column} value(s) that say there is no date read as "
-                                                     f"empty", first, repr(text.iloc[first])))
-            text = text.where(~no_date, None)
-        dates, iso_text, day_numbers = _parse_dates(text)
-        if day_numbers.any():
-            first = int(np.argmax(day_numbers))
-            out.notes.append(_counted(day_numbers, rows, f"{column} value(s) written as a spreadsheet's day "
-                                                         "number (a date cell that lost its format) read as "
-                                                         "that day", first,
+                                                     "empty", first, repr(text.iloc[first])))
+        if (day_number := form == _DAY_NUMBER_FORM).any():
+            first = int(np.argmax(day_number))
+            out.notes.append(_counted(day_number, rows, f"{column} value(s) written as a spreadsheet's day "
+                                                        "number (a date cell that lost its format) read as "
+                                                        "that day", first,
                                       f"{text.iloc[first]} as {iso_text.iloc[first]}"))
+        text = text.where(form != _NO_DATE_FORM, None)
         unreadable = text.notna().to_numpy() & dates.isna().to_numpy()
         out.reject(unreadable, column, [f"{column} {v!r} is not a date (YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, "
                                         "YYYY.MM.DD or YYYY年MM月DD日)"
@@ -334,10 +334,6 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
     out.reject(backwards, "change_date", "change_date is before initial_date")
 
 
-def _is_no_date(value: object) -> bool:
-    return unicodedata.normalize("NFKC", str(value)).strip() in _NO_DATE
-
-
 def _counted(mask: np.ndarray, rows: SurveyRows, what: str, first: int, detail: str) -> str:
     """A note counting the rows of `mask`, with the file and row of the `first` of them and its `detail`."""
     return f"{int(mask.sum())} {what} (first: {rows.files[first]} row {rows.rows[first]}: {detail})"
@@ -345,27 +341,28 @@ def _counted(mask: np.ndarray, rows: SurveyRows, what: str, first: int, detail: 
 
 def _parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Dates of YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日 text, a workbook's date
-    cell (its text ends in a midnight time) or a spreadsheet's day number, NaT where unreadable; the same
-    dates as ISO text, as COPY reads them (None there); and which rows were day numbers. Each distinct
-    text is parsed and written once."""
+    cell (its text ends in a midnight time) or a spreadsheet's day number, NaT where unreadable or no
+    date; the same dates as ISO text, as COPY reads them (None there); and per row the form that is not
+    written as a date (_DAY_NUMBER_FORM, _NO_DATE_FORM, else 0). Each distinct text is parsed once."""
     codes, distinct = pd.factorize(text)
     distinct = pd.Series(distinct, dtype=object)
     dates = pd.to_datetime(distinct, format="%Y%m%d", errors="coerce")
-    day_number = np.zeros(len(distinct), dtype=bool)
-    rest = dates.isna()
+    form = np.zeros(len(distinct), dtype=np.int8)
+    rest = dates.isna().to_numpy()
     if rest.any():
         plain = distinct[rest].map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
-        day_number[rest.to_numpy()] = plain.str.fullmatch(_DAY_NUMBER).to_numpy(dtype=bool)
-        days = pd.to_numeric(plain[day_number[rest.to_numpy()]]).astype("int64")
+        form[rest] = np.where(plain.str.fullmatch(_DAY_NUMBER), _DAY_NUMBER_FORM,
+                              np.where(plain.isin(_NO_DATE), _NO_DATE_FORM, 0))
+        days = pd.to_numeric(distinct[form == _DAY_NUMBER_FORM]).astype("int64")
         dates = dates.fillna(_DAY_ZERO + pd.to_timedelta(days, unit="D"))
-        iso = distinct[dates.isna()].map(_dashed_date)
+        iso = distinct[dates.isna().to_numpy() & (form == 0)].map(_dashed_date)
         dates = dates.fillna(pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce"))
     iso_text = np.where(dates.notna(), dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
     # in the unit pandas chose: 2999-01-01 does not fit nanoseconds
     parsed = from_distinct(dates.to_numpy(), codes, np.datetime64("NaT"))
     written = from_distinct(np.asarray(iso_text, dtype=object), codes, None)
     return (pd.Series(parsed, index=text.index), pd.Series(written, index=text.index, dtype=object),
-            from_distinct(day_number, codes, False).astype(bool))
+            from_distinct(form, codes, 0))
 
 
 def _dashed_date(text: str) -> str:
