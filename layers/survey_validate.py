@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,8 +35,7 @@ _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
 # the time of day. No date form onemap reads has 5 digits, so such a number is read as that day.
 _DAY_NUMBER = re.compile(r"[0-9]{5}(\.[0-9]+)?")
 _DAY_ZERO = pd.Timestamp("1899-12-30")
-_DAY_NUMBER_FORM, _NO_DATE_FORM = 1, 2  # date cells not written as dates (_parse_dates)
-# What survey tables write in a date cell that has no date (compared after NFKC: ／ is /, －is -)
+# What survey tables write in a date cell that has no date (compared after NFKC: ／ is /, － is -)
 _NO_DATE = frozenset({"无", "暂无", "空", "/", "-", "--", "—", "——", "NULL", "null", "None", "N/A", "n/a",
                       "#N/A"})
 
@@ -310,18 +309,18 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
     parsed = {}
     for column in ("initial_date", "change_date"):
         text = f[column]
-        dates, iso_text, form = _parse_dates(text)
-        if (no_date := form == _NO_DATE_FORM).any():
+        dates, iso_text, day_number, no_date = _parse_dates(text)
+        if no_date.any():
             first = int(np.argmax(no_date))
             out.notes.append(_counted(no_date, rows, f"{column} value(s) that say there is no date read as "
                                                      "empty", first, repr(text.iloc[first])))
-        if (day_number := form == _DAY_NUMBER_FORM).any():
+        if day_number.any():
             first = int(np.argmax(day_number))
             out.notes.append(_counted(day_number, rows, f"{column} value(s) written as a spreadsheet's day "
                                                         "number (a date cell that lost its format) read as "
                                                         "that day", first,
                                       f"{text.iloc[first]} as {iso_text.iloc[first]}"))
-        text = text.where(form != _NO_DATE_FORM, None)
+        text = text.where(~no_date, None)
         unreadable = text.notna().to_numpy() & dates.isna().to_numpy()
         out.reject(unreadable, column, [f"{column} {v!r} is not a date (YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, "
                                         "YYYY.MM.DD or YYYY年MM月DD日)"
@@ -339,30 +338,37 @@ def _counted(mask: np.ndarray, rows: SurveyRows, what: str, first: int, detail: 
     return f"{int(mask.sum())} {what} (first: {rows.files[first]} row {rows.rows[first]}: {detail})"
 
 
-def _parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
+class _Dates(NamedTuple):
+    parsed: pd.Series  # NaT where unreadable or no date
+    iso_text: pd.Series  # as COPY reads them, None where no date was read
+    day_number: np.ndarray  # rows written as a spreadsheet's day number
+    no_date: np.ndarray  # rows that say there is no date (无, /, …)
+
+
+def _parse_dates(text: pd.Series) -> _Dates:
     """Dates of YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日 text, a workbook's date
-    cell (its text ends in a midnight time) or a spreadsheet's day number, NaT where unreadable or no
-    date; the same dates as ISO text, as COPY reads them (None there); and per row the form that is not
-    written as a date (_DAY_NUMBER_FORM, _NO_DATE_FORM, else 0). Each distinct text is parsed once."""
+    cell (its text ends in a midnight time) or a spreadsheet's day number. Each distinct text is parsed
+    once."""
     codes, distinct = pd.factorize(text)
     distinct = pd.Series(distinct, dtype=object)
     dates = pd.to_datetime(distinct, format="%Y%m%d", errors="coerce")
-    form = np.zeros(len(distinct), dtype=np.int8)
+    plain = distinct.map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
     rest = dates.isna().to_numpy()
-    if rest.any():
-        plain = distinct[rest].map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
-        form[rest] = np.where(plain.str.fullmatch(_DAY_NUMBER), _DAY_NUMBER_FORM,
-                              np.where(plain.isin(_NO_DATE), _NO_DATE_FORM, 0))
-        days = pd.to_numeric(distinct[form == _DAY_NUMBER_FORM]).astype("int64")
+    day_number = rest & plain.str.fullmatch(_DAY_NUMBER).to_numpy(dtype=bool)
+    no_date = rest & plain.isin(_NO_DATE).to_numpy()
+    if day_number.any():
+        days = pd.to_numeric(plain[day_number]).astype("int64")
         dates = dates.fillna(_DAY_ZERO + pd.to_timedelta(days, unit="D"))
-        iso = distinct[dates.isna().to_numpy() & (form == 0)].map(_dashed_date)
+    dashed = rest & ~day_number & ~no_date
+    if dashed.any():
+        iso = distinct[dashed].map(_dashed_date)
         dates = dates.fillna(pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce"))
     iso_text = np.where(dates.notna(), dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
     # in the unit pandas chose: 2999-01-01 does not fit nanoseconds
     parsed = from_distinct(dates.to_numpy(), codes, np.datetime64("NaT"))
     written = from_distinct(np.asarray(iso_text, dtype=object), codes, None)
-    return (pd.Series(parsed, index=text.index), pd.Series(written, index=text.index, dtype=object),
-            from_distinct(form, codes, 0))
+    return _Dates(pd.Series(parsed, index=text.index), pd.Series(written, index=text.index, dtype=object),
+                  from_distinct(day_number, codes, False), from_distinct(no_date, codes, False))
 
 
 def _dashed_date(text: str) -> str:
