@@ -29,7 +29,7 @@ from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_coordinates import coordinate_numbers, coordinate_pairs, wkt_column
 from layers.survey_shapes import plain_shapes
 from layers.survey_unusual_geometries import from_wkt, read_layer
-from layers.survey_workbooks import sheet_rows
+from layers.survey_workbooks import sheet_rows, sheets_that_fit
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gdb", ".tab", ".mif", ".kml", ".kmz")
 _MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML", ".kmz": "KML"}
@@ -208,15 +208,22 @@ def _shapefile_source(path: Path, notes: list[str]) -> Iterator[Path]:
 def layers_to_read(path: Path, wanted: Sequence[str]) -> tuple[list[str | None], list[str]]:
     """The layers of one survey file that an import reads, and notes.
 
-    A census often comes as one GeoPackage, geodatabase or KML with a layer per class, so every layer
-    with geometries is read (tables without any are named in a note), or the layers `wanted` names
-    (--layer, repeatable). A workbook's sheets named in `wanted`, else the sheet the reader picks.
-    None stands for "the file's only layer, or the reader's choice"."""
+    A census often comes as one GeoPackage, geodatabase, KML or workbook with a layer or sheet per
+    class, so every layer with geometries is read (tables without any are named in a note), and every
+    sheet whose header names coordinate columns when more than one does; or the layers `wanted` names
+    (--layer, repeatable). None stands for "the file's only layer, or the reader's choice"."""
     suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return [None], ([_one_layer_note(suffix)] if wanted else [])
     if suffix in TABLE_SUFFIXES:
-        if suffix == ".csv" and wanted:
-            return [None], [_one_layer_note(suffix)]
-        return list[str | None](dict.fromkeys(wanted)) or [None], []
+        if wanted:
+            return list[str | None](dict.fromkeys(wanted)), []
+        names, holding = sheets_that_fit(path, _holds_coordinates)
+        if len(holding) < 2:  # the reader picks the sheet and notes the others
+            return [None], []
+        others = [name for name in names if name not in holding]
+        return list[str | None](holding), ([f"workbook sheets without coordinate columns not read: {others}"]
+                                           if others else [])
     if suffix not in _MULTI_LAYER:
         return [None], ([_one_layer_note(suffix)] if wanted else [])
     names, spatial = _layer_names(path)

@@ -7,6 +7,7 @@ Cells come back as Excel shows them: text as text, whole numbers as int, dates a
 import io
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from gis.errors import ImportValidationError
 
 Row = tuple[int, list[object]]  # sheet row number (1-based), cells
+_SheetReader = Callable[..., list[Row]]  # (sheet name, limit=None) -> rows
 
 
 def sheet_rows(
@@ -26,28 +28,44 @@ def sheet_rows(
     """Every row of the sheet named `sheet`, else of the first sheet whose rows `fits` accepts (a cover or
     an instructions sheet often comes first), else of the first sheet; a note when other sheets exist.
     The workbook is `content` when given (an upload; `path` then only names it), else the file."""
+    with _workbook(path, content) as (names, read):
+        return _pick(path, names, sheet, fits, read)
+
+
+def sheets_that_fit(path: Path, fits: Callable[[list[Row]], bool],
+                    head: int = 30) -> tuple[list[str], list[str]]:
+    """Every sheet of the workbook, and those whose first `head` rows `fits` accepts (a header is near
+    the top; the rest of a large sheet is not read)."""
+    with _workbook(path, None) as (names, read):
+        return names, [name for name in names if fits(read(name, head))]
+
+
+@contextmanager
+def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], _SheetReader]]:
+    """The sheet names of a workbook and a reader of a sheet's rows (the first `limit` of them if given)."""
     if path.suffix.lower() == ".xls":
         try:
             xls = xlrd.open_workbook(str(path), file_contents=content, on_demand=True)
         except (xlrd.XLRDError, OSError, ValueError, AssertionError) as error:
             raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
         try:
-            return _pick(path, xls.sheet_names(), sheet, fits, lambda name: _xls_rows(xls, name))
+            yield xls.sheet_names(), lambda name, limit=None: _xls_rows(xls, name, limit)
         finally:
             xls.release_resources()
+        return
     try:
         source = io.BytesIO(content) if content is not None else path
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
         raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
     try:
-        return _pick(path, book.sheetnames, sheet, fits, lambda name: _xlsx_rows(book, name))
+        yield book.sheetnames, lambda name, limit=None: _xlsx_rows(book, name, limit)
     finally:
         book.close()
 
 
 def _pick(path: Path, names: list[str], sheet: str | None, fits: Callable[[list[Row]], bool] | None,
-          read: Callable[[str], list[Row]]) -> tuple[list[Row], list[str]]:
+          read: _SheetReader) -> tuple[list[Row], list[str]]:
     if sheet is not None:
         if sheet not in names:
             raise ImportValidationError(f"{path}: no sheet {sheet!r}; the sheets are {names}")
@@ -64,15 +82,17 @@ def _pick(path: Path, names: list[str], sheet: str | None, fits: Callable[[list[
     return rows, [f"workbook has sheets {', '.join(names)}: read {chosen!r}{why}; pass --layer"]
 
 
-def _xlsx_rows(book: openpyxl.Workbook, name: str) -> list[Row]:
+def _xlsx_rows(book: openpyxl.Workbook, name: str, limit: int | None = None) -> list[Row]:
     ws = book[name]
     ws.reset_dimensions()  # some writers record wrong sheet dimensions; read every row
-    return [(number, list(values)) for number, values in enumerate(ws.iter_rows(values_only=True), 1)]
+    return [(number, list(values))
+            for number, values in enumerate(ws.iter_rows(max_row=limit, values_only=True), 1)]
 
 
-def _xls_rows(book: xlrd.book.Book, name: str) -> list[Row]:
+def _xls_rows(book: xlrd.book.Book, name: str, limit: int | None = None) -> list[Row]:
     ws = book.sheet_by_name(name)
-    return [(r + 1, list(_xls_cells(ws, r, book.datemode))) for r in range(ws.nrows)]
+    rows = ws.nrows if limit is None else min(ws.nrows, limit)
+    return [(r + 1, list(_xls_cells(ws, r, book.datemode))) for r in range(rows)]
 
 
 def _xls_cells(ws: xlrd.sheet.Sheet, row: int, datemode: int) -> Iterator[object]:

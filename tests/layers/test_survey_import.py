@@ -467,6 +467,30 @@ def test_rows_without_a_class_take_the_class_their_layer_or_file_is_named_by(fre
     assert (result.status, result.loaded_per_class) == ("committed", {"01002": 3, "01013": 2, "01037": 1})
 
 
+def test_a_workbook_with_a_sheet_per_class_lands_every_sheet_in_their_classes(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 5, seed=46)
+    hydrants = default_table().get("gb47678", "component", "01013").name  # 消防设施
+    book = openpyxl.Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["字段", "说明"])
+    for name, chosen in ((hydrants, points[:2]), ("01014园林井盖", points[2:])):
+        sheet = book.create_sheet(name)
+        sheet.append(["ZGBMMC", "经度", "纬度"])
+        for point in chosen:
+            sheet.append([DEPT, point.x, point.y])
+    sheet["A4"] = None  # 01014园林井盖 row 4: no department
+    book.save(tmp_path / "census.xlsx")
+
+    refused = _run(fresh_db_url, [tmp_path / "census.xlsx"])
+    assert [(r.file, r.row, r.field) for r in refused.rejections] == [
+        ("census.xlsx:01014园林井盖", 4, "competent_dept_name")]
+    assert "census.xlsx: workbook sheets without coordinate columns not read: ['填表说明']" in refused.notes
+    assert (_count(fresh_db_url, "01013"), _count(fresh_db_url, "01014")) == (0, 0)
+    result = _run(fresh_db_url, [tmp_path / "census.xlsx"], skip_invalid=True)
+    assert (result.status, result.loaded_per_class) == ("committed", {"01013": 2, "01014": 2})
+
+
 def test_a_zipped_delivery_lands_in_one_transaction_and_reports_name_its_members(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 3, seed=47)

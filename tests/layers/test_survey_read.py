@@ -91,8 +91,21 @@ def test_files_of_one_layer_and_workbooks_are_read_once_per_named_sheet(tmp_path
     assert layers_to_read(shp, ("a", "b")) == ([None], ["--layer ignored: a .shp file holds one layer"])
     assert layers_to_read(tmp_path / "s.csv", ("a",)) == (
         [None], ["--layer ignored: a .csv file holds one layer"])
-    assert layers_to_read(tmp_path / "s.xlsx", ()) == ([None], [])
-    assert layers_to_read(tmp_path / "s.xlsx", ("一", "二")) == (["一", "二"], [])
+    one_survey = _sheets_workbook(tmp_path / "s.xlsx", {"说明": [["说明"]], "普查": [["X", "Y", "名称"]]})
+    assert layers_to_read(one_survey, ()) == ([None], [])  # the reader picks it and notes the others
+    assert layers_to_read(one_survey, ("一", "二")) == (["一", "二"], [])
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_every_workbook_sheet_whose_header_names_coordinates_is_read(tmp_path: Path, suffix: str) -> None:
+    """A census workbook with a sheet per class (井盖, 路灯) after an instructions sheet."""
+    title = [["福田区部件普查表"]] * 3  # a title block above the header
+    path = _sheets_workbook(tmp_path / f"census{suffix}", {
+        "填表说明": [["字段", "说明"], ["经度", "CGCS2000 经度"]], "井盖": [*title, ["名称", "经度", "纬度"]],
+        "汇总": [["类别", "数量"]], "路灯": [["名称", "X坐标", "Y坐标"], ["路灯", 500000.0, 2490000.0]]})
+    assert layers_to_read(path, ()) == (
+        ["井盖", "路灯"], ["workbook sheets without coordinate columns not read: ['填表说明', '汇总']"])
+    assert layers_to_read(path, ("路灯",)) == (["路灯"], [])
 
 
 # ---- File Geodatabase, MapInfo, KML ---------------------------------------------------------------------
@@ -637,13 +650,9 @@ def test_xlsx_sheet_by_name(tmp_path: Path) -> None:
         read_survey(path, layer="x")
 
 
-@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
-def test_a_workbook_is_read_from_its_first_sheet_with_coordinates(tmp_path: Path, suffix: str) -> None:
-    """A cover or an instructions sheet first (封面, 填表说明), the survey after it: the survey is read."""
-    sheets = {"填表说明": [["说明", "内容"], ["经纬度", "CGCS2000"]], "封面": [["福田区部件普查"]],
-              "普查": [["部件名称", "经度", "纬度"], ["井盖", 114.0512, 22.5431]], "汇总": [["类别", "数量"]]}
-    path = tmp_path / f"s{suffix}"
-    if suffix == ".xlsx":
+def _sheets_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """An .xlsx or .xls workbook with these sheets and rows."""
+    if path.suffix == ".xlsx":
         book = openpyxl.Workbook()
         book.remove(book.active)
         for name, rows in sheets.items():
@@ -651,14 +660,23 @@ def test_a_workbook_is_read_from_its_first_sheet_with_coordinates(tmp_path: Path
             for row in rows:
                 sheet.append(row)
         book.save(path)
-    else:
-        legacy = xlwt.Workbook(encoding="utf-8")
-        for name, rows in sheets.items():
-            sheet = legacy.add_sheet(name)
-            for r, row in enumerate(rows):
-                for c, value in enumerate(row):
-                    sheet.write(r, c, value)
-        legacy.save(str(path))
+        return path
+    legacy = xlwt.Workbook(encoding="utf-8")
+    for name, rows in sheets.items():
+        sheet = legacy.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+    legacy.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_workbook_is_read_from_its_first_sheet_with_coordinates(tmp_path: Path, suffix: str) -> None:
+    """A cover or an instructions sheet first (封面, 填表说明), the survey after it: the survey is read."""
+    sheets = {"填表说明": [["说明", "内容"], ["经纬度", "CGCS2000"]], "封面": [["福田区部件普查"]],
+              "普查": [["部件名称", "经度", "纬度"], ["井盖", 114.0512, 22.5431]], "汇总": [["类别", "数量"]]}
+    path = _sheets_workbook(tmp_path / f"s{suffix}", sheets)
     survey = read_survey(path)
     assert survey.attributes["部件名称"].tolist() == ["井盖"]
     assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
