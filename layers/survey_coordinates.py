@@ -2,7 +2,8 @@
 
 Contractors name the columns many ways (经度/纬度, lon/lat, X/Y, POINT_X/POINT_Y, 东坐标/北坐标, E/N from
 a total station), often with the unit in brackets: 经度(°), X坐标（m）. Handheld GPS exports write degrees
-as degrees, minutes and seconds: 118°05′30.5″, 东经118度05分30.5秒, 24:29:12.3N.
+as degrees, minutes and seconds: 118°05′30.5″, 东经118度05分30.5秒, 24:29:12.3N. Coordinates copied from a
+map's coordinate picker come as one column of pairs: 经纬度 "118.0918,24.4867".
 """
 
 import re
@@ -19,6 +20,11 @@ DEGREE_PAIRS = (("lon", "lat"), ("lng", "lat"), ("long", "lat"), ("longitude", "
 PLANE_PAIRS = (("x", "y"), ("横坐标", "纵坐标"), ("point_x", "point_y"), ("x坐标", "y坐标"),
                ("坐标x", "坐标y"), ("东坐标", "北坐标"), ("easting", "northing"), ("e", "n"))
 WKT_NAMES = ("wkt", "geometry", "geom")
+# One column of "x,y" pairs, matched on its name without separators: 经纬度, 坐标(经度,纬度), lng/lat …
+# (Not 位置 or location: those often describe the place in words.)
+PAIR_NAMES = ("经纬度", "经度纬度", "纬经度", "纬度经度", "坐标", "经纬度坐标", "坐标经纬度", "位置坐标",
+              "gps坐标", "lnglat", "lonlat", "longlat", "longitudelatitude", "latlng", "latlon", "latlong",
+              "latitudelongitude", "coordinates", "coordinate")
 
 _UNIT_SUFFIX = re.compile(r"\s*[(\[（【][^()\[\]（）【】]*[)\]）】]$")
 _HEMISPHERE = r"(?:[NSEW]|东经|西经|南纬|北纬|[东西南北])"
@@ -33,6 +39,9 @@ _DMS = re.compile(
 )
 # What NFKC leaves of the prime and quote marks people type for minutes and seconds
 _MARKS = str.maketrans({"′": "'", "’": "'", "‘": "'", "″": '"', "”": '"', "“": '"'})
+_NAME_SEPARATORS = re.compile(r"[\s,/、;_\-]+")
+_PAIR_BRACKETS = "()[]{}<>"
+_PAIR_SEPARATOR = re.compile(r"\s*[,;、]\s*")
 
 
 def column_key(name: str) -> str:
@@ -52,6 +61,48 @@ def coordinate_pairs(header: Sequence[str], *, plane_first: bool) -> list[tuple[
 def wkt_column(header: Sequence[str]) -> str | None:
     keyed = {column_key(name): name for name in header}
     return next((keyed[n] for n in WKT_NAMES if n in keyed), None)
+
+
+def pair_column(header: Sequence[str]) -> tuple[str, bool | None] | None:
+    """The column of coordinate pairs, and whether its name puts latitude first (None: it does not say).
+
+    The name is matched without separators and a bracketed unit or order: 经纬度, 坐标(经度,纬度), lng/lat.
+    """
+    for name in header:
+        if _NAME_SEPARATORS.sub("", column_key(name)) in PAIR_NAMES:
+            words = _NAME_SEPARATORS.sub("", fold(name))
+            at = {axis: min((i for i in (words.find(w) for w in marks) if i >= 0), default=-1)
+                  for axis, marks in (("lat", ("纬", "lat")), ("lon", ("经", "lng", "lon")))}
+            return name, (at["lat"] < at["lon"] if min(at.values()) >= 0 else None)
+    return None
+
+
+def pair_numbers(values: pd.Series, lat_first: bool | None) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """x and y of a column of pairs ("118.0918,24.4867", "(118.0918 24.4867)", 118°05'30.5"E，24°29'12.3"N),
+    the count of cells in degrees, minutes and seconds, and whether latitude came first.
+
+    A name that does not give the order (坐标) is read longitude first, as the coordinate pickers of
+    Chinese web maps write it, unless every pair is a latitude followed by a longitude beyond ±90°.
+    A cell that is not two parts gives NaN.
+    """
+    texts = values.map(_clean)
+    first = np.full(len(values), None, dtype=object)
+    second = np.full(len(values), None, dtype=object)
+    for i, text in enumerate(texts):
+        if isinstance(text, str) and text:
+            parts = _pair_parts(text.strip(_PAIR_BRACKETS + " "))
+            if len(parts) == 2:
+                first[i], second[i] = parts
+    (a, a_dms), (b, b_dms) = (coordinate_numbers(pd.Series(part, dtype=object)) for part in (first, second))
+    if lat_first is None:
+        read = np.isfinite(a) & np.isfinite(b)
+        lat_first = bool(read.any()) and bool((np.abs(a[read]) <= 90).all() and (np.abs(b[read]) > 90).all())
+    return (b, a, a_dms + b_dms, True) if lat_first else (a, b, a_dms + b_dms, False)
+
+
+def _pair_parts(text: str) -> list[str]:
+    parts = _PAIR_SEPARATOR.split(text)
+    return parts if len(parts) == 2 else text.split()
 
 
 def coordinate_numbers(values: pd.Series) -> tuple[np.ndarray, int]:

@@ -26,7 +26,13 @@ from pyproj import CRS
 from gis.crs import CGCS2000, CrsSpec, crs_spec_of
 from gis.errors import ImportValidationError, InvalidParameter
 from layers.survey_axes import fit_plane_coordinates, zone_hint
-from layers.survey_coordinates import coordinate_numbers, coordinate_pairs, wkt_column
+from layers.survey_coordinates import (
+    coordinate_numbers,
+    coordinate_pairs,
+    pair_column,
+    pair_numbers,
+    wkt_column,
+)
 from layers.survey_shapes import plain_shapes
 from layers.survey_unusual_geometries import from_wkt, read_layer
 from layers.survey_workbooks import sheet_rows, sheets_that_fit
@@ -414,7 +420,8 @@ def _holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
     """True when a sheet's header names coordinate or WKT columns."""
     found = _header_row(records)
     names = [str(v) for v in found[1] if v is not None] if found else []
-    return bool(names) and bool(coordinate_pairs(names, plane_first=False) or wkt_column(names))
+    return bool(names) and bool(coordinate_pairs(names, plane_first=False) or wkt_column(names)
+                                or pair_column(names))
 
 
 def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Raw:
@@ -485,10 +492,28 @@ def _table(
             problems[i] = _unread_coordinates(list(zip(used, written, (x[i], y[i]), strict=True)))
         if len(pairs) > 1:
             notes.append(f"coordinates from columns {list(used)}; also found {[list(p) for p in pairs[1:]]}")
+    elif paired := pair_column(header):
+        column, named_order = paired
+        used = (column,)
+        x, y, dms, lat_first = pair_numbers(attributes[column], named_order)
+        if dms:
+            notes.append(f"{dms} coordinates of {column!r} read as degrees, minutes and seconds")
+        if lat_first and named_order is None:
+            notes.append(f"{column!r} read as latitude, longitude: every pair's first number is within ±90° "
+                         "and its second beyond")
+        ok = np.isfinite(x) & np.isfinite(y)
+        geometries = np.full(len(attributes), None, dtype=object)
+        geometries[ok] = shapely.points(x[ok], y[ok])
+        for i in np.flatnonzero(~ok):
+            written = attributes[column].iloc[i]
+            if written is not None and str(written).strip():
+                order = "latitude,longitude" if lat_first else "longitude,latitude or x,y"
+                problems[i] = f"{column} {_shown(written)} is not a pair of coordinates ({order})"
     else:
         raise ImportValidationError(
-            f"{path}: no coordinate columns (lon/lat, 经度/纬度, x/y, POINT_X/POINT_Y, 东坐标/北坐标 …) "
-            f"and no WKT column (wkt/geometry/geom); columns are {header}"
+            f"{path}: no coordinate columns (lon/lat, 经度/纬度, x/y, POINT_X/POINT_Y, 东坐标/北坐标 …), "
+            f"no column of coordinate pairs (经纬度, 坐标: '114.05,22.54') and no WKT column "
+            f"(wkt/geometry/geom); columns are {header}"
         )
     missing = sum(g is None for g in geometries)
     if missing:

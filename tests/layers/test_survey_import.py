@@ -474,11 +474,14 @@ def test_a_workbook_with_a_sheet_per_class_lands_every_sheet_in_their_classes(fr
     book = openpyxl.Workbook()
     book.active.title = "填表说明"
     book.active.append(["字段", "说明"])
-    for name, chosen in ((hydrants, points[:2]), ("01014园林井盖", points[2:])):
-        sheet = book.create_sheet(name)
-        sheet.append(["ZGBMMC", "经度", "纬度"])
-        for point in chosen:
-            sheet.append([DEPT, point.x, point.y])
+    hydrant_sheet = book.create_sheet(hydrants)
+    hydrant_sheet.append(["ZGBMMC", "经纬度"])  # a column of pairs, as a map's coordinate picker copies them
+    for point in points[:2]:
+        hydrant_sheet.append([DEPT, f"{point.x},{point.y}"])
+    sheet = book.create_sheet("01014园林井盖")
+    sheet.append(["ZGBMMC", "经度", "纬度"])
+    for point in points[2:]:
+        sheet.append([DEPT, point.x, point.y])
     sheet["A4"] = None  # 01014园林井盖 row 4: no department
     book.save(tmp_path / "census.xlsx")
 

@@ -101,7 +101,7 @@ def test_every_workbook_sheet_whose_header_names_coordinates_is_read(tmp_path: P
     """A census workbook with a sheet per class (井盖, 路灯) after an instructions sheet."""
     title = [["福田区部件普查表"]] * 3  # a title block above the header
     path = _sheets_workbook(tmp_path / f"census{suffix}", {
-        "填表说明": [["字段", "说明"], ["经度", "CGCS2000 经度"]], "井盖": [*title, ["名称", "经度", "纬度"]],
+        "填表说明": [["字段", "说明"], ["经度", "CGCS2000 经度"]], "井盖": [*title, ["名称", "经纬度"]],
         "汇总": [["类别", "数量"]], "路灯": [["名称", "X坐标", "Y坐标"], ["路灯", 500000.0, 2490000.0]]})
     assert layers_to_read(path, ()) == (
         ["井盖", "路灯"], ["workbook sheets without coordinate columns not read: ['填表说明', '汇总']"])
@@ -568,6 +568,35 @@ def test_csv_degrees_minutes_seconds_under_unit_suffixed_names(tmp_path: Path) -
     assert survey.geometries[2] is None  # 61 minutes
     assert "3 cells of ['经度(°)', '纬度(°)'] read as degrees, minutes and seconds" in survey.notes
     assert "1 rows without a usable geometry in ['经度(°)', '纬度(°)'] (geometry None)" in survey.notes
+
+
+def test_csv_column_of_coordinate_pairs_from_a_map_picker(tmp_path: Path) -> None:
+    """经纬度 "114.0512,22.5431", as the coordinate pickers of web maps copy them; the order from the name."""
+    path = tmp_path / "picked.csv"
+    path.write_text('名称,经纬度\n井盖,"114.0512,22.5431"\n路灯,（114.0523，22.5442）\n'
+                    '垃圾箱,"114°03\'12.24""E 22°32\'43.08""N"\n树,114.0512\n空,\n', encoding="utf-8")
+    survey = read_survey(path)
+    assert survey.geometry_columns == ("经纬度",)
+    assert [None if g is None else (round(g.x, 6), round(g.y, 6)) for g in survey.geometries] == [
+        (114.0512, 22.5431), (114.0523, 22.5442), (114.0534, 22.5453), None, None]
+    assert survey.geometry_problems is not None
+    assert survey.geometry_problems.tolist() == [
+        None, None, None, "经纬度 '114.0512' is not a pair of coordinates (longitude,latitude or x,y)", None]
+    assert "2 coordinates of '经纬度' read as degrees, minutes and seconds" in survey.notes
+
+    named = tmp_path / "named.csv"
+    named.write_text('名称,坐标（纬度，经度）\n井盖,"22.5431, 114.0512"\n', encoding="utf-8")
+    assert read_survey(named).geometries[0].equals(shapely.Point(114.0512, 22.5431))
+    unnamed = tmp_path / "unnamed.csv"  # 坐标 does not give the order; the numbers do
+    unnamed.write_text('名称,坐标\n井盖,"22.5431, 114.0512"\n路灯,"22.5442,114.0523"\n', encoding="utf-8")
+    survey = read_survey(unnamed)
+    assert survey.geometries[1].equals(shapely.Point(114.0523, 22.5442))
+    assert ("'坐标' read as latitude, longitude: every pair's first number is within ±90° and its second "
+            "beyond") in survey.notes
+    address = tmp_path / "address.csv"  # a place described in words is no coordinate column
+    address.write_text("名称,位置\n井盖,福田路与深南大道交叉口\n", encoding="utf-8")
+    with pytest.raises(ImportValidationError, match="no column of coordinate pairs"):
+        read_survey(address)
 
 
 def test_csv_easting_northing_columns_of_a_total_station(tmp_path: Path) -> None:
