@@ -401,14 +401,49 @@ def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
     return _table(path, header, rows, lines, crs=crs, encoding=codec, notes=notes)
 
 
-def _header_row(records: list[tuple[int, list[object]]]) -> tuple[int, list[object]] | None:
+def _header_row(records: list[tuple[int, list[object]]]) -> tuple[int, int, list[object]] | None:
     """A sheet's header: its first row of two filled cells or more (a one-cell row above it is a title,
-    e.g. 某区部件普查表), with '' read as empty."""
-    for number, values in records:
+    e.g. 某区部件普查表), with '' read as empty; as (first row, last row, names).
+
+    Official census forms head columns in two rows, a merged group heading over the columns it spans
+    (坐标 over X and Y, 主管部门 over 代码 and 名称): such a second row is joined to the first.
+    """
+    for i, (number, values) in enumerate(records):
         cells = _filled(values)
         if sum(v is not None for v in cells) >= 2:
-            return number, cells
+            below = _filled(records[i + 1][1]) if i + 1 < len(records) else []
+            if _is_second_header_row(cells, below):
+                return number, records[i + 1][0], _joined_header(cells, below)
+            return number, number, cells
     return None
+
+
+def _is_second_header_row(heading: list[object], below: list[object]) -> bool:
+    """True when `below` names columns under a merged heading: text only, none of it a number or
+    degrees, and some of it under an empty cell of `heading` (the span of a merged heading)."""
+    filled = [(i, v) for i, v in enumerate(below) if v is not None]
+    if not filled or not all(isinstance(v, str) for _, v in filled):
+        return False
+    numbers, _ = coordinate_numbers(pd.Series([v for _, v in filled], dtype=object))
+    return not np.isfinite(numbers).any() and any(i >= len(heading) or heading[i] is None for i, _ in filled)
+
+
+def _joined_header(heading: list[object], below: list[object]) -> list[object]:
+    """Each column's name: the heading over it, its group heading followed by the name below it
+    (主管部门代码), or the name below alone under a coordinate group (坐标, 经纬度: X, 经度)."""
+    names: list[object] = []
+    group: object = None
+    for i in range(max(len(heading), len(below))):
+        top = heading[i] if i < len(heading) else None
+        under = below[i] if i < len(below) else None
+        group = top if top is not None else group
+        if under is None:
+            names.append(top)
+        elif group is None or pair_column([str(group)]) is not None:
+            names.append(under)
+        else:
+            names.append(f"{group}{under}")
+    return names
 
 
 def _filled(values: list[object]) -> list[object]:
@@ -419,7 +454,7 @@ def _filled(values: list[object]) -> list[object]:
 def _holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
     """True when a sheet's header names coordinate or WKT columns."""
     found = _header_row(records)
-    names = [str(v) for v in found[1] if v is not None] if found else []
+    names = [str(v) for v in found[2] if v is not None] if found else []
     return bool(names) and bool(coordinate_pairs(names, plane_first=False) or wkt_column(names)
                                 or pair_column(names))
 
@@ -429,11 +464,14 @@ def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Ra
     found = _header_row(records)
     if found is None:
         raise ImportValidationError(f"{path}: sheet has no header row (a row of at least two column names)")
-    at, cells = found
+    first, at, cells = found
     header = _header(path, ["" if v is None else str(v) for v in cells], "row", at)
-    if at > 1:
-        above = "row 1" if at == 2 else f"rows 1–{at - 1}"
+    if first > 1:
+        above = "row 1" if first == 2 else f"rows 1–{first - 1}"
         notes.append(f"sheet {above} above the header skipped")
+    if at > first:
+        notes.append(f"sheet rows {first}–{at} read as one header (a merged heading over the columns it "
+                     f"spans): {header}")
     rows: list[list[object]] = []
     numbers: list[int] = []
     for number, values in records:

@@ -714,6 +714,28 @@ def test_a_workbook_is_read_from_its_first_sheet_with_coordinates(tmp_path: Path
         read_survey(path, layer="汇总")
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_census_form_headed_in_two_rows_is_read_with_joined_names(tmp_path: Path, suffix: str) -> None:
+    """主管部门 merged over 代码 and 名称, 坐标 over 经度 and 纬度, under a title row."""
+    path = _sheets_workbook(tmp_path / f"form{suffix}", {"普查": [
+        ["福田区部件普查表"],
+        ["序号", "部件名称", "主管部门", None, "坐标", None, "备注"],
+        [None, None, "代码", "名称", "经度", "纬度"],
+        [1, "井盖", "001", "城管局", 114.0512, 22.5431, "东侧"]]})
+    if suffix == ".xlsx":  # merge the group headings as a census form does
+        book = openpyxl.load_workbook(path)
+        for cells in ("A1:G1", "C2:D2", "E2:F2", "A2:A3", "B2:B3", "G2:G3"):
+            book["普查"].merge_cells(cells)
+        book.save(path)
+    survey = read_survey(path)
+    assert list(survey.attributes.columns) == [
+        "序号", "部件名称", "主管部门代码", "主管部门名称", "经度", "纬度", "备注"]
+    assert survey.row_numbers.tolist() == [4]
+    assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
+    assert survey.attributes["主管部门名称"].tolist() == ["城管局"]
+    assert any(n.startswith("sheet rows 2–3 read as one header") for n in survey.notes)
+
+
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
     """A .xls as WPS and older Excel save it: numbers are doubles, dates are numbers with a date format."""
     book = xlwt.Workbook(encoding="utf-8")
