@@ -379,25 +379,16 @@ def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
     if delimiter != ",":
         notes.append(f"CSV delimiter taken as {delimiter!r}")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[object]] = []
-    lines: list[int] = []
-    header: list[str] | None = None
+    records: list[tuple[int, list[object]]] = []
     try:
         before = 0
         for record in reader:
             start, before = before + 1, reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                header = _header(path, record, "line", start)
-                continue
-            cells: list[object] = [cell if cell != "" else None for cell in record]
-            rows.append(_fit(path, cells, len(header), "line", start))
-            lines.append(start)
+            if any(cell.strip() for cell in record):
+                records.append((start, list(record)))
     except csv.Error as error:
         raise ImportValidationError(f"{path}: line {reader.line_num}: {error}") from None
-    if header is None:
-        raise ImportValidationError(f"{path}: no header row")
+    header, rows, lines = _header_and_rows(path, records, "line", notes)
     return _table(path, header, rows, lines, crs=crs, encoding=codec, notes=notes)
 
 
@@ -461,25 +452,35 @@ def _holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
 
 def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Raw:
     records, notes = sheet_rows(path, sheet, fits=_holds_coordinates)
+    header, rows, numbers = _header_and_rows(path, records, "row", notes)
+    return _table(path, header, rows, numbers, crs=crs, encoding=None, notes=notes)
+
+
+def _header_and_rows(path: Path, records: list[tuple[int, list[object]]], unit: str,
+                     notes: list[str]) -> tuple[list[str], list[list[object]], list[int]]:
+    """The header of a sheet's or a CSV file's records (see _header_row; the first record of a table
+    with one column, such as a WKT column), and the non-empty rows below it with their row or line
+    numbers."""
     found = _header_row(records)
-    if found is None:
-        raise ImportValidationError(f"{path}: sheet has no header row (a row of at least two column names)")
-    first, at, cells = found
-    header = _header(path, ["" if v is None else str(v) for v in cells], "row", at)
+    if found is None and not records:
+        raise ImportValidationError(f"{path}: no header row")
+    first, at, cells = found or (records[0][0], records[0][0], _filled(records[0][1]))
+    header = _header(path, ["" if v is None else str(v) for v in cells], unit, at)
+    where = "sheet " if unit == "row" else ""
     if first > 1:
-        above = "row 1" if first == 2 else f"rows 1–{first - 1}"
-        notes.append(f"sheet {above} above the header skipped")
+        above = f"{unit} 1" if first == 2 else f"{unit}s 1–{first - 1}"
+        notes.append(f"{where}{above} above the header skipped")
     if at > first:
-        notes.append(f"sheet rows {first}–{at} read as one header (a merged heading over the columns it "
+        notes.append(f"{where}{unit}s {first}–{at} read as one header (a merged heading over the columns it "
                      f"spans): {header}")
     rows: list[list[object]] = []
     numbers: list[int] = []
     for number, values in records:
         cells = _filled(values)
         if number > at and any(v is not None for v in cells):
-            rows.append(_fit(path, cells, len(header), "row", number))
+            rows.append(_fit(path, cells, len(header), unit, number))
             numbers.append(number)
-    return _table(path, header, rows, numbers, crs=crs, encoding=None, notes=notes)
+    return header, rows, numbers
 
 
 def _header(path: Path, record: Sequence[str], unit: str, number: int) -> list[str]:

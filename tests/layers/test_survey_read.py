@@ -632,6 +632,21 @@ def test_csv_errors_name_file_and_line(tmp_path: Path, text: str, message: str) 
         read_survey(path)
 
 
+def test_csv_saved_from_a_census_form_skips_its_title_and_joins_its_two_header_lines(tmp_path: Path) -> None:
+    path = tmp_path / "form.csv"
+    path.write_text("福田区部件普查表,,,,\n序号,主管部门,,坐标,\n,代码,名称,X,Y\n"
+                    "1,001,城管局,114.0512,22.5431\n", encoding="utf-8")
+    survey = read_survey(path)
+    assert list(survey.attributes.columns) == ["序号", "主管部门代码", "主管部门名称", "X", "Y"]
+    assert survey.row_numbers.tolist() == [4]
+    assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
+    assert "line 1 above the header skipped" in survey.notes
+    assert any(n.startswith("lines 2–3 read as one header") for n in survey.notes)
+    wkt_only = tmp_path / "wkt.csv"  # one column: its first line is the header
+    wkt_only.write_text('wkt\n"POINT (114.0512 22.5431)"\n', encoding="utf-8")
+    assert read_survey(wkt_only).geometries[0].equals(shapely.Point(114.0512, 22.5431))
+
+
 def test_csv_trailing_empty_columns_are_trimmed(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_text("名称,x,y,,\n井盖,114.05,22.54,,\n", encoding="utf-8")
