@@ -393,8 +393,9 @@ def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
 
 
 def _header_row(records: list[tuple[int, list[object]]]) -> tuple[int, int, list[object]] | None:
-    """A sheet's header: its first row of two filled cells or more (a one-cell row above it is a title,
-    e.g. 某区部件普查表), with '' read as empty; as (first row, last row, names).
+    """The header of a sheet's or a CSV file's records: the first row of two filled cells or more (a
+    one-cell row above it is a title, e.g. 某区部件普查表), with '' read as empty; as (first row, last
+    row, names).
 
     Official census forms head columns in two rows, a merged group heading over the columns it spans
     (坐标 over X and Y, 主管部门 over 代码 and 名称): such a second row is joined to the first.
@@ -438,7 +439,8 @@ def _joined_header(heading: list[object], below: list[object]) -> list[object]:
 
 
 def _filled(values: list[object]) -> list[object]:
-    """A sheet row's cells with '' read as empty (None), as some writers store blank cells."""
+    """A row's cells with '' read as empty (None): a CSV's empty fields, the blank cells some
+    workbook writers store."""
     return [None if isinstance(v, str) and v == "" else v for v in values]
 
 
@@ -523,10 +525,8 @@ def _table(
         (x, x_dms), (y, y_dms) = (coordinate_numbers(attributes[column]) for column in used)
         if x_dms or y_dms:
             notes.append(f"{x_dms + y_dms} cells of {list(used)} read as degrees, minutes and seconds")
-        ok = np.isfinite(x) & np.isfinite(y)
-        geometries = np.full(len(attributes), None, dtype=object)
-        geometries[ok] = shapely.points(x[ok], y[ok])
-        for i in np.flatnonzero(~ok):
+        geometries, unread = _points(x, y)
+        for i in unread:
             written = (attributes[used[0]].iloc[i], attributes[used[1]].iloc[i])
             problems[i] = _unread_coordinates(list(zip(used, written, (x[i], y[i]), strict=True)))
         if len(pairs) > 1:
@@ -540,10 +540,8 @@ def _table(
         if lat_first and named_order is None:
             notes.append(f"{column!r} read as latitude, longitude: every pair's first number is within ±90° "
                          "and its second beyond")
-        ok = np.isfinite(x) & np.isfinite(y)
-        geometries = np.full(len(attributes), None, dtype=object)
-        geometries[ok] = shapely.points(x[ok], y[ok])
-        for i in np.flatnonzero(~ok):
+        geometries, unread = _points(x, y)
+        for i in unread:
             written = attributes[column].iloc[i]
             if written is not None and str(written).strip():
                 order = "latitude,longitude" if lat_first else "longitude,latitude or x,y"
@@ -560,6 +558,14 @@ def _table(
     row_numbers = np.asarray(numbers, dtype=np.int64)
     return _Raw(attributes, geometries, row_numbers, encoding=encoding, notes=notes, geometry_columns=used,
                 geometry_problems=problems)
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the coordinates (None where either is NaN), and the positions of those without one."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    geometries = np.full(len(x), None, dtype=object)
+    geometries[ok] = shapely.points(x[ok], y[ok])
+    return geometries, np.flatnonzero(~ok)
 
 
 def _shown(value: object) -> str:

@@ -18,7 +18,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from gis.errors import ImportValidationError
 
 Row = tuple[int, list[object]]  # sheet row number (1-based), cells
-_SheetReader = Callable[..., list[Row]]  # (sheet name, limit=None) -> rows
+_SheetReader = Callable[[str, int | None], list[Row]]  # (sheet name, first rows only) -> rows
+# Rows a sheet's header is sought in, when choosing the sheets that hold a survey
+HEADER_ROWS = 30
 
 
 def sheet_rows(
@@ -32,12 +34,11 @@ def sheet_rows(
         return _pick(path, names, sheet, fits, read)
 
 
-def sheets_that_fit(path: Path, fits: Callable[[list[Row]], bool],
-                    head: int = 30) -> tuple[list[str], list[str]]:
-    """Every sheet of the workbook, and those whose first `head` rows `fits` accepts (a header is near
-    the top; the rest of a large sheet is not read)."""
+def sheets_that_fit(path: Path, fits: Callable[[list[Row]], bool]) -> tuple[list[str], list[str]]:
+    """Every sheet of the workbook, and those whose first HEADER_ROWS rows `fits` accepts (a header is
+    near the top; the rest of a large sheet is not read)."""
     with _workbook(path, None) as (names, read):
-        return names, [name for name in names if fits(read(name, head))]
+        return names, [name for name in names if fits(read(name, HEADER_ROWS))]
 
 
 @contextmanager
@@ -49,7 +50,7 @@ def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], _S
         except (xlrd.XLRDError, OSError, ValueError, AssertionError) as error:
             raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
         try:
-            yield xls.sheet_names(), lambda name, limit=None: _xls_rows(xls, name, limit)
+            yield xls.sheet_names(), lambda name, limit: _xls_rows(xls, name, limit)
         finally:
             xls.release_resources()
         return
@@ -59,7 +60,7 @@ def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], _S
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
         raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
     try:
-        yield book.sheetnames, lambda name, limit=None: _xlsx_rows(book, name, limit)
+        yield book.sheetnames, lambda name, limit: _xlsx_rows(book, name, limit)
     finally:
         book.close()
 
@@ -69,27 +70,24 @@ def _pick(path: Path, names: list[str], sheet: str | None, fits: Callable[[list[
     if sheet is not None:
         if sheet not in names:
             raise ImportValidationError(f"{path}: no sheet {sheet!r}; the sheets are {names}")
-        return read(sheet), []
-    chosen, rows = names[0], read(names[0])
-    if fits is not None and not fits(rows):
-        for name in names[1:]:
-            if fits(candidate := read(name)):
-                chosen, rows = name, candidate
-                break
+        return read(sheet, None), []
+    # the same test as sheets_that_fit: the sheet's first rows
+    chosen = next((name for name in names if fits is None or fits(read(name, HEADER_ROWS))), names[0])
+    rows = read(chosen, None)
     if len(names) == 1:
         return rows, []
     why = "" if chosen == names[0] else f" (the first that holds the data; {names[0]!r} does not)"
     return rows, [f"workbook has sheets {', '.join(names)}: read {chosen!r}{why}; pass --layer"]
 
 
-def _xlsx_rows(book: openpyxl.Workbook, name: str, limit: int | None = None) -> list[Row]:
+def _xlsx_rows(book: openpyxl.Workbook, name: str, limit: int | None) -> list[Row]:
     ws = book[name]
     ws.reset_dimensions()  # some writers record wrong sheet dimensions; read every row
     return [(number, list(values))
             for number, values in enumerate(ws.iter_rows(max_row=limit, values_only=True), 1)]
 
 
-def _xls_rows(book: xlrd.book.Book, name: str, limit: int | None = None) -> list[Row]:
+def _xls_rows(book: xlrd.book.Book, name: str, limit: int | None) -> list[Row]:
     ws = book.sheet_by_name(name)
     rows = ws.nrows if limit is None else min(ws.nrows, limit)
     return [(r + 1, list(_xls_cells(ws, r, book.datemode))) for r in range(rows)]
