@@ -25,7 +25,7 @@ from layers.cameras import (
     upsert_cameras,
 )
 from layers.field_mapping import fold
-from layers.survey_archives import survey_files
+from layers.survey_deliveries import survey_files
 from layers.survey_read import read_survey
 from layers.survey_validate import Rejection
 

@@ -23,7 +23,7 @@ from gis.errors import ConfigurationError, ImportValidationError
 from grid_codes.classes import Scheme, default_table
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
-from layers.survey_archives import survey_files
+from layers.survey_deliveries import survey_files
 from layers.survey_locate import allocate, anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
 from layers.survey_read import layers_to_read, read_survey
 from layers.survey_stage import (
@@ -101,10 +101,14 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
     with survey_files(paths) as found:
         to_read = []
         for file in found:
-            layers, layer_notes = layers_to_read(file.path, options.layers)
+            layers, layer_notes = layers_to_read(file.path, options.layers, named=file.named,
+                                                 encoding=options.encoding)
             notes.extend(f"{file.label}: {note}" for note in layer_notes)
             to_read += [(file.path, layer, f"{file.label}:{layer}" if len(layers) > 1 else file.label)
                         for layer in layers]
+        if not to_read:
+            raise ImportValidationError(f"{', '.join(f.label for f in found)}: no survey layer to read "
+                                        f"({'; '.join(notes)})")
         for path, layer, label in to_read:
             survey = read_survey(path, crs=options.crs, encoding=options.encoding, layer=layer)
             notes.extend(f"{label}: {note}" for note in survey.notes)

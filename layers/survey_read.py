@@ -35,7 +35,7 @@ from layers.survey_coordinates import (
 )
 from layers.survey_shapes import plain_shapes
 from layers.survey_unusual_geometries import from_wkt, read_layer
-from layers.survey_workbooks import sheet_rows, sheets_that_fit
+from layers.survey_workbooks import HEADER_ROWS, sheet_rows, sheets_that_fit
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gdb", ".tab", ".mif", ".kml", ".kmz")
 _MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML", ".kmz": "KML"}
@@ -43,11 +43,12 @@ _MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML"
 _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
                   "drawOrder", "icon")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
-SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES  # and .zip archives of them (layers.survey_archives)
+SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES  # and .zip archives of them (layers.survey_deliveries)
 _PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
 _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
 _CODE_PAGES = {"65001": "UTF-8", "936": "GBK", "54936": "GB18030", "950": "BIG5"}
 _CUT_REASONS = ("unexpected end of data", "incomplete multibyte sequence")
+_CSV_HEAD_BYTES = 1 << 16  # enough for a CSV file's header lines
 _METRES_HINT = "pass --crs EPSG:45xx (the CGCS2000 Gauss-Krüger zone, e.g. EPSG:4547 for CM 114°E)"
 NO_CRS_NOTE = (
     "no CRS given: coordinates taken as CGCS2000 lon/lat; pass --crs gcj02 if they come from a consumer map"
@@ -211,20 +212,28 @@ def _shapefile_source(path: Path, notes: list[str]) -> Iterator[Path]:
     notes.append(f"no {path.stem}.shx index beside it: rebuilt from the .shp in a temporary copy")
 
 
-def layers_to_read(path: Path, wanted: Sequence[str]) -> tuple[list[str | None], list[str]]:
+def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True,
+                   encoding: str | None = None) -> tuple[list[str | None], list[str]]:
     """The layers of one survey file that an import reads, and notes.
 
     A census often comes as one GeoPackage, geodatabase, KML or workbook with a layer or sheet per
     class, so every layer with geometries is read (tables without any are named in a note), and every
     sheet whose header names coordinate columns when more than one does; or the layers `wanted` names
-    (--layer, repeatable). None stands for "the file's only layer, or the reader's choice"."""
+    (--layer, repeatable). None stands for "the file's only layer, or the reader's choice".
+
+    A table found in a folder or an archive (not `named`) whose header names no coordinate columns is
+    an attribute table delivered beside the shapes: it is not read, and a note says so."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        if not named and not wanted and not _csv_holds_coordinates(path, encoding):
+            return [], [_NO_COORDINATES]
         return [None], ([_one_layer_note(suffix)] if wanted else [])
     if suffix in TABLE_SUFFIXES:
         if wanted:
             return list[str | None](dict.fromkeys(wanted)), []
         names, holding = sheets_that_fit(path, _holds_coordinates)
+        if not holding and not named:
+            return [], [_NO_COORDINATES]
         if len(holding) < 2:  # the reader picks the sheet and notes the others
             return [None], []
         others = [name for name in names if name not in holding]
@@ -244,6 +253,10 @@ def layers_to_read(path: Path, wanted: Sequence[str]) -> tuple[list[str | None],
     tables = [name for name in names if name not in spatial]
     skipped = [f"{_MULTI_LAYER[suffix]} tables without geometries not read: {tables}"] if tables else []
     return list[str | None](spatial), skipped
+
+
+_NO_COORDINATES = ("not read: its header names no coordinate, coordinate-pair or WKT columns "
+                   "(an attribute table?)")
 
 
 def _one_layer_note(suffix: str) -> str:
@@ -373,7 +386,15 @@ def _declared_crs(crs: CRS | None) -> tuple[CrsSpec | None, str | None]:
 
 def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
     notes: list[str] = []
-    text, codec = decode_text(path, path.read_bytes(), codec, notes)
+    records, codec = _csv_records(path, path.read_bytes(), codec, notes)
+    header, rows, lines = _header_and_rows(path, records, "line", notes)
+    return _table(path, header, rows, lines, crs=crs, encoding=codec, notes=notes)
+
+
+def _csv_records(path: Path, data: bytes, codec: str | None,
+                 notes: list[str]) -> tuple[list[tuple[int, list[object]]], str]:
+    """The non-empty records of CSV text with their first line numbers, and the encoding read."""
+    text, codec = decode_text(path, data, codec, notes)
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;|", key=first_line.count) if first_line.count(",") == 0 else ","
     if delimiter != ",":
@@ -388,8 +409,20 @@ def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
                 records.append((start, list(record)))
     except csv.Error as error:
         raise ImportValidationError(f"{path}: line {reader.line_num}: {error}") from None
-    header, rows, lines = _header_and_rows(path, records, "line", notes)
-    return _table(path, header, rows, lines, crs=crs, encoding=codec, notes=notes)
+    return records, codec
+
+
+def _csv_holds_coordinates(path: Path, codec: str | None) -> bool:
+    """True when the header among a CSV file's first lines names coordinate or WKT columns."""
+    with path.open("rb") as file:
+        head = file.read(_CSV_HEAD_BYTES)
+    if len(head) == _CSV_HEAD_BYTES:  # whole lines only, so no character is cut
+        head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        records, _ = _csv_records(path, head, codec, [])
+    except ImportValidationError:
+        return True  # reading it whole reports what is wrong, with the line
+    return _holds_coordinates(records[:HEADER_ROWS])
 
 
 def _header_row(records: list[tuple[int, list[object]]]) -> tuple[int, int, list[object]] | None:

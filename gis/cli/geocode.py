@@ -84,7 +84,7 @@ def _importer(kind: str):
         from geocoder.imports import GazetteerImport, import_file
         from gis.crs import parse_crs
         from layers.import_report import write_report
-        from layers.survey_archives import survey_files
+        from layers.survey_deliveries import survey_files
 
         settings = settings_of(ctx)
         with (connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn,

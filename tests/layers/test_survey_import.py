@@ -513,6 +513,37 @@ def test_a_zipped_delivery_lands_in_one_transaction_and_reports_name_its_members
     assert (loaded.status, loaded.loaded_per_class) == ("committed", {"01015": 2})
 
 
+def test_a_delivery_folder_lands_its_surveys_and_passes_over_attribute_tables(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 4, seed=59)
+    census = tmp_path / "普查成果"
+    for street, at in (("福田街道", points[:2]), ("华富街道", points[2:3])):
+        (census / street).mkdir(parents=True)
+        _write(census / street / "井盖.shp", [{"XLDM": "01013", "ZGBMMC": DEPT}] * len(at), at,
+               encoding="GBK")
+    (census / "补测.csv").write_text(
+        f"小类代码,主管部门名称,经度,纬度\n01014,{DEPT},{points[3].x},{points[3].y}\n", encoding="gbk")
+    table = openpyxl.Workbook()
+    table.active.append(["部件名称", "数量"])
+    table.active.append(["井盖", 3])
+    table.save(census / "部件汇总表.xlsx")
+    (census / "汇总.csv").write_text("部件名称,数量\n井盖,3\n", encoding="utf-8")
+    result = _run(fresh_db_url, [census])
+    assert (result.status, result.loaded_per_class) == ("committed", {"01013": 3, "01014": 1})
+    passed_over = ("not read: its header names no coordinate, coordinate-pair or WKT columns "
+                   "(an attribute table?)")
+    assert f"普查成果/部件汇总表.xlsx: {passed_over}" in result.notes
+    assert f"普查成果/汇总.csv: {passed_over}" in result.notes
+    with pytest.raises(ImportValidationError, match="no coordinate columns"):  # named, it must be a survey
+        _run(fresh_db_url, [census / "部件汇总表.xlsx"])
+    tables_only = tmp_path / "汇总"
+    tables_only.mkdir()
+    (census / "汇总.csv").rename(tables_only / "汇总.csv")
+    alone = r"^汇总/汇总\.csv: no survey layer to read \(汇总/汇总\.csv: not read"
+    with pytest.raises(ImportValidationError, match=alone):
+        _run(fresh_db_url, [tables_only])
+
+
 @pytest.mark.filterwarnings("ignore:Could not decode error message:RuntimeWarning")  # GDAL: names cut
 def test_a_gbk_shapefile_with_standard_chinese_field_names_cut_at_ten_bytes_loads(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from gis.errors import ImportValidationError
-from layers.survey_archives import survey_files
+from layers.survey_deliveries import survey_files
 from layers.survey_read import read_survey
 
 
@@ -77,3 +77,41 @@ def test_archives_without_surveys_are_errors(tmp_path: Path, content, message) -
         _zip(path, content)
     with pytest.raises(ImportValidationError, match=message), survey_files([path]):
         pass
+
+
+def test_a_delivery_folder_is_walked_for_survey_files_and_archives(tmp_path: Path) -> None:
+    census = tmp_path / "普查成果"
+    for street in ("福田街道", "华富街道"):
+        (census / street).mkdir(parents=True)
+        _shapefile(census / street, "井盖")
+    (census / "福田街道" / "._井盖.shp").write_bytes(b"\x00\x05\x16\x07")  # a Mac's resource fork
+    (census / "~$部件汇总表.xlsx").write_bytes(b"lock")  # a workbook open in Excel
+    (census / ".git").mkdir()
+    (census / ".git" / "old.csv").write_text("x,y\n")
+    frame = gpd.GeoDataFrame({"BJMC": ["路灯"]}, geometry=[shapely.Point(114.05, 22.54)], crs=4490)
+    pyogrio.write_dataframe(frame, census / "历史.gdb", driver="OpenFileGDB", layer="lamps")
+    parts = {p.name: p.read_bytes() for p in _shapefile(tmp_path, "路灯")}
+    _zip(census / "补测.zip", parts)
+    _zip(census / "照片.zip", {"1.jpg": b"jpeg"})
+    with survey_files([census]) as found:
+        assert [(f.label, f.named) for f in found] == [
+            ("普查成果/历史.gdb", False), ("普查成果/补测.zip/路灯.shp", False),
+            ("普查成果/华富街道/井盖.shp", False), ("普查成果/福田街道/井盖.shp", False)]
+        assert read_survey(found[1].path).attributes["BJMC"].tolist() == ["上水井盖"]
+
+
+def test_a_folder_without_survey_files_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "说明.docx").write_bytes(b"doc")
+    with pytest.raises(ImportValidationError, match=r"the folder holds no survey file \(\.gpkg"), \
+            survey_files([tmp_path]):
+        pass
+
+
+def test_archive_members_in_backslashed_folders_and_resource_forks_beside_them(tmp_path: Path) -> None:
+    parts = {f"普查\\{p.name}": p.read_bytes() for p in _shapefile(tmp_path, "井盖")}
+    archive = _zip(tmp_path / "win.zip", {**parts, "普查\\._井盖.shp": b"\x00\x05\x16\x07",
+                                          "..\\evil.csv": b"x,y\n1,2\n"}, legacy=True)
+    with survey_files([archive]) as found:
+        assert [f.label for f in found] == ["win.zip/普查/井盖.shp"]
+        assert read_survey(found[0].path).attributes["BJMC"].tolist() == ["上水井盖"]
+        assert not (found[0].path.parents[2] / "evil.csv").exists()

@@ -1,0 +1,131 @@
+"""Survey deliveries: folders and .zip archives, each survey file inside read as if it had been given.
+
+Contractors send a census as a folder tree or one zip of Shapefiles (one per class, often a folder per
+street, with .dbf/.prj/.cpg beside each), GeoPackages, workbooks or a File Geodatabase folder. Archives
+written on Chinese Windows store member names in GBK without the UTF-8 flag, which Python's zipfile
+reads as code page 437; such names are decoded as GB18030 again so that reports show 井盖.shp, not
+¥«╕╟.shp. What desktops leave beside the data is passed over: hidden files, the `._name` resource forks
+that macOS writes on USB sticks and into archives, and the `~$name.xlsx` lock files of open workbooks.
+"""
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from gis.errors import ImportValidationError
+from layers.survey_read import SURVEY_SUFFIXES
+
+_UTF8_FLAG = 0x800
+_SKIPPED = ("__MACOSX",)  # resource forks that macOS adds to archives
+_KINDS = ", ".join((*SURVEY_SUFFIXES, ".zip"))
+
+
+@dataclass(frozen=True)
+class SurveyFile:
+    """A file to read and how reports name it: its own name, folder/…/name or archive.zip/member.
+
+    `named` is True for a file given by name, False for one found in a folder or an archive, which a
+    reader may pass over with a note when it holds no survey (an attribute table beside the shapes)."""
+
+    path: Path
+    label: str
+    named: bool = True
+
+
+@contextmanager
+def survey_files(paths: Sequence[Path]) -> Iterator[list[SurveyFile]]:
+    """The survey files of `paths`, folders walked and archives unpacked into a temporary folder that
+    lives as long as the context."""
+    with tempfile.TemporaryDirectory(prefix="onemap-survey-") as scratch:
+        found: list[SurveyFile] = []
+        unpacked = iter(Path(scratch) / str(n) for n in range(1 << 30))
+        for path in map(Path, paths):
+            if path.is_dir() and path.suffix.lower() != ".gdb":
+                inside = _folder_files(path, unpacked)
+                if not inside:
+                    raise ImportValidationError(f"{path}: the folder holds no survey file ({_KINDS})")
+                found += inside
+            elif path.suffix.lower() == ".zip":
+                found += _archive_files(path, path.name, next(unpacked))
+            else:
+                found.append(SurveyFile(path, path.name))
+        yield found
+
+
+def _folder_files(folder: Path, unpacked: Iterator[Path]) -> list[SurveyFile]:
+    """The survey files under `folder` and in the archives there, labelled from the folder's name down;
+    a .gdb folder is one file."""
+    found: list[SurveyFile] = []
+    for top, folders, names in os.walk(folder):
+        here = Path(top)
+        folders[:] = sorted(name for name in folders if not _passed_over(name))
+        entries = [name for name in folders if name.lower().endswith(".gdb")]
+        folders[:] = [name for name in folders if name not in entries]
+        entries += [name for name in names if not _passed_over(name)
+                    and Path(name).suffix.lower() in (*SURVEY_SUFFIXES, ".zip")]
+        for name in sorted(entries):
+            label = (here / name).relative_to(folder.parent).as_posix()
+            if name.lower().endswith(".zip"):
+                found += _archive_files(here / name, label, next(unpacked), required=False)
+            else:
+                found.append(SurveyFile(here / name, label, named=False))
+    return found
+
+
+def _archive_files(path: Path, label: str, target: Path, *, required: bool = True) -> list[SurveyFile]:
+    """The survey files of one archive, unpacked into `target`; an archive given by name must hold one."""
+    members = _unpack(path, target)
+    inside = sorted(m for m in members if PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES)
+    if not inside and required:
+        kinds = ", ".join(SURVEY_SUFFIXES)
+        raise ImportValidationError(f"{path}: the archive holds no survey file ({kinds})")
+    return [SurveyFile(target / m, f"{label}/{m}", named=False) for m in inside]
+
+
+def _passed_over(name: str) -> bool:
+    """Hidden files and folders, macOS resource forks (._name) and Office lock files (~$name)."""
+    return name.startswith((".", "~$")) or name in _SKIPPED
+
+
+def _unpack(path: Path, target: Path) -> set[str]:
+    """Extract the archive when it holds a survey file (an archive of photos is left packed); the
+    relative paths of its members, folders of a .gdb as the folder."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ImportValidationError(f"{path}: cannot read the archive: {error}") from None
+    with archive:
+        wanted = [(info, parts) for info in archive.infolist()
+                  if not (name := _member_name(info)).endswith("/") and (parts := PurePosixPath(name).parts)
+                  and ".." not in parts and parts[0] != "/" and not any(map(_passed_over, parts))]
+        members = {_member(parts) for _, parts in wanted}
+        if not any(PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES for m in members):
+            return set()
+        for info, parts in wanted:
+            destination = target.joinpath(*parts)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as source, destination.open("wb") as sink:
+                while chunk := source.read(1 << 20):
+                    sink.write(chunk)
+    return members
+
+
+def _member(parts: tuple[str, ...]) -> str:
+    """A member's relative path, or that of the .gdb folder it lies in."""
+    gdb = next((i for i, part in enumerate(parts[:-1]) if part.lower().endswith(".gdb")), None)
+    return "/".join(parts[: gdb + 1]) if gdb is not None else "/".join(parts)
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name decoded as its archiver wrote it, with the backslashes that some Windows
+    archivers separate folders with read as slashes."""
+    name = info.filename
+    if not info.flag_bits & _UTF8_FLAG:
+        with suppress(UnicodeEncodeError, UnicodeDecodeError):
+            name = name.encode("cp437").decode("gb18030")
+    return name.replace("\\", "/")
+
