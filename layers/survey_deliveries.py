@@ -8,6 +8,7 @@ reads as code page 437; such names are decoded as GB18030 again so that reports 
 that macOS writes on USB sticks and into archives, and the `~$name.xlsx` lock files of open workbooks.
 """
 
+import itertools
 import os
 import tempfile
 import zipfile
@@ -42,7 +43,7 @@ def survey_files(paths: Sequence[Path]) -> Iterator[list[SurveyFile]]:
     lives as long as the context."""
     with tempfile.TemporaryDirectory(prefix="onemap-survey-") as scratch:
         found: list[SurveyFile] = []
-        unpacked = iter(Path(scratch) / str(n) for n in range(1 << 30))
+        unpacked = (Path(scratch) / str(n) for n in itertools.count())  # a folder per archive
         for path in map(Path, paths):
             if path.is_dir() and path.suffix.lower() != ".gdb":
                 inside = _folder_files(path, unpacked)
