@@ -23,6 +23,7 @@ from layers.survey_read import SURVEY_SUFFIXES
 _UTF8_FLAG = 0x800
 _SKIPPED = ("__MACOSX",)  # resource forks that macOS adds to archives
 _KINDS = ", ".join((*SURVEY_SUFFIXES, ".zip"))
+_NESTED_ARCHIVES = 3  # archives inside archives read this deep
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def survey_files(paths: Sequence[Path]) -> Iterator[list[SurveyFile]]:
                     raise ImportValidationError(f"{path}: the folder holds no survey file ({_KINDS})")
                 found += inside
             elif path.suffix.lower() == ".zip":
-                found += _archive_files(path, path.name, next(unpacked))
+                found += _archive_files(path, path.name, unpacked)
             else:
                 found.append(SurveyFile(path, path.name))
         yield found
@@ -71,20 +72,27 @@ def _folder_files(folder: Path, unpacked: Iterator[Path]) -> list[SurveyFile]:
         for name in sorted(entries):
             label = (here / name).relative_to(folder.parent).as_posix()
             if name.lower().endswith(".zip"):
-                found += _archive_files(here / name, label, next(unpacked), required=False)
+                found += _archive_files(here / name, label, unpacked, required=False)
             else:
                 found.append(SurveyFile(here / name, label, named=False))
     return found
 
 
-def _archive_files(path: Path, label: str, target: Path, *, required: bool = True) -> list[SurveyFile]:
-    """The survey files of one archive, unpacked into `target`; an archive given by name must hold one."""
+def _archive_files(path: Path, label: str, unpacked: Iterator[Path], *, required: bool = True,
+                   depth: int = 0) -> list[SurveyFile]:
+    """The survey files of one archive and of the archives inside it (a zip of per-street zips), each
+    unpacked into the next folder of `unpacked`; an archive given by name must hold one."""
+    target = next(unpacked)
     members = _unpack(path, target)
-    inside = sorted(m for m in members if PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES)
-    if not inside and required:
-        kinds = ", ".join(SURVEY_SUFFIXES)
-        raise ImportValidationError(f"{path}: the archive holds no survey file ({kinds})")
-    return [SurveyFile(target / m, f"{label}/{m}", named=False) for m in inside]
+    found = [SurveyFile(target / m, f"{label}/{m}", named=False)
+             for m in sorted(members) if PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES]
+    if depth < _NESTED_ARCHIVES:
+        for member in sorted(m for m in members if PurePosixPath(m).suffix.lower() == ".zip"):
+            found += _archive_files(target / member, f"{label}/{member}", unpacked, required=False,
+                                    depth=depth + 1)
+    if not found and required:
+        raise ImportValidationError(f"{path}: the archive holds no survey file ({_KINDS})")
+    return found
 
 
 def _passed_over(name: str) -> bool:
@@ -93,7 +101,7 @@ def _passed_over(name: str) -> bool:
 
 
 def _unpack(path: Path, target: Path) -> set[str]:
-    """Extract the archive when it holds a survey file (an archive of photos is left packed); the
+    """Extract the archive when it holds a survey file or an archive (one of photos is left packed); the
     relative paths of its members, folders of a .gdb as the folder."""
     try:
         archive = zipfile.ZipFile(path)
@@ -104,7 +112,7 @@ def _unpack(path: Path, target: Path) -> set[str]:
                   if not (name := _member_name(info)).endswith("/") and (parts := PurePosixPath(name).parts)
                   and ".." not in parts and parts[0] != "/" and not any(map(_passed_over, parts))]
         members = {_member(parts) for _, parts in wanted}
-        if not any(PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES for m in members):
+        if not any(PurePosixPath(m).suffix.lower() in (*SURVEY_SUFFIXES, ".zip") for m in members):
             return set()
         for info, parts in wanted:
             destination = target.joinpath(*parts)

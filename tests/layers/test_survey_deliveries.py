@@ -115,3 +115,16 @@ def test_archive_members_in_backslashed_folders_and_resource_forks_beside_them(t
         assert [f.label for f in found] == ["win.zip/普查/井盖.shp"]
         assert read_survey(found[0].path).attributes["BJMC"].tolist() == ["上水井盖"]
         assert not (found[0].path.parents[2] / "evil.csv").exists()
+
+
+def test_archives_inside_an_archive_are_read_under_their_path(tmp_path: Path) -> None:
+    street = {p.name: p.read_bytes() for p in _shapefile(tmp_path, "井盖")}
+    inner = _zip(tmp_path / "福田街道.zip", street, legacy=True).read_bytes()
+    photos = _zip(tmp_path / "照片.zip", {"1.jpg": b"jpeg"}).read_bytes()
+    outer = _zip(tmp_path / "福田区.zip", {"成果/福田街道.zip": inner, "照片.zip": photos})
+    with survey_files([outer]) as found:
+        assert [f.label for f in found] == ["福田区.zip/成果/福田街道.zip/井盖.shp"]
+        assert read_survey(found[0].path).attributes["BJMC"].tolist() == ["上水井盖"]
+    with pytest.raises(ImportValidationError, match=r"照片\.zip: the archive holds no survey file"), \
+            survey_files([tmp_path / "照片.zip"]):
+        pass
