@@ -1,6 +1,7 @@
-"""Survey deliveries: folders and .zip archives, each survey file inside read as if it had been given.
+"""Survey deliveries: folders and archives (.zip, .7z, .rar, .tar), each survey file inside read as if it
+had been given.
 
-Contractors send a census as a folder tree or one zip of Shapefiles (one per class, often a folder per
+Contractors send a census as a folder tree or one archive of Shapefiles (one per class, often a folder per
 street, with .dbf/.prj/.cpg beside each), GeoPackages, workbooks or a File Geodatabase folder. Archives
 written on Chinese Windows store member names in GBK without the UTF-8 flag, which Python's zipfile
 reads as code page 437; such names are decoded as GB18030 again so that reports show 井盖.shp, not
@@ -12,7 +13,7 @@ import itertools
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,7 +23,8 @@ from layers.survey_read import SURVEY_SUFFIXES
 
 _UTF8_FLAG = 0x800
 _SKIPPED = ("__MACOSX",)  # resource forks that macOS adds to archives
-_KINDS = ", ".join((*SURVEY_SUFFIXES, ".zip"))
+ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".tar", ".tar.gz", ".tgz")
+_KINDS = ", ".join((*SURVEY_SUFFIXES, *ARCHIVE_SUFFIXES))
 _NESTED_ARCHIVES = 3  # archives inside archives read this deep
 
 
@@ -51,7 +53,7 @@ def survey_files(paths: Sequence[Path]) -> Iterator[list[SurveyFile]]:
                 if not inside:
                     raise ImportValidationError(f"{path}: the folder holds no survey file ({_KINDS})")
                 found += inside
-            elif path.suffix.lower() == ".zip":
+            elif _is_archive(path.name):
                 found += _archive_files(path, path.name, unpacked)
             else:
                 found.append(SurveyFile(path, path.name))
@@ -68,10 +70,10 @@ def _folder_files(folder: Path, unpacked: Iterator[Path]) -> list[SurveyFile]:
         entries = [name for name in folders if name.lower().endswith(".gdb")]
         folders[:] = [name for name in folders if name not in entries]
         entries += [name for name in names if not _passed_over(name)
-                    and Path(name).suffix.lower() in (*SURVEY_SUFFIXES, ".zip")]
+                    and (Path(name).suffix.lower() in SURVEY_SUFFIXES or _is_archive(name))]
         for name in sorted(entries):
             label = (here / name).relative_to(folder.parent).as_posix()
-            if name.lower().endswith(".zip"):
+            if _is_archive(name):
                 found += _archive_files(here / name, label, unpacked, required=False)
             else:
                 found.append(SurveyFile(here / name, label, named=False))
@@ -87,7 +89,7 @@ def _archive_files(path: Path, label: str, unpacked: Iterator[Path], *, required
     found = [SurveyFile(target / m, f"{label}/{m}", named=False)
              for m in sorted(members) if PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES]
     if depth < _NESTED_ARCHIVES:
-        for member in sorted(m for m in members if PurePosixPath(m).suffix.lower() == ".zip"):
+        for member in sorted(filter(_is_archive, members)):
             found += _archive_files(target / member, f"{label}/{member}", unpacked, required=False,
                                     depth=depth + 1)
     if not found and required:
@@ -102,25 +104,73 @@ def _passed_over(name: str) -> bool:
 
 def _unpack(path: Path, target: Path) -> set[str]:
     """Extract the archive when it holds a survey file or an archive (one of photos is left packed); the
-    relative paths of its members, folders of a .gdb as the folder."""
+    relative paths of its members, folders of a .gdb as the folder. Zip archives are read by zipfile,
+    which exposes the flag that tells GBK member names from UTF-8 ones; 7z, RAR and tar by libarchive."""
+    if path.name.lower().endswith(".zip"):
+        return _unpack_zip(path, target)
+    return _unpack_other(path, target)
+
+
+def _unpack_zip(path: Path, target: Path) -> set[str]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
         raise ImportValidationError(f"{path}: cannot read the archive: {error}") from None
     with archive:
-        wanted = [(info, parts) for info in archive.infolist()
-                  if not (name := _member_name(info)).endswith("/") and (parts := PurePosixPath(name).parts)
-                  and ".." not in parts and parts[0] != "/" and not any(map(_passed_over, parts))]
+        wanted = [(info, parts) for info in archive.infolist() if (parts := _kept(_zip_member_name(info)))]
         members = {_member(parts) for _, parts in wanted}
-        if not any(PurePosixPath(m).suffix.lower() in (*SURVEY_SUFFIXES, ".zip") for m in members):
+        if not _holds_survey(members):
             return set()
         for info, parts in wanted:
-            destination = target.joinpath(*parts)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as source, destination.open("wb") as sink:
-                while chunk := source.read(1 << 20):
-                    sink.write(chunk)
+            with archive.open(info) as source:
+                _write(target, parts, iter(lambda: source.read(1 << 20), b""))
     return members
+
+
+def _unpack_other(path: Path, target: Path) -> set[str]:
+    import libarchive  # only for these formats: it loads the system's libarchive
+
+    try:
+        with libarchive.file_reader(str(path)) as entries:
+            kept = {entry.pathname: parts for entry in entries
+                    if entry.isfile and (parts := _kept(_archive_member_name(entry.pathname)))}
+        members = {_member(parts) for parts in kept.values()}
+        if not _holds_survey(members):
+            return set()
+        with libarchive.file_reader(str(path)) as entries:
+            for entry in entries:
+                if entry.isfile and entry.pathname in kept:
+                    _write(target, kept[entry.pathname], entry.get_blocks())
+    except libarchive.ArchiveError as error:  # its str() adds libarchive's pointers
+        raise ImportValidationError(f"{path}: cannot read the archive: {error.msg}") from None
+    except OSError as error:
+        raise ImportValidationError(f"{path}: cannot read the archive: {error}") from None
+    return members
+
+
+def _kept(name: str) -> tuple[str, ...]:
+    """The parts of a member's path if it is unpacked: not a folder entry, inside the archive's own
+    folder, and not passed over; else ()."""
+    parts = PurePosixPath(name).parts
+    if name.endswith("/") or not parts or ".." in parts or parts[0] == "/" or any(map(_passed_over, parts)):
+        return ()
+    return parts
+
+
+def _holds_survey(members: set[str]) -> bool:
+    return any(_is_archive(m) or PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES for m in members)
+
+
+def _write(target: Path, parts: tuple[str, ...], chunks: Iterable[bytes]) -> None:
+    destination = target.joinpath(*parts)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with destination.open("wb") as sink:
+        for chunk in chunks:
+            sink.write(chunk)
+
+
+def _is_archive(name: str) -> bool:
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
 
 
 def _member(parts: tuple[str, ...]) -> str:
@@ -129,7 +179,20 @@ def _member(parts: tuple[str, ...]) -> str:
     return "/".join(parts[: gdb + 1]) if gdb is not None else "/".join(parts)
 
 
-def _member_name(info: zipfile.ZipInfo) -> str:
+def _archive_member_name(name: str | bytes) -> str:
+    """A libarchive member's name: libarchive decodes UTF-8 and Unicode names and hands back the bytes of
+    a name in a Windows code page (a RAR 4 or tar archive written on Chinese Windows), read as GB18030."""
+    if isinstance(name, bytes):
+        try:
+            text = name.decode("utf-8")
+        except UnicodeDecodeError:
+            text = name.decode("gb18030", errors="replace")
+    else:
+        text = name
+    return text.replace("\\", "/")
+
+
+def _zip_member_name(info: zipfile.ZipInfo) -> str:
     """The member's name decoded as its archiver wrote it, with the backslashes that some Windows
     archivers separate folders with read as slashes."""
     name = info.filename

@@ -12,6 +12,8 @@ command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # ogr2ogr / ogrinfo: the import benchmark and the OGC API client tests.
 command -v ogr2ogr >/dev/null 2>&1 || missing+=(gdal-bin)
+# libarchive: survey deliveries packed as .7z, .rar or .tar (read through the libarchive-c package).
+dpkg-query -W -f='${Status}' libarchive13 2>/dev/null | grep -q 'ok installed' || missing+=(libarchive13)
 if ! python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
    && ! command -v python3.11 >/dev/null 2>&1; then
   missing+=(python3 python3-venv python3-dev)

@@ -1,9 +1,12 @@
-"""Survey deliveries in .zip archives: members found, Chinese Windows names decoded, nothing unsafe."""
+"""Survey deliveries in folders and archives: members found, Chinese Windows names decoded, nothing unsafe."""
 
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import geopandas as gpd
+import libarchive
 import pyogrio
 import pytest
 import shapely
@@ -127,4 +130,55 @@ def test_archives_inside_an_archive_are_read_under_their_path(tmp_path: Path) ->
         assert read_survey(found[0].path).attributes["BJMC"].tolist() == ["上水井盖"]
     with pytest.raises(ImportValidationError, match=r"照片\.zip: the archive holds no survey file"), \
             survey_files([tmp_path / "照片.zip"]):
+        pass
+
+
+def _stored_rar(path: Path, members: dict[str, bytes], *, legacy: bool = False) -> Path:
+    """A RAR 4 archive of uncompressed members, laid out as RAR's technical note describes: each block a
+    CRC-16 (the low half of the CRC-32 of the rest of its header), type, flags and size; names in UTF-8
+    under the Unicode flag, or (`legacy`) in GBK with backslashes from a Windows host, as older
+    archivers on Chinese Windows write them."""
+    def block(kind: int, flags: int, body: bytes) -> bytes:
+        header = struct.pack("<BHH", kind, flags, 7 + len(body)) + body
+        return struct.pack("<H", zlib.crc32(header) & 0xFFFF) + header
+
+    out = b"Rar!\x1a\x07\x00" + block(0x73, 0, bytes(6))
+    for name, data in members.items():
+        encoded = name.replace("/", "\\").encode("gbk") if legacy else name.encode("utf-8")
+        host, attributes = (2, 0x20) if legacy else (3, 0o100644)  # Windows archive bit, Unix file mode
+        dos_time = (2026 - 1980) << 25 | 11 << 21 | 24 << 16
+        body = struct.pack("<IIBIIBBHI", len(data), len(data), host, zlib.crc32(data), dos_time, 20, 0x30,
+                           len(encoded), attributes) + encoded
+        out += block(0x74, 0x8000 if legacy else 0x8000 | 0x200, body) + data
+    path.write_bytes(out + block(0x7B, 0x4000, b""))
+    return path
+
+
+def _libarchive(path: Path, members: dict[str, bytes], *options: str) -> Path:
+    with libarchive.file_writer(str(path), *options) as archive:
+        for name, data in members.items():
+            archive.add_file_from_memory(name, len(data), data)
+    return path
+
+
+@pytest.mark.parametrize("archive", ["census.7z", "census.rar", "legacy.rar", "census.tar.gz", "census.tar"])
+def test_seven_zip_rar_and_tar_deliveries_are_read_like_zip_archives(tmp_path: Path, archive: str) -> None:
+    survey = "部件名称,经度,纬度\n上水井盖,114.05,22.54\n".encode()
+    members = {"普查/井盖.csv": survey, "普查/._井盖.csv": b"fork", "照片/1.jpg": b"jpeg"}
+    if archive.endswith(".rar"):
+        path = _stored_rar(tmp_path / archive, members, legacy=archive == "legacy.rar")
+    else:
+        path = _libarchive(tmp_path / archive, members, *{"census.7z": ["7zip"], "census.tar": ["pax"],
+                                                          "census.tar.gz": ["pax", "gzip"]}[archive])
+    with survey_files([path]) as found:
+        assert [f.label for f in found] == [f"{archive}/普查/井盖.csv"]
+        assert read_survey(found[0].path).attributes["部件名称"].tolist() == ["上水井盖"]
+    photos = _libarchive(tmp_path / "照片.7z", {"1.jpg": b"jpeg"}, "7zip")
+    with pytest.raises(ImportValidationError, match=r"照片\.7z: the archive holds no survey file"), \
+            survey_files([photos]):
+        pass
+    broken = tmp_path / f"broken.{archive.split('.', 1)[1]}"
+    broken.write_bytes(b"not an archive")
+    with pytest.raises(ImportValidationError, match=r"broken\.[\w.]+: cannot read the archive: [^(]+$"), \
+            survey_files([broken]):
         pass
