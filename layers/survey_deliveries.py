@@ -11,6 +11,7 @@ that macOS writes on USB sticks and into archives, and the `~$name.xlsx` lock fi
 
 import itertools
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -103,8 +104,8 @@ def _passed_over(name: str) -> bool:
 
 
 def _unpack(path: Path, target: Path) -> set[str]:
-    """Extract the archive when it holds a survey file or an archive (one of photos is left packed); the
-    relative paths of its members, folders of a .gdb as the folder. Zip archives are read by zipfile,
+    """Extract the archive when it holds a survey file or an archive (one of photos leaves nothing
+    unpacked); the relative paths of its members, folders of a .gdb as the folder. Zip archives are read by zipfile,
     which exposes the flag that tells GBK member names from UTF-8 ones; 7z, RAR and tar by libarchive."""
     if path.name.lower().endswith(".zip"):
         return _unpack_zip(path, target)
@@ -128,23 +129,24 @@ def _unpack_zip(path: Path, target: Path) -> set[str]:
 
 
 def _unpack_other(path: Path, target: Path) -> set[str]:
+    """In one pass: 7z and RAR archives are often solid and tar.gz is one stream, so listing their
+    members costs as much as unpacking them. An archive without a survey file is removed again."""
     import libarchive  # only for these formats: it loads the system's libarchive
 
+    members: set[str] = set()
     try:
         with libarchive.file_reader(str(path)) as entries:
-            kept = {entry.pathname: parts for entry in entries
-                    if entry.isfile and (parts := _kept(_archive_member_name(entry.pathname)))}
-        members = {_member(parts) for parts in kept.values()}
-        if not _holds_survey(members):
-            return set()
-        with libarchive.file_reader(str(path)) as entries:
             for entry in entries:
-                if entry.isfile and entry.pathname in kept:
-                    _write(target, kept[entry.pathname], entry.get_blocks())
+                if entry.isfile and (parts := _kept(_archive_member_name(entry.pathname))):
+                    _write(target, parts, entry.get_blocks())
+                    members.add(_member(parts))
     except libarchive.ArchiveError as error:  # its str() adds libarchive's pointers
         raise ImportValidationError(f"{path}: cannot read the archive: {error.msg}") from None
     except OSError as error:
         raise ImportValidationError(f"{path}: cannot read the archive: {error}") from None
+    if not _holds_survey(members):
+        shutil.rmtree(target, ignore_errors=True)
+        return set()
     return members
 
 
