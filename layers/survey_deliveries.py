@@ -105,8 +105,9 @@ def _passed_over(name: str) -> bool:
 
 def _unpack(path: Path, target: Path) -> set[str]:
     """Extract the archive when it holds a survey file or an archive (one of photos leaves nothing
-    unpacked); the relative paths of its members, folders of a .gdb as the folder. Zip archives are read by zipfile,
-    which exposes the flag that tells GBK member names from UTF-8 ones; 7z, RAR and tar by libarchive."""
+    unpacked); the relative paths of its members, folders of a .gdb as the folder. Zip archives are read
+    by zipfile, which exposes the flag that tells GBK member names from UTF-8 ones; 7z, RAR and tar by
+    libarchive."""
     if path.name.lower().endswith(".zip"):
         return _unpack_zip(path, target)
     return _unpack_other(path, target)

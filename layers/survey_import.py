@@ -87,8 +87,10 @@ def _noop(stage: str, done: int, total: int) -> None:
     return None
 
 
-def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows, list[str]]:
-    """Read every file, map its fields to the standard ones, convert to EPSG:4490."""
+def read_rows(paths: Sequence[Path], options: ImportOptions,
+              progress: Progress = _noop) -> tuple[SurveyRows, list[str]]:
+    """Read every file, map its fields to the standard ones, convert to EPSG:4490; progress counts the
+    layers read (a delivery folder may hold hundreds)."""
     files: list[np.ndarray] = []
     rows: list[np.ndarray] = []
     frames: list[pd.DataFrame] = []
@@ -109,7 +111,8 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
         if not to_read:
             raise ImportValidationError(f"{', '.join(f.label for f in found)}: no survey layer to read "
                                         f"({'; '.join(notes)})")
-        for path, layer, label in to_read:
+        for done, (path, layer, label) in enumerate(to_read):
+            progress("read", done, len(to_read))
             survey = read_survey(path, crs=options.crs, encoding=options.encoding, layer=layer)
             notes.extend(f"{label}: {note}" for note in survey.notes)
             labels.append(label)
@@ -131,6 +134,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions) -> tuple[SurveyRows
             geometries.append(to_cgcs2000(np.asarray(survey.geometries, dtype=object), survey.source_crs))
             problems.append(survey.geometry_problems if survey.geometry_problems is not None
                             else np.full(len(standard), None, dtype=object))
+        progress("read", len(to_read), len(to_read))
     if not sum(len(numbers) for numbers in rows):  # a header or an empty layer: nothing to validate
         raise ImportValidationError(f"{', '.join(labels)}: no rows to import (only a header, or an empty "
                                     "layer)")
@@ -174,9 +178,7 @@ def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: 
     """Run one import; the caller's connection must not be inside a transaction."""
     if options.mode not in MODES:
         raise ImportValidationError(f"mode {options.mode!r} is not one of {', '.join(MODES)}")
-    progress("read", 0, len(paths))
-    rows, notes = read_rows(paths, options)
-    progress("read", len(paths), len(paths))
+    rows, notes = read_rows(paths, options, progress)
     return import_rows(conn, rows, [str(p) for p in paths], options, notes, progress)
 
 

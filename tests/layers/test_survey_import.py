@@ -528,8 +528,12 @@ def test_a_delivery_folder_lands_its_surveys_and_passes_over_attribute_tables(fr
     table.active.append(["井盖", 3])
     table.save(census / "部件汇总表.xlsx")
     (census / "汇总.csv").write_text("部件名称,数量\n井盖,3\n", encoding="utf-8")
-    result = _run(fresh_db_url, [census])
+    steps: list[tuple[str, int, int]] = []
+    with psycopg.connect(fresh_db_url, autocommit=True) as conn:
+        result = import_components(conn, [census], ImportOptions(actor="tester"),
+                                   lambda stage, done, total: steps.append((stage, done, total)))
     assert (result.status, result.loaded_per_class) == ("committed", {"01013": 3, "01014": 1})
+    assert [step for step in steps if step[0] == "read"] == [("read", n, 3) for n in range(4)]  # per file
     passed_over = ("not read: its header names no coordinate, coordinate-pair or WKT columns "
                    "(an attribute table?)")
     assert f"普查成果/部件汇总表.xlsx: {passed_over}" in result.notes
