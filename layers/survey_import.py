@@ -100,6 +100,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
     notes: list[str] = []
     labels: list[str] = []
     names: list[np.ndarray] = []  # per row, its layer's or file's name
+    progress("read", 0, len(paths))  # until folders are walked and archives unpacked
     with survey_files(paths) as found:
         to_read = []
         for file in found:

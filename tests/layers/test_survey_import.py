@@ -533,7 +533,8 @@ def test_a_delivery_folder_lands_its_surveys_and_passes_over_attribute_tables(fr
         result = import_components(conn, [census], ImportOptions(actor="tester"),
                                    lambda stage, done, total: steps.append((stage, done, total)))
     assert (result.status, result.loaded_per_class) == ("committed", {"01013": 3, "01014": 1})
-    assert [step for step in steps if step[0] == "read"] == [("read", n, 3) for n in range(4)]  # per file
+    reads = [("read", 0, 1)] + [("read", n, 3) for n in range(4)]  # the folder, then each file in it
+    assert [step for step in steps if step[0] == "read"] == reads
     passed_over = ("not read: its header names no coordinate, coordinate-pair or WKT columns "
                    "(an attribute table?)")
     assert f"普查成果/部件汇总表.xlsx: {passed_over}" in result.notes
