@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gis.errors import ImportValidationError
-from layers.survey_read import SURVEY_SUFFIXES
+from layers.survey_read import ARCHIVE_SUFFIXES, SURVEY_SUFFIXES
 
 _UTF8_FLAG = 0x800
 _SKIPPED = ("__MACOSX",)  # resource forks that macOS adds to archives
-ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".tar", ".tar.gz", ".tgz")
 _KINDS = ", ".join((*SURVEY_SUFFIXES, *ARCHIVE_SUFFIXES))
 _NESTED_ARCHIVES = 3  # archives inside archives read this deep
 

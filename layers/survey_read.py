@@ -43,7 +43,8 @@ _MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML"
 _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
                   "drawOrder", "icon")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
-SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES  # and .zip archives of them (layers.survey_deliveries)
+SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES
+ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".tar", ".tar.gz", ".tgz")  # unpacked by layers.survey_deliveries
 _PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
 _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
 _CODE_PAGES = {"65001": "UTF-8", "936": "GBK", "54936": "GB18030", "950": "BIG5"}
@@ -94,7 +95,7 @@ def read_survey(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SURVEY_SUFFIXES:
-        kinds = ", ".join((*SURVEY_SUFFIXES, ".zip"))
+        kinds = ", ".join((*SURVEY_SUFFIXES, *ARCHIVE_SUFFIXES))
         raise ImportValidationError(f"{path}: unsupported file type {suffix or 'none'!r}; use {kinds}")
     if not (path.is_dir() if suffix == ".gdb" else path.is_file()):
         raise ImportValidationError(f"{path}: no such {'geodatabase folder' if suffix == '.gdb' else 'file'}")
