@@ -25,7 +25,7 @@ from layers.cameras import (
     upsert_cameras,
 )
 from layers.field_mapping import fold
-from layers.survey_deliveries import survey_files
+from layers.survey_deliveries import passed_over_note, survey_files
 from layers.survey_read import read_survey
 from layers.survey_validate import Rejection
 
@@ -160,6 +160,9 @@ def import_cameras(
     rows_read = 0
     with survey_files(paths) as files:
         for file in files:
+            if (unread := passed_over_note(file, encoding)) is not None:
+                notes.append(unread)
+                continue
             found, rejected, read, file_notes = read_cameras(
                 file.path, crs=crs, encoding=encoding, layer=layer, label=file.label)
             cameras += found

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gis.errors import ImportValidationError
-from layers.survey_read import ARCHIVE_SUFFIXES, SURVEY_SUFFIXES
+from layers.survey_read import ARCHIVE_SUFFIXES, SURVEY_SUFFIXES, layers_to_read
 
 _UTF8_FLAG = 0x800
 _SKIPPED = ("__MACOSX",)  # resource forks that macOS adds to archives
@@ -58,6 +58,15 @@ def survey_files(paths: Sequence[Path]) -> Iterator[list[SurveyFile]]:
             else:
                 found.append(SurveyFile(path, path.name))
         yield found
+
+
+def passed_over_note(file: SurveyFile, encoding: str | None) -> str | None:
+    """Why a file found in a delivery is not read (a table whose header names no coordinates, see
+    layers_to_read), for the imports that read one layer per file; None to read it."""
+    if file.named:
+        return None
+    layers, notes = layers_to_read(file.path, (), named=False, encoding=encoding)
+    return None if layers else f"{file.label}: {'; '.join(notes)}"
 
 
 def _folder_files(folder: Path, unpacked: Iterator[Path]) -> list[SurveyFile]:

@@ -84,13 +84,16 @@ def _importer(kind: str):
         from geocoder.imports import GazetteerImport, import_file
         from gis.crs import parse_crs
         from layers.import_report import write_report
-        from layers.survey_deliveries import survey_files
+        from layers.survey_deliveries import passed_over_note, survey_files
 
         settings = settings_of(ctx)
         with (connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn,
               survey_files(files) as found):
             conn.autocommit = True
             for member in found:
+                if (unread := passed_over_note(member, encoding)) is not None:
+                    typer.echo(f"note: {unread}")
+                    continue
                 file = member.path
                 options = GazetteerImport(
                     kind,
@@ -115,7 +118,7 @@ def _importer(kind: str):
                         f"loaded (see {report_path}; --skip-invalid loads the rest)"
                     )
                 typer.echo(
-                    f"{file}: {result.status}, {result.rows_loaded} of {result.rows_read} {kind}; "
+                    f"{member.label}: {result.status}, {result.rows_loaded} of {result.rows_read} {kind}; "
                     f"report {report_path}"
                 )
 

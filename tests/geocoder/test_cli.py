@@ -54,3 +54,16 @@ def test_import_pois_then_geocode_a_file_with_bad_rows(fresh_db_url: str, tmp_pa
 def test_geocode_missing_file_is_a_clear_error(db_url: str, tmp_path: Path) -> None:
     result = _run(db_url, "geocode", str(tmp_path / "nope.csv"))
     assert result.returncode != 0 and "no such file" in result.stderr
+
+
+def test_import_pois_from_a_folder_passes_over_a_table_without_positions(fresh_db_url: str,
+                                                                       tmp_path: Path) -> None:
+    folder = tmp_path / "兴趣点"
+    folder.mkdir()
+    (folder / "pois.csv").write_text("id,name,category,lng,lat\n1,福田文件夹测试楼,写字楼,114.0034,22.5471\n",
+                                     encoding="utf-8")
+    (folder / "分类说明.csv").write_text("category,说明\n写字楼,办公\n", encoding="utf-8")
+    loaded = _run(fresh_db_url, "import", "pois", str(folder), "--report", str(tmp_path / "r.json"))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "note: 兴趣点/分类说明.csv: not read: its header names no coordinate" in loaded.stdout
+    assert "\n兴趣点/pois.csv: committed, 1 of 1 pois" in "\n" + loaded.stdout  # named as in the delivery

@@ -145,6 +145,19 @@ def test_a_csv_with_chinese_headers_loads(conn, tmp_path):
     ]
 
 
+def test_a_folder_of_camera_tables_loads_and_passes_over_its_register_without_positions(conn, tmp_path):
+    folder = tmp_path / "视频点位"
+    (folder / "福田街道").mkdir(parents=True)
+    (folder / "福田街道" / "cameras.csv").write_text(
+        HEADER + "44030400081326000701,岗厦路口,114.03,22.54,90,60,100,福田城管,在线,rtsp://a/7\n",
+        encoding="utf-8")
+    (folder / "设备台账.csv").write_text("设备编码,品牌\n44030400081326000701,海康\n", encoding="utf-8")
+    result = import_cameras(conn, [folder])
+    assert (result.rows_read, result.loaded, result.rejections) == (1, 1, [])
+    assert result.notes[0] == ("视频点位/设备台账.csv: not read: its header names no coordinate, "
+                               "coordinate-pair or WKT columns (an attribute table?)")
+
+
 def test_a_gcj02_file_is_converted(conn, tmp_path):
     glon, glat = wgs84_to_gcj02(LON, LAT)
     csv = tmp_path / "gcj.csv"
