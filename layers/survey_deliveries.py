@@ -9,6 +9,7 @@ reads as code page 437; such names are decoded as GB18030 again so that reports 
 that macOS writes on USB sticks and into archives, and the `~$name.xlsx` lock files of open workbooks.
 """
 
+import hashlib
 import itertools
 import os
 import shutil
@@ -58,6 +59,44 @@ def survey_files(paths: Sequence[Path]) -> Iterator[list[SurveyFile]]:
             else:
                 found.append(SurveyFile(path, path.name))
         yield found
+
+
+def without_copies(files: Sequence[SurveyFile]) -> tuple[list[SurveyFile], list[str]]:
+    """The files less byte-identical copies of an earlier one (a delivery that holds a layer both
+    unpacked and zipped, or in a 备份 folder), with a note per copy left out. A Shapefile or MapInfo
+    table is compared with its sidecar files, a .gdb folder with everything in it."""
+    if len(files) < 2:
+        return list(files), []
+    first: dict[bytes, SurveyFile] = {}
+    kept: list[SurveyFile] = []
+    notes: list[str] = []
+    for file in files:
+        digest = _digest(file.path)
+        if digest in first:
+            notes.append(f"{file.label}: the same data as {first[digest].label}: read once")
+        else:
+            first[digest] = file
+            kept.append(file)
+    return kept, notes
+
+
+def _digest(path: Path) -> bytes:
+    """A digest of a survey file's bytes, with its sidecars' for a Shapefile or MapInfo table (井盖.dbf,
+    .shx, .prj, .cpg beside 井盖.shp), or of every file in a .gdb folder."""
+    if path.is_dir():
+        parts = {p.relative_to(path).as_posix(): p for p in path.rglob("*") if p.is_file()}
+    elif path.suffix.lower() in (".shp", ".tab", ".mif"):
+        parts = {p.suffix.lower(): p for p in path.parent.iterdir()
+                 if p.is_file() and p.stem.lower() == path.stem.lower()}
+    else:
+        parts = {"": path}
+    digest = hashlib.blake2b(digest_size=20)
+    for key in sorted(parts):
+        digest.update(f"{key}\0{parts[key].stat().st_size}\0".encode())
+        with parts[key].open("rb") as data:
+            while chunk := data.read(1 << 20):
+                digest.update(chunk)
+    return digest.digest()
 
 
 def passed_over_note(file: SurveyFile, encoding: str | None) -> str | None:

@@ -23,7 +23,7 @@ from gis.errors import ConfigurationError, ImportValidationError
 from grid_codes.classes import Scheme, default_table
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
-from layers.survey_deliveries import survey_files
+from layers.survey_deliveries import survey_files, without_copies
 from layers.survey_locate import allocate, anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
 from layers.survey_read import layers_to_read, read_survey
 from layers.survey_stage import (
@@ -101,7 +101,9 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
     labels: list[str] = []
     names: list[np.ndarray] = []  # per row, its layer's or file's name
     progress("read", 0, len(paths))  # until folders are walked and archives unpacked
-    with survey_files(paths) as found:
+    with survey_files(paths) as delivered:
+        found, copies = without_copies(delivered)
+        notes.extend(copies)
         to_read = []
         for file in found:
             layers, layer_notes = layers_to_read(file.path, options.layers, named=file.named,

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from gis.errors import ImportValidationError
-from layers.survey_deliveries import survey_files
+from layers.survey_deliveries import SurveyFile, survey_files, without_copies
 from layers.survey_read import read_survey
 
 
@@ -182,3 +182,15 @@ def test_seven_zip_rar_and_tar_deliveries_are_read_like_zip_archives(tmp_path: P
     with pytest.raises(ImportValidationError, match=r"broken\.[\w.]+: cannot read the archive: [^(]+$"), \
             survey_files([broken]):
         pass
+
+
+def test_identical_copies_are_read_once_and_a_changed_attribute_table_is_not_a_copy(tmp_path: Path) -> None:
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+        _shapefile(tmp_path / folder, "井盖")
+    frame = gpd.GeoDataFrame({"BJMC": ["雨水井盖"]}, geometry=[shapely.Point(114.05, 22.54)], crs=4490)
+    pyogrio.write_dataframe(frame, tmp_path / "c" / "井盖.shp", encoding="GBK")  # same point, other name
+    files = [SurveyFile(tmp_path / f / "井盖.shp", f"{f}/井盖.shp", named=False) for f in ("a", "b", "c")]
+    kept, notes = without_copies(files)
+    assert [f.label for f in kept] == ["a/井盖.shp", "c/井盖.shp"]
+    assert notes == ["b/井盖.shp: the same data as a/井盖.shp: read once"]

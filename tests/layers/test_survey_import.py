@@ -528,6 +528,13 @@ def test_a_delivery_folder_lands_its_surveys_and_passes_over_attribute_tables(fr
     table.active.append(["井盖", 3])
     table.save(census / "部件汇总表.xlsx")
     (census / "汇总.csv").write_text("部件名称,数量\n井盖,3\n", encoding="utf-8")
+    shapes = sorted((census / "福田街道").glob("井盖.*"))  # the same layer again, in a backup and zipped
+    (census / "备份").mkdir()
+    for part in shapes:
+        (census / "备份" / part.name).write_bytes(part.read_bytes())
+    with zipfile.ZipFile(census / "福田街道.zip", "w") as packed:
+        for part in shapes:
+            packed.write(part, part.name)
     steps: list[tuple[str, int, int]] = []
     with psycopg.connect(fresh_db_url, autocommit=True) as conn:
         result = import_components(conn, [census], ImportOptions(actor="tester"),
@@ -535,6 +542,10 @@ def test_a_delivery_folder_lands_its_surveys_and_passes_over_attribute_tables(fr
     assert (result.status, result.loaded_per_class) == ("committed", {"01013": 3, "01014": 1})
     reads = [("read", 0, 1)] + [("read", n, 3) for n in range(4)]  # the folder, then each file in it
     assert [step for step in steps if step[0] == "read"] == reads
+    first = "普查成果/福田街道.zip/井盖.shp"  # a folder's own files are walked before its subfolders
+    assert [n for n in result.notes if "the same data" in n] == [
+        f"普查成果/备份/井盖.shp: the same data as {first}: read once",
+        f"普查成果/福田街道/井盖.shp: the same data as {first}: read once"]
     passed_over = ("not read: its header names no coordinate, coordinate-pair or WKT columns "
                    "(an attribute table?)")
     assert f"普查成果/部件汇总表.xlsx: {passed_over}" in result.notes
