@@ -223,7 +223,8 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True,
     (--layer, repeatable). None stands for "the file's only layer, or the reader's choice".
 
     A table found in a folder or an archive (not `named`) whose header names no coordinate columns is
-    an attribute table delivered beside the shapes: it is not read, and a note says so."""
+    an attribute table delivered beside the shapes, and a .json file found there that is not GeoJSON a
+    report or settings file: neither is read, and a note says so."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         if not named and not wanted and not _csv_holds_coordinates(path, encoding):
@@ -240,6 +241,8 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True,
         others = [name for name in names if name not in holding]
         return list[str | None](holding), ([f"workbook sheets without coordinate columns not read: {others}"]
                                            if others else [])
+    if suffix == ".json" and not named and not _opens_as_geojson(path):
+        return [], ["not read: not GeoJSON (a report, settings or metadata file?)"]
     if suffix not in _MULTI_LAYER:
         return [None], ([_one_layer_note(suffix)] if wanted else [])
     names, spatial = _layer_names(path)
@@ -258,6 +261,15 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True,
 
 _NO_COORDINATES = ("not read: its header names no coordinate, coordinate-pair or WKT columns "
                    "(an attribute table?)")
+
+
+def _opens_as_geojson(path: Path) -> bool:
+    """True when GDAL opens a .json file as GeoJSON; folders also hold .json reports and settings."""
+    try:
+        pyogrio.read_info(path)
+    except _READ_ERRORS:
+        return False
+    return True
 
 
 def _one_layer_note(suffix: str) -> str:

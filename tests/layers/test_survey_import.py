@@ -528,6 +528,8 @@ def test_a_delivery_folder_lands_its_surveys_and_passes_over_attribute_tables(fr
     table.active.append(["井盖", 3])
     table.save(census / "部件汇总表.xlsx")
     (census / "汇总.csv").write_text("部件名称,数量\n井盖,3\n", encoding="utf-8")
+    (census / "onemap-import-12.json").write_text('{"batch_id": 12, "status": "rejected"}')  # a run before
+    (census / "onemap-import-12.csv").write_text("file,row,field,reason\n井盖.shp,1,geometry,outside\n")
     shapes = sorted((census / "福田街道").glob("井盖.*"))  # the same layer again, in a backup and zipped
     (census / "备份").mkdir()
     for part in shapes:
@@ -550,6 +552,9 @@ def test_a_delivery_folder_lands_its_surveys_and_passes_over_attribute_tables(fr
                    "(an attribute table?)")
     assert f"普查成果/部件汇总表.xlsx: {passed_over}" in result.notes
     assert f"普查成果/汇总.csv: {passed_over}" in result.notes
+    assert f"普查成果/onemap-import-12.csv: {passed_over}" in result.notes
+    assert ("普查成果/onemap-import-12.json: not read: not GeoJSON (a report, settings or metadata file?)"
+            in result.notes)
     with pytest.raises(ImportValidationError, match="no coordinate columns"):  # named, it must be a survey
         _run(fresh_db_url, [census / "部件汇总表.xlsx"])
     tables_only = tmp_path / "汇总"
