@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -190,8 +191,8 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
     if rows.sources is not None and pd.isna(codes).any():
         codes = _classes_from_sources(codes, rows, ctx, out)
     out.reject(pd.isna(codes), "class_code",
-               "no class code: give --class, a class field, an identifier, or a layer or file named by "
-               "the class")
+               "no class code: give --class, a class field, an identifier, or a layer, file or delivery "
+               "folder named by the class")
     known: dict[str, str | None] = {}
     for code in pd.unique(codes[~pd.isna(codes)]):
         try:
@@ -207,24 +208,35 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
 def _classes_from_sources(written: np.ndarray, rows: SurveyRows, ctx: ValidationContext,
                           out: _Collector) -> np.ndarray:
     """The class codes, where a row names none the class its layer or file is named by (a census
-    delivered as a layer or a Shapefile per class, 污水井盖.shp), with a note per layer or file."""
+    delivered as a layer or a Shapefile per class, 污水井盖.shp), else the class the nearest folder
+    around its file within the delivery is named by (01013园林井盖/福田街道.shp), with a note per file."""
     assert rows.sources is not None
     codes = written.copy()
     missing = pd.isna(codes)
     notes: list[tuple[int, str]] = []  # (first row, note): in the order of the files
     for source in pd.unique(rows.sources[missing]):
         code = class_named_by(str(source), ctx.scheme, ctx.table)
-        if code is None:
-            continue
-        taken = missing & (rows.sources == source)
-        codes[taken] = code
-        what = f"without a class take {code} ({_name_of(ctx.table.get(ctx.scheme, 'component', code))})"
-        for file in pd.unique(rows.files[taken]):
-            in_file = taken & (rows.files == file)
-            notes.append((int(np.argmax(in_file)),
-                          f"{file}: {int(in_file.sum())} row(s) {what} from the name {source!r}"))
+        if code is not None:
+            _take(codes, missing & (rows.sources == source), code, f"the name {source!r}", rows, ctx, notes)
+    missing = pd.isna(codes)
+    for file in pd.unique(rows.files[missing]):
+        folder, code = next(((name, code) for name in reversed(PurePosixPath(str(file)).parent.parts)
+                             if (code := class_named_by(name, ctx.scheme, ctx.table)) is not None),
+                            (None, None))
+        if code is not None:
+            _take(codes, missing & (rows.files == file), code, f"the folder {folder!r}", rows, ctx, notes)
     out.notes.extend(note for _, note in sorted(notes))
     return codes
+
+
+def _take(codes: np.ndarray, taken: np.ndarray, code: str, origin: str, rows: SurveyRows,
+          ctx: ValidationContext, notes: list[tuple[int, str]]) -> None:
+    """Give the `taken` rows the class `code`, with a note per file of them."""
+    codes[taken] = code
+    what = f"without a class take {code} ({_name_of(ctx.table.get(ctx.scheme, 'component', code))})"
+    for file in pd.unique(rows.files[taken]):
+        in_file = taken & (rows.files == file)
+        notes.append((int(np.argmax(in_file)), f"{file}: {int(in_file.sum())} row(s) {what} from {origin}"))
 
 
 def _check_geometry_types(rows: SurveyRows, classes: np.ndarray, ctx: ValidationContext,

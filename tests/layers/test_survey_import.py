@@ -458,7 +458,7 @@ def test_rows_without_a_class_take_the_class_their_layer_or_file_is_named_by(fre
     assert [(r.file, r.row, r.field) for r in result.rejections] == [
         ("census.gpkg:survey", 1, "class_code"), ("1002.shp", 1, "class_code")]
     assert result.rejections[0].reason == ("no class code: give --class, a class field, an identifier, or a "
-                                           "layer or file named by the class")
+                                           "layer, file or delivery folder named by the class")
     assert [n for n in result.notes if "without a class" in n] == [
         f"census.gpkg:{sewer}: 2 row(s) without a class take 01002 ({sewer}) from the name '{sewer}'",
         "census.gpkg:01037路灯: 1 row(s) without a class take 01037 (路灯) from the name '01037路灯'",
@@ -515,12 +515,14 @@ def test_a_zipped_delivery_lands_in_one_transaction_and_reports_name_its_members
 
 def test_a_delivery_folder_lands_its_surveys_and_passes_over_attribute_tables(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
-        points = _points_in_city(conn, 4, seed=59)
+        points = _points_in_city(conn, 5, seed=59)
     census = tmp_path / "普查成果"
     for street, at in (("福田街道", points[:2]), ("华富街道", points[2:3])):
         (census / street).mkdir(parents=True)
         _write(census / street / "井盖.shp", [{"XLDM": "01013", "ZGBMMC": DEPT}] * len(at), at,
                encoding="GBK")
+    (census / "01014园林井盖").mkdir()  # a folder per class, a file per street, no class field
+    _write(census / "01014园林井盖" / "福田街道.shp", [{"ZGBMMC": DEPT}], points[4:5], encoding="GBK")
     (census / "补测.csv").write_text(
         f"小类代码,主管部门名称,经度,纬度\n01014,{DEPT},{points[3].x},{points[3].y}\n", encoding="gbk")
     table = openpyxl.Workbook()
@@ -541,9 +543,11 @@ def test_a_delivery_folder_lands_its_surveys_and_passes_over_attribute_tables(fr
     with psycopg.connect(fresh_db_url, autocommit=True) as conn:
         result = import_components(conn, [census], ImportOptions(actor="tester"),
                                    lambda stage, done, total: steps.append((stage, done, total)))
-    assert (result.status, result.loaded_per_class) == ("committed", {"01013": 3, "01014": 1})
-    reads = [("read", 0, 1)] + [("read", n, 3) for n in range(4)]  # the folder, then each file in it
+    assert (result.status, result.loaded_per_class) == ("committed", {"01013": 3, "01014": 2})
+    reads = [("read", 0, 1)] + [("read", n, 4) for n in range(5)]  # the folder, then each file in it
     assert [step for step in steps if step[0] == "read"] == reads
+    assert ("普查成果/01014园林井盖/福田街道.shp: 1 row(s) without a class take 01014 (园林井盖) from the "
+            "folder '01014园林井盖'") in result.notes
     first = "普查成果/福田街道.zip/井盖.shp"  # a folder's own files are walked before its subfolders
     assert [n for n in result.notes if "the same data" in n] == [
         f"普查成果/备份/井盖.shp: the same data as {first}: read once",
