@@ -100,8 +100,9 @@ def _digest(path: Path) -> bytes:
 
 
 def passed_over_note(file: SurveyFile, encoding: str | None) -> str | None:
-    """Why a file found in a delivery is not read (a table whose header names no coordinates, see
-    layers_to_read), for the imports that read one layer per file; None to read it."""
+    """Why a file found in a delivery is not read (a table whose header names no coordinates, a .json
+    file that is not GeoJSON; see layers_to_read), for the imports that read one layer per file; None to
+    read it."""
     if file.named:
         return None
     layers, notes = layers_to_read(file.path, (), named=False, encoding=encoding)
