@@ -92,10 +92,8 @@ def _digest(path: Path) -> bytes:
         parts = {"": path}
     digest = hashlib.blake2b(digest_size=20)
     for key in sorted(parts):
-        digest.update(f"{key}\0{parts[key].stat().st_size}\0".encode())
         with parts[key].open("rb") as data:
-            while chunk := data.read(1 << 20):
-                digest.update(chunk)
+            digest.update(key.encode() + b"\0" + hashlib.file_digest(data, "blake2b").digest())
     return digest.digest()
 
 
