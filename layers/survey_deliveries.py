@@ -7,14 +7,16 @@ written on Chinese Windows store member names in GBK without the UTF-8 flag, whi
 reads as code page 437; such names are decoded as GB18030 again so that reports show 井盖.shp, not
 ¥«╕╟.shp. What desktops leave beside the data is passed over: hidden files, the `._name` resource forks
 that macOS writes on USB sticks and into archives, and the `~$name.xlsx` lock files of open workbooks.
+Archives are unpacked only while the scratch disk keeps a reserve free, so a huge or hostile archive (a zip
+bomb) is refused before it fills a disk that the database may share.
 """
 
 import hashlib
-import itertools
 import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ _UTF8_FLAG = 0x800
 _SKIPPED = ("__MACOSX",)  # resource forks that macOS adds to archives
 _KINDS = ", ".join((*SURVEY_SUFFIXES, *ARCHIVE_SUFFIXES))
 _NESTED_ARCHIVES = 3  # archives inside archives read this deep
+_RESERVE_MIN = 1 << 30  # unpacking keeps this much of the scratch disk free, or 5 % of it if more
 
 
 @dataclass(frozen=True)
@@ -41,13 +44,36 @@ class SurveyFile:
     named: bool = True
 
 
+class _Room:
+    """What an import's archives may still unpack: the scratch disk's free space less a reserve."""
+
+    def __init__(self, scratch: Path) -> None:
+        disk = shutil.disk_usage(scratch)
+        self.reserve = max(_RESERVE_MIN, disk.total // 20)
+        self.room = self.left = max(0, disk.free - self.reserve)
+        self.where = scratch.parent
+
+    def take(self, size: int, label: str) -> None:
+        """Count `size` more bytes unpacked from the archive `label`; refused past the room left."""
+        self.check(size, label)
+        self.left -= size
+
+    def check(self, size: int, label: str) -> None:
+        if size > self.left:
+            raise ImportValidationError(
+                f"{label}: not unpacked: the delivery's archives unpack to more than the {_size(self.room)} "
+                f"that may be unpacked in {self.where} (the disk's free space less {_size(self.reserve)} kept "
+                "free); set TMPDIR to a folder on a larger disk, or unpack the archive there and import the "
+                "folder")
+
+
 @contextmanager
 def survey_files(paths: Sequence[Path]) -> Iterator[list[SurveyFile]]:
     """The survey files of `paths`, folders walked and archives unpacked into a temporary folder that
     lives as long as the context."""
     with tempfile.TemporaryDirectory(prefix="onemap-survey-") as scratch:
         found: list[SurveyFile] = []
-        unpacked = (Path(scratch) / str(n) for n in itertools.count())  # a folder per archive
+        unpacked = _Unpacked(Path(scratch), _Room(Path(scratch)))
         for path in map(Path, paths):
             if path.is_dir() and path.suffix.lower() != ".gdb":
                 inside = _folder_files(path, unpacked)
@@ -107,7 +133,20 @@ def passed_over_note(file: SurveyFile, encoding: str | None) -> str | None:
     return None if layers else f"{file.label}: {'; '.join(notes)}"
 
 
-def _folder_files(folder: Path, unpacked: Iterator[Path]) -> list[SurveyFile]:
+@dataclass
+class _Unpacked:
+    """Where the archives of one import are unpacked: a numbered folder each, sharing one room."""
+
+    scratch: Path
+    room: _Room
+    count: int = 0
+
+    def next_folder(self) -> Path:
+        self.count += 1
+        return self.scratch / str(self.count)
+
+
+def _folder_files(folder: Path, unpacked: _Unpacked) -> list[SurveyFile]:
     """The survey files under `folder` and in the archives there, labelled from the folder's name down;
     a .gdb folder is one file."""
     found: list[SurveyFile] = []
@@ -127,12 +166,12 @@ def _folder_files(folder: Path, unpacked: Iterator[Path]) -> list[SurveyFile]:
     return found
 
 
-def _archive_files(path: Path, label: str, unpacked: Iterator[Path], *, required: bool = True,
+def _archive_files(path: Path, label: str, unpacked: _Unpacked, *, required: bool = True,
                    depth: int = 0) -> list[SurveyFile]:
     """The survey files of one archive and of the archives inside it (a zip of per-street zips), each
     unpacked into the next folder of `unpacked`; an archive given by name must hold one."""
-    target = next(unpacked)
-    members = _unpack(path, target)
+    target = unpacked.next_folder()
+    members = _unpack(path, _Unpacking(label, target, unpacked.room))
     found = [SurveyFile(target / m, f"{label}/{m}", named=False)
              for m in sorted(members) if PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES]
     if depth < _NESTED_ARCHIVES:
@@ -140,7 +179,7 @@ def _archive_files(path: Path, label: str, unpacked: Iterator[Path], *, required
             found += _archive_files(target / member, f"{label}/{member}", unpacked, required=False,
                                     depth=depth + 1)
     if not found and required:
-        raise ImportValidationError(f"{path}: the archive holds no survey file ({_KINDS})")
+        raise ImportValidationError(f"{label}: the archive holds no survey file ({_KINDS})")
     return found
 
 
@@ -149,33 +188,59 @@ def _passed_over(name: str) -> bool:
     return name.startswith((".", "~$")) or name in _SKIPPED
 
 
-def _unpack(path: Path, target: Path) -> set[str]:
+@dataclass(frozen=True)
+class _Unpacking:
+    """One archive being unpacked: its label in messages, its folder and the import's room."""
+
+    label: str
+    target: Path
+    room: _Room
+
+    def write(self, parts: tuple[str, ...], chunks: Iterable[bytes]) -> None:
+        destination = self.target.joinpath(*parts)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with destination.open("wb") as sink:
+            for chunk in chunks:
+                self.room.take(len(chunk), self.label)
+                sink.write(chunk)
+
+    def refused(self, error: object) -> ImportValidationError:
+        return ImportValidationError(f"{self.label}: cannot read the archive: {error}")
+
+
+def _unpack(path: Path, into: _Unpacking) -> set[str]:
     """Extract the archive when it holds a survey file or an archive (one of photos leaves nothing
     unpacked); the relative paths of its members, folders of a .gdb as the folder. Zip archives are read
     by zipfile, which exposes the flag that tells GBK member names from UTF-8 ones; 7z, RAR and tar by
     libarchive."""
     if path.name.lower().endswith(".zip"):
-        return _unpack_zip(path, target)
-    return _unpack_other(path, target)
+        return _unpack_zip(path, into)
+    return _unpack_other(path, into)
 
 
-def _unpack_zip(path: Path, target: Path) -> set[str]:
+def _unpack_zip(path: Path, into: _Unpacking) -> set[str]:
+    """A zip archive's members; their sizes as its directory states them (zipfile reads no more than
+    that) are counted against the room before anything is written."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise ImportValidationError(f"{path}: cannot read the archive: {error}") from None
+        raise into.refused(error) from None
     with archive:
         wanted = [(info, parts) for info in archive.infolist() if (parts := _kept(_zip_member_name(info)))]
         members = {_member(parts) for _, parts in wanted}
         if not _holds_survey(members):
             return set()
+        into.room.check(sum(info.file_size for info, _ in wanted), into.label)
         for info, parts in wanted:
-            with archive.open(info) as source:
-                _write(target, parts, iter(lambda: source.read(1 << 20), b""))
+            try:
+                with archive.open(info) as source:
+                    into.write(parts, iter(lambda: source.read(1 << 20), b""))
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+                raise into.refused(error) from None
     return members
 
 
-def _unpack_other(path: Path, target: Path) -> set[str]:
+def _unpack_other(path: Path, into: _Unpacking) -> set[str]:
     """In one pass: 7z and RAR archives are often solid and tar.gz is one stream, so listing their
     members costs as much as unpacking them. An archive without a survey file is removed again."""
     import libarchive  # only for these formats: it loads the system's libarchive
@@ -185,14 +250,14 @@ def _unpack_other(path: Path, target: Path) -> set[str]:
         with libarchive.file_reader(str(path)) as entries:
             for entry in entries:
                 if entry.isfile and (parts := _kept(_archive_member_name(entry.pathname))):
-                    _write(target, parts, entry.get_blocks())
+                    into.write(parts, entry.get_blocks())
                     members.add(_member(parts))
     except libarchive.ArchiveError as error:  # its str() adds libarchive's pointers
-        raise ImportValidationError(f"{path}: cannot read the archive: {error.msg}") from None
+        raise into.refused(error.msg) from None
     except OSError as error:
-        raise ImportValidationError(f"{path}: cannot read the archive: {error}") from None
+        raise into.refused(error) from None
     if not _holds_survey(members):
-        shutil.rmtree(target, ignore_errors=True)
+        shutil.rmtree(into.target, ignore_errors=True)
         return set()
     return members
 
@@ -210,12 +275,8 @@ def _holds_survey(members: set[str]) -> bool:
     return any(_is_archive(m) or PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES for m in members)
 
 
-def _write(target: Path, parts: tuple[str, ...], chunks: Iterable[bytes]) -> None:
-    destination = target.joinpath(*parts)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with destination.open("wb") as sink:
-        for chunk in chunks:
-            sink.write(chunk)
+def _size(count: int) -> str:
+    return f"{count / (1 << 30):.1f} GB" if count >= 1 << 30 else f"{count / (1 << 20):.1f} MB"
 
 
 def _is_archive(name: str) -> bool:

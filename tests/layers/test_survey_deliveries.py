@@ -1,6 +1,8 @@
 """Survey deliveries in folders and archives: members found, Chinese Windows names decoded, nothing unsafe."""
 
+import shutil
 import struct
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -194,3 +196,65 @@ def test_identical_copies_are_read_once_and_a_changed_attribute_table_is_not_a_c
     kept, notes = without_copies(files)
     assert [f.label for f in kept] == ["a/井盖.shp", "c/井盖.shp"]
     assert notes == ["b/井盖.shp: the same data as a/井盖.shp: read once"]
+
+
+def _room_for_unpacking(monkeypatch: pytest.MonkeyPatch, scratch: Path, room: int) -> None:
+    """Unpacking into `scratch`, on a disk of 10 GB with `room` bytes free beyond the reserve kept (1 GB)."""
+    scratch.mkdir(exist_ok=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    disk = shutil.disk_usage(scratch)._replace(total=10 << 30, free=(1 << 30) + room)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: disk)
+
+
+@pytest.mark.parametrize("archive", ["bomb.zip", "bomb.7z", "bomb.tar.gz", "福田区.zip"])
+def test_archives_that_unpack_past_the_free_disk_are_refused_with_nothing_left(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, archive: str) -> None:
+    survey = "部件名称,经度,纬度\n上水井盖,114.05,22.54\n".encode()
+    members = {"普查/井盖.csv": survey, "普查/填充.dat": bytes(4 << 20)}  # zeros pack small, as in a zip bomb
+    if archive == "福田区.zip":  # each street's archive fits the room, the two together do not
+        street = _libarchive(tmp_path / "街道.7z", members, "7zip").read_bytes()
+        path = _zip(tmp_path / archive, {"a/街道.7z": street, "b/街道.7z": street})
+        read, refused_at, fits, short = ["a", "b"], "福田区.zip/b/街道.7z", 9 << 20, 6 << 20
+    else:
+        if archive == "bomb.zip":
+            path = tmp_path / archive
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as packed:
+                for name, data in members.items():
+                    packed.writestr(name, data)
+        else:
+            path = _libarchive(tmp_path / archive, members,
+                               *{"bomb.7z": ["7zip"], "bomb.tar.gz": ["pax", "gzip"]}[archive])
+        read, refused_at, fits, short = [], archive, 5 << 20, 3 << 20
+    assert path.stat().st_size < 1 << 20
+    _room_for_unpacking(monkeypatch, tmp_path / "scratch", fits)
+    with survey_files([path]) as found:
+        assert [f.label for f in found] == ([f"{archive}/{s}/街道.7z/普查/井盖.csv" for s in read]
+                                            or [f"{archive}/普查/井盖.csv"])
+    _room_for_unpacking(monkeypatch, tmp_path / "scratch", short)
+    with pytest.raises(ImportValidationError) as refused, survey_files([path]):
+        pass
+    assert str(refused.value) == (
+        f"{refused_at}: not unpacked: the delivery's archives unpack to more than the {short >> 20}.0 MB that "
+        f"may be unpacked in {tmp_path / 'scratch'} (the disk's free space less 1.0 GB kept free); set "
+        "TMPDIR to a folder on a larger disk, or unpack the archive there and import the folder")
+    assert not list((tmp_path / "scratch").iterdir())  # the partial unpack is gone
+
+
+def test_a_damaged_or_encrypted_zip_member_is_an_error_naming_the_archive(tmp_path: Path) -> None:
+    survey = "部件名称,经度,纬度\n上水井盖,114.05,22.54\n".encode()
+    path = _zip(tmp_path / "damaged.zip", {"井盖.csv": survey})
+    data = path.read_bytes()
+    start = data.index(survey)
+    path.write_bytes(data[:start] + survey.replace(b"114", b"115") + data[start + len(survey):])
+    with pytest.raises(ImportValidationError, match=r"^damaged\.zip: cannot read the archive: Bad CRC-32"), \
+            survey_files([path]):
+        pass
+    encrypted = _zip(tmp_path / "encrypted.zip", {"井盖.csv": survey})
+    data = bytearray(encrypted.read_bytes())
+    for header in (b"PK\x03\x04", b"PK\x01\x02"):  # set the encryption flag in both headers
+        at = data.index(header) + (6 if header == b"PK\x03\x04" else 8)
+        data[at] |= 1
+    encrypted.write_bytes(bytes(data))
+    with pytest.raises(ImportValidationError, match=r"^encrypted\.zip: cannot read the archive: .*encrypted"), \
+            survey_files([encrypted]):
+        pass
