@@ -61,10 +61,10 @@ class _Room:
     def check(self, size: int, label: str) -> None:
         if size > self.left:
             raise ImportValidationError(
-                f"{label}: not unpacked: the delivery's archives unpack to more than the {_size(self.room)} "
-                f"that may be unpacked in {self.where} (the disk's free space less {_size(self.reserve)} kept "
-                "free); set TMPDIR to a folder on a larger disk, or unpack the archive there and import the "
-                "folder")
+                f"{label}: not unpacked: the delivery's archives unpack to more than the "
+                f"{_size(self.room)} that may be unpacked in {self.where} (the disk's free space less "
+                f"{_size(self.reserve)} kept free); set TMPDIR to a folder on a larger disk, or unpack the "
+                "archive there and import the folder")
 
 
 @contextmanager

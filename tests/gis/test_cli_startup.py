@@ -20,7 +20,7 @@ LAZY = {
     "shapely": "gis.cli.grid, the survey import",
     "scipy": "geocoder.gazetteer, layers.survey_validate",
     "pyogrio": "layers.survey_read",
-    "openpyxl": "geocoder.batch",
+    "python_calamine": "geocoder.batch",
 }
 GROUPS = ("db", "grid", "import", "geocode", "export", "token", "feeds", "serve", "tiles", "demo",
           "cases", "evaluate", "analysis")

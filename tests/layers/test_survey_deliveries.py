@@ -234,8 +234,8 @@ def test_archives_that_unpack_past_the_free_disk_are_refused_with_nothing_left(
     with pytest.raises(ImportValidationError) as refused, survey_files([path]):
         pass
     assert str(refused.value) == (
-        f"{refused_at}: not unpacked: the delivery's archives unpack to more than the {short >> 20}.0 MB that "
-        f"may be unpacked in {tmp_path / 'scratch'} (the disk's free space less 1.0 GB kept free); set "
+        f"{refused_at}: not unpacked: the delivery's archives unpack to more than the {short >> 20}.0 MB "
+        f"that may be unpacked in {tmp_path / 'scratch'} (the disk's free space less 1.0 GB kept free); set "
         "TMPDIR to a folder on a larger disk, or unpack the archive there and import the folder")
     assert not list((tmp_path / "scratch").iterdir())  # the partial unpack is gone
 
@@ -255,6 +255,6 @@ def test_a_damaged_or_encrypted_zip_member_is_an_error_naming_the_archive(tmp_pa
         at = data.index(header) + (6 if header == b"PK\x03\x04" else 8)
         data[at] |= 1
     encrypted.write_bytes(bytes(data))
-    with pytest.raises(ImportValidationError, match=r"^encrypted\.zip: cannot read the archive: .*encrypted"), \
-            survey_files([encrypted]):
+    refusal = r"^encrypted\.zip: cannot read the archive: .*encrypted"
+    with pytest.raises(ImportValidationError, match=refusal), survey_files([encrypted]):
         pass

@@ -777,6 +777,35 @@ def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
     assert len(read_survey(tmp_path / "s.xls", layer="普查")) == 2
 
 
+@pytest.mark.parametrize(("written", "named"), [(".xls", ".xlsx"), (".xlsx", ".xls")])
+def test_a_workbook_saved_under_the_other_formats_name_is_read(tmp_path: Path, written: str,
+                                                               named: str) -> None:
+    """WPS and hand renaming leave binary .xls content under an .xlsx name and the reverse."""
+    header = ["部件名称", "经度", "纬度", "初始日期", "数量"]
+    row = ["井盖", 114.0512, 22.5431, datetime(2024, 1, 5), 3]
+    path = tmp_path / f"s{written}"
+    if written == ".xlsx":
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(header)
+        sheet.append(row)
+        book.save(path)
+    else:
+        legacy = xlwt.Workbook(encoding="utf-8")
+        sheet = legacy.add_sheet("普查")
+        dated = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+        for column, (name, value) in enumerate(zip(header, row, strict=True)):
+            sheet.write(0, column, name)
+            sheet.write(1, column, value, *([dated] if isinstance(value, datetime) else []))
+        legacy.save(str(path))
+    survey = read_survey(path.rename(tmp_path / f"s{named}"))
+    assert survey.attributes["部件名称"].tolist() == ["井盖"]
+    assert survey.attributes["初始日期"].tolist() == [datetime(2024, 1, 5)]
+    assert survey.attributes["数量"].tolist() == [3] and isinstance(survey.attributes["数量"][0], int)
+    assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
+
+
 # ---- files that cannot be read ---------------------------------------------------------------------------
 
 
