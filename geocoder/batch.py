@@ -64,8 +64,8 @@ def _column(header: list[str], wanted: str | None, source: str) -> int:
 def read_table(data: bytes, name: str, *, column: str | None = None) -> Table:
     """Parse CSV (UTF-8 or GB18030), XLSX or XLS bytes; `name` decides the format and names the source."""
     if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
-        rows, _ = sheet_rows(Path(name), None, data)
-        records = [["" if v is None else str(v) for v in cells] for _, cells in rows]
+        records = [["" if v is None else str(v) for v in cells]
+                   for _, cells in sheet_rows(Path(name), None, data).rows]
     elif name.lower().endswith((".csv", ".txt")):
         for encoding in _ENCODINGS:
             try:

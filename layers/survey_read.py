@@ -35,7 +35,7 @@ from layers.survey_coordinates import (
 )
 from layers.survey_shapes import plain_shapes
 from layers.survey_unusual_geometries import from_wkt, read_layer
-from layers.survey_workbooks import HEADER_ROWS, sheet_rows, sheets_that_fit
+from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows, sheets_that_fit
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gdb", ".tab", ".mif", ".kml", ".kmz")
 _MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML", ".kmz": "KML"}
@@ -499,16 +499,19 @@ def _holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
 
 
 def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Raw:
-    records, notes = sheet_rows(path, sheet, fits=_holds_coordinates)
-    header, rows, numbers = _header_and_rows(path, records, "row", notes)
+    found = sheet_rows(path, sheet, fits=_holds_coordinates)
+    notes = list(found.notes)
+    header, rows, numbers = _header_and_rows(path, found.rows, "row", notes, merged_down=found.merged_down)
     return _table(path, header, rows, numbers, crs=crs, encoding=None, notes=notes)
 
 
-def _header_and_rows(path: Path, records: list[tuple[int, list[object]]], unit: str,
-                     notes: list[str]) -> tuple[list[str], list[list[object]], list[int]]:
+def _header_and_rows(
+    path: Path, records: list[tuple[int, list[object]]], unit: str, notes: list[str], *,
+    merged_down: Sequence[MergedDown] = (),
+) -> tuple[list[str], list[list[object]], list[int]]:
     """The header of a sheet's or a CSV file's records (see _header_row; the first record of a table
     with one column, such as a WKT column), and the non-empty rows below it with their row or line
-    numbers."""
+    numbers, cells merged down over rows below the header read on each of them."""
     found = _header_row(records)
     if found is None and not records:
         raise ImportValidationError(f"{path}: no header row")
@@ -523,12 +526,46 @@ def _header_and_rows(path: Path, records: list[tuple[int, list[object]]], unit: 
                      f"spans): {header}")
     rows: list[list[object]] = []
     numbers: list[int] = []
-    for number, values in records:
+    for number, values in _merged_down_spread(records, merged_down, at, header, notes):
         cells = _filled(values)
         if number > at and any(v is not None for v in cells):
             rows.append(_fit(path, cells, len(header), unit, number))
             numbers.append(number)
     return header, rows, numbers
+
+
+def _merged_down_spread(records: list[tuple[int, list[object]]], merged_down: Sequence[MergedDown],
+                        header_end: int, header: list[str],
+                        notes: list[str]) -> list[tuple[int, list[object]]]:
+    """The records with the value of a cell merged down over rows below the header (所属街道 or 部件类型
+    once for a group of rows) on each row it spans that holds data of its own, as Excel shows it; the
+    file stores it in the top row only. Merges in and above the header are headings, left to it."""
+    spans = [m for m in merged_down if m.top > header_end]
+    if not spans:
+        return records
+    rows = {number: list(values) for number, values in records}
+    spread: list[tuple[int, int]] = []  # (sheet row, column) given a merged value
+    for span in spans:
+        value = _cell_at(rows, span.top, span.column)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        for number in range(span.top + 1, span.bottom + 1):
+            cells = rows.get(number, [])
+            if span.column < len(cells) and cells[span.column] is None \
+                    and any(v is not None and v != "" for v in cells):
+                cells[span.column] = value
+                spread.append((number, span.column))
+    if spread:
+        number, column = min(spread)
+        name = header[column] if column < len(header) else f"column {column + 1}"
+        notes.append(f"{len(spread)} cell(s) merged down over rows read on each row they span (first: "
+                     f"sheet row {number}, {name})")
+    return list(rows.items())
+
+
+def _cell_at(rows: dict[int, list[object]], number: int, column: int) -> object:
+    cells = rows.get(number, [])
+    return cells[column] if column < len(cells) else None
 
 
 def _header(path: Path, record: Sequence[str], unit: str, number: int) -> list[str]:

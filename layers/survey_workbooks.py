@@ -11,11 +11,29 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from gis.errors import ImportValidationError
 
 Row = tuple[int, list[object]]  # sheet row number (1-based), cells
-_SheetReader = Callable[[str, int | None], list[Row]]  # (sheet name, first rows only) -> rows
+
+
+class MergedDown(NamedTuple):
+    """Cells merged over several rows (所属街道 or 部件类型 once for a group of rows): Excel shows the value
+    of the top row across them, and stores it there only."""
+
+    column: int  # 0-based, the merged range's first column
+    top: int  # sheet row numbers, 1-based
+    bottom: int
+
+
+class Sheet(NamedTuple):
+    rows: list[Row]
+    merged_down: list[MergedDown]
+    notes: list[str]
+
+
+_SheetReader = Callable[[str, int | None], Sheet]  # (sheet name, first rows only) -> the sheet
 # Rows a sheet's header is sought in, when choosing the sheets that hold a survey
 HEADER_ROWS = 30
 
@@ -23,7 +41,7 @@ HEADER_ROWS = 30
 def sheet_rows(
     path: Path, sheet: str | None, content: bytes | None = None, *,
     fits: Callable[[list[Row]], bool] | None = None,
-) -> tuple[list[Row], list[str]]:
+) -> Sheet:
     """Every row of the sheet named `sheet`, else of the first sheet whose rows `fits` accepts (a cover or
     an instructions sheet often comes first), else of the first sheet; a note when other sheets exist.
     The workbook is `content` when given (an upload; `path` then only names it), else the file."""
@@ -35,7 +53,7 @@ def sheets_that_fit(path: Path, fits: Callable[[list[Row]], bool]) -> tuple[list
     """Every sheet of the workbook, and those whose first HEADER_ROWS rows `fits` accepts (a header is
     near the top; the rest of a large sheet is not read)."""
     with _workbook(path, None) as (names, read):
-        return names, [name for name in names if fits(read(name, HEADER_ROWS))]
+        return names, [name for name in names if fits(read(name, HEADER_ROWS).rows)]
 
 
 @contextmanager
@@ -53,12 +71,16 @@ def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], _S
     except (CalamineError, OSError) as error:
         raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
 
-    def read(name: str, limit: int | None) -> list[Row]:
+    def read(name: str, limit: int | None) -> Sheet:
         try:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=limit)
+            sheet = book.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=limit)
+            merged = sheet.merged_cell_ranges or []
         except CalamineError as error:
             raise ImportValidationError(f"{path}: cannot read the sheet {name!r}: {error}") from None
-        return [(number, [_cell(value) for value in values]) for number, values in enumerate(rows, 1)]
+        cells = [(number, [_cell(value) for value in values]) for number, values in enumerate(rows, 1)]
+        down = [MergedDown(left, top + 1, bottom + 1) for (top, left), (bottom, _) in merged if bottom > top]
+        return Sheet(cells, down, [])
 
     try:
         yield list(book.sheet_names), read
@@ -67,18 +89,19 @@ def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], _S
 
 
 def _pick(path: Path, names: list[str], sheet: str | None, fits: Callable[[list[Row]], bool] | None,
-          read: _SheetReader) -> tuple[list[Row], list[str]]:
+          read: _SheetReader) -> Sheet:
     if sheet is not None:
         if sheet not in names:
             raise ImportValidationError(f"{path}: no sheet {sheet!r}; the sheets are {names}")
-        return read(sheet, None), []
+        return read(sheet, None)
     # the same test as sheets_that_fit: the sheet's first rows
-    chosen = next((name for name in names if fits is None or fits(read(name, HEADER_ROWS))), names[0])
-    rows = read(chosen, None)
+    chosen = next((name for name in names if fits is None or fits(read(name, HEADER_ROWS).rows)), names[0])
+    found = read(chosen, None)
     if len(names) == 1:
-        return rows, []
+        return found
     why = "" if chosen == names[0] else f" (the first that holds the data; {names[0]!r} does not)"
-    return rows, [f"workbook has sheets {', '.join(names)}: read {chosen!r}{why}; pass --layer"]
+    note = f"workbook has sheets {', '.join(names)}: read {chosen!r}{why}; pass --layer"
+    return found._replace(notes=[note])
 
 
 def _cell(value: object) -> object:

@@ -76,7 +76,7 @@ def test_every_legacy_name_maps_to_its_field() -> None:
         ("部件编码", "id"), ("部件标识码", "id"), ("BJBM", "id"), ("ObjID", "id"),
         ("部件名称", "name"), ("BJMC", "name"),
         ("小类代码", "class_code"), ("部件小类", "class_code"), ("类别代码", "class_code"),
-        ("XLDM", "class_code"),
+        ("XLDM", "class_code"), ("小类名称", "class_code"), ("XLMC", "class_code"),
         ("主管部门", "competent_dept_name"), ("ZGBM", "competent_dept_name"),
         ("权属单位", "owner_dept_name"), ("QSDW", "owner_dept_name"),
         ("养护单位", "maintainer_dept_name"), ("YHDW", "maintainer_dept_name"),

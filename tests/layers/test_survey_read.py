@@ -751,6 +751,51 @@ def test_a_census_form_headed_in_two_rows_is_read_with_joined_names(tmp_path: Pa
     assert any(n.startswith("sheet rows 2–3 read as one header") for n in survey.notes)
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_cells_merged_down_over_rows_are_read_on_each_row(tmp_path: Path, suffix: str) -> None:
+    """部件类型 and 所属街道 merged once over a group of rows, as office spreadsheets do; the blank form rows
+    left at the end, inside the merge, stay unread."""
+    rows: list[list[object]] = [
+        ["福田区部件普查表"],
+        ["序号", "部件类型", "所属街道", "经度", "纬度"],
+        [1, "上水井盖", "福田街道", 114.0512, 22.5431],
+        [2, None, None, 114.0513, 22.5432],
+        [3, "路灯", None, 114.0514, 22.5433],
+        [4, None, None, 114.0515, 22.5434],
+        [None, None, None, None, None]]
+    merges = [(0, 0, 0, 4), (2, 3, 1, 1), (4, 5, 1, 1), (2, 6, 2, 2)]  # first/last row, first/last column
+    path = tmp_path / f"merged{suffix}"
+    if suffix == ".xlsx":
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in rows:
+            sheet.append(row)
+        for top, bottom, left, right in merges:
+            sheet.merge_cells(start_row=top + 1, end_row=bottom + 1,
+                              start_column=left + 1, end_column=right + 1)
+        book.save(path)
+    else:
+        legacy = xlwt.Workbook(encoding="utf-8")
+        sheet = legacy.add_sheet("普查")
+        for top, bottom, left, right in merges:
+            sheet.write_merge(top, bottom, left, right, rows[top][left])
+        merged = {(r, c) for top, bottom, left, right in merges
+                  for r in range(top, bottom + 1) for c in range(left, right + 1)}
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None and (r, c) not in merged:
+                    sheet.write(r, c, value)
+        legacy.save(str(path))
+    survey = read_survey(path)
+    assert survey.row_numbers.tolist() == [3, 4, 5, 6]
+    assert survey.attributes["部件类型"].tolist() == ["上水井盖", "上水井盖", "路灯", "路灯"]
+    assert survey.attributes["所属街道"].tolist() == ["福田街道"] * 4
+    assert survey.attributes["序号"].tolist() == [1, 2, 3, 4]
+    assert "5 cell(s) merged down over rows read on each row they span (first: sheet row 4, 部件类型)" \
+        in survey.notes
+
+
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
     """A .xls as WPS and older Excel save it: numbers are doubles, dates are numbers with a date format."""
     book = xlwt.Workbook(encoding="utf-8")
