@@ -33,6 +33,7 @@ from layers.survey_coordinates import (
     pair_numbers,
     wkt_column,
 )
+from layers.survey_form_rows import form_rows, form_rows_note
 from layers.survey_shapes import plain_shapes
 from layers.survey_unusual_geometries import from_wkt, read_layer
 from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows, sheets_that_fit
@@ -401,7 +402,7 @@ def _read_csv(path: Path, *, codec: str | None, crs: CrsSpec | None) -> _Raw:
     notes: list[str] = []
     records, codec = _csv_records(path, path.read_bytes(), codec, notes)
     header, rows, lines = _header_and_rows(path, records, "line", notes)
-    return _table(path, header, rows, lines, crs=crs, encoding=codec, notes=notes)
+    return _table(path, header, rows, lines, "line", crs=crs, encoding=codec, notes=notes)
 
 
 def _csv_records(path: Path, data: bytes, codec: str | None,
@@ -502,7 +503,7 @@ def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Ra
     found = sheet_rows(path, sheet, fits=_holds_coordinates)
     notes = list(found.notes)
     header, rows, numbers = _header_and_rows(path, found.rows, "row", notes, merged_down=found.merged_down)
-    return _table(path, header, rows, numbers, crs=crs, encoding=None, notes=notes)
+    return _table(path, header, rows, numbers, "row", crs=crs, encoding=None, notes=notes)
 
 
 def _header_and_rows(
@@ -588,9 +589,11 @@ def _fit(path: Path, cells: list[object], width: int, unit: str, number: int) ->
 
 
 def _table(
-    path: Path, header: list[str], rows: list[list[object]], numbers: list[int], *, crs: CrsSpec | None,
-    encoding: str | None, notes: list[str],
+    path: Path, header: list[str], rows: list[list[object]], numbers: list[int], unit: str, *,
+    crs: CrsSpec | None, encoding: str | None, notes: list[str],
 ) -> _Raw:
+    """The geometries of a table's rows from its coordinate, coordinate-pair or WKT columns, less the
+    subtotal and signature rows of a census form (layers.survey_form_rows)."""
     attributes = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     wkt = wkt_column(header)
     pairs = coordinate_pairs(header, plane_first=crs is not None and not crs.is_geographic)
@@ -635,10 +638,16 @@ def _table(
             f"no column of coordinate pairs (经纬度, 坐标: '114.05,22.54') and no WKT column "
             f"(wkt/geometry/geom); columns are {header}"
         )
+    row_numbers = np.asarray(numbers, dtype=np.int64)
+    form = form_rows(attributes, shapely.is_missing(geometries) & pd.isna(problems))
+    if form.any():
+        notes.append(form_rows_note(row_numbers[form], unit))
+        kept = ~form
+        attributes = attributes[kept].reset_index(drop=True)
+        geometries, problems, row_numbers = geometries[kept], problems[kept], row_numbers[kept]
     missing = sum(g is None for g in geometries)
     if missing:
         notes.append(f"{missing} rows without a usable geometry in {list(used)} (geometry None)")
-    row_numbers = np.asarray(numbers, dtype=np.int64)
     return _Raw(attributes, geometries, row_numbers, encoding=encoding, notes=notes, geometry_columns=used,
                 geometry_problems=problems)
 

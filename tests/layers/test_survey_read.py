@@ -796,6 +796,39 @@ def test_cells_merged_down_over_rows_are_read_on_each_row(tmp_path: Path, suffix
         in survey.notes
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_subtotal_total_and_signature_rows_of_a_form_are_not_survey_rows(tmp_path: Path, suffix: str) -> None:
+    """A per-street 小计, a 合计 and the signature lines under a census form are left out with a note; a
+    survey row that lost its coordinates is still read (and reported by the validation)."""
+    rows: list[list[object]] = [
+        ["序号", "部件名称", "所属街道", "经度", "纬度"],
+        [1, "井盖", "福田街道", 114.0512, 22.5431],
+        [2, "路灯", "福田街道", None, None],  # a survey row without coordinates
+        [None, "福田街道小计", None, None, None],
+        [3, "井盖", "华富街道", 114.0513, 22.5432],
+        ["合  计", None, 3, None, None],
+        ["填表人：张三", None, "审核人：李四", None, None],
+        ["注：坐标为 CGCS2000 经纬度", None, None, None, None]]
+    path = tmp_path / f"form{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n",
+                        encoding="utf-8")
+    else:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in rows:
+            sheet.append(row)
+        book.save(path)
+    survey = read_survey(path)
+    assert survey.row_numbers.tolist() == [2, 3, 5]
+    assert survey.attributes["部件名称"].tolist() == ["井盖", "路灯", "井盖"]
+    assert [g is None for g in survey.geometries] == [False, True, False]
+    unit = "line" if suffix == ".csv" else "row"
+    assert f"4 subtotal, total or signature {unit}s of the form not read: {unit}s 4, 6, 7, 8" in survey.notes
+    assert any("1 rows without a usable geometry" in note for note in survey.notes)
+
+
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
     """A .xls as WPS and older Excel save it: numbers are doubles, dates are numbers with a date format."""
     book = xlwt.Workbook(encoding="utf-8")
