@@ -20,7 +20,8 @@ _FORM_WORDS = re.compile(
 
 
 def form_rows(attributes: pd.DataFrame, without_coordinates: np.ndarray) -> np.ndarray:
-    """Which rows are subtotal, total or signature lines: among the rows `without_coordinates`, those
+    """Which rows are subtotal, total or signature lines: among the rows `without_coordinates` (none
+    read; a signature line may write 审核人：李四 in a coordinate column), those
     whose first filled cell begins with a form word or ends in a total (福田街道小计); spaces inside it are
     ignored (合  计)."""
     found = np.zeros(len(attributes), dtype=bool)

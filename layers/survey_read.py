@@ -639,7 +639,7 @@ def _table(
             f"(wkt/geometry/geom); columns are {header}"
         )
     row_numbers = np.asarray(numbers, dtype=np.int64)
-    form = form_rows(attributes, shapely.is_missing(geometries) & pd.isna(problems))
+    form = form_rows(attributes, shapely.is_missing(geometries))
     if form.any():
         notes.append(form_rows_note(row_numbers[form], unit))
         kept = ~form

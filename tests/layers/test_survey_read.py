@@ -807,7 +807,7 @@ def test_subtotal_total_and_signature_rows_of_a_form_are_not_survey_rows(tmp_pat
         [None, "福田街道小计", None, None, None],
         [3, "井盖", "华富街道", 114.0513, 22.5432],
         ["合  计", None, 3, None, None],
-        ["填表人：张三", None, "审核人：李四", None, None],
+        ["填表人：张三", None, None, "审核人：李四", None],  # text in the longitude column
         ["注：坐标为 CGCS2000 经纬度", None, None, None, None]]
     path = tmp_path / f"form{suffix}"
     if suffix == ".csv":
