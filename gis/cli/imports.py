@@ -1,6 +1,7 @@
 """`onemap import components`: load survey files into the inventory, with a report."""
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -89,6 +90,9 @@ def _summarise(result: "ImportResult", report_path: Path) -> None:
                    err=True)
     if len(result.rejections) > 20:
         typer.echo(f"… and {len(result.rejections) - 20} more in {report_path}", err=True)
+    if result.rejections:
+        per_field = Counter(r.field for r in result.rejections).most_common()
+        typer.echo("problems per field: " + ", ".join(f"{field} {n}" for field, n in per_field), err=True)
     verb = {"committed": "loaded", "dry-run": "would load", "rejected": "loaded"}[result.status]
     count = result.rows_loaded if result.status != "rejected" else 0
     per_class = ", ".join(f"{code}: {n}" for code, n in sorted(result.loaded_per_class.items()))

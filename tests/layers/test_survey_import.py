@@ -4,6 +4,7 @@ import json
 import struct
 import threading
 import zipfile
+from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -210,6 +211,10 @@ def test_cli_writes_json_and_csv_reports_and_exits_3(db_url, bad_survey, tmp_pat
                           text=True, timeout=300)
     assert done.returncode == 3, done.stderr
     assert "nothing was loaded" in done.stderr
+    per_field = Counter(field for _, _, field, _ in EXPECTED_REJECTIONS)
+    summary = next(line for line in done.stderr.splitlines() if line.startswith("problems per field: "))
+    assert sorted(summary.removeprefix("problems per field: ").split(", ")) == sorted(
+        f"{field} {count}" for field, count in per_field.items())
     document = json.loads(report.read_text(encoding="utf-8"))
     assert document["status"] == "rejected"
     assert document["rows_rejected"] == len(EXPECTED_REJECTIONS)
