@@ -43,6 +43,10 @@ def components(
     layer: list[str] = typer.Option(
         None, help="layer of a GeoPackage / File Geodatabase / KML, or sheet of a workbook; repeatable "
                    "(else every layer with geometries, or the first sheet that holds the data)"),
+    duplicate_distance: float = typer.Option(
+        0.5, "--duplicate-distance", min=0.0, max=50.0, metavar="METRES",
+        help="rows of one class this close to each other or to a stored component are duplicates (0: only "
+             "the same position)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate and report; change nothing"),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
     report: Path = typer.Option(None, help="report file (.json; a .csv of rejections is written beside it)"),
@@ -61,7 +65,7 @@ def components(
         class_code=class_code, crs=parse_crs(crs, definitions=True) if crs else None, encoding=encoding,
         layers=tuple(layer or ()),
         mapping=FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default(),
-        mode=mode, dry_run=dry_run, skip_invalid=skip_invalid)
+        mode=mode, dry_run=dry_run, skip_invalid=skip_invalid, duplicate_distance_m=duplicate_distance)
     settings = settings_of(ctx)
     bar, tasks = _progress()
 

@@ -224,6 +224,34 @@ def test_cli_writes_json_and_csv_reports_and_exits_3(db_url, bad_survey, tmp_pat
     assert len(lines) == 1 + len(EXPECTED_REJECTIONS)
 
 
+def test_cli_duplicate_distance_sets_how_close_rows_are_duplicates(db_url, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    with psycopg.connect(db_url) as conn:
+        (point,) = _points_in_city(conn, 1, seed=31)
+    beside = shapely.Point(point.x, point.y + 3 / 111_000)  # ~3 m north
+    survey = _write(tmp_path / "pair.gpkg", [{"ZGBMMC": DEPT}] * 2, [point, beside])
+    onemap = str(Path(sys.executable).with_name("onemap"))
+
+    def dry_run(*options: str) -> subprocess.CompletedProcess:
+        return subprocess.run([onemap, "import", "components", str(survey), "--class", "01014", "--dry-run",
+                               "--report", str(tmp_path / "r.json"), *options],
+                              env={**os.environ, "ONEMAP_DATABASE_URL": db_url}, capture_output=True,
+                              text=True, timeout=300)
+
+    default = dry_run()
+    assert default.returncode == 0, default.stderr
+    assert "would load 2 of 2 rows" in default.stdout
+    wider = dry_run("--duplicate-distance", "5")
+    assert wider.returncode == 3
+    assert "pair.gpkg row 2 geometry: duplicate: same class 01014 as pair.gpkg row 1" in wider.stderr
+    assert "within 5.0 m" in wider.stderr
+    refused = dry_run("--duplicate-distance", "-1")
+    assert refused.returncode == 2 and "--duplicate-distance" in refused.stderr
+
+
 def test_an_error_in_the_last_row_leaves_nothing_loaded(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 50, seed=5)
