@@ -112,13 +112,19 @@ def coordinate_numbers(values: pd.Series) -> tuple[np.ndarray, int]:
     minutes and seconds becomes decimal degrees; anything else (and minutes or seconds of 60 or
     more) is NaN, which the reader reports as a row without a usable geometry.
     """
-    texts = values.map(_clean)
-    numbers = np.array(pd.to_numeric(texts, errors="coerce"), dtype=np.float64)
+    # Plain numbers and numeric text at C speed first; only the cells that fail (full-width digits,
+    # degrees-minutes-seconds, stray marks) and true/false cells are cleaned one by one.
+    numbers = np.array(pd.to_numeric(values, errors="coerce"), dtype=np.float64)
+    booleans = np.fromiter((type(v) is bool for v in values), dtype=bool, count=len(values))
+    numbers[booleans] = np.nan
+    again = np.flatnonzero(np.isnan(numbers) & ~booleans & values.notna().to_numpy())
+    texts = values.iloc[again].map(_clean)
+    numbers[again] = np.array(pd.to_numeric(texts, errors="coerce"), dtype=np.float64)
     is_text = texts.map(lambda v: isinstance(v, str) and v != "").to_numpy(dtype=bool)
-    unread = np.flatnonzero(np.isnan(numbers) & is_text)
+    unread = np.flatnonzero(np.isnan(numbers[again]) & is_text)
     for i in unread:
-        numbers[i] = dms_degrees(texts.iloc[i])
-    return numbers, int(np.isfinite(numbers[unread]).sum())
+        numbers[again[i]] = dms_degrees(texts.iloc[i])
+    return numbers, int(np.isfinite(numbers[again[unread]]).sum())
 
 
 def dms_degrees(text: str) -> float:

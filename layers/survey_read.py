@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -419,8 +420,8 @@ def _csv_records(path: Path, data: bytes, codec: str | None,
         before = 0
         for record in reader:
             start, before = before + 1, reader.line_num
-            if any(cell.strip() for cell in record):
-                records.append((start, list(record)))
+            if "".join(record).strip():
+                records.append((start, cast(list[object], record)))  # cells of str: no copy
     except csv.Error as error:
         raise ImportValidationError(f"{path}: line {reader.line_num}: {error}") from None
     return records, codec
@@ -488,7 +489,7 @@ def _joined_header(heading: list[object], below: list[object]) -> list[object]:
 def _filled(values: list[object]) -> list[object]:
     """A row's cells with '' read as empty (None): a CSV's empty fields, the blank cells some
     workbook writers store."""
-    return [None if isinstance(v, str) and v == "" else v for v in values]
+    return [None if v == "" else v for v in values]
 
 
 def _holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
@@ -529,7 +530,7 @@ def _header_and_rows(
     numbers: list[int] = []
     for number, values in _merged_down_spread(records, merged_down, at, header, notes):
         cells = _filled(values)
-        if number > at and any(v is not None for v in cells):
+        if number > at and cells.count(None) < len(cells):
             rows.append(_fit(path, cells, len(header), unit, number))
             numbers.append(number)
     return header, rows, numbers
@@ -581,6 +582,8 @@ def _header(path: Path, record: Sequence[str], unit: str, number: int) -> list[s
 
 def _fit(path: Path, cells: list[object], width: int, unit: str, number: int) -> list[object]:
     """Pad a short row; trim empty trailing cells; a row with data beyond the header is an error."""
+    if len(cells) == width:
+        return cells
     if len(cells) > width:
         if any(c is not None and not (isinstance(c, str) and not c.strip()) for c in cells[width:]):
             raise ImportValidationError(f"{path}: {unit} {number}: {len(cells)} fields, the header {width}")
