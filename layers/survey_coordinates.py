@@ -3,7 +3,8 @@
 Contractors name the columns many ways (经度/纬度, lon/lat, X/Y, POINT_X/POINT_Y, 东坐标/北坐标, E/N from
 a total station), often with the unit in brackets: 经度(°), X坐标（m）. Handheld GPS exports write degrees
 as degrees, minutes and seconds: 118°05′30.5″, 东经118度05分30.5秒, 24:29:12.3N. Coordinates copied from a
-map's coordinate picker come as one column of pairs: 经纬度 "118.0918,24.4867".
+map's coordinate picker come as one column of pairs: 经纬度 "118.0918,24.4867". Field forms (古树名木
+调查表 among them) give degrees, minutes and seconds a column each: 经度(度), 经度(分), 经度(秒).
 """
 
 import re
@@ -42,6 +43,7 @@ _MARKS = str.maketrans({"′": "'", "’": "'", "‘": "'", "″": '"', "”": '
 _NAME_SEPARATORS = re.compile(r"[\s,/、;_\-]+")
 _PAIR_BRACKETS = "()[]{}<>"
 _PAIR_SEPARATOR = re.compile(r"\s*[,;、]\s*")
+_NO_BRACKETS = str.maketrans("", "", "()[]（）【】")
 
 
 def column_key(name: str) -> str:
@@ -56,6 +58,51 @@ def coordinate_pairs(header: Sequence[str], *, plane_first: bool) -> list[tuple[
         keyed.setdefault(column_key(name), name)
     order = PLANE_PAIRS + DEGREE_PAIRS if plane_first else DEGREE_PAIRS + PLANE_PAIRS
     return [(keyed[x], keyed[y]) for x, y in order if x in keyed and y in keyed]
+
+
+# A column of degrees, minutes or seconds of one axis: 经度(度), 经度_分, 纬度秒, lat_deg, lon(′)
+_DMS_PARTS = {"度": 0, "°": 0, "deg": 0, "d": 0, "分": 1, "'": 1, "min": 1, "m": 1, "秒": 2, '"': 2, "''": 2,
+              "sec": 2, "s": 2}  # NFKC writes the double prime ″ as two primes
+_DMS_AXES = {"经度": "x", "纬度": "y", "lon": "x", "lng": "x", "long": "x", "longitude": "x", "lat": "y",
+             "latitude": "y"}
+DmsColumns = tuple[str, str, str | None]  # degrees, minutes and (optional) seconds columns of one axis
+
+
+def dms_columns(header: Sequence[str]) -> tuple[DmsColumns, DmsColumns] | None:
+    """The degree, minute and second columns of longitude and latitude, when both axes have degree and
+    minute columns (and seconds on both or neither)."""
+    found: dict[tuple[str, int], str] = {}
+    for name in header:
+        key = _NAME_SEPARATORS.sub("", fold(name).translate(_MARKS)).translate(_NO_BRACKETS)
+        for base, axis in _DMS_AXES.items():
+            part = _DMS_PARTS.get(key.removeprefix(base)) if key.startswith(base) else None
+            if part is not None:
+                found.setdefault((axis, part), name)
+    axes = [(found.get((axis, 0)), found.get((axis, 1)), found.get((axis, 2))) for axis in ("x", "y")]
+    (xd, xm, xs), (yd, ym, ys) = axes
+    if xd is None or xm is None or yd is None or ym is None or (xs is None) != (ys is None):
+        return None
+    return (xd, xm, xs), (yd, ym, ys)
+
+
+def dms_column_degrees(attributes: pd.DataFrame, columns: DmsColumns) -> np.ndarray:
+    """Decimal degrees of an axis written in degree, minute and second columns; an empty minute or second
+    cell counts as 0. NaN where the degrees are missing or a part is unreadable, negative (minutes,
+    seconds) or 60 or more."""
+    degrees = coordinate_numbers(attributes[columns[0]])[0]
+    minutes, seconds = (_dms_part(attributes, column) for column in columns[1:])
+    fine = (minutes >= 0) & (minutes < 60) & (seconds >= 0) & (seconds < 60)
+    value = np.abs(degrees) + minutes / 60 + seconds / 3600
+    return np.where(fine, np.copysign(value, degrees), np.nan)
+
+
+def _dms_part(attributes: pd.DataFrame, column: str | None) -> np.ndarray:
+    """A minute or second column's numbers, an empty cell (or no such column) as 0."""
+    if column is None:
+        return np.zeros(len(attributes))
+    values = attributes[column]
+    empty = values.map(lambda v: v is None or (isinstance(v, str) and not v.strip())).to_numpy(dtype=bool)
+    return np.where(empty, 0.0, coordinate_numbers(values)[0])
 
 
 def wkt_column(header: Sequence[str]) -> str | None:

@@ -30,6 +30,8 @@ from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_coordinates import (
     coordinate_numbers,
     coordinate_pairs,
+    dms_column_degrees,
+    dms_columns,
     pair_column,
     pair_numbers,
     wkt_column,
@@ -609,6 +611,12 @@ def _table(
             problems[i] = f"{wkt} {_shown(values[i])} is not WKT"
         if pairs:
             notes.append(f"geometry from WKT column {wkt!r}; coordinate columns {list(pairs[0])} not used")
+    elif dms_axes := dms_columns(header):
+        used = tuple(column for axis in dms_axes for column in axis if column is not None)
+        geometries, unread = _points(*(dms_column_degrees(attributes, axis) for axis in dms_axes))
+        for i in unread:
+            problems[i] = _unread_dms([(column, attributes[column].iloc[i]) for column in used])
+        notes.append(f"coordinates from degrees, minutes and seconds in columns {list(used)}")
     elif pairs:
         used = pairs[0]
         (x, x_dms), (y, y_dms) = (coordinate_numbers(attributes[column]) for column in used)
@@ -679,6 +687,15 @@ def _unread_coordinates(cells: list[tuple[str, object, float]]) -> str | None:
                for column, value, number in written if not np.isfinite(number)]
     reasons += [f"{column} is empty" for column, value, _ in cells if value is None or not str(value).strip()]
     return "; ".join(reasons)
+
+
+def _unread_dms(cells: list[tuple[str, object]]) -> str | None:
+    """Why degree, minute and second cells made no coordinate, or None when they are all empty."""
+    written = [(column, value) for column, value in cells if value is not None and str(value).strip()]
+    if not written:
+        return None
+    shown = ", ".join(f"{column} {_shown(value)}" for column, value in written)
+    return f"{shown}: not degrees, minutes and seconds (numbers; minutes and seconds below 60)"
 
 
 # ---- CRS -------------------------------------------------------------------------------------------------

@@ -5,7 +5,14 @@ import math
 import pandas as pd
 import pytest
 
-from layers.survey_coordinates import column_key, coordinate_numbers, coordinate_pairs, dms_degrees
+from layers.survey_coordinates import (
+    column_key,
+    coordinate_numbers,
+    coordinate_pairs,
+    dms_column_degrees,
+    dms_columns,
+    dms_degrees,
+)
 
 SECONDS = 118 + 5 / 60 + 30.5 / 3600
 
@@ -51,3 +58,27 @@ def test_pairs_in_the_order_of_the_crs_kind() -> None:
     assert coordinate_pairs(header, plane_first=True) == [("E", "N"), ("经度（°）", "纬度（°）")]
     assert coordinate_pairs(["东坐标(m)", "北坐标(m)"], plane_first=True) == [("东坐标(m)", "北坐标(m)")]
     assert coordinate_pairs(["名称", "地址"], plane_first=False) == []
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    (["序号", "经度(度)", "经度(分)", "经度(秒)", "纬度（度）", "纬度（分）", "纬度（秒）"],
+     (("经度(度)", "经度(分)", "经度(秒)"), ("纬度（度）", "纬度（分）", "纬度（秒）"))),
+    (["经度度", "经度分", "纬度度", "纬度分"], (("经度度", "经度分", None), ("纬度度", "纬度分", None))),
+    (["LON_DEG", "lon_min", "lon_sec", "lat_deg", "lat_min", "lat_sec"],
+     (("LON_DEG", "lon_min", "lon_sec"), ("lat_deg", "lat_min", "lat_sec"))),
+    (["经度°", "经度′", "经度″", "纬度°", "纬度′", "纬度″"],
+     (("经度°", "经度′", "经度″"), ("纬度°", "纬度′", "纬度″"))),
+    (["经度(°)", "纬度(°)"], None),  # decimal degrees with their unit
+    (["经度(度)", "经度(分)", "经度(秒)", "纬度(度)", "纬度(分)"], None),  # seconds of one axis only
+    (["lons", "lats", "lon", "lat"], None),
+], ids=["brackets", "no-seconds", "english", "marks", "unit", "one-sided", "plural"])  # fmt: skip
+def test_degree_minute_and_second_columns(header: list[str], expected: object) -> None:
+    assert dms_columns(header) == expected
+
+
+def test_degrees_from_degree_minute_and_second_columns() -> None:
+    table = pd.DataFrame({"度": [114, "１１４", 114, -3, None, 114], "分": [3, "3", None, 30, None, 60],
+                          "秒": [4.3, "", None, 0, None, 0]}, dtype=object)
+    degrees = dms_column_degrees(table, ("度", "分", "秒"))
+    assert degrees[:4].tolist() == pytest.approx([114 + 3 / 60 + 4.3 / 3600, 114.05, 114, -3.5])
+    assert math.isnan(degrees[4]) and math.isnan(degrees[5])  # nothing written; 60 minutes

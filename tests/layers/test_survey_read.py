@@ -829,6 +829,34 @@ def test_subtotal_total_and_signature_rows_of_a_form_are_not_survey_rows(tmp_pat
     assert any("1 rows without a usable geometry" in note for note in survey.notes)
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_degrees_minutes_and_seconds_in_a_column_each_make_points(tmp_path: Path, suffix: str) -> None:
+    """A 古树名木 form: 经度 and 纬度 each merged over 度, 分 and 秒 (a CSV file names them 经度(度) …)."""
+    body = [["古树001", 114, 3, 4.3, 22, 32, 35.2], ["古树002", 114, 3, None, 22, 32, None],
+            ["古树003", 114, 63, 0, 22, 32, 0], ["古树004", None, None, None, None, None, None]]
+    path = tmp_path / f"trees{suffix}"
+    if suffix == ".csv":
+        header = ["树木编号", "经度(度)", "经度(分)", "经度(秒)", "纬度(度)", "纬度(分)", "纬度(秒)"]
+        lines = [",".join("" if v is None else str(v) for v in row) for row in [header, *body]]
+        path.write_text("\n".join(lines), encoding="utf-8")
+        first = 2
+    else:
+        path = _sheets_workbook(path, {"调查表": [["树木编号", "经度", None, None, "纬度", None, None],
+                                                 [None, "度", "分", "秒", "度", "分", "秒"], *body]})
+        first = 3
+    survey = read_survey(path)
+    assert survey.row_numbers.tolist() == [first, first + 1, first + 2, first + 3]
+    x, y = shapely.get_coordinates(survey.geometries[:2]).T
+    assert x.tolist() == pytest.approx([114 + 3 / 60 + 4.3 / 3600, 114.05])
+    assert y.tolist() == pytest.approx([22 + 32 / 60 + 35.2 / 3600, 22 + 32 / 60])
+    assert survey.geometries[2] is None and survey.geometries[3] is None
+    assert survey.geometry_problems is not None
+    assert "not degrees, minutes and seconds" in survey.geometry_problems[2]
+    assert survey.geometry_problems[3] is None  # nothing written: a row without coordinates
+    assert any(n.startswith("coordinates from degrees, minutes and seconds in columns") for n in survey.notes)
+    assert "树木编号" in survey.attributes.columns
+
+
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
     """A .xls as WPS and older Excel save it: numbers are doubles, dates are numbers with a date format."""
     book = xlwt.Workbook(encoding="utf-8")
