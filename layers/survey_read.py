@@ -499,7 +499,7 @@ def _holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
     found = _header_row(records)
     names = [str(v) for v in found[2] if v is not None] if found else []
     return bool(names) and bool(coordinate_pairs(names, plane_first=False) or wkt_column(names)
-                                or pair_column(names))
+                                or pair_column(names) or dms_columns(names))
 
 
 def _read_workbook(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> _Raw:

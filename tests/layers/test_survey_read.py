@@ -841,7 +841,8 @@ def test_degrees_minutes_and_seconds_in_a_column_each_make_points(tmp_path: Path
         path.write_text("\n".join(lines), encoding="utf-8")
         first = 2
     else:
-        path = _sheets_workbook(path, {"调查表": [["树木编号", "经度", None, None, "纬度", None, None],
+        path = _sheets_workbook(path, {"填表说明": [["说明", "经纬度用 GPS 测得"]],
+                                         "调查表": [["树木编号", "经度", None, None, "纬度", None, None],
                                                  [None, "度", "分", "秒", "度", "分", "秒"], *body]})
         first = 3
     survey = read_survey(path)
@@ -855,6 +856,8 @@ def test_degrees_minutes_and_seconds_in_a_column_each_make_points(tmp_path: Path
     assert survey.geometry_problems[3] is None  # nothing written: a row without coordinates
     assert any(n.startswith("coordinates from degrees, minutes and seconds in columns") for n in survey.notes)
     assert "树木编号" in survey.attributes.columns
+    found_in_a_delivery, _ = layers_to_read(path, (), named=False)
+    assert found_in_a_delivery == [None]  # read, not passed over as an attribute table
 
 
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
