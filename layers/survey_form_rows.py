@@ -1,5 +1,5 @@
-"""Rows of a census form that are not survey rows: subtotals and totals (小计, 合计), and the lines a form
-ends with (填表人, 审核人, 填表日期, 注：…).
+"""Rows of a census form that are not survey rows: the column numbers under the header (栏次: 甲, 乙, 1, 2,
+3 …), subtotals and totals (小计, 合计), and the lines a form ends with (填表人, 审核人, 填表日期, 注：…).
 
 Official census forms are filled in as spreadsheets and signed at the bottom; a per-street 小计 row or a
 合计 row under the table is common. Such a row has no coordinates of its own and begins with one of these
@@ -8,6 +8,7 @@ words, so it is told apart from a survey row that lost its coordinates, which th
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,26 @@ _FORM_WORDS = re.compile(
     r"填表日期|填报日期|制表日期|填表单位|填报单位|制表单位|注[:：]|备注[:：]|说明[:：])"
     r"|.*(小计|合计|总计|共计)$"  # 福田街道小计, 井盖合计
 )
+
+
+_COLUMN_LETTERS = "甲乙丙丁戊己庚辛壬癸"
+_NUMBER_MARKS = str.maketrans("", "", "()（）[]【】栏第列")
+
+
+def is_column_number_row(cells: Sequence[object]) -> bool:
+    """True for the row official forms put under the header to number its columns: at least three
+    filled cells, leading 甲, 乙 … letters allowed, then consecutive whole numbers (1, 2, 3 or (1), (2),
+    ①, ② …) in column order."""
+    filled = [v for v in cells if v is not None and str(v).strip()]
+    texts = ["".join(unicodedata.normalize("NFKC", str(v)).split()).translate(_NUMBER_MARKS) for v in filled]
+    letters = 0
+    while letters < len(texts) and texts[letters] == _COLUMN_LETTERS[letters:letters + 1]:
+        letters += 1
+    numbers = texts[letters:]
+    if len(filled) < 3 or not numbers or not all(t.isdigit() for t in numbers):
+        return False
+    values = [int(t) for t in numbers]
+    return values == list(range(values[0], values[0] + len(values))) and values[0] in (0, 1)
 
 
 def form_rows(attributes: pd.DataFrame, without_coordinates: np.ndarray) -> np.ndarray:

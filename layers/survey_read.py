@@ -36,7 +36,7 @@ from layers.survey_coordinates import (
     pair_numbers,
     wkt_column,
 )
-from layers.survey_form_rows import form_rows, form_rows_note
+from layers.survey_form_rows import form_rows, form_rows_note, is_column_number_row
 from layers.survey_shapes import plain_shapes
 from layers.survey_unusual_geometries import from_wkt, read_layer
 from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows, sheets_that_fit
@@ -535,6 +535,9 @@ def _header_and_rows(
         if number > at and cells.count(None) < len(cells):
             rows.append(_fit(path, cells, len(header), unit, number))
             numbers.append(number)
+    if rows and is_column_number_row(rows[0]):
+        notes.append(f"{where}{unit} {numbers[0]}: the column numbers under the header not read")
+        rows, numbers = rows[1:], numbers[1:]
     return header, rows, numbers
 
 

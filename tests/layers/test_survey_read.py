@@ -798,10 +798,12 @@ def test_cells_merged_down_over_rows_are_read_on_each_row(tmp_path: Path, suffix
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_subtotal_total_and_signature_rows_of_a_form_are_not_survey_rows(tmp_path: Path, suffix: str) -> None:
-    """A per-street 小计, a 合计 and the signature lines under a census form are left out with a note; a
-    survey row that lost its coordinates is still read (and reported by the validation)."""
+    """The column numbers under the header (栏次), a per-street 小计, a 合计 and the signature lines under a
+    census form are left out with a note; a survey row that lost its coordinates is still read (and
+    reported by the validation)."""
     rows: list[list[object]] = [
         ["序号", "部件名称", "所属街道", "经度", "纬度"],
+        ["甲", "(1)", "(2)", "(3)", "(4)"],
         [1, "井盖", "福田街道", 114.0512, 22.5431],
         [2, "路灯", "福田街道", None, None],  # a survey row without coordinates
         [None, "福田街道小计", None, None, None],
@@ -821,11 +823,12 @@ def test_subtotal_total_and_signature_rows_of_a_form_are_not_survey_rows(tmp_pat
             sheet.append(row)
         book.save(path)
     survey = read_survey(path)
-    assert survey.row_numbers.tolist() == [2, 3, 5]
+    assert survey.row_numbers.tolist() == [3, 4, 6]
     assert survey.attributes["部件名称"].tolist() == ["井盖", "路灯", "井盖"]
     assert [g is None for g in survey.geometries] == [False, True, False]
     unit = "line" if suffix == ".csv" else "row"
-    assert f"4 subtotal, total or signature {unit}s of the form not read: {unit}s 4, 6, 7, 8" in survey.notes
+    assert f"4 subtotal, total or signature {unit}s of the form not read: {unit}s 5, 7, 8, 9" in survey.notes
+    assert any(n.endswith(f"{unit} 2: the column numbers under the header not read") for n in survey.notes)
     assert any("1 rows without a usable geometry" in note for note in survey.notes)
 
 
