@@ -46,8 +46,9 @@ _SECTIONS = ("extend", "override", "fields")
 
 
 def fold(name: str) -> str:
-    """The matching key of a column name: NFKC (full-width to half-width), stripped, case-folded."""
-    return unicodedata.normalize("NFKC", name).strip().casefold()
+    """The matching key of a column name: NFKC (full-width to half-width), without whitespace (a header
+    cell wrapped in Excel with Alt+Enter, 主管部门⏎名称, or spaced out, 名  称), case-folded."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
 _CODE_PAGES = {"65001": "UTF-8", "936": "GBK", "54936": "GB18030", "950": "BIG5"}
 _CUT_REASONS = ("unexpected end of data", "incomplete multibyte sequence")
 _CSV_HEAD_BYTES = 1 << 16  # enough for a CSV file's header lines
+_LINE_BREAKS = re.compile(r"[^\S\r\n]*[\r\n]+[^\S\r\n]*")  # with the spaces around them
 _METRES_HINT = "pass --crs EPSG:45xx (the CGCS2000 Gauss-Krüger zone, e.g. EPSG:4547 for CM 114°E)"
 NO_CRS_NOTE = (
     "no CRS given: coordinates taken as CGCS2000 lon/lat; pass --crs gcj02 if they come from a consumer map"
@@ -576,7 +577,9 @@ def _cell_at(rows: dict[int, list[object]], number: int, column: int) -> object:
 
 
 def _header(path: Path, record: Sequence[str], unit: str, number: int) -> list[str]:
-    names = list(record)
+    """The column names of a header row: a name wrapped over lines in its cell (Alt+Enter in Excel) is
+    one name again, 规格⏎型号 → 规格型号; an empty name is Unnamed: i; the same name twice is an error."""
+    names = [_LINE_BREAKS.sub("", name) for name in record]
     while names and not names[-1].strip():
         names.pop()
     names = [name if name.strip() else f"Unnamed: {i}" for i, name in enumerate(names)]

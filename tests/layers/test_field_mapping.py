@@ -97,10 +97,12 @@ def test_common_variants_and_pinyin_abbreviations(column: str, expected: str) ->
     ("column", "expected"),
     [
         (" ObjID ", "id"), ("OBJID", "id"), ("ｏｂｊＩＤ", "id"), ("\u3000BZ\t", "note"),
+        ("主管部门\n名称", "competent_dept_name"), ("部件 名称", "name"), ("初始\r\n日期", "initial_date"),
         ("所在街道(镇、乡)代码", "street_code"), ("所在社区（村）名称", "community_name"),
         ("ＧＬＢＪＭＣ", "name"),
     ],
-    ids=["spaces", "upper", "full-width", "ideographic-space", "half-width-parens", "fw-parens", "fw-abbr"],
+    ids=["spaces", "upper", "full-width", "ideographic-space", "wrapped", "spaced", "wrapped-crlf",
+         "half-width-parens", "fw-parens", "fw-abbr"],
 )  # fmt: skip
 def test_matching_ignores_case_whitespace_and_width(column: str, expected: str) -> None:
     assert _field(column) == expected

@@ -863,6 +863,22 @@ def test_degrees_minutes_and_seconds_in_a_column_each_make_points(tmp_path: Path
     assert found_in_a_delivery == [None]  # read, not passed over as an attribute table
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_header_names_wrapped_over_lines_in_their_cells_are_one_name(tmp_path: Path, suffix: str) -> None:
+    """Alt+Enter in a header cell (部件⏎名称) wraps the name on screen; it is one column name."""
+    header = ["部件\n名称", "规格 \r\n型号", "经度\n(°)", "纬度\n(°)"]
+    if suffix == ".csv":
+        path = tmp_path / "wrapped.csv"
+        quoted = ",".join('"' + name + '"' for name in header)
+        path.write_text(f"{quoted}\n井盖,700mm,114.0512,22.5431\n", encoding="utf-8")
+    else:
+        row = ["井盖", "700mm", 114.0512, 22.5431]
+        path = _sheets_workbook(tmp_path / "wrapped.xlsx", {"普查": [header, row]})
+    survey = read_survey(path)
+    assert list(survey.attributes.columns) == ["部件名称", "规格型号", "经度(°)", "纬度(°)"]
+    assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
+
+
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
     """A .xls as WPS and older Excel save it: numbers are doubles, dates are numbers with a date format."""
     book = xlwt.Workbook(encoding="utf-8")
