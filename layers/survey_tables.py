@@ -1,0 +1,368 @@
+"""Survey tables, CSV files and workbook sheets: the header (below a title, over two rows, wrapped in its
+cells), the rows under it that are survey rows, and the geometries their coordinate, coordinate-pair,
+degree-minute-second or WKT columns make, in the file's coordinates.
+"""
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis.crs import CrsSpec
+from gis.errors import ImportValidationError
+from layers.survey_coordinates import (
+    coordinate_numbers,
+    coordinate_pairs,
+    dms_column_degrees,
+    dms_columns,
+    pair_column,
+    pair_numbers,
+    wkt_column,
+)
+from layers.survey_form_rows import form_rows, form_rows_note, is_column_number_row
+from layers.survey_unusual_geometries import from_wkt
+from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows
+
+_CSV_HEAD_BYTES = 1 << 16  # enough for a CSV file's header lines
+_LINE_BREAKS = re.compile(r"[^\S\r\n]*[\r\n]+[^\S\r\n]*")  # with the spaces around them
+
+
+@dataclass
+class Table:
+    """A table as read: its columns, a geometry per row (None where the row has none), the row or line
+    numbers users see, and why a row's coordinate cells made no geometry."""
+
+    attributes: pd.DataFrame
+    geometries: np.ndarray
+    row_numbers: np.ndarray
+    encoding: str | None
+    notes: list[str]
+    geometry_columns: tuple[str, ...]
+    geometry_problems: np.ndarray
+
+
+def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None) -> Table:
+    """A CSV file's table, in `codec` (--encoding) or the encoding detected."""
+    notes: list[str] = []
+    records, codec = _csv_records(path, path.read_bytes(), codec, notes)
+    header, rows, lines = _header_and_rows(path, records, "line", notes)
+    return _table(path, header, rows, lines, "line", crs=crs, encoding=codec, notes=notes)
+
+
+def _csv_records(path: Path, data: bytes, codec: str | None,
+                 notes: list[str]) -> tuple[list[tuple[int, list[object]]], str]:
+    """The non-empty records of CSV text with their first line numbers, and the encoding read."""
+    text, codec = decode_text(path, data, codec, notes)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",\t;|", key=first_line.count) if first_line.count(",") == 0 else ","
+    if delimiter != ",":
+        notes.append(f"CSV delimiter taken as {delimiter!r}")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[int, list[object]]] = []
+    try:
+        before = 0
+        for record in reader:
+            start, before = before + 1, reader.line_num
+            if "".join(record).strip():
+                records.append((start, cast(list[object], record)))  # cells of str: no copy
+    except csv.Error as error:
+        raise ImportValidationError(f"{path}: line {reader.line_num}: {error}") from None
+    return records, codec
+
+
+def csv_holds_coordinates(path: Path, codec: str | None) -> bool:
+    """True when the header among a CSV file's first lines names coordinate or WKT columns."""
+    with path.open("rb") as file:
+        head = file.read(_CSV_HEAD_BYTES)
+    if len(head) == _CSV_HEAD_BYTES:  # whole lines only, so no character is cut
+        head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        records, _ = _csv_records(path, head, codec, [])
+    except ImportValidationError:
+        return True  # reading it whole reports what is wrong, with the line
+    return holds_coordinates(records[:HEADER_ROWS])
+
+
+def _header_row(records: list[tuple[int, list[object]]]) -> tuple[int, int, list[object]] | None:
+    """The header of a sheet's or a CSV file's records: the first row of two filled cells or more (a
+    one-cell row above it is a title, e.g. 某区部件普查表), with '' read as empty; as (first row, last
+    row, names).
+
+    Official census forms head columns in two rows, a merged group heading over the columns it spans
+    (坐标 over X and Y, 主管部门 over 代码 and 名称): such a second row is joined to the first.
+    """
+    for i, (number, values) in enumerate(records):
+        cells = _filled(values)
+        if sum(v is not None for v in cells) >= 2:
+            below = _filled(records[i + 1][1]) if i + 1 < len(records) else []
+            if _is_second_header_row(cells, below):
+                return number, records[i + 1][0], _joined_header(cells, below)
+            return number, number, cells
+    return None
+
+
+def _is_second_header_row(heading: list[object], below: list[object]) -> bool:
+    """True when `below` names columns under a merged heading: text only, none of it a number or
+    degrees, and some of it under an empty cell of `heading` (the span of a merged heading)."""
+    filled = [(i, v) for i, v in enumerate(below) if v is not None]
+    if not filled or not all(isinstance(v, str) for _, v in filled):
+        return False
+    numbers, _ = coordinate_numbers(pd.Series([v for _, v in filled], dtype=object))
+    return not np.isfinite(numbers).any() and any(i >= len(heading) or heading[i] is None for i, _ in filled)
+
+
+def _joined_header(heading: list[object], below: list[object]) -> list[object]:
+    """Each column's name: the heading over it, its group heading followed by the name below it
+    (主管部门代码), or the name below alone under a coordinate group (坐标, 经纬度: X, 经度)."""
+    names: list[object] = []
+    group: object = None
+    for i in range(max(len(heading), len(below))):
+        top = heading[i] if i < len(heading) else None
+        under = below[i] if i < len(below) else None
+        group = top if top is not None else group
+        if under is None:
+            names.append(top)
+        elif group is None or pair_column([str(group)]) is not None:
+            names.append(under)
+        else:
+            names.append(f"{group}{under}")
+    return names
+
+
+def _filled(values: list[object]) -> list[object]:
+    """A row's cells with '' read as empty (None): a CSV's empty fields, the blank cells some
+    workbook writers store."""
+    return [None if v == "" else v for v in values]
+
+
+def holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
+    """True when a sheet's header names coordinate or WKT columns."""
+    found = _header_row(records)
+    names = [str(v) for v in found[2] if v is not None] if found else []
+    return bool(names) and bool(coordinate_pairs(names, plane_first=False) or wkt_column(names)
+                                or pair_column(names) or dms_columns(names))
+
+
+def read_workbook_table(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> Table:
+    """The table of the sheet named `sheet`, else of the first sheet whose header names coordinates."""
+    found = sheet_rows(path, sheet, fits=holds_coordinates)
+    notes = list(found.notes)
+    header, rows, numbers = _header_and_rows(path, found.rows, "row", notes, merged_down=found.merged_down)
+    return _table(path, header, rows, numbers, "row", crs=crs, encoding=None, notes=notes)
+
+
+def _header_and_rows(
+    path: Path, records: list[tuple[int, list[object]]], unit: str, notes: list[str], *,
+    merged_down: Sequence[MergedDown] = (),
+) -> tuple[list[str], list[list[object]], list[int]]:
+    """The header of a sheet's or a CSV file's records (see _header_row; the first record of a table
+    with one column, such as a WKT column), and the non-empty rows below it with their row or line
+    numbers, cells merged down over rows below the header read on each of them."""
+    found = _header_row(records)
+    if found is None and not records:
+        raise ImportValidationError(f"{path}: no header row")
+    first, at, cells = found or (records[0][0], records[0][0], _filled(records[0][1]))
+    header = _header(path, ["" if v is None else str(v) for v in cells], unit, at)
+    where = "sheet " if unit == "row" else ""
+    if first > 1:
+        above = f"{unit} 1" if first == 2 else f"{unit}s 1–{first - 1}"
+        notes.append(f"{where}{above} above the header skipped")
+    if at > first:
+        notes.append(f"{where}{unit}s {first}–{at} read as one header (a merged heading over the columns it "
+                     f"spans): {header}")
+    rows: list[list[object]] = []
+    numbers: list[int] = []
+    for number, values in _merged_down_spread(records, merged_down, at, header, notes):
+        cells = _filled(values)
+        if number > at and cells.count(None) < len(cells):
+            rows.append(_fit(path, cells, len(header), unit, number))
+            numbers.append(number)
+    if rows and is_column_number_row(rows[0]):
+        notes.append(f"{where}{unit} {numbers[0]}: the column numbers under the header not read")
+        rows, numbers = rows[1:], numbers[1:]
+    return header, rows, numbers
+
+
+def _merged_down_spread(records: list[tuple[int, list[object]]], merged_down: Sequence[MergedDown],
+                        header_end: int, header: list[str],
+                        notes: list[str]) -> list[tuple[int, list[object]]]:
+    """The records with the value of a cell merged down over rows below the header (所属街道 or 部件类型
+    once for a group of rows) on each row it spans that holds data of its own, as Excel shows it; the
+    file stores it in the top row only. Merges in and above the header are headings, left to it."""
+    spans = [m for m in merged_down if m.top > header_end]
+    if not spans:
+        return records
+    rows = {number: list(values) for number, values in records}
+    spread: list[tuple[int, int]] = []  # (sheet row, column) given a merged value
+    for span in spans:
+        value = _cell_at(rows, span.top, span.column)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        for number in range(span.top + 1, span.bottom + 1):
+            cells = rows.get(number, [])
+            if span.column < len(cells) and cells[span.column] is None \
+                    and any(v is not None and v != "" for v in cells):
+                cells[span.column] = value
+                spread.append((number, span.column))
+    if spread:
+        number, column = min(spread)
+        name = header[column] if column < len(header) else f"column {column + 1}"
+        notes.append(f"{len(spread)} cell(s) merged down over rows read on each row they span (first: "
+                     f"sheet row {number}, {name})")
+    return list(rows.items())
+
+
+def _cell_at(rows: dict[int, list[object]], number: int, column: int) -> object:
+    cells = rows.get(number, [])
+    return cells[column] if column < len(cells) else None
+
+
+def _header(path: Path, record: Sequence[str], unit: str, number: int) -> list[str]:
+    """The column names of a header row: a name wrapped over lines in its cell (Alt+Enter in Excel) is
+    one name again, 规格⏎型号 → 规格型号; an empty name is Unnamed: i; the same name twice is an error."""
+    names = [_LINE_BREAKS.sub("", name) for name in record]
+    while names and not names[-1].strip():
+        names.pop()
+    names = [name if name.strip() else f"Unnamed: {i}" for i, name in enumerate(names)]
+    if doubles := [name for name, count in Counter(names).items() if count > 1]:
+        raise ImportValidationError(f"{path}: {unit} {number}: duplicate column names {doubles}")
+    return names
+
+
+def _fit(path: Path, cells: list[object], width: int, unit: str, number: int) -> list[object]:
+    """Pad a short row; trim empty trailing cells; a row with data beyond the header is an error."""
+    if len(cells) == width:
+        return cells
+    if len(cells) > width:
+        if any(c is not None and not (isinstance(c, str) and not c.strip()) for c in cells[width:]):
+            raise ImportValidationError(f"{path}: {unit} {number}: {len(cells)} fields, the header {width}")
+        cells = cells[:width]
+    return cells + [None] * (width - len(cells))
+
+
+def _table(
+    path: Path, header: list[str], rows: list[list[object]], numbers: list[int], unit: str, *,
+    crs: CrsSpec | None, encoding: str | None, notes: list[str],
+) -> Table:
+    """The geometries of a table's rows from its coordinate, coordinate-pair or WKT columns, less the
+    subtotal and signature rows of a census form (layers.survey_form_rows)."""
+    attributes = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
+    wkt = wkt_column(header)
+    pairs = coordinate_pairs(header, plane_first=crs is not None and not crs.is_geographic)
+    problems = np.full(len(attributes), None, dtype=object)
+    if wkt is not None:
+        values = [v if isinstance(v, str) and v.strip() else None for v in attributes[wkt]]
+        geometries = from_wkt(values, notes)
+        used: tuple[str, ...] = (wkt,)
+        for i in np.flatnonzero(shapely.is_missing(geometries) & np.array([v is not None for v in values])):
+            problems[i] = f"{wkt} {_shown(values[i])} is not WKT"
+        if pairs:
+            notes.append(f"geometry from WKT column {wkt!r}; coordinate columns {list(pairs[0])} not used")
+    elif dms_axes := dms_columns(header):
+        used = tuple(column for axis in dms_axes for column in axis if column is not None)
+        geometries, unread = _points(*(dms_column_degrees(attributes, axis) for axis in dms_axes))
+        for i in unread:
+            problems[i] = _unread_dms([(column, attributes[column].iloc[i]) for column in used])
+        notes.append(f"coordinates from degrees, minutes and seconds in columns {list(used)}")
+    elif pairs:
+        used = pairs[0]
+        (x, x_dms), (y, y_dms) = (coordinate_numbers(attributes[column]) for column in used)
+        if x_dms or y_dms:
+            notes.append(f"{x_dms + y_dms} cells of {list(used)} read as degrees, minutes and seconds")
+        geometries, unread = _points(x, y)
+        for i in unread:
+            written = (attributes[used[0]].iloc[i], attributes[used[1]].iloc[i])
+            problems[i] = _unread_coordinates(list(zip(used, written, (x[i], y[i]), strict=True)))
+        if len(pairs) > 1:
+            notes.append(f"coordinates from columns {list(used)}; also found {[list(p) for p in pairs[1:]]}")
+    elif paired := pair_column(header):
+        column, named_order = paired
+        used = (column,)
+        x, y, dms, lat_first = pair_numbers(attributes[column], named_order)
+        if dms:
+            notes.append(f"{dms} coordinates of {column!r} read as degrees, minutes and seconds")
+        if lat_first and named_order is None:
+            notes.append(f"{column!r} read as latitude, longitude: every pair's first number is within ±90° "
+                         "and its second beyond")
+        geometries, unread = _points(x, y)
+        for i in unread:
+            written = attributes[column].iloc[i]
+            if written is not None and str(written).strip():
+                order = "latitude,longitude" if lat_first else "longitude,latitude or x,y"
+                problems[i] = f"{column} {_shown(written)} is not a pair of coordinates ({order})"
+    else:
+        raise ImportValidationError(
+            f"{path}: no coordinate columns (lon/lat, 经度/纬度, x/y, POINT_X/POINT_Y, 东坐标/北坐标 …), "
+            f"no column of coordinate pairs (经纬度, 坐标: '114.05,22.54') and no WKT column "
+            f"(wkt/geometry/geom); columns are {header}"
+        )
+    row_numbers = np.asarray(numbers, dtype=np.int64)
+    form = form_rows(attributes, shapely.is_missing(geometries))
+    if form.any():
+        notes.append(form_rows_note(row_numbers[form], unit))
+        kept = ~form
+        attributes = attributes[kept].reset_index(drop=True)
+        geometries, problems, row_numbers = geometries[kept], problems[kept], row_numbers[kept]
+    missing = sum(g is None for g in geometries)
+    if missing:
+        notes.append(f"{missing} rows without a usable geometry in {list(used)} (geometry None)")
+    return Table(attributes, geometries, row_numbers, encoding, notes, used, problems)
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the coordinates (None where either is NaN), and the positions of those without one."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    geometries = np.full(len(x), None, dtype=object)
+    geometries[ok] = shapely.points(x[ok], y[ok])
+    return geometries, np.flatnonzero(~ok)
+
+
+def _shown(value: object) -> str:
+    text = str(value).strip()
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _unread_coordinates(cells: list[tuple[str, object, float]]) -> str | None:
+    """Why a row's coordinate cells made no point ("经度 '114,0312' is not a finite number"), or None when
+    they are all empty (the row has no coordinates at all)."""
+    written = [(column, value, number) for column, value, number in cells
+               if value is not None and str(value).strip()]
+    if not written:
+        return None
+    reasons = [f"{column} {_shown(value)} is not a finite number (nor degrees, minutes and seconds)"
+               for column, value, number in written if not np.isfinite(number)]
+    reasons += [f"{column} is empty" for column, value, _ in cells if value is None or not str(value).strip()]
+    return "; ".join(reasons)
+
+
+def _unread_dms(cells: list[tuple[str, object]]) -> str | None:
+    """Why degree, minute and second cells made no coordinate, or None when they are all empty."""
+    written = [(column, value) for column, value in cells if value is not None and str(value).strip()]
+    if not written:
+        return None
+    shown = ", ".join(f"{column} {_shown(value)}" for column, value in written)
+    return f"{shown}: not degrees, minutes and seconds (numbers; minutes and seconds below 60)"
+
+
+def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) -> tuple[str, str]:
+    """A text file's text and encoding: `codec` (--encoding), else UTF-8 (BOM or not), else GB18030 (what
+    Excel and WPS on Chinese Windows save a CSV as)."""
+    if codec is None:
+        try:
+            return data.decode("utf-8-sig"), "UTF-8"
+        except UnicodeDecodeError:
+            codec = "GB18030"
+            notes.append(f"{path.suffix.lower()[1:].upper()} file is not UTF-8: decoded as GB18030")
+    try:
+        return data.decode(codec).removeprefix("\ufeff"), codec
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ImportValidationError(f"{path}: line {line}: not valid {codec} text; pass --encoding") from None
