@@ -36,6 +36,7 @@ class Sheet(NamedTuple):
 _SheetReader = Callable[[str, int | None], Sheet]  # (sheet name, first rows only) -> the sheet
 # Rows a sheet's header is sought in, when choosing the sheets that hold a survey
 HEADER_ROWS = 30
+_COMPOUND_FILE = bytes.fromhex("d0cf11e0a1b11ae1")  # the signature of an OLE compound file
 
 
 def sheet_rows(
@@ -60,15 +61,18 @@ def sheets_that_fit(path: Path, fits: Callable[[list[Row]], bool]) -> tuple[list
 def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], _SheetReader]]:
     """The sheet names of a workbook and a reader of a sheet's rows (the first `limit` of them if given).
     The format is told from the content, so a .xls saved under an .xlsx name is read too."""
-    from python_calamine import CalamineError, CalamineWorkbook  # only the workbook imports need it
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError  # for workbooks only
 
     try:
-        if content is not None:
-            book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        else:
-            with path.open("rb") as source:
-                book = CalamineWorkbook.from_filelike(source)
-    except (CalamineError, OSError) as error:
+        data = content if content is not None else path.read_bytes()
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except OSError as error:
+        raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
+    except CalamineError as error:
+        if isinstance(error, PasswordError) or _encrypted_package(data):
+            raise ImportValidationError(
+                f"{path}: the workbook is protected by a password: open it, save a copy without the password "
+                "(文件 → 信息 → 保护工作簿 → 用密码进行加密: clear it) and import the copy") from None
         raise ImportValidationError(f"{path}: cannot read the workbook: {error}") from None
 
     def read(name: str, limit: int | None) -> Sheet:
@@ -102,6 +106,12 @@ def _pick(path: Path, names: list[str], sheet: str | None, fits: Callable[[list[
     why = "" if chosen == names[0] else f" (the first that holds the data; {names[0]!r} does not)"
     note = f"workbook has sheets {', '.join(names)}: read {chosen!r}{why}; pass --layer"
     return found._replace(notes=[note])
+
+
+def _encrypted_package(data: bytes) -> bool:
+    """True for an .xlsx saved with a password: Office then writes a compound file (the .xls container)
+    holding the streams EncryptionInfo and EncryptedPackage instead of the zip."""
+    return data.startswith(_COMPOUND_FILE) and "EncryptedPackage".encode("utf-16-le") in data
 
 
 def _cell(value: object) -> object:

@@ -13,6 +13,7 @@ import pyogrio
 import pytest
 import shapely
 import xlwt
+from msoffcrypto.format.ooxml import OOXMLFile
 from numpy.testing import assert_allclose
 
 from gis.crs import CrsSpec, parse_crs, to_cgcs2000
@@ -958,6 +959,17 @@ def test_unreadable_files_are_import_errors(
         path.write_bytes(content)
     with pytest.raises(ImportValidationError, match=re.escape(name) + ": " + message):
         read_survey(path)
+
+
+def test_a_workbook_saved_with_a_password_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["部件名称", "经度", "纬度"], ["井盖", 114.05, 22.54]]
+    plain = _sheets_workbook(tmp_path / "plain.xlsx", {"普查": rows})
+    locked = tmp_path / "普查成果.xlsx"
+    with plain.open("rb") as source, locked.open("wb") as target:
+        OOXMLFile(source).encrypt("secret", target)
+    refusal = r"普查成果\.xlsx: the workbook is protected by a password: open it, save a copy without"
+    with pytest.raises(ImportValidationError, match=refusal):
+        read_survey(locked)
 
 
 def test_unknown_encoding_is_an_import_error(tmp_path: Path) -> None:
