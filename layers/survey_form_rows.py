@@ -42,12 +42,12 @@ def is_column_number_row(cells: Sequence[object]) -> bool:
 
 def form_rows(attributes: pd.DataFrame, without_coordinates: np.ndarray) -> np.ndarray:
     """Which rows are subtotal, total or signature lines: among the rows `without_coordinates` (none
-    read; a signature line may write 审核人：李四 in a coordinate column), those
-    whose first filled cell begins with a form word or ends in a total (福田街道小计); spaces inside it are
-    ignored (合  计)."""
+    read: a signature line may write 审核人：李四 in a coordinate column), those whose first filled cell
+    begins with a form word or ends in a total (福田街道小计), spaces inside it ignored (合  计)."""
     found = np.zeros(len(attributes), dtype=bool)
+    cells = attributes.to_numpy(dtype=object)
     for i in np.flatnonzero(without_coordinates):
-        first = next((v for v in attributes.iloc[i] if v is not None and str(v).strip()), None)
+        first = next((v for v in cells[i] if v is not None and str(v).strip()), None)
         if isinstance(first, str):
             text = "".join(unicodedata.normalize("NFKC", first).split())
             found[i] = _FORM_WORDS.match(text) is not None
