@@ -28,6 +28,8 @@ class MergedDown(NamedTuple):
 
 
 class Sheet(NamedTuple):
+    """A sheet as read: its rows, the cells merged down over rows, and notes on the sheet chosen."""
+
     rows: list[Row]
     merged_down: list[MergedDown]
     notes: list[str]
@@ -52,7 +54,7 @@ def sheet_rows(
 
 def sheets_that_fit(path: Path, fits: Callable[[list[Row]], bool]) -> tuple[list[str], list[str]]:
     """Every sheet of the workbook, and those whose first HEADER_ROWS rows `fits` accepts (a header is
-    near the top; the rest of a large sheet is not read)."""
+    near the top; calamine parses each sheet whole, but only those rows become Python values)."""
     with _workbook(path, None) as (names, read):
         return names, [name for name in names if fits(read(name, HEADER_ROWS).rows)]
 
