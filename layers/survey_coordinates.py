@@ -44,6 +44,12 @@ _NAME_SEPARATORS = re.compile(r"[\s,/、;_\-]+")
 _PAIR_BRACKETS = "()[]{}<>"
 _PAIR_SEPARATOR = re.compile(r"\s*[,;、]\s*")
 _NO_BRACKETS = str.maketrans("", "", "()[]（）【】")
+# Words naming the coordinate system in a coordinate column's name, as parse_crs reads the system
+_CRS_WORDS = {"高德": "gcj02", "腾讯": "gcj02", "火星": "gcj02", "gcj02": "gcj02", "gcj-02": "gcj02",
+              "gcj": "gcj02", "百度": "bd09", "bd09": "bd09", "bd-09": "bd09", "wgs84": "wgs84",
+              "wgs-84": "wgs84", "gps": "wgs84", "cgcs2000": "cgcs2000", "国家2000": "cgcs2000"}
+_CRS_ALTERNATIVES = "|".join(sorted(map(re.escape, _CRS_WORDS), key=len, reverse=True))
+_CRS_WORD = re.compile(rf"^(?P<before>{_CRS_ALTERNATIVES})[_\-]*|[_\-]*(?P<after>{_CRS_ALTERNATIVES})$")
 
 
 def column_key(name: str) -> str:
@@ -52,10 +58,13 @@ def column_key(name: str) -> str:
 
 
 def coordinate_pairs(header: Sequence[str], *, plane_first: bool) -> list[tuple[str, str]]:
-    """The (x, y) column pairs of a header, best first: plane names first when the CRS is projected."""
+    """The (x, y) column pairs of a header, best first: plane names first when the CRS is projected. A word
+    naming the coordinate system (高德经度, lng_gcj02: see named_crs) does not hide a column."""
     keyed: dict[str, str] = {}
     for name in header:
         keyed.setdefault(column_key(name), name)
+    for name in header:
+        keyed.setdefault(_crs_word(name)[0], name)
     order = PLANE_PAIRS + DEGREE_PAIRS if plane_first else DEGREE_PAIRS + PLANE_PAIRS
     return [(keyed[x], keyed[y]) for x, y in order if x in keyed and y in keyed]
 
@@ -105,6 +114,27 @@ def _dms_part(attributes: pd.DataFrame, column: str | None) -> np.ndarray:
     return np.where(empty, 0.0, coordinate_numbers(values)[0])
 
 
+def named_crs(columns: Sequence[str]) -> str | None:
+    """The coordinate system that the names of the coordinate columns give (高德经度/高德纬度 → gcj02,
+    经度(百度) → bd09, WGS84经度 → wgs84), as parse_crs reads it; None when they name none or disagree."""
+    named = {crs for crs in (_crs_word(column)[1] for column in columns) if crs is not None}
+    return named.pop() if len(named) == 1 else None
+
+
+def _crs_word(name: str) -> tuple[str, str | None]:
+    """A column's matching key without a word naming its coordinate system, before or after it or in
+    brackets, and the system that word names."""
+    folded = fold(name)
+    unit = _UNIT_SUFFIX.search(folded)
+    if unit and (word := unit.group().translate(_NO_BRACKETS)) in _CRS_WORDS:
+        return folded[: unit.start()], _CRS_WORDS[word]
+    key = column_key(name)
+    if found := _CRS_WORD.search(key):
+        word = found.group("before") or found.group("after")
+        return key[: found.start()] + key[found.end():], _CRS_WORDS[word]
+    return key, None
+
+
 def wkt_column(header: Sequence[str]) -> str | None:
     keyed = {column_key(name): name for name in header}
     return next((keyed[n] for n in WKT_NAMES if n in keyed), None)
@@ -116,7 +146,8 @@ def pair_column(header: Sequence[str]) -> tuple[str, bool | None] | None:
     The name is matched without separators and a bracketed unit or order: 经纬度, 坐标(经度,纬度), lng/lat.
     """
     for name in header:
-        if _NAME_SEPARATORS.sub("", column_key(name)) in PAIR_NAMES:
+        if _NAME_SEPARATORS.sub("", column_key(name)) in PAIR_NAMES \
+                or _NAME_SEPARATORS.sub("", _crs_word(name)[0]) in PAIR_NAMES:
             words = _NAME_SEPARATORS.sub("", fold(name))
             at = {axis: min((i for i in (words.find(w) for w in marks) if i >= 0), default=-1)
                   for axis, marks in (("lat", ("纬", "lat")), ("lon", ("经", "lng", "lon")))}

@@ -116,9 +116,11 @@ def read_survey(
 
 
 def _raw_of(table: Table) -> _Raw:
-    return _Raw(table.attributes, table.geometries, table.row_numbers, encoding=table.encoding,
-                notes=table.notes, geometry_columns=table.geometry_columns,
-                geometry_problems=table.geometry_problems)
+    """A table as read, the system its coordinate columns name (高德经度) as its declared CRS."""
+    named = table.named_crs
+    return _Raw(table.attributes, table.geometries, table.row_numbers, named,
+                str(named) if named is not None else None, table.encoding, table.notes,
+                table.geometry_columns, table.geometry_problems)
 
 
 def _codec(path: Path, name: str, origin: str) -> str:

@@ -16,13 +16,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis.crs import CrsSpec
+from gis.crs import CrsSpec, parse_crs
 from gis.errors import ImportValidationError
 from layers.survey_coordinates import (
     coordinate_numbers,
     coordinate_pairs,
     dms_column_degrees,
     dms_columns,
+    named_crs,
     pair_column,
     pair_numbers,
     wkt_column,
@@ -47,6 +48,7 @@ class Table:
     notes: list[str]
     geometry_columns: tuple[str, ...]
     geometry_problems: np.ndarray
+    named_crs: CrsSpec | None  # the system the coordinate columns' names give (高德经度: GCJ-02)
 
 
 def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None) -> Table:
@@ -314,7 +316,12 @@ def _table(
     missing = sum(g is None for g in geometries)
     if missing:
         notes.append(f"{missing} rows without a usable geometry in {list(used)} (geometry None)")
-    return Table(attributes, geometries, row_numbers, encoding, notes, used, problems)
+    named = named_crs(used)
+    if named is not None:
+        notes.append(f"coordinate columns {list(used)} name their system: read as {parse_crs(named)} unless "
+                     "--crs says otherwise")
+    return Table(attributes, geometries, row_numbers, encoding, notes, used, problems,
+                 parse_crs(named) if named is not None else None)
 
 
 def _points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

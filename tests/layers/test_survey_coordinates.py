@@ -12,6 +12,8 @@ from layers.survey_coordinates import (
     dms_column_degrees,
     dms_columns,
     dms_degrees,
+    named_crs,
+    pair_column,
 )
 
 SECONDS = 118 + 5 / 60 + 30.5 / 3600
@@ -82,3 +84,25 @@ def test_degrees_from_degree_minute_and_second_columns() -> None:
     degrees = dms_column_degrees(table, ("度", "分", "秒"))
     assert degrees[:4].tolist() == pytest.approx([114 + 3 / 60 + 4.3 / 3600, 114.05, 114, -3.5])
     assert math.isnan(degrees[4]) and math.isnan(degrees[5])  # nothing written; 60 minutes
+
+
+@pytest.mark.parametrize(("header", "pair", "crs"), [
+    (["高德经度", "高德纬度"], ("高德经度", "高德纬度"), "gcj02"),
+    (["经度（百度）", "纬度（百度）"], ("经度（百度）", "纬度（百度）"), "bd09"),
+    (["lng_gcj02", "lat_gcj02"], ("lng_gcj02", "lat_gcj02"), "gcj02"),
+    (["WGS84经度", "WGS84纬度"], ("WGS84经度", "WGS84纬度"), "wgs84"),
+    (["CGCS2000_X", "CGCS2000_Y"], ("CGCS2000_X", "CGCS2000_Y"), "cgcs2000"),
+    (["百度经度", "百度纬度", "经度", "纬度"], ("经度", "纬度"), None),  # the plain pair first
+    (["高德经度", "百度纬度"], ("高德经度", "百度纬度"), None),  # they disagree
+    (["经度(°)", "纬度(°)"], ("经度(°)", "纬度(°)"), None),
+], ids=["gaode", "baidu-brackets", "suffix", "wgs84", "cgcs2000-plane", "plain-first", "disagree", "unit"])
+def test_coordinate_columns_named_for_their_system(header: list[str], pair: tuple[str, str],
+                                                   crs: str | None) -> None:
+    found = coordinate_pairs(header, plane_first=False)[0]
+    assert found == pair
+    assert named_crs(found) == crs
+
+
+def test_a_pair_column_named_for_its_system() -> None:
+    assert pair_column(["编号", "高德坐标"]) == ("高德坐标", None)
+    assert named_crs(["高德坐标"]) == "gcj02" and named_crs(["GPS坐标"]) == "wgs84"

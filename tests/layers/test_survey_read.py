@@ -880,6 +880,17 @@ def test_header_names_wrapped_over_lines_in_their_cells_are_one_name(tmp_path: P
     assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
 
 
+def test_coordinate_columns_named_for_a_consumer_map_set_the_source_crs(tmp_path: Path) -> None:
+    """高德经度/高德纬度 from a web map's picker are GCJ-02: read as such without --crs; --crs still wins."""
+    path = tmp_path / "gcj.csv"
+    path.write_text("名称,高德经度,高德纬度\n井盖,114.0512,22.5431\n", encoding="utf-8")
+    survey = read_survey(path)
+    assert survey.source_crs == CrsSpec(offset="gcj02")
+    assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))  # as written, converted later
+    assert not any(note.startswith("no CRS given") for note in survey.notes)
+    assert read_survey(path, crs=CrsSpec(epsg=4490)).source_crs == CrsSpec(epsg=4490)
+
+
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
     """A .xls as WPS and older Excel save it: numbers are doubles, dates are numbers with a date format."""
     book = xlwt.Workbook(encoding="utf-8")
