@@ -33,6 +33,7 @@ from layers.survey_unusual_geometries import from_wkt
 from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows
 
 _CSV_HEAD_BYTES = 1 << 16  # enough for a CSV file's header lines
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # byte order marks of UTF-16 little and big endian
 _LINE_BREAKS = re.compile(r"[^\S\r\n]*[\r\n]+[^\S\r\n]*")  # with the spaces around them
 
 
@@ -84,7 +85,9 @@ def csv_holds_coordinates(path: Path, codec: str | None) -> bool:
     """True when the header among a CSV file's first lines names coordinate or WKT columns."""
     with path.open("rb") as file:
         head = file.read(_CSV_HEAD_BYTES)
-    if len(head) == _CSV_HEAD_BYTES:  # whole lines only, so no character is cut
+    if head.startswith(_UTF16_MARKS):
+        head = head[: len(head) // 2 * 2]  # whole 16-bit units; the header lies well before the cut
+    elif len(head) == _CSV_HEAD_BYTES:  # whole lines only, so no character is cut
         head = head[: head.rfind(b"\n") + 1] or head
     try:
         records, _ = _csv_records(path, head, codec, [])
@@ -360,8 +363,12 @@ def _unread_dms(cells: list[tuple[str, object]]) -> str | None:
 
 
 def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) -> tuple[str, str]:
-    """A text file's text and encoding: `codec` (--encoding), else UTF-8 (BOM or not), else GB18030 (what
-    Excel and WPS on Chinese Windows save a CSV as)."""
+    """A text file's text and encoding: `codec` (--encoding), else UTF-16 when the text begins with its
+    byte order mark (Excel's "Unicode text"), else UTF-8 (BOM or not), else GB18030 (what Excel and WPS
+    on Chinese Windows save a CSV as)."""
+    if codec is None and data.startswith(_UTF16_MARKS):
+        codec = "UTF-16"
+        notes.append(f"{path.suffix.lower()[1:].upper()} file is UTF-16 (it begins with the byte order mark)")
     if codec is None:
         try:
             return data.decode("utf-8-sig"), "UTF-8"

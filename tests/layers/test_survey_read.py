@@ -891,6 +891,19 @@ def test_coordinate_columns_named_for_a_consumer_map_set_the_source_crs(tmp_path
     assert read_survey(path, crs=CrsSpec(epsg=4490)).source_crs == CrsSpec(epsg=4490)
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_a_utf16_csv_with_its_byte_order_mark_is_read(tmp_path: Path, codec: str) -> None:
+    """Excel's "Unicode text" is tab-separated UTF-16 with a byte order mark, often renamed .csv."""
+    path = tmp_path / "unicode.csv"
+    text = "部件名称\t经度\t纬度\r\n上水井盖\t114.0512\t22.5431\r\n"
+    path.write_bytes(text.encode(codec) if codec == "utf-16" else b"\xfe\xff" + text.encode(codec))
+    survey = read_survey(path)
+    assert survey.attributes["部件名称"].tolist() == ["上水井盖"]
+    assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
+    assert survey.encoding == "UTF-16"
+    assert layers_to_read(path, (), named=False) == ([None], [])  # found in a delivery, it is read
+
+
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
     """A .xls as WPS and older Excel save it: numbers are doubles, dates are numbers with a date format."""
     book = xlwt.Workbook(encoding="utf-8")
