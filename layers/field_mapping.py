@@ -126,6 +126,11 @@ class FieldMapping:
                 aliases[name] = [*aliases.get(name, []), *values] if section == "extend" else values
         return FieldMapping({k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}, origin)
 
+    def field_named(self, name: str) -> str | None:
+        """The standard field that `name` names: the field itself (competent_dept_name) or an alias
+        (主管部门名称, ZGBMMC); None for neither."""
+        return name if name in STANDARD_FIELDS else self._index.get(fold(name))
+
     def resolve(self, columns: Sequence[str], *, source: str | Path | None = None) -> ResolvedFields:
         """Match source columns to standard fields; two columns for one field is an error naming both."""
         matched: dict[str, list[str]] = {}

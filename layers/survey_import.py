@@ -63,6 +63,8 @@ class ImportOptions:
     dry_run: bool = False
     skip_invalid: bool = False
     duplicate_distance_m: float = 0.5
+    # (standard field, value): the value of that field in every row that leaves it empty (--fill)
+    fill: tuple[tuple[str, str], ...] = ()
     actor: str = field(default_factory=getpass.getuser)
     change_source: str | None = None  # recorded on each new version; default 'import:<batch id>'
     # drop and rebuild onemap.component's secondary indexes around the INSERT (None: when the
@@ -142,9 +144,22 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
         raise ImportValidationError(f"{', '.join(labels)}: no rows to import (only a header, or an empty "
                                     "layer)")
     fields = _as_objects(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
+    notes += _filled_in(fields, options.fill)
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries), np.concatenate(problems), np.concatenate(names)), notes
+
+
+def _filled_in(fields: pd.DataFrame, fill: Sequence[tuple[str, str]]) -> list[str]:
+    """Give each (field, value) of --fill to the rows that leave the field empty, in place; a note each."""
+    notes = []
+    for name, value in fill:
+        empty = fields[name].map(lambda v: v is None or (isinstance(v, str) and not v.strip())
+                                 or (isinstance(v, float) and v != v)).to_numpy(dtype=bool)
+        if empty.any():
+            fields.loc[empty, name] = value
+            notes.append(f"{int(empty.sum())} row(s) without {name} take {value!r} (--fill)")
+    return notes
 
 
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:

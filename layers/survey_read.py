@@ -36,8 +36,12 @@ from layers.survey_tables import (
 from layers.survey_unusual_geometries import read_layer
 from layers.survey_workbooks import sheets_that_fit
 
-VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gdb", ".tab", ".mif", ".kml", ".kmz")
-_MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML", ".kmz": "KML"}
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".gdb", ".tab", ".mif", ".kml", ".kmz", ".gpx")
+_MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML", ".kmz": "KML",
+                ".gpx": "GPX"}
+# A GPS receiver's or field app's GPX file: the components are its waypoints; its routes and tracks are
+# the paths walked, and its route and track points their fixes
+_GPX_SURVEY_LAYER = "waypoints"
 # Columns the KML driver adds to every placemark: styling and structure, not survey fields
 _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
                   "drawOrder", "icon")
@@ -180,6 +184,8 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
         attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         if suffix in (".kml", ".kmz"):
             attributes = attributes.drop(columns=[c for c in _KML_STRUCTURE if c in attributes.columns])
+        if suffix == ".gpx":  # GPX has a fixed schema (link1_href, sat, hdop …) that a waypoint seldom fills
+            attributes = attributes.dropna(axis=1, how="all")
     else:
         geometries = np.full(len(frame), None, dtype=object)
         attributes = pd.DataFrame(frame)
@@ -258,6 +264,10 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True,
             raise ImportValidationError(f"{path}: no layer {', '.join(map(repr, missing))}; the layers are "
                                         f"{names}")
         return list[str | None](dict.fromkeys(wanted)), []
+    if suffix == ".gpx":
+        walked = [name for name in names if name != _GPX_SURVEY_LAYER and _features(path, name) > 0]
+        return [_GPX_SURVEY_LAYER], ([f"GPX {', '.join(walked)} not read (the paths walked, not components); "
+                                     "--layer reads them"] if walked else [])
     if not spatial:
         return list[str | None](names), []
     tables = [name for name in names if name not in spatial]
@@ -276,6 +286,10 @@ def _opens_as_geojson(path: Path) -> bool:
     except _READ_ERRORS:
         return False
     return True
+
+
+def _features(path: Path, layer: str) -> int:
+    return int(pyogrio.read_info(path, layer=layer, force_feature_count=True)["features"])
 
 
 def _one_layer_note(suffix: str) -> str:

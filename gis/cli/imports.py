@@ -15,6 +15,7 @@ from grid_codes.classes import Scheme
 from layers.components import IMPORT_MODES
 
 if TYPE_CHECKING:  # the import machinery (pandas, shapely, pyogrio, pyproj) loads when a command runs
+    from layers.field_mapping import FieldMapping
     from layers.survey_import import ImportResult
 
 app = typer.Typer(help="Import surveys into onemap's layers.", no_args_is_help=True)
@@ -47,6 +48,10 @@ def components(
         0.5, "--duplicate-distance", min=0.0, max=50.0, metavar="METRES",
         help="rows of one class this close to each other or to a stored component are duplicates (0: only "
              "the same position)"),
+    fill: list[str] = typer.Option(
+        None, "--fill", metavar="FIELD=VALUE",
+        help="give FIELD (a standard field or a name the mapping knows) this VALUE in every row that leaves "
+             "it empty, e.g. --fill 主管部门名称=区城管局; repeatable"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate and report; change nothing"),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
     report: Path = typer.Option(None, help="report file (.json; a .csv of rejections is written beside it)"),
@@ -60,12 +65,14 @@ def components(
 
     if scheme not in ("legacy", "gb47678"):
         raise ImportValidationError(f"scheme {scheme!r} is not legacy or gb47678")
+    field_mapping = FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default()
     options = ImportOptions(
         scheme=cast(Scheme, scheme),
         class_code=class_code, crs=parse_crs(crs, definitions=True) if crs else None, encoding=encoding,
         layers=tuple(layer or ()),
-        mapping=FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default(),
-        mode=mode, dry_run=dry_run, skip_invalid=skip_invalid, duplicate_distance_m=duplicate_distance)
+        mapping=field_mapping, mode=mode, dry_run=dry_run, skip_invalid=skip_invalid,
+        duplicate_distance_m=duplicate_distance,
+        fill=tuple(_fill(given, field_mapping) for given in fill or ()))
     settings = settings_of(ctx)
     bar, tasks = _progress()
 
@@ -84,6 +91,27 @@ def components(
         raise ImportValidationError(
             f"{len(result.rejections)} problem(s) in {result.rows_read} rows; nothing was loaded "
             f"(see {report_path}; --skip-invalid loads the valid rows)")
+
+
+# Fields --fill does not give: onemap allocates identifiers and locates the cell, street and community;
+# --class gives the class
+_NOT_FILLED = ("id", "class_code", "grid_code", "street_code", "community_code")
+
+
+def _fill(given: str, mapping: "FieldMapping") -> tuple[str, str]:
+    """A --fill FIELD=VALUE as (standard field, value)."""
+    name, sep, value = (part.strip() for part in given.partition("="))
+    field = mapping.field_named(name)
+    if not sep or not value:
+        raise ImportValidationError(f"--fill {given!r}: write FIELD=VALUE, e.g. --fill 主管部门名称=区城管局")
+    if field is None:
+        raise ImportValidationError(f"--fill {given!r}: {name!r} is neither a standard field nor a column "
+                                    "name the mapping knows (主管部门名称, ZGBMMC, competent_dept_name …)")
+    if field in _NOT_FILLED:
+        raise ImportValidationError(f"--fill {given!r}: {field} is not filled in: onemap allocates "
+                                    "identifiers and locates grid cells, streets and communities; --class "
+                                    "gives the class")
+    return field, value
 
 
 def _summarise(result: "ImportResult", report_path: Path) -> None:

@@ -252,6 +252,54 @@ def test_cli_duplicate_distance_sets_how_close_rows_are_duplicates(db_url, tmp_p
     assert refused.returncode == 2 and "--duplicate-distance" in refused.stderr
 
 
+def test_gpx_waypoints_load_with_fill_giving_what_a_field_app_leaves_out(fresh_db_url, tmp_path):
+    """A field app's GPX: waypoints with names only, a track walked beside them. --fill gives the
+    mandatory 主管部门名称 to the rows without one; a row's own value stays."""
+    with psycopg.connect(fresh_db_url) as conn:
+        first, second = _points_in_city(conn, 2, seed=41)
+    gpx = tmp_path / "外业.gpx"
+    gpx.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<gpx version="1.1" creator="field app" xmlns="http://www.topografix.com/GPX/1/1">
+  <wpt lat="{first.y}" lon="{first.x}"><ele>12.5</ele><name>井盖001</name></wpt>
+  <wpt lat="{second.y}" lon="{second.x}"><name>井盖002</name></wpt>
+  <trk><name>巡查</name><trkseg><trkpt lat="{first.y}" lon="{first.x}"/>
+    <trkpt lat="{second.y}" lon="{second.x}"/></trkseg></trk>
+</gpx>""", encoding="utf-8")
+    table = tmp_path / "补测.csv"
+    table.write_text(f"部件名称,主管部门名称,经度,纬度\n井盖003,{DEPT},{first.x + 0.0003},{first.y}\n",
+                     encoding="utf-8")
+    refused = _run(fresh_db_url, [gpx, table], class_code="01014")
+    assert {(r.file, r.field) for r in refused.rejections} == {("外业.gpx", "competent_dept_name")}
+    result = _run(fresh_db_url, [gpx, table], class_code="01014", fill=(("competent_dept_name", "外业组"),))
+    assert result.status == "committed" and result.rows_loaded == 3
+    assert "2 row(s) without competent_dept_name take '外业组' (--fill)" in result.notes
+    assert any("GPX tracks, track_points not read" in note for note in result.notes)
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = dict(conn.execute("SELECT name, competent_dept_name FROM onemap.component "
+                                   "WHERE id = ANY(%s)", (list(result.ids),)).fetchall())
+        ele = conn.execute("SELECT attributes->>'ele' FROM onemap.component WHERE name = %s",
+                           ("井盖001",)).fetchone()
+    assert stored == {"井盖001": "外业组", "井盖002": "外业组", "井盖003": DEPT}
+    assert ele == ("12.5",)
+
+
+def test_cli_fill_refuses_what_it_cannot_fill(db_url, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    survey = tmp_path / "s.csv"
+    survey.write_text("名称,经度,纬度\n井盖,114.02,22.53\n", encoding="utf-8")
+    onemap = str(Path(sys.executable).with_name("onemap"))
+    for given, message in [("颜色=红", "'颜色' is neither a standard field nor a column name"),
+                           ("部件编码=1", "id is not filled in: onemap allocates identifiers"),
+                           ("主管部门名称", "write FIELD=VALUE")]:
+        done = subprocess.run([onemap, "import", "components", str(survey), "--fill", given, "--dry-run"],
+                              env={**os.environ, "ONEMAP_DATABASE_URL": db_url}, capture_output=True,
+                              text=True, timeout=300, cwd=tmp_path)
+        assert done.returncode == 3 and message in done.stderr, done.stderr
+
+
 def test_an_error_in_the_last_row_leaves_nothing_loaded(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 50, seed=5)
