@@ -42,7 +42,7 @@ STANDARD_FIELDS: tuple[str, ...] = (
     "street_name",
     "community_name",
 )
-_SECTIONS = ("extend", "override", "fields")
+_SECTIONS = ("extend", "override", "fields", "classes")
 
 
 def fold(name: str) -> str:
@@ -71,6 +71,8 @@ class FieldMapping:
 
     aliases: Mapping[str, tuple[str, ...]]
     origin: str = "<mapping>"
+    # a contractor's own class values (雨水井, JG01), folded as column names are, -> the class code
+    classes: Mapping[str, str] = field(default_factory=dict)
     _index: Mapping[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -85,6 +87,7 @@ class FieldMapping:
                         f"{self.origin}: alias {alias!r} is listed under both {other!r} and {name!r}"
                     )
         object.__setattr__(self, "aliases", MappingProxyType({k: tuple(v) for k, v in self.aliases.items()}))
+        object.__setattr__(self, "classes", MappingProxyType(dict(self.classes)))
         object.__setattr__(self, "_index", MappingProxyType(index))
 
     @classmethod
@@ -111,9 +114,14 @@ class FieldMapping:
         if not isinstance(document, dict) or not document:
             raise ImportValidationError(f"{origin}: expected a mapping with 'extend' and/or 'override'")
         aliases = {name: list(names) for name, names in self.aliases.items()}
+        classes = dict(self.classes)
         for section, entries in document.items():
             if section not in _SECTIONS:
-                raise ImportValidationError(f"{origin}: unknown key {section!r}; use 'extend' or 'override'")
+                raise ImportValidationError(f"{origin}: unknown key {section!r}; use 'extend', 'override' or "
+                                            "'classes'")
+            if section == "classes":
+                classes |= _class_values(origin, entries)
+                continue
             if not isinstance(entries, dict):
                 raise ImportValidationError(f"{origin}: {section}: expected standard field: [column names]")
             for name, names in entries.items():
@@ -124,7 +132,11 @@ class FieldMapping:
                     )
                 values = _names(origin, f"{section}.{name}", names)
                 aliases[name] = [*aliases.get(name, []), *values] if section == "extend" else values
-        return FieldMapping({k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}, origin)
+        return FieldMapping({k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}, origin, classes)
+
+    def class_code_of(self, value: object) -> str | None:
+        """The class code the `classes:` section gives a written class value, else None."""
+        return self.classes.get(fold(str(value))) if value is not None and self.classes else None
 
     def field_named(self, name: str) -> str | None:
         """The standard field that `name` names: the field itself (competent_dept_name) or an alias
@@ -176,6 +188,20 @@ def _default() -> FieldMapping:
     except OSError as error:
         raise ConfigurationError(f"the packaged field mapping {resource} is missing: {error}") from None
     return FieldMapping({}, "default.yml")._merged(text, "layers/mappings/default.yml")
+
+
+def _class_values(origin: str, entries: object) -> dict[str, str]:
+    """The `classes:` section: a contractor's class value -> a class code, written as text ('01014': an
+    unquoted 01014 is a number to YAML, and its leading zero is lost)."""
+    if not isinstance(entries, dict) or not entries:
+        raise ImportValidationError(f"{origin}: classes: expected class value: 'code' (雨水井: '01003')")
+    values: dict[str, str] = {}
+    for value, code in entries.items():
+        if not isinstance(code, str) or not code.strip().isdigit():
+            raise ImportValidationError(f"{origin}: classes: {value!r}: {code!r} is not a class code written "
+                                        "as text; quote it: '01003'")
+        values[fold(str(value))] = code.strip()
+    return values
 
 
 def _names(origin: str, key: str, value: object) -> list[str]:

@@ -144,10 +144,30 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
         raise ImportValidationError(f"{', '.join(labels)}: no rows to import (only a header, or an empty "
                                     "layer)")
     fields = _as_objects(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
+    notes += _classes_of_the_mapping(fields, options.mapping, options.scheme)
     notes += _filled_in(fields, options.fill)
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries), np.concatenate(problems), np.concatenate(names)), notes
+
+
+def _classes_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: Scheme) -> list[str]:
+    """Read the class values a mapping file's `classes:` section lists as their codes, in place."""
+    if not mapping.classes:
+        return []
+    table = default_table()
+    wrong = sorted(code for code in mapping.classes.values() if table.get(scheme, "component", code) is None)
+    if wrong:
+        raise ImportValidationError(f"{mapping.origin}: classes: {', '.join(wrong)} is not a {scheme} "
+                                    "component class code")
+    written = fields["class_code"]
+    codes = written.map(mapping.class_code_of)
+    named = codes.notna().to_numpy()
+    if not named.any():
+        return []
+    fields.loc[named, "class_code"] = codes[named]
+    shown = ", ".join(f"{v} → {c}" for v, c in dict(zip(written[named], codes[named], strict=True)).items())
+    return [f"{int(named.sum())} row(s) of classes named in {mapping.origin}: {shown}"]
 
 
 def _filled_in(fields: pd.DataFrame, fill: Sequence[tuple[str, str]]) -> list[str]:

@@ -192,6 +192,15 @@ def test_fields_section_reads_as_override(tmp_path: Path) -> None:
     assert _field("说明", mapping) == "note" and _field("备注", mapping) is None
 
 
+def test_a_user_files_classes_read_a_contractors_class_values_as_codes(tmp_path: Path) -> None:
+    mapping = FieldMapping.from_yaml(_write(tmp_path, "classes:\n  雨水井: '01003'\n  JG-01: '01014'\n"))
+    assert mapping.class_code_of("雨水井") == "01003"
+    assert mapping.class_code_of(" ｊｇ-01 ") == "01014"  # matched as column names are
+    assert mapping.class_code_of("园林井盖") is None and mapping.class_code_of(None) is None
+    assert _field("部件名称", mapping) == "name"  # the default aliases stay
+    assert FieldMapping.default().class_code_of("雨水井") is None
+
+
 def test_user_file_on_an_explicit_base(tmp_path: Path) -> None:
     base = FieldMapping.from_yaml(_write(tmp_path, "extend:\n  note: [说明]\n"))
     mapping = FieldMapping.from_yaml(_write(tmp_path, "extend:\n  name: [设施名称]\n"), base=base)
@@ -213,10 +222,13 @@ def test_user_file_on_an_explicit_base(tmp_path: Path) -> None:
         ("extend:\n  note: ['  ']\n", r"extend\.note: '  ' is not a column name"),
         ("extend:\n  name: [状态]\n", "alias '状态' is listed under both 'name' and 'state'"),
         ("extend:\n  name: [ＢＺ]\n", "alias 'BZ' is listed under both 'name' and 'note'"),
+        ("classes:\n  雨水井: 01003\n", r"classes: '雨水井': 515 is not a class code written"),  # YAML: octal
+        ("classes: [雨水井]\n", r"classes: expected class value: 'code'"),
     ],
     ids=[
         "syntax", "empty", "list", "unknown-key", "section-not-mapping", "unknown-field", "empty-list",
-        "not-list", "yaml-boolean", "blank", "clash", "clash-full-width",
+        "not-list", "yaml-boolean", "blank", "clash", "clash-full-width", "class-code-a-number",
+        "classes-not-mapping",
     ],
 )  # fmt: skip
 def test_invalid_user_file_names_file_and_key(tmp_path: Path, text: str, message: str) -> None:

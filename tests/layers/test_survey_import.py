@@ -20,6 +20,7 @@ from gis.crs import parse_crs, transformer, wgs84_to_gcj02
 from gis.errors import ImportValidationError
 from grid_codes.classes import default_table
 from layers.components import inventory_as_of
+from layers.field_mapping import FieldMapping
 from layers.survey_import import ImportOptions, ImportResult, import_components
 from layers.unit_grid import locate
 from tests.city_grid import CITY_GRID
@@ -298,6 +299,26 @@ def test_cli_fill_refuses_what_it_cannot_fill(db_url, tmp_path):
                               env={**os.environ, "ONEMAP_DATABASE_URL": db_url}, capture_output=True,
                               text=True, timeout=300, cwd=tmp_path)
         assert done.returncode == 3 and message in done.stderr, done.stderr
+
+
+def test_a_mapping_files_classes_read_a_contractors_own_class_values(db_url, tmp_path):
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 3, seed=43)
+    survey = tmp_path / "contractor.csv"
+    values = ["雨水井", "JG-01", "园林井盖"]  # two of the contractor's own, one standard name
+    lines = [f"井盖{i},{value},{DEPT},{point.x},{point.y}\n"
+             for i, (value, point) in enumerate(zip(values, points, strict=True))]
+    survey.write_text("部件名称,部件小类,主管部门名称,经度,纬度\n" + "".join(lines), encoding="utf-8")
+    refused = _run(db_url, [survey], dry_run=True)
+    assert [r.row for r in refused.rejections if r.field == "class_code"] == [2, 3]
+    mapping_file = tmp_path / "contractor.yml"
+    mapping_file.write_text("classes:\n  雨水井: '01003'\n  jg-01: '01014'\n", encoding="utf-8")
+    result = _run(db_url, [survey], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
+    assert result.rejections == [] and result.loaded_per_class == {"01003": 1, "01014": 2}
+    assert any(note.endswith("contractor.yml: 雨水井 → 01003, JG-01 → 01014") for note in result.notes)
+    mapping_file.write_text("classes:\n  雨水井: '09999'\n", encoding="utf-8")
+    with pytest.raises(ImportValidationError, match=r"contractor\.yml: classes: 09999 is not a gb47678"):
+        _run(db_url, [survey], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
 
 
 def test_an_error_in_the_last_row_leaves_nothing_loaded(fresh_db_url, tmp_path):
