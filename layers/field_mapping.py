@@ -10,16 +10,18 @@ mapping file changes it per field:
 """
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 import yaml
 
 from gis.errors import ConfigurationError, ImportValidationError
+from layers.components import STATES
 
 STANDARD_FIELDS: tuple[str, ...] = (
     "id",
@@ -42,7 +44,7 @@ STANDARD_FIELDS: tuple[str, ...] = (
     "street_name",
     "community_name",
 )
-_SECTIONS = ("extend", "override", "fields", "classes")
+_SECTIONS = ("extend", "override", "fields", "classes", "states")
 
 
 def fold(name: str) -> str:
@@ -73,6 +75,8 @@ class FieldMapping:
     origin: str = "<mapping>"
     # a contractor's own class values (雨水井, JG01), folded as column names are, -> the class code
     classes: Mapping[str, str] = field(default_factory=dict)
+    # state values in common use (正常, 损坏) or a contractor's own, folded -> the standard state (完好)
+    states: Mapping[str, str] = field(default_factory=dict)
     _index: Mapping[str, str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -88,6 +92,7 @@ class FieldMapping:
                     )
         object.__setattr__(self, "aliases", MappingProxyType({k: tuple(v) for k, v in self.aliases.items()}))
         object.__setattr__(self, "classes", MappingProxyType(dict(self.classes)))
+        object.__setattr__(self, "states", MappingProxyType(dict(self.states)))
         object.__setattr__(self, "_index", MappingProxyType(index))
 
     @classmethod
@@ -114,13 +119,16 @@ class FieldMapping:
         if not isinstance(document, dict) or not document:
             raise ImportValidationError(f"{origin}: expected a mapping with 'extend' and/or 'override'")
         aliases = {name: list(names) for name, names in self.aliases.items()}
-        classes = dict(self.classes)
+        classes, states = dict(self.classes), dict(self.states)
         for section, entries in document.items():
             if section not in _SECTIONS:
-                raise ImportValidationError(f"{origin}: unknown key {section!r}; use 'extend', 'override' or "
-                                            "'classes'")
+                raise ImportValidationError(f"{origin}: unknown key {section!r}; use 'extend', 'override', "
+                                            "'classes' or 'states'")
             if section == "classes":
-                classes |= _class_values(origin, entries)
+                classes |= _values(origin, section, entries, _CLASS_CODE)
+                continue
+            if section == "states":
+                states |= _values(origin, section, entries, _STATE)
                 continue
             if not isinstance(entries, dict):
                 raise ImportValidationError(f"{origin}: {section}: expected standard field: [column names]")
@@ -132,11 +140,15 @@ class FieldMapping:
                     )
                 values = _names(origin, f"{section}.{name}", names)
                 aliases[name] = [*aliases.get(name, []), *values] if section == "extend" else values
-        return FieldMapping({k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}, origin, classes)
+        return FieldMapping({k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}, origin, classes, states)
 
     def class_code_of(self, value: object) -> str | None:
         """The class code the `classes:` section gives a written class value, else None."""
         return self.classes.get(fold(str(value))) if value is not None and self.classes else None
+
+    def state_of(self, value: object) -> str | None:
+        """The standard state the `states:` section gives a written state (正常 → 完好), else None."""
+        return self.states.get(fold(str(value))) if value is not None and self.states else None
 
     def field_named(self, name: str) -> str | None:
         """The standard field that `name` names: the field itself (competent_dept_name) or an alias
@@ -190,17 +202,27 @@ def _default() -> FieldMapping:
     return FieldMapping({}, "default.yml")._merged(text, "layers/mappings/default.yml")
 
 
-def _class_values(origin: str, entries: object) -> dict[str, str]:
-    """The `classes:` section: a contractor's class value -> a class code, written as text ('01014': an
-    unquoted 01014 is a number to YAML, and its leading zero is lost)."""
+class _Target(NamedTuple):
+    """What a value section maps to: a test of the target, and how the error shows a good one."""
+
+    fits: Callable[[str], bool]
+    example: str
+
+
+_CLASS_CODE = _Target(str.isdigit, "a class code written as text; quote it: 雨水井: '01003'")
+_STATE = _Target(lambda state: state in STATES, f"one of the states {'/'.join(STATES)}: 正常: 完好")
+
+
+def _values(origin: str, section: str, entries: object, target: _Target) -> dict[str, str]:
+    """A `classes:` or `states:` section: written value -> class code or standard state, the value
+    folded as column names are. Class codes are text: an unquoted 01003 is a number to YAML."""
     if not isinstance(entries, dict) or not entries:
-        raise ImportValidationError(f"{origin}: classes: expected class value: 'code' (雨水井: '01003')")
+        raise ImportValidationError(f"{origin}: {section}: expected written value: {target.example}")
     values: dict[str, str] = {}
-    for value, code in entries.items():
-        if not isinstance(code, str) or not code.strip().isdigit():
-            raise ImportValidationError(f"{origin}: classes: {value!r}: {code!r} is not a class code written "
-                                        "as text; quote it: '01003'")
-        values[fold(str(value))] = code.strip()
+    for value, mapped in entries.items():
+        if not isinstance(mapped, str) or not target.fits(mapped.strip()):
+            raise ImportValidationError(f"{origin}: {section}: {value!r}: {mapped!r} is not {target.example}")
+        values[fold(str(value))] = mapped.strip()
     return values
 
 

@@ -144,30 +144,38 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
         raise ImportValidationError(f"{', '.join(labels)}: no rows to import (only a header, or an empty "
                                     "layer)")
     fields = _as_objects(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
-    notes += _classes_of_the_mapping(fields, options.mapping, options.scheme)
+    notes += _values_of_the_mapping(fields, options.mapping, options.scheme)
     notes += _filled_in(fields, options.fill)
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries), np.concatenate(problems), np.concatenate(names)), notes
 
 
-def _classes_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: Scheme) -> list[str]:
-    """Read the class values a mapping file's `classes:` section lists as their codes, in place."""
-    if not mapping.classes:
-        return []
+def _values_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: Scheme) -> list[str]:
+    """Read the class and state values a mapping lists (`classes:`, `states:`) as the codes and standard
+    states they stand for, in place; a note each."""
     table = default_table()
     wrong = sorted(code for code in mapping.classes.values() if table.get(scheme, "component", code) is None)
     if wrong:
         raise ImportValidationError(f"{mapping.origin}: classes: {', '.join(wrong)} is not a {scheme} "
                                     "component class code")
-    written = fields["class_code"]
-    codes = written.map(mapping.class_code_of)
-    named = codes.notna().to_numpy()
-    if not named.any():
-        return []
-    fields.loc[named, "class_code"] = codes[named]
-    shown = ", ".join(f"{v} → {c}" for v, c in dict(zip(written[named], codes[named], strict=True)).items())
-    return [f"{int(named.sum())} row(s) of classes named in {mapping.origin}: {shown}"]
+    return [note for column, read, what in (("class_code", mapping.class_code_of, "classes"),
+                                            ("state", mapping.state_of, "states"))
+            if (note := _replaced(fields, column, read, f"{what} named in {mapping.origin}"))]
+
+
+def _replaced(fields: pd.DataFrame, column: str, read: Callable[[object], str | None],
+              what: str) -> str | None:
+    """Replace the values of `column` that `read` knows, in place; a note naming them, or None."""
+    written = fields[column].to_numpy(dtype=object)
+    codes, distinct = pd.factorize(written)  # each distinct value read once; a million rows hold a few
+    read_as = np.array([read(value) for value in distinct] + [None], dtype=object)[codes]
+    known = pd.notna(read_as) & (read_as != written)
+    if not known.any():
+        return None
+    shown = ", ".join(f"{v} → {c}" for v, c in dict(zip(written[known], read_as[known], strict=True)).items())
+    fields.loc[known, column] = read_as[known]
+    return f"{int(known.sum())} row(s) of {what}: {shown}"
 
 
 def _filled_in(fields: pd.DataFrame, fill: Sequence[tuple[str, str]]) -> list[str]:

@@ -201,6 +201,15 @@ def test_a_user_files_classes_read_a_contractors_class_values_as_codes(tmp_path:
     assert FieldMapping.default().class_code_of("雨水井") is None
 
 
+def test_state_values_in_common_use_and_a_user_files_own(tmp_path: Path) -> None:
+    default = FieldMapping.default()
+    assert [default.state_of(v) for v in ("正常", " 已拆除 ", "损坏", "完好", "很好")] == [
+        "完好", "移除", "破损", None, None]
+    mapping = FieldMapping.from_yaml(_write(tmp_path, "states:\n  在用: 完好\n  正常: 其他\n"))
+    assert mapping.state_of("在用") == "完好" and mapping.state_of("正常") == "其他"  # read differently
+    assert mapping.state_of("损坏") == "破损"  # the common ones stay
+
+
 def test_user_file_on_an_explicit_base(tmp_path: Path) -> None:
     base = FieldMapping.from_yaml(_write(tmp_path, "extend:\n  note: [说明]\n"))
     mapping = FieldMapping.from_yaml(_write(tmp_path, "extend:\n  name: [设施名称]\n"), base=base)
@@ -223,12 +232,13 @@ def test_user_file_on_an_explicit_base(tmp_path: Path) -> None:
         ("extend:\n  name: [状态]\n", "alias '状态' is listed under both 'name' and 'state'"),
         ("extend:\n  name: [ＢＺ]\n", "alias 'BZ' is listed under both 'name' and 'note'"),
         ("classes:\n  雨水井: 01003\n", r"classes: '雨水井': 515 is not a class code written"),  # YAML: octal
-        ("classes: [雨水井]\n", r"classes: expected class value: 'code'"),
+        ("classes: [雨水井]\n", r"classes: expected written value: a class code written as text"),
+        ("states:\n  在用: 好\n", r"states: '在用': '好' is not one of the states 完好/破损"),
     ],
     ids=[
         "syntax", "empty", "list", "unknown-key", "section-not-mapping", "unknown-field", "empty-list",
         "not-list", "yaml-boolean", "blank", "clash", "clash-full-width", "class-code-a-number",
-        "classes-not-mapping",
+        "classes-not-mapping", "not-a-state",
     ],
 )  # fmt: skip
 def test_invalid_user_file_names_file_and_key(tmp_path: Path, text: str, message: str) -> None:

@@ -301,21 +301,25 @@ def test_cli_fill_refuses_what_it_cannot_fill(db_url, tmp_path):
         assert done.returncode == 3 and message in done.stderr, done.stderr
 
 
-def test_a_mapping_files_classes_read_a_contractors_own_class_values(db_url, tmp_path):
+def test_a_mapping_files_classes_and_states_read_a_contractors_own_values(db_url, tmp_path):
     with psycopg.connect(db_url) as conn:
         points = _points_in_city(conn, 3, seed=43)
     survey = tmp_path / "contractor.csv"
     values = ["雨水井", "JG-01", "园林井盖"]  # two of the contractor's own, one standard name
-    lines = [f"井盖{i},{value},{DEPT},{point.x},{point.y}\n"
-             for i, (value, point) in enumerate(zip(values, points, strict=True))]
-    survey.write_text("部件名称,部件小类,主管部门名称,经度,纬度\n" + "".join(lines), encoding="utf-8")
+    states = ["正常", "在用", "破损"]  # one in common use, one of the contractor's own, one standard
+    lines = [f"井盖{i},{value},{DEPT},{state},{point.x},{point.y}\n"
+             for i, (value, state, point) in enumerate(zip(values, states, points, strict=True))]
+    survey.write_text("部件名称,部件小类,主管部门名称,状态,经度,纬度\n" + "".join(lines), encoding="utf-8")
     refused = _run(db_url, [survey], dry_run=True)
-    assert [r.row for r in refused.rejections if r.field == "class_code"] == [2, 3]
+    assert [(r.row, r.field) for r in refused.rejections] == [
+        (2, "class_code"), (3, "class_code"), (3, "state")]
     mapping_file = tmp_path / "contractor.yml"
-    mapping_file.write_text("classes:\n  雨水井: '01003'\n  jg-01: '01014'\n", encoding="utf-8")
+    mapping_file.write_text("classes:\n  雨水井: '01003'\n  jg-01: '01014'\nstates:\n  在用: 完好\n",
+                            encoding="utf-8")
     result = _run(db_url, [survey], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
     assert result.rejections == [] and result.loaded_per_class == {"01003": 1, "01014": 2}
     assert any(note.endswith("contractor.yml: 雨水井 → 01003, JG-01 → 01014") for note in result.notes)
+    assert any(note.endswith("contractor.yml: 正常 → 完好, 在用 → 完好") for note in result.notes)
     mapping_file.write_text("classes:\n  雨水井: '09999'\n", encoding="utf-8")
     with pytest.raises(ImportValidationError, match=r"contractor\.yml: classes: 09999 is not a gb47678"):
         _run(db_url, [survey], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
