@@ -312,7 +312,7 @@ def _table(
     row_numbers = np.asarray(numbers, dtype=np.int64)
     form = form_rows(attributes, shapely.is_missing(geometries))
     if form.any():
-        notes.append(form_rows_note(row_numbers[form], unit))
+        notes.append(form_rows_note(row_numbers[form], "sheet row" if unit == "row" else unit))
         kept = ~form
         attributes = attributes[kept].reset_index(drop=True)
         geometries, problems, row_numbers = geometries[kept], problems[kept], row_numbers[kept]

@@ -827,7 +827,7 @@ def test_subtotal_total_and_signature_rows_of_a_form_are_not_survey_rows(tmp_pat
     assert survey.row_numbers.tolist() == [3, 4, 6]
     assert survey.attributes["部件名称"].tolist() == ["井盖", "路灯", "井盖"]
     assert [g is None for g in survey.geometries] == [False, True, False]
-    unit = "line" if suffix == ".csv" else "row"
+    unit = "line" if suffix == ".csv" else "sheet row"
     assert f"4 subtotal, total or signature {unit}s of the form not read: {unit}s 5, 7, 8, 9" in survey.notes
     assert any(n.endswith(f"{unit} 2: the column numbers under the header not read") for n in survey.notes)
     assert any("1 rows without a usable geometry" in note for note in survey.notes)
