@@ -144,11 +144,13 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
         raise ImportValidationError(f"{', '.join(labels)}: no rows to import (only a header, or an empty "
                                     "layer)")
     fields = _as_objects(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
+    sources = np.concatenate(names)
     notes += _values_of_the_mapping(fields, options.mapping, options.scheme)
+    notes += _classes_of_named_sources(fields, sources, options.mapping)
     notes += _filled_in(fields, options.fill)
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
-                      np.concatenate(geometries), np.concatenate(problems), np.concatenate(names)), notes
+                      np.concatenate(geometries), np.concatenate(problems), sources), notes
 
 
 def _values_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: Scheme) -> list[str]:
@@ -162,6 +164,20 @@ def _values_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: 
     return [note for column, read, what in (("class_code", mapping.class_code_of, "classes"),
                                             ("state", mapping.state_of, "states"))
             if (note := _replaced(fields, column, read, f"{what} named in {mapping.origin}"))]
+
+
+def _classes_of_named_sources(fields: pd.DataFrame, sources: np.ndarray, mapping: FieldMapping) -> list[str]:
+    """Rows without a class whose layer or file the `classes:` section names (JG01.shp) take its code,
+    in place; a note per name."""
+    notes = []
+    for source in pd.unique(sources):
+        code = mapping.class_code_of(source)
+        taken = (sources == source) & pd.isna(fields["class_code"]).to_numpy()
+        if code is not None and taken.any():
+            fields.loc[taken, "class_code"] = code
+            notes.append(f"{int(taken.sum())} row(s) without a class take {code} from the name {source!r} "
+                         f"in {mapping.origin}")
+    return notes
 
 
 def _replaced(fields: pd.DataFrame, column: str, read: Callable[[object], str | None],

@@ -320,6 +320,12 @@ def test_a_mapping_files_classes_and_states_read_a_contractors_own_values(db_url
     assert result.rejections == [] and result.loaded_per_class == {"01003": 1, "01014": 2}
     assert any(note.endswith("contractor.yml: 雨水井 → 01003, JG-01 → 01014") for note in result.notes)
     assert any(note.endswith("contractor.yml: 正常 → 完好, 在用 → 完好") for note in result.notes)
+    named = tmp_path / "JG-01.csv"  # a file per class, named in the contractor's vocabulary, no class column
+    named.write_text(f"部件名称,主管部门名称,经度,纬度\n井盖9,{DEPT},{points[0].x + 0.001},{points[0].y}\n",
+                     encoding="utf-8")
+    both = _run(db_url, [survey, named], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
+    assert both.rejections == [] and both.loaded_per_class == {"01003": 1, "01014": 3}
+    assert "1 row(s) without a class take 01014 from the name 'JG-01' in " + str(mapping_file) in both.notes
     mapping_file.write_text("classes:\n  雨水井: '09999'\n", encoding="utf-8")
     with pytest.raises(ImportValidationError, match=r"contractor\.yml: classes: 09999 is not a gb47678"):
         _run(db_url, [survey], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
