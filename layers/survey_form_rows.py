@@ -1,5 +1,6 @@
 """Rows of a census form that are not survey rows: the column numbers under the header (栏次: 甲, 乙, 1, 2,
-3 …), subtotals and totals (小计, 合计), and the lines a form ends with (填表人, 审核人, 填表日期, 注：…).
+3 …), the blank rows of a template whose 序号 was filled in ahead, subtotals and totals (小计, 合计), and the
+lines a form ends with (填表人, 审核人, 填表日期, 注：…).
 
 Official census forms are filled in as spreadsheets and signed at the bottom; a per-street 小计 row or a
 合计 row under the table is common. Such a row has no coordinates of its own and begins with one of these
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from layers.field_mapping import fold
+
 _FORM_WORDS = re.compile(
     r"(小计|合计|总计|共计|填表人|填报人|制表人|审核人|审核|审批人|负责人|调查人|调查员|普查员|核查人|"
     r"填表日期|填报日期|制表日期|填表单位|填报单位|制表单位|注[:：]|备注[:：]|说明[:：])"
@@ -21,6 +24,18 @@ _FORM_WORDS = re.compile(
 
 
 _COLUMN_LETTERS = "甲乙丙丁戊己庚辛壬癸"
+_SEQUENCE_NAMES = ("序号", "序", "顺序号", "行号", "no", "no.")  # folded as column names are matched
+
+
+def sequence_columns(header: Sequence[str]) -> frozenset[int]:
+    """The positions of the row-number columns of a form (序号, No.)."""
+    return frozenset(i for i, name in enumerate(header) if fold(name) in _SEQUENCE_NAMES)
+
+
+def is_blank_form_row(cells: Sequence[object], sequence: frozenset[int]) -> bool:
+    """True for a template row nobody filled in: its only filled cells are row numbers (序号: 12)."""
+    filled = [(i, v) for i, v in enumerate(cells) if v is not None and str(v).strip()]
+    return bool(filled) and all(i in sequence and str(v).strip().isdigit() for i, v in filled)
 _NUMBER_MARKS = str.maketrans("", "", "()（）[]【】栏第列")
 
 

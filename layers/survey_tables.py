@@ -28,7 +28,13 @@ from layers.survey_coordinates import (
     pair_numbers,
     wkt_column,
 )
-from layers.survey_form_rows import form_rows, form_rows_note, is_column_number_row
+from layers.survey_form_rows import (
+    form_rows,
+    form_rows_note,
+    is_blank_form_row,
+    is_column_number_row,
+    sequence_columns,
+)
 from layers.survey_unusual_geometries import from_wkt
 from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows
 
@@ -183,6 +189,15 @@ def _header_and_rows(
     if at > first:
         notes.append(f"{where}{unit}s {first}–{at} read as one header (a merged heading over the columns it "
                      f"spans): {header}")
+    sequence = sequence_columns(header)
+    blank = [number for number, values in records
+             if number > at and sequence and is_blank_form_row(_filled(values), sequence)]
+    if blank:
+        where_blank = (f"between {where}{unit}s {blank[0]} and {blank[-1]}" if len(blank) > 1
+                       else f"{where}{unit} {blank[0]}")
+        notes.append(f"{len(blank)} blank form {unit}(s), only 序号 filled, not read, {where_blank}")
+        skipped = set(blank)
+        records = [(number, values) for number, values in records if number not in skipped]
     rows: list[list[object]] = []
     numbers: list[int] = []
     for number, values in _merged_down_spread(records, merged_down, at, header, notes):

@@ -904,6 +904,37 @@ def test_a_utf16_csv_with_its_byte_order_mark_is_read(tmp_path: Path, codec: str
     assert layers_to_read(path, (), named=False) == ([None], [])  # found in a delivery, it is read
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_blank_rows_of_a_template_with_its_row_numbers_filled_ahead_are_not_read(tmp_path: Path,
+                                                                                  suffix: str) -> None:
+    """A form template numbers its rows (序号 1 … 8) ahead; the contractor fills three. In the workbook
+    所属街道 is merged over all eight rows, as templates do."""
+    rows: list[list[object]] = [["序号", "部件名称", "所属街道", "经度", "纬度"]]
+    rows += [[n, "井盖", "福田街道" if n == 1 else None, 114.05 + n / 1000, 22.54] for n in (1, 2, 3)]
+    rows += [[n, None, None, None, None] for n in range(4, 9)]
+    if suffix == ".csv":
+        path = tmp_path / "template.csv"
+        path.write_text("\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n",
+                        encoding="utf-8")
+    else:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in rows:
+            sheet.append(row)
+        sheet.merge_cells("C2:C9")
+        path = tmp_path / "template.xlsx"
+        book.save(path)
+    survey = read_survey(path)
+    assert survey.row_numbers.tolist() == [2, 3, 4]
+    assert survey.attributes["序号"].tolist() == ([1, 2, 3] if suffix == ".xlsx" else ["1", "2", "3"])
+    unit = "line" if suffix == ".csv" else "row"
+    where = "sheet rows" if suffix == ".xlsx" else "lines"
+    assert f"5 blank form {unit}(s), only 序号 filled, not read, between {where} 5 and 9" in survey.notes
+    if suffix == ".xlsx":
+        assert survey.attributes["所属街道"].tolist() == ["福田街道"] * 3
+
+
 def test_legacy_xls_reads_like_xlsx(tmp_path: Path) -> None:
     """A .xls as WPS and older Excel save it: numbers are doubles, dates are numbers with a date format."""
     book = xlwt.Workbook(encoding="utf-8")
