@@ -38,7 +38,8 @@ def components(
                                    help="class code of every row (else from a field or the id)"),
     scheme: str = typer.Option("gb47678", help="class scheme: legacy (4-digit) or gb47678 (5-digit)"),
     crs: str = typer.Option(None, help=CRS_HELP),
-    mapping: Path = typer.Option(None, help="YAML mapping of contractor field names to standard ones"),
+    mapping: Path = typer.Option(None, help="YAML mapping of contractor field names to standard ones, and of "
+                                 "their class and state values (classes:, states:)"),
     mode: str = typer.Option("append", help=f"{' | '.join(IMPORT_MODES)}"),
     encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
     layer: list[str] = typer.Option(
