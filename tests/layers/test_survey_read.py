@@ -797,6 +797,21 @@ def test_cells_merged_down_over_rows_are_read_on_each_row(tmp_path: Path, suffix
         in survey.notes
 
 
+def _table_file(path: Path, rows: list[list[object]]) -> Path:
+    """The rows as a UTF-8 CSV file or a one-sheet workbook, by the path's suffix."""
+    if path.suffix == ".csv":
+        path.write_text("\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n",
+                        encoding="utf-8")
+        return path
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_subtotal_total_and_signature_rows_of_a_form_are_not_survey_rows(tmp_path: Path, suffix: str) -> None:
     """The column numbers under the header (栏次), a per-street 小计, a 合计 and the signature lines under a
@@ -812,18 +827,7 @@ def test_subtotal_total_and_signature_rows_of_a_form_are_not_survey_rows(tmp_pat
         ["合  计", None, 3, None, None],
         ["填表人：张三", None, None, "审核人：李四", None],  # text in the longitude column
         ["注：坐标为 CGCS2000 经纬度", None, None, None, None]]
-    path = tmp_path / f"form{suffix}"
-    if suffix == ".csv":
-        path.write_text("\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n",
-                        encoding="utf-8")
-    else:
-        book = openpyxl.Workbook()
-        sheet = book.active
-        assert sheet is not None
-        for row in rows:
-            sheet.append(row)
-        book.save(path)
-    survey = read_survey(path)
+    survey = read_survey(_table_file(tmp_path / f"form{suffix}", rows))
     assert survey.row_numbers.tolist() == [3, 4, 6]
     assert survey.attributes["部件名称"].tolist() == ["井盖", "路灯", "井盖"]
     assert [g is None for g in survey.geometries] == [False, True, False]
@@ -912,18 +916,11 @@ def test_blank_rows_of_a_template_with_its_row_numbers_filled_ahead_are_not_read
     rows: list[list[object]] = [["序号", "部件名称", "所属街道", "经度", "纬度"]]
     rows += [[n, "井盖", "福田街道" if n == 1 else None, 114.05 + n / 1000, 22.54] for n in (1, 2, 3)]
     rows += [[n, None, None, None, None] for n in range(4, 9)]
-    if suffix == ".csv":
-        path = tmp_path / "template.csv"
-        path.write_text("\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n",
-                        encoding="utf-8")
-    else:
-        book = openpyxl.Workbook()
-        sheet = book.active
-        assert sheet is not None
-        for row in rows:
-            sheet.append(row)
-        sheet.merge_cells("C2:C9")
-        path = tmp_path / "template.xlsx"
+    path = _table_file(tmp_path / f"template{suffix}", rows)
+    if suffix == ".xlsx":
+        book = openpyxl.load_workbook(path)
+        assert book.active is not None
+        book.active.merge_cells("C2:C9")
         book.save(path)
     survey = read_survey(path)
     assert survey.row_numbers.tolist() == [2, 3, 4]
