@@ -169,11 +169,14 @@ def _values_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: 
 def _classes_of_named_sources(fields: pd.DataFrame, sources: np.ndarray, mapping: FieldMapping) -> list[str]:
     """Rows without a class whose layer or file the `classes:` section names (JG01.shp) take its code,
     in place; a note per name."""
-    notes = []
-    for source in pd.unique(sources):
+    notes: list[str] = []
+    if not mapping.classes:
+        return notes
+    without = pd.isna(fields["class_code"]).to_numpy()
+    for source in pd.unique(sources[without]):
         code = mapping.class_code_of(source)
-        taken = (sources == source) & pd.isna(fields["class_code"]).to_numpy()
-        if code is not None and taken.any():
+        taken = without & (sources == source)
+        if code is not None:
             fields.loc[taken, "class_code"] = code
             notes.append(f"{int(taken.sum())} row(s) without a class take {code} from the name {source!r} "
                          f"in {mapping.origin}")
@@ -189,7 +192,8 @@ def _replaced(fields: pd.DataFrame, column: str, read: Callable[[object], str | 
     known = pd.notna(read_as) & (read_as != written)
     if not known.any():
         return None
-    shown = ", ".join(f"{v} → {c}" for v, c in dict(zip(written[known], read_as[known], strict=True)).items())
+    pairs = list(dict(zip(written[known], read_as[known], strict=True)).items())
+    shown = ", ".join(f"{v} → {c}" for v, c in pairs[:10]) + (" …" if len(pairs) > 10 else "")
     fields.loc[known, column] = read_as[known]
     return f"{int(known.sum())} row(s) of {what}: {shown}"
 
