@@ -8,7 +8,6 @@ words, so it is told apart from a survey row that lost its coordinates, which th
 """
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,9 +20,8 @@ _FORM_WORDS = re.compile(
     r"填表日期|填报日期|制表日期|填表单位|填报单位|制表单位|注[:：]|备注[:：]|说明[:：])"
     r"|.*(小计|合计|总计|共计)$"  # 福田街道小计, 井盖合计
 )
-
-
 _COLUMN_LETTERS = "甲乙丙丁戊己庚辛壬癸"
+_NUMBER_MARKS = str.maketrans("", "", "()（）[]【】栏第列")
 _SEQUENCE_NAMES = ("序号", "序", "顺序号", "行号", "no", "no.")  # folded as column names are matched
 
 
@@ -32,19 +30,21 @@ def sequence_columns(header: Sequence[str]) -> frozenset[int]:
     return frozenset(i for i, name in enumerate(header) if fold(name) in _SEQUENCE_NAMES)
 
 
-def is_blank_form_row(cells: Sequence[object], sequence: frozenset[int]) -> bool:
-    """True for a template row nobody filled in: its only filled cells are row numbers (序号: 12)."""
-    filled = [(i, v) for i, v in enumerate(cells) if v is not None and str(v).strip()]
+def is_blank_form_row(cells: list[object], sequence: frozenset[int]) -> bool:
+    """True for a template row nobody filled in: its only filled cells are row numbers (序号: 12). The
+    cells are counted first, so a survey row, which holds more, costs next to nothing."""
+    if len(cells) - cells.count(None) - cells.count("") > len(sequence):
+        return False
+    filled = [(i, v) for i, v in enumerate(cells) if _is_filled(v)]
     return bool(filled) and all(i in sequence and str(v).strip().isdigit() for i, v in filled)
-_NUMBER_MARKS = str.maketrans("", "", "()（）[]【】栏第列")
 
 
 def is_column_number_row(cells: Sequence[object]) -> bool:
     """True for the row official forms put under the header to number its columns: at least three
     filled cells, leading 甲, 乙 … letters allowed, then consecutive whole numbers (1, 2, 3 or (1), (2),
-    ①, ② …) in column order."""
-    filled = [v for v in cells if v is not None and str(v).strip()]
-    texts = ["".join(unicodedata.normalize("NFKC", str(v)).split()).translate(_NUMBER_MARKS) for v in filled]
+    ①, ② …) in column order (matched as column names are, so full-width and spaced digits count)."""
+    filled = [v for v in cells if _is_filled(v)]
+    texts = [fold(str(v)).translate(_NUMBER_MARKS) for v in filled]
     letters = 0
     while letters < len(texts) and texts[letters] == _COLUMN_LETTERS[letters:letters + 1]:
         letters += 1
@@ -62,11 +62,14 @@ def form_rows(attributes: pd.DataFrame, without_coordinates: np.ndarray) -> np.n
     found = np.zeros(len(attributes), dtype=bool)
     cells = attributes.to_numpy(dtype=object)
     for i in np.flatnonzero(without_coordinates):
-        first = next((v for v in cells[i] if v is not None and str(v).strip()), None)
+        first = next((v for v in cells[i] if _is_filled(v)), None)
         if isinstance(first, str):
-            text = "".join(unicodedata.normalize("NFKC", first).split())
-            found[i] = _FORM_WORDS.match(text) is not None
+            found[i] = _FORM_WORDS.match(fold(first)) is not None
     return found
+
+
+def _is_filled(value: object) -> bool:
+    return value is not None and bool(str(value).strip())
 
 
 def form_rows_note(rows: np.ndarray, unit: str) -> str:

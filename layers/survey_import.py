@@ -188,7 +188,7 @@ def _replaced(fields: pd.DataFrame, column: str, read: Callable[[object], str | 
     """Replace the values of `column` that `read` knows, in place; a note naming them, or None."""
     written = fields[column].to_numpy(dtype=object)
     codes, distinct = pd.factorize(written)  # each distinct value read once; a million rows hold a few
-    read_as = np.array([read(value) for value in distinct] + [None], dtype=object)[codes]
+    read_as = from_distinct(np.array([read(value) for value in distinct], dtype=object), codes, None)
     known = pd.notna(read_as) & (read_as != written)
     if not known.any():
         return None

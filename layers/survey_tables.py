@@ -190,10 +190,8 @@ def _header_and_rows(
         notes.append(f"{where}{unit}s {first}–{at} read as one header (a merged heading over the columns it "
                      f"spans): {header}")
     sequence = sequence_columns(header)
-    few = len(sequence)  # cells counted first: a survey row seldom holds as few as the 序号 columns
     blank = [number for number, values in records
-             if number > at and few and len(values) - values.count(None) - values.count("") <= few
-             and is_blank_form_row(_filled(values), sequence)]
+             if number > at and sequence and is_blank_form_row(values, sequence)]
     if blank:
         where_blank = (f"between {where}{unit}s {blank[0]} and {blank[-1]}" if len(blank) > 1
                        else f"{where}{unit} {blank[0]}")
