@@ -147,7 +147,6 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
     sources = np.concatenate(names)
     notes += _values_of_the_mapping(fields, options.mapping, options.scheme)
     notes += _classes_of_named_sources(fields, sources, options.mapping)
-    notes += _filled_in(fields, options.fill)
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries), np.concatenate(problems), sources), notes
@@ -198,18 +197,6 @@ def _replaced(fields: pd.DataFrame, column: str, read: Callable[[object], str | 
     return f"{int(known.sum())} row(s) of {what}: {shown}"
 
 
-def _filled_in(fields: pd.DataFrame, fill: Sequence[tuple[str, str]]) -> list[str]:
-    """Give each (field, value) of --fill to the rows that leave the field empty, in place; a note each."""
-    notes = []
-    for name, value in fill:
-        empty = fields[name].map(lambda v: v is None or (isinstance(v, str) and not v.strip())
-                                 or (isinstance(v, float) and v != v)).to_numpy(dtype=bool)
-        if empty.any():
-            fields.loc[empty, name] = value
-            notes.append(f"{int(empty.sum())} row(s) without {name} take {value!r} (--fill)")
-    return notes
-
-
 def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
     """The columns as Python objects; a text column (Arrow strings as read) one distinct string at a
     time, missing as None."""
@@ -236,7 +223,7 @@ def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationCont
     return ValidationContext(
         scheme=options.scheme, table=default_table(), city=city, county_codes=frozenset(row[1]),
         zone_epsg=gauss_kruger_epsg(city.centroid.x), class_code=options.class_code,
-        duplicate_distance_m=options.duplicate_distance_m)
+        duplicate_distance_m=options.duplicate_distance_m, fill=options.fill)
 
 
 def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: ImportOptions,

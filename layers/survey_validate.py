@@ -78,6 +78,7 @@ class ValidationContext:
     zone_epsg: int  # metric CRS for distances
     class_code: str | None = None  # --class: every row is of this class
     duplicate_distance_m: float = 0.5
+    fill: tuple[tuple[str, str], ...] = ()  # --fill: (standard field, value) for rows that leave it empty
     today: date = field(default_factory=date.today)
 
 
@@ -139,7 +140,7 @@ def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     classes = _check_classes(rows, ctx, out)
     types = _check_geometry_types(rows, classes, ctx, out)
     _check_identifiers(rows, classes, ctx, out)
-    _fill_defaults(f, classes, ctx)
+    _fill_defaults(f, classes, ctx, out)
     _check_attributes(rows, ctx, out)
     _check_duplicates(rows, classes, types, ctx, out)
     return Validated(rows, classes, types, out.valid, out.rejections, out.notes)
@@ -294,8 +295,14 @@ def _check_identifiers(rows: SurveyRows, classes: np.ndarray, ctx: ValidationCon
         f"{rows.rows[first_of[ids[i]]]}" for i in np.flatnonzero(repeated)])
 
 
-def _fill_defaults(f: pd.DataFrame, classes: np.ndarray, ctx: ValidationContext) -> None:
-    """名称 defaults to the class's standard name (GB/T 47678.5: 标准名称); state to 完好."""
+def _fill_defaults(f: pd.DataFrame, classes: np.ndarray, ctx: ValidationContext, out: _Collector) -> None:
+    """--fill's values first, each with a note; then 名称 defaults to the class's standard name (GB/T
+    47678.5: 标准名称) and state to 完好."""
+    for name, value in ctx.fill:
+        empty = f[name].isna()
+        if empty.any():
+            f[name] = f[name].where(~empty, value)
+            out.notes.append(f"{int(empty.sum())} row(s) without {name} take {value!r} (--fill)")
     present = pd.unique(classes[~pd.isna(classes)])
     names = {c: ctx.table.get(ctx.scheme, "component", c) for c in present}
     default_names = pd.Series([_name_of(names.get(c)) if isinstance(c, str) else None
