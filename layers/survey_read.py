@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,7 +26,7 @@ from gis.errors import ImportValidationError, InvalidParameter
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_shapes import plain_shapes
 from layers.survey_tables import (
-    Table,
+    RawLayer,
     csv_holds_coordinates,
     decode_text,
     holds_coordinates,
@@ -77,19 +77,6 @@ class SurveyFrame:
         return len(self.row_numbers)
 
 
-@dataclass
-class _Raw:
-    attributes: pd.DataFrame
-    geometries: np.ndarray
-    row_numbers: np.ndarray
-    declared: CrsSpec | None = None
-    declared_name: str | None = None
-    encoding: str | None = None
-    notes: list[str] = field(default_factory=list)
-    geometry_columns: tuple[str, ...] = ()
-    geometry_problems: np.ndarray | None = None
-
-
 def read_survey(
     path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None, layer: str | None = None
 ) -> SurveyFrame:
@@ -105,9 +92,9 @@ def read_survey(
     if suffix in VECTOR_SUFFIXES:
         raw = _read_vector(path, codec=codec, layer=layer)
     elif suffix == ".csv":
-        raw = _raw_of(read_csv_table(path, codec=codec, crs=crs))
+        raw = read_csv_table(path, codec=codec, crs=crs)
     else:
-        raw = _raw_of(read_workbook_table(path, sheet=layer, crs=crs))
+        raw = read_workbook_table(path, sheet=layer, crs=crs)
         if codec:
             raw.notes.append("--encoding ignored: a workbook stores Unicode text")
     source = _choose_crs(path, raw, crs)
@@ -117,14 +104,6 @@ def read_survey(
         path, raw.attributes, geometries, raw.row_numbers, source, raw.encoding, tuple(raw.notes),
         raw.geometry_columns, raw.geometry_problems,
     )
-
-
-def _raw_of(table: Table) -> _Raw:
-    """A table as read, the system its coordinate columns name (高德经度) as its declared CRS."""
-    named = table.named_crs
-    return _Raw(table.attributes, table.geometries, table.row_numbers, named,
-                str(named) if named is not None else None, table.encoding, table.notes,
-                table.geometry_columns, table.geometry_problems)
 
 
 def _codec(path: Path, name: str, origin: str) -> str:
@@ -141,7 +120,7 @@ def _codec(path: Path, name: str, origin: str) -> str:
 # ---- vector files ----------------------------------------------------------------------------------------
 
 
-def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
+def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> RawLayer:
     notes: list[str] = []
     suffix = path.suffix.lower()
     source: Path | io.BytesIO = path
@@ -196,7 +175,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> _Raw:
     if suffix in (".geojson", ".json") and declared == CrsSpec(epsg=4326):
         notes.append("GeoJSON CRS: WGS84 (declared, or the RFC 7946 default when the file names none)")
     rows = np.arange(1, len(attributes) + 1)
-    return _Raw(attributes, geometries, rows, declared, declared_name, text_encoding, notes,
+    return RawLayer(attributes, geometries, rows, declared, declared_name, text_encoding, notes,
                 geometry_problems=problems)
 
 
@@ -401,7 +380,7 @@ def _declared_crs(crs: CRS | None) -> tuple[CrsSpec | None, str | None]:
 # ---- CRS -------------------------------------------------------------------------------------------------
 
 
-def _choose_crs(path: Path, raw: _Raw, given: CrsSpec | None) -> CrsSpec:
+def _choose_crs(path: Path, raw: RawLayer, given: CrsSpec | None) -> CrsSpec:
     """--crs, else the declared CRS, else CGCS2000 when coordinates are degrees; check the units agree."""
     if given is not None:
         if raw.declared_name is not None and raw.declared != given:

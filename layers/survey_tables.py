@@ -8,7 +8,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
@@ -44,21 +44,23 @@ _LINE_BREAKS = re.compile(r"[^\S\r\n]*[\r\n]+[^\S\r\n]*")  # with the spaces aro
 
 
 @dataclass
-class Table:
-    """A table as read: its columns, a geometry per row (None where the row has none), the row or line
-    numbers users see, and why a row's coordinate cells made no geometry."""
+class RawLayer:
+    """A layer as a reader gives it, before the CRS is chosen: a table's here, a vector file's in
+    layers.survey_read. `declared` is the CRS the file declares, or that a table's coordinate column
+    names give (高德经度: GCJ-02); `geometry_problems` says per row why coordinate cells made no geometry."""
 
     attributes: pd.DataFrame
     geometries: np.ndarray
     row_numbers: np.ndarray
-    encoding: str | None
-    notes: list[str]
-    geometry_columns: tuple[str, ...]
-    geometry_problems: np.ndarray
-    named_crs: CrsSpec | None  # the system the coordinate columns' names give (高德经度: GCJ-02)
+    declared: CrsSpec | None = None
+    declared_name: str | None = None
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+    geometry_columns: tuple[str, ...] = ()
+    geometry_problems: np.ndarray | None = None
 
 
-def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None) -> Table:
+def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None) -> RawLayer:
     """A CSV file's table, in `codec` (--encoding) or the encoding detected."""
     notes: list[str] = []
     records, codec = _csv_records(path, path.read_bytes(), codec, notes)
@@ -162,7 +164,7 @@ def holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
                                 or pair_column(names) or dms_columns(names))
 
 
-def read_workbook_table(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> Table:
+def read_workbook_table(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> RawLayer:
     """The table of the sheet named `sheet`, else of the first sheet whose header names coordinates."""
     found = sheet_rows(path, sheet, fits=holds_coordinates)
     notes = list(found.notes)
@@ -271,7 +273,7 @@ def _fit(path: Path, cells: list[object], width: int, unit: str, number: int) ->
 def _table(
     path: Path, header: list[str], rows: list[list[object]], numbers: list[int], unit: str, *,
     crs: CrsSpec | None, encoding: str | None, notes: list[str],
-) -> Table:
+) -> RawLayer:
     """The geometries of a table's rows from its coordinate, coordinate-pair or WKT columns, less the
     subtotal and signature rows of a census form (layers.survey_form_rows)."""
     attributes = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
@@ -338,8 +340,9 @@ def _table(
     if named is not None:
         notes.append(f"coordinate columns {list(used)} name their system: read as {parse_crs(named)} unless "
                      "--crs says otherwise")
-    return Table(attributes, geometries, row_numbers, encoding, notes, used, problems,
-                 parse_crs(named) if named is not None else None)
+    declared = parse_crs(named) if named is not None else None
+    return RawLayer(attributes, geometries, row_numbers, declared, str(declared) if declared else None,
+                    encoding, notes, used, problems)
 
 
 def _points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
