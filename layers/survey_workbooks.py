@@ -2,8 +2,8 @@
 older binary .xls that WPS and older Excel still save by default in many offices.
 
 Cells come back as Excel shows them: text as text, whole numbers as int, dates as datetime, formulas as
-their last computed value. calamine parses a sheet about ten times faster than a pure-Python reader, which
-matters for census workbooks of a hundred thousand rows.
+their last computed value. `bench/read_tables.py` reads a 100,000-row form in 5.4 s this way, against
+25.6 s through openpyxl, which built a Python object per cell.
 """
 
 import io

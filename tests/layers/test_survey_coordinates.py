@@ -1,6 +1,7 @@
 """Coordinate columns of survey tables: column names with units, and degrees-minutes-seconds text."""
 
 import math
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -47,6 +48,18 @@ def test_numbers_count_the_cells_read_as_degrees_minutes_seconds() -> None:
     assert numbers[:4].tolist() == [118.25, 118.5, 118.75, 118.5]
     assert all(math.isnan(v) for v in numbers[4:])
     assert converted == 1
+
+
+def test_numbers_of_cells_pandas_reads_and_cells_it_leaves_to_the_cleaner() -> None:
+    """Plain numeric text is read by pandas first; what it leaves (marks, hemispheres) goes to the cleaner,
+    and a cell neither reads is NaN, as when every cell was cleaned one by one."""
+    values = pd.Series([" 114.05 ", "+114.05", "inf", "1e3", "114.05\u3000", "114.05E", "N22.5", "nan",
+                        "114,05", "1_000", datetime(2023, 1, 1), 2**60, False], dtype=object)
+    numbers, converted = coordinate_numbers(values)
+    assert numbers[:7].tolist() == [114.05, 114.05, math.inf, 1000.0, 114.05, 114.05, 22.5]
+    assert all(math.isnan(v) for v in numbers[7:11])  # nan text, a decimal comma, 1_000, a date
+    assert numbers[11] == 2.0**60 and math.isnan(numbers[12])  # a whole number; false is not a number
+    assert converted == 2  # 114.05E and N22.5 read by the degrees reader
 
 
 def test_column_keys_drop_a_bracketed_unit() -> None:
