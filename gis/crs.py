@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -188,6 +188,8 @@ _OFFSET_NAMES: dict[str, Offset] = {"gcj02": "gcj02", "gcj-02": "gcj02", "bd09":
 _EPSG_NAMES = {"wgs84": WGS84, "wgs-84": WGS84, "cgcs2000": CGCS2000}
 _EPSG_RE = re.compile(r"(?:epsg:)?([0-9]{1,6})", re.ASCII)
 _OFFSET_LABELS: dict[Offset, str] = {"gcj02": "GCJ-02", "bd09": "BD-09"}
+# ellipsoids of geocentric frames, which agree with CGCS2000 to centimetres or decimetres
+_GEOCENTRIC_ELLIPSOIDS = {"CGCS2000", "GRS 1980", "WGS 84"}
 
 
 @dataclass(frozen=True)
@@ -378,10 +380,47 @@ def _xy_function(
 
 @lru_cache(maxsize=16)
 def _defined_transformer(definition: str, *, to_cgcs2000: bool) -> Transformer:
+    """The transformer between a defined CRS and CGCS2000.
+
+    A CRS bound to WGS84 by datum-shift parameters (+towgs84, TOWGS84[…]: a city's seven parameters for
+    Xian 1980 or Beijing 1954) converts through WGS84, taken as CGCS2000 as for GCJ-02: PROJ applies the
+    parameters only on the way to WGS84, and to CGCS2000 it would convert without them.
+    """
     crs = defined_crs(definition)
+    other = WGS84 if crs.is_bound else CGCS2000
     if to_cgcs2000:
-        return Transformer.from_crs(crs, CGCS2000, always_xy=True)
-    return Transformer.from_crs(CGCS2000, crs, always_xy=True)
+        return Transformer.from_crs(crs, other, always_xy=True)
+    return Transformer.from_crs(other, crs, always_xy=True)
+
+
+def unshifted_datum_note(spec: CrsSpec, *, to_cgcs2000: bool) -> str | None:
+    """A warning when coordinates in `spec` meet CGCS2000 without a datum shift that they need, else None.
+
+    Xian 1980, Beijing 1954 and New Beijing (and any datum on an ellipsoid other than CGCS2000's, GRS 1980's
+    or WGS 84's) are not geocentric, and PROJ knows no published transformation from them to CGCS2000: it
+    converts them by a 'ballpark' offset, which shifts nothing. Their seven parameters are set per region by
+    the surveying authority; given with +towgs84 they are applied (see _defined_transformer).
+    """
+    if spec.offset is not None:
+        return None
+    crs = defined_crs(spec.definition) if spec.definition is not None else pyproj_crs(cast(int, spec.epsg))
+    ellipsoid, datum = crs.ellipsoid, crs.datum
+    if crs.is_bound or ellipsoid is None or datum is None or ellipsoid.name in _GEOCENTRIC_ELLIPSOIDS:
+        return None
+    convert = (_defined_transformer(spec.definition, to_cgcs2000=True) if spec.definition is not None
+               else transformer(cast(int, spec.epsg), CGCS2000))
+    if not any(operation.name.startswith("Ballpark") for operation in convert.operations or ()):
+        return None
+    with warnings.catch_warnings():  # the PROJ string is a template for the user, not a definition kept
+        warnings.simplefilter("ignore", UserWarning)
+        proj = crs.to_proj4().replace(" +type=crs", "").replace(" +no_defs", "")
+    # a PROJ string's datum is 'Unknown based on … ellipsoid': named by its ellipsoid
+    named = f"on the {ellipsoid.name} ellipsoid" if datum.name.lower().startswith("unknown") else datum.name
+    direction = "to" if to_cgcs2000 else "from"
+    return (f"the datum of {spec} ({named}) has no transformation to CGCS2000 that PROJ knows: coordinates "
+            f"are converted {direction} CGCS2000 without a datum shift and may lie tens of metres off; to "
+            "shift them, pass the seven parameters the surveying authority publishes for the city: "
+            f"--crs '{proj} +towgs84=dx,dy,dz,rx,ry,rz,ds'")
 
 
 def _convert_xy(

@@ -25,7 +25,7 @@ import psycopg
 import pyogrio
 import shapely
 
-from gis.crs import CGCS2000, CrsSpec, from_cgcs2000
+from gis.crs import CGCS2000, CrsSpec, from_cgcs2000, unshifted_datum_note
 from gis.errors import InvalidParameter, NotFound
 from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, STANDARD_FIELDS
 
@@ -80,7 +80,7 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
         _refuse_unencodable(attributes, encoding, codec)
     geometries = from_cgcs2000(shapely.from_wkb(np.array([r[-1] for r in rows], dtype=object)), crs)
     parts = _parts(path, geometries) if fmt == "shp" else [(path, "", np.ones(len(rows), dtype=bool))]
-    notes: list[str] = []
+    notes = [note] if (note := unshifted_datum_note(crs, to_cgcs2000=False)) is not None else []
     with _written_together(path.parent) as folder:
         for target, _, chosen in parts:
             part = attributes[chosen].reset_index(drop=True)

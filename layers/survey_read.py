@@ -21,7 +21,7 @@ from pyogrio.errors import CRSError as OgrCRSError
 from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError, GeometryError
 from pyproj import CRS
 
-from gis.crs import CGCS2000, CrsSpec, crs_spec_of
+from gis.crs import CGCS2000, CrsSpec, crs_spec_of, unshifted_datum_note
 from gis.errors import ImportValidationError, InvalidParameter
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_shapes import plain_shapes
@@ -417,4 +417,6 @@ def _choose_crs(path: Path, raw: RawLayer, given: CrsSpec | None) -> CrsSpec:
             f"{path}: coordinates look like lon/lat degrees but the CRS {source} is projected; "
             "pass --crs EPSG:4490 (or the CRS they are in)"
         )
+    if (unshifted := unshifted_datum_note(source, to_cgcs2000=True)) is not None:
+        raw.notes.append(unshifted)
     return source

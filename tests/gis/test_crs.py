@@ -26,6 +26,7 @@ from gis.crs import (
     parse_crs,
     swapped_lon_lat,
     to_cgcs2000,
+    unshifted_datum_note,
     wgs84_to_bd09,
     wgs84_to_gcj02,
     xy_from_cgcs2000,
@@ -391,3 +392,60 @@ def test_unusable_definitions_are_invalid(text: str, message: str) -> None:
 def test_definitions_are_only_read_where_asked_for() -> None:
     with pytest.raises(InvalidParameter, match="unknown CRS"):
         parse_crs(CITY_GRID)
+
+
+# ---- datums without a published transformation to CGCS2000: Xian 1980, Beijing 1954 ---------------------
+
+# made-up seven parameters of the kind a surveying authority publishes for a city
+XIAN80_PARAMETERS = "+towgs84=24,-123,-94,0.02,-0.25,-0.13,1.1"
+XIAN80_GRID = "+proj=tmerc +lat_0=0 +lon_0=114 +k=1 +x_0=500000 +y_0=0 +ellps=IAU76 +units=m"
+
+
+@pytest.mark.parametrize("written", ["proj", "prj"])
+def test_seven_parameters_given_with_the_crs_shift_the_datum(tmp_path, written: str) -> None:
+    bound = CRS.from_proj4(f"{XIAN80_GRID} {XIAN80_PARAMETERS}")
+    if written == "prj":  # a .prj as GDAL writes it, TOWGS84[…] in the datum
+        prj = tmp_path / "xian80.prj"
+        prj.write_text(bound.to_wkt("WKT1_GDAL"), encoding="utf-8")
+        spec = parse_crs(str(prj), definitions=True)
+    else:
+        spec = parse_crs(f"{XIAN80_GRID} {XIAN80_PARAMETERS}", definitions=True)
+    assert spec.definition is not None  # not collapsed to EPSG:2383, which would lose the parameters
+    grid = shapely.points([501028.7, 498100.0], [2492489.4, 2495600.0])
+    converted = shapely.get_coordinates(to_cgcs2000(grid, spec))
+    helmert = Transformer.from_crs(bound, WGS84, always_xy=True).transform([501028.7, 498100.0],
+                                                                          [2492489.4, 2495600.0])
+    assert_allclose(converted, np.column_stack(helmert), atol=1e-9)
+    unshifted = shapely.get_coordinates(to_cgcs2000(grid, parse_crs(XIAN80_GRID, definitions=True)))
+    _, _, apart = Geod(ellps="GRS80").inv(converted[:, 0], converted[:, 1], unshifted[:, 0], unshifted[:, 1])
+    assert (apart > 20).all()  # the parameters move the points, as the survey's datum needs
+    back = shapely.get_coordinates(from_cgcs2000(shapely.points(converted), spec))
+    assert_allclose(back, shapely.get_coordinates(grid), atol=0.005)
+    assert unshifted_datum_note(spec, to_cgcs2000=True) is None
+
+
+@pytest.mark.parametrize(("text", "datum", "template"), [
+    ("EPSG:2383", "Xian 1980", XIAN80_GRID),
+    ("EPSG:2435", "Beijing 1954", "+proj=tmerc +lat_0=0 +lon_0=114 +k=1 +x_0=500000 +y_0=0 +ellps=krass "
+                                  "+units=m"),
+    ("EPSG:4214", "Beijing 1954", "+proj=longlat +ellps=krass"),
+    ("EPSG:4610", "Xian 1980", "+proj=longlat +ellps=IAU76"),
+    # a grid of its own on the Beijing 1954 ellipsoid: no EPSG code
+    ("+proj=tmerc +lat_0=0 +lon_0=114.5 +k=1 +x_0=50000 +y_0=0 +ellps=krass +units=m",
+     "on the Krassovsky, 1942 ellipsoid",
+     "+proj=tmerc +lat_0=0 +lon_0=114.5 +k=1 +x_0=50000 +y_0=0 +ellps=krass +units=m"),
+])
+def test_a_datum_converted_without_a_shift_is_named_with_how_to_shift_it(text: str, datum: str,
+                                                                       template: str) -> None:
+    spec = parse_crs(text, definitions=True)
+    note = unshifted_datum_note(spec, to_cgcs2000=True)
+    assert note is not None
+    assert f"the datum of {spec} ({datum}) has no transformation to CGCS2000 that PROJ knows" in note
+    assert note.endswith(f"--crs '{template} +towgs84=dx,dy,dz,rx,ry,rz,ds'")
+    assert "converted from CGCS2000" in str(unshifted_datum_note(spec, to_cgcs2000=False))
+
+
+@pytest.mark.parametrize("text", ["EPSG:4490", "EPSG:4547", "EPSG:4526", "EPSG:4326", "EPSG:32650", "gcj02",
+                                  "bd09", CITY_GRID])
+def test_geocentric_frames_need_no_datum_shift(text: str) -> None:
+    assert unshifted_datum_note(parse_crs(text, definitions=True), to_cgcs2000=True) is None

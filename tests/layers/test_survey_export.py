@@ -204,3 +204,20 @@ def test_a_killed_import_leaves_the_inventory_unchanged(fresh_db_url, tmp_path):
             process.kill()
     assert after == before
     assert open_versions == (0,)
+
+
+def test_an_export_to_xian_1980_warns_of_the_missing_datum_shift_unless_seven_parameters_are_given(
+        fresh_db_url, tmp_path):
+    grid = "+proj=tmerc +lat_0=0 +lon_0=114 +k=1 +x_0=500000 +y_0=0 +ellps=IAU76 +units=m"
+    plain = _exported(fresh_db_url, tmp_path / "plain.gpkg", "gpkg", crs=parse_crs("EPSG:2383"),
+                      class_prefix="01037")
+    assert [n for n in plain.notes if "datum" in n] == [
+        "the datum of EPSG:2383 (Xian 1980) has no transformation to CGCS2000 that PROJ knows: coordinates "
+        "are converted from CGCS2000 without a datum shift and may lie tens of metres off; to shift them, "
+        "pass the seven parameters the surveying authority publishes for the city: "
+        f"--crs '{grid} +towgs84=dx,dy,dz,rx,ry,rz,ds'"]
+    shifted = _exported(fresh_db_url, tmp_path / "shifted.gpkg", "gpkg", class_prefix="01037",
+                        crs=parse_crs(f"{grid} +towgs84=24,-123,-94,0.02,-0.25,-0.13,1.1", definitions=True))
+    assert not [n for n in shifted.notes if "datum" in n]
+    moved = gpd.read_file(tmp_path / "shifted.gpkg").distance(gpd.read_file(tmp_path / "plain.gpkg"))
+    assert len(moved) == plain.count and (moved > 10).all()  # the parameters are applied

@@ -15,8 +15,9 @@ import psycopg
 import pyogrio
 import pytest
 import shapely
+from pyproj import CRS, Transformer
 
-from gis.crs import parse_crs, transformer, wgs84_to_gcj02
+from gis.crs import WGS84, parse_crs, transformer, wgs84_to_gcj02
 from gis.errors import ImportValidationError
 from grid_codes.classes import default_table
 from layers.components import inventory_as_of
@@ -432,6 +433,39 @@ def test_a_survey_in_the_city_grid_lands_where_it_was_measured(fresh_db_url, tmp
     assert _run(fresh_db_url, [with_prj]).status == "committed"
     assert _run(fresh_db_url, [csv], crs=parse_crs(CITY_GRID, definitions=True)).status == "committed"
     assert _largest_miss(fresh_db_url, "01011", truth) < 0.01
+
+
+# Xian 1980 / 3-degree Gauss-Krüger CM 114E with seven parameters to WGS84 of the kind a surveying authority
+# publishes for a city (made up here: such parameters are set per region)
+XIAN80_WITH_PARAMETERS = ("+proj=tmerc +lat_0=0 +lon_0=114 +k=1 +x_0=500000 +y_0=0 +ellps=IAU76 +units=m "
+                          "+towgs84=24,-123,-94,0.02,-0.25,-0.13,1.1")
+
+
+def test_a_xian_1980_survey_lands_where_its_seven_parameters_put_it_and_without_them_is_flagged(
+        fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        truth = _points_in_city(conn, 4, seed=37)
+    # CGCS2000 and WGS84 agree to centimetres: the parameters lead from the survey's grid to either
+    to_xian80 = Transformer.from_crs(WGS84, CRS.from_proj4(XIAN80_WITH_PARAMETERS), always_xy=True)
+    east, north = to_xian80.transform([p.x for p in truth], [p.y for p in truth])
+    records = [{"ZGBMMC": DEPT}] * 2
+    declared = _write(tmp_path / "xian80.shp", records, list(shapely.points(east[:2], north[:2])), crs=2383)
+    flagged = _run(fresh_db_url, [declared], class_code="01013")
+    assert flagged.status == "committed", flagged.rejections
+    assert [n for n in flagged.notes if "datum" in n] == [
+        "xian80.shp: the datum of EPSG:2383 (Xian 1980) has no transformation to CGCS2000 that PROJ "
+        "knows: coordinates are converted to CGCS2000 without a datum shift and may lie tens of metres off; "
+        "to shift them, pass the seven parameters the surveying authority publishes for the city: --crs "
+        "'+proj=tmerc +lat_0=0 +lon_0=114 +k=1 +x_0=500000 +y_0=0 +ellps=IAU76 +units=m "
+        "+towgs84=dx,dy,dz,rx,ry,rz,ds'"]
+    assert _largest_miss(fresh_db_url, "01013", truth[:2]) > 10  # what the note warns of
+    csv = tmp_path / "xian80.csv"
+    rows = [f"01014,{DEPT},{e:.3f},{n:.3f}\n" for e, n in zip(east[2:], north[2:], strict=True)]
+    csv.write_text("XLDM,ZGBMMC,X,Y\n" + "".join(rows), encoding="utf-8")
+    shifted = _run(fresh_db_url, [csv], crs=parse_crs(XIAN80_WITH_PARAMETERS, definitions=True))
+    assert shifted.status == "committed", shifted.rejections
+    assert not [n for n in shifted.notes if "datum" in n]
+    assert _largest_miss(fresh_db_url, "01014", truth[2:]) < 0.01
 
 
 def _dates_workbook(path: Path, points: list[shapely.Point], written: list[tuple]) -> Path:
