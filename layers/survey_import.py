@@ -10,7 +10,7 @@ serials from the database's counters, which serialise concurrent imports.
 import getpass
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -146,7 +146,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
     fields = _as_objects(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
     sources = np.concatenate(names)
     notes += _values_of_the_mapping(fields, options.mapping, options.scheme)
-    notes += _classes_of_named_sources(fields, sources, options.mapping)
+    notes += _classes_of_named_sources(fields, sources, np.concatenate(files), options.mapping)
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries), np.concatenate(problems), sources), notes
@@ -165,21 +165,37 @@ def _values_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: 
             if (note := _replaced(fields, column, read, f"{what} named in {mapping.origin}"))]
 
 
-def _classes_of_named_sources(fields: pd.DataFrame, sources: np.ndarray, mapping: FieldMapping) -> list[str]:
-    """Rows without a class whose layer or file the `classes:` section names (JG01.shp) take its code,
-    in place; a note per name."""
+def _classes_of_named_sources(fields: pd.DataFrame, sources: np.ndarray, files: np.ndarray,
+                              mapping: FieldMapping) -> list[str]:
+    """Rows without a class whose layer or file the `classes:` section names (JG01.shp), else whose
+    nearest folder within the delivery it names (JG/福田街道.shp), take its code, in place; a note per
+    name."""
     notes: list[str] = []
     if not mapping.classes:
         return notes
     without = pd.isna(fields["class_code"]).to_numpy()
     for source in pd.unique(sources[without]):
-        code = mapping.class_code_of(source)
-        taken = without & (sources == source)
-        if code is not None:
-            fields.loc[taken, "class_code"] = code
-            notes.append(f"{int(taken.sum())} row(s) without a class take {code} from the name {source!r} "
-                         f"in {mapping.origin}")
+        _take_class(fields, without & (sources == source), mapping.class_code_of(source),
+                    f"the name {source!r}", mapping, notes)
+    without = pd.isna(fields["class_code"]).to_numpy()
+    if not without.any():
+        return notes
+    codes, distinct = pd.factorize(files)  # per file, the nearest folder the section names
+    nearest = [next((name for name in reversed(PurePosixPath(str(file)).parent.parts)
+                     if mapping.class_code_of(name) is not None), None) for file in distinct]
+    folders = from_distinct(np.array(nearest, dtype=object), codes, None)
+    for folder in pd.unique(folders[without & pd.notna(folders)]):
+        _take_class(fields, without & (folders == folder), mapping.class_code_of(folder),
+                    f"the folder {folder!r}", mapping, notes)
     return notes
+
+
+def _take_class(fields: pd.DataFrame, taken: np.ndarray, code: str | None, origin: str, mapping: FieldMapping,
+                notes: list[str]) -> None:
+    if code is not None and taken.any():
+        fields.loc[taken, "class_code"] = code
+        notes.append(f"{int(taken.sum())} row(s) without a class take {code} from {origin} in "
+                     f"{mapping.origin}")
 
 
 def _replaced(fields: pd.DataFrame, column: str, read: Callable[[object], str | None],

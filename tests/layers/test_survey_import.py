@@ -327,6 +327,16 @@ def test_a_mapping_files_classes_and_states_read_a_contractors_own_values(db_url
     both = _run(db_url, [survey, named], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
     assert both.rejections == [] and both.loaded_per_class == {"01003": 1, "01014": 3}
     assert "1 row(s) without a class take 01014 from the name 'JG-01' in " + str(mapping_file) in both.notes
+    delivery = tmp_path / "delivery"  # a folder per class in the contractor's vocabulary: JG-01/福田街道.csv
+    for n, street in enumerate(["福田街道", "南园街道"]):
+        (delivery / "JG-01").mkdir(parents=True, exist_ok=True)
+        x, y = points[1].x + 0.001 * n, points[1].y + 0.001
+        (delivery / "JG-01" / f"{street}.csv").write_text(
+            f"部件名称,主管部门名称,经度,纬度\n井盖{n},{DEPT},{x},{y}\n", encoding="utf-8")
+    foldered = _run(db_url, [delivery], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
+    assert foldered.rejections == [] and foldered.loaded_per_class == {"01014": 2}
+    assert [n for n in foldered.notes if "without a class" in n] == [
+        f"2 row(s) without a class take 01014 from the folder 'JG-01' in {mapping_file}"]
     mapping_file.write_text("classes:\n  雨水井: '09999'\n", encoding="utf-8")
     with pytest.raises(ImportValidationError, match=r"contractor\.yml: classes: 09999 is not a gb47678"):
         _run(db_url, [survey], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
