@@ -443,11 +443,24 @@ def _convert(geometries: np.ndarray, other: CrsSpec, *, to_cgcs2000: bool) -> np
 def swapped_lon_lat(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     """True where (x, y) is not a plausible China lon/lat (lon 73–136, lat 3–54) but (y, x) is."""
     x_a, y_a = _as_float(x, y)
+    return ~in_china(x_a, y_a) & in_china(y_a, x_a)
 
-    def plausible(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
-        return (lon >= 73.0) & (lon <= 136.0) & (lat >= 3.0) & (lat <= 54.0)
 
-    return ~plausible(x_a, y_a) & plausible(y_a, x_a)
+def in_china(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """True where (lon, lat) is a plausible China lon/lat: lon 73–136, lat 3–54."""
+    lon_a, lat_a = _as_float(lon, lat)
+    return (lon_a >= 73.0) & (lon_a <= 136.0) & (lat_a >= 3.0) & (lat_a <= 54.0)
+
+
+def central_meridian(spec: CrsSpec) -> float | None:
+    """The central meridian of a transverse Mercator CRS (a Gauss-Krüger zone, a city grid), else None."""
+    if spec.offset is not None:
+        return None
+    crs = defined_crs(spec.definition) if spec.definition is not None else pyproj_crs(cast(int, spec.epsg))
+    operation = (crs.source_crs if crs.is_bound and crs.source_crs is not None else crs).coordinate_operation
+    if operation is None or "Transverse Mercator" not in operation.method_name:
+        return None
+    return next((float(p.value) for p in operation.params if p.name == "Longitude of natural origin"), None)
 
 
 # ---- OGC CRS URIs (OGC API - Features Part 2) -------------------------------------------------------------

@@ -14,7 +14,7 @@ import numpy.typing as npt
 from pyproj.database import query_crs_info
 from pyproj.enums import PJType
 
-from gis.crs import area_of_use, pyproj_crs
+from gis.crs import CrsSpec, area_of_use, central_meridian, in_china, pyproj_crs, xy_to_cgcs2000
 
 ZONE_FACTOR = 1_000_000  # the zone number stands in front of an easting's six integer digits
 SIX_DEGREE_ZONES = range(13, 24)  # China's 6-degree zones (CM 75E to 135E)
@@ -26,6 +26,9 @@ _NAME = re.compile(
 # How far beyond a CRS's area of use coordinates still count as inside it (a share of its extent):
 # cities straddling a zone boundary are surveyed in one zone.
 AREA_MARGIN = 0.25
+# How far from its central meridian a transverse Mercator grid is used: half a 6-degree zone, and the
+# same margin
+_GRID_HALF_WIDTH = 3.0 * (1 + AREA_MARGIN)
 
 
 def zone_in_eastings(x: npt.ArrayLike) -> int | None:
@@ -74,6 +77,18 @@ def inside_area(epsg: int, x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np
     dx, dy = (x1 - x0) * AREA_MARGIN, (y1 - y0) * AREA_MARGIN
     xa, ya = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     return (xa >= x0 - dx) & (xa <= x1 + dx) & (ya >= y0 - dy) & (ya <= y1 + dy)
+
+
+def inside_crs(source: CrsSpec, x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """True where plane coordinates (x, y) lie where the projected CRS is meant for: its EPSG area of use;
+    for a CRS without an EPSG code (a city's independent grid), in China and, for a transverse Mercator,
+    within half a 6-degree zone of its central meridian."""
+    if source.epsg is not None:
+        return inside_area(source.epsg, x, y)
+    lon, lat = xy_to_cgcs2000(x, y, source)
+    inside = in_china(lon, lat)
+    meridian = central_meridian(source)
+    return inside if meridian is None else inside & (np.abs(lon - meridian) <= _GRID_HALF_WIDTH)
 
 
 def crs_label(epsg: int) -> str:

@@ -18,6 +18,7 @@ from gis.gauss_kruger import (
     crs_label,
     datum_of,
     inside_area,
+    inside_crs,
     zone_form_epsg,
     zone_in_eastings,
 )
@@ -39,7 +40,7 @@ def fit_plane_coordinates(path: Path, geometries: np.ndarray, columns: tuple[str
     Raises when no coordinate fits the projected CRS and the eastings show which CRS they are in.
     Files where some rows fit are left to the per-row checks.
     """
-    if source.epsg is None or source.is_geographic:
+    if source.is_geographic:
         return geometries
     bounds = shapely.bounds(geometries).reshape(-1, 4)
     finite = np.isfinite(bounds).all(axis=1)
@@ -47,10 +48,10 @@ def fit_plane_coordinates(path: Path, geometries: np.ndarray, columns: tuple[str
         return geometries
     x = (bounds[finite, 0] + bounds[finite, 2]) / 2
     y = (bounds[finite, 1] + bounds[finite, 3]) / 2
-    if inside_area(source.epsg, x, y).any():
+    if inside_crs(source, x, y).any():
         return geometries
-    where = f"{path}: no coordinate lies in the area of {crs_label(source.epsg)}"
-    if inside_area(source.epsg, y, x).all():
+    where = f"{path}: no coordinate lies in the area of {crs_label(source.epsg) if source.epsg else source}"
+    if inside_crs(source, y, x).all():
         if len(columns) != 2:
             raise ImportValidationError(
                 f"{where}, but every one would with x and y exchanged: the file stores northings as x; "
@@ -60,6 +61,8 @@ def fit_plane_coordinates(path: Path, geometries: np.ndarray, columns: tuple[str
         swapped = geometries.copy()
         swapped[finite] = shapely.transform(geometries[finite], lambda xy: xy[:, ::-1])
         return swapped
+    if source.epsg is None:  # the zone forms below are those of EPSG's Gauss-Krüger CRSs
+        return geometries
     datum = datum_of(source.epsg) or "CGCS2000"
     for eastings in (x, y):
         hint = zone_hint(eastings, datum)

@@ -470,11 +470,12 @@ def test_a_xian_1980_survey_lands_where_its_seven_parameters_put_it_and_without_
         "+towgs84=dx,dy,dz,rx,ry,rz,ds'"]
     assert _largest_miss(fresh_db_url, "01013", truth[:2]) > 10  # what the note warns of
     csv = tmp_path / "xian80.csv"
-    rows = [f"01014,{DEPT},{e:.3f},{n:.3f}\n" for e, n in zip(east[2:], north[2:], strict=True)]
-    csv.write_text("XLDM,ZGBMMC,X,Y\n" + "".join(rows), encoding="utf-8")
+    rows = [f"01014,{DEPT},{n:.3f},{e:.3f}\n" for e, n in zip(east[2:], north[2:], strict=True)]
+    csv.write_text("XLDM,ZGBMMC,X,Y\n" + "".join(rows), encoding="utf-8")  # X north, Y east
     shifted = _run(fresh_db_url, [csv], crs=parse_crs(XIAN80_WITH_PARAMETERS, definitions=True))
     assert shifted.status == "committed", shifted.rejections
     assert not [n for n in shifted.notes if "datum" in n]
+    assert any("(the surveying order: X north, Y east)" in n for n in shifted.notes)
     assert _largest_miss(fresh_db_url, "01014", truth[2:]) < 0.01
 
 

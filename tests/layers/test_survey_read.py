@@ -16,7 +16,7 @@ import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 from numpy.testing import assert_allclose
 
-from gis.crs import CrsSpec, parse_crs, to_cgcs2000
+from gis.crs import CrsSpec, from_cgcs2000, parse_crs, to_cgcs2000
 from gis.errors import ImportValidationError
 from layers.survey_read import layers_to_read, read_survey
 from tests.city_grid import CITY_GRID
@@ -361,6 +361,27 @@ def test_csv_in_the_surveying_order_is_read_as_northing_easting(tmp_path: Path) 
     assert [note for note in survey.notes if "surveying order" in note] == [
         "columns 'X', 'Y' read as northing, easting (the surveying order: X north, Y east): with x and y "
         "exchanged every point lies in EPSG:4547"]
+
+
+def test_a_grid_without_an_epsg_code_in_the_surveying_order_is_read_as_northing_easting(tmp_path) -> None:
+    """A CRS without an EPSG code has no area of use: a transverse Mercator is used within half a 6-degree
+    zone of its central meridian. Where its false origin puts both orders there (CITY_GRID), the file is
+    left to the row checks."""
+    grid = parse_crs("+proj=tmerc +lat_0=0 +lon_0=114.5 +k=1 +x_0=500000 +y_0=0 +ellps=GRS80 +units=m",
+                     definitions=True)
+    (east, north), = shapely.get_coordinates(from_cgcs2000(shapely.points([LON[0]], [LAT[0]]), grid))
+    survey = read_survey(_xy_csv(tmp_path, [(north, east), (north + 100, east + 50)]), crs=grid)
+    assert_allclose(shapely.get_coordinates(survey.geometries), [[east, north], [east + 50, north + 100]])
+    assert [note for note in survey.notes if "surveying order" in note] == [
+        "columns 'X', 'Y' read as northing, easting (the surveying order: X north, Y east): with x and y "
+        f"exchanged every point lies in {grid}"]
+    as_written = read_survey(_xy_csv(tmp_path, [(east, north)]), crs=grid)
+    assert shapely.get_coordinates(as_written.geometries).tolist() == [[east, north]]
+    assert as_written.notes == ()
+    city = parse_crs(CITY_GRID, definitions=True)
+    (east, north), = shapely.get_coordinates(from_cgcs2000(shapely.points([LON[0]], [LAT[0]]), city))
+    ambiguous = read_survey(_xy_csv(tmp_path, [(north, east)]), crs=city)
+    assert shapely.get_coordinates(ambiguous.geometries).tolist() == [[north, east]]
 
 
 def test_csv_in_the_map_order_is_left_as_it_is(tmp_path: Path) -> None:
