@@ -23,6 +23,7 @@ from gis.errors import ConfigurationError, ImportValidationError
 from grid_codes.classes import Scheme, default_table
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
+from layers.survey_classes import class_named_by
 from layers.survey_deliveries import survey_files, without_copies
 from layers.survey_locate import allocate, anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
 from layers.survey_read import layers_to_read, read_survey
@@ -102,6 +103,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
     notes: list[str] = []
     labels: list[str] = []
     names: list[np.ndarray] = []  # per row, its layer's or file's name
+    names_a_class = None if options.class_code else _names_a_class(options)
     progress("read", 0, len(paths))  # until folders are walked and archives unpacked
     with survey_files(paths) as delivered:
         found, copies = without_copies(delivered)
@@ -109,7 +111,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
         to_read = []
         for file in found:
             layers, layer_notes = layers_to_read(file.path, options.layers, named=file.named,
-                                                 encoding=options.encoding)
+                                                 encoding=options.encoding, names_a_class=names_a_class)
             notes.extend(f"{file.label}: {note}" for note in layer_notes)
             to_read += [(file.path, layer, f"{file.label}:{layer}" if len(layers) > 1 else file.label)
                         for layer in layers]
@@ -150,6 +152,14 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries), np.concatenate(problems), sources), notes
+
+
+def _names_a_class(options: ImportOptions) -> Callable[[str], bool]:
+    """Whether a name (a drawing's CAD layer) names a component class: its code, standard name, or a
+    name the mapping's `classes:` lists."""
+    table = default_table()
+    return lambda name: (options.mapping.class_code_of(name) is not None
+                         or class_named_by(name, options.scheme, table) is not None)
 
 
 def _values_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: Scheme) -> list[str]:

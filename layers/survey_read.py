@@ -7,7 +7,7 @@ import io
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ from pyproj import CRS
 from gis.crs import CGCS2000, CrsSpec, crs_spec_of, unshifted_datum_note
 from gis.errors import ImportValidationError, InvalidParameter
 from layers.survey_axes import fit_plane_coordinates, zone_hint
+from layers.survey_cad import read_drawing
 from layers.survey_shapes import plain_shapes
 from layers.survey_tables import (
     RawLayer,
@@ -46,7 +47,8 @@ _GPX_SURVEY_LAYER = "waypoints"
 _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
                   "drawOrder", "icon")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
-SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES
+CAD_SUFFIXES = (".dxf",)  # read by layers.survey_cad, a CAD layer at a time
+SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + CAD_SUFFIXES
 ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".tar", ".tar.gz", ".tgz")  # unpacked by layers.survey_deliveries
 _PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
 _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
@@ -91,6 +93,8 @@ def read_survey(
     codec = _codec(path, encoding, "--encoding") if encoding else None
     if suffix in VECTOR_SUFFIXES:
         raw = _read_vector(path, codec=codec, layer=layer)
+    elif suffix in CAD_SUFFIXES:
+        raw = read_drawing(path, codec).layer(path, layer)
     elif suffix == ".csv":
         raw = read_csv_table(path, codec=codec, crs=crs)
     else:
@@ -204,8 +208,8 @@ def _shapefile_source(path: Path, notes: list[str]) -> Iterator[Path]:
     notes.append(f"no {path.stem}.shx index beside it: rebuilt from the .shp in a temporary copy")
 
 
-def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True,
-                   encoding: str | None = None) -> tuple[list[str | None], list[str]]:
+def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True, encoding: str | None = None,
+                   names_a_class: Callable[[str], bool] | None = None) -> tuple[list[str | None], list[str]]:
     """The layers of one survey file that an import reads, and notes.
 
     A census often comes as one GeoPackage, geodatabase, KML or workbook with a layer or sheet per
@@ -215,8 +219,13 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True,
 
     A table found in a folder or an archive (not `named`) whose header names no coordinate columns is
     an attribute table delivered beside the shapes, and a .json file found there that is not GeoJSON a
-    report or settings file: neither is read, and a note says so."""
+    report or settings file: neither is read, and a note says so.
+
+    A drawing's CAD layers are its layers; when `names_a_class` is given only those it accepts are read,
+    since a drawing also holds roads, buildings and frames on layers of their own."""
     suffix = path.suffix.lower()
+    if suffix in CAD_SUFFIXES:
+        return _cad_layers_to_read(path, wanted, encoding, names_a_class)
     if suffix == ".csv":
         if not named and not wanted and not csv_holds_coordinates(path, encoding):
             return [], [_NO_COORDINATES]
@@ -252,6 +261,27 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True,
     tables = [name for name in names if name not in spatial]
     skipped = [f"{_MULTI_LAYER[suffix]} tables without geometries not read: {tables}"] if tables else []
     return list[str | None](spatial), skipped
+
+
+def _cad_layers_to_read(path: Path, wanted: Sequence[str], encoding: str | None,
+                        names_a_class: Callable[[str], bool] | None) -> tuple[list[str | None], list[str]]:
+    drawing = read_drawing(path, _codec(path, encoding, "--encoding") if encoding else None)
+    counts = drawing.layers()
+    if wanted:
+        missing = [name for name in wanted if name not in counts]
+        if missing:
+            raise ImportValidationError(f"{path}: no CAD layer {', '.join(map(repr, missing))}; the CAD "
+                                        f"layers holding shapes are {list(counts)}")
+        return list[str | None](dict.fromkeys(wanted)), drawing.notes
+    chosen = [name for name in counts if names_a_class is None or names_a_class(name)]
+    others = ", ".join(f"{name} ({count})" for name, count in counts.items() if name not in chosen)
+    if not chosen:
+        raise ImportValidationError(
+            f"{path}: no CAD layer is named by a component class (its code or standard name, or the "
+            f"mapping's classes:); the CAD layers holding shapes (entities) are {others or 'none'}: pass "
+            "--layer to read one, with --class for its class")
+    passed_over = [f"CAD layers not named by a component class not read: {others}; --layer reads them"]
+    return list[str | None](chosen), drawing.notes + (passed_over if others else [])
 
 
 _NO_COORDINATES = ("not read: its header names no coordinate, coordinate-pair or WKT columns "

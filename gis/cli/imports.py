@@ -43,8 +43,9 @@ def components(
     mode: str = typer.Option("append", help=f"{' | '.join(IMPORT_MODES)}"),
     encoding: str = typer.Option(None, help="text encoding of .dbf/.csv files (else detected)"),
     layer: list[str] = typer.Option(
-        None, help="layer of a GeoPackage / File Geodatabase / KML, or sheet of a workbook; repeatable "
-                   "(else every layer with geometries, or the first sheet that holds the data)"),
+        None, help="layer of a GeoPackage / File Geodatabase / KML, CAD layer of a drawing, or sheet of a "
+                   "workbook; repeatable (else every layer with geometries, the CAD layers named by a class, "
+                   "or the first sheet that holds the data)"),
     duplicate_distance: float = typer.Option(
         0.5, "--duplicate-distance", min=0.0, max=50.0, metavar="METRES",
         help="rows of one class this close to each other or to a stored component are duplicates (0: only "
