@@ -7,6 +7,7 @@ stored component) run in SQL at staging time (`layers.survey_import`).
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -251,10 +252,30 @@ def _check_geometry_types(rows: SurveyRows, classes: np.ndarray, ctx: Validation
                 for c in pd.unique(classes[ok])}
     expected = np.full(len(geoms), None, dtype=object)
     expected[ok] = [inferred[c] for c in classes[ok]]
+    _areas_of_closed_lines(rows, np.flatnonzero((actual == "line") & (expected == "polygon")), actual, out)
     wrong = ok & (actual != expected)
     out.reject(wrong, "geometry", [f"class {classes[i]} expects a {expected[i]}, got a {geoms[i].geom_type}"
                                    for i in np.flatnonzero(wrong)])
     return expected
+
+
+def _areas_of_closed_lines(rows: SurveyRows, lines: np.ndarray, actual: np.ndarray, out: _Collector) -> None:
+    """Lines of a class that is an area whose every part closes on itself (a CAD polyline drawn round a
+    public toilet) become the polygons they enclose, in place, with a note per file; a ring that encloses
+    no valid area stays a line, for the geometry type check to refuse."""
+    areas: dict[int, shapely.Geometry] = {}
+    for i in lines:
+        parts = shapely.get_parts(rows.geometries[i])
+        if all(part.is_closed and len(part.coords) >= 4 for part in parts):
+            polygons = [shapely.Polygon(part.coords) for part in parts]
+            area = polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+            if area.is_valid:
+                areas[int(i)] = area
+    for i, area in areas.items():
+        rows.geometries[i] = area
+        actual[i] = "polygon"
+    for file, count in Counter(str(rows.files[i]) for i in areas).items():
+        out.notes.append(f"{file}: {count} closed line(s) of an area class read as the areas they enclose")
 
 
 def _check_identifiers(rows: SurveyRows, classes: np.ndarray, ctx: ValidationContext,

@@ -17,6 +17,7 @@ from layers.survey_read import layers_to_read, read_survey
 # Futian in CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547)
 COVERS = [(114.0121, 22.5312), (114.0153, 22.5338), (114.0187, 22.5361)]
 LAMP, LAMP_CIRCLE = (114.0205, 22.5352), (114.0231, 22.5349)
+TOILET, SQUARE = (114.0141, 22.5371), [(0, 0), (12, 0), (12, 8), (0, 8)]  # its corner, its outline (m)
 DEPT = "福田区城市管理和综合执法局"
 
 
@@ -31,7 +32,7 @@ def _drawing(path: Path, version: str = "R2000", encoding: str = "gbk") -> Path:
     block.add_circle((0, 0), 0.35)  # the symbol: drawn around the insertion point
     block.add_attdef("编号", (0, 0.5))
     block.add_attdef("材质", (0, 1.0))
-    for name in ("雨水井盖", "路灯", "道路边线", "注记"):
+    for name in ("雨水井盖", "路灯", "道路边线", "公共厕所", "注记"):
         doc.layers.add(name)
     model = doc.modelspace()
     for i, (lon, lat) in enumerate(COVERS):
@@ -41,6 +42,8 @@ def _drawing(path: Path, version: str = "R2000", encoding: str = "gbk") -> Path:
     model.add_circle(to_gk.transform(*LAMP_CIRCLE), 0.3, dxfattribs={"layer": "路灯"})
     model.add_lwpolyline([to_gk.transform(114.011, 22.540), to_gk.transform(114.019, 22.540)],
                          dxfattribs={"layer": "道路边线"})
+    corners = [(x + dx, y + dy) for x, y in [to_gk.transform(*TOILET)] for dx, dy in SQUARE]
+    model.add_lwpolyline(corners, close=True, dxfattribs={"layer": "公共厕所"})  # an area: a closed polyline
     model.add_text("福华路", dxfattribs={"layer": "注记", "insert": to_gk.transform(114.015, 22.541)})
     doc.paperspace().add_lwpolyline([(0, 0), (420, 0), (420, 297), (0, 297)], close=True)
     doc.saveas(path, encoding=encoding)
@@ -61,7 +64,7 @@ def test_a_drawings_cad_layers_named_by_a_class_are_its_survey_layers(tmp_path, 
     assert notes[-3:] == [
         "1 text entities (labels, annotation) not read",
         "1 paper-space entities (layouts, frames) not read",
-        "CAD layers not named by a component class not read: 道路边线 (1); --layer reads them"]
+        "CAD layers not named by a component class not read: 道路边线 (1), 公共厕所 (1); --layer reads them"]
     assert ("DXF file is not UTF-8: decoded as GB18030" in notes) == (encoding == "gbk")
     covers = read_survey(path, crs=parse_crs("EPSG:4547"), layer="雨水井盖")
     assert_allclose(_lon_lat(covers.geometries), COVERS, atol=1e-8)  # the insertion points, not the symbol
@@ -77,12 +80,12 @@ def test_a_drawings_cad_layers_named_by_a_class_are_its_survey_layers(tmp_path, 
 def test_without_a_layer_named_by_a_class_the_drawing_is_refused_naming_its_layers(tmp_path):
     path = _drawing(tmp_path / "survey.dxf")
     message = (r"survey\.dxf: no CAD layer is named by a component class .*the CAD layers holding shapes "
-               r"\(entities\) are 雨水井盖 \(3\), 路灯 \(2\), 道路边线 \(1\): pass --layer to read one, with "
-               r"--class for its class")
+               r"\(entities\) are 雨水井盖 \(3\), 路灯 \(2\), 道路边线 \(1\), 公共厕所 \(1\): pass "
+               r"--layer to read one, with --class for its class")
     with pytest.raises(ImportValidationError, match=message):
         layers_to_read(path, (), names_a_class=lambda name: False)
     with pytest.raises(ImportValidationError, match=r"no CAD layer '井盖'; the CAD layers holding shapes are "
-                                                    r"\['雨水井盖', '路灯', '道路边线'\]"):
+                                                    r"\['雨水井盖', '路灯', '道路边线', '公共厕所'\]"):
         layers_to_read(path, ["井盖"])
     assert layers_to_read(path, ["道路边线"])[0] == ["道路边线"]
 
@@ -95,7 +98,13 @@ def test_a_drawing_imports_its_components_where_they_were_drawn(fresh_db_url, tm
                                    "GROUP BY 1").fetchall())
         result = import_components(conn, [path], options)
         assert (result.status, result.rejections) == ("committed", [])
-        assert result.loaded_per_class == {"01003": 3, "01037": 2}
+        assert result.loaded_per_class == {"01003": 3, "01037": 2, "03001": 1}
+        assert "福田普查.dxf:公共厕所: 1 closed line(s) of an area class read as the areas they enclose" in \
+            result.notes
+        area = conn.execute("SELECT geometry_type, ST_GeometryType(geom), round(ST_Area(geom::geography)) "
+                            "FROM onemap.component WHERE batch_id = %s AND class_code = '03001'",
+                            (result.batch_id,)).fetchone()
+        assert area == ("polygon", "ST_Polygon", 96)
         named = "3 row(s) without a class take 01003 (雨水井盖) from the name '雨水井盖'"
         assert f"福田普查.dxf:雨水井盖: {named}" in result.notes
         covers = conn.execute(
@@ -107,4 +116,4 @@ def test_a_drawing_imports_its_components_where_they_were_drawn(fresh_db_url, tm
     assert_allclose([c[:2] for c in covers], COVERS, atol=1e-8)
     assert [c[2:] for c in covers] == [("YS-001", "铸铁"), ("YS-002", "铸铁"), ("YS-003", "铸铁")]
     assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {
-        "01003": 3, "01037": 2}
+        "01003": 3, "01037": 2, "03001": 1}

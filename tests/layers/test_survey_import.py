@@ -899,3 +899,19 @@ def test_a_3d_surface_is_refused_with_its_row_and_the_rest_of_the_layer_validate
     assert {(r.file, r.row, r.field): r.reason for r in result.rejections} == {
         ("model.gpkg", 1, "geometry"): "a PolyhedralSurface (the surface of a 3D model) has no 2D form the "
                                        "inventory can store: deliver its footprint as a polygon"}
+
+
+def test_closed_lines_of_an_area_class_are_read_as_the_areas_they_enclose(db_url, tmp_path):
+    with psycopg.connect(db_url) as conn:
+        corner = _points_in_city(conn, 1, seed=53)[0]
+    ring = [(corner.x, corner.y), (corner.x + 1e-4, corner.y), (corner.x + 1e-4, corner.y + 1e-4),
+            (corner.x, corner.y + 1e-4)]
+    outlines = [shapely.LineString([*ring, ring[0]]),  # closed: a toilet block digitised as its outline
+                shapely.LineString(ring),  # open: not an area
+                shapely.LineString([ring[0], ring[1], ring[0], ring[1], ring[0]])]  # closed, encloses nothing
+    survey = _write(tmp_path / "toilets.gpkg", [{"ZGBMMC": DEPT}] * 3, outlines)
+    result = _run(db_url, [survey], class_code="03001", dry_run=True)
+    assert "toilets.gpkg: 1 closed line(s) of an area class read as the areas they enclose" in result.notes
+    assert [(r.row, r.reason) for r in result.rejections] == [
+        (2, "class 03001 expects a polygon, got a LineString"),
+        (3, "class 03001 expects a polygon, got a LineString")]
