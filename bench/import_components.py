@@ -14,10 +14,13 @@ alternating the order of the peers; a CHECKPOINT precedes every measurement. ogr
 its defaults and again with `--config PG_USE_COPY YES`, which GDAL 3.6 already uses by default
 for a new table (`--debug ON` shows PQputCopyEnd either way). The per-stage times come from one
 more import run in-process with a progress callback and a cursor that times each statement;
---floor adds the cost of merely inserting the ogr2ogr table into onemap.component.
+--floor adds the cost of merely inserting the ogr2ogr table into onemap.component, and
+--price-schema what each part of onemap.component's schema costs on that run's database (each
+secondary index built alone, the rows inserted again with each INSERT trigger alone, and without
+the CHECK constraints), every step rolled back.
 
     .venv/bin/python bench/import_components.py [--rows 1000000] [--repeat 1] [--url URL]
-                                                [--floor] [--no-stages] [--keep]
+                                                [--floor] [--price-schema] [--no-stages] [--keep]
                                                 [--stage-setup SQL ...]
 """
 
@@ -54,6 +57,7 @@ from gis.localdb import create_extensions  # noqa: E402
 from gis.migrations import migrate  # noqa: E402
 from gis.settings import Settings  # noqa: E402
 from layers.survey_import import ImportOptions, import_components  # noqa: E402
+from layers.survey_stage import secondary_indexes  # noqa: E402
 
 TEMPLATE_DB = "onemap_bench_import"
 RUN_DB = "onemap_bench_import_run"
@@ -349,6 +353,62 @@ def stage_times(gpkg: Path, url: str, rows: int) -> Stages:
     return Stages(end - start, stages)
 
 
+# ---- what the schema costs ----------------------------------------------------------------------------
+
+# the columns the publish INSERT writes (layers/sql/insert.sql)
+_WRITTEN = ("id, scheme, class_code, name, competent_dept_code, competent_dept_name, owner_dept_code, "
+            "owner_dept_name, maintainer_dept_code, maintainer_dept_name, grid_code, street_code, "
+            "community_code, state, initial_date, change_date, data_source, note, attributes, geometry_type, "
+            "geom, changed_by, change_source, batch_id")
+_INSERT_TRIGGERS_SQL = """
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'onemap.component'::regclass AND NOT tgisinternal
+  AND (tgtype & 4) <> 0 ORDER BY tgname
+"""
+
+
+def price_schema(url: str) -> list[tuple[str, float]]:
+    """Each part of onemap.component's schema priced on the rows the per-stage run loaded: every
+    secondary index built alone; those rows inserted again with no trigger, each INSERT trigger alone,
+    all of them, and with no trigger and no CHECK constraint. Nothing is kept."""
+    priced: list[tuple[str, float]] = []
+    with psycopg.connect(url) as conn:
+        conn.execute(f"CREATE TEMP TABLE priced AS SELECT {_WRITTEN} FROM onemap.component "
+                     "WHERE batch_id = (SELECT max(id) FROM onemap.import_batch) AND valid_to IS NULL")
+        conn.execute("SET LOCAL maintenance_work_mem = '512MB'")  # as the publish's rebuild
+        indexes = secondary_indexes(conn)
+        for name, definition in indexes:
+            with conn.transaction(force_rollback=True):
+                conn.execute(sql.SQL("DROP INDEX onemap.{}").format(sql.Identifier(name)))
+                priced.append((f"index {name}", _timed(conn, definition.encode())))
+        for name, _ in indexes:
+            conn.execute(sql.SQL("DROP INDEX onemap.{}").format(sql.Identifier(name)))
+        triggers = [str(name) for name, in conn.execute(_INSERT_TRIGGERS_SQL)]
+        conn.execute("ALTER TABLE onemap.component DISABLE TRIGGER USER")
+        insert = f"INSERT INTO onemap.component ({_WRITTEN}) SELECT {_WRITTEN} FROM priced".encode()
+        for label, enabled in [("INSERT, no trigger, no secondary index", []),
+                               *[(f"  + trigger {t} alone", [t]) for t in triggers],
+                               ("INSERT, every trigger, no secondary index", triggers)]:
+            with conn.transaction(force_rollback=True):
+                for trigger in enabled:
+                    conn.execute(sql.SQL("ALTER TABLE onemap.component ENABLE TRIGGER {}").format(
+                        sql.Identifier(trigger)))
+                priced.append((label, _timed(conn, insert)))
+        with conn.transaction(force_rollback=True):
+            for name, in conn.execute("SELECT conname FROM pg_constraint WHERE conrelid = "
+                                      "'onemap.component'::regclass AND contype = 'c'").fetchall():
+                conn.execute(sql.SQL("ALTER TABLE onemap.component DROP CONSTRAINT {}").format(
+                    sql.Identifier(name)))
+            priced.append(("INSERT, no trigger, no secondary index, no CHECK", _timed(conn, insert)))
+        conn.rollback()
+    return priced
+
+
+def _timed(conn: psycopg.Connection, statement: bytes) -> float:
+    start = time.perf_counter()
+    conn.execute(statement)
+    return time.perf_counter() - start
+
+
 # ---- main --------------------------------------------------------------------------------------------
 
 
@@ -363,6 +423,8 @@ def main() -> None:
     parser.add_argument("--no-stages", action="store_true", help="skip the in-process per-stage run")
     parser.add_argument("--floor", action="store_true",
                         help="also time INSERT … SELECT of the ogr2ogr table into onemap.component")
+    parser.add_argument("--price-schema", action="store_true",
+                        help="after the per-stage run, price each index, INSERT trigger and the CHECKs")
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--stage-setup", action="append", default=[], metavar="SQL",
                         help="run on the per-stage run's database first (repeatable), e.g. 'ALTER TABLE "
@@ -429,10 +491,17 @@ def main() -> None:
                             conn.execute(statement.encode())  # the operator's own SQL, not user input
                     print(f"\nper-stage run after: {'; '.join(args.stage_setup)}")
                 result = stage_times(gpkg, url, args.rows)
+                priced = price_schema(url) if args.price_schema else []
             print(f"\nonemap per stage (in-process, {result.total:.2f} s;"
                   " the CLI adds start-up and the report)")
             for label, seconds in result.stages:
                 print(f"  {label:<62} {seconds:>7.2f} s {seconds / result.total:>6.1%}")
+            if priced:
+                print("\nonemap.component's schema priced on those rows (each step rolled back)")
+                bare = dict(priced)["INSERT, no trigger, no secondary index"]
+                for label, seconds in priced:
+                    extra = f" ({seconds - bare:+.2f} s)" if "trigger" in label and "alone" in label else ""
+                    print(f"  {label:<62} {seconds:>7.2f} s{extra}")
     if not args.keep:
         with psycopg.connect(server, autocommit=True) as admin:
             drop_database(admin, TEMPLATE_DB)
