@@ -17,9 +17,14 @@ import pandas as pd
 from layers.field_mapping import fold
 
 # (x column, y column), matched on column_key(); degree names first, plane names second.
-DEGREE_PAIRS = (("lon", "lat"), ("lng", "lat"), ("long", "lat"), ("longitude", "latitude"), ("经度", "纬度"))
+DEGREE_PAIRS = (("lon", "lat"), ("lng", "lat"), ("long", "lat"), ("longitude", "latitude"), ("经度", "纬度"),
+                ("东经", "北纬"))
 PLANE_PAIRS = (("x", "y"), ("横坐标", "纵坐标"), ("point_x", "point_y"), ("x坐标", "y坐标"),
-               ("坐标x", "坐标y"), ("东坐标", "北坐标"), ("easting", "northing"), ("e", "n"))
+               ("坐标x", "坐标y"), ("东坐标", "北坐标"), ("easting", "northing"), ("e", "n"),
+               ("x_coord", "y_coord"), ("xcoord", "ycoord"))
+# Degree columns named with more words around the axis: 中心点经度/中心点纬度, 经度坐标/纬度坐标
+_AXIS_WORDS = (("经度", "纬度"), ("longitude", "latitude"), ("lon", "lat"), ("lng", "lat"))
+_AXIS_SUFFIXES = ("坐标", "")
 WKT_NAMES = ("wkt", "geometry", "geom")
 # One column of "x,y" pairs, matched on its name without separators: 经纬度, 坐标(经度,纬度), lng/lat …
 # (Not 位置 or location: those often describe the place in words.)
@@ -66,7 +71,18 @@ def coordinate_pairs(header: Sequence[str], *, plane_first: bool) -> list[tuple[
     for name in header:
         keyed.setdefault(_crs_word(name)[0], name)
     order = PLANE_PAIRS + DEGREE_PAIRS if plane_first else DEGREE_PAIRS + PLANE_PAIRS
-    return [(keyed[x], keyed[y]) for x, y in order if x in keyed and y in keyed]
+    named = [(keyed[x], keyed[y]) for x, y in order if x in keyed and y in keyed]
+    return named + [pair for pair in _worded_degree_pair(keyed) if pair not in named]
+
+
+def _worded_degree_pair(keyed: dict[str, str]) -> list[tuple[str, str]]:
+    """The degree columns whose names share the words around the axis (中心点经度/中心点纬度), when the
+    header holds one such pair: 起点经度 … 终点纬度 of a line hold two, and say no point."""
+    pairs = {(keyed[key], keyed[partner])
+             for key in keyed for x_word, y_word in _AXIS_WORDS for suffix in _AXIS_SUFFIXES
+             if key.endswith(x_word + suffix) and key != x_word
+             and (partner := key[: len(key) - len(x_word + suffix)] + y_word + suffix) in keyed}
+    return list(pairs) if len(pairs) == 1 else []
 
 
 # A column of degrees, minutes or seconds of one axis: 经度(度), 经度_分, 纬度秒, lat_deg, lon(′)

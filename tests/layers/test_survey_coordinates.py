@@ -76,6 +76,21 @@ def test_pairs_in_the_order_of_the_crs_kind() -> None:
 
 
 @pytest.mark.parametrize(("header", "expected"), [
+    (["东经", "北纬"], [("东经", "北纬")]),
+    (["X_COORD", "Y_COORD"], [("X_COORD", "Y_COORD")]),
+    (["名称", "中心点经度", "中心点纬度"], [("中心点经度", "中心点纬度")]),
+    (["经度坐标", "纬度坐标"], [("经度坐标", "纬度坐标")]),
+    (["实测经度(°)", "实测纬度(°)"], [("实测经度(°)", "实测纬度(°)")]),
+    (["gps_lon", "gps_lat"], [("gps_lon", "gps_lat")]),
+    (["经度", "纬度", "原经度", "原纬度"], [("经度", "纬度"), ("原经度", "原纬度")]),  # the plain pair first
+    (["起点经度", "起点纬度", "终点经度", "终点纬度"], []),  # a line's two ends: no point
+    (["中心点经度", "质心纬度"], []),
+], ids=["east-north", "coord", "worded", "suffix", "unit", "english", "plain-first", "two-ends", "unmatched"])
+def test_degree_columns_named_with_more_words(header: list[str], expected: list[tuple[str, str]]) -> None:
+    assert coordinate_pairs(header, plane_first=False) == expected
+
+
+@pytest.mark.parametrize(("header", "expected"), [
     (["序号", "经度(度)", "经度(分)", "经度(秒)", "纬度（度）", "纬度（分）", "纬度（秒）"],
      (("经度(度)", "经度(分)", "经度(秒)"), ("纬度（度）", "纬度（分）", "纬度（秒）"))),
     (["经度度", "经度分", "纬度度", "纬度分"], (("经度度", "经度分", None), ("纬度度", "纬度分", None))),
