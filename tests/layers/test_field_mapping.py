@@ -86,6 +86,12 @@ def test_every_legacy_name_maps_to_its_field() -> None:
         ("BGRQ", "change_date"), ("数据来源", "data_source"), ("SJLY", "data_source"),
         ("备注", "note"), ("BZ", "note"), ("SQDM", "community_code"), ("社区名称", "community_name"),
         ("street_code", "street_code"),
+        ("设施名称", "name"), ("主管单位", "competent_dept_name"), ("主管单位名称", "competent_dept_name"),
+        ("ZGDW", "competent_dept_name"), ("产权单位", "owner_dept_name"), ("权属部门", "owner_dept_name"),
+        ("维护单位", "maintainer_dept_name"), ("管养单位", "maintainer_dept_name"),
+        ("养护部门", "maintainer_dept_name"), ("普查日期", "initial_date"), ("调查日期", "initial_date"),
+        ("采集日期", "initial_date"), ("更新日期", "change_date"), ("备注信息", "note"),
+        ("维护单位名", "maintainer_dept_name"),  # 维护单位名称 cut at a GBK .dbf's 10 bytes
     ],
     ids=lambda v: v,
 )  # fmt: skip
