@@ -29,7 +29,10 @@ from layers.survey_locate import anchors
 
 ID_LENGTH = {"legacy": 16, "gb47678": 17}
 MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no default
-_MIDNIGHT = re.compile(r"[ T]00:00(:00(\.0+)?)?$")  # the time part of a workbook's date cell
+# the time of day after a date: a workbook's date cell (2023-05-06 00:00:00, 2023/5/6 0:00 as Excel writes
+# it to CSV) or a field app's timestamp (2023-05-06T08:31:12), whose date is the day surveyed
+_TIME_OF_DAY = re.compile(r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$")
+_WHOLE_NUMBER = re.compile(r"([0-9]{8})\.0+")  # 20230506.0: YYYYMMDD kept in a numeric field
 _AS_NUMBER = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0*")  # 4.4030401001e+16, 44030401001000000.0
 _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
 # A date cell whose format was lost (a column set to General, values pasted without formats) shows the
@@ -386,13 +389,14 @@ class _Dates(NamedTuple):
 
 
 def _parse_dates(text: pd.Series) -> _Dates:
-    """Dates of YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日 text, a workbook's date
-    cell (its text ends in a midnight time) or a spreadsheet's day number. Each distinct text is parsed
-    once."""
+    """Dates of YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日 text, with a time of day
+    after it or not (a workbook's date cell ends in midnight), or a spreadsheet's day number. Each distinct
+    text is parsed once."""
     codes, distinct = pd.factorize(text)
     distinct = pd.Series(distinct, dtype=object)
-    dates = pd.to_datetime(distinct, format="%Y%m%d", errors="coerce")
     plain = distinct.map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
+    dates = pd.to_datetime(plain.str.replace(_WHOLE_NUMBER, r"\1", regex=True), format="%Y%m%d",
+                           errors="coerce")
     rest = dates.isna().to_numpy()
     day_number = rest & plain.str.fullmatch(_DAY_NUMBER).to_numpy(dtype=bool)
     no_date = rest & plain.isin(_NO_DATE).to_numpy()
@@ -413,7 +417,7 @@ def _parse_dates(text: pd.Series) -> _Dates:
 
 def _dashed_date(text: str) -> str:
     """2023年5月6日, 2023.5.6, 2023/5/6 and a date cell's '2023-05-06 00:00:00' as 2023-5-6 / 2023-05-06."""
-    text = _MIDNIGHT.sub("", unicodedata.normalize("NFKC", text).strip())
+    text = _TIME_OF_DAY.sub("", unicodedata.normalize("NFKC", text).strip())
     return text.removesuffix("日").translate(_DATE_SEPARATORS)
 
 

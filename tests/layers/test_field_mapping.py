@@ -211,6 +211,9 @@ def test_state_values_in_common_use_and_a_user_files_own(tmp_path: Path) -> None
     default = FieldMapping.default()
     assert [default.state_of(v) for v in ("正常", " 已拆除 ", "损坏", "完好", "很好")] == [
         "完好", "移除", "破损", None, None]
+    assert [default.state_of(v) for v in ("基本完好", "已损坏", "损毁", "缺损", "已丢失", "占用中", "已报废",
+                                           "好", "差")] == [
+        "完好", "破损", "破损", "破损", "丢失", "占用", "废弃", None, None]  # 好/差 say too little
     mapping = FieldMapping.from_yaml(_write(tmp_path, "states:\n  在用: 完好\n  正常: 其他\n"))
     assert mapping.state_of("在用") == "完好" and mapping.state_of("正常") == "其他"  # read differently
     assert mapping.state_of("损坏") == "破损"  # the common ones stay
