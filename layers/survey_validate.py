@@ -34,6 +34,9 @@ MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no d
 _TIME_OF_DAY = re.compile(r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$")
 _WHOLE_NUMBER = re.compile(r"([0-9]{8})\.0+")  # 20230506.0: YYYYMMDD kept in a numeric field
 _AS_NUMBER = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0*")  # 4.4030401001e+16, 44030401001000000.0
+# 440304-01003-000001, 440304 01003 000001 (not a dot: 4403040100100001.0 is a number that lost digits)
+_SEPARATED_DIGITS = re.compile(r"[0-9]+(?:[ \-_/][0-9]+)*")
+_ID_SEPARATORS = re.compile(r"[ \-_/]")
 _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
 # A date cell whose format was lost (a column set to General, values pasted without formats) shows the
 # spreadsheet's day number: days since 1899-12-30, 5 digits for 1927-05-18 to 2173-10-13, a fraction for
@@ -140,6 +143,7 @@ def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     """Check every row; return what is loadable and a rejection per failed check."""
     out = _Collector(rows)
     f = rows.fields = rows.fields.apply(_text)
+    _plain_identifiers(rows, out)
     _check_geometries(rows, ctx, out)
     classes = _check_classes(rows, ctx, out)
     types = _check_geometry_types(rows, classes, ctx, out)
@@ -279,6 +283,28 @@ def _areas_of_closed_lines(rows: SurveyRows, lines: np.ndarray, actual: np.ndarr
         actual[i] = "polygon"
     for file, count in Counter(str(rows.files[i]) for i in areas).items():
         out.notes.append(f"{file}: {count} closed line(s) of an area class read as the areas they enclose")
+
+
+def _plain_identifiers(rows: SurveyRows, out: _Collector) -> None:
+    """Identifiers written in forms that lose nothing of the code read as its digits, in place, with a note:
+    full-width digits (a Chinese input method), a leading apostrophe (Excel's mark for text that would
+    otherwise become a number) and separators between the code's parts (440304-01003-000001). What is
+    then not 16 or 17 digits is left as written, for the identifier check to explain."""
+    ids = rows.fields["id"]
+    written = ids.notna().to_numpy() & ~ids.astype(object).str.fullmatch("[0-9]+").fillna(True).to_numpy(bool)
+    read: dict[str, str] = {}
+    for text in pd.unique(ids[written]):
+        plain = unicodedata.normalize("NFKC", str(text)).strip().removeprefix("'")
+        if _SEPARATED_DIGITS.fullmatch(plain) and len(digits := _ID_SEPARATORS.sub("", plain)) in (16, 17):
+            read[str(text)] = digits
+    if not read:
+        return
+    changed = ids.isin(list(read)).to_numpy()
+    first = int(np.argmax(changed))
+    out.notes.append(_counted(changed, rows, "identifier(s) written with full-width digits, a leading "
+                                             "apostrophe or separators read as their digits", first,
+                              f"{ids.iloc[first]!r} as {read[ids.iloc[first]]}"))
+    rows.fields.loc[changed, "id"] = ids[changed].map(read)
 
 
 def _check_identifiers(rows: SurveyRows, classes: np.ndarray, ctx: ValidationContext,

@@ -562,6 +562,23 @@ def test_identifiers_a_workbook_stored_as_numbers_are_rejected_with_the_reason(d
     assert reasons[(2, "class_code")].startswith("no class code")  # none made up from the mantissa
 
 
+def test_identifiers_with_full_width_digits_an_apostrophe_or_separators_are_read_as_their_digits(
+        db_url, tmp_path):
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 6, seed=59)
+    written = ["440304-01013-000001", "４４０３０４０１０１３０００００２", "'44030401013000003",
+               "440304 01013 000004", "4403040101300005.0", "440304-0101-3000006"]
+    survey = tmp_path / "ids.csv"
+    survey.write_text("BJBM,ZGBMMC,经度,纬度\n" + "".join(
+        f"{text},{DEPT},{p.x},{p.y}\n" for text, p in zip(written, points, strict=True)), encoding="utf-8")
+    result = _run(db_url, [survey], dry_run=True, skip_invalid=True)
+    assert ("5 identifier(s) written with full-width digits, a leading apostrophe or separators read as "
+            "their digits (first: ids.csv row 2: '440304-01013-000001' as 44030401013000001)") in result.notes
+    # a number that lost its digits, and so names no class
+    assert [(r.row, r.field) for r in result.rejections] == [(6, "class_code"), (6, "id")]
+    assert result.loaded_per_class == {"01013": 5}
+
+
 def test_the_chosen_layer_of_a_file_geodatabase_is_imported(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 3, seed=43)
