@@ -291,7 +291,10 @@ def _plain_identifiers(rows: SurveyRows, out: _Collector) -> None:
     otherwise become a number) and separators between the code's parts (440304-01003-000001). What is
     then not 16 or 17 digits is left as written, for the identifier check to explain."""
     ids = rows.fields["id"]
-    written = ids.notna().to_numpy() & ~ids.astype(object).str.fullmatch("[0-9]+").fillna(True).to_numpy(bool)
+    given = ids.notna().to_numpy()
+    if not given.any():  # the database allocates them all
+        return
+    written = given & ~ids.astype(object).str.fullmatch("[0-9]+").fillna(True).to_numpy(bool)
     read: dict[str, str] = {}
     for text in pd.unique(ids[written]):
         plain = unicodedata.normalize("NFKC", str(text)).strip().removeprefix("'")
