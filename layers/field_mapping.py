@@ -155,8 +155,11 @@ class FieldMapping:
         (主管部门名称, ZGBMMC); None for neither."""
         return name if name in STANDARD_FIELDS else self._index.get(fold(name))
 
-    def resolve(self, columns: Sequence[str], *, source: str | Path | None = None) -> ResolvedFields:
-        """Match source columns to standard fields; two columns for one field is an error naming both."""
+    def resolve(self, columns: Sequence[str], *, source: str | Path | None = None,
+                yielding: Sequence[str] = ()) -> ResolvedFields:
+        """Match source columns to standard fields; two columns for one field is an error naming both. A
+        column in `yielding` (a KML placemark's Name, its label) gives way to another column of its field,
+        and is then an extra column."""
         matched: dict[str, list[str]] = {}
         extra: list[str] = []
         cut: dict[str, str] = {}
@@ -168,6 +171,10 @@ class FieldMapping:
                 extra.append(column)
             else:
                 matched.setdefault(name, []).append(column)
+        for name, cols in matched.items():
+            if len(cols) > 1 and (giving_way := [c for c in cols if c in yielding]):
+                matched[name] = [c for c in cols if c not in yielding] or cols[:1]
+                extra += [c for c in giving_way if c not in matched[name]]
         clashes = [f"{cols} all map to {name!r}" for name, cols in matched.items() if len(cols) > 1]
         if clashes:
             where = f"{source}: " if source is not None else ""

@@ -63,8 +63,6 @@ class Drawing:
         entities = entities.reset_index(drop=True)
         notes = list(self.notes) if name is None else []  # else layers_to_read gave the drawing's once
         geometries = np.asarray(entities.geometry.array, dtype=object)
-        if not shapely.get_coordinates(geometries, include_z=True)[:, 2].any():  # a 2D drawing: every z 0
-            geometries = shapely.force_2d(geometries)
         circles = entities["SubClasses"].fillna("").str.endswith(_CIRCLE).to_numpy()
         if circles.any():
             geometries[circles] = shapely.centroid(geometries[circles])

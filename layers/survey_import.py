@@ -125,7 +125,8 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
             labels.append(label)
             if not len(survey):
                 notes.append(f"{label}: holds no rows")
-            resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns])
+            resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns],
+                                               yielding=survey.yielding)
             notes.extend(f"{label}: column {column!r} read as {alias!r}, whose name the file cut short"
                          for column, alias in resolved.cut.items())
             standard = pd.DataFrame({

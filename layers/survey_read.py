@@ -25,6 +25,7 @@ from gis.crs import CGCS2000, CrsSpec, crs_spec_of, unshifted_datum_note
 from gis.errors import ImportValidationError, InvalidParameter
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_cad import read_drawing
+from layers.survey_kml import description_fields
 from layers.survey_shapes import plain_shapes
 from layers.survey_tables import (
     RawLayer,
@@ -44,6 +45,7 @@ _MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML"
 # the paths walked, and its route and track points their fixes
 _GPX_SURVEY_LAYER = "waypoints"
 # Columns the KML driver adds to every placemark: styling and structure, not survey fields
+_KML_LABEL = "Name"  # a placemark's name: its label, the component's name unless a field says otherwise
 _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
                   "drawOrder", "icon")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
@@ -74,6 +76,7 @@ class SurveyFrame:
     geometry_columns: tuple[str, ...] = ()  # CSV/XLSX columns the geometries were built from
     # per row, why the geometry columns gave no geometry when they hold something (None elsewhere)
     geometry_problems: np.ndarray | None = None
+    yielding: tuple[str, ...] = ()  # see RawLayer
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -106,7 +109,7 @@ def read_survey(
     geometries = fit_plane_coordinates(path, geometries, raw.geometry_columns, source, raw.notes)
     return SurveyFrame(
         path, raw.attributes, geometries, raw.row_numbers, source, raw.encoding, tuple(raw.notes),
-        raw.geometry_columns, raw.geometry_problems,
+        raw.geometry_columns, raw.geometry_problems, raw.yielding,
     )
 
 
@@ -167,6 +170,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> RawLaye
         attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         if suffix in (".kml", ".kmz"):
             attributes = attributes.drop(columns=[c for c in _KML_STRUCTURE if c in attributes.columns])
+            attributes = _with_description_fields(attributes, notes)
         if suffix == ".gpx":  # GPX has a fixed schema (link1_href, sat, hdop …) that a waypoint seldom fills
             attributes = attributes.dropna(axis=1, how="all")
     else:
@@ -180,7 +184,22 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> RawLaye
         notes.append("GeoJSON CRS: WGS84 (declared, or the RFC 7946 default when the file names none)")
     rows = np.arange(1, len(attributes) + 1)
     return RawLayer(attributes, geometries, rows, declared, declared_name, text_encoding, notes,
-                geometry_problems=problems)
+                    geometry_problems=problems,
+                    yielding=(_KML_LABEL,) if suffix in (".kml", ".kmz") else ())
+
+
+def _with_description_fields(attributes: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """A KML layer's attributes with the fields of its placemarks' description tables (ArcGIS) in place of
+    the descriptions; a field of the name of a column the placemarks have already is left to that column."""
+    if "description" not in attributes.columns:
+        return attributes
+    fields = description_fields(attributes["description"])
+    if fields is None:
+        return attributes
+    fields = fields.drop(columns=[c for c in fields.columns if c in attributes.columns])
+    notes.append(f"fields read from the placemarks' description tables (as ArcGIS writes KML): "
+                 f"{', '.join(map(str, fields.columns))}")
+    return pd.concat([attributes.drop(columns="description"), fields], axis=1)
 
 
 @contextmanager

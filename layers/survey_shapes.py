@@ -16,13 +16,24 @@ def plain_shapes(geometries: np.ndarray, notes: list[str]) -> np.ndarray:
     geometries = np.asarray(geometries, dtype=object)
     measured = shapely.has_z(geometries) | shapely.has_m(geometries)
     if measured.any():
+        counted = _elevated_or_measured(geometries[measured])
         geometries = geometries.copy()
         geometries[measured] = shapely.force_2d(geometries[measured])
-        notes.append(f"{int(measured.sum())} geometries have Z (elevation) or M values: stored in 2D; "
-                     "keep elevations in an attribute column if they are needed")
+        if counted:
+            notes.append(f"{counted} geometries have Z (elevation) or M values: stored in 2D; "
+                         "keep elevations in an attribute column if they are needed")
     single = (shapely.get_type_id(geometries) == _MULTIPOINT) & (shapely.get_num_geometries(geometries) == 1)
     if single.any():
         geometries = geometries.copy()
         geometries[single] = shapely.get_geometry(geometries[single], 0)
         notes.append(f"{int(single.sum())} one-point MultiPoints read as Points")
     return geometries
+
+
+def _elevated_or_measured(geometries: np.ndarray) -> int:
+    """How many of the geometries carry a measure or an elevation other than 0: a KML placemark's altitude
+    of 0 and a flat CAD drawing's z are no elevation, and dropping them needs no note."""
+    coordinates, index = shapely.get_coordinates(geometries, include_z=True, return_index=True)
+    elevated = np.zeros(len(geometries), dtype=bool)
+    np.logical_or.at(elevated, index, np.nan_to_num(coordinates[:, 2]) != 0)
+    return int((elevated | shapely.has_m(geometries)).sum())

@@ -58,6 +58,8 @@ class RawLayer:
     notes: list[str] = field(default_factory=list)
     geometry_columns: tuple[str, ...] = ()
     geometry_problems: np.ndarray | None = None
+    # columns that give way to another column of their standard field (a KML placemark's Name)
+    yielding: tuple[str, ...] = ()
 
 
 def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None) -> RawLayer:

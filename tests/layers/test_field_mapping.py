@@ -272,3 +272,12 @@ def test_default_is_shared_and_immutable() -> None:
     aliases: Any = DEFAULT.aliases
     with pytest.raises(TypeError):
         aliases["name"] = ("x",)
+
+
+def test_a_yielding_column_gives_way_to_another_of_its_field() -> None:
+    both = DEFAULT.resolve(["Name", "BJMC", "ZGBMMC"], yielding=["Name"])
+    assert dict(both.fields) == {"name": "BJMC", "competent_dept_name": "ZGBMMC"} and "Name" in both.extra
+    alone = DEFAULT.resolve(["Name", "ZGBMMC"], yielding=["Name"])
+    assert alone.fields["name"] == "Name"
+    with pytest.raises(ImportValidationError, match="all map to 'name'"):
+        DEFAULT.resolve(["部件名称", "BJMC"], yielding=["Name"])

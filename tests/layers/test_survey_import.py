@@ -932,3 +932,23 @@ def test_closed_lines_of_an_area_class_are_read_as_the_areas_they_enclose(db_url
     assert [(r.row, r.reason) for r in result.rejections] == [
         (2, "class 03001 expects a polygon, got a LineString"),
         (3, "class 03001 expects a polygon, got a LineString")]
+
+
+def test_a_kml_placemarks_name_is_the_components_name_unless_a_field_names_it(fresh_db_url, tmp_path):
+    """A KML placemark's Name is its label: a field app's census names the component with it, while a KML
+    from a GIS carries the name in a field of its own as well, and that field wins."""
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 4, seed=61)
+    labelled = tmp_path / "field_app.kml"
+    _write(labelled, [{"Name": f"雨水井盖{i}", "XLDM": "01013", "ZGBMMC": DEPT} for i in (1, 2)], points[:2],
+           crs=4326, driver="LIBKML")
+    both = tmp_path / "gis.kmz"
+    _write(both, [{"Name": f"P{i}", "BJMC": f"园林井盖{i}", "XLDM": "01014", "ZGBMMC": DEPT} for i in (1, 2)],
+           points[2:], crs=4326, driver="LIBKML")
+    result = _run(fresh_db_url, [labelled, both])
+    assert (result.status, result.rejections) == ("committed", [])
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = conn.execute("SELECT class_code, name, attributes->>'Name' FROM onemap.component "
+                              "WHERE batch_id = %s ORDER BY class_code, name", (result.batch_id,)).fetchall()
+    assert stored == [("01013", "雨水井盖1", None), ("01013", "雨水井盖2", None),
+                      ("01014", "园林井盖1", "P1"), ("01014", "园林井盖2", "P2")]

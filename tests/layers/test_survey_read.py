@@ -206,6 +206,38 @@ def test_kml_placemarks_keep_their_fields_not_the_styling(tmp_path: Path) -> Non
     assert shapely.get_coordinates(survey.geometries)[:, 0].tolist() == LON
 
 
+def _arcgis_placemark(lon: float, lat: float, rows: list[tuple[str, str]]) -> str:
+    """A placemark as ArcGIS's Layer To KML writes it: the fields in its description's popup table."""
+    table = "".join(f"<tr><td>{name}</td><td>{value}</td></tr>" for name, value in rows)
+    return (f"<Placemark><name>{rows[0][1]}</name><description><![CDATA[<html><body><table border=\"1\">"
+            f"<tr><th>Field Name</th><th>Field Value</th></tr>{table}</table></body></html>]]></description>"
+            f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>")
+
+
+def test_kml_fields_kept_in_arcgis_description_tables_are_columns(tmp_path: Path) -> None:
+    first = [("BJMC", "雨水井盖"), ("ZGBMMC", "区水务局"), ("BZ", "&lt;Null&gt;")]
+    second = [("BJMC", "污水井盖"), ("ZGBMMC", "区水务局 &amp; 街道"), ("BZ", "靠近路口")]
+    placemarks = [_arcgis_placemark(LON[0], LAT[0], first), _arcgis_placemark(LON[1], LAT[1], second)]
+    path = tmp_path / "arcgis.kml"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+                    + "".join(placemarks) + "</Document></kml>", encoding="utf-8")
+    survey = read_survey(path)
+    fields = survey.attributes[["BJMC", "ZGBMMC", "BZ"]].astype(object)
+    assert fields.where(fields.notna(), None).values.tolist() == [
+        ["雨水井盖", "区水务局", None], ["污水井盖", "区水务局 & 街道", "靠近路口"]]
+    assert "description" not in survey.attributes.columns
+    assert "fields read from the placemarks' description tables (as ArcGIS writes KML): BJMC, ZGBMMC, BZ" in \
+        survey.notes
+    assert survey.yielding == ("Name",)  # the label ArcGIS gives each placemark gives way to BJMC
+    assert survey.notes.count("fields read from the placemarks' description tables (as ArcGIS writes KML): "
+                              "BJMC, ZGBMMC, BZ") == 1
+    plain = tmp_path / "plain.kml"  # a description that is prose stays one
+    plain.write_text(path.read_text(encoding="utf-8").replace(placemarks[1], (
+        f"<Placemark><name>井盖</name><description>东侧人行道</description>"
+        f"<Point><coordinates>{LON[1]},{LAT[1]},0</coordinates></Point></Placemark>")), encoding="utf-8")
+    assert read_survey(plain).attributes["description"].tolist()[1] == "东侧人行道"
+
+
 def test_layer_of_a_single_layer_file_is_ignored_with_a_note(tmp_path: Path) -> None:
     path = _shapefile(tmp_path, _frame(), "UTF-8", keep_cpg=True)
     assert "--layer ignored: a .shp file holds one layer" in read_survey(path, layer="x").notes

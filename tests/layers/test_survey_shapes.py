@@ -33,3 +33,16 @@ def test_plain_geometries_are_passed_through_without_a_note() -> None:
     notes: list[str] = []
     given = np.array([shapely.Point(1, 2), None], dtype=object)
     assert plain_shapes(given, notes).tolist() == given.tolist() and notes == []
+
+
+def test_a_z_of_0_is_no_elevation_and_is_dropped_without_a_note() -> None:
+    """A KML placemark's altitude of 0 and a flat CAD drawing's z."""
+    notes: list[str] = []
+    given = [shapely.Point(114.05, 22.54, 0), shapely.from_wkt("LINESTRING Z (0 0 0, 1 1 0)"),
+             shapely.from_wkt("POINT Z (1 2 NaN)")]
+    shapes = plain_shapes(np.array(given, dtype=object), notes)
+    assert [s.wkt for s in shapes] == ["POINT (114.05 22.54)", "LINESTRING (0 0, 1 1)", "POINT (1 2)"]
+    assert notes == []
+    plain_shapes(np.array([shapely.Point(1, 2, 0), shapely.Point(1, 2, 0.5)], dtype=object), notes)
+    assert notes == ["1 geometries have Z (elevation) or M values: stored in 2D; keep elevations in an "
+                     "attribute column if they are needed"]

@@ -1,0 +1,64 @@
+"""The fields of KML placemarks that carry them in their description, as ArcGIS writes KML.
+
+ArcGIS's Layer To KML (and the KML of web maps made from ArcGIS layers) keeps a feature's attributes not
+as ExtendedData but as the HTML table of its popup, one row per field: `<tr><td>ZGBMMC</td><td>区水务局
+</td></tr>`. Read as it is, such a census has every field in one 'description' text and none where the
+mapping looks, so every row lacks its department. The table's rows become columns here.
+"""
+
+from html.parser import HTMLParser
+
+import pandas as pd
+
+# What ArcGIS writes in a popup for an empty field
+_NULLS = frozenset({"<Null>", "<null>", "&lt;Null&gt;", "Null", ""})
+
+
+class _TableRows(HTMLParser):
+    """The text of each table row's cells; a row of header cells (th) is left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+        self._cells: list[str] | None = None
+        self._text: list[str] | None = None
+        self._header = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self._cells, self._header = [], False
+        elif tag in ("td", "th") and self._cells is not None:
+            self._text = []
+            self._header = self._header or tag == "th"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cells is not None and self._text is not None:
+            self._cells.append("".join(self._text).strip())
+            self._text = None
+        elif tag == "tr" and self._cells is not None:
+            if not self._header:
+                self.rows.append(self._cells)
+            self._cells = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+
+
+def description_fields(descriptions: pd.Series) -> pd.DataFrame | None:
+    """A column per field of the placemarks' description tables, or None when the descriptions are not
+    such tables (each filled description must be one whose rows are all field-value pairs)."""
+    records: list[dict[str, str | None]] = []
+    for text in descriptions:
+        if not isinstance(text, str) or not text.strip():
+            records.append({})
+            continue
+        parser = _TableRows()
+        parser.feed(text)
+        if not parser.rows or any(len(cells) != 2 or not cells[0] for cells in parser.rows):
+            return None
+        records.append({name: (None if value in _NULLS else value) for name, value in parser.rows})
+    if not any(records):
+        return None
+    names = list(dict.fromkeys(name for record in records for name in record))
+    return pd.DataFrame.from_records(records, index=descriptions.index, columns=names)
