@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gis.errors import ImportValidationError
-from layers.survey_read import ARCHIVE_SUFFIXES, SURVEY_SUFFIXES, layers_to_read
+from layers.survey_read import ARCHIVE_SUFFIXES, SURVEY_SUFFIXES, UNREAD_FORMATS, layers_to_read
 
 _UTF8_FLAG = 0x800
 _SKIPPED = ("__MACOSX",)  # resource forks that macOS adds to archives
@@ -156,7 +156,7 @@ def _folder_files(folder: Path, unpacked: _Unpacked) -> list[SurveyFile]:
         entries = [name for name in folders if name.lower().endswith(".gdb")]
         folders[:] = [name for name in folders if name not in entries]
         entries += [name for name in names if not _passed_over(name)
-                    and (Path(name).suffix.lower() in SURVEY_SUFFIXES or _is_archive(name))]
+                    and (_is_survey_file(name) or _is_archive(name))]
         for name in sorted(entries):
             label = (here / name).relative_to(folder.parent).as_posix()
             if _is_archive(name):
@@ -173,7 +173,7 @@ def _archive_files(path: Path, label: str, unpacked: _Unpacked, *, required: boo
     target = unpacked.next_folder()
     members = _unpack(path, _Unpacking(label, target, unpacked.room))
     found = [SurveyFile(target / m, f"{label}/{m}", named=False)
-             for m in sorted(members) if PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES]
+             for m in sorted(members) if _is_survey_file(m)]
     if depth < _NESTED_ARCHIVES:
         for member in sorted(filter(_is_archive, members)):
             found += _archive_files(target / member, f"{label}/{member}", unpacked, required=False,
@@ -181,6 +181,12 @@ def _archive_files(path: Path, label: str, unpacked: _Unpacked, *, required: boo
     if not found and required:
         raise ImportValidationError(f"{label}: the archive holds no survey file ({_KINDS})")
     return found
+
+
+def _is_survey_file(name: str) -> bool:
+    """A file the import reads, or one of a survey format it names in the report as not read."""
+    suffix = PurePosixPath(name).suffix.lower()
+    return suffix in SURVEY_SUFFIXES or suffix in UNREAD_FORMATS
 
 
 def _passed_over(name: str) -> bool:

@@ -51,6 +51,12 @@ _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 CAD_SUFFIXES = (".dxf",)  # read by layers.survey_cad, a CAD layer at a time
 SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + CAD_SUFFIXES
+# Survey formats onemap cannot open, named in the report with what to deliver instead (not passed over
+# in silence: a Personal Geodatabase may hold most of a census)
+_PERSONAL_GDB = ("a Personal Geodatabase (Access), which onemap cannot open: export its feature classes to a "
+                 "File Geodatabase (.gdb) or GeoPackage and import that")
+UNREAD_FORMATS = {".mdb": _PERSONAL_GDB, ".accdb": _PERSONAL_GDB,
+                  ".dwg": "a CAD drawing in DWG, which onemap cannot open: save it as DXF and import that"}
 ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".tar", ".tar.gz", ".tgz")  # unpacked by layers.survey_deliveries
 _PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
 _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
@@ -88,6 +94,8 @@ def read_survey(
     """Read a survey file; `crs` overrides the file's CRS, `encoding` the detected text encoding."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in UNREAD_FORMATS:
+        raise ImportValidationError(f"{path}: {UNREAD_FORMATS[suffix]}")
     if suffix not in SURVEY_SUFFIXES:
         kinds = ", ".join((*SURVEY_SUFFIXES, *ARCHIVE_SUFFIXES))
         raise ImportValidationError(f"{path}: unsupported file type {suffix or 'none'!r}; use {kinds}")
@@ -243,6 +251,10 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True, enc
     A drawing's CAD layers are its layers; when `names_a_class` is given only those it accepts are read,
     since a drawing also holds roads, buildings and frames on layers of their own."""
     suffix = path.suffix.lower()
+    if suffix in UNREAD_FORMATS:
+        if named:
+            raise ImportValidationError(f"{path}: {UNREAD_FORMATS[suffix]}")
+        return [], [f"not read: {UNREAD_FORMATS[suffix]}"]
     if suffix in CAD_SUFFIXES:
         return _cad_layers_to_read(path, wanted, encoding, names_a_class)
     if suffix == ".csv":

@@ -952,3 +952,24 @@ def test_a_kml_placemarks_name_is_the_components_name_unless_a_field_names_it(fr
                               "WHERE batch_id = %s ORDER BY class_code, name", (result.batch_id,)).fetchall()
     assert stored == [("01013", "雨水井盖1", None), ("01013", "雨水井盖2", None),
                       ("01014", "园林井盖1", "P1"), ("01014", "园林井盖2", "P2")]
+
+
+def test_survey_formats_onemap_cannot_open_are_named_with_what_to_deliver(db_url, tmp_path):
+    """A delivery's Personal Geodatabase may hold most of the census: it is not passed over in silence."""
+    with psycopg.connect(db_url) as conn:
+        point = _points_in_city(conn, 1, seed=67)[0]
+    delivery = tmp_path / "成果"
+    delivery.mkdir()
+    (delivery / "井盖.csv").write_text(f"XLDM,ZGBMMC,经度,纬度\n01013,{DEPT},{point.x},{point.y}\n",
+                                      encoding="utf-8")
+    (delivery / "普查成果.mdb").write_bytes(b"\x00\x01\x00\x00Standard Jet DB\x00")
+    (delivery / "路灯.dwg").write_bytes(b"AC1027")
+    result = _run(db_url, [delivery], dry_run=True)
+    assert (result.status, result.loaded_per_class) == ("dry-run", {"01013": 1})
+    assert [n for n in result.notes if "not read" in n] == [
+        "成果/普查成果.mdb: not read: a Personal Geodatabase (Access), which onemap cannot open: export its "
+        "feature classes to a File Geodatabase (.gdb) or GeoPackage and import that",
+        "成果/路灯.dwg: not read: a CAD drawing in DWG, which onemap cannot open: save it as DXF and import "
+        "that"]
+    with pytest.raises(ImportValidationError, match=r"普查成果\.mdb: a Personal Geodatabase \(Access\)"):
+        _run(db_url, [delivery / "普查成果.mdb"], dry_run=True)
