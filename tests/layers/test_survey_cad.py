@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose
 
 from gis.crs import parse_crs, transformer
 from gis.errors import ImportValidationError
+from layers.field_mapping import FieldMapping
 from layers.survey_import import ImportOptions, import_components
 from layers.survey_read import layers_to_read, read_survey
 
@@ -117,3 +118,25 @@ def test_a_drawing_imports_its_components_where_they_were_drawn(fresh_db_url, tm
     assert [c[2:] for c in covers] == [("YS-001", "铸铁"), ("YS-002", "铸铁"), ("YS-003", "铸铁")]
     assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {
         "01003": 3, "01037": 2, "03001": 1}
+
+
+def test_symbols_of_several_classes_on_one_layer_are_told_apart_by_their_block_names(db_url, tmp_path):
+    """As CASS draws a census: every symbol on one layer, its block named by the symbol's code. A mapping
+    file reads the block name as the class column, and its `classes:` the codes as classes."""
+    to_gk = transformer(4490, 4547)
+    doc = ezdxf.new("R2010")
+    for symbol in ("GC143", "GC155"):
+        doc.blocks.new(name=symbol).add_circle((0, 0), 0.3)
+    doc.layers.add("GXYZ")
+    for symbol, (lon, lat) in zip(["GC143", "GC155", "GC143"], [*COVERS[:2], LAMP], strict=True):
+        doc.modelspace().add_blockref(symbol, to_gk.transform(lon, lat), dxfattribs={"layer": "GXYZ"})
+    doc.saveas(tmp_path / "cass.dxf")
+    mapping = tmp_path / "cass.yml"
+    mapping.write_text("extend:\n  class_code: [CAD块名]\nclasses:\n  GC143: '01003'\n  GC155: '01037'\n",
+                       encoding="utf-8")
+    options = ImportOptions(actor="tester", crs=parse_crs("EPSG:4547"), layers=("GXYZ",), dry_run=True,
+                            mapping=FieldMapping.from_yaml(mapping), fill=(("competent_dept_name", DEPT),))
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        result = import_components(conn, [tmp_path / "cass.dxf"], options)
+    assert (result.status, result.rejections) == ("dry-run", [])
+    assert result.loaded_per_class == {"01003": 2, "01037": 1}
