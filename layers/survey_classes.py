@@ -20,11 +20,13 @@ import pandas as pd
 from grid_codes.classes import CODE_LENGTHS, ClassInfo, ClassTable, Scheme
 
 _DIGITS = re.compile(r"[0-9]+")
-_BETWEEN_CODE_AND_NAME = " -_:、()[]【】"  # around a code beside its name: 01001-上水井盖, 上水井盖(01001)
+_BETWEEN_CODE_AND_NAME = " -_:、/|()[]【】"  # around a code beside its name: 01001-上水井盖, 上水井盖(01001)
+_KEPT_AS_NUMBER = re.compile(r"^([0-9]+)\.0+$")  # 1003.0: a code a spreadsheet or a dbf kept as a number
 _FORM_NOTES = {
     "full-width": "class codes written in full-width digits read as ASCII digits",
     "leading zero": "class codes without their leading zero (a spreadsheet keeps a typed code as a "
                     "number) read with it",
+    "number": "class codes kept as numbers (01003.0) read as the code",
     "name": "classes written by their standard name read as its code",
     "code and name": "classes written as code and name read as the code",
 }
@@ -46,19 +48,32 @@ def class_codes(written: np.ndarray, files: np.ndarray, scheme: Scheme,
 
 def _read(value: str, scheme: Scheme, table: ClassTable) -> tuple[str, str | None]:
     """The code `value` names and the form it was written in (None: as the code, or unread)."""
-    plain = unicodedata.normalize("NFKC", value).strip()
+    plain = _KEPT_AS_NUMBER.sub(r"\1", unicodedata.normalize("NFKC", value).strip())
     width = CODE_LENGTHS[scheme]
     if plain.isascii() and plain.isdigit():
         if len(plain) == width - 1 and table.get(scheme, "component", "0" + plain) is not None:
             return "0" + plain, "leading zero"
-        return plain, ("full-width" if plain != value.strip() else None)
-    named = table.find_by_name(scheme, "component", plain)
+        if plain == value.strip():
+            return plain, None
+        return plain, ("full-width" if plain.isdigit() and not value.strip().isascii() else "number")
+    named = _named(plain, scheme, table)
     if len(named) == 1:
         return named[0].code.code, "name"
     beside = _code_beside_name(plain, scheme, table)
-    if beside is not None and beside[0].name == beside[1]:
+    if beside is not None and beside[0] in _named(beside[1], scheme, table):
         return beside[0].code.code, "code and name"
     return value, None
+
+
+def _named(name: str, scheme: Scheme, table: ClassTable) -> tuple[ClassInfo, ...]:
+    """The classes of this standard name, full-width brackets and the like compared as half-width ones: a
+    table writes 输油（气）井盖, a form typed on a half-width keyboard 输油(气)井盖."""
+    exact = table.find_by_name(scheme, "component", name)
+    if exact:
+        return exact
+    folded = unicodedata.normalize("NFKC", name)
+    return tuple(info for info in table.classes(scheme, "component")
+                 if unicodedata.normalize("NFKC", info.name or "") == folded)
 
 
 def class_named_by(source: str, scheme: Scheme, table: ClassTable) -> str | None:

@@ -18,6 +18,7 @@ import shapely
 
 from gis.crs import CrsSpec, parse_crs
 from gis.errors import ImportValidationError
+from layers.field_mapping import FieldMapping
 from layers.survey_coordinates import (
     coordinate_numbers,
     coordinate_pairs,
@@ -33,6 +34,8 @@ from layers.survey_form_rows import (
     form_rows_note,
     is_blank_form_row,
     is_column_number_row,
+    is_labelled_value_row,
+    is_unit_row,
     sequence_columns,
 )
 from layers.survey_unusual_geometries import from_wkt
@@ -40,6 +43,9 @@ from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows
 
 _CSV_HEAD_BYTES = 1 << 16  # enough for a CSV file's header lines
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # byte order marks of UTF-16 little and big endian
+_DELIMITER_LINES = 30  # lines the delimiter is chosen from
+_SEP_LINE = re.compile(r"sep=(.)")  # the first line Excel writes to name a CSV file's delimiter
+_EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
 _LINE_BREAKS = re.compile(r"[^\S\r\n]*[\r\n]+[^\S\r\n]*")  # with the spaces around them
 
 
@@ -74,21 +80,53 @@ def _csv_records(path: Path, data: bytes, codec: str | None,
                  notes: list[str]) -> tuple[list[tuple[int, list[object]]], str]:
     """The non-empty records of CSV text with their first line numbers, and the encoding read."""
     text, codec = decode_text(path, data, codec, notes)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",\t;|", key=first_line.count) if first_line.count(",") == 0 else ","
+    delimiter = _delimiter(text)
     if delimiter != ",":
         notes.append(f"CSV delimiter taken as {delimiter!r}")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[tuple[int, list[object]]] = []
+    as_text = 0
     try:
         before = 0
         for record in reader:
             start, before = before + 1, reader.line_num
             if "".join(record).strip():
+                if any(cell.startswith('="') for cell in record):
+                    record, unwrapped = _excel_text(record)
+                    as_text += unwrapped
                 records.append((start, cast(list[object], record)))  # cells of str: no copy
     except csv.Error as error:
         raise ImportValidationError(f"{path}: line {reader.line_num}: {error}") from None
+    if as_text:
+        notes.append(f'{as_text} cell(s) written ="…" (how Excel keeps digits as text in a CSV) read as '
+                     "their text")
     return records, codec
+
+
+def _delimiter(text: str) -> str:
+    """The CSV delimiter: the one Excel's sep= line names, else of comma, tab, semicolon and bar the one
+    that splits the most of the first lines into the same number of fields (a title line above the
+    header has none; a header may hold a comma inside a field, 坐标(纬度,经度), in a tab-separated file)."""
+    lines = [line for line in text.split("\n", _DELIMITER_LINES)[:_DELIMITER_LINES] if line.strip()]
+    if lines and (named := _SEP_LINE.fullmatch(lines[0].strip())):
+        return named.group(1)
+
+    def agreement(candidate: str) -> tuple[int, int]:
+        counts = Counter(n for line in lines if (n := line.count(candidate)))
+        if not counts:
+            return 0, 0
+        fields, lines_agreeing = counts.most_common(1)[0]
+        return lines_agreeing, fields
+
+    best = max(",\t;|", key=agreement)
+    return best if agreement(best)[0] else ","
+
+
+def _excel_text(record: list[str]) -> tuple[list[str], int]:
+    """The cells with ="…" (Excel's formula for text that would otherwise become a number) as their
+    text, and how many there were."""
+    cells = [_EXCEL_TEXT.sub(r"\1", cell) for cell in record]
+    return cells, sum(a != b for a, b in zip(cells, record, strict=True))
 
 
 def csv_holds_coordinates(path: Path, codec: str | None) -> bool:
@@ -108,15 +146,15 @@ def csv_holds_coordinates(path: Path, codec: str | None) -> bool:
 
 def _header_row(records: list[tuple[int, list[object]]]) -> tuple[int, int, list[object]] | None:
     """The header of a sheet's or a CSV file's records: the first row of two filled cells or more (a
-    one-cell row above it is a title, e.g. 某区部件普查表), with '' read as empty; as (first row, last
-    row, names).
+    one-cell row above it is a title, e.g. 某区部件普查表; a row of labelled values, 填报单位：… 填报日期：…,
+    says who filled the form in), with '' read as empty; as (first row, last row, names).
 
     Official census forms head columns in two rows, a merged group heading over the columns it spans
     (坐标 over X and Y, 主管部门 over 代码 and 名称): such a second row is joined to the first.
     """
     for i, (number, values) in enumerate(records):
         cells = _filled(values)
-        if sum(v is not None for v in cells) >= 2:
+        if sum(v is not None for v in cells) >= 2 and not is_labelled_value_row(cells):
             below = _filled(records[i + 1][1]) if i + 1 < len(records) else []
             if _is_second_header_row(cells, below):
                 return number, records[i + 1][0], _joined_header(cells, below)
@@ -136,19 +174,30 @@ def _is_second_header_row(heading: list[object], below: list[object]) -> bool:
 
 def _joined_header(heading: list[object], below: list[object]) -> list[object]:
     """Each column's name: the heading over it, its group heading followed by the name below it
-    (主管部门代码), or the name below alone under a coordinate group (坐标, 经纬度: X, 经度)."""
+    (主管部门代码), or the name below alone under a coordinate group (坐标, 经纬度: X, 经度), over a pair of
+    coordinate columns (位置信息: 经度, 纬度) and where it names a standard field that the joined name does
+    not (部件信息 over 小类代码: a form's sections)."""
+    width = max(len(heading), len(below))
+    tops = [heading[i] if i < len(heading) else None for i in range(width)]
+    unders = [below[i] if i < len(below) else None for i in range(width)]
+    groups: list[object] = []
+    for top in tops:
+        groups.append(top if top is not None else (groups[-1] if groups else None))
+    def names_coordinates(group: object) -> bool:
+        spanned = [str(u) for u, g in zip(unders, groups, strict=True) if g == group and u is not None]
+        return pair_column([str(group)]) is not None or bool(coordinate_pairs(spanned, plane_first=False))
+
+    over_coordinates = {group for group in set(groups) if group is not None and names_coordinates(group)}
+    known = FieldMapping.default().field_named
     names: list[object] = []
-    group: object = None
-    for i in range(max(len(heading), len(below))):
-        top = heading[i] if i < len(heading) else None
-        under = below[i] if i < len(below) else None
-        group = top if top is not None else group
+    for top, under, group in zip(tops, unders, groups, strict=True):
         if under is None:
             names.append(top)
-        elif group is None or pair_column([str(group)]) is not None:
+        elif group is None or group in over_coordinates:
             names.append(under)
         else:
-            names.append(f"{group}{under}")
+            joined = f"{group}{under}"
+            names.append(under if known(joined) is None and known(str(under)) is not None else joined)
     return names
 
 
@@ -187,6 +236,7 @@ def _header_and_rows(
     first, at, cells = found or (records[0][0], records[0][0], _filled(records[0][1]))
     header = _header(path, ["" if v is None else str(v) for v in cells], unit, at)
     where = "sheet " if unit == "row" else ""
+    header = _with_unheaded_columns(header, [r for r in records if r[0] > at], unit, notes)
     if first > 1:
         above = f"{unit} 1" if first == 2 else f"{unit}s 1–{first - 1}"
         notes.append(f"{where}{above} above the header skipped")
@@ -207,12 +257,48 @@ def _header_and_rows(
     for number, values in _merged_down_spread(records, merged_down, at, header, notes):
         cells = _filled(values)
         if number > at and cells.count(None) < len(cells):
-            rows.append(_fit(path, cells, len(header), unit, number))
+            rows.append(_fit(cells, len(header)))
             numbers.append(number)
-    if rows and is_column_number_row(rows[0]):
-        notes.append(f"{where}{unit} {numbers[0]}: the column numbers under the header not read")
+    while rows and (is_unit_row(rows[0]) or is_column_number_row(rows[0])):
+        what = "units" if is_unit_row(rows[0]) else "column numbers"
+        notes.append(f"{where}{unit} {numbers[0]}: the {what} under the header not read")
         rows, numbers = rows[1:], numbers[1:]
     return header, rows, numbers
+
+
+def _with_unheaded_columns(header: list[str], records: list[tuple[int, list[object]]], unit: str,
+                           notes: list[str]) -> list[str]:
+    """The header widened to the last column that holds a value below it, the columns past its last
+    name named Unnamed: i, with a note: a remark typed right of the table is kept, not a reason to
+    refuse the file."""
+    widest, first = len(header), None
+    for number, values in records:
+        last = max((i for i, v in enumerate(values) if v is not None and str(v).strip()), default=-1)
+        if last >= len(header):
+            widest = max(widest, last + 1)
+            if first is None:
+                column = next(i for i, v in enumerate(values) if i >= len(header) and v is not None
+                              and str(v).strip())
+                first = (number, column, values[column])
+    if first is None:
+        return header
+    number, column, value = first
+    cell = (f"cell {_column_letters(column)}{number}" if unit == "row"
+            else f"line {number}, field {column + 1}")
+    added = [f"Unnamed: {i}" for i in range(len(header), widest)]
+    notes.append(f"{len(added)} column(s) without a heading hold values (first: {cell}, {_shown(value)}): "
+                 f"read as {', '.join(added)}")
+    return header + added
+
+
+def _column_letters(index: int) -> str:
+    """A 0-based column index as the letters a spreadsheet shows (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _merged_down_spread(records: list[tuple[int, list[object]]], merged_down: Sequence[MergedDown],
@@ -261,15 +347,9 @@ def _header(path: Path, record: Sequence[str], unit: str, number: int) -> list[s
     return names
 
 
-def _fit(path: Path, cells: list[object], width: int, unit: str, number: int) -> list[object]:
-    """Pad a short row; trim empty trailing cells; a row with data beyond the header is an error."""
-    if len(cells) == width:
-        return cells
-    if len(cells) > width:
-        if any(c is not None and not (isinstance(c, str) and not c.strip()) for c in cells[width:]):
-            raise ImportValidationError(f"{path}: {unit} {number}: {len(cells)} fields, the header {width}")
-        cells = cells[:width]
-    return cells + [None] * (width - len(cells))
+def _fit(cells: list[object], width: int) -> list[object]:
+    """A row padded or cut to the header's width (the header reaches the last column holding a value)."""
+    return cells[:width] + [None] * (width - len(cells))
 
 
 def _table(
@@ -389,14 +469,28 @@ def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) ->
     if codec is None and data.startswith(_UTF16_MARKS):
         codec = "UTF-16"
         notes.append(f"{path.suffix.lower()[1:].upper()} file is UTF-16 (it begins with the byte order mark)")
+    fell_back = False
     if codec is None:
         try:
             return data.decode("utf-8-sig"), "UTF-8"
         except UnicodeDecodeError:
-            codec = "GB18030"
+            codec, fell_back = "GB18030", True
             notes.append(f"{path.suffix.lower()[1:].upper()} file is not UTF-8: decoded as GB18030")
     try:
         return data.decode(codec).removeprefix("\ufeff"), codec
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
+        if fell_back:  # neither encoding reads the whole file
+            not_utf8 = _first_bad_line(data, "utf-8-sig")
+            raise ImportValidationError(
+                f"{path}: the file mixes encodings: line {not_utf8} is not UTF-8 though the lines before it "
+                f"are, and line {line} is not GB18030 (GBK): save it again in one encoding (UTF-8)") from None
         raise ImportValidationError(f"{path}: line {line}: not valid {codec} text; pass --encoding") from None
+
+
+def _first_bad_line(data: bytes, codec: str) -> int:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as error:
+        return data[: error.start].count(b"\n") + 1
+    return 0

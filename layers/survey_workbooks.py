@@ -38,6 +38,7 @@ class Sheet(NamedTuple):
 _SheetReader = Callable[[str, int | None], Sheet]  # (sheet name, first rows only) -> the sheet
 # Rows a sheet's header is sought in, when choosing the sheets that hold a survey
 HEADER_ROWS = 30
+_SIXTEEN_DIGITS = 10.0**15
 _COMPOUND_FILE = bytes.fromhex("d0cf11e0a1b11ae1")  # the signature of an OLE compound file
 
 
@@ -45,25 +46,37 @@ def sheet_rows(
     path: Path, sheet: str | None, content: bytes | None = None, *,
     fits: Callable[[list[Row]], bool] | None = None,
 ) -> Sheet:
-    """Every row of the sheet named `sheet`, else of the first sheet whose rows `fits` accepts (a cover or
-    an instructions sheet often comes first), else of the first sheet; a note when other sheets exist.
+    """Every row of the sheet named `sheet`, else of the first visible sheet whose rows `fits` accepts (a
+    cover or an instructions sheet often comes first), else of the first visible sheet; a note when other
+    sheets exist. A hidden sheet (an old draft, a list behind a drop-down) is read only when named.
     The workbook is `content` when given (an upload; `path` then only names it), else the file."""
-    with _workbook(path, content) as (names, read):
-        return _pick(path, names, sheet, fits, read)
+    with _workbook(path, content) as (names, hidden, read):
+        found = _pick(path, names, hidden, sheet, fits, read)
+        if sheet in hidden:
+            found.notes.append(f"sheet {sheet!r} is hidden in the workbook: read because --layer names it")
+        elif hidden:
+            found.notes.append(f"hidden sheet(s) {', '.join(hidden)} not read; --layer names one to read it")
+        return found
 
 
 def sheets_that_fit(path: Path, fits: Callable[[list[Row]], bool]) -> tuple[list[str], list[str]]:
-    """Every sheet of the workbook, and those whose first HEADER_ROWS rows `fits` accepts (a header is
-    near the top; calamine parses each sheet whole, but only those rows become Python values)."""
-    with _workbook(path, None) as (names, read):
+    """Every visible sheet of the workbook, and those whose first HEADER_ROWS rows `fits` accepts (a header
+    is near the top; calamine parses each sheet whole, but only those rows become Python values)."""
+    with _workbook(path, None) as (names, _, read):
         return names, [name for name in names if fits(read(name, HEADER_ROWS).rows)]
 
 
 @contextmanager
-def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], _SheetReader]]:
-    """The sheet names of a workbook and a reader of a sheet's rows (the first `limit` of them if given).
-    The format is told from the content, so a .xls saved under an .xlsx name is read too."""
-    from python_calamine import CalamineError, CalamineWorkbook, PasswordError  # for workbooks only
+def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], list[str], _SheetReader]]:
+    """The visible and the hidden sheet names of a workbook, and a reader of a sheet's rows (the first
+    `limit` of them if given). The format is told from the content, so a .xls saved under an .xlsx
+    name is read too."""
+    from python_calamine import (  # for workbooks only
+        CalamineError,
+        CalamineWorkbook,
+        PasswordError,
+        SheetVisibleEnum,
+    )
 
     try:
         data = content if content is not None else path.read_bytes()
@@ -88,18 +101,23 @@ def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], _S
         down = [MergedDown(left, top + 1, bottom + 1) for (top, left), (bottom, _) in merged if bottom > top]
         return Sheet(cells, down, [])
 
+    sheets = book.sheets_metadata
     try:
-        yield list(book.sheet_names), read
+        yield ([m.name for m in sheets if m.visible == SheetVisibleEnum.Visible],
+               [m.name for m in sheets if m.visible != SheetVisibleEnum.Visible], read)
     finally:
         book.close()
 
 
-def _pick(path: Path, names: list[str], sheet: str | None, fits: Callable[[list[Row]], bool] | None,
-          read: _SheetReader) -> Sheet:
+def _pick(path: Path, names: list[str], hidden: list[str], sheet: str | None,
+          fits: Callable[[list[Row]], bool] | None, read: _SheetReader) -> Sheet:
     if sheet is not None:
-        if sheet not in names:
-            raise ImportValidationError(f"{path}: no sheet {sheet!r}; the sheets are {names}")
+        if sheet not in names and sheet not in hidden:
+            raise ImportValidationError(f"{path}: no sheet {sheet!r}; the sheets are {names + hidden}")
         return read(sheet, None)
+    if not names:
+        raise ImportValidationError(f"{path}: every sheet is hidden ({', '.join(hidden)}); --layer names the "
+                                    "one to read")
     # the same test as sheets_that_fit: the sheet's first rows
     chosen = next((name for name in names if fits is None or fits(read(name, HEADER_ROWS).rows)), names[0])
     found = read(chosen, None)
@@ -118,11 +136,15 @@ def _encrypted_package(data: bytes) -> bool:
 
 def _cell(value: object) -> object:
     """A cell as Excel shows it: an empty cell None, a whole number int (workbooks store every number as
-    a double), a date a datetime at midnight."""
+    a double), a date a datetime at midnight. A whole number of 16 digits or more is the text Excel shows
+    for it (4.40304010100012E+15): Excel keeps 15 significant digits of what is typed, so its last digits
+    are lost, and an identifier typed so is refused for that reason, not read as another code."""
     if isinstance(value, str):
         return value or None
     if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+        if value.is_integer() and abs(value) >= _SIXTEEN_DIGITS:
+            return f"{value:.15G}"
+        return int(value) if value.is_integer() else value
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day)
     return value

@@ -22,7 +22,8 @@ def test_the_standard_table_names_the_class_the_tests_use():
 
 @pytest.mark.parametrize("written", [
     "01001", " 01001 ", "１００１", "1001", "０１００１", "供水井盖", "01001-供水井盖", "01001 供水井盖",
-    "供水井盖(01001)", "供水井盖（01001）", "【01001】供水井盖", "1001:供水井盖",
+    "供水井盖(01001)", "供水井盖（01001）", "【01001】供水井盖", "1001:供水井盖", "01001/供水井盖", "1001.0",
+    "01001.0",
 ])
 def test_each_written_form_of_a_class_reads_as_its_code(written):
     assert _read(written)[0] == ["01001"]
@@ -65,3 +66,17 @@ def test_a_code_and_a_name_that_disagree_are_refused_naming_both():
 ])
 def test_a_layer_or_file_name_names_a_class_only_as_a_listed_code_or_standard_name(name, code):
     assert class_named_by(name, "gb47678", TABLE) == code
+
+
+def test_names_written_with_half_width_brackets_read_as_the_full_width_ones_of_the_table():
+    """The table writes 输油（气）井盖; a form typed on a half-width keyboard 输油(气)井盖."""
+    oil = TABLE.get("gb47678", "component", "01021")
+    assert oil is not None and "（" in (oil.name or "")
+    assert _read("输油(气)井盖", "01021-输油(气)井盖", "输油（气）井盖")[0] == ["01021"] * 3
+    assert class_named_by("输油(气)井盖", "gb47678", TABLE) == "01021"  # a sheet or file named so
+
+
+def test_a_code_kept_as_a_number_is_counted_in_its_own_note():
+    codes, notes = _read("01001.0", "01001")
+    assert codes == ["01001"] * 2
+    assert notes == ["s.xlsx: 1 row(s): class codes kept as numbers (01003.0) read as the code"]

@@ -556,7 +556,7 @@ def test_identifiers_a_workbook_stored_as_numbers_are_rejected_with_the_reason(d
     result = _run(db_url, [tmp_path / "ids.xlsx"], dry_run=True)
     reasons = {(r.row, r.field): r.reason for r in result.rejections}
     assert reasons[(2, "id")] == (
-        "identifier 4.4030401013e+16 was stored as a number, which keeps 15 significant digits and so loses "
+        "identifier 4.4030401013E+16 was stored as a number, which keeps 15 significant digits and so loses "
         "a 16- or 17-digit code: store the column as text and enter the codes again")
     assert reasons[(3, "id")].startswith("identifier 44030401013000002.0 was stored as a number")
     assert reasons[(2, "class_code")].startswith("no class code")  # none made up from the mantissa
