@@ -18,6 +18,7 @@ def write_report(path: Path, result: ImportResult, sources: list[str]) -> Path:
         "rows_read": result.rows_read,
         "rows_loaded": result.rows_loaded,
         "rows_unchanged": result.rows_unchanged,
+        "components_removed": result.removed,
         "rows_rejected": len({(r.file, r.row) for r in result.rejections}),
         "loaded_per_class": result.loaded_per_class,
         "rejections_per_field": dict(sorted(reasons.items())),

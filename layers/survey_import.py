@@ -83,6 +83,7 @@ class ImportResult:
     loaded_per_class: dict[str, int]
     notes: list[str]
     rows_unchanged: int = 0  # rows identical to their current version (nothing written)
+    removed: int = 0  # current components a replace closed: of the delivered classes, not delivered again
     ids: tuple[str, ...] = ()  # identifiers of the new versions, in row order
 
 
@@ -298,22 +299,23 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             if rejections and not options.skip_invalid:
                 raise _Rejected(rejections)
             progress("publish", 0, 1)
-            loaded, unchanged, ids = _publish(conn, batch_id, options, staged,
-                                              {i for i, _ in rejected_in_db}, rebuild)
+            rejected_rows = {i for i, _ in rejected_in_db}
+            loaded, unchanged, removed, ids = _publish(conn, batch_id, options, staged, rejected_rows,
+                                                       _identifiers_rejected(checked, rejected_rows), rebuild)
             status = "dry-run" if options.dry_run else "committed"
             _close_batch(conn, batch_id, status, len(rows), sum(loaded.values()), rejections)
             if options.dry_run:
-                raise _DryRun(loaded, unchanged, rejections)
+                raise _DryRun(loaded, unchanged, removed, rejections)
             progress("publish", 1, 1)
         return ImportResult(batch_id, status, len(rows), sum(loaded.values()), rejections, loaded,
-                            notes, unchanged, ids)
+                            notes, unchanged, removed, ids)
     except _Rejected as outcome:
         batch_id = _record_outcome(conn, sources, options, "rejected", len(rows), 0, outcome.rejections)
         return ImportResult(batch_id, "rejected", len(rows), 0, outcome.rejections, {}, notes)
     except _DryRun as outcome:
         batch_id = _record_outcome(conn, sources, options, "dry-run", len(rows), 0, outcome.rejections)
         return ImportResult(batch_id, "dry-run", len(rows), sum(outcome.loaded.values()),
-                            outcome.rejections, outcome.loaded, notes, outcome.unchanged)
+                            outcome.rejections, outcome.loaded, notes, outcome.unchanged, outcome.removed)
 
 
 class _Rejected(Exception):
@@ -322,9 +324,11 @@ class _Rejected(Exception):
 
 
 class _DryRun(Exception):
-    def __init__(self, loaded: dict[str, int], unchanged: int, rejections: list[Rejection]) -> None:
+    def __init__(self, loaded: dict[str, int], unchanged: int, removed: int,
+                 rejections: list[Rejection]) -> None:
         self.loaded = loaded
         self.unchanged = unchanged
+        self.removed = removed
         self.rejections = rejections
 
 
@@ -396,11 +400,14 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated, stage
 
 
 def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, staged: StagedRows,
-             rejected: set[int], rebuild: bool) -> tuple[dict[str, int], int, tuple[str, ...]]:
-    """Allocate identifiers, close replaced versions, insert.
+             rejected: set[int], kept: list[str],
+             rebuild: bool) -> tuple[dict[str, int], int, int, tuple[str, ...]]:
+    """Allocate identifiers, close replaced versions (not the components `kept` names), insert.
+    `rejected`: the staged rows the checks against the inventory rejected.
 
     Returns the new versions per class, how many rows were identical to their current
-    version and so wrote nothing, and the identifiers of the new versions.
+    version and so wrote nothing, how many components a replace removed, and the identifiers of
+    the new versions.
     """
     keep = ~np.isin(staged.index, list(rejected)) if rejected else np.ones(len(staged.index), dtype=bool)
     delivered = staged.fields["id"].to_numpy(dtype=object)
@@ -416,11 +423,15 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
     ids = numbered(groups, ranks, firsts, delivered)
     params = {"scheme": options.scheme, "mode": options.mode, "batch": batch_id,
               "actor": options.actor, "source": options.change_source or f"import:{batch_id}",
-              "groups": list(firsts), "firsts": list(firsts.values())}
+              "groups": list(firsts), "firsts": list(firsts.values()),
+              "kept": kept}
+    removed = 0
     with conn.cursor() as cur:
         for statement in sql_text("publish.sql").split(";\n\n"):
             if statement.strip():
                 cur.execute(statement.encode(), params)
+                if cur.description:  # the count of components a replace removed
+                    removed = int(cur.fetchone()[0])  # type: ignore[index]
     unchanged = {int(i) for i, in conn.execute("SELECT row_idx FROM pg_temp.survey_unchanged")}
     insert(conn, params, rebuild=rebuild)
     new = keep & ~np.isin(staged.index, list(unchanged)) if unchanged else keep
@@ -428,5 +439,14 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
     if counts:
         ensure_class_layers(conn, options.scheme, set(counts))
         bump_data_version(conn, "components")
-    return ({str(k): int(v) for k, v in counts.items()}, len(unchanged),
+    return ({str(k): int(v) for k, v in counts.items()}, len(unchanged), removed,
             tuple(str(i) for i in ids[new]))
+
+
+def _identifiers_rejected(checked: Validated, rejected_in_db: set[int]) -> list[str]:
+    """The identifiers written in rejected rows: a replace keeps their components, since --skip-invalid
+    left the rows out, not the survey."""
+    rejected = ~checked.valid
+    rejected[list(rejected_in_db)] = True
+    written = checked.rows.fields["id"][rejected]
+    return [str(v) for v in pd.unique(written.dropna())]

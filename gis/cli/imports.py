@@ -131,5 +131,9 @@ def _summarise(result: "ImportResult", report_path: Path) -> None:
     count = result.rows_loaded if result.status != "rejected" else 0
     per_class = ", ".join(f"{code}: {n}" for code, n in sorted(result.loaded_per_class.items()))
     unchanged = f", {result.rows_unchanged} unchanged" if result.rows_unchanged else ""
+    if result.removed and result.status != "rejected":
+        removes = "removed" if result.status == "committed" else "would remove"
+        unchanged += (f"; {removes} {result.removed} component(s) of the delivered classes that the "
+                      "delivery no longer holds (replace)")
     typer.echo(f"batch {result.batch_id}: {verb} {count} of {result.rows_read} rows"
                f"{' (' + per_class + ')' if per_class else ''}{unchanged}; report {report_path}")

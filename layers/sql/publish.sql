@@ -27,13 +27,21 @@ WHERE %(mode)s <> 'append'
        OR (ST_Dimension(c.geom) = ST_Dimension(s.geom) AND ST_HausdorffDistance(c.geom, s.geom) < 1e-8));
 
 -- 2. Close what this import replaces: re-delivered identifiers (upsert), or every current
---    component of the delivered classes that is not delivered unchanged (replace).
-UPDATE onemap.component c SET valid_to = now(), closed_by = %(actor)s, close_source = %(source)s
-WHERE c.valid_to IS NULL AND c.scheme = %(scheme)s AND (
-    (%(mode)s = 'upsert' AND c.id IN (
-        SELECT s.id FROM pg_temp.survey_staging s
-        WHERE s.id IS NOT NULL AND s.row_idx NOT IN (SELECT row_idx FROM pg_temp.survey_unchanged)))
-    OR (%(mode)s = 'replace'
-        AND c.class_code IN (SELECT class_code FROM pg_temp.survey_staging)
-        AND c.id NOT IN (SELECT id FROM pg_temp.survey_unchanged))
+--    component of the delivered classes that is not delivered unchanged (replace), except those
+--    whose rows were rejected (kept: --skip-invalid left them out, the survey did not). Returns how
+--    many components a replace removes from the inventory: closed and not delivered again.
+WITH closed AS (
+    UPDATE onemap.component c SET valid_to = now(), closed_by = %(actor)s, close_source = %(source)s
+    WHERE c.valid_to IS NULL AND c.scheme = %(scheme)s AND (
+        (%(mode)s = 'upsert' AND c.id IN (
+            SELECT s.id FROM pg_temp.survey_staging s
+            WHERE s.id IS NOT NULL AND s.row_idx NOT IN (SELECT row_idx FROM pg_temp.survey_unchanged)))
+        OR (%(mode)s = 'replace'
+            AND c.class_code IN (SELECT class_code FROM pg_temp.survey_staging)
+            AND c.id NOT IN (SELECT id FROM pg_temp.survey_unchanged)
+            AND c.id <> ALL (%(kept)s::text[]))
+    )
+    RETURNING c.id
 )
+SELECT count(*) FROM closed
+WHERE NOT EXISTS (SELECT 1 FROM pg_temp.survey_staging s WHERE s.id = closed.id)

@@ -389,8 +389,10 @@ def test_upsert_and_replace_keep_a_history_that_as_of_queries_read(fresh_db_url,
     assert (rehearsed.status, rehearsed.rows_loaded, rehearsed.rows_unchanged) == ("dry-run", 1, 1)
     with psycopg.connect(fresh_db_url) as conn:
         t2 = conn.execute("SELECT now()").fetchone()[0]
+    rehearsed_replace = _run(fresh_db_url, [second], mode="replace", dry_run=True)
     replaced = _run(fresh_db_url, [second], mode="replace")  # id 3 is not delivered: it goes
-    assert (replaced.rows_loaded, replaced.rows_unchanged) == (0, 2)
+    assert (replaced.rows_loaded, replaced.rows_unchanged, replaced.removed) == (0, 2, 1)
+    assert rehearsed_replace.removed == 1
     with psycopg.connect(fresh_db_url) as conn:
         at_t1 = {v.id: v.state for v in inventory_as_of(conn, t1, class_prefix="01006")}
         at_t2 = {v.id: v.state for v in inventory_as_of(conn, t2, class_prefix="01006")}
@@ -403,6 +405,25 @@ def test_upsert_and_replace_keep_a_history_that_as_of_queries_read(fresh_db_url,
         closers = dict(conn.execute("SELECT id, close_source FROM onemap.component "
                                     "WHERE id = ANY(%s) AND valid_to IS NOT NULL", (ids,)).fetchall())
     assert closers == {ids[0]: f"import:{upserted.batch_id}", ids[2]: f"import:{replaced.batch_id}"}
+
+
+def test_replace_keeps_the_components_whose_rows_it_skipped_as_invalid(fresh_db_url, tmp_path):
+    """A re-delivery with one mistyped latitude, loaded with --skip-invalid: the component of the
+    rejected row stays in the inventory, only the one no longer delivered is removed, and the count
+    says so."""
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 4, seed=23)
+    ids = [f"4403040100600001{i}" for i in (1, 2, 3, 4)]
+    _run(fresh_db_url, [_write(tmp_path / "v1.gpkg", [{"GLBJBSM": i, "ZGBMMC": DEPT} for i in ids], points)])
+    mistyped = shapely.Point(points[1].x, points[1].y - 0.1)  # 11 km south: outside the city
+    again = _write(tmp_path / "v2.gpkg", [{"GLBJBSM": i, "ZGBMMC": DEPT} for i in ids[:3]],
+                   [points[0], mistyped, points[2]])
+    replaced = _run(fresh_db_url, [again], mode="replace", skip_invalid=True)
+    assert [(r.row, r.field) for r in replaced.rejections] == [(2, "geometry")]
+    assert (replaced.rows_loaded, replaced.rows_unchanged, replaced.removed) == (0, 2, 1)
+    with psycopg.connect(fresh_db_url) as conn:
+        current = {v.id for v in inventory_as_of(conn, datetime.now(UTC), class_prefix="01006")}
+    assert current == set(ids[:3])
 
 
 def test_gcj02_coordinates_are_stored_in_cgcs2000(fresh_db_url, tmp_path):
