@@ -17,11 +17,17 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 from shapely.errors import GEOSException
 
 _SURFACES = {15: "PolyhedralSurface", 16: "TIN", 17: "Triangle"}  # ISO WKB type codes, without Z/M
+# Arrow hands pandas an Integer64 column holding a null as float64, which has lost the last digits of a
+# 17-digit identifier (above 2^53); pandas' nullable Int64 keeps every digit, and stays integer when a
+# column is rebuilt from its values (a Shapefile's text is decoded so), where Python ints in an object
+# column with None would become floats again
+_EXACT_INTEGERS = {"types_mapper": {pa.int64(): pd.Int64Dtype()}.get}
 
 
 def _curves_note(what: str) -> str:
@@ -45,7 +51,8 @@ def read_layer(source: Path | io.BytesIO, *, layer: str | None, encoding: str | 
     without it, where GDAL makes them lines; a geometry GEOS cannot build sends the layer row by row."""
     if arrow:
         try:
-            return pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True), None
+            return pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True,
+                                          arrow_to_pandas_kwargs=_EXACT_INTEGERS), None
         except NotImplementedError as error:
             if not _curved(error):
                 raise

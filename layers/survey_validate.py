@@ -10,7 +10,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time, timedelta, timezone
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
@@ -33,8 +33,19 @@ MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no d
 # it to CSV) or a field app's timestamp (2023-05-06T08:31:12), whose date is the day surveyed
 _TIME_OF_DAY = re.compile(r"[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$")
 _WHOLE_NUMBER = re.compile(r"([0-9]{8})\.0+")  # 20230506.0: YYYYMMDD kept in a numeric field
+# a date and time of day with its UTC offset: a File Geodatabase Date field (as pandas writes it, 2023-06-01
+# 00:00:00+00:00), a GeoPackage DateTime or a web export (2023-05-31T16:00:00Z, 2023-06-01T08:30:00.000+0800)
+_ZONED = re.compile(r"(?P<day>.+?)[ T](?P<clock>[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?) ?"
+                    r"(?P<zone>Z|[+-][0-9]{2}(?::?[0-9]{2})?)$")
+_BEIJING = timezone(timedelta(hours=8))  # the day surveyed is the date in Beijing time
+# 2023 年 6 月 1 日: the spaces some input methods type around 年, 月 and 日
+_SPACED_DATE_UNITS = re.compile(r"\s+(?=[年月日])|(?<=[年月])\s+")
 _AS_NUMBER = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0*")  # 4.4030401001e+16, 44030401001000000.0
-# 440304-01003-000001, 440304 01003 000001 (not a dot: 4403040100100001.0 is a number that lost digits)
+# A Double field (a .dbf N field, a File Geodatabase Double) hands a whole number over as 4403040101000123.0:
+# exact below 2^53, under which a double holds every whole number; a 17-digit code lies above and lost digits
+_WHOLE_NUMBER_ID = re.compile(r"([0-9]+)\.0*")
+_EXACT_IN_A_DOUBLE = 2**53
+# 440304-01003-000001, 440304 01003 000001 (not a dot: 4403040100100001.0 is a number, see _WHOLE_NUMBER_ID)
 _SEPARATED_DIGITS = re.compile(r"[0-9]+(?:[ \-_/][0-9]+)*")
 _ID_SEPARATORS = re.compile(r"[ \-_/]")
 _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
@@ -42,7 +53,8 @@ _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
 # spreadsheet's day number: days since 1899-12-30, 5 digits for 1927-05-18 to 2173-10-13, a fraction for
 # the time of day. No date form onemap reads has 5 digits, so such a number is read as that day.
 _DAY_NUMBER = re.compile(r"[0-9]{5}(\.[0-9]+)?")
-_DAY_ZERO = pd.Timestamp("1899-12-30")
+_DAY_ZERO = pd.Timestamp("1899-12-30")  # also the date ArcGIS and Excel show for an empty date
+_JANUARY_ZERO = re.compile(r"1900-0?1-0?0")  # day 0 as Excel shows it (1900/1/0), dashed
 # What survey tables write in a date cell that has no date (compared after NFKC: ／ is /, － is -)
 _NO_DATE = frozenset({"无", "暂无", "空", "/", "-", "--", "—", "——", "NULL", "null", "None", "N/A", "n/a",
                       "#N/A"})
@@ -142,6 +154,7 @@ def _text(column: pd.Series) -> pd.Series:
 def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     """Check every row; return what is loadable and a rejection per failed check."""
     out = _Collector(rows)
+    _date_cells_of_day_zero(rows.fields)
     f = rows.fields = rows.fields.apply(_text)
     _plain_identifiers(rows, out)
     _check_geometries(rows, ctx, out)
@@ -286,27 +299,39 @@ def _areas_of_closed_lines(rows: SurveyRows, lines: np.ndarray, actual: np.ndarr
 
 
 def _plain_identifiers(rows: SurveyRows, out: _Collector) -> None:
-    """Identifiers written in forms that lose nothing of the code read as its digits, in place, with a note:
-    full-width digits (a Chinese input method), a leading apostrophe (Excel's mark for text that would
-    otherwise become a number) and separators between the code's parts (440304-01003-000001). What is
-    then not 16 or 17 digits is left as written, for the identifier check to explain."""
+    """Identifiers written in forms that lose nothing of the code read as its digits, in place, with a note
+    per form: full-width digits (a Chinese input method), a leading apostrophe (Excel's mark for text that
+    would otherwise become a number), separators between the code's parts (440304-01003-000001), and a whole
+    number below 2^53 that a Double field holds exactly (4403040101000123.0). Other separated digits that are
+    not 16 or 17 digits, and numbers that lost digits, are left as written, for the identifier check to
+    explain."""
     ids = rows.fields["id"]
     given = ids.notna().to_numpy()
     if not given.any():  # the database allocates them all
         return
     written = given & ~ids.astype(object).str.fullmatch("[0-9]+").fillna(True).to_numpy(bool)
-    read: dict[str, str] = {}
+    separated: dict[str, str] = {}
+    numbers: dict[str, str] = {}
     for text in pd.unique(ids[written]):
         plain = unicodedata.normalize("NFKC", str(text)).strip().removeprefix("'")
-        if _SEPARATED_DIGITS.fullmatch(plain) and len(digits := _ID_SEPARATORS.sub("", plain)) in (16, 17):
-            read[str(text)] = digits
+        if (number := _WHOLE_NUMBER_ID.fullmatch(plain)) and int(number[1]) < _EXACT_IN_A_DOUBLE:
+            numbers[str(text)] = number[1]
+        elif _SEPARATED_DIGITS.fullmatch(plain) and len(digits := _ID_SEPARATORS.sub("", plain)) in (16, 17):
+            separated[str(text)] = digits
+    _read_identifiers(rows, separated, out, "identifier(s) written with full-width digits, a leading "
+                                            "apostrophe or separators read as their digits")
+    _read_identifiers(rows, numbers, out, "identifier(s) stored as numbers read as their digits")
+
+
+def _read_identifiers(rows: SurveyRows, read: dict[str, str], out: _Collector, what: str) -> None:
+    """Replace the identifiers written as a key of `read` by its value, in place, with a note counting
+    them."""
     if not read:
         return
+    ids = rows.fields["id"]
     changed = ids.isin(list(read)).to_numpy()
     first = int(np.argmax(changed))
-    out.notes.append(_counted(changed, rows, "identifier(s) written with full-width digits, a leading "
-                                             "apostrophe or separators read as their digits", first,
-                              f"{ids.iloc[first]!r} as {read[ids.iloc[first]]}"))
+    out.notes.append(_counted(changed, rows, what, first, f"{ids.iloc[first]!r} as {read[ids.iloc[first]]}"))
     rows.fields.loc[changed, "id"] = ids[changed].map(read)
 
 
@@ -381,28 +406,30 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
     parsed = {}
     for column in ("initial_date", "change_date"):
         text = f[column]
-        dates, iso_text, day_number, no_date = _parse_dates(text)
-        if no_date.any():
-            first = int(np.argmax(no_date))
-            out.notes.append(_counted(no_date, rows, f"{column} value(s) that say there is no date read as "
-                                                     "empty", first, repr(text.iloc[first])))
-        if day_number.any():
-            first = int(np.argmax(day_number))
-            out.notes.append(_counted(day_number, rows, f"{column} value(s) written as a spreadsheet's day "
-                                                        "number (a date cell that lost its format) read as "
-                                                        "that day", first,
-                                      f"{text.iloc[first]} as {iso_text.iloc[first]}"))
-        text = text.where(~no_date, None)
-        unreadable = text.notna().to_numpy() & dates.isna().to_numpy()
+        dates = _parse_dates(text)
+        out.notes.extend(_date_notes(column, text, dates, rows))
+        text = text.where(~(dates.no_date | dates.day_zero), None)
+        unreadable = text.notna().to_numpy() & dates.parsed.isna().to_numpy()
         out.reject(unreadable, column, [f"{column} {v!r} is not a date (YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, "
                                         "YYYY.MM.DD or YYYY年MM月DD日)"
                                         for v in text[unreadable]])
-        future = (dates > pd.Timestamp(ctx.today)).to_numpy(dtype=bool)
+        future = (dates.parsed > pd.Timestamp(ctx.today)).to_numpy(dtype=bool)
         out.reject(future, column, [f"{column} {v} lies in the future" for v in text[future]])
-        f[column] = iso_text
-        parsed[column] = dates
+        f[column] = dates.iso_text
+        parsed[column] = dates.parsed
     backwards = (parsed["change_date"] < parsed["initial_date"]).to_numpy(dtype=bool)
     out.reject(backwards, "change_date", "change_date is before initial_date")
+
+
+def _date_cells_of_day_zero(fields: pd.DataFrame) -> None:
+    """Workbook date cells of day 0 written as 1899-12-30 (with their time of day), in place: calamine hands
+    a date cell below day 1 over as a time of day alone, which the date check would not read."""
+    for column in ("initial_date", "change_date"):
+        codes, distinct = pd.factorize(fields[column])
+        if any(isinstance(value, time) for value in distinct):
+            written = [f"{_DAY_ZERO.date()} {value}" if isinstance(value, time) else value
+                       for value in distinct]
+            fields[column] = from_distinct(np.array(written, dtype=object), codes, None)
 
 
 def _counted(mask: np.ndarray, rows: SurveyRows, what: str, first: int, detail: str) -> str:
@@ -415,12 +442,30 @@ class _Dates(NamedTuple):
     iso_text: pd.Series  # as COPY reads them, None where no date was read
     day_number: np.ndarray  # rows written as a spreadsheet's day number
     no_date: np.ndarray  # rows that say there is no date (无, /, …)
+    day_zero: np.ndarray  # rows of 1899-12-30, day 0 of ArcGIS and Excel: their empty date
+
+
+def _date_notes(column: str, text: pd.Series, dates: _Dates, rows: SurveyRows) -> list[str]:
+    """A note for each form of date cell read otherwise than as written, counting its rows."""
+    forms = ((dates.no_date, f"{column} value(s) that say there is no date read as empty", False),
+             (dates.day_zero, f"row(s) with {column} 1899-12-30, the empty date of ArcGIS and Excel, read as "
+                              "no date", False),
+             (dates.day_number, f"{column} value(s) written as a spreadsheet's day number (a date cell that "
+                                "lost its format) read as that day", True))
+    notes = []
+    for mask, what, shown_as_read in forms:
+        if mask.any():
+            first = int(np.argmax(mask))
+            detail = (f"{text.iloc[first]} as {dates.iso_text.iloc[first]}" if shown_as_read
+                      else repr(text.iloc[first]))
+            notes.append(_counted(mask, rows, what, first, detail))
+    return notes
 
 
 def _parse_dates(text: pd.Series) -> _Dates:
     """Dates of YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日 text, with a time of day
-    after it or not (a workbook's date cell ends in midnight), or a spreadsheet's day number. Each distinct
-    text is parsed once."""
+    after it or not (a workbook's date cell ends in midnight), the day in Beijing time of one with a UTC
+    offset, or a spreadsheet's day number. Each distinct text is parsed once."""
     codes, distinct = pd.factorize(text)
     distinct = pd.Series(distinct, dtype=object)
     plain = distinct.map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
@@ -432,22 +477,40 @@ def _parse_dates(text: pd.Series) -> _Dates:
     if day_number.any():
         days = pd.to_numeric(plain[day_number]).astype("int64")
         dates = dates.fillna(_DAY_ZERO + pd.to_timedelta(days, unit="D"))
-    dashed = rest & ~day_number & ~no_date
+    zoned = rest & plain.str.fullmatch(_ZONED).to_numpy(dtype=bool)
+    if zoned.any():
+        dates = dates.fillna(_beijing_dates(plain[zoned]))
+    dashed = rest & ~day_number & ~no_date & ~zoned
     if dashed.any():
         iso = distinct[dashed].map(_dashed_date)
         dates = dates.fillna(pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce"))
+    day_zero = (dates == _DAY_ZERO).to_numpy()
+    dates = dates.where(~day_zero)
     iso_text = np.where(dates.notna(), dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
     # in the unit pandas chose: 2999-01-01 does not fit nanoseconds
     parsed = from_distinct(dates.to_numpy(), codes, np.datetime64("NaT"))
     written = from_distinct(np.asarray(iso_text, dtype=object), codes, None)
     return _Dates(pd.Series(parsed, index=text.index), pd.Series(written, index=text.index, dtype=object),
-                  from_distinct(day_number, codes, False), from_distinct(no_date, codes, False))
+                  from_distinct(day_number, codes, False), from_distinct(no_date, codes, False),
+                  from_distinct(day_zero, codes, False))
 
 
 def _dashed_date(text: str) -> str:
-    """2023年5月6日, 2023.5.6, 2023/5/6 and a date cell's '2023-05-06 00:00:00' as 2023-5-6 / 2023-05-06."""
-    text = _TIME_OF_DAY.sub("", unicodedata.normalize("NFKC", text).strip())
-    return text.removesuffix("日").translate(_DATE_SEPARATORS)
+    """2023年5月6日 (spaced or not), 2023.5.6, 2023/5/6 and a date cell's '2023-05-06 00:00:00' as 2023-5-6 /
+    2023-05-06; Excel's day 0, 1900/1/0, as 1899-12-30."""
+    text = _SPACED_DATE_UNITS.sub("", unicodedata.normalize("NFKC", text).strip())
+    dashed = _TIME_OF_DAY.sub("", text).removesuffix("日").translate(_DATE_SEPARATORS)
+    return str(_DAY_ZERO.date()) if _JANUARY_ZERO.fullmatch(dashed) else dashed
+
+
+def _beijing_dates(text: pd.Series) -> pd.Series:
+    """The days in Beijing time (UTC+8) of dates with a time of day and a UTC offset: 2023-05-31T16:00:00Z
+    was 2023-06-01 where it was surveyed. NaT where unreadable."""
+    parts = text.str.extract(_ZONED)
+    days = pd.to_datetime(parts["day"].map(_dashed_date), format="%Y-%m-%d", errors="coerce")
+    moments = pd.to_datetime(days.dt.strftime("%Y-%m-%d") + "T" + parts["clock"] + parts["zone"],
+                             format="ISO8601", utc=True, errors="coerce")
+    return moments.dt.tz_convert(_BEIJING).dt.tz_localize(None).dt.normalize()
 
 
 def _check_duplicates(rows: SurveyRows, classes: np.ndarray, types: np.ndarray,

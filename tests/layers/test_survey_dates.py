@@ -1,8 +1,17 @@
 """The date cells of a survey as spreadsheets and contractors write them."""
 
-import pandas as pd
+from datetime import date, datetime
+from pathlib import Path
 
-from layers.survey_validate import _parse_dates
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+import shapely
+
+from grid_codes.classes import default_table
+from layers.survey_import import ImportOptions, read_rows
+from layers.survey_validate import Validated, ValidationContext, _parse_dates, validate
 
 
 def test_day_numbers_in_any_digits_and_no_date_placeholders_are_told_apart():
@@ -21,3 +30,92 @@ def test_a_time_of_day_after_the_date_and_a_date_kept_as_a_number_are_read_as_th
                "2023-06-01 25", "2023.6", "202306.0"]
     dates = _parse_dates(pd.Series(written, dtype=object))
     assert dates.iso_text.tolist() == ["2023-06-01"] * 8 + [None, None, None]
+
+
+@pytest.mark.parametrize("written", [
+    "2023-06-01 00:00:00+00:00",  # a File Geodatabase Date field, as pandas writes it
+    "2023-06-01T00:00:00+08:00",  # a GeoPackage DateTime
+    "2023-05-31T16:00:00Z",  # a web export in UTC: 00:00 in Beijing
+    "2023-06-01T08:30:00.000+0800",
+    "2023/05/31 16:00:00+00",  # GDAL writing a date-time into a text field
+    "2023-06-01T00:00:00-05:00",  # 13:00 in Beijing
+], ids=["filegdb", "geopackage", "utc-z", "offset-without-colon", "gdal-text", "west-of-utc"])
+def test_a_date_with_a_utc_offset_is_its_day_in_beijing_time(written):
+    assert _parse_dates(pd.Series([written], dtype=object)).iso_text.tolist() == ["2023-06-01"]
+
+
+def test_a_utc_offset_can_move_the_day_either_way():
+    written = ["2023-05-31T15:59:59Z", "2023-06-01T23:30:00+09:00", "2023-06-01 23:59:00+08:00"]
+    dates = _parse_dates(pd.Series(written, dtype=object))
+    assert dates.iso_text.tolist() == ["2023-05-31", "2023-06-01", "2023-06-01"]
+
+
+def test_year_month_and_day_spaced_as_some_input_methods_type_them_are_read():
+    written = ["2023 年 6 月 1 日", "2023年 6月 1日", "2023 年 6 月 1 日 14:05", "２０２３ 年 ６ 月 １ 日"]
+    assert _parse_dates(pd.Series(written, dtype=object)).iso_text.tolist() == ["2023-06-01"] * 4
+
+
+def test_1899_12_30_the_empty_date_of_arcgis_and_excel_is_no_date():
+    written = ["1899-12-30", "1899/12/30", "1899-12-30 00:00:00", "1899-12-30 00:00:00+00:00", "18991230",
+               "1900/1/0 0:00", "1899-12-31", "2023-06-01"]
+    dates = _parse_dates(pd.Series(written, dtype=object))
+    assert dates.iso_text.tolist() == [None] * 6 + ["1899-12-31", "2023-06-01"]
+    assert dates.day_zero.tolist() == [True] * 6 + [False, False]
+    assert dates.parsed.isna().tolist() == [True] * 6 + [False, False]
+
+
+LON, LAT = 114.05, 22.54
+CITY = shapely.box(LON - 0.01, LAT - 0.01, LON + 0.01, LAT + 0.01)
+DEPT = "福田区城市管理和综合执法局"
+
+
+def _validated(paths: list[Path]) -> Validated:
+    """The survey files through the real reader and the validator (a test city, no database)."""
+    rows, _ = read_rows(paths, ImportOptions(actor="tester"))
+    ctx = ValidationContext(scheme="gb47678", table=default_table(), city=CITY,
+                            county_codes=frozenset({"440304"}), zone_epsg=4547, today=date(2025, 1, 1))
+    return validate(rows, ctx)
+
+
+def _points(n: int, line: int = 0) -> list[shapely.Point]:
+    """n points about 10 m apart, on the `line`-th row of them."""
+    return [shapely.Point(LON + i * 1e-4, LAT + line * 1e-4) for i in range(n)]
+
+
+def test_date_fields_of_a_file_geodatabase_and_a_geopackage_are_read_as_the_day_in_beijing_time(tmp_path):
+    """GDAL reads a File Geodatabase Date field as a UTC date-time and a GeoPackage DateTime with its
+    offset: pandas datetimes with a time zone, not text."""
+    moments = ["2023-06-01 00:00:00", "2023-05-31 16:00:00", "2023-06-01 15:59:00", "1899-12-30 00:00:00"]
+    utc = pd.to_datetime(moments).tz_localize("UTC")
+    records = pd.DataFrame({"XLDM": "01013", "ZGBMMC": DEPT, "初始日期": utc,
+                            "变更日期": utc.tz_convert("+08:00")})
+    geodatabase, geopackage = tmp_path / "census.gdb", tmp_path / "census.gpkg"
+    for line, (path, driver) in enumerate(((geodatabase, "OpenFileGDB"), (geopackage, "GPKG"))):
+        gpd.GeoDataFrame(records, geometry=_points(4, line), crs=4490).to_file(path, driver=driver,
+                                                                               layer="井盖", engine="pyogrio")
+    checked = _validated([geodatabase, geopackage])
+    assert checked.rejections == []
+    read = ["2023-06-01", "2023-06-01", "2023-06-01", None] * 2
+    assert checked.rows.fields["initial_date"].tolist() == read
+    assert checked.rows.fields["change_date"].tolist() == read
+    assert [n for n in checked.notes if "initial_date" in n] == [
+        "2 row(s) with initial_date 1899-12-30, the empty date of ArcGIS and Excel, read as no date (first: "
+        "census.gdb row 4: '1899-12-30 00:00:00+00:00')"]
+
+
+def test_a_workbook_date_cell_of_day_0_is_no_date(tmp_path):
+    """Excel's empty date is day 0: a date cell holding 0 shows 1900/1/0, and calamine hands it over as a
+    time of day alone."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["XLDM", "ZGBMMC", "经度", "纬度", "初始日期"])
+    for point, cell in zip(_points(3), [0, "1899/12/30", datetime(2023, 6, 1)], strict=True):
+        sheet.append(["01013", DEPT, point.x, point.y, cell])
+        sheet.cell(sheet.max_row, 5).number_format = "yyyy/m/d"
+    book.save(tmp_path / "dates.xlsx")
+    checked = _validated([tmp_path / "dates.xlsx"])
+    assert checked.rejections == []
+    assert checked.rows.fields["initial_date"].tolist() == [None, None, "2023-06-01"]
+    assert [n for n in checked.notes if "initial_date" in n] == [
+        "2 row(s) with initial_date 1899-12-30, the empty date of ArcGIS and Excel, read as no date (first: "
+        "dates.xlsx row 2: '1899-12-30 00:00:00')"]

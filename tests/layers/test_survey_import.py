@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import openpyxl
+import pandas as pd
 import psycopg
 import pyogrio
 import pytest
@@ -588,7 +589,7 @@ def test_identifiers_with_full_width_digits_an_apostrophe_or_separators_are_read
     with psycopg.connect(db_url) as conn:
         points = _points_in_city(conn, 6, seed=59)
     written = ["440304-01013-000001", "４４０３０４０１０１３０００００２", "'44030401013000003",
-               "440304 01013 000004", "4403040101300005.0", "440304-0101-3000006"]
+               "440304 01013 000004", "44030401013000005.0", "440304-0101-3000006"]
     survey = tmp_path / "ids.csv"
     survey.write_text("BJBM,ZGBMMC,经度,纬度\n" + "".join(
         f"{text},{DEPT},{p.x},{p.y}\n" for text, p in zip(written, points, strict=True)), encoding="utf-8")
@@ -994,3 +995,60 @@ def test_survey_formats_onemap_cannot_open_are_named_with_what_to_deliver(db_url
         "that"]
     with pytest.raises(ImportValidationError, match=r"普查成果\.mdb: a Personal Geodatabase \(Access\)"):
         _run(db_url, [delivery / "普查成果.mdb"], dry_run=True)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".shp"], ids=["geopackage", "shapefile"])
+def test_integer64_identifiers_keep_every_digit_when_a_row_has_none(fresh_db_url, tmp_path, suffix):
+    """Read through Arrow, an Integer64 column with a null became float64, which holds a 17-digit code only
+    to within 8: each such identifier was refused as stored as a number."""
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 3, seed=71)
+    ids = pd.array([44030401013000123, None, 44030401013000125], dtype="Int64")
+    survey = tmp_path / f"ids{suffix}"
+    gpd.GeoDataFrame({"BJBM": ids, "XLDM": "01013", "ZGBMMC": DEPT}, geometry=points, crs=4490).to_file(
+        survey, engine="pyogrio")
+    assert pyogrio.read_info(survey)["dtypes"][0] == "int64"  # an Integer64 field
+    result = _run(fresh_db_url, [survey])
+    assert (result.status, result.rejections) == ("committed", [])
+    assert result.ids == ("44030401013000123", "44030401013000126", "44030401013000125")
+
+
+def test_identifiers_a_double_field_holds_exactly_are_read_as_their_digits(db_url, tmp_path):
+    """A double holds every whole number below 2^53 exactly: a 16-digit legacy code in a .dbf N field or a
+    File Geodatabase Double field, which GDAL hands over as a float, lost nothing."""
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 4, seed=73)
+    shapefile, geodatabase = tmp_path / "ids.shp", tmp_path / "ids.gdb"
+    _write(shapefile, [{"BJBM": number, "XLDM": "0101", "ZGBMMC": DEPT}
+                       for number in (4403040101000123.0, None, 4403040101000124.0)], points[:3])
+    _write(geodatabase, [{"BJBM": 4403040101000125.0, "XLDM": "0101", "ZGBMMC": DEPT}], points[3:],
+           driver="OpenFileGDB", layer="上水井盖")
+    assert [pyogrio.read_info(path)["dtypes"][0] for path in (shapefile, geodatabase)] == ["float64"] * 2
+    result = _run(db_url, [shapefile, geodatabase], scheme="legacy", dry_run=True)
+    assert (result.status, result.rejections, result.loaded_per_class) == ("dry-run", [], {"0101": 4})
+    assert ("3 identifier(s) stored as numbers read as their digits (first: ids.shp row 1: "
+            "'4403040101000123.0' as 4403040101000123)") in result.notes
+
+
+def test_identifiers_written_as_numbers_that_lost_digits_are_still_refused(db_url, tmp_path):
+    """From 2^53 on a double skips whole numbers, and a spreadsheet shows a number it cut to 15 significant
+    digits in scientific notation: such codes must be entered again."""
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 4, seed=79)
+    written = ["4.40304010100012E+15", "9007199254740992.0", "9007199254740991.0", "4403040101000123.0"]
+    survey = tmp_path / "ids.csv"
+    survey.write_text("BJBM,XLDM,ZGBMMC,经度,纬度\n" + "".join(
+        f"{text},0101,{DEPT},{p.x},{p.y}\n" for text, p in zip(written, points, strict=True)),
+        encoding="utf-8")
+    result = _run(db_url, [survey], scheme="legacy", dry_run=True, skip_invalid=True)
+    lost = ("was stored as a number, which keeps 15 significant digits and so loses a 16- or 17-digit code: "
+            "store the column as text and enter the codes again")
+    reasons = [(r.row, r.field, r.reason) for r in result.rejections]
+    assert reasons[:2] == [(2, "id", f"identifier 4.40304010100012E+15 {lost}"),
+                           (3, "id", f"identifier 9007199254740992.0 {lost}")]
+    # 2^53 - 1 is read as its digits, and then checked as a code
+    assert reasons[2:] == [(4, "id", "component id '9007199254740991' has province part '90', which is not a "
+                                     "GB/T 2260 province; expected one of 11–15, 21–23, 31–37, 41–46, 50–54, "
+                                     "61–65, 71, 81, 82")]
+    assert ("2 identifier(s) stored as numbers read as their digits (first: ids.csv row 4: "
+            "'9007199254740991.0' as 9007199254740991)") in result.notes
