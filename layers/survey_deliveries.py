@@ -5,8 +5,10 @@ Contractors send a census as a folder tree or one archive of Shapefiles (one per
 street, with .dbf/.prj/.cpg beside each), GeoPackages, workbooks or a File Geodatabase folder. Archives
 written on Chinese Windows store member names in GBK without the UTF-8 flag, which Python's zipfile
 reads as code page 437; such names are decoded as GB18030 again so that reports show 井盖.shp, not
-¥«╕╟.shp. What desktops leave beside the data is passed over: hidden files, the `._name` resource forks
-that macOS writes on USB sticks and into archives, and the `~$name.xlsx` lock files of open workbooks.
+¥«╕╟.shp. Info-ZIP's zip on Linux and macOS's Compress store UTF-8 names without the flag too: those are
+read as UTF-8, which GBK names almost never are. What desktops leave beside the data is passed over:
+hidden files, the `._name` resource forks that macOS writes on USB sticks and into archives, and the
+`~$name.xlsx` lock files of open workbooks.
 Archives are unpacked only while the scratch disk keeps a reserve free, so a huge or hostile archive (a zip
 bomb) is refused before it fills a disk that the database may share.
 """
@@ -299,10 +301,7 @@ def _archive_member_name(name: str | bytes) -> str:
     """A libarchive member's name: libarchive decodes UTF-8 and Unicode names and hands back the bytes of
     a name in a Windows code page (a RAR 4 or tar archive written on Chinese Windows), read as GB18030."""
     if isinstance(name, bytes):
-        try:
-            text = name.decode("utf-8")
-        except UnicodeDecodeError:
-            text = name.decode("gb18030", errors="replace")
+        text = _unmarked_name(name) or name.decode("gb18030", errors="replace")
     else:
         text = name
     return text.replace("\\", "/")
@@ -310,10 +309,20 @@ def _archive_member_name(name: str | bytes) -> str:
 
 def _zip_member_name(info: zipfile.ZipInfo) -> str:
     """The member's name decoded as its archiver wrote it, with the backslashes that some Windows
-    archivers separate folders with read as slashes."""
+    archivers separate folders with read as slashes. A name without the UTF-8 flag keeps zipfile's code
+    page 437 reading when it is neither UTF-8 nor GB18030 (a Western DOS archiver's)."""
     name = info.filename
     if not info.flag_bits & _UTF8_FLAG:
-        with suppress(UnicodeEncodeError, UnicodeDecodeError):
-            name = name.encode("cp437").decode("gb18030")
+        with suppress(UnicodeEncodeError):
+            name = _unmarked_name(name.encode("cp437")) or name
     return name.replace("\\", "/")
+
+
+def _unmarked_name(raw: bytes) -> str | None:
+    """A member name stored without saying its encoding: UTF-8 when its bytes are UTF-8 (Info-ZIP's zip
+    on Linux, macOS's Compress, 7-Zip), else GB18030 (archivers on Chinese Windows); None for neither."""
+    for codec in ("utf-8", "gb18030"):
+        with suppress(UnicodeDecodeError):
+            return raw.decode(codec)
+    return None
 

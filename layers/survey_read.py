@@ -23,6 +23,7 @@ from pyproj import CRS
 
 from gis.crs import CGCS2000, CrsSpec, crs_spec_of, unshifted_datum_note
 from gis.errors import ImportValidationError, InvalidParameter
+from layers.field_mapping import FieldMapping, fold
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_cad import read_drawing
 from layers.survey_kml import description_fields
@@ -32,8 +33,10 @@ from layers.survey_tables import (
     csv_holds_coordinates,
     decode_text,
     holds_coordinates,
+    names_coordinates,
     read_csv_table,
     read_workbook_table,
+    table_layer,
 )
 from layers.survey_unusual_geometries import read_layer
 from layers.survey_workbooks import sheets_that_fit
@@ -61,6 +64,16 @@ ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".tar", ".tar.gz", ".tgz")  # unpacke
 _PYOGRIO_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, GeometryError, OgrCRSError)
 _READ_ERRORS = (*_PYOGRIO_ERRORS, UnicodeDecodeError, ValueError)
 _CODE_PAGES = {"65001": "UTF-8", "936": "GBK", "54936": "GB18030", "950": "BIG5"}
+# How ArcGIS names ISO 8859 parts in a .cpg: 88591 for ISO-8859-1, 885915 for ISO-8859-15 (GDAL reads
+# them so too, after Esri's knowledge base article 21106)
+_ISO_8859 = re.compile(r"8859-?([0-9]{1,2})", re.ASCII)
+# Single-byte Western code pages: a .cpg naming one over GBK text decodes almost any byte, to mojibake
+_WESTERN_CODE_PAGES = ("CP1252", "ISO8859-1", "ISO8859-15", "CP850", "CP858", "CP437")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_DBF_NAME_BYTES = 10  # a .dbf field name's limit, which writers cut longer names to
+# GDAL numbers a cut name that repeats an earlier one: %.8s_%d, so a UTF-8 name may end mid-character
+# before the number (管理部件名称 → 管理 and two bytes of 部, then _1)
+_NUMBERED_NAME = re.compile(rb"(.+)(_[0-9]{1,2})", re.DOTALL)
 _CUT_REASONS = ("unexpected end of data", "incomplete multibyte sequence")
 _METRES_HINT = "pass --crs EPSG:45xx (the CGCS2000 Gauss-Krüger zone, e.g. EPSG:4547 for CM 114°E)"
 NO_CRS_NOTE = (
@@ -103,7 +116,7 @@ def read_survey(
         raise ImportValidationError(f"{path}: no such {'geodatabase folder' if suffix == '.gdb' else 'file'}")
     codec = _codec(path, encoding, "--encoding") if encoding else None
     if suffix in VECTOR_SUFFIXES:
-        raw = _read_vector(path, codec=codec, layer=layer)
+        raw = _read_vector(path, codec=codec, layer=layer, crs=crs)
     elif suffix in CAD_SUFFIXES:
         raw = read_drawing(path, codec).layer(path, layer)
     elif suffix == ".csv":
@@ -122,9 +135,12 @@ def read_survey(
 
 
 def _codec(path: Path, name: str, origin: str) -> str:
-    """A Python codec name for an encoding given by the user or a .cpg ('GBK', '936', 'ANSI 936', 'UTF-8')."""
+    """A Python codec name for an encoding given by the user or a .cpg ('GBK', '936', 'ANSI 936', 'UTF-8',
+    ArcGIS's '88591')."""
     text = re.sub(r"^ANSI\s*", "", name.strip(), flags=re.IGNORECASE)
-    if re.fullmatch(r"[0-9]+", text, re.ASCII):
+    if iso := _ISO_8859.fullmatch(text):
+        text = f"ISO-8859-{iso[1]}"
+    elif re.fullmatch(r"[0-9]+", text, re.ASCII):
         text = _CODE_PAGES.get(text, f"CP{text}")
     try:
         return codecs.lookup(text).name.upper()
@@ -135,7 +151,7 @@ def _codec(path: Path, name: str, origin: str) -> str:
 # ---- vector files ----------------------------------------------------------------------------------------
 
 
-def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> RawLayer:
+def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSpec | None) -> RawLayer:
     notes: list[str] = []
     suffix = path.suffix.lower()
     source: Path | io.BytesIO = path
@@ -187,6 +203,15 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None) -> RawLaye
     if suffix == ".shp":
         text_encoding = _shapefile_text(path, attributes, codec, notes)
     attributes = attributes.reset_index(drop=True)
+    names = list(map(str, attributes.columns))
+    if not isinstance(frame, gpd.GeoDataFrame) and names_coordinates(names):
+        # a table of ArcGIS's "Add XY Coordinates" or Table To Table in a GeoPackage or geodatabase
+        cells = attributes.astype(object).where(attributes.notna(), None).to_numpy().tolist()
+        table = table_layer(path, names, cells, list(range(1, len(attributes) + 1)), "table row", crs=crs,
+                            encoding=text_encoding, notes=notes)
+        notes.insert(0, f"a table without geometries: points from its coordinate columns "
+                        f"{list(table.geometry_columns)}")
+        return table
     declared, declared_name = _declared_crs(declared_crs)
     if suffix in (".geojson", ".json") and declared == CrsSpec(epsg=4326):
         notes.append("GeoJSON CRS: WGS84 (declared, or the RFC 7946 default when the file names none)")
@@ -240,8 +265,9 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True, enc
     """The layers of one survey file that an import reads, and notes.
 
     A census often comes as one GeoPackage, geodatabase, KML or workbook with a layer or sheet per
-    class, so every layer with geometries is read (tables without any are named in a note), and every
-    sheet whose header names coordinate columns when more than one does; or the layers `wanted` names
+    class, so every layer with geometries or coordinate columns (POINT_X/POINT_Y) is read (other tables are
+    named in a note; a file of such tables only reads them all), and every sheet whose header names
+    coordinate columns when more than one does; or the layers `wanted` names
     (--layer, repeatable). None stands for "the file's only layer, or the reader's choice".
 
     A table found in a folder or an archive (not `named`) whose header names no coordinate columns is
@@ -287,11 +313,12 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True, enc
         walked = [name for name in names if name != _GPX_SURVEY_LAYER and _features(path, name) > 0]
         return [_GPX_SURVEY_LAYER], ([f"GPX {', '.join(walked)} not read (the paths walked, not components); "
                                      "--layer reads them"] if walked else [])
-    if not spatial:
+    read = [name for name in names if name in spatial or _names_coordinates(path, name)]
+    if not read:
         return list[str | None](names), []
-    tables = [name for name in names if name not in spatial]
+    tables = [name for name in names if name not in read]
     skipped = [f"{_MULTI_LAYER[suffix]} tables without geometries not read: {tables}"] if tables else []
-    return list[str | None](spatial), skipped
+    return list[str | None](read), skipped
 
 
 def _cad_layers_to_read(path: Path, wanted: Sequence[str], encoding: str | None,
@@ -326,6 +353,11 @@ def _opens_as_geojson(path: Path) -> bool:
     except _READ_ERRORS:
         return False
     return True
+
+
+def _names_coordinates(path: Path, layer: str) -> bool:
+    """True when the columns of a table without geometries name coordinates (POINT_X/POINT_Y, 经度/纬度)."""
+    return names_coordinates([str(name) for name in pyogrio.read_info(path, layer=layer)["fields"]])
 
 
 def _features(path: Path, layer: str) -> int:
@@ -364,33 +396,34 @@ def _chosen_layer(path: Path, layer: str | None, notes: list[str]) -> str:
 def _shapefile_text(path: Path, attributes: pd.DataFrame, codec: str | None, notes: list[str]) -> str:
     """Decode the .dbf names and strings (read as ISO-8859-1) in place; return the encoding used.
 
-    The encoding is --encoding, else the .cpg, else detected: UTF-8 when every text decodes strictly, else
-    GB18030 (a superset of GBK and GB2312, which Chinese desktop GIS writes without a .cpg).
+    The encoding is --encoding, else the .cpg (see _cpg_codec), else detected: UTF-8 when every text decodes
+    strictly, else GB18030 (a superset of GBK and GB2312, which Chinese desktop GIS writes without a .cpg).
     """
     cpg = path.with_suffix(".cpg")
     if not cpg.exists():
         cpg = path.with_suffix(".CPG")
-    texts = [c for c in attributes.columns if isinstance(c, str)]
     columns = [c for c in attributes.columns if pd.api.types.is_string_dtype(attributes[c].dtype)]
-    for column in columns:
-        texts.extend(v for v in attributes[column] if isinstance(v, str))
-    blobs = [t.encode("latin-1") for t in texts]
+    text = _DbfText(tuple(c.encode("latin-1") for c in attributes.columns if isinstance(c, str)),
+                    tuple(v.encode("latin-1") for c in columns for v in attributes[c] if isinstance(v, str)))
+    said = ""
     if codec is not None:
         if cpg.exists():
             notes.append(f".cpg says {cpg.read_text(errors='replace').strip()!r}; decoded as {codec}")
     elif cpg.exists():
-        codec = _codec(path, cpg.read_text(encoding="ascii", errors="replace"), cpg.name)
+        codec, said = _cpg_codec(path, cpg, text, notes), f" (as {cpg.name} says)"
     else:
-        codec = _detect(path, blobs)
-        ascii_only = all(b.isascii() for b in blobs)
+        codec = _detect(path, text)
+        ascii_only = all(b.isascii() for b in (*text.names, *text.values))
         notes.append("no .cpg: .dbf text is ASCII" if ascii_only else f"no .cpg: .dbf decoded as {codec}")
     truncated: set[str] = set()
 
     def decode(value: str, column: str, row: int | None) -> str:
-        text, cut = _decode_cut(value.encode("latin-1"), codec)
+        data = value.encode("latin-1")
+        text, cut = _decode_name(data, codec) if row is None else _decode_cut(data, codec)
         if text is None:
-            where = f"field name {column!r}" if row is None else f"row {row}, field {column!r}"
-            raise ImportValidationError(f"{path}: {where}: text is not valid {codec}; pass --encoding")
+            where = (f"field name {data.decode(codec, errors='replace')!r}" if row is None
+                     else f"row {row}, field {column!r}")
+            raise ImportValidationError(f"{path}: {where}: text is not valid {codec}{said}; pass --encoding")
         if cut:
             truncated.add(text if row is None else column)
         return text
@@ -404,7 +437,64 @@ def _shapefile_text(path: Path, attributes: pd.DataFrame, codec: str | None, not
     attributes.columns = pd.Index([names.get(c, c) for c in attributes.columns])
     if truncated:
         notes.append(f"text cut mid-character at the .dbf field width, bytes dropped: {sorted(truncated)}")
+    notes.extend(_cut_name_notes(names, codec))
     return codec
+
+
+@dataclass(frozen=True)
+class _DbfText:
+    """The bytes of a .dbf's field names and text values."""
+
+    names: tuple[bytes, ...]
+    values: tuple[bytes, ...]
+
+    def decoded(self, codec: str) -> list[str] | None:
+        """Every name and value in `codec` (a cut character dropped); None as soon as one is not `codec`."""
+        texts: list[str] = []
+        for decode, blobs in ((_decode_name, self.names), (_decode_cut, self.values)):
+            for blob in blobs:
+                text, _ = decode(blob, codec)
+                if text is None:
+                    return None
+                texts.append(text)
+        return texts
+
+
+def _cpg_codec(path: Path, cpg: Path, text: _DbfText, notes: list[str]) -> str:
+    """The encoding the .cpg names, unless it names a Western single-byte code page over text that reads as
+    Chinese in UTF-8 or GB18030 (ArcMap on an English-locale Windows writes 1252, and .cpg files are copied
+    from templates): such a code page decodes almost any byte, so the rows would load as ÓêË®¾®¸Ç with
+    nothing to tell. The override is noted, with how to keep the .cpg's encoding."""
+    declared = cpg.read_text(encoding="ascii", errors="replace").strip()
+    codec = _codec(path, declared, cpg.name)
+    chinese = _chinese_encoding(text) if codec in _WESTERN_CODE_PAGES else None
+    if chinese is None:
+        return codec
+    sample = next(b for b in (*text.values, *text.names) if not b.isascii())[:24]
+    notes.append(f"{cpg.name} says {declared!r} ({codec}), but the .dbf text reads as Chinese in {chinese} "
+                 f"({_decode_cut(sample, chinese)[0]!r}, which {codec} reads as "
+                 f"{sample.decode(codec, errors='replace')!r}): decoded as {chinese}; pass --encoding "
+                 f"{declared} to read it as the .cpg says")
+    return chinese
+
+
+def _chinese_encoding(text: _DbfText) -> str | None:
+    """UTF-8, else GB18030, when every name and value decodes in it and CJK ideographs are among them; in
+    GB18030 only when the bytes past ASCII pair up as GBK's double-byte characters do (see _gbk_pairs)."""
+    for codec in ("UTF-8", "GB18030"):
+        decoded = text.decoded(codec)
+        if decoded and any(map(_CJK.search, decoded)) and (codec == "UTF-8" or _gbk_pairs(decoded)):
+            return codec
+    return None
+
+
+def _gbk_pairs(texts: Sequence[str]) -> bool:
+    """True when two characters past ASCII or more, and nine in ten, were two bytes past ASCII, as GBK
+    text is. A Western text's accented letters mostly stand alone (église, für): read as GB18030, é and
+    the ASCII letter after it make one character, which counts against."""
+    wide = [c for t in texts for c in t if not c.isascii()]
+    pairs = sum(1 for c in wide if len(data := c.encode("gb18030")) == 2 and data[1] >= 0x80)
+    return pairs >= 2 and pairs * 10 >= len(wide) * 9
 
 
 def _decode_cut(data: bytes, codec: str) -> tuple[str | None, bool]:
@@ -420,11 +510,58 @@ def _decode_cut(data: bytes, codec: str) -> tuple[str | None, bool]:
         return None, False
 
 
-def _detect(path: Path, blobs: Sequence[bytes]) -> str:
+def _decode_name(data: bytes, codec: str) -> tuple[str | None, bool]:
+    """A field name decoded as _decode_cut does, also one that GDAL cut mid-character and then numbered
+    (_NUMBERED_NAME): the broken character before the number is dropped."""
+    text, cut = _decode_cut(data, codec)
+    if text is None and (numbered := _NUMBERED_NAME.fullmatch(data)):
+        base, cut = _decode_cut(numbered[1], codec)
+        if base is not None and cut:
+            return base + numbered[2].decode("ascii"), True
+    return text, cut
+
+
+def _detect(path: Path, text: _DbfText) -> str:
     for candidate in ("UTF-8", "GB18030"):
-        if all(_decode_cut(blob, candidate)[0] is not None for blob in blobs):
+        if text.decoded(candidate) is not None:
             return candidate
     raise ImportValidationError(f"{path}: .dbf text is neither UTF-8 nor GB18030: pass --encoding")
+
+
+def _cut_name_notes(names: dict[str, str], codec: str) -> list[str]:
+    """A note per column whose name the .dbf's 10 bytes may have cut from standard names the mapping
+    cannot tell apart (管理部件标识码, 管理部件名称 and 管理部件状态 all keep 管理部 in UTF-8): such a
+    column would be a free attribute without a word, an identifier column too."""
+    mapping = FieldMapping.default()
+    notes: list[str] = []
+    for raw, name in names.items():
+        if mapping.resolve([name]).fields:  # the mapping reads it, a cut it can tell included
+            continue
+        if fields := _fields_cut_to(raw.encode("latin-1"), name, codec, mapping):
+            candidates = ", ".join(f"{alias} ({field})" for field, alias in fields.items())
+            notes.append(f"column {name!r} may be a name cut to the Shapefile's {_DBF_NAME_BYTES} bytes: "
+                         f"{candidates}; read as a free attribute unless a --mapping file names it "
+                         f"(extend: {{FIELD: [{name!r}]}})")
+    return notes
+
+
+def _fields_cut_to(raw: bytes, name: str, codec: str, mapping: FieldMapping) -> dict[str, str]:
+    """Each standard field with its first alias longer than the .dbf's limit in `codec` that reads `name`
+    once cut to it (a broken last character dropped); a name GDAL numbered is compared without its number,
+    at the bytes left before it."""
+    numbered = _NUMBERED_NAME.fullmatch(raw) if len(raw) == _DBF_NAME_BYTES else None
+    number = numbered[2].decode("ascii") if numbered else ""
+    width, key = _DBF_NAME_BYTES - len(number), fold(name.removesuffix(number))
+    found: dict[str, str] = {}
+    for field, aliases in mapping.aliases.items():
+        for alias in aliases:
+            try:
+                data = alias.encode(codec)
+            except UnicodeEncodeError:
+                continue
+            if len(data) > _DBF_NAME_BYTES and fold(_decode_cut(data[:width], codec)[0] or "") == key:
+                found.setdefault(field, alias)
+    return found
 
 
 def _declared_crs(crs: CRS | None) -> tuple[CrsSpec | None, str | None]:

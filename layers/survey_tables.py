@@ -73,7 +73,7 @@ def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None) -> Raw
     notes: list[str] = []
     records, codec = _csv_records(path, path.read_bytes(), codec, notes)
     header, rows, lines = _header_and_rows(path, records, "line", notes)
-    return _table(path, header, rows, lines, "line", crs=crs, encoding=codec, notes=notes)
+    return table_layer(path, header, rows, lines, "line", crs=crs, encoding=codec, notes=notes)
 
 
 def _csv_records(path: Path, data: bytes, codec: str | None,
@@ -210,7 +210,11 @@ def _filled(values: list[object]) -> list[object]:
 def holds_coordinates(records: list[tuple[int, list[object]]]) -> bool:
     """True when a sheet's header names coordinate or WKT columns."""
     found = _header_row(records)
-    names = [str(v) for v in found[2] if v is not None] if found else []
+    return names_coordinates([str(v) for v in found[2] if v is not None] if found else [])
+
+
+def names_coordinates(names: list[str]) -> bool:
+    """True when column names name coordinate, coordinate-pair, degree-minute-second or WKT columns."""
     return bool(names) and bool(coordinate_pairs(names, plane_first=False) or wkt_column(names)
                                 or pair_column(names) or dms_columns(names))
 
@@ -220,7 +224,7 @@ def read_workbook_table(path: Path, *, sheet: str | None, crs: CrsSpec | None) -
     found = sheet_rows(path, sheet, fits=holds_coordinates)
     notes = list(found.notes)
     header, rows, numbers = _header_and_rows(path, found.rows, "row", notes, merged_down=found.merged_down)
-    return _table(path, header, rows, numbers, "row", crs=crs, encoding=None, notes=notes)
+    return table_layer(path, header, rows, numbers, "row", crs=crs, encoding=None, notes=notes)
 
 
 def _header_and_rows(
@@ -352,12 +356,13 @@ def _fit(cells: list[object], width: int) -> list[object]:
     return cells[:width] + [None] * (width - len(cells))
 
 
-def _table(
+def table_layer(
     path: Path, header: list[str], rows: list[list[object]], numbers: list[int], unit: str, *,
     crs: CrsSpec | None, encoding: str | None, notes: list[str],
 ) -> RawLayer:
     """The geometries of a table's rows from its coordinate, coordinate-pair or WKT columns, less the
-    subtotal and signature rows of a census form (layers.survey_form_rows)."""
+    subtotal and signature rows of a census form (layers.survey_form_rows). `unit` names the rows in
+    notes: row (of a sheet), line (of a CSV file) or table row (of a GeoPackage or geodatabase)."""
     attributes = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     wkt = wkt_column(header)
     pairs = coordinate_pairs(header, plane_first=crs is not None and not crs.is_geographic)

@@ -258,3 +258,25 @@ def test_a_damaged_or_encrypted_zip_member_is_an_error_naming_the_archive(tmp_pa
     refusal = r"^encrypted\.zip: cannot read the archive: .*encrypted"
     with pytest.raises(ImportValidationError, match=refusal), survey_files([encrypted]):
         pass
+
+
+class _UnflaggedUtf8Name(zipfile.ZipInfo):
+    """A member named in UTF-8 without the UTF-8 flag, as Info-ZIP's zip on Linux and macOS's Compress
+    write them."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("utf-8"), self.flag_bits & ~0x800
+
+
+def test_member_names_without_the_utf8_flag_are_read_in_utf8_or_else_gbk(tmp_path: Path) -> None:
+    parts = {f"成果/福田街道/{p.name}": p.read_bytes() for p in _shapefile(tmp_path, "雨水井盖")}
+    linux = tmp_path / "linux.zip"
+    with zipfile.ZipFile(linux, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(_UnflaggedUtf8Name(name), data)
+    windows = _zip(tmp_path / "windows.zip", parts, legacy=True)
+    with survey_files([linux, windows]) as found:
+        assert [f.label for f in found] == ["linux.zip/成果/福田街道/雨水井盖.shp",
+                                            "windows.zip/成果/福田街道/雨水井盖.shp"]
+        assert [f.path.stem for f in found] == ["雨水井盖", "雨水井盖"]  # the name that gives the class
+        assert read_survey(found[0].path).attributes["BJMC"].tolist() == ["上水井盖"]

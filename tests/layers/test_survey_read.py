@@ -1091,3 +1091,98 @@ def test_explicit_encoding_for_csv(tmp_path: Path) -> None:
     with pytest.raises(ImportValidationError, match=r"line 1: not valid UTF-8"):
         read_survey(path, encoding="utf-8")
     assert np.array_equal(read_survey(path, encoding="GBK").row_numbers, [2, 3, 4])
+
+
+# ---- Shapefile code pages, cut field names, tables with coordinate columns ------------------------------
+
+
+def _western_shapefile(tmp_path: Path, texts: list[str], encoding: str, cpg: str) -> Path:
+    """A Shapefile whose .dbf holds `texts` in `encoding` beside a .cpg that says `cpg`."""
+    frame = gpd.GeoDataFrame({"BZ": texts}, geometry=shapely.points(LON[: len(texts)], LAT[: len(texts)]),
+                             crs=4490)
+    path = tmp_path / "survey.shp"
+    pyogrio.write_dataframe(frame, path, encoding=encoding)
+    path.with_suffix(".cpg").write_text(cpg)
+    return path
+
+
+@pytest.mark.parametrize("cpg", ["88591", "885915"])
+def test_arcgis_iso_8859_code_pages_are_read_and_honest_latin1_text_keeps_its_cpg(tmp_path: Path,
+                                                                                  cpg: str) -> None:
+    texts = ["Hôtel de Ville", "près de l'église", "für die Straße"]
+    survey = read_survey(_western_shapefile(tmp_path, texts, "ISO-8859-1", cpg))
+    assert survey.attributes["BZ"].tolist() == texts
+    assert survey.encoding == f"ISO8859-{cpg[4:]}" and survey.notes == ()
+
+
+@pytest.mark.parametrize("cpg", ["1252", "ISO-8859-1", "88591"])
+def test_gbk_text_under_a_western_cpg_is_read_as_gb18030_with_a_note(tmp_path: Path, cpg: str) -> None:
+    path = _western_shapefile(tmp_path, NAMES, "GBK", cpg)
+    survey = read_survey(path)
+    assert survey.attributes["BZ"].tolist() == NAMES and survey.encoding == "GB18030"
+    assert any(f"survey.cpg says {cpg!r}" in note and "reads as Chinese in GB18030 ('上水井盖', which" in note
+               and f"decoded as GB18030; pass --encoding {cpg}" in note for note in survey.notes)
+    forced = read_survey(path, encoding=cpg)
+    assert forced.attributes["BZ"].tolist() == [name.encode("gbk").decode("latin-1") for name in NAMES]
+
+
+def test_a_utf8_field_name_cut_to_the_start_of_several_standard_names_is_named_in_a_note(
+        tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"管理部件标识码": ["44030401037000901"], "主管部门名称": ["福田区城管局"]},
+                             geometry=[shapely.Point(LON[0], LAT[0])], crs=4490)
+    with pytest.warns(RuntimeWarning):  # GDAL cuts the names to 10 bytes
+        path = _shapefile(tmp_path, frame, "UTF-8", keep_cpg=True)
+    survey = read_survey(path)
+    assert survey.attributes.iloc[0].tolist() == ["44030401037000901", "福田区城管局"]
+    assert ("column '管理部' may be a name cut to the Shapefile's 10 bytes: 管理部件标识码 (id), "
+            "管理部件名称 (name), 管理部件状态 (state); read as a free attribute unless a --mapping file "
+            "names it (extend: {FIELD: ['管理部']})") in survey.notes
+    assert any(note.startswith("column '主管部' may be a name cut to the Shapefile's 10 bytes: 主管部门代码 "
+                               "(competent_dept_code), 主管部门名称 (competent_dept_name);")
+               for note in survey.notes)
+
+
+def test_a_utf8_name_gdal_cut_mid_character_and_numbered_is_read_without_the_broken_character(
+        tmp_path: Path) -> None:
+    """管理部件名称 after 管理部件标识码: GDAL makes it 管理 + two bytes of 部 + _1."""
+    frame = gpd.GeoDataFrame({"管理部件标识码": ["44030401037000901"], "管理部件名称": ["路灯A"]},
+                             geometry=[shapely.Point(LON[0], LAT[0])], crs=4490)
+    with pytest.warns(RuntimeWarning):
+        path = _shapefile(tmp_path, frame, "UTF-8", keep_cpg=True)
+    survey = read_survey(path)
+    assert list(survey.attributes.columns) == ["管理部", "管理_1"]
+    assert survey.attributes["管理_1"].tolist() == ["路灯A"]
+    assert any(note.startswith("column '管理_1' may be a name cut to the Shapefile's 10 bytes: "
+                               "管理部件标识码 (id), 管理部件名称 (name), 管理部件状态 (state);")
+               for note in survey.notes)
+
+
+@pytest.mark.parametrize(("name", "driver", "columns"), [
+    ("census.gpkg", "GPKG", ("POINT_X", "POINT_Y")),
+    ("census.gdb", "OpenFileGDB", ("经度", "纬度")),
+], ids=["geopackage-arcgis-xy", "geodatabase-lon-lat"])
+def test_a_table_with_coordinate_columns_is_read_as_points_like_a_csv(
+        tmp_path: Path, name: str, driver: str, columns: tuple[str, str]) -> None:
+    path = tmp_path / name
+    pyogrio.write_dataframe(_frame(), path, driver=driver, layer="井盖")
+    table = gpd.pd.DataFrame({"BJMC": ["路灯", "路灯"], columns[0]: [LON[0], None],
+                              columns[1]: [LAT[0], None]})
+    pyogrio.write_dataframe(table, path, driver=driver, layer="路灯XY", append=True)
+    pyogrio.write_dataframe(gpd.pd.DataFrame({"代码": ["01001"]}), path, driver=driver, layer="字典",
+                            append=True)
+    kind = "GeoPackage" if driver == "GPKG" else "File Geodatabase"
+    unread = f"{kind} tables without geometries not read: ['字典']"
+    assert layers_to_read(path, ()) == (["井盖", "路灯XY"], [unread])
+    survey = read_survey(path, layer="路灯XY")
+    assert survey.geometries[0].equals(shapely.Point(LON[0], LAT[0])) and survey.geometries[1] is None
+    assert survey.geometry_columns == columns and survey.row_numbers.tolist() == [1, 2]
+    assert f"a table without geometries: points from its coordinate columns {list(columns)}" in survey.notes
+
+
+def test_a_geopackage_of_tables_only_reads_those_with_coordinate_columns(tmp_path: Path) -> None:
+    path = tmp_path / "census.gpkg"
+    pyogrio.write_dataframe(gpd.pd.DataFrame({"代码": ["01001"]}), path, layer="字典")
+    table = gpd.pd.DataFrame({"XLDM": ["01003"], "POINT_X": [LON[0]], "POINT_Y": [LAT[0]]})
+    pyogrio.write_dataframe(table, path, layer="雨水井盖", append=True)
+    unread = "GeoPackage tables without geometries not read: ['字典']"
+    assert layers_to_read(path, ()) == (["雨水井盖"], [unread])
