@@ -4,7 +4,8 @@ Nothing is half written: the files are written in a temporary folder beside the 
 into place only when every one of them is complete. Text the chosen encoding cannot hold is refused
 before writing, naming the component and field. A Shapefile holds one kind of geometry, text of at
 most 254 bytes and field names of at most 10 bytes: an export of several kinds writes a Shapefile
-per kind, and what the format cut is counted in notes.
+per kind, names are cut on a character boundary, and what was cut is counted in notes. Coordinates in
+GCJ-02 or BD-09, which no CRS definition describes, are written with no CRS at all, and a note says so.
 """
 
 import codecs
@@ -17,16 +18,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
-import pyogrio
 import shapely
 
-from gis.crs import CGCS2000, CrsSpec, from_cgcs2000, unshifted_datum_note
+from gis.crs import CrsSpec, from_cgcs2000, unshifted_datum_note
 from gis.errors import InvalidParameter, NotFound
+from grid_codes.classes import SCHEMES, Scheme, default_table
+from grid_codes.errors import UnknownClass
 from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, STANDARD_FIELDS
 
 CLASS_FIELD = "XLDM"  # 小类代码: the class, beside the standard fields
@@ -43,6 +46,20 @@ WHERE scheme = %(scheme)s
 ORDER BY id
 """
 SHAPEFILE_TEXT_BYTES = 254
+SHAPEFILE_NAME_BYTES = 10  # of a .dbf field name
+# the format each suffix names (a GeoJSON file is often .json)
+_SUFFIX_FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp", ".csv": "csv"}
+# Files that describe a Shapefile beside its .shp: those of a Shapefile replaced are removed unless written
+# again (an old .prj would give a CRS to coordinates that are in none)
+_SHAPEFILE_SIDECARS = (".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
+# What a file in GCJ-02 / BD-09 says of its CRS, per format
+_UNDECLARED = {
+    "gpkg": "the file declares none (an undefined SRS)",
+    "shp": "the file declares none (no .prj)",
+    "geojson": "the file declares none, and to other readers GeoJSON without a crs member is WGS84 "
+               "(RFC 7946)",
+    "csv": "the file declares none (a CSV of points names it in its columns lon_{offset}, lat_{offset})",
+}
 _COLUMNS = ["id", "class_code", "name", "competent_dept_code", "competent_dept_name",
             "owner_dept_code", "owner_dept_name", "maintainer_dept_code", "maintainer_dept_name",
             "grid_code", "state", "initial_date", "change_date", "data_source", "note",
@@ -59,12 +76,12 @@ class Exported:
     notes: list[str]
 
 
-def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt: str,
+def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt: str | None = None,
                       crs: CrsSpec, class_prefix: str | None = None, encoding: str | None = None,
                       as_of: datetime | None = None) -> Exported:
-    """Write the components (current, or as of a date) to `path`."""
-    if fmt not in EXPORT_FORMATS:
-        raise InvalidParameter(f"format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+    """Write the components (current, or as of a date) to `path`, in `fmt` or the format its suffix names."""
+    fmt = _format(path, fmt)
+    _check_class(scheme, class_prefix)
     codec = _codec(encoding)
     rows = conn.execute(_EXPORT_SQL, {"scheme": scheme, "prefix": class_prefix, "at": as_of}).fetchall()
     if not rows:
@@ -80,12 +97,13 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
         _refuse_unencodable(attributes, encoding, codec)
     geometries = from_cgcs2000(shapely.from_wkb(np.array([r[-1] for r in rows], dtype=object)), crs)
     parts = _parts(path, geometries) if fmt == "shp" else [(path, "", np.ones(len(rows), dtype=bool))]
-    notes = [note] if (note := unshifted_datum_note(crs, to_cgcs2000=False)) is not None else []
+    notes = [note for note in (unshifted_datum_note(crs, to_cgcs2000=False), _offset_note(crs, fmt))
+             if note is not None]
     with _written_together(path.parent) as folder:
         for target, _, chosen in parts:
             part = attributes[chosen].reset_index(drop=True)
             if fmt == "csv":
-                _write_csv(folder / target.name, part, geometries[chosen], encoding)
+                _write_csv(folder / target.name, part, geometries[chosen], crs, encoding)
             elif fmt == "shp":
                 notes += _write_shapefile(folder / target.name, part, geometries[chosen], crs, encoding,
                                           codec)
@@ -95,6 +113,44 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
         notes.insert(0, "a Shapefile holds one kind of geometry: " + ", ".join(
             f"{int(chosen.sum())} {kind}s in {target.name}" for target, kind, chosen in parts))
     return Exported(len(rows), [target for target, _, _ in parts], notes)
+
+
+def _format(path: Path, fmt: str | None) -> str:
+    """`fmt`, else the format the suffix of `path` names; a suffix naming another format is refused."""
+    named = _SUFFIX_FORMATS.get(path.suffix.lower())
+    chosen = fmt.lower() if fmt else named
+    if chosen is None:
+        raise InvalidParameter(f"{path.name}: its suffix names no format: name it .gpkg, .geojson, .shp or "
+                               ".csv, or pass --format")
+    if chosen not in EXPORT_FORMATS:
+        raise InvalidParameter(f"format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+    if named is not None and named != chosen:
+        raise InvalidParameter(f"{path.name} is named as a {named} file but --format is {chosen}: name it "
+                               f"{path.stem}.{chosen}, or leave --format out")
+    return chosen
+
+
+def _check_class(scheme: str, class_prefix: str | None) -> None:
+    """Refuse a scheme or class that does not exist: a mistake, not an empty inventory (NotFound)."""
+    if scheme not in SCHEMES:
+        raise InvalidParameter(f"scheme {scheme!r} is not one of {', '.join(SCHEMES)}")
+    if class_prefix is None:
+        return
+    table, listed = default_table(), cast(Scheme, scheme)
+    if len(class_prefix) != 2:
+        table.lookup(listed, "component", class_prefix)  # InvalidClassCode or UnknownClass
+    elif not table.classes_in_major(listed, "component", class_prefix):
+        majors = ", ".join(major.code for major in table.majors(listed, "component"))
+        raise UnknownClass(f"{scheme} has no major component class {class_prefix!r}; its majors are {majors}")
+
+
+def _offset_note(crs: CrsSpec, fmt: str) -> str | None:
+    """For GCJ-02 / BD-09, which no EPSG code or WKT describes: what the file declares instead."""
+    if crs.offset is None:
+        return None
+    declared = _UNDECLARED[fmt].format(offset=crs.offset)
+    return (f"coordinates in {crs}, which no CRS definition describes: {declared}; import it back with "
+            f"--crs {crs.offset}")
 
 
 def _codec(encoding: str | None) -> str:
@@ -137,8 +193,13 @@ def _parts(path: Path, geometries: np.ndarray) -> list[tuple[Path, str, np.ndarr
 
 def _write_vector(path: Path, fmt: str, attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec,
                   encoding: str | None) -> None:
-    gpd.GeoDataFrame(attributes, geometry=geometries, crs=crs.epsg or crs.definition or CGCS2000).to_file(
-        path, driver=EXPORT_FORMATS[fmt], engine="pyogrio", **({"encoding": encoding} if encoding else {}))
+    """Write with the CRS of `crs`; GCJ-02 / BD-09 have none (see _offset_note)."""
+    declared = crs.epsg or crs.definition
+    with warnings.catch_warnings():  # the offset note says it in onemap's words
+        warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
+        gpd.GeoDataFrame(attributes, geometry=geometries, crs=declared).to_file(
+            path, driver=EXPORT_FORMATS[fmt], engine="pyogrio",
+            **({"encoding": encoding} if encoding else {}))
 
 
 def _write_shapefile(path: Path, attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec,
@@ -155,16 +216,37 @@ def _write_shapefile(path: Path, attributes: pd.DataFrame, geometries: np.ndarra
             notes.append(f"{path.name}: {len(too_long)} value(s) of field {column} cut to the "
                          f"{SHAPEFILE_TEXT_BYTES} bytes a Shapefile field holds (first: component {first}); "
                          "a GeoPackage keeps them whole")
-    with warnings.catch_warnings():  # the notes above say it in onemap's words
-        for said in (".*has been truncated to 254", ".*Normalized/laundered field name"):
-            warnings.filterwarnings("ignore", message=said, category=RuntimeWarning)
-        _write_vector(path, "shp", attributes, geometries, crs, encoding)
-    written = pyogrio.read_info(path, encoding=encoding)["fields"]
-    cut = [f"{name!r} as {short!r}" for name, short in zip(attributes.columns, written, strict=True)
+    names = _field_names([str(column) for column in attributes.columns], codec)
+    cut = [f"{name!r} as {short!r}" for name, short in zip(attributes.columns, names, strict=True)
            if str(name) != short]
     if cut:
-        notes.append(f"{path.name}: field names cut to the 10 bytes a Shapefile allows: {', '.join(cut)}")
+        notes.append(f"{path.name}: field names cut to the {SHAPEFILE_NAME_BYTES} bytes a Shapefile allows: "
+                     f"{', '.join(cut)}")
+    with warnings.catch_warnings():  # the notes above say it in onemap's words
+        warnings.filterwarnings("ignore", message=".*has been truncated to 254", category=RuntimeWarning)
+        _write_vector(path, "shp", attributes.set_axis(names, axis=1), geometries, crs, encoding)
     return notes
+
+
+def _field_names(columns: list[str], codec: str) -> list[str]:
+    """.dbf field names: each cut to SHAPEFILE_NAME_BYTES in the encoding on a character boundary (GDAL
+    cuts UTF-8 inside a character), one the cut makes equal to an earlier name ending in _1, _2 … as
+    GDAL's do; dBase compares names without case."""
+    taken: set[str] = set()
+    names = []
+    for column in columns:
+        name, number = _cut(column, codec, SHAPEFILE_NAME_BYTES), 0
+        while name.casefold() in taken:
+            number += 1
+            name = _cut(column, codec, SHAPEFILE_NAME_BYTES - len(f"_{number}")) + f"_{number}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _cut(text: str, codec: str, size: int) -> str:
+    """The longest start of `text` that is at most `size` bytes in the encoding."""
+    return text.encode(codec)[:size].decode(codec, errors="ignore")
 
 
 @contextmanager
@@ -172,22 +254,47 @@ def _written_together(folder: Path) -> Iterator[Path]:
     """A temporary folder beside the target; its files are moved into `folder` when all are written."""
     if not folder.is_dir():
         raise InvalidParameter(f"folder {folder} does not exist")
-    temporary = Path(tempfile.mkdtemp(prefix=".onemap-export-", dir=folder))
+    try:
+        temporary = Path(tempfile.mkdtemp(prefix=".onemap-export-", dir=folder))
+    except OSError as error:
+        raise InvalidParameter(f"cannot write in folder {folder}: {error.strerror}") from None
     try:
         yield temporary
-        for written in temporary.iterdir():
-            os.replace(written, folder / written.name)
+        written = sorted(temporary.iterdir())
+        if in_the_way := [folder / file.name for file in written if (folder / file.name).is_dir()]:
+            raise InvalidParameter(f"{in_the_way[0]} is a folder: name a file to write")
+        for stale in _stale_sidecars(folder, written):
+            stale.unlink()
+        for file in written:
+            os.replace(file, folder / file.name)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _write_csv(path: Path, attributes: pd.DataFrame, geometries: np.ndarray,
+def _stale_sidecars(folder: Path, written: list[Path]) -> list[Path]:
+    """Sidecar files in `folder` of the Shapefiles written that the new ones do not have."""
+    names = {file.name for file in written}
+    return [sidecar for file in written if file.suffix == ".shp"
+            for sidecar in (folder / (file.stem + suffix) for suffix in _SHAPEFILE_SIDECARS)
+            if sidecar.name not in names and sidecar.is_file()]
+
+
+def _write_csv(path: Path, attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec,
                encoding: str | None) -> None:
-    """Points as lon/lat columns; other geometries as WKT."""
+    """Points as coordinate columns (see _point_columns); other geometries as WKT."""
     table = attributes.copy()
     if bool(np.all(shapely.get_type_id(geometries) == 0)):
-        table["lon"] = shapely.get_x(geometries)
-        table["lat"] = shapely.get_y(geometries)
+        x, y = _point_columns(crs)
+        table[x] = shapely.get_x(geometries)
+        table[y] = shapely.get_y(geometries)
     else:
         table["wkt"] = shapely.to_wkt(geometries, rounding_precision=8)
     table.to_csv(path, index=False, encoding=encoding or "utf-8-sig")
+
+
+def _point_columns(crs: CrsSpec) -> tuple[str, str]:
+    """Names of the coordinate columns, as the import reads them: lon/lat, lon_gcj02/lat_gcj02 (the import
+    takes such a column's system from its name), x/y for metres."""
+    if crs.offset is not None:
+        return f"lon_{crs.offset}", f"lat_{crs.offset}"
+    return ("lon", "lat") if crs.is_geographic else ("x", "y")

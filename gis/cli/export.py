@@ -18,7 +18,8 @@ def components(
     out: Path = typer.Argument(..., help="file to write"),
     class_code: str = typer.Option(None, "--class", help="a major (2-digit) or minor class code"),
     scheme: str = typer.Option("gb47678", help="legacy or gb47678"),
-    fmt: str = typer.Option(None, "--format", help=f"{' | '.join(EXPORT_FORMATS)} (else from the extension)"),
+    fmt: str = typer.Option(None, "--format", help=f"{' | '.join(EXPORT_FORMATS)} (else the extension's; an "
+                            "extension naming another format is refused)"),
     crs: str = typer.Option("EPSG:4490", help="EPSG:xxxx, gcj02, bd09, a PROJ string or a .prj file"),
     encoding: str = typer.Option(None, help="text encoding, e.g. gbk for Shapefile/CSV consumers"),
     as_of: datetime = typer.Option(None, help="the inventory as it stood at this date/time"),
@@ -27,11 +28,9 @@ def components(
     from gis.crs import parse_crs
     from layers.survey_export import export_components
 
-    settings = settings_of(ctx)
-    chosen = fmt or out.suffix.lstrip(".").lower()
+    settings, target = settings_of(ctx), parse_crs(crs, definitions=True)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
-        exported = export_components(conn, out, scheme=scheme, fmt=chosen,
-                                     crs=parse_crs(crs, definitions=True), class_prefix=class_code,
+        exported = export_components(conn, out, scheme=scheme, fmt=fmt, crs=target, class_prefix=class_code,
                                      encoding=encoding, as_of=as_of)
     for note in exported.notes:
         typer.echo(f"note: {note}")

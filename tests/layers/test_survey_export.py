@@ -1,5 +1,6 @@
 """Export, and import → export → import round trips in every format."""
 
+import json
 import os
 import signal
 import subprocess
@@ -221,3 +222,108 @@ def test_an_export_to_xian_1980_warns_of_the_missing_datum_shift_unless_seven_pa
     assert not [n for n in shifted.notes if "datum" in n]
     moved = gpd.read_file(tmp_path / "shifted.gpkg").distance(gpd.read_file(tmp_path / "plain.gpkg"))
     assert len(moved) == plain.count and (moved > 10).all()  # the parameters are applied
+
+
+
+def _declared_crs(path: Path) -> object:
+    """The CRS a written file declares: a GeoJSON's crs member (GDAL reads a file without one as WGS84,
+    as RFC 7946 has it), a CSV's coordinate columns, else what GDAL reads."""
+    if path.suffix == ".geojson":
+        return json.loads(path.read_text()).get("crs")
+    if path.suffix == ".csv":
+        return [name for name in path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+                if name.startswith(("lon", "lat"))]
+    return pyogrio.read_info(path)["crs"]
+
+
+@pytest.mark.parametrize(("fmt", "offset", "declared"), [
+    ("gpkg", "gcj02", None), ("geojson", "gcj02", None), ("shp", "gcj02", None),
+    ("csv", "gcj02", ["lon_gcj02", "lat_gcj02"]), ("gpkg", "bd09", None),
+], ids=["gpkg", "geojson", "shp", "csv", "gpkg-bd09"])
+def test_an_offset_export_declares_no_crs_and_comes_back_where_it_was_with_that_crs(
+        fresh_db_url, tmp_path, fmt, offset, declared):
+    """GCJ-02 and BD-09 have no EPSG code or WKT: a file labelled CGCS2000 would put every point ~500 m
+    off in any GIS, and in onemap when imported back."""
+    path = tmp_path / f"bins.{fmt}"
+    exported = _exported(fresh_db_url, path, fmt, crs=parse_crs(offset), class_prefix="03005")
+    assert _declared_crs(path) == declared
+    label = {"gcj02": "GCJ-02", "bd09": "BD-09"}[offset]
+    said = f"coordinates in {label}, which no CRS definition describes: the file declares none"
+    assert [note for note in exported.notes
+            if note.startswith(said) and note.endswith(f"; import it back with --crs {offset}")]
+    result = _import(fresh_db_url, path, mode="upsert", crs=parse_crs(offset), dry_run=True)
+    assert (result.status, result.rejections) == ("dry-run", [])
+    # unchanged: every vertex within 1e-8° (about 1 mm) of where it is stored
+    assert (result.rows_loaded, result.rows_unchanged) == (0, exported.count)
+    # what the file says is overridden: nothing, but that GeoJSON is WGS84 unless it says otherwise
+    overridden = [f"bins.geojson: file declares EPSG:4326; overridden by the given CRS {label}"]
+    assert [note for note in result.notes if "declares" in note] == (overridden if fmt == "geojson" else [])
+
+
+def test_a_shapefile_in_gcj02_leaves_no_prj_of_the_shapefile_it_replaces(db_url, tmp_path):
+    _export(db_url, tmp_path / "bins.shp", "shp", crs=parse_crs("EPSG:4490"), class_prefix="03005")
+    assert pyogrio.read_info(tmp_path / "bins.shp")["crs"] == "EPSG:4490"
+    _export(db_url, tmp_path / "bins.shp", "shp", crs=parse_crs("gcj02"), class_prefix="03005")
+    assert not (tmp_path / "bins.prj").exists()
+    assert pyogrio.read_info(tmp_path / "bins.shp")["crs"] is None
+
+
+def test_a_utf8_shapefile_cuts_chinese_field_names_on_a_character_boundary(fresh_db_url, tmp_path):
+    """安装年份 is 12 bytes in UTF-8: GDAL would cut it inside 份 and leave a name no reader decodes."""
+    with psycopg.connect(fresh_db_url) as conn:
+        bin_id = conn.execute("UPDATE onemap.component SET attributes = attributes || %s::jsonb "
+                              "WHERE id = (SELECT min(id) FROM onemap.component WHERE class_code = '03005') "
+                              "AND valid_to IS NULL RETURNING id",
+                              (json.dumps({"安装年份": "2019", "安装年份备注": "补装"}),)).fetchone()[0]
+    exported = _exported(fresh_db_url, tmp_path / "bins.shp", "shp", crs=parse_crs("EPSG:4490"),
+                         class_prefix="03005")
+    assert [note for note in exported.notes if "field names cut" in note] == [
+        "bins.shp: field names cut to the 10 bytes a Shapefile allows: '安装年份' as '安装年', "
+        "'安装年份备注' as '安装_1'"]
+    frame = gpd.read_file(tmp_path / "bins.shp")
+    row = frame.loc[frame["GLBJBSM"] == bin_id]
+    assert row[["安装年", "安装_1"]].to_numpy().tolist() == [["2019", "补装"]]
+
+
+def test_a_suffix_that_names_another_format_is_refused_and_nothing_is_written(db_url, tmp_path):
+    with pytest.raises(InvalidParameter, match=r"x\.shp is named as a shp file but --format is geojson: name "
+                                               r"it x\.geojson, or leave --format out"):
+        _export(db_url, tmp_path / "x.shp", "geojson", crs=parse_crs("EPSG:4490"), class_prefix="03005")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_json_file_is_geojson_when_no_format_is_given(db_url, tmp_path):
+    count = _export(db_url, tmp_path / "bins.json", None, crs=parse_crs("EPSG:4490"), class_prefix="03005")
+    assert json.loads((tmp_path / "bins.json").read_text())["type"] == "FeatureCollection"
+    assert pyogrio.read_info(tmp_path / "bins.json")["features"] == count
+
+
+def test_a_csv_in_metres_names_its_columns_x_and_y_and_comes_back_unchanged(fresh_db_url, tmp_path):
+    path = tmp_path / "bins.csv"
+    count = _export(fresh_db_url, path, "csv", crs=parse_crs("EPSG:4547"), class_prefix="03005")
+    assert path.read_text(encoding="utf-8-sig").splitlines()[0].endswith(",x,y")
+    result = _import(fresh_db_url, path, mode="upsert", crs=parse_crs("EPSG:4547"), dry_run=True)
+    assert (result.status, result.rows_loaded, result.rows_unchanged) == ("dry-run", 0, count)
+
+
+def test_export_exit_codes_tell_bad_input_from_an_empty_class(db_url, tmp_path):
+    """As the README's table has it for every command: 2 invalid input or usage, 4 not found."""
+    (tmp_path / "folder.gpkg").mkdir()
+    commands = {
+        "unknown class": ["x.gpkg", "--class", "09999"],
+        "malformed class": ["x.gpkg", "--class", "abc"],
+        "unknown major": ["x.gpkg", "--class", "77"],
+        "unknown scheme": ["x.gpkg", "--class", "03005", "--scheme", "gb2026"],
+        "a folder in the way": ["folder.gpkg", "--class", "03005"],
+        "a folder that cannot be written": ["/proc/x.gpkg", "--class", "03005"],
+        "suffix against --format": ["x.shp", "--format", "geojson", "--class", "03005"],
+        "empty class": ["x.gpkg", "--class", "05002"],
+    }
+    runs = {case: subprocess.run([ONEMAP, "export", "components", *args], cwd=tmp_path, capture_output=True,
+                                 text=True, timeout=120, env={**os.environ, "ONEMAP_DATABASE_URL": db_url})
+            for case, args in commands.items()}
+    assert {case: run.returncode for case, run in runs.items()} == {
+        **{case: 2 for case in commands}, "empty class": 4}
+    assert all(run.stderr.startswith("onemap: error: ") and run.stderr.count("\n") == 1
+               for run in runs.values()), {case: run.stderr[-300:] for case, run in runs.items()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.gpkg"]
