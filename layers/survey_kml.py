@@ -1,4 +1,10 @@
-"""The fields of KML placemarks that carry them in their description, as ArcGIS writes KML.
+"""The fields of KML placemarks: named in Chinese in their ExtendedData, or kept in their description,
+as ArcGIS writes KML.
+
+Google Earth, 奥维互动地图 and 两步路 write a placemark's fields as `<Data name="主管部门"><value>…`. GDAL's
+LIBKML driver turns every character of such a name that is not a letter or digit of ASCII into '_', so
+主管部门 and 部件状态 both became '____________' and one of them was lost. The names are swapped for
+ASCII stand-ins before GDAL reads the file and given back after (`ascii_data_names`).
 
 ArcGIS's Layer To KML (and the KML of web maps made from ArcGIS layers) keeps a feature's attributes not
 as ExtendedData but as the HTML table of its popup, one row per field: `<tr><td>ZGBMMC</td><td>区水务局
@@ -6,10 +12,17 @@ as ExtendedData but as the HTML table of its popup, one row per field: `<tr><td>
 mapping looks, so every row lacks its department. The table's rows become columns here.
 """
 
+import html
+import io
+import re
+import zipfile
 from html.parser import HTMLParser
 
 import pandas as pd
 
+_DATA_NAME = re.compile(r"""(<Data\s+name\s*=\s*)(["'])(.*?)\2""", re.DOTALL)
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STAND_IN = "onemap_kml_field_{}"
 # What ArcGIS writes in a popup for an empty field
 _NULLS = frozenset({"<Null>", "<null>", "&lt;Null&gt;", "Null", ""})
 
@@ -62,3 +75,32 @@ def description_fields(descriptions: pd.Series) -> pd.DataFrame | None:
         return None
     names = list(dict.fromkeys(name for record in records for name in record))
     return pd.DataFrame.from_records(records, index=descriptions.index, columns=names)
+
+
+def ascii_data_names(kml: bytes, *, zipped: bool) -> tuple[bytes, dict[str, str]] | None:
+    """The KML text (of a .kmz: its first .kml) with each ExtendedData Data name that GDAL would mangle
+    replaced by an ASCII stand-in, and {stand-in: name}; None when no name needs it or the text is
+    not UTF-8 (KML's encoding)."""
+    if zipped:
+        with zipfile.ZipFile(io.BytesIO(kml)) as archive:
+            member = next((n for n in archive.namelist() if n.lower().endswith(".kml")), None)
+            if member is None:
+                return None
+            kml = archive.read(member)
+    try:
+        text = kml.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    stand_ins: dict[str, str] = {}
+
+    def swap(match: re.Match[str]) -> str:
+        name = html.unescape(match.group(3))
+        if _PLAIN_NAME.fullmatch(name):
+            return match.group(0)
+        stand_in = stand_ins.setdefault(name, _STAND_IN.format(len(stand_ins)))
+        return f"{match.group(1)}{match.group(2)}{stand_in}{match.group(2)}"
+
+    swapped = _DATA_NAME.sub(swap, text)
+    if not stand_ins:
+        return None
+    return swapped.encode("utf-8"), {stand_in: name for name, stand_in in stand_ins.items()}

@@ -26,7 +26,7 @@ from gis.errors import ImportValidationError, InvalidParameter
 from layers.field_mapping import FieldMapping, fold
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_cad import read_drawing
-from layers.survey_kml import description_fields
+from layers.survey_kml import ascii_data_names, description_fields
 from layers.survey_shapes import plain_shapes
 from layers.survey_tables import (
     RawLayer,
@@ -171,6 +171,12 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
     elif suffix in (".geojson", ".json"):  # must be UTF-8 (RFC 8259); contractors' tools sometimes write GBK
         text, text_encoding = decode_text(path, path.read_bytes(), codec, notes)
         source = path if text_encoding == "UTF-8" else io.BytesIO(text.encode("utf-8"))
+    data_names: dict[str, str] = {}
+    if suffix in (".kml", ".kmz"):
+        swapped = ascii_data_names(path.read_bytes(), zipped=suffix == ".kmz")
+        if swapped is not None:
+            kml, data_names = swapped
+            source = io.BytesIO(kml)
     # Arrow reads only UTF-8, and leaves undecodable MapInfo text to fail later: MapInfo goes without it
     arrow = suffix not in (".tab", ".mif")
     try:
@@ -194,6 +200,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
         attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         if suffix in (".kml", ".kmz"):
             attributes = attributes.drop(columns=[c for c in _KML_STRUCTURE if c in attributes.columns])
+            attributes = attributes.rename(columns=data_names)
             attributes = _with_description_fields(attributes, notes)
         if suffix == ".gpx":  # GPX has a fixed schema (link1_href, sat, hdop …) that a waypoint seldom fills
             attributes = attributes.dropna(axis=1, how="all")

@@ -3,6 +3,7 @@
 import json
 import re
 import struct
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -1186,3 +1187,33 @@ def test_a_geopackage_of_tables_only_reads_those_with_coordinate_columns(tmp_pat
     pyogrio.write_dataframe(table, path, layer="雨水井盖", append=True)
     unread = "GeoPackage tables without geometries not read: ['字典']"
     assert layers_to_read(path, ()) == (["雨水井盖"], [unread])
+
+
+def _extended_data_kml(fields: list[dict[str, str]]) -> str:
+    """A KML of placemarks whose fields are ExtendedData Data elements, as Google Earth, 奥维 and 两步路
+    write them."""
+    placemarks = "".join(
+        f"<Placemark><name>L{i}</name><ExtendedData>"
+        + "".join(f'<Data name="{name}"><value>{value}</value></Data>' for name, value in record.items())
+        + f"</ExtendedData><Point><coordinates>{114.02 + i / 1000},22.53</coordinates></Point></Placemark>"
+        for i, record in enumerate(fields))
+    return ('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f"<Folder><name>路灯</name>{placemarks}</Folder></Document></kml>")
+
+
+@pytest.mark.parametrize("suffix", [".kml", ".kmz"])
+def test_kml_fields_named_in_chinese_keep_their_names(tmp_path: Path, suffix: str) -> None:
+    """GDAL writes every non-ASCII character of a Data name as '_': 主管部门 and 部件状态 were one column."""
+    text = _extended_data_kml([
+        {"主管部门": "城管局", "部件状态": "损坏", "养护单位": "某公司", "Pole No.": "7"},
+        {"主管部门": "城管局", "部件状态": "丢失", "养护单位": "某公司", "Pole No.": "8"}])
+    path = tmp_path / f"lamps{suffix}"
+    if suffix == ".kml":
+        path.write_text(text, encoding="utf-8")
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("doc.kml", text)
+            archive.writestr("files/photo.jpg", b"\xff\xd8")
+    survey = read_survey(path)
+    assert survey.attributes[["主管部门", "部件状态", "养护单位", "Pole No."]].to_numpy().tolist() == [
+        ["城管局", "损坏", "某公司", "7"], ["城管局", "丢失", "某公司", "8"]]
