@@ -485,8 +485,8 @@ def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) ->
         return data.decode(codec).removeprefix("\ufeff"), codec
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        if fell_back:  # neither encoding reads the whole file
-            not_utf8 = _first_bad_line(data, "utf-8-sig")
+        not_utf8 = _first_bad_line(data, "utf-8-sig") if fell_back else line
+        if not_utf8 != line:  # each encoding reads a part the other cannot
             raise ImportValidationError(
                 f"{path}: the file mixes encodings: line {not_utf8} is not UTF-8 though the lines before it "
                 f"are, and line {line} is not GB18030 (GBK): save it again in one encoding (UTF-8)") from None
