@@ -224,11 +224,17 @@ class CrsSpec:
         return f"EPSG:{self.epsg}"
 
     @property
+    def pyproj(self) -> CRS | None:
+        """The pyproj CRS; None for GCJ-02 / BD-09, which no CRS definition describes."""
+        if self.definition is not None:
+            return defined_crs(self.definition)
+        return None if self.epsg is None else pyproj_crs(self.epsg)
+
+    @property
     def is_geographic(self) -> bool:
         """True when coordinates are lon/lat degrees (offsets are always lon/lat)."""
-        if self.definition is not None:
-            return defined_crs(self.definition).is_geographic
-        return self.epsg is None or pyproj_crs(self.epsg).is_geographic
+        crs = self.pyproj
+        return crs is None or crs.is_geographic
 
 
 @lru_cache(maxsize=128)
@@ -401,9 +407,9 @@ def unshifted_datum_note(spec: CrsSpec, *, to_cgcs2000: bool) -> str | None:
     converts them by a 'ballpark' offset, which shifts nothing. Their seven parameters are set per region by
     the surveying authority; given with +towgs84 they are applied (see _defined_transformer).
     """
-    if spec.offset is not None:
+    crs = spec.pyproj
+    if crs is None:
         return None
-    crs = defined_crs(spec.definition) if spec.definition is not None else pyproj_crs(cast(int, spec.epsg))
     ellipsoid, datum = crs.ellipsoid, crs.datum
     if crs.is_bound or ellipsoid is None or datum is None or ellipsoid.name in _GEOCENTRIC_ELLIPSOIDS:
         return None
@@ -454,9 +460,9 @@ def in_china(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
 
 def central_meridian(spec: CrsSpec) -> float | None:
     """The central meridian of a transverse Mercator CRS (a Gauss-Krüger zone, a city grid), else None."""
-    if spec.offset is not None:
+    crs = spec.pyproj
+    if crs is None:
         return None
-    crs = defined_crs(spec.definition) if spec.definition is not None else pyproj_crs(cast(int, spec.epsg))
     operation = (crs.source_crs if crs.is_bound and crs.source_crs is not None else crs).coordinate_operation
     if operation is None or "Transverse Mercator" not in operation.method_name:
         return None

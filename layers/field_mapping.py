@@ -47,6 +47,9 @@ STANDARD_FIELDS: tuple[str, ...] = (
 _SECTIONS = ("extend", "override", "fields", "classes", "states")
 
 
+DBF_NAME_BYTES = 10  # a .dbf field name's limit, which Shapefile writers cut longer names to
+
+
 def fold(name: str) -> str:
     """The matching key of a column name: NFKC (full-width to half-width), without whitespace (a header
     cell wrapped in Excel with Alt+Enter, 主管部门⏎名称, or spaced out, 名  称), case-folded."""
@@ -193,10 +196,32 @@ class FieldMapping:
         """The alias a dBase field name is the start of, cut at 10 bytes (主管部门名称 → 主管部门名 in a
         GBK Shapefile), when the name fills those bytes and begins the aliases of one field only."""
         key = fold(column)
-        if not any(9 <= len(key.encode(codec, errors="replace")) <= 10 for codec in ("gbk", "utf-8")):
+        if not any(DBF_NAME_BYTES - 1 <= len(key.encode(codec, errors="replace")) <= DBF_NAME_BYTES
+                   for codec in ("gbk", "utf-8")):
             return None
         aliases = [alias for alias in self._index if alias.startswith(key) and alias != key]
         return aliases[0] if len({self._index[a] for a in aliases}) == 1 else None
+
+    def aliases_cut_to(self, name: str, codec: str, width: int = DBF_NAME_BYTES) -> dict[str, str]:
+        """Each standard field with its first alias too long for a .dbf name in `codec` that reads `name`
+        once cut to `width` bytes (管理部 in UTF-8: 管理部件标识码, 管理部件名称 …): the fields a cut name
+        may have been."""
+        key = fold(name)
+        found: dict[str, str] = {}
+        for field_name, aliases in self.aliases.items():
+            for alias in aliases:
+                try:
+                    long = len(alias.encode(codec)) > DBF_NAME_BYTES
+                except UnicodeEncodeError:
+                    continue
+                if long and fold(cut_to_bytes(alias, codec, width)) == key:
+                    found.setdefault(field_name, alias)
+        return found
+
+
+def cut_to_bytes(text: str, codec: str, size: int) -> str:
+    """The longest start of `text` that is at most `size` bytes in `codec`, no character split."""
+    return text.encode(codec)[:size].decode(codec, errors="ignore")
 
 
 @lru_cache(maxsize=1)

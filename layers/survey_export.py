@@ -31,6 +31,7 @@ from gis.errors import InvalidParameter, NotFound
 from grid_codes.classes import SCHEMES, Scheme, default_table
 from grid_codes.errors import UnknownClass
 from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, STANDARD_FIELDS
+from layers.field_mapping import DBF_NAME_BYTES, cut_to_bytes
 
 CLASS_FIELD = "XLDM"  # 小类代码: the class, beside the standard fields
 
@@ -46,7 +47,6 @@ WHERE scheme = %(scheme)s
 ORDER BY id
 """
 SHAPEFILE_TEXT_BYTES = 254
-SHAPEFILE_NAME_BYTES = 10  # of a .dbf field name
 # the format each suffix names (a GeoJSON file is often .json)
 _SUFFIX_FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp", ".csv": "csv"}
 # Files that describe a Shapefile beside its .shp: those of a Shapefile replaced are removed unless written
@@ -220,7 +220,7 @@ def _write_shapefile(path: Path, attributes: pd.DataFrame, geometries: np.ndarra
     cut = [f"{name!r} as {short!r}" for name, short in zip(attributes.columns, names, strict=True)
            if str(name) != short]
     if cut:
-        notes.append(f"{path.name}: field names cut to the {SHAPEFILE_NAME_BYTES} bytes a Shapefile allows: "
+        notes.append(f"{path.name}: field names cut to the {DBF_NAME_BYTES} bytes a Shapefile allows: "
                      f"{', '.join(cut)}")
     with warnings.catch_warnings():  # the notes above say it in onemap's words
         warnings.filterwarnings("ignore", message=".*has been truncated to 254", category=RuntimeWarning)
@@ -229,24 +229,19 @@ def _write_shapefile(path: Path, attributes: pd.DataFrame, geometries: np.ndarra
 
 
 def _field_names(columns: list[str], codec: str) -> list[str]:
-    """.dbf field names: each cut to SHAPEFILE_NAME_BYTES in the encoding on a character boundary (GDAL
+    """.dbf field names: each cut to DBF_NAME_BYTES in the encoding on a character boundary (GDAL
     cuts UTF-8 inside a character), one the cut makes equal to an earlier name ending in _1, _2 … as
     GDAL's do; dBase compares names without case."""
     taken: set[str] = set()
     names = []
     for column in columns:
-        name, number = _cut(column, codec, SHAPEFILE_NAME_BYTES), 0
+        name, number = cut_to_bytes(column, codec, DBF_NAME_BYTES), 0
         while name.casefold() in taken:
             number += 1
-            name = _cut(column, codec, SHAPEFILE_NAME_BYTES - len(f"_{number}")) + f"_{number}"
+            name = cut_to_bytes(column, codec, DBF_NAME_BYTES - len(f"_{number}")) + f"_{number}"
         taken.add(name.casefold())
         names.append(name)
     return names
-
-
-def _cut(text: str, codec: str, size: int) -> str:
-    """The longest start of `text` that is at most `size` bytes in the encoding."""
-    return text.encode(codec)[:size].decode(codec, errors="ignore")
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from gis.crs import CGCS2000, CrsSpec, crs_spec_of, unshifted_datum_note
 from gis.errors import ImportValidationError, InvalidParameter
-from layers.field_mapping import FieldMapping, fold
+from layers.field_mapping import DBF_NAME_BYTES, FieldMapping
 from layers.survey_axes import fit_plane_coordinates, zone_hint
 from layers.survey_cad import read_drawing
 from layers.survey_kml import ascii_data_names, description_fields
@@ -70,7 +70,6 @@ _ISO_8859 = re.compile(r"8859-?([0-9]{1,2})", re.ASCII)
 # Single-byte Western code pages: a .cpg naming one over GBK text decodes almost any byte, to mojibake
 _WESTERN_CODE_PAGES = ("CP1252", "ISO8859-1", "ISO8859-15", "CP850", "CP858", "CP437")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_DBF_NAME_BYTES = 10  # a .dbf field name's limit, which writers cut longer names to
 # GDAL numbers a cut name that repeats an earlier one: %.8s_%d, so a UTF-8 name may end mid-character
 # before the number (管理部件名称 → 管理 and two bytes of 部, then _1)
 _NUMBERED_NAME = re.compile(rb"(.+)(_[0-9]{1,2})", re.DOTALL)
@@ -546,29 +545,18 @@ def _cut_name_notes(names: dict[str, str], codec: str) -> list[str]:
             continue
         if fields := _fields_cut_to(raw.encode("latin-1"), name, codec, mapping):
             candidates = ", ".join(f"{alias} ({field})" for field, alias in fields.items())
-            notes.append(f"column {name!r} may be a name cut to the Shapefile's {_DBF_NAME_BYTES} bytes: "
+            notes.append(f"column {name!r} may be a name cut to the Shapefile's {DBF_NAME_BYTES} bytes: "
                          f"{candidates}; read as a free attribute unless a --mapping file names it "
                          f"(extend: {{FIELD: [{name!r}]}})")
     return notes
 
 
 def _fields_cut_to(raw: bytes, name: str, codec: str, mapping: FieldMapping) -> dict[str, str]:
-    """Each standard field with its first alias longer than the .dbf's limit in `codec` that reads `name`
-    once cut to it (a broken last character dropped); a name GDAL numbered is compared without its number,
-    at the bytes left before it."""
-    numbered = _NUMBERED_NAME.fullmatch(raw) if len(raw) == _DBF_NAME_BYTES else None
+    """The standard fields the column `name` (its .dbf bytes `raw`) may have been cut from; a name GDAL
+    numbered is compared without its number, at the bytes left before it."""
+    numbered = _NUMBERED_NAME.fullmatch(raw) if len(raw) == DBF_NAME_BYTES else None
     number = numbered[2].decode("ascii") if numbered else ""
-    width, key = _DBF_NAME_BYTES - len(number), fold(name.removesuffix(number))
-    found: dict[str, str] = {}
-    for field, aliases in mapping.aliases.items():
-        for alias in aliases:
-            try:
-                data = alias.encode(codec)
-            except UnicodeEncodeError:
-                continue
-            if len(data) > _DBF_NAME_BYTES and fold(_decode_cut(data[:width], codec)[0] or "") == key:
-                found.setdefault(field, alias)
-    return found
+    return mapping.aliases_cut_to(name.removesuffix(number), codec, DBF_NAME_BYTES - len(number))
 
 
 def _declared_crs(crs: CRS | None) -> tuple[CrsSpec | None, str | None]:

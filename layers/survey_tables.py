@@ -277,13 +277,11 @@ def _with_unheaded_columns(header: list[str], records: list[tuple[int, list[obje
     refuse the file."""
     widest, first = len(header), None
     for number, values in records:
-        last = max((i for i, v in enumerate(values) if v is not None and str(v).strip()), default=-1)
-        if last >= len(header):
-            widest = max(widest, last + 1)
-            if first is None:
-                column = next(i for i, v in enumerate(values) if i >= len(header) and v is not None
-                              and str(v).strip())
-                first = (number, column, values[column])
+        beyond = [i for i, v in enumerate(values[len(header):], len(header))
+                  if v is not None and str(v).strip()]
+        if beyond:
+            widest = max(widest, beyond[-1] + 1)
+            first = first or (number, beyond[0], values[beyond[0]])
     if first is None:
         return header
     number, column, value = first
