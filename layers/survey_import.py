@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import shapely
+from psycopg import sql
 
 from gis.crs import CrsSpec, gauss_kruger_epsg, to_cgcs2000
 from gis.errors import ConfigurationError, ImportValidationError
@@ -40,11 +41,14 @@ from layers.survey_stage import (
     wants_rebuild,
 )
 from layers.survey_validate import (
+    MANDATORY,
+    FileColumns,
     Rejection,
     SurveyRows,
     Validated,
     ValidationContext,
     from_distinct,
+    mandatory_empty,
     validate,
 )
 
@@ -104,6 +108,8 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
     notes: list[str] = []
     labels: list[str] = []
     names: list[np.ndarray] = []  # per row, its layer's or file's name
+    columns: list[np.ndarray] = []  # per row, what its file's columns carry
+    filled = {name for name, _ in options.fill}
     names_a_class = None if options.class_code else _names_a_class(options)
     progress("read", 0, len(paths))  # until folders are walked and archives unpacked
     with survey_files(paths) as delivered:
@@ -137,6 +143,8 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
             extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
             files.append(np.full(len(standard), label, dtype=object))
             names.append(np.full(len(standard), layer if layer is not None else path.stem, dtype=object))
+            carried = FileColumns(frozenset(resolved.fields) | filled, tuple(str(c) for c in extra.columns))
+            columns.append(np.full(len(standard), carried, dtype=object))
             rows.append(np.asarray(survey.row_numbers))
             frames.append(standard)
             attributes.append(_as_objects(extra))
@@ -153,7 +161,8 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
     notes += _classes_of_named_sources(fields, sources, np.concatenate(files), options.mapping)
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
-                      np.concatenate(geometries), np.concatenate(problems), sources), notes
+                      np.concatenate(geometries), np.concatenate(problems), sources,
+                      np.concatenate(columns)), notes
 
 
 def _names_a_class(options: ImportOptions) -> Callable[[str], bool]:
@@ -251,7 +260,8 @@ def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationCont
     return ValidationContext(
         scheme=options.scheme, table=default_table(), city=city, county_codes=frozenset(row[1]),
         zone_epsg=gauss_kruger_epsg(city.centroid.x), class_code=options.class_code,
-        duplicate_distance_m=options.duplicate_distance_m, fill=options.fill)
+        duplicate_distance_m=options.duplicate_distance_m, fill=options.fill,
+        carry_forward=options.mode == "upsert")
 
 
 def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: ImportOptions,
@@ -285,7 +295,7 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
                 serialise_large_imports(conn)
             batch_id = _open_batch(conn, sources, options)
             progress("locate", 0, len(index))
-            staged = _located(conn, checked, index)
+            staged = _located(conn, checked, index, carry=options.mode == "upsert")
             notes.extend(delivered_code_notes(staged.fields, staged.grid, staged.community,
                                               rows.files[index], rows.rows[index]))
             progress("locate", len(index), len(index))
@@ -358,8 +368,9 @@ def _record_outcome(conn: psycopg.Connection, sources: list[str], options: Impor
     return batch_id
 
 
-def _located(conn: psycopg.Connection, checked: Validated, index: np.ndarray) -> StagedRows:
-    """The valid rows with their cell, community and county, and serial ranks where ids are missing."""
+def _located(conn: psycopg.Connection, checked: Validated, index: np.ndarray, *, carry: bool) -> StagedRows:
+    """The valid rows with their cell, community and county, and serial ranks where ids are missing;
+    with `carry` (upsert), what each row's file has columns for."""
     rows = checked.rows
     geometries = rows.geometries[index]
     types = checked.geometry_types[index]
@@ -368,8 +379,9 @@ def _located(conn: psycopg.Connection, checked: Validated, index: np.ndarray) ->
     delivered = rows.fields["id"].to_numpy(dtype=object)[index]
     groups = _groups(where.county, classes)
     ranks = serial_ranks(groups, pd.isna(delivered) & pd.notna(where.county))
+    columns = rows.columns[index] if carry and rows.columns is not None else None
     return StagedRows(index, rows.fields.iloc[index], attributes_json(rows.attributes, index), classes,
-                      types, geometries, where.grid, where.community, where.county, ranks)
+                      types, geometries, where.grid, where.community, where.county, ranks, columns)
 
 
 def _groups(county: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -382,11 +394,22 @@ def _groups(county: np.ndarray, classes: np.ndarray) -> np.ndarray:
 
 def _check_against_inventory(conn: psycopg.Connection, checked: Validated, staged: StagedRows,
                              options: ImportOptions) -> list[tuple[int, Rejection]]:
-    """Identifiers already in the inventory (append mode) and duplicates of stored components."""
+    """Identifiers already in the inventory (append mode) and duplicates of stored components; in upsert
+    mode, first the fields the rows' files have no column for are taken from the stored versions, and
+    mandatory fields still empty then (a new component's) are rejected."""
+    found: list[tuple[int, str, str]] = []
+    if staged.columns is not None:
+        conn.execute(sql_text("carry_forward.sql"), {"scheme": options.scheme})
+        for name in MANDATORY:
+            reason = (f"{mandatory_empty(name)}: the file has no column for it, and no current component "
+                      "has the row's identifier to take it from")
+            found += [(i, name, reason) for i, in conn.execute(
+                sql.SQL("SELECT row_idx FROM pg_temp.survey_staging WHERE {} IS NULL").format(
+                    sql.Identifier(name)))]
     check_duplicates = options.mode != "replace"
     candidates = (duplicate_candidates(conn, staged, options.scheme, options.duplicate_distance_m)
                   if check_duplicates else None)
-    found = conn.execute(sql_text("staging_checks.sql"), {
+    found += conn.execute(sql_text("staging_checks.sql"), {
         "append": options.mode == "append", "check_duplicates": check_duplicates,
         "distance": options.duplicate_distance_m, "scheme": options.scheme,
         "rows": None if candidates is None else [int(i) for i in candidates]}).fetchall()

@@ -13,6 +13,7 @@ first serialise on an advisory lock so two of them never wait on each other's ta
 import binascii
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,14 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from gis.database import AdvisoryLock
+from layers.survey_validate import from_distinct
 
 STAGING_COLUMNS = ["row_idx", "id", "class_code", "name", "competent_dept_code",
                    "competent_dept_name", "owner_dept_code", "owner_dept_name",
                    "maintainer_dept_code", "maintainer_dept_name", "state", "initial_date",
                    "change_date", "data_source", "note", "attributes", "geometry_type", "geom",
-                   "grid_code", "community_code", "county_code", "serial_rank"]
+                   "grid_code", "community_code", "county_code", "serial_rank", "fields_carried",
+                   "attributes_carried"]
 _SQL_DIR = Path(__file__).parent / "sql"
 # Auto mode rebuilds the indexes when the load is at least this large and at least half the
 # table: measured, an index build costs ~12 µs per row of the table, incremental insertion into
@@ -68,6 +71,7 @@ class StagedRows:
     community: np.ndarray
     county: np.ndarray
     ranks: np.ndarray
+    columns: np.ndarray | None = None  # upsert: per row, its file's FileColumns (carry_forward.sql)
 
 
 def attributes_json(attributes: list[dict] | pd.DataFrame, index: np.ndarray) -> np.ndarray:
@@ -113,7 +117,7 @@ def stage(conn: psycopg.Connection, rows: StagedRows) -> None:
         "class_code": rows.class_codes, "attributes": rows.attributes, "geometry_type": rows.geometry_types,
         "grid_code": rows.grid, "community_code": rows.community, "county_code": rows.county}
     surveyed = {name: rows.fields[name].to_numpy(dtype=object) for name in rows.fields.columns}
-    values = {**surveyed, **worked_out}
+    values = {**surveyed, **worked_out, **_carried(rows.columns)}
     names = [name for name in STAGING_COLUMNS if name in _BUILT or name in values]
     statement = sql.SQL("COPY pg_temp.survey_staging ({}) FROM STDIN (FORMAT csv)").format(
         sql.SQL(", ").join(map(sql.Identifier, names)))
@@ -127,6 +131,24 @@ def stage(conn: psycopg.Connection, rows: StagedRows) -> None:
             sink = io.BytesIO()
             pa_csv.write_csv(batch, sink, _CSV_OPTIONS)
             copy.write(sink.getvalue())
+
+
+def _carried(columns: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The fields_carried and attributes_carried staging columns: per row, its file's columns as array
+    literals (one per file)."""
+    if columns is None:
+        return {}
+    codes, distinct = pd.factorize(columns)
+    return {"fields_carried": from_distinct(np.array([_array_literal(sorted(c.fields)) for c in distinct],
+                                                     dtype=object), codes, None),
+            "attributes_carried": from_distinct(np.array([_array_literal(c.attributes) for c in distinct],
+                                                         dtype=object), codes, None)}
+
+
+def _array_literal(items: Sequence[str]) -> str:
+    """A PostgreSQL text[] literal: each element double-quoted, its backslashes and quotes escaped."""
+    quoted = ('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items)
+    return "{" + ",".join(quoted) + "}"
 
 
 def _built_column(name: str, rows: StagedRows, part: slice) -> pa.Array:

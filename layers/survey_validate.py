@@ -70,6 +70,16 @@ class Rejection:
     reason: str
 
 
+@dataclass(frozen=True)
+class FileColumns:
+    """What one file's columns carry: the standard fields (after the mapping and --fill) and the free
+    attributes. An upsert takes the fields and attributes a file does not carry from the stored
+    version, so that a sheet of identifiers and states updates the states alone."""
+
+    fields: frozenset[str]
+    attributes: tuple[str, ...]
+
+
 @dataclass
 class SurveyRows:
     """All rows of one import, in onemap's standard fields, geometries in EPSG:4490."""
@@ -83,6 +93,8 @@ class SurveyRows:
     geometry_problems: np.ndarray | None = None
     # per row, the name of its layer or file: the class of rows that name none, when it names one
     sources: np.ndarray | None = None
+    # per row, its file's FileColumns (None: every row carries every field, as a written feature does)
+    columns: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -98,6 +110,9 @@ class ValidationContext:
     class_code: str | None = None  # --class: every row is of this class
     duplicate_distance_m: float = 0.5
     fill: tuple[tuple[str, str], ...] = ()  # --fill: (standard field, value) for rows that leave it empty
+    # upsert: a mandatory field a row's file has no column for is taken from the stored version, so it
+    # is checked after staging (layers.survey_import), not here
+    carry_forward: bool = False
     today: date = field(default_factory=date.today)
 
 
@@ -396,8 +411,10 @@ def _name_of(info: ClassInfo | None) -> str | None:
 def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) -> None:
     f = rows.fields
     for name in MANDATORY:
-        out.reject(f[name].isna().to_numpy(), name,
-                   f"mandatory {STANDARD_FIELDS[name]} ({name}) is empty")
+        empty = f[name].isna().to_numpy()
+        if ctx.carry_forward:
+            empty = empty & carries(rows, name)
+        out.reject(empty, name, mandatory_empty(name))
     bad_state = ~f["state"].isin(STATES).to_numpy()
     out.reject(bad_state, "state", [f"state {s!r} is not one of {'/'.join(STATES)}"
                                     for s in f["state"][bad_state]])
@@ -419,6 +436,18 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
         parsed[column] = dates.parsed
     backwards = (parsed["change_date"] < parsed["initial_date"]).to_numpy(dtype=bool)
     out.reject(backwards, "change_date", "change_date is before initial_date")
+
+
+def carries(rows: SurveyRows, name: str) -> np.ndarray:
+    """Per row, whether its file has a column for the standard field `name`."""
+    if rows.columns is None:
+        return np.ones(len(rows), dtype=bool)
+    codes, distinct = pd.factorize(rows.columns)
+    return from_distinct(np.array([name in c.fields for c in distinct], dtype=bool), codes, True)
+
+
+def mandatory_empty(name: str) -> str:
+    return f"mandatory {STANDARD_FIELDS[name]} ({name}) is empty"
 
 
 def _date_cells_of_day_zero(fields: pd.DataFrame) -> None:

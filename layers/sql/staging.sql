@@ -21,5 +21,7 @@ CREATE TEMP TABLE survey_staging (
     grid_code            text,
     community_code       text,
     county_code          text,
-    serial_rank          integer  -- rows without an identifier: rank within (county, class)
+    serial_rank          integer, -- rows without an identifier: rank within (county, class)
+    fields_carried       text[],  -- upsert: the standard fields the row's file has columns for
+    attributes_carried   text[]   -- upsert: the free attributes the row's file has columns for
 ) ON COMMIT DROP

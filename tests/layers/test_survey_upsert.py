@@ -1,0 +1,102 @@
+"""Upsert from sheets that carry only some columns: what a file has no column for keeps its stored value."""
+
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import psycopg
+import shapely
+
+from tests.layers.test_survey_import import DEPT, _points_in_city, _run
+
+IDS = [f"4403040100600002{i}" for i in (1, 2, 3)]
+
+
+def _census(db_url: str, tmp_path: Path) -> list[shapely.Point]:
+    """Three manhole covers (01006) with every field a census fills in, loaded in append mode."""
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 3, seed=53)
+    records = [{"GLBJBSM": i, "GLBJMC": f"路灯井盖{n}", "ZGBMMC": DEPT, "YHDWMC": "福田区市政养护所",
+                "CSRQ": "2022-03-01", "BZ": f"普查{n}", "材质": "球墨铸铁", "口径": "700"}
+               for n, i in enumerate(IDS)]
+    census = tmp_path / "census.gpkg"
+    gpd.GeoDataFrame(records, geometry=points, crs=4490).to_file(census, engine="pyogrio")
+    assert _run(db_url, [census]).status == "committed"
+    return points
+
+
+def _sheet(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(",".join(row) for row in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _current(db_url: str) -> dict[str, tuple]:
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute(
+            "SELECT id, name, competent_dept_name, maintainer_dept_name, state, initial_date, change_date, "
+            "note, attributes FROM onemap.component WHERE id = ANY(%s) AND valid_to IS NULL",
+            (IDS,)).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_a_sheet_of_identifiers_and_states_updates_the_states_and_keeps_the_rest(fresh_db_url, tmp_path):
+    points = _census(fresh_db_url, tmp_path)
+    before = _current(fresh_db_url)
+    states = _sheet(tmp_path / "states.csv", ["管理部件标识码", "部件状态", "经度", "纬度"],
+                    [[IDS[0], "破损", f"{points[0].x:.9f}", f"{points[0].y:.9f}"],
+                     [IDS[1], "完好", f"{points[1].x:.9f}", f"{points[1].y:.9f}"]])
+    result = _run(fresh_db_url, [states], mode="upsert")
+    assert (result.status, result.rows_loaded, result.rows_unchanged) == ("committed", 1, 1)
+    after = _current(fresh_db_url)
+    name, dept, maintainer, state, initial, _, note, attributes = after[IDS[0]]
+    assert (name, dept, maintainer, state, initial, note) == (
+        "路灯井盖0", DEPT, "福田区市政养护所", "破损", date(2022, 3, 1), "普查0")
+    assert attributes == {"材质": "球墨铸铁", "口径": "700"}
+    assert after[IDS[1]] == before[IDS[1]] and after[IDS[2]] == before[IDS[2]]
+
+
+def test_a_column_the_sheet_has_is_its_value_even_empty(fresh_db_url, tmp_path):
+    points = _census(fresh_db_url, tmp_path)
+    sheet = _sheet(tmp_path / "notes.csv", ["管理部件标识码", "备注", "材质", "经度", "纬度"],
+                   [[IDS[0], "", "", f"{points[0].x:.9f}", f"{points[0].y:.9f}"],
+                    [IDS[1], "已复核", "复合材料", f"{points[1].x:.9f}", f"{points[1].y:.9f}"]])
+    result = _run(fresh_db_url, [sheet], mode="upsert")
+    assert (result.status, result.rows_loaded) == ("committed", 2)
+    after = _current(fresh_db_url)
+    assert (after[IDS[0]][6], after[IDS[0]][7]) == (None, {"口径": "700"})
+    assert (after[IDS[1]][6], after[IDS[1]][7]) == ("已复核", {"材质": "复合材料", "口径": "700"})
+    assert after[IDS[1]][:2] == ("路灯井盖1", DEPT)
+
+
+def test_a_new_component_in_a_partial_sheet_needs_its_mandatory_fields(fresh_db_url, tmp_path):
+    points = _census(fresh_db_url, tmp_path)
+    with psycopg.connect(fresh_db_url) as conn:
+        (elsewhere,) = _points_in_city(conn, 1, seed=59)
+    new_id = "44030401006000029"
+    sheet = _sheet(tmp_path / "states.csv", ["管理部件标识码", "部件状态", "经度", "纬度"],
+                   [[IDS[0], "破损", f"{points[0].x:.9f}", f"{points[0].y:.9f}"],
+                    [new_id, "完好", f"{elsewhere.x:.9f}", f"{elsewhere.y:.9f}"]])
+    refused = _run(fresh_db_url, [sheet], mode="upsert")
+    assert refused.status == "rejected"
+    assert [(r.row, r.field, r.reason) for r in refused.rejections] == [
+        (3, "competent_dept_name", "mandatory ZGBMMC (competent_dept_name) is empty: the file has no "
+                                   "column for it, and no current component has the row's identifier to "
+                                   "take it from")]
+    assert _current(fresh_db_url)[IDS[0]][3] == "完好"
+    loaded = _run(fresh_db_url, [sheet], mode="upsert", skip_invalid=True)
+    assert (loaded.status, loaded.rows_loaded) == ("committed", 1)
+    assert _current(fresh_db_url)[IDS[0]][3] == "破损"
+
+
+def test_append_and_replace_take_nothing_from_the_inventory(fresh_db_url, tmp_path):
+    points = _census(fresh_db_url, tmp_path)
+    sheet = _sheet(tmp_path / "states.csv", ["管理部件标识码", "部件状态", "经度", "纬度"],
+                   [[IDS[0], "破损", f"{points[0].x:.9f}", f"{points[0].y:.9f}"]])
+    refused = _run(fresh_db_url, [sheet], mode="replace")
+    assert [(r.row, r.field) for r in refused.rejections] == [(2, "competent_dept_name")]
+    sheet = _sheet(tmp_path / "full.csv", ["管理部件标识码", "主管部门名称", "部件状态", "经度", "纬度"],
+                   [[IDS[0], DEPT, "破损", f"{points[0].x:.9f}", f"{points[0].y:.9f}"]])
+    replaced = _run(fresh_db_url, [sheet], mode="replace")
+    assert (replaced.status, replaced.rows_loaded, replaced.removed) == ("committed", 1, 2)
+    name, _, maintainer, state, initial, _, note, attributes = _current(fresh_db_url)[IDS[0]]
+    assert (name, maintainer, state, initial, note, attributes) == ("路灯井盖", None, "破损", None, None, {})
