@@ -1,9 +1,18 @@
 -- Rejections that need the inventory: (row_idx, field, reason). Parameters: append,
 -- check_duplicates, distance, scheme, and rows: the staged rows to check for duplicates (NULL: all).
-SELECT s.row_idx, 'id', 'identifier ' || s.id || ' is already in the inventory (use --mode upsert)'
+-- An identifier names one component for good: append refuses one in use, and one whose component was
+-- removed (its history would read as one object's); upsert reopens that component.
+SELECT s.row_idx, 'id', CASE
+    WHEN bool_or(c.valid_to IS NULL)
+    THEN 'identifier ' || s.id || ' is already in the inventory (use --mode upsert)'
+    ELSE 'identifier ' || s.id || ' belonged to a component removed on '
+         || ((max(c.valid_to) AT TIME ZONE 'Asia/Shanghai')::date)::text
+         || ', and an identifier is never given to another component (--mode upsert restores that one)'
+    END
 FROM pg_temp.survey_staging s
-JOIN onemap.component c ON c.id = s.id AND c.valid_to IS NULL
+JOIN onemap.component c ON c.id = s.id
 WHERE %(append)s AND s.id IS NOT NULL
+GROUP BY s.row_idx, s.id
 UNION ALL
 SELECT s.row_idx, 'geometry',
        'duplicate: component ' || d.id || ' of the same class is within ' || %(distance)s || ' m'

@@ -1,6 +1,7 @@
-"""Upsert from sheets that carry only some columns: what a file has no column for keeps its stored value."""
+"""Re-deliveries: an upsert from sheets that carry only some columns keeps what a file has no column for;
+an identifier names one component for good."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,6 +10,7 @@ import shapely
 
 from tests.layers.test_survey_import import DEPT, _points_in_city, _run
 
+BEIJING = timezone(timedelta(hours=8))
 IDS = [f"4403040100600002{i}" for i in (1, 2, 3)]
 
 
@@ -100,3 +102,20 @@ def test_append_and_replace_take_nothing_from_the_inventory(fresh_db_url, tmp_pa
     assert (replaced.status, replaced.rows_loaded, replaced.removed) == ("committed", 1, 2)
     name, _, maintainer, state, initial, _, note, attributes = _current(fresh_db_url)[IDS[0]]
     assert (name, maintainer, state, initial, note, attributes) == ("路灯井盖", None, "破损", None, None, {})
+
+
+def test_append_refuses_the_identifier_of_a_removed_component_and_upsert_restores_it(fresh_db_url, tmp_path):
+    points = _census(fresh_db_url, tmp_path)
+    kept = _sheet(tmp_path / "kept.csv", ["管理部件标识码", "主管部门名称", "经度", "纬度"],
+                  [[i, DEPT, f"{p.x:.9f}", f"{p.y:.9f}"] for i, p in zip(IDS[:2], points, strict=False)])
+    assert _run(fresh_db_url, [kept], mode="replace").removed == 1  # IDS[2] leaves the inventory
+    again = _sheet(tmp_path / "again.csv", ["管理部件标识码", "主管部门名称", "经度", "纬度"],
+                   [[IDS[2], DEPT, f"{points[2].x:.9f}", f"{points[2].y:.9f}"]])
+    refused = _run(fresh_db_url, [again])
+    today = datetime.now(UTC).astimezone(BEIJING).date().isoformat()
+    assert [(r.row, r.field, r.reason) for r in refused.rejections] == [
+        (2, "id", f"identifier {IDS[2]} belonged to a component removed on {today}, and an identifier is "
+                  "never given to another component (--mode upsert restores that one)")]
+    restored = _run(fresh_db_url, [again], mode="upsert")
+    assert (restored.status, restored.rows_loaded) == ("committed", 1)
+    assert _current(fresh_db_url)[IDS[2]][:2] == ("路灯井盖", DEPT)
