@@ -38,6 +38,7 @@ from layers.survey_form_rows import (
     is_unit_row,
     sequence_columns,
 )
+from layers.survey_precision import rounded_degrees_note
 from layers.survey_unusual_geometries import from_wkt
 from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows
 
@@ -421,6 +422,8 @@ def table_layer(
     missing = sum(g is None for g in geometries)
     if missing:
         notes.append(f"{missing} rows without a usable geometry in {list(used)} (geometry None)")
+    if (rounded := rounded_degrees_note(geometries, used, row_numbers, unit)) is not None:
+        notes.append(rounded)
     named = named_crs(used)
     if named is not None:
         notes.append(f"coordinate columns {list(used)} name their system: read as {parse_crs(named)} unless "

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 import shapely
 
+from gis.crs import parse_crs
 from gis.errors import ImportValidationError
 from layers.survey_read import read_survey
 
@@ -165,3 +166,25 @@ def test_a_number_of_sixteen_digits_or_more_is_read_as_excel_shows_it(tmp_path: 
     book["普查"]["A2"] = 4403040101000120.0  # what Excel stores for what was typed
     book.save(path)
     assert read_survey(path).attributes["部件编码"].tolist() == ["4.40304010100012E+15"]
+
+
+@pytest.mark.parametrize(("decimals", "lattice"), [(2, 1110), (4, 11)])
+def test_coordinates_a_sheet_rounded_are_named_with_the_lattice_they_stand_on(tmp_path: Path, decimals: int,
+                                                                              lattice: int) -> None:
+    header = ["小类代码", "主管部门名称", "经度", "纬度"]
+    points = [(114.0 + 0.0013737 * i, 22.52 + 0.0011111 * i) for i in range(1, 30)]
+    survey = read_survey(_csv(tmp_path / "full.csv", [header] + [["01006", "局", f"{x:.7f}", f"{y:.7f}"]
+                                                                 for x, y in points]))
+    assert not [n for n in survey.notes if "rounded" in n]
+    shown = [["01006", "局", f"{x:.{decimals}f}", f"{y:.{decimals}f}"] for x, y in points]
+    rounded = read_survey(_csv(tmp_path / "rounded.csv", [header, *shown]))
+    (note,) = [n for n in rounded.notes if "rounded" in n]
+    assert note.startswith(f"29 of 29 points have coordinates in ['经度', '纬度'] rounded to {decimals} "
+                           f"decimals, a lattice of about {lattice} m (first: line 2)")
+
+
+def test_projected_coordinates_in_whole_metres_are_not_taken_for_rounded_ones(tmp_path: Path) -> None:
+    metres = [["01006", "局", str(500_000 + 37 * i), str(2_490_000 + 41 * i)] for i in range(20)]
+    rows: list[list[object]] = [["小类代码", "主管部门名称", "X", "Y"], *metres]
+    survey = read_survey(_csv(tmp_path / "gk.csv", rows), crs=parse_crs("EPSG:4547"))
+    assert len(survey) == 20 and not [n for n in survey.notes if "rounded" in n]
