@@ -24,3 +24,8 @@ UPDATE pg_temp.survey_staging s SET
     attributes = (c.attributes - s.attributes_carried) || s.attributes
 FROM onemap.component c
 WHERE c.id = s.id AND c.valid_to IS NULL AND c.scheme = %(scheme)s AND s.fields_carried IS NOT NULL
+  -- a full re-delivery has nothing to take: its rows are not rewritten
+  AND NOT (s.fields_carried @> ARRAY['name', 'competent_dept_code', 'competent_dept_name', 'owner_dept_code',
+                                     'owner_dept_name', 'maintainer_dept_code', 'maintainer_dept_name', 'state',
+                                     'initial_date', 'change_date', 'data_source', 'note']
+           AND c.attributes - s.attributes_carried = '{}'::jsonb)
