@@ -53,6 +53,10 @@ from layers.survey_validate import (
 )
 
 MODES = IMPORT_MODES
+# the fields an upsert takes from the stored version when a file has no column for them (carry_forward.sql);
+# the codes onemap derives from the geometry and the identifier are not among them
+CARRIED_FIELDS = tuple(f for f in STANDARD_FIELDS
+                       if f not in ("id", "grid_code", "street_code", "community_code"))
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
 
@@ -302,7 +306,7 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             progress("load", 0, len(index))
             stage(conn, staged)
             progress("load", len(index), len(index))
-            rejected_in_db = _check_against_inventory(conn, checked, staged, options)
+            rejected_in_db = _check_against_inventory(conn, checked, staged, options, notes)
             order = {name: i for i, name in enumerate(file_order)}
             rejections = sorted(checked.rejections + [r for _, r in rejected_in_db],
                                 key=lambda r: (order.get(r.file, 0), r.row))
@@ -393,19 +397,10 @@ def _groups(county: np.ndarray, classes: np.ndarray) -> np.ndarray:
 
 
 def _check_against_inventory(conn: psycopg.Connection, checked: Validated, staged: StagedRows,
-                             options: ImportOptions) -> list[tuple[int, Rejection]]:
+                             options: ImportOptions, notes: list[str]) -> list[tuple[int, Rejection]]:
     """Identifiers already in the inventory (append mode) and duplicates of stored components; in upsert
-    mode, first the fields the rows' files have no column for are taken from the stored versions, and
-    mandatory fields still empty then (a new component's) are rejected."""
-    found: list[tuple[int, str, str]] = []
-    if staged.columns is not None:
-        conn.execute(sql_text("carry_forward.sql"), {"scheme": options.scheme})
-        for name in MANDATORY:
-            reason = (f"{mandatory_empty(name)}: the file has no column for it, and no current component "
-                      "has the row's identifier to take it from")
-            found += [(i, name, reason) for i, in conn.execute(
-                sql.SQL("SELECT row_idx FROM pg_temp.survey_staging WHERE {} IS NULL").format(
-                    sql.Identifier(name)))]
+    mode, first what the rows' files have no column for is taken from the stored versions."""
+    found = _carried_forward(conn, staged, options.scheme, notes) if staged.columns is not None else []
     check_duplicates = options.mode != "replace"
     candidates = (duplicate_candidates(conn, staged, options.scheme, options.duplicate_distance_m)
                   if check_duplicates else None)
@@ -420,6 +415,28 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated, stage
         conn.execute("DELETE FROM pg_temp.survey_staging WHERE row_idx = ANY(%s)",
                      (sorted({i for i, _ in rejected}),))
     return rejected
+
+
+def _carried_forward(conn: psycopg.Connection, staged: StagedRows, scheme: str,
+                     notes: list[str]) -> list[tuple[int, str, str]]:
+    """Take what the staged rows' files have no column for from the current versions (carry_forward.sql),
+    with a note; the rows whose mandatory fields are still empty then (new components), as (row, field,
+    reason)."""
+    taken = conn.execute(sql_text("carry_forward.sql"),
+                         {"scheme": scheme, "carried": list(CARRIED_FIELDS)}).rowcount
+    if taken > 0:
+        files = pd.unique(staged.columns) if staged.columns is not None else []
+        absent = [name for name in CARRIED_FIELDS if any(name not in c.fields for c in files)]
+        notes.append(f"{taken} row(s) keep from their stored version the fields their file has no column for "
+                     f"({', '.join(absent) or 'none'}) and the free attributes under other names (upsert)")
+    found: list[tuple[int, str, str]] = []
+    for name in MANDATORY:
+        reason = (f"{mandatory_empty(name)}: the file has no column for it, and no current component has the "
+                  "row's identifier to take it from")
+        found += [(i, name, reason) for i, in conn.execute(
+            sql.SQL("SELECT row_idx FROM pg_temp.survey_staging WHERE {} IS NULL").format(
+                sql.Identifier(name)))]
+    return found
 
 
 def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, staged: StagedRows,

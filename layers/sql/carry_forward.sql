@@ -1,7 +1,8 @@
 -- Upsert: a staged row takes what its file has no column for from the current version of its
 -- identifier, so that a sheet of identifiers and states updates the states and keeps the rest. A
 -- column the file has, even empty in a row, is the row's value. Free attributes: the stored ones
--- under names the file has no column for are kept. Parameter: scheme.
+-- under names the file has no column for are kept. Parameters: scheme, carried (the fields
+-- set here, layers.survey_import.CARRIED_FIELDS).
 UPDATE pg_temp.survey_staging s SET
     name = CASE WHEN 'name' = ANY (s.fields_carried) THEN s.name ELSE c.name END,
     competent_dept_code = CASE WHEN 'competent_dept_code' = ANY (s.fields_carried)
@@ -25,7 +26,4 @@ UPDATE pg_temp.survey_staging s SET
 FROM onemap.component c
 WHERE c.id = s.id AND c.valid_to IS NULL AND c.scheme = %(scheme)s AND s.fields_carried IS NOT NULL
   -- a full re-delivery has nothing to take: its rows are not rewritten
-  AND NOT (s.fields_carried @> ARRAY['name', 'competent_dept_code', 'competent_dept_name', 'owner_dept_code',
-                                     'owner_dept_name', 'maintainer_dept_code', 'maintainer_dept_name', 'state',
-                                     'initial_date', 'change_date', 'data_source', 'note']
-           AND c.attributes - s.attributes_carried = '{}'::jsonb)
+  AND NOT (s.fields_carried @> %(carried)s::text[] AND c.attributes - s.attributes_carried = '{}'::jsonb)

@@ -49,6 +49,10 @@ def test_a_sheet_of_identifiers_and_states_updates_the_states_and_keeps_the_rest
                      [IDS[1], "完好", f"{points[1].x:.9f}", f"{points[1].y:.9f}"]])
     result = _run(fresh_db_url, [states], mode="upsert")
     assert (result.status, result.rows_loaded, result.rows_unchanged) == ("committed", 1, 1)
+    assert ("2 row(s) keep from their stored version the fields their file has no column for (name, "
+            "competent_dept_code, competent_dept_name, owner_dept_code, owner_dept_name, "
+            "maintainer_dept_code, maintainer_dept_name, initial_date, change_date, data_source, note) and "
+            "the free attributes under other names (upsert)") in result.notes
     after = _current(fresh_db_url)
     name, dept, maintainer, state, initial, _, note, attributes = after[IDS[0]]
     assert (name, dept, maintainer, state, initial, note) == (
