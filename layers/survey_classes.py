@@ -21,6 +21,8 @@ from grid_codes.classes import CODE_LENGTHS, ClassInfo, ClassTable, Scheme
 
 _DIGITS = re.compile(r"[0-9]+")
 _BETWEEN_CODE_AND_NAME = " -_:、/|()[]【】"  # around a code beside its name: 01001-上水井盖, 上水井盖(01001)
+_REPEATED_LAYER_NAME = re.compile(r"\s*\(#[0-9]+\)$")  # GDAL's name for a layer repeating another's
+_CODE_BETWEEN_LETTERS = re.compile(r"[A-Za-z]*[_-]?([0-9]+)[_-]?[A-Za-z]*")  # L01037, JG_01002, 01002_pt
 _KEPT_AS_NUMBER = re.compile(r"^([0-9]+)\.0+$")  # 1003.0: a code a spreadsheet or a dbf kept as a number
 _FORM_NOTES = {
     "full-width": "class codes written in full-width digits read as ASCII digits",
@@ -77,12 +79,21 @@ def _named(name: str, scheme: Scheme, table: ClassTable) -> tuple[ClassInfo, ...
 
 
 def class_named_by(source: str, scheme: Scheme, table: ClassTable) -> str | None:
-    """The listed class a layer or file name names (01002, 污水井盖, 01002污水井盖 …), else None. A code
-    without its leading zero does not count here: a file named 2023 is a year, not class 02023."""
-    code, form = _read(source, scheme, table)
-    if form == "leading zero" or table.get(scheme, "component", code) is None:
+    """The listed class a layer, file or folder name names (01002, 污水井盖, 01002污水井盖 …), else None.
+
+    GDAL's suffix on a layer that repeats another's name (路灯 (#2): a KML folder nested in another of
+    its name) is left out, and a code between letters (L01037, JG_01002, 01002_pt: a geodatabase's
+    feature class named after it) counts. A code without its leading zero does not: a file named 2023
+    is a year, not class 02023.
+    """
+    name = _REPEATED_LAYER_NAME.sub("", source)
+    code, form = _read(name, scheme, table)
+    if form != "leading zero" and table.get(scheme, "component", code) is not None:
+        return code
+    lettered = _CODE_BETWEEN_LETTERS.fullmatch(name)
+    if lettered is None or len(lettered[1]) != CODE_LENGTHS[scheme]:
         return None
-    return code
+    return lettered[1] if table.get(scheme, "component", lettered[1]) is not None else None
 
 
 def unread_reason(value: str, scheme: Scheme, table: ClassTable) -> str | None:

@@ -1,10 +1,14 @@
 """The forms in which surveys write a class, read as the scheme's class code."""
 
+import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 
 from grid_codes.classes import default_table
 from layers.survey_classes import class_codes, class_named_by, unread_reason
+from layers.survey_import import ImportOptions, read_rows
+from layers.survey_validate import ValidationContext, validate
 
 TABLE = default_table()
 WATER = TABLE.get("gb47678", "component", "01001")
@@ -63,6 +67,10 @@ def test_a_code_and_a_name_that_disagree_are_refused_naming_both():
     ("０１００１", "01001"),
     ("1001", None),  # a number without its leading zero names a year or a sequence, not a class
     ("99999", None), ("井盖", None), ("survey", None), ("01001路灯", None), ("", None),
+    ("供水井盖 (#2)", "01001"),  # GDAL's name for a nested KML folder repeating its parent's name
+    ("L01001", "01001"), ("JG_01001", "01001"), ("01001_pt", "01001"), ("BJ-01001", "01001"),
+    ("路灯 (#3)", "01037"), ("L1001", None), ("L99999", None), ("GB47678", None), ("L01001_2023", None),
+    ("井盖 (#2)", None),
 ])
 def test_a_layer_or_file_name_names_a_class_only_as_a_listed_code_or_standard_name(name, code):
     assert class_named_by(name, "gb47678", TABLE) == code
@@ -80,3 +88,19 @@ def test_a_code_kept_as_a_number_is_counted_in_its_own_note():
     codes, notes = _read("01001.0", "01001")
     assert codes == ["01001"] * 2
     assert notes == ["s.xlsx: 1 row(s): class codes kept as numbers (01003.0) read as the code"]
+
+
+def test_a_geodatabase_layer_named_after_its_class_code_gives_its_rows_that_class(tmp_path):
+    """A census delivered as one feature class per class, named L01001 and JG_01006, with no class column."""
+    survey = tmp_path / "census.gpkg"
+    for layer, lon in (("L01001", 114.05), ("JG_01006", 114.051)):
+        gpd.GeoDataFrame({"主管部门名称": ["局", "局"]}, crs=4490,
+                         geometry=[shapely.Point(lon, 22.54), shapely.Point(lon, 22.541)]).to_file(
+            survey, layer=layer, engine="pyogrio")
+    rows, _ = read_rows([survey], ImportOptions(actor="tester"))
+    ctx = ValidationContext(scheme="gb47678", table=TABLE, city=shapely.box(114.0, 22.5, 114.1, 22.6),
+                            county_codes=frozenset({"440304"}), zone_epsg=4547)
+    checked = validate(rows, ctx)
+    assert checked.valid.all(), checked.rejections
+    assert sorted(zip(rows.sources, checked.class_codes, strict=True)) == [
+        ("JG_01006", "01006"), ("JG_01006", "01006"), ("L01001", "01001"), ("L01001", "01001")]
