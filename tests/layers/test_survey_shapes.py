@@ -1,4 +1,5 @@
-"""Survey geometries made what the inventory stores: 2D, one-point MultiPoints as Points."""
+"""Survey geometries made what the inventory stores: 2D, one-point MultiPoints as Points, one-geometry
+collections as that geometry."""
 
 import numpy as np
 import shapely
@@ -46,3 +47,16 @@ def test_a_z_of_0_is_no_elevation_and_is_dropped_without_a_note() -> None:
     plain_shapes(np.array([shapely.Point(1, 2, 0), shapely.Point(1, 2, 0.5)], dtype=object), notes)
     assert notes == ["1 geometries have Z (elevation) or M values: stored in 2D; keep elevations in an "
                      "attribute column if they are needed"]
+
+
+def test_a_point_recorded_twice_and_a_collection_of_one_geometry_are_read_as_that_geometry() -> None:
+    notes: list[str] = []
+    written = ["MULTIPOINT ((1 2), (1 2))", "GEOMETRYCOLLECTION (POINT (1 2))",
+               "GEOMETRYCOLLECTION (MULTIPOINT ((5 6)))", "GEOMETRYCOLLECTION (LINESTRING (0 0, 1 1))",
+               "GEOMETRYCOLLECTION (POINT (1 2), POINT (3 4))", "MULTIPOINT ((1 2), (1 2.000001))"]
+    shapes = plain_shapes(np.array(shapely.from_wkt(written), dtype=object), notes)
+    assert [s.wkt for s in shapes] == ["POINT (1 2)", "POINT (1 2)", "POINT (5 6)", "LINESTRING (0 0, 1 1)",
+                                       "GEOMETRYCOLLECTION (POINT (1 2), POINT (3 4))",
+                                       "MULTIPOINT ((1 2), (1 2.000001))"]
+    assert notes == ["3 GeometryCollections of one geometry read as that geometry",
+                     "2 one-point MultiPoints read as Points"]
