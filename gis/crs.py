@@ -458,6 +458,13 @@ def in_china(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     return (lon_a >= 73.0) & (lon_a <= 136.0) & (lat_a >= 3.0) & (lat_a <= 54.0)
 
 
+def web_mercator_in_china(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """True where (x, y) read as Web Mercator metres (EPSG:3857, which web map tools export) is a China
+    lon/lat (see in_china): x about 8.1e6–15.1e6, y about 0.4e6–7.1e6."""
+    lon, lat = transformer(WEB_MERCATOR, WGS84).transform(*_as_float(x, y))
+    return in_china(lon, lat)
+
+
 def central_meridian(spec: CrsSpec) -> float | None:
     """The central meridian of a transverse Mercator CRS (a Gauss-Krüger zone, a city grid), else None."""
     crs = spec.pyproj

@@ -8,7 +8,8 @@ reads as code page 437; such names are decoded as GB18030 again so that reports 
 ¥«╕╟.shp. Info-ZIP's zip on Linux and macOS's Compress store UTF-8 names without the flag too: those are
 read as UTF-8, which GBK names almost never are. What desktops leave beside the data is passed over:
 hidden files, the `._name` resource forks that macOS writes on USB sticks and into archives, and the
-`~$name.xlsx` lock files of open workbooks.
+`~$name.xlsx` lock files of open workbooks. Files of the survey formats onemap cannot open (a Personal
+Geodatabase, a MapGIS or 奥维 file: layers.survey_formats) are found too, to be named in the report.
 Archives are unpacked only while the scratch disk keeps a reserve free, so a huge or hostile archive (a zip
 bomb) is refused before it fills a disk that the database may share.
 """
@@ -25,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gis.errors import ImportValidationError
-from layers.survey_read import ARCHIVE_SUFFIXES, SURVEY_SUFFIXES, UNREAD_FORMATS, layers_to_read
+from layers.survey_formats import ARCHIVE_SUFFIXES, SURVEY_SUFFIXES, UNREAD_FORMATS
+from layers.survey_read import layers_to_read
 
 _UTF8_FLAG = 0x800
 _SKIPPED = ("__MACOSX",)  # resource forks that macOS adds to archives
@@ -280,7 +282,9 @@ def _kept(name: str) -> tuple[str, ...]:
 
 
 def _holds_survey(members: set[str]) -> bool:
-    return any(_is_archive(m) or PurePosixPath(m).suffix.lower() in SURVEY_SUFFIXES for m in members)
+    """True when an archive holds a survey file or an archive, or a survey format the report names as not
+    read (an archive of a Personal Geodatabase is not passed over in silence)."""
+    return any(_is_archive(m) or _is_survey_file(m) for m in members)
 
 
 def _size(count: int) -> str:

@@ -27,6 +27,7 @@ from gis.crs import (
     swapped_lon_lat,
     to_cgcs2000,
     unshifted_datum_note,
+    web_mercator_in_china,
     wgs84_to_bd09,
     wgs84_to_gcj02,
     xy_from_cgcs2000,
@@ -449,3 +450,16 @@ def test_a_datum_converted_without_a_shift_is_named_with_how_to_shift_it(text: s
                                   "bd09", CITY_GRID])
 def test_geocentric_frames_need_no_datum_shift(text: str) -> None:
     assert unshifted_datum_note(parse_crs(text, definitions=True), to_cgcs2000=True) is None
+
+
+@pytest.mark.parametrize(("x", "y", "inside"), [
+    (12_697_000.0, 2_575_000.0, True),  # Futian, Shenzhen
+    (8_200_000.0, 400_000.0, True), (15_100_000.0, 7_100_000.0, True),  # China's lon/lat box, inside
+    (8_000_000.0, 3_000_000.0, False), (15_200_000.0, 3_000_000.0, False),  # west and east of it
+    (12_000_000.0, 300_000.0, False), (12_000_000.0, 7_200_000.0, False),  # south and north of it
+    (500_123.4, 2_495_000.5, False), (38_500_123.4, 2_495_000.5, False),  # Gauss-Krüger, both forms
+])
+def test_web_mercator_in_china(x: float, y: float, inside: bool) -> None:
+    lon, lat = Transformer.from_crs(3857, 4326, always_xy=True).transform(x, y)
+    assert web_mercator_in_china([x], [y]).tolist() == [inside]
+    assert inside == (73 <= lon <= 136 and 3 <= lat <= 54)  # the box, as pyproj places the point

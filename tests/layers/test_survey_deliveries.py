@@ -9,13 +9,16 @@ from pathlib import Path
 
 import geopandas as gpd
 import libarchive
+import psycopg
 import pyogrio
 import pytest
 import shapely
 
 from gis.errors import ImportValidationError
 from layers.survey_deliveries import SurveyFile, survey_files, without_copies
+from layers.survey_import import ImportOptions, read_rows
 from layers.survey_read import read_survey
+from tests.layers.test_survey_import import DEPT, _points_in_city, _run
 
 
 class _LegacyName(zipfile.ZipInfo):
@@ -280,3 +283,47 @@ def test_member_names_without_the_utf8_flag_are_read_in_utf8_or_else_gbk(tmp_pat
                                             "windows.zip/成果/福田街道/雨水井盖.shp"]
         assert [f.path.stem for f in found] == ["雨水井盖", "雨水井盖"]  # the name that gives the class
         assert read_survey(found[0].path).attributes["BJMC"].tolist() == ["上水井盖"]
+
+
+def test_survey_formats_onemap_cannot_open_are_named_and_other_files_pass_quietly(tmp_path: Path) -> None:
+    """奥维, MapGIS, SuperMap and MicroStation files may hold a census: each is named with what to convert
+    it to; photos and documents are none of the survey's. An archive of such a file alone is named too."""
+    delivery = tmp_path / "成果"
+    delivery.mkdir()
+    (delivery / "井盖.csv").write_text("部件名称,经度,纬度\n上水井盖,114.0512,22.5431\n", encoding="utf-8")
+    for name in ("标注.ovobj", "路灯.wt", "道路.wl", "绿地.wp", "部件.udbx", "底图.dgn", "1.jpg", "说明.docx",
+                 "报告.pdf"):
+        (delivery / name).write_bytes(b"\x00" + name.encode())
+    _zip(delivery / "旧库.zip", {"普查成果.mdb": b"\x00\x01\x00\x00Standard Jet DB\x00"})
+    rows, notes = read_rows([delivery], ImportOptions(actor="tester"))
+    assert set(rows.files) == {"成果/井盖.csv"}
+    assert [note for note in notes if "not read" in note] == [
+        "成果/底图.dgn: not read: a MicroStation drawing (DGN), which onemap cannot open: save it as DXF and "
+        "import that",
+        "成果/旧库.zip/普查成果.mdb: not read: a Personal Geodatabase (Access), which onemap cannot open: "
+        "export its feature classes to a File Geodatabase (.gdb) or GeoPackage and import that",
+        "成果/标注.ovobj: not read: an 奥维互动地图 (Ovital Map) object file, which onemap cannot open: "
+        "export its objects from 奥维 as KML or KMZ and import that",
+        "成果/绿地.wp: not read: a MapGIS area file, which onemap cannot open: export it from MapGIS as a "
+        "Shapefile and import that",
+        "成果/路灯.wt: not read: a MapGIS point file, which onemap cannot open: export it from MapGIS as a "
+        "Shapefile and import that",
+        "成果/道路.wl: not read: a MapGIS line file, which onemap cannot open: export it from MapGIS as a "
+        "Shapefile and import that",
+        "成果/部件.udbx: not read: a SuperMap datasource, which onemap cannot open: export its datasets from "
+        "SuperMap as Shapefiles or a File Geodatabase (.gdb) and import those"]
+    assert not [note for note in notes if any(kind in note for kind in (".jpg", ".docx", ".pdf"))]
+
+
+def test_a_zip_of_gml_and_geojson_lines_is_imported(db_url: str, tmp_path: Path) -> None:
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 4, seed=89)
+    frame = gpd.GeoDataFrame({"XLDM": ["01013", "01013", "04003", "04003"], "ZGBMMC": DEPT}, geometry=points,
+                             crs=4490)
+    pyogrio.write_dataframe(frame.iloc[:2], tmp_path / "雨水井盖.gml", driver="GML", layer="雨水井盖")
+    pyogrio.write_dataframe(frame.iloc[2:], tmp_path / "路灯.geojsonl", driver="GeoJSONSeq")
+    archive = _zip(tmp_path / "普查.zip", {name: (tmp_path / name).read_bytes()
+                                           for name in ("雨水井盖.gml", "雨水井盖.xsd", "路灯.geojsonl")})
+    result = _run(db_url, [archive], dry_run=True)
+    assert (result.status, result.rejections, result.loaded_per_class) == ("dry-run", [], {"01013": 2,
+                                                                                           "04003": 2})

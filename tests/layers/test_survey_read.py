@@ -2,6 +2,7 @@
 
 import json
 import re
+import sqlite3
 import struct
 import zipfile
 from datetime import datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import openpyxl
+import psycopg
 import pyogrio
 import pytest
 import shapely
@@ -19,8 +21,10 @@ from numpy.testing import assert_allclose
 
 from gis.crs import CrsSpec, from_cgcs2000, parse_crs, to_cgcs2000
 from gis.errors import ImportValidationError
+from layers.survey_import import ImportOptions, read_rows
 from layers.survey_read import layers_to_read, read_survey
 from tests.city_grid import CITY_GRID
+from tests.layers.test_survey_import import DEPT, _points_in_city, _run
 
 NO_CRS_WARNING = pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
 NAMES = ["上水井盖", "路灯", "垃圾箱"]
@@ -517,6 +521,112 @@ def test_projected_crs_with_degree_coordinates_is_an_error(tmp_path: Path) -> No
         read_survey(path)
 
 
+# ---- rows in the other unit than the CRS's, Web Mercator metres ----------------------------------------
+
+
+def _census_csv(tmp_path: Path, count: int, mistyped: dict[int, str]) -> Path:
+    """A census of `count` points in degrees; `mistyped` replaces the x of some rows (0-based) as typed."""
+    rng = np.random.default_rng(5)
+    lon, lat = 114.0 + rng.random(count) * 0.04, 22.52 + rng.random(count) * 0.03
+    xs = [mistyped.get(i, f"{x:.6f}") for i, x in enumerate(lon)]
+    path = tmp_path / "普查.csv"
+    lines = "".join(f"{i},{x},{y:.6f}\n" for i, (x, y) in enumerate(zip(xs, lat, strict=True)))
+    path.write_text("编号,经度,纬度\n" + lines, encoding="utf-8")
+    return path
+
+
+def test_a_mistyped_coordinate_among_3000_in_degrees_refuses_its_row_alone(tmp_path: Path) -> None:
+    """A decimal point dropped in one row (x=114056123) refused the whole census as 'metres'."""
+    rows, notes = read_rows([_census_csv(tmp_path, 3000, {1499: "114056123"})], ImportOptions(actor="tester"))
+    refused = np.flatnonzero(shapely.is_missing(rows.geometries))
+    assert refused.tolist() == [1499] and rows.rows[1499] == 1501  # the CSV's line
+    assert rows.geometry_problems is not None
+    assert rows.geometry_problems[1499].startswith(
+        "coordinates x=114056123, y=22.5") and rows.geometry_problems[1499].endswith(
+        " look like metres while the rest of the file is lon/lat degrees (EPSG:4490): a mistyped coordinate?")
+    assert [p for p in rows.geometry_problems if p is not None] == [rows.geometry_problems[1499]]
+    assert not any("metres" in note for note in notes)
+
+
+def test_a_mistyped_coordinate_is_a_rejection_naming_file_row_and_values(db_url, tmp_path) -> None:
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 20, seed=83)
+    mistyped = f"{round(points[7].x * 1e6)}"
+    path = tmp_path / "井盖.csv"
+    lines = "".join(f"01013,{DEPT},{mistyped if i == 7 else p.x},{p.y}\n" for i, p in enumerate(points))
+    path.write_text("XLDM,ZGBMMC,经度,纬度\n" + lines, encoding="utf-8")
+    result = _run(db_url, [path], dry_run=True, skip_invalid=True)
+    assert (result.status, result.loaded_per_class) == ("dry-run", {"01013": 19})
+    assert [(r.file, r.row, r.field, r.reason) for r in result.rejections] == [
+        ("井盖.csv", 9, "geometry", f"coordinates x={mistyped}, y={points[7].y:.10g} look like metres while "
+                                    "the rest of the file is lon/lat degrees (EPSG:4490): a mistyped "
+                                    "coordinate?")]
+
+
+DEGREES, METRES = (114.0512, 22.5431), (EASTING, NORTHING)
+
+
+@pytest.mark.parametrize(("rows", "crs", "refused", "message"), [
+    # one row in ten in the other unit: a slip, refused alone
+    ([DEGREES] * 9 + [METRES], None, [9], None),
+    ([METRES] * 9 + [DEGREES], "EPSG:4547", [9], None),
+    # mostly in the other unit: the CRS is wrong, and the CRS to pass is named
+    ([DEGREES] + [METRES] * 9, None, [],
+     r"coordinates of 9 of 10 rows look like metres \(row 3: x=500123\.4, y=2495000\.5\) but no CRS is "
+     r"given: pass --crs EPSG:45xx"),
+    ([METRES] + [DEGREES] * 9, "EPSG:4547", [],
+     r"coordinates of 9 of 10 rows \(row 3: x=114\.0512, y=22\.5431\) look like lon/lat degrees but the CRS "
+     r"EPSG:4547 is projected; pass --crs EPSG:4490"),
+    # half and half: no one CRS reads the file, whichever is passed
+    ([DEGREES] * 5 + [METRES] * 5, None, [],
+     r"coordinates of 5 of 10 rows look like metres \(row 7: .*\), the others like lon/lat degrees: a file "
+     r"is read in one CRS: convert those rows to lon/lat, or move them to a file of their own \(pass "
+     r"--crs EPSG:45xx"),
+    ([DEGREES] * 5 + [METRES] * 5, "EPSG:4547", [],
+     r"coordinates of 5 of 10 rows look like lon/lat degrees \(row 2: .*\), the others like metres "
+     r"\(EPSG:4547\): a file is read in one CRS: convert those rows to EPSG:4547, or move them"),
+], ids=["degrees-slip", "metres-slip", "mostly-metres", "mostly-degrees", "mixed-lon-lat", "mixed-projected"])
+def test_rows_in_the_other_unit_than_the_crs(tmp_path, rows, crs, refused, message) -> None:
+    path = _xy_csv(tmp_path, rows)
+    given = parse_crs(crs) if crs else None
+    if message:
+        with pytest.raises(ImportValidationError, match=message):
+            read_survey(path, crs=given)
+        return
+    survey = read_survey(path, crs=given)
+    assert np.flatnonzero(shapely.is_missing(survey.geometries)).tolist() == refused
+    unit = "metres" if crs is None else "lon/lat degrees"
+    assert survey.geometry_problems is not None and survey.geometry_problems[refused[0]].endswith(
+        f"look like {unit} while the rest of the file is {'lon/lat degrees' if crs is None else 'metres'} "
+        f"({crs or 'EPSG:4490'}): a mistyped coordinate?")
+
+
+def test_web_mercator_metres_name_epsg_3857_which_reads_them_in_futian(tmp_path: Path) -> None:
+    """Web map tools export Web Mercator metres; they were given a Gauss-Krüger hint."""
+    path = _xy_csv(tmp_path, [(12_697_000.5, 2_575_000.5)])
+    with pytest.raises(ImportValidationError, match=r"gk\.csv: coordinates look like metres \(row 2: "
+                       r"x=12697000\.5, y=2575000\.5\) but no CRS is given: they lie in China as Web "
+                       r"Mercator metres, which web map tools export: pass --crs EPSG:3857$"):
+        read_survey(path)
+    survey = read_survey(path, crs=parse_crs("EPSG:3857"))
+    (lon, lat), = shapely.get_coordinates(to_cgcs2000(survey.geometries, survey.source_crs))
+    assert 114.0 < lon < 114.1 and 22.5 < lat < 22.6
+
+
+@pytest.mark.parametrize(("xy", "hint"), [
+    # Shanghai: its x would be an easting of the 6-degree zone 13, in whose area (Xinjiang west of 78°E)
+    # its y is no northing
+    ((13_524_000.0, 3_662_000.0), r": they lie in China as Web Mercator metres, .*: pass --crs EPSG:3857$"),
+    # Qingdao: Web Mercator, or the 6-degree zone 13 near Kashgar; both are named
+    ((13_400_000.0, 4_300_000.0),
+     r"zone number 13 in front: pass --crs EPSG:4491 .*; or, if they come from a web map, as Web Mercator "
+     r"metres: pass --crs EPSG:3857$"),
+], ids=["shanghai", "qingdao"])
+def test_web_mercator_metres_that_could_be_a_gauss_kruger_zone(tmp_path: Path, xy, hint: str) -> None:
+    with pytest.raises(ImportValidationError, match=r"gk\.csv: coordinates look like metres .*" + hint):
+        read_survey(_xy_csv(tmp_path, [xy]))
+
+
 # ---- CSV -------------------------------------------------------------------------------------------------
 
 CSV = (
@@ -583,7 +693,7 @@ def test_csv_prefers_plane_columns_for_a_projected_crs(tmp_path: Path) -> None:
 
 def test_csv_explicit_gcj02(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
-    path.write_text("Name,LNG,Lat\na,114.05,22.54\n", encoding="utf-8")
+    path.write_text("Name,LNG,Lat\na,114.051234,22.541234\n", encoding="utf-8")
     survey = read_survey(path, crs=parse_crs("gcj02"))
     assert survey.source_crs == CrsSpec(offset="gcj02") and survey.notes == ()
 
@@ -1217,3 +1327,69 @@ def test_kml_fields_named_in_chinese_keep_their_names(tmp_path: Path, suffix: st
     survey = read_survey(path)
     assert survey.attributes[["主管部门", "部件状态", "养护单位", "Pole No."]].to_numpy().tolist() == [
         ["城管局", "损坏", "某公司", "7"], ["城管局", "丢失", "某公司", "8"]]
+
+
+# ---- GeoJSONSeq, TopoJSON, GML, SpatiaLite and FlatGeobuf ------------------------------------------------
+
+
+def _topojson(path: Path, frame: gpd.GeoDataFrame) -> None:
+    """A TopoJSON of the frame's points, one object (layer) named 井盖, as mapshaper and topojson write it."""
+    geometries = [{"type": "Point", "coordinates": [p.x, p.y], "properties": record}
+                  for p, record in zip(frame.geometry, frame.drop(columns="geometry").to_dict("records"),
+                                       strict=True)]
+    objects = {"井盖": {"type": "GeometryCollection", "geometries": geometries}}
+    path.write_text(json.dumps({"type": "Topology", "arcs": [], "objects": objects}, ensure_ascii=False),
+                    encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "driver"), [
+    ("井盖.geojsonl", "GeoJSONSeq"), ("井盖.geojsons", "GeoJSONSeq"), ("井盖.gml", "GML"),
+    ("井盖.sqlite", "SQLite"), ("井盖.fgb", "FlatGeobuf"), ("井盖.topojson", None),
+], ids=["geojsonl", "geojsons", "gml", "spatialite", "flatgeobuf", "topojson"])
+def test_vector_formats_in_a_delivery_are_read_like_the_others(tmp_path: Path, name: str, driver) -> None:
+    delivery = tmp_path / "成果"
+    delivery.mkdir()
+    frame = _frame(name_column="部件名称")
+    if driver is None:
+        _topojson(delivery / name, frame)
+    else:
+        pyogrio.write_dataframe(frame, delivery / name, driver=driver, layer="井盖",
+                                **({"SPATIALITE": "YES"} if driver == "SQLite" else {}))
+    (delivery / "井盖.xsd").unlink(missing_ok=True)  # a GML without its schema, on which GDAL writes a .gfs
+    rows, _ = read_rows([delivery], ImportOptions(actor="tester"))
+    assert set(rows.files) == {f"成果/{name}"}
+    read = sorted(zip(rows.fields["name"], shapely.get_x(rows.geometries), shapely.get_y(rows.geometries),
+                      strict=True))
+    assert_allclose([xy for _, *xy in read], [xy for _, *xy in sorted(zip(NAMES, LON, LAT, strict=True))])
+    assert [n for n, *_ in read] == sorted(NAMES)
+    assert [p.name for p in delivery.iterdir()] == [name]  # nothing written beside it
+
+
+def test_geojson_lines_in_gbk_are_decoded(tmp_path: Path) -> None:
+    path = tmp_path / "s.geojsonl"
+    lines = [json.dumps({"type": "Feature", "properties": {"名称": n},
+                         "geometry": {"type": "Point", "coordinates": [x, y]}}, ensure_ascii=False)
+             for n, x, y in zip(NAMES, LON, LAT, strict=True)]
+    path.write_bytes("\n".join(lines).encode("gbk"))
+    survey = read_survey(path)
+    assert survey.attributes["名称"].tolist() == NAMES and survey.encoding == "GB18030"
+
+
+def test_a_sqlite_database_in_a_delivery_is_read_for_its_tables_with_coordinates(tmp_path: Path) -> None:
+    """SQLite also keeps apps' settings and caches: one without a table of geometries or coordinates is
+    passed over with a note, as an attribute table is."""
+    delivery = tmp_path / "成果"
+    delivery.mkdir()
+    for name, statements in (("路灯", ["CREATE TABLE 路灯 (部件名称 TEXT, 经度 REAL, 纬度 REAL)",
+                                       "INSERT INTO 路灯 VALUES ('路灯', 114.0512, 22.5431)"]),
+                             ("设置", ["CREATE TABLE settings (key TEXT, value TEXT)"])):
+        db = sqlite3.connect(delivery / f"{name}.sqlite")
+        with db:
+            for statement in statements:
+                db.execute(statement)
+        db.close()
+    rows, notes = read_rows([delivery], ImportOptions(actor="tester"))
+    assert rows.fields["name"].tolist() == ["路灯"] and set(rows.files) == {"成果/路灯.sqlite"}
+    assert shapely.get_coordinates(rows.geometries).tolist() == [[114.0512, 22.5431]]
+    assert "成果/设置.sqlite: not read: no table with geometries or coordinate columns (not a SpatiaLite " \
+           "survey?)" in notes

@@ -1,0 +1,39 @@
+"""Which files of a delivery are surveys, by suffix: the vector files, tables and drawings onemap reads, the
+archives it unpacks, and the survey formats it cannot open, each named in the report with what to convert
+it to (a Personal Geodatabase or a MapGIS file may hold most of a census: it is not passed over in silence).
+Files of other suffixes (photos, documents, a GML's .xsd) are none of the survey's.
+"""
+
+# Read by GDAL; newline-delimited GeoJSON (GeoJSONSeq) is .geojsonl or .geojsons, SpatiaLite .sqlite
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".geojsonl", ".geojsons", ".topojson", ".gml",
+                   ".sqlite", ".fgb", ".gdb", ".tab", ".mif", ".kml", ".kmz", ".gpx")
+# Vector files of several layers, named as messages name their format
+MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML", ".kmz": "KML", ".gpx": "GPX",
+               ".gml": "GML", ".sqlite": "SpatiaLite database", ".topojson": "TopoJSON"}
+# GeoJSON text: UTF-8 by RFC 7946 and RFC 8142, which contractors' tools sometimes write in GBK
+GEOJSON_SUFFIXES = (".geojson", ".json", ".geojsonl", ".geojsons")
+TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
+CAD_SUFFIXES = (".dxf",)  # read by layers.survey_cad, a CAD layer at a time
+SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + CAD_SUFFIXES
+ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".tar", ".tar.gz", ".tgz")  # unpacked by layers.survey_deliveries
+
+_PERSONAL_GDB = ("a Personal Geodatabase (Access), which onemap cannot open: export its feature classes to a "
+                 "File Geodatabase (.gdb) or GeoPackage and import that")
+_SUPERMAP = ("a SuperMap datasource, which onemap cannot open: export its datasets from SuperMap as "
+             "Shapefiles or a File Geodatabase (.gdb) and import those")
+
+
+def _mapgis(kind: str) -> str:
+    return (f"a MapGIS {kind} file, which onemap cannot open: export it from MapGIS as a Shapefile and "
+            "import that")
+
+
+UNREAD_FORMATS = {
+    ".mdb": _PERSONAL_GDB, ".accdb": _PERSONAL_GDB,
+    ".dwg": "a CAD drawing in DWG, which onemap cannot open: save it as DXF and import that",
+    ".dgn": "a MicroStation drawing (DGN), which onemap cannot open: save it as DXF and import that",
+    ".ovobj": ("an 奥维互动地图 (Ovital Map) object file, which onemap cannot open: export its objects "
+               "from 奥维 as KML or KMZ and import that"),
+    ".wt": _mapgis("point"), ".wl": _mapgis("line"), ".wp": _mapgis("area"),
+    ".udb": _SUPERMAP, ".udbx": _SUPERMAP,
+}
