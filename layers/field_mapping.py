@@ -7,10 +7,15 @@ mapping file changes it per field:
       name: [设施名称]
     override:            # aliases that replace the default ones (`fields:` is read as `override:`)
       state: [现状]
+
+Every problem of a user's file is told in one error, each at its line. An import notes the file's aliases
+that matched no delivered column, and the free-attribute columns that read as a slip of an alias of a
+field their file lacks (部件状太 for 部件状态); the mapping never reads such a column itself.
 """
 
+import difflib
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -47,6 +52,7 @@ STANDARD_FIELDS: tuple[str, ...] = (
 _SECTIONS = ("extend", "override", "fields", "classes", "states")
 
 
+_SLIPS_KEPT = 4096  # column names whose near aliases a mapping keeps (FieldMapping._slip_of)
 DBF_NAME_BYTES = 10  # a .dbf field name's limit, which Shapefile writers cut longer names to
 
 
@@ -70,6 +76,16 @@ class ResolvedFields:
         return {column: name for name, column in self.fields.items()}
 
 
+class MappingEntry(NamedTuple):
+    """A column name a user's mapping file lists for a standard field, and where."""
+
+    origin: str  # the file
+    line: int
+    section: str  # extend, override or fields
+    field: str
+    alias: str
+
+
 @dataclass(frozen=True, eq=False)
 class FieldMapping:
     """Aliases per standard field, with an index from folded alias to field."""
@@ -80,23 +96,25 @@ class FieldMapping:
     classes: Mapping[str, str] = field(default_factory=dict)
     # state values in common use (正常, 损坏) or a contractor's own, folded -> the standard state (完好)
     states: Mapping[str, str] = field(default_factory=dict)
+    # the aliases user mapping files listed (none of the packaged default's), for `unmatched_notes`
+    entries: tuple[MappingEntry, ...] = ()
     _index: Mapping[str, str] = field(init=False, repr=False)
+    _slips: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False)  # see `_slip_of`
 
     def __post_init__(self) -> None:
-        index: dict[str, str] = {}
-        for name, names in self.aliases.items():
-            if name not in STANDARD_FIELDS:
-                raise ImportValidationError(f"{self.origin}: {name!r} is not a standard field")
-            for alias in names:
-                other = index.setdefault(fold(alias), name)
-                if other != name:
-                    raise ImportValidationError(
-                        f"{self.origin}: alias {alias!r} is listed under both {other!r} and {name!r}"
-                    )
+        if unknown := [name for name in self.aliases if name not in STANDARD_FIELDS]:
+            raise ImportValidationError(f"{self.origin}: {unknown[0]!r} is not a standard field")
+        index, clashes = _indexed(self.aliases)
+        if clashes:
+            alias, other, name = clashes[0]
+            raise ImportValidationError(
+                f"{self.origin}: alias {alias!r} is listed under both {other!r} and {name!r}")
         object.__setattr__(self, "aliases", MappingProxyType({k: tuple(v) for k, v in self.aliases.items()}))
         object.__setattr__(self, "classes", MappingProxyType(dict(self.classes)))
         object.__setattr__(self, "states", MappingProxyType(dict(self.states)))
+        object.__setattr__(self, "entries", tuple(self.entries))
         object.__setattr__(self, "_index", MappingProxyType(index))
+        object.__setattr__(self, "_slips", {})
 
     @classmethod
     def default(cls) -> "FieldMapping":
@@ -112,38 +130,28 @@ class FieldMapping:
             raise ImportValidationError(f"{path}: cannot read the mapping file: {error}") from None
         return (base or cls.default())._merged(text, str(path))
 
-    def _merged(self, text: str, origin: str) -> "FieldMapping":
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            raise ImportValidationError(f"{origin}: invalid YAML{where}: {error}") from None
-        if not isinstance(document, dict) or not document:
-            raise ImportValidationError(f"{origin}: expected a mapping with 'extend' and/or 'override'")
+    def _merged(self, text: str, origin: str, *, user: bool = True) -> "FieldMapping":
+        """This mapping changed by a mapping file; every problem of the file in one error. A `user` file's
+        aliases are kept as `entries`."""
+        reading = _MappingFile(text, origin)
         aliases = {name: list(names) for name, names in self.aliases.items()}
         classes, states = dict(self.classes), dict(self.states)
-        for section, entries in document.items():
-            if section not in _SECTIONS:
-                raise ImportValidationError(f"{origin}: unknown key {section!r}; use 'extend', 'override', "
-                                            "'classes' or 'states'")
+        entries: list[MappingEntry] = []
+        for section, node in reading.sections():
             if section == "classes":
-                classes |= _values(origin, section, entries, _CLASS_CODE)
-                continue
-            if section == "states":
-                states |= _values(origin, section, entries, _STATE)
-                continue
-            if not isinstance(entries, dict):
-                raise ImportValidationError(f"{origin}: {section}: expected standard field: [column names]")
-            for name, names in entries.items():
-                if name not in STANDARD_FIELDS:
-                    raise ImportValidationError(
-                        f"{origin}: {section}.{name}: unknown standard field; "
-                        f"the fields are {', '.join(STANDARD_FIELDS)}"
-                    )
-                values = _names(origin, f"{section}.{name}", names)
-                aliases[name] = [*aliases.get(name, []), *values] if section == "extend" else values
-        return FieldMapping({k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}, origin, classes, states)
+                classes |= reading.values(section, node, _CLASS_CODE)
+            elif section == "states":
+                states |= reading.values(section, node, _STATE)
+            else:
+                for name, listed in reading.fields(section, node):
+                    values = [alias for _, alias in listed]
+                    aliases[name] = [*aliases.get(name, []), *values] if section == "extend" else values
+                    entries += [MappingEntry(origin, line, section, name, alias) for line, alias in listed]
+        merged = {k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}
+        reading.clashes(merged, entries)
+        reading.raise_problems()
+        kept = [e for e in (*self.entries, *entries) if e.alias in merged[e.field]] if user else []
+        return FieldMapping(merged, origin, classes, states, tuple(kept))
 
     def class_code_of(self, value: object) -> str | None:
         """The class code the `classes:` section gives a written class value, else None."""
@@ -192,6 +200,46 @@ class FieldMapping:
             cut=MappingProxyType(cut),
         )
 
+    def misspelling_notes(self, columns: Iterable[str], carried: Collection[str]) -> list[str]:
+        """A note per column of a file kept as a free attribute that reads as a slip of an alias of a
+        field the file does not carry (部件状太 for 部件状态, ZGBMC for ZGBMMC), which the field then
+        lacks without a word. The note asks: a name that close may still be another attribute."""
+        notes: list[str] = []
+        for column in columns:
+            near = [(name, alias) for name, alias in self._slip_of(column) if name not in carried]
+            if near:
+                meant = " or ".join(f"{alias!r} ({name})" for name, alias in near)
+                target = near[0][0] if len(near) == 1 else "FIELD"
+                notes.append(f"column {column!r} is kept as a free attribute; did you mean {meant}? Add it "
+                             f"to the mapping's fields if so (extend: {{{target}: [{column!r}]}})")
+        return notes
+
+    def unmatched_notes(self, columns: Iterable[str]) -> list[str]:
+        """A note per alias of a user's mapping file that none of `columns` (the delivered files' column
+        names, or the aliases cut names were read as) matches: a misspelt or a stale entry."""
+        read = {fold(column) for column in columns}
+        return [f"{e.origin} line {e.line}: {e.section}: {e.alias!r} ({e.field}) matched no column of the "
+                "delivered files" for e in self.entries if fold(e.alias) not in read]
+
+    def _slip_of(self, column: str) -> tuple[tuple[str, str], ...]:
+        """Each standard field with its alias that `column` is a slip of (`_is_slip`), closest first;
+        cached per name, as a delivery's layers repeat their columns. None for an alias itself (a KML
+        label that gave way to another column of its field)."""
+        key = fold(column)
+        if key in self._slips:
+            return self._slips[key]
+        if len(self._slips) >= _SLIPS_KEPT:
+            self._slips.clear()
+        closest: dict[str, tuple[float, str]] = {}  # field -> (likeness, alias as written)
+        for name, aliases in self.aliases.items():
+            for alias in aliases:
+                if key not in self._index and _is_slip(fold(alias), key):
+                    likeness = difflib.SequenceMatcher(None, fold(alias), key, autojunk=False).ratio()
+                    closest[name] = max(closest.get(name, (0.0, "")), (likeness, alias))
+        ranked = sorted(closest.items(), key=lambda item: -item[1][0])
+        self._slips[key] = tuple((name, alias) for name, (_, alias) in ranked)
+        return self._slips[key]
+
     def _cut_off(self, column: str) -> str | None:
         """The alias a dBase field name is the start of, cut at 10 bytes (主管部门名称 → 主管部门名 in a
         GBK Shapefile), when the name fills those bytes and begins the aliases of one field only."""
@@ -231,7 +279,7 @@ def _default() -> FieldMapping:
         text = resource.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigurationError(f"the packaged field mapping {resource} is missing: {error}") from None
-    return FieldMapping({}, "default.yml")._merged(text, "layers/mappings/default.yml")
+    return FieldMapping({}, "default.yml")._merged(text, "layers/mappings/default.yml", user=False)
 
 
 class _Target(NamedTuple):
@@ -245,27 +293,148 @@ _CLASS_CODE = _Target(str.isdigit, "a class code written as text; quote it: 雨�
 _STATE = _Target(lambda state: state in STATES, f"one of the states {'/'.join(STATES)}: 正常: 完好")
 
 
-def _values(origin: str, section: str, entries: object, target: _Target) -> dict[str, str]:
-    """A `classes:` or `states:` section: written value -> class code or standard state, the value
-    folded as column names are. Class codes are text: an unquoted 01003 is a number to YAML."""
-    if not isinstance(entries, dict) or not entries:
-        raise ImportValidationError(f"{origin}: {section}: expected written value: {target.example}")
-    values: dict[str, str] = {}
-    for value, mapped in entries.items():
-        if not isinstance(mapped, str) or not target.fits(mapped.strip()):
-            raise ImportValidationError(f"{origin}: {section}: {value!r}: {mapped!r} is not {target.example}")
-        values[fold(str(value))] = mapped.strip()
-    return values
+def _indexed(aliases: Mapping[str, Sequence[str]]) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    """Folded alias -> field, and each alias listed under a second field as (alias, first, second)."""
+    index: dict[str, str] = {}
+    clashes: list[tuple[str, str, str]] = []
+    for name, names in aliases.items():
+        for alias in names:
+            other = index.setdefault(fold(alias), name)
+            if other != name:
+                clashes.append((alias, other, name))
+    return index, clashes
 
 
-def _names(origin: str, key: str, value: object) -> list[str]:
-    """A list of column names from YAML: a string or a list of non-empty strings."""
-    values = [value] if isinstance(value, str) else value
-    if not isinstance(values, list) or not values:
-        raise ImportValidationError(f"{origin}: {key}: expected a list of column names")
-    for item in values:
-        if not isinstance(item, str) or not item.strip():
-            raise ImportValidationError(
-                f"{origin}: {key}: {item!r} is not a column name (quote names such as 'NO', 'Y' or '123')"
-            )
-    return list(values)
+def _is_slip(alias: str, column: str) -> bool:
+    """Whether the folded `column` is the folded `alias` with one character added, dropped or replaced
+    (two in names of 8 characters or more): a slip, not another name. Numbered columns (备注2,
+    DeptName4) are other columns; names under 4 characters (5 for Latin letters: BJZT and SZWZ are both
+    initials in use) are too short to tell. A replaced character mostly makes another name in short
+    names, so it counts in Latin names of 8 letters or more only (SZXQMC, 所在小区名称, is not SZSQMC),
+    and in a Chinese name of 4 characters only as the last one, which the input method picked wrong
+    (部件状太 for 部件状态; 部件大类, 部件型号 and 小区名称 are other names)."""
+    shortest = min(len(alias), len(column))
+    if shortest < (5 if alias.isascii() else 4) or abs(len(alias) - len(column)) > 2:
+        return False
+    opcodes = difflib.SequenceMatcher(None, alias, column, autojunk=False).get_opcodes()
+    edits = [(tag, alias[i1:i2], column[j1:j2], i1) for tag, i1, i2, j1, j2 in opcodes if tag != "equal"]
+    if sum(max(len(was), len(now)) for _, was, now, _ in edits) > (2 if shortest >= 8 else 1):
+        return False
+    if all((was + now).isdigit() for _, was, now, _ in edits):
+        return False
+    replaced = [at for tag, _, _, at in edits if tag == "replace"]
+    if not replaced or shortest >= 8:
+        return True
+    return not alias.isascii() and (shortest > 4 or replaced == [len(alias) - 1])
+
+
+class _MappingFile:
+    """A YAML mapping file read node by node, so that each problem is told with its line, all in one
+    error (`raise_problems`)."""
+
+    def __init__(self, text: str, origin: str) -> None:
+        self.origin = origin
+        self.problems: list[tuple[int, str]] = []
+        try:
+            self._loader = yaml.SafeLoader(text)
+            self.root = self._loader.get_single_node()
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            where = f" line {mark.line + 1}" if mark is not None else ""
+            what = "; ".join(str(part) for part in (error.context, error.problem) if part)
+            raise ImportValidationError(f"{origin}{where}: invalid YAML: {what}") from None
+        except yaml.YAMLError as error:
+            raise ImportValidationError(f"{origin}: invalid YAML: {error}") from None
+
+    def problem(self, node: yaml.Node | None, message: str) -> None:
+        self.problems.append((node.start_mark.line + 1 if node is not None else 1, message))
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            ordered = sorted(self.problems, key=lambda problem: problem[0])
+            raise ImportValidationError("\n".join(f"{self.origin} line {line}: {message}"
+                                                  for line, message in ordered))
+
+    def value(self, node: yaml.Node) -> object:
+        """The node's value as yaml.safe_load reads it (NO is False, 01003 the octal number 515)."""
+        try:
+            return self._loader.construct_object(node, deep=True)
+        except yaml.YAMLError as error:
+            self.problem(node, f"cannot read {node.value!r}: {getattr(error, 'problem', error)}")
+            return node.value if isinstance(node, yaml.ScalarNode) else None
+
+    def pairs(self, node: yaml.MappingNode, where: str) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The key and value nodes of a mapping, merge keys (<<) applied; a key written twice is a problem,
+        as YAML would keep the last one without a word."""
+        first: dict[tuple[str, str], yaml.Node] = {}
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                seen = first.setdefault((key.tag, key.value), key)
+                if seen is not key:
+                    self.problem(key, f"{where}{key.value!r} is written twice (also at line "
+                                      f"{seen.start_mark.line + 1}); YAML would keep only the last one")
+        self._loader.flatten_mapping(node)
+        return list(node.value)
+
+    def sections(self) -> Iterator[tuple[str, yaml.Node]]:
+        if not isinstance(self.root, yaml.MappingNode) or not self.root.value:
+            self.problem(self.root, "expected a mapping with 'extend' and/or 'override'")
+            return
+        for key, node in self.pairs(self.root, ""):
+            section = self.value(key)
+            if section in _SECTIONS:
+                yield str(section), node
+            else:
+                self.problem(key, f"unknown key {section!r}; use 'extend', 'override', 'classes' or 'states'")
+
+    def fields(self, section: str, node: yaml.Node) -> Iterator[tuple[str, list[tuple[int, str]]]]:
+        """A section of aliases (extend, override, fields): each standard field with its column names
+        and their lines."""
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, f"{section}: expected standard field: [column names]")
+            return
+        for key, names in self.pairs(node, f"{section}: "):
+            name = self.value(key)
+            if name not in STANDARD_FIELDS:
+                self.problem(key, f"{section}: {name!r} is not a standard field (one of "
+                                  f"{', '.join(STANDARD_FIELDS)})")
+            elif listed := self.names(f"{section}.{name}", names):
+                yield str(name), listed
+
+    def names(self, key: str, node: yaml.Node) -> list[tuple[int, str]]:
+        """Column names with their lines: a string or a list of non-empty strings."""
+        scalar = isinstance(node, yaml.ScalarNode) and isinstance(self.value(node), str)
+        items = [node] if scalar else node.value if isinstance(node, yaml.SequenceNode) else []
+        if not items:
+            self.problem(node, f"{key}: expected a list of column names")
+        names: list[tuple[int, str]] = []
+        for item in items:
+            name = self.value(item)
+            if isinstance(name, str) and name.strip():
+                names.append((item.start_mark.line + 1, name))
+            else:
+                self.problem(item, f"{key}: {name!r} is not a column name (quote names such as 'NO', 'Y' or "
+                                   "'123')")
+        return names
+
+    def values(self, section: str, node: yaml.Node, target: _Target) -> dict[str, str]:
+        """A `classes:` or `states:` section: written value -> class code or standard state, the value
+        folded as column names are. Class codes are text: an unquoted 01003 is a number to YAML."""
+        if not isinstance(node, yaml.MappingNode) or not node.value:
+            self.problem(node, f"{section}: expected written value: {target.example}")
+            return {}
+        values: dict[str, str] = {}
+        for key, mapped_node in self.pairs(node, f"{section}: "):
+            written, mapped = self.value(key), self.value(mapped_node)
+            if isinstance(mapped, str) and target.fits(mapped.strip()):
+                values[fold(str(written))] = mapped.strip()
+            else:
+                self.problem(mapped_node, f"{section}: {written!r}: {mapped!r} is not {target.example}")
+        return values
+
+    def clashes(self, aliases: Mapping[str, Sequence[str]], entries: Sequence[MappingEntry]) -> None:
+        """An alias listed under two fields, told at the line of this file that lists it."""
+        lines = {(e.field, fold(e.alias)): e.line for e in entries}
+        for alias, other, name in _indexed(aliases)[1]:
+            line = lines.get((name, fold(alias))) or lines.get((other, fold(alias))) or 1
+            self.problems.append((line, f"alias {alias!r} is listed under both {other!r} and {name!r}"))

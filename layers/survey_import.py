@@ -113,6 +113,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
     labels: list[str] = []
     names: list[np.ndarray] = []  # per row, its layer's or file's name
     columns: list[np.ndarray] = []  # per row, what its file's columns carry
+    headers: set[str] = set()  # every file's column names, and the aliases its cut names were read as
     filled = {name for name, _ in options.fill}
     names_a_class = None if options.class_code else _names_a_class(options)
     progress("read", 0, len(paths))  # until folders are walked and archives unpacked
@@ -136,8 +137,9 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
             labels.append(label)
             if not len(survey):
                 notes.append(f"{label}: holds no rows")
-            resolved = options.mapping.resolve([str(c) for c in survey.attributes.columns],
-                                               yielding=survey.yielding)
+            header = [str(c) for c in survey.attributes.columns]
+            resolved = options.mapping.resolve(header, yielding=survey.yielding)
+            headers.update(header, resolved.cut.values())
             notes.extend(f"{label}: column {column!r} read as {alias!r}, whose name the file cut short"
                          for column, alias in resolved.cut.items())
             standard = pd.DataFrame({
@@ -145,6 +147,8 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
                 for name in ["class_code", *STANDARD_FIELDS]
             }, index=survey.attributes.index)
             extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
+            notes.extend(f"{label}: {note}" for note in options.mapping.misspelling_notes(
+                [str(c) for c in extra.columns], carried=resolved.fields))
             files.append(np.full(len(standard), label, dtype=object))
             names.append(np.full(len(standard), layer if layer is not None else path.stem, dtype=object))
             carried = FileColumns(frozenset(resolved.fields) | filled, tuple(str(c) for c in extra.columns))
@@ -156,6 +160,7 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
             problems.append(survey.geometry_problems if survey.geometry_problems is not None
                             else np.full(len(standard), None, dtype=object))
         progress("read", len(to_read), len(to_read))
+    notes += options.mapping.unmatched_notes(headers)
     if not sum(len(numbers) for numbers in rows):  # a header or an empty layer: nothing to validate
         raise ImportValidationError(f"{', '.join(labels)}: no rows to import (only a header, or an empty "
                                     "layer)")

@@ -226,35 +226,73 @@ def test_user_file_on_an_explicit_base(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "line", "message"),
     [
-        ("extend: [unclosed\n", r"invalid YAML at line 2"),
-        ("", "expected a mapping"),
-        ("- name\n", "expected a mapping"),
-        ("replace:\n  name: [x]\n", "unknown key 'replace'"),
-        ("extend: [x]\n", "extend: expected standard field"),
-        ("extend:\n  nmae: [x]\n", r"extend\.nmae: unknown standard field"),
-        ("override:\n  name: []\n", r"override\.name: expected a list"),
-        ("extend:\n  name: {a: b}\n", r"extend\.name: expected a list"),
-        ("extend:\n  note: [NO]\n", r"extend\.note: False is not a column name \(quote"),
-        ("extend:\n  note: ['  ']\n", r"extend\.note: '  ' is not a column name"),
-        ("extend:\n  name: [状态]\n", "alias '状态' is listed under both 'name' and 'state'"),
-        ("extend:\n  name: [ＢＺ]\n", "alias 'BZ' is listed under both 'name' and 'note'"),
-        ("classes:\n  雨水井: 01003\n", r"classes: '雨水井': 515 is not a class code written"),  # YAML: octal
-        ("classes: [雨水井]\n", r"classes: expected written value: a class code written as text"),
-        ("states:\n  在用: 好\n", r"states: '在用': '好' is not one of the states 完好/破损"),
+        ("extend: [unclosed\n", 2, r"invalid YAML: while parsing a flow sequence; expected ',' or ']'"),
+        ("", 1, "expected a mapping"),
+        ("- name\n", 1, "expected a mapping"),
+        ("replace:\n  name: [x]\n", 1, "unknown key 'replace'"),
+        ("extend: [x]\n", 1, "extend: expected standard field"),
+        ("extend:\n  nmae: [x]\n", 2, r"extend: 'nmae' is not a standard field \(one of id, name, "),
+        ("override:\n  name: []\n", 2, r"override\.name: expected a list"),
+        ("extend:\n  name: {a: b}\n", 2, r"extend\.name: expected a list"),
+        ("extend:\n  note:\n    - 说明\n    - NO\n", 4, r"extend\.note: False is not a column name \(quote"),
+        ("extend:\n  note: ['  ']\n", 2, r"extend\.note: '  ' is not a column name"),
+        ("extend:\n  name: [状态]\n", 2, "alias '状态' is listed under both 'name' and 'state'"),
+        ("extend:\n  name: [ＢＺ]\n", 2, "alias 'BZ' is listed under both 'name' and 'note'"),
+        ("classes:\n  雨水井: 01003\n", 2, r"classes: '雨水井': 515 is not a class code"),  # YAML: octal
+        ("classes: [雨水井]\n", 1, r"classes: expected written value: a class code written as text"),
+        ("states:\n  在用: 好\n", 2, r"states: '在用': '好' is not one of the states 完好/破损"),
+        ("extend:\n  name: [a]\nextend:\n  note: [b]\n", 3,
+         r"'extend' is written twice \(also at line 1\); YAML would keep only the last one"),
+        ("states:\n  在用: 完好\n  在用: 破损\n", 3, r"states: '在用' is written twice \(also at line 2\)"),
     ],
     ids=[
         "syntax", "empty", "list", "unknown-key", "section-not-mapping", "unknown-field", "empty-list",
         "not-list", "yaml-boolean", "blank", "clash", "clash-full-width", "class-code-a-number",
-        "classes-not-mapping", "not-a-state",
+        "classes-not-mapping", "not-a-state", "section-twice", "value-twice",
     ],
 )  # fmt: skip
-def test_invalid_user_file_names_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+def test_invalid_user_file_names_file_line_and_key(tmp_path: Path, text: str, line: int,
+                                                   message: str) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(ImportValidationError, match=message) as excinfo:
         FieldMapping.from_yaml(path)
-    assert str(excinfo.value).startswith(f"{path}: ")
+    assert str(excinfo.value).startswith(f"{path} line {line}: ")
+
+
+def test_every_problem_of_a_user_file_is_told_at_once_at_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "\n".join([
+        "fields:",
+        "  name: [设施名称]",
+        "  # the state, as the contractor writes it",
+        "  sate: [现状]",
+        "extend:",
+        "  note: [说明, NO]",
+        "  owner_dept_name: [状态]",
+        "classes:",
+        "  雨水井: 01003",
+        "colours: {}",
+    ]) + "\n")
+    with pytest.raises(ImportValidationError) as excinfo:
+        FieldMapping.from_yaml(path)
+    assert str(excinfo.value).splitlines() == [
+        f"{path} line 4: fields: 'sate' is not a standard field (one of {', '.join(STANDARD_FIELDS)})",
+        f"{path} line 6: extend.note: False is not a column name (quote names such as 'NO', 'Y' or '123')",
+        f"{path} line 7: alias '状态' is listed under both 'owner_dept_name' and 'state'",
+        f"{path} line 9: classes: '雨水井': 515 is not a class code written as text; quote it: "
+        "雨水井: '01003'",
+        f"{path} line 10: unknown key 'colours'; use 'extend', 'override', 'classes' or 'states'",
+    ]
+
+
+def test_a_user_files_aliases_are_its_entries_with_their_lines(tmp_path: Path) -> None:
+    path = _write(tmp_path, "extend:\n  name:\n    - 设施名称\n    - SSMC\noverride:\n  state: 现状\n")
+    mapping = FieldMapping.from_yaml(path)
+    assert [(e.origin, e.line, e.section, e.field, e.alias) for e in mapping.entries] == [
+        (str(path), 3, "extend", "name", "设施名称"), (str(path), 4, "extend", "name", "SSMC"),
+        (str(path), 6, "override", "state", "现状")]
+    assert DEFAULT.entries == ()
 
 
 def test_missing_user_file(tmp_path: Path) -> None:
