@@ -223,9 +223,11 @@ class FieldMapping:
 
     def _slip_of(self, column: str) -> tuple[tuple[str, str], ...]:
         """Each standard field with its alias that `column` is a slip of (`_is_slip`), closest first;
-        cached per name, as a delivery's layers repeat their columns. None for an alias itself (a KML
+        cached per name, as a delivery's layers repeat their columns. Nothing for an alias itself (a KML
         label that gave way to another column of its field)."""
         key = fold(column)
+        if key in self._index:
+            return ()
         if key in self._slips:
             return self._slips[key]
         if len(self._slips) >= _SLIPS_KEPT:
@@ -233,7 +235,7 @@ class FieldMapping:
         closest: dict[str, tuple[float, str]] = {}  # field -> (likeness, alias as written)
         for name, aliases in self.aliases.items():
             for alias in aliases:
-                if key not in self._index and _is_slip(fold(alias), key):
+                if _is_slip(fold(alias), key):
                     likeness = difflib.SequenceMatcher(None, fold(alias), key, autojunk=False).ratio()
                     closest[name] = max(closest.get(name, (0.0, "")), (likeness, alias))
         ranked = sorted(closest.items(), key=lambda item: -item[1][0])

@@ -147,11 +147,11 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
                 for name in ["class_code", *STANDARD_FIELDS]
             }, index=survey.attributes.index)
             extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
+            carried = FileColumns(frozenset(resolved.fields) | filled, tuple(str(c) for c in extra.columns))
             notes.extend(f"{label}: {note}" for note in options.mapping.misspelling_notes(
-                [str(c) for c in extra.columns], carried=resolved.fields))
+                carried.attributes, carried=resolved.fields))
             files.append(np.full(len(standard), label, dtype=object))
             names.append(np.full(len(standard), layer if layer is not None else path.stem, dtype=object))
-            carried = FileColumns(frozenset(resolved.fields) | filled, tuple(str(c) for c in extra.columns))
             columns.append(np.full(len(standard), carried, dtype=object))
             rows.append(np.asarray(survey.row_numbers))
             frames.append(standard)
@@ -427,8 +427,11 @@ def _carried_forward(conn: psycopg.Connection, staged: StagedRows, scheme: str,
     """Take what the staged rows' files have no column for from the current versions (carry_forward.sql),
     with a note; the rows whose mandatory fields are still empty then (new components), as (row, field,
     reason)."""
-    taken = conn.execute(sql_text("carry_forward.sql"),
-                         {"scheme": scheme, "carried": list(CARRIED_FIELDS)}).rowcount
+    fields = sql.SQL(",\n    ").join(
+        sql.SQL("{0} = CASE WHEN {1} = ANY (s.fields_carried) THEN s.{0} ELSE c.{0} END").format(
+            sql.Identifier(name), sql.Literal(name)) for name in CARRIED_FIELDS)
+    statement = sql.SQL(sql_text("carry_forward.sql")).format(fields=fields)
+    taken = conn.execute(statement, {"scheme": scheme, "carried": list(CARRIED_FIELDS)}).rowcount
     if taken > 0:
         files = pd.unique(staged.columns) if staged.columns is not None else []
         absent = [name for name in CARRIED_FIELDS if any(name not in c.fields for c in files)]
