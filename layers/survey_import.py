@@ -27,6 +27,7 @@ from layers.field_mapping import FieldMapping
 from layers.survey_classes import class_named_by
 from layers.survey_deliveries import survey_files, without_copies
 from layers.survey_locate import allocate, anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
+from layers.survey_positions import stored_positions
 from layers.survey_read import layers_to_read, read_survey
 from layers.survey_stage import (
     REBUILD_MIN_ROWS,
@@ -132,7 +133,8 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
                                         f"({'; '.join(notes)})")
         for done, (path, layer, label) in enumerate(to_read):
             progress("read", done, len(to_read))
-            survey = read_survey(path, crs=options.crs, encoding=options.encoding, layer=layer)
+            survey = read_survey(path, crs=options.crs, encoding=options.encoding, layer=layer,
+                                 positions_stored=options.mode == "upsert")
             notes.extend(f"{label}: {note}" for note in survey.notes)
             labels.append(label)
             if not len(survey):
@@ -147,7 +149,8 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
                 for name in ["class_code", *STANDARD_FIELDS]
             }, index=survey.attributes.index)
             extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
-            carried = FileColumns(frozenset(resolved.fields) | filled, tuple(str(c) for c in extra.columns))
+            carried = FileColumns(frozenset(resolved.fields) | filled, tuple(str(c) for c in extra.columns),
+                                  survey.positioned)
             notes.extend(f"{label}: {note}" for note in options.mapping.misspelling_notes(
                 carried.attributes, carried=resolved.fields))
             files.append(np.full(len(standard), label, dtype=object))
@@ -270,7 +273,8 @@ def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationCont
         scheme=options.scheme, table=default_table(), city=city, county_codes=frozenset(row[1]),
         zone_epsg=gauss_kruger_epsg(city.centroid.x), class_code=options.class_code,
         duplicate_distance_m=options.duplicate_distance_m, fill=options.fill,
-        carry_forward=options.mode == "upsert")
+        carry_forward=options.mode == "upsert",
+        keep_positions=stored_positions(conn, options.scheme) if options.mode == "upsert" else None)
 
 
 def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: ImportOptions,

@@ -19,7 +19,7 @@ from pyogrio.errors import CRSError as OgrCRSError
 from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError, GeometryError
 from pyproj import CRS
 
-from gis.crs import CrsSpec
+from gis.crs import CGCS2000, CrsSpec
 from gis.errors import ImportValidationError
 from layers.survey_axes import fit_plane_coordinates
 from layers.survey_cad import read_drawing
@@ -79,15 +79,19 @@ class SurveyFrame:
     # per row, why the geometry columns gave no geometry when they hold something (None elsewhere)
     geometry_problems: np.ndarray | None = None
     yielding: tuple[str, ...] = ()  # see RawLayer
+    positioned: bool = True  # see RawLayer
 
     def __len__(self) -> int:
         return len(self.row_numbers)
 
 
 def read_survey(
-    path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None, layer: str | None = None
+    path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None, layer: str | None = None,
+    positions_stored: bool = False,
 ) -> SurveyFrame:
-    """Read a survey file; `crs` overrides the file's CRS, `encoding` the detected text encoding."""
+    """Read a survey file; `crs` overrides the file's CRS, `encoding` the detected text encoding.
+    `positions_stored` (an upsert) reads a CSV file or sheet without coordinate columns, its rows
+    without geometries (see layers.survey_tables.table_layer)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in UNREAD_FORMATS:
@@ -103,17 +107,17 @@ def read_survey(
     elif suffix in CAD_SUFFIXES:
         raw = read_drawing(path, codec).layer(path, layer)
     elif suffix == ".csv":
-        raw = read_csv_table(path, codec=codec, crs=crs)
+        raw = read_csv_table(path, codec=codec, crs=crs, positions_stored=positions_stored)
     else:
-        raw = read_workbook_table(path, sheet=layer, crs=crs)
+        raw = read_workbook_table(path, sheet=layer, crs=crs, positions_stored=positions_stored)
         if codec:
             raw.notes.append("--encoding ignored: a workbook stores Unicode text")
-    source = choose_crs(path, raw, crs)
+    source = choose_crs(path, raw, crs) if raw.positioned else CrsSpec(epsg=CGCS2000)
     geometries = plain_shapes(raw.geometries, raw.notes)
     geometries = fit_plane_coordinates(path, geometries, raw.geometry_columns, source, raw.notes)
     return SurveyFrame(
         path, raw.attributes, geometries, raw.row_numbers, source, raw.encoding, tuple(raw.notes),
-        raw.geometry_columns, raw.geometry_problems, raw.yielding,
+        raw.geometry_columns, raw.geometry_problems, raw.yielding, raw.positioned,
     )
 
 

@@ -67,14 +67,17 @@ class RawLayer:
     geometry_problems: np.ndarray | None = None
     # columns that give way to another column of their standard field (a KML placemark's Name)
     yielding: tuple[str, ...] = ()
+    positioned: bool = True  # False: a table without coordinate columns, read for an upsert
 
 
-def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None) -> RawLayer:
+def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None,
+                   positions_stored: bool = False) -> RawLayer:
     """A CSV file's table, in `codec` (--encoding) or the encoding detected."""
     notes: list[str] = []
     records, codec = _csv_records(path, path.read_bytes(), codec, notes)
     header, rows, lines = _header_and_rows(path, records, "line", notes)
-    return table_layer(path, header, rows, lines, "line", crs=crs, encoding=codec, notes=notes)
+    return table_layer(path, header, rows, lines, "line", crs=crs, encoding=codec, notes=notes,
+                       positions_stored=positions_stored)
 
 
 def _csv_records(path: Path, data: bytes, codec: str | None,
@@ -220,12 +223,14 @@ def names_coordinates(names: list[str]) -> bool:
                                 or pair_column(names) or dms_columns(names))
 
 
-def read_workbook_table(path: Path, *, sheet: str | None, crs: CrsSpec | None) -> RawLayer:
+def read_workbook_table(path: Path, *, sheet: str | None, crs: CrsSpec | None,
+                        positions_stored: bool = False) -> RawLayer:
     """The table of the sheet named `sheet`, else of the first sheet whose header names coordinates."""
     found = sheet_rows(path, sheet, fits=holds_coordinates)
     notes = list(found.notes)
     header, rows, numbers = _header_and_rows(path, found.rows, "row", notes, merged_down=found.merged_down)
-    return table_layer(path, header, rows, numbers, "row", crs=crs, encoding=None, notes=notes)
+    return table_layer(path, header, rows, numbers, "row", crs=crs, encoding=None, notes=notes,
+                       positions_stored=positions_stored)
 
 
 def _header_and_rows(
@@ -357,11 +362,15 @@ def _fit(cells: list[object], width: int) -> list[object]:
 
 def table_layer(
     path: Path, header: list[str], rows: list[list[object]], numbers: list[int], unit: str, *,
-    crs: CrsSpec | None, encoding: str | None, notes: list[str],
+    crs: CrsSpec | None, encoding: str | None, notes: list[str], positions_stored: bool = False,
 ) -> RawLayer:
     """The geometries of a table's rows from its coordinate, coordinate-pair or WKT columns, less the
     subtotal and signature rows of a census form (layers.survey_form_rows). `unit` names the rows in
-    notes: row (of a sheet), line (of a CSV file) or table row (of a GeoPackage or geodatabase)."""
+    notes: row (of a sheet), line (of a CSV file) or table row (of a GeoPackage or geodatabase).
+
+    A table without such columns is refused, unless `positions_stored` (an upsert): then its rows have
+    no geometry and the import gives each the position stored for its identifier
+    (layers.survey_positions)."""
     attributes = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header)
     wkt = wkt_column(header)
     pairs = coordinate_pairs(header, plane_first=crs is not None and not crs.is_geographic)
@@ -406,11 +415,17 @@ def table_layer(
             if written is not None and str(written).strip():
                 order = "latitude,longitude" if lat_first else "longitude,latitude or x,y"
                 problems[i] = f"{column} {_shown(written)} is not a pair of coordinates ({order})"
+    elif positions_stored:
+        used = ()
+        geometries = np.full(len(attributes), None, dtype=object)
+        notes.append("no coordinate columns: each row keeps the position of the current component with its "
+                     "identifier (upsert)")
     else:
         raise ImportValidationError(
             f"{path}: no coordinate columns (lon/lat, 经度/纬度, x/y, POINT_X/POINT_Y, 东坐标/北坐标 …), "
             f"no column of coordinate pairs (经纬度, 坐标: '114.05,22.54') and no WKT column "
-            f"(wkt/geometry/geom); columns are {header}"
+            f"(wkt/geometry/geom); columns are {header}. A sheet of identifiers without coordinates "
+            "updates the components it names with --mode upsert, which keeps their stored positions"
         )
     row_numbers = np.asarray(numbers, dtype=np.int64)
     form = form_rows(attributes, shapely.is_missing(geometries))
@@ -420,7 +435,7 @@ def table_layer(
         attributes = attributes[kept].reset_index(drop=True)
         geometries, problems, row_numbers = geometries[kept], problems[kept], row_numbers[kept]
     missing = sum(g is None for g in geometries)
-    if missing:
+    if missing and used:
         notes.append(f"{missing} rows without a usable geometry in {list(used)} (geometry None)")
     if (rounded := rounded_degrees_note(geometries, used, row_numbers, unit)) is not None:
         notes.append(rounded)
@@ -430,7 +445,7 @@ def table_layer(
                      "--crs says otherwise")
     declared = parse_crs(named) if named is not None else None
     return RawLayer(attributes, geometries, row_numbers, declared, str(declared) if declared else None,
-                    encoding, notes, used, problems)
+                    encoding, notes, used, problems, positioned=bool(used))
 
 
 def _points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ stored component) run in SQL at staging time (`layers.survey_import`).
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta, timezone
 from pathlib import PurePosixPath
@@ -73,11 +73,13 @@ class Rejection:
 @dataclass(frozen=True)
 class FileColumns:
     """What one file's columns carry: the standard fields (after the mapping and --fill) and the free
-    attributes. An upsert takes the fields and attributes a file does not carry from the stored
-    version, so that a sheet of identifiers and states updates the states alone."""
+    attributes, and whether it has coordinates. An upsert takes the fields, attributes and position a
+    file does not carry from the stored version, so that a sheet of identifiers and states updates the
+    states alone."""
 
     fields: frozenset[str]
     attributes: tuple[str, ...]
+    positioned: bool = True
 
 
 @dataclass
@@ -113,6 +115,9 @@ class ValidationContext:
     # upsert: a mandatory field a row's file has no column for is taken from the stored version, so it
     # is checked after staging (layers.survey_import), not here
     carry_forward: bool = False
+    # upsert: gives the rows of files without coordinate columns their stored positions, returns notes
+    # (layers.survey_positions); runs once identifiers are read plainly, before geometries are checked
+    keep_positions: Callable[[SurveyRows], list[str]] | None = None
     today: date = field(default_factory=date.today)
 
 
@@ -172,6 +177,8 @@ def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     _date_cells_of_day_zero(rows.fields)
     f = rows.fields = rows.fields.apply(_text)
     _plain_identifiers(rows, out)
+    if ctx.keep_positions is not None:
+        out.notes.extend(ctx.keep_positions(rows))
     _check_geometries(rows, ctx, out)
     classes = _check_classes(rows, ctx, out)
     types = _check_geometry_types(rows, classes, ctx, out)

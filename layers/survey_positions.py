@@ -1,0 +1,63 @@
+"""Positions an upsert keeps from the inventory.
+
+After an inspection round GIS staff often get a sheet of 部件标识码 and 部件状态 (or a new
+maintainer) without coordinates. An upsert reads such a CSV file or sheet (layers.survey_tables) and
+gives each of its rows the geometry of the current component with its identifier, before the
+geometries are checked, so the rest of the import (validation, location, the unchanged comparison)
+runs as for any other row.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from grid_codes.classes import Scheme
+from layers.survey_validate import SurveyRows, from_distinct
+
+PositionStep = Callable[[SurveyRows], list[str]]
+
+
+def stored_positions(conn: psycopg.Connection, scheme: Scheme) -> PositionStep:
+    """The validation step that gives the rows of files without coordinate columns their stored positions
+    (in place, with their identifiers read plainly) and returns a note counting them."""
+
+    def keep_positions(rows: SurveyRows) -> list[str]:
+        wanting = _unpositioned(rows)
+        if not wanting.any():
+            return []
+        ids = rows.fields["id"].to_numpy(dtype=object)
+        named = sorted({str(ids[i]) for i in np.flatnonzero(wanting) if isinstance(ids[i], str)})
+        found = {str(i): shapely.from_wkb(wkb) for i, wkb in conn.execute(
+            "SELECT id, ST_AsBinary(geom) FROM onemap.component "
+            "WHERE valid_to IS NULL AND scheme = %s AND id = ANY(%s)", (scheme, named))}
+        geometries = rows.geometries.copy()
+        problems = (rows.geometry_problems.copy() if rows.geometry_problems is not None
+                    else np.full(len(rows), None, dtype=object))
+        kept = 0
+        for i in map(int, np.flatnonzero(wanting)):
+            written = ids[i]
+            if isinstance(written, str) and written in found:
+                geometries[i] = found[written]
+                kept += 1
+            elif isinstance(written, str):
+                problems[i] = (f"the file has no coordinate columns, and no current component has identifier "
+                               f"{written} to keep the position of")
+            else:
+                problems[i] = ("the file has no coordinate columns and the row no identifier: a row without "
+                               "coordinates updates the component its identifier names")
+        rows.geometries, rows.geometry_problems = geometries, problems
+        return [f"{kept} row(s) of files without coordinate columns keep the position of the current "
+                "component with their identifier (upsert)"] if kept else []
+
+    return keep_positions
+
+
+def _unpositioned(rows: SurveyRows) -> np.ndarray:
+    """Per row, whether its file has no coordinate columns."""
+    if rows.columns is None:
+        return np.zeros(len(rows), dtype=bool)
+    codes, distinct = pd.factorize(rows.columns)
+    return from_distinct(np.array([not c.positioned for c in distinct], dtype=bool), codes, False)
