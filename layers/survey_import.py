@@ -29,6 +29,7 @@ from layers.survey_deliveries import survey_files, without_copies
 from layers.survey_locate import allocate, anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
 from layers.survey_positions import stored_positions
 from layers.survey_read import layers_to_read, read_survey
+from layers.survey_served import unpacked, with_coded_id
 from layers.survey_stage import (
     REBUILD_MIN_ROWS,
     StagedRows,
@@ -139,16 +140,18 @@ def read_rows(paths: Sequence[Path], options: ImportOptions,
             labels.append(label)
             if not len(survey):
                 notes.append(f"{label}: holds no rows")
-            header = [str(c) for c in survey.attributes.columns]
-            resolved = options.mapping.resolve(header, yielding=survey.yielding)
+            table, served = unpacked(survey.attributes)
+            header = [str(c) for c in table.columns]
+            resolved, coded = with_coded_id(options.mapping.resolve(header, yielding=survey.yielding), table)
+            notes.extend(f"{label}: {note}" for note in [*served, coded] if note is not None)
             headers.update(header, resolved.cut.values())
             notes.extend(f"{label}: column {column!r} read as {alias!r}, whose name the file cut short"
                          for column, alias in resolved.cut.items())
             standard = pd.DataFrame({
-                name: survey.attributes[resolved.fields[name]] if name in resolved.fields else None
+                name: table[resolved.fields[name]] if name in resolved.fields else None
                 for name in ["class_code", *STANDARD_FIELDS]
-            }, index=survey.attributes.index)
-            extra = survey.attributes[[c for c in resolved.extra if c not in survey.geometry_columns]]
+            }, index=table.index)
+            extra = table[[c for c in resolved.extra if c not in survey.geometry_columns]]
             carried = FileColumns(frozenset(resolved.fields) | filled, tuple(str(c) for c in extra.columns),
                                   survey.positioned)
             notes.extend(f"{label}: {note}" for note in options.mapping.misspelling_notes(

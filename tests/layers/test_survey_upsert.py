@@ -1,6 +1,7 @@
 """Re-deliveries: an upsert from sheets that carry only some columns keeps what a file has no column for;
 an identifier names one component for good."""
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import geopandas as gpd
 import psycopg
 import shapely
 
+from tests.gis.conftest import ogc_app_client
 from tests.layers.test_survey_import import DEPT, _points_in_city, _run
 
 BEIJING = timezone(timedelta(hours=8))
@@ -123,3 +125,47 @@ def test_append_refuses_the_identifier_of_a_removed_component_and_upsert_restore
     restored = _run(fresh_db_url, [again], mode="upsert")
     assert (restored.status, restored.rows_loaded) == ("committed", 1)
     assert _current(fresh_db_url)[IDS[2]][:2] == ("路灯井盖", DEPT)
+
+
+def test_a_geojson_saved_from_the_ogc_api_re_imports_unchanged(fresh_db_url, tmp_path, settings):
+    _census(fresh_db_url, tmp_path)
+    with ogc_app_client(settings, fresh_db_url) as client:
+        features = [client.get(f"/collections/components/items/{i}", params={"f": "json"}).json()
+                    for i in IDS]
+    saved = tmp_path / "downloaded.geojson"
+
+    def save() -> Path:
+        collection = {"type": "FeatureCollection", "features": features}
+        saved.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+        return saved
+
+    result = _run(fresh_db_url, [save()], mode="upsert")
+    assert (result.status, result.rows_loaded, result.rows_unchanged, result.rejections) == (
+        "committed", 0, 3, [])
+    assert ("downloaded.geojson: column 'id' read as the identifier (管理部件标识码): each of its values is a "
+            "16- or 17-digit component code") in result.notes
+    assert ("downloaded.geojson: features as an OGC API serves components: the free attributes in "
+            "'attributes' read as columns; scheme, major_code, valid_from not read (onemap derives them)"
+            ) in result.notes
+    features[0]["properties"]["state"] = "破损"
+    features[1]["properties"]["attributes"]["材质"] = "复合材料"
+    edited = _run(fresh_db_url, [save()], mode="upsert")
+    assert (edited.status, edited.rows_loaded, edited.rows_unchanged) == ("committed", 2, 1)
+    after = _current(fresh_db_url)
+    assert (after[IDS[0]][3], after[IDS[0]][7]) == ("破损", {"材质": "球墨铸铁", "口径": "700"})
+    assert (after[IDS[1]][3], after[IDS[1]][7]) == ("完好", {"材质": "复合材料", "口径": "700"})
+
+
+def test_a_column_named_id_that_numbers_the_rows_is_a_free_attribute(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 2, seed=61)
+    numbered = tmp_path / "numbered.geojson"
+    gpd.GeoDataFrame({"id": [1, 2], "GLBJMC": ["井盖a", "井盖b"], "ZGBMMC": [DEPT, DEPT]}, geometry=points,
+                     crs=4490).to_file(numbered, engine="pyogrio")
+    result = _run(fresh_db_url, [numbered], class_code="01006")
+    assert (result.status, result.rows_loaded) == ("committed", 2)
+    assert not any("read as the identifier" in note for note in result.notes)
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = conn.execute("SELECT attributes FROM onemap.component WHERE id = ANY(%s) ORDER BY id",
+                              (list(result.ids),)).fetchall()
+    assert [a for a, in stored] == [{"id": 1}, {"id": 2}]
