@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 import psycopg
 
@@ -126,10 +127,13 @@ def read_cameras(
     rejections: list[Rejection] = []
     seen: dict[str, int] = {}
     records = survey.attributes.rename(columns={v: k for k, v in columns.items()}).to_dict("records")
-    for record, point, row in zip(records, points, survey.row_numbers, strict=True):
+    unread = (survey.geometry_problems if survey.geometry_problems is not None
+              else np.full(len(survey), None, dtype=object))
+    for record, point, row, why in zip(records, points, survey.row_numbers, unread, strict=True):
         problems: list[tuple[str, str]] = []
         if point is None or point.geom_type != "Point" or point.is_empty:
-            problems.append(("geometry", "not a point (give lon/lat or x/y columns, or point geometries)"))
+            problems.append(("geometry",
+                             why or "not a point (give lon/lat or x/y columns, or point geometries)"))
             camera = None
         else:
             camera = _camera(record, float(point.x), float(point.y), problems)

@@ -217,3 +217,15 @@ def test_cli_import_reports_file_row_field_and_exits_non_zero(db_url, tmp_path):
 def test_an_unreadable_file_is_an_import_error(conn, tmp_path):
     with pytest.raises(ImportValidationError, match="no such file"):
         import_cameras(conn, [tmp_path / "missing.csv"])
+
+
+def test_a_row_whose_coordinates_do_not_read_says_which_cells(conn, tmp_path):
+    csv = tmp_path / "typo.csv"
+    csv.write_text("device_id,lon,lat,heading,fov,range,status\n"
+                   "44030400081326000711,114.03,22.54,90,60,100,online\n"
+                   "44030400081326000712,114.O3,22.54,90,60,100,online\n", encoding="utf-8")
+    result = import_cameras(conn, [csv])
+    assert result.loaded == 0
+    [(row, field, reason)] = [(r.row, r.field, r.reason) for r in result.rejections]
+    assert (row, field) == (3, "geometry")
+    assert "'114.O3'" in reason and "not a point" not in reason
