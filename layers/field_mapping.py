@@ -15,7 +15,7 @@ field their file lacks (部件状太 for 部件状态); the mapping never reads 
 
 import difflib
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -23,10 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
-import yaml
-
 from gis.errors import ConfigurationError, ImportValidationError
-from layers.components import STATES
+from layers.mapping_file import CLASS_CODE, STATE, MappingFile
 
 STANDARD_FIELDS: tuple[str, ...] = (
     "id",
@@ -49,7 +47,6 @@ STANDARD_FIELDS: tuple[str, ...] = (
     "street_name",
     "community_name",
 )
-_SECTIONS = ("extend", "override", "fields", "classes", "states")
 
 
 _SLIPS_KEPT = 4096  # column names whose near aliases a mapping keeps (FieldMapping._slip_of)
@@ -133,22 +130,22 @@ class FieldMapping:
     def _merged(self, text: str, origin: str, *, user: bool = True) -> "FieldMapping":
         """This mapping changed by a mapping file; every problem of the file in one error. A `user` file's
         aliases are kept as `entries`."""
-        reading = _MappingFile(text, origin)
+        reading = MappingFile(text, origin, STANDARD_FIELDS)
         aliases = {name: list(names) for name, names in self.aliases.items()}
         classes, states = dict(self.classes), dict(self.states)
         entries: list[MappingEntry] = []
         for section, node in reading.sections():
             if section == "classes":
-                classes |= reading.values(section, node, _CLASS_CODE)
+                classes |= {fold(k): v for k, v in reading.values(section, node, CLASS_CODE).items()}
             elif section == "states":
-                states |= reading.values(section, node, _STATE)
+                states |= {fold(k): v for k, v in reading.values(section, node, STATE).items()}
             else:
                 for name, listed in reading.fields(section, node):
                     values = [alias for _, alias in listed]
                     aliases[name] = [*aliases.get(name, []), *values] if section == "extend" else values
                     entries += [MappingEntry(origin, line, section, name, alias) for line, alias in listed]
         merged = {k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}
-        reading.clashes(merged, entries)
+        _tell_clashes(reading, merged, entries)
         reading.raise_problems()
         kept = [e for e in (*self.entries, *entries) if e.alias in merged[e.field]] if user else []
         return FieldMapping(merged, origin, classes, states, tuple(kept))
@@ -284,17 +281,6 @@ def _default() -> FieldMapping:
     return FieldMapping({}, "default.yml")._merged(text, "layers/mappings/default.yml", user=False)
 
 
-class _Target(NamedTuple):
-    """What a value section maps to: a test of the target, and how the error shows a good one."""
-
-    fits: Callable[[str], bool]
-    example: str
-
-
-_CLASS_CODE = _Target(str.isdigit, "a class code written as text; quote it: 雨水井: '01003'")
-_STATE = _Target(lambda state: state in STATES, f"one of the states {'/'.join(STATES)}: 正常: 完好")
-
-
 def _indexed(aliases: Mapping[str, Sequence[str]]) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
     """Folded alias -> field, and each alias listed under a second field as (alias, first, second)."""
     index: dict[str, str] = {}
@@ -330,113 +316,10 @@ def _is_slip(alias: str, column: str) -> bool:
     return not alias.isascii() and (shortest > 4 or replaced == [len(alias) - 1])
 
 
-class _MappingFile:
-    """A YAML mapping file read node by node, so that each problem is told with its line, all in one
-    error (`raise_problems`)."""
-
-    def __init__(self, text: str, origin: str) -> None:
-        self.origin = origin
-        self.problems: list[tuple[int, str]] = []
-        try:
-            self._loader = yaml.SafeLoader(text)
-            self.root = self._loader.get_single_node()
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            what = "; ".join(str(part) for part in (error.context, error.problem) if part)
-            raise ImportValidationError(f"{origin}{where}: invalid YAML: {what}") from None
-        except yaml.YAMLError as error:
-            raise ImportValidationError(f"{origin}: invalid YAML: {error}") from None
-
-    def problem(self, node: yaml.Node | None, message: str) -> None:
-        self.problems.append((node.start_mark.line + 1 if node is not None else 1, message))
-
-    def raise_problems(self) -> None:
-        if self.problems:
-            ordered = sorted(self.problems, key=lambda problem: problem[0])
-            raise ImportValidationError("\n".join(f"{self.origin} line {line}: {message}"
-                                                  for line, message in ordered))
-
-    def value(self, node: yaml.Node) -> object:
-        """The node's value as yaml.safe_load reads it (NO is False, 01003 the octal number 515)."""
-        try:
-            return self._loader.construct_object(node, deep=True)
-        except yaml.YAMLError as error:
-            self.problem(node, f"cannot read {node.value!r}: {getattr(error, 'problem', error)}")
-            return node.value if isinstance(node, yaml.ScalarNode) else None
-
-    def pairs(self, node: yaml.MappingNode, where: str) -> list[tuple[yaml.Node, yaml.Node]]:
-        """The key and value nodes of a mapping, merge keys (<<) applied; a key written twice is a problem,
-        as YAML would keep the last one without a word."""
-        first: dict[tuple[str, str], yaml.Node] = {}
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
-                seen = first.setdefault((key.tag, key.value), key)
-                if seen is not key:
-                    self.problem(key, f"{where}{key.value!r} is written twice (also at line "
-                                      f"{seen.start_mark.line + 1}); YAML would keep only the last one")
-        self._loader.flatten_mapping(node)
-        return list(node.value)
-
-    def sections(self) -> Iterator[tuple[str, yaml.Node]]:
-        if not isinstance(self.root, yaml.MappingNode) or not self.root.value:
-            self.problem(self.root, "expected a mapping with 'extend' and/or 'override'")
-            return
-        for key, node in self.pairs(self.root, ""):
-            section = self.value(key)
-            if section in _SECTIONS:
-                yield str(section), node
-            else:
-                self.problem(key, f"unknown key {section!r}; use 'extend', 'override', 'classes' or 'states'")
-
-    def fields(self, section: str, node: yaml.Node) -> Iterator[tuple[str, list[tuple[int, str]]]]:
-        """A section of aliases (extend, override, fields): each standard field with its column names
-        and their lines."""
-        if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{section}: expected standard field: [column names]")
-            return
-        for key, names in self.pairs(node, f"{section}: "):
-            name = self.value(key)
-            if name not in STANDARD_FIELDS:
-                self.problem(key, f"{section}: {name!r} is not a standard field (one of "
-                                  f"{', '.join(STANDARD_FIELDS)})")
-            elif listed := self.names(f"{section}.{name}", names):
-                yield str(name), listed
-
-    def names(self, key: str, node: yaml.Node) -> list[tuple[int, str]]:
-        """Column names with their lines: a string or a list of non-empty strings."""
-        scalar = isinstance(node, yaml.ScalarNode) and isinstance(self.value(node), str)
-        items = [node] if scalar else node.value if isinstance(node, yaml.SequenceNode) else []
-        if not items:
-            self.problem(node, f"{key}: expected a list of column names")
-        names: list[tuple[int, str]] = []
-        for item in items:
-            name = self.value(item)
-            if isinstance(name, str) and name.strip():
-                names.append((item.start_mark.line + 1, name))
-            else:
-                self.problem(item, f"{key}: {name!r} is not a column name (quote names such as 'NO', 'Y' or "
-                                   "'123')")
-        return names
-
-    def values(self, section: str, node: yaml.Node, target: _Target) -> dict[str, str]:
-        """A `classes:` or `states:` section: written value -> class code or standard state, the value
-        folded as column names are. Class codes are text: an unquoted 01003 is a number to YAML."""
-        if not isinstance(node, yaml.MappingNode) or not node.value:
-            self.problem(node, f"{section}: expected written value: {target.example}")
-            return {}
-        values: dict[str, str] = {}
-        for key, mapped_node in self.pairs(node, f"{section}: "):
-            written, mapped = self.value(key), self.value(mapped_node)
-            if isinstance(mapped, str) and target.fits(mapped.strip()):
-                values[fold(str(written))] = mapped.strip()
-            else:
-                self.problem(mapped_node, f"{section}: {written!r}: {mapped!r} is not {target.example}")
-        return values
-
-    def clashes(self, aliases: Mapping[str, Sequence[str]], entries: Sequence[MappingEntry]) -> None:
-        """An alias listed under two fields, told at the line of this file that lists it."""
-        lines = {(e.field, fold(e.alias)): e.line for e in entries}
-        for alias, other, name in _indexed(aliases)[1]:
-            line = lines.get((name, fold(alias))) or lines.get((other, fold(alias))) or 1
-            self.problems.append((line, f"alias {alias!r} is listed under both {other!r} and {name!r}"))
+def _tell_clashes(reading: MappingFile, aliases: Mapping[str, Sequence[str]],
+                  entries: Sequence[MappingEntry]) -> None:
+    """An alias listed under two fields, told at the line of the file that lists it."""
+    lines = {(e.field, fold(e.alias)): e.line for e in entries}
+    for alias, other, name in _indexed(aliases)[1]:
+        line = lines.get((name, fold(alias))) or lines.get((other, fold(alias))) or 1
+        reading.problems.append((line, f"alias {alias!r} is listed under both {other!r} and {name!r}"))
