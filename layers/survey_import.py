@@ -23,6 +23,7 @@ from gis.crs import CrsSpec, gauss_kruger_epsg, to_cgcs2000
 from gis.errors import ConfigurationError, ImportValidationError
 from grid_codes.classes import Scheme, default_table
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
+from layers.distinct_values import from_distinct
 from layers.field_mapping import FieldMapping
 from layers.survey_classes import class_named_by
 from layers.survey_deliveries import survey_files, without_copies
@@ -49,7 +50,6 @@ from layers.survey_validate import (
     SurveyRows,
     Validated,
     ValidationContext,
-    from_distinct,
     mandatory_empty,
     validate,
 )

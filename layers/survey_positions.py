@@ -15,7 +15,8 @@ import psycopg
 import shapely
 
 from grid_codes.classes import Scheme
-from layers.survey_validate import SurveyRows, from_distinct
+from layers.distinct_values import from_distinct
+from layers.survey_validate import SurveyRows
 
 PositionStep = Callable[[SurveyRows], list[str]]
 

@@ -28,7 +28,7 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from gis.database import AdvisoryLock
-from layers.survey_validate import from_distinct
+from layers.distinct_values import from_distinct
 
 STAGING_COLUMNS = ["row_idx", "id", "class_code", "name", "competent_dept_code",
                    "competent_dept_name", "owner_dept_code", "owner_dept_name",

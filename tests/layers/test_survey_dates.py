@@ -10,14 +10,15 @@ import pytest
 import shapely
 
 from grid_codes.classes import default_table
+from layers.survey_dates import parse_dates
 from layers.survey_import import ImportOptions, read_rows
-from layers.survey_validate import Validated, ValidationContext, _parse_dates, validate
+from layers.survey_validate import Validated, ValidationContext, validate
 
 
 def test_day_numbers_in_any_digits_and_no_date_placeholders_are_told_apart():
     written = ["45078", " 45079 ", "４５０７８", "45078.75", "无", "／", None, "2023年5月6日", "2023-06",
                "12345678"]
-    dates = _parse_dates(pd.Series(written, dtype=object))
+    dates = parse_dates(pd.Series(written, dtype=object))
     assert dates.iso_text.tolist() == ["2023-06-01", "2023-06-02", "2023-06-01", "2023-06-01",
                                        None, None, None, "2023-05-06", None, None]
     assert dates.day_number.tolist() == [True] * 4 + [False] * 6
@@ -28,7 +29,7 @@ def test_a_time_of_day_after_the_date_and_a_date_kept_as_a_number_are_read_as_th
     written = ["2023/6/1 0:00:00", "2023/6/1 0:00", "2023-06-01 00:00:00", "2023-06-01T08:31:12",
                "2023-06-01 8:31", "2023年6月1日 14:05:00", "20230601.0", "20230601",
                "2023-06-01 25", "2023.6", "202306.0"]
-    dates = _parse_dates(pd.Series(written, dtype=object))
+    dates = parse_dates(pd.Series(written, dtype=object))
     assert dates.iso_text.tolist() == ["2023-06-01"] * 8 + [None, None, None]
 
 
@@ -41,24 +42,24 @@ def test_a_time_of_day_after_the_date_and_a_date_kept_as_a_number_are_read_as_th
     "2023-06-01T00:00:00-05:00",  # 13:00 in Beijing
 ], ids=["filegdb", "geopackage", "utc-z", "offset-without-colon", "gdal-text", "west-of-utc"])
 def test_a_date_with_a_utc_offset_is_its_day_in_beijing_time(written):
-    assert _parse_dates(pd.Series([written], dtype=object)).iso_text.tolist() == ["2023-06-01"]
+    assert parse_dates(pd.Series([written], dtype=object)).iso_text.tolist() == ["2023-06-01"]
 
 
 def test_a_utc_offset_can_move_the_day_either_way():
     written = ["2023-05-31T15:59:59Z", "2023-06-01T23:30:00+09:00", "2023-06-01 23:59:00+08:00"]
-    dates = _parse_dates(pd.Series(written, dtype=object))
+    dates = parse_dates(pd.Series(written, dtype=object))
     assert dates.iso_text.tolist() == ["2023-05-31", "2023-06-01", "2023-06-01"]
 
 
 def test_year_month_and_day_spaced_as_some_input_methods_type_them_are_read():
     written = ["2023 年 6 月 1 日", "2023年 6月 1日", "2023 年 6 月 1 日 14:05", "２０２３ 年 ６ 月 １ 日"]
-    assert _parse_dates(pd.Series(written, dtype=object)).iso_text.tolist() == ["2023-06-01"] * 4
+    assert parse_dates(pd.Series(written, dtype=object)).iso_text.tolist() == ["2023-06-01"] * 4
 
 
 def test_1899_12_30_the_empty_date_of_arcgis_and_excel_is_no_date():
     written = ["1899-12-30", "1899/12/30", "1899-12-30 00:00:00", "1899-12-30 00:00:00+00:00", "18991230",
                "1900/1/0 0:00", "1899-12-31", "2023-06-01"]
-    dates = _parse_dates(pd.Series(written, dtype=object))
+    dates = parse_dates(pd.Series(written, dtype=object))
     assert dates.iso_text.tolist() == [None] * 6 + ["1899-12-31", "2023-06-01"]
     assert dates.day_zero.tolist() == [True] * 6 + [False, False]
     assert dates.parsed.isna().tolist() == [True] * 6 + [False, False]
