@@ -18,7 +18,7 @@ from geocoder.normalize import normalize
 from geocoder.parse import _HOUSE_NUMBER, door_number, plate_address
 from gis.crs import CrsSpec, to_cgcs2000
 from layers.survey_import import ImportResult
-from layers.survey_read import read_survey
+from layers.survey_read import SurveyFrame, read_survey
 from layers.survey_validate import Rejection
 
 _NAMES = {
@@ -152,13 +152,13 @@ def import_file(conn: psycopg.Connection, path: Path, options: GazetteerImport,
     geoms = to_cgcs2000(frame.geometries, frame.source_crs)
     rows, rejections = _rows(options.kind, frame.attributes, frame.row_numbers, file)
     kept_rows, kept_geoms = [], []
-    by_source_id = {r[0]: g for r, g in zip(rows, _aligned(geoms, frame, rows), strict=True)}
-    for row in rows:
-        geom = by_source_id[row[0]]
+    problems = frame.geometry_problems
+    for row, at in zip(rows, _positions(frame, rows), strict=True):
+        geom = geoms[at] if at is not None else None
         if geom is None or shapely.get_type_id(geom) != shapely.GeometryType[_GEOMETRY[options.kind].upper()]:
-            rejections.append(
-                Rejection(file, 0, "geometry", f"row {row[0]}: needs a {_GEOMETRY[options.kind]}")
-            )
+            why = problems[at] if at is not None and problems is not None else None
+            rejections.append(Rejection(file, int(frame.row_numbers[at]) if at is not None else 0, "geometry",
+                                        why or f"needs a {_GEOMETRY[options.kind]}"))
             continue
         kept_rows.append(row)
         kept_geoms.append(geom)
@@ -194,10 +194,11 @@ def import_file(conn: psycopg.Connection, path: Path, options: GazetteerImport,
     )
 
 
-def _aligned(geoms: np.ndarray, frame: object, rows: list[tuple[object, ...]]) -> list[object]:
-    """The geometry of each kept row (rows keep the file's order; rejected rows are skipped)."""
-    ids = [str(n) for n in frame.row_numbers]  # type: ignore[attr-defined]
-    id_column = _column(frame.attributes, "id")  # type: ignore[attr-defined]
+def _positions(frame: SurveyFrame, rows: list[tuple[object, ...]]) -> list[int | None]:
+    """Each kept row's position in the file's frame (rows keep the file's order; rejected rows are
+    skipped), found by its source id: the id column's value, else the row number."""
+    ids = [str(n) for n in frame.row_numbers]
+    id_column = _column(frame.attributes, "id")
     keys = [v or ids[i] for i, v in enumerate(id_column)] if id_column is not None else ids
     position = {k: i for i, k in enumerate(keys)}
-    return [geoms[position[str(r[0])]] if str(r[0]) in position else None for r in rows]
+    return [position.get(str(r[0])) for r in rows]

@@ -30,3 +30,22 @@ def test_door_numbers_keep_their_sub_numbers_apart(fresh_db_url: str, tmp_path: 
         ("p3", 12, "4", "侨香路12-4号"),
     ]
     assert [(r.row, r.field, r.reason) for r in result.rejections] == [(5, "number", "'甲' is not a number")]
+
+
+def test_a_plate_whose_coordinates_do_not_read_is_rejected_at_its_line_naming_the_cells(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    register = tmp_path / "plates.csv"
+    register.write_text(
+        "编号,路名,门牌号,lng,lat\n"
+        "p1,侨香路,12,114.03,22.54\n"
+        "p2,侨香路,14,114.O31,22.54\n"
+        "p3,侨香路,16,,\n",
+        encoding="utf-8",
+    )
+    with psycopg.connect(fresh_db_url) as conn:
+        result = import_file(conn, register, GazetteerImport("addresses", "register", skip_invalid=True))
+    found = [(r.row, r.field, r.reason) for r in result.rejections]
+    assert [(row, field) for row, field, _ in found] == [(3, "geometry"), (4, "geometry")]
+    assert "'114.O31'" in found[0][2]
+    assert found[1][2] == "needs a Point"
