@@ -1,14 +1,12 @@
 """Sheets without coordinates: an upsert keeps each component's stored position; other modes refuse them."""
 
-from pathlib import Path
-
-import openpyxl
 import psycopg
 import pytest
 
 from gis.errors import ImportValidationError
-from tests.layers.test_survey_upsert import IDS, _census, _sheet
 from tests.layers.test_survey_import import _run
+from tests.layers.test_survey_read import _table_file
+from tests.layers.test_survey_upsert import IDS, _census, _sheet
 
 
 def _positions(db_url: str) -> dict[str, tuple]:
@@ -19,23 +17,12 @@ def _positions(db_url: str) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in rows}
 
 
-def _workbook(path: Path, rows: list[list[str]]) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
-
-
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_a_sheet_of_identifiers_and_states_keeps_the_stored_positions(fresh_db_url, tmp_path, kind):
     _census(fresh_db_url, tmp_path)
     before = _positions(fresh_db_url)
     rows = [["部件标识码", "部件状态"], [IDS[0], "破损"], [IDS[1], "完好"]]
-    sheet = (_sheet(tmp_path / "states.csv", rows[0], rows[1:]) if kind == "csv"
-             else _workbook(tmp_path / "states.xlsx", rows))
+    sheet = _table_file(tmp_path / f"states.{kind}", rows)
     result = _run(fresh_db_url, [sheet], mode="upsert")
     assert (result.status, result.rows_loaded, result.rows_unchanged, result.rejections) == (
         "committed", 1, 1, [])
@@ -73,6 +60,8 @@ def test_rows_without_a_stored_component_are_rejected_with_their_identifier(fres
 def test_other_modes_refuse_a_sheet_without_coordinates(fresh_db_url, tmp_path, mode):
     _census(fresh_db_url, tmp_path)
     sheet = _sheet(tmp_path / "states.csv", ["部件标识码", "部件状态"], [[IDS[0], "破损"]])
-    with pytest.raises(ImportValidationError, match="no coordinate columns .* with --mode upsert, which keeps "
-                                                    "their stored positions"):
+    with pytest.raises(ImportValidationError) as refused:
         _run(fresh_db_url, [sheet], mode=mode)
+    assert "states.csv: no coordinate columns" in str(refused.value)
+    assert str(refused.value).endswith("updates the components it names with --mode upsert, which keeps "
+                                       "their stored positions")

@@ -142,8 +142,8 @@ def test_a_geojson_saved_from_the_ogc_api_re_imports_unchanged(fresh_db_url, tmp
     result = _run(fresh_db_url, [save()], mode="upsert")
     assert (result.status, result.rows_loaded, result.rows_unchanged, result.rejections) == (
         "committed", 0, 3, [])
-    assert ("downloaded.geojson: column 'id' read as the identifier (管理部件标识码): each of its values is a "
-            "16- or 17-digit component code") in result.notes
+    assert ("downloaded.geojson: column 'id' read as the identifier (管理部件标识码): each of its values is "
+            "a 16- or 17-digit component code") in result.notes
     assert ("downloaded.geojson: features as an OGC API serves components: the free attributes in "
             "'attributes' read as columns; scheme, major_code, valid_from not read (onemap derives them)"
             ) in result.notes
