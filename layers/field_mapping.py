@@ -232,8 +232,8 @@ class FieldMapping:
         closest: dict[str, tuple[float, str]] = {}  # field -> (likeness, alias as written)
         for name, aliases in self.aliases.items():
             for alias in aliases:
-                if _is_slip(fold(alias), key):
-                    likeness = difflib.SequenceMatcher(None, fold(alias), key, autojunk=False).ratio()
+                if _is_slip(folded := fold(alias), key):
+                    likeness = difflib.SequenceMatcher(None, folded, key, autojunk=False).ratio()
                     closest[name] = max(closest.get(name, (0.0, "")), (likeness, alias))
         ranked = sorted(closest.items(), key=lambda item: -item[1][0])
         self._slips[key] = tuple((name, alias) for name, (_, alias) in ranked)

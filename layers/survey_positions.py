@@ -10,13 +10,11 @@ runs as for any other row.
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 import psycopg
 import shapely
 
 from grid_codes.classes import Scheme
-from layers.distinct_values import from_distinct
-from layers.survey_validate import SurveyRows
+from layers.survey_validate import SurveyRows, per_file
 
 PositionStep = Callable[[SurveyRows], list[str]]
 
@@ -26,7 +24,7 @@ def stored_positions(conn: psycopg.Connection, scheme: Scheme) -> PositionStep:
     (in place, with their identifiers read plainly) and returns a note counting them."""
 
     def keep_positions(rows: SurveyRows) -> list[str]:
-        wanting = _unpositioned(rows)
+        wanting = ~per_file(rows, lambda columns: columns.positioned)  # files without coordinates
         if not wanting.any():
             return []
         ids = rows.fields["id"].to_numpy(dtype=object)
@@ -54,11 +52,3 @@ def stored_positions(conn: psycopg.Connection, scheme: Scheme) -> PositionStep:
                 "component with their identifier (upsert)"] if kept else []
 
     return keep_positions
-
-
-def _unpositioned(rows: SurveyRows) -> np.ndarray:
-    """Per row, whether its file has no coordinate columns."""
-    if rows.columns is None:
-        return np.zeros(len(rows), dtype=bool)
-    codes, distinct = pd.factorize(rows.columns)
-    return from_distinct(np.array([not c.positioned for c in distinct], dtype=bool), codes, False)

@@ -420,10 +420,16 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
 
 def carries(rows: SurveyRows, name: str) -> np.ndarray:
     """Per row, whether its file has a column for the standard field `name`."""
+    return per_file(rows, lambda columns: name in columns.fields)
+
+
+def per_file(rows: SurveyRows, test: Callable[[FileColumns], bool]) -> np.ndarray:
+    """Per row, `test` of its file's FileColumns, worked out once per file; True for rows without
+    FileColumns (a written feature carries every field)."""
     if rows.columns is None:
         return np.ones(len(rows), dtype=bool)
     codes, distinct = pd.factorize(rows.columns)
-    return from_distinct(np.array([name in c.fields for c in distinct], dtype=bool), codes, True)
+    return from_distinct(np.array([test(c) for c in distinct], dtype=bool), codes, True)
 
 
 def mandatory_empty(name: str) -> str:
