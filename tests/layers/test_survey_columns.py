@@ -7,31 +7,20 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
-import openpyxl
 import pytest
 import shapely
 
 from layers.field_mapping import FieldMapping
 from layers.survey_import import ImportOptions, read_rows
+from tests.layers.test_survey_read import _table_file
 
 LON, LAT = 114.05, 22.54
 DEPT = "福田区城市管理和综合执法局"
 
 
-def _csv(path: Path, header: list[str], *rows: list[object]) -> Path:
-    path.write_text("\n".join(",".join(str(v) for v in row) for row in [header, *rows]) + "\n",
-                    encoding="utf-8")
-    return path
-
-
-def _xlsx(path: Path, header: list[str], *rows: list[object]) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in [header, *rows]:
-        sheet.append(row)
-    book.save(path)
-    return path
+def _table(path: Path, header: list[str], *rows: list[object]) -> Path:
+    """A CSV file or a one-sheet workbook, by the path's suffix."""
+    return _table_file(path, [header, *rows])
 
 
 def _mapping(tmp_path: Path, text: str) -> FieldMapping:
@@ -55,8 +44,8 @@ def _slip_notes(notes: list[str]) -> list[str]:
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_a_misspelt_column_is_kept_as_a_free_attribute_with_a_note(tmp_path: Path, suffix: str, column: str,
                                                                    meant: str, field: str) -> None:
-    write = _csv if suffix == ".csv" else _xlsx
-    survey = write(tmp_path / f"s{suffix}", ["部件名称", column, "经度", "纬度"], ["井盖1", "完好", LON, LAT])
+    survey = _table(tmp_path / f"s{suffix}", ["部件名称", column, "经度", "纬度"],
+                    ["井盖1", "完好", LON, LAT])
     rows, notes = read_rows([survey], ImportOptions(actor="tester"))
     assert _slip_notes(notes) == [
         f"s{suffix}: column {column!r} is kept as a free attribute; did you mean {meant!r} ({field})? Add it "
@@ -77,15 +66,15 @@ def test_genuinely_other_names_give_no_note_beside_a_misspelt_one(tmp_path: Path
 
 
 def test_no_note_in_a_file_that_carries_the_field_the_column_is_close_to(tmp_path: Path) -> None:
-    carried = _csv(tmp_path / "a.csv", ["部件状态", "部件状太", "经度", "纬度"], ["完好", "x", LON, LAT])
-    lacking = _csv(tmp_path / "b.csv", ["部件状太", "经度", "纬度"], ["完好", LON, LAT + 0.001])
+    carried = _table(tmp_path / "a.csv", ["部件状态", "部件状太", "经度", "纬度"], ["完好", "x", LON, LAT])
+    lacking = _table(tmp_path / "b.csv", ["部件状太", "经度", "纬度"], ["完好", LON, LAT + 0.001])
     _, notes = read_rows([carried, lacking], ImportOptions(actor="tester"))
     assert [note.split(":")[0] for note in _slip_notes(notes)] == ["b.csv"]
 
 
 def test_a_column_close_to_an_alias_the_users_mapping_adds_gets_a_note(tmp_path: Path) -> None:
     mapping = _mapping(tmp_path, "extend:\n  name: [设施全称]\n")
-    survey = _csv(tmp_path / "s.csv", ["设施全名", "经度", "纬度"], ["井盖1", LON, LAT])
+    survey = _table(tmp_path / "s.csv", ["设施全名", "经度", "纬度"], ["井盖1", LON, LAT])
     _, notes = read_rows([survey], ImportOptions(actor="tester", mapping=mapping))
     assert [note.split("; ")[1] for note in _slip_notes(notes)] == [
         "did you mean '设施全称' (name)? Add it to the mapping's fields if so (extend: {name: ['设施全名']})"]
@@ -101,8 +90,8 @@ def test_aliases_of_the_users_mapping_that_match_no_column_are_named_once(tmp_pa
         "    - 主管部门全称",  # the start of it, 主管部门全, fills a GBK .dbf's 10 bytes
         "    - 主管单位全称",
     ]) + "\n")
-    first = _csv(tmp_path / "a.csv", ["设施名称", "现状", "经度", "纬度"], ["井盖1", "完好", LON, LAT])
-    second = _csv(tmp_path / "b.csv", ["设施名称", "主管部门全", "经度", "纬度"], ["井盖2", DEPT, LON, LAT])
+    first = _table(tmp_path / "a.csv", ["设施名称", "现状", "经度", "纬度"], ["井盖1", "完好", LON, LAT])
+    second = _table(tmp_path / "b.csv", ["设施名称", "主管部门全", "经度", "纬度"], ["井盖2", DEPT, LON, LAT])
     _, notes = read_rows([first, second], ImportOptions(actor="tester", mapping=mapping))
     path = tmp_path / "m.yml"
     assert [note for note in notes if "matched no column" in note] == [
@@ -114,7 +103,7 @@ def test_aliases_of_the_users_mapping_that_match_no_column_are_named_once(tmp_pa
 
 
 def test_the_command_names_every_problem_of_a_mapping_file_with_its_line(tmp_path: Path) -> None:
-    survey = _csv(tmp_path / "s.csv", ["部件名称", "经度", "纬度"], ["井盖1", LON, LAT])
+    survey = _table(tmp_path / "s.csv", ["部件名称", "经度", "纬度"], ["井盖1", LON, LAT])
     mapping = tmp_path / "m.yml"
     mapping.write_text("fields:\n  name: [设施名称]\n  sate: [现状]\nextend:\n  note: [NO]\n",
                        encoding="utf-8")

@@ -11,6 +11,7 @@ import shapely
 
 from tests.gis.conftest import ogc_app_client
 from tests.layers.test_survey_import import DEPT, _points_in_city, _run
+from tests.layers.test_survey_read import _table_file
 
 BEIJING = timezone(timedelta(hours=8))
 IDS = [f"4403040100600002{i}" for i in (1, 2, 3)]
@@ -30,8 +31,7 @@ def _census(db_url: str, tmp_path: Path) -> list[shapely.Point]:
 
 
 def _sheet(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    path.write_text("\n".join(",".join(row) for row in [header, *rows]) + "\n", encoding="utf-8")
-    return path
+    return _table_file(path, [header, *rows])
 
 
 def _current(db_url: str) -> dict[str, tuple]:
