@@ -19,6 +19,7 @@ import shapely
 from gis.crs import CrsSpec, parse_crs
 from gis.errors import ImportValidationError
 from layers.field_mapping import FieldMapping
+from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason
 from layers.survey_coordinates import (
     coordinate_numbers,
     coordinate_pairs,
@@ -468,7 +469,8 @@ def _unread_coordinates(cells: list[tuple[str, object, float]]) -> str | None:
                if value is not None and str(value).strip()]
     if not written:
         return None
-    reasons = [f"{column} {_shown(value)} is not a finite number (nor degrees, minutes and seconds)"
+    reasons = [error_value_reason(column, str(value).strip()) if str(value).strip() in ERROR_VALUES
+               else f"{column} {_shown(value)} is not a finite number (nor degrees, minutes and seconds)"
                for column, value, number in written if not np.isfinite(number)]
     reasons += [f"{column} is empty" for column, value, _ in cells if value is None or not str(value).strip()]
     return "; ".join(reasons)

@@ -23,6 +23,7 @@ from grid_codes.component_id import ComponentId
 from grid_codes.errors import InvalidCode
 from layers.components import DEFAULT_STATE, GEOMETRY_KINDS, STANDARD_FIELDS, STATES
 from layers.distinct_values import from_distinct
+from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason, holding_error_values
 from layers.survey_classes import class_codes, class_named_by, unread_reason
 from layers.survey_dates import Dates, date_cells_of_day_zero, parse_dates
 from layers.survey_duplicates import earlier_duplicates
@@ -119,6 +120,7 @@ class _Collector:
         self.valid = np.ones(len(rows), dtype=bool)
         self.rejections: list[Rejection] = []
         self.notes: list[str] = []
+        self.error_values: dict[str, np.ndarray] = {}  # per standard field, the rows that held #N/A &c.
 
     def reject(self, mask: np.ndarray, field_name: str, reasons: Sequence[str] | str) -> None:
         indices = np.flatnonzero(mask)
@@ -149,6 +151,7 @@ def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     out = _Collector(rows)
     date_cells_of_day_zero(rows.fields)
     f = rows.fields = rows.fields.apply(_text)
+    _check_error_values(rows, out)
     _plain_identifiers(rows, out)
     if ctx.keep_positions is not None:
         out.notes.extend(ctx.keep_positions(rows))
@@ -160,6 +163,23 @@ def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     _check_attributes(rows, ctx, out)
     _check_duplicates(rows, classes, types, ctx, out)
     return Validated(rows, classes, types, out.valid, out.rejections, out.notes)
+
+
+def _check_error_values(rows: SurveyRows, out: _Collector) -> None:
+    """A row holding an Excel error value (#N/A) is rejected; its field is then read as empty, so that no
+    other check reports the same cell again."""
+    for name, found in holding_error_values(rows.fields):
+        out.reject(found, name, [error_value_reason(name, v) for v in rows.fields[name][found]])
+        rows.fields.loc[found, name] = None
+        out.error_values[name] = found
+    if isinstance(rows.attributes, pd.DataFrame):
+        for name, found in holding_error_values(rows.attributes):
+            out.reject(found, name, [error_value_reason(name, v) for v in rows.attributes[name][found]])
+        return
+    for i, attributes in enumerate(rows.attributes):
+        for name, value in attributes.items():
+            if isinstance(value, str) and value in ERROR_VALUES:
+                out.reject(np.arange(len(rows)) == i, name, error_value_reason(name, value))
 
 
 def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: _Collector) -> None:
@@ -391,7 +411,7 @@ def _name_of(info: ClassInfo | None) -> str | None:
 def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) -> None:
     f = rows.fields
     for name in MANDATORY:
-        empty = f[name].isna().to_numpy()
+        empty = f[name].isna().to_numpy() & ~out.error_values.get(name, False)
         if ctx.carry_forward:
             empty = empty & carries(rows, name)
         out.reject(empty, name, mandatory_empty(name))

@@ -2,7 +2,8 @@
 older binary .xls that WPS and older Excel still save by default in many offices.
 
 Cells come back as Excel shows them: text as text, whole numbers as int, dates as datetime, formulas as
-their last computed value. `bench/read_tables.py` reads a 100,000-row form in 5.4 s this way, against
+their last computed value, an error value (#N/A) as its text (layers/spreadsheet_errors.py).
+`bench/read_tables.py` reads a 100,000-row form in 5.4 s this way, against
 25.6 s through openpyxl, which built a Python object per cell.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gis.errors import ImportValidationError
+from layers.spreadsheet_errors import error_cells, with_error_values
 
 Row = tuple[int, list[object]]  # sheet row number (1-based), cells
 
@@ -97,6 +99,8 @@ def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], li
             merged = sheet.merged_cell_ranges or []
         except CalamineError as error:
             raise ImportValidationError(f"{path}: cannot read the sheet {name!r}: {error}") from None
+        if limit is None:  # the first rows are read only to choose a sheet by its header
+            with_error_values(rows, error_cells(data, name))
         cells = [(number, [_cell(value) for value in values]) for number, values in enumerate(rows, 1)]
         down = [MergedDown(left, top + 1, bottom + 1) for (top, left), (bottom, _) in merged if bottom > top]
         return Sheet(cells, down, [])

@@ -110,8 +110,11 @@ def test_create_is_validated_coded_and_recorded(client, tokens, db):
     ({"name": "井\u0000盖"}, None, "contain a NUL character"),
     ({"attributes": {"survey": ["a", "b\u0000"]}}, None, "contain a NUL character"),
     ({"attributes": {"a\u0000": 1}}, None, "contain a NUL character"),
+    ({"owner_dept_name": "#N/A"}, None, "owner_dept_name: owner_dept_name holds #N/A, Excel's mark"),
+    ({"attributes": {"材质": "#VALUE!"}}, None, "材质: 材质 holds #VALUE!, Excel's mark"),
 ], ids=["no-competent-dept", "outside-city", "bad-state", "future-date", "other-class", "unknown-property",
-        "nul-in-name", "nul-in-attribute", "nul-in-attribute-key"])
+        "nul-in-name", "nul-in-attribute", "nul-in-attribute-key", "excel-error-in-field",
+        "excel-error-in-attribute"])
 def test_invalid_features_are_400_with_reasons(client, tokens, db, properties, geometry, reason):
     body = json.loads(_feature(_free_spot(db), **properties))
     if geometry is not None:

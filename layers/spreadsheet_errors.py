@@ -1,0 +1,160 @@
+"""Excel's error values (#N/A, #VALUE!, #REF! …): what a formula that failed leaves in its cell.
+
+A survey form often fills its department or class columns with a lookup (VLOOKUP of the street or the
+class name), and a lookup that finds nothing shows #N/A. The value is not data: read as empty it would
+give a row a new identifier instead of the one it names, or clear a department without a word. So the
+import reads it as the text Excel shows (a CSV saved from Excel holds that text too), and the validation
+rejects the row naming the field. calamine reads an error cell as an empty string, so the error cells
+of an Office Open XML workbook (.xlsx, .xlsm) are found in its sheet XML; an .xls or .ods is read as
+calamine gives it.
+"""
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from io import BytesIO
+from typing import IO, Any
+from xml.etree import ElementTree
+
+import numpy as np
+import pandas as pd
+
+# The error values of Excel and WPS (the same codes; #GETTING_DATA, #SPILL! and #CALC! are the newer ones)
+ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                          "#GETTING_DATA", "#SPILL!", "#CALC!"})
+_ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")  # a cell of type error
+_SEARCH_CHUNK = 1 << 20
+_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL_REFERENCE = re.compile(r"([A-Z]+)([0-9]+)")
+
+
+def error_cells(workbook: bytes, sheet: str) -> dict[tuple[int, int], str]:
+    """The error cells of the sheet named `sheet` of an Office Open XML workbook: (1-based row, 0-based
+    column) → the error value. Empty for another kind of workbook, and when the sheet has none (the
+    sheet XML is searched for an error cell first and parsed only when one is there)."""
+    if not workbook.startswith(b"PK"):
+        return {}
+    try:
+        with zipfile.ZipFile(BytesIO(workbook)) as book:
+            member = _sheet_member(book, sheet)
+            if not member or not _has_error_cell(book, member):
+                return {}
+            with book.open(member) as xml:
+                return _parsed_error_cells(xml)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError):
+        return {}  # calamine read the workbook; what it cannot tell here stays as calamine read it
+
+
+def with_error_values(rows: Sequence[list[Any]], errors: dict[tuple[int, int], str]) -> None:
+    """Put each error value in its cell of `rows` (the sheet's rows from row 1 and column A)."""
+    for (row, column), value in errors.items():
+        if row <= len(rows):
+            cells = rows[row - 1]
+            cells.extend([""] * (column + 1 - len(cells)))
+            cells[column] = value
+
+
+def holding_error_values(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
+    """(column, per row whether it holds an error value) for each column of `frame` that holds one."""
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype != object and not pd.api.types.is_string_dtype(column):
+            continue
+        present = column.dropna()  # an empty column costs one pass, not a look-up per row
+        if present.empty:
+            continue
+        found = column.isin(ERROR_VALUES).to_numpy(dtype=bool)
+        if found.any():
+            yield str(name), found
+
+
+def error_value_reason(name: str, value: object) -> str:
+    why = ": a lookup found nothing" if value == "#N/A" else ""
+    return (f"{name} holds {value}, Excel's mark of a formula that failed{why}; correct the formula or "
+            "clear the cell")
+
+
+def _sheet_member(book: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member of the sheet named `sheet`: workbook.xml names its relationship, whose target is
+    the part."""
+    workbook_part = _office_document(book)
+    relationships = _relationships(book, workbook_part)
+    for element in ElementTree.fromstring(book.read(workbook_part)).iter():
+        if _local(element.tag) == "sheet" and element.get("name") == sheet:
+            target = relationships.get(element.get(_RELATIONSHIP_ID) or "")
+            return _resolved(workbook_part, target) if target else None
+    return None
+
+
+def _office_document(book: zipfile.ZipFile) -> str:
+    for target, kind in _relationship_targets(book, "_rels/.rels"):
+        if kind.endswith("/officeDocument"):
+            return target.lstrip("/")
+    return "xl/workbook.xml"
+
+
+def _relationships(book: zipfile.ZipFile, part: str) -> dict[str, str]:
+    folder, name = posixpath.split(part)
+    path = posixpath.join(folder, "_rels", f"{name}.rels")
+    root = ElementTree.fromstring(book.read(path))
+    return {r.get("Id", ""): r.get("Target", "") for r in root if _local(r.tag) == "Relationship"}
+
+
+def _relationship_targets(book: zipfile.ZipFile, path: str) -> list[tuple[str, str]]:
+    root = ElementTree.fromstring(book.read(path))
+    return [(r.get("Target", ""), r.get("Type", "")) for r in root if _local(r.tag) == "Relationship"]
+
+
+def _resolved(part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+
+
+def _has_error_cell(book: zipfile.ZipFile, member: str) -> bool:
+    tail = b""
+    with book.open(member) as xml:
+        while chunk := xml.read(_SEARCH_CHUNK):
+            if _ERROR_TYPE.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _parsed_error_cells(xml: IO[bytes]) -> dict[tuple[int, int], str]:
+    found: dict[tuple[int, int], str] = {}
+    row, column = 0, -1
+    for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+        tag = _local(element.tag)
+        if event == "start":
+            if tag == "row":
+                row, column = int(element.get("r") or row + 1), -1
+            elif tag == "c":
+                row, column = _position(element.get("r"), row, column + 1)
+            continue
+        if tag == "c":
+            if element.get("t") == "e":
+                value = next((child.text for child in element if _local(child.tag) == "v"), None)
+                if value:
+                    found[(row, column)] = value.strip()
+            element.clear()
+        elif tag == "row":
+            element.clear()
+    return found
+
+
+def _position(reference: str | None, row: int, column: int) -> tuple[int, int]:
+    """A cell's (row, 0-based column): its reference (B7) when written, else the next cell of its row."""
+    matched = _CELL_REFERENCE.fullmatch(reference or "")
+    if not matched:
+        return row, column
+    letters, digits = matched.groups()
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return int(digits), number - 1
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
