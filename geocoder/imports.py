@@ -17,6 +17,7 @@ from psycopg import sql
 from geocoder.normalize import normalize
 from geocoder.parse import _HOUSE_NUMBER, door_number, plate_address
 from gis.crs import CrsSpec, to_cgcs2000
+from layers.spreadsheet_errors import error_values_by_row
 from layers.survey_import import ImportResult
 from layers.survey_read import SurveyFrame, read_survey
 from layers.survey_validate import Rejection
@@ -64,12 +65,14 @@ class GazetteerImport:
     layer: str | None = None  # of a multi-layer file, or the sheet of a workbook
 
 
-def _column(frame: pd.DataFrame, role: str) -> pd.Series | None:
+def _column_name(frame: pd.DataFrame, role: str) -> str | None:
     folded = {str(c).strip().lower(): c for c in frame.columns}
-    for name in _NAMES[role]:
-        if name in folded:
-            return frame[folded[name]].astype("string").fillna("").str.strip()
-    return None
+    return next((folded[name] for name in _NAMES[role] if name in folded), None)
+
+
+def _column(frame: pd.DataFrame, role: str) -> pd.Series | None:
+    name = _column_name(frame, role)
+    return None if name is None else frame[name].astype("string").fillna("").str.strip()
 
 
 def _rows(
@@ -79,7 +82,11 @@ def _rows(
     values: dict[str, pd.Series | None] = {role: _column(frame, role) for role in _NAMES}
     out: list[tuple[object, ...]] = []
     rejections = []
+    error_values = error_values_by_row(frame, [c for role in _NAMES if (c := _column_name(frame, role))])
     for i, row_number in enumerate(numbers):
+        if i in error_values:
+            rejections += [Rejection(file, int(row_number), column, why) for column, why in error_values[i]]
+            continue
 
         def get(role: str, i: int = i) -> str:
             series = values[role]

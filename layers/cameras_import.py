@@ -26,6 +26,7 @@ from layers.cameras import (
     upsert_cameras,
 )
 from layers.field_mapping import fold
+from layers.spreadsheet_errors import error_values_by_row
 from layers.survey_deliveries import passed_over_note, survey_files
 from layers.survey_read import read_survey
 from layers.survey_validate import Rejection
@@ -62,6 +63,10 @@ def _columns(frame: pd.DataFrame) -> dict[str, str]:
         if column is not None:
             found[field] = column
     return found
+
+
+def _field_of(columns: dict[str, str], column: str) -> str:
+    return next(field for field, name in columns.items() if name == column)
 
 
 def _text(value: Any) -> str | None:
@@ -129,9 +134,14 @@ def read_cameras(
     records = survey.attributes.rename(columns={v: k for k, v in columns.items()}).to_dict("records")
     unread = (survey.geometry_problems if survey.geometry_problems is not None
               else np.full(len(survey), None, dtype=object))
-    for record, point, row, why in zip(records, points, survey.row_numbers, unread, strict=True):
-        problems: list[tuple[str, str]] = []
-        if point is None or point.geom_type != "Point" or point.is_empty:
+    error_values = error_values_by_row(survey.attributes, columns.values())
+    rows = zip(records, points, survey.row_numbers, unread, strict=True)
+    for at, (record, point, row, why) in enumerate(rows):
+        problems: list[tuple[str, str]] = [(_field_of(columns, column), reason)
+                                           for column, reason in error_values.get(at, [])]
+        if problems:
+            camera = None
+        elif point is None or point.geom_type != "Point" or point.is_empty:
             problems.append(("geometry",
                              why or "not a point (give lon/lat or x/y columns, or point geometries)"))
             camera = None

@@ -12,7 +12,7 @@ calamine gives it.
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from io import BytesIO
 from typing import IO, Any
 from xml.etree import ElementTree
@@ -67,6 +67,15 @@ def holding_error_values(frame: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]
         found = column.isin(ERROR_VALUES).to_numpy(dtype=bool)
         if found.any():
             yield str(name), found
+
+
+def error_values_by_row(frame: pd.DataFrame, columns: Iterable[str]) -> dict[int, list[tuple[str, str]]]:
+    """Per row position of `frame`, (column, reason) of each error value in `columns`."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for name, holding in holding_error_values(frame[list(dict.fromkeys(columns))]):
+        for i in np.flatnonzero(holding):
+            found.setdefault(int(i), []).append((name, error_value_reason(name, frame[name].iloc[i])))
+    return found
 
 
 def error_value_reason(name: str, value: object) -> str:

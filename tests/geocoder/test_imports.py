@@ -5,6 +5,7 @@ from pathlib import Path
 import psycopg
 
 from geocoder.imports import GazetteerImport, import_file
+from tests.layers.test_survey_read import _table_file
 
 
 def test_door_numbers_keep_their_sub_numbers_apart(fresh_db_url: str, tmp_path: Path) -> None:
@@ -49,3 +50,19 @@ def test_a_plate_whose_coordinates_do_not_read_is_rejected_at_its_line_naming_th
     assert [(row, field) for row, field, _ in found] == [(3, "geometry"), (4, "geometry")]
     assert "'114.O31'" in found[0][2]
     assert found[1][2] == "needs a Point"
+
+
+def test_a_plate_holding_an_excel_error_value_is_rejected_naming_the_column(
+    fresh_db_url: str, tmp_path: Path
+) -> None:
+    """A workbook's #N/A cell (a lookup that found nothing) is not read as an empty cell."""
+    register = _table_file(tmp_path / "plates.xlsx", [
+        ["编号", "路名", "门牌号", "lng", "lat"],
+        ["p1", "侨香路", 12, 114.03, 22.54],
+        ["p2", "#N/A", 14, 114.031, 22.54]])
+    with psycopg.connect(fresh_db_url) as conn:
+        result = import_file(conn, register, GazetteerImport("addresses", "register", skip_invalid=True))
+    assert [(r.row, r.field, r.reason) for r in result.rejections] == [
+        (3, "路名", "路名 holds #N/A, Excel's mark of a formula that failed: a lookup found nothing; correct "
+                   "the formula or clear the cell")]
+    assert result.rows_loaded == 1

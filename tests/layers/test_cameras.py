@@ -13,6 +13,7 @@ from grid_codes.errors import InvalidDeviceId
 from layers.cameras import Camera, check_device_id, upsert_cameras
 from layers.cameras_import import import_cameras
 from tests.gis.test_cli import run
+from tests.layers.test_survey_read import _table_file
 
 LON, LAT = 114.03, 22.54
 
@@ -229,3 +230,15 @@ def test_a_row_whose_coordinates_do_not_read_says_which_cells(conn, tmp_path):
     [(row, field, reason)] = [(r.row, r.field, r.reason) for r in result.rejections]
     assert (row, field) == (3, "geometry")
     assert "'114.O3'" in reason and "not a point" not in reason
+
+
+def test_a_row_holding_an_excel_error_value_is_rejected_naming_the_field(conn, tmp_path):
+    sheet = _table_file(tmp_path / "cameras.xlsx", [
+        ["device_id", "lon", "lat", "heading", "fov", "range", "status"],
+        ["44030400081326000711", 114.03, 22.54, 90, 60, 100, "online"],
+        ["44030400081326000712", 114.031, 22.54, "#VALUE!", 60, 100, "online"]])
+    result = import_cameras(conn, [sheet])
+    assert result.loaded == 0
+    assert [(r.row, r.field, r.reason) for r in result.rejections] == [
+        (3, "heading", "heading holds #VALUE!, Excel's mark of a formula that failed; correct the formula or "
+                       "clear the cell")]
