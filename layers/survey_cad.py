@@ -27,7 +27,8 @@ import pyogrio
 import shapely
 
 from gis.errors import ImportValidationError
-from layers.survey_tables import RawLayer, decode_text
+from layers.survey_csv import decode_text
+from layers.survey_tables import RawLayer
 
 _ENTITIES = "entities"
 # GDAL's columns that describe the drawing, not the component; the handle is kept (it finds the entity

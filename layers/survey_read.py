@@ -24,6 +24,7 @@ from gis.errors import ImportValidationError
 from layers.survey_axes import fit_plane_coordinates
 from layers.survey_cad import read_drawing
 from layers.survey_crs import choose_crs, declared_crs
+from layers.survey_csv import decode_text
 from layers.survey_dbf import shapefile_text, text_codec
 from layers.survey_formats import (
     ARCHIVE_SUFFIXES,
@@ -40,7 +41,6 @@ from layers.survey_shapes import plain_shapes
 from layers.survey_tables import (
     RawLayer,
     csv_holds_coordinates,
-    decode_text,
     holds_coordinates,
     names_coordinates,
     read_csv_table,

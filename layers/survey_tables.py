@@ -3,14 +3,11 @@ cells), the rows under it that are survey rows, and the geometries their coordin
 degree-minute-second or WKT columns make, in the file's coordinates.
 """
 
-import csv
-import io
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -30,6 +27,7 @@ from layers.survey_coordinates import (
     pair_numbers,
     wkt_column,
 )
+from layers.survey_csv import UTF16_MARKS, csv_records
 from layers.survey_form_rows import (
     form_rows,
     form_rows_note,
@@ -44,10 +42,6 @@ from layers.survey_unusual_geometries import from_wkt
 from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows
 
 _CSV_HEAD_BYTES = 1 << 16  # enough for a CSV file's header lines
-_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # byte order marks of UTF-16 little and big endian
-_DELIMITER_LINES = 30  # lines the delimiter is chosen from
-_SEP_LINE = re.compile(r"sep=(.)")  # the first line Excel writes to name a CSV file's delimiter
-_EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
 _LINE_BREAKS = re.compile(r"[^\S\r\n]*[\r\n]+[^\S\r\n]*")  # with the spaces around them
 
 
@@ -75,75 +69,22 @@ def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None,
                    positions_stored: bool = False) -> RawLayer:
     """A CSV file's table, in `codec` (--encoding) or the encoding detected."""
     notes: list[str] = []
-    records, codec = _csv_records(path, path.read_bytes(), codec, notes)
+    records, codec = csv_records(path, path.read_bytes(), codec, notes)
     header, rows, lines = _header_and_rows(path, records, "line", notes)
     return table_layer(path, header, rows, lines, "line", crs=crs, encoding=codec, notes=notes,
                        positions_stored=positions_stored)
-
-
-def _csv_records(path: Path, data: bytes, codec: str | None,
-                 notes: list[str]) -> tuple[list[tuple[int, list[object]]], str]:
-    """The non-empty records of CSV text with their first line numbers, and the encoding read."""
-    text, codec = decode_text(path, data, codec, notes)
-    delimiter = _delimiter(text)
-    if delimiter != ",":
-        notes.append(f"CSV delimiter taken as {delimiter!r}")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[tuple[int, list[object]]] = []
-    as_text = 0
-    try:
-        before = 0
-        for record in reader:
-            start, before = before + 1, reader.line_num
-            if "".join(record).strip():
-                if any(cell.startswith('="') for cell in record):
-                    record, unwrapped = _excel_text(record)
-                    as_text += unwrapped
-                records.append((start, cast(list[object], record)))  # cells of str: no copy
-    except csv.Error as error:
-        raise ImportValidationError(f"{path}: line {reader.line_num}: {error}") from None
-    if as_text:
-        notes.append(f'{as_text} cell(s) written ="…" (how Excel keeps digits as text in a CSV) read as '
-                     "their text")
-    return records, codec
-
-
-def _delimiter(text: str) -> str:
-    """The CSV delimiter: the one Excel's sep= line names, else of comma, tab, semicolon and bar the one
-    that splits the most of the first lines into the same number of fields (a title line above the
-    header has none; a header may hold a comma inside a field, 坐标(纬度,经度), in a tab-separated file)."""
-    lines = [line for line in text.split("\n", _DELIMITER_LINES)[:_DELIMITER_LINES] if line.strip()]
-    if lines and (named := _SEP_LINE.fullmatch(lines[0].strip())):
-        return named.group(1)
-
-    def agreement(candidate: str) -> tuple[int, int]:
-        counts = Counter(n for line in lines if (n := line.count(candidate)))
-        if not counts:
-            return 0, 0
-        fields, lines_agreeing = counts.most_common(1)[0]
-        return lines_agreeing, fields
-
-    best = max(",\t;|", key=agreement)
-    return best if agreement(best)[0] else ","
-
-
-def _excel_text(record: list[str]) -> tuple[list[str], int]:
-    """The cells with ="…" (Excel's formula for text that would otherwise become a number) as their
-    text, and how many there were."""
-    cells = [_EXCEL_TEXT.sub(r"\1", cell) for cell in record]
-    return cells, sum(a != b for a, b in zip(cells, record, strict=True))
 
 
 def csv_holds_coordinates(path: Path, codec: str | None) -> bool:
     """True when the header among a CSV file's first lines names coordinate or WKT columns."""
     with path.open("rb") as file:
         head = file.read(_CSV_HEAD_BYTES)
-    if head.startswith(_UTF16_MARKS):
+    if head.startswith(UTF16_MARKS):
         head = head[: len(head) // 2 * 2]  # whole 16-bit units; the header lies well before the cut
     elif len(head) == _CSV_HEAD_BYTES:  # whole lines only, so no character is cut
         head = head[: head.rfind(b"\n") + 1] or head
     try:
-        records, _ = _csv_records(path, head, codec, [])
+        records, _ = csv_records(path, head, codec, [])
     except ImportValidationError:
         return True  # reading it whole reports what is wrong, with the line
     return holds_coordinates(records[:HEADER_ROWS])
@@ -483,37 +424,3 @@ def _unread_dms(cells: list[tuple[str, object]]) -> str | None:
         return None
     shown = ", ".join(f"{column} {_shown(value)}" for column, value in written)
     return f"{shown}: not degrees, minutes and seconds (numbers; minutes and seconds below 60)"
-
-
-def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) -> tuple[str, str]:
-    """A text file's text and encoding: `codec` (--encoding), else UTF-16 when the text begins with its
-    byte order mark (Excel's "Unicode text"), else UTF-8 (BOM or not), else GB18030 (what Excel and WPS
-    on Chinese Windows save a CSV as)."""
-    if codec is None and data.startswith(_UTF16_MARKS):
-        codec = "UTF-16"
-        notes.append(f"{path.suffix.lower()[1:].upper()} file is UTF-16 (it begins with the byte order mark)")
-    fell_back = False
-    if codec is None:
-        try:
-            return data.decode("utf-8-sig"), "UTF-8"
-        except UnicodeDecodeError:
-            codec, fell_back = "GB18030", True
-            notes.append(f"{path.suffix.lower()[1:].upper()} file is not UTF-8: decoded as GB18030")
-    try:
-        return data.decode(codec).removeprefix("\ufeff"), codec
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        not_utf8 = _first_bad_line(data, "utf-8-sig") if fell_back else line
-        if not_utf8 != line:  # each encoding reads a part the other cannot
-            raise ImportValidationError(
-                f"{path}: the file mixes encodings: line {not_utf8} is not UTF-8 though the lines before it "
-                f"are, and line {line} is not GB18030 (GBK): save it again in one encoding (UTF-8)") from None
-        raise ImportValidationError(f"{path}: line {line}: not valid {codec} text; pass --encoding") from None
-
-
-def _first_bad_line(data: bytes, codec: str) -> int:
-    try:
-        data.decode(codec)
-    except UnicodeDecodeError as error:
-        return data[: error.start].count(b"\n") + 1
-    return 0

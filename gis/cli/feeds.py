@@ -134,7 +134,7 @@ def import_vehicles_command(
     file: Path = typer.Argument(..., help="CSV with columns id, plate, type, department"),
 ) -> None:
     """Register vehicles (or update them by id) from a CSV (UTF-8, or GB18030 as Chinese Excel saves it)."""
-    from layers.survey_tables import decode_text
+    from layers.survey_csv import decode_text
     from layers.vehicles import VEHICLE_ID, VEHICLE_TYPES, Vehicle, register_vehicles  # shapely, pyproj
 
     if not file.is_file():
