@@ -65,10 +65,6 @@ def _columns(frame: pd.DataFrame) -> dict[str, str]:
     return found
 
 
-def _field_of(columns: dict[str, str], column: str) -> str:
-    return next(field for field, name in columns.items() if name == column)
-
-
 def _text(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -135,10 +131,10 @@ def read_cameras(
     unread = (survey.geometry_problems if survey.geometry_problems is not None
               else np.full(len(survey), None, dtype=object))
     error_values = error_values_by_row(survey.attributes, columns.values())
+    field_of = {column: field for field, column in columns.items()}
     rows = zip(records, points, survey.row_numbers, unread, strict=True)
     for at, (record, point, row, why) in enumerate(rows):
-        problems: list[tuple[str, str]] = [(_field_of(columns, column), reason)
-                                           for column, reason in error_values.get(at, [])]
+        problems = [(field_of[column], reason) for column, reason in error_values.get(at, [])]
         if problems:
             camera = None
         elif point is None or point.geom_type != "Point" or point.is_empty:

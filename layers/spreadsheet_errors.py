@@ -85,34 +85,24 @@ def error_value_reason(name: str, value: object) -> str:
 
 
 def _sheet_member(book: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip member of the sheet named `sheet`: workbook.xml names its relationship, whose target is
-    the part."""
-    workbook_part = _office_document(book)
-    relationships = _relationships(book, workbook_part)
+    """The zip member of the sheet named `sheet`: the package's relationships name the workbook part,
+    whose sheet element names the relationship that targets the sheet's part."""
+    workbook_part = next((target.lstrip("/") for _, target, kind in _relationships(book, "")
+                          if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    targets = {key: target for key, target, _ in _relationships(book, workbook_part)}
     for element in ElementTree.fromstring(book.read(workbook_part)).iter():
         if _local(element.tag) == "sheet" and element.get("name") == sheet:
-            target = relationships.get(element.get(_RELATIONSHIP_ID) or "")
+            target = targets.get(element.get(_RELATIONSHIP_ID) or "")
             return _resolved(workbook_part, target) if target else None
     return None
 
 
-def _office_document(book: zipfile.ZipFile) -> str:
-    for target, kind in _relationship_targets(book, "_rels/.rels"):
-        if kind.endswith("/officeDocument"):
-            return target.lstrip("/")
-    return "xl/workbook.xml"
-
-
-def _relationships(book: zipfile.ZipFile, part: str) -> dict[str, str]:
+def _relationships(book: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
+    """(Id, Target, Type) of each relationship of `part` ("" for the package's own: _rels/.rels)."""
     folder, name = posixpath.split(part)
-    path = posixpath.join(folder, "_rels", f"{name}.rels")
-    root = ElementTree.fromstring(book.read(path))
-    return {r.get("Id", ""): r.get("Target", "") for r in root if _local(r.tag) == "Relationship"}
-
-
-def _relationship_targets(book: zipfile.ZipFile, path: str) -> list[tuple[str, str]]:
-    root = ElementTree.fromstring(book.read(path))
-    return [(r.get("Target", ""), r.get("Type", "")) for r in root if _local(r.tag) == "Relationship"]
+    root = ElementTree.fromstring(book.read(posixpath.join(folder, "_rels", f"{name}.rels")))
+    return [(r.get("Id", ""), r.get("Target", ""), r.get("Type", ""))
+            for r in root if _local(r.tag) == "Relationship"]
 
 
 def _resolved(part: str, target: str) -> str:

@@ -410,11 +410,16 @@ def _unread_coordinates(cells: list[tuple[str, object, float]]) -> str | None:
                if value is not None and str(value).strip()]
     if not written:
         return None
-    reasons = [error_value_reason(column, str(value).strip()) if str(value).strip() in ERROR_VALUES
-               else f"{column} {_shown(value)} is not a finite number (nor degrees, minutes and seconds)"
-               for column, value, number in written if not np.isfinite(number)]
+    reasons = [_unread_number(column, value) for column, value, number in written if not np.isfinite(number)]
     reasons += [f"{column} is empty" for column, value, _ in cells if value is None or not str(value).strip()]
     return "; ".join(reasons)
+
+
+def _unread_number(column: str, value: object) -> str:
+    text = str(value).strip()
+    if text in ERROR_VALUES:
+        return error_value_reason(column, text)
+    return f"{column} {_shown(value)} is not a finite number (nor degrees, minutes and seconds)"
 
 
 def _unread_dms(cells: list[tuple[str, object]]) -> str | None:
