@@ -20,7 +20,7 @@ from gis.crs import CrsSpec, to_cgcs2000
 from layers.spreadsheet_errors import error_values_by_row
 from layers.survey_import import ImportResult
 from layers.survey_read import SurveyFrame, read_survey
-from layers.survey_validate import Rejection
+from layers.survey_rows import Rejection
 
 _NAMES = {
     "id": ("id", "source_id", "编号", "门牌编号", "fid"),

@@ -29,7 +29,7 @@ from layers.field_mapping import fold
 from layers.spreadsheet_errors import error_values_by_row
 from layers.survey_deliveries import passed_over_note, survey_files
 from layers.survey_read import read_survey
-from layers.survey_validate import Rejection
+from layers.survey_rows import Rejection
 
 # Standard field -> accepted column names (matched after NFKC + casefold).
 ALIASES: dict[str, tuple[str, ...]] = {

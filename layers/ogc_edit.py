@@ -23,7 +23,7 @@ from layers.components import STANDARD_FIELDS, bump_data_version
 from layers.ogc_context import OgcRequest
 from layers.ogc_query import LayerSpec
 from layers.survey_import import ImportOptions, ImportResult, import_rows
-from layers.survey_validate import SurveyRows
+from layers.survey_rows import SurveyRows
 
 WRITABLE = ("class_code", *[f for f in STANDARD_FIELDS if f not in ("grid_code", "street_code",
                                                                      "community_code")])

@@ -14,7 +14,7 @@ import psycopg
 import shapely
 
 from grid_codes.classes import Scheme
-from layers.survey_validate import SurveyRows, per_file
+from layers.survey_rows import SurveyRows, per_file
 
 PositionStep = Callable[[SurveyRows], list[str]]
 

@@ -5,10 +5,8 @@ seconds. The checks that need the inventory (identifier already present, duplica
 stored component) run in SQL at staging time (`layers.survey_import`).
 """
 
-import re
-import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
@@ -19,7 +17,6 @@ import shapely
 
 from gis.crs import swapped_lon_lat
 from grid_codes.classes import ClassInfo, ClassTable, Scheme
-from grid_codes.component_id import ComponentId
 from grid_codes.errors import InvalidCode
 from layers.components import DEFAULT_STATE, GEOMETRY_KINDS, STANDARD_FIELDS, STATES
 from layers.distinct_values import from_distinct
@@ -27,60 +24,11 @@ from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason, holding_
 from layers.survey_classes import class_codes, class_named_by, unread_reason
 from layers.survey_dates import Dates, date_cells_of_day_zero, parse_dates
 from layers.survey_duplicates import earlier_duplicates
+from layers.survey_identifiers import check_identifiers, plain_identifiers
 from layers.survey_locate import anchors
+from layers.survey_rows import Collector, Rejection, SurveyRows, carries, counted
 
-ID_LENGTH = {"legacy": 16, "gb47678": 17}
 MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no default
-_AS_NUMBER = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+|[0-9]+\.0*")  # 4.4030401001e+16, 44030401001000000.0
-# A Double field (a .dbf N field, a File Geodatabase Double) hands a whole number over as 4403040101000123.0:
-# exact below 2^53, under which a double holds every whole number; a 17-digit code lies above and lost digits
-_WHOLE_NUMBER_ID = re.compile(r"([0-9]+)\.0*")
-_EXACT_IN_A_DOUBLE = 2**53
-# 440304-01003-000001, 440304 01003 000001 (not a dot: 4403040100100001.0 is a number, see _WHOLE_NUMBER_ID)
-_SEPARATED_DIGITS = re.compile(r"[0-9]+(?:[ \-_/][0-9]+)*")
-_ID_SEPARATORS = re.compile(r"[ \-_/]")
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """One reason one row cannot be loaded."""
-
-    file: str
-    row: int
-    field: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class FileColumns:
-    """What one file's columns carry: the standard fields (after the mapping and --fill) and the free
-    attributes, and whether it has coordinates. An upsert takes the fields, attributes and position a
-    file does not carry from the stored version, so that a sheet of identifiers and states updates the
-    states alone."""
-
-    fields: frozenset[str]
-    attributes: tuple[str, ...]
-    positioned: bool = True
-
-
-@dataclass
-class SurveyRows:
-    """All rows of one import, in onemap's standard fields, geometries in EPSG:4490."""
-
-    files: np.ndarray  # source file name per row
-    rows: np.ndarray  # row / feature number per row, as the user sees it in that file
-    fields: pd.DataFrame  # one column per standard field (object dtype, None when absent)
-    attributes: list[dict] | pd.DataFrame  # free attributes per row (jsonb): dicts, or a frame's columns
-    geometries: np.ndarray  # shapely geometries in EPSG:4490 (None where absent)
-    # per row, why its file gave no geometry although it held coordinates (None elsewhere)
-    geometry_problems: np.ndarray | None = None
-    # per row, the name of its layer or file: the class of rows that name none, when it names one
-    sources: np.ndarray | None = None
-    # per row, its file's FileColumns (None: every row carries every field, as a written feature does)
-    columns: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
 
 @dataclass(frozen=True)
@@ -114,24 +62,6 @@ class Validated:
     notes: list[str] = field(default_factory=list)  # per file, values read from another written form
 
 
-class _Collector:
-    def __init__(self, rows: SurveyRows) -> None:
-        self.rows = rows
-        self.valid = np.ones(len(rows), dtype=bool)
-        self.rejections: list[Rejection] = []
-        self.notes: list[str] = []
-        self.error_values: dict[str, np.ndarray] = {}  # per standard field, the rows that held #N/A &c.
-
-    def reject(self, mask: np.ndarray, field_name: str, reasons: Sequence[str] | str) -> None:
-        indices = np.flatnonzero(mask)
-        if isinstance(reasons, str):
-            reasons = [reasons] * len(indices)
-        for i, reason in zip(indices, reasons, strict=True):
-            self.rejections.append(Rejection(str(self.rows.files[i]), int(self.rows.rows[i]),
-                                             field_name, reason))
-        self.valid[indices] = False
-
-
 def _text(column: pd.Series) -> pd.Series:
     """Strings stripped, with blanks and NaN as None."""
     kind = pd.api.types.infer_dtype(column, skipna=True)
@@ -148,24 +78,24 @@ def _text(column: pd.Series) -> pd.Series:
 
 def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     """Check every row; return what is loadable and a rejection per failed check."""
-    out = _Collector(rows)
+    out = Collector(rows)
     date_cells_of_day_zero(rows.fields)
     f = rows.fields = rows.fields.apply(_text)
     _check_error_values(rows, out)
-    _plain_identifiers(rows, out)
+    plain_identifiers(rows, out)
     if ctx.keep_positions is not None:
         out.notes.extend(ctx.keep_positions(rows))
     _check_geometries(rows, ctx, out)
     classes = _check_classes(rows, ctx, out)
     types = _check_geometry_types(rows, classes, ctx, out)
-    _check_identifiers(rows, classes, ctx, out)
+    check_identifiers(rows, classes, ctx.scheme, ctx.county_codes, out)
     _fill_defaults(f, classes, ctx, out)
     _check_attributes(rows, ctx, out)
     _check_duplicates(rows, classes, types, ctx, out)
     return Validated(rows, classes, types, out.valid, out.rejections, out.notes)
 
 
-def _check_error_values(rows: SurveyRows, out: _Collector) -> None:
+def _check_error_values(rows: SurveyRows, out: Collector) -> None:
     """A row holding an Excel error value (#N/A) is rejected; its field is then read as empty, so that no
     other check reports the same cell again."""
     for name, found in holding_error_values(rows.fields):
@@ -182,7 +112,7 @@ def _check_error_values(rows: SurveyRows, out: _Collector) -> None:
                 out.reject(np.arange(len(rows)) == i, name, error_value_reason(name, value))
 
 
-def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: _Collector) -> None:
+def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> None:
     geoms = rows.geometries
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     problems = rows.geometry_problems
@@ -212,7 +142,7 @@ def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
         f"outside the city (at {x:.6f}, {y:.6f})" for x, y in centres[outside]])
 
 
-def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) -> np.ndarray:
+def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> np.ndarray:
     f = rows.fields
     if ctx.class_code is None:
         written, notes = class_codes(f["class_code"].to_numpy(dtype=object), rows.files, ctx.scheme,
@@ -243,7 +173,7 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) ->
 
 
 def _classes_from_sources(written: np.ndarray, rows: SurveyRows, ctx: ValidationContext,
-                          out: _Collector) -> np.ndarray:
+                          out: Collector) -> np.ndarray:
     """The class codes, where a row names none the class its layer or file is named by (a census
     delivered as a layer or a Shapefile per class, 污水井盖.shp), else the class the nearest folder
     around its file within the delivery is named by (01013园林井盖/福田街道.shp), with a note per file."""
@@ -277,7 +207,7 @@ def _take(codes: np.ndarray, taken: np.ndarray, code: str, origin: str, rows: Su
 
 
 def _check_geometry_types(rows: SurveyRows, classes: np.ndarray, ctx: ValidationContext,
-                          out: _Collector) -> np.ndarray:
+                          out: Collector) -> np.ndarray:
     geoms = rows.geometries
     ok = out.valid.copy()
     type_ids = np.full(len(geoms), -1)
@@ -294,7 +224,7 @@ def _check_geometry_types(rows: SurveyRows, classes: np.ndarray, ctx: Validation
     return expected
 
 
-def _areas_of_closed_lines(rows: SurveyRows, lines: np.ndarray, actual: np.ndarray, out: _Collector) -> None:
+def _areas_of_closed_lines(rows: SurveyRows, lines: np.ndarray, actual: np.ndarray, out: Collector) -> None:
     """Lines of a class that is an area whose every part closes on itself (a CAD polyline drawn round a
     public toilet) become the polygons they enclose, in place, with a note per file; a ring that encloses
     no valid area stays a line, for the geometry type check to refuse."""
@@ -313,82 +243,7 @@ def _areas_of_closed_lines(rows: SurveyRows, lines: np.ndarray, actual: np.ndarr
         out.notes.append(f"{file}: {count} closed line(s) of an area class read as the areas they enclose")
 
 
-def _plain_identifiers(rows: SurveyRows, out: _Collector) -> None:
-    """Identifiers written in forms that lose nothing of the code read as its digits, in place, with a note
-    per form: full-width digits (a Chinese input method), a leading apostrophe (Excel's mark for text that
-    would otherwise become a number), separators between the code's parts (440304-01003-000001), and a whole
-    number below 2^53 that a Double field holds exactly (4403040101000123.0). Other separated digits that are
-    not 16 or 17 digits, and numbers that lost digits, are left as written, for the identifier check to
-    explain."""
-    ids = rows.fields["id"]
-    given = ids.notna().to_numpy()
-    if not given.any():  # the database allocates them all
-        return
-    written = given & ~ids.astype(object).str.fullmatch("[0-9]+").fillna(True).to_numpy(bool)
-    separated: dict[str, str] = {}
-    numbers: dict[str, str] = {}
-    for text in pd.unique(ids[written]):
-        plain = unicodedata.normalize("NFKC", str(text)).strip().removeprefix("'")
-        if (number := _WHOLE_NUMBER_ID.fullmatch(plain)) and int(number[1]) < _EXACT_IN_A_DOUBLE:
-            numbers[str(text)] = number[1]
-        elif _SEPARATED_DIGITS.fullmatch(plain) and len(digits := _ID_SEPARATORS.sub("", plain)) in (16, 17):
-            separated[str(text)] = digits
-    _read_identifiers(rows, separated, out, "identifier(s) written with full-width digits, a leading "
-                                            "apostrophe or separators read as their digits")
-    _read_identifiers(rows, numbers, out, "identifier(s) stored as numbers read as their digits")
-
-
-def _read_identifiers(rows: SurveyRows, read: dict[str, str], out: _Collector, what: str) -> None:
-    """Replace the identifiers written as a key of `read` by its value, in place, with a note counting
-    them."""
-    if not read:
-        return
-    ids = rows.fields["id"]
-    changed = ids.isin(list(read)).to_numpy()
-    first = int(np.argmax(changed))
-    out.notes.append(_counted(changed, rows, what, first, f"{ids.iloc[first]!r} as {read[ids.iloc[first]]}"))
-    rows.fields.loc[changed, "id"] = ids[changed].map(read)
-
-
-def _check_identifiers(rows: SurveyRows, classes: np.ndarray, ctx: ValidationContext,
-                       out: _Collector) -> None:
-    ids = rows.fields["id"].to_numpy(dtype=object)
-    given = ~pd.isna(ids)
-    reasons: dict[int, str] = {}
-    for i in map(int, np.flatnonzero(given)):
-        text = ids[i]
-        if _AS_NUMBER.fullmatch(text):
-            reasons[i] = (f"identifier {text} was stored as a number, which keeps 15 significant digits "
-                          "and so loses a 16- or 17-digit code: store the column as text and enter the "
-                          "codes again")
-            continue
-        try:
-            parsed = ComponentId.parse(text)
-        except InvalidCode as error:
-            reasons[i] = str(error)
-            continue
-        if len(text) != ID_LENGTH[ctx.scheme]:
-            reasons[i] = (f"identifier {text} has {len(text)} digits; the {ctx.scheme} scheme uses "
-                          f"{ID_LENGTH[ctx.scheme]}")
-        elif isinstance(classes[i], str) and parsed.class_code.code != classes[i]:
-            reasons[i] = (f"identifier {text} is of class {parsed.class_code.code}, "
-                          f"the row of class {classes[i]}")
-        elif text[:6] not in ctx.county_codes:
-            reasons[i] = f"identifier {text} belongs to county {text[:6]}, not a loaded county"
-    mask = np.zeros(len(ids), dtype=bool)
-    mask[list(reasons)] = True
-    out.reject(mask, "id", [reasons[int(i)] for i in np.flatnonzero(mask)])
-    series = pd.Series(ids)
-    repeated = (given & series.duplicated(keep="first").to_numpy())
-    if not repeated.any():
-        return
-    first_of = {v: i for i, v in reversed(list(enumerate(ids))) if isinstance(v, str)}
-    out.reject(repeated, "id", [
-        f"identifier {ids[i]} is also used in {rows.files[first_of[ids[i]]]} row "
-        f"{rows.rows[first_of[ids[i]]]}" for i in np.flatnonzero(repeated)])
-
-
-def _fill_defaults(f: pd.DataFrame, classes: np.ndarray, ctx: ValidationContext, out: _Collector) -> None:
+def _fill_defaults(f: pd.DataFrame, classes: np.ndarray, ctx: ValidationContext, out: Collector) -> None:
     """--fill's values first, each with a note; then 名称 defaults to the class's standard name (GB/T
     47678.5: 标准名称) and state to 完好."""
     for name, value in ctx.fill:
@@ -408,7 +263,7 @@ def _name_of(info: ClassInfo | None) -> str | None:
     return info.name if info is not None else None
 
 
-def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector) -> None:
+def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> None:
     f = rows.fields
     for name in MANDATORY:
         empty = f[name].isna().to_numpy() & ~out.error_values.get(name, False)
@@ -438,27 +293,10 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: _Collector)
     out.reject(backwards, "change_date", "change_date is before initial_date")
 
 
-def carries(rows: SurveyRows, name: str) -> np.ndarray:
-    """Per row, whether its file has a column for the standard field `name`."""
-    return per_file(rows, lambda columns: name in columns.fields)
-
-
-def per_file(rows: SurveyRows, test: Callable[[FileColumns], bool]) -> np.ndarray:
-    """Per row, `test` of its file's FileColumns, worked out once per file; True for rows without
-    FileColumns (a written feature carries every field)."""
-    if rows.columns is None:
-        return np.ones(len(rows), dtype=bool)
-    codes, distinct = pd.factorize(rows.columns)
-    return from_distinct(np.array([test(c) for c in distinct], dtype=bool), codes, True)
-
 
 def mandatory_empty(name: str) -> str:
     return f"mandatory {STANDARD_FIELDS[name]} ({name}) is empty"
 
-
-def _counted(mask: np.ndarray, rows: SurveyRows, what: str, first: int, detail: str) -> str:
-    """A note counting the rows of `mask`, with the file and row of the `first` of them and its `detail`."""
-    return f"{int(mask.sum())} {what} (first: {rows.files[first]} row {rows.rows[first]}: {detail})"
 
 
 def _date_notes(column: str, text: pd.Series, dates: Dates, rows: SurveyRows) -> list[str]:
@@ -474,12 +312,12 @@ def _date_notes(column: str, text: pd.Series, dates: Dates, rows: SurveyRows) ->
             first = int(np.argmax(mask))
             detail = (f"{text.iloc[first]} as {dates.iso_text.iloc[first]}" if shown_as_read
                       else repr(text.iloc[first]))
-            notes.append(_counted(mask, rows, what, first, detail))
+            notes.append(counted(mask, rows, what, first, detail))
     return notes
 
 
 def _check_duplicates(rows: SurveyRows, classes: np.ndarray, types: np.ndarray,
-                      ctx: ValidationContext, out: _Collector) -> None:
+                      ctx: ValidationContext, out: Collector) -> None:
     """A double survey of one object (`layers.survey_duplicates`): the later row is refused, naming
     the earliest row of its class near it."""
     candidates = np.flatnonzero(out.valid)

@@ -7,7 +7,8 @@ import shapely
 
 from grid_codes.classes import default_table
 from layers.survey_classes import class_codes, class_named_by, unread_reason
-from layers.survey_import import ImportOptions, read_rows
+from layers.survey_gather import read_rows
+from layers.survey_import import ImportOptions
 from layers.survey_validate import ValidationContext, validate
 
 TABLE = default_table()

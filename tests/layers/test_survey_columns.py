@@ -11,7 +11,8 @@ import pytest
 import shapely
 
 from layers.field_mapping import FieldMapping
-from layers.survey_import import ImportOptions, read_rows
+from layers.survey_gather import read_rows
+from layers.survey_import import ImportOptions
 from tests.layers.test_survey_read import _table_file
 
 LON, LAT = 114.05, 22.54

@@ -11,7 +11,8 @@ import shapely
 
 from grid_codes.classes import default_table
 from layers.survey_dates import parse_dates
-from layers.survey_import import ImportOptions, read_rows
+from layers.survey_gather import read_rows
+from layers.survey_import import ImportOptions
 from layers.survey_validate import Validated, ValidationContext, validate
 
 

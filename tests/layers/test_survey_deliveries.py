@@ -16,7 +16,8 @@ import shapely
 
 from gis.errors import ImportValidationError
 from layers.survey_deliveries import SurveyFile, survey_files, without_copies
-from layers.survey_import import ImportOptions, read_rows
+from layers.survey_gather import read_rows
+from layers.survey_import import ImportOptions
 from layers.survey_read import read_survey
 from tests.layers.test_survey_import import DEPT, _points_in_city, _run
 

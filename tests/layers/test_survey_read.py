@@ -21,7 +21,8 @@ from numpy.testing import assert_allclose
 
 from gis.crs import CrsSpec, from_cgcs2000, parse_crs, to_cgcs2000
 from gis.errors import ImportValidationError
-from layers.survey_import import ImportOptions, read_rows
+from layers.survey_gather import read_rows
+from layers.survey_import import ImportOptions
 from layers.survey_read import layers_to_read, read_survey
 from tests.city_grid import CITY_GRID
 from tests.layers.test_survey_import import DEPT, _points_in_city, _run

@@ -8,7 +8,8 @@ import shapely
 
 from grid_codes.classes import default_table
 from layers.components import STANDARD_FIELDS
-from layers.survey_validate import SurveyRows, ValidationContext, validate
+from layers.survey_rows import SurveyRows
+from layers.survey_validate import ValidationContext, validate
 
 LON, LAT = 114.05, 22.54  # inside the test city below
 METRE = 1 / 102_000  # degrees of longitude per metre at this latitude, roughly (the check uses the zone)
