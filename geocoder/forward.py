@@ -21,6 +21,7 @@ from geocoder.near_names import Kinship, road_kinship, road_parts, same_head
 from geocoder.normalize import MAX_LENGTH, has_han, normalize
 from geocoder.parse import COMPOUND, Parsed, door_number, parse
 from gis.errors import InvalidParameter
+from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason
 
 LEVELS = ("door_plate", "interpolated", "intersection", "poi", "road", "community", "street", "district")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
@@ -64,6 +65,8 @@ def check_query(query: str | None) -> str:
         raise InvalidParameter(f"address: {len(query)} characters; an address has at most {MAX_LENGTH}")
     if _CONTROL.search(query):
         raise InvalidParameter("address: control characters are not allowed")
+    if query.strip() in ERROR_VALUES:  # a spreadsheet's failed formula, not a place named #N/A
+        raise InvalidParameter(error_value_reason("address", query.strip()))
     return query
 
 

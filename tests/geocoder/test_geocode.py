@@ -203,6 +203,12 @@ def test_unusable_queries_raise_invalid_parameter(demo_gazetteer: Gazetteer, que
         geocode(demo_gazetteer, query)
 
 
+@pytest.mark.parametrize("query", ["#N/A", " #VALUE! "])
+def test_a_spreadsheet_error_value_is_refused_not_looked_up(demo_gazetteer: Gazetteer, query: str) -> None:
+    with pytest.raises(InvalidParameter, match=f"address holds {query.strip()}, Excel's mark of a formula"):
+        geocode(demo_gazetteer, query)
+
+
 @pytest.mark.parametrize(
     "query",
     ["hello world", "😀😀😀", "'; DROP TABLE onemap.road; --", "12345"],

@@ -1,7 +1,11 @@
 """The geocoder's HTTP routes: contract shape, CRSs, GeoJSON, batch, jobs, and hostile input."""
 
+import csv
+import io
 import time
+from pathlib import Path
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -9,6 +13,7 @@ from pydantic import SecretStr
 from gis.app import create_app
 from gis.settings import Settings
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HOSTILE = {
     "empty": "",
     "whitespace": "   \t ",
@@ -113,19 +118,41 @@ def test_batch_json_keeps_bad_rows(geocoder_client: TestClient) -> None:
     assert rows[1]["reason"] and rows[2]["reason"]
 
 
+def test_an_excel_error_value_is_a_reason_not_a_place(geocoder_client: TestClient, tmp_path: Path) -> None:
+    """A workbook whose address column a lookup fills shows #N/A where the lookup found nothing."""
+    book = openpyxl.Workbook()
+    for row in (["编号", "地址"], [1, "侨香路7号"], [2, "#N/A"]):
+        book.active.append(row)
+    book.save(tmp_path / "cases.xlsx")
+    assert book.active["B3"].data_type == "e"  # written as an error cell, as Excel writes it
+    response = geocoder_client.post("/geocode/batch", content=(tmp_path / "cases.xlsx").read_bytes(),
+                                    headers={"content-type": XLSX})
+    assert response.status_code == 202
+    rows = _finished(geocoder_client, response.headers["location"])
+    assert [r[2] for r in rows[1:]] == ["door_plate", ""]
+    assert rows[2][-1] == ("address holds #N/A, Excel's mark of a formula that failed: a lookup found "
+                           "nothing; correct the formula or clear the cell")
+    single = geocoder_client.get("/geocode", params={"q": "#N/A"})
+    assert single.status_code == 400 and "#N/A" in single.json()["description"]
+
+
 def test_batch_job_csv(geocoder_client: TestClient) -> None:
     body = "id,地址\n1,侨香路7号\n2,\n3,不存在的地方\n".encode()
     response = geocoder_client.post("/geocode/batch", content=body, headers={"content-type": "text/csv"})
     assert response.status_code == 202
-    url = response.headers["location"]
+    rows = _finished(geocoder_client, response.headers["location"])
+    assert rows[0][:3] == ["id", "地址", "level"] and rows[1][2] == "door_plate" and len(rows) == 4
+
+
+def _finished(client: TestClient, url: str) -> list[list[str]]:
+    """The rows of a batch job's CSV result, header first, once the job has succeeded."""
     for _ in range(100):
-        state = geocoder_client.get(url).json()
+        state = client.get(url).json()
         if state["status"] != "running":
             break
         time.sleep(0.05)
-    assert state["status"] == "successful" and state["rows"] == 3
-    text = geocoder_client.get(url + "/result").content.decode("utf-8-sig").splitlines()
-    assert text[0].startswith("id,地址,level") and ",door_plate," in text[1] and len(text) == 4
+    assert state["status"] == "successful"
+    return list(csv.reader(io.StringIO(client.get(url + "/result").content.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize(
