@@ -156,7 +156,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
         try:
             with _shapefile_source(path, notes) if suffix == ".shp" else _readable(source) as readable:
                 frame, problems = read_layer(readable, layer=layer, encoding=read_encoding, arrow=arrow,
-                                             notes=notes)
+                                             notes=notes, fids=suffix in GEOJSON_SUFFIXES)
         except UnicodeDecodeError:
             if arrow or codec:
                 raise
@@ -184,6 +184,8 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
         attributes = pd.DataFrame(frame)
     if suffix == ".shp":
         text_encoding = shapefile_text(path, attributes, codec, notes)
+    if suffix in GEOJSON_SUFFIXES:
+        notes.extend(_numeric_identifiers_note(attributes.index))
     attributes = attributes.reset_index(drop=True)
     names = list(map(str, attributes.columns))
     if not isinstance(frame, gpd.GeoDataFrame) and names_coordinates(names):
@@ -201,6 +203,21 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
     return RawLayer(attributes, geometries, rows, declared, declared_name, text_encoding, notes,
                     geometry_problems=problems,
                     yielding=(_KML_LABEL,) if suffix in (".kml", ".kmz") else ())
+
+
+def _numeric_identifiers_note(feature_ids: pd.Index) -> list[str]:
+    """A note when Features carry numeric `id` members of 16 or 17 digits, as component identifiers have:
+    they are not read as identifiers, since a JSON number above 2^53 may have lost its last digits in
+    the tool that wrote it (JavaScript keeps 15-16), and the rows then get identifiers allocated."""
+    if feature_ids.dtype.kind not in "iu":
+        return []
+    shaped = feature_ids[(feature_ids >= 10**15) & (feature_ids < 10**17)]
+    if not len(shaped):
+        return []
+    return [f"{len(shaped)} Feature(s) have a numeric id of 16-17 digits (first: {shaped[0]}), as component "
+            "identifiers do; a numeric id is not read as the identifier, because a JSON number that long may "
+            "have lost its last digits in the tool that wrote it: write each identifier as text "
+            '("id": "4403040100100001", or a 部件标识码 property) to keep it']
 
 
 def _with_description_fields(attributes: pd.DataFrame, notes: list[str]) -> pd.DataFrame:

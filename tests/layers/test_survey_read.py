@@ -508,6 +508,32 @@ def test_geojson_in_gbk_is_decoded(tmp_path: Path) -> None:
     assert survey.encoding == "GB18030" and survey.source_crs == CrsSpec(epsg=4490)
 
 
+@pytest.mark.parametrize("suffix", [".geojson", ".geojsonl"])
+def test_numeric_feature_ids_shaped_as_identifiers_get_a_note(tmp_path: Path, suffix: str) -> None:
+    """A numeric Feature id is not read as the identifier (a JSON number may have lost digits); a string
+    one is, as the column "id"; ids that are plain feature numbers need no word."""
+    numeric, string, counted = (tmp_path / f"{name}{suffix}" for name in ("numeric", "string", "counted"))
+    for path, ids in ((numeric, [44030401001000001, 44030401001000002, 44030401001000003]),
+                      (string, ["44030401001000001", "44030401001000002", "44030401001000003"]),
+                      (counted, [1, 2, 3])):
+        features = [{"type": "Feature", "id": i, "properties": {"名称": n},
+                     "geometry": {"type": "Point", "coordinates": [x, y]}}
+                    for i, n, x, y in zip(ids, NAMES, LON, LAT, strict=True)]
+        text = ("\n".join(json.dumps(f) for f in features) if suffix == ".geojsonl"
+                else json.dumps({"type": "FeatureCollection", "features": features}))
+        path.write_text(text, encoding="utf-8")
+    read = read_survey(numeric)
+    assert "id" not in read.attributes.columns and read.row_numbers.tolist() == [1, 2, 3]
+    assert [n for n in read.notes if "numeric id" in n] == [
+        "3 Feature(s) have a numeric id of 16-17 digits (first: 44030401001000001), as component identifiers "
+        "do; a numeric id is not read as the identifier, because a JSON number that long may have lost its "
+        'last digits in the tool that wrote it: write each identifier as text ("id": "4403040100100001", or '
+        "a 部件标识码 property) to keep it"]
+    assert read_survey(string).attributes["id"].tolist() == ["44030401001000001", "44030401001000002",
+                                                             "44030401001000003"]
+    assert not [n for path in (string, counted) for n in read_survey(path).notes if "numeric id" in n]
+
+
 def test_geojson_declared_lon_lat_but_metres(tmp_path: Path) -> None:
     path = tmp_path / "s.geojson"
     pyogrio.write_dataframe(_frame().to_crs(4547).set_crs(4490, allow_override=True), path)
