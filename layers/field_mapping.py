@@ -95,6 +95,9 @@ class FieldMapping:
     states: Mapping[str, str] = field(default_factory=dict)
     # the aliases user mapping files listed (none of the packaged default's), for `unmatched_notes`
     entries: tuple[MappingEntry, ...] = ()
+    # per folded written class value, the mapping file and line that gave its code: a code the import's
+    # scheme does not know (the scheme is chosen after the file is read) is told with its line
+    class_lines: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     _index: Mapping[str, str] = field(init=False, repr=False)
     _slips: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False)  # see `_slip_of`
 
@@ -110,6 +113,7 @@ class FieldMapping:
         object.__setattr__(self, "classes", MappingProxyType(dict(self.classes)))
         object.__setattr__(self, "states", MappingProxyType(dict(self.states)))
         object.__setattr__(self, "entries", tuple(self.entries))
+        object.__setattr__(self, "class_lines", MappingProxyType(dict(self.class_lines)))
         object.__setattr__(self, "_index", MappingProxyType(index))
         object.__setattr__(self, "_slips", {})
 
@@ -132,13 +136,14 @@ class FieldMapping:
         aliases are kept as `entries`."""
         reading = MappingFile(text, origin, STANDARD_FIELDS)
         aliases = {name: list(names) for name, names in self.aliases.items()}
-        classes, states = dict(self.classes), dict(self.states)
+        classes, states, class_lines = dict(self.classes), dict(self.states), dict(self.class_lines)
         entries: list[MappingEntry] = []
         for section, node in reading.sections():
             if section == "classes":
-                classes |= {fold(k): v for k, v in reading.values(section, node, CLASS_CODE).items()}
+                for written, (code, line) in reading.values(section, node, CLASS_CODE).items():
+                    classes[fold(written)], class_lines[fold(written)] = code, (origin, line)
             elif section == "states":
-                states |= {fold(k): v for k, v in reading.values(section, node, STATE).items()}
+                states |= {fold(k): v for k, (v, _) in reading.values(section, node, STATE).items()}
             else:
                 for name, listed in reading.fields(section, node):
                     values = [alias for _, alias in listed]
@@ -148,7 +153,7 @@ class FieldMapping:
         _tell_clashes(reading, merged, entries)
         reading.raise_problems()
         kept = [e for e in (*self.entries, *entries) if e.alias in merged[e.field]] if user else []
-        return FieldMapping(merged, origin, classes, states, tuple(kept))
+        return FieldMapping(merged, origin, classes, states, tuple(kept), class_lines)
 
     def class_code_of(self, value: object) -> str | None:
         """The class code the `classes:` section gives a written class value, else None."""

@@ -114,17 +114,17 @@ class MappingFile:
                                    "'123')")
         return names
 
-    def values(self, section: str, node: yaml.Node, target: Target) -> dict[str, str]:
-        """A `classes:` or `states:` section: written value -> class code or standard state. Class codes
-        are text: an unquoted 01003 is a number to YAML."""
+    def values(self, section: str, node: yaml.Node, target: Target) -> dict[str, tuple[str, int]]:
+        """A `classes:` or `states:` section: written value -> (class code or standard state, its line).
+        Class codes are text: an unquoted 01003 is a number to YAML."""
         if not isinstance(node, yaml.MappingNode) or not node.value:
             self.problem(node, f"{section}: expected written value: {target.example}")
             return {}
-        values: dict[str, str] = {}
+        values: dict[str, tuple[str, int]] = {}
         for key, mapped_node in self.pairs(node, f"{section}: "):
             written, mapped = self.value(key), self.value(mapped_node)
             if isinstance(mapped, str) and target.fits(mapped.strip()):
-                values[str(written)] = mapped.strip()
+                values[str(written)] = (mapped.strip(), mapped_node.start_mark.line + 1)
             else:
                 self.problem(mapped_node, f"{section}: {written!r}: {mapped!r} is not {target.example}")
         return values

@@ -338,9 +338,13 @@ def test_a_mapping_files_classes_and_states_read_a_contractors_own_values(db_url
     assert foldered.rejections == [] and foldered.loaded_per_class == {"01014": 2}
     assert [n for n in foldered.notes if "without a class" in n] == [
         f"2 row(s) without a class take 01014 from the folder 'JG-01' in {mapping_file}"]
-    mapping_file.write_text("classes:\n  雨水井: '09999'\n", encoding="utf-8")
-    with pytest.raises(ImportValidationError, match=r"contractor\.yml: classes: 09999 is not a gb47678"):
+    mapping_file.write_text("classes:\n  雨水井: '09999'\n  污水井: '01014'\n  路灯: '01999'\n",
+                            encoding="utf-8")
+    with pytest.raises(ImportValidationError) as refused:
         _run(db_url, [survey], dry_run=True, mapping=FieldMapping.from_yaml(mapping_file))
+    assert str(refused.value).splitlines() == [
+        f"{mapping_file} line {line}: classes: {code} is not a gb47678 component class code"
+        for line, code in ((2, "09999"), (4, "01999"))]
 
 
 def test_an_error_in_the_last_row_leaves_nothing_loaded(fresh_db_url, tmp_path):
