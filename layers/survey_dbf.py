@@ -130,6 +130,12 @@ def _cpg_codec(path: Path, cpg: Path, text: _DbfText, notes: list[str]) -> str:
     return chinese
 
 
+def chinese_encoding(names: Sequence[bytes], values: Sequence[bytes]) -> str | None:
+    """UTF-8 or GB18030 when field names and text `values` (bytes as stored) read as Chinese in it, else None:
+    for a table whose declared Western code page would decode them as mojibake."""
+    return _chinese_encoding(_DbfText(tuple(names), tuple(values)))
+
+
 def _chinese_encoding(text: _DbfText) -> str | None:
     """UTF-8, else GB18030, when every name and value decodes in it and CJK ideographs are among them; in
     GB18030 only when the bytes past ASCII pair up as GBK's double-byte characters do (see _gbk_pairs)."""

@@ -4,6 +4,13 @@ it to (a Personal Geodatabase or a MapGIS file may hold most of a census: it is 
 Files of other suffixes (photos, documents, a GML's .xsd) are none of the survey's.
 """
 
+import glob
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 # Read by GDAL; newline-delimited GeoJSON (GeoJSONSeq) is .geojsonl or .geojsons, SpatiaLite .sqlite
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".geojsonl", ".geojsons", ".topojson", ".gml",
                    ".sqlite", ".fgb", ".gdb", ".tab", ".mif", ".kml", ".kmz", ".gpx")
@@ -37,3 +44,14 @@ UNREAD_FORMATS = {
     ".wt": _mapgis("point"), ".wl": _mapgis("line"), ".wp": _mapgis("area"),
     ".udb": _SUPERMAP, ".udbx": _SUPERMAP,
 }
+
+
+@contextmanager
+def temporary_copy(path: Path) -> Iterator[Path]:
+    """A copy of `path` and the files beside it of the same name (.dbf, .xsd, a MapInfo table's .dat …) in a
+    temporary folder, for reading with GDAL where it would write beside a file or must see it changed (the
+    delivery folder is not written to)."""
+    with tempfile.TemporaryDirectory(prefix="onemap-read-") as folder:
+        for sibling in path.parent.glob(glob.escape(path.stem) + ".*"):
+            shutil.copyfile(sibling, Path(folder) / sibling.name)
+        yield Path(folder) / path.name

@@ -2,12 +2,9 @@
 newline-delimited GeoJSON), TopoJSON, GML, SpatiaLite, FlatGeobuf, ESRI File Geodatabase, MapInfo TAB/MIF,
 KML/KMZ (as field apps export them), GPX, DXF, CSV, XLSX and XLS (see layers.survey_formats)."""
 
-import glob
 import io
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +32,10 @@ from layers.survey_formats import (
     TABLE_SUFFIXES,
     UNREAD_FORMATS,
     VECTOR_SUFFIXES,
+    temporary_copy,
 )
 from layers.survey_kml import ascii_data_names, description_fields
+from layers.survey_mapinfo import mapinfo_encoding, neutral_copy
 from layers.survey_shapes import plain_shapes
 from layers.survey_tables import (
     RawLayer,
@@ -139,8 +138,8 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
         layer = None
     if suffix == ".shp":
         read_encoding = "ISO-8859-1"  # byte-transparent: the .dbf bytes come back as code points 0-255
-    elif suffix in (".tab", ".mif"):  # GDAL decodes the charset the table declares
-        read_encoding = codec
+    elif suffix in (".tab", ".mif"):  # GDAL decodes the charset the table declares, else a Neutral copy
+        read_encoding = mapinfo_encoding(path, codec, notes)
     elif suffix in GEOJSON_SUFFIXES:  # must be UTF-8 (RFC 8259); contractors' tools sometimes write GBK
         text, text_encoding = decode_text(path, path.read_bytes(), codec, notes)
         source = path if text_encoding == "UTF-8" else io.BytesIO(text.encode("utf-8"))
@@ -154,7 +153,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
     arrow = suffix not in (".tab", ".mif")
     try:
         try:
-            with _shapefile_source(path, notes) if suffix == ".shp" else _readable(source) as readable:
+            with _source(path, source, notes, neutral=read_encoding is not None) as readable:
                 frame, problems = read_layer(readable, layer=layer, encoding=read_encoding, arrow=arrow,
                                              notes=notes, fids=suffix in GEOJSON_SUFFIXES)
         except UnicodeDecodeError:
@@ -248,13 +247,24 @@ def _shapefile_source(path: Path, notes: list[str]) -> Iterator[Path]:
     if part(".shx"):
         yield path
         return
-    with _temporary_copy(path) as copy:
+    with temporary_copy(path) as copy:
         pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": True})
         try:
             yield copy
         finally:
             pyogrio.set_gdal_config_options({"SHAPE_RESTORE_SHX": None})
     notes.append(f"no {path.stem}.shx index beside it: rebuilt from the .shp in a temporary copy")
+
+
+def _source(path: Path, source: Path | io.BytesIO, notes: list[str], *,
+            neutral: bool) -> AbstractContextManager[Path | io.BytesIO]:
+    """Where GDAL reads the vector file `path` (read from `source`)."""
+    suffix = path.suffix.lower()
+    if suffix == ".shp":
+        return _shapefile_source(path, notes)
+    if suffix in (".tab", ".mif") and neutral:
+        return neutral_copy(path)
+    return _readable(source)
 
 
 @contextmanager
@@ -264,17 +274,8 @@ def _readable(source: Path | io.BytesIO) -> Iterator[Path | io.BytesIO]:
     if isinstance(source, io.BytesIO) or source.suffix.lower() != ".gml":
         yield source
         return
-    with _temporary_copy(source) as copy:
+    with temporary_copy(source) as copy:
         yield copy
-
-
-@contextmanager
-def _temporary_copy(path: Path) -> Iterator[Path]:
-    """A copy of `path` and the files beside it of the same name (.dbf, .xsd …) in a temporary folder."""
-    with tempfile.TemporaryDirectory(prefix="onemap-read-") as folder:
-        for sibling in path.parent.glob(glob.escape(path.stem) + ".*"):
-            shutil.copyfile(sibling, Path(folder) / sibling.name)
-        yield Path(folder) / path.name
 
 
 def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True, encoding: str | None = None,

@@ -202,6 +202,42 @@ def test_mapinfo_gbk_text_under_the_neutral_charset_is_decoded(tmp_path: Path) -
     assert given.attributes["BJMC"].tolist() == NAMES and given.notes == ()
 
 
+def _mapinfo_declaring(path: Path, charset: str, names: list[str], encoding: str) -> Path:
+    """A MapInfo table of `names` in `encoding` whose header declares `charset`."""
+    frame = _frame()
+    frame["BJMC"] = names
+    pyogrio.write_dataframe(frame, path, driver="MapInfo File", encoding=encoding)  # declares "Neutral"
+    path.write_bytes(path.read_bytes().replace(b"Neutral", charset.encode()))  # the .tab or .mif header
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".tab", ".mif"])
+def test_mapinfo_gbk_text_under_a_western_charset_is_read_as_chinese(tmp_path: Path, suffix: str) -> None:
+    """A table converted on an English-locale Windows declares WindowsLatin1 over GBK text, which GDAL
+    would decode as ÓêË®¾®¸Ç without a word."""
+    path = _mapinfo_declaring(tmp_path / f"s{suffix}", "WindowsLatin1", NAMES, "GBK")
+    files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    survey = read_survey(path)
+    assert survey.attributes["BJMC"].tolist() == NAMES
+    latin = NAMES[0].encode("gbk").decode("cp1252")
+    assert list(survey.notes) == [
+        f"the table declares charset 'WindowsLatin1' (cp1252), but its text reads as Chinese in GB18030 "
+        f"({NAMES[0]!r}, which WindowsLatin1 reads as {latin!r}): decoded as GB18030; pass --encoding cp1252 "
+        "to read it as declared"]
+    given = read_survey(path, encoding="GBK")
+    assert given.attributes["BJMC"].tolist() == NAMES
+    assert list(given.notes) == ["the table declares charset 'WindowsLatin1'; decoded as GBK (--encoding)"]
+    assert read_survey(path, encoding="cp1252").attributes["BJMC"].tolist()[0] == latin
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files  # the delivery is not written to
+
+
+def test_mapinfo_western_text_under_its_western_charset_is_read_as_declared(tmp_path: Path) -> None:
+    names = ["Église", "Straße", "Café"]
+    path = _mapinfo_declaring(tmp_path / "s.tab", "WindowsLatin1", names, "cp1252")
+    survey = read_survey(path)
+    assert survey.attributes["BJMC"].tolist() == names and survey.notes == ()
+
+
 def test_kml_placemarks_keep_their_fields_not_the_styling(tmp_path: Path) -> None:
     path = tmp_path / "field.kmz"
     pyogrio.write_dataframe(_frame(crs=4326), path, driver="LIBKML")
