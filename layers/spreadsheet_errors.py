@@ -5,8 +5,8 @@ class name), and a lookup that finds nothing shows #N/A. The value is not data: 
 give a row a new identifier instead of the one it names, or clear a department without a word. So the
 import reads it as the text Excel shows (a CSV saved from Excel holds that text too), and the validation
 rejects the row naming the field. calamine reads an error cell as an empty string, so the error cells
-of an Office Open XML workbook (.xlsx, .xlsm) are found in its sheet XML; an .xls or .ods is read as
-calamine gives it.
+of an Office Open XML workbook (.xlsx, .xlsm) are found in its sheet XML, and those of an Excel 97-2003
+workbook (.xls, which WPS and older templates still save) by xlrd; an .ods is read as calamine gives it.
 """
 
 import posixpath
@@ -23,6 +23,7 @@ import pandas as pd
 # The error values of Excel and WPS (the same codes; #GETTING_DATA, #SPILL! and #CALC! are the newer ones)
 ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
                           "#GETTING_DATA", "#SPILL!", "#CALC!"})
+COMPOUND_FILE = bytes.fromhex("d0cf11e0a1b11ae1")  # the signature of an OLE compound file: an .xls
 _ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")  # a cell of type error
 _SEARCH_CHUNK = 1 << 20
 _RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -33,6 +34,8 @@ def error_cells(workbook: bytes, sheet: str) -> dict[tuple[int, int], str]:
     """The error cells of the sheet named `sheet` of an Office Open XML workbook: (1-based row, 0-based
     column) → the error value. Empty for another kind of workbook, and when the sheet has none (the
     sheet XML is searched for an error cell first and parsed only when one is there)."""
+    if workbook.startswith(COMPOUND_FILE):
+        return _biff_error_cells(workbook, sheet)
     if not workbook.startswith(b"PK"):
         return {}
     try:
@@ -82,6 +85,24 @@ def error_value_reason(name: str, value: object) -> str:
     why = ": a lookup found nothing" if value == "#N/A" else ""
     return (f"{name} holds {value}, Excel's mark of a formula that failed{why}; correct the formula or "
             "clear the cell")
+
+
+def _biff_error_cells(workbook: bytes, sheet: str) -> dict[tuple[int, int], str]:
+    """The error cells of a sheet of an Excel 97-2003 workbook, as error_cells gives them."""
+    import xlrd  # for .xls workbooks only
+
+    try:
+        book = xlrd.open_workbook(file_contents=workbook, on_demand=True)
+        try:
+            found = book.sheet_by_name(sheet)
+            cells = {(row + 1, column): xlrd.error_text_from_code.get(found.cell_value(row, column))
+                     for row in range(found.nrows)
+                     for column, kind in enumerate(found.row_types(row)) if kind == xlrd.XL_CELL_ERROR}
+            return {cell: value for cell, value in cells.items() if value is not None}
+        finally:
+            book.release_resources()
+    except (xlrd.XLRDError, xlrd.compdoc.CompDocError, AssertionError, IndexError, ValueError, KeyError):
+        return {}  # calamine read the workbook; what xlrd cannot tell stays as calamine read it
 
 
 def _sheet_member(book: zipfile.ZipFile, sheet: str) -> str | None:

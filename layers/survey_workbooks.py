@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gis.errors import ImportValidationError
-from layers.spreadsheet_errors import error_cells, with_error_values
+from layers.spreadsheet_errors import COMPOUND_FILE, error_cells, with_error_values
 
 Row = tuple[int, list[object]]  # sheet row number (1-based), cells
 
@@ -41,7 +41,6 @@ _SheetReader = Callable[[str, int | None], Sheet]  # (sheet name, first rows onl
 # Rows a sheet's header is sought in, when choosing the sheets that hold a survey
 HEADER_ROWS = 30
 _SIXTEEN_DIGITS = 10.0**15
-_COMPOUND_FILE = bytes.fromhex("d0cf11e0a1b11ae1")  # the signature of an OLE compound file
 
 
 def sheet_rows(
@@ -135,7 +134,7 @@ def _pick(path: Path, names: list[str], hidden: list[str], sheet: str | None,
 def _encrypted_package(data: bytes) -> bool:
     """True for an .xlsx saved with a password: Office then writes a compound file (the .xls container)
     holding the streams EncryptionInfo and EncryptedPackage instead of the zip."""
-    return data.startswith(_COMPOUND_FILE) and "EncryptedPackage".encode("utf-16-le") in data
+    return data.startswith(COMPOUND_FILE) and "EncryptedPackage".encode("utf-16-le") in data
 
 
 def _cell(value: object) -> object:

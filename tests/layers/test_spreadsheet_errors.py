@@ -18,11 +18,11 @@ FAILED = "Excel's mark of a formula that failed"
 LOOKUP = f"{FAILED}: a lookup found nothing; correct the formula or clear the cell"
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".xls"])
 def test_rows_holding_error_values_are_rejected_naming_the_field(fresh_db_url, tmp_path, suffix):
-    """A CSV saved from Excel holds the error's text; a workbook holds an error cell, which calamine alone
-    would read as empty (the #N/A identifier would then be allocated anew, the #N/A department count
-    as missing)."""
+    """A CSV saved from Excel holds the error's text; a workbook (Office Open XML, or Excel 97-2003 as WPS
+    saves it) holds an error cell, which calamine alone would read as empty (the #N/A identifier would then
+    be allocated anew, the #N/A department count as missing)."""
     with psycopg.connect(fresh_db_url) as conn:
         p = _points_in_city(conn, 4, seed=23)
     rows: list[list[object]] = [
@@ -71,6 +71,9 @@ def test_error_cells_are_found_in_the_sheet_the_name_points_to(tmp_path):
     assert error_cells(data, "说明") == {(1, 0): "#DIV/0!"}
     assert error_cells(data, "空表") == {}
     assert error_cells(b"not a zip", "调查表") == {}
+    old = _table_file(tmp_path / "book.xls", [["名称", "材质"], ["#N/A", "铸铁"], [None, None, "#DIV/0!"]])
+    assert error_cells(old.read_bytes(), "Sheet1") == {(2, 0): "#N/A", (3, 2): "#DIV/0!"}
+    assert error_cells(old.read_bytes(), "无此表") == {}
     read = sheet_rows(book, "调查表").rows
     assert read[3] == (4, [None, "#N/A", "铸铁", None])
     assert read[5] == (6, [None, None, None, "#NAME?"])

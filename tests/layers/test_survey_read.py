@@ -15,6 +15,7 @@ import psycopg
 import pyogrio
 import pytest
 import shapely
+import xlrd
 import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 from numpy.testing import assert_allclose
@@ -1024,10 +1025,23 @@ def test_cells_merged_down_over_rows_are_read_on_each_row(tmp_path: Path, suffix
 
 
 def _table_file(path: Path, rows: list[list[object]]) -> Path:
-    """The rows as a UTF-8 CSV file or a one-sheet workbook, by the path's suffix."""
+    """The rows as a UTF-8 CSV file or a one-sheet workbook, by the path's suffix; in a workbook, a value
+    that is an Excel error value (#N/A) is an error cell, as Excel writes a failed formula's result."""
     if path.suffix == ".csv":
         path.write_text("\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n",
                         encoding="utf-8")
+        return path
+    if path.suffix == ".xls":
+        codes = {text: code for code, text in xlrd.error_text_from_code.items()}  # BIFF's error codes
+        old_book = xlwt.Workbook(encoding="utf-8")
+        old_sheet = old_book.add_sheet("Sheet1")
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value in codes:
+                    old_sheet.row(r).set_cell_error(c, codes[value])
+                elif value is not None:
+                    old_sheet.write(r, c, value)
+        old_book.save(str(path))
         return path
     book = openpyxl.Workbook()
     sheet = book.active
