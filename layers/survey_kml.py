@@ -9,7 +9,8 @@ ASCII stand-ins before GDAL reads the file and given back after (`ascii_data_nam
 ArcGIS's Layer To KML (and the KML of web maps made from ArcGIS layers) keeps a feature's attributes not
 as ExtendedData but as the HTML table of its popup, one row per field: `<tr><td>ZGBMMC</td><td>区水务局
 </td></tr>`. Read as it is, such a census has every field in one 'description' text and none where the
-mapping looks, so every row lacks its department. The table's rows become columns here.
+mapping looks, so every row lacks its department. The table's rows become columns here, also when the
+popup nests the table of fields under a title row (the layout of ArcGIS's default HTML popup).
 """
 
 import html
@@ -68,9 +69,11 @@ def description_fields(descriptions: pd.Series) -> pd.DataFrame | None:
             continue
         parser = _TableRows()
         parser.feed(text)
-        if not parser.rows or any(len(cells) != 2 or not cells[0] for cells in parser.rows):
+        # a row of one cell is a title: ArcGIS's popup puts the feature's label above a table of its fields
+        pairs = [cells for cells in parser.rows if len(cells) != 1]
+        if not pairs or any(len(cells) != 2 or not cells[0] for cells in pairs):
             return None
-        records.append({name: (None if value in _NULLS else value) for name, value in parser.rows})
+        records.append({name: (None if value in _NULLS else value) for name, value in pairs})
     if not any(records):
         return None
     names = list(dict.fromkeys(name for record in records for name in record))

@@ -281,6 +281,31 @@ def test_kml_fields_kept_in_arcgis_description_tables_are_columns(tmp_path: Path
     assert read_survey(plain).attributes["description"].tolist()[1] == "东侧人行道"
 
 
+def test_kml_fields_in_arcgis_popup_tables_nested_under_a_title_are_columns(tmp_path: Path) -> None:
+    """ArcGIS's default HTML popup: a title row with the feature's label, then a row holding the table of
+    its fields, alternate rows shaded."""
+    def placemark(lon: float, lat: float, rows: list[tuple[str, str]]) -> str:
+        shaded = ' bgcolor="#D4E4F3"'
+        fields = "".join(f"<tr{shaded if i % 2 else ''}><td>{name}</td><td>{value}</td></tr>"
+                         for i, (name, value) in enumerate(rows))
+        popup = (f'<html><body><table style="width:100%"><tr style="text-align:center;font-weight:bold">'
+                 f'<td>{rows[1][1]}</td></tr><tr><td><table style="width:100%">{fields}</table></td></tr>'
+                 "</table></body></html>")
+        return (f"<Placemark><name>{rows[1][1]}</name><description><![CDATA[{popup}]]></description>"
+                f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>")
+
+    placemarks = [placemark(LON[0], LAT[0], [("FID", "0"), ("BJMC", "雨水井盖"), ("ZGBMMC", "区水务局")]),
+                  placemark(LON[1], LAT[1], [("FID", "1"), ("BJMC", "污水井盖"), ("ZGBMMC", "&lt;Null&gt;")])]
+    path = tmp_path / "arcgis.kml"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+                    + "".join(placemarks) + "</Document></kml>", encoding="utf-8")
+    survey = read_survey(path)
+    fields = survey.attributes[["FID", "BJMC", "ZGBMMC"]].astype(object)
+    assert fields.where(fields.notna(), None).values.tolist() == [["0", "雨水井盖", "区水务局"],
+                                                                 ["1", "污水井盖", None]]
+    assert "description" not in survey.attributes.columns
+
+
 def test_layer_of_a_single_layer_file_is_ignored_with_a_note(tmp_path: Path) -> None:
     path = _shapefile(tmp_path, _frame(), "UTF-8", keep_cpg=True)
     assert "--layer ignored: a .shp file holds one layer" in read_survey(path, layer="x").notes
