@@ -32,6 +32,7 @@ def stored_positions(conn: psycopg.Connection, scheme: Scheme) -> PositionStep:
         found = {str(i): shapely.from_wkb(wkb) for i, wkb in conn.execute(
             "SELECT id, ST_AsBinary(geom) FROM onemap.component "
             "WHERE valid_to IS NULL AND scheme = %s AND id = ANY(%s)", (scheme, named))}
+        removed = _removed(conn, scheme, sorted(set(named) - set(found)))
         geometries = rows.geometries.copy()
         problems = (rows.geometry_problems.copy() if rows.geometry_problems is not None
                     else np.full(len(rows), None, dtype=object))
@@ -41,6 +42,10 @@ def stored_positions(conn: psycopg.Connection, scheme: Scheme) -> PositionStep:
             if isinstance(written, str) and written in found:
                 geometries[i] = found[written]
                 kept += 1
+            elif isinstance(written, str) and written in removed:
+                problems[i] = (f"the file has no coordinate columns, and component {written} was removed "
+                               f"{removed[written]}: a row without coordinates updates a current component; "
+                               "give the row its coordinates to deliver the component again")
             elif isinstance(written, str):
                 problems[i] = (f"the file has no coordinate columns, and no current component has identifier "
                                f"{written} to keep the position of")
@@ -52,3 +57,14 @@ def stored_positions(conn: psycopg.Connection, scheme: Scheme) -> PositionStep:
                 "component with their identifier (upsert)"] if kept else []
 
     return keep_positions
+
+
+def _removed(conn: psycopg.Connection, scheme: Scheme, ids: list[str]) -> dict[str, str]:
+    """Of `ids` (none current), those the inventory had and removed: identifier -> when and by what."""
+    if not ids:
+        return {}
+    latest = conn.execute(
+        "SELECT DISTINCT ON (id) id, valid_to, close_source FROM onemap.component "
+        "WHERE scheme = %s AND id = ANY(%s) AND valid_to IS NOT NULL ORDER BY id, valid_to DESC",
+        (scheme, ids))
+    return {i: f"on {closed:%Y-%m-%d} ({source or 'source not recorded'})" for i, closed, source in latest}

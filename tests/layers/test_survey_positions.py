@@ -1,10 +1,11 @@
 """Sheets without coordinates: an upsert keeps each component's stored position; other modes refuse them."""
 
+import geopandas as gpd
 import psycopg
 import pytest
 
 from gis.errors import ImportValidationError
-from tests.layers.test_survey_import import _run
+from tests.layers.test_survey_import import DEPT, _run
 from tests.layers.test_survey_read import _table_file
 from tests.layers.test_survey_upsert import IDS, _census, _sheet
 
@@ -54,6 +55,30 @@ def test_rows_without_a_stored_component_are_rejected_with_their_identifier(fres
     landed = _run(fresh_db_url, [sheet], mode="upsert", skip_invalid=True)
     assert (landed.status, landed.rows_loaded, len(landed.rejections)) == ("committed", 1, 3)
     assert _positions(fresh_db_url)[IDS[0]][3] == "丢失"
+
+
+def test_a_removed_component_in_a_sheet_without_coordinates_is_told_as_removed(fresh_db_url, tmp_path):
+    """An inspection sheet still naming a component a later census removed: the row says so, and the
+    component comes back once the row gives its coordinates."""
+    points = _census(fresh_db_url, tmp_path)
+    kept = tmp_path / "kept.gpkg"
+    records = [{"GLBJBSM": i, "GLBJMC": f"路灯井盖{n}", "ZGBMMC": DEPT} for n, i in enumerate(IDS[:2])]
+    gpd.GeoDataFrame(records, geometry=points[:2], crs=4490).to_file(kept, engine="pyogrio")
+    replaced = _run(fresh_db_url, [kept], mode="replace")
+    assert (replaced.status, replaced.removed) == ("committed", 1)
+    with psycopg.connect(fresh_db_url) as conn:
+        row = conn.execute("SELECT max(valid_to) FROM onemap.component WHERE id = %s", (IDS[2],)).fetchone()
+    assert row is not None and IDS[2] not in _positions(fresh_db_url)
+    sheet = _sheet(tmp_path / "states.csv", ["部件标识码", "部件状态"], [[IDS[2], "破损"]])
+    refused = _run(fresh_db_url, [sheet], mode="upsert")
+    assert [(r.row, r.field, r.reason) for r in refused.rejections] == [
+        (2, "geometry", f"the file has no coordinate columns, and component {IDS[2]} was removed on "
+                        f"{row[0]:%Y-%m-%d} (import:{replaced.batch_id}): a row without coordinates updates "
+                        "a current component; give the row its coordinates to deliver the component again")]
+    again = _sheet(tmp_path / "again.csv", ["部件标识码", "部件状态", "主管部门名称", "经度", "纬度"],
+                   [[IDS[2], "破损", DEPT, str(points[2].x), str(points[2].y)]])
+    assert _run(fresh_db_url, [again], mode="upsert").rows_loaded == 1
+    assert _positions(fresh_db_url)[IDS[2]][3] == "破损"
 
 
 @pytest.mark.parametrize("mode", ["append", "replace"])
