@@ -59,7 +59,21 @@ class _TableRows(HTMLParser):
             self._text.append(data)
 
 
-def description_fields(descriptions: pd.Series) -> pd.DataFrame | None:
+def with_description_fields(attributes: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """A KML layer's attributes with the fields of its placemarks' description tables (ArcGIS) in place of
+    the descriptions; a field of the name of a column the placemarks have already is left to that column."""
+    if "description" not in attributes.columns:
+        return attributes
+    fields = _description_fields(attributes["description"])
+    if fields is None:
+        return attributes
+    fields = fields.drop(columns=[c for c in fields.columns if c in attributes.columns])
+    notes.append(f"fields read from the placemarks' description tables (as ArcGIS writes KML): "
+                 f"{', '.join(map(str, fields.columns))}")
+    return pd.concat([attributes.drop(columns="description"), fields], axis=1)
+
+
+def _description_fields(descriptions: pd.Series) -> pd.DataFrame | None:
     """A column per field of the placemarks' description tables, or None when the descriptions are not
     such tables (each filled description must be one whose rows are all field-value pairs)."""
     records: list[dict[str, str | None]] = []

@@ -34,7 +34,7 @@ from layers.survey_formats import (
     VECTOR_SUFFIXES,
     temporary_copy,
 )
-from layers.survey_kml import ascii_data_names, description_fields
+from layers.survey_kml import ascii_data_names, with_description_fields
 from layers.survey_mapinfo import mapinfo_encoding, neutral_copy
 from layers.survey_shapes import plain_shapes
 from layers.survey_tables import (
@@ -173,7 +173,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
         if suffix in (".kml", ".kmz"):
             attributes = attributes.drop(columns=[c for c in _KML_STRUCTURE if c in attributes.columns])
             attributes = attributes.rename(columns=data_names)
-            attributes = _with_description_fields(attributes, notes)
+            attributes = with_description_fields(attributes, notes)
         if suffix == ".gml":
             attributes = attributes.drop(columns=[c for c in _GML_STRUCTURE if c in attributes.columns])
         if suffix == ".gpx":  # GPX has a fixed schema (link1_href, sat, hdop …) that a waypoint seldom fills
@@ -217,20 +217,6 @@ def _numeric_identifiers_note(feature_ids: pd.Index) -> list[str]:
             "identifiers do; a numeric id is not read as the identifier, because a JSON number that long may "
             "have lost its last digits in the tool that wrote it: write each identifier as text "
             '("id": "4403040100100001", or a 部件标识码 property) to keep it']
-
-
-def _with_description_fields(attributes: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    """A KML layer's attributes with the fields of its placemarks' description tables (ArcGIS) in place of
-    the descriptions; a field of the name of a column the placemarks have already is left to that column."""
-    if "description" not in attributes.columns:
-        return attributes
-    fields = description_fields(attributes["description"])
-    if fields is None:
-        return attributes
-    fields = fields.drop(columns=[c for c in fields.columns if c in attributes.columns])
-    notes.append(f"fields read from the placemarks' description tables (as ArcGIS writes KML): "
-                 f"{', '.join(map(str, fields.columns))}")
-    return pd.concat([attributes.drop(columns="description"), fields], axis=1)
 
 
 @contextmanager
