@@ -3,6 +3,7 @@ newline-delimited GeoJSON), TopoJSON, GML, SpatiaLite, FlatGeobuf, ESRI File Geo
 KML/KMZ (as field apps export them), GPX, DXF, CSV, XLSX and XLS (see layers.survey_formats)."""
 
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ from layers.survey_workbooks import sheets_that_fit
 # the paths walked, and its route and track points their fixes
 _GPX_SURVEY_LAYER = "waypoints"
 # Columns the KML driver adds to every placemark: styling and structure, not survey fields
+_NUMERIC_ID = re.compile(r'"id"\s*:\s*([0-9]{16,17})(?![0-9.eE])')  # a Feature's id member as a number
 _KML_LABEL = "Name"  # a placemark's name: its label, the component's name unless a field says otherwise
 _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
                   "drawOrder", "icon")
@@ -155,7 +157,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
         try:
             with _source(path, source, notes, neutral=read_encoding is not None) as readable:
                 frame, problems = read_layer(readable, layer=layer, encoding=read_encoding, arrow=arrow,
-                                             notes=notes, fids=suffix in GEOJSON_SUFFIXES)
+                                             notes=notes)
         except UnicodeDecodeError:
             if arrow or codec:
                 raise
@@ -183,8 +185,8 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
         attributes = pd.DataFrame(frame)
     if suffix == ".shp":
         text_encoding = shapefile_text(path, attributes, codec, notes)
-    if suffix in GEOJSON_SUFFIXES:
-        notes.extend(_numeric_identifiers_note(attributes.index))
+    if suffix in GEOJSON_SUFFIXES and "id" not in attributes.columns:  # GDAL took the numeric ids as FIDs
+        notes.extend(_numeric_identifiers_note(text))
     attributes = attributes.reset_index(drop=True)
     names = list(map(str, attributes.columns))
     if not isinstance(frame, gpd.GeoDataFrame) and names_coordinates(names):
@@ -204,14 +206,12 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
                     yielding=(_KML_LABEL,) if suffix in (".kml", ".kmz") else ())
 
 
-def _numeric_identifiers_note(feature_ids: pd.Index) -> list[str]:
+def _numeric_identifiers_note(geojson: str) -> list[str]:
     """A note when Features carry numeric `id` members of 16 or 17 digits, as component identifiers have:
     they are not read as identifiers, since a JSON number above 2^53 may have lost its last digits in
     the tool that wrote it (JavaScript keeps 15-16), and the rows then get identifiers allocated."""
-    if feature_ids.dtype.kind not in "iu":
-        return []
-    shaped = feature_ids[(feature_ids >= 10**15) & (feature_ids < 10**17)]
-    if not len(shaped):
+    shaped = _NUMERIC_ID.findall(geojson)
+    if not shaped:
         return []
     return [f"{len(shaped)} Feature(s) have a numeric id of 16-17 digits (first: {shaped[0]}), as component "
             "identifiers do; a numeric id is not read as the identifier, because a JSON number that long may "

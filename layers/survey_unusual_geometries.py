@@ -45,33 +45,30 @@ def _rewound(source: Path | io.BytesIO) -> Path | io.BytesIO:
 
 
 def read_layer(source: Path | io.BytesIO, *, layer: str | None, encoding: str | None, arrow: bool,
-               notes: list[str], fids: bool = False) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """The layer (indexed by its feature ids when `fids`), and per row why its geometry could not be read
-    (None when every one could). Through Arrow when it can be; Arrow hands curves over as they are, so a
-    layer with curves is read again without it, where GDAL makes them lines; a geometry GEOS cannot build
-    sends the layer row by row."""
+               notes: list[str]) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The layer, and per row why its geometry could not be read (None when every one could). Through
+    Arrow when it can be; Arrow hands curves over as they are, so a layer with curves is read again
+    without it, where GDAL makes them lines; a geometry GEOS cannot build sends the layer row by row."""
     if arrow:
         try:
             return pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True,
-                                          fid_as_index=fids, arrow_to_pandas_kwargs=_EXACT_INTEGERS), None
+                                          arrow_to_pandas_kwargs=_EXACT_INTEGERS), None
         except NotImplementedError as error:
             if not _curved(error):
                 raise
             notes.append(_curves_note("curved geometries"))
         except GEOSException:
-            return _read_row_by_row(_rewound(source), layer=layer, encoding=encoding, fids=fids)
+            return _read_row_by_row(_rewound(source), layer=layer, encoding=encoding)
     try:
-        return pyogrio.read_dataframe(_rewound(source), layer=layer, encoding=encoding, use_arrow=False,
-                                      fid_as_index=fids), None
+        return pyogrio.read_dataframe(_rewound(source), layer=layer, encoding=encoding, use_arrow=False), None
     except GEOSException:
-        return _read_row_by_row(_rewound(source), layer=layer, encoding=encoding, fids=fids)
+        return _read_row_by_row(_rewound(source), layer=layer, encoding=encoding)
 
 
-def _read_row_by_row(source: Path | io.BytesIO, *, layer: str | None, encoding: str | None,
-                     fids: bool) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+def _read_row_by_row(source: Path | io.BytesIO, *, layer: str | None,
+                     encoding: str | None) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """The layer as GDAL hands it over (curves made lines), each geometry built alone."""
-    meta, feature_ids, blobs, values = pyogrio.raw.read(source, layer=layer, encoding=encoding,
-                                                        return_fids=fids)
+    meta, _, blobs, values = pyogrio.raw.read(source, layer=layer, encoding=encoding)
     geometries = np.full(len(blobs), None, dtype=object)
     problems = np.full(len(blobs), None, dtype=object)
     for i, blob in enumerate(blobs):
@@ -81,8 +78,7 @@ def _read_row_by_row(source: Path | io.BytesIO, *, layer: str | None, encoding: 
             geometries[i] = shapely.from_wkb(blob)
         except GEOSException as error:
             problems[i] = _unreadable(blob, error)
-    attributes = pd.DataFrame(dict(zip(meta["fields"], values, strict=True)),
-                              index=pd.Index(feature_ids, name="fid") if fids else None)
+    attributes = pd.DataFrame(dict(zip(meta["fields"], values, strict=True)))
     return gpd.GeoDataFrame(attributes, geometry=geometries, crs=meta["crs"]), problems
 
 
