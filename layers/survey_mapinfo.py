@@ -23,7 +23,10 @@ from layers.survey_formats import temporary_copy
 # decodes almost any byte, so GBK text read in it raises nothing
 _WESTERN = {"windowslatin1": "cp1252", "iso8859_1": "latin-1", "iso8859_15": "iso8859-15",
             "codepage437": "cp437", "codepage850": "cp850", "macroman": "mac-roman"}
-_DECLARED = re.compile(rb'(charset\s+"?)([A-Za-z0-9_]+)', re.IGNORECASE)
+# `!charset WindowsLatin1` opening a .tab line; `Charset "WindowsLatin1"` in a .mif header or a .tab's
+# definition (quoted there, so a field named Charset, `Charset Char (10)`, is not taken for one)
+_DECLARED = re.compile(rb'(^[ \t]*!charset[ \t]+|\bcharset[ \t]+")([A-Za-z0-9_]+)',
+                       re.IGNORECASE | re.MULTILINE)
 _MIF_DATA = re.compile(rb"^\s*data\s*$", re.IGNORECASE | re.MULTILINE)  # the end of a .mif's header
 
 

@@ -207,6 +207,7 @@ def _mapinfo_declaring(path: Path, charset: str, names: list[str], encoding: str
     """A MapInfo table of `names` in `encoding` whose header declares `charset`."""
     frame = _frame()
     frame["BJMC"] = names
+    frame["Charset"] = "x"  # a field of that name is not the table's declaration
     pyogrio.write_dataframe(frame, path, driver="MapInfo File", encoding=encoding)  # declares "Neutral"
     path.write_bytes(path.read_bytes().replace(b"Neutral", charset.encode()))  # the .tab or .mif header
     return path
@@ -219,7 +220,7 @@ def test_mapinfo_gbk_text_under_a_western_charset_is_read_as_chinese(tmp_path: P
     path = _mapinfo_declaring(tmp_path / f"s{suffix}", "WindowsLatin1", NAMES, "GBK")
     files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     survey = read_survey(path)
-    assert survey.attributes["BJMC"].tolist() == NAMES
+    assert survey.attributes["BJMC"].tolist() == NAMES and survey.attributes["Charset"].tolist() == ["x"] * 3
     latin = NAMES[0].encode("gbk").decode("cp1252")
     assert list(survey.notes) == [
         f"the table declares charset 'WindowsLatin1' (cp1252), but its text reads as Chinese in GB18030 "
