@@ -95,8 +95,8 @@ class FieldMapping:
     states: Mapping[str, str] = field(default_factory=dict)
     # the aliases user mapping files listed (none of the packaged default's), for `unmatched_notes`
     entries: tuple[MappingEntry, ...] = ()
-    # per folded written class value, the mapping file and line that gave its code: a code the import's
-    # scheme does not know (the scheme is chosen after the file is read) is told with its line
+    # per folded written class value (each key of `classes`), the mapping file and line that gave its code:
+    # a code the import's scheme does not know (the scheme is chosen after the file is read) is told there
     class_lines: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     _index: Mapping[str, str] = field(init=False, repr=False)
     _slips: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False)  # see `_slip_of`

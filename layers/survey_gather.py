@@ -122,13 +122,12 @@ def _values_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: 
     """Read the class and state values a mapping lists (`classes:`, `states:`) as the codes and standard
     states they stand for, in place; a note each."""
     table = default_table()
-    wrong = sorted({(*mapping.class_lines.get(written, (mapping.origin, 0)), code)
-                    for written, code in mapping.classes.items()
-                    if table.get(scheme, "component", code) is None})
+    wrong = sorted((*mapping.class_lines[written], code) for written, code in mapping.classes.items()
+                   if table.get(scheme, "component", code) is None)
     if wrong:
         raise ImportValidationError("\n".join(
-            f"{origin}{f' line {line}' if line else ''}: classes: {code} is not a {scheme} component class "
-            "code" for origin, line, code in wrong))
+            f"{origin} line {line}: classes: {code} is not a {scheme} component class code"
+            for origin, line, code in wrong))
     return [note for column, read, what in (("class_code", mapping.class_code_of, "classes"),
                                             ("state", mapping.state_of, "states"))
             if (note := _replaced(fields, column, read, f"{what} named in {mapping.origin}"))]
