@@ -67,6 +67,8 @@ class ResolvedFields:
     extra: tuple[str, ...]  # unmapped source columns, in file order
     missing: tuple[str, ...]  # standard fields no column maps to
     cut: Mapping[str, str] = field(default_factory=dict)  # source column -> the alias it is the start of
+    # every column giving the class, in file order, when there are several (a form's 小类代码 and 小类名称)
+    class_columns: tuple[str, ...] = ()
 
     def renames(self) -> dict[str, str]:
         """Source column -> standard field, for DataFrame.rename."""
@@ -170,9 +172,10 @@ class FieldMapping:
 
     def resolve(self, columns: Sequence[str], *, source: str | Path | None = None,
                 yielding: Sequence[str] = ()) -> ResolvedFields:
-        """Match source columns to standard fields; two columns for one field is an error naming both. A
-        column in `yielding` (a KML placemark's Name, its label) gives way to another column of its field,
-        and is then an extra column."""
+        """Match source columns to standard fields; two columns for one field is an error naming both, except
+        for the class, which census forms write as a code and a name side by side: the first feeds
+        `fields`, all are `class_columns`, to be read together. A column in `yielding` (a KML placemark's
+        Name, its label) gives way to another column of its field, and is then an extra column."""
         matched: dict[str, list[str]] = {}
         extra: list[str] = []
         cut: dict[str, str] = {}
@@ -188,7 +191,8 @@ class FieldMapping:
             if len(cols) > 1 and (giving_way := [c for c in cols if c in yielding]):
                 matched[name] = [c for c in cols if c not in yielding] or cols[:1]
                 extra += [c for c in giving_way if c not in matched[name]]
-        clashes = [f"{cols} all map to {name!r}" for name, cols in matched.items() if len(cols) > 1]
+        clashes = [f"{cols} all map to {name!r}" for name, cols in matched.items()
+                   if len(cols) > 1 and name != "class_code"]
         if clashes:
             where = f"{source}: " if source is not None else ""
             raise ImportValidationError(
@@ -200,6 +204,7 @@ class FieldMapping:
             extra=tuple(extra),
             missing=tuple(name for name in STANDARD_FIELDS if name not in fields),
             cut=MappingProxyType(cut),
+            class_columns=tuple(matched["class_code"]) if len(matched.get("class_code", ())) > 1 else (),
         )
 
     def misspelling_notes(self, columns: Iterable[str], carried: Collection[str]) -> list[str]:

@@ -10,14 +10,17 @@ Each form is read only when it names exactly one class of the table; anything el
 written, for the validator to refuse with the table's reason. Each form read is counted in a note.
 """
 
+import difflib
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from grid_codes.classes import CODE_LENGTHS, ClassInfo, ClassTable, Scheme
+from layers.distinct_values import from_distinct
 
 _DIGITS = re.compile(r"[0-9]+")
 _BETWEEN_CODE_AND_NAME = " -_:、/|()[]【】"  # around a code beside its name: 01001-上水井盖, 上水井盖(01001)
@@ -67,6 +70,64 @@ def _read(value: str, scheme: Scheme, table: ClassTable) -> tuple[str, str | Non
     return value, None
 
 
+def class_of_columns(columns: Sequence[tuple[str, np.ndarray]], scheme: Scheme, table: ClassTable,
+                     mapped: Callable[[object], str | None]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The class of rows that write it in several columns (a census form's 小类代码 and 小类名称): per row
+    the value of the first column that names a listed class (`mapped`: the mapping's `classes:`), else the
+    first value written, for the validator to explain; per row the reason where the columns name
+    different classes (None elsewhere); and notes on values that name no class beside one that does."""
+    values = []
+    combined = np.zeros(len(columns[0][1]), dtype=np.int64)
+    for _, column in columns:
+        codes, distinct = pd.factorize(column)  # each distinct cell read once
+        texts = np.array([_written(value) for value in distinct], dtype=object)
+        text_codes, text_distinct = pd.factorize(from_distinct(texts, codes, None))
+        values.append(from_distinct(np.asarray(text_distinct, dtype=object), text_codes, None))
+        combined = combined * (len(text_distinct) + 1) + text_codes + 1
+    _, first_rows, groups = np.unique(combined, return_index=True, return_inverse=True)
+    sizes = np.bincount(groups)
+    chosen: list[object] = []
+    reasons: list[str | None] = []
+    unnamed: Counter[tuple[int, str]] = Counter()  # rows per (column, value naming no class beside a class)
+    for group, row in enumerate(first_rows):
+        written = [(i, value[row]) for i, value in enumerate(values) if value[row] is not None]
+        named = [(i, v, mapped(v) or _listed(v, scheme, table)) for i, v in written]
+        codes = set(code for _, _, code in named if code is not None)
+        if len(codes) > 1:
+            chosen.append(None)
+            reasons.append(" but ".join(f"{columns[i][0]} {v!r} is class {code}" for i, v, code in named
+                                        if code is not None) + ": the columns name different classes")
+            continue
+        first = written[0][1] if written else None
+        chosen.append(next((v for _, v, code in named if code is not None), first))
+        reasons.append(None)
+        for i, v, code in named:
+            if codes and code is None:
+                unnamed[(i, v)] += int(sizes[group])
+    notes = []
+    for i, (name, _) in enumerate(columns):
+        shown = [v for column, v in unnamed if column == i]
+        if shown:
+            rows = sum(n for (column, _), n in unnamed.items() if column == i)
+            notes.append(f"{rows} row(s): {name} {', '.join(map(repr, shown[:5]))}{' …' * (len(shown) > 5)} "
+                         f"names no {scheme} class; the class is the one the other column names")
+    return np.array(chosen, dtype=object)[groups], np.array(reasons, dtype=object)[groups], notes
+
+
+def _written(value: object) -> str | None:
+    """A class cell as text, None for an empty one."""
+    if value is None or pd.isna(value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _listed(value: str, scheme: Scheme, table: ClassTable) -> str | None:
+    """The listed class `value` names in any form `_read` reads, else None."""
+    code, _ = _read(value, scheme, table)
+    return code if table.get(scheme, "component", code) is not None else None
+
+
 def _named(name: str, scheme: Scheme, table: ClassTable) -> tuple[ClassInfo, ...]:
     """The classes of this standard name, full-width brackets and the like compared as half-width ones: a
     table writes 输油（气）井盖, a form typed on a half-width keyboard 输油(气)井盖."""
@@ -97,14 +158,30 @@ def class_named_by(source: str, scheme: Scheme, table: ClassTable) -> str | None
 
 
 def unread_reason(value: str, scheme: Scheme, table: ClassTable) -> str | None:
-    """Why a written class that is not a code names no class; None for a code (the table says why)."""
+    """Why a written class that is not a code names no class; None for a code (the table says why), unless
+    the other scheme lists it: a survey coded in that scheme."""
     plain = unicodedata.normalize("NFKC", value).strip()
     if plain.isascii() and plain.isdigit():
-        return None
+        other: Scheme = "legacy" if scheme == "gb47678" else "gb47678"
+        listed = table.get(other, "component", plain)
+        return None if listed is None else (
+            f"class {plain} is not a {scheme} code but the {other} code of {listed.name}: pass --scheme "
+            f"{other} for a survey coded in that scheme")
     beside = _code_beside_name(plain, scheme, table)
     if beside is not None:
         return f"class {value!r}: {beside[0].code.code} is {beside[0].name}, not {beside[1]}"
-    return f"class {value!r} is neither a {scheme} class code nor the standard name of a {scheme} class"
+    classes = table.classes(scheme, "component")
+    majors = {unicodedata.normalize("NFKC", info.major_name): info.code.major
+              for info in classes if info.major_name}
+    if plain in majors:
+        return (f"class {value!r} is the major class (大类) {majors[plain]}: a row needs its minor class "
+                "(小类), by code or standard name")
+    reason = f"class {value!r} is neither a {scheme} class code nor the standard name of a {scheme} class"
+    names = {info.name: info.code.code for info in classes if info.name}
+    closest = difflib.get_close_matches(plain, names, n=3, cutoff=0.6)
+    if closest:
+        reason += f" (closest standard names: {', '.join(f'{name} {names[name]}' for name in closest)})"
+    return reason + "; a mapping file's classes: section reads a survey's own class names as codes"
 
 
 def _code_beside_name(plain: str, scheme: Scheme, table: ClassTable) -> tuple[ClassInfo, str] | None:

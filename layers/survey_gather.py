@@ -15,7 +15,7 @@ from grid_codes.classes import Scheme, default_table
 from layers.components import STANDARD_FIELDS
 from layers.distinct_values import from_distinct
 from layers.field_mapping import FieldMapping
-from layers.survey_classes import class_named_by
+from layers.survey_classes import class_named_by, class_of_columns
 from layers.survey_deliveries import survey_files, without_copies
 from layers.survey_read import layers_to_read, read_survey
 from layers.survey_rows import FileColumns, SurveyRows
@@ -41,6 +41,7 @@ def read_rows(paths: Sequence[Path], options: "ImportOptions",
     attributes: list[pd.DataFrame] = []
     geometries: list[np.ndarray] = []
     problems: list[np.ndarray] = []
+    class_problems: list[np.ndarray] = []
     notes: list[str] = []
     labels: list[str] = []
     names: list[np.ndarray] = []  # per row, its layer's or file's name
@@ -81,6 +82,7 @@ def read_rows(paths: Sequence[Path], options: "ImportOptions",
                 name: table[resolved.fields[name]] if name in resolved.fields else None
                 for name in ["class_code", *STANDARD_FIELDS]
             }, index=table.index)
+            conflicts = _class_of_columns(standard, table, resolved.class_columns, options, label, notes)
             extra = table[[c for c in resolved.extra if c not in survey.geometry_columns]]
             carried = FileColumns(frozenset(resolved.fields) | filled, tuple(str(c) for c in extra.columns),
                                   survey.positioned)
@@ -95,6 +97,7 @@ def read_rows(paths: Sequence[Path], options: "ImportOptions",
             geometries.append(to_cgcs2000(np.asarray(survey.geometries, dtype=object), survey.source_crs))
             problems.append(survey.geometry_problems if survey.geometry_problems is not None
                             else np.full(len(standard), None, dtype=object))
+            class_problems.append(conflicts)
         progress("read", len(to_read), len(to_read))
     notes += options.mapping.unmatched_notes(headers)
     if not sum(len(numbers) for numbers in rows):  # a header or an empty layer: nothing to validate
@@ -107,7 +110,23 @@ def read_rows(paths: Sequence[Path], options: "ImportOptions",
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries), np.concatenate(problems), sources,
-                      np.concatenate(columns)), notes
+                      np.concatenate(columns), np.concatenate(class_problems)), notes
+
+
+def _class_of_columns(standard: pd.DataFrame, table: pd.DataFrame, columns: Sequence[str],
+                      options: "ImportOptions", label: str, notes: list[str]) -> np.ndarray:
+    """Where a file writes the class in several columns, the one class they name, in place, with notes;
+    per row the reason where they name different classes (None elsewhere)."""
+    if not columns:
+        return np.full(len(standard), None, dtype=object)
+    written, conflicts, read_notes = class_of_columns(
+        [(column, table[column].to_numpy(dtype=object)) for column in columns], options.scheme,
+        default_table(), options.mapping.class_code_of)
+    standard["class_code"] = written
+    notes.append(f"{label}: columns {', '.join(map(repr, columns))} all give the class: a row takes the one "
+                 "class they name, and is refused where they name different ones")
+    notes.extend(f"{label}: {note}" for note in read_notes)
+    return conflicts
 
 
 def _names_a_class(options: "ImportOptions") -> Callable[[str], bool]:

@@ -46,6 +46,8 @@ class SurveyRows:
     sources: np.ndarray | None = None
     # per row, its file's FileColumns (None: every row carries every field, as a written feature does)
     columns: np.ndarray | None = None
+    # per row, why the class columns of its file name no one class (None elsewhere, or no array at all)
+    class_problems: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -157,7 +157,13 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> 
     codes = given.where(given.notna(), from_id).to_numpy(dtype=object)
     if rows.sources is not None and pd.isna(codes).any():
         codes = _classes_from_sources(codes, rows, ctx, out)
-    out.reject(pd.isna(codes), "class_code",
+    conflicting = (pd.notna(rows.class_problems) if rows.class_problems is not None and ctx.class_code is None
+                   else np.zeros(len(rows), dtype=bool))
+    if conflicting.any():
+        assert rows.class_problems is not None
+        codes = np.where(conflicting, None, codes)
+        out.reject(conflicting, "class_code", list(rows.class_problems[conflicting]))
+    out.reject(pd.isna(codes) & ~conflicting, "class_code",
                "no class code: give --class, a class field, an identifier, or a layer, file or delivery "
                "folder named by the class")
     known: dict[str, str | None] = {}

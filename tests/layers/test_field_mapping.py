@@ -212,8 +212,8 @@ def test_state_values_in_common_use_and_a_user_files_own(tmp_path: Path) -> None
     assert [default.state_of(v) for v in ("正常", " 已拆除 ", "损坏", "完好", "很好")] == [
         "完好", "移除", "破损", None, None]
     assert [default.state_of(v) for v in ("基本完好", "已损坏", "损毁", "缺损", "已丢失", "占用中", "已报废",
-                                           "好", "差")] == [
-        "完好", "破损", "破损", "破损", "丢失", "占用", "废弃", None, None]  # 好/差 say too little
+                                           "正常使用", "好", "差", "在用")] == [
+        "完好", "破损", "破损", "破损", "丢失", "占用", "废弃", "完好", None, None, None]  # 好/差/在用: vague
     mapping = FieldMapping.from_yaml(_write(tmp_path, "states:\n  在用: 完好\n  正常: 其他\n"))
     assert mapping.state_of("在用") == "完好" and mapping.state_of("正常") == "其他"  # read differently
     assert mapping.state_of("损坏") == "破损"  # the common ones stay
@@ -319,3 +319,12 @@ def test_a_yielding_column_gives_way_to_another_of_its_field() -> None:
     assert alone.fields["name"] == "Name"
     with pytest.raises(ImportValidationError, match="all map to 'name'"):
         DEFAULT.resolve(["部件名称", "BJMC"], yielding=["Name"])
+
+
+def test_a_class_written_in_several_columns_is_not_a_clash() -> None:
+    """Census forms write the class twice, as 小类代码 and 小类名称: both give it; others still clash."""
+    form = DEFAULT.resolve(["小类代码", "小类名称", "部件名称"])
+    assert (form.fields["class_code"], form.class_columns) == ("小类代码", ("小类代码", "小类名称"))
+    assert DEFAULT.resolve(["部件类型", "部件名称"]).class_columns == ()
+    with pytest.raises(ImportValidationError, match="all map to 'name'"):
+        DEFAULT.resolve(["小类代码", "小类名称", "部件名称", "BJMC"])

@@ -6,6 +6,7 @@ import pytest
 import shapely
 
 from grid_codes.classes import default_table
+from layers.field_mapping import FieldMapping
 from layers.survey_classes import class_codes, class_named_by, unread_reason
 from layers.survey_gather import read_rows
 from layers.survey_import import ImportOptions
@@ -59,8 +60,20 @@ def test_each_form_is_counted_per_file_in_a_note():
 def test_a_code_and_a_name_that_disagree_are_refused_naming_both():
     assert unread_reason("01001 路灯", "gb47678", TABLE) == "class '01001 路灯': 01001 is 供水井盖, not 路灯"
     assert unread_reason("路灯杆", "gb47678", TABLE) == (
-        "class '路灯杆' is neither a gb47678 class code nor the standard name of a gb47678 class")
+        "class '路灯杆' is neither a gb47678 class code nor the standard name of a gb47678 class (closest "
+        "standard names: 路灯 01037); a mapping file's classes: section reads a survey's own class names as "
+        "codes")
     assert unread_reason("01999", "gb47678", TABLE) is None  # a code: the class table says why
+
+
+def test_a_code_of_the_other_scheme_is_told_which_scheme_lists_it():
+    assert unread_reason("0102", "gb47678", TABLE) == (
+        "class 0102 is not a gb47678 code but the legacy code of 污水井盖: pass --scheme legacy for a survey "
+        "coded in that scheme")
+    assert unread_reason("01002", "legacy", TABLE) == (
+        "class 01002 is not a legacy code but the gb47678 code of 污水井盖: pass --scheme gb47678 for a "
+        "survey coded in that scheme")
+    assert unread_reason("0999", "gb47678", TABLE) is None  # listed nowhere: the class table says why
 
 
 @pytest.mark.parametrize(("name", "code"), [
@@ -105,3 +118,50 @@ def test_a_geodatabase_layer_named_after_its_class_code_gives_its_rows_that_clas
     assert checked.valid.all(), checked.rejections
     assert sorted(zip(rows.sources, checked.class_codes, strict=True)) == [
         ("JG_01006", "01006"), ("JG_01006", "01006"), ("L01001", "01001"), ("L01001", "01001")]
+
+
+def test_a_name_that_names_no_class_is_told_the_closest_standard_names_or_its_major_class():
+    assert "(closest standard names: 垃圾箱 03005)" in str(unread_reason("垃圾桶", "gb47678", TABLE))
+    assert "closest" not in str(unread_reason("消火栓", "gb47678", TABLE))
+    assert unread_reason("市政公用设施", "gb47678", TABLE) == (
+        "class '市政公用设施' is the major class (大类) 01: a row needs its minor class (小类), by code or "
+        "standard name")
+
+
+def _validated_form(path, header: str, lines: list[str], options: ImportOptions):
+    text = [header + ",主管部门名称", *(line + ",局" for line in lines)]
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    rows, notes = read_rows([path], options)
+    ctx = ValidationContext(scheme="gb47678", table=TABLE, city=shapely.box(114.0, 22.5, 114.1, 22.6),
+                            county_codes=frozenset({"440304"}), zone_epsg=4547)
+    return validate(rows, ctx), notes
+
+
+def test_a_form_writing_the_class_as_code_and_name_takes_the_class_they_name(tmp_path):
+    """Census forms carry 小类代码 and 小类名称 side by side: a row takes the class they name, the code alone
+    where the name is a contractor's own, the name where the code is blank; rows where they differ are refused
+    naming both."""
+    checked, notes = _validated_form(tmp_path / "form.csv", "小类代码,小类名称,经度,纬度", [
+        "01001,供水井盖,114.05,22.54", "03005,垃圾桶,114.05,22.541", ",路灯,114.05,22.542",
+        "01001,路灯,114.05,22.543", "1001,供水井盖,114.05,22.544", "03005,垃圾桶,114.05,22.545",
+    ], ImportOptions(actor="tester"))
+    assert list(checked.class_codes) == ["01001", "03005", "01037", None, "01001", "03005"]
+    assert [(r.row, r.field, r.reason) for r in checked.rejections] == [
+        (5, "class_code", "小类代码 '01001' is class 01001 but 小类名称 '路灯' is class 01037: the "
+                          "columns name different classes")]
+    assert "form.csv: columns '小类代码', '小类名称' all give the class: a row takes the one class they " \
+           "name, and is refused where they name different ones" in notes
+    assert "form.csv: 2 row(s): 小类名称 '垃圾桶' names no gb47678 class; the class is the one the other " \
+           "column names" in notes
+
+
+def test_class_columns_read_a_contractors_own_class_names_through_the_mapping(tmp_path):
+    mapping = tmp_path / "contractor.yml"
+    mapping.write_text("classes:\n  雨水井: '01003'\n", encoding="utf-8")
+    checked, _ = _validated_form(tmp_path / "form.csv", "部件类型,小类代码,经度,纬度", [
+        "雨水井,01003,114.05,22.54", "雨水井,01001,114.05,22.541",
+    ], ImportOptions(actor="tester", mapping=FieldMapping.from_yaml(mapping)))
+    assert list(checked.class_codes) == ["01003", None]
+    assert [r.reason for r in checked.rejections] == [
+        "部件类型 '雨水井' is class 01003 but 小类代码 '01001' is class 01001: the columns name different "
+        "classes"]
