@@ -91,7 +91,7 @@ def class_of_columns(columns: Sequence[tuple[str, np.ndarray]], scheme: Scheme, 
     unnamed: Counter[tuple[int, str]] = Counter()  # rows per (column, value naming no class beside a class)
     for group, row in enumerate(first_rows):
         written = [(i, value[row]) for i, value in enumerate(values) if value[row] is not None]
-        named = [(i, v, mapped(v) or _listed(v, scheme, table)) for i, v in written]
+        named = [(i, v, mapped(v) or listed_class(v, scheme, table)) for i, v in written]
         codes = set(code for _, _, code in named if code is not None)
         if len(codes) > 1:
             chosen.append(None)
@@ -122,8 +122,8 @@ def _written(value: object) -> str | None:
     return text or None
 
 
-def _listed(value: str, scheme: Scheme, table: ClassTable) -> str | None:
-    """The listed class `value` names in any form `_read` reads, else None."""
+def listed_class(value: str, scheme: Scheme, table: ClassTable) -> str | None:
+    """The listed class `value` names in any form a class column is read in, else None."""
     code, _ = _read(value, scheme, table)
     return code if table.get(scheme, "component", code) is not None else None
 

@@ -31,6 +31,11 @@ _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
 _DAY_NUMBER = re.compile(r"[0-9]{5}(\.[0-9]+)?")
 _DAY_ZERO = pd.Timestamp("1899-12-30")  # also the date ArcGIS and Excel show for an empty date
 _JANUARY_ZERO = re.compile(r"1900-0?1-0?0")  # day 0 as Excel shows it (1900/1/0), dashed
+# A year and month without the day (2023年6月, 2023-06, 2023/6, 2023.06), as forms of a component's build or
+# survey date write it: read as the month's first day, with a note. A dotted month has two digits: 2023.1 is
+# as likely a number cell of 2023.10 that lost its trailing zero.
+_MONTH_ONLY = re.compile(r"(?P<year>[0-9]{4})\s*(?:年\s*(?P<unit>[0-9]{1,2})\s*月|[-/](?P<sep>[0-9]{1,2})|"
+                         r"\.(?P<dot>[0-9]{2}))")
 # What survey tables write in a date cell that has no date (compared after NFKC: ／ is /, － is -)
 _NO_DATE = frozenset({"无", "暂无", "空", "/", "-", "--", "—", "——", "NULL", "null", "None", "N/A", "n/a",
                       "#N/A"})
@@ -42,6 +47,7 @@ class Dates(NamedTuple):
     day_number: np.ndarray  # rows written as a spreadsheet's day number
     no_date: np.ndarray  # rows that say there is no date (无, /, …)
     day_zero: np.ndarray  # rows of 1899-12-30, day 0 of ArcGIS and Excel: their empty date
+    month_only: np.ndarray  # rows of a year and month alone, read as the month's first day
 
 
 def date_cells_of_day_zero(fields: pd.DataFrame) -> None:
@@ -58,7 +64,8 @@ def date_cells_of_day_zero(fields: pd.DataFrame) -> None:
 def parse_dates(text: pd.Series) -> Dates:
     """Dates of YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日 text, with a time of day
     after it or not (a workbook's date cell ends in midnight), the day in Beijing time of one with a UTC
-    offset, or a spreadsheet's day number. Each distinct text is parsed once."""
+    offset, a spreadsheet's day number, or a year and month (the first day). Each distinct text is parsed
+    once."""
     codes, distinct = pd.factorize(text)
     distinct = pd.Series(distinct, dtype=object)
     plain = distinct.map(lambda v: unicodedata.normalize("NFKC", str(v)).strip())
@@ -77,6 +84,13 @@ def parse_dates(text: pd.Series) -> Dates:
     if dashed.any():
         iso = distinct[dashed].map(_dashed_date)
         dates = dates.fillna(pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce"))
+    month_only = dates.isna().to_numpy() & plain.str.fullmatch(_MONTH_ONLY).to_numpy(dtype=bool)
+    if month_only.any():
+        parts = plain[month_only].str.extract(_MONTH_ONLY)
+        months = parts["unit"].fillna(parts["sep"]).fillna(parts["dot"])
+        dates = dates.fillna(pd.to_datetime(parts["year"] + "-" + months + "-1", format="%Y-%m-%d",
+                                            errors="coerce"))
+        month_only &= dates.notna().to_numpy()
     day_zero = (dates == _DAY_ZERO).to_numpy()
     dates = dates.where(~day_zero)
     iso_text = np.where(dates.notna(), dates.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), None)
@@ -85,7 +99,7 @@ def parse_dates(text: pd.Series) -> Dates:
     written = from_distinct(np.asarray(iso_text, dtype=object), codes, None)
     return Dates(pd.Series(parsed, index=text.index), pd.Series(written, index=text.index, dtype=object),
                   from_distinct(day_number, codes, False), from_distinct(no_date, codes, False),
-                  from_distinct(day_zero, codes, False))
+                  from_distinct(day_zero, codes, False), from_distinct(month_only, codes, False))
 
 
 def _dashed_date(text: str) -> str:

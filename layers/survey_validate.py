@@ -21,7 +21,7 @@ from grid_codes.errors import InvalidCode
 from layers.components import DEFAULT_STATE, GEOMETRY_KINDS, STANDARD_FIELDS, STATES
 from layers.distinct_values import from_distinct
 from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason, holding_error_values
-from layers.survey_classes import class_codes, class_named_by, unread_reason
+from layers.survey_classes import class_codes, class_named_by, listed_class, unread_reason
 from layers.survey_dates import Dates, date_cells_of_day_zero, parse_dates
 from layers.survey_duplicates import earlier_duplicates
 from layers.survey_identifiers import check_identifiers, plain_identifiers
@@ -157,6 +157,8 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> 
     codes = given.where(given.notna(), from_id).to_numpy(dtype=object)
     if rows.sources is not None and pd.isna(codes).any():
         codes = _classes_from_sources(codes, rows, ctx, out)
+    if pd.isna(codes).any():
+        codes = _classes_from_names(codes, rows, ctx, out)
     conflicting = (pd.notna(rows.class_problems) if rows.class_problems is not None and ctx.class_code is None
                    else np.zeros(len(rows), dtype=bool))
     if conflicting.any():
@@ -200,6 +202,27 @@ def _classes_from_sources(written: np.ndarray, rows: SurveyRows, ctx: Validation
             _take(codes, missing & (rows.files == file), code, f"the folder {folder!r}", rows, ctx, notes)
     out.notes.extend(note for _, note in sorted(notes))
     return codes
+
+
+def _classes_from_names(written: np.ndarray, rows: SurveyRows, ctx: ValidationContext,
+                        out: Collector) -> np.ndarray:
+    """The class codes, where a row names no class otherwise the class whose standard name its 部件名称 is
+    (污水井盖, or 01002污水井盖): forms whose only column for what a component is is its name. One note."""
+    names = rows.fields["name"].to_numpy(dtype=object)
+    missing = pd.isna(written) & pd.notna(names)
+    if not missing.any():
+        return written
+    codes, distinct = pd.factorize(names[missing])
+    named = [None if str(name).isdigit() else listed_class(str(name), ctx.scheme, ctx.table)
+             for name in distinct]
+    result = written.copy()
+    result[missing] = from_distinct(np.array(named, dtype=object), codes, None)
+    taken = missing & pd.notna(result)
+    if taken.any():
+        first = int(np.argmax(taken))
+        what = "row(s) without a class take the class whose standard name their name (部件名称) is"
+        out.notes.append(counted(taken, rows, what, first, f"{names[first]} → {result[first]}"))
+    return result
 
 
 def _take(codes: np.ndarray, taken: np.ndarray, code: str, origin: str, rows: SurveyRows,
@@ -311,7 +334,9 @@ def _date_notes(column: str, text: pd.Series, dates: Dates, rows: SurveyRows) ->
              (dates.day_zero, f"row(s) with {column} 1899-12-30, the empty date of ArcGIS and Excel, read as "
                               "no date", False),
              (dates.day_number, f"{column} value(s) written as a spreadsheet's day number (a date cell that "
-                                "lost its format) read as that day", True))
+                                "lost its format) read as that day", True),
+             (dates.month_only, f"{column} value(s) giving only a year and month read as the month's "
+                                "first day", True))
     notes = []
     for mask, what, shown_as_read in forms:
         if mask.any():

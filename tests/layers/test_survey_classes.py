@@ -165,3 +165,17 @@ def test_class_columns_read_a_contractors_own_class_names_through_the_mapping(tm
     assert [r.reason for r in checked.rejections] == [
         "部件类型 '雨水井' is class 01003 but 小类代码 '01001' is class 01001: the columns name different "
         "classes"]
+
+
+def test_a_row_naming_no_class_takes_the_class_its_name_is_the_standard_name_of(tmp_path):
+    """A form whose only word on what a component is is its 部件名称 (污水井盖); a name that is no standard
+    name (北门路灯) gives no class, and a class column wins over the name."""
+    checked, _ = _validated_form(tmp_path / "form.csv", "部件名称,经度,纬度", [
+        "污水井盖,114.05,22.54", "01037路灯,114.05,22.541", "北门路灯,114.05,22.542",
+    ], ImportOptions(actor="tester"))
+    assert list(checked.class_codes) == ["01002", "01037", None]
+    assert "2 row(s) without a class take the class whose standard name their name (部件名称) is (first: " \
+           "form.csv row 2: 污水井盖 → 01002)" in checked.notes
+    by_column, _ = _validated_form(tmp_path / "typed.csv", "小类代码,部件名称,经度,纬度", [
+        "01003,污水井盖,114.05,22.54"], ImportOptions(actor="tester"))
+    assert list(by_column.class_codes) == ["01003"]

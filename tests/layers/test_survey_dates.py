@@ -21,7 +21,7 @@ def test_day_numbers_in_any_digits_and_no_date_placeholders_are_told_apart():
                "12345678"]
     dates = parse_dates(pd.Series(written, dtype=object))
     assert dates.iso_text.tolist() == ["2023-06-01", "2023-06-02", "2023-06-01", "2023-06-01",
-                                       None, None, None, "2023-05-06", None, None]
+                                       None, None, None, "2023-05-06", "2023-06-01", None]
     assert dates.day_number.tolist() == [True] * 4 + [False] * 6
     assert dates.no_date.tolist() == [False] * 4 + [True, True] + [False] * 4
 
@@ -55,6 +55,16 @@ def test_a_utc_offset_can_move_the_day_either_way():
 def test_year_month_and_day_spaced_as_some_input_methods_type_them_are_read():
     written = ["2023 年 6 月 1 日", "2023年 6月 1日", "2023 年 6 月 1 日 14:05", "２０２３ 年 ６ 月 １ 日"]
     assert parse_dates(pd.Series(written, dtype=object)).iso_text.tolist() == ["2023-06-01"] * 4
+
+
+def test_a_year_and_month_alone_is_read_as_the_first_day_of_the_month():
+    """Build and survey dates are often known to the month. A dotted month needs two digits (2023.1 may
+    be a number cell of 2023.10 that lost its zero); 13th months and YYYYMM stay unread."""
+    written = ["2023年6月", "2023 年 6 月", "2023-06", "2023/6", "２０２３.０６",
+               "2023.6", "2023-13", "202306"]
+    dates = parse_dates(pd.Series(written, dtype=object))
+    assert dates.iso_text.tolist() == ["2023-06-01"] * 5 + [None] * 3
+    assert dates.month_only.tolist() == [True] * 5 + [False] * 3
 
 
 def test_1899_12_30_the_empty_date_of_arcgis_and_excel_is_no_date():
@@ -121,3 +131,13 @@ def test_a_workbook_date_cell_of_day_0_is_no_date(tmp_path):
     assert [n for n in checked.notes if "initial_date" in n] == [
         "2 row(s) with initial_date 1899-12-30, the empty date of ArcGIS and Excel, read as no date (first: "
         "dates.xlsx row 2: '1899-12-30 00:00:00')"]
+
+
+def test_a_date_known_to_the_month_is_loaded_as_its_first_day_with_a_note(tmp_path):
+    point = _points(1)[0]
+    text = f"XLDM,ZGBMMC,经度,纬度,初始日期\n01013,{DEPT},{point.x},{point.y},2023年6月\n"
+    (tmp_path / "census.csv").write_text(text, encoding="utf-8")
+    checked = _validated([tmp_path / "census.csv"])
+    assert checked.rejections == [] and checked.rows.fields["initial_date"].tolist() == ["2023-06-01"]
+    assert "1 initial_date value(s) giving only a year and month read as the month's first day (first: " \
+           "census.csv row 2: 2023年6月 as 2023-06-01)" in checked.notes
