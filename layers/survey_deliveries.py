@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gis.errors import ImportValidationError
-from layers.survey_formats import ARCHIVE_SUFFIXES, SURVEY_SUFFIXES, UNREAD_FORMATS
+from layers.survey_formats import ARCHIVE_SUFFIXES, NAMED_ONLY_SUFFIXES, SURVEY_SUFFIXES, UNREAD_FORMATS
 from layers.survey_read import layers_to_read
 
 _UTF8_FLAG = 0x800
@@ -188,9 +188,10 @@ def _archive_files(path: Path, label: str, unpacked: _Unpacked, *, required: boo
 
 
 def _is_survey_file(name: str) -> bool:
-    """A file the import reads, or one of a survey format it names in the report as not read."""
+    """A file the import reads within a delivery, or one of a survey format it names in the report as not
+    read."""
     suffix = PurePosixPath(name).suffix.lower()
-    return suffix in SURVEY_SUFFIXES or suffix in UNREAD_FORMATS
+    return (suffix in SURVEY_SUFFIXES and suffix not in NAMED_ONLY_SUFFIXES) or suffix in UNREAD_FORMATS
 
 
 def _passed_over(name: str) -> bool:

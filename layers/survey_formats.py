@@ -19,7 +19,11 @@ MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML",
                ".gml": "GML", ".sqlite": "SpatiaLite database", ".topojson": "TopoJSON"}
 # GeoJSON text: UTF-8 by RFC 7946 and RFC 8142, which contractors' tools sometimes write in GBK
 GEOJSON_SUFFIXES = (".geojson", ".json", ".geojsonl", ".geojsons")
-TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
+# Delimited text: CSV, and the tab-delimited .txt of Excel's 文本文件(制表符分隔) and Unicode 文本 (UTF-16)
+DELIMITED_SUFFIXES = (".csv", ".txt", ".tsv")
+TABLE_SUFFIXES = (*DELIMITED_SUFFIXES, ".xlsx", ".xlsm", ".xls")
+# Read only when given by name: in a delivery folder or archive a .txt is its 说明.txt more often than a table
+NAMED_ONLY_SUFFIXES = (".txt",)
 CAD_SUFFIXES = (".dxf",)  # read by layers.survey_cad, a CAD layer at a time
 SURVEY_SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + CAD_SUFFIXES
 ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".tar", ".tar.gz", ".tgz")  # unpacked by layers.survey_deliveries

@@ -27,6 +27,7 @@ from layers.survey_dbf import shapefile_text, text_codec
 from layers.survey_formats import (
     ARCHIVE_SUFFIXES,
     CAD_SUFFIXES,
+    DELIMITED_SUFFIXES,
     GEOJSON_SUFFIXES,
     MULTI_LAYER,
     SURVEY_SUFFIXES,
@@ -107,7 +108,7 @@ def read_survey(
         raw = _read_vector(path, codec=codec, layer=layer, crs=crs)
     elif suffix in CAD_SUFFIXES:
         raw = read_drawing(path, codec).layer(path, layer)
-    elif suffix == ".csv":
+    elif suffix in DELIMITED_SUFFIXES:
         raw = read_csv_table(path, codec=codec, crs=crs, positions_stored=positions_stored)
     else:
         raw = read_workbook_table(path, sheet=layer, crs=crs, positions_stored=positions_stored)
@@ -288,7 +289,7 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True, enc
         return [], [f"not read: {UNREAD_FORMATS[suffix]}"]
     if suffix in CAD_SUFFIXES:
         return _cad_layers_to_read(path, wanted, encoding, names_a_class)
-    if suffix == ".csv":
+    if suffix in DELIMITED_SUFFIXES:
         if not named and not wanted and not csv_holds_coordinates(path, encoding):
             return [], [_NO_COORDINATES]
         return [None], ([_one_layer_note(suffix)] if wanted else [])

@@ -5,8 +5,9 @@ import typer
 from gis.database import database_url, local_cluster, uses_local_cluster
 from gis.settings import Settings
 
-SURVEY_FILES_HELP = ("GeoPackage, Shapefile, GeoJSON, File Geodatabase, MapInfo, KML/KMZ, GPX, CSV, XLSX or "
-                     "XLS files, DXF drawings, .zip/.7z/.rar/.tar archives of them, or folders holding them")
+SURVEY_FILES_HELP = ("GeoPackage, Shapefile, GeoJSON, File Geodatabase, MapInfo, KML/KMZ, GPX, CSV (or "
+                     "tab-delimited .txt/.tsv), XLSX or XLS files, DXF drawings, .zip/.7z/.rar/.tar archives "
+                     "of them, or folders holding them")
 CRS_HELP = "CRS of the coordinates: EPSG:xxxx, gcj02, bd09, a PROJ string or a .prj file (else the file's)"
 LAYER_HELP = ("layer of a GeoPackage / File Geodatabase / KML, CAD layer of a drawing, or sheet of a "
               "workbook (else the first; a drawing's every CAD layer)")

@@ -22,6 +22,7 @@ from numpy.testing import assert_allclose
 
 from gis.crs import CrsSpec, from_cgcs2000, parse_crs, to_cgcs2000
 from gis.errors import ImportValidationError
+from layers.survey_deliveries import survey_files
 from layers.survey_gather import read_rows
 from layers.survey_import import ImportOptions
 from layers.survey_read import layers_to_read, read_survey
@@ -1174,6 +1175,25 @@ def test_a_utf16_csv_with_its_byte_order_mark_is_read(tmp_path: Path, codec: str
     assert layers_to_read(path, (), named=False) == ([None], [])  # found in a delivery, it is read
 
 
+@pytest.mark.parametrize(("name", "codec"), [("Unicode文本.txt", "utf-16"), ("制表符分隔.txt", "gbk"),
+                                             ("table.tsv", "utf-8")])
+def test_excels_tab_delimited_text_saves_are_read_as_csv(tmp_path: Path, name: str, codec: str) -> None:
+    """Excel saves 文本文件(制表符分隔) in the system code page (GBK on Chinese Windows) and Unicode 文本 in
+    UTF-16, both as .txt. Within a delivery folder a .txt is taken for its readme (说明.txt) and not read."""
+    path = tmp_path / "delivery" / name
+    path.parent.mkdir()
+    path.write_bytes("部件名称\t经度\t纬度\r\n上水井盖\t114.0512\t22.5431\r\n".encode(codec))
+    survey = read_survey(path)
+    assert survey.attributes["部件名称"].tolist() == ["上水井盖"]
+    assert survey.geometries[0].equals(shapely.Point(114.0512, 22.5431))
+    if path.suffix == ".tsv":
+        with survey_files([path.parent]) as found:
+            assert [f.label for f in found] == [f"delivery/{name}"]
+    else:
+        with pytest.raises(ImportValidationError, match="holds no survey file"), survey_files([path.parent]):
+            pass
+
+
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_blank_rows_of_a_template_with_its_row_numbers_filled_ahead_are_not_read(tmp_path: Path,
                                                                                   suffix: str) -> None:
@@ -1260,14 +1280,14 @@ def test_a_workbook_saved_under_the_other_formats_name_is_read(tmp_path: Path, w
     ("name", "content", "message"),
     [
         ("missing.gpkg", None, "no such file"),
-        ("s.txt", b"x", "unsupported file type '.txt'"),
+        ("s.docx", b"x", "unsupported file type '.docx'"),
         ("broken.xls", b"x", "cannot read the workbook"),
         ("broken.gpkg", b"not a geopackage", "cannot read"),
         ("broken.xlsx", b"PK\x03\x04 not a zip", "cannot read the workbook"),
         ("broken.geojson", b'{"type": "Feature', "cannot read"),
         ("broken.shp", b"\x00" * 10, "no broken.dbf beside it"),  # a .shp alone
     ],
-    ids=["missing", "txt", "xls", "gpkg", "xlsx", "geojson", "shp"],
+    ids=["missing", "docx", "xls", "gpkg", "xlsx", "geojson", "shp"],
 )
 def test_unreadable_files_are_import_errors(
     tmp_path: Path, name: str, content: bytes | None, message: str
