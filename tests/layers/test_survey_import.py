@@ -532,11 +532,11 @@ def test_workbook_date_cells_and_written_dates_are_read(fresh_db_url, tmp_path):
 def test_day_numbers_and_no_date_placeholders_in_date_cells_are_read_with_notes(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 5, seed=38)
-    written = [(45078, "无"), ("45078.75", "／"), ("2023-06-01", 45292), (45078, None), ("2023-06", "-")]
+    written = [(45078, "无"), ("45078.75", "／"), ("2023-06-01", 45292), (45078, None), ("2023-02-30", "-")]
     book = _dates_workbook(tmp_path / "dates.xlsx", points, written)
     result = _run(fresh_db_url, [book], skip_invalid=True)
     assert [(r.row, r.field, r.reason) for r in result.rejections] == [
-        (6, "initial_date", "initial_date '2023-06' is not a date (YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, "
+        (6, "initial_date", "initial_date '2023-02-30' is not a date (YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, "
                             "YYYY.MM.DD or YYYY年MM月DD日)")]
     day_number = "value(s) written as a spreadsheet's day number (a date cell that lost its format) read as"
     assert [n for n in result.notes if "_date" in n] == [
