@@ -151,6 +151,7 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> 
         given = pd.Series(written, index=f.index, dtype=object)
     else:
         given = pd.Series([ctx.class_code] * len(rows), index=f.index, dtype=object)
+        _check_given_class(rows, ctx.class_code, ctx, out)
     size = 4 if ctx.scheme == "legacy" else 5
     ids = f["id"].astype(object)
     from_id = ids.str.slice(6, 6 + size).where((ids.str.len() > 6 + size) & ids.str.fullmatch("[0-9]+"), None)
@@ -178,6 +179,22 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> 
     bad = np.array([isinstance(c, str) and known.get(c) is not None for c in codes], dtype=bool)
     out.reject(bad, "class_code", [str(known[c]) for c in codes[bad]])
     return codes
+
+
+def _check_given_class(rows: SurveyRows, class_code: str, ctx: ValidationContext, out: Collector) -> None:
+    """Rows whose own class column names another listed class than --class gives are refused: --class is
+    for files without a class, and silently recoding a lamp as a manhole cover loses what the survey said.
+    Values that name no listed class (another scheme's codes, notes) give way to --class."""
+    written = rows.fields["class_code"].to_numpy(dtype=object)
+    if pd.isna(written).all():
+        return
+    read, _ = class_codes(written, rows.files, ctx.scheme, ctx.table)
+    codes, distinct = pd.factorize(read)
+    other = from_distinct(np.array([code != class_code and ctx.table.get(ctx.scheme, "component", str(code))
+                                    is not None for code in distinct], dtype=bool), codes, False)
+    out.reject(other, "class_code", [
+        f"the row's class {value if value == code else f'{value!r} ({code})'} is not {class_code}, the class "
+        "--class gives" for value, code in zip(written[other], read[other], strict=True)])
 
 
 def _classes_from_sources(written: np.ndarray, rows: SurveyRows, ctx: ValidationContext,

@@ -128,12 +128,13 @@ def test_a_name_that_names_no_class_is_told_the_closest_standard_names_or_its_ma
         "standard name")
 
 
-def _validated_form(path, header: str, lines: list[str], options: ImportOptions):
+def _validated_form(path, header: str, lines: list[str], options: ImportOptions,
+                    class_code: str | None = None):
     text = [header + ",主管部门名称", *(line + ",局" for line in lines)]
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     rows, notes = read_rows([path], options)
     ctx = ValidationContext(scheme="gb47678", table=TABLE, city=shapely.box(114.0, 22.5, 114.1, 22.6),
-                            county_codes=frozenset({"440304"}), zone_epsg=4547)
+                            county_codes=frozenset({"440304"}), zone_epsg=4547, class_code=class_code)
     return validate(rows, ctx), notes
 
 
@@ -179,3 +180,14 @@ def test_a_row_naming_no_class_takes_the_class_its_name_is_the_standard_name_of(
     by_column, _ = _validated_form(tmp_path / "typed.csv", "小类代码,部件名称,经度,纬度", [
         "01003,污水井盖,114.05,22.54"], ImportOptions(actor="tester"))
     assert list(by_column.class_codes) == ["01003"]
+
+
+def test_class_given_for_the_import_refuses_rows_whose_own_class_is_another(tmp_path):
+    """--class is for files without a class: a row whose class column names another listed class is refused
+    rather than recoded; a value naming no class of the scheme (a legacy code) gives way."""
+    checked, _ = _validated_form(tmp_path / "form.csv", "小类名称,经度,纬度", [
+        "污水井盖,114.05,22.54", "雨水井盖,114.05,22.541", "0103,114.05,22.542", ",114.05,22.543",
+    ], ImportOptions(actor="tester"), class_code="01002")
+    assert list(checked.class_codes) == ["01002"] * 4
+    assert [(r.row, r.reason) for r in checked.rejections] == [
+        (3, "the row's class '雨水井盖' (01003) is not 01002, the class --class gives")]
