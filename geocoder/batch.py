@@ -16,6 +16,8 @@ from geocoder.forward import geocode
 from geocoder.gazetteer import Gazetteer
 from gis.crs import CrsSpec, xy_from_cgcs2000
 from gis.errors import ImportValidationError, InvalidParameter, OnemapError
+from layers.survey_csv import csv_records
+from layers.survey_formats import DELIMITED_SUFFIXES
 from layers.survey_workbooks import sheet_rows
 
 ADDRESS_COLUMNS = ("address", "地址", "addr", "详细地址", "事发地址", "location", "位置")
@@ -33,7 +35,6 @@ RESULT_COLUMNS = (
     "candidates",
     "reason",
 )
-_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
 @dataclass(frozen=True)
@@ -62,22 +63,17 @@ def _column(header: list[str], wanted: str | None, source: str) -> int:
 
 
 def read_table(data: bytes, name: str, *, column: str | None = None) -> Table:
-    """Parse CSV (UTF-8 or GB18030), XLSX or XLS bytes; `name` decides the format and names the source."""
+    """Parse CSV or tab-delimited text (UTF-8, GB18030 or UTF-16 with its byte order mark, as the survey
+    import reads it), XLSX or XLS bytes; `name` decides the format and names the source. Blank lines are
+    not rows."""
     if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
         records = [["" if v is None else str(v) for v in cells]
                    for _, cells in sheet_rows(Path(name), None, data).rows]
-    elif name.lower().endswith((".csv", ".txt")):
-        for encoding in _ENCODINGS:
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportValidationError(f"{name}: neither UTF-8 nor GB18030 text")
-        records = list(csv.reader(io.StringIO(text)))
+    elif name.lower().endswith(DELIMITED_SUFFIXES):
+        records = [[str(cell) for cell in cells] for _, cells in csv_records(Path(name), data, None, [])[0]]
     else:
-        raise ImportValidationError(f"{name}: unsupported file type; use .csv, .xlsx or .xls")
+        raise ImportValidationError(f"{name}: unsupported file type; use .csv (or tab-delimited .txt/.tsv), "
+                                    ".xlsx or .xls")
     if not records:
         raise ImportValidationError(f"{name}: the file is empty")
     header = [h.strip() for h in records[0]]

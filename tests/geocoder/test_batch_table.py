@@ -54,3 +54,12 @@ def test_workbooks_of_either_kind_are_read(tmp_path, suffix: str) -> None:
 def test_a_broken_workbook_is_a_clear_error() -> None:
     with pytest.raises(ImportValidationError, match=r"cases\.xls: cannot read the workbook"):
         read_table(b"not a workbook", "cases.xls")
+
+
+@pytest.mark.parametrize(("name", "codec"), [("cases.txt", "utf-16"), ("cases.txt", "gbk"),
+                                             ("cases.tsv", "utf-8")])
+def test_excels_tab_delimited_text_saves_are_read(name: str, codec: str) -> None:
+    """Excel's 文本文件(制表符分隔) (GBK) and Unicode 文本 (UTF-16), both .txt; blank lines are no rows."""
+    table = read_table("编号\t案件地址\r\n1\t侨香路7号\r\n\r\n2\t侨香路8号\r\n".encode(codec), name)
+    assert (table.header, table.rows, table.address_column) == (
+        ["编号", "案件地址"], [["1", "侨香路7号"], ["2", "侨香路8号"]], 1)
