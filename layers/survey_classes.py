@@ -83,7 +83,8 @@ def class_of_columns(columns: Sequence[tuple[str, np.ndarray]], scheme: Scheme, 
         texts = np.array([_written(value) for value in distinct], dtype=object)
         text_codes, text_distinct = pd.factorize(from_distinct(texts, codes, None))
         values.append(from_distinct(np.asarray(text_distinct, dtype=object), text_codes, None))
-        combined = combined * (len(text_distinct) + 1) + text_codes + 1
+        # renumbered after each column, so the key stays below the row count whatever the columns hold
+        combined = pd.factorize(combined * (len(text_distinct) + 1) + text_codes + 1)[0]
     _, first_rows, groups = np.unique(combined, return_index=True, return_inverse=True)
     sizes = np.bincount(groups)
     chosen: list[object] = []
