@@ -6,7 +6,7 @@ give a row a new identifier instead of the one it names, or clear a department w
 import reads it as the text Excel shows (a CSV saved from Excel holds that text too), and the validation
 rejects the row naming the field. calamine reads an error cell as an empty string, so the error cells
 of an Office Open XML workbook (.xlsx, .xlsm) are found in its sheet XML, and those of an Excel 97-2003
-workbook (.xls, which WPS and older templates still save) by xlrd; an .ods is read as calamine gives it.
+workbook (.xls, which WPS and older templates still save) by xlrd.
 """
 
 import posixpath
