@@ -8,6 +8,5 @@ import numpy as np
 
 def from_distinct(values: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
     """Per row, the value worked out for its distinct value: `codes` as pd.factorize gives them
-    (-1 for a missing row, which gets `missing`). Survey columns repeat few values (classes,
-    departments, dates), so each is converted once."""
+    (-1 for a missing row, which gets `missing`)."""
     return np.append(values, np.array([missing], dtype=values.dtype))[codes]

@@ -27,6 +27,7 @@ _WESTERN = {"windowslatin1": "cp1252", "iso8859_1": "latin-1", "iso8859_15": "is
 # definition (quoted there, so a field named Charset, `Charset Char (10)`, is not taken for one)
 _DECLARED = re.compile(rb'(^[ \t]*!charset[ \t]+|\bcharset[ \t]+")([A-Za-z0-9_]+)',
                        re.IGNORECASE | re.MULTILINE)
+_HEAD_BYTES = 1 << 16
 _MIF_DATA = re.compile(rb"^\s*data\s*$", re.IGNORECASE | re.MULTILINE)  # the end of a .mif's header
 
 
@@ -57,8 +58,10 @@ def mapinfo_encoding(path: Path, codec: str | None, notes: list[str]) -> str | N
 
 
 def declared_charset(path: Path) -> str | None:
-    """The charset a .tab or .mif header declares, None when it declares none."""
-    header = _header(path.read_bytes(), path.suffix.lower())
+    """The charset a .tab or .mif header declares, None when it declares none. It is declared near the top
+    (before the columns), so only the file's first bytes are read: a .mif holds all its rows below."""
+    with path.open("rb") as file:
+        header = _header(file.read(_HEAD_BYTES), path.suffix.lower())
     found = _DECLARED.search(header)
     return found[2].decode("ascii") if found else None
 

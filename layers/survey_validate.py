@@ -339,10 +339,8 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
     out.reject(backwards, "change_date", "change_date is before initial_date")
 
 
-
 def mandatory_empty(name: str) -> str:
     return f"mandatory {STANDARD_FIELDS[name]} ({name}) is empty"
-
 
 
 def _date_notes(column: str, text: pd.Series, dates: Dates, rows: SurveyRows) -> list[str]:
