@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from gis.errors import ConfigurationError, ImportValidationError
+from layers.components import STATES
 from layers.mapping_file import CLASS_CODE, STATE, MappingFile
 
 STANDARD_FIELDS: tuple[str, ...] = (
@@ -50,6 +51,7 @@ STANDARD_FIELDS: tuple[str, ...] = (
 
 
 _SLIPS_KEPT = 4096  # column names whose near aliases a mapping keeps (FieldMapping._slip_of)
+_NEGATIONS = frozenset("不未无没非")  # before a state word: the state is denied (无破损), not named
 DBF_NAME_BYTES = 10  # a .dbf field name's limit, which Shapefile writers cut longer names to
 
 
@@ -164,6 +166,23 @@ class FieldMapping:
     def state_of(self, value: object) -> str | None:
         """The standard state the `states:` section gives a written state (正常 → 完好), else None."""
         return self.states.get(fold(str(value))) if value is not None and self.states else None
+
+    def state_within(self, value: object) -> str | None:
+        """The one standard state that a longer state value names (轻微破损 → 破损, 完好无损 → 完好,
+        正常使用中 → 完好), by a standard state or a `states:` value written in it; None when it names none,
+        two different ones (破损丢失), or one after a negation (无破损, 未丢失, 不完好), which is read as
+        nothing."""
+        if value is None:
+            return None
+        written = fold(str(value))
+        named = set()
+        for word, state in (*((s, s) for s in STATES), *self.states.items()):
+            start = written.find(word)
+            while start >= 0:
+                if start == 0 or written[start - 1] not in _NEGATIONS:
+                    named.add(state)
+                start = written.find(word, start + 1)
+        return named.pop() if len(named) == 1 else None
 
     def field_named(self, name: str) -> str | None:
         """The standard field that `name` names: the field itself (competent_dept_name) or an alias

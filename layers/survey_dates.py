@@ -23,7 +23,14 @@ _ZONED = re.compile(r"(?P<day>.+?)[ T](?P<clock>[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(
                     r"(?P<zone>Z|[+-][0-9]{2}(?::?[0-9]{2})?)$")
 _BEIJING = timezone(timedelta(hours=8))  # the day surveyed is the date in Beijing time
 # 2023 年 6 月 1 日: the spaces some input methods type around 年, 月 and 日
-_SPACED_DATE_UNITS = re.compile(r"\s+(?=[年月日])|(?<=[年月])\s+")
+_SPACED_DATE_UNITS = re.compile(r"\s+(?=[年月日号])|(?<=[年月])\s+")
+# A 年月日 date as people write it by hand: the day as 1号, a time of day in words or figures after it
+# (2023年6月1日 08时30分, 2023年6月1日8:30, 2023年6月1号 下午3点); the date is the day surveyed
+_WORDED_DAY = re.compile(r"(?P<day>[0-9]{4}年[0-9]{1,2}月[0-9]{1,2})[日号]\s*(?P<clock>.*)")
+_HOUR = "(?:[01]?[0-9]|2[0-3])"
+_WORDED_CLOCK = re.compile(rf"(?:[上下]午|早上|晚上|中午)?\s*(?:{_HOUR}\s*[时点]"
+                           r"(?:\s*[0-9]{1,2}\s*分(?:\s*[0-9]{1,2}\s*秒)?)?"
+                           rf"|{_HOUR}:[0-9]{{2}}(?::[0-9]{{2}}(?:\.[0-9]+)?)?)")
 _DATE_SEPARATORS = str.maketrans({"年": "-", "月": "-", "/": "-", ".": "-"})
 # A date cell whose format was lost (a column set to General, values pasted without formats) shows the
 # spreadsheet's day number: days since 1899-12-30, 5 digits for 1927-05-18 to 2173-10-13, a fraction for
@@ -103,9 +110,12 @@ def parse_dates(text: pd.Series) -> Dates:
 
 
 def _dashed_date(text: str) -> str:
-    """2023年5月6日 (spaced or not), 2023.5.6, 2023/5/6 and a date cell's '2023-05-06 00:00:00' as 2023-5-6 /
-    2023-05-06; Excel's day 0, 1900/1/0, as 1899-12-30."""
+    """2023年5月6日 (spaced or not, 6号, a time of day after it), 2023.5.6, 2023/5/6 and a date cell's
+    '2023-05-06 00:00:00' as 2023-5-6 / 2023-05-06; Excel's day 0, 1900/1/0, as 1899-12-30."""
     text = _SPACED_DATE_UNITS.sub("", unicodedata.normalize("NFKC", text).strip())
+    worded = _WORDED_DAY.fullmatch(text)
+    if worded and (not worded["clock"] or _WORDED_CLOCK.fullmatch(worded["clock"])):
+        text = worded["day"]
     dashed = _TIME_OF_DAY.sub("", text).removesuffix("日").translate(_DATE_SEPARATORS)
     return str(_DAY_ZERO.date()) if _JANUARY_ZERO.fullmatch(dashed) else dashed
 

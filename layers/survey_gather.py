@@ -139,7 +139,8 @@ def _names_a_class(options: "ImportOptions") -> Callable[[str], bool]:
 
 def _values_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: Scheme) -> list[str]:
     """Read the class and state values a mapping lists (`classes:`, `states:`) as the codes and standard
-    states they stand for, in place; a note each."""
+    states they stand for, and a longer state value as the one standard state it names, in place; a note
+    each."""
     table = default_table()
     wrong = sorted((*mapping.class_lines[written], code) for written, code in mapping.classes.items()
                    if table.get(scheme, "component", code) is None)
@@ -147,9 +148,11 @@ def _values_of_the_mapping(fields: pd.DataFrame, mapping: FieldMapping, scheme: 
         raise ImportValidationError("\n".join(
             f"{origin} line {line}: classes: {code} is not a {scheme} component class code"
             for origin, line, code in wrong))
-    return [note for column, read, what in (("class_code", mapping.class_code_of, "classes"),
-                                            ("state", mapping.state_of, "states"))
-            if (note := _replaced(fields, column, read, f"{what} named in {mapping.origin}"))]
+    return [note for column, read, what in (
+                ("class_code", mapping.class_code_of, f"classes named in {mapping.origin}"),
+                ("state", mapping.state_of, f"states named in {mapping.origin}"),
+                ("state", mapping.state_within, "states read as the one standard state they name"))
+            if (note := _replaced(fields, column, read, what))]
 
 
 def _classes_of_named_sources(fields: pd.DataFrame, sources: np.ndarray, files: np.ndarray,

@@ -219,6 +219,18 @@ def test_state_values_in_common_use_and_a_user_files_own(tmp_path: Path) -> None
     assert mapping.state_of("损坏") == "破损"  # the common ones stay
 
 
+def test_a_longer_state_value_is_read_as_the_one_standard_state_it_names(tmp_path: Path) -> None:
+    default = FieldMapping.default()
+    longer = ("轻微破损", "完好无损", "井盖严重损坏", "正常使用中", "破损，已报修", "其他（待核实）")
+    assert [default.state_within(v) for v in longer] == ["破损", "完好", "破损", "完好", "破损", "其他"]
+    # none, two different ones, or a negated one: nothing is read
+    unread = ("在用", "破损丢失", "无破损", "未丢失", "不完好", "不正常", None)
+    assert [default.state_within(v) for v in unread] == [None] * 7
+    assert default.state_within("正常完好") == "完好"  # two words of one state
+    mapping = FieldMapping.from_yaml(_write(tmp_path, "states:\n  在用: 完好\n"))
+    assert mapping.state_within("在用中") == "完好"  # a states: value written in it
+
+
 def test_user_file_on_an_explicit_base(tmp_path: Path) -> None:
     base = FieldMapping.from_yaml(_write(tmp_path, "extend:\n  note: [说明]\n"))
     mapping = FieldMapping.from_yaml(_write(tmp_path, "extend:\n  name: [设施名称]\n"), base=base)

@@ -57,6 +57,16 @@ def test_year_month_and_day_spaced_as_some_input_methods_type_them_are_read():
     assert parse_dates(pd.Series(written, dtype=object)).iso_text.tolist() == ["2023-06-01"] * 4
 
 
+def test_a_day_written_by_hand_with_hao_or_a_time_of_day_in_words_is_read():
+    """Forms typed by hand write the day as 1号 and the time as 8时30分 or 下午3点; a clock past 23 or a
+    word that is no time (上午 alone) leaves the date unread."""
+    written = ["2023年6月1号", "2023年06月01日 08时30分", "2023年6月1日8:30", "2023年6月1号 下午3点",
+               "2023年6月1日 8时30分20秒", "2023 年 6 月 1 号", "2023年6月1日 25时", "2023年6月1日上午",
+               "2023年6月32号", "2023-06-01 8时"]
+    dates = parse_dates(pd.Series(written, dtype=object))
+    assert dates.iso_text.tolist() == ["2023-06-01"] * 6 + [None] * 4
+
+
 def test_a_year_and_month_alone_is_read_as_the_first_day_of_the_month():
     """Build and survey dates are often known to the month. A dotted month needs two digits (2023.1 may
     be a number cell of 2023.10 that lost its zero); 13th months and YYYYMM stay unread."""

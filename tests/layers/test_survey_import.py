@@ -303,6 +303,24 @@ def test_cli_fill_refuses_what_it_cannot_fill(db_url, tmp_path):
         assert done.returncode == 3 and message in done.stderr, done.stderr
 
 
+def test_a_longer_state_value_loads_as_the_standard_state_it_names_with_a_note(fresh_db_url, tmp_path):
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 4, seed=44)
+    survey = tmp_path / "states.csv"
+    states = ["轻微破损", "完好无损", "无破损", "破损丢失"]  # the last two name no single state
+    lines = [f"01012,{DEPT},{state},{point.x},{point.y}\n"
+             for state, point in zip(states, points, strict=True)]
+    survey.write_text("XLDM,主管部门名称,部件状态,经度,纬度\n" + "".join(lines), encoding="utf-8")
+    result = _run(fresh_db_url, [survey], skip_invalid=True)
+    assert [(r.row, r.field) for r in result.rejections] == [(4, "state"), (5, "state")]
+    read = "2 row(s) of states read as the one standard state they name: 轻微破损 → 破损, 完好无损 → 完好"
+    assert read in result.notes
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = conn.execute("SELECT state FROM onemap.component WHERE class_code = '01012' "
+                              "ORDER BY state").fetchall()
+    assert stored == [("完好",), ("破损",)]
+
+
 def test_a_mapping_files_classes_and_states_read_a_contractors_own_values(db_url, tmp_path):
     with psycopg.connect(db_url) as conn:
         points = _points_in_city(conn, 3, seed=43)
