@@ -45,6 +45,9 @@ _DMS = re.compile(
 )
 # What NFKC leaves of the prime and quote marks people type for minutes and seconds
 _MARKS = str.maketrans({"′": "'", "’": "'", "‘": "'", "″": '"', "”": '"', "“": '"'})
+# A number a sheet showed with its thousands grouped (a Gauss-Krüger cell formatted #,##0.000 and saved as
+# CSV writes 38,501,080.177): groups of three digits, which no decimal coordinate has
+_GROUPED_DIGITS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 _NAME_SEPARATORS = re.compile(r"[\s,/、;_\-]+")
 _PAIR_BRACKETS = "()[]{}<>"
 _PAIR_SEPARATOR = re.compile(r"\s*[,;、]\s*")
@@ -202,9 +205,9 @@ def _pair_parts(text: str) -> list[str]:
 def coordinate_numbers(values: pd.Series) -> tuple[np.ndarray, int]:
     """The numbers of a coordinate column and how many cells were degrees-minutes-seconds text.
 
-    Numeric cells and numeric text (full-width digits too) are read as they are; text in degrees,
-    minutes and seconds becomes decimal degrees; anything else (and minutes or seconds of 60 or
-    more) is NaN, which the reader reports as a row without a usable geometry.
+    Numeric cells and numeric text (full-width digits, thousands grouped, too) are read as they are;
+    text in degrees, minutes and seconds becomes decimal degrees; anything else (and minutes or seconds
+    of 60 or more) is NaN, which the reader reports as a row without a usable geometry.
     """
     # Plain numbers and numeric text at C speed first; only the cells that fail (full-width digits,
     # degrees-minutes-seconds, stray marks) and true/false cells are cleaned one by one.
@@ -242,5 +245,6 @@ def dms_degrees(text: str) -> float:
 
 def _clean(value: object) -> object:
     if isinstance(value, str):
-        return unicodedata.normalize("NFKC", value).strip()
+        text = unicodedata.normalize("NFKC", value).strip()
+        return text.replace(",", "") if _GROUPED_DIGITS.fullmatch(text) else text
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None

@@ -62,6 +62,14 @@ def test_numbers_of_cells_pandas_reads_and_cells_it_leaves_to_the_cleaner() -> N
     assert converted == 2  # 114.05E and N22.5 read by the degrees reader
 
 
+def test_numbers_with_their_thousands_grouped_are_read_and_other_commas_are_not() -> None:
+    values = pd.Series(["38,500,123.400", "2,495,000", "-1,000.5", "３８,５００,１２３.４",
+                        "114,0512", "2,49,500", "1,000,", ",100"], dtype=object)
+    numbers, _ = coordinate_numbers(values)
+    assert numbers[:4].tolist() == [38500123.4, 2495000.0, -1000.5, 38500123.4]
+    assert all(math.isnan(v) for v in numbers[4:])  # groups of three digits only
+
+
 def test_column_keys_drop_a_bracketed_unit() -> None:
     assert [column_key(n) for n in ["经度(°)", "X坐标（m）", " POINT_X ", "纬度 [deg]", "经度（度）"]] == [
         "经度", "x坐标", "point_x", "纬度", "经度"]

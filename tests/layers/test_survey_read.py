@@ -522,6 +522,16 @@ def test_zone_numbered_eastings_without_a_crs_name_the_zone_form(tmp_path: Path)
     assert survey.notes == ()
 
 
+def test_gauss_krueger_cells_saved_with_their_thousands_grouped_are_read(tmp_path: Path) -> None:
+    """A sheet formatting metres as #,##0.000 saves them so in CSV; Excel quotes the cells."""
+    path = tmp_path / "gk.csv"
+    path.write_text('编号,X,Y\n1,"38,500,123.400","2,495,000.500"\n2,"38,500,173.4","2,495,100.5"\n',
+                    encoding="utf-8")
+    survey = read_survey(path, crs=parse_crs("EPSG:4526"))
+    assert shapely.get_coordinates(survey.geometries).tolist() == [[38_000_000 + EASTING, NORTHING],
+                                                                  [38_000_050 + EASTING, NORTHING + 100]]
+
+
 def test_a_vector_file_storing_northings_as_x_is_an_error(tmp_path: Path) -> None:
     frame = _frame().to_crs(4547)
     frame.geometry = shapely.transform(frame.geometry.to_numpy(), lambda xy: xy[:, ::-1])
