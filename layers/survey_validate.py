@@ -19,6 +19,7 @@ from gis.crs import swapped_lon_lat
 from grid_codes.classes import ClassInfo, ClassTable, Scheme
 from grid_codes.errors import InvalidCode
 from layers.components import DEFAULT_STATE, GEOMETRY_KINDS, STANDARD_FIELDS, STATES
+from layers.credit_codes import is_credit_code
 from layers.distinct_values import from_distinct
 from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason, holding_error_values
 from layers.survey_classes import class_codes, class_named_by, listed_class, unread_reason
@@ -319,6 +320,7 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
     bad_state = ~f["state"].isin(STATES).to_numpy()
     out.reject(bad_state, "state", [f"state {s!r} is not one of {'/'.join(STATES)}"
                                     for s in f["state"][bad_state]])
+    out.notes.extend(_department_code_notes(rows))
     too_long = (f["note"].astype(object).str.len() > 1000).to_numpy()
     out.reject(too_long, "note", "note is longer than 1000 characters")
     parsed = {}
@@ -337,6 +339,23 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
         parsed[column] = dates.parsed
     backwards = (parsed["change_date"] < parsed["initial_date"]).to_numpy(dtype=bool)
     out.reject(backwards, "change_date", "change_date is before initial_date")
+
+
+def _department_code_notes(rows: SurveyRows) -> list[str]:
+    """A note per department code column counting the codes that are no unified social credit code, which
+    GB/T 47678.5 asks for: the rows load, since a city may code its departments otherwise."""
+    notes = []
+    for column in ("competent_dept_code", "owner_dept_code", "maintainer_dept_code"):
+        codes, distinct = pd.factorize(rows.fields[column])
+        if not len(distinct):
+            continue
+        wrong = from_distinct(np.array([not is_credit_code(str(v)) for v in distinct]), codes, False)
+        if wrong.any():
+            first = int(np.argmax(wrong))
+            notes.append(counted(wrong, rows, f"row(s) with a {column} that is no unified social credit code "
+                                              "(18 characters with their check character, GB 32100)", first,
+                                 repr(rows.fields[column].iloc[first])))
+    return notes
 
 
 def mandatory_empty(name: str) -> str:
