@@ -5,7 +5,8 @@ Besides the plain code, survey tables carry a class in forms that lose nothing o
 * the code without its leading zero (1001 for 01001): a spreadsheet keeps a typed code as a
   number, and a number has no leading zero;
 * the class's standard name (上水井盖), or its code and name together (01001 上水井盖,
-  01001-上水井盖, 上水井盖(01001)), as drop-down lists of survey apps write them.
+  01001-上水井盖, 上水井盖(01001)), as drop-down lists of survey apps write them;
+* the standard name with a remark in brackets after it (上水井盖(圆形)), as forms qualify a class.
 Each form is read only when it names exactly one class of the table; anything else is left as
 written, for the validator to refuse with the table's reason. Each form read is counted in a note.
 """
@@ -26,6 +27,8 @@ _DIGITS = re.compile(r"[0-9]+")
 _BETWEEN_CODE_AND_NAME = " -_:、/|()[]【】"  # around a code beside its name: 01001-上水井盖, 上水井盖(01001)
 _REPEATED_LAYER_NAME = re.compile(r"\s*\(#[0-9]+\)$")  # GDAL's name for a layer repeating another's
 _CODE_BETWEEN_LETTERS = re.compile(r"[A-Za-z]*[_-]?([0-9]+)[_-]?[A-Za-z]*")  # L01037, JG_01002, 01002_pt
+# A standard name with a remark in brackets after it, as forms qualify a class (污水井盖(圆形), 路灯【双头】)
+_NAME_AND_REMARK = re.compile(r"(?P<name>.+?)\s*[(\[【](?P<remark>[^()\[\]【】]*)[)\]】]")
 _KEPT_AS_NUMBER = re.compile(r"^([0-9]+)\.0+$")  # 1003.0: a code a spreadsheet or a dbf kept as a number
 _FORM_NOTES = {
     "full-width": "class codes written in full-width digits read as ASCII digits",
@@ -34,6 +37,8 @@ _FORM_NOTES = {
     "number": "class codes kept as numbers (01003.0) read as the code",
     "name": "classes written by their standard name read as its code",
     "code and name": "classes written as code and name read as the code",
+    "name and remark": "classes written as a standard name with a remark in brackets (污水井盖(圆形)) read "
+                       "as its code",
 }
 
 
@@ -67,6 +72,9 @@ def _read(value: str, scheme: Scheme, table: ClassTable) -> tuple[str, str | Non
     beside = _code_beside_name(plain, scheme, table)
     if beside is not None and beside[0] in _named(beside[1], scheme, table):
         return beside[0].code.code, "code and name"
+    remarked = _NAME_AND_REMARK.fullmatch(plain)
+    if remarked is not None and len(named := _named(remarked["name"], scheme, table)) == 1:
+        return named[0].code.code, "name and remark"
     return value, None
 
 

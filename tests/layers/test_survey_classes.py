@@ -98,6 +98,17 @@ def test_names_written_with_half_width_brackets_read_as_the_full_width_ones_of_t
     assert class_named_by("输油(气)井盖", "gb47678", TABLE) == "01021"  # a sheet or file named so
 
 
+def test_a_standard_name_with_a_remark_in_brackets_reads_as_its_class_with_a_note():
+    """Forms qualify a class in brackets after its name; a name that is no standard one, or a remark before
+    the name, is left as written."""
+    codes, notes = _read("供水井盖(圆形)", "供水井盖（球墨铸铁）", "供水井盖【双层】", "输油(气)井盖(方形)",
+                         "供水(圆形)", "(圆形)供水井盖", "井盖(供水井盖)")
+    assert codes == ["01001", "01001", "01001", "01021", "供水(圆形)", "(圆形)供水井盖", "井盖(供水井盖)"]
+    assert notes == ["s.xlsx: 4 row(s): classes written as a standard name with a remark in brackets "
+                     "(污水井盖(圆形)) read as its code"]
+    assert class_named_by("路灯(1)", "gb47678", TABLE) == "01037"  # a file saved again beside its first copy
+
+
 def test_a_code_kept_as_a_number_is_counted_in_its_own_note():
     codes, notes = _read("01001.0", "01001")
     assert codes == ["01001"] * 2
