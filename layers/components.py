@@ -28,6 +28,9 @@ STANDARD_FIELDS: dict[str, str] = {
     "street_code": "SZJDDM",
     "community_code": "SZSQDM",
 }
+# Standard fields not stored, since onemap locates the street and community: a survey's names of them are
+# read only to be compared with where its rows lie (layers.survey_locate.delivered_code_notes)
+PLACE_NAMES = ("street_name", "community_name")
 # `onemap export components --format`: the GDAL driver of each
 EXPORT_FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile", "csv": "CSV"}
 IMPORT_MODES = ("append", "upsert", "replace")  # survey import: add, add or replace by id, replace classes

@@ -24,7 +24,15 @@ from grid_codes.classes import Scheme, default_table
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
 from layers.survey_gather import Progress, noop, read_rows
-from layers.survey_locate import allocate, anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
+from layers.survey_locate import (
+    allocate,
+    anchors,
+    area_names,
+    delivered_code_notes,
+    locate_rows,
+    numbered,
+    serial_ranks,
+)
 from layers.survey_positions import stored_positions
 from layers.survey_rows import Rejection, SurveyRows
 from layers.survey_stage import (
@@ -131,7 +139,7 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             progress("locate", 0, len(index))
             staged = _located(conn, checked, index, carry=options.mode == "upsert")
             notes.extend(delivered_code_notes(staged.fields, staged.grid, staged.community,
-                                              rows.files[index], rows.rows[index]))
+                                              rows.files[index], rows.rows[index], area_names(conn)))
             progress("locate", len(index), len(index))
             progress("load", 0, len(index))
             stage(conn, staged)

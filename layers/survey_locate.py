@@ -9,12 +9,17 @@ per cell against an STRtree of the anchors) takes about two seconds, against som
 lateral join in the database.
 """
 
+import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import psycopg
 import shapely
+
+from layers.components import PLACE_NAMES
 
 _AREAS_SQL = """
 SELECT 'grid', code, ST_AsBinary(geom) FROM onemap.unit_grid WHERE valid_to IS NULL
@@ -78,13 +83,21 @@ def _lowest(tree: shapely.STRtree, n: int, codes: list[str], wkbs: list[bytes]) 
     return sorted_codes[best]
 
 
+def area_names(conn: psycopg.Connection) -> dict[str, str]:
+    """The names of the streets and communities by code."""
+    return dict(conn.execute("SELECT code, name FROM onemap.admin_area "
+                             "WHERE level IN ('street', 'community')"))
+
+
 def delivered_code_notes(delivered: pd.DataFrame, grid: np.ndarray, community: np.ndarray,
-                         files: np.ndarray, rows: np.ndarray) -> list[str]:
+                         files: np.ndarray, rows: np.ndarray, names: Mapping[str, str]) -> list[str]:
     """Notes on the unit grid, community and street codes a survey delivered that are not those of
     the place its rows lie in: the located codes are stored, and GIS staff see where the contractor's
-    grid (an older division, or a misplaced row) differs."""
-    located = {"grid_code": grid, "community_code": community,
-               "street_code": pd.Series(community, dtype=object).str.slice(0, 9).to_numpy(dtype=object)}
+    grid (an older division, or a misplaced row) differs. Likewise the street and community names
+    (所属街道, 所属社区), which are not stored: a name agrees when it is the official one's beginning, or
+    begins with it, with the office's word (居委会, 办事处 …) left out of both (新沙社区, 新沙社区居委会)."""
+    street = pd.Series(community, dtype=object).str.slice(0, 9).to_numpy(dtype=object)
+    located = {"grid_code": grid, "community_code": community, "street_code": street}
     notes = []
     for name, codes in located.items():
         given = delivered[name].to_numpy(dtype=object)
@@ -96,7 +109,34 @@ def delivered_code_notes(delivered: pd.DataFrame, grid: np.ndarray, community: n
             notes.append(f"{len(differs)} row(s) delivered a {name} other than the one of the place they lie "
                          f"in, which is stored (first: {files[first]} row {rows[first]}: {given[first]} "
                          f"delivered, {located_code} located)")
+    for name, codes in zip(PLACE_NAMES, (street, community), strict=True):
+        if name not in delivered or delivered[name].isna().all():
+            continue
+        official = np.array([names.get(code) if isinstance(code, str) else None for code in codes],
+                            dtype=object)
+        written = delivered[name].to_numpy(dtype=object)
+        inverse, pairs = pd.factorize(pd.Series(list(zip(written, official, strict=True)), dtype=object))
+        agree = np.array([given is None or pd.isna(given) or _same_place(str(given), known)
+                          for given, known in pairs], dtype=bool)
+        differs = np.flatnonzero(~agree[inverse])
+        if len(differs):
+            first = int(differs[0])
+            notes.append(f"{len(differs)} row(s) delivered a {name} other than the one of the place they lie "
+                         f"in (first: {files[first]} row {rows[first]}: {written[first]} "
+                         f"delivered, {official[first] or 'none'} located)")
     return notes
+
+
+# The word for the office of a street or community, which official names carry and forms often leave out
+_OFFICE = re.compile(r"(居民委员会|居委会|村民委员会|村委会|社区工作站|工作站|街道办事处|办事处|街道办)$")
+
+
+def _same_place(written: str, official: str | None) -> bool:
+    """Whether a delivered street or community name names the official one (see delivered_code_notes)."""
+    if official is None:
+        return False
+    a, b = (_OFFICE.sub("", "".join(unicodedata.normalize("NFKC", n).split())) for n in (written, official))
+    return bool(a) and bool(b) and (a.startswith(b) or b.startswith(a))
 
 
 def serial_ranks(groups: np.ndarray, needs_id: np.ndarray) -> np.ndarray:

@@ -105,6 +105,23 @@ def test_delivered_grid_codes_are_replaced_by_the_located_ones_with_a_note(fresh
     assert stored == [w.grid_code for w in where]
 
 
+def test_delivered_street_and_community_names_that_differ_from_where_rows_lie_are_noted(db_url, tmp_path):
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 3, seed=6)
+        where = [locate(conn, p.x, p.y) for p in points]
+        other = conn.execute("SELECT name FROM onemap.admin_area WHERE level = 'street' AND code <> %s "
+                             "ORDER BY code LIMIT 1", (where[2].street_code,)).fetchone()[0]
+    records = [{"ZGBMMC": DEPT, "所属街道": where[0].street_name, "所属社区": where[0].community_name},
+               {"ZGBMMC": DEPT, "所属街道": where[1].street_name,  # the community without its 居委会
+                "所属社区": where[1].community_name.removesuffix("居委会")},
+               {"ZGBMMC": DEPT, "所属街道": other, "所属社区": None}]
+    result = _run(db_url, [_write(tmp_path / "s.geojson", records, points)], class_code="01001", dry_run=True)
+    assert result.rejections == []
+    assert [n for n in result.notes if "delivered" in n] == [
+        "1 row(s) delivered a street_name other than the one of the place they lie in (first: s.geojson row "
+        f"3: {other} delivered, {where[2].street_name} located)"]
+
+
 def test_identifiers_continue_above_delivered_serials(fresh_db_url, tmp_path):
     with psycopg.connect(fresh_db_url) as conn:
         points = _points_in_city(conn, 2, seed=3)

@@ -113,6 +113,28 @@ def test_a_delivered_code_of_a_row_in_no_community_is_noted_as_located_in_none()
                               "street_code": ["440304005", "440304005"]})
     community = np.array([None, "440304005001"], dtype=object)
     notes = delivered_code_notes(delivered, np.array([None, None], dtype=object), community,
-                                 np.array(["s.csv", "s.csv"], dtype=object), np.array([2, 3]))
+                                 np.array(["s.csv", "s.csv"], dtype=object), np.array([2, 3]), {})
     assert notes == ["1 row(s) delivered a street_code other than the one of the place they lie in, which is "
                      "stored (first: s.csv row 2: 440304005 delivered, none located)"]
+
+
+def test_delivered_street_and_community_names_are_compared_with_the_official_ones() -> None:
+    """Forms leave out the office's word (居委会, 办事处) or write the name's beginning; another name, or a
+    name for a row in no community, is noted."""
+    names = {"440304005": "沙头街道", "440304005021": "新沙社区居委会", "440304008": "莲花街道",
+             "440304008012": "彩虹社区居委会"}
+    community = np.array(["440304005021", "440304005021", "440304008012", "440304008012", None], dtype=object)
+    delivered = pd.DataFrame({
+        "grid_code": [None] * 5, "community_code": [None] * 5, "street_code": [None] * 5,
+        "street_name": ["沙头街道办事处", "沙头", " 莲花街道 ", "福田街道", "沙头街道"],
+        "community_name": ["新沙社区", "新沙社区居委会", None, "彩虹社区工作站", "新沙"]})
+    notes = delivered_code_notes(delivered, np.full(5, None, dtype=object), community,
+                                 np.full(5, "s.csv", dtype=object), np.arange(2, 7), names)
+    other = "other than the one of the place they lie in"
+    assert notes == [
+        f"2 row(s) delivered a street_name {other} (first: s.csv row 5: 福田街道 delivered, 莲花街道 "
+        "located)",
+        f"1 row(s) delivered a community_name {other} (first: s.csv row 6: 新沙 delivered, none located)"]
+    none_delivered = delivered.drop(columns=["street_name", "community_name"])
+    assert delivered_code_notes(none_delivered, np.full(5, None, dtype=object), community,
+                                np.full(5, "s.csv", dtype=object), np.arange(2, 7), names) == []
