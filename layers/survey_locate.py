@@ -20,6 +20,7 @@ import psycopg
 import shapely
 
 from layers.components import PLACE_NAMES
+from layers.distinct_values import from_distinct
 
 _AREAS_SQL = """
 SELECT 'grid', code, ST_AsBinary(geom) FROM onemap.unit_grid WHERE valid_to IS NULL
@@ -112,13 +113,17 @@ def delivered_code_notes(delivered: pd.DataFrame, grid: np.ndarray, community: n
     for name, codes in zip(PLACE_NAMES, (street, community), strict=True):
         if name not in delivered or delivered[name].isna().all():
             continue
-        official = np.array([names.get(code) if isinstance(code, str) else None for code in codes],
-                            dtype=object)
+        code_of_row, located_codes = pd.factorize(codes)
+        official = from_distinct(np.array([names.get(code) for code in located_codes], dtype=object),
+                                 code_of_row, None)
         written = delivered[name].to_numpy(dtype=object)
-        inverse, pairs = pd.factorize(pd.Series(list(zip(written, official, strict=True)), dtype=object))
-        agree = np.array([given is None or pd.isna(given) or _same_place(str(given), known)
-                          for given, known in pairs], dtype=bool)
-        differs = np.flatnonzero(~agree[inverse])
+        name_of_row = pd.factorize(written)[0]
+        # each distinct (written, located) pair compared once
+        _, firsts, pair_of_row = np.unique((name_of_row + 1) * (len(located_codes) + 1) + code_of_row + 1,
+                                           return_index=True, return_inverse=True)
+        agree = np.array([name_of_row[i] < 0 or _same_place(str(written[i]), official[i]) for i in firsts],
+                         dtype=bool)
+        differs = np.flatnonzero(~agree[pair_of_row])
         if len(differs):
             first = int(differs[0])
             notes.append(f"{len(differs)} row(s) delivered a {name} other than the one of the place they lie "
