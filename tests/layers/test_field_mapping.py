@@ -227,6 +227,7 @@ def test_a_longer_state_value_is_read_as_the_one_standard_state_it_names(tmp_pat
     unread = ("在用", "破损丢失", "无破损", "未丢失", "不完好", "不正常", None)
     assert [default.state_within(v) for v in unread] == [None] * 7
     assert default.state_within("正常完好") == "完好"  # two words of one state
+    assert default.state_of("部分缺失") == "破损"  # listed, so not read as the 缺失 (丢失) it contains
     mapping = FieldMapping.from_yaml(_write(tmp_path, "states:\n  在用: 完好\n"))
     assert mapping.state_within("在用中") == "完好"  # a states: value written in it
 
