@@ -29,8 +29,9 @@ STANDARD_FIELDS: dict[str, str] = {
     "community_code": "SZSQDM",
 }
 # Standard fields not stored, since onemap locates the street and community: a survey's names of them are
-# read only to be compared with where its rows lie (layers.survey_locate.delivered_code_notes)
-PLACE_NAMES = ("street_name", "community_name")
+# read only to be compared with where its rows lie (layers.survey_locate.delivered_code_notes), and exports
+# write them, under these abbreviations, from the located codes
+PLACE_NAMES = {"street_name": "SZJDMC", "community_name": "SZSQMC"}
 # `onemap export components --format`: the GDAL driver of each
 EXPORT_FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile", "csv": "CSV"}
 IMPORT_MODES = ("append", "upsert", "replace")  # survey import: add, add or replace by id, replace classes

@@ -85,9 +85,9 @@ def _lowest(tree: shapely.STRtree, n: int, codes: list[str], wkbs: list[bytes]) 
 
 
 def area_names(conn: psycopg.Connection) -> dict[str, str]:
-    """The names of the streets and communities by code."""
+    """The names of the streets and communities by code (of its newest vintage)."""
     return dict(conn.execute("SELECT code, name FROM onemap.admin_area "
-                             "WHERE level IN ('street', 'community')"))
+                             "WHERE level IN ('street', 'community') ORDER BY vintage"))
 
 
 def delivered_code_notes(delivered: pd.DataFrame, grid: np.ndarray, community: np.ndarray,

@@ -91,6 +91,12 @@ def test_shapefile_export_in_gbk_has_its_cpg_and_chinese_names(fresh_db_url, tmp
     assert frame.crs.to_epsg() == 4547
     assert set(frame["GLBJMC"]) == {"行道树"}
     assert set(frame["ZGBMMC"]) == {"福田区城市管理和综合执法局"}
+    with psycopg.connect(fresh_db_url) as conn:  # the standard's street and community names, by their codes
+        names = dict(conn.execute("SELECT code, name FROM onemap.admin_area WHERE level IN ('street', "
+                                  "'community')"))
+    assert frame["SZJDMC"].tolist() == [names[code] for code in frame["SZJDDM"]]
+    assert frame["SZSQMC"].tolist() == [names[code] for code in frame["SZSQDM"]]
+    assert "街道" in frame["SZJDMC"].iloc[0] and "社区" in frame["SZSQMC"].iloc[0]
 
 
 def test_a_shapefile_of_several_geometry_kinds_is_a_shapefile_per_kind_that_comes_back_unchanged(
