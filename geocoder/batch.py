@@ -17,6 +17,7 @@ from geocoder.gazetteer import Gazetteer
 from gis.crs import CrsSpec, xy_from_cgcs2000
 from gis.errors import ImportValidationError, InvalidParameter, OnemapError
 from layers.survey_csv import csv_records
+from layers.survey_dbf import text_codec
 from layers.survey_formats import DELIMITED_SUFFIXES
 from layers.survey_workbooks import sheet_rows
 
@@ -62,15 +63,16 @@ def _column(header: list[str], wanted: str | None, source: str) -> int:
     )
 
 
-def read_table(data: bytes, name: str, *, column: str | None = None) -> Table:
-    """Parse CSV or tab-delimited text (UTF-8, GB18030 or UTF-16 with its byte order mark, as the survey
-    import reads it), XLSX or XLS bytes; `name` decides the format and names the source. Blank lines are
-    not rows."""
+def read_table(data: bytes, name: str, *, column: str | None = None, encoding: str | None = None) -> Table:
+    """Parse CSV or tab-delimited text (in `encoding`, else UTF-8, GB18030 or UTF-16 with its byte order
+    mark, as the survey import reads it), XLSX or XLS bytes; `name` decides the format and names the
+    source. Blank lines are not rows."""
     if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
         records = [["" if v is None else str(v) for v in cells]
                    for _, cells in sheet_rows(Path(name), None, data).rows]
     elif name.lower().endswith(DELIMITED_SUFFIXES):
-        records = [[str(cell) for cell in cells] for _, cells in csv_records(Path(name), data, None, [])[0]]
+        codec = text_codec(Path(name), encoding, "--encoding") if encoding else None
+        records = [[str(cell) for cell in cells] for _, cells in csv_records(Path(name), data, codec, [])[0]]
     else:
         raise ImportValidationError(f"{name}: unsupported file type; use .csv (or tab-delimited .txt/.tsv), "
                                     ".xlsx or .xls")

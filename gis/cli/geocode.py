@@ -22,6 +22,8 @@ def geocode(
     crs: str = typer.Option(
         None, help="CRS of the result coordinates: EPSG:4490 (default), EPSG:4326, gcj02"
     ),
+    encoding: str = typer.Option(None, help="text encoding of a .csv/.txt/.tsv file (else detected: UTF-8, "
+                                 "GB18030, UTF-16 with its byte order mark)"),
 ) -> None:
     """Geocode every row of a table; bad rows get a reason, good rows their point and codes."""
     from geocoder import gazetteer  # scipy
@@ -33,7 +35,7 @@ def geocode(
     out = output or file.with_suffix(".geocoded.csv")
     if out.suffix.lower() not in (".csv", ".gpkg"):
         raise InvalidParameter(f"--output {out}: use a .csv or .gpkg file name")
-    table = read_table(file.read_bytes(), file.name, column=column)
+    table = read_table(file.read_bytes(), file.name, column=column, encoding=encoding)
     target = output_crs(crs)
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:

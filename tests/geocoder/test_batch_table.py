@@ -63,3 +63,14 @@ def test_excels_tab_delimited_text_saves_are_read(name: str, codec: str) -> None
     table = read_table("编号\t案件地址\r\n1\t侨香路7号\r\n\r\n2\t侨香路8号\r\n".encode(codec), name)
     assert (table.header, table.rows, table.address_column) == (
         ["编号", "案件地址"], [["1", "侨香路7号"], ["2", "侨香路8号"]], 1)
+
+
+def test_an_encoding_given_reads_text_the_detection_would_misread() -> None:
+    """A Big5 file (Traditional Chinese Windows) decodes as GB18030 without an error, into other
+    characters."""
+    data = "編號,地址\n1,福田區僑香路7號\n".encode("big5")
+    assert read_table(data, "cases.csv", encoding="big5").rows == [["1", "福田區僑香路7號"]]
+    with pytest.raises(ImportValidationError, match="no address column"):  # the header misread
+        read_table(data, "cases.csv")
+    with pytest.raises(ImportValidationError, match=r"cases\.csv: unknown text encoding 'bogus'"):
+        read_table(data, "cases.csv", encoding="bogus")
