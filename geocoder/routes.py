@@ -240,6 +240,15 @@ async def batch(request: Request) -> Response:
     return await _start_job(request, content_type)
 
 
+def _charset(request: Request) -> str | None:
+    """The charset a text upload declares (`text/csv; charset=gbk`), else None: detected as imports do."""
+    for parameter in request.headers.get("content-type", "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"'):
+            return value.strip().strip('"')
+    return None
+
+
 async def _start_job(request: Request, content_type: str) -> Response:
     name = {
         "text/csv": "upload.csv",
@@ -255,7 +264,7 @@ async def _start_job(request: Request, content_type: str) -> Response:
     if len(data) > JOB_MAX_BYTES:
         raise PayloadTooLarge(f"batch file of {len(data)} bytes; at most {JOB_MAX_BYTES}")
     crs = output_crs(request.query_params.get("crs"))
-    table = read_table(data, name, column=request.query_params.get("column"))
+    table = read_table(data, name, column=request.query_params.get("column"), encoding=_charset(request))
     gaz = await snapshot(request)
     jobs = _jobs(request)
     job_id = uuid.uuid4().hex

@@ -144,6 +144,17 @@ def test_batch_job_csv(geocoder_client: TestClient) -> None:
     assert rows[0][:3] == ["id", "地址", "level"] and rows[1][2] == "door_plate" and len(rows) == 4
 
 
+def test_batch_job_csv_in_the_charset_its_content_type_declares(geocoder_client: TestClient) -> None:
+    body = "id,地址\n1,僑香路7號\n".encode("big5")  # GB18030 would decode it into other characters
+    response = geocoder_client.post("/geocode/batch", content=body,
+                                    headers={"content-type": 'text/csv; charset="big5"'})
+    assert response.status_code == 202
+    assert _finished(geocoder_client, response.headers["location"])[1][:2] == ["1", "僑香路7號"]
+    unknown = geocoder_client.post("/geocode/batch", content=body,
+                                   headers={"content-type": "text/csv; charset=bogus"})
+    assert unknown.status_code == 422 and "unknown text encoding 'bogus'" in unknown.json()["description"]
+
+
 def _finished(client: TestClient, url: str) -> list[list[str]]:
     """The rows of a batch job's CSV result, header first, once the job has succeeded."""
     for _ in range(100):
