@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from gis.errors import ConfigurationError, ImportValidationError
-from layers.components import STATES
+from layers.components import PLACE_NAMES, STATES
 from layers.mapping_file import CLASS_CODE, STATE, MappingFile
 
 STANDARD_FIELDS: tuple[str, ...] = (
@@ -194,7 +194,9 @@ class FieldMapping:
         """Match source columns to standard fields; two columns for one field is an error naming both, except
         for the class, which census forms write as a code and a name side by side: the first feeds
         `fields`, all are `class_columns`, to be read together. A column in `yielding` (a KML placemark's
-        Name, its label) gives way to another column of its field, and is then an extra column."""
+        Name, its label) gives way to another column of its field, and is then an extra column; so are
+        the second and later columns of a street or community name (an export's SZJDMC beside the
+        所属街道 a survey delivered before)."""
         matched: dict[str, list[str]] = {}
         extra: list[str] = []
         cut: dict[str, str] = {}
@@ -210,6 +212,8 @@ class FieldMapping:
             if len(cols) > 1 and (giving_way := [c for c in cols if c in yielding]):
                 matched[name] = [c for c in cols if c not in yielding] or cols[:1]
                 extra += [c for c in giving_way if c not in matched[name]]
+            elif len(cols) > 1 and name in PLACE_NAMES:  # only compared with where rows lie: the first is
+                matched[name], extra = cols[:1], [*extra, *cols[1:]]  # enough, the others stay attributes
         clashes = [f"{cols} all map to {name!r}" for name, cols in matched.items()
                    if len(cols) > 1 and name != "class_code"]
         if clashes:

@@ -341,3 +341,10 @@ def test_a_class_written_in_several_columns_is_not_a_clash() -> None:
     assert DEFAULT.resolve(["部件类型", "部件名称"]).class_columns == ()
     with pytest.raises(ImportValidationError, match="all map to 'name'"):
         DEFAULT.resolve(["小类代码", "小类名称", "部件名称", "BJMC"])
+
+
+def test_a_place_name_in_several_columns_is_compared_in_the_first_and_kept_in_the_others() -> None:
+    """An export writes SZJDMC beside the 所属街道 a survey delivered before it was a place-name alias."""
+    both = DEFAULT.resolve(["SZJDMC", "SZSQMC", "所属街道", "所属社区"])
+    assert dict(both.fields) == {"street_name": "SZJDMC", "community_name": "SZSQMC"}
+    assert both.extra == ("所属街道", "所属社区")
