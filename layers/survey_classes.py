@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from grid_codes.classes import CODE_LENGTHS, ClassInfo, ClassTable, Scheme
-from layers.distinct_values import from_distinct
+from layers.distinct_values import distinct_combinations, from_distinct
 
 _DIGITS = re.compile(r"[0-9]+")
 _BETWEEN_CODE_AND_NAME = " -_:、/|()[]【】"  # around a code beside its name: 01001-上水井盖, 上水井盖(01001)
@@ -85,15 +85,11 @@ def class_of_columns(columns: Sequence[tuple[str, np.ndarray]], scheme: Scheme, 
     first value written, for the validator to explain; per row the reason where the columns name
     different classes (None elsewhere); and notes on values that name no class beside one that does."""
     values = []
-    combined = np.zeros(len(columns[0][1]), dtype=np.int64)
     for _, column in columns:
         codes, distinct = pd.factorize(column)  # each distinct cell read once
-        texts = np.array([_written(value) for value in distinct], dtype=object)
-        text_codes, text_distinct = pd.factorize(from_distinct(texts, codes, None))
-        values.append(from_distinct(np.asarray(text_distinct, dtype=object), text_codes, None))
-        # renumbered after each column, so the key stays below the row count whatever the columns hold
-        combined = pd.factorize(combined * (len(text_distinct) + 1) + text_codes + 1)[0]
-    _, first_rows, groups = np.unique(combined, return_index=True, return_inverse=True)
+        values.append(from_distinct(np.array([_written(value) for value in distinct], dtype=object), codes,
+                                    None))
+    first_rows, groups = distinct_combinations(values)
     sizes = np.bincount(groups)
     chosen: list[object] = []
     reasons: list[str | None] = []

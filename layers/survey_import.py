@@ -139,7 +139,8 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             progress("locate", 0, len(index))
             staged = _located(conn, checked, index, carry=options.mode == "upsert")
             notes.extend(delivered_code_notes(staged.fields, staged.grid, staged.community,
-                                              rows.files[index], rows.rows[index], area_names(conn)))
+                                              rows.files[index], rows.rows[index],
+                                              area_names(conn, staged.fields)))
             progress("locate", len(index), len(index))
             progress("load", 0, len(index))
             stage(conn, staged)

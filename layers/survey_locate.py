@@ -20,7 +20,7 @@ import psycopg
 import shapely
 
 from layers.components import PLACE_NAMES
-from layers.distinct_values import from_distinct
+from layers.distinct_values import distinct_combinations
 
 _AREAS_SQL = """
 SELECT 'grid', code, ST_AsBinary(geom) FROM onemap.unit_grid WHERE valid_to IS NULL
@@ -84,8 +84,11 @@ def _lowest(tree: shapely.STRtree, n: int, codes: list[str], wkbs: list[bytes]) 
     return sorted_codes[best]
 
 
-def area_names(conn: psycopg.Connection) -> dict[str, str]:
-    """The names of the streets and communities by code (of its newest vintage)."""
+def area_names(conn: psycopg.Connection, delivered: pd.DataFrame) -> dict[str, str]:
+    """The names of the streets and communities by code (of its newest vintage), when `delivered` gives
+    names to compare with them (none when it does not, as an edit through the API)."""
+    if not any(name in delivered and delivered[name].notna().any() for name in PLACE_NAMES):
+        return {}
     return dict(conn.execute("SELECT code, name FROM onemap.admin_area "
                              "WHERE level IN ('street', 'community') ORDER BY vintage"))
 
@@ -104,32 +107,30 @@ def delivered_code_notes(delivered: pd.DataFrame, grid: np.ndarray, community: n
         given = delivered[name].to_numpy(dtype=object)
         present = pd.notna(given)
         differs = np.flatnonzero(present & (np.where(present, given, "") != codes))
-        if len(differs):
-            first = int(differs[0])
-            located_code = codes[first] if pd.notna(codes[first]) else "none"  # a row in no community
-            notes.append(f"{len(differs)} row(s) delivered a {name} other than the one of the place they lie "
-                         f"in, which is stored (first: {files[first]} row {rows[first]}: {given[first]} "
-                         f"delivered, {located_code} located)")
+        notes += _delivered_other(name, differs, given, codes, files, rows)
     for name, codes in zip(PLACE_NAMES, (street, community), strict=True):
         if name not in delivered or delivered[name].isna().all():
             continue
-        code_of_row, located_codes = pd.factorize(codes)
-        official = from_distinct(np.array([names.get(code) for code in located_codes], dtype=object),
-                                 code_of_row, None)
-        written = delivered[name].to_numpy(dtype=object)
-        name_of_row = pd.factorize(written)[0]
-        # each distinct (written, located) pair compared once
-        _, firsts, pair_of_row = np.unique((name_of_row + 1) * (len(located_codes) + 1) + code_of_row + 1,
-                                           return_index=True, return_inverse=True)
-        agree = np.array([name_of_row[i] < 0 or _same_place(str(written[i]), official[i]) for i in firsts],
-                         dtype=bool)
-        differs = np.flatnonzero(~agree[pair_of_row])
-        if len(differs):
-            first = int(differs[0])
-            notes.append(f"{len(differs)} row(s) delivered a {name} other than the one of the place they lie "
-                         f"in (first: {files[first]} row {rows[first]}: {written[first]} "
-                         f"delivered, {official[first] or 'none'} located)")
+        given = delivered[name].to_numpy(dtype=object)
+        firsts, pair = distinct_combinations([given, codes])  # each (written, located) pair compared once
+        agree = np.array([pd.isna(given[i]) or _same_place(str(given[i]), names.get(codes[i]))
+                          for i in firsts], dtype=bool)
+        notes += _delivered_other(name, np.flatnonzero(~agree[pair]), given, codes, files, rows, names)
     return notes
+
+
+def _delivered_other(name: str, differs: np.ndarray, given: np.ndarray, located: np.ndarray,
+                     files: np.ndarray, rows: np.ndarray,
+                     names: Mapping[str, str] | None = None) -> list[str]:
+    """The note on the rows `differs` whose delivered `name` is not the one `located` (a code, or with
+    `names` the name of the place it codes, which is not stored), naming the first."""
+    if not len(differs):
+        return []
+    first = int(differs[0])
+    where = located[first] if names is None else names.get(located[first])
+    return [f"{len(differs)} row(s) delivered a {name} other than the one of the place they lie in"
+            f"{', which is stored' if names is None else ''} (first: {files[first]} row {rows[first]}: "
+            f"{given[first]} delivered, {where if pd.notna(where) else 'none'} located)"]  # none: in no area
 
 
 # The word for the office of a street or community, which official names carry and forms often leave out
