@@ -13,6 +13,7 @@ import asyncio
 import math
 import uuid
 from dataclasses import asdict
+from email.message import Message
 from typing import Any
 
 import numpy as np
@@ -242,11 +243,9 @@ async def batch(request: Request) -> Response:
 
 def _charset(request: Request) -> str | None:
     """The charset a text upload declares (`text/csv; charset=gbk`), else None: detected as imports do."""
-    for parameter in request.headers.get("content-type", "").split(";")[1:]:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset" and value.strip().strip('"'):
-            return value.strip().strip('"')
-    return None
+    header = Message()
+    header["content-type"] = request.headers.get("content-type", "")
+    return header.get_content_charset()
 
 
 async def _start_job(request: Request, content_type: str) -> Response:
