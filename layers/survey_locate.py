@@ -10,7 +10,6 @@ lateral join in the database.
 """
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ import shapely
 
 from layers.components import PLACE_NAMES
 from layers.distinct_values import distinct_combinations
+from layers.field_mapping import fold
 
 _AREAS_SQL = """
 SELECT 'grid', code, ST_AsBinary(geom) FROM onemap.unit_grid WHERE valid_to IS NULL
@@ -141,7 +141,7 @@ def _same_place(written: str, official: str | None) -> bool:
     """Whether a delivered street or community name names the official one (see delivered_code_notes)."""
     if official is None:
         return False
-    a, b = (_OFFICE.sub("", "".join(unicodedata.normalize("NFKC", n).split())) for n in (written, official))
+    a, b = (_OFFICE.sub("", fold(n)) for n in (written, official))
     return bool(a) and bool(b) and (a.startswith(b) or b.startswith(a))
 
 
