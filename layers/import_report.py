@@ -8,8 +8,9 @@ from pathlib import Path
 from layers.survey_import import ImportResult
 
 
-def write_report(path: Path, result: ImportResult, sources: list[str]) -> Path:
-    """Write `path` (JSON) and the rejections as CSV beside it; return the CSV's path."""
+def write_report(path: Path, result: ImportResult, sources: list[str], refused: Path | None = None) -> Path:
+    """Write `path` (JSON) and the rejections as CSV beside it; return the CSV's path. `refused`: the file
+    of the refused rows (layers.returned_rows), named in the JSON."""
     reasons = Counter(r.field for r in result.rejections)
     document = {
         "batch": result.batch_id,
@@ -23,6 +24,7 @@ def write_report(path: Path, result: ImportResult, sources: list[str]) -> Path:
         "loaded_per_class": result.loaded_per_class,
         "rejections_per_field": dict(sorted(reasons.items())),
         "notes": result.notes,
+        "refused_rows_file": str(refused) if refused is not None else None,
         "rejections": [{"file": r.file, "row": r.row, "field": r.field, "reason": r.reason}
                        for r in result.rejections],
     }

@@ -15,6 +15,7 @@ from grid_codes.classes import Scheme, default_table
 from layers.components import PLACE_NAMES, STANDARD_FIELDS
 from layers.distinct_values import from_distinct
 from layers.field_mapping import FieldMapping
+from layers.returned_rows import RETURN_COLUMNS
 from layers.survey_classes import class_named_by, class_of_columns
 from layers.survey_deliveries import survey_files, without_copies
 from layers.survey_read import layers_to_read, read_survey
@@ -83,7 +84,11 @@ def read_rows(paths: Sequence[Path], options: "ImportOptions",
                 for name in ["class_code", *STANDARD_FIELDS, *PLACE_NAMES]
             }, index=table.index)
             conflicts = _class_of_columns(standard, table, resolved.class_columns, options, label, notes)
-            extra = table[[c for c in resolved.extra if c not in survey.geometry_columns]]
+            extra = table[[c for c in resolved.extra
+                           if c not in survey.geometry_columns and c not in RETURN_COLUMNS]]
+            if returned := [c for c in RETURN_COLUMNS if c in resolved.extra]:
+                notes.append(f"{label}: columns {', '.join(returned)} (of the rows an import refused) are "
+                             "not imported")
             carried = FileColumns(frozenset(resolved.fields) | filled, tuple(str(c) for c in extra.columns),
                                   survey.positioned)
             notes.extend(f"{label}: {note}" for note in options.mapping.misspelling_notes(

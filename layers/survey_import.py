@@ -23,6 +23,7 @@ from gis.errors import ConfigurationError, ImportValidationError
 from grid_codes.classes import Scheme, default_table
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
+from layers.returned_rows import refused_rows
 from layers.survey_gather import Progress, noop, read_rows
 from layers.survey_locate import (
     allocate,
@@ -89,6 +90,7 @@ class ImportResult:
     rows_unchanged: int = 0  # rows identical to their current version (nothing written)
     removed: int = 0  # current components a replace closed: of the delivered classes, not delivered again
     ids: tuple[str, ...] = ()  # identifiers of the new versions, in row order
+    refused: SurveyRows | None = None  # the rows with rejections, as delivered (layers.returned_rows)
 
 
 def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationContext:
@@ -124,7 +126,9 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
     notes = list(notes)
     file_order = list(dict.fromkeys(str(f) for f in rows.files))
     progress("validate", 0, len(rows))
+    as_read = rows.fields  # validation reads dates and fills defaults into a frame of its own
     checked = validate(rows, _context(conn, options))
+    as_read = as_read.iloc[np.flatnonzero(~checked.valid)]
     notes.extend(checked.notes)
     progress("validate", len(rows), len(rows))
     index = np.flatnonzero(checked.valid)
@@ -149,8 +153,10 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             order = {name: i for i, name in enumerate(file_order)}
             rejections = sorted(checked.rejections + [r for _, r in rejected_in_db],
                                 key=lambda r: (order.get(r.file, 0), r.row))
+            refused = refused_rows(rows, np.union1d(np.flatnonzero(~checked.valid),
+                                                    [i for i, _ in rejected_in_db]).astype(np.int64), as_read)
             if rejections and not options.skip_invalid:
-                raise _Rejected(rejections)
+                raise _Rejected(rejections, refused)
             progress("publish", 0, 1)
             rejected_rows = {i for i, _ in rejected_in_db}
             loaded, unchanged, removed, ids = _publish(conn, batch_id, options, staged, rejected_rows,
@@ -158,31 +164,35 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             status = "dry-run" if options.dry_run else "committed"
             _close_batch(conn, batch_id, status, len(rows), sum(loaded.values()), rejections)
             if options.dry_run:
-                raise _DryRun(loaded, unchanged, removed, rejections)
+                raise _DryRun(loaded, unchanged, removed, rejections, refused)
             progress("publish", 1, 1)
         return ImportResult(batch_id, status, len(rows), sum(loaded.values()), rejections, loaded,
-                            notes, unchanged, removed, ids)
+                            notes, unchanged, removed, ids, refused)
     except _Rejected as outcome:
         batch_id = _record_outcome(conn, sources, options, "rejected", len(rows), 0, outcome.rejections)
-        return ImportResult(batch_id, "rejected", len(rows), 0, outcome.rejections, {}, notes)
+        return ImportResult(batch_id, "rejected", len(rows), 0, outcome.rejections, {}, notes,
+                            refused=outcome.refused)
     except _DryRun as outcome:
         batch_id = _record_outcome(conn, sources, options, "dry-run", len(rows), 0, outcome.rejections)
         return ImportResult(batch_id, "dry-run", len(rows), sum(outcome.loaded.values()),
-                            outcome.rejections, outcome.loaded, notes, outcome.unchanged, outcome.removed)
+                            outcome.rejections, outcome.loaded, notes, outcome.unchanged, outcome.removed,
+                            refused=outcome.refused)
 
 
 class _Rejected(Exception):
-    def __init__(self, rejections: list[Rejection]) -> None:
+    def __init__(self, rejections: list[Rejection], refused: SurveyRows) -> None:
         self.rejections = rejections
+        self.refused = refused
 
 
 class _DryRun(Exception):
     def __init__(self, loaded: dict[str, int], unchanged: int, removed: int,
-                 rejections: list[Rejection]) -> None:
+                 rejections: list[Rejection], refused: SurveyRows) -> None:
         self.loaded = loaded
         self.unchanged = unchanged
         self.removed = removed
         self.rejections = rejections
+        self.refused = refused
 
 
 def _open_batch(conn: psycopg.Connection, sources: list[str], options: ImportOptions) -> int:

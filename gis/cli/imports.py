@@ -56,7 +56,8 @@ def components(
              "it empty, e.g. --fill 主管部门名称=区城管局; repeatable"),
     dry_run: bool = typer.Option(False, "--dry-run", help="validate and report; change nothing"),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="load the valid rows, report the rest"),
-    report: Path = typer.Option(None, help="report file (.json; a .csv of rejections is written beside it)"),
+    report: Path = typer.Option(None, help="report file (.json; a .csv of rejections and a .rejected.gpkg of "
+                                            "the refused rows are written beside it)"),
 ) -> None:
     """Validate survey files and load them into the component inventory in one transaction."""
     from gis.crs import parse_crs
@@ -87,12 +88,35 @@ def components(
         conn.autocommit = True
         result = import_components(conn, files, options, on_progress)
     report_path = report or Path(f"onemap-import-{result.batch_id}.json")
-    write_report(report_path, result, [str(f) for f in files])
+    refused_path = _write_refused(result, report_path.with_suffix(".rejected.gpkg"))
+    write_report(report_path, result, [str(f) for f in files], refused_path)
     _summarise(result, report_path)
+    if refused_path is not None:
+        typer.echo(f"the {len(result.refused or ())} refused row(s), with their reasons, to correct and "
+                   f"import again: {refused_path}", err=True)
     if result.status == "rejected":
         raise ImportValidationError(
             f"{len(result.rejections)} problem(s) in {result.rows_read} rows; nothing was loaded "
             f"(see {report_path}; --skip-invalid loads the valid rows)")
+
+
+def _write_refused(result: "ImportResult", path: Path) -> Path | None:
+    """The refused rows as a GeoPackage at `path` when there are any; else no file there (an earlier
+    import's of the same report name is removed). A file that cannot be written is named in a note: the
+    report that follows lists the rows all the same."""
+    import pyogrio.errors
+
+    from layers.returned_rows import write_refused
+
+    path.unlink(missing_ok=True)
+    if result.refused is None or not len(result.refused):
+        return None
+    try:
+        write_refused(path, result.refused, result.rejections)
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
+        typer.echo(f"note: the refused rows were not written to {path}: {error}", err=True)
+        return None
+    return path
 
 
 # Fields --fill does not give: onemap allocates identifiers and locates the cell, street and community;

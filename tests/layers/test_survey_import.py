@@ -23,6 +23,7 @@ from gis.errors import ImportValidationError
 from grid_codes.classes import default_table
 from layers.components import inventory_as_of
 from layers.field_mapping import FieldMapping
+from layers.returned_rows import REASONS, SOURCE_FILE, SOURCE_ROW, write_refused
 from layers.survey_import import ImportOptions, ImportResult, import_components
 from layers.unit_grid import locate
 from tests.city_grid import CITY_GRID
@@ -242,6 +243,35 @@ def test_cli_writes_json_and_csv_reports_and_exits_3(db_url, bad_survey, tmp_pat
     lines = report.with_suffix(".csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "file,row,field,reason"
     assert len(lines) == 1 + len(EXPECTED_REJECTIONS)
+
+
+def _returned(path: Path) -> dict[tuple[str, int], dict]:
+    """The rows of a returned file by (file, row), missing values as None."""
+    frame = gpd.read_file(path)
+    assert frame.crs.to_epsg() == 4490
+    return {(row[SOURCE_FILE], int(row[SOURCE_ROW])): {k: None if v is None or v != v else v
+                                                        for k, v in row.to_dict().items()}
+            for _, row in frame.iterrows()}
+
+
+def test_every_refused_row_is_returned_as_delivered_with_all_its_reasons(db_url, bad_survey, tmp_path):
+    result = _run(db_url, list(bad_survey))
+    assert result.status == "rejected" and result.refused is not None
+    write_refused(tmp_path / "r.gpkg", result.refused, result.rejections)
+    returned = _returned(tmp_path / "r.gpkg")
+    # the rows refused by validation and the one refused against the inventory (row 14), no other
+    assert set(returned) == {(file, row) for file, row, _, _ in EXPECTED_REJECTIONS}
+    assert returned[("survey.geojson", 9)][REASONS] == "change_date: change_date is before initial_date"
+    # the values as the survey wrote them: the date validation could not read, no default state filled in
+    assert returned[("survey.geojson", 7)]["CSRQ"] == "2023-13-45"
+    assert [returned[("survey.geojson", 6)][name] for name in ("GLBJMC", "GLBJZT")] == ["x", "很好"]
+    assert returned[("survey.geojson", 5)]["GLBJZT"] is None
+    assert returned[("survey.geojson", 5)]["ZGBMMC"] is None
+    already = returned[("survey.geojson", 14)]
+    assert already["XLDM"] == "01037" and "already in the inventory" in already[REASONS]
+    assert returned[("survey.geojson", 15)]["geometry"].equals(shapely.Point(116.39, 39.91))
+    assert returned[("survey.csv", 3)]["geometry"] is None  # no coordinates to give it one
+    assert returned[("survey.csv", 4)]["ZGBMMC"] == DEPT
 
 
 def test_cli_duplicate_distance_sets_how_close_rows_are_duplicates(db_url, tmp_path):

@@ -1,0 +1,99 @@
+"""The rows an import refused, as a GeoPackage to hand back to the contractor for correction (退回整改).
+
+Each refused row is written as the survey delivered it (before validation read its dates or filled in
+defaults), under the standard's field names (as exports write them), with its free attributes, its
+geometry in EPSG:4490, and three columns saying where it came from and why it was refused. Corrected
+and imported again it loads like any survey: the import leaves those three columns out of the free
+attributes. One file holds the rows of every file of the import, points, lines and polygons alike, and
+rows whose coordinates could not be read (with no geometry).
+"""
+
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gis.crs import CGCS2000
+from layers.components import PLACE_NAMES, STANDARD_FIELDS
+from layers.survey_export import CLASS_FIELD
+from layers.survey_rows import Rejection, SurveyRows
+
+SOURCE_FILE = "原文件"  # the file (and layer) of the import the row came from
+SOURCE_ROW = "原行号"  # its row or feature number there, as the report names it
+REASONS = "退回原因"  # every reason it was refused, as "field: reason; …"
+RETURN_COLUMNS = (SOURCE_FILE, SOURCE_ROW, REASONS)
+LAYER = "rejected"
+# the GeoPackage's feature id and geometry columns, named so that no survey column is in their way (FID and
+# geom are common ones); the frame's geometry column is 'geometry'
+FID_COLUMN, GEOMETRY_COLUMN = "onemap_fid", "onemap_geom"
+_RESERVED = ("geometry", FID_COLUMN, GEOMETRY_COLUMN)
+
+
+def refused_rows(rows: SurveyRows, refused: np.ndarray, delivered: pd.DataFrame) -> SurveyRows:
+    """The rows `refused` (indices into `rows`) with their fields as delivered: `delivered` holds the
+    fields as read of those validation refused (indexed like `rows.fields`); the others, refused by the
+    checks against the inventory, passed validation and keep the fields it read."""
+    refused = np.sort(refused)
+    fields = rows.fields.iloc[refused].copy()
+    as_read = delivered.index.intersection(fields.index)
+    fields.loc[as_read] = delivered.loc[as_read, fields.columns]
+    attributes = (rows.attributes.iloc[refused].reset_index(drop=True)
+                  if isinstance(rows.attributes, pd.DataFrame) else [rows.attributes[i] for i in refused])
+    return SurveyRows(rows.files[refused], rows.rows[refused], fields.reset_index(drop=True), attributes,
+                      rows.geometries[refused])
+
+
+def write_refused(path: Path, refused: SurveyRows, rejections: list[Rejection]) -> None:
+    """Write the refused rows to the GeoPackage `path` (replacing it once written), each with its reasons."""
+    reasons: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for rejection in rejections:
+        reasons[(rejection.file, rejection.row)].append(f"{rejection.field}: {rejection.reason}")
+    table = pd.DataFrame({
+        SOURCE_FILE: refused.files.astype(object),
+        SOURCE_ROW: refused.rows.astype(np.int64),
+        REASONS: ["; ".join(reasons[(str(file), int(row))])
+                  for file, row in zip(refused.files, refused.rows, strict=True)],
+    })
+    names = {"class_code": CLASS_FIELD, **STANDARD_FIELDS, **PLACE_NAMES}
+    for field, name in names.items():
+        if field in refused.fields.columns:
+            table[name] = _as_text(refused.fields[field])
+    extra = (refused.attributes if isinstance(refused.attributes, pd.DataFrame)
+             else pd.DataFrame(refused.attributes))
+    for position in range(extra.shape[1]):  # by position: a file may repeat a column name
+        table[_free_name(str(extra.columns[position]), table.columns)] = _as_text(extra.iloc[:, position])
+    frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(refused.geometries, crs=CGCS2000))
+    partial = path.with_name(f".{path.stem}.partial.gpkg")
+    partial.unlink(missing_ok=True)
+    try:
+        frame.to_file(partial, driver="GPKG", layer=LAYER, engine="pyogrio",
+                      layer_options={"FID": FID_COLUMN, "GEOMETRY_NAME": GEOMETRY_COLUMN})
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _as_text(values: pd.Series) -> list[str | None]:
+    """Each value as the text a contractor would type: a whole number without '.0', missing as None."""
+    return [_text(value) for value in values.to_numpy(dtype=object)]
+
+
+def _text(value: object) -> str | None:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else str(int(value)) if float(value).is_integer() else str(value)
+    return str(value)
+
+
+def _free_name(name: str, taken: pd.Index) -> str:
+    """A free attribute's name, numbered where the table already has a column of that name."""
+    folded = {str(column).casefold() for column in (*taken, *_RESERVED)}  # GeoPackage ignores case
+    chosen, number = name, 1
+    while chosen.casefold() in folded:
+        number += 1
+        chosen = f"{name}_{number}"
+    return chosen
