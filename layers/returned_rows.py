@@ -5,7 +5,8 @@ defaults), under the standard's field names (as exports write them), with its fr
 geometry in EPSG:4490, and three columns saying where it came from and why it was refused. Corrected
 and imported again it loads like any survey: the import leaves those three columns out of the free
 attributes. One file holds the rows of every file of the import, points, lines and polygons alike, and
-rows whose coordinates could not be read (with no geometry).
+rows whose coordinates could not be read (with no geometry). Found in a folder or an archive imported (beside
+the report, by default in the working folder) it is not read: its rows are those of the surveys beside it.
 """
 
 import os
@@ -15,9 +16,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import pyogrio.errors
 
 from gis.crs import CGCS2000
 from layers.components import PLACE_NAMES, STANDARD_FIELDS
+from layers.distinct_values import from_distinct
 from layers.survey_export import CLASS_FIELD
 from layers.survey_rows import Rejection, SurveyRows
 
@@ -30,6 +34,15 @@ LAYER = "rejected"
 # geom are common ones); the frame's geometry column is 'geometry'
 FID_COLUMN, GEOMETRY_COLUMN = "onemap_fid", "onemap_geom"
 _RESERVED = ("geometry", FID_COLUMN, GEOMETRY_COLUMN)
+
+
+def is_refused_rows_file(path: Path) -> bool:
+    """Whether `path` is a GeoPackage of refused rows as written here (its layer holds the reasons)."""
+    try:
+        return (path.suffix.lower() == ".gpkg" and LAYER in pyogrio.list_layers(path)[:, 0]
+                and REASONS in pyogrio.read_info(path, layer=LAYER)["fields"])
+    except pyogrio.errors.DataSourceError:
+        return False
 
 
 def refused_rows(rows: SurveyRows, refused: np.ndarray, delivered: pd.DataFrame) -> SurveyRows:
@@ -69,16 +82,22 @@ def write_refused(path: Path, refused: SurveyRows, rejections: list[Rejection]) 
     partial = path.with_name(f".{path.stem}.partial.gpkg")
     partial.unlink(missing_ok=True)
     try:
-        frame.to_file(partial, driver="GPKG", layer=LAYER, engine="pyogrio",
+        frame.to_file(partial, driver="GPKG", layer=LAYER, engine="pyogrio", use_arrow=True,
                       layer_options={"FID": FID_COLUMN, "GEOMETRY_NAME": GEOMETRY_COLUMN})
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
 
 
-def _as_text(values: pd.Series) -> list[str | None]:
-    """Each value as the text a contractor would type: a whole number without '.0', missing as None."""
-    return [_text(value) for value in values.to_numpy(dtype=object)]
+def _as_text(values: pd.Series) -> np.ndarray:
+    """Each value as the text a contractor would type: a whole number without '.0', missing as None; each
+    distinct value converted once."""
+    written = values.to_numpy(dtype=object)
+    try:
+        codes, distinct = pd.factorize(written)
+    except TypeError:  # values that cannot be told apart by hashing (a GeoJSON property holding a list)
+        return np.array([_text(value) for value in written], dtype=object)
+    return from_distinct(np.array([_text(value) for value in distinct], dtype=object), codes, None)
 
 
 def _text(value: object) -> str | None:

@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from gis.crs import CGCS2000, CrsSpec
 from gis.errors import ImportValidationError
+from layers.returned_rows import is_refused_rows_file
 from layers.survey_axes import fit_plane_coordinates
 from layers.survey_cad import read_drawing
 from layers.survey_crs import choose_crs, declared_crs
@@ -277,8 +278,9 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True, enc
 
     A table found in a folder or an archive (not `named`) whose header names no coordinate columns is
     an attribute table delivered beside the shapes, a .json file found there that is not GeoJSON a
-    report or settings file, and a SQLite database without tables of geometries or coordinates an app's
-    settings or cache: none is read, and a note says so.
+    report or settings file, a SQLite database without tables of geometries or coordinates an app's
+    settings or cache, and a file of refused rows (layers.returned_rows) an earlier import's: none is
+    read, and a note says so.
 
     A drawing's CAD layers are its layers; when `names_a_class` is given only those it accepts are read,
     since a drawing also holds roads, buildings and frames on layers of their own."""
@@ -308,6 +310,9 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True, enc
         return [], ["not read: not GeoJSON (a report, settings or metadata file?)"]
     if suffix not in MULTI_LAYER:
         return [None], ([_one_layer_note(suffix)] if wanted else [])
+    if not named and is_refused_rows_file(path):
+        return [], ["not read: the rows an import refused, written for correction; import it by name once "
+                    "corrected"]
     names, spatial = _layer_names(path)
     if wanted:
         missing = [name for name in wanted if name not in names]

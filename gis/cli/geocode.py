@@ -85,9 +85,11 @@ def _importer(kind: str):
     ) -> None:
         from geocoder.imports import GazetteerImport, import_file
         from gis.crs import parse_crs
-        from layers.import_report import write_report
+        from layers.import_report import check_report_path, write_report
         from layers.survey_deliveries import passed_over_note, survey_files
 
+        if report is not None:
+            check_report_path(report, files)
         settings = settings_of(ctx)
         with (connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn,
               survey_files(files) as found):

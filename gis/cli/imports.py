@@ -63,11 +63,13 @@ def components(
     from gis.crs import parse_crs
     from gis.database import connect
     from layers.field_mapping import FieldMapping
-    from layers.import_report import write_report
+    from layers.import_report import check_report_path, refused_rows_file, write_report
     from layers.survey_import import ImportOptions, import_components
 
     if scheme not in ("legacy", "gb47678"):
         raise ImportValidationError(f"scheme {scheme!r} is not legacy or gb47678")
+    if report is not None:
+        check_report_path(report, files)
     field_mapping = FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default()
     options = ImportOptions(
         scheme=cast(Scheme, scheme),
@@ -88,7 +90,7 @@ def components(
         conn.autocommit = True
         result = import_components(conn, files, options, on_progress)
     report_path = report or Path(f"onemap-import-{result.batch_id}.json")
-    refused_path = _write_refused(result, report_path.with_suffix(".rejected.gpkg"))
+    refused_path = _write_refused(result, refused_rows_file(report_path))
     write_report(report_path, result, [str(f) for f in files], refused_path)
     _summarise(result, report_path)
     if refused_path is not None:

@@ -89,3 +89,19 @@ def test_columns_named_like_the_geopackage_own_are_returned_under_their_names(db
     (row,) = _returned(tmp_path / "r.gpkg").values()
     assert (row["FID"], row["geom"], row["Geometry_2"]) == ("7", "井盖", "圆形")
     assert row["geometry"].equals(point)
+
+
+def test_a_file_of_refused_rows_found_in_a_folder_is_not_read_again(db_url, tmp_path):
+    with psycopg.connect(db_url) as conn:
+        points = _points_in_city(conn, 2, seed=59)
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    survey = _write(delivery / "s.geojson", [{"ZGBMMC": DEPT}, {"ZGBMMC": None}], points)
+    first = _run(db_url, [survey], class_code="01014", dry_run=True)
+    assert first.refused is not None and len(first.refused) == 1
+    # the default report lands in the working folder, which may be the delivery's
+    write_refused(delivery / "onemap-import-1.rejected.gpkg", first.refused, first.rejections)
+    again = _run(db_url, [delivery], class_code="01014", dry_run=True)
+    assert again.rows_read == 2
+    assert ("delivery/onemap-import-1.rejected.gpkg: not read: the rows an import refused, written for "
+            "correction; import it by name once corrected") in again.notes

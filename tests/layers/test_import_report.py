@@ -1,0 +1,47 @@
+"""Where an import's report may be written: checked before the import runs, so that no survey is overwritten
+and no committed import loses its report."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gis.errors import InvalidParameter
+from layers.import_report import check_report_path
+
+ONEMAP = str(Path(sys.executable).with_name("onemap"))
+
+
+@pytest.mark.parametrize(("report", "message"), [
+    ("survey.json", "its CSV of rejections would overwrite"),  # survey.csv, the survey itself
+    ("returned.json", "its file of refused rows would overwrite"),  # returned.rejected.gpkg, corrected
+    ("missing/r.json", "folder .*missing does not exist"),
+    ("r.csv", r"name it .json \(r.json\)"),
+    ("delivery/r.json", "a folder to import"),
+])
+def test_a_report_that_would_overwrite_or_be_lost_is_refused(tmp_path, report, message):
+    (tmp_path / "delivery").mkdir()
+    inputs = [tmp_path / "survey.csv", tmp_path / "delivery", tmp_path / "returned.rejected.gpkg"]
+    with pytest.raises(InvalidParameter, match=message):
+        check_report_path(tmp_path / report, inputs)
+
+
+def test_a_report_beside_the_surveys_is_accepted(tmp_path):
+    (tmp_path / "delivery").mkdir()
+    check_report_path(tmp_path / "r.json", [tmp_path / "survey.csv", tmp_path / "delivery"])
+    check_report_path(Path("r.json"), [tmp_path / "survey.csv"])  # the working folder
+
+
+def test_cli_refuses_before_importing_and_leaves_the_survey_as_it_was(db_url, tmp_path):
+    survey = tmp_path / "survey.csv"
+    text = "部件名称,小类代码,经度,纬度\n污水井盖,01037,114.01,22.53\n"
+    survey.write_text(text, encoding="utf-8")
+    done = subprocess.run([ONEMAP, "import", "components", str(survey), "--report",
+                           str(tmp_path / "survey.json")], env={**os.environ, "ONEMAP_DATABASE_URL": db_url},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "its CSV of rejections would overwrite" in done.stderr
+    assert survey.read_text(encoding="utf-8") == text
+    assert not (tmp_path / "survey.json").exists()
