@@ -39,7 +39,7 @@ _RESERVED = ("geometry", FID_COLUMN, GEOMETRY_COLUMN)
 def is_refused_rows_file(path: Path) -> bool:
     """Whether `path` is a GeoPackage of refused rows as written here (its layer holds the reasons)."""
     try:
-        return (path.suffix.lower() == ".gpkg" and LAYER in pyogrio.list_layers(path)[:, 0]
+        return (path.suffix.lower() == ".gpkg" and LAYER in [name for name, _ in pyogrio.list_layers(path)]
                 and REASONS in pyogrio.read_info(path, layer=LAYER)["fields"])
     except pyogrio.errors.DataSourceError:
         return False
@@ -52,7 +52,8 @@ def refused_rows(rows: SurveyRows, refused: np.ndarray, delivered: pd.DataFrame)
     refused = np.sort(refused)
     fields = rows.fields.iloc[refused].copy()
     as_read = delivered.index.intersection(fields.index)
-    fields.loc[as_read] = delivered.loc[as_read, fields.columns]
+    columns = delivered.columns.intersection(fields.columns)
+    fields.loc[as_read, columns] = delivered.loc[as_read, columns]
     attributes = (rows.attributes.iloc[refused].reset_index(drop=True)
                   if isinstance(rows.attributes, pd.DataFrame) else [rows.attributes[i] for i in refused])
     return SurveyRows(rows.files[refused], rows.rows[refused], fields.reset_index(drop=True), attributes,
