@@ -11,6 +11,7 @@ the report, by default in the working folder) it is not read: its rows are those
 
 import os
 from collections import defaultdict
+from datetime import datetime, time
 from pathlib import Path
 
 import geopandas as gpd
@@ -104,6 +105,8 @@ def _as_text(values: pd.Series) -> np.ndarray:
 def _text(value: object) -> str | None:
     if value is None or value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, datetime) and value.tzinfo is None and value.time() == time(0):
+        return value.date().isoformat()  # a workbook's date cell, read as midnight of its day
     if isinstance(value, float | np.floating):
         return None if np.isnan(value) else str(int(value)) if float(value).is_integer() else str(value)
     return str(value)

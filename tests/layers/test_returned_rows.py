@@ -5,9 +5,11 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import psycopg
 
 from layers.returned_rows import REASONS, RETURN_COLUMNS, SOURCE_ROW, write_refused
@@ -105,3 +107,21 @@ def test_a_file_of_refused_rows_found_in_a_folder_is_not_read_again(db_url, tmp_
     assert again.rows_read == 2
     assert ("delivery/onemap-import-1.rejected.gpkg: not read: the rows an import refused, written for "
             "correction; import it by name once corrected") in again.notes
+
+
+def test_workbook_cells_are_returned_as_typed(db_url, tmp_path):
+    with psycopg.connect(db_url) as conn:
+        (point,) = _points_in_city(conn, 1, seed=61)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["小类代码", "经度", "纬度", "初始日期", "变更日期", "状态", "编号", "长度"])
+    sheet.append(["01005", point.x, point.y, datetime(2023, 6, 1), datetime(2023, 7, 1, 8, 30), "好", 12,
+                  2.5])
+    book.save(tmp_path / "form.xlsx")
+    result = _run(db_url, [tmp_path / "form.xlsx"])
+    assert result.refused is not None
+    write_refused(tmp_path / "r.gpkg", result.refused, result.rejections)
+    (row,) = _returned(tmp_path / "r.gpkg").values()
+    # a date cell as its day, a time kept where the cell has one, a whole number without '.0'
+    assert [row[name] for name in ("CSRQ", "BGRQ", "编号", "长度")] == ["2023-06-01", "2023-07-01 08:30:00",
+                                                                       "12", "2.5"]
