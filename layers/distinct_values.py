@@ -8,6 +8,13 @@ import numpy as np
 import pandas as pd
 
 
+def is_missing(value: object) -> bool:
+    """Whether a cell holds no value: None, pandas' NA or NaT, or a float NaN (a list or any other object is a
+    value, where pd.isna would answer per element)."""
+    return (value is None or value is pd.NA or value is pd.NaT
+            or (isinstance(value, float | np.floating) and bool(np.isnan(value))))
+
+
 def from_distinct(values: np.ndarray, codes: np.ndarray, missing: Any) -> np.ndarray:
     """Per row, the value worked out for its distinct value: `codes` as pd.factorize gives them
     (-1 for a missing row, which gets `missing`)."""

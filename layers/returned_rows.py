@@ -22,7 +22,7 @@ import pyogrio.errors
 
 from gis.crs import CGCS2000
 from layers.components import PLACE_NAMES, STANDARD_FIELDS
-from layers.distinct_values import from_distinct
+from layers.distinct_values import from_distinct, is_missing
 from layers.survey_export import CLASS_FIELD
 from layers.survey_rows import Rejection, SurveyRows
 
@@ -103,12 +103,12 @@ def _as_text(values: pd.Series) -> np.ndarray:
 
 
 def _text(value: object) -> str | None:
-    if value is None or value is pd.NA or value is pd.NaT:
+    if is_missing(value):
         return None
     if isinstance(value, datetime) and value.tzinfo is None and value.time() == time(0):
         return value.date().isoformat()  # a workbook's date cell, read as midnight of its day
-    if isinstance(value, float | np.floating):
-        return None if np.isnan(value) else str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
     return str(value)
 
 

@@ -28,7 +28,7 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from gis.database import AdvisoryLock
-from layers.distinct_values import from_distinct
+from layers.distinct_values import from_distinct, is_missing
 
 STAGING_COLUMNS = ["row_idx", "id", "class_code", "name", "competent_dept_code",
                    "competent_dept_name", "owner_dept_code", "owner_dept_name",
@@ -96,7 +96,7 @@ def attributes_json(attributes: list[dict] | pd.DataFrame, index: np.ndarray) ->
 
 
 def _json_piece(key: str, value: Any) -> str:
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return ""
     if isinstance(value, np.generic):
         value = value.item()
