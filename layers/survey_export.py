@@ -32,26 +32,20 @@ from grid_codes.classes import SCHEMES, Scheme, default_table
 from grid_codes.errors import UnknownClass
 from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, PLACE_NAMES, STANDARD_FIELDS
 from layers.field_mapping import DBF_NAME_BYTES, cut_to_bytes
+from layers.survey_locate import place_names
 
 CLASS_FIELD = "XLDM"  # 小类代码: the class, beside the standard fields
 
-# The street and community names are today's (the newest vintage of each code), as onemap locates rows
 _EXPORT_SQL = """
-WITH place AS (
-    SELECT DISTINCT ON (level, code) level, code, name FROM onemap.admin_area
-    WHERE level IN ('street', 'community') ORDER BY level, code, vintage DESC
-)
-SELECT c.id, c.class_code, c.name, c.competent_dept_code, c.competent_dept_name, c.owner_dept_code,
-       c.owner_dept_name, c.maintainer_dept_code, c.maintainer_dept_name, c.grid_code, c.state,
-       to_char(c.initial_date, 'YYYYMMDD'), to_char(c.change_date, 'YYYYMMDD'), c.data_source, c.note,
-       c.street_code, street.name, c.community_code, community.name, c.attributes, ST_AsBinary(c.geom)
-FROM onemap.component c
-LEFT JOIN place street ON street.level = 'street' AND street.code = c.street_code
-LEFT JOIN place community ON community.level = 'community' AND community.code = c.community_code
-WHERE c.scheme = %(scheme)s
-  AND (%(prefix)s::text IS NULL OR c.class_code LIKE %(prefix)s || '%%')
-  AND c.valid_from <= coalesce(%(at)s, now()) AND (c.valid_to IS NULL OR c.valid_to > coalesce(%(at)s, now()))
-ORDER BY c.id
+SELECT id, class_code, name, competent_dept_code, competent_dept_name, owner_dept_code,
+       owner_dept_name, maintainer_dept_code, maintainer_dept_name, grid_code, state,
+       to_char(initial_date, 'YYYYMMDD'), to_char(change_date, 'YYYYMMDD'), data_source, note,
+       street_code, community_code, attributes, ST_AsBinary(geom)
+FROM onemap.component
+WHERE scheme = %(scheme)s
+  AND (%(prefix)s::text IS NULL OR class_code LIKE %(prefix)s || '%%')
+  AND valid_from <= coalesce(%(at)s, now()) AND (valid_to IS NULL OR valid_to > coalesce(%(at)s, now()))
+ORDER BY id
 """
 SHAPEFILE_TEXT_BYTES = 254
 # the format each suffix names (a GeoJSON file is often .json)
@@ -70,7 +64,9 @@ _UNDECLARED = {
 _COLUMNS = ["id", "class_code", "name", "competent_dept_code", "competent_dept_name",
             "owner_dept_code", "owner_dept_name", "maintainer_dept_code", "maintainer_dept_name",
             "grid_code", "state", "initial_date", "change_date", "data_source", "note",
-            "street_code", "street_name", "community_code", "community_name"]
+            "street_code", "community_code"]
+# The standard's street and community names, written beside their codes: today's names of the located codes
+_NAMED = {"street_name": "street_code", "community_name": "community_code"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +91,10 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
         raise NotFound(f"no {scheme} components{' of class ' + class_prefix if class_prefix else ''} "
                        "to export")
     attributes = pd.DataFrame([r[:-2] for r in rows], columns=_COLUMNS)
+    names = place_names(conn)
+    for name, code in _NAMED.items():
+        attributes.insert(attributes.columns.get_loc(code) + 1, name,
+                          [names.get(c) for c in attributes[code]])
     attributes = attributes.rename(columns={**STANDARD_FIELDS, **PLACE_NAMES, "class_code": CLASS_FIELD})
     # free attributes (jsonb) become columns of their own, as the survey delivered them
     extra = pd.DataFrame([r[-2] for r in rows], index=attributes.index)

@@ -89,6 +89,12 @@ def area_names(conn: psycopg.Connection, delivered: pd.DataFrame) -> dict[str, s
     names to compare with them (none when it does not, as an edit through the API)."""
     if not any(name in delivered and delivered[name].notna().any() for name in PLACE_NAMES):
         return {}
+    return place_names(conn)
+
+
+def place_names(conn: psycopg.Connection) -> dict[str, str]:
+    """The name of every street and community by code, of the code's newest vintage (today's name, as rows
+    are located)."""
     return dict(conn.execute("SELECT code, name FROM onemap.admin_area "
                              "WHERE level IN ('street', 'community') ORDER BY vintage"))
 
