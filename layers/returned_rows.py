@@ -18,7 +18,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import pyogrio.errors
 
 from gis.crs import CGCS2000
 from layers.components import PLACE_NAMES, STANDARD_FIELDS
@@ -37,13 +36,11 @@ FID_COLUMN, GEOMETRY_COLUMN = "onemap_fid", "onemap_geom"
 _RESERVED = ("geometry", FID_COLUMN, GEOMETRY_COLUMN)
 
 
-def is_refused_rows_file(path: Path) -> bool:
-    """Whether `path` is a GeoPackage of refused rows as written here (its layer holds the reasons)."""
-    try:
-        return (path.suffix.lower() == ".gpkg" and LAYER in [name for name, _ in pyogrio.list_layers(path)]
-                and REASONS in pyogrio.read_info(path, layer=LAYER)["fields"])
-    except pyogrio.errors.DataSourceError:
-        return False
+def holds_refused_rows(path: Path, layers: list[str]) -> bool:
+    """Whether `path`, of the `layers`, is a GeoPackage of refused rows as written here (its layer holds the
+    reasons)."""
+    return (path.suffix.lower() == ".gpkg" and LAYER in layers
+            and REASONS in pyogrio.read_info(path, layer=LAYER)["fields"])
 
 
 def refused_rows(rows: SurveyRows, refused: np.ndarray, delivered: pd.DataFrame) -> SurveyRows:

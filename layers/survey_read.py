@@ -19,7 +19,7 @@ from pyproj import CRS
 
 from gis.crs import CGCS2000, CrsSpec
 from gis.errors import ImportValidationError
-from layers.returned_rows import is_refused_rows_file
+from layers.returned_rows import holds_refused_rows
 from layers.survey_axes import fit_plane_coordinates
 from layers.survey_cad import read_drawing
 from layers.survey_crs import choose_crs, declared_crs
@@ -310,10 +310,10 @@ def layers_to_read(path: Path, wanted: Sequence[str], *, named: bool = True, enc
         return [], ["not read: not GeoJSON (a report, settings or metadata file?)"]
     if suffix not in MULTI_LAYER:
         return [None], ([_one_layer_note(suffix)] if wanted else [])
-    if not named and is_refused_rows_file(path):
+    names, spatial = _layer_names(path)
+    if not named and holds_refused_rows(path, names):
         return [], ["not read: the rows an import refused, written for correction; import it by name once "
                     "corrected"]
-    names, spatial = _layer_names(path)
     if wanted:
         missing = [name for name in wanted if name not in names]
         if missing:

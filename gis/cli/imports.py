@@ -110,15 +110,14 @@ def _write_refused(result: "ImportResult", path: Path) -> Path | None:
 
     from layers.returned_rows import write_refused
 
+    if result.refused is not None and len(result.refused):
+        try:
+            write_refused(path, result.refused, result.rejections)
+            return path
+        except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
+            typer.echo(f"note: the refused rows were not written to {path}: {error}", err=True)
     path.unlink(missing_ok=True)
-    if result.refused is None or not len(result.refused):
-        return None
-    try:
-        write_refused(path, result.refused, result.rejections)
-    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
-        typer.echo(f"note: the refused rows were not written to {path}: {error}", err=True)
-        return None
-    return path
+    return None
 
 
 # Fields --fill does not give: onemap allocates identifiers and locates the cell, street and community;
