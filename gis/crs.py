@@ -13,12 +13,13 @@ from typing import Literal, cast
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError
 
 from gis.errors import InvalidParameter
 
 CGCS2000 = 4490
+_CGCS2000_ELLIPSOID = Geod(ellps="GRS80")  # CGCS2000's ellipsoid has GRS80's a and 1/f
 WGS84 = 4326
 WEB_MERCATOR = 3857
 
@@ -444,6 +445,15 @@ def _convert(geometries: np.ndarray, other: CrsSpec, *, to_cgcs2000: bool) -> np
     geometries = np.asarray(geometries, dtype=object)
     fn = _xy_function(other, to_cgcs2000=to_cgcs2000)
     return geometries.copy() if fn is None else _map_xy(geometries, fn)
+
+
+def metres_to(area: shapely.Geometry, points: np.ndarray) -> FloatArray:
+    """The geodesic distance in metres (on the CGCS2000 ellipsoid) from each point to the nearest point
+    of `area`, both in EPSG:4490: how far outside the city a surveyed point lies, wherever it lies."""
+    lines = shapely.shortest_line(area, points)
+    ends = shapely.get_coordinates(lines).reshape(-1, 4)
+    _, _, metres = _CGCS2000_ELLIPSOID.inv(ends[:, 0], ends[:, 1], ends[:, 2], ends[:, 3])
+    return np.asarray(metres, dtype=float)
 
 
 def swapped_lon_lat(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:

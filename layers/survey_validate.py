@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis.crs import swapped_lon_lat
+from gis.crs import metres_to, swapped_lon_lat
 from grid_codes.classes import ClassInfo, ClassTable, Scheme
 from grid_codes.errors import InvalidCode
 from layers.components import DEFAULT_STATE, GEOMETRY_KINDS, STANDARD_FIELDS, STATES
@@ -138,9 +138,22 @@ def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
                                      for g in geoms[invalid]])
     shapely.prepare(ctx.city)
     outside = checkable & ~invalid
-    outside[outside] = ~shapely.covers(ctx.city, anchors(geoms[outside], kinds[outside]))
+    located = anchors(geoms[outside], kinds[outside])
+    beyond = ~shapely.covers(ctx.city, located)
+    outside[outside] = beyond
+    away = metres_to(ctx.city, located[beyond]) if beyond.any() else np.zeros(0)
     out.reject(outside, "geometry", [
-        f"outside the city (at {x:.6f}, {y:.6f})" for x, y in centres[outside]])
+        f"outside the city (at {x:.6f}, {y:.6f}){_how_far(metres)}"
+        for (x, y), metres in zip(centres[outside], away, strict=True)])
+
+
+def _how_far(metres: float) -> str:
+    """How far a row outside the city lies from it: a few metres is a point on the boundary or a city
+    extent drawn short, a few kilometres a typo in a digit, hundreds of kilometres the wrong CRS."""
+    if not np.isfinite(metres):
+        return ""
+    distance = f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+    return f", {distance} from its boundary"
 
 
 def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> np.ndarray:
