@@ -333,6 +333,8 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
     bad_state = ~f["state"].isin(STATES).to_numpy()
     out.reject(bad_state, "state", [f"state {s!r} is not one of {'/'.join(STATES)}"
                                     for s in f["state"][bad_state]])
+    if bad_state.any():
+        out.notes.append(_unknown_states_note(f["state"][bad_state]))
     out.notes.extend(_department_code_notes(rows))
     too_long = (f["note"].astype(object).str.len() > 1000).to_numpy()
     out.reject(too_long, "note", "note is longer than 1000 characters")
@@ -352,6 +354,17 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
         parsed[column] = dates.parsed
     backwards = (parsed["change_date"] < parsed["initial_date"]).to_numpy(dtype=bool)
     out.reject(backwards, "change_date", "change_date is before initial_date")
+
+
+def _unknown_states_note(written: pd.Series) -> str:
+    """How to read a contractor's own states (待修, 正常使用) as standard ones: the refused rows' states, the
+    most frequent first, and the mapping section that reads them."""
+    counts = written.astype(str).value_counts()
+    listed = ", ".join(f"{value} ×{count}" for value, count in counts.head(5).items())
+    more = f" and {len(counts) - 5} other(s)" if len(counts) > 5 else ""
+    return (f"{len(written)} row(s) refused for a state that is none of {'/'.join(STATES)} ({listed}{more}): "
+            f"a states: section in the mapping (--mapping) reads such a value as a standard state, "
+            f"a line each ({counts.index[0]}: 破损)")
 
 
 def _department_code_notes(rows: SurveyRows) -> list[str]:

@@ -1,5 +1,6 @@
-"""Rows outside the city: the reason says how far from its boundary they lie (layers.survey_validate, no
-database needed), which tells a typo in a digit from a file in the wrong coordinate system."""
+"""What the validation tells staff beyond "refused" (layers.survey_validate, no database needed): how far
+outside the city a row lies, which tells a typo in a digit from a file in the wrong coordinate system, and
+how to read a contractor's own states."""
 
 import re
 
@@ -12,10 +13,12 @@ from tests.layers.test_survey_validate_duplicates import CITY, LAT, LON, _rows
 EAST_EDGE = LON + 0.01
 
 
-def _outside_reasons(points: list[shapely.Geometry]) -> dict[int, str]:
-    ctx = ValidationContext(scheme="gb47678", table=default_table(), city=CITY,
+CONTEXT = ValidationContext(scheme="gb47678", table=default_table(), city=CITY,
                             county_codes=frozenset({"440304"}), zone_epsg=4547)
-    checked = validate(_rows([("01001", p) for p in points]), ctx)
+
+
+def _outside_reasons(points: list[shapely.Geometry]) -> dict[int, str]:
+    checked = validate(_rows([("01001", p) for p in points]), CONTEXT)
     return {r.row: r.reason for r in checked.rejections if r.reason.startswith("outside the city")}
 
 
@@ -44,3 +47,20 @@ def test_a_survey_in_another_province_reads_hundreds_of_kilometres_away():
 def test_coordinates_that_are_no_place_on_earth_get_no_distance():
     reason = _outside_reasons([shapely.Point(380_000.0, 2_500_000.0)])[1]  # metres read as degrees
     assert reason == "outside the city (at 380000.000000, 2500000.000000)"
+
+
+def test_states_outside_the_standard_are_refused_with_a_note_on_the_mapping_that_reads_them():
+    rows = _rows([("01001", shapely.Point(LON + i * 1e-4, LAT)) for i in range(5)])
+    rows.fields["state"] = ["待修", "完好", "待修", "坏", None]
+    checked = validate(rows, CONTEXT)
+    assert [(r.row, r.field) for r in checked.rejections] == [(1, "state"), (3, "state"), (4, "state")]
+    assert ("3 row(s) refused for a state that is none of 完好/破损/丢失/废弃/移除/占用/其他 "
+            "(待修 ×2, 坏 ×1): a states: section in the mapping (--mapping) reads such a value as a standard "
+            "state, a line each (待修: 破损)") in checked.notes
+
+
+def test_the_note_on_states_lists_the_five_most_frequent():
+    rows = _rows([("01001", shapely.Point(LON + i * 1e-4, LAT)) for i in range(8)])
+    rows.fields["state"] = ["a", "a", "b", "c", "d", "e", "f", "g"]
+    note = next(n for n in validate(rows, CONTEXT).notes if "refused for a state" in n)
+    assert "(a ×2, b ×1, c ×1, d ×1, e ×1 and 2 other(s))" in note
