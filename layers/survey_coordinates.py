@@ -20,10 +20,12 @@ from layers.field_mapping import fold
 DEGREE_PAIRS = (("lon", "lat"), ("lng", "lat"), ("long", "lat"), ("longitude", "latitude"), ("经度", "纬度"),
                 ("东经", "北纬"))
 PLANE_PAIRS = (("x", "y"), ("横坐标", "纵坐标"), ("point_x", "point_y"), ("x坐标", "y坐标"),
-               ("坐标x", "坐标y"), ("东坐标", "北坐标"), ("easting", "northing"), ("e", "n"),
-               ("x_coord", "y_coord"), ("xcoord", "ycoord"))
-# Degree columns named with more words around the axis: 中心点经度/中心点纬度, 经度坐标/纬度坐标
-_AXIS_WORDS = (("经度", "纬度"), ("longitude", "latitude"), ("lon", "lat"), ("lng", "lat"))
+               ("坐标x", "坐标y"), ("东坐标", "北坐标"), ("东向坐标", "北向坐标"), ("easting", "northing"),
+               ("e", "n"), ("x_coord", "y_coord"), ("xcoord", "ycoord"))
+# Columns named with more words before the axis: 中心点经度/中心点纬度, 经度坐标/纬度坐标; 中心点X/中心点Y,
+# centroid_x/centroid_y, 中心东坐标/中心北坐标
+_DEGREE_WORDS = (("经度", "纬度"), ("longitude", "latitude"), ("lon", "lat"), ("lng", "lat"))
+_PLANE_WORDS = (("x", "y"), ("东坐标", "北坐标"), ("easting", "northing"))
 _AXIS_SUFFIXES = ("坐标", "")
 WKT_NAMES = ("wkt", "geometry", "geom")
 # One column of "x,y" pairs, matched on its name without separators: 经纬度, 坐标(经度,纬度), lng/lat …
@@ -66,23 +68,28 @@ def column_key(name: str) -> str:
 
 
 def coordinate_pairs(header: Sequence[str], *, plane_first: bool) -> list[tuple[str, str]]:
-    """The (x, y) column pairs of a header, best first: plane names first when the CRS is projected. A word
-    naming the coordinate system (高德经度, lng_gcj02: see named_crs) does not hide a column."""
+    """The (x, y) column pairs of a header, best first: plane names first when the CRS is projected, the
+    standard names of each kind before names with more words. A word naming the coordinate system (高德经度,
+    lng_gcj02: see named_crs) does not hide a column."""
     keyed: dict[str, str] = {}
     for name in header:
         keyed.setdefault(column_key(name), name)
     for name in header:
         keyed.setdefault(_crs_word(name)[0], name)
-    order = PLANE_PAIRS + DEGREE_PAIRS if plane_first else DEGREE_PAIRS + PLANE_PAIRS
-    named = [(keyed[x], keyed[y]) for x, y in order if x in keyed and y in keyed]
-    return named + [pair for pair in _worded_degree_pair(keyed) if pair not in named]
+    degree = _named_pairs(keyed, DEGREE_PAIRS) + _worded_pair(keyed, _DEGREE_WORDS)
+    plane = _named_pairs(keyed, PLANE_PAIRS) + _worded_pair(keyed, _PLANE_WORDS)
+    return list(dict.fromkeys(plane + degree if plane_first else degree + plane))
 
 
-def _worded_degree_pair(keyed: dict[str, str]) -> list[tuple[str, str]]:
-    """The degree columns whose names share the words around the axis (中心点经度/中心点纬度), when the
-    header holds one such pair: 起点经度 … 终点纬度 of a line hold two, and say no point."""
+def _named_pairs(keyed: dict[str, str], pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(keyed[x], keyed[y]) for x, y in pairs if x in keyed and y in keyed]
+
+
+def _worded_pair(keyed: dict[str, str], words: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The columns whose names share the words around the axis (中心点经度/中心点纬度, 中心X/中心Y), when
+    the header holds one such pair: 起点经度 … 终点纬度 of a line hold two, and say no point."""
     pairs = {(keyed[key], keyed[partner])
-             for key in keyed for x_word, y_word in _AXIS_WORDS for suffix in _AXIS_SUFFIXES
+             for key in keyed for x_word, y_word in words for suffix in _AXIS_SUFFIXES
              if key.endswith(x_word + suffix) and key != x_word
              and (partner := key[: len(key) - len(x_word + suffix)] + y_word + suffix) in keyed}
     return list(pairs) if len(pairs) == 1 else []

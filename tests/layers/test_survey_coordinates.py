@@ -142,3 +142,24 @@ def test_coordinate_columns_named_for_their_system(header: list[str], pair: tupl
 def test_a_pair_column_named_for_its_system() -> None:
     assert pair_column(["编号", "高德坐标"]) == ("高德坐标", None)
     assert named_crs(["高德坐标"]) == "gcj02" and named_crs(["GPS坐标"]) == "wgs84"
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    (["名称", "中心点X", "中心点Y"], [("中心点X", "中心点Y")]),
+    (["中心X坐标(m)", "中心Y坐标(m)"], [("中心X坐标(m)", "中心Y坐标(m)")]),
+    (["centroid_x", "centroid_y"], [("centroid_x", "centroid_y")]),
+    (["东向坐标", "北向坐标"], [("东向坐标", "北向坐标")]),
+    (["实测东坐标", "实测北坐标"], [("实测东坐标", "实测北坐标")]),
+    (["X", "Y", "原X", "原Y"], [("X", "Y"), ("原X", "原Y")]),  # the plain pair first
+    (["起点X", "起点Y", "终点X", "终点Y"], []),  # a line's two ends: no point
+    (["index", "编号"], []),
+], ids=["worded", "suffix-unit", "english", "direction", "east-north", "plain-first", "two-ends",
+        "a-word-in-x"])
+def test_plane_columns_named_with_more_words(header: list[str], expected: list[tuple[str, str]]) -> None:
+    assert coordinate_pairs(header, plane_first=True) == expected
+
+
+def test_worded_pairs_follow_the_crs_kind_too() -> None:
+    degrees, plane = ("中心点经度", "中心点纬度"), ("中心点X", "中心点Y")
+    assert coordinate_pairs([*degrees, *plane], plane_first=False) == [degrees, plane]
+    assert coordinate_pairs([*degrees, *plane], plane_first=True) == [plane, degrees]
