@@ -18,7 +18,7 @@ from gis.crs import CrsSpec, xy_from_cgcs2000
 from gis.errors import ImportValidationError, InvalidParameter, OnemapError
 from layers.survey_csv import csv_records
 from layers.survey_dbf import text_codec
-from layers.survey_formats import DELIMITED_SUFFIXES
+from layers.survey_formats import DELIMITED_SUFFIXES, WORKBOOK_SUFFIXES
 from layers.survey_workbooks import sheet_rows
 
 ADDRESS_COLUMNS = ("address", "地址", "addr", "详细地址", "事发地址", "location", "位置")
@@ -65,9 +65,9 @@ def _column(header: list[str], wanted: str | None, source: str) -> int:
 
 def read_table(data: bytes, name: str, *, column: str | None = None, encoding: str | None = None) -> Table:
     """Parse CSV or tab-delimited text (in `encoding`, else UTF-8, GB18030 or UTF-16 with its byte order
-    mark, as the survey import reads it), XLSX or XLS bytes; `name` decides the format and names the
+    mark, as the survey import reads it), XLSX, XLS or ODS bytes; `name` decides the format and names the
     source. Blank lines are not rows."""
-    if name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+    if name.lower().endswith(WORKBOOK_SUFFIXES):
         records = [["" if v is None else str(v) for v in cells]
                    for _, cells in sheet_rows(Path(name), None, data).rows]
     elif name.lower().endswith(DELIMITED_SUFFIXES):
@@ -75,7 +75,7 @@ def read_table(data: bytes, name: str, *, column: str | None = None, encoding: s
         records = [[str(cell) for cell in cells] for _, cells in csv_records(Path(name), data, codec, [])[0]]
     else:
         raise ImportValidationError(f"{name}: unsupported file type; use .csv (or tab-delimited .txt/.tsv), "
-                                    ".xlsx or .xls")
+                                    ".xlsx, .xls or .ods")
     if not records:
         raise ImportValidationError(f"{name}: the file is empty")
     header = [h.strip() for h in records[0]]

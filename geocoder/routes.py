@@ -227,7 +227,7 @@ class BatchRequest(BaseModel):
     status_code=200,
 )
 async def batch(request: Request) -> Response:
-    """JSON {"addresses": [...]} answers at once; a CSV, XLSX or XLS body (Content-Type text/csv or the
+    """JSON {"addresses": [...]} answers at once; a CSV, XLSX, XLS or ODS body (Content-Type text/csv or the
     workbook's type, `?column=` naming the address column) starts a job and answers 202 with its URL."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "application/json":
@@ -253,11 +253,12 @@ async def _start_job(request: Request, content_type: str) -> Response:
         "text/csv": "upload.csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "upload.xlsx",
         "application/vnd.ms-excel": "upload.xls",
+        "application/vnd.oasis.opendocument.spreadsheet": "upload.ods",
     }.get(content_type)
     if name is None:
         raise InvalidParameter(
-            f"Content-Type {content_type or 'none'!r}: send application/json, text/csv or an XLSX or XLS "
-            "workbook"
+            f"Content-Type {content_type or 'none'!r}: send application/json, text/csv or an XLSX, XLS "
+            "or ODS workbook"
         )
     data = await request.body()
     if len(data) > JOB_MAX_BYTES:

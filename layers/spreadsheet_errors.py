@@ -5,8 +5,10 @@ class name), and a lookup that finds nothing shows #N/A. The value is not data: 
 give a row a new identifier instead of the one it names, or clear a department without a word. So the
 import reads it as the text Excel shows (a CSV saved from Excel holds that text too), and the validation
 rejects the row naming the field. calamine reads an error cell as an empty string, so the error cells
-of an Office Open XML workbook (.xlsx, .xlsm) are found in its sheet XML, and those of an Excel 97-2003
-workbook (.xls, which WPS and older templates still save) by xlrd.
+of an Office Open XML workbook (.xlsx, .xlsm) are found in its sheet XML, those of an Excel 97-2003
+workbook (.xls, which WPS and older templates still save) by xlrd, and those of an OpenDocument
+spreadsheet (.ods, LibreOffice's) in its content.xml, where LibreOffice also writes its own codes
+(Err:502 for an invalid argument) for errors Excel has no value for.
 """
 
 import posixpath
@@ -21,13 +23,24 @@ import numpy as np
 import pandas as pd
 
 # The error values of Excel and WPS (the same codes; #GETTING_DATA, #SPILL! and #CALC! are the newer ones)
-ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
-                          "#GETTING_DATA", "#SPILL!", "#CALC!"})
+EXCEL_ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+                                "#GETTING_DATA", "#SPILL!", "#CALC!"})
+# LibreOffice shows the errors Excel has no value for as Err:501 … Err:5xx
+ERROR_VALUES = EXCEL_ERROR_VALUES | frozenset(f"Err:{code}" for code in range(500, 600))
 COMPOUND_FILE = bytes.fromhex("d0cf11e0a1b11ae1")  # the signature of an OLE compound file: an .xls
 _ERROR_TYPE = re.compile(rb"""\bt\s*=\s*["']e["']""")  # a cell of type error
 _SEARCH_CHUNK = 1 << 20
 _RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REFERENCE = re.compile(r"([A-Z]+)([0-9]+)")
+_OPENDOCUMENT_CONTENT = "content.xml"
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_TABLE_NAME = f"{{{_TABLE}}}name"
+_COLUMNS_REPEATED = f"{{{_TABLE}}}number-columns-repeated"
+_ROWS_REPEATED = f"{{{_TABLE}}}number-rows-repeated"
+# LibreOffice types an error cell calcext:value-type="error" (office:value-type stays "string", with an
+# empty office:string-value, which calamine reads) and writes the error as the cell's text
+_CALCEXT_VALUE_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
+_OPENDOCUMENT_ERROR = re.compile(rb"""value-type\s*=\s*["']error["']""")
 
 
 def error_cells(workbook: bytes, sheet: str) -> dict[tuple[int, int], str]:
@@ -40,12 +53,17 @@ def error_cells(workbook: bytes, sheet: str) -> dict[tuple[int, int], str]:
         return {}
     try:
         with zipfile.ZipFile(BytesIO(workbook)) as book:
+            if _OPENDOCUMENT_CONTENT in book.namelist():
+                if not _has_error_cell(book, _OPENDOCUMENT_CONTENT, _OPENDOCUMENT_ERROR):
+                    return {}
+                with book.open(_OPENDOCUMENT_CONTENT) as xml:
+                    return _opendocument_error_cells(xml, sheet)
             member = _sheet_member(book, sheet)
-            if not member or not _has_error_cell(book, member):
+            if not member or not _has_error_cell(book, member, _ERROR_TYPE):
                 return {}
             with book.open(member) as xml:
                 return _parsed_error_cells(xml)
-    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError):
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError):
         return {}  # calamine read the workbook; what it cannot tell here stays as calamine read it
 
 
@@ -83,7 +101,8 @@ def error_values_by_row(frame: pd.DataFrame, columns: Iterable[str]) -> dict[int
 
 def error_value_reason(name: str, value: object) -> str:
     why = ": a lookup found nothing" if value == "#N/A" else ""
-    return (f"{name} holds {value}, Excel's mark of a formula that failed{why}; correct the formula or "
+    maker = "Excel's" if value in EXCEL_ERROR_VALUES else "LibreOffice's"
+    return (f"{name} holds {value}, {maker} mark of a formula that failed{why}; correct the formula or "
             "clear the cell")
 
 
@@ -132,13 +151,13 @@ def _resolved(part: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
 
 
-def _has_error_cell(book: zipfile.ZipFile, member: str) -> bool:
+def _has_error_cell(book: zipfile.ZipFile, member: str, marker: re.Pattern[bytes]) -> bool:
     tail = b""
     with book.open(member) as xml:
         while chunk := xml.read(_SEARCH_CHUNK):
-            if _ERROR_TYPE.search(tail + chunk):
+            if marker.search(tail + chunk):
                 return True
-            tail = chunk[-16:]
+            tail = chunk[-64:]
     return False
 
 
@@ -160,6 +179,41 @@ def _parsed_error_cells(xml: IO[bytes]) -> dict[tuple[int, int], str]:
                     found[(row, column)] = value.strip()
             element.clear()
         elif tag == "row":
+            element.clear()
+    return found
+
+
+def _opendocument_error_cells(xml: IO[bytes], sheet: str) -> dict[tuple[int, int], str]:
+    """The error cells of the table named `sheet` of an OpenDocument spreadsheet's content.xml. A cell or
+    row written once for several identical ones (number-columns-repeated, number-rows-repeated) counts for
+    each, and a cell covered by a merge is a cell, as calamine counts them."""
+    found: dict[tuple[int, int], str] = {}
+    in_sheet, row, column = False, 0, 0
+    in_row: dict[int, str] = {}  # column -> error value, of the row being read
+    for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+        tag = _local(element.tag)
+        if tag == "table":
+            if event == "start":
+                in_sheet, row = element.get(_TABLE_NAME) == sheet, 0
+            elif in_sheet:
+                break
+            continue
+        if event == "start":
+            if tag == "table-row":
+                column, in_row = 0, {}
+            continue
+        if tag in ("table-cell", "covered-table-cell"):
+            repeated = int(element.get(_COLUMNS_REPEATED) or 1)
+            if in_sheet and element.get(_CALCEXT_VALUE_TYPE) == "error":
+                value = "".join(element.itertext()).strip()
+                in_row.update({column + k: value for k in range(repeated) if value})
+            column += repeated
+            element.clear()
+        elif tag == "table-row":
+            repeated = int(element.get(_ROWS_REPEATED) or 1)
+            if in_sheet:
+                found.update({(row + k + 1, c): v for k in range(repeated) for c, v in in_row.items()})
+            row += repeated
             element.clear()
     return found
 

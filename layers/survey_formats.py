@@ -21,7 +21,9 @@ MULTI_LAYER = {".gpkg": "GeoPackage", ".gdb": "File Geodatabase", ".kml": "KML",
 GEOJSON_SUFFIXES = (".geojson", ".json", ".geojsonl", ".geojsons")
 # Delimited text: CSV, and the tab-delimited .txt of Excel's 文本文件(制表符分隔) and Unicode 文本 (UTF-16)
 DELIMITED_SUFFIXES = (".csv", ".txt", ".tsv")
-TABLE_SUFFIXES = (*DELIMITED_SUFFIXES, ".xlsx", ".xlsm", ".xls")
+# Workbooks calamine reads: Excel's, the .xls that WPS still saves, LibreOffice's OpenDocument .ods
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+TABLE_SUFFIXES = (*DELIMITED_SUFFIXES, *WORKBOOK_SUFFIXES)
 # Read only when given by name: in a delivery folder or archive a .txt is its 说明.txt more often than a table
 NAMED_ONLY_SUFFIXES = (".txt",)
 CAD_SUFFIXES = (".dxf",)  # read by layers.survey_cad, a CAD layer at a time

@@ -1,5 +1,6 @@
-"""The rows of a workbook sheet as Python values, through calamine (python-calamine): .xlsx/.xlsm and the
-older binary .xls that WPS and older Excel still save by default in many offices.
+"""The rows of a workbook sheet as Python values, through calamine (python-calamine): .xlsx/.xlsm, the
+older binary .xls that WPS and older Excel still save by default in many offices, and LibreOffice's
+OpenDocument .ods.
 
 Cells come back as Excel shows them: text as text, whole numbers as int, dates as datetime, formulas as
 their last computed value, an error value (#N/A) as its text (layers/spreadsheet_errors.py).

@@ -6,6 +6,7 @@ import xlwt
 
 from geocoder.batch import read_table
 from gis.errors import ImportValidationError
+from tests.layers.opendocument_sheets import write_ods
 
 
 @pytest.mark.parametrize(("header", "column"), [
@@ -32,10 +33,12 @@ def test_the_named_column_wins() -> None:
     assert table.address_column == 2
 
 
-@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
-def test_workbooks_of_either_kind_are_read(tmp_path, suffix: str) -> None:
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
+def test_workbooks_of_each_kind_are_read(tmp_path, suffix: str) -> None:
     path = tmp_path / f"cases{suffix}"
-    if suffix == ".xls":
+    if suffix == ".ods":
+        write_ods(path, {"cases": [["编号", "案件地址"], [1, "侨香路7号"]]})
+    elif suffix == ".xls":
         book = xlwt.Workbook(encoding="utf-8")
         sheet = book.add_sheet("cases")
         for row, values in enumerate([["编号", "案件地址"], [1, "侨香路7号"]]):

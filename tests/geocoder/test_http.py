@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from gis.app import create_app
 from gis.settings import Settings
+from tests.layers.opendocument_sheets import write_ods
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HOSTILE = {
@@ -134,6 +135,17 @@ def test_an_excel_error_value_is_a_reason_not_a_place(geocoder_client: TestClien
                            "nothing; correct the formula or clear the cell")
     single = geocoder_client.get("/geocode", params={"q": "#N/A"})
     assert single.status_code == 400 and "#N/A" in single.json()["description"]
+
+
+def test_an_opendocument_workbook_is_a_batch_too(geocoder_client: TestClient, tmp_path: Path) -> None:
+    """LibreOffice's .ods, with an error cell where a lookup found nothing."""
+    book = write_ods(tmp_path / "cases.ods", {"cases": [["编号", "地址"], [1, "侨香路7号"], [2, "#N/A"]]})
+    headers = {"content-type": "application/vnd.oasis.opendocument.spreadsheet"}
+    response = geocoder_client.post("/geocode/batch", content=book.read_bytes(), headers=headers)
+    assert response.status_code == 202
+    rows = _finished(geocoder_client, response.headers["location"])
+    assert [r[2] for r in rows[1:]] == ["door_plate", ""]
+    assert rows[2][-1].startswith("address holds #N/A, Excel's mark of a formula that failed")
 
 
 def test_batch_job_csv(geocoder_client: TestClient) -> None:

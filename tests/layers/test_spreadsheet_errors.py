@@ -9,8 +9,9 @@ import openpyxl
 import psycopg
 import pytest
 
-from layers.spreadsheet_errors import error_cells
+from layers.spreadsheet_errors import error_cells, error_value_reason
 from layers.survey_workbooks import sheet_rows
+from tests.layers.opendocument_sheets import write_ods
 from tests.layers.test_survey_import import DEPT, _count, _points_in_city, _run
 from tests.layers.test_survey_read import _table_file
 
@@ -18,7 +19,7 @@ FAILED = "Excel's mark of a formula that failed"
 LOOKUP = f"{FAILED}: a lookup found nothing; correct the formula or clear the cell"
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".xls"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".xls", ".ods"])
 def test_rows_holding_error_values_are_rejected_naming_the_field(fresh_db_url, tmp_path, suffix):
     """A CSV saved from Excel holds the error's text; a workbook (Office Open XML, or Excel 97-2003 as WPS
     saves it) holds an error cell, which calamine alone would read as empty (the #N/A identifier would then
@@ -93,3 +94,28 @@ def test_cells_written_without_their_reference_are_placed_by_their_order(tmp_pat
             target.writestr(item, content)
     # B3:C3 and B4:C4 lose their columns: each row's cells start at A
     assert error_cells(bare.read_bytes(), "调查表") == {(4, 0): "#N/A", (6, 0): "#NAME?"}
+
+
+def test_error_cells_of_an_opendocument_sheet_count_repeated_cells_and_rows(tmp_path):
+    """LibreOffice writes a run of identical cells or rows once with its count, and its own codes (Err:502)
+    for errors Excel has no value for; calamine reads an error cell as empty."""
+    rows: list[list[object]] = [
+        [],  # an empty first row
+        ["名称", "材质", "主管部门名称", "备注"],
+        [None, None, "#N/A", "Err:502"],  # two empty cells written as one
+        [None, None, "#N/A", "Err:502"],  # the same row again: written once, twice repeated
+        ["井盖", "铸铁", "铸铁", "#REF!"],
+    ]
+    book = write_ods(tmp_path / "book.ods", {"说明": [["#DIV/0!"]], "调查表": rows})
+    content = zipfile.ZipFile(book).read("content.xml")
+    assert b'number-rows-repeated="2"' in content and b'number-columns-repeated="2"' in content
+    assert error_cells(book.read_bytes(), "调查表") == {
+        (3, 2): "#N/A", (3, 3): "Err:502", (4, 2): "#N/A", (4, 3): "Err:502", (5, 3): "#REF!"}
+    assert error_cells(book.read_bytes(), "说明") == {(1, 0): "#DIV/0!"}
+    assert error_cells(write_ods(tmp_path / "none.ods", {"调查表": rows[:2]}).read_bytes(), "调查表") == {}
+    read = sheet_rows(book, "调查表").rows
+    assert read[2] == (3, [None, None, "#N/A", "Err:502"])
+    assert read[4] == (5, ["井盖", "铸铁", "铸铁", "#REF!"])
+    assert error_value_reason("备注", "Err:502") == (
+        "备注 holds Err:502, LibreOffice's mark of a formula that failed; correct the formula or clear the "
+        "cell")

@@ -27,6 +27,7 @@ from layers.survey_gather import read_rows
 from layers.survey_import import ImportOptions
 from layers.survey_read import layers_to_read, read_survey
 from tests.city_grid import CITY_GRID
+from tests.layers.opendocument_sheets import write_ods
 from tests.layers.test_survey_import import DEPT, _points_in_city, _run
 
 NO_CRS_WARNING = pytest.mark.filterwarnings("ignore:'crs' was not provided:UserWarning")
@@ -960,7 +961,9 @@ def test_xlsx_sheet_by_name(tmp_path: Path) -> None:
 
 
 def _sheets_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    """An .xlsx or .xls workbook with these sheets and rows."""
+    """An .xlsx, .xls or .ods workbook with these sheets and rows."""
+    if path.suffix == ".ods":
+        return write_ods(path, sheets)
     if path.suffix == ".xlsx":
         book = openpyxl.Workbook()
         book.remove(book.active)
@@ -980,7 +983,7 @@ def _sheets_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
     return path
 
 
-@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
 def test_a_workbook_is_read_from_its_first_sheet_with_coordinates(tmp_path: Path, suffix: str) -> None:
     """A cover or an instructions sheet first (封面, 填表说明), the survey after it: the survey is read."""
     sheets = {"填表说明": [["说明", "内容"], ["经纬度", "CGCS2000"]], "封面": [["福田区部件普查"]],
@@ -994,7 +997,7 @@ def test_a_workbook_is_read_from_its_first_sheet_with_coordinates(tmp_path: Path
         read_survey(path, layer="汇总")
 
 
-@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
 def test_a_census_form_headed_in_two_rows_is_read_with_joined_names(tmp_path: Path, suffix: str) -> None:
     """主管部门 merged over 代码 and 名称, 坐标 over 经度 and 纬度, under a title row."""
     path = _sheets_workbook(tmp_path / f"form{suffix}", {"普查": [
@@ -1064,6 +1067,8 @@ def test_cells_merged_down_over_rows_are_read_on_each_row(tmp_path: Path, suffix
 def _table_file(path: Path, rows: list[list[object]]) -> Path:
     """The rows as a UTF-8 CSV file or a one-sheet workbook, by the path's suffix; in a workbook, a value
     that is an Excel error value (#N/A) is an error cell, as Excel writes a failed formula's result."""
+    if path.suffix == ".ods":
+        return write_ods(path, {"Sheet1": rows})
     if path.suffix == ".csv":
         path.write_text("\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n",
                         encoding="utf-8")
