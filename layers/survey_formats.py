@@ -49,6 +49,10 @@ UNREAD_FORMATS = {
                "from 奥维 as KML or KMZ and import that"),
     ".wt": _mapgis("point"), ".wl": _mapgis("line"), ".wp": _mapgis("area"),
     ".udb": _SUPERMAP, ".udbx": _SUPERMAP,
+    ".et": ("a WPS 表格 workbook (.et), which onemap cannot open: in WPS save it as an Excel workbook "
+            "(.xlsx) and import that"),
+    ".xlsb": ("an Excel binary workbook (.xlsb), whose error cells (#N/A of a lookup) onemap cannot tell "
+              "from empty ones: save it as an Excel workbook (.xlsx) and import that"),
 }
 
 

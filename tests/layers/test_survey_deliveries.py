@@ -292,19 +292,23 @@ def test_survey_formats_onemap_cannot_open_are_named_and_other_files_pass_quietl
     delivery = tmp_path / "成果"
     delivery.mkdir()
     (delivery / "井盖.csv").write_text("部件名称,经度,纬度\n上水井盖,114.0512,22.5431\n", encoding="utf-8")
-    for name in ("标注.ovobj", "路灯.wt", "道路.wl", "绿地.wp", "部件.udbx", "底图.dgn", "1.jpg", "说明.docx",
-                 "报告.pdf"):
+    for name in ("标注.ovobj", "路灯.wt", "道路.wl", "绿地.wp", "部件.udbx", "底图.dgn", "台账.et",
+                 "汇总.xlsb", "1.jpg", "说明.docx", "报告.pdf"):
         (delivery / name).write_bytes(b"\x00" + name.encode())
     _zip(delivery / "旧库.zip", {"普查成果.mdb": b"\x00\x01\x00\x00Standard Jet DB\x00"})
     rows, notes = read_rows([delivery], ImportOptions(actor="tester"))
     assert set(rows.files) == {"成果/井盖.csv"}
     assert [note for note in notes if "not read" in note] == [
+        "成果/台账.et: not read: a WPS 表格 workbook (.et), which onemap cannot open: in WPS save it as an "
+        "Excel workbook (.xlsx) and import that",
         "成果/底图.dgn: not read: a MicroStation drawing (DGN), which onemap cannot open: save it as DXF and "
         "import that",
         "成果/旧库.zip/普查成果.mdb: not read: a Personal Geodatabase (Access), which onemap cannot open: "
         "export its feature classes to a File Geodatabase (.gdb) or GeoPackage and import that",
         "成果/标注.ovobj: not read: an 奥维互动地图 (Ovital Map) object file, which onemap cannot open: "
         "export its objects from 奥维 as KML or KMZ and import that",
+        "成果/汇总.xlsb: not read: an Excel binary workbook (.xlsb), whose error cells (#N/A of a lookup) "
+        "onemap cannot tell from empty ones: save it as an Excel workbook (.xlsx) and import that",
         "成果/绿地.wp: not read: a MapGIS area file, which onemap cannot open: export it from MapGIS as a "
         "Shapefile and import that",
         "成果/路灯.wt: not read: a MapGIS point file, which onemap cannot open: export it from MapGIS as a "
