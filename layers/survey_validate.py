@@ -145,15 +145,36 @@ def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
     out.reject(outside, "geometry", [
         f"outside the city (at {x:.6f}, {y:.6f}){_how_far(metres)}"
         for (x, y), metres in zip(centres[outside], away, strict=True)])
+    out.notes.extend(_files_outside(rows, present, outside, away))
+
+
+def _files_outside(rows: SurveyRows, present: np.ndarray, outside: np.ndarray, away: np.ndarray) -> list[str]:
+    """A note for each file whose every row with a geometry lies outside the city, with how far: one reason
+    then explains them all (a survey of another place, or coordinates read in the wrong CRS)."""
+    notes = []
+    distances = np.full(len(outside), np.nan)
+    distances[outside] = away
+    for file in pd.unique(rows.files[outside]):
+        mine = rows.files == file
+        if (outside[mine] == present[mine]).all() and outside[mine].sum() > 1:
+            far = distances[mine & outside]
+            span = (f", {_distance(np.nanmin(far))} to {_distance(np.nanmax(far))} from its boundary"
+                    if np.isfinite(far).any() else "")
+            count = int(outside[mine].sum())
+            notes.append(f"{file}: every one of its {count} rows lies outside the city{span}: a survey of "
+                         "another place, or coordinates in another CRS than the one they were read in "
+                         "(--crs)")
+    return notes
+
+
+def _distance(metres: float) -> str:
+    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
 
 
 def _how_far(metres: float) -> str:
     """How far a row outside the city lies from it: a few metres is a point on the boundary or a city
     extent drawn short, a few kilometres a typo in a digit, hundreds of kilometres the wrong CRS."""
-    if not np.isfinite(metres):
-        return ""
-    distance = f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
-    return f", {distance} from its boundary"
+    return f", {_distance(metres)} from its boundary" if np.isfinite(metres) else ""
 
 
 def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> np.ndarray:

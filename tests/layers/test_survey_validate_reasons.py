@@ -49,6 +49,18 @@ def test_coordinates_that_are_no_place_on_earth_get_no_distance():
     assert reason == "outside the city (at 380000.000000, 2500000.000000)"
 
 
+def test_a_file_whose_every_row_lies_outside_gets_one_note_saying_how_far():
+    east = EAST_EDGE + 0.01
+    points = [(east, LAT), (east + 0.01, LAT), (LON, LAT), (east, LAT + 0.001), (east, LAT + 0.002)]
+    rows = _rows([("01001", shapely.Point(x, y)) for x, y in points])
+    rows.files[:] = ["福田/路灯.csv", "福田/路灯.csv", "罗湖/路灯.csv", "罗湖/路灯.csv", "南山/路灯.csv"]
+    notes = [n for n in validate(rows, CONTEXT).notes if "every one of its" in n]
+    # 罗湖 has a row inside the city, 南山 a single row: their reasons say enough
+    assert notes == ["福田/路灯.csv: every one of its 2 rows lies outside the city, 1.0 km to 2.1 km from "
+                     "its boundary: a survey of another place, or coordinates in another CRS than the one "
+                     "they were read in (--crs)"]
+
+
 def test_states_outside_the_standard_are_refused_with_a_note_on_the_mapping_that_reads_them():
     rows = _rows([("01001", shapely.Point(LON + i * 1e-4, LAT)) for i in range(5)])
     rows.fields["state"] = ["待修", "完好", "待修", "坏", None]
