@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from grid_codes.classes import CODE_LENGTHS, ClassInfo, ClassTable, Scheme
-from layers.distinct_values import distinct_combinations, from_distinct
+from layers.distinct_values import distinct_combinations, from_distinct, is_missing
 
 _DIGITS = re.compile(r"[0-9]+")
 _BETWEEN_CODE_AND_NAME = " -_:、/|()[]【】"  # around a code beside its name: 01001-上水井盖, 上水井盖(01001)
@@ -121,7 +121,7 @@ def class_of_columns(columns: Sequence[tuple[str, np.ndarray]], scheme: Scheme, 
 
 def _written(value: object) -> str | None:
     """A class cell as text, None for an empty one."""
-    if value is None or pd.isna(value):
+    if is_missing(value):
         return None
     text = str(value).strip()
     return text or None

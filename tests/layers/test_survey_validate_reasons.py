@@ -11,8 +11,6 @@ from layers.survey_validate import ValidationContext, validate
 from tests.layers.test_survey_validate_duplicates import CITY, LAT, LON, _rows
 
 EAST_EDGE = LON + 0.01
-
-
 CONTEXT = ValidationContext(scheme="gb47678", table=default_table(), city=CITY,
                             county_codes=frozenset({"440304"}), zone_epsg=4547)
 
