@@ -14,6 +14,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 import psycopg
+import shapely
 
 from gis.crs import CrsSpec, to_cgcs2000
 from grid_codes.errors import InvalidDeviceId
@@ -28,6 +29,7 @@ from layers.cameras import (
 from layers.field_mapping import fold
 from layers.spreadsheet_errors import error_values_by_row
 from layers.survey_deliveries import passed_over_note, survey_files
+from layers.survey_offsets import ReadLayer, offset_notes
 from layers.survey_read import read_survey
 from layers.survey_rows import Rejection
 
@@ -115,12 +117,23 @@ def _camera(record: dict[str, Any], lon: float, lat: float, problems: list[tuple
     )
 
 
+@dataclass(frozen=True)
+class CamerasRead:
+    """One file's valid cameras, its rejections (file or label, row, field, reason), rows read, notes, and
+    the CRS its coordinates were read in."""
+
+    cameras: list[Camera]
+    rejections: list[Rejection]
+    rows: int
+    notes: tuple[str, ...]
+    crs: CrsSpec
+
+
 def read_cameras(
     path: Path, *, crs: CrsSpec | None = None, encoding: str | None = None, layer: str | None = None,
     label: str | None = None,
-) -> tuple[list[Camera], list[Rejection], int, tuple[str, ...]]:
-    """The valid cameras of one file, the rejections (file or `label`, row, field, reason), rows read,
-    notes."""
+) -> CamerasRead:
+    """The cameras of one file, and what reading it found."""
     survey = read_survey(path, crs=crs, encoding=encoding, layer=layer)
     columns = _columns(survey.attributes)
     points = to_cgcs2000(survey.geometries, survey.source_crs)
@@ -151,7 +164,7 @@ def read_cameras(
         if camera is not None:
             seen[camera.device_id] = int(row)
             cameras.append(camera)
-    return cameras, rejections, len(survey), survey.notes
+    return CamerasRead(cameras, rejections, len(survey), survey.notes, survey.source_crs)
 
 
 def import_cameras(
@@ -167,18 +180,21 @@ def import_cameras(
     cameras: list[Camera] = []
     rejections: list[Rejection] = []
     notes: list[str] = []
+    placed: list[ReadLayer] = []  # each file's cameras, to check its CRS against the roads
     rows_read = 0
     with survey_files(paths) as files:
         for file in files:
             if (unread := passed_over_note(file, encoding)) is not None:
                 notes.append(unread)
                 continue
-            found, rejected, read, file_notes = read_cameras(
-                file.path, crs=crs, encoding=encoding, layer=layer, label=file.label)
-            cameras += found
-            rejections += rejected
-            rows_read += read
-            notes += file_notes
+            read = read_cameras(file.path, crs=crs, encoding=encoding, layer=layer, label=file.label)
+            cameras += read.cameras
+            rejections += read.rejections
+            rows_read += read.rows
+            notes += read.notes
+            positions = shapely.points([(c.lon, c.lat) for c in read.cameras]) if read.cameras else []
+            placed.append(ReadLayer(file.label, np.asarray(positions, dtype=object), read.crs))
+    notes += offset_notes(conn, placed)
     loaded = 0
     if cameras and (skip_invalid or not rejections):
         loaded = upsert_cameras(conn, cameras, source=", ".join(p.name for p in paths)[:200])

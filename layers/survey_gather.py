@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from gis.crs import to_cgcs2000
+from gis.crs import CrsSpec, to_cgcs2000
 from gis.errors import ImportValidationError
 from grid_codes.classes import Scheme, default_table
 from layers.components import PLACE_NAMES, STANDARD_FIELDS
@@ -47,6 +47,7 @@ def read_rows(paths: Sequence[Path], options: "ImportOptions",
     labels: list[str] = []
     names: list[np.ndarray] = []  # per row, its layer's or file's name
     columns: list[np.ndarray] = []  # per row, what its file's columns carry
+    crs_of_files: dict[str, CrsSpec] = {}
     headers: set[str] = set()  # every file's column names, and the aliases its cut names were read as
     filled = {name for name, _ in options.fill}
     names_a_class = None if options.class_code else _names_a_class(options)
@@ -94,6 +95,8 @@ def read_rows(paths: Sequence[Path], options: "ImportOptions",
             notes.extend(f"{label}: {note}" for note in options.mapping.misspelling_notes(
                 carried.attributes, carried=resolved.fields))
             files.append(np.full(len(standard), label, dtype=object))
+            if survey.positioned:
+                crs_of_files[label] = survey.source_crs
             names.append(np.full(len(standard), layer if layer is not None else path.stem, dtype=object))
             columns.append(np.full(len(standard), carried, dtype=object))
             rows.append(np.asarray(survey.row_numbers))
@@ -115,7 +118,7 @@ def read_rows(paths: Sequence[Path], options: "ImportOptions",
     extras = pd.concat(attributes, ignore_index=True) if attributes else pd.DataFrame()
     return SurveyRows(np.concatenate(files), np.concatenate(rows), fields, extras,
                       np.concatenate(geometries), np.concatenate(problems), sources,
-                      np.concatenate(columns), np.concatenate(class_problems)), notes
+                      np.concatenate(columns), np.concatenate(class_problems), crs_of_files), notes
 
 
 def _class_of_columns(standard: pd.DataFrame, table: pd.DataFrame, columns: Sequence[str],

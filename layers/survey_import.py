@@ -34,6 +34,7 @@ from layers.survey_locate import (
     numbered,
     serial_ranks,
 )
+from layers.survey_offsets import layers_of, offset_notes
 from layers.survey_positions import stored_positions
 from layers.survey_rows import Rejection, SurveyRows
 from layers.survey_stage import (
@@ -114,6 +115,7 @@ def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: 
     if options.mode not in MODES:
         raise ImportValidationError(f"mode {options.mode!r} is not one of {', '.join(MODES)}")
     rows, notes = read_rows(paths, options, progress)
+    notes += offset_notes(conn, layers_of(rows))
     return import_rows(conn, rows, [str(p) for p in paths], options, notes, progress)
 
 

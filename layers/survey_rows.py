@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gis.crs import CrsSpec
 from layers.distinct_values import from_distinct
 
 
@@ -48,6 +49,8 @@ class SurveyRows:
     columns: np.ndarray | None = None
     # per row, why the class columns of its file name no one class (None elsewhere, or no array at all)
     class_problems: np.ndarray | None = None
+    # per file (as `files` names it), the CRS its coordinates were read in (None: rows not read from files)
+    crs_of_files: dict[str, CrsSpec] | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
