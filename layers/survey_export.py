@@ -47,6 +47,10 @@ WHERE scheme = %(scheme)s
   AND valid_from <= coalesce(%(at)s, now()) AND (valid_to IS NULL OR valid_to > coalesce(%(at)s, now()))
 ORDER BY id
 """
+_FIRST_RECORDED_SQL = """
+SELECT min(valid_from), min(valid_from) > %(at)s FROM onemap.component
+WHERE scheme = %(scheme)s AND (%(prefix)s::text IS NULL OR class_code LIKE %(prefix)s || '%%')
+"""
 SHAPEFILE_TEXT_BYTES = 254
 # the format each suffix names (a GeoJSON file is often .json)
 _SUFFIX_FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp", ".csv": "csv"}
@@ -88,8 +92,7 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
     codec = _codec(encoding)
     rows = conn.execute(_EXPORT_SQL, {"scheme": scheme, "prefix": class_prefix, "at": as_of}).fetchall()
     if not rows:
-        raise NotFound(f"no {scheme} components{' of class ' + class_prefix if class_prefix else ''} "
-                       "to export")
+        raise NotFound(_nothing_to_export(conn, scheme, class_prefix, as_of))
     attributes = pd.DataFrame([r[:-2] for r in rows], columns=_COLUMNS)
     names = place_names(conn)
     for name, code in _NAMED.items():
@@ -120,6 +123,22 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
         notes.insert(0, "a Shapefile holds one kind of geometry: " + ", ".join(
             f"{int(chosen.sum())} {kind}s in {target.name}" for target, kind, chosen in parts))
     return Exported(len(rows), [target for target, _, _ in parts], notes)
+
+
+def _nothing_to_export(conn: psycopg.Connection, scheme: str, class_prefix: str | None,
+                       as_of: datetime | None) -> str:
+    """Why nothing was found: none at all, or none at `as_of` (before the first was recorded, or after
+    the last was removed)."""
+    what = f"{scheme} components{' of class ' + class_prefix if class_prefix else ''}"
+    first = None if as_of is None else conn.execute(_FIRST_RECORDED_SQL, {
+        "scheme": scheme, "prefix": class_prefix, "at": as_of}).fetchone()
+    if as_of is None or first is None or first[0] is None:
+        return f"no {what} to export"
+    at = as_of.isoformat(sep=" ")
+    if first[1]:
+        recorded = first[0].isoformat(sep=" ", timespec="seconds")
+        return f"no {what} as of {at}: the first was recorded at {recorded}, and no version is older"
+    return f"no {what} as of {at}: every one of them had been removed by then"
 
 
 def _format(path: Path, fmt: str | None) -> str:

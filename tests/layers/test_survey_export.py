@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -174,6 +175,20 @@ def test_export_of_an_empty_class_is_not_found(fresh_db_url, tmp_path):
     with pytest.raises(NotFound):
         _export(fresh_db_url, tmp_path / "x.gpkg", "gpkg", crs=parse_crs("EPSG:4490"),
                 class_prefix="05002")
+
+
+def test_an_export_as_of_a_date_before_the_inventory_says_when_it_begins(db_url, tmp_path):
+    with psycopg.connect(db_url) as conn:
+        first = conn.execute("SELECT min(valid_from) FROM onemap.component "
+                             "WHERE class_code LIKE '01%'").fetchone()[0]
+    before = first - timedelta(days=1)
+    with pytest.raises(NotFound) as refused:
+        _export(db_url, tmp_path / "x.gpkg", "gpkg", crs=parse_crs("EPSG:4490"), class_prefix="01",
+                as_of=before)
+    recorded = first.isoformat(sep=" ", timespec="seconds")
+    assert str(refused.value) == (f"no gb47678 components of class 01 as of {before.isoformat(sep=' ')}: "
+                                  f"the first was recorded at {recorded}, and no version is older")
+    assert not (tmp_path / "x.gpkg").exists()
 
 
 def test_a_killed_import_leaves_the_inventory_unchanged(fresh_db_url, tmp_path):
