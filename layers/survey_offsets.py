@@ -33,8 +33,7 @@ _PLAIN = CrsSpec(epsg=CGCS2000)
 # The systems a lon/lat file may be in, as --crs names them: how a note describes each, when a file is in it
 _SYSTEMS = {
     "EPSG:4490": (_PLAIN, "plain lon/lat (CGCS2000 or WGS84)",
-                  "if its coordinates come from a GNSS receiver or a survey, leave --crs out (or pass --crs "
-                  "EPSG:4490)"),
+                  "if its coordinates come from a GNSS receiver or a survey, pass --crs EPSG:4490"),
     "gcj02": (CrsSpec(offset="gcj02"), "GCJ-02 (the offset lon/lat of 高德 and 腾讯 maps)",
               "if its coordinates were picked on or converted by such a map, pass --crs gcj02"),
     "bd09": (CrsSpec(offset="bd09"), "BD-09 (the offset lon/lat of 百度 maps)",

@@ -58,13 +58,20 @@ def test_a_survey_in_plain_lon_lat_gets_no_note(db_url, tmp_path):
     assert _offset_notes(_run(db_url, [survey], dry_run=True).notes) == []
 
 
-def test_plain_lon_lat_read_as_gcj02_is_named_as_plain(db_url, tmp_path):
+@pytest.mark.parametrize("told", ["--crs", "column names"])
+def test_plain_lon_lat_read_as_gcj02_is_named_as_plain(db_url, tmp_path, told):
     survey = _survey(tmp_path / "lamps.csv", *_at_roads(db_url, 120))
-    notes = _offset_notes(_run(db_url, [survey], crs=parse_crs("gcj02"), dry_run=True).notes)
+    if told == "column names":  # a sheet whose columns say 高德 over coordinates that are not
+        survey.write_text(survey.read_text(encoding="utf-8").replace("经度,纬度", "高德经度,高德纬度", 1),
+                          encoding="utf-8")
+    options = {"crs": parse_crs("gcj02")} if told == "--crs" else {}
+    notes = _offset_notes(_run(db_url, [survey], dry_run=True, **options).notes)
     assert len(notes) == 1
     assert notes[0].startswith("lamps.csv: read as GCJ-02, its 120 rows lie a median ")
     assert "read as plain lon/lat (CGCS2000 or WGS84)" in notes[0]
-    assert notes[0].endswith("leave --crs out (or pass --crs EPSG:4490)")
+    assert notes[0].endswith("if its coordinates come from a GNSS receiver or a survey, pass --crs EPSG:4490")
+    again = _run(db_url, [survey], dry_run=True, crs=parse_crs("EPSG:4490"))
+    assert _offset_notes(again.notes) == []
 
 
 def test_components_away_from_the_roads_get_no_note_either_way(db_url, conn, tmp_path):
