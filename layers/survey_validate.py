@@ -142,9 +142,10 @@ def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
     beyond = ~shapely.covers(ctx.city, located)
     outside[outside] = beyond
     away = metres_to(ctx.city, located[beyond]) if beyond.any() else np.zeros(0)
+    # the point named is the one measured from, which lies on the row's geometry (a centroid may not)
     out.reject(outside, "geometry", [
         f"outside the city (at {x:.6f}, {y:.6f}){_how_far(metres)}"
-        for (x, y), metres in zip(centres[outside], away, strict=True)])
+        for (x, y), metres in zip(shapely.get_coordinates(located[beyond]), away, strict=True)])
     out.notes.extend(_files_outside(rows, present, outside, away))
 
 
