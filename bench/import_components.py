@@ -337,6 +337,8 @@ def stage_times(gpkg: Path, url: str, rows: int) -> Stages:
     publish = marks[("publish", True)] - marks[("publish", False)]
     stages = [
         ("read (pyogrio, mapping, CRS)", marks[("read", True)] - start),
+        ("end of reading, roads check (layers/survey_offsets.py)",
+         marks[("validate", False)] - marks[("read", True)]),
         ("validate (+ city extent query)", marks[("validate", True)] - marks[("validate", False)]),
         ("begin, batch row", marks[("locate", False)] - marks[("validate", True)]),
         ("locate cells (STRtree) + attributes JSON", marks[("locate", True)] - marks[("locate", False)]),
