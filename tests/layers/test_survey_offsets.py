@@ -10,7 +10,7 @@ import shapely
 
 from gis.crs import parse_crs, wgs84_to_bd09, wgs84_to_gcj02
 from layers.cameras_import import import_cameras
-from layers.survey_offsets import ReadLayer, offset_notes
+from layers.survey_offsets import MIN_ROWS, ReadLayer, offset_notes
 from tests.layers.test_survey_import import DEPT, _points_in_city, _run
 
 LAMP = "01037"  # 路灯: stands at a road
@@ -82,24 +82,38 @@ def test_components_away_from_the_roads_get_no_note_either_way(db_url, conn, tmp
     assert _offset_notes(_run(db_url, [survey], dry_run=True).notes) == []
 
 
+def test_points_scattered_with_no_regard_to_the_roads_never_fit_another_reading_by_chance(conn):
+    city = shapely.from_wkb(conn.execute("SELECT ST_AsBinary(ST_Union(geom)) FROM onemap.admin_area "
+                                         "WHERE level = 'county'").fetchone()[0])
+    rng = np.random.default_rng(11)
+    x0, y0, x1, y1 = city.bounds
+    plain = parse_crs("EPSG:4490")
+    for draw in range(40):
+        x, y = rng.uniform(x0, x1, 200), rng.uniform(y0, y1, 200)
+        inside = shapely.contains_xy(city, x, y)
+        scattered = shapely.points(x[inside][:MIN_ROWS], y[inside][:MIN_ROWS])
+        assert len(scattered) == MIN_ROWS
+        assert offset_notes(conn, [ReadLayer(f"draw{draw}.csv", scattered, plain)]) == []
+
+
 def test_too_few_rows_or_no_roads_measure_nothing(db_url, conn):
     lon, lat = _at_roads(db_url, 60)
     geometries = shapely.points(*wgs84_to_gcj02(lon, lat))
     plain = parse_crs("EPSG:4490")
     assert len(offset_notes(conn, [ReadLayer("many.csv", geometries, plain)])) == 1
-    assert offset_notes(conn, [ReadLayer("few.csv", geometries[:19], plain)]) == []
+    assert offset_notes(conn, [ReadLayer("few.csv", geometries[:49], plain)]) == []
     assert offset_notes(conn, [ReadLayer("metres.csv", geometries, parse_crs("EPSG:4547"))]) == []
     conn.execute("DELETE FROM onemap.road")
     assert offset_notes(conn, [ReadLayer("many.csv", geometries, plain)]) == []
 
 
 def test_a_camera_register_from_a_consumer_map_gets_the_note(db_url, conn, tmp_path):
-    lon, lat = wgs84_to_gcj02(*_at_roads(db_url, 40))
+    lon, lat = wgs84_to_gcj02(*_at_roads(db_url, 60))
     register = tmp_path / "cameras.csv"
     rows = [f"440304000813260{n:05d},路口{n},{x:.7f},{y:.7f}"
             for n, (x, y) in enumerate(zip(lon, lat, strict=True))]
     register.write_text("\n".join(["设备编码,名称,经度,纬度", *rows]) + "\n", encoding="utf-8")
     notes = _offset_notes(list(import_cameras(conn, [register]).notes))
     assert len(notes) == 1
-    assert notes[0].startswith("cameras.csv: read as plain lon/lat (EPSG:4490), its 40 rows lie a median ")
+    assert notes[0].startswith("cameras.csv: read as plain lon/lat (EPSG:4490), its 60 rows lie a median ")
     assert notes[0].endswith("pass --crs gcj02")
