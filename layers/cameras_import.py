@@ -14,7 +14,6 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 import psycopg
-import shapely
 
 from gis.crs import CrsSpec, to_cgcs2000
 from grid_codes.errors import InvalidDeviceId
@@ -120,13 +119,13 @@ def _camera(record: dict[str, Any], lon: float, lat: float, problems: list[tuple
 @dataclass(frozen=True)
 class CamerasRead:
     """One file's valid cameras, its rejections (file or label, row, field, reason), rows read, notes, and
-    the CRS its coordinates were read in."""
+    its rows' positions with the CRS they were read in (to check against the roads)."""
 
     cameras: list[Camera]
     rejections: list[Rejection]
     rows: int
     notes: tuple[str, ...]
-    crs: CrsSpec
+    positions: ReadLayer
 
 
 def read_cameras(
@@ -164,7 +163,8 @@ def read_cameras(
         if camera is not None:
             seen[camera.device_id] = int(row)
             cameras.append(camera)
-    return CamerasRead(cameras, rejections, len(survey), survey.notes, survey.source_crs)
+    return CamerasRead(cameras, rejections, len(survey), survey.notes,
+                       ReadLayer(label or str(path), points, survey.source_crs))
 
 
 def import_cameras(
@@ -180,7 +180,7 @@ def import_cameras(
     cameras: list[Camera] = []
     rejections: list[Rejection] = []
     notes: list[str] = []
-    placed: list[ReadLayer] = []  # each file's cameras, to check its CRS against the roads
+    placed: list[ReadLayer] = []  # each file's positions, to check its CRS against the roads
     rows_read = 0
     with survey_files(paths) as files:
         for file in files:
@@ -192,8 +192,7 @@ def import_cameras(
             rejections += read.rejections
             rows_read += read.rows
             notes += read.notes
-            positions = shapely.points([(c.lon, c.lat) for c in read.cameras]) if read.cameras else []
-            placed.append(ReadLayer(file.label, np.asarray(positions, dtype=object), read.crs))
+            placed.append(read.positions)
     notes += offset_notes(conn, placed)
     loaded = 0
     if cameras and (skip_invalid or not rejections):

@@ -5,9 +5,10 @@ shifted by a few hundred metres from CGCS2000/WGS84. Saved as plain lon/lat (a C
 Shapefile given a WGS84 .prj), they read as a plausible city, and nothing in a single row shows the shift.
 What shows it is the pattern: lamps, manhole covers and bins stand at roads, so a file read in the right
 system lies a few metres from the road centre lines, and one read in the wrong system lies wherever the
-shift put it. For a sample of each file's rows, the median distance to the nearest road (`onemap.road`) is
-measured as read and as each other system would read it; a note names the system that brings the rows
-markedly closer. A file of components away from roads (trees in a park) fits neither, and gets no note.
+shift put it. For a sample of each file's rows, the distance to the nearest road (`onemap.road`) is
+measured as read and as each other system would read it; a note names the system that brings most rows
+closer and their median markedly so. A file of components away from roads (trees in a park) fits neither,
+and gets no note.
 """
 
 from collections.abc import Sequence
@@ -23,8 +24,8 @@ from layers.survey_rows import SurveyRows
 
 SAMPLE_ROWS = 500  # rows measured per file, spread evenly over it
 TOTAL_ROWS = 6000  # rows measured in all, in a delivery of many files: fewer per file, at least MIN_ROWS
-# Fewer rows say too little: 20 points scattered with no regard to the roads now and then meet the
-# conditions below by chance (tests/layers/test_survey_offsets.py draws sets of 50 that must not)
+# Fewer rows say too little: a few dozen points scattered with no regard to the roads can meet the
+# conditions below by chance (tests/layers/test_survey_offsets.py draws sets of MIN_ROWS that must not)
 MIN_ROWS = 50
 # A system is named when it brings at least CLOSER_SHARE of the rows closer to a road, and their median
 # distance to at most FIT_SHARE of the one read in, to at most FIT_M metres (the rows stand at the roads)
@@ -33,10 +34,9 @@ CLOSER_SHARE = 0.7
 FIT_SHARE = 0.5
 FIT_M = 30.0
 GAIN_M = 10.0
-_PLAIN = CrsSpec(epsg=CGCS2000)
 # The systems a lon/lat file may be in, as --crs names them: how a note describes each, when a file is in it
 _SYSTEMS = {
-    "EPSG:4490": (_PLAIN, "plain lon/lat (CGCS2000 or WGS84)",
+    "EPSG:4490": (CrsSpec(epsg=CGCS2000), "plain lon/lat (CGCS2000 or WGS84)",
                   "if its coordinates come from a GNSS receiver or a survey, pass --crs EPSG:4490"),
     "gcj02": (CrsSpec(offset="gcj02"), "GCJ-02 (the offset lon/lat of 高德 and 腾讯 maps)",
               "if its coordinates were picked on or converted by such a map, pass --crs gcj02"),
@@ -45,9 +45,9 @@ _SYSTEMS = {
 }
 # Mercator stretches distances by 1/cos(lat): the distance in its metres times cos(lat) is the true one
 _NEAREST_ROAD_SQL = """
-SELECT t.key, (SELECT ST_Distance(r.geom_3857, p.geom) FROM onemap.road r
-               ORDER BY r.geom_3857 <-> p.geom LIMIT 1) * cosd(t.y)
-FROM unnest(%(keys)s::int[], %(x)s::float8[], %(y)s::float8[]) WITH ORDINALITY AS t(key, x, y, n),
+SELECT (SELECT ST_Distance(r.geom_3857, p.geom) FROM onemap.road r
+        ORDER BY r.geom_3857 <-> p.geom LIMIT 1) * cosd(t.y)
+FROM unnest(%(x)s::float8[], %(y)s::float8[]) WITH ORDINALITY AS t(x, y, n),
      LATERAL (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(t.x, t.y), 4490), 3857) AS geom) AS p
 ORDER BY t.n
 """
@@ -83,34 +83,22 @@ def offset_notes(conn: psycopg.Connection, layers: Sequence[ReadLayer]) -> list[
     samples = [(layer, *sample) for layer in lon_lat if (sample := _sample(layer, size)) is not None]
     if not samples or conn.execute("SELECT NOT EXISTS (SELECT FROM onemap.road)").fetchone() == (True,):
         return []
-    readings: list[tuple[int, str | None]] = []  # per key: the sample, and the system (None: as read)
-    xs: list[np.ndarray] = []
-    ys: list[np.ndarray] = []
-    for at, (layer, x, y, _) in enumerate(samples):
-        for system in (None, *_others(layer.crs)):
-            lon, lat = (x, y) if system is None else _read_as(x, y, layer.crs, system)
-            readings.append((at, system))
-            xs.append(lon)
-            ys.append(lat)
-    keys = np.repeat(np.arange(len(readings)), [len(x) for x in xs])
-    distances: list[list[float]] = [[] for _ in readings]
-    for key, metres in conn.execute(_NEAREST_ROAD_SQL, {
-            "keys": keys.tolist(), "x": np.concatenate(xs).tolist(), "y": np.concatenate(ys).tolist()}):
-        distances[key].append(metres)
-    as_read: dict[int, np.ndarray] = {}
-    read_other: dict[int, dict[str, np.ndarray]] = {}
-    for (at, system), measured in zip(readings, distances, strict=True):
-        if system is None:
-            as_read[at] = np.asarray(measured)
-        else:
-            read_other.setdefault(at, {})[system] = np.asarray(measured)
+    # every sample as read, then as each other system reads it, measured in one query
+    readings = [(x, y) if system is None else _read_as(x, y, layer.crs, system)
+                for layer, x, y, _ in samples for system in (None, *_others(layer.crs))]
+    found = conn.execute(_NEAREST_ROAD_SQL, {"x": np.concatenate([x for x, _ in readings]).tolist(),
+                                             "y": np.concatenate([y for _, y in readings]).tolist()})
+    distances = iter(np.split(np.array([metres for metres, in found], dtype=float),
+                              np.cumsum([len(x) for x, _ in readings])[:-1]))
     notes = []
-    for at, (layer, x, _, rows) in enumerate(samples):
-        fits = {system: float(np.median(other)) for system, other in read_other[at].items()
-                if _fits_better(other, as_read[at])}
+    for layer, x, _, rows in samples:
+        as_read = next(distances)
+        others = {system: next(distances) for system in _others(layer.crs)}
+        fits = {system: float(np.median(other)) for system, other in others.items()
+                if _fits_better(other, as_read)}
         if fits:
             system = min(fits, key=fits.__getitem__)
-            notes.append(_note(layer, len(x), rows, float(np.median(as_read[at])), fits[system], system))
+            notes.append(_note(layer, len(x), rows, float(np.median(as_read)), fits[system], system))
     return notes
 
 
