@@ -130,13 +130,15 @@ def _nothing_to_export(conn: psycopg.Connection, scheme: str, class_prefix: str 
     """Why nothing was found: none at all, or none at `as_of` (before the first was recorded, or after
     the last was removed)."""
     what = f"{scheme} components{' of class ' + class_prefix if class_prefix else ''}"
-    first = None if as_of is None else conn.execute(_FIRST_RECORDED_SQL, {
-        "scheme": scheme, "prefix": class_prefix, "at": as_of}).fetchone()
-    if as_of is None or first is None or first[0] is None:
+    if as_of is None:
         return f"no {what} to export"
+    first, later = conn.execute(_FIRST_RECORDED_SQL, {"scheme": scheme, "prefix": class_prefix,
+                                                      "at": as_of}).fetchone() or (None, None)
     at = as_of.isoformat(sep=" ")
-    if first[1]:
-        recorded = first[0].isoformat(sep=" ", timespec="seconds")
+    if first is None:
+        return f"no {what} to export"
+    if later:
+        recorded = first.isoformat(sep=" ", timespec="seconds")
         return f"no {what} as of {at}: the first was recorded at {recorded}, and no version is older"
     return f"no {what} as of {at}: every one of them had been removed by then"
 

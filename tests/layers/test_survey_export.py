@@ -191,6 +191,17 @@ def test_an_export_as_of_a_date_before_the_inventory_says_when_it_begins(db_url,
     assert not (tmp_path / "x.gpkg").exists()
 
 
+def test_an_export_as_of_a_date_after_a_class_was_removed_says_so(conn, tmp_path):
+    conn.execute("UPDATE onemap.component SET valid_to = now() "
+                 "WHERE class_code LIKE '03%' AND valid_to IS NULL")
+    after = conn.execute("SELECT now() + interval '1 second'").fetchone()[0]
+    with pytest.raises(NotFound) as refused:
+        export_components(conn, tmp_path / "x.gpkg", scheme="gb47678", crs=parse_crs("EPSG:4490"),
+                          class_prefix="03", as_of=after)
+    assert str(refused.value) == (f"no gb47678 components of class 03 as of {after.isoformat(sep=' ')}: "
+                                  "every one of them had been removed by then")
+
+
 def test_a_killed_import_leaves_the_inventory_unchanged(fresh_db_url, tmp_path):
     """SIGKILL while the import writes: the transaction never commits, nothing is visible."""
     survey = tmp_path / "all.gpkg"
