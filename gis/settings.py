@@ -1,8 +1,9 @@
 """Typed settings, read from ONEMAP_* environment variables once, by the app factory or the CLI."""
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
@@ -11,7 +12,7 @@ REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 class Settings(BaseSettings):
     """Everything onemap can be configured with; every field has a working default."""
 
-    model_config = SettingsConfigDict(env_prefix="ONEMAP_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ONEMAP_", extra="ignore", populate_by_name=True)
 
     database_url: SecretStr | None = Field(
         default=None,
@@ -67,7 +68,11 @@ class Settings(BaseSettings):
                                         "aggregated per grid cell up to this zoom")
     tiles_cluster_min_zoom: int = Field(default=10, ge=0, le=24, description="lowest zoom at which "
                                         "point layers appear (as aggregates)")
-    case_timezone: str = Field(default="Asia/Shanghai", description="local time of the case calendar")
+    timezone: str = Field(
+        default="Asia/Shanghai", validation_alias=AliasChoices("ONEMAP_TIMEZONE", "ONEMAP_CASE_TIMEZONE"),
+        description="the city's local time: the case calendar, and every date or time given without an "
+        "offset (OGC `datetime` and `as_of`, `onemap export --as-of`, the case commands). "
+        "ONEMAP_CASE_TIMEZONE, its earlier name, is still read")
     case_work_periods: str = Field(default="09:00-12:00,14:00-18:00",
                                    description="working periods of a working day (case deadlines)")
     case_due_soon_fraction: float = Field(default=0.2, gt=0, lt=1, description="an open case is due "
@@ -80,6 +85,20 @@ class Settings(BaseSettings):
                                      "GIL and hold up the event loop (measured: bench/ogc_threads.py)")
     connect_timeout_s: float = 5.0
     log_level: str = "info"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Asia/Shanghai") from None
+        return name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The city's local time zone."""
+        return ZoneInfo(self.timezone)
 
     @property
     def cors_origin_list(self) -> list[str]:

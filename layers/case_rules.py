@@ -35,7 +35,7 @@ from layers.case_deadline import (
 
 @dataclass(frozen=True)
 class CaseOptions:
-    """The settings of case handling (ONEMAP_CASE_*)."""
+    """The settings of case handling (ONEMAP_CASE_*, and the city's ONEMAP_TIMEZONE)."""
 
     timezone: str = "Asia/Shanghai"
     work_periods: str = "09:00-12:00,14:00-18:00"
@@ -43,14 +43,14 @@ class CaseOptions:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "CaseOptions":
-        return cls(settings.case_timezone, settings.case_work_periods, settings.case_due_soon_fraction)
+        return cls(settings.timezone, settings.case_work_periods, settings.case_due_soon_fraction)
 
     @property
     def tz(self) -> ZoneInfo:
         try:
             return ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidParameter(f"unknown time zone {self.timezone!r} (ONEMAP_CASE_TIMEZONE)") from None
+            raise InvalidParameter(f"unknown time zone {self.timezone!r} (ONEMAP_TIMEZONE)") from None
 
 
 @dataclass(frozen=True)

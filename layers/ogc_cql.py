@@ -11,7 +11,7 @@ every literal against the property's type, and binds every value as a named para
 import json
 import math
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,6 +25,7 @@ from pygeofilter.parsers.cql2_text import parser as cql2_text
 
 from gis.crs import CGCS2000, WGS84, CrsRef, area_of_use, crs_from_uri, transform
 from gis.errors import InvalidParameter
+from gis.local_time import day_bound, local_instant
 
 MAX_FILTER_CHARS = 8192
 MAX_NODES = 200
@@ -114,9 +115,10 @@ def _literal_json(arg: Any) -> Any:
 class _Compiler:
     """One compilation: the queryables, the CRS of literals, and the parameters bound so far."""
 
-    def __init__(self, fields: Mapping[str, str], crs: CrsRef, prefix: str) -> None:
+    def __init__(self, fields: Mapping[str, str], crs: CrsRef, zone: tzinfo, prefix: str) -> None:
         self.fields = fields
         self.crs = crs
+        self.zone = zone
         self.prefix = prefix
         self.params: dict[str, Any] = {}
         self.nodes = 0
@@ -279,7 +281,7 @@ class _Compiler:
         """A value bound as a parameter, checked against the type of the property it meets."""
         if isinstance(value, ast.Function) and value.name.lower() == "lower" and len(value.arguments) == 1:
             return sql.SQL("lower({})").format(self.literal(value.arguments[0], "string", prop))
-        checked = _coerce(value, kind)
+        checked = _coerce(value, kind, self.zone)
         if checked is None:
             raise InvalidParameter(f"{_describe(value)} does not fit {_describe(prop)} ({kind})")
         return self.bind(checked)
@@ -352,8 +354,9 @@ def _interval(value: Any) -> tuple[Any, Any]:
     return value, value
 
 
-def _coerce(value: Any, kind: str) -> Any:
-    """The value as the Python type psycopg binds for a property of this queryable type, or None."""
+def _coerce(value: Any, kind: str, zone: tzinfo) -> Any:
+    """The value as the Python type psycopg binds for a property of this queryable type, or None. A date
+    or a timestamp without an offset met by a date-time property is the city's local time `zone`."""
     if kind == "string":
         return value if isinstance(value, str) else None
     if kind in ("integer", "number"):
@@ -368,11 +371,11 @@ def _coerce(value: Any, kind: str) -> Any:
         return _iso(value, date.fromisoformat)
     if kind == "date-time":
         if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
+            return local_instant(value, zone)
         if isinstance(value, date):
-            return datetime(value.year, value.month, value.day, tzinfo=UTC)
+            return day_bound(value, zone)
         parsed = _iso(value, datetime.fromisoformat)
-        return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed if parsed is None else local_instant(parsed, zone)
     return None
 
 
@@ -385,10 +388,11 @@ def _iso(value: Any, parse: Callable[[str], Any]) -> Any:
         return None
 
 
-def compile_filter(node: ast.Node, fields: Mapping[str, str], *, crs: CrsRef,
+def compile_filter(node: ast.Node, fields: Mapping[str, str], *, crs: CrsRef, zone: tzinfo,
                    prefix: str = "cql") -> tuple[sql.Composable, dict[str, Any]]:
-    """A WHERE condition over relation alias `t` (geometry column `geom`) and its bound parameters."""
-    compiler = _Compiler(fields, crs, prefix)
+    """A WHERE condition over relation alias `t` (geometry column `geom`) and its bound parameters; dates
+    and timestamps without an offset are read in the city's `zone`."""
+    compiler = _Compiler(fields, crs, zone, prefix)
     try:
         condition = compiler.predicate(node)
     except RecursionError:

@@ -2,7 +2,8 @@
 
 pygeoapi has validated the shape of limit, offset, sortby and properties; this module
 checks the values (finite bbox, RFC 3339 datetimes, property types) and onemap's own
-query parameters, which pygeoapi passes through as extra "properties":
+query parameters, which pygeoapi passes through as extra "properties". A date, or a date-time without
+an offset, is the city's local time (ONEMAP_TIMEZONE):
 
     grid=<code prefix>   unit-grid / admin code prefix: county 6, street 9, community 12, cell 15 digits
     class=<prefix>       component class code prefix (2 to 5 digits)
@@ -16,7 +17,7 @@ query parameters, which pygeoapi passes through as extra "properties":
 import math
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 
 from psycopg import sql
@@ -24,6 +25,7 @@ from pygeoapi.util import CrsTransformSpec
 
 from gis.crs import CGCS2000, CrsRef, crs_from_uri, epsg_uri
 from gis.errors import InvalidParameter
+from gis.local_time import day_bound, local_instant
 from layers.components import STATES
 from layers.ogc_context import OgcRequest
 from layers.ogc_cql import compile_filter
@@ -46,34 +48,30 @@ def output_crs(spec: CrsTransformSpec | None) -> CrsRef:
     return crs_from_uri(spec.target_crs_uri) if spec is not None else STORAGE_CRS
 
 
-def parse_instant(text: str, *, end: bool = False) -> datetime:
-    """An RFC 3339 date-time, or a date (its start, or its last microsecond when `end`)."""
+def parse_instant(text: str, zone: tzinfo, *, end: bool = False) -> datetime:
+    """An RFC 3339 date-time, or a date (its start, or its last microsecond when `end`); a date, or a
+    date-time without an offset, is the city's local time `zone`."""
     try:
         if len(text) <= 10:
-            day = date.fromisoformat(text)
-            return datetime.combine(day, time.max if end else time.min)
-        return datetime.fromisoformat(text)
+            return day_bound(date.fromisoformat(text), zone, end=end)
+        return local_instant(datetime.fromisoformat(text), zone)
     except (ValueError, TypeError):
         raise InvalidParameter(f"{_short(text)!r} is not an RFC 3339 date or date-time") from None
 
 
-def parse_interval(text: str) -> tuple[datetime | None, datetime | None] | None:
+def parse_interval(text: str, zone: tzinfo) -> tuple[datetime | None, datetime | None] | None:
     """The `datetime` parameter: an instant, or start/end with '..' or '' for an open end."""
     if "/" not in text:
-        return parse_instant(text), parse_instant(text, end=len(text) <= 10)
+        return parse_instant(text, zone), parse_instant(text, zone, end=len(text) <= 10)
     start_text, _, end_text = text.partition("/")
-    start = None if start_text in ("", "..") else parse_instant(start_text)
-    end = None if end_text in ("", "..") else parse_instant(end_text, end=True)
-    if start is not None and end is not None and _naive(start) > _naive(end):
+    start = None if start_text in ("", "..") else parse_instant(start_text, zone)
+    end = None if end_text in ("", "..") else parse_instant(end_text, zone, end=True)
+    if start is not None and end is not None and start > end:
         raise InvalidParameter("datetime interval ends before it starts")
     return None if start is None and end is None else (start, end)
 
 
-def _naive(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=None) if moment.tzinfo is None else moment.astimezone().replace(tzinfo=None)
-
-
-def _typed(spec: LayerSpec, name: str, text: str) -> Any:
+def _typed(spec: LayerSpec, name: str, text: str, zone: tzinfo) -> Any:
     """A query-parameter value as the type of the property it filters."""
     kind = spec.fields[name]
     try:
@@ -89,7 +87,7 @@ def _typed(spec: LayerSpec, name: str, text: str) -> Any:
         if kind == "date":
             return date.fromisoformat(text)
         if kind == "date-time":
-            return datetime.fromisoformat(text)
+            return local_instant(datetime.fromisoformat(text), zone)
         if kind == "string":
             return text
     except ValueError:
@@ -107,9 +105,10 @@ def _digits(name: str, text: str, lengths: Sequence[int]) -> str:
 def item_query(spec: LayerSpec, *, offset: int, limit: int, resulttype: str, datetime_: str | None,
                properties: Sequence[tuple[str, str]], sortby: Sequence[dict[str, str]],
                select_properties: Sequence[str], skip_geometry: bool,
-               crs_transform_spec: CrsTransformSpec | None, request: OgcRequest) -> ItemQuery:
+               crs_transform_spec: CrsTransformSpec | None, request: OgcRequest, zone: tzinfo) -> ItemQuery:
     """Check every argument pygeoapi passes to `query` and build the ItemQuery (bbox and filter
-    come from the router, in `request`: pygeoapi never sees them)."""
+    come from the router, in `request`: pygeoapi never sees them). Dates and times without an offset
+    are read in the city's `zone`."""
     extras: dict[str, str] = {}
     equals: list[tuple[str, Any]] = []
     for name, value in properties:
@@ -118,20 +117,21 @@ def item_query(spec: LayerSpec, *, offset: int, limit: int, resulttype: str, dat
         elif name in spec.fields:
             if name == "state" and spec.kind == "components" and value not in STATES:
                 raise InvalidParameter(f"state={_short(value)!r} is not one of {'/'.join(STATES)}")
-            equals.append((name, _typed(spec, name, value)))
+            equals.append((name, _typed(spec, name, value, zone)))
         else:
             raise InvalidParameter(f"unknown query parameter {_short(name)!r}")
     condition: sql.Composable | None = None
     condition_params: dict[str, Any] = {}
     if request.filter is not None:
-        condition, condition_params = compile_filter(request.filter, spec.fields, crs=request.filter_crs)
+        condition, condition_params = compile_filter(request.filter, spec.fields, crs=request.filter_crs,
+                                                     zone=zone)
     return ItemQuery(
         offset=offset, limit=limit, output=output_crs(crs_transform_spec), bbox=request.bbox,
-        interval=parse_interval(datetime_) if datetime_ else None, equals=tuple(equals),
+        interval=parse_interval(datetime_, zone) if datetime_ else None, equals=tuple(equals),
         sortby=tuple((s["property"], s.get("order") == "-") for s in sortby or ()),
         select=tuple(select_properties) if select_properties else None, skip_geometry=skip_geometry,
         condition=condition, condition_params=condition_params, hits_only=resulttype == "hits",
-        count=_count_mode(extras.get("count")), **_onemap_filters(spec, extras))
+        count=_count_mode(extras.get("count")), **_onemap_filters(spec, extras, zone))
 
 
 def _count_mode(text: str | None) -> Literal["auto", "exact"]:
@@ -142,7 +142,7 @@ def _count_mode(text: str | None) -> Literal["auto", "exact"]:
     raise InvalidParameter(f"count={_short(text)!r}: use count=exact")
 
 
-def _onemap_filters(spec: LayerSpec, extras: dict[str, str]) -> dict[str, Any]:
+def _onemap_filters(spec: LayerSpec, extras: dict[str, str], zone: tzinfo) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if "grid" in extras:
         if spec.grid_column is None:
@@ -155,7 +155,7 @@ def _onemap_filters(spec: LayerSpec, extras: dict[str, str]) -> dict[str, Any]:
     if "as_of" in extras:
         if spec.kind != "components":
             raise InvalidParameter(f"collection {spec.name} keeps no history to query with as_of")
-        found["as_of"] = parse_instant(extras["as_of"])  # a date: its start, as `onemap export --as-of`
+        found["as_of"] = parse_instant(extras["as_of"], zone)  # a date: its start, as `onemap export --as-of`
     if "geometry_type" in extras:
         if spec.geometry_type != "mixed":
             raise InvalidParameter(f"collection {spec.name} holds one kind of geometry: geometry_type "

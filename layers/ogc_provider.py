@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg_pool import PoolTimeout
@@ -77,6 +78,7 @@ class OnemapProvider(BaseProvider):
         options = provider_def["options"]
         self.spec = LayerSpec.from_options(options["layer"])
         self.pool_key: str = options["pool"]
+        self.zone = ZoneInfo(options["timezone"])
         self._fields = self.spec.json_schemas()
 
     def get_fields(self) -> dict[str, dict[str, str]]:
@@ -113,7 +115,7 @@ class OnemapProvider(BaseProvider):
             query = item_query(self.spec, offset=offset, limit=limit, resulttype=resulttype,
                                datetime_=datetime_, properties=properties, sortby=sortby,
                                select_properties=select_properties, skip_geometry=skip_geometry,
-                               crs_transform_spec=crs_transform_spec, request=request)
+                               crs_transform_spec=crs_transform_spec, request=request, zone=self.zone)
             with self._connection() as conn:
                 content = query_features(conn, self.spec, query)
         # pygeoapi adds a `next` link to every full page; the router drops it from the last one

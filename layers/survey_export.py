@@ -138,7 +138,7 @@ def _nothing_to_export(conn: psycopg.Connection, scheme: str, class_prefix: str 
     if first is None:
         return f"no {what} to export"
     if later:
-        recorded = first.isoformat(sep=" ", timespec="seconds")
+        recorded = first.astimezone(as_of.tzinfo).isoformat(sep=" ", timespec="seconds")
         return f"no {what} as of {at}: the first was recorded at {recorded}, and no version is older"
     return f"no {what} as of {at}: every one of them had been removed by then"
 

@@ -9,6 +9,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 
 from psycopg import sql
@@ -56,13 +57,16 @@ class TileFilter:
             names.add("grid_code")
         return names
 
-    def compile(self, columns: Mapping[str, str], index: int) -> tuple[sql.Composable, dict[str, Any]]:
-        """The WHERE condition (alias `t`) and its bound parameters, named apart per source."""
+    def compile(self, columns: Mapping[str, str], index: int,
+                zone: tzinfo) -> tuple[sql.Composable, dict[str, Any]]:
+        """The WHERE condition (alias `t`) and its bound parameters, named apart per source; dates and times
+        without an offset are the city's local time `zone`."""
         conditions: list[sql.Composable] = []
         params: dict[str, Any] = {}
         if self.cql is not None:
             fields = {k: v for k, v in columns.items() if v != "geometry"}
-            condition, cql_params = compile_filter(self.cql, fields, crs=CRS84, prefix=f"cql{index}_")
+            condition, cql_params = compile_filter(self.cql, fields, crs=CRS84, zone=zone,
+                                                   prefix=f"cql{index}_")
             conditions.append(condition)
             params.update(cql_params)
         if self.class_prefix is not None:

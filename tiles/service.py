@@ -233,7 +233,7 @@ class TileService:
                 elif tile_filter.class_only:
                     mode = "summary"
             if not tile_filter.empty and tile_filter.applies_to(columns):
-                condition, params = tile_filter.compile(columns, index)
+                condition, params = tile_filter.compile(columns, index, self.settings.zone)
                 sources.append(Source(layer, mode, columns, condition, params))
             else:
                 sources.append(Source(layer, mode, columns))

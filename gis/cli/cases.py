@@ -15,6 +15,7 @@ import typer
 from gis.cli.context import ready_database_url, settings_of
 from gis.database import connect, connect_async, create_pool
 from gis.errors import InvalidParameter
+from gis.local_time import local_instant
 from layers.case_evaluation import COUNTS, GROUPINGS
 from layers.case_evaluation import evaluate as evaluate_cases
 from layers.case_rules import (
@@ -155,7 +156,7 @@ def deadline(
     code = check_class(kind, class_code)
     check_choice("urgency", urgency, URGENCIES)
     reported = at or datetime.now(UTC)
-    reported = reported if reported.tzinfo else reported.replace(tzinfo=options.tz)
+    reported = local_instant(reported, options.tz)
     with _sync(ctx) as conn:
         due = load_policy(conn, options).deadline_for(
             kind=kind, class_code=code, urgency=urgency, reported_at=reported
@@ -174,10 +175,6 @@ def show(ctx: typer.Context, case_id: int) -> None:
     typer.echo(json.dumps(case, ensure_ascii=False, indent=2, default=str))
 
 
-def _local(value: datetime, options: CaseOptions) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=options.tz)
-
-
 def evaluate(
     ctx: typer.Context,
     start: datetime = typer.Option(..., help="period start (local time unless an offset is given)"),
@@ -194,7 +191,8 @@ def evaluate(
     groups = _async(
         ctx,
         lambda conn: evaluate_cases(
-            conn, by=by, start=_local(start, options), end=_local(end, options), within=within
+            conn, by=by, start=local_instant(start, options.tz), end=local_instant(end, options.tz),
+            within=within,
         ),
     )
     if output == "json":

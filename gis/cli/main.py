@@ -6,9 +6,11 @@ runs, so that `onemap --help` and quick commands start fast (tests/gis/test_cli_
 import sys
 
 import typer
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from gis.cli import analysis, cases, db, demo, export, feeds, geocode, grid, imports, serve, tiles, tokens
-from gis.errors import OnemapError, mapping_for
+from gis.errors import ConfigurationError, OnemapError, mapping_for
 from gis.settings import Settings
 
 app = typer.Typer(
@@ -36,7 +38,17 @@ app.add_typer(analysis.app, name="analysis")
 @app.callback()
 def _settings(ctx: typer.Context) -> None:
     """Build the settings once; every command reads them from the context."""
-    ctx.obj = Settings()
+    try:
+        ctx.obj = Settings()
+    except ValidationError as error:
+        raise ConfigurationError("; ".join(_setting_problem(problem) for problem in error.errors())) from None
+
+
+def _setting_problem(problem: ErrorDetails) -> str:
+    """One invalid setting, by the environment variable that set it."""
+    name = str(problem["loc"][0]) if problem["loc"] else ""
+    variable = name if name.startswith("ONEMAP_") else f"ONEMAP_{name.upper()}"
+    return f"{variable}: {problem['msg'].removeprefix('Value error, ')}"
 
 
 def main() -> None:

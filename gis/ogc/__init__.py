@@ -24,7 +24,7 @@ def mount(app: FastAPI, settings: Settings, pool: AsyncConnectionPool, url: str)
     # answers those itself and logs real failures in gis.ogc.routes.
     logging.getLogger("pygeoapi").setLevel(logging.CRITICAL)
     app.state.ogc = OgcService(pool, pool_key(url), ttl_s=settings.registry_ttl_s,
-                               threads=settings.ogc_threads)
+                               threads=settings.ogc_threads, timezone=settings.timezone)
     app.state.ogc_database_url = url
     app.include_router(router)
 

@@ -78,7 +78,8 @@ def supported_crs(registry: Registry) -> list[str]:
             epsg_uri(registry.gauss_kruger_epsg)]
 
 
-def _collection(layer: Layer, registry: Registry, pool_key: str, base_url: str) -> dict[str, Any]:
+def _collection(layer: Layer, registry: Registry, pool_key: str, timezone: str,
+                base_url: str) -> dict[str, Any]:
     spec = layer_spec(layer, registry.columns.get(layer.name, {}))
     keywords = ["数字城管", "onemap", layer.kind] + ([layer.class_prefix] if layer.class_prefix else [])
     provider = {
@@ -86,7 +87,7 @@ def _collection(layer: Layer, registry: Registry, pool_key: str, base_url: str) 
         "time_field": spec.time_field, "title_field": "name" if "name" in spec.fields else None,
         "editable": spec.editable, "include_extra_query_parameters": True,
         "crs": supported_crs(registry), "storage_crs": epsg_uri(CGCS2000),
-        "options": {"pool": pool_key, "layer": spec.to_options()},
+        "options": {"pool": pool_key, "timezone": timezone, "layer": spec.to_options()},
     }
     return {
         "type": "collection", "title": layer.title, "description": layer.description or layer.title,
@@ -97,8 +98,10 @@ def _collection(layer: Layer, registry: Registry, pool_key: str, base_url: str) 
     }
 
 
-def build_config(registry: Registry, *, base_url: str, pool_key: str, private: bool) -> dict[str, Any]:
-    """pygeoapi's configuration dict for this registry, served at `base_url`."""
+def build_config(registry: Registry, *, base_url: str, pool_key: str, timezone: str,
+                 private: bool) -> dict[str, Any]:
+    """pygeoapi's configuration dict for this registry, served at `base_url`; its providers read dates
+    and times without an offset in the city's `timezone`."""
     return {
         "server": {
             "bind": {"host": "0.0.0.0", "port": 0}, "url": base_url.rstrip("/"),
@@ -124,6 +127,6 @@ def build_config(registry: Registry, *, base_url: str, pool_key: str, private: b
             "contact": {"name": "City management centre GIS team", "position": "GIS",
                         "instructions": "during office hours", "role": "pointOfContact"},
         },
-        "resources": {layer.name: _collection(layer, registry, pool_key, base_url)
+        "resources": {layer.name: _collection(layer, registry, pool_key, timezone, base_url)
                       for layer in registry.layers if private or not layer.is_private},
     }

@@ -113,7 +113,8 @@ async def items(request: Request, api: API, registry: Registry, collection_id: s
     try:
         query = item_query(spec, offset=offset, limit=limit, resulttype="results", datetime_=None,
                            properties=(), sortby=(), select_properties=(), skip_geometry=False,
-                           crs_transform_spec=None, request=OgcRequest(bbox=parsed.bbox))
+                           crs_transform_spec=None, request=OgcRequest(bbox=parsed.bbox),
+                           zone=service.zone)
         query = dataclasses.replace(query, output=_OUTPUT)
         rows, matched = await service.read_in_thread(_page, service.pool_key, spec, query)
     except _DATABASE_ERRORS as error:  # not worth running again through pygeoapi

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import anyio
 import psycopg
@@ -42,11 +43,11 @@ class OgcApis:
         return self.private if sees_private else self.public
 
 
-def _build(registry: Registry, base_url: str, pool_key: str) -> OgcApis:
+def _build(registry: Registry, base_url: str, pool_key: str, timezone: str) -> OgcApis:
     apis: dict[bool, API] = {}
     for private in (False, True):
         config: dict[str, Any] = build_config(registry, base_url=base_url, pool_key=pool_key,
-                                              private=private)
+                                              timezone=timezone, private=private)
         apis[private] = API(config, build_openapi(config))
     return OgcApis(apis[False], apis[True], registry)
 
@@ -54,9 +55,11 @@ def _build(registry: Registry, base_url: str, pool_key: str) -> OgcApis:
 class OgcService:
     """Holds the APIs; one per application."""
 
-    def __init__(self, pool: AsyncConnectionPool, pool_key: str, *, ttl_s: float, threads: int) -> None:
+    def __init__(self, pool: AsyncConnectionPool, pool_key: str, *, ttl_s: float, threads: int,
+                 timezone: str) -> None:
         self._pool = pool
         self._pool_key = pool_key
+        self._timezone = timezone
         self._ttl_s = ttl_s
         self._thread_count = threads
         self._threads: anyio.CapacityLimiter | None = None  # made in the event loop, on first use
@@ -69,6 +72,11 @@ class OgcService:
     def pool_key(self) -> str:
         """Key of the synchronous pool the providers (and the fast path) borrow from."""
         return self._pool_key
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The city's local time: dates and times in requests without an offset are read in it."""
+        return ZoneInfo(self._timezone)
 
     async def read_in_thread(self, call: Callable[..., T], *args: Any) -> T:
         """Run a hot-path read (gis.ogc.fast: items pages, single items) in a worker thread, at most
@@ -93,7 +101,7 @@ class OgcService:
             registry = await self._current_registry()
             built = self._apis.get(base_url)
             if built is None or built.registry is not registry:
-                built = await run_in_threadpool(_build, registry, base_url, self._pool_key)
+                built = await run_in_threadpool(_build, registry, base_url, self._pool_key, self._timezone)
                 self._apis[base_url] = built
             self._apis.move_to_end(base_url)
             while len(self._apis) > MAX_BASE_URLS:

@@ -41,6 +41,18 @@ def test_unreachable_database_url_gives_one_line_naming_host_and_port(command):
     assert "Traceback" not in message
 
 
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("ONEMAP_TIMEZONE", "Beijing", "ONEMAP_TIMEZONE: unknown time zone 'Beijing': use an IANA name such as "
+                                   "Asia/Shanghai"),
+    ("ONEMAP_PORT", "eighty", "ONEMAP_PORT: Input should be a valid integer"),
+])
+def test_an_invalid_setting_gives_one_line_naming_its_variable(variable, value, message):
+    result = run("db", "status", **{variable: value})
+    assert result.returncode == 6
+    assert result.stderr.startswith(f"onemap: error: {message}") and result.stderr.count("\n") == 1, \
+        result.stderr[-400:]
+
+
 def test_local_cluster_commands_refuse_when_an_external_url_is_set():
     result = run("db", "up", ONEMAP_DATABASE_URL="postgresql://u@127.0.0.1:1/city")
     assert result.returncode == 6

@@ -312,6 +312,30 @@ def test_as_of_reads_the_history(ogc_client, conn):
     assert now["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component")
 
 
+def test_a_date_or_a_time_without_an_offset_is_the_city_local_time(settings, module_db_url):
+    """A version valid from 20:00 UTC on 1 March began at 04:00 on 2 March in Beijing: as of 2 March (the
+    city's midnight, 16:00 UTC on 1 March) it did not exist yet; as of 05:00 that morning it did. A time with
+    an offset is taken as given, and ONEMAP_TIMEZONE names the city's zone."""
+    with psycopg.connect(module_db_url) as conn:
+        identifier = conn.execute("SELECT id FROM onemap.component GROUP BY id HAVING count(*) = 1 "
+                                  "ORDER BY id LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE onemap.component SET valid_from = '2026-03-01 20:00+00' WHERE id = %s",
+                     (identifier,))
+
+    def matched(client, **params: str) -> int:
+        return _get(client, "/collections/components/items", count="exact", filter=f"id = '{identifier}'",
+                    **params)["numberMatched"]
+
+    with ogc_app_client(settings, module_db_url) as client:
+        at = ("2026-03-02", "2026-03-02T03:59:59", "2026-03-02T05:00:00", "2026-03-01T20:30:00Z")
+        assert [matched(client, as_of=moment) for moment in at] == [0, 0, 1, 1]
+        assert [matched(client, datetime=value) for value in ("../2026-03-01", "2026-03-02/..")] == [0, 1]
+        assert matched(client, valid_from="2026-03-02T04:00:00") == 1
+    with ogc_app_client(settings, module_db_url, timezone="UTC") as client:
+        assert [matched(client, as_of="2026-03-02"), matched(client, datetime="../2026-03-01")] == [1, 1]
+        assert matched(client, valid_from="2026-03-02T04:00:00") == 0
+
+
 def test_html_items_page(ogc_client):
     response = ogc_client.get("/collections/streets/items?f=html")
     assert response.status_code == 200

@@ -34,3 +34,19 @@ def test_invalid_value_is_rejected_naming_the_field(monkeypatch):
     monkeypatch.setenv("ONEMAP_PORT", "eighty")
     with pytest.raises(ValueError, match="port"):
         Settings()
+
+
+def test_the_city_time_zone_is_read_by_its_name_and_by_its_earlier_one(monkeypatch):
+    monkeypatch.delenv("ONEMAP_CASE_TIMEZONE", raising=False)
+    monkeypatch.delenv("ONEMAP_TIMEZONE", raising=False)
+    assert Settings().zone.key == "Asia/Shanghai"
+    monkeypatch.setenv("ONEMAP_CASE_TIMEZONE", "Asia/Urumqi")
+    assert Settings().zone.key == "Asia/Urumqi"
+    monkeypatch.setenv("ONEMAP_TIMEZONE", "Asia/Harbin")
+    assert Settings().zone.key == "Asia/Harbin"
+
+
+def test_an_unknown_time_zone_is_refused_at_start_up(monkeypatch):
+    monkeypatch.setenv("ONEMAP_TIMEZONE", "Beijing")
+    with pytest.raises(ValueError, match="unknown time zone 'Beijing'"):
+        Settings()

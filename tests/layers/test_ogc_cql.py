@@ -1,6 +1,8 @@
 """CQL2 → SQL: values are bound, never formatted into SQL; properties and types are checked."""
 
 import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import shapely
@@ -13,10 +15,11 @@ from layers.ogc_cql import compile_filter, parse_filter
 
 FIELDS = {"name": "string", "area_m2": "number", "code": "string", "valid_from": "date-time",
           "initial_date": "date", "attributes": "object"}
+CITY = ZoneInfo("Asia/Shanghai")
 
 
 def _compile(text: str, lang: str | None = None, crs=CRS84):
-    condition, params = compile_filter(parse_filter(text, lang), FIELDS, crs=crs)
+    condition, params = compile_filter(parse_filter(text, lang), FIELDS, crs=crs, zone=CITY)
     return condition.as_string(None), params
 
 
@@ -61,6 +64,17 @@ def test_casei_and_dates():
     sql_text, params = _compile("CASEI(name) = casei('AbC') AND initial_date < DATE('2024-01-01')")
     assert sql_text == '((lower(t."name") = lower(%(cql0)s)) AND (t."initial_date" < %(cql1)s))'
     assert str(params["cql1"]) == "2024-01-01"
+
+
+def test_a_date_or_a_time_without_an_offset_met_by_a_date_time_is_the_city_local_time():
+    """As the `datetime` and `as_of` parameters read them: DATE('2026-03-02') against a timestamp is the
+    city's midnight, 16:00 UTC the day before; a TIMESTAMP with Z stays UTC."""
+    _, params = _compile("valid_from >= DATE('2026-03-02') AND valid_from < '2026-03-02T04:00:00' "
+                         "AND valid_from T_AFTER TIMESTAMP('2026-03-01T15:00:00Z')")
+    assert [params[f"cql{i}"].astimezone(UTC) for i in range(3)] == [
+        datetime(2026, 3, 1, 16, tzinfo=UTC), datetime(2026, 3, 1, 20, tzinfo=UTC),
+        datetime(2026, 3, 1, 15, tzinfo=UTC)]
+    assert params["cql0"].utcoffset() == timedelta(hours=8)
 
 
 @pytest.mark.parametrize("text, message", [

@@ -202,6 +202,29 @@ def test_an_export_as_of_a_date_after_a_class_was_removed_says_so(conn, tmp_path
                                   "every one of them had been removed by then")
 
 
+def test_an_export_as_of_a_date_reads_it_in_the_city_time_zone(fresh_db_url, tmp_path):
+    """A version valid from 20:00 UTC on 1 March began at 04:00 on 2 March in Beijing: `--as-of 2026-03-02` is
+    the city's midnight (ONEMAP_TIMEZONE), before it; 05:00 that morning, after it."""
+    with psycopg.connect(fresh_db_url) as conn:
+        identifier, class_code = conn.execute(
+            "SELECT id, min(class_code) FROM onemap.component GROUP BY id HAVING count(*) = 1 ORDER BY id "
+            "LIMIT 1").fetchone()
+        conn.execute("UPDATE onemap.component SET valid_from = '2026-03-01 20:00+00' WHERE id = %s",
+                     (identifier,))
+
+    def export(as_of: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([ONEMAP, "export", "components", "x.geojson", "--class", class_code, "--as-of",
+                               as_of], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "ONEMAP_DATABASE_URL": fresh_db_url, **env})
+
+    midnight = export("2026-03-02")
+    assert (midnight.returncode, midnight.stderr.strip()) == (4, (
+        f"onemap: error: no gb47678 components of class {class_code} as of 2026-03-02 00:00:00+08:00: the "
+        "first was recorded at 2026-03-02 04:00:00+08:00, and no version is older"))
+    for run in (export("2026-03-02T05:00:00"), export("2026-03-02", ONEMAP_TIMEZONE="UTC")):
+        assert (run.returncode, run.stdout.splitlines()[-1]) == (0, "wrote 1 components to x.geojson")
+
+
 def test_a_killed_import_leaves_the_inventory_unchanged(fresh_db_url, tmp_path):
     """SIGKILL while the import writes: the transaction never commits, nothing is visible."""
     survey = tmp_path / "all.gpkg"
