@@ -3,10 +3,21 @@ reads one: a city's staff say "as of 25 November" and mean their own midnight, n
 
 from datetime import date, datetime, time, tzinfo
 
+from gis.errors import InvalidParameter
+
 
 def local_instant(moment: datetime, zone: tzinfo) -> datetime:
     """`moment`, read in `zone` when it carries no offset."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def with_offset(moment: datetime, what: str) -> datetime:
+    """`moment`, refused when it carries no offset: a library call has no city to read it in, and the
+    database would read it in its session's zone."""
+    if moment.tzinfo is None:
+        raise InvalidParameter(f"{what} {moment.isoformat(sep=' ')} has no time zone: give one, e.g. "
+                               "tzinfo=ZoneInfo('Asia/Shanghai')")
+    return moment
 
 
 def day_bound(day: date, zone: tzinfo, *, end: bool = False) -> datetime:

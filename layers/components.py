@@ -5,6 +5,7 @@ from datetime import datetime
 
 import psycopg
 
+from gis.local_time import with_offset
 from grid_codes.classes import ClassTable, Scheme, default_table
 
 # onemap's standard component fields (GB/T 47678.5-2026 table 2), in table order, and the
@@ -102,8 +103,10 @@ class ComponentVersion:
 
 def inventory_as_of(conn: psycopg.Connection, at: datetime, *, scheme: str | None = None,
                     class_prefix: str | None = None) -> list[ComponentVersion]:
-    """The components as they stood at `at` (versions valid then), optionally of one class."""
-    rows = conn.execute(_AS_OF_SQL, {"at": at, "scheme": scheme, "prefix": class_prefix}).fetchall()
+    """The components as they stood at `at` (versions valid then; an aware datetime), optionally of one
+    class."""
+    params = {"at": with_offset(at, "as of"), "scheme": scheme, "prefix": class_prefix}
+    rows = conn.execute(_AS_OF_SQL, params).fetchall()
     return [ComponentVersion(*row) for row in rows]
 
 

@@ -28,6 +28,7 @@ import shapely
 
 from gis.crs import CrsSpec, from_cgcs2000, unshifted_datum_note
 from gis.errors import InvalidParameter, NotFound
+from gis.local_time import with_offset
 from grid_codes.classes import SCHEMES, Scheme, default_table
 from grid_codes.errors import UnknownClass
 from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, PLACE_NAMES, STANDARD_FIELDS
@@ -90,6 +91,8 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
     fmt = _format(path, fmt)
     _check_class(scheme, class_prefix)
     codec = _codec(encoding)
+    if as_of is not None:
+        with_offset(as_of, "as of")
     rows = conn.execute(_EXPORT_SQL, {"scheme": scheme, "prefix": class_prefix, "at": as_of}).fetchall()
     if not rows:
         raise NotFound(_nothing_to_export(conn, scheme, class_prefix, as_of))

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +17,7 @@ import shapely
 
 from gis.crs import parse_crs
 from gis.errors import InvalidParameter, NotFound
+from layers.components import inventory_as_of
 from layers.survey_export import SHAPEFILE_TEXT_BYTES, Exported, export_components
 from layers.survey_import import ImportOptions, import_components
 from tests.city_grid import CITY_GRID
@@ -223,6 +224,17 @@ def test_an_export_as_of_a_date_reads_it_in_the_city_time_zone(fresh_db_url, tmp
         "first was recorded at 2026-03-02 04:00:00+08:00, and no version is older"))
     for run in (export("2026-03-02T05:00:00"), export("2026-03-02", ONEMAP_TIMEZONE="UTC")):
         assert (run.returncode, run.stdout.splitlines()[-1]) == (0, "wrote 1 components to x.geojson")
+
+
+def test_a_library_call_as_of_a_time_without_a_zone_is_refused(conn, tmp_path):
+    """Without the CLI's or the server's city zone, the database would read it in its session's zone."""
+    naive = datetime(2026, 3, 2)
+    with pytest.raises(InvalidParameter, match="as of 2026-03-02 00:00:00 has no time zone"):
+        export_components(conn, tmp_path / "x.gpkg", scheme="gb47678", crs=parse_crs("EPSG:4490"),
+                          as_of=naive)
+    with pytest.raises(InvalidParameter, match="has no time zone"):
+        inventory_as_of(conn, naive)
+    assert not (tmp_path / "x.gpkg").exists()
 
 
 def test_a_killed_import_leaves_the_inventory_unchanged(fresh_db_url, tmp_path):
