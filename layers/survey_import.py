@@ -26,6 +26,7 @@ from layers.field_mapping import FieldMapping
 from layers.returned_rows import refused_rows
 from layers.survey_gather import Progress, noop, read_rows
 from layers.survey_locate import (
+    Allocation,
     allocate,
     anchors,
     area_names,
@@ -162,7 +163,8 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             progress("publish", 0, 1)
             rejected_rows = {i for i, _ in rejected_in_db}
             loaded, unchanged, removed, ids = _publish(conn, batch_id, options, staged, rejected_rows,
-                                                       _identifiers_rejected(checked, rejected_rows), rebuild)
+                                                       _identifiers_rejected(checked, rejected_rows), rebuild,
+                                                       notes)
             status = "dry-run" if options.dry_run else "committed"
             _close_batch(conn, batch_id, status, len(rows), sum(loaded.values()), rejections)
             if options.dry_run:
@@ -294,8 +296,8 @@ def _carried_forward(conn: psycopg.Connection, staged: StagedRows, scheme: str,
 
 
 def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, staged: StagedRows,
-             rejected: set[int], kept: list[str],
-             rebuild: bool) -> tuple[dict[str, int], int, int, tuple[str, ...]]:
+             rejected: set[int], kept: list[str], rebuild: bool,
+             notes: list[str]) -> tuple[dict[str, int], int, int, tuple[str, ...]]:
     """Allocate identifiers, close replaced versions (not the components `kept` names), insert.
     `rejected`: the staged rows the checks against the inventory rejected.
 
@@ -313,11 +315,14 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
         conn.execute("UPDATE pg_temp.survey_staging s SET serial_rank = r.rank "
                      "FROM unnest(%s::int[], %s::int[]) AS r (row_idx, rank) WHERE s.row_idx = r.row_idx",
                      ([int(i) for i in staged.index[moved]], [int(r) for r in ranks[moved]]))
-    firsts = allocate(conn, options.scheme, groups[keep], ranks[keep], delivered[keep])
-    ids = numbered(groups, ranks, firsts, delivered)
+    allocation = allocate(conn, options.scheme, groups[keep], ranks[keep], delivered[keep])
+    ids = numbered(groups, ranks, allocation, delivered)
+    if allocation.reused:
+        _number_from_free_serials(conn, staged, allocation, keep & (ranks >= 0) & np.isin(groups, list(
+            allocation.reused)), ids, notes)
     params = {"scheme": options.scheme, "mode": options.mode, "batch": batch_id,
               "actor": options.actor, "source": options.change_source or f"import:{batch_id}",
-              "groups": list(firsts), "firsts": list(firsts.values()),
+              "groups": list(allocation.firsts), "firsts": list(allocation.firsts.values()),
               "kept": kept}
     removed = 0
     with conn.cursor() as cur:
@@ -335,6 +340,20 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
         bump_data_version(conn, "components")
     return ({str(k): int(v) for k, v in counts.items()}, len(unchanged), removed,
             tuple(str(i) for i in ids[new]))
+
+
+def _number_from_free_serials(conn: psycopg.Connection, staged: StagedRows, allocation: Allocation,
+                              rows: np.ndarray, ids: np.ndarray, notes: list[str]) -> None:
+    """Write the identifiers numbered from free serials (`rows`: a mask) into the staged rows, which the
+    INSERT otherwise numbers from the group's first serial, and say why."""
+    conn.execute("UPDATE pg_temp.survey_staging s SET id = r.id, serial_rank = NULL "
+                 "FROM unnest(%s::int[], %s::text[]) AS r (row_idx, id) WHERE s.row_idx = r.row_idx",
+                 ([int(i) for i in staged.index[rows]], [str(i) for i in ids[rows]]))
+    for group, free in sorted(allocation.reused.items()):
+        notes.append(f"the serial counter of class {group[6:]} in county {group[:6]} has too few serials "
+                     f"left below 999999 for {len(free)} new identifier(s) (a delivered identifier raises it "
+                     f"to its own serial): they take the lowest free serials instead, {group}{free[0]:06d} "
+                     "first")
 
 
 def _identifiers_rejected(checked: Validated, rejected_in_db: set[int]) -> list[str]:

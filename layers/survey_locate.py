@@ -21,6 +21,7 @@ import shapely
 from layers.components import PLACE_NAMES
 from layers.distinct_values import distinct_combinations
 from layers.field_mapping import fold
+from layers.serials import allocate_serials
 
 _AREAS_SQL = """
 SELECT 'grid', code, ST_AsBinary(geom) FROM onemap.unit_grid WHERE valid_to IS NULL
@@ -160,48 +161,65 @@ def serial_ranks(groups: np.ndarray, needs_id: np.ndarray) -> np.ndarray:
     return ranks
 
 
+@dataclass(frozen=True)
+class Allocation:
+    """Serials per county+class group: the first of a consecutive block, or (where the group's counter
+    was used up) the free serials taken instead, one per rank."""
+
+    firsts: dict[str, int]
+    reused: dict[str, np.ndarray]
+
+
 def allocate(conn: psycopg.Connection, scheme: str, groups: np.ndarray, ranks: np.ndarray,
-             delivered: np.ndarray) -> dict[str, int]:
-    """Reserve serials for the rows with a rank; return the first serial of each county+class group.
+             delivered: np.ndarray) -> Allocation:
+    """Reserve serials for the rows with a rank, per county+class group.
 
     Counters first rise above the serials of identifiers delivered with the survey and of those
     already stored, so a new identifier never repeats one; the counter row's lock serialises
     concurrent imports (migration 0002).
     """
     highest: dict[str, int] = {}
+    delivered_serials: dict[str, list[int]] = {}
     given = ~pd.isna(delivered)
     if given.any():
         ids = pd.Series(delivered[given], dtype=object)
         serials = ids.str[-6:].astype(int)
-        highest.update(serials.groupby(ids.str[:-6]).max().to_dict())
+        by_group = serials.groupby(ids.str[:-6])
+        highest.update(by_group.max().to_dict())
+        delivered_serials = {str(group): list(values) for group, values in by_group}
     needs = ranks >= 0
     counts = pd.Series(groups[needs]).value_counts().to_dict() if needs.any() else {}
     if counts:
         stored = conn.execute(_STORED_MAX_SQL, {"scheme": scheme, "groups": list(counts)}).fetchall()
         for group, serial in stored:
             highest[group] = max(highest.get(group, 0), int(serial))
-    firsts: dict[str, int] = {}
-    with conn.cursor() as cur:
-        for group in sorted(set(highest) | set(counts)):  # one lock order for every import
-            if group in highest:
-                cur.execute("SELECT onemap.reserve_component_serials_upto(%s, %s, %s, %s)",
-                            (group[:6], scheme, group[6:], highest[group]))
-            if group in counts:
-                cur.execute("SELECT onemap.allocate_component_serials(%s, %s, %s, %s)",
-                            (group[:6], scheme, group[6:], int(counts[group])))
-                row = cur.fetchone()
-                assert row is not None
-                firsts[str(group)] = int(row[0])
-    return firsts
+    allocation = Allocation({}, {})
+    for group in sorted(set(highest) | set(counts)):  # one lock order for every import
+        if group in highest:
+            conn.execute("SELECT onemap.reserve_component_serials_upto(%s, %s, %s, %s)",
+                         (group[:6], scheme, group[6:], highest[group]))
+        if group in counts:
+            block = allocate_serials(conn, county_code=group[:6], scheme=scheme, class_code=group[6:],
+                                     count=int(counts[group]), taken=delivered_serials.get(group, ()))
+            if isinstance(block, range):
+                allocation.firsts[str(group)] = block.start
+            else:
+                allocation.reused[str(group)] = block
+    return allocation
 
 
-def numbered(groups: np.ndarray, ranks: np.ndarray, firsts: dict[str, int],
+def numbered(groups: np.ndarray, ranks: np.ndarray, allocation: Allocation,
              delivered: np.ndarray) -> np.ndarray:
-    """Final identifiers: the delivered one, else group + (first serial + rank) in six digits."""
+    """Final identifiers: the delivered one, else group + (first serial + rank) in six digits, or the
+    group's rank-th free serial where its counter was used up."""
     ids = np.asarray(delivered, dtype=object).copy()
     needs = ranks >= 0
     if needs.any():
         keys = pd.Series(groups[needs], dtype=object)
-        serial = keys.map(firsts).to_numpy(dtype=np.int64) + ranks[needs]
+        rank = ranks[needs]
+        serial = keys.map(allocation.firsts).fillna(0).to_numpy(dtype=np.int64) + rank
+        for group, free in allocation.reused.items():
+            mine = (keys == group).to_numpy()
+            serial[mine] = free[rank[mine]]
         ids[needs] = (keys + pd.Series(serial).astype(str).str.zfill(6)).to_numpy(dtype=object)
     return ids

@@ -49,10 +49,23 @@ def test_rolled_back_reservation_leaves_a_gap_not_a_duplicate(db_url):
     assert after == range(1, 2)  # the rolled-back counter row never existed
 
 
+def test_a_used_up_counter_hands_out_the_lowest_free_serials(conn):
+    """A counter at its end (one delivered identifier ending in 999999 puts it there) leaves new components
+    the serials no version of the inventory and no identifier of the import uses."""
+    allocate_serials(conn, county_code="440304", scheme="legacy", class_code="0401", count=999_990)
+    conn.execute("INSERT INTO onemap.component (id, scheme, class_code, name, geometry_type, geom, "
+                 "competent_dept_name, changed_by, change_source) SELECT '4403040401000002', 'legacy', "
+                 "'0401', 'x', geometry_type, geom, 'x', 'pytest', 'pytest' FROM onemap.component LIMIT 1")
+    free = allocate_serials(conn, county_code="440304", scheme="legacy", class_code="0401", count=10,
+                            taken=[4])
+    assert list(free) == [1, 3, *range(5, 13)]
+
+
 def test_exhausted_serial_space_is_a_clear_error(conn):
     allocate_serials(conn, county_code="440304", scheme="legacy", class_code="0401", count=999_990)
-    with pytest.raises(InvalidParameter, match="exhausted"):
-        allocate_serials(conn, county_code="440304", scheme="legacy", class_code="0401", count=10)
+    with pytest.raises(InvalidParameter, match="exhausted: 5 of 999999 are free, 10 needed"):
+        allocate_serials(conn, county_code="440304", scheme="legacy", class_code="0401", count=10,
+                         taken=range(1, 999_995))
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,31 @@ def test_identifiers_continue_above_delivered_serials(fresh_db_url, tmp_path):
     assert ids == ["44030401001000040", "44030401001000041"]
 
 
+def test_a_delivered_identifier_ending_in_999999_leaves_later_components_the_free_serials(fresh_db_url,
+                                                                                          tmp_path):
+    """A placeholder identifier ending in 999999 raises the class's counter to its end; the next
+    identifier-less rows (in the same import and in later ones, dry runs too) take the lowest serials
+    unused, with a note, instead of failing for good."""
+    with psycopg.connect(fresh_db_url) as conn:
+        points = _points_in_city(conn, 4, seed=5)
+    first = _write(tmp_path / "a.geojson", [
+        {"GLBJBSM": "44030401001999999", "ZGBMMC": DEPT}, {"GLBJBSM": "44030401001000002", "ZGBMMC": DEPT},
+        {"ZGBMMC": DEPT}], points[:3])
+    assert _run(fresh_db_url, [first], class_code="01001", dry_run=True).status == "dry-run"
+    result = _run(fresh_db_url, [first], class_code="01001")
+    assert result.status == "committed", result.rejections
+    later = _run(fresh_db_url, [_write(tmp_path / "b.geojson", [{"ZGBMMC": DEPT}], points[3:])],
+                 class_code="01001")
+    assert later.status == "committed", later.rejections
+    with psycopg.connect(fresh_db_url) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM onemap.component WHERE class_code = '01001' "
+                                          "ORDER BY valid_from, id")]
+    assert ids == ["44030401001000001", "44030401001000002", "44030401001999999", "44030401001000003"]
+    assert ("the serial counter of class 01001 in county 440304 has too few serials left below 999999 for "
+            "1 new identifier(s) (a delivered identifier raises it to its own serial): they take the lowest "
+            "free serials instead, 44030401001000003 first") in later.notes
+
+
 @pytest.fixture
 def bad_survey(db_url, tmp_path) -> tuple[Path, Path]:
     """A GeoJSON and a CSV with good rows and one row for each reason a row can be rejected."""

@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from layers.survey_locate import anchors, delivered_code_notes, locate_rows, numbered, serial_ranks
+from layers.survey_locate import (
+    Allocation,
+    anchors,
+    delivered_code_notes,
+    locate_rows,
+    numbered,
+    serial_ranks,
+)
 from layers.survey_stage import REBUILD_MIN_ROWS, attributes_json, wants_rebuild
 
 # The database's rule (the SQL that located survey rows before): lowest code among the current
@@ -74,9 +81,13 @@ def test_serials_are_ranked_per_group_in_row_order_and_numbered_from_the_allocat
     delivered = np.array([None, None, "44030401001000007", None, None], dtype=object)
     ranks = serial_ranks(groups, pd.isna(delivered) & pd.notna(groups))
     assert ranks.tolist() == [0, 0, -1, -1, 1]
-    ids = numbered(groups, ranks, {"44030401001": 8, "44030401002": 1}, delivered)
+    ids = numbered(groups, ranks, Allocation({"44030401001": 8, "44030401002": 1}, {}), delivered)
     assert ids.tolist() == ["44030401001000008", "44030401002000001", "44030401001000007", None,
                             "44030401001000009"]
+    reused = numbered(groups, ranks, Allocation({"44030401002": 1}, {"44030401001": np.array([3, 5])}),
+                      delivered)
+    assert reused.tolist() == ["44030401001000003", "44030401002000001", "44030401001000007", None,
+                               "44030401001000005"]
 
 
 @pytest.mark.parametrize("column", [
