@@ -20,7 +20,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from gis.errors import ImportValidationError
 from grid_codes.classes import CODE_LENGTHS, ClassInfo, ClassTable, Scheme
+from grid_codes.errors import InvalidCode
 from layers.distinct_values import distinct_combinations, from_distinct, is_missing
 
 _DIGITS = re.compile(r"[0-9]+")
@@ -40,6 +42,7 @@ _FORM_NOTES = {
     "name and remark": "classes written as a standard name with a remark in brackets (污水井盖(圆形)) read "
                        "as its code",
 }
+_MAPPING_HINT = "; a mapping file's classes: section reads a survey's own class names as codes"
 
 
 def class_codes(written: np.ndarray, files: np.ndarray, scheme: Scheme,
@@ -133,6 +136,20 @@ def listed_class(value: str, scheme: Scheme, table: ClassTable) -> str | None:
     return code if table.get(scheme, "component", code) is not None else None
 
 
+def given_class(value: str, scheme: Scheme, table: ClassTable) -> str:
+    """The listed class --class names, in any form a class column is read in (01003, 1003, 雨水井盖 …);
+    refused once, before any file is read, when it names none."""
+    code = listed_class(value, scheme, table)
+    if code is not None:
+        return code
+    try:
+        table.lookup(scheme, "component", value.strip())
+        reason = None
+    except InvalidCode as error:
+        reason = str(error)
+    raise ImportValidationError(f"--class: {unread_reason(value, scheme, table, in_rows=False) or reason}")
+
+
 def _named(name: str, scheme: Scheme, table: ClassTable) -> tuple[ClassInfo, ...]:
     """The classes of this standard name, full-width brackets and the like compared as half-width ones: a
     table writes 输油（气）井盖, a form typed on a half-width keyboard 输油(气)井盖."""
@@ -162,9 +179,10 @@ def class_named_by(source: str, scheme: Scheme, table: ClassTable) -> str | None
     return lettered[1] if table.get(scheme, "component", lettered[1]) is not None else None
 
 
-def unread_reason(value: str, scheme: Scheme, table: ClassTable) -> str | None:
+def unread_reason(value: str, scheme: Scheme, table: ClassTable, *, in_rows: bool = True) -> str | None:
     """Why a written class that is not a code names no class; None for a code (the table says why), unless
-    the other scheme lists it: a survey coded in that scheme."""
+    the other scheme lists it: a survey coded in that scheme. A name written in rows (not given by --class)
+    gets the hint of a mapping file's classes."""
     plain = unicodedata.normalize("NFKC", value).strip()
     if plain.isascii() and plain.isdigit():
         other: Scheme = "legacy" if scheme == "gb47678" else "gb47678"
@@ -186,7 +204,7 @@ def unread_reason(value: str, scheme: Scheme, table: ClassTable) -> str | None:
     closest = difflib.get_close_matches(plain, names, n=3, cutoff=0.6)
     if closest:
         reason += f" (closest standard names: {', '.join(f'{name} {names[name]}' for name in closest)})"
-    return reason + "; a mapping file's classes: section reads a survey's own class names as codes"
+    return reason + (_MAPPING_HINT if in_rows else "")
 
 
 def _code_beside_name(plain: str, scheme: Scheme, table: ClassTable) -> tuple[ClassInfo, str] | None:

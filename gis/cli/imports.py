@@ -35,7 +35,8 @@ def components(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help=SURVEY_FILES_HELP),
     class_code: str = typer.Option(None, "--class",
-                                   help="class code of every row (else from a field or the id)"),
+                                   help="class of every row, by code or standard name (else from a field "
+                                        "or the id)"),
     scheme: str = typer.Option("gb47678", help="class scheme: legacy (4-digit) or gb47678 (5-digit)"),
     crs: str = typer.Option(None, help=CRS_HELP),
     mapping: Path = typer.Option(None, help="YAML mapping of contractor field names to standard ones, and of "
@@ -62,12 +63,17 @@ def components(
     """Validate survey files and load them into the component inventory in one transaction."""
     from gis.crs import parse_crs
     from gis.database import connect
+    from grid_codes.classes import default_table
     from layers.field_mapping import FieldMapping
     from layers.import_report import check_report_path, refused_rows_file, write_report
+    from layers.survey_classes import given_class
     from layers.survey_import import ImportOptions, import_components
 
+    scheme = scheme.strip().lower()
     if scheme not in ("legacy", "gb47678"):
         raise ImportValidationError(f"scheme {scheme!r} is not legacy or gb47678")
+    if class_code is not None:
+        class_code = given_class(class_code, cast(Scheme, scheme), default_table())
     if report is not None:
         check_report_path(report, files)
     field_mapping = FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default()

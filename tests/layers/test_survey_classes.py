@@ -1,18 +1,25 @@
 """The forms in which surveys write a class, read as the scheme's class code."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
+from gis.errors import ImportValidationError
 from grid_codes.classes import default_table
 from layers.field_mapping import FieldMapping
-from layers.survey_classes import class_codes, class_named_by, unread_reason
+from layers.survey_classes import class_codes, class_named_by, given_class, unread_reason
 from layers.survey_gather import read_rows
 from layers.survey_import import ImportOptions
 from layers.survey_validate import ValidationContext, validate
 
 TABLE = default_table()
+ONEMAP = str(Path(sys.executable).with_name("onemap"))
 WATER = TABLE.get("gb47678", "component", "01001")
 
 
@@ -202,3 +209,42 @@ def test_class_given_for_the_import_refuses_rows_whose_own_class_is_another(tmp_
     assert list(checked.class_codes) == ["01002"] * 4
     assert [(r.row, r.reason) for r in checked.rejections] == [
         (3, "the row's class '雨水井盖' (01003) is not 01002, the class --class gives")]
+
+
+@pytest.mark.parametrize("given", ["01003", "1003", "０１００３", "雨水井盖", "01003雨水井盖"])
+def test_class_given_by_option_is_read_in_every_form_a_class_column_is(given):
+    assert given_class(given, "gb47678", TABLE) == "01003"
+
+
+@pytest.mark.parametrize(("given", "reason"), [
+    ("雨水井", "--class: class '雨水井' is neither a gb47678 class code nor the standard name of a gb47678 "
+             "class (closest standard names: 雨水井盖 01003, 水井 01024)"),
+    ("99999", "--class: gb47678 component (管理部件) class '99999' has major '99', which is not one of 01, "
+              "02, 03, 04, 05"),
+    ("0101", "--class: class 0101 is not a gb47678 code but the legacy code of 上水井盖: pass --scheme "
+             "legacy for a survey coded in that scheme"),
+])
+def test_a_class_option_naming_no_class_is_refused_once_with_its_reason(given, reason):
+    """Before any file is read, not once per row (the standard name a row may carry is read as its code,
+    and the mapping file's hint is for names written in rows)."""
+    with pytest.raises(ImportValidationError) as refused:
+        given_class(given, "gb47678", TABLE)
+    assert str(refused.value) == reason
+
+
+def test_the_cli_reads_class_and_scheme_options_as_a_class_column_is_read(db_url, tmp_path):
+    survey = tmp_path / "s.csv"
+    survey.write_text("经度,纬度,主管部门名称\n114.021137,22.531149,福田区城管局\n", encoding="utf-8")
+
+    def run(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([ONEMAP, "import", "components", str(survey), "--dry-run", *options],
+                              cwd=tmp_path, env={**os.environ, "ONEMAP_DATABASE_URL": db_url},
+                              capture_output=True, text=True, timeout=300)
+
+    named = run("--class", "雨水井盖", "--scheme", "GB47678")
+    assert named.returncode == 0, named.stderr
+    assert "would load 1 of 1 rows (01003: 1)" in named.stdout
+    unknown = run("--class", "路灯杆")
+    assert (unknown.returncode, unknown.stderr) == (3, (
+        "onemap: error: --class: class '路灯杆' is neither a gb47678 class code nor the standard name of a "
+        "gb47678 class (closest standard names: 路灯 01037)\n"))
