@@ -15,6 +15,7 @@ from gis.errors import ImportValidationError
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # byte order marks of UTF-16 little and big endian
 _DELIMITER_LINES = 30  # lines the delimiter is chosen from
 _SEP_LINE = re.compile(r"sep=(.)")  # the first line Excel writes to name a CSV file's delimiter
+_UTF8_CHINESE_PAIR = re.compile(rb"(?:[\xe4-\xe9][\x80-\xbf]{2}){2}")  # two of U+4E00–U+9FFF in UTF-8
 _EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
 
 
@@ -86,7 +87,7 @@ def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) ->
             codec, fell_back = "GB18030", True
             notes.append(f"{path.suffix.lower()[1:].upper()} file is not UTF-8: decoded as GB18030")
     try:
-        return data.decode(codec).removeprefix("\ufeff"), codec
+        text = data.decode(codec).removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         not_utf8 = _first_bad_line(data, "utf-8-sig") if fell_back else line
@@ -95,6 +96,30 @@ def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) ->
                 f"{path}: the file mixes encodings: line {not_utf8} is not UTF-8 though the lines before it "
                 f"are, and line {line} is not GB18030 (GBK): save it again in one encoding (UTF-8)") from None
         raise ImportValidationError(f"{path}: line {line}: not valid {codec} text; pass --encoding") from None
+    if fell_back and (utf8_line := _first_chinese_utf8_line(data)):
+        raise ImportValidationError(
+            f"{path}: the file mixes encodings: line {utf8_line} is Chinese text in UTF-8, line "
+            f"{_first_bad_line(data, 'utf-8-sig')} is not UTF-8 (GB18030 or GBK, as Excel saves a CSV): save "
+            "it again in one encoding (UTF-8)")
+    return text, codec
+
+
+def _first_chinese_utf8_line(data: bytes) -> int:
+    """The first line that is valid UTF-8 and holds two Chinese characters in a row (0 if none): GB18030
+    decodes UTF-8 bytes without an error, into other characters, and a line of GBK text is almost never
+    valid UTF-8. Only lines with such a byte pattern are decoded, so a large GBK file costs one scan."""
+    position = 0
+    while (found := _UTF8_CHINESE_PAIR.search(data, position)) is not None:
+        start = data.rfind(b"\n", 0, found.start()) + 1
+        end = data.find(b"\n", found.end())
+        end = len(data) if end < 0 else end
+        try:
+            data[start:end].decode("utf-8")
+        except UnicodeDecodeError:
+            position = end + 1
+            continue
+        return data.count(b"\n", 0, start) + 1
+    return 0
 
 
 def _first_bad_line(data: bytes, codec: str) -> int:

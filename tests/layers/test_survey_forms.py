@@ -136,6 +136,22 @@ def test_a_csv_file_mixing_encodings_says_so_and_names_the_lines(tmp_path: Path)
         read_survey(path)
 
 
+@pytest.mark.parametrize(("parts", "lines"), [
+    ((("部件名称,经度,纬度\n路灯,114.05,22.54\n", "gbk"), ("路灯,114.06,22.55\n", "utf-8")), (3, 1)),
+    ((("部件名称,经度,纬度\n", "utf-8"), ("路灯,114.06,22.55\n", "gbk")), (1, 2)),
+], ids=["gbk-then-utf8", "utf8-header-then-gbk"])
+def test_a_csv_file_mixing_encodings_without_a_byte_order_mark_says_so(tmp_path: Path, parts, lines) -> None:
+    """GB18030 reads UTF-8 bytes without an error, as other characters: without this check, a GBK file with
+    rows pasted from a UTF-8 tool loaded garbled names."""
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"".join(text.encode(codec) for text, codec in parts))
+    expected = f"mixes encodings: line {lines[0]} is Chinese text in UTF-8, line {lines[1]} is not UTF-8"
+    with pytest.raises(ImportValidationError, match=expected):
+        read_survey(path)
+    path.write_bytes(b"".join(text.encode("gbk") for text, _ in parts))
+    assert read_survey(path).attributes["部件名称"].tolist() == ["路灯"] * (2 if lines[0] == 3 else 1)
+
+
 def test_a_hidden_sheet_is_read_only_when_named(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     visible = book.active
