@@ -110,6 +110,7 @@ class OgcRequest:
     bbox: tuple[float, float, float, float] | None = None  # `bbox` (in `bbox-crs`) as lon/lat, EPSG:4490
     content_crs: CrsRef = CRS84  # CRS of a written feature's geometry (`Content-Crs`)
     method: str = "GET"  # PUT replaces a feature, PATCH merges properties into it
+    params: tuple[tuple[str, str], ...] = ()  # a single item's query parameters (pygeoapi hands get() none)
     outcome: dict[str, Any] = field(default_factory=dict)  # what the provider reports back
 
 

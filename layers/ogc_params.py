@@ -12,6 +12,9 @@ an offset, is the city's local time (ONEMAP_TIMEZONE):
     geometry_type=point|line|polygon   one kind of geometry of a layer that mixes them (components),
                          for clients that draw one kind per layer (ArcGIS's OGCFeatureLayer)
     count=exact          numberMatched counted on any result (default: left out above 100,000 matches)
+
+A single item takes `as_of` too (the version valid then); pygeoapi does not hand a single item's query
+parameters to the provider, so the router passes them in the OgcRequest.
 """
 
 import math
@@ -29,18 +32,24 @@ from gis.local_time import day_bound, local_instant
 from layers.components import STATES
 from layers.ogc_context import OgcRequest
 from layers.ogc_cql import compile_filter
-from layers.ogc_query import ItemQuery, LayerSpec
+from layers.ogc_query import MAX_OFFSET, ItemQuery, LayerSpec
 from layers.registry import GEOMETRY_DIMENSIONS
 
 STORAGE_CRS = CrsRef(CGCS2000, True, epsg_uri(CGCS2000))
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _GRID_LENGTHS = (6, 9, 12, 15)
 _ONEMAP_PARAMETERS = ("grid", "class", "as_of", "geometry_type", "count")
+_PYGEOAPI_ITEM_PARAMETERS = ("f", "lang", "crs")  # what pygeoapi's get_collection_item reads itself
+
 
 
 def _short(text: object, size: int = 60) -> str:
     shown = str(text)
     return shown if len(shown) <= size else shown[:size] + "…"
+
+
+def _unknown(name: str) -> InvalidParameter:
+    return InvalidParameter(f"unknown query parameter {_short(name)!r}")
 
 
 def output_crs(spec: CrsTransformSpec | None) -> CrsRef:
@@ -109,6 +118,8 @@ def item_query(spec: LayerSpec, *, offset: int, limit: int, resulttype: str, dat
     """Check every argument pygeoapi passes to `query` and build the ItemQuery (bbox and filter
     come from the router, in `request`: pygeoapi never sees them). Dates and times without an offset
     are read in the city's `zone`."""
+    if offset > MAX_OFFSET:  # pygeoapi checked that it is an integer of at least 0
+        raise InvalidParameter(f"offset must be at most {MAX_OFFSET}")
     extras: dict[str, str] = {}
     equals: list[tuple[str, Any]] = []
     for name, value in properties:
@@ -119,7 +130,7 @@ def item_query(spec: LayerSpec, *, offset: int, limit: int, resulttype: str, dat
                 raise InvalidParameter(f"state={_short(value)!r} is not one of {'/'.join(STATES)}")
             equals.append((name, _typed(spec, name, value, zone)))
         else:
-            raise InvalidParameter(f"unknown query parameter {_short(name)!r}")
+            raise _unknown(name)
     condition: sql.Composable | None = None
     condition_params: dict[str, Any] = {}
     if request.filter is not None:
@@ -132,6 +143,18 @@ def item_query(spec: LayerSpec, *, offset: int, limit: int, resulttype: str, dat
         select=tuple(select_properties) if select_properties else None, skip_geometry=skip_geometry,
         condition=condition, condition_params=condition_params, hits_only=resulttype == "hits",
         count=_count_mode(extras.get("count")), **_onemap_filters(spec, extras, zone))
+
+
+def item_as_of(spec: LayerSpec, params: Sequence[tuple[str, str]], zone: tzinfo) -> datetime | None:
+    """A single item's `as_of`, checked as the items list checks it; any parameter that neither pygeoapi's
+    single-item endpoint nor as_of reads is refused, as the items list refuses one."""
+    extras: dict[str, str] = {}
+    for name, value in params:
+        if name == "as_of":
+            extras[name] = value
+        elif name not in _PYGEOAPI_ITEM_PARAMETERS:
+            raise _unknown(name)
+    return _onemap_filters(spec, extras, zone).get("as_of")
 
 
 def _count_mode(text: str | None) -> Literal["auto", "exact"]:

@@ -21,7 +21,7 @@ from pygeoapi.util import CrsTransformSpec
 from gis.errors import OnemapError, mapping_for
 from layers import ogc_edit
 from layers.ogc_context import current_request, pool
-from layers.ogc_params import item_query, output_crs
+from layers.ogc_params import item_as_of, item_query, output_crs
 from layers.ogc_query import LayerSpec, get_feature, query_features
 
 log = logging.getLogger("onemap.ogc")
@@ -136,10 +136,12 @@ class OnemapProvider(BaseProvider):
 
     def get(self, identifier: str, language: Any = None,
             crs_transform_spec: CrsTransformSpec | None = None) -> dict[str, Any]:
+        """One feature: the current version, or the one valid at the request's `as_of` (components)."""
         with _errors():
+            as_of = item_as_of(self.spec, current_request().params, self.zone)
             key = self._identifier(identifier)
             with self._connection() as conn:
-                feature = get_feature(conn, self.spec, key, output_crs(crs_transform_spec))
+                feature = get_feature(conn, self.spec, key, output_crs(crs_transform_spec), as_of=as_of)
         if feature is None:
             raise ItemNotFoundError()
         return feature

@@ -22,6 +22,7 @@ from gis.crs import CGCS2000, WEB_MERCATOR, CrsRef
 # out rather than count a large table on every page (?count=exact counts anyway): a count stops at
 # the cap, so no page counts more than COUNT_CAP + 1 rows.
 COUNT_CAP = 100_000
+MAX_OFFSET = 2**63 - 1  # PostgreSQL's OFFSET is a bigint: a larger one is a NumericValueOutOfRange
 # queryable type -> JSON schema of the property (pygeoapi's `fields`)
 FIELD_SCHEMAS: Mapping[str, dict[str, str]] = {
     "date": {"type": "string", "format": "date"},
@@ -236,13 +237,15 @@ def _count(conn: psycopg.Connection, source: sql.Composable, where: sql.Composab
 
 
 def get_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str | int,
-                output: CrsRef | None, *, as_text: bool = False) -> Any:
-    """One current feature of the layer by its identifier (a dict, or its GeoJSON text), or None."""
+                output: CrsRef | None, *, as_text: bool = False, as_of: datetime | None = None) -> Any:
+    """One feature of the layer by its identifier (a dict, or its GeoJSON text), or None: the current
+    version, or with `as_of` (components) the version valid then, read as the items list reads it."""
     params = _Params()
-    query = ItemQuery(output=output)
+    query = ItemQuery(output=output, as_of=as_of)
     feature = _feature(spec, query, params)
-    statement = sql.SQL("SELECT {feature} FROM {table} t WHERE {id} = {value} AND {where}").format(
-        feature=feature if as_text else sql.SQL("({})::json").format(feature), table=spec.table,
-        id=_column(spec.id_column), value=params.bind(identifier), where=_where(spec, query, params))
+    statement = sql.SQL("SELECT {feature} FROM {source} t WHERE {id} = {value} AND {where}").format(
+        feature=feature if as_text else sql.SQL("({})::json").format(feature),
+        source=_source(spec, query, params), id=_column(spec.id_column), value=params.bind(identifier),
+        where=_where(spec, query, params))
     row = conn.execute(statement, params.values, prepare=False).fetchone()
     return row[0] if row else None

@@ -279,8 +279,10 @@ async def item(collection_id: str, feature_id: str, request: Request, caller: Ca
                                _service(request))
     if answered is not None:
         return answered
+    # pygeoapi ignores a single item's other parameters: the provider checks them (as_of, unknown ones)
+    ogc = OgcRequest(params=tuple(request.query_params.multi_items()))
     headers, status, content = await _call(request, api, itemtypes.get_collection_item, collection_id,
-                                           feature_id)
+                                           feature_id, ogc=ogc)
     return _response((fast.as_geojson(headers) if status == 200 else headers, status, content))
 
 

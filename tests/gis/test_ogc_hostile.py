@@ -15,7 +15,7 @@ HOSTILE = [
     ("crs=EPSG:4326", 400), ("crs=http://www.opengis.net/def/crs/EPSG/0/999999", 400),
     ("crs=http://www.opengis.net/def/crs/EPSG/0/4490;DROP TABLE onemap.layer", 400),
     ("limit=0", 400), ("limit=-5", 400), ("limit=abc", 400), ("limit=1.5", 400), ("offset=-1", 400),
-    ("offset=x", 400),
+    ("offset=x", 400), ("offset=9223372036854775808", 400),
     ("filter=state =", 400), ("filter=nosuch = 1", 400), ("filter=state = 1", 400),
     ("filter=attributes = 'x'", 400), ("filter=S_INTERSECTS(geometry, POINT(1))", 400),
     ("filter=S_DWITHIN(geometry, POINT(114 22), 1e9)", 400),
@@ -49,6 +49,63 @@ def test_hostile_item_queries_get_ogc_exceptions(ogc_client, query, status):
     body = response.json()
     assert body["code"] in ("InvalidParameterValue", "InvalidQuery", "NoApplicableCode", "NotFound")
     assert "SELECT" not in body["description"] and "psycopg" not in body["description"]
+
+
+BIGINT_PLUS_ONE = str(2**63)  # PostgreSQL's OFFSET is a bigint
+OFFSET_VARIANTS = [({}, {}), ({}, {"Accept-Language": "en-US"}), ({"f": "html"}, {}),
+                   ({"filter": "state = '完好'"}, {}), ({"sortby": "-name"}, {}),
+                   ({"as_of": "2026-01-01"}, {}), ({"resulttype": "hits"}, {})]
+
+
+@pytest.mark.parametrize("offset", [BIGINT_PLUS_ONE, "1" + "0" * 30], ids=["bigint-plus-one", "1e30"])
+@pytest.mark.parametrize("params, headers", OFFSET_VARIANTS,
+                         ids=["geojson", "other-language", "html", "filter", "sortby", "as-of", "hits"])
+def test_an_offset_beyond_bigint_is_a_400_naming_it(ogc_client, offset, params, headers):
+    """Not a 500 from PostgreSQL's NumericValueOutOfRange, on the GeoJSON hot path or pygeoapi's."""
+    response = ogc_client.get(ITEMS, params={"offset": offset, **params}, headers={**JSON, **headers})
+    assert response.status_code == 400, response.text[:300]
+    if params.get("f") != "html":
+        body = response.json()
+        assert body["code"] == "InvalidParameterValue" and "offset" in body["description"]
+
+
+def test_an_offset_beyond_bigint_is_a_400_on_every_collection(ogc_client):
+    for collection in ogc_client.get("/collections", headers=JSON).json()["collections"]:
+        response = ogc_client.get(f"/collections/{collection['id']}/items?offset={BIGINT_PLUS_ONE}",
+                                  headers=JSON)
+        assert response.status_code == 400, (collection["id"], response.text[:300])
+        assert response.json()["code"] == "InvalidParameterValue"
+
+
+@pytest.fixture(scope="module")
+def component_item(ogc_client) -> str:
+    feature = ogc_client.get(f"{ITEMS}?limit=1", headers=JSON).json()["features"][0]
+    return f"{ITEMS}/{feature['id']}"
+
+
+@pytest.mark.parametrize("query", [
+    "as_of=whenever", "as_of=2026-13-01", "as_of=", "foo=1", "f=json&foo=1", "token=secret", "limit=1",
+    "as_of=2026-01-01&bbox=1,2,3,4"],
+    ids=["as-of-text", "as-of-month-13", "as-of-empty", "unknown", "unknown-with-f", "token", "limit",
+         "bbox"])
+def test_a_single_item_refuses_what_it_cannot_read(ogc_client, component_item, query):
+    """As the items list does: an unparseable as_of or an unknown parameter is a 400, not ignored."""
+    response = ogc_client.get(f"{component_item}?{query}", headers=JSON)
+    assert response.status_code == 400, response.text[:300]
+    assert response.json()["code"] == "InvalidParameterValue"
+
+
+def test_a_single_item_of_a_layer_without_history_refuses_as_of(ogc_client):
+    road = ogc_client.get("/collections/roads/items?limit=1", headers=JSON).json()["features"][0]["id"]
+    response = ogc_client.get(f"/collections/roads/items/{road}?as_of=2026-01-01", headers=JSON)
+    assert response.status_code == 400
+    assert "keeps no history" in response.json()["description"]
+
+
+@pytest.mark.parametrize("query", ["f=json", "f=jsonld", "f=html", "lang=en",
+                                   "crs=http://www.opengis.net/def/crs/EPSG/0/4490"])
+def test_a_single_item_still_reads_pygeoapi_parameters(ogc_client, component_item, query):
+    assert ogc_client.get(f"{component_item}?{query}", headers=JSON).status_code == 200
 
 
 @pytest.mark.parametrize("path", [

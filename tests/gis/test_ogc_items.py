@@ -92,9 +92,18 @@ def test_number_matched_is_exact_and_left_out_above_the_cap(ogc_client, conn, mo
         assert past["numberReturned"] == 0 and past["numberMatched"] == in_box
 
 
-def test_limit_above_the_maximum_is_clamped_to_10000(ogc_client):
-    body = _get(ogc_client, "/collections/components/items", limit=50_000, skipGeometry="true")
+@pytest.mark.parametrize("limit", [50_000, 2**63, 10**30], ids=["50000", "above-bigint", "1e30"])
+def test_limit_above_the_maximum_is_clamped_to_10000(ogc_client, limit):
+    body = _get(ogc_client, "/collections/components/items", limit=limit, skipGeometry="true")
     assert body["numberReturned"] == 10_000
+
+
+def test_the_largest_offset_is_an_empty_page(ogc_client, conn):
+    """PostgreSQL's OFFSET is a bigint: its largest value is a page past the end, one more is a 400
+    (tests/gis/test_ogc_hostile.py)."""
+    body = _get(ogc_client, "/collections/components/items", offset=2**63 - 1, limit=2)
+    assert body["numberReturned"] == 0
+    assert body["numberMatched"] == _count(conn, "SELECT count(*) FROM onemap.v_component")
 
 
 def test_single_item_by_its_standard_code(ogc_client, conn):
@@ -334,6 +343,57 @@ def test_a_date_or_a_time_without_an_offset_is_the_city_local_time(settings, mod
     with ogc_app_client(settings, module_db_url, timezone="UTC") as client:
         assert [matched(client, as_of="2026-03-02"), matched(client, datetime="../2026-03-01")] == [1, 1]
         assert matched(client, valid_from="2026-03-02T04:00:00") == 0
+
+
+def _new_version(db_url: str) -> tuple[str, str, str]:
+    """Give a point component two versions: its own, from 1 January 2026 (the city's midnight) to 1 June, then
+    a renamed and damaged one; return its id, class code and first name."""
+    with psycopg.connect(db_url) as conn:
+        identifier, class_code, name = conn.execute(
+            "SELECT id, class_code, name FROM onemap.v_component c WHERE geometry_type = 'point' "
+            "AND NOT EXISTS (SELECT 1 FROM onemap.component h WHERE h.id = c.id AND h.valid_to IS NOT NULL) "
+            "ORDER BY id DESC LIMIT 1").fetchone()
+        conn.execute("UPDATE onemap.component SET valid_from = '2026-01-01 00:00+08', "
+                     "valid_to = '2026-06-01 00:00+08' WHERE id = %s", (identifier,))
+        conn.execute("INSERT INTO onemap.component (id, scheme, class_code, name, state, geometry_type, "
+                     "geom, valid_from, changed_by, change_source) SELECT id, scheme, class_code, "
+                     "name || '（新）', '破损', geometry_type, geom, '2026-06-01 00:00+08', 'pytest', "
+                     "'pytest' FROM onemap.component WHERE id = %s", (identifier,))
+    return identifier, class_code, name
+
+
+def test_a_single_item_as_of_is_the_version_valid_then(settings, module_db_url):
+    """items/{id}?as_of= answers what items?as_of=…&filter=id='…' lists (the version valid then, a date or
+    a time without an offset in the city's time zone), on the components and on its class layer; 404
+    before the first version."""
+    identifier, class_code, name = _new_version(module_db_url)
+    with ogc_app_client(settings, module_db_url) as client:
+        for collection in ("components", f"components_gb47678_{class_code}"):
+            path = f"/collections/{collection}/items/{identifier}"
+            assert _get(client, path)["properties"]["name"] == f"{name}（新）"
+            for moment, expected in (("2026-03-01", name), ("2026-05-31T23:59:59", name),
+                                     ("2026-05-31T15:59:59Z", name), ("2026-06-01", f"{name}（新）")):
+                item = _get(client, path, as_of=moment)
+                listed = _get(client, f"/collections/{collection}/items", as_of=moment,
+                              filter=f"id = '{identifier}'")["features"]
+                assert item["properties"]["name"] == expected, (collection, moment)
+                assert [item["properties"]] == [f["properties"] for f in listed]
+                assert item["geometry"] == listed[0]["geometry"]
+            missing = client.get(path, params={"as_of": "2025-12-31"}, headers=JSON)
+            assert missing.status_code == 404 and missing.json()["code"] == "NotFound"
+
+
+def test_a_single_item_as_of_keeps_format_crs_and_language(settings, module_db_url):
+    """f, crs and lang, which pygeoapi reads itself, still apply to a version read with as_of."""
+    identifier, _, name = _new_version(module_db_url)
+    with ogc_app_client(settings, module_db_url) as client:
+        path = f"/collections/components/items/{identifier}"
+        html = client.get(path, params={"as_of": "2026-03-01", "f": "html"})
+        assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+        assert name in html.text and f"{name}（新）" not in html.text
+        projected = _get(client, path, as_of="2026-03-01", crs=f"{EPSG}3857", lang="en")
+        assert projected["properties"]["name"] == name
+        assert abs(projected["geometry"]["coordinates"][0]) > 1e6  # metres, not degrees
 
 
 def test_html_items_page(ogc_client):
