@@ -36,7 +36,7 @@ from layers.survey_locate import (
     serial_ranks,
 )
 from layers.survey_offsets import layers_of, offset_notes
-from layers.survey_positions import stored_positions
+from layers.survey_positions import SAME_POSITION_DEGREES, stored_in_place, stored_positions
 from layers.survey_rows import Rejection, SurveyRows
 from layers.survey_stage import (
     REBUILD_MIN_ROWS,
@@ -107,7 +107,8 @@ def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationCont
         zone_epsg=gauss_kruger_epsg(city.centroid.x), class_code=options.class_code,
         duplicate_distance_m=options.duplicate_distance_m, fill=options.fill,
         carry_forward=options.mode == "upsert",
-        keep_positions=stored_positions(conn, options.scheme) if options.mode == "upsert" else None)
+        keep_positions=stored_positions(conn, options.scheme) if options.mode == "upsert" else None,
+        in_place=stored_in_place(conn, options.scheme) if options.mode == "upsert" else None)
 
 
 def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: ImportOptions,
@@ -258,7 +259,8 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated, stage
     candidates = (duplicate_candidates(conn, staged, options.scheme, options.duplicate_distance_m)
                   if check_duplicates else None)
     found += conn.execute(sql_text("staging_checks.sql"), {
-        "append": options.mode == "append", "check_duplicates": check_duplicates,
+        "append": options.mode == "append", "upsert": options.mode == "upsert",
+        "check_duplicates": check_duplicates, "same_position": SAME_POSITION_DEGREES,
         "distance": options.duplicate_distance_m, "scheme": options.scheme,
         "rows": None if candidates is None else [int(i) for i in candidates]}).fetchall()
     rows = checked.rows

@@ -48,6 +48,9 @@ class ValidationContext:
     # upsert: gives the rows of files without coordinate columns their stored positions, returns notes
     # (layers.survey_positions); runs once identifiers are read plainly, before geometries are checked
     keep_positions: Callable[[SurveyRows], list[str]] | None = None
+    # upsert: which rows (identifiers, geometries) lie where their current component lies; such a row is
+    # not refused as a duplicate (layers.survey_positions)
+    in_place: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     today: date = field(default_factory=date.today)
 
 
@@ -432,7 +435,7 @@ def _date_notes(column: str, text: pd.Series, dates: Dates, rows: SurveyRows) ->
 def _check_duplicates(rows: SurveyRows, classes: np.ndarray, types: np.ndarray,
                       ctx: ValidationContext, out: Collector) -> None:
     """A double survey of one object (`layers.survey_duplicates`): the later row is refused, naming
-    the earliest row of its class near it."""
+    the earliest row of its class near it, unless it is an upsert's row where its component lies."""
     candidates = np.flatnonzero(out.valid)
     # rows of one class share a geometry type (checked above): points and the rest are paired apart
     pairs = []
@@ -441,6 +444,9 @@ def _check_duplicates(rows: SurveyRows, classes: np.ndarray, types: np.ndarray,
         pairs.append(chosen[earlier_duplicates(rows.geometries[chosen], classes[chosen], points,
                                                ctx.zone_epsg, ctx.duplicate_distance_m)])
     earlier, later = np.concatenate(pairs, axis=1)
+    if ctx.in_place is not None and len(later):
+        moved = ~ctx.in_place(rows.fields["id"].to_numpy(dtype=object)[later], rows.geometries[later])
+        earlier, later = earlier[moved], later[moved]
     of = dict(zip(later.tolist(), earlier.tolist(), strict=True))
     mask = np.zeros(len(rows), dtype=bool)
     mask[later] = True

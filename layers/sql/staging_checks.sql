@@ -1,5 +1,6 @@
--- Rejections that need the inventory: (row_idx, field, reason). Parameters: append,
--- check_duplicates, distance, scheme, and rows: the staged rows to check for duplicates (NULL: all).
+-- Rejections that need the inventory: (row_idx, field, reason). Parameters: append, upsert,
+-- check_duplicates, distance, same_position, scheme, and rows: the staged rows to check for duplicates
+-- (NULL: all). An upsert's row that lies where its current component lies is no new duplicate.
 -- An identifier names one component for good: append refuses one in use, and one whose component was
 -- removed (its history would read as one object's); upsert reopens that component.
 SELECT s.row_idx, 'id', CASE
@@ -31,4 +32,9 @@ CROSS JOIN LATERAL (
     LIMIT 1
 ) d
 WHERE %(check_duplicates)s AND (%(rows)s::int[] IS NULL OR s.row_idx = ANY(%(rows)s::int[]))
+  AND NOT (%(upsert)s AND EXISTS (
+      SELECT 1 FROM onemap.component k
+      WHERE k.id = s.id AND k.valid_to IS NULL AND k.scheme = %(scheme)s
+        AND (ST_Equals(k.geom, s.geom) OR (ST_Dimension(k.geom) = ST_Dimension(s.geom)
+                                           AND ST_HausdorffDistance(k.geom, s.geom) < %(same_position)s))))
 ORDER BY 1

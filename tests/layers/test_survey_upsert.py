@@ -169,3 +169,35 @@ def test_a_column_named_id_that_numbers_the_rows_is_a_free_attribute(fresh_db_ur
         stored = conn.execute("SELECT attributes FROM onemap.component WHERE id = ANY(%s) ORDER BY id",
                               (list(result.ids),)).fetchall()
     assert [a for a, in stored] == [{"id": 1}, {"id": 2}]
+
+
+def test_components_stored_close_together_are_no_duplicates_when_delivered_where_they_lie(fresh_db_url,
+                                                                                        tmp_path):
+    """Two covers 0.3 m apart, loaded with --duplicate-distance 0, come back in an export: an upsert with
+    the default 0.5 m leaves them (one renamed in place too), while a new cover or one moved next to them
+    is still a duplicate, of the survey's row or of the stored component."""
+    with psycopg.connect(fresh_db_url) as conn:
+        point = _points_in_city(conn, 1, seed=61)[0]
+    pair = [point, shapely.Point(point.x + 0.000003, point.y)]  # ≈ 0.31 m
+    ids = ["44030401003900101", "44030401003900102"]
+    first = tmp_path / "pair.gpkg"
+    gpd.GeoDataFrame([{"GLBJBSM": i, "GLBJMC": "雨水井盖", "ZGBMMC": DEPT} for i in ids], geometry=pair,
+                     crs=4490).to_file(first, engine="pyogrio")
+    loaded = _run(fresh_db_url, [first], duplicate_distance_m=0.0)
+    assert loaded.status == "committed", loaded.rejections
+    again = tmp_path / "again.gpkg"
+    gpd.GeoDataFrame([{"GLBJBSM": ids[0], "GLBJMC": "雨水井盖", "ZGBMMC": DEPT},
+                      {"GLBJBSM": ids[1], "GLBJMC": "雨水井盖（双箅）", "ZGBMMC": DEPT}], geometry=pair,
+                     crs=4490).to_file(again, engine="pyogrio")
+    result = _run(fresh_db_url, [again], mode="upsert")
+    assert (result.status, result.rejections, result.rows_unchanged, result.rows_loaded) == (
+        "committed", [], 1, 1)
+    near = shapely.Point(point.x + 0.0000015, point.y)
+    moved = tmp_path / "moved.gpkg"
+    gpd.GeoDataFrame([{"GLBJBSM": ids[1], "GLBJMC": "雨水井盖", "ZGBMMC": DEPT},
+                      {"GLBJMC": "雨水井盖", "ZGBMMC": DEPT}], geometry=[near, near], crs=4490).to_file(
+        moved, engine="pyogrio")
+    refused = _run(fresh_db_url, [moved], mode="upsert", dry_run=True, class_code="01003")
+    assert [(r.row, r.reason) for r in refused.rejections] == [
+        (1, f"duplicate: component {ids[0]} of the same class is within 0.5 m"),
+        (2, "duplicate: same class 01003 as moved.gpkg row 1 within 0.5 m")]
