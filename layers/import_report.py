@@ -51,6 +51,7 @@ def write_report(path: Path, result: ImportResult, sources: list[str], refused: 
         "rows_loaded": result.rows_loaded,
         "rows_unchanged": result.rows_unchanged,
         "components_removed": result.removed,
+        "components_removed_per_class": result.removed_per_class,
         "rows_rejected": len({(r.file, r.row) for r in result.rejections}),
         "loaded_per_class": result.loaded_per_class,
         "rejections_per_field": dict(sorted(reasons.items())),

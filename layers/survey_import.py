@@ -53,6 +53,7 @@ from layers.survey_stage import (
 from layers.survey_validate import MANDATORY, Validated, ValidationContext, mandatory_empty, validate
 
 MODES = IMPORT_MODES
+_SWEEPING_REMOVALS = 10  # a replace removing at least this many components, and as many per delivered row
 # the fields an upsert takes from the stored version when a file has no column for them (carry_forward.sql);
 # the codes onemap derives from the geometry and the identifier are not among them
 CARRIED_FIELDS = tuple(f for f in STANDARD_FIELDS
@@ -90,9 +91,14 @@ class ImportResult:
     loaded_per_class: dict[str, int]
     notes: list[str]
     rows_unchanged: int = 0  # rows identical to their current version (nothing written)
-    removed: int = 0  # current components a replace closed: of the delivered classes, not delivered again
+    # current components a replace closed, per class: of the delivered classes, not delivered again
+    removed_per_class: dict[str, int] = field(default_factory=dict)
     ids: tuple[str, ...] = ()  # identifiers of the new versions, in row order
     refused: SurveyRows | None = None  # the rows with rejections, as delivered (layers.returned_rows)
+
+    @property
+    def removed(self) -> int:
+        return sum(self.removed_per_class.values())
 
 
 def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationContext:
@@ -191,7 +197,7 @@ class _Rejected(Exception):
 
 
 class _DryRun(Exception):
-    def __init__(self, loaded: dict[str, int], unchanged: int, removed: int,
+    def __init__(self, loaded: dict[str, int], unchanged: int, removed: dict[str, int],
                  rejections: list[Rejection], refused: SurveyRows) -> None:
         self.loaded = loaded
         self.unchanged = unchanged
@@ -299,7 +305,7 @@ def _carried_forward(conn: psycopg.Connection, staged: StagedRows, scheme: str,
 
 def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, staged: StagedRows,
              rejected: set[int], kept: list[str], rebuild: bool,
-             notes: list[str]) -> tuple[dict[str, int], int, int, tuple[str, ...]]:
+             notes: list[str]) -> tuple[dict[str, int], int, dict[str, int], tuple[str, ...]]:
     """Allocate identifiers, close replaced versions (not the components `kept` names), insert.
     `rejected`: the staged rows the checks against the inventory rejected.
 
@@ -326,13 +332,13 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
               "actor": options.actor, "source": options.change_source or f"import:{batch_id}",
               "groups": list(allocation.firsts), "firsts": list(allocation.firsts.values()),
               "kept": kept}
-    removed = 0
+    removed: dict[str, int] = {}
     with conn.cursor() as cur:
         for statement in sql_text("publish.sql").split(";\n\n"):
             if statement.strip():
                 cur.execute(statement.encode(), params)
-                if cur.description:  # the count of components a replace removed
-                    removed = int(cur.fetchone()[0])  # type: ignore[index]
+                if cur.description:  # the components a replace removed, per class
+                    removed = {str(code): int(count) for code, count in cur.fetchall()}
     unchanged = {int(i) for i, in conn.execute("SELECT row_idx FROM pg_temp.survey_unchanged")}
     insert(conn, params, rebuild=rebuild)
     new = keep & ~np.isin(staged.index, list(unchanged)) if unchanged else keep
@@ -340,8 +346,26 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
     if counts:
         ensure_class_layers(conn, options.scheme, set(counts))
         bump_data_version(conn, "components")
+    notes.extend(_sweeping_removals(removed, staged.class_codes[keep], options.scheme))
     return ({str(k): int(v) for k, v in counts.items()}, len(unchanged), removed,
             tuple(str(i) for i in ids[new]))
+
+
+def _sweeping_removals(removed: dict[str, int], delivered: np.ndarray, scheme: Scheme) -> list[str]:
+    """A note per class a replace empties although the delivery holds only a few of its rows: one row
+    coded with another class by a slip takes that whole class out of the inventory."""
+    rows = pd.Series(delivered, dtype=object).value_counts().to_dict()
+    table = default_table()
+    notes = []
+    for code, count in sorted(removed.items()):
+        if count >= _SWEEPING_REMOVALS and count > _SWEEPING_REMOVALS * rows.get(code, 0):
+            info = table.get(scheme, "component", code)
+            name = f"{code} {info.name}" if info and info.name else code
+            notes.append(f"replace: class {name} is delivered in {rows.get(code, 0)} row(s) and {count} of "
+                         "its stored components, not delivered again, leave the inventory; a replace removes "
+                         "what each class it delivers no longer holds: check those rows' class if it is a "
+                         "slip")
+    return notes
 
 
 def _number_from_free_serials(conn: psycopg.Connection, staged: StagedRows, allocation: Allocation,

@@ -164,7 +164,8 @@ def _summarise(result: "ImportResult", report_path: Path) -> None:
     unchanged = f", {result.rows_unchanged} unchanged" if result.rows_unchanged else ""
     if result.removed and result.status != "rejected":
         removes = "removed" if result.status == "committed" else "would remove"
+        removed = ", ".join(f"{code}: {n}" for code, n in sorted(result.removed_per_class.items()))
         unchanged += (f"; {removes} {result.removed} component(s) of the delivered classes that the "
-                      "delivery no longer holds (replace)")
+                      f"delivery no longer holds (replace: {removed})")
     typer.echo(f"batch {result.batch_id}: {verb} {count} of {result.rows_read} rows"
                f"{' (' + per_class + ')' if per_class else ''}{unchanged}; report {report_path}")

@@ -29,7 +29,7 @@ WHERE %(mode)s <> 'append'
 -- 2. Close what this import replaces: re-delivered identifiers (upsert), or every current
 --    component of the delivered classes that is not delivered unchanged (replace), except those
 --    whose rows were rejected (kept: --skip-invalid left them out, the survey did not). Returns how
---    many components a replace removes from the inventory: closed and not delivered again.
+--    many components a replace removes from the inventory, per class: closed and not delivered again.
 WITH closed AS (
     UPDATE onemap.component c SET valid_to = now(), closed_by = %(actor)s, close_source = %(source)s
     WHERE c.valid_to IS NULL AND c.scheme = %(scheme)s AND (
@@ -41,7 +41,8 @@ WITH closed AS (
             AND c.id NOT IN (SELECT id FROM pg_temp.survey_unchanged)
             AND c.id <> ALL (%(kept)s::text[]))
     )
-    RETURNING c.id
+    RETURNING c.id, c.class_code
 )
-SELECT count(*) FROM closed
+SELECT class_code, count(*) FROM closed
 WHERE NOT EXISTS (SELECT 1 FROM pg_temp.survey_staging s WHERE s.id = closed.id)
+GROUP BY class_code

@@ -201,3 +201,20 @@ def test_components_stored_close_together_are_no_duplicates_when_delivered_where
     assert [(r.row, r.reason) for r in refused.rejections] == [
         (1, f"duplicate: component {ids[0]} of the same class is within 0.5 m"),
         (2, "duplicate: same class 01003 as moved.gpkg row 1 within 0.5 m")]
+
+
+def test_a_replace_says_what_it_removes_per_class_and_notes_a_class_one_row_empties(db_url, tmp_path):
+    """A 污水井盖 delivery with one row coded 03005 by a slip would take every 垃圾箱 out."""
+    with psycopg.connect(db_url) as conn:
+        point = _points_in_city(conn, 1, seed=67)[0]
+        stored = conn.execute("SELECT class_code, count(*) FROM onemap.component WHERE valid_to IS NULL "
+                              "AND class_code = '03005' GROUP BY 1").fetchall()
+    counts = dict(stored)
+    assert counts["03005"] >= 10
+    sheet = _sheet(tmp_path / "slip.csv", ["小类代码", "主管部门名称", "经度", "纬度"],
+                   [["03005", DEPT, f"{point.x:.9f}", f"{point.y:.9f}"]])
+    rehearsed = _run(db_url, [sheet], mode="replace", dry_run=True)
+    assert (rehearsed.status, rehearsed.removed_per_class) == ("dry-run", {"03005": counts["03005"]})
+    assert (f"replace: class 03005 垃圾箱 is delivered in 1 row(s) and {counts['03005']} of its stored "
+            "components, not delivered again, leave the inventory; a replace removes what each class it "
+            "delivers no longer holds: check those rows' class if it is a slip") in rehearsed.notes
