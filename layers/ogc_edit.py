@@ -127,7 +127,9 @@ def _publish(conn: psycopg.Connection, spec: LayerSpec, request: OgcRequest, sch
     properties = dict(feature.properties)
     properties["class_code"] = _class_of(spec, properties, scheme)
     actor = request.actor or "anonymous"
-    options = ImportOptions(scheme=_scheme(scheme), mode=mode, actor=actor, change_source=f"api:{actor}")
+    options = ImportOptions(scheme=_scheme(scheme), mode=mode, actor=actor, change_source=f"api:{actor}",
+                            in_use_hint="PUT or PATCH on its item updates it",
+                            removed_hint="a POST without an id gets a new one")
     return import_rows(conn, _rows(properties, feature.attributes, feature.geometry),
                        [f"api:{request.method} {spec.name}"], options)
 

@@ -76,6 +76,9 @@ class ImportOptions:
     fill: tuple[tuple[str, str], ...] = ()
     actor: str = field(default_factory=getpass.getuser)
     change_source: str | None = None  # recorded on each new version; default 'import:<batch id>'
+    # what a rejection for an identifier in use (or once removed) tells the caller to do instead
+    in_use_hint: str = "use --mode upsert"
+    removed_hint: str = "--mode upsert restores that one"
     # drop and rebuild onemap.component's secondary indexes around the INSERT (None: when the
     # load is large relative to the table; see layers.survey_stage for the lock it takes)
     rebuild_indexes: bool | None = None
@@ -266,6 +269,7 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated, stage
                   if check_duplicates else None)
     found += conn.execute(sql_text("staging_checks.sql"), {
         "append": options.mode == "append", "upsert": options.mode == "upsert",
+        "in_use_hint": options.in_use_hint, "removed_hint": options.removed_hint,
         "check_duplicates": check_duplicates, "same_position": SAME_POSITION_DEGREES,
         "distance": options.duplicate_distance_m, "scheme": options.scheme,
         "rows": None if candidates is None else [int(i) for i in candidates]}).fetchall()

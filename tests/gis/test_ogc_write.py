@@ -183,6 +183,23 @@ def test_delete_closes_the_current_version(client, tokens, db):
     assert client.delete(f"{COLLECTION}/{identifier}", headers=_auth(tokens, "editor")).status_code == 404
 
 
+def test_a_post_of_an_identifier_in_use_or_removed_says_what_the_api_does_instead(client, tokens, db):
+    """Not the command line's --mode upsert: PUT or PATCH updates a component, and a removed one's
+    identifier is never given again."""
+    identifier = _create(client, tokens, db)
+    again = client.post(COLLECTION, content=_feature(_free_spot(db), id=identifier),
+                        headers=_auth(tokens, "editor"))
+    assert again.status_code == 400
+    assert again.json()["description"].endswith(
+        f"identifier {identifier} is already in the inventory (PUT or PATCH on its item updates it)")
+    assert client.delete(f"{COLLECTION}/{identifier}", headers=_auth(tokens, "editor")).status_code == 204
+    removed = client.post(COLLECTION, content=_feature(_free_spot(db), id=identifier),
+                          headers=_auth(tokens, "editor"))
+    assert removed.status_code == 400
+    assert removed.json()["description"].endswith(
+        "an identifier is never given to another component (a POST without an id gets a new one)")
+
+
 def test_an_edit_records_who_closed_the_previous_version(client, tokens, db):
     identifier = _create(client, tokens, db)
     patch = json.dumps({"type": "Feature", "geometry": None, "properties": {"state": "破损"}},
