@@ -106,6 +106,9 @@ def components(
         raise ImportValidationError(
             f"{len(result.rejections)} problem(s) in {result.rows_read} rows; nothing was loaded "
             f"(see {report_path}; --skip-invalid loads the valid rows)")
+    if result.rejections and not result.rows_loaded and not result.rows_unchanged:
+        raise ImportValidationError(f"every one of the {result.rows_read} rows was rejected; nothing was "
+                                    f"loaded (see {report_path})")
 
 
 def _write_refused(result: "ImportResult", path: Path) -> Path | None:

@@ -45,3 +45,15 @@ def test_cli_refuses_before_importing_and_leaves_the_survey_as_it_was(db_url, tm
     assert "its CSV of rejections would overwrite" in done.stderr
     assert survey.read_text(encoding="utf-8") == text
     assert not (tmp_path / "survey.json").exists()
+
+
+def test_skip_invalid_with_every_row_rejected_exits_as_a_rejected_import(db_url, tmp_path):
+    """Scripts read the exit code: --skip-invalid that loaded nothing is no success."""
+    survey = tmp_path / "survey.csv"
+    survey.write_text("小类代码,经度,纬度,主管部门名称\n01003,120.0,22.531,福田区城管局\n", encoding="utf-8")
+    done = subprocess.run([ONEMAP, "import", "components", str(survey), "--skip-invalid"], cwd=tmp_path,
+                          env={**os.environ, "ONEMAP_DATABASE_URL": db_url}, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines()[-1].startswith(
+        "onemap: error: every one of the 1 rows was rejected; nothing was loaded (see onemap-import-")
