@@ -6,14 +6,17 @@ before writing, naming the component and field. A Shapefile holds one kind of ge
 most 254 bytes and field names of at most 10 bytes: an export of several kinds writes a Shapefile
 per kind, names are cut on a character boundary, and what was cut is counted in notes. Coordinates in
 GCJ-02 or BD-09, which no CRS definition describes, are written with no CRS at all, and a note says so.
+GeoPackage and GeoJSON text is UTF-8 by their standards, so an encoding is taken for Shapefile and CSV
+only. Free attributes keep their JSON types where the format has them, and are JSON text where not.
 """
 
 import codecs
+import json
 import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import psycopg
+import pyarrow as pa
 import shapely
 
 from gis.crs import CrsSpec, from_cgcs2000, unshifted_datum_note
@@ -32,6 +36,7 @@ from gis.local_time import with_offset
 from grid_codes.classes import SCHEMES, Scheme, default_table
 from grid_codes.errors import UnknownClass
 from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, PLACE_NAMES, STANDARD_FIELDS
+from layers.distinct_values import is_missing
 from layers.field_mapping import DBF_NAME_BYTES, cut_to_bytes
 from layers.survey_locate import place_names
 
@@ -66,6 +71,10 @@ _UNDECLARED = {
                "(RFC 7946)",
     "csv": "the file declares none (a CSV of points names it in its columns lon_{offset}, lat_{offset})",
 }
+# Formats whose text is UTF-8 whatever the writer is told: a GeoPackage's TEXT is SQLite's (UTF-8 as GDAL
+# creates it), and GeoJSON is JSON (RFC 8259 section 8.1)
+_UTF8_FORMATS = {"gpkg": "a GeoPackage", "geojson": "GeoJSON"}
+_INT64 = range(-(2**63), 2**63)  # the integers an integer field holds
 _COLUMNS = ["id", "class_code", "name", "competent_dept_code", "competent_dept_name",
             "owner_dept_code", "owner_dept_name", "maintainer_dept_code", "maintainer_dept_name",
             "grid_code", "state", "initial_date", "change_date", "data_source", "note",
@@ -89,8 +98,10 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
                       as_of: datetime | None = None) -> Exported:
     """Write the components (current, or as of a date) to `path`, in `fmt` or the format its suffix names."""
     fmt = _format(path, fmt)
+    codec = _codec(encoding, fmt)
+    if fmt in _UTF8_FORMATS:
+        encoding = None  # UTF-8, as named
     _check_class(scheme, class_prefix)
-    codec = _codec(encoding)
     if as_of is not None:
         with_offset(as_of, "as of")
     rows = conn.execute(_EXPORT_SQL, {"scheme": scheme, "prefix": class_prefix, "at": as_of}).fetchall()
@@ -103,7 +114,7 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
                           [names.get(c) for c in attributes[code]])
     attributes = attributes.rename(columns={**STANDARD_FIELDS, **PLACE_NAMES, "class_code": CLASS_FIELD})
     # free attributes (jsonb) become columns of their own, as the survey delivered them
-    extra = pd.DataFrame([r[-2] for r in rows], index=attributes.index)
+    extra = _free_attributes([r[-2] for r in rows], fmt)
     attributes = pd.concat([attributes, extra.drop(columns=list(attributes.columns), errors="ignore")],
                            axis=1)
     if encoding is not None:
@@ -184,11 +195,49 @@ def _offset_note(crs: CrsSpec, fmt: str) -> str | None:
             f"--crs {crs.offset}")
 
 
-def _codec(encoding: str | None) -> str:
+def _codec(encoding: str | None, fmt: str) -> str:
+    """The codec of `encoding`; for a format always in UTF-8 only UTF-8 (GDAL would write other bytes)."""
     try:
-        return codecs.lookup(encoding or "utf-8").name
+        codec = codecs.lookup(encoding or "utf-8").name
     except LookupError:
         raise InvalidParameter(f"encoding {encoding!r} is unknown; e.g. gbk, gb18030 or utf-8") from None
+    if fmt in _UTF8_FORMATS and codec != "utf-8":
+        raise InvalidParameter(f"--encoding {encoding} does not apply to {fmt}: {_UTF8_FORMATS[fmt]} is "
+                               "always UTF-8; --encoding applies to Shapefile and CSV")
+    return codec
+
+
+def _free_attributes(values: list[dict], fmt: str) -> pd.DataFrame:
+    """The free attributes, a column per name (in the order first met), each as `_typed` writes it."""
+    names = dict.fromkeys(name for attributes in values for name in attributes)
+    columns = {name: _typed([attributes.get(name) for attributes in values], fmt) for name in names}
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(values)))
+
+
+def _typed(values: list[object], fmt: str) -> pd.Series:
+    """One free attribute's JSON values typed to read back the same: integers an integer field (pandas
+    makes a column with missing values Real), booleans a boolean one, numbers Real, objects and arrays
+    JSON (GeoJSON's own, GeoPackage's JSON subtype). Other columns are text, with the values that are not
+    text as JSON: a Shapefile's objects and arrays, columns of mixed types, and every CSV cell (a cell has
+    no type)."""
+    kinds = {type(value) for value in values if value is not None}
+    if fmt != "csv" and kinds:
+        if kinds == {bool}:
+            return pd.Series(values, dtype="boolean")
+        if kinds == {int} and all(value in _INT64 for value in values if value is not None):
+            return pd.Series(values, dtype="Int64")
+        if kinds <= {int, float}:
+            return pd.Series(values, dtype="float64")
+        if kinds <= {dict, list} and fmt != "shp":
+            return pd.Series(_json_text(values), dtype=pd.ArrowDtype(pa.json_()))
+    return pd.Series(values if kinds <= {str} else _json_text(values), dtype=object)
+
+
+def _json_text(values: list[object]) -> list[str | None]:
+    """Each value that is not text as JSON text (true, 1.5, {"a": [1, 2]}: floats the shortest that reads
+    back the same); text as it is."""
+    return [value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            for value in values]
 
 
 def _refuse_unencodable(attributes: pd.DataFrame, encoding: str, codec: str) -> None:
@@ -224,12 +273,15 @@ def _parts(path: Path, geometries: np.ndarray) -> list[tuple[Path, str, np.ndarr
 
 def _write_vector(path: Path, fmt: str, attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec,
                   encoding: str | None) -> None:
-    """Write with the CRS of `crs`; GCJ-02 / BD-09 have none (see _offset_note)."""
+    """Write with the CRS of `crs`; GCJ-02 / BD-09 have none (see _offset_note). Through Arrow, which
+    hands GDAL the JSON columns as JSON; GeoJSON writes no other text as JSON (GDAL would make an array of
+    a text "[1, 2]")."""
     declared = crs.epsg or crs.definition
     with warnings.catch_warnings():  # the offset note says it in onemap's words
         warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
         gpd.GeoDataFrame(attributes, geometry=geometries, crs=declared).to_file(
-            path, driver=EXPORT_FORMATS[fmt], engine="pyogrio",
+            path, driver=EXPORT_FORMATS[fmt], engine="pyogrio", use_arrow=True,
+            layer_options={"AUTODETECT_JSON_STRINGS": "NO"} if fmt == "geojson" else None,
             **({"encoding": encoding} if encoding else {}))
 
 
@@ -315,7 +367,26 @@ def _write_csv(path: Path, attributes: pd.DataFrame, geometries: np.ndarray, crs
         table[y] = shapely.get_y(geometries)
     else:
         table["wkt"] = shapely.to_wkt(geometries, rounding_precision=8)
-    table.to_csv(path, index=False, encoding=encoding or "utf-8-sig")
+    with path.open("w", encoding=encoding or "utf-8-sig", newline="") as file:
+        file.write(_csv_line(table.columns))
+        file.writelines(_csv_line(row) for row in table.itertuples(index=False, name=None))
+
+
+def _csv_line(values: Iterable[object]) -> str:
+    """A CSV record (RFC 4180), each value as _csv_field writes it."""
+    return ",".join(map(_csv_field, values)) + "\n"
+
+
+def _csv_field(value: object) -> str:
+    """A missing value as an empty field and empty text as a quoted one, "", as PostgreSQL's COPY tells
+    them apart (Python's csv module writes both empty); a float as the shortest text that reads back the
+    same, as pandas writes it."""
+    if is_missing(value):
+        return ""
+    text = repr(float(value)) if isinstance(value, float) else str(value)
+    if text == "" or any(char in text for char in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _point_columns(crs: CrsSpec) -> tuple[str, str]:

@@ -1,5 +1,7 @@
 """Export, and import → export → import round trips in every format."""
 
+import csv
+import io
 import json
 import os
 import signal
@@ -373,6 +375,96 @@ def test_a_csv_in_metres_names_its_columns_x_and_y_and_comes_back_unchanged(fres
     assert (result.status, result.rows_loaded, result.rows_unchanged) == ("dry-run", 0, count)
 
 
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
+def test_an_encoding_for_a_geopackage_or_geojson_is_refused_and_nothing_is_written(db_url, tmp_path, fmt):
+    """Their text is UTF-8 (SQLite's TEXT; JSON, RFC 8259): GBK bytes there are garbage to every reader,
+    onemap's import included."""
+    path = tmp_path / f"bins.{fmt}"
+    with pytest.raises(InvalidParameter, match=(
+            f"^--encoding gbk does not apply to {fmt}: (a GeoPackage|GeoJSON) is always UTF-8; --encoding "
+            "applies to Shapefile and CSV$")):
+        _export(db_url, path, fmt, crs=parse_crs("EPSG:4490"), class_prefix="03005", encoding="gbk")
+    assert list(tmp_path.iterdir()) == []
+    count = _export(db_url, path, fmt, crs=parse_crs("EPSG:4490"), class_prefix="03005", encoding="UTF-8")
+    assert pyogrio.read_info(path)["features"] == count
+
+
+# free attributes of one type each, every one on a bin of its own among bins without it
+_FREE = {"序号": 1, "有盖": True, "深度": 0.25, "编号": 12345678901234567, "说明": "", "标签": "[1, 2]",
+         "巡查员": "甲"}
+
+
+def _with_free_attributes(db_url: str, attributes: dict[str, object]) -> dict[str, str]:
+    """Each attribute given to a bin of its own; the bin of each."""
+    with psycopg.connect(db_url) as conn:
+        bins = [row[0] for row in conn.execute(
+            "SELECT id FROM onemap.component WHERE class_code = '03005' AND valid_to IS NULL ORDER BY id "
+            "LIMIT %s", (len(attributes),))]
+        for identifier, (name, value) in zip(bins, attributes.items(), strict=True):
+            conn.execute("UPDATE onemap.component SET attributes = attributes || %s::jsonb "
+                         "WHERE id = %s AND valid_to IS NULL", (json.dumps({name: value}), identifier))
+    return dict(zip(attributes, bins, strict=True))
+
+
+@pytest.mark.parametrize(("fmt", "changed"), [
+    ("gpkg", set()),
+    ("geojson", set()),
+    ("shp", {"说明"}),  # dBase has no null: empty text reads as none
+    ("csv", {"序号", "有盖", "深度", "编号", "说明"}),  # a cell has no type: the import reads text
+], ids=["gpkg", "geojson", "shp", "csv"])
+def test_free_attributes_come_back_unchanged_where_the_format_holds_their_type(
+        fresh_db_url, tmp_path, fmt, changed):
+    """An integer among bins without it was written 1.0 (pandas' float column), a boolean as text 'True',
+    a 17-digit integer as a float that lost its last digit: each came back as a new version."""
+    on = _with_free_attributes(fresh_db_url, _FREE)
+    path = tmp_path / f"bins.{fmt}"
+    count = _export(fresh_db_url, path, fmt, crs=parse_crs("EPSG:4490"), class_prefix="03005")
+    result = _import(fresh_db_url, path, mode="upsert")
+    assert {name for name, identifier in on.items() if identifier in result.ids} == changed
+    assert (result.rows_loaded, result.rows_unchanged) == (len(changed), count - len(changed))
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "shp"])
+def test_free_attributes_keep_their_field_types(fresh_db_url, tmp_path, fmt):
+    """An integer among bins without it stays an integer field (not Real); an object is JSON (was a
+    Python repr, and a Shapefile's export failed on it)."""
+    _with_free_attributes(fresh_db_url, {**_FREE, "结构": {"nested": [1, 2]}})
+    path = tmp_path / f"bins.{fmt}"
+    _export(fresh_db_url, path, fmt, crs=parse_crs("EPSG:4490"), class_prefix="03005")
+    info = pyogrio.read_info(path)
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    kinds = {name: types[name].rstrip("0123456789") for name in ("序号", "有盖", "深度", "编号", "巡查员")}
+    assert kinds == {"序号": "int", "有盖": "bool", "深度": "float", "编号": "int", "巡查员": "object"}
+    structure = gpd.read_file(path).dropna(subset=["结构"])["结构"].tolist()
+    assert structure == [{"nested": [1, 2]} if fmt != "shp" else '{"nested": [1, 2]}']
+
+
+def test_geojson_nests_objects_and_keeps_text_that_looks_like_json(fresh_db_url, tmp_path):
+    """GDAL writes text that parses as a JSON array or object as JSON unless told not to."""
+    on = _with_free_attributes(fresh_db_url, {**_FREE, "结构": {"nested": [1, 2]}})
+    path = tmp_path / "bins.geojson"
+    _export(fresh_db_url, path, "geojson", crs=parse_crs("EPSG:4490"), class_prefix="03005")
+    properties = {feature["properties"]["GLBJBSM"]: feature["properties"]
+                  for feature in json.loads(path.read_text())["features"]}
+    assert properties[on["结构"]]["结构"] == {"nested": [1, 2]}
+    assert properties[on["标签"]]["标签"] == "[1, 2]"
+
+
+def test_a_csv_writes_free_attributes_as_json_text_and_empty_text_quoted(fresh_db_url, tmp_path):
+    """As a contractor typed them, and as JSON reads them: not 1.0, True or {'nested': [1, 2]}; empty text
+    "" and a missing value an empty field, as PostgreSQL's COPY tells them apart."""
+    on = _with_free_attributes(fresh_db_url, {**_FREE, "结构": {"nested": [1, 2]}})
+    path = tmp_path / "bins.csv"
+    _export(fresh_db_url, path, "csv", crs=parse_crs("EPSG:4490"), class_prefix="03005")
+    text = path.read_text(encoding="utf-8-sig")
+    rows = {row["GLBJBSM"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert {name: rows[identifier][name] for name, identifier in on.items()} == {
+        "序号": "1", "有盖": "true", "深度": "0.25", "编号": "12345678901234567", "说明": "",
+        "标签": "[1, 2]", "巡查员": "甲", "结构": '{"nested": [1, 2]}'}
+    lines = {line.split(",", 1)[0]: line for line in text.splitlines()}
+    assert [identifier for identifier, line in lines.items() if ',"",' in line] == [on["说明"]]
+
+
 def test_export_exit_codes_tell_bad_input_from_an_empty_class(db_url, tmp_path):
     """As the README's table has it for every command: 2 invalid input or usage, 4 not found."""
     (tmp_path / "folder.gpkg").mkdir()
@@ -384,6 +476,8 @@ def test_export_exit_codes_tell_bad_input_from_an_empty_class(db_url, tmp_path):
         "a folder in the way": ["folder.gpkg", "--class", "03005"],
         "a folder that cannot be written": ["/proc/x.gpkg", "--class", "03005"],
         "suffix against --format": ["x.shp", "--format", "geojson", "--class", "03005"],
+        "an encoding for a GeoPackage": ["x.gpkg", "--class", "03005", "--encoding", "gbk"],
+        "an encoding for GeoJSON": ["x.geojson", "--class", "03005", "--encoding", "gbk"],
         "empty class": ["x.gpkg", "--class", "05002"],
     }
     runs = {case: subprocess.run([ONEMAP, "export", "components", *args], cwd=tmp_path, capture_output=True,
