@@ -100,9 +100,9 @@ def _json_piece(key: str, value: Any) -> str:
         return ""
     if isinstance(value, np.generic):
         value = value.item()
-    if not isinstance(value, int | float | bool | str):
+    if not isinstance(value, int | float | bool | str | dict | list):  # objects and arrays stay JSON
         value = str(value)
-    return key + json.dumps(value, ensure_ascii=False)
+    return key + json.dumps(value, ensure_ascii=False, default=str)
 
 
 def stage(conn: psycopg.Connection, rows: StagedRows) -> None:

@@ -149,3 +149,11 @@ def test_delivered_street_and_community_names_are_compared_with_the_official_one
     none_delivered = delivered.drop(columns=["street_name", "community_name"])
     assert delivered_code_notes(none_delivered, np.full(5, None, dtype=object), community,
                                 np.full(5, "s.csv", dtype=object), np.arange(2, 7), names) == []
+
+
+def test_attributes_holding_objects_and_arrays_stay_json():
+    """As the API takes them (a feature's attributes); written as Python's repr they came back as text."""
+    frame = pd.DataFrame({"规格": [{"管径": 600, "材质": ["铸铁"]}, None], "编号": [[1, 2], "x"]},
+                         dtype=object)
+    built = [json.loads(text) for text in attributes_json(frame, np.arange(2))]
+    assert built == [{"规格": {"管径": 600, "材质": ["铸铁"]}, "编号": [1, 2]}, {"编号": "x"}]
