@@ -366,7 +366,7 @@ def _write_csv(path: Path, attributes: pd.DataFrame, geometries: np.ndarray, crs
         table[x] = shapely.get_x(geometries)
         table[y] = shapely.get_y(geometries)
     else:
-        table["wkt"] = shapely.to_wkt(geometries, rounding_precision=8)
+        table["wkt"] = shapely.to_wkt(geometries, rounding_precision=-1)  # rounded, a shape can change cell
     with path.open("w", encoding=encoding or "utf-8-sig", newline="") as file:
         file.write(_csv_line(table.columns))
         file.writelines(_csv_line(row) for row in table.itertuples(index=False, name=None))
