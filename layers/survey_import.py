@@ -335,7 +335,7 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
     params = {"scheme": options.scheme, "mode": options.mode, "batch": batch_id,
               "actor": options.actor, "source": options.change_source or f"import:{batch_id}",
               "groups": list(allocation.firsts), "firsts": list(allocation.firsts.values()),
-              "kept": kept}
+              "kept": kept, "same_position": SAME_POSITION_DEGREES}
     removed: dict[str, int] = {}
     with conn.cursor() as cur:
         for statement in sql_text("publish.sql").split(";\n\n"):

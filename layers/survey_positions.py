@@ -22,7 +22,8 @@ from layers.survey_rows import SurveyRows, per_file
 
 PositionStep = Callable[[SurveyRows], list[str]]
 InPlaceCheck = Callable[[np.ndarray, np.ndarray], np.ndarray]
-# as the unchanged comparison of layers/sql/publish.sql: equal, or within 1e-8° (about a millimetre)
+# one position for the unchanged comparison (layers/sql/publish.sql), the duplicate checks of an upsert
+# (layers/sql/staging_checks.sql and `stored_in_place`): equal, or within 1e-8° (about a millimetre)
 SAME_POSITION_DEGREES = 1e-8
 
 
@@ -36,9 +37,7 @@ def stored_positions(conn: psycopg.Connection, scheme: Scheme) -> PositionStep:
             return []
         ids = rows.fields["id"].to_numpy(dtype=object)
         named = sorted({str(ids[i]) for i in np.flatnonzero(wanting) if isinstance(ids[i], str)})
-        found = {str(i): shapely.from_wkb(wkb) for i, wkb in conn.execute(
-            "SELECT id, ST_AsBinary(geom) FROM onemap.component "
-            "WHERE valid_to IS NULL AND scheme = %s AND id = ANY(%s)", (scheme, named))}
+        found = _current_geometries(conn, scheme, named)
         removed = _removed(conn, scheme, sorted(set(named) - set(found)))
         geometries = rows.geometries.copy()
         problems = (rows.geometry_problems.copy() if rows.geometry_problems is not None
@@ -71,10 +70,7 @@ def stored_in_place(conn: psycopg.Connection, scheme: Scheme) -> InPlaceCheck:
     identifier lies."""
 
     def in_place(ids: np.ndarray, geometries: np.ndarray) -> np.ndarray:
-        named = sorted({str(i) for i in ids if isinstance(i, str)})
-        stored = {str(i): shapely.from_wkb(wkb) for i, wkb in conn.execute(
-            "SELECT id, ST_AsBinary(geom) FROM onemap.component "
-            "WHERE valid_to IS NULL AND scheme = %s AND id = ANY(%s)", (scheme, named))} if named else {}
+        stored = _current_geometries(conn, scheme, sorted({str(i) for i in ids if isinstance(i, str)}))
         theirs = np.array([stored.get(i) if isinstance(i, str) else None for i in ids], dtype=object)
         known = np.flatnonzero(pd.notna(theirs) & pd.notna(geometries))
         result = np.zeros(len(ids), dtype=bool)
@@ -86,6 +82,16 @@ def stored_in_place(conn: psycopg.Connection, scheme: Scheme) -> InPlaceCheck:
         return result
 
     return in_place
+
+
+def _current_geometries(conn: psycopg.Connection, scheme: Scheme,
+                        ids: list[str]) -> dict[str, shapely.Geometry]:
+    """The geometry of the current component of each identifier in `ids` that has one."""
+    if not ids:
+        return {}
+    return {str(i): shapely.from_wkb(wkb) for i, wkb in conn.execute(
+        "SELECT id, ST_AsBinary(geom) FROM onemap.component "
+        "WHERE valid_to IS NULL AND scheme = %s AND id = ANY(%s)", (scheme, ids))}
 
 
 def _removed(conn: psycopg.Connection, scheme: Scheme, ids: list[str]) -> dict[str, str]:

@@ -4,9 +4,9 @@
 
 -- 1. Rows identical to their current version are left alone (re-importing a file is a no-op).
 --    A geometry counts as identical when it has the stored one's dimension and its vertices lie
---    within 1e-8 degrees (about 1 mm) of it (discrete Hausdorff distance): an export in a projected
---    CRS and its re-import move coordinates by far less than that, and no survey measures to a
---    millimetre. The codes onemap derives from the geometry (grid cell, community) are not
+--    within same_position degrees (1e-8, about 1 mm) of it (discrete Hausdorff distance): an export
+--    in a projected CRS and its re-import move coordinates by far less than that, and no survey
+--    measures to a millimetre. The codes onemap derives from the geometry (grid cell, community) are not
 --    compared: a line's anchor is the vertex nearest its centroid, and when two vertices are
 --    nearly as near, such a shift can pick the other one, in the neighbouring cell.
 CREATE TEMP TABLE survey_unchanged ON COMMIT DROP AS
@@ -24,7 +24,7 @@ WHERE %(mode)s <> 'append'
        s.data_source, s.note)
   AND c.attributes = s.attributes
   AND (ST_Equals(c.geom, s.geom)
-       OR (ST_Dimension(c.geom) = ST_Dimension(s.geom) AND ST_HausdorffDistance(c.geom, s.geom) < 1e-8));
+       OR (ST_Dimension(c.geom) = ST_Dimension(s.geom) AND ST_HausdorffDistance(c.geom, s.geom) < %(same_position)s));
 
 -- 2. Close what this import replaces: re-delivered identifiers (upsert), or every current
 --    component of the delivered classes that is not delivered unchanged (replace), except those
