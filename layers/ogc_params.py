@@ -41,8 +41,6 @@ _GRID_LENGTHS = (6, 9, 12, 15)
 _ONEMAP_PARAMETERS = ("grid", "class", "as_of", "geometry_type", "count")
 _PYGEOAPI_ITEM_PARAMETERS = ("f", "lang", "crs")  # what pygeoapi's get_collection_item reads itself
 
-
-
 def _short(text: object, size: int = 60) -> str:
     shown = str(text)
     return shown if len(shown) <= size else shown[:size] + "…"

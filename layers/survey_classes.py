@@ -142,12 +142,13 @@ def given_class(value: str, scheme: Scheme, table: ClassTable) -> str:
     code = listed_class(value, scheme, table)
     if code is not None:
         return code
-    try:
-        table.lookup(scheme, "component", value.strip())
-        reason = None
-    except InvalidCode as error:
-        reason = str(error)
-    raise ImportValidationError(f"--class: {unread_reason(value, scheme, table, in_rows=False) or reason}")
+    reason = unread_reason(value, scheme, table, in_rows=False)
+    if reason is None:  # a code: the class table says why it names no class
+        try:
+            table.lookup(scheme, "component", value.strip())
+        except InvalidCode as error:
+            reason = str(error)
+    raise ImportValidationError(f"--class: {reason}")
 
 
 def _named(name: str, scheme: Scheme, table: ClassTable) -> tuple[ClassInfo, ...]:
