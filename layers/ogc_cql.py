@@ -26,6 +26,8 @@ from pygeofilter.parsers.cql2_text import parser as cql2_text
 from gis.crs import CGCS2000, WGS84, CrsRef, area_of_use, crs_from_uri, transform
 from gis.errors import InvalidParameter
 from gis.local_time import day_bound, local_instant
+from layers import ogc_cql_temporal as temporal
+from layers.ogc_cql_temporal import BEGIN, END, TemporalRelation
 
 MAX_FILTER_CHARS = 8192
 MAX_NODES = 200
@@ -40,16 +42,40 @@ TEXT_LANGS = (None, "cql2-text", "cql-text")
 JSON_LANGS = ("cql2-json",)
 
 _GRAMMAR_FILE = Path(cql2_text.__file__).with_name("grammar.lark")
+# CQL2's temporal functions are written T_AFTER(a, b); pygeofilter reads only its draft's infix form
+# (a T_AFTER b) and INTERVAL of two quoted timestamps, not of dates, '..' or properties.
 _EXTENSION = (
     '\n%extend spatial_predicate: "S_DWITHIN"i "(" expression "," expression "," full_number'
     ' ["," DISTANCE_UNIT] ")" -> distance_within\n'
-    'DISTANCE_UNIT: "meters"i | "metres"i | "kilometers"i | "kilometres"i | "km"i | "m"i\n')
+    'DISTANCE_UNIT: "meters"i | "metres"i | "kilometers"i | "kilometres"i | "km"i | "m"i\n'
+    '%extend temporal_predicate: _binary_temporal_predicate_func "(" expression "," expression ")"'
+    ' -> temporal_function\n'
+    '%extend _binary_temporal_predicate_func: "T_STARTS"i | "T_STARTEDBY"i | "T_FINISHES"i'
+    ' | "T_FINISHEDBY"i | "T_DISJOINT"i\n'
+    '%override ?interval: "INTERVAL"i "(" _interval_end "," _interval_end ")"\n'
+    '_interval_end: SINGLE_QUOTED | attribute | timestamp | date\n')
 
 
 @v_args(meta=False, inline=True)
 class _Transformer(cql2_text.CQLTransformer):
     def distance_within(self, lhs: Any, rhs: Any, distance: Any, unit: Any = None) -> ast.Node:
         return ast.DistanceWithin(lhs, rhs, float(distance), str(unit or "meters").lower())
+
+    def temporal_function(self, name: Any, lhs: Any, rhs: Any) -> TemporalRelation:
+        return TemporalRelation(_temporal_function(str(name)), lhs, rhs)
+
+    def binary_temporal_predicate(self, lhs: Any, name: Any, rhs: Any) -> TemporalRelation:
+        return TemporalRelation(_temporal_function(str(name)), lhs, rhs)
+
+    def interval(self, start: Any, end: Any) -> values.Interval:
+        return temporal.interval(start, end)
+
+
+def _temporal_function(name: str) -> str:
+    function = temporal.function_named(name)
+    if function is None:  # the grammar admits only the names function_named knows
+        raise ValueError(f"{name} is not a temporal function")
+    return function
 
 
 _TEXT_PARSER = Lark(_GRAMMAR_FILE.read_text(encoding="utf-8") + _EXTENSION, parser="lalr",
@@ -97,6 +123,9 @@ def _walk_json(node: Any) -> Any:
         return (ast.And if op == "and" else ast.Or).from_items(*[_walk_json(a) for a in args])
     if op == "not" and isinstance(args, list) and len(args) == 1:
         return ast.Not(_walk_json(args[0]))
+    function = temporal.function_named(op) if isinstance(op, str) else None
+    if function is not None and isinstance(args, list) and len(args) == 2:
+        return TemporalRelation(function, *[temporal.json_operand(a) for a in args])
     if op == "s_dwithin" and isinstance(args, list) and len(args) in (3, 4):
         unit = str(args[3]).lower() if len(args) == 4 else "meters"
         return ast.DistanceWithin(_walk_json(args[0]), _walk_json(args[1]), float(args[2]), unit)
@@ -224,40 +253,81 @@ class _Compiler:
         box = self.envelope([node.minx, node.miny, node.maxx, node.maxy], crs)
         return sql.SQL("ST_Intersects({}, {})").format(self.geometry(node.lhs), box)
 
-    def _temporal(self, node: ast.TemporalPredicate) -> sql.Composable:
-        column, kind = self.expression(node.lhs)
-        if kind not in ("date", "date-time"):
-            raise InvalidParameter(f"{_describe(node.lhs)} is not a date or timestamp")
-        start, end = _interval(node.rhs)
+    def _temporal(self, node: TemporalRelation) -> sql.Composable:
+        kind, prop = self._temporal_kind(node)
+        first, second = self._range(node.lhs, kind, prop), self._range(node.rhs, kind, prop)
+        bound: dict[int, sql.Composable] = {}  # an instant's begin and end are one parameter
 
-        def bound(value: Any) -> sql.Composable | None:
-            return self.literal(value, kind, node.lhs) if value is not None else None
+        def as_sql(value: Any, side: int) -> sql.Composable:
+            if value is None or isinstance(value, sql.Composable):
+                return _sql_end(value, side, kind)
+            if id(value) not in bound:
+                bound[id(value)] = self.bind(value)
+            return bound[id(value)]
 
-        if isinstance(node, ast.TimeBefore) and start is not None:
-            return sql.SQL("({} < {})").format(column, bound(start))
-        if isinstance(node, ast.TimeAfter) and end is not None:
-            return sql.SQL("({} > {})").format(column, bound(end))
-        if isinstance(node, ast.TimeEquals) and start == end and start is not None:
-            return sql.SQL("({} = {})").format(column, bound(start))
-        if isinstance(node, ast.TimeDuring | ast.TimeOverlaps | ast.TimeDisjoint):
-            lo, hi = bound(start), bound(end)
-            # an instant property intersects [start, end]; open ends ('..') are unbounded
-            present: list[sql.Composable] = []
-            if lo is not None:
-                present.append(sql.SQL("{} >= {}").format(column, lo))
-            if hi is not None:
-                present.append(sql.SQL("{} <= {}").format(column, hi))
-            present = present or [sql.SQL("TRUE")]
-            inside = sql.SQL("({})").format(sql.SQL(" AND ").join(present))
-            return sql.SQL("(NOT {})").format(inside) if isinstance(node, ast.TimeDisjoint) else inside
-        raise InvalidParameter(f"{type(node).__name__} is not supported on instant properties")
+        function = temporal.NEGATED.get(node.function, node.function)
+        conditions = [sql.SQL("{} " + op + " {}").format(as_sql(first[mine], mine),
+                                                         as_sql(second[theirs], theirs))
+                      for mine, op, theirs in temporal.ENDPOINT_CONDITIONS[function]]
+        held = sql.SQL("({})").format(sql.SQL(" AND ").join(conditions))
+        return sql.SQL("(NOT {})").format(held) if function != node.function else held
+
+    def _temporal_kind(self, node: TemporalRelation) -> tuple[str, Any]:
+        """The type (date or date-time) of the properties a temporal function compares, and one of them."""
+        ends = [end for operand in (node.lhs, node.rhs) for end in _ends(operand)]
+        properties = [end for end in ends if _is_expression(end)]
+        if not properties:
+            raise InvalidParameter(f"{node.function.upper()} needs a date or timestamp property")
+        kinds: dict[str, Any] = {}
+        for prop in properties:
+            kind = self.expression(prop)[1]
+            if kind not in ("date", "date-time"):
+                raise InvalidParameter(f"{_describe(prop)} is not a date or timestamp")
+            kinds[kind] = prop
+        if len(kinds) > 1:
+            dated, timed = _describe(kinds["date"]), _describe(kinds["date-time"])
+            raise InvalidParameter(f"{node.function.upper()} compares {dated} (a date) with {timed} (a "
+                                   "timestamp): compare one kind")
+        kind, prop = next(iter(kinds.items()))
+        return kind, prop
+
+    def _range(self, operand: Any, kind: str, prop: Any) -> tuple[Any, Any]:
+        """The begin and end of an operand (a property's SQL, a checked value, None when open): an
+        instant's are one value; a day met by a timestamp property is the whole day, its first to its last
+        microsecond in the city's zone."""
+        if isinstance(operand, values.Interval):
+            begin, end = self._end(operand.start, BEGIN, kind, prop), self._end(operand.end, END, kind, prop)
+            if _after(begin, end):
+                given = f"{_short(str(operand.start), 40)}, {_short(str(operand.end), 40)}"
+                raise InvalidParameter(f"INTERVAL({given}) ends before it begins")
+            return begin, end
+        if kind == "date-time" and _day(operand) is not None:
+            return self._range(values.Interval(operand, operand), kind, prop)
+        instant = self._end(operand, BEGIN, kind, prop)
+        return instant, instant
+
+    def _end(self, value: Any, side: int, kind: str, prop: Any) -> Any:
+        """One end as a property's SQL, None when open, or a checked date or datetime."""
+        if value is None or isinstance(value, sql.Composable):
+            return value
+        if _is_expression(value):
+            return self.expression(value)[0]
+        if isinstance(value, str):  # an INTERVAL's end: '2026-03-02' or '2026-03-02T08:00:00Z'
+            value = _day(value) or _iso(value, datetime.fromisoformat) or value
+        day = _day(value)
+        if kind == "date-time" and day is not None:
+            return day_bound(day, self.zone, end=side == END)
+        checked = _coerce(value, kind, self.zone)
+        if checked is None:
+            raise InvalidParameter(f"{_describe(value)} does not fit {_describe(prop)} ({kind})")
+        return checked
 
     _HANDLERS: ClassVar[tuple[tuple[type, Callable[["_Compiler", Any], sql.Composable]], ...]] = (
         (ast.Combination, _combination), (ast.Not, _not), (ast.Include, _include),
         (ast.Comparison, _comparison), (ast.Between, _between), (ast.Like, _like), (ast.In, _in),
         (ast.IsNull, _is_null), (ast.SpatialComparisonPredicate, _spatial),
         (ast.SpatialDistancePredicate, _distance), (ast.BBox, _bbox),
-        (ast.TemporalPredicate, _temporal))
+        (TemporalRelation, _temporal))
 
     # -- operands ----------------------------------------------------------------------------------
 
@@ -346,12 +416,29 @@ def _describe(node: Any) -> str:
     return f"value {_short(repr(node), 60)}"
 
 
-def _interval(value: Any) -> tuple[Any, Any]:
-    if isinstance(value, values.Interval):
-        return value.start, value.end
-    if isinstance(value, list | tuple) and len(value) == 2:
-        return value[0], value[1]
-    return value, value
+def _ends(operand: Any) -> tuple[Any, ...]:
+    return (operand.start, operand.end) if isinstance(operand, values.Interval) else (operand,)
+
+
+def _sql_end(value: sql.Composable | None, side: int, kind: str) -> sql.Composable:
+    """A property's end as it is; an open end as PostgreSQL's infinity of the property's type."""
+    if value is not None:
+        return value
+    infinity = "'-infinity'" if side == BEGIN else "'infinity'"
+    return sql.SQL(infinity + ("::date" if kind == "date" else "::timestamptz"))
+
+
+def _after(begin: Any, end: Any) -> bool:
+    """Whether an interval's literal begin lies after its literal end (properties and open ends aside)."""
+    literal = (date, datetime)
+    return isinstance(begin, literal) and isinstance(end, literal) and begin > end
+
+
+def _day(value: Any) -> date | None:
+    """A date given without a time of day: DATE('2026-03-02'), or '2026-03-02' in an INTERVAL."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return _iso(value, date.fromisoformat) if isinstance(value, str) and len(value) == 10 else None
 
 
 def _coerce(value: Any, kind: str, zone: tzinfo) -> Any:
@@ -365,7 +452,7 @@ def _coerce(value: Any, kind: str, zone: tzinfo) -> Any:
         return value if isinstance(value, bool) else None
     if kind == "date":
         if isinstance(value, datetime):
-            return value.date()
+            return local_instant(value, zone).astimezone(zone).date()
         if isinstance(value, date):
             return value
         return _iso(value, date.fromisoformat)

@@ -54,7 +54,8 @@ def test_conformance_declares_features_crs_filter_and_cql2(ogc_client):
     for declared in ("ogcapi-features-1/1.0/conf/core", "ogcapi-features-1/1.0/conf/geojson",
                      "ogcapi-features-2/1.0/conf/crs", "ogcapi-features-3/1.0/conf/features-filter",
                      "ogcapi-features-4/1.0/conf/create-replace-delete", "cql2/1.0/conf/cql2-text",
-                     "cql2/1.0/conf/cql2-json", "cql2/1.0/conf/basic-spatial-functions"):
+                     "cql2/1.0/conf/cql2-json", "cql2/1.0/conf/basic-spatial-functions",
+                     "cql2/1.0/conf/temporal-functions"):
         assert f"http://www.opengis.net/spec/{declared}" in classes
 
 

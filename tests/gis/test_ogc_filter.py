@@ -32,6 +32,11 @@ CASES = [
     ("CASEI(name) LIKE casei('%井盖%')", "lower(name) LIKE '%%井盖%%'", ()),
     ("initial_date >= DATE('2023-01-01')", "initial_date >= '2023-01-01'", ()),
     ("valid_from T_AFTER TIMESTAMP('2020-01-01T00:00:00Z')", "valid_from > '2020-01-01Z'", ()),
+    ("T_AFTER(valid_from, TIMESTAMP('2020-01-01T00:00:00Z'))", "valid_from > '2020-01-01Z'", ()),
+    ("T_INTERSECTS(initial_date, INTERVAL('2023-01-01', '..')) "
+     "AND T_DISJOINT(valid_from, DATE('2020-01-01'))",
+     "initial_date >= '2023-01-01' "
+     "AND valid_from NOT BETWEEN '2020-01-01T00:00+08' AND '2020-01-02T00:00+08'", ()),
     ("note IS NULL", "note IS NULL", ()),
     (f"S_INTERSECTS(geometry, POLYGON(({POINT[0] - .01} {POINT[1] - .01}, {POINT[0] + .01} {POINT[1] - .01}, "
      f"{POINT[0] + .01} {POINT[1] + .01}, {POINT[0] - .01} {POINT[1] - .01})))",
@@ -50,7 +55,8 @@ CASES = [
 
 
 @pytest.mark.parametrize("cql, where, params", CASES, ids=[
-    "equals", "like-and", "in-or", "not", "casei-like", "date", "t-after", "is-null", "s-intersects",
+    "equals", "like-and", "in-or", "not", "casei-like", "date", "t-after", "t-after-function",
+    "t-intersects-interval-and-disjoint", "is-null", "s-intersects",
     "s-within-bbox", "s-dwithin-m", "s-dwithin-km-and"])
 def test_cql2_text_matches_sql(ogc_client, conn, cql, where, params):
     expected = _count(conn, where, *params)
@@ -71,11 +77,13 @@ JSON_CASES = [
      "ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4490)::geography, 80)", POINT),
     ({"op": "not", "args": [{"op": "isNull", "args": [{"property": "grid_code"}]}]},
      "grid_code IS NOT NULL", ()),
+    ({"op": "t_during", "args": [{"property": "initial_date"}, {"interval": ["2000-01-01", ".."]}]},
+     "initial_date > '2000-01-01'", ()),
 ]
 
 
 @pytest.mark.parametrize("cql, where, params", JSON_CASES,
-                         ids=["equals", "and-bbox", "s-dwithin", "not-null"])
+                         ids=["equals", "and-bbox", "s-dwithin", "not-null", "t-during-open-interval"])
 def test_cql2_json_matches_sql(ogc_client, conn, cql, where, params):
     assert _matched(ogc_client, "components", filter=json.dumps(cql),
                     **{"filter-lang": "cql2-json"}) == _count(conn, where, *params)

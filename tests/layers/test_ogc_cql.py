@@ -8,6 +8,7 @@ import pytest
 import shapely
 from hypothesis import given
 from hypothesis import strategies as st
+from psycopg import sql
 
 from gis.crs import CRS84, crs_from_uri
 from gis.errors import InvalidParameter
@@ -77,6 +78,60 @@ def test_a_date_or_a_time_without_an_offset_met_by_a_date_time_is_the_city_local
     assert params["cql0"].utcoffset() == timedelta(hours=8)
 
 
+TEMPORAL_FIELDS = {"da": "date", "db": "date", "ts": "date-time"}
+# One row: da = 5 January, db = 9 January 2020, ts = 5 January 23:30 in the city (15:30 UTC).
+TEMPORAL_ROW = ("(VALUES (DATE '2020-01-05', DATE '2020-01-09', TIMESTAMPTZ '2020-01-05T15:30:00Z')) "
+                "t(da, db, ts)")
+TEMPORAL_FACTS = [
+    ("T_AFTER(da, INTERVAL('2020-01-01', '2020-01-04'))", True),
+    ("T_AFTER(da, INTERVAL('2020-01-01', '2020-01-05'))", False),
+    ("T_BEFORE(da, INTERVAL('2020-01-06', '..'))", True),
+    ("T_BEFORE(da, DATE('2020-01-05'))", False),
+    ("T_DURING(da, INTERVAL('2020-01-01', '2020-01-09'))", True),
+    ("T_DURING(da, INTERVAL('2020-01-05', '2020-01-09'))", False),
+    ("T_STARTS(da, INTERVAL('2020-01-05', '2020-01-09'))", True),
+    ("T_FINISHES(da, INTERVAL('2020-01-01', '2020-01-05'))", True),
+    ("T_FINISHES(da, INTERVAL('2020-01-01', '2020-01-06'))", False),
+    ("T_INTERSECTS(da, INTERVAL('2020-01-05', '..'))", True),
+    ("T_DISJOINT(da, INTERVAL('2020-01-05', '..'))", False),
+    ("T_DISJOINT(da, INTERVAL('..', '2020-01-04'))", True),
+    ("T_EQUALS(da, DATE('2020-01-05'))", True),
+    ("T_CONTAINS(INTERVAL('2020-01-01', '2020-01-09'), da)", True),
+    ("T_OVERLAPS(INTERVAL(da, db), INTERVAL('2020-01-07', '2020-01-12'))", True),
+    ("T_OVERLAPS(INTERVAL(da, db), INTERVAL('2020-01-05', '2020-01-12'))", False),
+    ("T_OVERLAPPEDBY(INTERVAL(da, db), INTERVAL('2020-01-01', '2020-01-07'))", True),
+    ("T_MEETS(INTERVAL(da, db), INTERVAL('2020-01-09', '2020-01-12'))", True),
+    ("T_METBY(INTERVAL(da, db), INTERVAL('2020-01-01', '2020-01-05'))", True),
+    ("T_METBY(INTERVAL(da, db), INTERVAL('2020-01-01', '2020-01-04'))", False),
+    ("T_STARTEDBY(INTERVAL(da, db), INTERVAL('2020-01-05', '2020-01-07'))", True),
+    ("T_FINISHEDBY(INTERVAL(da, db), INTERVAL('2020-01-07', '2020-01-09'))", True),
+    ("T_EQUALS(INTERVAL(da, db), INTERVAL('2020-01-05', '2020-01-09'))", True),
+    ("T_DURING(INTERVAL(da, db), INTERVAL('..', '..'))", True),
+    ("T_DURING(ts, DATE('2020-01-05'))", True),
+    ("T_AFTER(ts, DATE('2020-01-05'))", False),
+    ("T_AFTER(ts, TIMESTAMP('2020-01-05T15:00:00Z'))", True),
+    ("T_EQUALS(ts, TIMESTAMP('2020-01-05T15:30:00Z'))", True),
+    ("t_intersects(ts, INTERVAL('2020-01-05T16:00:00Z', '..'))", False),
+    ("da T_BEGINS INTERVAL('2020-01-05T00:00:00Z', '2020-01-09T00:00:00Z')", True),
+    ('{"op": "t_during", "args": [{"property": "da"}, {"interval": ["2020-01-01", "2020-01-09"]}]}', True),
+    ('{"op": "t_intersects", "args": [{"interval": [{"property": "da"}, {"property": "db"}]}, '
+     '{"interval": ["..", "2020-01-05"]}]}', True),
+    ('{"op": "t_disjoint", "args": [{"interval": [{"property": "da"}, {"property": "db"}]}, '
+     '{"interval": ["..", "2020-01-05"]}]}', False),
+    ('{"op": "t_after", "args": [{"property": "ts"}, {"timestamp": "2020-01-05T15:29:59Z"}]}', True),
+]
+
+
+@pytest.mark.parametrize("text, holds", TEMPORAL_FACTS)
+def test_temporal_functions_hold_as_cql2_defines_them(conn, text, holds):
+    """CQL2's function form (and the JSON and infix forms) evaluated by PostgreSQL on one row; each fact
+    follows from the standard's begin/end definitions (an instant is an interval of one moment, '..' is
+    open, a DATE met by a timestamp is its whole day in the city)."""
+    condition, params = compile_filter(parse_filter(text), TEMPORAL_FIELDS, crs=CRS84, zone=CITY)
+    query = sql.SQL("SELECT count(*) FROM " + TEMPORAL_ROW + " WHERE {}").format(condition)
+    assert conn.execute(query, params).fetchone()[0] == int(holds)
+
+
 @pytest.mark.parametrize("text, message", [
     ("nosuch = 'x'", "unknown property 'nosuch'"),
     ("name = 3", "does not fit property 'name' (string)"),
@@ -88,13 +143,18 @@ def test_a_date_or_a_time_without_an_offset_met_by_a_date_time_is_the_city_local
     ("S_DWITHIN(geometry, POINT(114 22), 5, furlongs)", "filter is not valid CQL2 text"),
     ("S_DWITHIN(geometry, POINT(114 22), 200000)", "distance must be between"),
     ("name T_AFTER TIMESTAMP('2020-01-01T00:00:00Z')", "is not a date or timestamp"),
+    ("T_AFTER(name, TIMESTAMP('2020-01-01T00:00:00Z'))", "is not a date or timestamp"),
+    ("T_DURING(initial_date, INTERVAL('2020-01-05', '2020-01-01'))", "ends before it begins"),
+    ("T_EQUALS(valid_from, initial_date)", "compares property 'initial_date' (a date) with property"),
+    ("T_AFTER(DATE('2020-01-02'), DATE('2020-01-01'))", "T_AFTER needs a date or timestamp property"),
     ("'a' = 'b'", "is not a property"),
     ("S_INTERSECTS(geometry, SRID=3857;POINT(1e300 1e300))", "outside the area"),
     ("name = 'x' AND", "filter is not valid CQL2 text"),
     ("name = 'x' OR " * 250 + "name = 'y'", "more than 200 terms"),
 ], ids=["unknown-property", "string-vs-number", "number-vs-string", "object", "like-number", "geometry-eq",
-        "spatial-on-string", "bad-unit", "too-far", "temporal-on-string", "no-property", "crazy-mercator",
-        "dangling-and", "too-many-terms"])
+        "spatial-on-string", "bad-unit", "too-far", "temporal-on-string", "temporal-function-on-string",
+        "interval-backwards", "date-with-timestamp", "temporal-literals-only", "no-property",
+        "crazy-mercator", "dangling-and", "too-many-terms"])
 def test_bad_filters_are_invalid_parameters(text, message):
     with pytest.raises(InvalidParameter, match=message.replace("(", r"\(").replace(")", r"\)")):
         _compile(text)
