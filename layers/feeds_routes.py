@@ -20,7 +20,8 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from gis.auth import Principal, TokenCache, optional_principal, require
-from gis.errors import InvalidParameter, NotFound, PayloadTooLarge
+from gis.errors import InvalidParameter, NotFound
+from gis.request_body import read_body
 from gis.settings import Settings
 from layers import cameras, vehicles
 from layers.feeds_events import EventHub
@@ -101,17 +102,7 @@ Caller = Annotated[Principal | None, Depends(optional_principal)]
 
 async def _body(request: Request, settings: Settings) -> bytes:
     """The request body, refused with 413 as soon as it exceeds the limit (declared or streamed)."""
-    limit = settings.feeds_max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the body has {declared} bytes: at most {limit} per request")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body exceeds {limit} bytes: send smaller batches")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_body(request, settings.feeds_max_body_bytes, advice="send smaller batches")
 
 
 async def _extent(state: FeedsState, conn: psycopg.AsyncConnection, margin_m: float) -> BBox | None:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import pygeoapi.api as core
 import pygeoapi.api.itemtypes as itemtypes
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pygeoapi.api import API, APIRequest
 from starlette.concurrency import run_in_threadpool
 
@@ -30,7 +30,9 @@ from gis.ogc import fast
 from gis.ogc.config import supported_crs
 from gis.ogc.params import check_query, restore_links, split_items_query
 from gis.ogc.service import OgcApis, OgcService
+from gis.request_body import read_body, with_body
 from layers.ogc_context import OgcRequest, serving
+from layers.ogc_edit import MAX_BODY_BYTES
 from tiles import FUSED, FUSED_TITLE
 from tiles import documents as tiles_documents
 
@@ -53,9 +55,9 @@ EXTRA_CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
 ]
 # pygeoapi.api.conformance extends its module-level list on every call (it grows without bound);
-    "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
 # onemap adds its classes and restores the list under a lock around each call.
 _CONFORMANCE_LOCK = threading.Lock()
 _UNSERVED_RELS = ("job-list", "tiling-schemes")
@@ -297,13 +299,35 @@ def _content_crs(request: Request, crs_list: list[str]) -> Any:
     return crs_from_uri(header)
 
 
+# What a read-only collection's items and item accept: HEAD is not routed, though pygeoapi's OPTIONS
+# answer names it.
+_READ_ONLY_ALLOW = "GET, OPTIONS"
+
+
+def _refuse_read_only(api: API, collection_id: str) -> None:
+    """405 with Allow (RFC 9110 §15.5.6) for a write to a collection the caller sees that takes none.
+
+    Runs after the Editor dependency: a missing or weak token stays 401/403 on every collection, and an
+    unknown (or unseen private) collection is left to pygeoapi's 404.
+    """
+    resource = api.config["resources"].get(collection_id)
+    if resource is not None and not resource["providers"][0].get("editable", False):
+        raise HTTPException(405, f"collection {collection_id} is read-only: only the component collections "
+                                 "(components and components_<scheme>_<class>) accept POST, PUT, PATCH "
+                                 "and DELETE", headers={"Allow": _READ_ONLY_ALLOW})
+
+
 async def _write(request: Request, editor: Principal, action: str, collection_id: str,
                  feature_id: str | None = None) -> Response:
     check_query(request)
     api, crs_list = await _api(request, editor)
+    _refuse_read_only(api, collection_id)
     ogc = OgcRequest(actor=editor.name, content_crs=_content_crs(request, crs_list), method=request.method)
+    body = await read_body(request, MAX_BODY_BYTES,
+                           advice="send the feature with a simpler geometry or fewer attributes")
     args = (action, collection_id) if feature_id is None else (action, collection_id, feature_id)
-    headers, status, content = await _call(request, api, itemtypes.manage_collection_item, *args, ogc=ogc)
+    headers, status, content = await _call(with_body(request, body), api, itemtypes.manage_collection_item,
+                                           *args, ogc=ogc)
     if status < 300:
         _service(request).invalidate()  # extents, data versions and new class layers
     if action == "delete" and status == 200:

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gis.auth import create_token
+from layers.ogc_edit import MAX_BODY_BYTES
 from tests.gis.conftest import ogc_app_client
 
 GEOJSON = {"Accept": "application/geo+json", "Content-Type": "application/geo+json"}
@@ -220,13 +221,6 @@ def test_writes_to_unknown_features_are_404(client, tokens, db, method):
     assert response.json()["code"] == "NotFound"
 
 
-def test_non_component_collections_are_read_only(client, tokens, db):
-    response = client.post("/collections/roads/items", content=_feature(_free_spot(db)),
-                           headers=_auth(tokens, "editor"))
-    assert response.status_code == 400
-    assert "not editable" in response.json()["description"]
-
-
 def test_content_crs_reads_lat_lon_bodies(client, tokens, db):
     lon, lat = _free_spot(db)
     body = _feature((lat, lon))
@@ -271,3 +265,98 @@ def test_private_layers_need_read_private(client, tokens, db):
         assert "/collections/streets/items" not in client.get("/openapi", headers=GEOJSON).json()["paths"]
     finally:
         db.execute("UPDATE onemap.layer SET is_private = false WHERE name = 'streets'")
+
+
+def _read_only_path(client: TestClient, collection: str, method: str) -> str:
+    """The items path (POST) or a served item's path (PUT, PATCH, DELETE) of a read-only collection."""
+    items = f"/collections/{collection}/items"
+    if method == "post":
+        return items
+    first = client.get(items, params={"limit": 1}, headers=GEOJSON).json()["features"][0]
+    return f"{items}/{first['id']}"
+
+
+READ_ONLY_WRITES = [("post", "roads"), ("put", "roads"), ("patch", "unit_grid"), ("delete", "unit_grid")]
+READ_ONLY_IDS = [f"{method}-{collection}" for method, collection in READ_ONLY_WRITES]
+
+
+@pytest.mark.parametrize("method, collection", READ_ONLY_WRITES, ids=READ_ONLY_IDS)
+def test_writes_to_read_only_collections_are_405_with_allow(client, tokens, db, method, collection):
+    path = _read_only_path(client, collection, method)
+    body = {} if method == "delete" else {"content": _feature(_free_spot(db))}
+    response = client.request(method.upper(), path, headers=_auth(tokens, "editor"), **body)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "GET, OPTIONS"
+    assert response.json()["code"] == "MethodNotAllowed"
+    assert f"collection {collection} is read-only" in response.json()["description"]
+    if method != "post":
+        assert client.get(path, headers=GEOJSON).status_code == 200, "the feature is still served"
+
+
+@pytest.mark.parametrize("method, collection", READ_ONLY_WRITES, ids=READ_ONLY_IDS)
+def test_the_allow_of_a_read_only_collection_names_methods_it_answers(client, tokens, method, collection):
+    path = _read_only_path(client, collection, method)
+    refused = client.request(method.upper(), path, headers=_auth(tokens, "editor"))
+    for allowed in refused.headers["allow"].split(", "):
+        assert client.request(allowed, path, headers=GEOJSON).status_code == 200, allowed
+
+
+@pytest.mark.parametrize("method, collection", READ_ONLY_WRITES, ids=READ_ONLY_IDS)
+def test_a_read_only_collection_decides_the_token_first(client, tokens, method, collection):
+    """401 and 403 as on every collection: a caller without write_components never learns it is read-only."""
+    path = _read_only_path(client, collection, method)
+    assert client.request(method.upper(), path, headers=GEOJSON).status_code == 401
+    assert client.request(method.upper(), path, headers=_auth(tokens, "viewer")).status_code == 403
+
+
+def test_an_unknown_collection_is_still_404_to_an_editor(client, tokens):
+    response = client.delete("/collections/no_such_layer/items/1", headers=_auth(tokens, "editor"))
+    assert response.status_code == 404
+    assert response.json()["code"] == "NotFound"
+
+
+def _padded(feature: str, size: int) -> bytes:
+    """The feature's JSON with trailing blanks up to `size` bytes (still the same feature)."""
+    body = feature.encode("utf-8")
+    return body + b" " * (size - len(body))
+
+
+def _batches(db: psycopg.Connection) -> int:
+    return db.execute("SELECT count(*) FROM onemap.import_batch").fetchone()[0]
+
+
+def test_a_body_of_exactly_the_limit_is_written(client, tokens, db):
+    body = _padded(_feature(_free_spot(db)), MAX_BODY_BYTES)
+    response = client.post(COLLECTION, content=body, headers=_auth(tokens, "editor"))
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+def test_a_body_over_the_limit_is_413(client, tokens, db, method):
+    served = client.get(COLLECTION, params={"limit": 1}, headers=GEOJSON).json()["features"][0]["id"]
+    path = COLLECTION if method == "post" else f"{COLLECTION}/{served}"
+    batches = _batches(db)
+    body = _padded(_feature(_free_spot(db)), MAX_BODY_BYTES + 1)
+    response = client.request(method.upper(), path, content=body, headers=_auth(tokens, "editor"))
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "PayloadTooLarge"
+    assert f"more than the {MAX_BODY_BYTES} accepted" in response.json()["description"]
+    assert _batches(db) == batches, "nothing reached the import"
+
+
+def test_a_declared_length_over_the_limit_is_413_before_the_body_is_read(client, tokens, db):
+    """The Content-Length alone decides: the (small, valid) body that follows is never read."""
+    headers = {**_auth(tokens, "editor"), "Content-Length": str(MAX_BODY_BYTES + 1)}
+    response = client.post(COLLECTION, content=_feature(_free_spot(db)), headers=headers)
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "PayloadTooLarge"
+
+
+def test_a_streamed_body_over_the_limit_is_413(client, tokens, db):
+    chunk = b" " * 100_000
+    body = iter([_feature(_free_spot(db)).encode("utf-8"), *[chunk] * 11])
+    response = client.post(COLLECTION, content=body, headers=_auth(tokens, "editor"))
+    assert "content-length" not in response.request.headers  # sent chunked
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "PayloadTooLarge"
+    assert f"exceeds the {MAX_BODY_BYTES} bytes accepted" in response.json()["description"]
