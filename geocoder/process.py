@@ -5,6 +5,7 @@ The processor is a pygeoapi BaseProcessor, so pygeoapi can also load it from a c
 below serve OGC API - Processes Part 1 (description, synchronous execution) for it directly.
 """
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,8 +19,10 @@ from geocoder.gazetteer import Gazetteer
 from geocoder.service import output_crs, snapshot
 from gis.errors import InvalidParameter, NotFound
 from gis.ogc.config import LANGUAGES
+from gis.request_body import read_body
 
 MAX_ADDRESSES = 10_000
+JSON_MAX_BYTES = 4_000_000  # a JSON request body (here, and the synchronous batch of geocoder.routes)
 PROCESS_METADATA: dict[str, Any] = {
     "version": "1.0.0",
     "id": "geocode",
@@ -117,8 +120,9 @@ async def describe(request: Request) -> JSONResponse:
 async def execute(process_id: str, request: Request) -> JSONResponse:
     if process_id != "geocode":
         raise NotFound(f"no process {process_id!r}")
+    data = await read_body(request, JSON_MAX_BYTES, advice="send at most 10,000 short addresses")
     try:
-        body = await request.json()
+        body = json.loads(data)
     except ValueError:
         raise InvalidParameter("execute body: not JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get("inputs"), dict):

@@ -24,16 +24,18 @@ from pydantic import BaseModel, Field
 from geocoder.batch import geocode_rows, read_table, write_csv
 from geocoder.forward import Candidate, GeocodeResult, check_query, geocode
 from geocoder.memo import memo
+from geocoder.process import JSON_MAX_BYTES
 from geocoder.process import router as process_router
 from geocoder.reverse import DEFAULT_RADIUS_M, reverse
 from geocoder.service import output_crs, snapshot
 from gis.crs import CrsSpec, parse_crs, xy_from_cgcs2000
-from gis.errors import InvalidParameter, NotFound, PayloadTooLarge
+from gis.errors import InvalidParameter, NotFound
+from gis.request_body import read_body
 
 router = APIRouter(tags=["geocoder"])
 router.include_router(process_router)
 SYNC_BATCH_MAX = 1000  # addresses per synchronous JSON batch; larger work goes to a job
-JOB_MAX_BYTES = 20_000_000
+JOB_MAX_BYTES = 20_000_000  # a CSV or workbook sent to a batch job
 _CRS_HELP = "CRS of the coordinates: EPSG:4490 (default), EPSG:4326, gcj02, bd09 or another EPSG code"
 _JSON, _GEOJSON = "application/json", "application/geo+json"
 MAX_LIMIT = 20
@@ -232,7 +234,8 @@ async def batch(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "application/json":
         try:
-            payload = BatchRequest.model_validate_json(await request.body())
+            payload = BatchRequest.model_validate_json(
+                await read_body(request, JSON_MAX_BYTES, advice="send a CSV or workbook to start a job"))
         except ValueError as error:
             raise InvalidParameter(f"batch body: {str(error).splitlines()[0]}") from None
         crs = output_crs(payload.crs)
@@ -260,9 +263,7 @@ async def _start_job(request: Request, content_type: str) -> Response:
             f"Content-Type {content_type or 'none'!r}: send application/json, text/csv or an XLSX, XLS "
             "or ODS workbook"
         )
-    data = await request.body()
-    if len(data) > JOB_MAX_BYTES:
-        raise PayloadTooLarge(f"batch file of {len(data)} bytes; at most {JOB_MAX_BYTES}")
+    data = await read_body(request, JOB_MAX_BYTES, advice="split the file into several jobs")
     crs = output_crs(request.query_params.get("crs"))
     table = read_table(data, name, column=request.query_params.get("column"), encoding=_charset(request))
     gaz = await snapshot(request)

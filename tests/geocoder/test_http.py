@@ -3,6 +3,7 @@
 import csv
 import io
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -10,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from geocoder.process import JSON_MAX_BYTES
+from geocoder.routes import JOB_MAX_BYTES
 from gis.app import create_app
 from gis.settings import Settings
 from tests.layers.opendocument_sheets import write_ods
@@ -250,3 +253,27 @@ def test_hot_routes_document_and_check_their_parameters(geocoder_client: TestCli
     again = geocoder_client.get("/geocode", params={"address": "侨香路7号", "f": "geojson"})
     assert first.headers["content-type"] == "application/geo+json" and first.content == again.content
     assert first.json()["features"][0]["properties"]["level"] == "door_plate"
+
+
+@pytest.mark.parametrize(
+    ("path", "ctype", "limit"),
+    [
+        ("/geocode/batch", "application/json", JSON_MAX_BYTES),
+        ("/processes/geocode/execution", "application/json", JSON_MAX_BYTES),
+        ("/geocode/batch", "text/csv", JOB_MAX_BYTES),
+    ],
+    ids=["batch-json", "process", "batch-job-file"],
+)
+def test_bodies_over_the_limit_are_413_before_they_are_read(
+    geocoder_client: TestClient, path: str, ctype: str, limit: int
+) -> None:
+    declared = geocoder_client.post(path, content=b"{}", headers={"content-type": ctype,
+                                                                   "content-length": str(limit + 1)})
+    assert declared.status_code == 413 and str(limit) in declared.json()["description"]
+
+    def chunks() -> Iterator[bytes]:  # streamed without a Content-Length
+        for _ in range(limit // 1_000_000 + 1):
+            yield b" " * 1_000_000
+
+    streamed = geocoder_client.post(path, content=chunks(), headers={"content-type": ctype})
+    assert streamed.status_code == 413 and "description" in streamed.json()
