@@ -9,6 +9,11 @@ of an Office Open XML workbook (.xlsx, .xlsm) are found in its sheet XML, those 
 workbook (.xls, which WPS and older templates still save) by xlrd, and those of an OpenDocument
 spreadsheet (.ods, LibreOffice's) in its content.xml, where LibreOffice also writes its own codes
 (Err:502 for an invalid argument) for errors Excel has no value for.
+
+A formula that was never calculated leaves its cell without a value: a workbook a program wrote (openpyxl
+writing =A2*1) and no spreadsheet application opened and saved. calamine reads such a cell as empty too;
+unsaved_formula_cells finds them in an Office Open XML sheet, so that a reader can say why a value is
+missing.
 """
 
 import posixpath
@@ -41,6 +46,11 @@ _ROWS_REPEATED = f"{{{_TABLE}}}number-rows-repeated"
 # empty office:string-value, which calamine reads) and writes the error as the cell's text
 _CALCEXT_VALUE_TYPE = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}value-type"
 _OPENDOCUMENT_ERROR = re.compile(rb"""value-type\s*=\s*["']error["']""")
+# The end of a formula cell without a saved value: the formula, then no value or an empty one (openpyxl
+# writes <f>A2*1</f><v></v>, Apache POI <f>A2*1</f>). Excel and WPS type a formula whose saved result is
+# the empty text (=IF(A2="","",…)) t="str", with an empty value: that cell is not one.
+_UNSAVED_FORMULA_END = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_CELL_ATTRIBUTE = re.compile(rb"""\s([rt])\s*=\s*["']([^"']*)["']""")
 
 
 def error_cells(workbook: bytes, sheet: str) -> dict[tuple[int, int], str]:
@@ -65,6 +75,39 @@ def error_cells(workbook: bytes, sheet: str) -> dict[tuple[int, int], str]:
                 return _parsed_error_cells(xml)
     except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError):
         return {}  # calamine read the workbook; what it cannot tell here stays as calamine read it
+
+
+def unsaved_formula_cells(workbook: bytes, sheet: str) -> set[tuple[int, int]]:
+    """The cells of the sheet named `sheet` of an Office Open XML workbook that hold a formula without a
+    saved value, as (1-based row, 0-based column). Empty for another kind of workbook (an .xls or .ods file
+    is not searched) and for a cell without its reference (r="D2"), which is not told."""
+    if not workbook.startswith(b"PK"):
+        return set()
+    try:
+        with zipfile.ZipFile(BytesIO(workbook)) as book:
+            member = None if _OPENDOCUMENT_CONTENT in book.namelist() else _sheet_member(book, sheet)
+            if not member:
+                return set()
+            with book.open(member) as xml:
+                return _unsaved_formulas(xml)
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError):
+        return set()
+
+
+def _unsaved_formulas(xml: IO[bytes]) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    tail = b""
+    while chunk := xml.read(_SEARCH_CHUNK):
+        text = tail + chunk
+        for end in _UNSAVED_FORMULA_END.finditer(text):
+            start = text.rfind(b"<c", 0, end.start())
+            attributes = dict(_CELL_ATTRIBUTE.findall(text[start:text.find(b">", start)]))
+            if start >= 0 and attributes.get(b"t") != b"str":
+                found.add(_position(attributes.get(b"r", b"").decode("ascii", "replace"), 0, 0))
+        last = text.rfind(b"<c")
+        tail = text[last:] if last >= 0 else b""  # the last cell, perhaps cut by the chunk's end
+    found.discard((0, 0))  # a cell without its reference
+    return found
 
 
 def with_error_values(rows: Sequence[list[Any]], errors: dict[tuple[int, int], str]) -> None:

@@ -50,6 +50,9 @@ _MARKS = str.maketrans({"′": "'", "’": "'", "‘": "'", "″": '"', "”": '
 # A number a sheet showed with its thousands grouped (a Gauss-Krüger cell formatted #,##0.000 and saved as
 # CSV writes 38,501,080.177): groups of three digits, which no decimal coordinate has
 _GROUPED_DIGITS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+# The ideographic full stop 。 (and its half-width form ｡, which NFKC makes 。) that a Chinese input method
+# types for the decimal point (114。02): a point between digits of a number cell, never in text fields
+_IDEOGRAPHIC_POINT = re.compile(r"(?<=[0-9])。(?=[0-9])")
 _NAME_SEPARATORS = re.compile(r"[\s,/、;_\-]+")
 _PAIR_BRACKETS = "()[]{}<>"
 _PAIR_SEPARATOR = re.compile(r"\s*[,;、]\s*")
@@ -212,7 +215,8 @@ def _pair_parts(text: str) -> list[str]:
 def coordinate_numbers(values: pd.Series) -> tuple[np.ndarray, int]:
     """The numbers of a coordinate column and how many cells were degrees-minutes-seconds text.
 
-    Numeric cells and numeric text (full-width digits, thousands grouped, too) are read as they are;
+    Numeric cells and numeric text (full-width digits, thousands grouped, an ideographic full stop for the
+    decimal point: 114。02, too) are read as they are;
     text in degrees, minutes and seconds becomes decimal degrees; anything else (and minutes or seconds
     of 60 or more) is NaN, which the reader reports as a row without a usable geometry.
     """
@@ -252,6 +256,6 @@ def dms_degrees(text: str) -> float:
 
 def _clean(value: object) -> object:
     if isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value).strip()
+        text = _IDEOGRAPHIC_POINT.sub(".", unicodedata.normalize("NFKC", value).strip())
         return text.replace(",", "") if _GROUPED_DIGITS.fullmatch(text) else text
     return value if isinstance(value, int | float) and not isinstance(value, bool) else None

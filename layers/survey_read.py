@@ -38,6 +38,7 @@ from layers.survey_formats import (
     temporary_copy,
 )
 from layers.survey_kml import ascii_data_names, with_description_fields
+from layers.survey_layer_text import decode_non_utf8_text
 from layers.survey_mapinfo import mapinfo_encoding, neutral_copy
 from layers.survey_shapes import plain_shapes
 from layers.survey_tables import (
@@ -169,6 +170,7 @@ def _read_vector(path: Path, *, codec: str | None, layer: str | None, crs: CrsSp
                          "pass --encoding if that is wrong")
     except _READ_ERRORS as error:
         raise ImportValidationError(f"{path}: cannot read: {error}") from None
+    decode_non_utf8_text(frame, path, layer, notes)
     file_crs: CRS | None = None
     if isinstance(frame, gpd.GeoDataFrame):
         geometries = np.asarray(frame.geometry.array, dtype=object)

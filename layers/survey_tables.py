@@ -16,7 +16,7 @@ import shapely
 from gis.crs import CrsSpec, parse_crs
 from gis.errors import ImportValidationError
 from layers.field_mapping import FieldMapping
-from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason
+from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason, unsaved_formula_cells
 from layers.survey_coordinates import (
     coordinate_numbers,
     coordinate_pairs,
@@ -171,8 +171,49 @@ def read_workbook_table(path: Path, *, sheet: str | None, crs: CrsSpec | None,
     found = sheet_rows(path, sheet, fits=holds_coordinates)
     notes = list(found.notes)
     header, rows, numbers = _header_and_rows(path, found.rows, "row", notes, merged_down=found.merged_down)
-    return table_layer(path, header, rows, numbers, "row", crs=crs, encoding=None, notes=notes,
-                       positions_stored=positions_stored)
+    layer = table_layer(path, header, rows, numbers, "row", crs=crs, encoding=None, notes=notes,
+                        positions_stored=positions_stored)
+    _explain_unsaved_formulas(path, found.name, layer)
+    return layer
+
+
+def _explain_unsaved_formulas(path: Path, sheet: str, layer: RawLayer) -> None:
+    """Where a row has no geometry because geometry cells hold formulas without a saved value (a workbook
+    a program wrote and no spreadsheet application calculated; calamine reads them as empty), its
+    geometry problem says so, and a note counts such cells in every column of the table. The workbook
+    is searched only when a row without a geometry has an empty geometry cell."""
+    header = list(map(str, layer.attributes.columns))
+    columns = [header.index(name) for name in layer.geometry_columns]
+    problems = layer.geometry_problems
+    empty = [i for i in np.flatnonzero(shapely.is_missing(layer.geometries))
+             if any(_is_empty(layer.attributes.iat[i, c]) for c in columns)]
+    if not empty or problems is None:
+        return
+    unsaved = unsaved_formula_cells(path.read_bytes(), sheet)
+    for i in empty:
+        row = int(layer.row_numbers[i])
+        if held := [c for c in columns if (row, c) in unsaved]:
+            emptiness = {_empty_reason(header[c]) for c in held}
+            others = [reason for reason in (problems[i] or "").split("; ") if reason not in ("", *emptiness)]
+            cells = ", ".join(f"{header[c]} (cell {_column_letters(c)}{row})" for c in held)
+            holds = "holds" if len(held) == 1 else "hold"
+            problems[i] = "; ".join([f"{cells} of sheet {sheet!r} {holds} {_UNSAVED_FORMULA}: {_SAVE_IT}",
+                                     *others])
+    rows = set(layer.row_numbers.tolist())
+    in_table = sorted((row, column) for row, column in unsaved if row in rows and column < len(header))
+    if in_table:
+        row, column = in_table[0]
+        names = ", ".join(header[c] for c in sorted({c for _, c in in_table}))
+        layer.notes.append(f"sheet {sheet!r}: {len(in_table)} cell(s) of {names} hold {_UNSAVED_FORMULA}, "
+                           f"read as empty (first: cell {_column_letters(column)}{row}): {_SAVE_IT}")
+
+
+_UNSAVED_FORMULA = "a formula without a saved value (the workbook was written by a program, never calculated)"
+_SAVE_IT = "open the workbook in Excel or WPS and save it (or paste the values), then import it again"
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _header_and_rows(
@@ -406,13 +447,16 @@ def _shown(value: object) -> str:
 def _unread_coordinates(cells: list[tuple[str, object, float]]) -> str | None:
     """Why a row's coordinate cells made no point ("经度 '114,0312' is not a finite number"), or None when
     they are all empty (the row has no coordinates at all)."""
-    written = [(column, value, number) for column, value, number in cells
-               if value is not None and str(value).strip()]
+    written = [(column, value, number) for column, value, number in cells if not _is_empty(value)]
     if not written:
         return None
     reasons = [_unread_number(column, value) for column, value, number in written if not np.isfinite(number)]
-    reasons += [f"{column} is empty" for column, value, _ in cells if value is None or not str(value).strip()]
+    reasons += [_empty_reason(column) for column, value, _ in cells if _is_empty(value)]
     return "; ".join(reasons)
+
+
+def _empty_reason(column: str) -> str:
+    return f"{column} is empty"
 
 
 def _unread_number(column: str, value: object) -> str:

@@ -3,7 +3,8 @@ older binary .xls that WPS and older Excel still save by default in many offices
 OpenDocument .ods.
 
 Cells come back as Excel shows them: text as text, whole numbers as int, dates as datetime, formulas as
-their last computed value, an error value (#N/A) as its text (layers/spreadsheet_errors.py).
+their last computed value (empty when none was saved; layers.survey_tables says why where it matters), an
+error value (#N/A) as its text (layers/spreadsheet_errors.py).
 `bench/read_tables.py` reads a 100,000-row form in 5.4 s this way, against
 25.6 s through openpyxl, which built a Python object per cell.
 """
@@ -31,8 +32,10 @@ class MergedDown(NamedTuple):
 
 
 class Sheet(NamedTuple):
-    """A sheet as read: its rows, the cells merged down over rows, and notes on the sheet chosen."""
+    """A sheet as read: its name, its rows, the cells merged down over rows, and notes on the sheet
+    chosen."""
 
+    name: str
     rows: list[Row]
     merged_down: list[MergedDown]
     notes: list[str]
@@ -103,7 +106,7 @@ def _workbook(path: Path, content: bytes | None) -> Iterator[tuple[list[str], li
             with_error_values(rows, error_cells(data, name))
         cells = [(number, [_cell(value) for value in values]) for number, values in enumerate(rows, 1)]
         down = [MergedDown(left, top + 1, bottom + 1) for (top, left), (bottom, _) in merged if bottom > top]
-        return Sheet(cells, down, [])
+        return Sheet(name, cells, down, [])
 
     sheets = book.sheets_metadata
     try:

@@ -9,7 +9,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from layers.spreadsheet_errors import error_cells, error_value_reason
+from layers.spreadsheet_errors import error_cells, error_value_reason, unsaved_formula_cells
 from layers.survey_workbooks import sheet_rows
 from tests.layers.opendocument_sheets import write_ods
 from tests.layers.test_survey_import import DEPT, _count, _points_in_city, _run
@@ -94,6 +94,36 @@ def test_cells_written_without_their_reference_are_placed_by_their_order(tmp_pat
             target.writestr(item, content)
     # B3:C3 and B4:C4 lose their columns: each row's cells start at A
     assert error_cells(bare.read_bytes(), "调查表") == {(4, 0): "#N/A", (6, 0): "#NAME?"}
+
+
+def test_formula_cells_without_a_saved_value_are_told_from_an_empty_text_result(tmp_path):
+    """openpyxl writes a formula with an empty value, Apache POI without one, a shared formula's other cells
+    as <f t="shared" si="0"/>; Excel and WPS save a formula whose result is the empty text typed t="str"
+    with an empty value, which is a saved value."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "调查表"
+    sheet.append(["经度", "纬度"])
+    sheet.append(["=114.05*1", 22.54])
+    book.save(tmp_path / "written.xlsx")
+    data = (tmp_path / "written.xlsx").read_bytes()
+    assert unsaved_formula_cells(data, "调查表") == {(2, 0)}
+    cells = (b'<row r="2"><c r="A2"><f>C2*1</f></c><c r="B2" t="str"><f>IF(1,"","")</f><v></v></c></row>'
+             b'<row r="3"><c r="A3"><f t="shared" ref="A3:A4" si="0">C3*1</f><v>114.05</v></c>'
+             b'<c r="B3"><f>D3</f><v/></c></row><row r="4"><c r="A4"><f t="shared" si="0"/></c>'
+             b'<c r="B4"><f>D4</f><v>22.54</v></c><c><f>E4</f></c></row>')
+    saved = tmp_path / "saved.xlsx"
+    with zipfile.ZipFile(tmp_path / "written.xlsx") as source, zipfile.ZipFile(saved, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<row r="2">.*</row>', cells, content)
+            target.writestr(item, content)
+    # B2 holds the empty text; the cell after B4 has no reference (r), so is not told
+    assert unsaved_formula_cells(saved.read_bytes(), "调查表") == {(2, 0), (3, 1), (4, 0)}
+    assert unsaved_formula_cells(saved.read_bytes(), "无此表") == set()
+    assert unsaved_formula_cells(b"not a zip", "调查表") == set()
 
 
 def test_error_cells_of_an_opendocument_sheet_count_repeated_cells_and_rows(tmp_path):

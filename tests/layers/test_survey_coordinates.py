@@ -15,6 +15,7 @@ from layers.survey_coordinates import (
     dms_degrees,
     named_crs,
     pair_column,
+    pair_numbers,
 )
 
 SECONDS = 118 + 5 / 60 + 30.5 / 3600
@@ -68,6 +69,17 @@ def test_numbers_with_their_thousands_grouped_are_read_and_other_commas_are_not(
     numbers, _ = coordinate_numbers(values)
     assert numbers[:4].tolist() == [38500123.4, 2495000.0, -1000.5, 38500123.4]
     assert all(math.isnan(v) for v in numbers[4:])  # groups of three digits only
+
+
+def test_ideographic_full_stops_between_digits_are_decimal_points() -> None:
+    values = pd.Series(["114。02", "22｡53", "１１４。０２", "118°05′30。5″", "114。", "。5", "114。0。2"],
+                       dtype=object)
+    numbers, converted = coordinate_numbers(values)
+    assert numbers[:4].tolist() == pytest.approx([114.02, 22.53, 114.02, SECONDS])
+    assert all(math.isnan(v) for v in numbers[4:])  # a sentence's full stop, not a decimal point
+    assert converted == 1
+    x, y, _, _ = pair_numbers(pd.Series(["114。05,22。54"], dtype=object), None)
+    assert (x.tolist(), y.tolist()) == ([114.05], [22.54])
 
 
 def test_column_keys_drop_a_bracketed_unit() -> None:

@@ -79,6 +79,44 @@ def test_geopackage_first_spatial_layer_unless_layer_given(tmp_path: Path) -> No
         read_survey(path, layer="nope")
 
 
+def _geopackage_with_bytes(path: Path, texts: dict[str, list[bytes]]) -> Path:
+    """A GeoPackage of _frame() whose text columns hold these bytes as stored, as a tool that ignored the
+    format's UTF-8 rule wrote them (no spatial index, whose triggers need SpatiaLite's functions)."""
+    frame = _frame(name_column="部件名称").assign(**{column: "" for column in texts})
+    frame.to_file(path, layer="部件", engine="pyogrio", SPATIAL_INDEX="NO")
+    with sqlite3.connect(path) as db:
+        for column, values in texts.items():
+            db.executemany(f'UPDATE "部件" SET "{column}" = CAST(? AS TEXT) WHERE fid = ?',
+                           [(value, fid) for fid, value in enumerate(values, 1)])
+    return path
+
+
+def test_geopackage_text_written_in_gbk_is_read_as_gb18030_with_a_note(tmp_path: Path) -> None:
+    """Arrow hands over text bytes unchecked; GBK text made the import end in a pyarrow traceback."""
+    departments = ["福田区城市管理和综合执法局", "区水务局", "福田区路灯管理所"]
+    path = _geopackage_with_bytes(tmp_path / "s.gpkg", {
+        "部件名称": [n.encode("gbk") for n in NAMES],
+        "主管部门名称": [d.encode("gb18030") for d in departments]})
+    survey = read_survey(path)
+    assert survey.attributes["部件名称"].tolist() == NAMES
+    assert survey.attributes["主管部门名称"].tolist() == departments
+    assert survey.attributes["BJBM"].tolist()[0] == "44030401001000001"  # UTF-8 (ASCII) columns as they are
+    assert survey.notes == (
+        "text of column(s) 部件名称, 主管部门名称 is not UTF-8, as the format requires: read as GB18030 "
+        "(GBK), as older Chinese GIS tools wrote it; check the names read, or save the layer again in UTF-8 "
+        "(QGIS: Export → Save Features As, encoding UTF-8) and import that",)
+    rows, _ = read_rows([path], ImportOptions(actor="tester"))
+    assert rows.fields["name"].tolist() == NAMES
+
+
+def test_geopackage_text_neither_utf8_nor_gbk_is_refused_naming_layer_column_and_row(tmp_path: Path) -> None:
+    path = _geopackage_with_bytes(tmp_path / "s.gpkg", {"备注": [b"ok", "église".encode("latin-1"), b"ok"]})
+    with pytest.raises(ImportValidationError, match=re.escape(
+            f"{path}: layer '部件', column '备注', row 2: text is not UTF-8, as the format requires, and "
+            "does not read as GBK/GB18030 Chinese either: save the layer again in UTF-8")):
+        read_survey(path)
+
+
 def test_an_import_reads_every_layer_with_geometries_or_the_named_ones(tmp_path: Path) -> None:
     path = tmp_path / "s.gpkg"
     _frame().to_file(path, layer="井盖", engine="pyogrio")
@@ -882,6 +920,16 @@ def test_csv_semicolon_and_full_width_digits(tmp_path: Path) -> None:
     assert any("delimiter" in note for note in survey.notes)
 
 
+def test_csv_ideographic_full_stops_are_decimal_points_in_coordinates_only(tmp_path: Path) -> None:
+    """114。05 is a Chinese input method's full stop typed for the point (。 U+3002, ｡ U+FF61); a name's
+    full stop stays as written."""
+    path = tmp_path / "s.csv"
+    path.write_text("名称,经度,纬度\n井盖。1,114。05,22｡54\n", encoding="utf-8")
+    survey = read_survey(path)
+    assert survey.geometries[0].equals(shapely.Point(114.05, 22.54))
+    assert survey.attributes["名称"].tolist() == ["井盖。1"]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -981,6 +1029,25 @@ def _sheets_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
                 sheet.write(r, c, value)
     legacy.save(str(path))
     return path
+
+
+def test_xlsx_formulas_without_saved_values_are_named_where_coordinates_read_empty(tmp_path: Path) -> None:
+    """A workbook a program wrote (openpyxl: =B2*1) and no spreadsheet application calculated holds its
+    formulas without values, which calamine reads as empty: the row says so, not "经度 is empty"."""
+    path = _sheets_workbook(tmp_path / "s.xlsx", {"普查": [
+        ["部件名称", "经度", "纬度", "备注"],
+        ["井盖1", "=114.0512*1", 22.5431, "=A2"],
+        ["井盖2", 114.0523, 22.5442, None],
+        ["井盖3", "=114.0534*1", "=22.5453*1", None]]})
+    survey = read_survey(path)
+    unsaved = ("a formula without a saved value (the workbook was written by a program, never calculated)")
+    save = "open the workbook in Excel or WPS and save it (or paste the values), then import it again"
+    assert survey.geometry_problems is not None
+    assert survey.geometry_problems.tolist() == [
+        f"经度 (cell B2) of sheet '普查' holds {unsaved}: {save}", None,
+        f"经度 (cell B4), 纬度 (cell C4) of sheet '普查' hold {unsaved}: {save}"]
+    assert (f"sheet '普查': 4 cell(s) of 经度, 纬度, 备注 hold {unsaved}, read as empty (first: cell B2): "
+            f"{save}") in survey.notes
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
