@@ -69,8 +69,8 @@ _UNDECLARED = {
     "shp": "the file declares none (no .prj)",
     "geojson": "the file declares none, and to other readers GeoJSON without a crs member is WGS84 "
                "(RFC 7946)",
-    "csv": "the file declares none (a CSV of points names it in its columns lon_{offset}, lat_{offset})",
 }
+_WKT = "wkt"  # a CSV's geometries when not all are points
 # Formats whose text is UTF-8 whatever the writer is told: a GeoPackage's TEXT is SQLite's (UTF-8 as GDAL
 # creates it), and GeoJSON is JSON (RFC 8259 section 8.1)
 _UTF8_FORMATS = {"gpkg": "a GeoPackage", "geojson": "GeoJSON"}
@@ -121,8 +121,8 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
         _refuse_unencodable(attributes, encoding, codec)
     geometries = from_cgcs2000(shapely.from_wkb(np.array([r[-1] for r in rows], dtype=object)), crs)
     parts = _parts(path, geometries) if fmt == "shp" else [(path, "", np.ones(len(rows), dtype=bool))]
-    notes = [note for note in (unshifted_datum_note(crs, to_cgcs2000=False), _offset_note(crs, fmt))
-             if note is not None]
+    notes = [note for note in (unshifted_datum_note(crs, to_cgcs2000=False),
+                               _offset_note(crs, fmt, geometries)) if note is not None]
     with _written_together(path.parent) as folder:
         for target, _, chosen in parts:
             part = attributes[chosen].reset_index(drop=True)
@@ -186,11 +186,17 @@ def _check_class(scheme: str, class_prefix: str | None) -> None:
         raise UnknownClass(f"{scheme} has no major component class {class_prefix!r}; its majors are {majors}")
 
 
-def _offset_note(crs: CrsSpec, fmt: str) -> str | None:
-    """For GCJ-02 / BD-09, which no EPSG code or WKT describes: what the file declares instead."""
+def _offset_note(crs: CrsSpec, fmt: str, geometries: np.ndarray) -> str | None:
+    """For GCJ-02 / BD-09, which no EPSG code or WKT describes: what the file declares instead (a CSV,
+    in the columns it is written with)."""
     if crs.offset is None:
         return None
-    declared = _UNDECLARED[fmt].format(offset=crs.offset)
+    if fmt != "csv":
+        declared = _UNDECLARED[fmt]
+    elif (columns := _csv_geometry_columns(geometries, crs)) == (_WKT,):
+        declared = f"the file declares none (column {_WKT} holds WKT, which names no CRS)"
+    else:
+        declared = f"the file declares none (its columns {', '.join(columns)} name it)"
     return (f"coordinates in {crs}, which no CRS definition describes: {declared}; import it back with "
             f"--crs {crs.offset}")
 
@@ -359,14 +365,15 @@ def _stale_sidecars(folder: Path, written: list[Path]) -> list[Path]:
 
 def _write_csv(path: Path, attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec,
                encoding: str | None) -> None:
-    """Points as coordinate columns (see _point_columns); other geometries as WKT."""
+    """The geometries in the columns _csv_geometry_columns names."""
     table = attributes.copy()
-    if bool(np.all(shapely.get_type_id(geometries) == 0)):
-        x, y = _point_columns(crs)
+    columns = _csv_geometry_columns(geometries, crs)
+    if columns == (_WKT,):
+        table[_WKT] = shapely.to_wkt(geometries, rounding_precision=-1)  # rounded, a shape can change cell
+    else:
+        x, y = columns
         table[x] = shapely.get_x(geometries)
         table[y] = shapely.get_y(geometries)
-    else:
-        table["wkt"] = shapely.to_wkt(geometries, rounding_precision=-1)  # rounded, a shape can change cell
     with path.open("w", encoding=encoding or "utf-8-sig", newline="") as file:
         file.write(_csv_line(table.columns))
         file.writelines(_csv_line(row) for row in table.itertuples(index=False, name=None))
@@ -387,6 +394,14 @@ def _csv_field(value: object) -> str:
     if text == "" or any(char in text for char in ',"\r\n'):
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+def _csv_geometry_columns(geometries: np.ndarray, crs: CrsSpec) -> tuple[str, ...]:
+    """A CSV's geometry columns: coordinate columns when every geometry is a point (see _point_columns),
+    else one column of WKT."""
+    if bool(np.all(shapely.get_type_id(geometries) == 0)):
+        return _point_columns(crs)
+    return (_WKT,)
 
 
 def _point_columns(crs: CrsSpec) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from grid_codes.classes import Scheme, default_table
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
 from layers.returned_rows import refused_rows
+from layers.survey_cut_names import restore_cut_names
 from layers.survey_gather import Progress, noop, read_rows
 from layers.survey_locate import (
     Allocation,
@@ -126,6 +127,7 @@ def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: 
     if options.mode not in MODES:
         raise ImportValidationError(f"mode {options.mode!r} is not one of {', '.join(MODES)}")
     rows, notes = read_rows(paths, options, progress)
+    notes += restore_cut_names(conn, rows, options.scheme)
     notes += offset_notes(conn, layers_of(rows))
     return import_rows(conn, rows, [str(p) for p in paths], options, notes, progress)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gis.errors import InvalidParameter
+from gis.errors import ImportValidationError, InvalidParameter
 from layers.import_report import check_report_path
 
 ONEMAP = str(Path(sys.executable).with_name("onemap"))
@@ -45,6 +45,43 @@ def test_cli_refuses_before_importing_and_leaves_the_survey_as_it_was(db_url, tm
     assert "its CSV of rejections would overwrite" in done.stderr
     assert survey.read_text(encoding="utf-8") == text
     assert not (tmp_path / "survey.json").exists()
+
+
+@pytest.mark.parametrize(("companion", "fate"), [
+    ("keep.csv", "CSV of rejections would overwrite it"),
+    ("keep.rejected.gpkg", "file of refused rows would overwrite or remove it"),
+], ids=["csv", "gpkg"])
+def test_a_file_beside_the_report_that_no_report_wrote_is_refused(tmp_path, companion, fate):
+    """keep.csv of the user's own beside --report keep.json was overwritten without a word (and a
+    keep.rejected.gpkg removed when no row was refused)."""
+    (tmp_path / companion).write_text("file,row\nthe user's own\n", encoding="utf-8")
+    (tmp_path / "keep-2.csv").write_text("taken too", encoding="utf-8")
+    report = tmp_path / "keep.json"
+    with pytest.raises(ImportValidationError) as refused:
+        check_report_path(report, [tmp_path / "survey.csv"])
+    assert str(refused.value) == (f"--report {report}: {tmp_path / companion} exists and no onemap report "
+                                  f"wrote it: the report's {fate}; name the report otherwise, e.g. --report "
+                                  f"{tmp_path / 'keep-3.json'}")
+
+
+def test_an_earlier_reports_csv_beside_the_report_is_written_over(tmp_path):
+    (tmp_path / "keep.csv").write_text("\ufefffile,row,field,reason\r\nsurvey.csv,2,state,…\r\n",
+                                       encoding="utf-8")
+    check_report_path(tmp_path / "keep.json", [tmp_path / "survey.csv"])
+
+
+def test_cli_refuses_a_report_whose_csv_would_overwrite_a_users_file(db_url, tmp_path):
+    survey = tmp_path / "survey.csv"
+    survey.write_text("部件名称,小类代码,经度,纬度\n污水井盖,01037,114.01,22.53\n", encoding="utf-8")
+    (tmp_path / "keep.csv").write_text("my own table\n", encoding="utf-8")
+    done = subprocess.run([ONEMAP, "import", "components", "survey.csv", "--report", "keep.json"],
+                          cwd=tmp_path, env={**os.environ, "ONEMAP_DATABASE_URL": db_url},
+                          capture_output=True, text=True, timeout=300)
+    assert (done.returncode, done.stderr) == (3, (
+        "onemap: error: --report keep.json: keep.csv exists and no onemap report wrote it: the report's CSV "
+        "of rejections would overwrite it; name the report otherwise, e.g. --report keep-2.json\n"))
+    assert (tmp_path / "keep.csv").read_text(encoding="utf-8") == "my own table\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.csv", "survey.csv"]
 
 
 def test_skip_invalid_with_every_row_rejected_exits_as_a_rejected_import(db_url, tmp_path):

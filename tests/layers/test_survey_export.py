@@ -340,6 +340,17 @@ def test_an_offset_export_declares_no_crs_and_comes_back_where_it_was_with_that_
     assert [note for note in result.notes if "declares" in note] == (overridden if fmt == "geojson" else [])
 
 
+def test_an_offset_csv_of_points_and_polygons_names_the_wkt_column_it_writes(db_url, tmp_path):
+    """Not all points, the geometries are WKT: the note named lon_gcj02 and lat_gcj02 columns not written."""
+    path = tmp_path / "mixed.csv"
+    exported = _exported(db_url, path, "csv", crs=parse_crs("gcj02"), class_prefix="03")
+    header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert header[-1] == "wkt" and not [name for name in header if name.startswith(("lon", "lat"))]
+    assert [note for note in exported.notes if "declares" in note] == [
+        "coordinates in GCJ-02, which no CRS definition describes: the file declares none (column wkt holds "
+        "WKT, which names no CRS); import it back with --crs gcj02"]
+
+
 def test_a_shapefile_in_gcj02_leaves_no_prj_of_the_shapefile_it_replaces(db_url, tmp_path):
     _export(db_url, tmp_path / "bins.shp", "shp", crs=parse_crs("EPSG:4490"), class_prefix="03005")
     assert pyogrio.read_info(tmp_path / "bins.shp")["crs"] == "EPSG:4490"
@@ -417,22 +428,34 @@ def _with_free_attributes(db_url: str, attributes: dict[str, object]) -> dict[st
     return dict(zip(attributes, bins, strict=True))
 
 
-@pytest.mark.parametrize(("fmt", "changed"), [
-    ("gpkg", set()),
-    ("geojson", set()),
-    ("shp", {"说明"}),  # dBase has no null: empty text reads as none
-    ("csv", {"序号", "有盖", "深度", "编号", "说明"}),  # a cell has no type: the import reads text
-], ids=["gpkg", "geojson", "shp", "csv"])
+# names a Shapefile cuts to its 10 bytes: 安装年份 in UTF-8 (12 bytes), 灯杆材质说明 in GBK too (12)
+_LONG_NAMES = {"安装年份": "2019", "灯杆材质说明": "钢", "inspection_round": "2026-Q1"}
+
+
+@pytest.mark.parametrize(("fmt", "encoding", "changed"), [
+    ("gpkg", None, set()),
+    ("geojson", None, set()),
+    ("shp", None, {"说明"}),  # dBase has no null: empty text reads as none
+    ("shp", "gbk", {"说明"}),
+    ("csv", None, {"序号", "有盖", "深度", "编号", "说明"}),  # a cell has no type: the import reads text
+], ids=["gpkg", "geojson", "shp-utf8", "shp-gbk", "csv"])
 def test_free_attributes_come_back_unchanged_where_the_format_holds_their_type(
-        fresh_db_url, tmp_path, fmt, changed):
+        fresh_db_url, tmp_path, fmt, encoding, changed):
     """An integer among bins without it was written 1.0 (pandas' float column), a boolean as text 'True',
-    a 17-digit integer as a float that lost its last digit: each came back as a new version."""
-    on = _with_free_attributes(fresh_db_url, _FREE)
+    a 17-digit integer as a float that lost its last digit: each came back as a new version. A name a
+    Shapefile cut (安装年 of 安装年份) came back as a new attribute beside the stored one."""
+    on = _with_free_attributes(fresh_db_url, {**_FREE, **_LONG_NAMES})
     path = tmp_path / f"bins.{fmt}"
-    count = _export(fresh_db_url, path, fmt, crs=parse_crs("EPSG:4490"), class_prefix="03005")
-    result = _import(fresh_db_url, path, mode="upsert")
+    count = _export(fresh_db_url, path, fmt, crs=parse_crs("EPSG:4490"), class_prefix="03005",
+                    encoding=encoding)
+    result = _import(fresh_db_url, path, mode="upsert", encoding=encoding)
     assert {name for name, identifier in on.items() if identifier in result.ids} == changed
     assert (result.rows_loaded, result.rows_unchanged) == (len(changed), count - len(changed))
+    with psycopg.connect(fresh_db_url) as conn:
+        stored = dict(conn.execute("SELECT id, attributes FROM onemap.component WHERE id = ANY(%s) "
+                                   "AND valid_to IS NULL", ([on[name] for name in _LONG_NAMES],)).fetchall())
+    assert {name: stored[on[name]] for name in _LONG_NAMES} == {name: {name: value}
+                                                                for name, value in _LONG_NAMES.items()}
 
 
 @pytest.mark.parametrize("fmt", ["gpkg", "geojson", "shp"])

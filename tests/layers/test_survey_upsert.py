@@ -218,3 +218,29 @@ def test_a_replace_says_what_it_removes_per_class_and_notes_a_class_one_row_empt
     assert (f"replace: class 03005 垃圾箱 is delivered in 1 row(s) and {counts['03005']} of its stored "
             "components, not delivered again, leave the inventory; a replace removes what each class it "
             "delivers no longer holds: check those rows' class if it is a slip") in rehearsed.notes
+
+
+def test_a_shapefile_name_cut_from_one_stored_name_updates_it_and_a_doubtful_one_keeps_its_name(
+        fresh_db_url, tmp_path):
+    """A contractor's Shapefile cuts names to 10 bytes: 灯杆材 is 灯杆材质说明 (stored on its components) in
+    UTF-8; 安装年 may be 安装年份 or 安装年月, both stored, and keeps its name rather than take a guess."""
+    points = _census(fresh_db_url, tmp_path)
+    with psycopg.connect(fresh_db_url) as conn:
+        for identifier, attributes in zip(IDS, [{"安装年份": "2019"}, {"安装年月": "2019-05"},
+                                                {"灯杆材质说明": "钢"}], strict=True):
+            conn.execute("UPDATE onemap.component SET attributes = attributes || %s::jsonb WHERE id = %s",
+                         (json.dumps(attributes, ensure_ascii=False), identifier))
+    survey = tmp_path / "returned.shp"
+    gpd.GeoDataFrame({"GLBJBSM": IDS, "安装年": ["2020", None, None], "灯杆材": [None, None, "铝"]},
+                     geometry=points, crs=4490).to_file(survey, engine="pyogrio", encoding="UTF-8")
+    result = _run(fresh_db_url, [survey], mode="upsert")
+    assert [note for note in result.notes if "Shapefile" in note] == [
+        "returned.shp: column '安装年' is kept under its own name, though it may be the Shapefile's cut of "
+        "'安装年份' or '安装年月': its components store each of them; to update those, deliver the data in a "
+        "GeoPackage, which keeps names whole",
+        "returned.shp: column '灯杆材' read as the free attribute '灯杆材质说明' stored on its components, "
+        "whose name the Shapefile cut to 10 bytes"]
+    attributes = {identifier: row[-1] for identifier, row in _current(fresh_db_url).items()}
+    assert attributes == {IDS[0]: {"材质": "球墨铸铁", "口径": "700", "安装年份": "2019", "安装年": "2020"},
+                          IDS[1]: {"材质": "球墨铸铁", "口径": "700", "安装年月": "2019-05"},
+                          IDS[2]: {"材质": "球墨铸铁", "口径": "700", "灯杆材质说明": "铝"}}
