@@ -10,6 +10,7 @@ DELETE closes the current version. Every write bumps the components' data_versio
 import json
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -121,13 +122,13 @@ def _class_of(spec: LayerSpec, properties: dict[str, Any], scheme: str) -> str |
 
 
 def _publish(conn: psycopg.Connection, spec: LayerSpec, request: OgcRequest, scheme: str, mode: str,
-             feature: _Feature) -> ImportResult:
+             feature: _Feature, zone: ZoneInfo) -> ImportResult:
     properties = dict(feature.properties)
     properties["class_code"] = _class_of(spec, properties, scheme)
     actor = request.actor or "anonymous"
     options = ImportOptions(scheme=_scheme(scheme), mode=mode, actor=actor, change_source=f"api:{actor}",
                             in_use_hint="PUT or PATCH on its item updates it",
-                            removed_hint="a POST without an id gets a new one")
+                            removed_hint="a POST without an id gets a new one", timezone=zone.key)
     return import_rows(conn, _rows(properties, feature.attributes, feature.geometry),
                        [f"api:{request.method} {spec.name}"], options)
 
@@ -145,16 +146,18 @@ def _checked(result: ImportResult) -> ImportResult:
     return result
 
 
-def create_feature(conn: psycopg.Connection, spec: LayerSpec, body: bytes, request: OgcRequest) -> str:
-    """Add a component (mode append); returns its identifier, allocated by the database if absent."""
+def create_feature(conn: psycopg.Connection, spec: LayerSpec, body: bytes, request: OgcRequest,
+                   zone: ZoneInfo) -> str:
+    """Add a component (mode append); returns its identifier, allocated by the database if absent. `zone`:
+    the city's, whose dates the messages tell."""
     feature = _parse(body, request.content_crs, need_geometry=True)
     with conn.transaction():  # a rejected write still commits its audit row (import_batch)
-        result = _publish(conn, spec, request, spec.scheme or "gb47678", "append", feature)
+        result = _publish(conn, spec, request, spec.scheme or "gb47678", "append", feature, zone)
     return _checked(result).ids[0]
 
 
 def update_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str, body: bytes,
-                   request: OgcRequest, *, merge: bool) -> None:
+                   request: OgcRequest, zone: ZoneInfo, *, merge: bool) -> None:
     """Replace (PUT) or patch (PATCH: merge the given properties) the current version (mode upsert)."""
     feature = _parse(body, request.content_crs, need_geometry=not merge)
     if feature.properties.get("id", identifier) != identifier:
@@ -167,7 +170,7 @@ def update_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str, b
             feature = _Feature({**current.properties, **feature.properties}, attributes,
                                feature.geometry if feature.geometry is not None else current.geometry)
         feature.properties["id"] = identifier
-        result = _publish(conn, spec, request, scheme, "upsert", feature)
+        result = _publish(conn, spec, request, scheme, "upsert", feature, zone)
     _checked(result)
 
 

@@ -148,14 +148,15 @@ class OnemapProvider(BaseProvider):
 
     def create(self, item: bytes) -> str:
         with _errors(), self._connection() as conn:
-            return ogc_edit.create_feature(conn, self.spec, item, current_request())
+            return ogc_edit.create_feature(conn, self.spec, item, current_request(), self.zone)
 
     def update(self, identifier: str, item: bytes) -> bool:
         request = current_request()
         with _errors():
             key = str(self._identifier(identifier))
             with self._connection() as conn:
-                ogc_edit.update_feature(conn, self.spec, key, item, request, merge=request.method == "PATCH")
+                ogc_edit.update_feature(conn, self.spec, key, item, request, self.zone,
+                                        merge=request.method == "PATCH")
         return True
 
     def delete(self, identifier: str) -> bool:

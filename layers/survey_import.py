@@ -80,6 +80,7 @@ class ImportOptions:
     # what a rejection for an identifier in use (or once removed) tells the caller to do instead
     in_use_hint: str = "use --mode upsert"
     removed_hint: str = "--mode upsert restores that one"
+    timezone: str = "Asia/Shanghai"  # the city's (ONEMAP_TIMEZONE): the dates messages tell are its dates
     # drop and rebuild onemap.component's secondary indexes around the INSERT (None: when the
     # load is large relative to the table; see layers.survey_stage for the lock it takes)
     rebuild_indexes: bool | None = None
@@ -117,7 +118,8 @@ def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationCont
         zone_epsg=gauss_kruger_epsg(city.centroid.x), class_code=options.class_code,
         duplicate_distance_m=options.duplicate_distance_m, fill=options.fill,
         carry_forward=options.mode == "upsert",
-        keep_positions=stored_positions(conn, options.scheme) if options.mode == "upsert" else None,
+        keep_positions=(stored_positions(conn, options.scheme, options.timezone) if options.mode == "upsert"
+                        else None),
         in_place=stored_in_place(conn, options.scheme) if options.mode == "upsert" else None)
 
 
@@ -273,7 +275,7 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated, stage
         "append": options.mode == "append", "upsert": options.mode == "upsert",
         "in_use_hint": options.in_use_hint, "removed_hint": options.removed_hint,
         "check_duplicates": check_duplicates, "same_position": SAME_POSITION_DEGREES,
-        "distance": options.duplicate_distance_m, "scheme": options.scheme,
+        "distance": options.duplicate_distance_m, "scheme": options.scheme, "timezone": options.timezone,
         "rows": None if candidates is None else [int(i) for i in candidates]}).fetchall()
     rows = checked.rows
     rejected = [(int(i), Rejection(str(rows.files[i]), int(rows.rows[i]), field_name, reason))

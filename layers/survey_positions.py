@@ -11,6 +11,7 @@ back) is no new double survey of anything: two covers stored 0.3 m apart stay tw
 """
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -27,9 +28,10 @@ InPlaceCheck = Callable[[np.ndarray, np.ndarray], np.ndarray]
 SAME_POSITION_DEGREES = 1e-8
 
 
-def stored_positions(conn: psycopg.Connection, scheme: Scheme) -> PositionStep:
+def stored_positions(conn: psycopg.Connection, scheme: Scheme, timezone: str) -> PositionStep:
     """The validation step that gives the rows of files without coordinate columns their stored positions
-    (in place, with their identifiers read plainly) and returns a note counting them."""
+    (in place, with their identifiers read plainly) and returns a note counting them; a removal's date is
+    told in the city's `timezone`."""
 
     def keep_positions(rows: SurveyRows) -> list[str]:
         wanting = ~per_file(rows, lambda columns: columns.positioned)  # files without coordinates
@@ -38,7 +40,7 @@ def stored_positions(conn: psycopg.Connection, scheme: Scheme) -> PositionStep:
         ids = rows.fields["id"].to_numpy(dtype=object)
         named = sorted({str(ids[i]) for i in np.flatnonzero(wanting) if isinstance(ids[i], str)})
         found = _current_geometries(conn, scheme, named)
-        removed = _removed(conn, scheme, sorted(set(named) - set(found)))
+        removed = _removed(conn, scheme, sorted(set(named) - set(found)), ZoneInfo(timezone))
         geometries = rows.geometries.copy()
         problems = (rows.geometry_problems.copy() if rows.geometry_problems is not None
                     else np.full(len(rows), None, dtype=object))
@@ -94,12 +96,14 @@ def _current_geometries(conn: psycopg.Connection, scheme: Scheme,
         "WHERE valid_to IS NULL AND scheme = %s AND id = ANY(%s)", (scheme, ids))}
 
 
-def _removed(conn: psycopg.Connection, scheme: Scheme, ids: list[str]) -> dict[str, str]:
-    """Of `ids` (none current), those the inventory had and removed: identifier -> when and by what."""
+def _removed(conn: psycopg.Connection, scheme: Scheme, ids: list[str], zone: ZoneInfo) -> dict[str, str]:
+    """Of `ids` (none current), those the inventory had and removed: identifier -> when (the city's
+    date) and by what."""
     if not ids:
         return {}
     latest = conn.execute(
         "SELECT DISTINCT ON (id) id, valid_to, close_source FROM onemap.component "
         "WHERE scheme = %s AND id = ANY(%s) AND valid_to IS NOT NULL ORDER BY id, valid_to DESC",
         (scheme, ids))
-    return {i: f"on {closed:%Y-%m-%d} ({source or 'source not recorded'})" for i, closed, source in latest}
+    return {i: f"on {closed.astimezone(zone):%Y-%m-%d} ({source or 'source not recorded'})"
+            for i, closed, source in latest}

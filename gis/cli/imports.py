@@ -83,7 +83,7 @@ def components(
         layers=tuple(layer or ()),
         mapping=field_mapping, mode=mode, dry_run=dry_run, skip_invalid=skip_invalid,
         duplicate_distance_m=duplicate_distance,
-        fill=tuple(_fill(given, field_mapping) for given in fill or ()))
+        fill=tuple(_fill(given, field_mapping) for given in fill or ()), timezone=settings_of(ctx).timezone)
     settings = settings_of(ctx)
     bar, tasks = _progress()
 

@@ -1,14 +1,14 @@
 -- Rejections that need the inventory: (row_idx, field, reason). Parameters: in_use_hint and
 -- removed_hint (what the caller does instead: the command line's --mode upsert, the API's PUT), append,
--- upsert, check_duplicates, distance, same_position, scheme, and rows: the staged rows to check for
--- duplicates (NULL: all). An upsert's row that lies where its current component lies is no new duplicate.
+-- upsert, check_duplicates, distance, same_position, scheme, timezone (the city's, whose date a removal is
+-- told in), and rows: the staged rows to check for duplicates (NULL: all). An upsert's row that lies where its current component lies is no new duplicate.
 -- An identifier names one component for good: append refuses one in use, and one whose component was
 -- removed (its history would read as one object's); upsert reopens that component.
 SELECT s.row_idx, 'id', CASE
     WHEN bool_or(c.valid_to IS NULL)
     THEN 'identifier ' || s.id || ' is already in the inventory (' || %(in_use_hint)s || ')'
     ELSE 'identifier ' || s.id || ' belonged to a component removed on '
-         || ((max(c.valid_to) AT TIME ZONE 'Asia/Shanghai')::date)::text
+         || ((max(c.valid_to) AT TIME ZONE %(timezone)s)::date)::text
          || ', and an identifier is never given to another component (' || %(removed_hint)s || ')'
     END
 FROM pg_temp.survey_staging s

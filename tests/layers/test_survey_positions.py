@@ -7,7 +7,7 @@ import pytest
 from gis.errors import ImportValidationError
 from tests.layers.test_survey_import import DEPT, _run
 from tests.layers.test_survey_read import _table_file
-from tests.layers.test_survey_upsert import IDS, _census, _sheet
+from tests.layers.test_survey_upsert import BEIJING, IDS, _census, _sheet
 
 
 def _positions(db_url: str) -> dict[str, tuple]:
@@ -73,8 +73,9 @@ def test_a_removed_component_in_a_sheet_without_coordinates_is_told_as_removed(f
     refused = _run(fresh_db_url, [sheet], mode="upsert")
     assert [(r.row, r.field, r.reason) for r in refused.rejections] == [
         (2, "geometry", f"the file has no coordinate columns, and component {IDS[2]} was removed on "
-                        f"{row[0]:%Y-%m-%d} (import:{replaced.batch_id}): a row without coordinates updates "
-                        "a current component; give the row its coordinates to deliver the component again")]
+                        f"{row[0].astimezone(BEIJING):%Y-%m-%d} (import:{replaced.batch_id}): a row without "
+                        "coordinates updates a current component; give the row its coordinates to deliver "
+                        "the component again")]
     again = _sheet(tmp_path / "again.csv", ["部件标识码", "部件状态", "主管部门名称", "经度", "纬度"],
                    [[IDS[2], "破损", DEPT, str(points[2].x), str(points[2].y)]])
     assert _run(fresh_db_url, [again], mode="upsert").rows_loaded == 1

@@ -127,6 +127,26 @@ def test_append_refuses_the_identifier_of_a_removed_component_and_upsert_restore
     assert _current(fresh_db_url)[IDS[2]][:2] == ("路灯井盖", DEPT)
 
 
+def test_a_removal_is_told_on_the_city_date(fresh_db_url, tmp_path):
+    """Removed at 20:00 UTC on 1 March, 04:00 on 2 March in the city: both messages that tell a removal's
+    date say 2 March, whatever the database session's zone; 1 March in a city whose zone is UTC."""
+    points = _census(fresh_db_url, tmp_path)
+    kept = _sheet(tmp_path / "kept.csv", ["管理部件标识码", "主管部门名称", "经度", "纬度"],
+                  [[i, DEPT, f"{p.x:.9f}", f"{p.y:.9f}"] for i, p in zip(IDS[:2], points, strict=False)])
+    assert _run(fresh_db_url, [kept], mode="replace").removed == 1
+    with psycopg.connect(fresh_db_url) as conn:
+        conn.execute("UPDATE onemap.component SET valid_from = '2026-01-01T00:00:00Z', "
+                     "valid_to = '2026-03-01T20:00:00Z' WHERE id = %s", (IDS[2],))
+    again = _sheet(tmp_path / "again.csv", ["管理部件标识码", "主管部门名称", "经度", "纬度"],
+                   [[IDS[2], DEPT, f"{points[2].x:.9f}", f"{points[2].y:.9f}"]])
+    states = _sheet(tmp_path / "states.csv", ["部件标识码", "部件状态"], [[IDS[2], "破损"]])
+    for zone, day in (("Asia/Shanghai", "2026-03-02"), ("UTC", "2026-03-01")):
+        appended = _run(fresh_db_url, [again], timezone=zone).rejections
+        assert f"belonged to a component removed on {day}," in appended[0].reason
+        upserted = _run(fresh_db_url, [states], mode="upsert", timezone=zone).rejections
+        assert f"component {IDS[2]} was removed on {day} (" in upserted[0].reason
+
+
 def test_a_geojson_saved_from_the_ogc_api_re_imports_unchanged(fresh_db_url, tmp_path, settings):
     _census(fresh_db_url, tmp_path)
     with ogc_app_client(settings, fresh_db_url) as client:
