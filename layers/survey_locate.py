@@ -44,11 +44,17 @@ class Located:
 
 
 def anchors(geometries: np.ndarray, geometry_types: np.ndarray) -> np.ndarray:
-    """The point each row is located by: the point itself, else a point on the surface."""
+    """The point each row is located by: the point itself; a line's midpoint along its length; a point on
+    a polygon's surface. Not a line's point on surface: that is the vertex nearest the line's centroid,
+    and a two-vertex line's ends are equally near, so a shift of 1e-10° (a re-projected export) could
+    pick the other end and move the line into the next cell, or street, on an edit of its state."""
     result = np.asarray(geometries, dtype=object).copy()
-    other = geometry_types != "point"
-    if other.any():
-        result[other] = shapely.point_on_surface(result[other])
+    lines = geometry_types == "line"
+    if lines.any():
+        result[lines] = shapely.line_interpolate_point(result[lines], 0.5, normalized=True)
+    polygons = geometry_types == "polygon"
+    if polygons.any():
+        result[polygons] = shapely.point_on_surface(result[polygons])
     return result
 
 

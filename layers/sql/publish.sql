@@ -7,8 +7,8 @@
 --    within same_position degrees (1e-8, about 1 mm) of it (discrete Hausdorff distance): an export
 --    in a projected CRS and its re-import move coordinates by far less than that, and no survey
 --    measures to a millimetre. The codes onemap derives from the geometry (grid cell, community) are not
---    compared: a line's anchor is the vertex nearest its centroid, and when two vertices are
---    nearly as near, such a shift can pick the other one, in the neighbouring cell.
+--    compared: an anchor on a cell's edge can fall on either side after such a shift, and components
+--    located by an earlier rule (a line by the vertex nearest its centroid) keep their codes.
 CREATE TEMP TABLE survey_unchanged ON COMMIT DROP AS
 SELECT s.row_idx, s.id
 FROM pg_temp.survey_staging s

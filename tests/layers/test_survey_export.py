@@ -174,6 +174,28 @@ def test_gcj02_export_comes_back_within_half_a_metre(fresh_db_url, tmp_path):
     assert moved < 0.5  # every bin is within half a metre of where it was
 
 
+@pytest.mark.parametrize("crs", ["gcj02", "EPSG:4526", "EPSG:4547"])
+def test_an_edited_line_stays_in_its_cell_after_a_reprojected_round_trip(fresh_db_url, tmp_path, crs):
+    """A contractor edits the state of every line of an export in their CRS: the upsert writes new versions
+    with the codes the lines had, however the round trip rounded their coordinates (a two-vertex line was
+    located by whichever end the rounding put nearer its centroid, sometimes in the next street)."""
+    codes_sql = ("SELECT id, grid_code, street_code FROM onemap.component "
+                 "WHERE valid_to IS NULL AND class_code = '02017'")
+    with psycopg.connect(fresh_db_url) as conn:
+        before = {i: (grid, street) for i, grid, street in conn.execute(codes_sql)}
+    path = tmp_path / "lines.gpkg"
+    _export(fresh_db_url, path, "gpkg", crs=parse_crs(crs), class_prefix="02017")
+    frame = gpd.read_file(path)
+    state = next(column for column in frame.columns if column in ("部件状态", "BJZT", "GLBJZT", "state"))
+    frame[state] = "破损"
+    frame.to_file(path)
+    result = _import(fresh_db_url, path, mode="upsert", crs=parse_crs(crs))
+    assert (result.status, result.rows_loaded) == ("committed", len(before))
+    with psycopg.connect(fresh_db_url) as conn:
+        after = {i: (grid, street) for i, grid, street in conn.execute(codes_sql)}
+    assert {i: codes for i, codes in after.items() if codes != before[i]} == {}
+
+
 @pytest.mark.parametrize("class_code", ["02017", "03004"], ids=["lines", "polygons"])
 def test_lines_and_polygons_in_a_csv_come_back_where_they_were(db_url, tmp_path, class_code):
     """WKT at full precision: rounded to 8 decimals (about a millimetre), a shape whose anchor lies on a cell

@@ -69,11 +69,22 @@ def test_python_location_equals_the_database_rule_on_borders(conn):
     assert shared > 0  # the tie rule was exercised
 
 
-def test_lines_and_polygons_are_located_by_a_point_on_their_surface():
-    line = shapely.LineString([(0, 0), (2, 0)])
-    result = anchors(np.array([shapely.Point(1, 1), line], dtype=object), np.array(["point", "line"]))
-    assert result[0] == shapely.Point(1, 1)
-    assert result[1] == shapely.point_on_surface(line)
+def test_lines_are_located_by_their_midpoint_and_polygons_by_a_point_on_their_surface():
+    square = shapely.box(0, 0, 1, 1)
+    result = anchors(np.array([shapely.Point(1, 1), shapely.LineString([(0, 0), (2, 0), (2, 6)]), square],
+                              dtype=object), np.array(["point", "line", "polygon"]))
+    assert list(result) == [shapely.Point(1, 1), shapely.Point(2, 2), shapely.point_on_surface(square)]
+
+
+@pytest.mark.parametrize("shift", [1e-10, -1e-10])
+def test_a_two_vertex_line_keeps_its_anchor_when_its_coordinates_shift_by_a_rounding(shift):
+    """A re-projected export moves coordinates by ~1e-10°; the anchor must move as little, not jump to
+    the line's other end (which a point on the surface of a two-vertex line is free to do)."""
+    line = shapely.LineString([(114.0101, 22.5302), (114.0119, 22.5313)])
+    shifted = shapely.LineString([(114.0101 + shift, 22.5302), (114.0119, 22.5313 - shift)])
+    both = anchors(np.array([line, shifted], dtype=object), np.array(["line", "line"]))
+    assert shapely.distance(both[0], both[1]) < 1e-9
+    assert shapely.distance(both[0], shapely.Point(114.011, 22.53075)) < 1e-12
 
 
 def test_serials_are_ranked_per_group_in_row_order_and_numbered_from_the_allocation():
