@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from gis.cli import feeds
 from gis.cli.context import CRS_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
-from gis.errors import ImportValidationError
+from gis.errors import ImportValidationError, InvalidParameter
 from grid_codes.classes import Scheme
 from layers.components import IMPORT_MODES
 
@@ -69,22 +69,25 @@ def components(
     from layers.survey_classes import given_class
     from layers.survey_import import ImportOptions, import_components
 
-    scheme = scheme.strip().lower()
-    if scheme not in ("legacy", "gb47678"):
-        raise ImportValidationError(f"scheme {scheme!r} is not legacy or gb47678")
-    if class_code is not None:
-        class_code = given_class(class_code, cast(Scheme, scheme), default_table())
-    if report is not None:
-        check_report_path(report, files)
-    field_mapping = FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default()
-    options = ImportOptions(
-        scheme=cast(Scheme, scheme),
-        class_code=class_code, crs=parse_crs(crs, definitions=True) if crs else None, encoding=encoding,
-        layers=tuple(layer or ()),
-        mapping=field_mapping, mode=mode, dry_run=dry_run, skip_invalid=skip_invalid,
-        duplicate_distance_m=duplicate_distance,
-        fill=tuple(_fill(given, field_mapping) for given in fill or ()), timezone=settings_of(ctx).timezone)
     settings = settings_of(ctx)
+    try:  # an option refused before any file is read exits 3, as refused input does (README)
+        scheme = scheme.strip().lower()
+        if scheme not in ("legacy", "gb47678"):
+            raise ImportValidationError(f"scheme {scheme!r} is not legacy or gb47678")
+        if class_code is not None:
+            class_code = given_class(class_code, cast(Scheme, scheme), default_table())
+        if report is not None:
+            check_report_path(report, files)
+        field_mapping = FieldMapping.from_yaml(mapping) if mapping else FieldMapping.default()
+        options = ImportOptions(
+            scheme=cast(Scheme, scheme),
+            class_code=class_code, crs=parse_crs(crs, definitions=True) if crs else None, encoding=encoding,
+            layers=tuple(layer or ()),
+            mapping=field_mapping, mode=mode, dry_run=dry_run, skip_invalid=skip_invalid,
+            duplicate_distance_m=duplicate_distance,
+            fill=tuple(_fill(given, field_mapping) for given in fill or ()), timezone=settings.timezone)
+    except InvalidParameter as refused:
+        raise ImportValidationError(str(refused)) from None
     bar, tasks = _progress()
 
     def on_progress(stage: str, done: int, total: int) -> None:

@@ -41,10 +41,14 @@ def test_cli_refuses_before_importing_and_leaves_the_survey_as_it_was(db_url, tm
     done = subprocess.run([ONEMAP, "import", "components", str(survey), "--report",
                            str(tmp_path / "survey.json")], env={**os.environ, "ONEMAP_DATABASE_URL": db_url},
                           capture_output=True, text=True, timeout=300)
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 3, done.stderr  # refused input, as every option refused before reading
     assert "its CSV of rejections would overwrite" in done.stderr
     assert survey.read_text(encoding="utf-8") == text
     assert not (tmp_path / "survey.json").exists()
+    unknown_crs = subprocess.run([ONEMAP, "import", "components", str(survey), "--crs", "EPSG:99999"],
+                                 env={**os.environ, "ONEMAP_DATABASE_URL": db_url}, capture_output=True,
+                                 text=True, timeout=300)
+    assert unknown_crs.returncode == 3 and "99999" in unknown_crs.stderr, unknown_crs.stderr
 
 
 @pytest.mark.parametrize(("companion", "fate"), [
