@@ -53,7 +53,13 @@ _EXTENSION = (
     '%extend _binary_temporal_predicate_func: "T_STARTS"i | "T_STARTEDBY"i | "T_FINISHES"i'
     ' | "T_FINISHEDBY"i | "T_DISJOINT"i\n'
     '%override ?interval: "INTERVAL"i "(" _interval_end "," _interval_end ")"\n'
-    '_interval_end: SINGLE_QUOTED | attribute | timestamp | date\n')
+    '_interval_end: SINGLE_QUOTED | attribute | timestamp | date\n'
+    # NOT of a parenthesised condition (GDAL sends `NOT ((note IS NULL))` for IS NOT NULL); a property
+    # name of one character (a hotspot's p and z); '' inside a string (O''Brien)
+    '%override ?condition_1: predicate | "NOT"i predicate -> not_ | "NOT"i "(" condition ")" -> not_'
+    ' | "(" condition ")"\n'
+    '%override attribute: /[a-zA-Z][a-zA-Z_:0-9.]*/ | DOUBLE_QUOTED\n'
+    "%override SINGLE_QUOTED: /'(?:[^']|'')*'/\n")
 
 
 @v_args(meta=False, inline=True)
@@ -69,6 +75,9 @@ class _Transformer(cql2_text.CQLTransformer):
 
     def interval(self, start: Any, end: Any) -> values.Interval:
         return temporal.interval(start, end)
+
+    def SINGLE_QUOTED(self, token: Any) -> str:  # a terminal's callback: lark names it after the terminal
+        return str(token)[1:-1].replace("''", "'")
 
 
 def _temporal_function(name: str) -> str:
@@ -114,6 +123,8 @@ def _walk_json(node: Any) -> Any:
     """pygeofilter's CQL2 JSON walker, plus s_dwithin and bbox literals (which it lacks or misreads)."""
     if isinstance(node, list):
         return [_walk_json(item) for item in node]
+    if isinstance(node, bool):  # a boolean literal where a condition stands: true holds, false does not
+        return ast.Include(not_=not node)
     if not isinstance(node, dict):
         return walk_cql_json(node)
     if "bbox" in node and isinstance(node["bbox"], list):
@@ -126,6 +137,8 @@ def _walk_json(node: Any) -> Any:
     function = temporal.function_named(op) if isinstance(op, str) else None
     if function is not None and isinstance(args, list) and len(args) == 2:
         return TemporalRelation(function, *[temporal.json_operand(a) for a in args])
+    if op == "between" and isinstance(args, list) and len(args) == 3:  # CQL2's form; the draft's nests a list
+        return ast.Between(*[_walk_json(a) for a in args], not_=False)
     if op == "s_dwithin" and isinstance(args, list) and len(args) in (3, 4):
         unit = str(args[3]).lower() if len(args) == 4 else "meters"
         return ast.DistanceWithin(_walk_json(args[0]), _walk_json(args[1]), float(args[2]), unit)
@@ -313,7 +326,7 @@ class _Compiler:
         if _is_expression(value):
             return self.expression(value)[0]
         if isinstance(value, str):  # an INTERVAL's end: '2026-03-02' or '2026-03-02T08:00:00Z'
-            value = _day(value) or _iso(value, datetime.fromisoformat) or value
+            value = _moment(value) or value
         day = _day(value)
         if kind == "date-time" and day is not None:
             return day_bound(day, self.zone, end=side == END)
@@ -435,10 +448,12 @@ def _after(begin: Any, end: Any) -> bool:
 
 
 def _day(value: Any) -> date | None:
-    """A date given without a time of day: DATE('2026-03-02'), or '2026-03-02' in an INTERVAL."""
+    """A date given without a time of day: DATE('2026-03-02'), '2026-03-02', or GDAL's '2026-03-02T'."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    return _iso(value, date.fromisoformat) if isinstance(value, str) and len(value) == 10 else None
+    if isinstance(value, str) and (len(value) == 10 or (len(value) == 11 and value[10] in "Tt")):
+        return _iso(value[:10], date.fromisoformat)
+    return None
 
 
 def _coerce(value: Any, kind: str, zone: tzinfo) -> Any:
@@ -450,20 +465,22 @@ def _coerce(value: Any, kind: str, zone: tzinfo) -> Any:
         return value if _is_number(value) else None
     if kind == "boolean":
         return value if isinstance(value, bool) else None
-    if kind == "date":
-        if isinstance(value, datetime):
-            return local_instant(value, zone).astimezone(zone).date()
-        if isinstance(value, date):
-            return value
-        return _iso(value, date.fromisoformat)
-    if kind == "date-time":
-        if isinstance(value, datetime):
-            return local_instant(value, zone)
-        if isinstance(value, date):
-            return day_bound(value, zone)
-        parsed = _iso(value, datetime.fromisoformat)
-        return parsed if parsed is None else local_instant(parsed, zone)
+    if kind in ("date", "date-time"):
+        moment = _moment(value)
+        if isinstance(moment, datetime):
+            instant = local_instant(moment, zone)
+            return instant.astimezone(zone).date() if kind == "date" else instant
+        if moment is not None:
+            return moment if kind == "date" else day_bound(moment, zone)
     return None
+
+
+def _moment(value: Any) -> date | datetime | None:
+    """A date or a time: a parsed one, or its ISO text ('2026-03-02', '2026-03-02T08:00:00+08:00', and
+    GDAL's '2026-03-02T', as its OAPIF driver writes a date in a filter)."""
+    if isinstance(value, date):
+        return value
+    return _day(value) or _iso(value, datetime.fromisoformat)
 
 
 def _iso(value: Any, parse: Callable[[str], Any]) -> Any:

@@ -38,6 +38,8 @@ CASES = [
      "initial_date >= '2023-01-01' "
      "AND valid_from NOT BETWEEN '2020-01-01T00:00+08' AND '2020-01-02T00:00+08'", ()),
     ("note IS NULL", "note IS NULL", ()),
+    ("NOT ((initial_date IS NULL))", "initial_date IS NOT NULL", ()),
+    ("initial_date = '2023-06-01T'", "initial_date = '2023-06-01'", ()),
     (f"S_INTERSECTS(geometry, POLYGON(({POINT[0] - .01} {POINT[1] - .01}, {POINT[0] + .01} {POINT[1] - .01}, "
      f"{POINT[0] + .01} {POINT[1] + .01}, {POINT[0] - .01} {POINT[1] - .01})))",
      "ST_Intersects(geom, ST_GeomFromText(%s, 4490))",
@@ -56,7 +58,7 @@ CASES = [
 
 @pytest.mark.parametrize("cql, where, params", CASES, ids=[
     "equals", "like-and", "in-or", "not", "casei-like", "date", "t-after", "t-after-function",
-    "t-intersects-interval-and-disjoint", "is-null", "s-intersects",
+    "t-intersects-interval-and-disjoint", "is-null", "gdal-is-not-null", "gdal-date", "s-intersects",
     "s-within-bbox", "s-dwithin-m", "s-dwithin-km-and"])
 def test_cql2_text_matches_sql(ogc_client, conn, cql, where, params):
     expected = _count(conn, where, *params)

@@ -1,7 +1,7 @@
 """CQL2 → SQL: values are bound, never formatted into SQL; properties and types are checked."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -76,6 +76,32 @@ def test_a_date_or_a_time_without_an_offset_met_by_a_date_time_is_the_city_local
         datetime(2026, 3, 1, 16, tzinfo=UTC), datetime(2026, 3, 1, 20, tzinfo=UTC),
         datetime(2026, 3, 1, 15, tzinfo=UTC)]
     assert params["cql0"].utcoffset() == timedelta(hours=8)
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("NOT ((note IS NULL))", None, '(NOT (t."note" IS NULL))'),
+    ("NOT ((code = 'a') OR (code = 'b'))", None, '(NOT ((t."code" = %(cql0)s) OR (t."code" = %(cql1)s)))'),
+    ("p < 0.05 AND z > 0", None, '((t."p" < %(cql0)s) AND (t."z" > %(cql1)s))'),
+    ("name = 'O''Brien'", None, '(t."name" = %(cql0)s)'),
+    ('{"op": "between", "args": [{"property": "area_m2"}, 5000, 10000]}', "cql2-json",
+     '(t."area_m2" BETWEEN %(cql0)s AND %(cql1)s)'),
+    ('{"op": "and", "args": [true, {"op": "=", "args": [{"property": "code"}, "a"]}]}', "cql2-json",
+     '(TRUE AND (t."code" = %(cql0)s))'),
+    ("initial_date = '2023-06-01T' AND valid_from >= '2026-03-02T'", None,
+     '((t."initial_date" = %(cql0)s) AND (t."valid_from" >= %(cql1)s))'),
+], ids=["not-of-parentheses", "not-of-or", "one-letter-properties", "doubled-quote", "json-between",
+        "json-true", "gdal-dates"])
+def test_what_clients_send_is_read(text, lang, expected):
+    """GDAL's OAPIF driver writes IS NOT NULL and every negation as NOT ((…)), a date as '2023-06-01T', a
+    quote inside a string doubled; hotspots have properties p and z; CQL2 JSON's between has three args."""
+    fields = {**FIELDS, "note": "string", "p": "number", "z": "number"}
+    condition, params = compile_filter(parse_filter(text, lang), fields, crs=CRS84, zone=CITY)
+    assert condition.as_string(None) == expected
+    if "Brien" in text:
+        assert params == {"cql0": "O'Brien"}
+    if "2023-06-01T" in text:
+        assert params["cql0"] == date(2023, 6, 1)
+        assert params["cql1"] == datetime(2026, 3, 2, tzinfo=CITY)
 
 
 TEMPORAL_FIELDS = {"da": "date", "db": "date", "ts": "date-time"}
