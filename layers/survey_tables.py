@@ -38,7 +38,7 @@ from layers.survey_form_rows import (
     sequence_columns,
 )
 from layers.survey_precision import rounded_degrees_note
-from layers.survey_unusual_geometries import from_wkt
+from layers.survey_unusual_geometries import from_wkt, wkt_reason
 from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows
 
 _CSV_HEAD_BYTES = 1 << 16  # enough for a CSV file's header lines
@@ -363,7 +363,7 @@ def table_layer(
         geometries = from_wkt(values, notes)
         used: tuple[str, ...] = (wkt,)
         for i in np.flatnonzero(shapely.is_missing(geometries) & np.array([v is not None for v in values])):
-            problems[i] = f"{wkt} {_shown(values[i])} is not WKT"
+            problems[i] = f"{wkt} {_shown(values[i])} is not WKT of a geometry: {wkt_reason(str(values[i]))}"
         if pairs:
             notes.append(f"geometry from WKT column {wkt!r}; coordinate columns {list(pairs[0])} not used")
     elif dms_axes := dms_columns(header):

@@ -12,6 +12,7 @@ with its reason, and the other rows of the layer are read as usual.
 import io
 import struct
 import tempfile
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -48,7 +49,15 @@ def read_layer(source: Path | io.BytesIO, *, layer: str | None, encoding: str | 
                notes: list[str]) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The layer, and per row why its geometry could not be read (None when every one could). Through
     Arrow when it can be; Arrow hands curves over as they are, so a layer with curves is read again
-    without it, where GDAL makes them lines; a geometry GEOS cannot build sends the layer row by row."""
+    without it, where GDAL makes them lines; a geometry GEOS cannot build sends the layer row by row.
+    GDAL's warning of an unclosed ring is left out: that row's reason says it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Non closed ring detected", category=RuntimeWarning)
+        return _read_layer(source, layer=layer, encoding=encoding, arrow=arrow, notes=notes)
+
+
+def _read_layer(source: Path | io.BytesIO, *, layer: str | None, encoding: str | None, arrow: bool,
+                notes: list[str]) -> tuple[pd.DataFrame, np.ndarray | None]:
     if arrow:
         try:
             return pyogrio.read_dataframe(source, layer=layer, encoding=encoding, use_arrow=True,
@@ -88,8 +97,29 @@ def _unreadable(blob: bytes, error: GEOSException) -> str:
     if code in _SURFACES:
         return (f"a {_SURFACES[code]} (the surface of a 3D model) has no 2D form the inventory can store: "
                 "deliver its footprint as a polygon")
-    detail = str(error).split(": ", 1)[-1]  # "IllegalArgumentException: Points of LinearRing do not ..."
-    return f"unreadable geometry: {detail}"
+    return f"unreadable geometry: {geos_reason(error)}"
+
+
+# What GEOS says of a geometry it cannot build, in the words of the survey's staff
+_GEOS_REASONS = {
+    "point array must contain 0 or >1 elements": "a line needs at least two vertices; this one has one",
+    "Points of LinearRing do not form a closed linestring": "a polygon's ring does not end where it begins",
+}
+
+
+def geos_reason(error: Exception) -> str:
+    """GEOS's reason (one line, its exception class left out: "IllegalArgumentException: …")."""
+    detail = " ".join(str(error).split(": ", 1)[-1].split())
+    return _GEOS_REASONS.get(detail, detail)
+
+
+def wkt_reason(text: str) -> str:
+    """Why a WKT text builds no geometry."""
+    try:
+        shapely.from_wkt(text)
+    except (GEOSException, ValueError) as error:
+        return geos_reason(error)
+    return "it holds no geometry"
 
 
 def from_wkt(values: list[str | None], notes: list[str]) -> np.ndarray:

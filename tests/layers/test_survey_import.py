@@ -1002,7 +1002,7 @@ def test_unreadable_coordinates_are_rejected_with_the_cells_that_hold_them(db_ur
                       "井盖,1e400,22.5403,城管局\n", encoding="utf-8")
     wkt = tmp_path / "shapes.csv"
     wkt.write_text("部件名称,wkt,主管部门名称\n井盖,POINT (114.0314 22.5404),城管局\n"
-                   "井盖,POINT(114.03,城管局\n", encoding="utf-8")
+                   "井盖,POINT(114.03,城管局\n井盖,LINESTRING(114.0314 22.5404),城管局\n", encoding="utf-8")
     result = _run(db_url, [survey, wkt], class_code="01001", dry_run=True)
     reasons = {(r.file, r.row, r.field): r.reason for r in result.rejections}
     number = "is not a finite number (nor degrees, minutes and seconds)"
@@ -1012,7 +1012,10 @@ def test_unreadable_coordinates_are_rejected_with_the_cells_that_hold_them(db_ur
         ("coords.csv", 5, "geometry"): "纬度 is empty",
         ("coords.csv", 6, "geometry"): "no geometry or coordinates",
         ("coords.csv", 7, "geometry"): f"经度 '1e400' {number}",
-        ("shapes.csv", 3, "geometry"): "wkt 'POINT(114.03' is not WKT",
+        ("shapes.csv", 3, "geometry"): "wkt 'POINT(114.03' is not WKT of a geometry: Expected number but "
+                                       "encountered end of stream",
+        ("shapes.csv", 4, "geometry"): "wkt 'LINESTRING(114.0314 22.5404)' is not WKT of a geometry: a line "
+                                       "needs at least two vertices; this one has one",
     }
 
 

@@ -4,6 +4,7 @@ import json
 import re
 import sqlite3
 import struct
+import warnings
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -224,13 +225,18 @@ def test_a_ring_that_does_not_close_is_refused_row_by_row(tmp_path: Path) -> Non
     features = [{"type": "Feature", "properties": {"name": "open"},
                  "geometry": {"type": "Polygon", "coordinates": [open_ring]}},
                 {"type": "Feature", "properties": {"name": "point"},
-                 "geometry": {"type": "Point", "coordinates": [114.0313, 22.5402]}}]
+                 "geometry": {"type": "Point", "coordinates": [114.0313, 22.5402]}},
+                {"type": "Feature", "properties": {"name": "one vertex"},
+                 "geometry": {"type": "LineString", "coordinates": [[114.0313, 22.5402]]}}]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
-    survey = read_survey(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # GDAL's own warning of the ring would reach the user's terminal
+        survey = read_survey(path)
     assert survey.geometries[0] is None and survey.geometries[1].equals(shapely.Point(114.0313, 22.5402))
     assert survey.geometry_problems is not None
     assert survey.geometry_problems.tolist() == [
-        "unreadable geometry: Points of LinearRing do not form a closed linestring", None]
+        "unreadable geometry: a polygon's ring does not end where it begins", None,
+        "unreadable geometry: a line needs at least two vertices; this one has one"]
 
 
 def test_mapinfo_gbk_text_under_the_neutral_charset_is_decoded(tmp_path: Path) -> None:
