@@ -20,7 +20,7 @@ class Target(NamedTuple):
     example: str
 
 
-CLASS_CODE = Target(str.isdigit, "a class code written as text; quote it: 雨水井: '01003'")
+CLASS_CODE = Target(str.isdigit, "a class code: 雨水井: '01003'")
 STATE = Target(lambda state: state in STATES, f"one of the states {'/'.join(STATES)}: 正常: 完好")
 
 
@@ -59,6 +59,13 @@ class MappingFile:
         except yaml.YAMLError as error:
             self.problem(node, f"cannot read {node.value!r}: {getattr(error, 'problem', error)}")
             return node.value if isinstance(node, yaml.ScalarNode) else None
+
+    def text(self, node: yaml.Node) -> object:
+        """A value as written: an unquoted 01003 (to YAML the octal number 515) or 1.10 stays the text the
+        user typed, as a cell's value is text; other nodes as `value` reads them."""
+        if isinstance(node, yaml.ScalarNode) and node.style is None and node.value[:1].isdigit():
+            return node.value
+        return self.value(node)
 
     def pairs(self, node: yaml.MappingNode, where: str) -> list[tuple[yaml.Node, yaml.Node]]:
         """The key and value nodes of a mapping, merge keys (<<) applied; a key written twice is a problem,
@@ -115,14 +122,14 @@ class MappingFile:
         return names
 
     def values(self, section: str, node: yaml.Node, target: Target) -> dict[str, tuple[str, int]]:
-        """A `classes:` or `states:` section: written value -> (class code or standard state, its line).
-        Class codes are text: an unquoted 01003 is a number to YAML."""
+        """A `classes:` or `states:` section: written value -> (class code or standard state, its line),
+        each as the user wrote it (an unquoted 01003 is the code, not YAML's octal number)."""
         if not isinstance(node, yaml.MappingNode) or not node.value:
             self.problem(node, f"{section}: expected written value: {target.example}")
             return {}
         values: dict[str, tuple[str, int]] = {}
         for key, mapped_node in self.pairs(node, f"{section}: "):
-            written, mapped = self.value(key), self.value(mapped_node)
+            written, mapped = self.text(key), self.text(mapped_node)
             if isinstance(mapped, str) and target.fits(mapped.strip()):
                 values[str(written)] = (mapped.strip(), mapped_node.start_mark.line + 1)
             else:

@@ -199,8 +199,11 @@ def test_fields_section_reads_as_override(tmp_path: Path) -> None:
 
 
 def test_a_user_files_classes_read_a_contractors_class_values_as_codes(tmp_path: Path) -> None:
-    mapping = FieldMapping.from_yaml(_write(tmp_path, "classes:\n  雨水井: '01003'\n  JG-01: '01014'\n"))
+    mapping = FieldMapping.from_yaml(_write(tmp_path, "classes:\n  雨水井: '01003'\n  JG-01: '01014'\n"
+                                                      "  YSJ: 01003\n  01: 01014\n"))
     assert mapping.class_code_of("雨水井") == "01003"
+    # unquoted, as staff write them: to YAML 01003 is the octal number 515 and 01 the number 1
+    assert (mapping.class_code_of("YSJ"), mapping.class_code_of("01")) == ("01003", "01014")
     assert mapping.class_code_of(" ｊｇ-01 ") == "01014"  # matched as column names are
     assert mapping.class_code_of("园林井盖") is None and mapping.class_code_of(None) is None
     assert _field("部件名称", mapping) == "name"  # the default aliases stay
@@ -253,8 +256,8 @@ def test_user_file_on_an_explicit_base(tmp_path: Path) -> None:
         ("extend:\n  note: ['  ']\n", 2, r"extend\.note: '  ' is not a column name"),
         ("extend:\n  name: [状态]\n", 2, "alias '状态' is listed under both 'name' and 'state'"),
         ("extend:\n  name: [ＢＺ]\n", 2, "alias 'BZ' is listed under both 'name' and 'note'"),
-        ("classes:\n  雨水井: 01003\n", 2, r"classes: '雨水井': 515 is not a class code"),  # YAML: octal
-        ("classes: [雨水井]\n", 1, r"classes: expected written value: a class code written as text"),
+        ("classes:\n  雨水井: ABC\n", 2, r"classes: '雨水井': 'ABC' is not a class code"),
+        ("classes: [雨水井]\n", 1, r"classes: expected written value: a class code"),
         ("states:\n  在用: 好\n", 2, r"states: '在用': '好' is not one of the states 完好/破损"),
         ("extend:\n  name: [a]\nextend:\n  note: [b]\n", 3,
          r"'extend' is written twice \(also at line 1\); YAML would keep only the last one"),
@@ -262,7 +265,7 @@ def test_user_file_on_an_explicit_base(tmp_path: Path) -> None:
     ],
     ids=[
         "syntax", "empty", "list", "unknown-key", "section-not-mapping", "unknown-field", "empty-list",
-        "not-list", "yaml-boolean", "blank", "clash", "clash-full-width", "class-code-a-number",
+        "not-list", "yaml-boolean", "blank", "clash", "clash-full-width", "class-code-not-digits",
         "classes-not-mapping", "not-a-state", "section-twice", "value-twice",
     ],
 )  # fmt: skip
@@ -284,7 +287,7 @@ def test_every_problem_of_a_user_file_is_told_at_once_at_its_line(tmp_path: Path
         "  note: [说明, NO]",
         "  owner_dept_name: [状态]",
         "classes:",
-        "  雨水井: 01003",
+        "  雨水井: 0100x",
         "colours: {}",
     ]) + "\n")
     with pytest.raises(ImportValidationError) as excinfo:
@@ -293,8 +296,7 @@ def test_every_problem_of_a_user_file_is_told_at_once_at_its_line(tmp_path: Path
         f"{path} line 4: fields: 'sate' is not a standard field (one of {', '.join(STANDARD_FIELDS)})",
         f"{path} line 6: extend.note: False is not a column name (quote names such as 'NO', 'Y' or '123')",
         f"{path} line 7: alias '状态' is listed under both 'owner_dept_name' and 'state'",
-        f"{path} line 9: classes: '雨水井': 515 is not a class code written as text; quote it: "
-        "雨水井: '01003'",
+        f"{path} line 9: classes: '雨水井': '0100x' is not a class code: 雨水井: '01003'",
         f"{path} line 10: unknown key 'colours'; use 'extend', 'override', 'classes' or 'states'",
     ]
 
