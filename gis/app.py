@@ -27,7 +27,9 @@ from gis.analysis.api import router as analysis_router
 from gis.cases_api import router as cases_router
 from gis.database import create_pool, database_url
 from gis.errors import OnemapError, mapping_for
+from gis.head_requests import AnswerHeadAsGet
 from gis.health import router as health_router
+from gis.ogc.negotiation import NormaliseNegotiation
 from gis.settings import Settings
 from layers.feeds_routes import router as feeds_router
 from layers.registry import LayerCache
@@ -84,10 +86,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.pool = pool
     app.state.layers = LayerCache(settings.registry_ttl_s)
+    app.add_middleware(NormaliseNegotiation)  # inside RefuseNulCharacters: a NUL is refused before
     app.add_middleware(RefuseNulCharacters)
     # JSON and GeoJSON pages shrink several times over (tests/gis/test_compression.py); tiles carry
     # their own Content-Encoding and event streams are left alone
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
+    app.add_middleware(AnswerHeadAsGet)  # outside GZip: a HEAD's headers are those of the (compressed) GET
     if settings.cors_origin_list:  # web maps of other origins read the features, tiles and geocoder
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
                            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],

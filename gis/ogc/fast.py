@@ -28,7 +28,7 @@ from pygeoapi.api import API, HEADERS
 from gis.crs import CRS84_URI, crs_from_uri
 from gis.errors import DatabaseUnavailable
 from gis.ogc.config import DEFAULT_ITEMS, MAX_ITEMS, Registry, layer_spec
-from gis.ogc.params import ItemsParameters, pygeoapi_serialised
+from gis.ogc.params import ItemsParameters, offset_serialised, pygeoapi_serialised
 from gis.ogc.service import OgcService
 from layers.ogc_context import OgcRequest, pool
 from layers.ogc_params import item_query
@@ -125,13 +125,14 @@ async def items(request: Request, api: API, registry: Registry, collection_id: s
     uri = f"{api.get_collections_url()}/{collection_id}/items"
     visible = [(k, v) for k, v in params.multi_items() if k not in dict(parsed.hidden)]
     shown = pygeoapi_serialised(visible) + pygeoapi_serialised(parsed.hidden)
+    this_page = shown + offset_serialised(visible)
     links = [
         {"type": "application/geo+json", "rel": "self", "title": "This document as GeoJSON",
-         "href": f"{uri}?f=json{shown}"},
+         "href": f"{uri}?f=json{this_page}"},
         {"rel": "alternate", "type": "application/ld+json", "title": "This document as RDF (JSON-LD)",
-         "href": f"{uri}?f=jsonld{shown}"},
+         "href": f"{uri}?f=jsonld{this_page}"},
         {"type": "text/html", "rel": "alternate", "title": "This document as HTML",
-         "href": f"{uri}?f=html{shown}"}]
+         "href": f"{uri}?f=html{this_page}"}]
     if offset > 0:
         links.append({"type": "application/geo+json", "rel": "prev", "title": "Items (prev)",
                       "href": f"{uri}?offset={max(0, offset - limit)}{shown}"})

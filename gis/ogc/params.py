@@ -5,7 +5,8 @@ pygeoapi 0.21 parses `filter` as ECQL and refuses filter-lang=cql2-text, and it 
 router parses `filter`, `filter-lang`, `bbox` and `bbox-crs` itself, passes the results to
 the provider in the OgcRequest, and shows pygeoapi the request without them. pygeoapi then
 builds its self / alternate / next / prev links from what it saw; `restore_links` puts the
-hidden parameters back into those links.
+hidden parameters back into those links (and the page's offset, which pygeoapi leaves out of its self
+link); `restore_item_links` does the same for a single item's parameters.
 """
 
 import dataclasses
@@ -144,22 +145,46 @@ def pygeoapi_serialised(pairs: Sequence[tuple[str, str]]) -> str:
                    if k not in ("f", "offset"))
 
 
+def offset_serialised(pairs: Sequence[tuple[str, str]]) -> str:
+    """The request's `offset` (the last one) for a page's links to itself, which pygeoapi_serialised drops."""
+    offset = dict(pairs).get("offset")
+    return "" if offset is None else f"&offset={quote(offset, safe=',')}"
+
+
+def _escaped(text: str, html: bool) -> str:
+    return text.replace("&", "&amp;") if html else text
+
+
 def restore_links(body: str, items_url: str, visible: Sequence[tuple[str, str]],
                   hidden: Sequence[tuple[str, str]], *, html: bool) -> str:
-    """Append the hidden parameters to the items links pygeoapi wrote (JSON or HTML body).
+    """Append the hidden parameters to the items links pygeoapi wrote (JSON or HTML body), and the
+    page's offset to its self and alternate links (pygeoapi's name the first page).
 
     Each such link is exactly ``{items_url}?f=<format>{params}`` or
     ``{items_url}?offset=<n>{params}`` followed by the closing quote of the attribute or
     JSON string, so the match is anchored on both ends and cannot hit feature content (a
     quote inside a JSON string or HTML text is escaped).
     """
-    if not hidden:
+    offset = offset_serialised(visible)
+    if not hidden and not offset:
         return body
     old, extra = pygeoapi_serialised(visible), pygeoapi_serialised(hidden)
 
-    def escaped(text: str) -> str:
-        return text.replace("&", "&amp;") if html else text
+    def restored(match: re.Match[str]) -> str:
+        this_page = offset if match.group(1).startswith("f=") else ""
+        return f"{_escaped(items_url, html)}?{match.group(1)}{_escaped(old + extra + this_page, html)}\""
 
-    pattern = re.compile(re.escape(escaped(items_url)) + r"\?((?:f=[a-z]+)|(?:offset=[0-9]+))"
-                         + re.escape(escaped(old)) + '"')
-    return pattern.sub(lambda m: f"{escaped(items_url)}?{m.group(1)}{escaped(old + extra)}\"", body)
+    pattern = re.compile(re.escape(_escaped(items_url, html)) + r"\?((?:f=[a-z]+)|(?:offset=[0-9]+))"
+                         + re.escape(_escaped(old, html)) + '"')
+    return pattern.sub(restored, body)
+
+
+def restore_item_links(body: str, item_url: str, params: Sequence[tuple[str, str]], *, html: bool) -> str:
+    """Append the request's parameters (crs, as_of, lang ...) to the self and alternate links pygeoapi wrote
+    for a single item (JSON or HTML body) as ``{item_url}?f=<format>``: followed, they name the same
+    version in the same CRS."""
+    shown = pygeoapi_serialised(params)
+    if not shown:
+        return body
+    pattern = re.compile(re.escape(_escaped(item_url, html)) + r"\?(f=[a-z]+)\"")
+    return pattern.sub(lambda m: f"{_escaped(item_url, html)}?{m.group(1)}{_escaped(shown, html)}\"", body)

@@ -28,7 +28,7 @@ from gis.crs import crs_from_uri
 from gis.errors import InvalidParameter
 from gis.ogc import fast
 from gis.ogc.config import supported_crs
-from gis.ogc.params import check_query, restore_links, split_items_query
+from gis.ogc.params import check_query, restore_item_links, restore_links, split_items_query
 from gis.ogc.service import OgcApis, OgcService
 from gis.request_body import read_body, with_body
 from layers.ogc_context import OgcRequest, serving
@@ -141,6 +141,22 @@ def _landing(api: API, api_request: APIRequest) -> tuple[dict[str, str], int, An
     return headers, status, content
 
 
+def _collections(api: API, api_request: APIRequest,
+                 collection_id: str | None = None) -> tuple[dict[str, str], int, Any]:
+    """pygeoapi's collection documents, whose GeoJSON `items` link is the bare items URL: GDAL's OAPIF
+    driver appends /{featureId} to its href (pygeoapi's `items?f=json` became `items?f=json/{id}`, a 400).
+    The link's type names the format, and /items answers GeoJSON to a client asking for it or for any."""
+    headers, status, content = core.describe_collections(api, api_request, collection_id)
+    if status != 200 or api_request.format not in (None, "json") or not isinstance(content, str):
+        return headers, status, content
+    document = json.loads(content)
+    for described in document.get("collections", [document]):
+        for link in described.get("links", []):
+            if link.get("rel") == "items" and link.get("type") == "application/geo+json":
+                link["href"] = link["href"].partition("?")[0]
+    return headers, status, json.dumps(document, ensure_ascii=False)
+
+
 # OGC API - Features Part 5: the geometry format of a layer that holds one kind of geometry
 _GEOMETRY_FORMATS = {"point": "geometry-point-or-multipoint",
                      "line": "geometry-linestring-or-multilinestring",
@@ -167,23 +183,17 @@ def _with_geometry_format(call: PygeoapiCall) -> PygeoapiCall:
 
 
 def _wants_ogc(request: Request) -> bool:
-    """At `/`: the OGC landing page unless the client prefers HTML (a browser) and gave no ?f=."""
+    """At `/`: the OGC landing page unless the client prefers HTML (a browser) and gave no ?f=. Accept
+    comes best first, equal q in the client's order (gis.ogc.negotiation)."""
     if "f" in request.query_params:
         return True
-    html = as_json = 0.0
     for part in request.headers.get("accept", "").split(","):
-        media, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if media.strip() in ("text/html", "application/xhtml+xml"):
-            html = max(html, q)
-        elif media.strip() in _JSON_TYPES:
-            as_json = max(as_json, q)
-    return not (html > 0 and html >= as_json)
+        media = part.partition(";")[0].strip()
+        if media in ("text/html", "application/xhtml+xml"):
+            return False
+        if media in _JSON_TYPES:
+            return True
+    return True
 
 
 @router.get("/")
@@ -218,14 +228,14 @@ async def openapi(request: Request, caller: Caller) -> Response:
 async def collections(request: Request, caller: Caller) -> Response:
     check_query(request)
     api, _ = await _api(request, caller)
-    return _response(await _call(request, api, core.describe_collections))
+    return _response(await _call(request, api, _collections))
 
 
 @router.get("/collections/{collection_id}")
 async def collection(collection_id: str, request: Request, caller: Caller) -> Response:
     check_query(request)
     api, _ = await _api(request, caller)
-    return _response(await _call(request, api, core.describe_collections, collection_id))
+    return _response(await _call(request, api, _collections, collection_id))
 
 
 @router.get("/collections/{collection_id}/queryables")
@@ -286,6 +296,10 @@ async def item(collection_id: str, feature_id: str, request: Request, caller: Ca
     ogc = OgcRequest(params=tuple(request.query_params.multi_items()))
     headers, status, content = await _call(request, api, itemtypes.get_collection_item, collection_id,
                                            feature_id, ogc=ogc)
+    if status == 200 and isinstance(content, str):
+        item_url = f"{api.get_collections_url()}/{collection_id}/items/{feature_id}"
+        content = restore_item_links(content, item_url, request.query_params.multi_items(),
+                                     html="html" in headers.get("Content-Type", ""))
     return _response((fast.as_geojson(headers) if status == 200 else headers, status, content))
 
 
@@ -299,9 +313,8 @@ def _content_crs(request: Request, crs_list: list[str]) -> Any:
     return crs_from_uri(header)
 
 
-# What a read-only collection's items and item accept: HEAD is not routed, though pygeoapi's OPTIONS
-# answer names it.
-_READ_ONLY_ALLOW = "GET, OPTIONS"
+# What a read-only collection's items and item accept (HEAD: gis.head_requests).
+_READ_ONLY_ALLOW = "GET, HEAD, OPTIONS"
 
 
 def _refuse_read_only(api: API, collection_id: str) -> None:

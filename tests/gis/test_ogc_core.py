@@ -218,3 +218,40 @@ def test_the_service_starts_and_answers_503_while_the_database_is_down(settings)
         assert response.json()["code"] == "ServiceUnavailable"
         assert "secret" not in response.text
         assert client.get("/", headers={"Accept": "text/html"}).status_code == 200  # the map page still loads
+
+
+@pytest.mark.parametrize("path", ["/collections", "/collections/components"],
+                         ids=["collections", "collection"])
+def test_the_geojson_items_link_is_the_bare_items_url(ogc_client, path):
+    """GDAL's OAPIF driver appends /{featureId} to this link: with `?f=json` in it, `items?f=json/{id}` was
+    a 400 and a `-where "id = '…'"` read found nothing."""
+    body = ogc_client.get(path, headers=JSON).json()
+    described = body.get("collections", [body])
+    links = {c["id"]: link["href"].removeprefix("http://testserver") for c in described for link in c["links"]
+             if link["rel"] == "items" and link["type"] == "application/geo+json"}
+    assert links == {c["id"]: f"/collections/{c['id']}/items" for c in described}
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/geo+json",
+                                    "application/geo+json, application/json"],
+                         ids=["no-accept", "any", "geojson", "geojson-or-json"])
+def test_the_geojson_items_link_answers_geojson(ogc_client, accept):
+    """Followed (and with /{id} appended) as GDAL and QGIS do, with their Accept header or none."""
+    links = ogc_client.get("/collections/components", headers=JSON).json()["links"]
+    link = next(link["href"].removeprefix("http://testserver") for link in links
+                if link["rel"] == "items" and link["type"] == "application/geo+json")
+
+    def get(url: str):
+        request = ogc_client.build_request("GET", url)
+        if accept is None:
+            del request.headers["accept"]
+        else:
+            request.headers["accept"] = accept
+        response = ogc_client.send(request)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/geo+json"
+        return response.json()
+
+    feature = get(f"{link}?limit=1")["features"][0]
+    item = get(f"{link}/{feature['id']}")
+    assert (item["id"], item["geometry"]) == (feature["id"], feature["geometry"])

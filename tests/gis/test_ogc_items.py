@@ -430,3 +430,46 @@ def test_features_and_a_feature_are_served_as_geojson(ogc_client, headers):
     assert html.headers["content-type"].startswith("text/html")
     missing = ogc_client.get("/collections/roads/items/no-such-road", headers=headers)
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"
+
+
+_FORMATS = {"application/geo+json": "json", "application/ld+json": "jsonld", "text/html": "html"}
+
+
+def _links_to_itself(body: dict) -> dict[str, dict[str, list[str]]]:
+    """The query of the self and alternate links, by their `f`."""
+    found = {}
+    for link in body["links"]:
+        if link["rel"] in ("self", "alternate"):
+            query = parse_qs(urlsplit(link["href"]).query)
+            assert query.pop("f") == [_FORMATS[link["type"]]]
+            found[_FORMATS[link["type"]]] = query
+    return found
+
+
+@pytest.mark.parametrize("query, headers", [
+    ("f=json&limit=5&offset=5", JSON),
+    ("limit=5&offset=5&bbox=" + ",".join(map(str, BBOX)), JSON),
+    ("limit=5&offset=5", {"Accept-Language": "en-US"}),
+    ("limit=5&offset=50&filter=class_code LIKE '01%'&filter-lang=cql2-text", JSON),
+], ids=["fast-path", "fast-path-bbox", "pygeoapi", "pygeoapi-filter"])
+def test_an_items_page_links_to_this_page(ogc_client, query, headers):
+    """self is this document's URL (this page: offset kept), the alternates this page in other formats."""
+    response = ogc_client.get(f"/collections/components/items?{query}", headers=headers)
+    assert response.status_code == 200, response.text
+    asked = {k: v for k, v in parse_qs(query).items() if k != "f"}
+    assert _links_to_itself(response.json()) == {"json": asked, "jsonld": asked, "html": asked}
+    again = ogc_client.get(_link(response.json(), "self"), headers=headers).json()
+    assert [f["id"] for f in again["features"]] == [f["id"] for f in response.json()["features"]]
+
+
+def test_a_single_item_links_to_itself_with_its_parameters(ogc_client, conn):
+    """A lat/lon item in EPSG:4490 as of now: self names the same version in the same CRS."""
+    identifier = conn.execute("SELECT id FROM onemap.v_component WHERE geometry_type = 'point' "
+                              "ORDER BY id LIMIT 1").fetchone()[0]
+    asked = {"crs": f"{EPSG}4490", "as_of": _stamp(datetime.now(UTC))}
+    body = _get(ogc_client, f"/collections/components/items/{identifier}", **asked)
+    kept = {k: [v] for k, v in asked.items()}
+    assert _links_to_itself(body) == {"json": kept, "jsonld": kept, "html": kept}
+    again = ogc_client.get(_link(body, "self"), headers=JSON)
+    assert again.headers["content-crs"] == f"<{EPSG}4490>"
+    assert again.json()["geometry"] == body["geometry"]

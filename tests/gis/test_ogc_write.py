@@ -286,7 +286,7 @@ def test_writes_to_read_only_collections_are_405_with_allow(client, tokens, db, 
     body = {} if method == "delete" else {"content": _feature(_free_spot(db))}
     response = client.request(method.upper(), path, headers=_auth(tokens, "editor"), **body)
     assert response.status_code == 405, response.text
-    assert response.headers["allow"] == "GET, OPTIONS"
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
     assert response.json()["code"] == "MethodNotAllowed"
     assert f"collection {collection} is read-only" in response.json()["description"]
     if method != "post":
