@@ -246,7 +246,7 @@ def _located(conn: psycopg.Connection, checked: Validated, index: np.ndarray, *,
     geometries = rows.geometries[index]
     types = checked.geometry_types[index]
     classes = checked.class_codes[index]
-    where = locate_rows(conn, anchors(geometries, types))
+    where = locate_rows(conn, anchors(geometries))
     delivered = rows.fields["id"].to_numpy(dtype=object)[index]
     groups = _groups(where.county, classes)
     ranks = serial_ranks(groups, pd.isna(delivered) & pd.notna(where.county))

@@ -43,18 +43,22 @@ class Located:
     county: np.ndarray
 
 
-def anchors(geometries: np.ndarray, geometry_types: np.ndarray) -> np.ndarray:
-    """The point each row is located by: the point itself; a line's midpoint along its length; a point on
-    a polygon's surface. Not a line's point on surface: that is the vertex nearest the line's centroid,
-    and a two-vertex line's ends are equally near, so a shift of 1e-10° (a re-projected export) could
-    pick the other end and move the line into the next cell, or street, on an edit of its state."""
+_LINE_TYPE_IDS = (1, 2, 5)  # LineString, LinearRing, MultiLineString
+
+
+def anchors(geometries: np.ndarray) -> np.ndarray:
+    """The point each geometry is located by: a point itself; a line's midpoint along its length; a point
+    on the surface of anything else. Not a line's point on surface: that is the vertex nearest the line's
+    centroid, and a two-vertex line's ends are equally near, so a shift of 1e-10° (a re-projected export)
+    could pick the other end and move the line into the next cell, or street, on an edit of its state."""
     result = np.asarray(geometries, dtype=object).copy()
-    lines = geometry_types == "line"
+    type_ids = shapely.get_type_id(result)
+    lines = np.isin(type_ids, _LINE_TYPE_IDS)
     if lines.any():
         result[lines] = shapely.line_interpolate_point(result[lines], 0.5, normalized=True)
-    polygons = geometry_types == "polygon"
-    if polygons.any():
-        result[polygons] = shapely.point_on_surface(result[polygons])
+    others = (type_ids > 0) & ~lines
+    if others.any():
+        result[others] = shapely.point_on_surface(result[others])
     return result
 
 

@@ -141,7 +141,7 @@ def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
                                      for g in geoms[invalid]])
     shapely.prepare(ctx.city)
     outside = checkable & ~invalid
-    located = anchors(geoms[outside], kinds[outside])
+    located = anchors(geoms[outside])
     beyond = ~shapely.covers(ctx.city, located)
     outside[outside] = beyond
     away = metres_to(ctx.city, located[beyond]) if beyond.any() else np.zeros(0)

@@ -72,7 +72,7 @@ def test_python_location_equals_the_database_rule_on_borders(conn):
 def test_lines_are_located_by_their_midpoint_and_polygons_by_a_point_on_their_surface():
     square = shapely.box(0, 0, 1, 1)
     result = anchors(np.array([shapely.Point(1, 1), shapely.LineString([(0, 0), (2, 0), (2, 6)]), square],
-                              dtype=object), np.array(["point", "line", "polygon"]))
+                              dtype=object))
     assert list(result) == [shapely.Point(1, 1), shapely.Point(2, 2), shapely.point_on_surface(square)]
 
 
@@ -82,7 +82,7 @@ def test_a_two_vertex_line_keeps_its_anchor_when_its_coordinates_shift_by_a_roun
     the line's other end (which a point on the surface of a two-vertex line is free to do)."""
     line = shapely.LineString([(114.0101, 22.5302), (114.0119, 22.5313)])
     shifted = shapely.LineString([(114.0101 + shift, 22.5302), (114.0119, 22.5313 - shift)])
-    both = anchors(np.array([line, shifted], dtype=object), np.array(["line", "line"]))
+    both = anchors(np.array([line, shifted], dtype=object))
     assert shapely.distance(both[0], both[1]) < 1e-9
     assert shapely.distance(both[0], shapely.Point(114.011, 22.53075)) < 1e-12
 

@@ -31,12 +31,13 @@ def test_the_distance_from_the_city_is_in_metres_near_it_and_in_kilometres_farth
 
 
 def test_a_line_is_named_and_measured_by_the_point_it_is_located_by():
-    # an L located by its inner vertex, 0.03° east of the city: not by an end (0.02°), nor by its centroid,
-    # which lies off the line
+    # an L of 0.01° east then 0.03° north, located by its midpoint along its length, 0.01° up its long leg
+    # 0.03° east of the city: not by an end (0.02°), nor by its centroid, which lies off the line
     corner = (EAST_EDGE + 0.03, LAT)
     line = shapely.LineString([(EAST_EDGE + 0.02, LAT), corner, (EAST_EDGE + 0.03, LAT + 0.03)])
-    assert _outside_reasons([line])[1] == (f"outside the city (at {corner[0]:.6f}, {corner[1]:.6f}), 3.1 km "
-                                           "from its boundary")
+    midpoint = (corner[0], LAT + 0.01)
+    assert _outside_reasons([line])[1] == (f"outside the city (at {midpoint[0]:.6f}, {midpoint[1]:.6f}), 3.1 "
+                                           "km from its boundary")
 
 
 def test_a_survey_in_another_province_reads_hundreds_of_kilometres_away():
