@@ -269,14 +269,14 @@ class _Compiler:
     def _temporal(self, node: TemporalRelation) -> sql.Composable:
         kind, prop = self._temporal_kind(node)
         first, second = self._range(node.lhs, kind, prop), self._range(node.rhs, kind, prop)
-        bound: dict[int, sql.Composable] = {}  # an instant's begin and end are one parameter
+        bound: dict[Any, sql.Composable] = {}  # one parameter per value (an instant's begin and end)
 
         def as_sql(value: Any, side: int) -> sql.Composable:
             if value is None or isinstance(value, sql.Composable):
                 return _sql_end(value, side, kind)
-            if id(value) not in bound:
-                bound[id(value)] = self.bind(value)
-            return bound[id(value)]
+            if value not in bound:
+                bound[value] = self.bind(value)
+            return bound[value]
 
         function = temporal.NEGATED.get(node.function, node.function)
         conditions = [sql.SQL("{} " + op + " {}").format(as_sql(first[mine], mine),
@@ -308,25 +308,19 @@ class _Compiler:
         """The begin and end of an operand (a property's SQL, a checked value, None when open): an
         instant's are one value; a day met by a timestamp property is the whole day, its first to its last
         microsecond in the city's zone."""
-        if isinstance(operand, values.Interval):
-            begin, end = self._end(operand.start, BEGIN, kind, prop), self._end(operand.end, END, kind, prop)
-            if _after(begin, end):
-                given = f"{_short(str(operand.start), 40)}, {_short(str(operand.end), 40)}"
-                raise InvalidParameter(f"INTERVAL({given}) ends before it begins")
-            return begin, end
-        if kind == "date-time" and _day(operand) is not None:
-            return self._range(values.Interval(operand, operand), kind, prop)
-        instant = self._end(operand, BEGIN, kind, prop)
-        return instant, instant
+        start, end = _ends(operand) if isinstance(operand, values.Interval) else (operand, operand)
+        begin, finish = self._end(start, BEGIN, kind, prop), self._end(end, END, kind, prop)
+        if _after(begin, finish):
+            raise InvalidParameter(f"INTERVAL({_short(str(start), 40)}, {_short(str(end), 40)}) ends before "
+                                   "it begins")
+        return begin, finish
 
     def _end(self, value: Any, side: int, kind: str, prop: Any) -> Any:
         """One end as a property's SQL, None when open, or a checked date or datetime."""
-        if value is None or isinstance(value, sql.Composable):
-            return value
+        if value is None:
+            return None
         if _is_expression(value):
             return self.expression(value)[0]
-        if isinstance(value, str):  # an INTERVAL's end: '2026-03-02' or '2026-03-02T08:00:00Z'
-            value = _moment(value) or value
         day = _day(value)
         if kind == "date-time" and day is not None:
             return day_bound(day, self.zone, end=side == END)
@@ -430,6 +424,7 @@ def _describe(node: Any) -> str:
 
 
 def _ends(operand: Any) -> tuple[Any, ...]:
+    """An INTERVAL's start and end, or the one value of an instant."""
     return (operand.start, operand.end) if isinstance(operand, values.Interval) else (operand,)
 
 

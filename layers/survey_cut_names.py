@@ -34,7 +34,8 @@ def restore_cut_names(conn: psycopg.Connection, rows: SurveyRows, scheme: Scheme
     """Rename, in place, each Shapefile column that is the cut name of one free attribute stored on the
     components the file's identifiers name; a note per column renamed, or kept for a doubt."""
     frame, columns = rows.attributes, rows.columns
-    if columns is None or not isinstance(frame, pd.DataFrame):
+    if (columns is None or not isinstance(frame, pd.DataFrame)
+            or not any(_may_be_cut(str(name)) for name in frame.columns)):
         return []
     repeated = {name for name, count in frame.columns.value_counts().items() if count > 1}
     notes: list[str] = []

@@ -97,7 +97,7 @@ def _unreadable(blob: bytes, error: GEOSException) -> str:
     if code in _SURFACES:
         return (f"a {_SURFACES[code]} (the surface of a 3D model) has no 2D form the inventory can store: "
                 "deliver its footprint as a polygon")
-    return f"unreadable geometry: {geos_reason(error)}"
+    return f"unreadable geometry: {_geos_reason(error)}"
 
 
 # What GEOS says of a geometry it cannot build, in the words of the survey's staff
@@ -107,7 +107,7 @@ _GEOS_REASONS = {
 }
 
 
-def geos_reason(error: Exception) -> str:
+def _geos_reason(error: Exception) -> str:
     """GEOS's reason (one line, its exception class left out: "IllegalArgumentException: …")."""
     detail = " ".join(str(error).split(": ", 1)[-1].split())
     return _GEOS_REASONS.get(detail, detail)
@@ -118,7 +118,7 @@ def wkt_reason(text: str) -> str:
     try:
         shapely.from_wkt(text)
     except (GEOSException, ValueError) as error:
-        return geos_reason(error)
+        return _geos_reason(error)
     return "it holds no geometry"
 
 
