@@ -5,6 +5,14 @@ from datetime import date, datetime, time, tzinfo
 
 from gis.errors import InvalidParameter
 
+_UPPER_SEPARATORS = str.maketrans("tz", "TZ")
+
+
+def read_timestamp(text: str) -> datetime:
+    """An RFC 3339 (ISO 8601) date-time. RFC 3339 lets its "T" and "Z" be lower case, which Python's
+    parser refuses (ValueError, as for any text that is not a date-time)."""
+    return datetime.fromisoformat(text.translate(_UPPER_SEPARATORS))
+
 
 def local_instant(moment: datetime, zone: tzinfo) -> datetime:
     """`moment`, read in `zone` when it carries no offset."""

@@ -14,6 +14,7 @@ from typing import Any, Literal, cast
 
 import psycopg
 
+from gis.local_time import read_timestamp
 from grid_codes.camera_id import DeviceId
 from grid_codes.errors import InvalidDeviceId
 from layers.components import bump_data_version
@@ -151,7 +152,7 @@ def _report_time(value: object, now: datetime) -> datetime | None:
     if not isinstance(value, str) or len(value) > 64:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = read_timestamp(value)
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None

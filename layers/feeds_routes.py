@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from gis.auth import Principal, TokenCache, optional_principal, require
 from gis.errors import InvalidParameter, NotFound
+from gis.local_time import read_timestamp
 from gis.request_body import read_body
 from gis.settings import Settings
 from layers import cameras, vehicles
@@ -164,7 +165,7 @@ def _instant(text: str | None, name: str, default: datetime) -> datetime:
     if text is None:
         return default
     try:
-        value = datetime.fromisoformat(text)
+        value = read_timestamp(text)
     except ValueError:
         raise InvalidParameter(f"{name}: {text[:40]!r} is not an ISO 8601 time") from None
     if value.tzinfo is None:

@@ -25,7 +25,7 @@ from pygeofilter.parsers.cql2_text import parser as cql2_text
 
 from gis.crs import CGCS2000, WGS84, CrsRef, area_of_use, crs_from_uri, transform
 from gis.errors import InvalidParameter
-from gis.local_time import day_bound, local_instant
+from gis.local_time import day_bound, local_instant, read_timestamp
 from layers import ogc_cql_temporal as temporal
 from layers.ogc_cql_temporal import BEGIN, END, TemporalRelation
 
@@ -475,7 +475,7 @@ def _moment(value: Any) -> date | datetime | None:
     GDAL's '2026-03-02T', as its OAPIF driver writes a date in a filter)."""
     if isinstance(value, date):
         return value
-    return _day(value) or _iso(value, datetime.fromisoformat)
+    return _day(value) or _iso(value, read_timestamp)
 
 
 def _iso(value: Any, parse: Callable[[str], Any]) -> Any:

@@ -7,10 +7,12 @@ become one `TemporalRelation`, which the filter compiler turns into those condit
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pygeofilter import ast, values
+
+from gis.local_time import read_timestamp
 
 OPEN_END = ".."
 
@@ -80,5 +82,5 @@ def json_operand(node: Any) -> Any:
     if "date" in node:
         return date.fromisoformat(str(node["date"]))
     if "timestamp" in node:
-        return datetime.fromisoformat(str(node["timestamp"]))
+        return read_timestamp(str(node["timestamp"]))
     raise ValueError(f"{node!r} is not a date, a timestamp, an interval or a property")

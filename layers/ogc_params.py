@@ -28,8 +28,8 @@ from pygeoapi.util import CrsTransformSpec
 
 from gis.crs import CGCS2000, CrsRef, crs_from_uri, epsg_uri
 from gis.errors import InvalidParameter
-from gis.local_time import day_bound, local_instant
-from layers.components import STATES
+from gis.local_time import day_bound, local_instant, read_timestamp
+from layers.layer_states import check_states
 from layers.ogc_context import OgcRequest
 from layers.ogc_cql import compile_filter
 from layers.ogc_query import MAX_OFFSET, ItemQuery, LayerSpec
@@ -61,7 +61,7 @@ def parse_instant(text: str, zone: tzinfo, *, end: bool = False) -> datetime:
     try:
         if len(text) <= 10:
             return day_bound(date.fromisoformat(text), zone, end=end)
-        return local_instant(datetime.fromisoformat(text), zone)
+        return local_instant(read_timestamp(text), zone)
     except (ValueError, TypeError):
         raise InvalidParameter(f"{_short(text)!r} is not an RFC 3339 date or date-time") from None
 
@@ -94,7 +94,7 @@ def _typed(spec: LayerSpec, name: str, text: str, zone: tzinfo) -> Any:
         if kind == "date":
             return date.fromisoformat(text)
         if kind == "date-time":
-            return local_instant(datetime.fromisoformat(text), zone)
+            return local_instant(read_timestamp(text), zone)
         if kind == "string":
             return text
     except ValueError:
@@ -124,8 +124,8 @@ def item_query(spec: LayerSpec, *, offset: int, limit: int, resulttype: str, dat
         if name in _ONEMAP_PARAMETERS:
             extras[name] = value
         elif name in spec.fields:
-            if name == "state" and spec.kind == "components" and value not in STATES:
-                raise InvalidParameter(f"state={_short(value)!r} is not one of {'/'.join(STATES)}")
+            if name == "state":
+                check_states((value,), (spec.kind,))
             equals.append((name, _typed(spec, name, value, zone)))
         else:
             raise _unknown(name)

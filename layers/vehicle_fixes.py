@@ -18,6 +18,7 @@ import shapely
 
 from gis.crs import CGCS2000, CrsSpec, parse_crs, swapped_lon_lat, to_cgcs2000
 from gis.errors import InvalidParameter
+from gis.local_time import read_timestamp
 
 Status = Literal["accepted", "flagged", "rejected"]
 BBox = tuple[float, float, float, float]
@@ -135,7 +136,7 @@ def _time(row: dict[str, Any], outcome: Outcome) -> datetime | None:
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             return datetime.fromtimestamp(value, UTC)
         if isinstance(value, str) and len(value) <= _MAX_TEXT:
-            parsed = datetime.fromisoformat(value)
+            parsed = read_timestamp(value)
             if parsed.tzinfo is None:
                 outcome.reject("time: no UTC offset (send e.g. 2026-11-23T08:00:00+08:00)")
                 return None
@@ -210,7 +211,7 @@ def _fast_values(row: object, crs: CrsSpec | str) -> tuple[Any, ...] | None:
     ):
         return None
     try:
-        parsed = datetime.fromisoformat(t)
+        parsed = read_timestamp(t)
     except ValueError:
         return None
     if parsed.tzinfo is None:

@@ -20,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from gis.errors import DatabaseUnavailable, InvalidParameter
 from gis.settings import Settings
+from layers.layer_states import check_states
 from layers.registry import Layer, LayerCache, column_types, find_layer
 from tiles import FUSED
 from tiles.cache import DiskTier, Entry, TileCache
@@ -184,6 +185,9 @@ class TileService:
                 for part in parts for layer in part.layers):
             raise InvalidParameter(f"no layer of tileset {tileset!r} has all of the filtered properties "
                                    f"({', '.join(sorted(tile_filter.names()))})")
+        if tile_filter.states:
+            check_states(tile_filter.states, {layer.kind for part in parts for layer in part.layers
+                                              if tile_filter.applies_to(self.columns.get(layer.name, {}))})
         return parts
 
     async def tile(self, tileset: str, matrix_set: MatrixSet, tile: morecantile.Tile, *,

@@ -229,6 +229,15 @@ def test_class_and_state_filters(ogc_client, conn):
     assert _get(ogc_client, "/collections/components/items", state="丢失")["numberMatched"] == 0
 
 
+def test_a_case_state_filters_cases_and_a_component_state_is_refused(ogc_client, conn):
+    open_cases = _count(conn, "SELECT count(*) FROM onemap.v_open_case WHERE state = 'filed'")
+    assert _get(ogc_client, "/collections/cases/items", state="filed", count="exact",
+                limit=1)["numberMatched"] == open_cases
+    response = ogc_client.get("/collections/cases/items", params={"state": "完好"}, headers=JSON)
+    assert response.status_code == 400
+    assert "reported/filed" in response.json()["description"]
+
+
 @pytest.mark.parametrize("kind, types", [("point", ("ST_Point", "ST_MultiPoint")),
                                          ("line", ("ST_LineString", "ST_MultiLineString")),
                                          ("polygon", ("ST_Polygon", "ST_MultiPolygon"))])
@@ -282,7 +291,8 @@ def test_datetime_matches_the_features_whose_time_intersects_it(ogc_client, conn
     last = conn.execute("SELECT max(valid_from) FROM onemap.v_component").fetchone()[0]
     total = _count(conn, "SELECT count(*) FROM onemap.v_component")
     later = _stamp(last + timedelta(seconds=1))
-    for value in (later, f"{later}/..", f"{later}/{_stamp(last + timedelta(days=1))}"):
+    lower_case = later.replace("T", "t").replace("Z", "z")  # RFC 3339 allows both
+    for value in (later, f"{later}/..", f"{later}/{_stamp(last + timedelta(days=1))}", lower_case):
         body = _get(ogc_client, "/collections/components/items", limit=1, count="exact", datetime=value)
         assert body["numberMatched"] == total, value
 

@@ -124,9 +124,10 @@ def test_the_batch_crs_applies_unless_a_row_names_its_own():
 
 
 def test_unix_seconds_and_offsets_give_the_same_instant():
-    rows = [_fix(time=NOW.timestamp()), _fix(time="2026-11-23T16:00:00+08:00")]
+    rows = [_fix(time=NOW.timestamp()), _fix(time="2026-11-23T16:00:00+08:00"),
+            _fix(time="2026-11-23t08:00:00z")]  # RFC 3339's lower-case T and Z
     _, fixes = check_rows(rows, None, LIMITS)
-    assert fixes[0].t == fixes[1].t == NOW
+    assert fixes[0].t == fixes[1].t == fixes[2].t == NOW
 
 
 def test_implied_speed_of_a_kilometre_in_a_minute_is_60_kmh():

@@ -126,14 +126,28 @@ def test_cql2_filter_and_shortcuts_select_features(client, conn):
 
 
 @pytest.mark.parametrize("query", ["?filter=nosuch = 1", "?filter=class_code LIKE", "?class=x1",
-                                   "?grid=12345678901234567", "?filter=name = 1 AND (", "?state=" + "x" * 30],
+                                   "?grid=12345678901234567", "?filter=name = 1 AND (", "?state=" + "x" * 30,
+                                   "?state=完好,破坏", "?state=filed"],
                          ids=["unknown-property", "syntax", "class-not-digits", "grid-too-long",
-                              "unbalanced", "state-too-long"])
+                              "unbalanced", "state-too-long", "typo-state", "case-state-on-components"])
 def test_bad_filters_are_400(client, query):
     tile = _tile(15)
     response = client.get(f"/tiles/components/{tile.z}/{tile.x}/{tile.y}.mvt{query}")
     assert response.status_code == 400
     assert response.json()["code"] == "InvalidParameterValue"
+
+
+def test_a_state_of_any_filtered_layer_is_taken(client):
+    """The fused tileset filters components and cases on `state`: a state of either is a filter, one of
+    neither is a 400 that names both lists."""
+    tile = _tile(15)
+    for state in ("完好", "filed"):
+        response = client.get(f"/tiles/onemap/{tile.z}/{tile.x}/{tile.y}.mvt?state={state}")
+        assert response.status_code == 200, state
+    response = client.get(f"/tiles/onemap/{tile.z}/{tile.x}/{tile.y}.mvt?state=破坏")
+    assert response.status_code == 400
+    description = response.json()["description"]
+    assert "完好/破损" in description and "reported/filed" in description
 
 
 def test_layer_zoom_range_is_respected(client):
