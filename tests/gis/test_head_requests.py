@@ -42,3 +42,11 @@ def test_head_of_a_missing_feature_is_the_get_404(ogc_client):
 def test_head_of_an_event_stream_answers_at_once(ogc_client):
     head = ogc_client.head("/feeds/events")
     assert head.status_code == 200 and head.headers["content-type"].startswith("text/event-stream")
+
+
+@pytest.mark.parametrize("method, path", [("POST", f"/tiles/onemap/14/{TILE.x}/{TILE.y}.mvt"),
+                                          ("DELETE", "/healthz"), ("PUT", "/collections")])
+def test_a_405_on_a_get_resource_allows_head_too(ogc_client, method, path):
+    response = ogc_client.request(method, path)
+    assert response.status_code == 405
+    assert [m.strip() for m in response.headers["allow"].split(",")][:2] == ["GET", "HEAD"]
