@@ -18,7 +18,7 @@ class AdvisoryLock(IntEnum):
     MIGRATIONS = 4_403_040_001  # concurrent `onemap db migrate` runs
     FIX_PARTITIONS = 4_403_040_007  # day-partition DDL of GPS fixes (server processes, `feeds prune`)
     CASE_DEADLINE_ANNOUNCER = 4_403_040_008  # the one server process announcing deadline crossings
-    LARGE_IMPORT = 4_767_805  # large survey imports (they rebuild the component indexes), one at a time
+    COMPONENT_WRITES = 4_403_040_009  # writes to onemap.component (imports, OGC API), one at a time
 
 
 def local_cluster(settings: Settings) -> LocalCluster:

@@ -20,6 +20,7 @@ import shapely
 from gis.crs import CGCS2000, WGS84, CrsRef, transform
 from gis.errors import InvalidParameter, NotFound
 from grid_codes.classes import Scheme
+from layers.component_writes import lock_component_writes
 from layers.components import STANDARD_FIELDS, bump_data_version
 from layers.ogc_context import OgcRequest
 from layers.ogc_query import LayerSpec
@@ -152,6 +153,7 @@ def create_feature(conn: psycopg.Connection, spec: LayerSpec, body: bytes, reque
     the city's, whose dates the messages tell."""
     feature = _parse(body, request.content_crs, need_geometry=True)
     with conn.transaction():  # a rejected write still commits its audit row (import_batch)
+        lock_component_writes(conn)  # its duplicate and identifier checks see every committed write
         result = _publish(conn, spec, request, spec.scheme or "gb47678", "append", feature, zone)
     return _checked(result).ids[0]
 
@@ -163,7 +165,8 @@ def update_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str, b
     if feature.properties.get("id", identifier) != identifier:
         raise InvalidParameter(f"the feature's id {feature.properties['id']!r} is not {identifier!r}")
     with conn.transaction():
-        current = _current(conn, spec, identifier)  # locked until the write commits
+        lock_component_writes(conn)  # before the row lock, in the order every writer takes them
+        current = _current(conn, spec, identifier)
         scheme = current.properties.pop("scheme")
         if merge:
             attributes = {**(current.attributes or {}), **(feature.attributes or {})}
@@ -191,10 +194,11 @@ def _in_layer(spec: LayerSpec, scheme: str, class_code: str) -> bool:
 
 def delete_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str,
                    request: OgcRequest) -> None:
-    """Close the current version (valid_to = now()), recording who closed it; the history keeps it."""
+    """Close the current version, recording who closed it; the history keeps it."""
     actor = request.actor or "anonymous"
     with conn.transaction():
-        _current(conn, spec, identifier)  # 404 unless current and in this collection; locks the row
-        conn.execute("UPDATE onemap.component SET valid_to = now(), closed_by = %s, close_source = %s "
-                     "WHERE id = %s AND valid_to IS NULL", (actor, f"api:{actor}", identifier))
+        stamp = lock_component_writes(conn)
+        _current(conn, spec, identifier)  # 404 unless current and in this collection
+        conn.execute("UPDATE onemap.component SET valid_to = %s, closed_by = %s, close_source = %s "
+                     "WHERE id = %s AND valid_to IS NULL", (stamp, actor, f"api:{actor}", identifier))
         bump_data_version(conn, "components")

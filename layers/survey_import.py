@@ -4,12 +4,14 @@ Either every valid row lands in one transaction or none does (unless `skip_inval
 a killed import leaves the inventory as it was, because nothing is visible before the
 final COMMIT. Grid, community and street codes come from the current unit grid, read
 inside that transaction (`layers.survey_locate`); identifiers missing from the survey get
-serials from the database's counters, which serialise concurrent imports.
+serials from the database's counters. The transaction first waits for the inventory's other writers
+(`layers.component_writes`), so its checks against the inventory see every write committed before it.
 """
 
 import getpass
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ from psycopg import sql
 from gis.crs import CrsSpec, gauss_kruger_epsg
 from gis.errors import ConfigurationError, ImportValidationError
 from grid_codes.classes import Scheme, default_table
+from layers.component_writes import lock_component_writes
 from layers.components import IMPORT_MODES, STANDARD_FIELDS, bump_data_version, ensure_class_layers
 from layers.field_mapping import FieldMapping
 from layers.returned_rows import refused_rows
@@ -45,7 +48,6 @@ from layers.survey_stage import (
     attributes_json,
     duplicate_candidates,
     insert,
-    serialise_large_imports,
     sql_text,
     stage,
     table_rows,
@@ -154,8 +156,7 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
         rebuild = len(index) >= REBUILD_MIN_ROWS and wants_rebuild(len(index), table_rows(conn))
     try:
         with conn.transaction():
-            if rebuild:
-                serialise_large_imports(conn)
+            stamp = lock_component_writes(conn)
             batch_id = _open_batch(conn, sources, options)
             progress("locate", 0, len(index))
             staged = _located(conn, checked, index, carry=options.mode == "upsert")
@@ -178,7 +179,7 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             rejected_rows = {i for i, _ in rejected_in_db}
             loaded, unchanged, removed, ids = _publish(conn, batch_id, options, staged, rejected_rows,
                                                        _identifiers_rejected(checked, rejected_rows), rebuild,
-                                                       notes)
+                                                       stamp, notes)
             status = "dry-run" if options.dry_run else "committed"
             _close_batch(conn, batch_id, status, len(rows), sum(loaded.values()), rejections)
             if options.dry_run:
@@ -312,10 +313,11 @@ def _carried_forward(conn: psycopg.Connection, staged: StagedRows, scheme: str,
 
 
 def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, staged: StagedRows,
-             rejected: set[int], kept: list[str], rebuild: bool,
+             rejected: set[int], kept: list[str], rebuild: bool, stamp: datetime,
              notes: list[str]) -> tuple[dict[str, int], int, dict[str, int], tuple[str, ...]]:
-    """Allocate identifiers, close replaced versions (not the components `kept` names), insert.
-    `rejected`: the staged rows the checks against the inventory rejected.
+    """Allocate identifiers, close replaced versions (not the components `kept` names), insert; the
+    versions closed end, and the new ones start, at `stamp`. `rejected`: the staged rows the checks against
+    the inventory rejected.
 
     Returns the new versions per class, how many rows were identical to their current
     version and so wrote nothing, how many components a replace removed, and the identifiers of
@@ -339,7 +341,7 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
     params = {"scheme": options.scheme, "mode": options.mode, "batch": batch_id,
               "actor": options.actor, "source": options.change_source or f"import:{batch_id}",
               "groups": list(allocation.firsts), "firsts": list(allocation.firsts.values()),
-              "kept": kept, "same_position": SAME_POSITION_DEGREES}
+              "kept": kept, "same_position": SAME_POSITION_DEGREES, "stamp": stamp}
     removed: dict[str, int] = {}
     with conn.cursor() as cur:
         for statement in sql_text("publish.sql").split(";\n\n"):

@@ -6,8 +6,8 @@ against the inventory, and inserted into onemap.component in one statement. A la
 rebuilds them after it, in the same transaction: building an index once over the table is
 several times cheaper than a million index insertions. DROP INDEX holds an ACCESS EXCLUSIVE lock
 on onemap.component until COMMIT, so readers of the inventory (tiles, OGC API features) wait
-for the rest of the publish; the lock is taken only right before the INSERT, and large imports
-first serialise on an advisory lock so two of them never wait on each other's table lock.
+for the rest of the publish; the lock is taken only right before the INSERT. Writers of the inventory
+run one at a time (layers.component_writes), so two imports never wait on each other's table lock.
 """
 
 import binascii
@@ -27,7 +27,6 @@ import shapely
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
-from gis.database import AdvisoryLock
 from layers.distinct_values import from_distinct, is_missing
 
 STAGING_COLUMNS = ["row_idx", "id", "class_code", "name", "competent_dept_code",
@@ -245,10 +244,6 @@ def table_rows(conn: psycopg.Connection) -> int:
 def wants_rebuild(loading: int, stored: int) -> bool:
     """Whether dropping and rebuilding the indexes beats inserting into them (see REBUILD_MIN_ROWS)."""
     return loading >= REBUILD_MIN_ROWS and 2 * loading >= stored
-
-
-def serialise_large_imports(conn: psycopg.Connection) -> None:
-    conn.execute("SELECT pg_advisory_xact_lock(%s)", (AdvisoryLock.LARGE_IMPORT,))
 
 
 def insert(conn: psycopg.Connection, params: dict[str, Any], *, rebuild: bool) -> None:

@@ -1,5 +1,6 @@
 -- Publish the staged rows of one import (runs inside the import's transaction), up to the
--- INSERT (insert.sql). Statements are separated by blank lines; parameters: scheme, mode.
+-- INSERT (insert.sql). Statements are separated by blank lines; parameters: scheme, mode, and stamp,
+-- the time the closed versions end and the new ones start (layers.component_writes).
 -- Cells, communities and identifiers were assigned in Python (layers.survey_locate).
 
 -- 1. Rows identical to their current version are left alone (re-importing a file is a no-op).
@@ -31,7 +32,7 @@ WHERE %(mode)s <> 'append'
 --    whose rows were rejected (kept: --skip-invalid left them out, the survey did not). Returns how
 --    many components a replace removes from the inventory, per class: closed and not delivered again.
 WITH closed AS (
-    UPDATE onemap.component c SET valid_to = now(), closed_by = %(actor)s, close_source = %(source)s
+    UPDATE onemap.component c SET valid_to = %(stamp)s, closed_by = %(actor)s, close_source = %(source)s
     WHERE c.valid_to IS NULL AND c.scheme = %(scheme)s AND (
         (%(mode)s = 'upsert' AND c.id IN (
             SELECT s.id FROM pg_temp.survey_staging s
