@@ -84,6 +84,7 @@ def write_report(path: Path, result: ImportResult, sources: list[str], refused: 
         "sources": sources,
         "rows_read": result.rows_read,
         "rows_loaded": result.rows_loaded,
+        "rows_replaced": result.rows_replaced,
         "rows_unchanged": result.rows_unchanged,
         "components_removed": result.removed,
         "components_removed_per_class": result.removed_per_class,

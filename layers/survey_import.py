@@ -102,6 +102,7 @@ class ImportResult:
     removed_per_class: dict[str, int] = field(default_factory=dict)
     ids: tuple[str, ...] = ()  # identifiers of the new versions, in row order
     refused: SurveyRows | None = None  # the rows with rejections, as delivered (layers.returned_rows)
+    rows_replaced: int = 0  # of rows_loaded, those that replaced a current version (upsert, replace)
 
     @property
     def removed(self) -> int:
@@ -177,25 +178,41 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
                 raise _Rejected(rejections, refused)
             progress("publish", 0, 1)
             rejected_rows = {i for i, _ in rejected_in_db}
-            loaded, unchanged, removed, ids = _publish(conn, batch_id, options, staged, rejected_rows,
-                                                       _identifiers_rejected(checked, rejected_rows), rebuild,
-                                                       stamp, notes)
+            published = _publish(conn, batch_id, options, staged, rejected_rows,
+                                 _identifiers_rejected(checked, rejected_rows), rebuild, stamp, notes)
             status = "dry-run" if options.dry_run else "committed"
-            _close_batch(conn, batch_id, status, len(rows), sum(loaded.values()), rejections)
+            _close_batch(conn, batch_id, status, len(rows), sum(published.loaded.values()), rejections)
             if options.dry_run:
-                raise _DryRun(loaded, unchanged, removed, rejections, refused)
+                raise _DryRun(published, rejections, refused)
             progress("publish", 1, 1)
-        return ImportResult(batch_id, status, len(rows), sum(loaded.values()), rejections, loaded,
-                            notes, unchanged, removed, ids, refused)
+        return _published_result(batch_id, status, len(rows), published, rejections, notes, refused)
     except _Rejected as outcome:
         batch_id = _record_outcome(conn, sources, options, "rejected", len(rows), 0, outcome.rejections)
         return ImportResult(batch_id, "rejected", len(rows), 0, outcome.rejections, {}, notes,
                             refused=outcome.refused)
     except _DryRun as outcome:
         batch_id = _record_outcome(conn, sources, options, "dry-run", len(rows), 0, outcome.rejections)
-        return ImportResult(batch_id, "dry-run", len(rows), sum(outcome.loaded.values()),
-                            outcome.rejections, outcome.loaded, notes, outcome.unchanged, outcome.removed,
-                            refused=outcome.refused)
+        return _published_result(batch_id, "dry-run", len(rows), outcome.published, outcome.rejections, notes,
+                                 outcome.refused)
+
+
+@dataclass(frozen=True)
+class _Published:
+    """What a publish wrote: new versions per class, rows identical to their current version, components
+    a replace removed per class, versions a delivered row replaced, the new versions' identifiers."""
+
+    loaded: dict[str, int]
+    unchanged: int
+    removed: dict[str, int]
+    replaced: int
+    ids: tuple[str, ...]
+
+
+def _published_result(batch_id: int, status: str, read: int, published: _Published,
+                      rejections: list[Rejection], notes: list[str], refused: SurveyRows) -> ImportResult:
+    return ImportResult(batch_id, status, read, sum(published.loaded.values()), rejections, published.loaded,
+                        notes, published.unchanged, published.removed,
+                        published.ids if status == "committed" else (), refused, published.replaced)
 
 
 class _Rejected(Exception):
@@ -205,11 +222,8 @@ class _Rejected(Exception):
 
 
 class _DryRun(Exception):
-    def __init__(self, loaded: dict[str, int], unchanged: int, removed: dict[str, int],
-                 rejections: list[Rejection], refused: SurveyRows) -> None:
-        self.loaded = loaded
-        self.unchanged = unchanged
-        self.removed = removed
+    def __init__(self, published: _Published, rejections: list[Rejection], refused: SurveyRows) -> None:
+        self.published = published
         self.rejections = rejections
         self.refused = refused
 
@@ -228,7 +242,7 @@ def _close_batch(conn: psycopg.Connection, batch_id: int, status: str, read: int
     conn.execute(
         "UPDATE onemap.import_batch SET status = %s, finished_at = clock_timestamp(), rows_read = %s, "
         "rows_loaded = %s, rows_rejected = %s WHERE id = %s",
-        (status, read, loaded, len(rejections), batch_id))
+        (status, read, loaded, len({(r.file, r.row) for r in rejections}), batch_id))
 
 
 def _record_outcome(conn: psycopg.Connection, sources: list[str], options: ImportOptions,
@@ -314,14 +328,13 @@ def _carried_forward(conn: psycopg.Connection, staged: StagedRows, scheme: str,
 
 def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, staged: StagedRows,
              rejected: set[int], kept: list[str], rebuild: bool, stamp: datetime,
-             notes: list[str]) -> tuple[dict[str, int], int, dict[str, int], tuple[str, ...]]:
+             notes: list[str]) -> "_Published":
     """Allocate identifiers, close replaced versions (not the components `kept` names), insert; the
     versions closed end, and the new ones start, at `stamp`. `rejected`: the staged rows the checks against
     the inventory rejected.
 
-    Returns the new versions per class, how many rows were identical to their current
-    version and so wrote nothing, how many components a replace removed, and the identifiers of
-    the new versions.
+    Notes: components an upsert brings back (removed earlier, their identifiers delivered again), and a
+    replace's removals beyond what the delivery covers.
     """
     keep = ~np.isin(staged.index, list(rejected)) if rejected else np.ones(len(staged.index), dtype=bool)
     delivered = staged.fields["id"].to_numpy(dtype=object)
@@ -342,13 +355,16 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
               "actor": options.actor, "source": options.change_source or f"import:{batch_id}",
               "groups": list(allocation.firsts), "firsts": list(allocation.firsts.values()),
               "kept": kept, "same_position": SAME_POSITION_DEGREES, "stamp": stamp}
-    removed: dict[str, int] = {}
+    if options.mode != "append":
+        notes.extend(_restored(conn, options.timezone))
+    closed: list[tuple[str, int, int, int]] = []
     with conn.cursor() as cur:
         for statement in sql_text("publish.sql").split(";\n\n"):
             if statement.strip():
                 cur.execute(statement.encode(), params)
-                if cur.description:  # the components a replace removed, per class
-                    removed = {str(code): int(count) for code, count in cur.fetchall()}
+                if cur.description:  # per class: removed, removed outside the delivered streets, replaced
+                    closed = [(str(code), int(a), int(b), int(c)) for code, a, b, c in cur.fetchall()]
+    removed = {code: count for code, count, _, _ in closed if count}
     unchanged = {int(i) for i, in conn.execute("SELECT row_idx FROM pg_temp.survey_unchanged")}
     insert(conn, params, rebuild=rebuild)
     new = keep & ~np.isin(staged.index, list(unchanged)) if unchanged else keep
@@ -357,8 +373,40 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
         ensure_class_layers(conn, options.scheme, set(counts))
         bump_data_version(conn, "components")
     notes.extend(_sweeping_removals(removed, staged.class_codes[keep], options.scheme))
-    return ({str(k): int(v) for k, v in counts.items()}, len(unchanged), removed,
-            tuple(str(i) for i in ids[new]))
+    outside = sum(count for _, _, count, _ in closed)
+    if outside:
+        streets = sorted({str(c)[:9] for c in staged.community[keep] if c})
+        listed = ", ".join(streets[:5]) + (" …" if len(streets) > 5 else "")
+        notes.append(f"replace: {outside} of the {sum(removed.values())} component(s) it removes lie "
+                     f"outside the {len(streets)} street(s) the delivery covers ({listed}): a replace "
+                     "removes, in the whole city, every current component of the delivered classes that "
+                     "the delivery does not hold; for a delivery of part of the city, --mode upsert changes "
+                     "only the components it holds")
+    return _Published({str(k): int(v) for k, v in counts.items()}, len(unchanged), removed,
+                      sum(count for _, _, _, count in closed), tuple(str(i) for i in ids[new]))
+
+
+_RESTORED_SQL = """
+SELECT s.id, ((max(c.valid_to) AT TIME ZONE %(timezone)s)::date)::text,
+       (array_agg(c.close_source ORDER BY c.valid_to DESC))[1]
+FROM pg_temp.survey_staging s JOIN onemap.component c ON c.id = s.id
+WHERE s.id IS NOT NULL
+GROUP BY s.id
+HAVING bool_and(c.valid_to IS NOT NULL)
+ORDER BY s.id
+"""
+
+
+def _restored(conn: psycopg.Connection, timezone: str) -> list[str]:
+    """A note naming the components removed earlier that the delivered identifiers bring back: a file
+    exported before a removal, imported again, undoes it."""
+    found = conn.execute(_RESTORED_SQL, {"timezone": timezone}).fetchall()
+    if not found:
+        return []
+    named = "; ".join(f"{i} (removed on {day} by {source or 'an unrecorded write'})"
+                      for i, day, source in found[:5]) + ("; …" if len(found) > 5 else "")
+    return [f"{len(found)} component(s) removed earlier come back, their identifiers delivered again: "
+            f"{named}; if the file was exported before those removals, drop their rows"]
 
 
 def _sweeping_removals(removed: dict[str, int], delivered: np.ndarray, scheme: Scheme) -> list[str]:

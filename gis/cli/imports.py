@@ -101,17 +101,18 @@ def components(
     report_path = report or Path(f"onemap-import-{result.batch_id}.json")
     refused_path = _write_refused(result, refused_rows_file(report_path))
     write_report(report_path, result, [str(f) for f in files], refused_path)
-    _summarise(result, report_path)
+    _summarise(result, report_path, dry_run)
     if refused_path is not None:
         typer.echo(f"the {len(result.refused or ())} refused row(s), with their reasons, to correct and "
                    f"import again: {refused_path}", err=True)
+    nothing = "the import would load nothing" if dry_run else "nothing was loaded"
     if result.status == "rejected":
         raise ImportValidationError(
-            f"{len(result.rejections)} problem(s) in {result.rows_read} rows; nothing was loaded "
+            f"{len(result.rejections)} problem(s) in {result.rows_read} rows; {nothing} "
             f"(see {report_path}; --skip-invalid loads the valid rows)")
     if result.rejections and not result.rows_loaded and not result.rows_unchanged:
-        raise ImportValidationError(f"every one of the {result.rows_read} rows was rejected; nothing was "
-                                    f"loaded (see {report_path})")
+        raise ImportValidationError(f"every one of the {result.rows_read} rows was rejected; {nothing} "
+                                    f"(see {report_path})")
 
 
 def _write_refused(result: "ImportResult", path: Path) -> Path | None:
@@ -153,7 +154,7 @@ def _fill(given: str, mapping: "FieldMapping") -> tuple[str, str]:
     return field, value
 
 
-def _summarise(result: "ImportResult", report_path: Path) -> None:
+def _summarise(result: "ImportResult", report_path: Path, dry_run: bool) -> None:
     for note in result.notes:
         typer.echo(f"note: {note}")
     for rejection in result.rejections[:20]:
@@ -164,10 +165,15 @@ def _summarise(result: "ImportResult", report_path: Path) -> None:
     if result.rejections:
         per_field = Counter(r.field for r in result.rejections).most_common()
         typer.echo("problems per field: " + ", ".join(f"{field} {n}" for field, n in per_field), err=True)
-    verb = {"committed": "loaded", "dry-run": "would load", "rejected": "loaded"}[result.status]
+    verb = "would load" if dry_run else "loaded"
     count = result.rows_loaded if result.status != "rejected" else 0
     per_class = ", ".join(f"{code}: {n}" for code, n in sorted(result.loaded_per_class.items()))
-    unchanged = f", {result.rows_unchanged} unchanged" if result.rows_unchanged else ""
+    unchanged = ""
+    if result.rows_replaced and result.status != "rejected":
+        replacing = "replacing" if dry_run else "replaced"
+        unchanged = (f", {count - result.rows_replaced} new and {result.rows_replaced} {replacing} their "
+                     "current version")
+    unchanged += f", {result.rows_unchanged} unchanged" if result.rows_unchanged else ""
     if result.removed and result.status != "rejected":
         removes = "removed" if result.status == "committed" else "would remove"
         removed = ", ".join(f"{code}: {n}" for code, n in sorted(result.removed_per_class.items()))

@@ -29,8 +29,10 @@ WHERE %(mode)s <> 'append'
 
 -- 2. Close what this import replaces: re-delivered identifiers (upsert), or every current
 --    component of the delivered classes that is not delivered unchanged (replace), except those
---    whose rows were rejected (kept: --skip-invalid left them out, the survey did not). Returns how
---    many components a replace removes from the inventory, per class: closed and not delivered again.
+--    whose rows were rejected (kept: --skip-invalid left them out, the survey did not). Returns per
+--    class how many components a replace removes from the inventory (closed and not delivered again),
+--    how many of those lie outside the streets the delivery covers, and how many closed versions a
+--    delivered row replaces.
 WITH closed AS (
     UPDATE onemap.component c SET valid_to = %(stamp)s, closed_by = %(actor)s, close_source = %(source)s
     WHERE c.valid_to IS NULL AND c.scheme = %(scheme)s AND (
@@ -42,8 +44,15 @@ WITH closed AS (
             AND c.id NOT IN (SELECT id FROM pg_temp.survey_unchanged)
             AND c.id <> ALL (%(kept)s::text[]))
     )
-    RETURNING c.id, c.class_code
-)
-SELECT class_code, count(*) FROM closed
-WHERE NOT EXISTS (SELECT 1 FROM pg_temp.survey_staging s WHERE s.id = closed.id)
-GROUP BY class_code
+    RETURNING c.id, c.class_code, c.street_code
+),
+delivered AS (SELECT DISTINCT id FROM pg_temp.survey_staging WHERE id IS NOT NULL),
+streets AS (SELECT DISTINCT left(community_code, 9) AS code FROM pg_temp.survey_staging)
+SELECT closed.class_code,
+       count(*) FILTER (WHERE d.id IS NULL) AS removed,
+       count(*) FILTER (WHERE d.id IS NULL AND st.code IS NULL) AS removed_outside,
+       count(*) FILTER (WHERE d.id IS NOT NULL) AS replaced
+FROM closed
+LEFT JOIN delivered d ON d.id = closed.id
+LEFT JOIN streets st ON st.code = closed.street_code
+GROUP BY closed.class_code

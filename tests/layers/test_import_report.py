@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from gis.errors import ImportValidationError, InvalidParameter
@@ -98,3 +99,21 @@ def test_skip_invalid_with_every_row_rejected_exits_as_a_rejected_import(db_url,
     assert done.returncode == 3, done.stderr
     assert done.stderr.splitlines()[-1].startswith(
         "onemap: error: every one of the 1 rows was rejected; nothing was loaded (see onemap-import-")
+
+
+def test_a_rejected_dry_run_says_what_the_import_would_do_and_the_batch_counts_rows(db_url, tmp_path):
+    """Two problems in one row are one rejected row in the audit table, as in the report."""
+    survey = tmp_path / "survey.csv"
+    survey.write_text("小类代码,经度,纬度,主管部门名称,部件状态,初始日期\n"
+                      "01003,120.0,22.531,福田区城管局,坏了,2024-13-45\n", encoding="utf-8")
+    done = subprocess.run([ONEMAP, "import", "components", str(survey), "--dry-run"], cwd=tmp_path,
+                          env={**os.environ, "ONEMAP_DATABASE_URL": db_url}, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 3, done.stderr
+    assert "would load 0 of 1 rows" in done.stdout
+    assert done.stderr.splitlines()[-1].startswith(
+        "onemap: error: 3 problem(s) in 1 rows; the import would load nothing (see onemap-import-")
+    batch = int(done.stdout.split("batch ")[1].split(":")[0])
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT rows_rejected FROM onemap.import_batch WHERE id = %s",
+                            (batch,)).fetchone() == (1,)

@@ -2,6 +2,9 @@
 an identifier names one component for good."""
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -50,7 +53,8 @@ def test_a_sheet_of_identifiers_and_states_updates_the_states_and_keeps_the_rest
                     [[IDS[0], "破损", f"{points[0].x:.9f}", f"{points[0].y:.9f}"],
                      [IDS[1], "完好", f"{points[1].x:.9f}", f"{points[1].y:.9f}"]])
     result = _run(fresh_db_url, [states], mode="upsert")
-    assert (result.status, result.rows_loaded, result.rows_unchanged) == ("committed", 1, 1)
+    assert (result.status, result.rows_loaded, result.rows_unchanged, result.rows_replaced) == (
+        "committed", 1, 1, 1)
     assert ("2 row(s) keep from their stored version the fields their file has no column for (name, "
             "competent_dept_code, competent_dept_name, owner_dept_code, owner_dept_name, "
             "maintainer_dept_code, maintainer_dept_name, initial_date, change_date, data_source, note) and "
@@ -114,7 +118,8 @@ def test_append_refuses_the_identifier_of_a_removed_component_and_upsert_restore
     points = _census(fresh_db_url, tmp_path)
     kept = _sheet(tmp_path / "kept.csv", ["管理部件标识码", "主管部门名称", "经度", "纬度"],
                   [[i, DEPT, f"{p.x:.9f}", f"{p.y:.9f}"] for i, p in zip(IDS[:2], points, strict=False)])
-    assert _run(fresh_db_url, [kept], mode="replace").removed == 1  # IDS[2] leaves the inventory
+    removal = _run(fresh_db_url, [kept], mode="replace")
+    assert removal.removed == 1  # IDS[2] leaves the inventory
     again = _sheet(tmp_path / "again.csv", ["管理部件标识码", "主管部门名称", "经度", "纬度"],
                    [[IDS[2], DEPT, f"{points[2].x:.9f}", f"{points[2].y:.9f}"]])
     refused = _run(fresh_db_url, [again])
@@ -123,8 +128,11 @@ def test_append_refuses_the_identifier_of_a_removed_component_and_upsert_restore
         (2, "id", f"identifier {IDS[2]} belonged to a component removed on {today}, and an identifier is "
                   "never given to another component (--mode upsert restores that one)")]
     restored = _run(fresh_db_url, [again], mode="upsert")
-    assert (restored.status, restored.rows_loaded) == ("committed", 1)
+    assert (restored.status, restored.rows_loaded, restored.rows_replaced) == ("committed", 1, 0)
     assert _current(fresh_db_url)[IDS[2]][:2] == ("路灯井盖", DEPT)
+    assert (f"1 component(s) removed earlier come back, their identifiers delivered again: {IDS[2]} (removed "
+            f"on {today} by import:{removal.batch_id}); if the file was exported before those removals, drop "
+            "their rows") in restored.notes
 
 
 def test_a_removal_is_told_on_the_city_date(fresh_db_url, tmp_path):
@@ -240,6 +248,24 @@ def test_a_replace_says_what_it_removes_per_class_and_notes_a_class_one_row_empt
             "delivers no longer holds: check those rows' class if it is a slip") in rehearsed.notes
 
 
+def test_a_replace_notes_the_removals_outside_the_streets_it_delivers(db_url, tmp_path):
+    """One street's bins delivered in replace mode take every other street's bins out of the inventory."""
+    with psycopg.connect(db_url) as conn:
+        point = _points_in_city(conn, 1, seed=67)[0]
+        street = conn.execute("SELECT left(code, 9) FROM onemap.v_unit_grid WHERE ST_Intersects(geom, "
+                              "ST_GeomFromWKB(%s, 4490)) ORDER BY code LIMIT 1", (point.wkb,)).fetchone()[0]
+        outside = conn.execute("SELECT count(*) FROM onemap.component WHERE valid_to IS NULL "
+                               "AND class_code = '03005' AND street_code <> %s", (street,)).fetchone()[0]
+    assert outside > 0
+    sheet = _sheet(tmp_path / "street.csv", ["小类代码", "主管部门名称", "经度", "纬度"],
+                   [["03005", DEPT, f"{point.x:.9f}", f"{point.y:.9f}"]])
+    rehearsed = _run(db_url, [sheet], mode="replace", dry_run=True)
+    assert (f"replace: {outside} of the {rehearsed.removed} component(s) it removes lie outside the 1 "
+            f"street(s) the delivery covers ({street}): a replace removes, in the whole city, every current "
+            "component of the delivered classes that the delivery does not hold; for a delivery of part of "
+            "the city, --mode upsert changes only the components it holds") in rehearsed.notes
+
+
 def test_a_shapefile_name_cut_from_one_stored_name_updates_it_and_a_doubtful_one_keeps_its_name(
         fresh_db_url, tmp_path):
     """A contractor's Shapefile cuts names to 10 bytes: 灯杆材 is 灯杆材质说明 (stored on its components) in
@@ -264,3 +290,23 @@ def test_a_shapefile_name_cut_from_one_stored_name_updates_it_and_a_doubtful_one
     assert attributes == {IDS[0]: {"材质": "球墨铸铁", "口径": "700", "安装年份": "2019", "安装年": "2020"},
                           IDS[1]: {"材质": "球墨铸铁", "口径": "700", "安装年月": "2019-05"},
                           IDS[2]: {"材质": "球墨铸铁", "口径": "700", "灯杆材质说明": "铝"}}
+
+
+def test_the_command_tells_new_components_from_replaced_versions(fresh_db_url, tmp_path):
+    points = _census(fresh_db_url, tmp_path)
+    with psycopg.connect(fresh_db_url) as conn:
+        new_spot = _points_in_city(conn, 4, seed=54)[-1]
+    header = ["管理部件标识码", "小类代码", "主管部门名称", "部件状态", "经度", "纬度"]
+    sheet = _sheet(tmp_path / "week.csv", header,
+                   [[IDS[0], "01006", DEPT, "破损", f"{points[0].x:.9f}", f"{points[0].y:.9f}"],
+                    ["", "01006", DEPT, "完好", f"{new_spot.x:.9f}", f"{new_spot.y:.9f}"]])
+    onemap = str(Path(sys.executable).with_name("onemap"))
+    env = {**os.environ, "ONEMAP_DATABASE_URL": fresh_db_url}
+    for flag, told in (("--dry-run", "would load 2 of 2 rows (01006: 2), 1 new and 1 replacing their current "
+                                     "version"),
+                       ("--skip-invalid", "loaded 2 of 2 rows (01006: 2), 1 new and 1 replaced their current "
+                                          "version")):
+        done = subprocess.run([onemap, "import", "components", str(sheet), "--mode", "upsert", flag],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert told in done.stdout, done.stdout
