@@ -1,7 +1,8 @@
 """HTTP: forward (`/geocode`), reverse (`/geocode/reverse`, `/reverse`), batch (`/geocode/batch`) geocoding.
 
-JSON by default, GeoJSON with `f=geojson`. Large batches run as asynchronous jobs:
-POST a CSV/XLSX file → 202 with the job's URL; GET it for the state, GET …/result for the CSV.
+JSON by default, GeoJSON with `f=geojson`. Large batches run as asynchronous jobs (geocoder.jobs):
+POST a CSV/XLSX file with a bearer token → 202 with the job's URL; GET it (same token) for the state,
+GET …/result for the CSV. Single addresses and JSON batches need no token.
 
 The single-address routes are the hot path (p99 ≤ 20 ms at 16 concurrent clients, issue 8): they read
 their query parameters themselves (documented through `openapi_extra`) instead of FastAPI's
@@ -9,9 +10,8 @@ per-request validation, serialise with orjson, and memoise whole response bodies
 snapshot (see geocoder.memo), so a repeated address costs a dictionary look-up.
 """
 
-import asyncio
 import math
-import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from email.message import Message
 from typing import Any
@@ -23,13 +23,15 @@ from pydantic import BaseModel, Field
 
 from geocoder.batch import geocode_rows, read_table, write_csv
 from geocoder.forward import Candidate, GeocodeResult, check_query, geocode
+from geocoder.jobs import Job, JobsFull, JobStore
 from geocoder.memo import memo
 from geocoder.process import JSON_MAX_BYTES
 from geocoder.process import router as process_router
 from geocoder.reverse import DEFAULT_RADIUS_M, reverse
 from geocoder.service import output_crs, snapshot
+from gis.auth import optional_principal
 from gis.crs import CrsSpec, parse_crs, xy_from_cgcs2000
-from gis.errors import InvalidParameter, NotFound
+from gis.errors import InvalidParameter, NotFound, Unauthorized
 from gis.request_body import read_body
 
 router = APIRouter(tags=["geocoder"])
@@ -251,6 +253,14 @@ def _charset(request: Request) -> str | None:
     return header.get_content_charset()
 
 
+async def _owner(request: Request, refusal: str) -> int:
+    """The id of the caller's token; 401 with `refusal` for the anonymous."""
+    principal = await optional_principal(request)
+    if principal is None:
+        raise Unauthorized(refusal)
+    return principal.token_id
+
+
 async def _start_job(request: Request, content_type: str) -> Response:
     name = {
         "text/csv": "upload.csv",
@@ -263,66 +273,84 @@ async def _start_job(request: Request, content_type: str) -> Response:
             f"Content-Type {content_type or 'none'!r}: send application/json, text/csv or an XLSX, XLS "
             "or ODS workbook"
         )
-    data = await read_body(request, JOB_MAX_BYTES, advice="split the file into several jobs")
-    crs = output_crs(request.query_params.get("crs"))
-    table = read_table(data, name, column=request.query_params.get("column"), encoding=_charset(request))
-    gaz = await snapshot(request)
+    owner = await _owner(request, "a batch geocoding job (a CSV or workbook body) needs a bearer token of "
+                         "any role: send `Authorization: Bearer om_…`, or post up to 1000 addresses as JSON, "
+                         "which needs none")
     jobs = _jobs(request)
-    job_id = uuid.uuid4().hex
-    job: dict[str, Any] = {"id": job_id, "status": "running", "rows": len(table.rows), "done": 0}
-    jobs[job_id] = job
+    try:
+        job = jobs.reserve(owner)  # before the upload is read: a full server refuses it unread
+    except JobsFull as full:
+        body = {"code": "ServiceUnavailable", "description": str(full)}
+        return _json(body, status_code=503, headers={"Retry-After": str(full.retry_after_s)})
+    try:
+        data = await read_body(request, JOB_MAX_BYTES, advice="split the file into several jobs")
+        crs = output_crs(request.query_params.get("crs"))
+        table = read_table(data, name, column=request.query_params.get("column"), encoding=_charset(request))
+        gaz = await snapshot(request)
+    except BaseException:
+        jobs.discard(job)
+        raise
 
-    def run() -> None:
-        def progress(done: int) -> None:
-            job["done"] = done
-
+    def work(progress: Callable[[int], None]) -> tuple[bytes, int]:
         results = geocode_rows(gaz, [r[table.address_column] for r in table.rows], crs=crs, on_row=progress)
-        job["result"] = write_csv(table.header, table.rows, results)
-        job["failed_rows"] = sum(1 for r in results if r["level"] == "")
-        job["status"] = "successful"
+        return write_csv(table.header, table.rows, results), sum(1 for r in results if r["level"] == "")
 
-    job["task"] = asyncio.get_running_loop().run_in_executor(None, run)
-    url = str(request.url_for("batch_job", job_id=job_id))
+    jobs.start(job, len(table.rows), work)
+    url = str(request.url_for("batch_job", job_id=job.id))
     return _json(_job_json(job, url), status_code=202, headers={"Location": url})
 
 
-def _jobs(request: Request) -> dict[str, dict[str, Any]]:
-    if getattr(request.app.state, "geocode_jobs", None) is None:
-        request.app.state.geocode_jobs = {}
-    jobs: dict[str, dict[str, Any]] = request.app.state.geocode_jobs
+def _jobs(request: Request) -> JobStore:
+    """The app's job store, created on first use from its settings."""
+    state = request.app.state
+    if getattr(state, "geocode_jobs", None) is None:
+        settings = state.settings
+        state.geocode_jobs = JobStore(max_jobs=settings.geocode_jobs_max,
+                                      concurrency=settings.geocode_jobs_concurrency,
+                                      ttl_s=settings.geocode_job_ttl_s)
+    jobs: JobStore = state.geocode_jobs
     return jobs
 
 
-def _job_json(job: dict[str, Any], url: str) -> dict[str, Any]:
-    task = job.get("task")
-    if task is not None and task.done() and task.exception() is not None:
-        job["status"], job["error"] = "failed", str(task.exception())
-    body: dict[str, Any] = {
-        k: job[k] for k in ("id", "status", "rows", "done", "failed_rows", "error") if k in job
-    }
+async def _job(request: Request, job_id: str) -> Job:
+    """The caller's job; 404 when it does not exist, has expired or belongs to another token."""
+    owner = await _owner(request, "batch geocoding jobs belong to the token that started them: send it")
+    job = _jobs(request).get(job_id, owner)
+    if job is None:
+        raise NotFound(
+            f"no geocoding job {job_id!r} of this token: finished jobs are kept "
+            f"{request.app.state.settings.geocode_job_ttl_s:g} seconds, in the memory of the server process "
+            "that started them"
+        )
+    return job
+
+
+def _job_json(job: Job, url: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": job.id, "status": job.status, "rows": job.rows, "done": job.done}
+    if job.failed_rows is not None:
+        body["failed_rows"] = job.failed_rows
+    if job.error is not None:
+        body["error"] = job.error
     body["links"] = [{"rel": "self", "href": url}]
-    if job["status"] == "successful":
+    if job.status == "successful":
         body["links"].append({"rel": "results", "href": url + "/result", "type": "text/csv"})
     return body
 
 
 @router.get("/geocode/jobs/{job_id}", name="batch_job", summary="State of a batch geocoding job")
 async def batch_job(job_id: str, request: Request) -> Response:
-    job = _jobs(request).get(job_id)
-    if job is None:
-        raise NotFound(
-            f"no geocoding job {job_id!r} (jobs live in the memory of the process that started them)"
-        )
+    job = await _job(request, job_id)
     return _json(_job_json(job, str(request.url_for("batch_job", job_id=job_id))))
 
 
 @router.get("/geocode/jobs/{job_id}/result", summary="The CSV of a finished batch geocoding job")
 async def batch_result(job_id: str, request: Request) -> Response:
-    job = _jobs(request).get(job_id)
-    if job is None or job["status"] != "successful":
-        raise NotFound(f"job {job_id!r} has no result (yet)")
+    job = await _job(request, job_id)
+    if job.result is None:
+        raise NotFound(f"job {job_id!r} has no result: it is {job.status}")
     return Response(
-        job["result"],
+        job.result,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="geocoded-{job_id}.csv"'},
     )
+

@@ -3,7 +3,8 @@
 Mounted by gis/app.py; it wires onemap's geocoder into case creation for address-only cases.
 
 Writes need a bearer token: creating a case the `report_cases` permission (inspector, dispatcher,
-admin); a transition the role the workflow names for its action (layers/case_workflow.py).
+admin); a transition the role the workflow names for its action (layers/case_workflow.py); an
+inspector self-handles only a case they reported on patrol that is not of urgency A.
 Reading a case or the evaluation needs any valid token (`read_private`): a case carries the
 reporter and free text. Errors are OGC exception bodies (gis/errors.py).
 """
@@ -118,7 +119,7 @@ async def post_case(
             geocode=_geocoder(request),
         )
         await conn.commit()
-        created = await get_case(conn, case_id, role=principal.role)
+        created = await get_case(conn, case_id, role=principal.role, actor=principal.name)
     return JSONResponse(_json(created), status_code=201, headers={"Location": f"/cases/{case_id}"})
 
 
@@ -127,7 +128,8 @@ async def read_case(
     case_id: int, request: Request, principal: Annotated[Principal, Depends(require("read_private"))]
 ) -> JSONResponse:
     async with request.app.state.pool.connection() as conn:
-        return JSONResponse(_json(await get_case(conn, _checked_id(case_id), role=principal.role)))
+        case = await get_case(conn, _checked_id(case_id), role=principal.role, actor=principal.name)
+        return JSONResponse(_json(case))
 
 
 @router.post("/cases/{case_id}/transitions")
@@ -142,7 +144,7 @@ async def post_transition(
             conn, _checked_id(case_id), body.action, actor=principal.name, role=principal.role, note=body.note
         )
         await conn.commit()
-        return JSONResponse(_json(await get_case(conn, case_id, role=principal.role)))
+        return JSONResponse(_json(await get_case(conn, case_id, role=principal.role, actor=principal.name)))
 
 
 @router.get("/evaluation")

@@ -68,6 +68,15 @@ class Settings(BaseSettings):
                                         "aggregated per grid cell up to this zoom")
     tiles_cluster_min_zoom: int = Field(default=10, ge=0, le=24, description="lowest zoom at which "
                                         "point layers appear (as aggregates)")
+    geocode_jobs_max: int = Field(
+        default=8, ge=1, description="batch geocoding jobs a server process keeps at once (waiting, running, "
+        "or finished and not yet expired); one more is refused with 503 and Retry-After")
+    geocode_jobs_concurrency: int = Field(
+        default=1, ge=1, description="batch geocoding jobs a server process runs at once; the others wait "
+        "their turn (a job is CPU work in Python: more at once only slow single geocoding down)")
+    geocode_job_ttl_s: float = Field(
+        default=1800.0, gt=0, description="seconds a finished batch geocoding job and its result are kept "
+        "before they are forgotten")
     timezone: str = Field(
         default="Asia/Shanghai", validation_alias=AliasChoices("ONEMAP_TIMEZONE", "ONEMAP_CASE_TIMEZONE"),
         description="the city's local time: the case calendar, and every date or time given without an "

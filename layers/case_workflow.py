@@ -4,6 +4,11 @@
 结案 closed; 作废 cancel (before dispatch), 返工 rework (a failed check sends the case back to
 the department: fed_back → dispatched), and 自行处置 self_handle (a grid inspector fixes a minor
 problem on the spot: reported → closed, counted separately in the evaluation).
+
+Self-handling skips filing, dispatch and verification, so an inspector may take it only on a case
+they reported themself from patrol (source `inspector`) that is not of urgency A; anything else — a
+hotline, app or video case, someone else's report, an urgent one — goes through the centre
+(`self_handle_refusal`). An admin may record a self-handling for an inspector.
 """
 
 from collections.abc import Mapping
@@ -104,5 +109,40 @@ def next_state(state: str, action: str, role: str) -> State:
 
 
 def actions_from(state: str, role: str) -> tuple[Action, ...]:
-    """The actions `role` may take on a case in `state` (for clients that draw buttons)."""
+    """The actions `role` may take on a case in `state` (for clients that draw buttons).
+
+    Self-handling also depends on the case's report: see `self_handle_refusal`.
+    """
     return tuple(a for a, t in TRANSITIONS.items() if state in t.sources and role in t.roles)
+
+
+@dataclass(frozen=True)
+class Report:
+    """How a case came in: what decides, beyond its state, whether an inspector may self-handle it."""
+
+    source: str
+    urgency: str
+    reported_by: str  # the actor (token name) of the case's report event
+
+
+def self_handle_refusal(report: Report, *, actor: str, role: str) -> str | None:
+    """Why `actor` may not self-handle (自行处置) a case of this report, or None when they may.
+
+    The state and the role are `next_state`'s checks; this one binds inspectors only.
+    """
+    if role != "inspector":
+        return None
+    if report.source != "inspector" or report.reported_by != actor:
+        reporter = repr(report.reported_by) if report.reported_by else "no one on record"
+        return (
+            f"inspector {actor!r} may not self-handle (自行处置) this case: it came from {report.source}, "
+            f"reported by {reporter}, and an inspector self-handles only a problem they reported themself "
+            "on patrol; leave it to the centre to file (立案)"
+        )
+    if report.urgency == "A":
+        return (
+            f"inspector {actor!r} may not self-handle (自行处置) this case: it is of urgency A, which the "
+            "centre must file and dispatch (立案, 派遣); leave it open for the centre"
+        )
+    return None
+

@@ -19,12 +19,12 @@ import shapely
 from psycopg.rows import dict_row
 
 from gis.crs import parse_crs, to_cgcs2000
-from gis.errors import InvalidParameter, NotFound
+from gis.errors import InvalidParameter, NotFound, PermissionDenied
 from grid_codes.classes import ClassCode, default_table
 from grid_codes.errors import InvalidCode
 from layers.case_deadline import deadline_state
 from layers.case_rules import CaseOptions, fetch_policy
-from layers.case_workflow import actions_from, next_state, transition
+from layers.case_workflow import Report, actions_from, next_state, self_handle_refusal, transition
 
 KINDS = ("event", "component")
 URGENCIES = ("A", "B", "C")
@@ -230,18 +230,27 @@ async def create_case(
     return int(row[0])
 
 
+_LOCK_SQL = """
+SELECT state, case_no, source, urgency, (
+    SELECT actor FROM onemap.case_event WHERE case_id = c.id AND action = 'report' ORDER BY id LIMIT 1)
+FROM onemap.city_case c WHERE id = %s FOR UPDATE
+"""
+
+
 async def apply_action(
     conn: psycopg.AsyncConnection, case_id: int, action: str, *, actor: str, role: str, note: str = ""
 ) -> str:
     """Take a workflow action on a case (row-locked); return the new state. The caller commits."""
     step = transition(action)
     note = check_text("note", note, 2000)
-    row = await (
-        await conn.execute("SELECT state FROM onemap.city_case WHERE id = %s FOR UPDATE", (case_id,))
-    ).fetchone()
+    row = await (await conn.execute(_LOCK_SQL, (case_id,))).fetchone()
     if row is None:
         raise NotFound(f"no case {case_id}")
     state = next_state(row[0], step.action, role)
+    if step.action == "self_handle":
+        refusal = self_handle_refusal(Report(row[2], row[3], row[4] or ""), actor=actor, role=role)
+        if refusal is not None:
+            raise PermissionDenied(f"case {row[1]}: {refusal}")
     await conn.execute(
         "UPDATE onemap.city_case SET state = %(state)s, updated_at = now(), "
         "closed_at = CASE WHEN %(state)s = 'closed' THEN now() END, "
@@ -271,8 +280,10 @@ WHERE case_id = %s ORDER BY at, id
 """
 
 
-async def get_case(conn: psycopg.AsyncConnection, case_id: int, *, role: str | None = None) -> dict[str, Any]:
-    """One case with its deadline state, its history and the actions `role` may take next."""
+async def get_case(
+    conn: psycopg.AsyncConnection, case_id: int, *, role: str | None = None, actor: str = ""
+) -> dict[str, Any]:
+    """One case with its deadline state, its history and the actions `actor` in `role` may take next."""
     async with conn.cursor(row_factory=dict_row) as cur:
         case = await (await cur.execute(_CASE_SQL, (case_id,))).fetchone()
         if case is None:
@@ -286,8 +297,19 @@ async def get_case(conn: psycopg.AsyncConnection, case_id: int, *, role: str | N
     except InvalidCode:
         case["class_name"] = None
     case["history"] = history
-    case["actions"] = list(actions_from(case["state"], role)) if role else []
+    case["actions"] = _actions(case, history, role=role, actor=actor) if role else []
     return case
+
+
+def _actions(case: dict[str, Any], history: list[dict[str, Any]], *, role: str, actor: str) -> list[str]:
+    """The workflow's actions for this state and role, less a self-handling this case's report rules out."""
+    reported_by = next((e["actor"] for e in history if e["action"] == "report"), "")
+    report = Report(case["source"], case["urgency"], reported_by)
+    return [
+        a
+        for a in actions_from(case["state"], role)
+        if a != "self_handle" or self_handle_refusal(report, actor=actor, role=role) is None
+    ]
 
 
 async def notify_deadline_crossings(conn: psycopg.AsyncConnection, since: datetime, until: datetime) -> int:

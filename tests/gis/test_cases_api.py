@@ -157,6 +157,56 @@ def test_refused_transitions(client, tokens, point, role, action, status, text):
     assert state == "reported"
 
 
+@pytest.fixture(scope="module")
+def second_inspector(url) -> str:
+    with psycopg.connect(url) as conn:
+        return create_token(conn, name="inspector-2-cases", role="inspector", created_by="tests")
+
+
+@pytest.mark.parametrize(
+    ("reporter", "fields", "text"),
+    [
+        ("dispatcher", {"source": "hotline_12345", "urgency": "A"}, "it came from hotline_12345"),
+        ("dispatcher", {"source": "inspector"}, "reported by 'dispatcher-cases'"),
+        ("second inspector", {}, "reported by 'inspector-2-cases'"),
+        ("inspector", {"source": "app"}, "it came from app"),
+        ("inspector", {"urgency": "A"}, "it is of urgency A"),
+    ],
+    ids=["hotline-urgent", "dispatcher-report", "other-inspector", "own-app-case", "own-urgent"],
+)
+def test_an_inspector_self_handles_only_a_minor_case_of_their_own_patrol(
+    client, tokens, second_inspector, point, reporter, fields, text
+):
+    headers = {"Authorization": f"Bearer {second_inspector}"} if reporter == "second inspector" else None
+    created = client.post("/cases", json=body(point, **fields), headers=headers or auth(tokens, reporter))
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    assert client.get(f"/cases/{case_id}", headers=auth(tokens, "inspector")).json()["actions"] == []
+    response = client.post(
+        f"/cases/{case_id}/transitions", json={"action": "self_handle"}, headers=auth(tokens, "inspector")
+    )
+    assert_ogc_error(response, 403, text)
+    assert "inspector 'inspector-cases' may not self-handle" in response.json()["description"]
+    filed = client.post(
+        f"/cases/{case_id}/transitions", json={"action": "file"}, headers=auth(tokens, "dispatcher")
+    )
+    assert filed.status_code == 200 and filed.json()["self_handled"] is False
+
+
+def test_only_the_reporting_inspector_is_offered_self_handling_and_may_take_it(
+    client, tokens, second_inspector, point
+):
+    case_id = new_case(client, tokens, point)
+    other = client.get(f"/cases/{case_id}", headers={"Authorization": f"Bearer {second_inspector}"})
+    listed = client.get(f"/cases/{case_id}", headers=auth(tokens, "inspector")).json()["actions"]
+    assert other.json()["actions"] == [] and listed == ["self_handle"]
+    response = client.post(
+        f"/cases/{case_id}/transitions", json={"action": "self_handle"}, headers=auth(tokens, "inspector")
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["state"] == "closed" and response.json()["self_handled"] is True
+
+
 def test_transition_of_an_unknown_case_is_404(client, tokens):
     response = client.post(
         "/cases/987654321/transitions", json={"action": "file"}, headers=auth(tokens, "dispatcher")

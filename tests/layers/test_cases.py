@@ -57,7 +57,7 @@ def create(url: str, case: NewCase, role: str = "inspector") -> int:
 
 
 def read(url: str, case_id: int, role: str | None = None) -> dict[str, Any]:
-    return run(url, lambda conn: get_case(conn, case_id, role=role))
+    return run(url, lambda conn: get_case(conn, case_id, role=role, actor="pytest"))
 
 
 def act(url: str, case_id: int, action: str, role: str = "dispatcher", note: str = "") -> str:

@@ -1,0 +1,114 @@
+"""Batch geocoding jobs in the memory of the server process that started them, bounded three ways.
+
+At most `max_jobs` are kept at once — waiting, running, or finished and not yet expired — and a new one
+beyond that is refused (`JobsFull`, with the seconds until a place frees); `concurrency` of them geocode
+at a time, on threads of their own, the others wait (status `accepted`); a finished job is forgotten
+`ttl_s` after it finishes. A job is visible only to the token that started it: it holds that caller's
+uploaded rows.
+"""
+
+import asyncio
+import math
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from gis.errors import OnemapError
+
+# OGC API - Processes job states (statusInfo); onemap's jobs are never dismissed, only forgotten.
+Status = Literal["accepted", "running", "successful", "failed"]
+# The geocoding of one job: given a progress callback (rows done), the result CSV and its failed rows.
+Work = Callable[[Callable[[int], None]], tuple[bytes, int]]
+
+
+class JobsFull(OnemapError):
+    """Every place for a batch job is taken; one frees in `retry_after_s` seconds at the latest."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+@dataclass
+class Job:
+    """One batch job: its owner, progress and, once successful, the CSV result."""
+
+    id: str
+    owner: int  # id of the token that started it
+    rows: int = 0
+    status: Status = "accepted"
+    done: int = 0
+    failed_rows: int | None = None
+    error: str | None = None
+    result: bytes | None = None
+    expires_at: float | None = None  # on the store's clock, once finished
+
+
+class JobStore:
+    """The batch jobs of one server process (app.state.geocode_jobs)."""
+
+    def __init__(
+        self, *, max_jobs: int, concurrency: int, ttl_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.max_jobs, self.ttl_s, self.clock = max_jobs, ttl_s, clock
+        self._jobs: dict[str, Job] = {}
+        self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="geocode-job")
+
+    def __len__(self) -> int:
+        """The jobs kept now."""
+        return len(self._jobs)
+
+    def reserve(self, owner: int) -> Job:
+        """A place for a new job of `owner` (before its upload is read); JobsFull when none is free."""
+        self.purge()
+        if len(self._jobs) >= self.max_jobs:
+            now = self.clock()
+            frees_at = min(j.expires_at if j.expires_at is not None else now + self.ttl_s
+                           for j in self._jobs.values())
+            wait = max(1, math.ceil(frees_at - now))
+            raise JobsFull(
+                f"the server keeps {self.max_jobs} batch geocoding jobs at once and all are taken: try again "
+                f"in {wait} seconds, or send up to 1000 addresses as JSON, which is answered at once", wait)
+        job = Job(id=uuid.uuid4().hex, owner=owner)
+        self._jobs[job.id] = job
+        return job
+
+    def discard(self, job: Job) -> None:
+        """Give back the place of a job that never started (its upload was refused)."""
+        self._jobs.pop(job.id, None)
+
+    def start(self, job: Job, rows: int, work: Work) -> None:
+        """Queue the job's work; it expires `ttl_s` after it finishes, successful or not."""
+        job.rows = rows
+
+        def run() -> None:
+            def progress(done: int) -> None:
+                job.done = done
+
+            job.status = "running"
+            try:
+                job.result, job.failed_rows = work(progress)
+                job.status = "successful"
+            except Exception as error:  # any failure of one job is its status, not the server's
+                job.error, job.status = str(error), "failed"
+            finally:
+                job.expires_at = self.clock() + self.ttl_s
+
+        loop = asyncio.get_running_loop()
+        finished = loop.run_in_executor(self._executor, run)
+        finished.add_done_callback(lambda _: loop.call_later(self.ttl_s, self.purge))
+
+    def get(self, job_id: str, owner: int) -> Job | None:
+        """The job if it exists, has not expired and belongs to `owner`."""
+        self.purge()
+        job = self._jobs.get(job_id)
+        return job if job is not None and job.owner == owner else None
+
+    def purge(self) -> None:
+        """Forget the jobs whose time is up."""
+        now = self.clock()
+        for job_id in [i for i, j in self._jobs.items() if j.expires_at is not None and j.expires_at <= now]:
+            del self._jobs[job_id]
