@@ -5,11 +5,13 @@ the layer's LayerSpec in its options. Two configurations are built from one regi
 the public one, and one that also holds the private layers (for tokens with read_private).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+import jinja2
 import psycopg
+import pygeoapi.util
 
 from gis.crs import CGCS2000, CRS84_URI, WEB_MERCATOR, WGS84, epsg_uri, gauss_kruger_epsg
 from layers.components import STANDARD_FIELDS
@@ -32,6 +34,32 @@ _GRID_COLUMNS = {"components": "grid_code", "grid": "code", "admin": "code"}
 _SINCE_FIELDS = ("valid_from", "status_at")
 _INSTANT_FIELDS = ("reported_at", "t")
 _WORLD: BBox = (-180.0, -90.0, 180.0, 90.0)
+# what could end or break the <script> a JSON text is written into, as JSON escapes of the same characters
+_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_safe_json(value: Any, pretty: bool = False) -> str:
+    """pygeoapi's JSON text of `value` with <, >, & and U+2028/U+2029 escaped: the same JSON value, which
+    no `</script>` or `<!--` inside a string can cut out of a <script> element."""
+    return pygeoapi.util.to_json(value, pretty).translate(_SCRIPT_ESCAPES)
+
+
+class ScriptSafeTemplates(jinja2.Environment):
+    """pygeoapi's template environment with script_safe_json as `to_json`.
+
+    The item and items pages write `var geojson_data = {{ data | to_json | safe }}` into a <script>, so a
+    stored `</script><script>...` would run for whoever opens them. pygeoapi.util.render_j2_template
+    builds this module global for each page and sets its filters before it loads the template.
+    """
+
+    def get_template(self, name: str | jinja2.Template, parent: str | None = None,
+                     globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
+        self.filters["to_json"] = self.globals["to_json"] = script_safe_json
+        return super().get_template(name, parent, globals)
+
+
+pygeoapi.util.Environment = ScriptSafeTemplates
 
 
 @dataclass(frozen=True)
@@ -84,7 +112,9 @@ def _collection(layer: Layer, registry: Registry, pool_key: str, timezone: str,
     keywords = ["数字城管", "onemap", layer.kind] + ([layer.class_prefix] if layer.class_prefix else [])
     provider = {
         "type": "feature", "name": PROVIDER, "data": layer.name, "id_field": spec.id_column,
-        "time_field": spec.time_field, "title_field": "name" if "name" in spec.fields else None,
+        # no title_field: pygeoapi's items page puts its value unescaped into each marker's popup (Leaflet
+        # sets it as HTML), so a name like <img onerror=...> would run; popups show the id, a code
+        "time_field": spec.time_field,
         "editable": spec.editable, "include_extra_query_parameters": True,
         "crs": supported_crs(registry), "storage_crs": epsg_uri(CGCS2000),
         "options": {"pool": pool_key, "timezone": timezone, "layer": spec.to_options()},
