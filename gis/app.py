@@ -96,7 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list,
                            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
                            allow_headers=["Authorization", "Content-Type", "Content-Crs", "Accept-Language",
-                                          "If-None-Match", "Last-Event-ID"],
+                                          "If-None-Match", "If-Match", "Last-Event-ID"],
                            expose_headers=["Content-Crs", "Content-Language", "ETag", "Location"],
                            max_age=3600)
 

@@ -19,6 +19,7 @@ __all__ = [
     "OnemapError",
     "PayloadTooLarge",
     "PermissionDenied",
+    "PreconditionFailed",
     "Unauthorized",
     "UnknownClass",
     "mapping_for",
@@ -57,6 +58,10 @@ class NotFound(OnemapError):
     """The requested object does not exist."""
 
 
+class PreconditionFailed(OnemapError):
+    """A write's If-Match names no current version: the object changed since the client read it."""
+
+
 class PayloadTooLarge(InvalidParameter):
     """A request body is larger than the service accepts."""
 
@@ -87,6 +92,7 @@ _MAPPINGS: dict[type[OnemapError], ErrorMapping] = {
     DivisionInputError: ErrorMapping(400, "InvalidParameterValue", 2),
     ImportValidationError: ErrorMapping(422, "InvalidInput", 3),
     InvalidTransition: ErrorMapping(409, "Conflict", 2),
+    PreconditionFailed: ErrorMapping(412, "PreconditionFailed", 2),
     # A private object is a 404 to the anonymous and found with a token: no cache may reuse a 404
     # across Authorization headers.
     NotFound: ErrorMapping(404, "NotFound", 4, headers=(("Vary", "Authorization"),)),

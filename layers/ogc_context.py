@@ -104,12 +104,13 @@ def pool(key: str) -> ConnectionPool:
 class OgcRequest:
     """What the router parsed from one request, for the provider pygeoapi creates for it."""
 
-    actor: str | None = None  # name of the caller's token (writes record 'api:<name>')
+    actor: str | None = None  # name of the caller's token (writes record it as their actor)
     filter: ast.Node | None = None  # the CQL2 `filter`, parsed (text or JSON)
     filter_crs: CrsRef = CRS84  # CRS of the filter's geometry literals (`filter-crs`)
     bbox: tuple[float, float, float, float] | None = None  # `bbox` (in `bbox-crs`) as lon/lat, EPSG:4490
     content_crs: CrsRef = CRS84  # CRS of a written feature's geometry (`Content-Crs`)
     method: str = "GET"  # PUT replaces a feature, PATCH merges properties into it
+    if_match: str | None = None  # a write's If-Match header: the versions it may replace (RFC 9110)
     params: tuple[tuple[str, str], ...] = ()  # a single item's query parameters (pygeoapi hands get() none)
     outcome: dict[str, Any] = field(default_factory=dict)  # what the provider reports back
 

@@ -3,12 +3,19 @@
 A POST, PUT or PATCH becomes a one-row SurveyRows that goes through exactly what a survey
 import goes through (layers.survey_validate, staging, layers/sql/publish.sql): the database
 assigns the unit grid, community and street and allocates the identifier; a replaced version
-is closed, not deleted; each write is an import batch with change_source 'api:<token name>'.
-DELETE closes the current version. Every write bumps the components' data_version.
+is closed, not deleted. DELETE closes the current version. Each write, DELETE too, is an import
+batch (onemap.import_batch, its actor the token's name) that the versions it opens and closes name
+as an import's do (change_source / close_source 'import:<batch id>'; changed_by / closed_by the token's
+name). Every write bumps the components' data_version.
+
+A component's ETag is its current version's start (`valid_from`); a PUT, PATCH or DELETE whose If-Match
+names no current version is refused (412, RFC 9110 §13.1.1), checked after the write lock.
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,12 +25,13 @@ import psycopg
 import shapely
 
 from gis.crs import CGCS2000, WGS84, CrsRef, transform
-from gis.errors import InvalidParameter, NotFound
-from grid_codes.classes import Scheme
+from gis.errors import InvalidParameter, NotFound, PreconditionFailed
+from grid_codes.classes import Scheme, default_table
 from layers.component_writes import lock_component_writes
 from layers.components import STANDARD_FIELDS, bump_data_version
 from layers.ogc_context import OgcRequest
 from layers.ogc_query import LayerSpec
+from layers.survey_classes import listed_class
 from layers.survey_import import ImportOptions, ImportResult, import_rows
 from layers.survey_rows import SurveyRows
 
@@ -34,9 +42,17 @@ READ_ONLY = ("grid_code", "street_code", "community_code", "major_code", "scheme
              "geometry_type")
 MAX_BODY_BYTES = 1_000_000  # a larger request body is refused with 413 by the router before it is read
 _CURRENT_SQL = """
-SELECT scheme, class_code, {columns}, attributes, ST_AsBinary(geom)
+SELECT scheme, valid_from, class_code, {columns}, attributes, ST_AsBinary(geom)
 FROM onemap.component WHERE id = %s AND valid_to IS NULL FOR UPDATE
 """
+_DELETION_BATCH_SQL = """
+INSERT INTO onemap.import_batch (kind, sources, actor, mode, scheme, dry_run, status, finished_at,
+                                 rows_read, rows_loaded, rows_rejected)
+VALUES ('components', %s, %s, 'delete', %s, false, 'committed', clock_timestamp(), 1, 0, 0)
+RETURNING id
+"""
+_MERGE_PATCH = 'a JSON merge patch of the feature (an object with properties and/or geometry, e.g. ' \
+               '{"properties": {"state": "破损"}})'
 
 
 @dataclass(frozen=True)
@@ -46,14 +62,44 @@ class _Feature:
     geometry: shapely.Geometry | None
 
 
-def _parse(body: bytes, crs: CrsRef, *, need_geometry: bool) -> _Feature:
-    """A GeoJSON Feature body: standard properties, free `attributes`, geometry in EPSG:4490."""
+@dataclass(frozen=True)
+class _Stored:
+    """A component's current version, read under the write lock."""
+
+    scheme: str
+    feature: _Feature
+    etag: str
+
+
+def version_etag(valid_from: datetime) -> str:
+    """The strong ETag of a component version (RFC 9110 §8.8.3): its start, which every write moves."""
+    return f'"{valid_from.astimezone(UTC):%Y%m%dT%H%M%S%fZ}"'
+
+
+def served_etag(properties: Mapping[str, Any]) -> str | None:
+    """The ETag of a component as served (from its `valid_from` property); None without one."""
+    valid_from = properties.get("valid_from")
+    try:
+        return version_etag(datetime.fromisoformat(valid_from)) if isinstance(valid_from, str) else None
+    except ValueError:
+        return None
+
+
+def _parse(body: bytes, crs: CrsRef, *, merge: bool) -> _Feature:
+    """A GeoJSON Feature body, or with `merge` (PATCH) also a merge patch of one (RFC 7396): standard
+    properties, free `attributes`, geometry in EPSG:4490 (a PATCH without one keeps the stored one)."""
+    expected = f"a GeoJSON Feature or {_MERGE_PATCH}" if merge else "a GeoJSON Feature"
     try:
         feature = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise InvalidParameter("the body is not JSON (a GeoJSON Feature is expected)") from None
-    if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise InvalidParameter("the body must be a GeoJSON Feature")
+        raise InvalidParameter(f"the body is not JSON ({expected} is expected)") from None
+    untyped_patch = merge and isinstance(feature, dict) and "type" not in feature
+    if not isinstance(feature, dict) or (feature.get("type") != "Feature" and not untyped_patch):
+        raise InvalidParameter(f"the body must be {expected}")
+    if merge and not {"properties", "geometry"} & feature.keys():
+        members = ", ".join(map(repr, sorted(feature)[:10])) or "none"
+        raise InvalidParameter(f"a PATCH body is {_MERGE_PATCH}; this one has neither (its members: "
+                               f"{members})")
     properties = feature.get("properties") or {}
     if not isinstance(properties, dict):
         raise InvalidParameter("the feature's properties must be an object")
@@ -70,7 +116,7 @@ def _parse(body: bytes, crs: CrsRef, *, need_geometry: bool) -> _Feature:
     if feature.get("id") is not None:
         properties = {**properties, "id": str(feature["id"])}
     geometry = _geometry(feature.get("geometry"), crs)
-    if geometry is None and need_geometry:
+    if geometry is None and not merge:
         raise InvalidParameter("the feature has no geometry")
     return _Feature({k: v for k, v in properties.items() if k in WRITABLE}, attributes, geometry)
 
@@ -109,25 +155,32 @@ def _rows(properties: dict[str, Any], attributes: dict[str, Any] | None,
                       np.array([geometry], dtype=object))
 
 
-def _class_of(spec: LayerSpec, properties: dict[str, Any], scheme: str) -> str | None:
-    """The class the written component has; it must lie in the collection's class."""
+def _class_of(spec: LayerSpec, properties: dict[str, Any], scheme: Scheme) -> str:
+    """The class the written component has: its class_code, its identifier's, the collection's, or the one
+    whose standard name its name is (as an import reads a name); it must lie in the collection's class."""
     size = 4 if scheme == "legacy" else 5
     identifier = properties.get("id")
     code = properties.get("class_code") or (identifier[6:6 + size] if isinstance(identifier, str) else None)
     if code is None and spec.class_prefix is not None and len(spec.class_prefix) == size:
         code = spec.class_prefix
-    if spec.class_prefix is not None and not str(code or "").startswith(spec.class_prefix):
+    name = properties.get("name")
+    if code is None and isinstance(name, str) and not name.isdigit():
+        code = listed_class(name, scheme, default_table())
+    if code is None:
+        raise InvalidParameter("the feature has no class: give properties.class_code (or a name that is "
+                               "a class's standard name, such as 污水井盖), or POST it to its class's "
+                               f"collection, components_{scheme}_<class code>")
+    if spec.class_prefix is not None and not str(code).startswith(spec.class_prefix):
         raise InvalidParameter(f"collection {spec.name} holds class {spec.class_prefix}; "
-                               f"the feature is of class {code or '(none)'}")
-    return None if code is None else str(code)
+                               f"the feature is of class {code}")
+    return str(code)
 
 
 def _publish(conn: psycopg.Connection, spec: LayerSpec, request: OgcRequest, scheme: str, mode: str,
              feature: _Feature, zone: ZoneInfo) -> ImportResult:
-    properties = dict(feature.properties)
-    properties["class_code"] = _class_of(spec, properties, scheme)
-    actor = request.actor or "anonymous"
-    options = ImportOptions(scheme=_scheme(scheme), mode=mode, actor=actor, change_source=f"api:{actor}",
+    known_scheme = _scheme(scheme)
+    properties = {**feature.properties, "class_code": _class_of(spec, feature.properties, known_scheme)}
+    options = ImportOptions(scheme=known_scheme, mode=mode, actor=request.actor or "anonymous",
                             in_use_hint="PUT or PATCH on its item updates it",
                             removed_hint="a POST without an id gets a new one", timezone=zone.key)
     return import_rows(conn, _rows(properties, feature.attributes, feature.geometry),
@@ -151,7 +204,7 @@ def create_feature(conn: psycopg.Connection, spec: LayerSpec, body: bytes, reque
                    zone: ZoneInfo) -> str:
     """Add a component (mode append); returns its identifier, allocated by the database if absent. `zone`:
     the city's, whose dates the messages tell."""
-    feature = _parse(body, request.content_crs, need_geometry=True)
+    feature = _parse(body, request.content_crs, merge=False)
     with conn.transaction():  # a rejected write still commits its audit row (import_batch)
         lock_component_writes(conn)  # its duplicate and identifier checks see every committed write
         result = _publish(conn, spec, request, spec.scheme or "gb47678", "append", feature, zone)
@@ -161,31 +214,53 @@ def create_feature(conn: psycopg.Connection, spec: LayerSpec, body: bytes, reque
 def update_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str, body: bytes,
                    request: OgcRequest, zone: ZoneInfo, *, merge: bool) -> None:
     """Replace (PUT) or patch (PATCH: merge the given properties) the current version (mode upsert)."""
-    feature = _parse(body, request.content_crs, need_geometry=not merge)
+    feature = _parse(body, request.content_crs, merge=merge)
     if feature.properties.get("id", identifier) != identifier:
         raise InvalidParameter(f"the feature's id {feature.properties['id']!r} is not {identifier!r}")
     with conn.transaction():
         lock_component_writes(conn)  # before the row lock, in the order every writer takes them
-        current = _current(conn, spec, identifier)
-        scheme = current.properties.pop("scheme")
+        stored = _current(conn, spec, identifier)
+        _check_version(stored, request.if_match, identifier)
+        _check_class_kept(stored, feature, identifier)
+        current = stored.feature
         if merge:
             attributes = {**(current.attributes or {}), **(feature.attributes or {})}
             feature = _Feature({**current.properties, **feature.properties}, attributes,
                                feature.geometry if feature.geometry is not None else current.geometry)
         feature.properties["id"] = identifier
-        result = _publish(conn, spec, request, scheme, "upsert", feature, zone)
+        result = _publish(conn, spec, request, stored.scheme, "upsert", feature, zone)
     _checked(result)
 
 
-def _current(conn: psycopg.Connection, spec: LayerSpec, identifier: str) -> _Feature:
+def _check_class_kept(stored: _Stored, feature: _Feature, identifier: str) -> None:
+    """A component keeps its class: its identifier encodes it."""
+    current, given = stored.feature.properties["class_code"], feature.properties.get("class_code")
+    if given is not None and given != current:
+        raise InvalidParameter(f"a component's class cannot change: {identifier} is of class {current}, the "
+                               f"feature of class {given}; to record a component of class {given} instead, "
+                               "DELETE this one and POST a new one")
+
+
+def _check_version(stored: _Stored, if_match: str | None, identifier: str) -> None:
+    """A write with an If-Match goes ahead only when it names the current version (or is `*`); tags compare
+    strongly, so a weak one (W/"…") never matches (RFC 9110 §13.1.1)."""
+    tags = [] if if_match is None else [tag.strip() for tag in if_match.split(",")]
+    if if_match is None or stored.etag in tags or tags == ["*"]:
+        return
+    raise PreconditionFailed(f"feature {identifier} changed since it was read: If-Match names "
+                             f"{if_match.strip()[:200]}, its current version is {stored.etag}; GET it again, "
+                             "make the change on what it holds now and send that with its new ETag")
+
+
+def _current(conn: psycopg.Connection, spec: LayerSpec, identifier: str) -> _Stored:
     columns = [f for f in WRITABLE if f != "class_code"]
     row = conn.execute(_CURRENT_SQL.format(columns=", ".join(columns)), (identifier,)).fetchone()
-    if row is None or not _in_layer(spec, row[0], row[1]):
+    if row is None or not _in_layer(spec, row[0], row[2]):
         raise NotFound(f"feature {identifier!r} is not in collection {spec.name}")
-    values = dict(zip(columns, row[2:2 + len(columns)], strict=True))
-    properties = {"scheme": row[0], "class_code": row[1],
+    values = dict(zip(columns, row[3:3 + len(columns)], strict=True))
+    properties = {"class_code": row[2],
                   **{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}}
-    return _Feature(properties, row[-2], shapely.from_wkb(row[-1]))
+    return _Stored(row[0], _Feature(properties, row[-2], shapely.from_wkb(row[-1])), version_etag(row[1]))
 
 
 def _in_layer(spec: LayerSpec, scheme: str, class_code: str) -> bool:
@@ -194,11 +269,15 @@ def _in_layer(spec: LayerSpec, scheme: str, class_code: str) -> bool:
 
 def delete_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str,
                    request: OgcRequest) -> None:
-    """Close the current version, recording who closed it; the history keeps it."""
+    """Close the current version, recording who closed it and in which batch; the history keeps it."""
     actor = request.actor or "anonymous"
     with conn.transaction():
         stamp = lock_component_writes(conn)
-        _current(conn, spec, identifier)  # 404 unless current and in this collection
+        stored = _current(conn, spec, identifier)  # 404 unless current and in this collection
+        _check_version(stored, request.if_match, identifier)
+        row = conn.execute(_DELETION_BATCH_SQL, ([f"api:{request.method} {spec.name}"], actor,
+                                                 stored.scheme)).fetchone()
+        assert row is not None
         conn.execute("UPDATE onemap.component SET valid_to = %s, closed_by = %s, close_source = %s "
-                     "WHERE id = %s AND valid_to IS NULL", (stamp, actor, f"api:{actor}", identifier))
+                     "WHERE id = %s AND valid_to IS NULL", (stamp, actor, f"import:{row[0]}", identifier))
         bump_data_version(conn, "components")

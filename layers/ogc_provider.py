@@ -90,8 +90,10 @@ class OnemapProvider(BaseProvider):
         if schema_type != SchemaType.item:
             properties = {k: v for k, v in properties.items() if k in ogc_edit.WRITABLE}
             properties["attributes"] = {"type": "object"}
+        # a PATCH is a merge patch: any of the members, none required (layers.ogc_edit)
+        required = [] if schema_type == SchemaType.update else ["type", "geometry", "properties"]
         return "application/geo+json", {
-            "type": "object", "required": ["type", "geometry", "properties"],
+            "type": "object", "required": required,
             "properties": {"type": {"type": "string", "enum": ["Feature"]},
                            "id": {"type": "string" if self.spec.id_type == "string" else "integer"},
                            "geometry": {"type": "object"},

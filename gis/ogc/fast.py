@@ -31,6 +31,7 @@ from gis.ogc.config import DEFAULT_ITEMS, MAX_ITEMS, Registry, layer_spec
 from gis.ogc.params import ItemsParameters, offset_serialised, pygeoapi_serialised
 from gis.ogc.service import OgcService
 from layers.ogc_context import OgcRequest, pool
+from layers.ogc_edit import served_etag
 from layers.ogc_params import item_query
 from layers.ogc_query import LayerSpec, get_feature, query_page
 
@@ -90,6 +91,15 @@ def as_geojson(headers: dict[str, str]) -> dict[str, str]:
     if headers.get("Content-Type") == "application/json":
         return {**headers, "Content-Type": "application/geo+json"}
     return headers
+
+
+def with_version_tag(headers: dict[str, str], feature: str) -> dict[str, str]:
+    """The headers of a component's GeoJSON (`feature`) with the ETag of its version, which a write's
+    If-Match names (layers.ogc_edit); other representations get none."""
+    if headers.get("Content-Type") != "application/geo+json":
+        return headers
+    etag = served_etag(json.loads(feature).get("properties") or {})
+    return headers if etag is None else {**headers, "ETag": etag}
 
 
 def _links_json(links: list[dict[str, str]]) -> str:
@@ -191,7 +201,8 @@ async def item(request: Request, api: API, registry: Registry, collection_id: st
         {"rel": "collection", "type": "application/json", "title": title,
          "href": f"{api.get_collections_url()}/{collection_id}"}]
     body = f'{text.rstrip().removesuffix("}")},"links":{_links_json(links)}}}'
-    return Response(body.encode("utf-8"), headers=_headers(api))
+    headers = with_version_tag(_headers(api), text) if spec.editable else _headers(api)
+    return Response(body.encode("utf-8"), headers=headers)
 
 
 def _feature(pool_key: str, spec: LayerSpec, key: str | int) -> str | None:

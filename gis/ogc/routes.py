@@ -300,6 +300,8 @@ async def item(collection_id: str, feature_id: str, request: Request, caller: Ca
         item_url = f"{api.get_collections_url()}/{collection_id}/items/{feature_id}"
         content = restore_item_links(content, item_url, request.query_params.multi_items(),
                                      html="html" in headers.get("Content-Type", ""))
+        if _editable(api, collection_id):
+            headers = fast.with_version_tag(fast.as_geojson(headers), content)
     return _response((fast.as_geojson(headers) if status == 200 else headers, status, content))
 
 
@@ -317,14 +319,19 @@ def _content_crs(request: Request, crs_list: list[str]) -> Any:
 _READ_ONLY_ALLOW = "GET, HEAD, OPTIONS"
 
 
+def _editable(api: API, collection_id: str) -> bool | None:
+    """Whether the collection takes writes (a component collection); None for one the caller cannot see."""
+    resource = api.config["resources"].get(collection_id)
+    return None if resource is None else bool(resource["providers"][0].get("editable", False))
+
+
 def _refuse_read_only(api: API, collection_id: str) -> None:
     """405 with Allow (RFC 9110 §15.5.6) for a write to a collection the caller sees that takes none.
 
     Runs after the Editor dependency: a missing or weak token stays 401/403 on every collection, and an
     unknown (or unseen private) collection is left to pygeoapi's 404.
     """
-    resource = api.config["resources"].get(collection_id)
-    if resource is not None and not resource["providers"][0].get("editable", False):
+    if _editable(api, collection_id) is False:
         raise HTTPException(405, f"collection {collection_id} is read-only: only the component collections "
                                  "(components and components_<scheme>_<class>) accept POST, PUT, PATCH "
                                  "and DELETE", headers={"Allow": _READ_ONLY_ALLOW})
@@ -335,7 +342,8 @@ async def _write(request: Request, editor: Principal, action: str, collection_id
     check_query(request)
     api, crs_list = await _api(request, editor)
     _refuse_read_only(api, collection_id)
-    ogc = OgcRequest(actor=editor.name, content_crs=_content_crs(request, crs_list), method=request.method)
+    ogc = OgcRequest(actor=editor.name, content_crs=_content_crs(request, crs_list), method=request.method,
+                     if_match=request.headers.get("if-match"))
     body = await read_body(request, MAX_BODY_BYTES,
                            advice="send the feature with a simpler geometry or fewer attributes")
     args = (action, collection_id) if feature_id is None else (action, collection_id, feature_id)

@@ -27,6 +27,10 @@ def test_a_write_is_preflighted_but_still_needs_its_token(ogc_client):
     assert preflight.status_code == 200
     assert "POST" in preflight.headers["access-control-allow-methods"]
     assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+    edit = ogc_client.options("/collections/components/items/44030400100100001",
+                              headers={**PREFLIGHT, "Access-Control-Request-Method": "PATCH",
+                                       "Access-Control-Request-Headers": "Authorization, If-Match"})
+    assert edit.status_code == 200, "an editor on another origin sends If-Match (optimistic locking)"
     write = ogc_client.post("/collections/components/items", headers={"Origin": MAP},
                             json={"type": "Feature", "geometry": None, "properties": {}})
     assert write.status_code == 401 and write.headers["access-control-allow-origin"] == "*"

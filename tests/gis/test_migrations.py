@@ -120,6 +120,7 @@ SHIPPED = {
     16: "35e85c413638b715df6914bd0c432f5ec681c76be54798a6c0f78c7023ba92ee",  # count_trigger_hash_grouping
     17: "1fcc0e2fd9c9eba849ba8d79fa7980cf07b6b7ef3cbdd43e215bd7c2f743d641",  # case_reported_at
     18: "d08236a67b1c5271d7cbed3f5877d2ae9e0dcfafc3b8b7364a80b13fe63f0656",  # hotspot_one_day_period
+    19: "86724b13c31621d1018230408bae8ab464e836f2573ab1c09f88ca1638fe6bc7",  # import_batch_delete_mode
 }
 
 

@@ -69,6 +69,12 @@ def _versions(db: psycopg.Connection, identifier: str) -> list[tuple]:
                       "WHERE id = %s ORDER BY valid_from, version_id", (identifier,)).fetchall()
 
 
+def _last_batch(db: psycopg.Connection) -> tuple:
+    """The newest import batch: its source as a version names it, actor, sources, mode and status."""
+    return db.execute("SELECT 'import:' || id, actor, sources, mode, status FROM onemap.import_batch "
+                      "ORDER BY id DESC LIMIT 1").fetchone()
+
+
 def test_writes_need_an_editor_token(client, tokens, db):
     body = _feature(_free_spot(db))
     anonymous = client.post(COLLECTION, content=body, headers=GEOJSON)
@@ -93,10 +99,9 @@ def test_create_is_validated_coded_and_recorded(client, tokens, db):
                       "ST_SetSRID(ST_MakePoint(%s, %s), 4490))", xy).fetchone()
     assert feature["properties"]["grid_code"] == grid[0]
     assert feature["properties"]["state"] == "完好"
-    assert _versions(db, identifier) == [("污水井盖", "完好", True, "editor-ogc", "api:editor-ogc")]
-    batch = db.execute("SELECT actor, sources, status FROM onemap.import_batch "
-                       "ORDER BY id DESC LIMIT 1").fetchone()
-    assert batch == ("editor-ogc", ["api:POST components_gb47678_01002"], "committed")
+    source, *batch = _last_batch(db)
+    assert batch == ["editor-ogc", ["api:POST components_gb47678_01002"], "append", "committed"]
+    assert _versions(db, identifier) == [("污水井盖", "完好", True, "editor-ogc", source)]
     after = db.execute("SELECT data_version FROM onemap.layer WHERE name = 'components'").fetchone()[0]
     assert after > version
 
@@ -147,14 +152,16 @@ def test_a_line_is_refused_by_a_point_class(client, tokens, db):
 
 def test_put_replaces_and_keeps_history(client, tokens, db):
     identifier = _create(client, tokens, db)
+    created = _last_batch(db)[0]
     before = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     current = client.get(f"{COLLECTION}/{identifier}", headers=GEOJSON).json()
     current["properties"].update(name="污水井盖（新）", state="破损")
     response = client.put(f"{COLLECTION}/{identifier}", content=json.dumps(current, ensure_ascii=False),
                           headers=_auth(tokens, "editor"))
     assert response.status_code == 204, response.text
-    assert _versions(db, identifier) == [("污水井盖", "完好", False, "editor-ogc", "api:editor-ogc"),
-                                         ("污水井盖（新）", "破损", True, "editor-ogc", "api:editor-ogc")]
+    replaced = _last_batch(db)[0]
+    assert _versions(db, identifier) == [("污水井盖", "完好", False, "editor-ogc", created),
+                                         ("污水井盖（新）", "破损", True, "editor-ogc", replaced)]
     then = client.get(COLLECTION, params={"as_of": before, "filter": f"id = '{identifier}'"},
                       headers=GEOJSON).json()
     assert [f["properties"]["name"] for f in then["features"]] == ["污水井盖"]
@@ -180,7 +187,7 @@ def test_delete_closes_the_current_version(client, tokens, db):
     assert [v[2] for v in _versions(db, identifier)] == [False]
     closed = db.execute("SELECT closed_by, close_source FROM onemap.component WHERE id = %s",
                         (identifier,)).fetchone()
-    assert closed == ("editor-ogc", "api:editor-ogc"), "the history records who deleted it"
+    assert closed == ("editor-ogc", _last_batch(db)[0]), "the history records who deleted it, in which batch"
     assert client.delete(f"{COLLECTION}/{identifier}", headers=_auth(tokens, "editor")).status_code == 404
 
 
@@ -209,7 +216,130 @@ def test_an_edit_records_who_closed_the_previous_version(client, tokens, db):
                         headers=_auth(tokens, "editor")).status_code == 204
     closed = db.execute("SELECT closed_by, close_source FROM onemap.component "
                         "WHERE id = %s AND valid_to IS NOT NULL", (identifier,)).fetchall()
-    assert closed == [("editor-ogc", "api:editor-ogc")]
+    assert closed == [("editor-ogc", _last_batch(db)[0])]
+
+
+def test_a_delete_is_an_import_batch_its_closed_version_names(client, tokens, db):
+    identifier = _create(client, tokens, db)
+    batches = _batches(db)
+    assert client.delete(f"{COLLECTION}/{identifier}", headers=_auth(tokens, "editor")).status_code == 204
+    assert _batches(db) == batches + 1
+    source, *batch = _last_batch(db)
+    assert batch == ["editor-ogc", ["api:DELETE components_gb47678_01002"], "delete", "committed"]
+    closed = db.execute("SELECT closed_by, close_source FROM onemap.component WHERE id = %s",
+                        (identifier,)).fetchone()
+    assert closed == ("editor-ogc", source)
+
+
+def test_patch_takes_a_plain_merge_patch(client, tokens, db):
+    """RFC 7396: a PATCH body need not be a Feature; what it leaves out is kept."""
+    identifier = _create(client, tokens, db, note="巡查发现")
+    before = client.get(f"{COLLECTION}/{identifier}", headers=GEOJSON).json()
+    headers = {**_auth(tokens, "editor"), "Content-Type": "application/merge-patch+json"}
+    response = client.patch(f"{COLLECTION}/{identifier}", content='{"properties": {"state": "破损"}}',
+                            headers=headers)
+    assert response.status_code == 204, response.text
+    after = client.get(f"{COLLECTION}/{identifier}", headers=GEOJSON).json()
+    assert (after["properties"]["state"], after["properties"]["note"]) == ("破损", "巡查发现")
+    assert after["geometry"] == before["geometry"]
+
+
+@pytest.mark.parametrize("body, reason", [
+    ({"state": "破损"}, "a PATCH body is a JSON merge patch of the feature (an object with properties and/or "
+                       "geometry, e.g. {\"properties\": {\"state\": \"破损\"}}); this one has neither (its "
+                       "members: 'state')"),
+    ({"type": "FeatureCollection", "features": []}, "must be a GeoJSON Feature or a JSON merge patch"),
+], ids=["bare-fields", "collection"])
+def test_a_patch_that_is_no_feature_or_merge_patch_is_400(client, tokens, db, body, reason):
+    served = client.get(COLLECTION, params={"limit": 1}, headers=GEOJSON).json()["features"][0]["id"]
+    response = client.patch(f"{COLLECTION}/{served}", content=json.dumps(body, ensure_ascii=False),
+                            headers=_auth(tokens, "editor"))
+    assert response.status_code == 400, response.text
+    assert reason in response.json()["description"]
+
+
+def test_a_post_without_a_class_says_what_an_api_client_gives(client, tokens, db):
+    """Not the command line's --class or delivery folders: class_code, or the class's collection. A name
+    that is a class's standard name still gives its class, as in an import."""
+    x, y = _free_spot(db)
+    items = "/collections/components/items"
+    response = client.post(items, content=_feature((x, y), name="不知道是什么"),
+                           headers=_auth(tokens, "editor"))
+    assert response.status_code == 400, response.text
+    description = response.json()["description"]
+    assert "give properties.class_code" in description
+    assert "components_gb47678_<class code>" in description
+    assert "--class" not in description
+    named = client.post(items, content=_feature((x, y)), headers=_auth(tokens, "editor"))
+    assert named.status_code == 201, named.text
+    assert named.headers["location"].rsplit("/", 1)[-1][6:11] == "01002"
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_a_component_keeps_its_class(client, tokens, db, method):
+    identifier = _create(client, tokens, db)
+    path = f"/collections/components/items/{identifier}"
+    feature = client.get(path, headers=GEOJSON).json()
+    feature["properties"]["class_code"] = "01003"
+    body = feature if method == "put" else {"properties": {"class_code": "01003"}}
+    response = client.request(method.upper(), path, content=json.dumps(body, ensure_ascii=False),
+                              headers=_auth(tokens, "editor"))
+    assert response.status_code == 400, response.text
+    description = response.json()["description"]
+    assert f"a component's class cannot change: {identifier} is of class 01002" in description
+    assert "DELETE this one and POST a new one" in description
+    assert len(_versions(db, identifier)) == 1
+
+
+def _etag(client: TestClient, path: str, **params: str) -> str:
+    response = client.get(path, params=params, headers=GEOJSON)
+    assert response.status_code == 200, response.text
+    return response.headers["etag"]
+
+
+def test_an_item_carries_an_etag_that_changes_with_each_version(client, tokens, db):
+    identifier = _create(client, tokens, db)
+    path = f"{COLLECTION}/{identifier}"
+    first = _etag(client, path)
+    assert first.startswith('"') and first.endswith('"'), "a strong tag"
+    assert _etag(client, path, crs=f"{EPSG}4326") == first, "pygeoapi's path tags the version alike"
+    assert _etag(client, f"/collections/components/items/{identifier}") == first
+    patch = json.dumps({"properties": {"state": "破损"}}, ensure_ascii=False)
+    assert client.patch(path, content=patch, headers=_auth(tokens, "editor")).status_code == 204
+    assert _etag(client, path) != first
+    assert "etag" not in client.get(path, params={"f": "html"}).headers
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_a_write_whose_if_match_names_an_earlier_version_is_412(client, tokens, db, method):
+    """Two editors read the same version; the second one's write does not overwrite the first one's."""
+    identifier = _create(client, tokens, db)
+    path = f"{COLLECTION}/{identifier}"
+    read = client.get(path, headers=GEOJSON)
+    patch = json.dumps({"properties": {"state": "破损"}}, ensure_ascii=False)
+    assert client.patch(path, content=patch, headers=_auth(tokens, "editor")).status_code == 204
+    batches, versions = _batches(db), _versions(db, identifier)
+    feature = read.json()
+    feature["properties"]["state"] = "丢失"
+    body = {} if method == "delete" else {"content": json.dumps(feature, ensure_ascii=False)}
+    response = client.request(method.upper(), path, **body,
+                              headers={**_auth(tokens, "editor"), "If-Match": read.headers["etag"]})
+    assert response.status_code == 412, response.text
+    assert response.json()["code"] == "PreconditionFailed"
+    assert f"feature {identifier} changed since it was read" in response.json()["description"]
+    assert (_batches(db), _versions(db, identifier)) == (batches, versions), "nothing was written"
+
+
+@pytest.mark.parametrize("if_match, status", [
+    ("current", 204), ('"other", current', 204), ("W/current", 412), ('"20000101T000000000000Z"', 412)],
+    ids=["current", "in-a-list", "weak", "other"])
+def test_if_match_compares_strongly_with_the_current_version(client, tokens, db, if_match, status):
+    identifier = _create(client, tokens, db)
+    path = f"{COLLECTION}/{identifier}"
+    headers = {**_auth(tokens, "editor"), "If-Match": if_match.replace("current", _etag(client, path))}
+    patch = json.dumps({"type": "Feature", "properties": {"state": "破损"}}, ensure_ascii=False)
+    response = client.patch(path, content=patch, headers=headers)
+    assert response.status_code == status, response.text
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
