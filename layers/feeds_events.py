@@ -5,6 +5,13 @@ PostgreSQL notifications on ``onemap_vehicles`` and ``onemap_cases`` become SSE 
 bounded queue: a client too slow to drain it loses the oldest events (positions are
 superseded by newer ones anyway) instead of holding memory or the listener back.
 
+An event is named after the kind of the layers it belongs to (``vehicles``, ``cases``). A public-only
+subscriber (a caller without ``read_private``) gets the events of no kind with a private layer: the
+latest positions the ``vehicles`` events carry are as public as the layer that shows them (its tiles,
+``GET /feeds/vehicles``); the tracks, the history of fixes, stay private (docs/feeds.md). The listener
+reads the registry's privacy flags before it listens, then every ``registry_ttl_s`` seconds (at most
+once a second).
+
 A case turns due soon or overdue with time alone, with no write to announce it; while anyone
 listens, one server process (the holder of an advisory lock, so several workers do not repeat
 it) announces those crossings on ``onemap_cases`` every ``deadline_poll_s`` seconds.
@@ -13,7 +20,7 @@ it) announces those crossings on ``onemap_cases`` every ``deadline_poll_s`` seco
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 
 import psycopg
@@ -21,10 +28,12 @@ from psycopg import sql
 
 from gis.database import AdvisoryLock
 from layers.cases import notify_deadline_crossings
+from layers.registry import Layer, list_layers
 
 log = logging.getLogger("onemap.feeds")
 
 CHANNELS = {"onemap_vehicles": "vehicles", "onemap_cases": "cases"}
+_REGISTRY_CHECK_MIN_S = 1.0
 _QUEUE_SIZE = 1000
 _RECONNECT_S = 1.0
 
@@ -32,11 +41,14 @@ _RECONNECT_S = 1.0
 class EventHub:
     """Relays database notifications to subscribers; the listener runs while anyone subscribes."""
 
-    def __init__(self, conninfo: str, *, heartbeat_s: float = 15.0, deadline_poll_s: float = 30.0) -> None:
+    def __init__(self, conninfo: str, *, heartbeat_s: float = 15.0, deadline_poll_s: float = 30.0,
+                 registry_ttl_s: float = 2.0) -> None:
         self._conninfo = conninfo
         self.heartbeat_s = heartbeat_s
         self.deadline_poll_s = deadline_poll_s
-        self._subscribers: set[asyncio.Queue[tuple[str, str]]] = set()
+        self.registry_ttl_s = registry_ttl_s
+        self._subscribers: dict[asyncio.Queue[tuple[str, str]], bool] = {}  # queue -> public only
+        self._public: frozenset[str] = frozenset()  # events public-only subscribers get
         self._task: asyncio.Task[None] | None = None
         self._deadline_task: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
@@ -50,11 +62,16 @@ class EventHub:
         while not self._closed.is_set():
             try:
                 async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
+                    self._public = public_events(await list_layers(conn))
                     for channel in CHANNELS:
                         await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                     self._listening.set()
-                    async for note in conn.notifies():
-                        self._publish(CHANNELS.get(note.channel, note.channel), note.payload)
+                    every = max(self.registry_ttl_s, _REGISTRY_CHECK_MIN_S)
+                    while not self._closed.is_set():
+                        async for note in conn.notifies(timeout=every):
+                            self._publish(CHANNELS.get(note.channel, note.channel), note.payload)
+                        # notifications arriving during the re-read wait in psycopg's backlog
+                        self._public = public_events(await list_layers(conn))
             except asyncio.CancelledError:
                 raise
             except psycopg.Error as error:  # the database went away: keep serving, reconnect
@@ -84,16 +101,18 @@ class EventHub:
                 await asyncio.sleep(_RECONNECT_S)
 
     def _publish(self, event: str, data: str) -> None:
-        for queue in self._subscribers:
+        for queue, public_only in self._subscribers.items():
+            if public_only and event not in self._public:
+                continue
             if queue.full():
                 queue.get_nowait()  # drop the oldest for a client that does not keep up
             queue.put_nowait((event, data))
 
     @contextlib.asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[asyncio.Queue[tuple[str, str]]]:
+    async def subscribe(self, *, public_only: bool = False) -> AsyncIterator[asyncio.Queue[tuple[str, str]]]:
         """A queue of (event, data) for one client; waits until the listener is listening."""
         queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue(_QUEUE_SIZE)
-        self._subscribers.add(queue)
+        self._subscribers[queue] = public_only
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._listen(), name="onemap-feeds-listener")
         if self._deadline_task is None or self._deadline_task.done():
@@ -104,11 +123,11 @@ class EventHub:
                 await asyncio.wait_for(self._listening.wait(), timeout=5)
             yield queue
         finally:
-            self._subscribers.discard(queue)
+            self._subscribers.pop(queue, None)
 
-    async def stream(self) -> AsyncIterator[str]:
+    async def stream(self, *, public_only: bool = False) -> AsyncIterator[str]:
         """Server-sent events for one client: a retry hint, then events and heartbeat comments."""
-        async with self.subscribe() as queue:
+        async with self.subscribe(public_only=public_only) as queue:
             yield "retry: 2000\n: connected\n\n"
             while not self._closed.is_set():
                 get = asyncio.ensure_future(queue.get())
@@ -133,6 +152,12 @@ class EventHub:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+
+def public_events(layers: Iterable[Layer]) -> frozenset[str]:
+    """The events for callers without read_private: those of no kind with a private layer."""
+    private_kinds = {layer.kind for layer in layers if layer.is_private}
+    return frozenset(CHANNELS.values()) - private_kinds
 
 
 def format_event(event: str, data: str) -> str:

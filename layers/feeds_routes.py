@@ -1,6 +1,8 @@
 """HTTP of the live feeds, mounted at /feeds: GPS fix ingest, positions, tracks, camera status, events.
 
-Writes need a token with ``ingest_feeds``; tracks and stream URLs need ``read_private``. A
+Writes need a token with ``ingest_feeds``; tracks and stream URLs need ``read_private``. The feed of a
+private layer (``is_private`` on a layer of its kind) is, to callers without ``read_private``, as absent
+as the layer is in the tiles and the OGC API (404); the event stream leaves its events out. A
 batch gets one outcome per row (accepted / flagged / rejected): a bad row never fails the batch.
 """
 
@@ -26,6 +28,7 @@ from gis.request_body import read_body
 from gis.settings import Settings
 from layers import cameras, vehicles
 from layers.feeds_events import EventHub
+from layers.registry import LayerCache
 from layers.vehicle_fixes import BBox, Fix, FixLimits, check_rows, parse_batch, parse_rows, summary
 
 _EXTENT_TTL_S = 60.0
@@ -34,6 +37,8 @@ SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
 FROM (SELECT ST_Extent(geom) AS e FROM onemap.admin_area WHERE level = 'county') AS s
 """
 _TRACK_LIMIT = 50_000
+# An answer that differs per token: shared caches keep it apart per Authorization, or not at all.
+PER_CALLER = {"Vary": "Authorization", "Cache-Control": "private"}
 
 
 @dataclass
@@ -53,7 +58,8 @@ def _state(request: Request) -> FeedsState:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    app.state.feeds = state = FeedsState(EventHub(app.state.pool.conninfo))
+    app.state.feeds = state = FeedsState(
+        EventHub(app.state.pool.conninfo, registry_ttl_s=app.state.settings.registry_ttl_s))
     restore = _end_streams_on_signals(state.hub)
     try:
         yield
@@ -99,6 +105,20 @@ INGEST_TOKENS = TokenCache(ttl_s=5.0)
 Ingest = Annotated[Principal, Depends(require("ingest_feeds", cache=INGEST_TOKENS))]
 Private = Annotated[Principal, Depends(require("read_private"))]
 Caller = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def _sees_private(caller: Principal | None) -> bool:
+    return caller is not None and caller.can("read_private")
+
+
+async def _check_visible(conn: psycopg.AsyncConnection, registry: LayerCache, caller: Principal | None,
+                         kind: str) -> None:
+    """NotFound, worded as for an unknown layer, when the caller may not read a private layer of `kind`."""
+    if _sees_private(caller):
+        return
+    hidden = [layer.name for layer in await registry.layers(conn) if layer.kind == kind and layer.is_private]
+    if hidden:
+        raise NotFound(f"layer {hidden[0]!r} does not exist")
 
 
 async def _body(request: Request, settings: Settings) -> bytes:
@@ -156,9 +176,11 @@ async def post_fixes(request: Request, principal: Ingest) -> Response:
 
 
 @router.get("/vehicles", summary="Latest position of every vehicle (GeoJSON, EPSG:4490)")
-async def get_positions(request: Request) -> JSONResponse:
+async def get_positions(request: Request, caller: Caller) -> JSONResponse:
     async with request.app.state.pool.connection() as conn:
-        return JSONResponse(await vehicles.latest_positions(conn), headers={"Cache-Control": "no-store"})
+        await _check_visible(conn, request.app.state.layers, caller, "vehicles")
+        return JSONResponse(await vehicles.latest_positions(conn),
+                            headers={"Vary": "Authorization", "Cache-Control": "no-store"})
 
 
 def _instant(text: str | None, name: str, default: datetime) -> datetime:
@@ -190,7 +212,8 @@ async def get_track(
     async with request.app.state.pool.connection() as conn:
         if not await vehicles.vehicle_exists(conn, vehicle):
             raise NotFound(f"vehicle {vehicle[:64]!r} is not registered")
-        return JSONResponse(await vehicles.track(conn, vehicle, start=t_start, end=t_end, limit=limit))
+        return JSONResponse(await vehicles.track(conn, vehicle, start=t_start, end=t_end, limit=limit),
+                            headers=PER_CALLER)
 
 
 @router.post("/cameras/status", summary="Report camera status (online/offline/fault), per-row outcomes")
@@ -205,18 +228,18 @@ async def post_camera_status(request: Request, principal: Ingest) -> JSONRespons
 
 @router.get("/cameras/{device_id}", summary="One camera; the stream URL only with read_private")
 async def get_camera(request: Request, device_id: str, caller: Caller) -> JSONResponse:
-    private = caller is not None and caller.can("read_private")
     async with request.app.state.pool.connection() as conn:
-        feature = await cameras.camera_detail(conn, device_id, private=private)
+        await _check_visible(conn, request.app.state.layers, caller, "cameras")
+        feature = await cameras.camera_detail(conn, device_id, private=_sees_private(caller))
     if feature is None:
         raise NotFound(f"camera {device_id[:40]!r} is not registered")
-    return JSONResponse(feature, headers={"Vary": "Authorization", "Cache-Control": "private"})
+    return JSONResponse(feature, headers=PER_CALLER)
 
 
-@router.get("/events", summary="Server-sent events: vehicle positions and case changes")
-async def get_events(request: Request) -> StreamingResponse:
+@router.get("/events", summary="Server-sent events: vehicle positions (read_private) and case changes")
+async def get_events(request: Request, caller: Caller) -> StreamingResponse:
     return StreamingResponse(
-        _state(request).hub.stream(),
+        _state(request).hub.stream(public_only=not _sees_private(caller)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

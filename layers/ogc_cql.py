@@ -37,7 +37,7 @@ MAX_DISTANCE_M = 100_000.0
 # metres is ≤ d / 60,000 degrees in any direction: a safe index prefilter before the exact test.
 _METRES_PER_DEGREE_AT_LEAST = 60_000.0
 _UNITS = {"meters": 1.0, "metres": 1.0, "m": 1.0, "kilometers": 1000.0, "kilometres": 1000.0, "km": 1000.0}
-_GEOMETRY_NAMES = ("geometry", "geom")
+GEOMETRY_NAMES = ("geometry", "geom")
 TEXT_LANGS = (None, "cql2-text", "cql-text")
 JSON_LANGS = ("cql2-json",)
 
@@ -343,7 +343,7 @@ class _Compiler:
         if isinstance(node, ast.Attribute):
             if node.name in self.fields:
                 return sql.SQL("t.{}").format(sql.Identifier(node.name)), self.fields[node.name]
-            if node.name in _GEOMETRY_NAMES:
+            if node.name in GEOMETRY_NAMES:
                 raise InvalidParameter("the geometry is compared with spatial functions (S_INTERSECTS …)")
             known = ", ".join(sorted(self.fields))
             raise InvalidParameter(f"unknown property {_short(node.name, 60)!r}: the queryables are {known}")
@@ -406,7 +406,7 @@ def _is_expression(node: Any) -> bool:
 
 
 def _is_geometry_name(node: Any) -> bool:
-    return isinstance(node, ast.Attribute) and node.name in _GEOMETRY_NAMES
+    return isinstance(node, ast.Attribute) and node.name in GEOMETRY_NAMES
 
 
 def _is_number(value: Any) -> bool:

@@ -16,6 +16,8 @@ import psycopg
 from psycopg import sql
 
 from gis.crs import CGCS2000, WEB_MERCATOR, CrsRef
+from layers.components import STANDARD_FIELDS
+from layers.registry import Layer
 
 # numberMatched is always an exact count (OGC API - Features: "the number of features ... matching the
 # selection parameters"), and it is optional: when more than this many features match, a page leaves it
@@ -249,3 +251,30 @@ def get_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str | int
         where=_where(spec, query, params))
     row = conn.execute(statement, params.values, prepare=False).fetchone()
     return row[0] if row else None
+
+
+# Component layers show every standard field (an editor can PUT back what it GETs), not only
+# the few columns a map tile needs (the registry's `properties`).
+COMPONENT_PROPERTIES = ("id", "scheme", "class_code", "major_code",
+                        *[f for f in STANDARD_FIELDS if f != "id"], "attributes", "valid_from")
+_GRID_COLUMNS = {"components": "grid_code", "grid": "code", "admin": "code"}
+# the property `datetime` filters, by the first one a layer has: the start of the version or status a
+# feature is in (valid since then), or the moment it happened (a case reported, a GPS fix)
+_SINCE_FIELDS = ("valid_from", "status_at")
+_INSTANT_FIELDS = ("reported_at", "t")
+
+
+def layer_spec(layer: Layer, columns: Mapping[str, str]) -> LayerSpec:
+    """What the provider needs: relation, id, exposed properties with their types, filters."""
+    editable = layer.kind == "components" and layer.relation == "v_component"
+    wanted = COMPONENT_PROPERTIES if editable else (layer.id_column, *layer.properties, "valid_from")
+    fields = {name: columns[name] for name in dict.fromkeys(wanted)
+              if name in columns and columns[name] != "geometry"}
+    grid_column = _GRID_COLUMNS.get(layer.kind)
+    time_field = next((name for name in (*_SINCE_FIELDS, *_INSTANT_FIELDS) if name in fields), None)
+    return LayerSpec(
+        name=layer.name, kind=layer.kind, schema=layer.schema, relation=layer.relation,
+        id_column=layer.id_column, fields=fields, scheme=layer.scheme, class_prefix=layer.class_prefix,
+        time_field=time_field, time_since=time_field in _SINCE_FIELDS,
+        grid_column=grid_column if grid_column in columns else None, editable=editable,
+        geometry_type=layer.geometry_type)

@@ -1,8 +1,9 @@
 """Filters on tiles: `?filter=` CQL2 (compiled by layers.ogc_cql) and the class / state / grid shortcuts.
 
-A filter applies to every layer of the tileset whose relation has the columns it names; the
-other layers of a fused tile (the admin and grid base) are drawn unfiltered. A filter that no
-layer of the tileset can take is a 400.
+A filter may name a layer's queryable properties only, those its items API filters on (never a
+column the layer does not publish); it applies to every layer of the tileset whose queryables hold
+all it names, the other layers of a fused tile (the admin and grid base) are drawn unfiltered. A
+filter that no layer of the tileset can take is a 400.
 """
 
 import hashlib
@@ -17,7 +18,7 @@ from pygeofilter import ast
 
 from gis.crs import CRS84
 from gis.errors import InvalidParameter
-from layers.ogc_cql import compile_filter, parse_filter
+from layers.ogc_cql import GEOMETRY_NAMES, compile_filter, parse_filter
 
 _CLASS = re.compile(r"[0-9]{2,6}")
 _GRID = re.compile(r"[0-9]{1,15}")
@@ -43,9 +44,9 @@ class TileFilter:
         """Nothing but the class shortcut (the component summary table can answer it)."""
         return self.cql is None and not self.states and self.grid_prefix is None
 
-    def applies_to(self, columns: Mapping[str, str]) -> bool:
-        """Whether a relation with these columns has every column the filter names."""
-        return all(name in columns for name in self.names())
+    def applies_to(self, queryables: Mapping[str, str]) -> bool:
+        """Whether a layer with these queryable properties has every one the filter names."""
+        return all(name in queryables for name in self.names())
 
     def names(self) -> set[str]:
         names = _attributes(self.cql) if self.cql is not None else set()
@@ -57,15 +58,14 @@ class TileFilter:
             names.add("grid_code")
         return names
 
-    def compile(self, columns: Mapping[str, str], index: int,
+    def compile(self, queryables: Mapping[str, str], index: int,
                 zone: tzinfo) -> tuple[sql.Composable, dict[str, Any]]:
         """The WHERE condition (alias `t`) and its bound parameters, named apart per source; dates and times
         without an offset are the city's local time `zone`."""
         conditions: list[sql.Composable] = []
         params: dict[str, Any] = {}
         if self.cql is not None:
-            fields = {k: v for k, v in columns.items() if v != "geometry"}
-            condition, cql_params = compile_filter(self.cql, fields, crs=CRS84, zone=zone,
+            condition, cql_params = compile_filter(self.cql, queryables, crs=CRS84, zone=zone,
                                                    prefix=f"cql{index}_")
             conditions.append(condition)
             params.update(cql_params)
@@ -83,8 +83,9 @@ class TileFilter:
 
 
 def _attributes(node: Any) -> set[str]:
+    """The properties a CQL2 expression names (not the geometry, which every layer has)."""
     if isinstance(node, ast.Attribute):
-        return {node.name}
+        return set() if node.name in GEOMETRY_NAMES else {node.name}
     found: set[str] = set()
     if isinstance(node, ast.Node):
         for child in node.get_sub_nodes():

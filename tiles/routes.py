@@ -2,7 +2,9 @@
 TileJSON 3.0 and the MapLibre style of the fused tileset.
 
 Tiles answer 204 No Content when the tile holds no feature, carry a strong ETag (304 on a
-matching If-None-Match) and are gzip-encoded when the client accepts it.
+matching If-None-Match) and are gzip-encoded when the client accepts it. Tiles and the documents
+describing a tileset vary with the caller's token (private layers are left out for those who may not
+read them): they say `Vary: Authorization`, and `Cache-Control: private` when built for a token.
 """
 
 from typing import Annotated
@@ -42,6 +44,12 @@ def _sees_private(caller: Principal | None) -> bool:
     return caller is not None and caller.can("read_private")
 
 
+def _per_caller(caller: Principal | None, tileset: str, parts: list[Part]) -> bool:
+    """Whether the answer is the caller's own: the fused tileset or a private layer, for a token."""
+    return caller is not None and (tileset == FUSED or any(layer.is_private for part in parts
+                                                           for layer in part.layers))
+
+
 def _matches(header: str | None, etag: str) -> bool:
     if not header:
         return False
@@ -74,8 +82,7 @@ async def _tile(request: Request, caller: Principal | None, tileset: str, tms: M
     tile_filter = parse_tile_filter(request.query_params)
     sees_private = _sees_private(caller)
     entry, parts = await service.tile(tileset, tms, tile, tile_filter=tile_filter, sees_private=sees_private)
-    private = caller is not None and any(layer.is_private for part in parts for layer in part.layers)
-    return tile_response(request, entry, private=private or (tileset == FUSED and caller is not None),
+    return tile_response(request, entry, private=_per_caller(caller, tileset, parts),
                          live=any(part.live for part in parts))
 
 
@@ -101,13 +108,16 @@ async def collection_tile(collectionId: str, tileMatrixSetId: str, tileMatrix: i
 
 
 async def _described(request: Request, caller: Principal | None,
-                     tileset: str) -> tuple[TileService, list[Part], str]:
-    """The service, the tileset's parts (NotFound for unknown or invisible ones) and its title."""
+                     tileset: str) -> tuple[TileService, list[Part], str, dict[str, str]]:
+    """The service, the tileset's parts (NotFound for unknown or invisible ones), its title and the cache
+    headers of a document describing it."""
     service = tile_service(request)
     await service.sync()
     parts = service.parts(tileset, sees_private=_sees_private(caller), tile_filter=parse_tile_filter({}))
     title = FUSED_TITLE if tileset == FUSED else parts[0].layers[0].title
-    return service, parts, title
+    headers = {"Vary": "Authorization"} | ({"Cache-Control": "private"}
+                                           if _per_caller(caller, tileset, parts) else {})
+    return service, parts, title, headers
 
 
 async def _bbox(service: TileService) -> tuple[float, float, float, float] | None:
@@ -128,8 +138,8 @@ async def dataset_tileset(tileMatrixSetId: str, request: Request, caller: Caller
 
 @router.get("/collections/{collectionId}/tiles", summary="OGC API - Tiles: tilesets of a collection")
 async def collection_tilesets(collectionId: str, request: Request, caller: Caller) -> JSONResponse:
-    _, _, title = await _described(request, caller, collectionId)
-    return JSONResponse(documents.tileset_list(_base_url(request), collectionId, title))
+    _, _, title, headers = await _described(request, caller, collectionId)
+    return JSONResponse(documents.tileset_list(_base_url(request), collectionId, title), headers=headers)
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}",
@@ -141,9 +151,9 @@ async def collection_tileset(collectionId: str, tileMatrixSetId: str, request: R
 
 async def _metadata(request: Request, caller: Principal | None, tileset: str, tms_id: str) -> JSONResponse:
     tms = matrix_set(tms_id)
-    service, parts, title = await _described(request, caller, tileset)
+    service, parts, title, headers = await _described(request, caller, tileset)
     return JSONResponse(documents.tileset_metadata(_base_url(request), tileset, title, tms, parts,
-                                                   service.zooms, await _bbox(service)))
+                                                   service.zooms, await _bbox(service)), headers=headers)
 
 
 @router.get("/tileMatrixSets", summary="OGC API - Tiles: the tile matrix sets onemap serves")
@@ -158,14 +168,15 @@ async def tile_matrix_set(tileMatrixSetId: str) -> JSONResponse:
 
 @router.get("/tiles/{tileset}/tilejson.json", summary="TileJSON 3.0 of a tileset's XYZ tiles")
 async def tilejson(tileset: str, request: Request, caller: Caller) -> JSONResponse:
-    service, parts, title = await _described(request, caller, tileset)
+    service, parts, title, headers = await _described(request, caller, tileset)
     return JSONResponse(documents.tilejson(_base_url(request), tileset, title, parts, service.columns,
-                                           service.zooms, await _bbox(service)))
+                                           service.zooms, await _bbox(service)), headers=headers)
 
 
 @router.get("/tiles/{tileset}/style.json", summary="MapLibre style of the fused one-map tileset")
 async def map_style(tileset: str, request: Request, caller: Caller) -> JSONResponse:
     if tileset != FUSED:
         raise NotFound(f"onemap publishes a style for the fused tileset {FUSED!r} only")
-    _, parts, _ = await _described(request, caller, FUSED)
-    return JSONResponse(style(f"{_base_url(request)}/tiles/{FUSED}/tilejson.json", {p.name for p in parts}))
+    _, parts, _, headers = await _described(request, caller, FUSED)
+    return JSONResponse(style(f"{_base_url(request)}/tiles/{FUSED}/tilejson.json", {p.name for p in parts}),
+                        headers=headers)

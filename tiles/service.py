@@ -21,6 +21,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from gis.errors import DatabaseUnavailable, InvalidParameter
 from gis.settings import Settings
 from layers.layer_states import check_states
+from layers.ogc_query import layer_spec
 from layers.registry import Layer, LayerCache, column_types, find_layer
 from tiles import FUSED
 from tiles.cache import DiskTier, Entry, TileCache
@@ -110,6 +111,7 @@ class TileService:
         self.zooms = Zooms(settings.tiles_cluster_min_zoom, settings.tiles_cluster_max_zoom)
         self.layers: list[Layer] = []
         self.columns: Mapping[str, Mapping[str, str]] = {}
+        self.queryables: Mapping[str, Mapping[str, str]] = {}  # per layer, what its items API filters on
         self._registry_at = self._polled_at = self._pruned_at = -float("inf")
         self._lock = asyncio.Lock()
         self._parts: dict[tuple[str, bool], list[Part]] = {}
@@ -158,6 +160,7 @@ class TileService:
                 layers = await self.registry.layers(conn)
                 if layers is not self.layers:
                     self.columns = await column_types(conn)
+                    self.queryables = _queryables(layers, self.columns)
                     self.layers = layers
                     self._parts, self._deepest = {}, {}
                 self._registry_at = time.monotonic()
@@ -181,13 +184,14 @@ class TileService:
         if parts is None:  # memoised until the registry changes
             parts = self._parts[key] = tileset_parts(tileset, self.layers, sees_private=sees_private)
         if not tile_filter.empty and not any(
-                tile_filter.applies_to(self.columns.get(layer.name, {}))
+                tile_filter.applies_to(self.queryables.get(layer.name, {}))
                 for part in parts for layer in part.layers):
             raise InvalidParameter(f"no layer of tileset {tileset!r} has all of the filtered properties "
-                                   f"({', '.join(sorted(tile_filter.names()))})")
+                                   f"({', '.join(sorted(tile_filter.names()))}) among its queryables "
+                                   f"(/collections/{{layer}}/queryables lists them)")
         if tile_filter.states:
             check_states(tile_filter.states, {layer.kind for part in parts for layer in part.layers
-                                              if tile_filter.applies_to(self.columns.get(layer.name, {}))})
+                                              if tile_filter.applies_to(self.queryables.get(layer.name, {}))})
         return parts
 
     async def tile(self, tileset: str, matrix_set: MatrixSet, tile: morecantile.Tile, *,
@@ -236,8 +240,9 @@ class TileService:
                     mode = "pyramid"
                 elif tile_filter.class_only:
                     mode = "summary"
-            if not tile_filter.empty and tile_filter.applies_to(columns):
-                condition, params = tile_filter.compile(columns, index, self.settings.zone)
+            queryables = self.queryables.get(layer.name, {})
+            if not tile_filter.empty and tile_filter.applies_to(queryables):
+                condition, params = tile_filter.compile(queryables, index, self.settings.zone)
                 sources.append(Source(layer, mode, columns, condition, params))
             else:
                 sources.append(Source(layer, mode, columns))
@@ -276,6 +281,13 @@ class TileService:
         if await changed_since(conn, rendered_at, sorted(part.kinds), bounds):
             return None
         return body
+
+
+def _queryables(layers: Sequence[Layer], columns: Mapping[str, Mapping[str, str]]
+                ) -> dict[str, Mapping[str, str]]:
+    """Per layer, the properties (and their types) its OGC API items filter on: tile filters take those
+    and no other column of the relation."""
+    return {layer.name: layer_spec(layer, columns.get(layer.name, {})).fields for layer in layers}
 
 
 def _summarised(layer: Layer) -> bool:

@@ -14,8 +14,7 @@ import psycopg
 import pygeoapi.util
 
 from gis.crs import CGCS2000, CRS84_URI, WEB_MERCATOR, WGS84, epsg_uri, gauss_kruger_epsg
-from layers.components import STANDARD_FIELDS
-from layers.ogc_query import LayerSpec
+from layers.ogc_query import layer_spec
 from layers.registry import BBox, Layer, column_types, layer_extents, list_layers, registry_signature
 from tiles.documents import discovery_links
 
@@ -24,15 +23,6 @@ DEFAULT_ITEMS = 100
 MAX_ITEMS = 10_000  # a larger limit is clamped to this (pygeoapi's 'throttle'), not refused
 LANGUAGES = ["en-US", "zh-CN"]
 CITY_LONGITUDE_FALLBACK = 114.0  # used only when no county is loaded (the demo city's zone)
-# Component layers show every standard field (an editor can PUT back what it GETs), not only
-# the few columns a map tile needs (the registry's `properties`).
-COMPONENT_PROPERTIES = ("id", "scheme", "class_code", "major_code",
-                        *[f for f in STANDARD_FIELDS if f != "id"], "attributes", "valid_from")
-_GRID_COLUMNS = {"components": "grid_code", "grid": "code", "admin": "code"}
-# the property `datetime` filters, by the first one a layer has: the start of the version or status a
-# feature is in (valid since then), or the moment it happened (a case reported, a GPS fix)
-_SINCE_FIELDS = ("valid_from", "status_at")
-_INSTANT_FIELDS = ("reported_at", "t")
 _WORLD: BBox = (-180.0, -90.0, 180.0, 90.0)
 # what could end or break the <script> a JSON text is written into, as JSON escapes of the same characters
 _SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
@@ -82,22 +72,6 @@ async def read_registry(conn: psycopg.AsyncConnection) -> Registry:
     signature = await registry_signature(conn)
     layers = await list_layers(conn)
     return Registry(signature, tuple(layers), await column_types(conn), await layer_extents(conn, layers))
-
-
-def layer_spec(layer: Layer, columns: Mapping[str, str]) -> LayerSpec:
-    """What the provider needs: relation, id, exposed properties with their types, filters."""
-    editable = layer.kind == "components" and layer.relation == "v_component"
-    wanted = COMPONENT_PROPERTIES if editable else (layer.id_column, *layer.properties, "valid_from")
-    fields = {name: columns[name] for name in dict.fromkeys(wanted)
-              if name in columns and columns[name] != "geometry"}
-    grid_column = _GRID_COLUMNS.get(layer.kind)
-    time_field = next((name for name in (*_SINCE_FIELDS, *_INSTANT_FIELDS) if name in fields), None)
-    return LayerSpec(
-        name=layer.name, kind=layer.kind, schema=layer.schema, relation=layer.relation,
-        id_column=layer.id_column, fields=fields, scheme=layer.scheme, class_prefix=layer.class_prefix,
-        time_field=time_field, time_since=time_field in _SINCE_FIELDS,
-        grid_column=grid_column if grid_column in columns else None, editable=editable,
-        geometry_type=layer.geometry_type)
 
 
 def supported_crs(registry: Registry) -> list[str]:

@@ -27,13 +27,13 @@ from pygeoapi.api import API, HEADERS
 
 from gis.crs import CRS84_URI, crs_from_uri
 from gis.errors import DatabaseUnavailable
-from gis.ogc.config import DEFAULT_ITEMS, MAX_ITEMS, Registry, layer_spec
+from gis.ogc.config import DEFAULT_ITEMS, MAX_ITEMS, Registry
 from gis.ogc.params import ItemsParameters, offset_serialised, pygeoapi_serialised
 from gis.ogc.service import OgcService
 from layers.ogc_context import OgcRequest, pool
 from layers.ogc_edit import served_etag
 from layers.ogc_params import item_query
-from layers.ogc_query import LayerSpec, get_feature, query_page
+from layers.ogc_query import LayerSpec, get_feature, layer_spec, query_page
 
 log = logging.getLogger("onemap.ogc")
 ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "limit", "offset"})

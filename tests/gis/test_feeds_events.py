@@ -1,4 +1,5 @@
-"""The push channel of a real `onemap serve`: a posted fix reaches an SSE client; SIGTERM ends the streams."""
+"""The push channel of a real `onemap serve`: a posted fix reaches SSE clients, anonymous ones too while
+the vehicles layer is public; SIGTERM ends the streams."""
 
 import json
 import queue
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
+import psycopg
 import pytest
 
 from tests.gis.conftest import onemap_serve, start_onemap_serve
@@ -20,8 +22,16 @@ def feeds(server_url: str, db_url: str) -> Iterator[FleetDb]:
         yield db
 
 
-def _read_events(base: str, into: "queue.Queue[tuple[str, str]]", stop: threading.Event) -> None:
-    with httpx.stream("GET", f"{base}/feeds/events", timeout=httpx.Timeout(30, read=60)) as response:
+@pytest.fixture(scope="module")
+def base(feeds: FleetDb) -> Iterator[str]:
+    with onemap_serve(feeds.url) as url:
+        yield url
+
+
+def _read_events(base: str, into: "queue.Queue[tuple[str, str]]", stop: threading.Event,
+                 headers: dict[str, str] | None = None) -> None:
+    with httpx.stream("GET", f"{base}/feeds/events", headers=headers,
+                      timeout=httpx.Timeout(30, read=60)) as response:
         into.put(("status", f"{response.status_code} {response.headers['content-type']}"))
         event = None
         for line in response.iter_lines():
@@ -35,23 +45,28 @@ def _read_events(base: str, into: "queue.Queue[tuple[str, str]]", stop: threadin
                 into.put(("connected", ""))
 
 
-def test_a_posted_fix_reaches_an_sse_subscriber(feeds):
+def _subscribe(base: str, headers: dict[str, str] | None = None) -> tuple["queue.Queue[tuple[str, str]]",
+                                                                          threading.Event]:
+    """A reader of the event stream in a thread, returned once it is connected."""
     events: queue.Queue[tuple[str, str]] = queue.Queue()
     stop = threading.Event()
-    with onemap_serve(feeds.url) as base:
-        reader = threading.Thread(target=_read_events, args=(base, events, stop), daemon=True)
-        reader.start()
-        assert events.get(timeout=20) == ("status", "200 text/event-stream; charset=utf-8")
-        assert events.get(timeout=20)[0] == "connected"
-        now = datetime.now(UTC)
-        response = httpx.post(
-            f"{base}/feeds/vehicles/fixes",
-            headers=bearer(feeds.feeder),
-            json={"fixes": [fix("FT010", lon=114.0321, lat=22.5432, t=now)]},
-        )
-        assert response.json()["accepted"] == 1
-        event, data = events.get(timeout=20)
-        stop.set()
+    threading.Thread(target=_read_events, args=(base, events, stop, headers), daemon=True).start()
+    assert events.get(timeout=20) == ("status", "200 text/event-stream; charset=utf-8")
+    assert events.get(timeout=20)[0] == "connected"
+    return events, stop
+
+
+def test_a_posted_fix_reaches_an_sse_subscriber_with_read_private(feeds, base):
+    events, stop = _subscribe(base, bearer(feeds.viewer))
+    now = datetime.now(UTC)
+    response = httpx.post(
+        f"{base}/feeds/vehicles/fixes",
+        headers=bearer(feeds.feeder),
+        json={"fixes": [fix("FT010", lon=114.0321, lat=22.5432, t=now)]},
+    )
+    assert response.json()["accepted"] == 1
+    event, data = events.get(timeout=20)
+    stop.set()
     assert event == "vehicles"
     [position] = json.loads(data)
     assert (position["id"], position["plate"], position["lon"], position["lat"]) == (
@@ -61,6 +76,22 @@ def test_a_posted_fix_reaches_an_sse_subscriber(feeds):
         22.5432,
     )
     assert datetime.fromisoformat(position["t"]) == now
+
+
+def test_an_anonymous_subscriber_gets_the_positions_and_case_changes_of_public_layers(feeds, base):
+    """The latest positions are as public as the vehicles layer (its tiles, GET /feeds/vehicles)."""
+    anonymous, stop_anonymous = _subscribe(base)
+    viewer, stop_viewer = _subscribe(base, bearer(feeds.viewer))
+    response = httpx.post(f"{base}/feeds/vehicles/fixes", headers=bearer(feeds.feeder),
+                          json={"fixes": [fix("FT012", lon=114.0322, lat=22.5433)]})
+    assert response.json()["accepted"] == 1
+    with psycopg.connect(feeds.url, autocommit=True) as conn:  # a later event both may receive
+        conn.execute("""SELECT pg_notify('onemap_cases', '{"id": 1, "state": "filed"}')""")
+    got_viewer = [viewer.get(timeout=20)[0], viewer.get(timeout=20)[0]]
+    got_anonymous = [anonymous.get(timeout=20)[0], anonymous.get(timeout=20)[0]]
+    stop_anonymous.set()
+    stop_viewer.set()
+    assert got_viewer == got_anonymous == ["vehicles", "cases"]
 
 
 def test_sigterm_ends_open_event_streams_and_the_server_exits(feeds):

@@ -137,6 +137,27 @@ def test_bad_filters_are_400(client, query):
     assert response.json()["code"] == "InvalidParameterValue"
 
 
+@pytest.mark.parametrize(("tileset", "cql"), [("roads", "source = 'osm:futian'"),
+                                            ("onemap", "vintage = 2024"),
+                                            ("cameras", "fov_deg > 10"),
+                                            ("components", "geometry_type = 'point'")],
+                         ids=["road-source", "fused-admin-vintage", "camera-fov", "component-geometry-type"])
+def test_a_filter_on_a_column_that_is_no_queryable_is_400(client, tileset, cql):
+    """Tiles filter on what the items API filters on (/collections/{id}/queryables), no other column."""
+    tile = _tile(15)
+    response = client.get(f"/tiles/{tileset}/{tile.z}/{tile.x}/{tile.y}.mvt?filter={cql}")
+    assert response.status_code == 400
+    assert "queryables" in response.json()["description"]
+
+
+def test_a_filter_on_queryables_and_the_geometry_is_taken(client):
+    tile = _tile(15)
+    box = ",".join(str(v) for v in WEB_MERCATOR.bounds(tile))
+    roads = _get(client, "roads", tile, f"?filter=kind = 'primary' AND S_INTERSECTS(geometry, BBOX({box}))")
+    assert roads["roads"]["features"]
+    assert {f["properties"]["kind"] for f in roads["roads"]["features"]} == {"primary"}
+
+
 def test_a_state_of_any_filtered_layer_is_taken(client):
     """The fused tileset filters components and cases on `state`: a state of either is a filter, one of
     neither is a 400 that names both lists."""
