@@ -34,7 +34,8 @@ STANDARD_FIELDS: dict[str, str] = {
 # write them, under these abbreviations, from the located codes
 PLACE_NAMES = {"street_name": "SZJDMC", "community_name": "SZSQMC"}
 # `onemap export components --format`: the GDAL driver of each
-EXPORT_FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile", "csv": "CSV"}
+EXPORT_FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile", "csv": "CSV",
+                  "xlsx": "XLSX"}
 IMPORT_MODES = ("append", "upsert", "replace")  # survey import: add, add or replace by id, replace classes
 STATES = ("完好", "破损", "丢失", "废弃", "移除", "占用", "其他")
 DEFAULT_STATE = "完好"

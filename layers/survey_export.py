@@ -6,8 +6,12 @@ before writing, naming the component and field. A Shapefile holds one kind of ge
 most 254 bytes and field names of at most 10 bytes: an export of several kinds writes a Shapefile
 per kind, names are cut on a character boundary, and what was cut is counted in notes. Coordinates in
 GCJ-02 or BD-09, which no CRS definition describes, are written with no CRS at all, and a note says so.
-GeoPackage and GeoJSON text is UTF-8 by their standards, so an encoding is taken for Shapefile and CSV
-only. Free attributes keep their JSON types where the format has them, and are JSON text where not.
+GeoPackage and GeoJSON text is UTF-8 by their standards, and an XLSX workbook's as GDAL writes it, so an
+encoding is taken for Shapefile and CSV only. Free attributes keep their JSON types where the format has
+them, and are JSON text where not. A CSV or an XLSX workbook is a table: coordinate columns for points, else
+a column of WKT. The workbook is for contractors who edit in Excel or WPS, which turn a CSV's 17-digit
+identifiers into numbers of 15 significant digits: there every text is a text cell, so identifiers and
+codes keep every digit.
 """
 
 import codecs
@@ -28,6 +32,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
+import pyogrio
 import shapely
 
 from gis.crs import CrsSpec, from_cgcs2000, unshifted_datum_note
@@ -59,7 +64,8 @@ WHERE scheme = %(scheme)s AND (%(prefix)s::text IS NULL OR class_code LIKE %(pre
 """
 SHAPEFILE_TEXT_BYTES = 254
 # the format each suffix names (a GeoJSON file is often .json)
-_SUFFIX_FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp", ".csv": "csv"}
+_SUFFIX_FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp", ".csv": "csv",
+                   ".xlsx": "xlsx"}
 # Files that describe a Shapefile beside its .shp: those of a Shapefile replaced are removed unless written
 # again (an old .prj would give a CRS to coordinates that are in none)
 _SHAPEFILE_SIDECARS = (".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
@@ -70,11 +76,17 @@ _UNDECLARED = {
     "geojson": "the file declares none, and to other readers GeoJSON without a crs member is WGS84 "
                "(RFC 7946)",
 }
-_WKT = "wkt"  # a CSV's geometries when not all are points
+_WKT = "wkt"  # a table's geometries when not all are points
+_TABLE_FORMATS = ("csv", "xlsx")  # formats without geometries: columns of coordinates or WKT say where
 # Formats whose text is UTF-8 whatever the writer is told: a GeoPackage's TEXT is SQLite's (UTF-8 as GDAL
-# creates it), and GeoJSON is JSON (RFC 8259 section 8.1)
-_UTF8_FORMATS = {"gpkg": "a GeoPackage", "geojson": "GeoJSON"}
+# creates it), GeoJSON is JSON (RFC 8259 section 8.1), and GDAL writes a workbook's XML parts in UTF-8
+_UTF8_FORMATS = {"gpkg": "a GeoPackage", "geojson": "GeoJSON", "xlsx": "an XLSX workbook"}
 _INT64 = range(-(2**63), 2**63)  # the integers an integer field holds
+_CELL_INTEGERS = range(1 - 10**15, 10**15)  # those a workbook's number cell keeps: 15 significant digits
+_SHEET = "components"  # the sheet of an XLSX export
+_SHEET_ROWS = 1_048_576  # the rows of a sheet in Excel and WPS, the header's included
+_CELL_CHARACTERS = 32_767  # the text a cell of Excel and WPS holds
+_DATES = (STANDARD_FIELDS["initial_date"], STANDARD_FIELDS["change_date"])  # _EXPORT_SQL writes YYYYMMDD
 _COLUMNS = ["id", "class_code", "name", "competent_dept_code", "competent_dept_name",
             "owner_dept_code", "owner_dept_name", "maintainer_dept_code", "maintainer_dept_name",
             "grid_code", "state", "initial_date", "change_date", "data_source", "note",
@@ -126,8 +138,8 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
     with _written_together(path.parent) as folder:
         for target, _, chosen in parts:
             part = attributes[chosen].reset_index(drop=True)
-            if fmt == "csv":
-                _write_csv(folder / target.name, part, geometries[chosen], crs, encoding)
+            if fmt in _TABLE_FORMATS:
+                _write_table(folder / target.name, fmt, part, geometries[chosen], crs, encoding)
             elif fmt == "shp":
                 notes += _write_shapefile(folder / target.name, part, geometries[chosen], crs, encoding,
                                           codec)
@@ -162,8 +174,8 @@ def _format(path: Path, fmt: str | None) -> str:
     named = _SUFFIX_FORMATS.get(path.suffix.lower())
     chosen = fmt.lower() if fmt else named
     if chosen is None:
-        raise InvalidParameter(f"{path.name}: its suffix names no format: name it .gpkg, .geojson, .shp or "
-                               ".csv, or pass --format")
+        raise InvalidParameter(f"{path.name}: its suffix names no format: name it .gpkg, .geojson, .shp, "
+                               ".csv or .xlsx, or pass --format")
     if chosen not in EXPORT_FORMATS:
         raise InvalidParameter(f"format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     if named is not None and named != chosen:
@@ -187,13 +199,13 @@ def _check_class(scheme: str, class_prefix: str | None) -> None:
 
 
 def _offset_note(crs: CrsSpec, fmt: str, geometries: np.ndarray) -> str | None:
-    """For GCJ-02 / BD-09, which no EPSG code or WKT describes: what the file declares instead (a CSV,
+    """For GCJ-02 / BD-09, which no EPSG code or WKT describes: what the file declares instead (a table,
     in the columns it is written with)."""
     if crs.offset is None:
         return None
-    if fmt != "csv":
+    if fmt not in _TABLE_FORMATS:
         declared = _UNDECLARED[fmt]
-    elif (columns := _csv_geometry_columns(geometries, crs)) == (_WKT,):
+    elif (columns := _geometry_columns(geometries, crs)) == (_WKT,):
         declared = f"the file declares none (column {_WKT} holds WKT, which names no CRS)"
     else:
         declared = f"the file declares none (its columns {', '.join(columns)} name it)"
@@ -224,15 +236,16 @@ def _typed(values: list[object], fmt: str) -> pd.Series:
     """One free attribute's JSON values typed to read back the same: integers an integer field (pandas
     makes a column with missing values Real), booleans a boolean one, numbers Real, objects and arrays
     JSON (GeoJSON's own, GeoPackage's JSON subtype). Other columns are text, with the values that are not
-    text as JSON: a Shapefile's objects and arrays, columns of mixed types, and every CSV cell (a cell has
-    no type)."""
+    text as JSON: a Shapefile's objects and arrays, columns of mixed types, every CSV cell (a cell has
+    no type), and a workbook's integers of more than 15 digits, which a number cell would round."""
     kinds = {type(value) for value in values if value is not None}
     if fmt != "csv" and kinds:
+        integers = _CELL_INTEGERS if fmt == "xlsx" else _INT64
         if kinds == {bool}:
             return pd.Series(values, dtype="boolean")
-        if kinds == {int} and all(value in _INT64 for value in values if value is not None):
+        if kinds == {int} and all(value in integers for value in values if value is not None):
             return pd.Series(values, dtype="Int64")
-        if kinds <= {int, float}:
+        if kinds <= {int, float} and all(value in integers for value in values if type(value) is int):
             return pd.Series(values, dtype="float64")
         if kinds <= {dict, list} and fmt != "shp":
             return pd.Series(_json_text(values), dtype=pd.ArrowDtype(pa.json_()))
@@ -363,17 +376,55 @@ def _stale_sidecars(folder: Path, written: list[Path]) -> list[Path]:
             if sidecar.name not in names and sidecar.is_file()]
 
 
-def _write_csv(path: Path, attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec,
-               encoding: str | None) -> None:
-    """The geometries in the columns _csv_geometry_columns names."""
+def _write_table(path: Path, fmt: str, attributes: pd.DataFrame, geometries: np.ndarray, crs: CrsSpec,
+                 encoding: str | None) -> None:
+    """A CSV or XLSX table: the attributes, then the geometries in the columns _geometry_columns names."""
     table = attributes.copy()
-    columns = _csv_geometry_columns(geometries, crs)
+    columns = _geometry_columns(geometries, crs)
     if columns == (_WKT,):
         table[_WKT] = shapely.to_wkt(geometries, rounding_precision=-1)  # rounded, a shape can change cell
     else:
         x, y = columns
         table[x] = shapely.get_x(geometries)
         table[y] = shapely.get_y(geometries)
+    if fmt == "xlsx":
+        _write_xlsx(path, table)
+    else:
+        _write_csv(path, table, encoding)
+
+
+def _write_xlsx(path: Path, table: pd.DataFrame) -> None:
+    """One sheet through GDAL's XLSX driver, with a header row: text as text cells (Excel and WPS keep every
+    digit of an identifier or code, and a class's leading zero), dates as date cells, numbers as numbers."""
+    _refuse_what_a_sheet_cannot_hold(table)
+    dates = {name: pd.to_datetime(table[name], format="%Y%m%d").astype(pd.ArrowDtype(pa.date32()))
+             for name in _DATES}
+    # GDAL refuses to write a workbook without the suffix .xlsx, which --format lets a file lack
+    written = path if path.suffix.lower() == ".xlsx" else path.with_name(f"{path.name}.xlsx")
+    pyogrio.write_dataframe(table.assign(**dates), written, layer=_SHEET, driver=EXPORT_FORMATS["xlsx"],
+                            use_arrow=True)
+    written.replace(path)
+
+
+def _refuse_what_a_sheet_cannot_hold(table: pd.DataFrame) -> None:
+    """Refuse, before writing, more rows than a sheet has and text longer than a cell holds: Excel and WPS
+    would drop or cut them on opening the workbook."""
+    if len(table) >= _SHEET_ROWS:
+        raise InvalidParameter(f"{len(table)} components are more than the {_SHEET_ROWS - 1} rows a sheet of "
+                               "Excel or WPS holds below its header: export a class at a time (--class), or "
+                               "as CSV or GeoPackage")
+    for column in table.columns:
+        if pd.api.types.is_numeric_dtype(table[column]) or pd.api.types.is_bool_dtype(table[column]):
+            continue
+        lengths = table[column].map(lambda value: len(value) if isinstance(value, str) else 0)
+        if (longest := int(lengths.max())) > _CELL_CHARACTERS:
+            component = table.iloc[int(lengths.to_numpy().argmax()), 0]  # the first column is the identifier
+            raise InvalidParameter(
+                f"component {component}, field {column}: {longest} characters, more than the "
+                f"{_CELL_CHARACTERS} a cell of Excel or WPS holds: export as GeoPackage, or as CSV")
+
+
+def _write_csv(path: Path, table: pd.DataFrame, encoding: str | None) -> None:
     with path.open("w", encoding=encoding or "utf-8-sig", newline="") as file:
         file.write(_csv_line(table.columns))
         file.writelines(_csv_line(row) for row in table.itertuples(index=False, name=None))
@@ -396,8 +447,8 @@ def _csv_field(value: object) -> str:
     return text
 
 
-def _csv_geometry_columns(geometries: np.ndarray, crs: CrsSpec) -> tuple[str, ...]:
-    """A CSV's geometry columns: coordinate columns when every geometry is a point (see _point_columns),
+def _geometry_columns(geometries: np.ndarray, crs: CrsSpec) -> tuple[str, ...]:
+    """A table's geometry columns: coordinate columns when every geometry is a point (see _point_columns),
     else one column of WKT."""
     if bool(np.all(shapely.get_type_id(geometries) == 0)):
         return _point_columns(crs)

@@ -25,9 +25,9 @@ from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason, holding_
 from layers.survey_classes import class_codes, class_named_by, listed_class, unread_reason
 from layers.survey_dates import Dates, date_cells_of_day_zero, parse_dates
 from layers.survey_duplicates import earlier_duplicates
-from layers.survey_identifiers import check_identifiers, plain_identifiers
+from layers.survey_identifiers import check_identifiers, plain_identifiers, refuse_lost_digits
 from layers.survey_locate import anchors
-from layers.survey_rows import Collector, Rejection, SurveyRows, carries, counted
+from layers.survey_rows import Collector, Rejection, SurveyRows, carries, counted, per_file
 
 MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no default
 
@@ -87,12 +87,13 @@ def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     f = rows.fields = rows.fields.apply(_text)
     _check_error_values(rows, out)
     plain_identifiers(rows, out)
+    lost = refuse_lost_digits(rows, out)
     if ctx.keep_positions is not None:
         out.notes.extend(ctx.keep_positions(rows))
-    _check_geometries(rows, ctx, out)
-    classes = _check_classes(rows, ctx, out)
+    _check_geometries(rows, ctx, out, lost)
+    classes = _check_classes(rows, ctx, out, lost)
     types = _check_geometry_types(rows, classes, ctx, out)
-    check_identifiers(rows, classes, ctx.scheme, ctx.county_codes, out)
+    check_identifiers(rows, classes, ctx.scheme, ctx.county_codes, out, lost=lost)
     _fill_defaults(f, classes, ctx, out)
     _check_attributes(rows, ctx, out)
     _check_duplicates(rows, classes, types, ctx, out)
@@ -116,13 +117,16 @@ def _check_error_values(rows: SurveyRows, out: Collector) -> None:
                 out.reject(np.arange(len(rows)) == i, name, error_value_reason(name, value))
 
 
-def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> None:
+def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: Collector, lost: np.ndarray) -> None:
+    """`lost`: rows whose identifier became a number; one of a file without coordinates has no position
+    because of it, which the identifier's reason says."""
     geoms = rows.geometries
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     problems = rows.geometry_problems
-    out.reject(missing, "geometry", [
+    told = missing & lost & ~per_file(rows, lambda columns: columns.positioned)
+    out.reject(missing & ~told, "geometry", [
         (problems[i] if problems is not None else None) or "no geometry or coordinates"
-        for i in np.flatnonzero(missing)])
+        for i in np.flatnonzero(missing & ~told)])
     present = ~missing
     # a point is its own centroid and point on surface: only other geometries are computed
     kinds = np.where(shapely.get_type_id(geoms) == 0, "point", "other")
@@ -181,7 +185,9 @@ def _how_far(metres: float) -> str:
     return f", {_distance(metres)} from its boundary" if np.isfinite(metres) else ""
 
 
-def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> np.ndarray:
+def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector, lost: np.ndarray) -> np.ndarray:
+    """The class of each row (None where none is given); `lost`: rows whose identifier became a number, which
+    are not refused again for want of the class the identifier would give."""
     f = rows.fields
     if ctx.class_code is None:
         written, notes = class_codes(f["class_code"].to_numpy(dtype=object), rows.files, ctx.scheme,
@@ -205,7 +211,7 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector) -> 
         assert rows.class_problems is not None
         codes = np.where(conflicting, None, codes)
         out.reject(conflicting, "class_code", list(rows.class_problems[conflicting]))
-    out.reject(pd.isna(codes) & ~conflicting, "class_code",
+    out.reject(pd.isna(codes) & ~conflicting & ~lost, "class_code",
                "no class code: give --class, a class field, an identifier, or a layer, file or delivery "
                "folder named by the class")
     known: dict[str, str | None] = {}

@@ -22,8 +22,8 @@ def components(
     fmt: str = typer.Option(None, "--format", help=f"{' | '.join(EXPORT_FORMATS)} (else the extension's; an "
                             "extension naming another format is refused)"),
     crs: str = typer.Option("EPSG:4490", help="EPSG:xxxx, gcj02, bd09, a PROJ string or a .prj file"),
-    encoding: str = typer.Option(None, help="text encoding of a Shapefile or CSV, e.g. gbk (a GeoPackage or "
-                                 "GeoJSON is always UTF-8)"),
+    encoding: str = typer.Option(None, help="text encoding of a Shapefile or CSV, e.g. gbk (a GeoPackage, "
+                                 "GeoJSON or XLSX workbook is always UTF-8)"),
     as_of: datetime = typer.Option(None, help="the inventory as it stood at this date/time (the city's local "
                                   "time, ONEMAP_TIMEZONE, unless an offset is given)"),
 ) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import psycopg
 import pyogrio
 import pytest
@@ -43,8 +44,8 @@ def _import(db_url: str, path: Path, **options):
 
 @pytest.mark.parametrize(
     ("fmt", "encoding"),
-    [("gpkg", None), ("geojson", None), ("shp", "GBK"), ("csv", None), ("csv", "gb18030")],
-    ids=["gpkg", "geojson", "shp-gbk", "csv-utf8", "csv-gb18030"],
+    [("gpkg", None), ("geojson", None), ("shp", "GBK"), ("csv", None), ("csv", "gb18030"), ("xlsx", None)],
+    ids=["gpkg", "geojson", "shp-gbk", "csv-utf8", "csv-gb18030", "xlsx"],
 )
 def test_export_then_import_is_a_no_op(fresh_db_url, tmp_path, fmt, encoding):
     """Every exported row comes back identical to its stored version (geometry, fields, codes)."""
@@ -327,21 +328,28 @@ def test_an_export_to_xian_1980_warns_of_the_missing_datum_shift_unless_seven_pa
 
 
 
+def _header(path: Path) -> list[str]:
+    """The column names of a CSV or XLSX export."""
+    if path.suffix == ".xlsx":
+        return [cell.value for cell in openpyxl.load_workbook(path, read_only=True).worksheets[0][1]]
+    return path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+
+
 def _declared_crs(path: Path) -> object:
     """The CRS a written file declares: a GeoJSON's crs member (GDAL reads a file without one as WGS84,
-    as RFC 7946 has it), a CSV's coordinate columns, else what GDAL reads."""
+    as RFC 7946 has it), a table's coordinate columns, else what GDAL reads."""
     if path.suffix == ".geojson":
         return json.loads(path.read_text()).get("crs")
-    if path.suffix == ".csv":
-        return [name for name in path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
-                if name.startswith(("lon", "lat"))]
+    if path.suffix in (".csv", ".xlsx"):
+        return [name for name in _header(path) if name.startswith(("lon", "lat"))]
     return pyogrio.read_info(path)["crs"]
 
 
 @pytest.mark.parametrize(("fmt", "offset", "declared"), [
     ("gpkg", "gcj02", None), ("geojson", "gcj02", None), ("shp", "gcj02", None),
-    ("csv", "gcj02", ["lon_gcj02", "lat_gcj02"]), ("gpkg", "bd09", None),
-], ids=["gpkg", "geojson", "shp", "csv", "gpkg-bd09"])
+    ("csv", "gcj02", ["lon_gcj02", "lat_gcj02"]), ("xlsx", "gcj02", ["lon_gcj02", "lat_gcj02"]),
+    ("gpkg", "bd09", None),
+], ids=["gpkg", "geojson", "shp", "csv", "xlsx", "gpkg-bd09"])
 def test_an_offset_export_declares_no_crs_and_comes_back_where_it_was_with_that_crs(
         fresh_db_url, tmp_path, fmt, offset, declared):
     """GCJ-02 and BD-09 have no EPSG code or WKT: a file labelled CGCS2000 would put every point ~500 m
@@ -362,11 +370,12 @@ def test_an_offset_export_declares_no_crs_and_comes_back_where_it_was_with_that_
     assert [note for note in result.notes if "declares" in note] == (overridden if fmt == "geojson" else [])
 
 
-def test_an_offset_csv_of_points_and_polygons_names_the_wkt_column_it_writes(db_url, tmp_path):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_offset_table_of_points_and_polygons_names_the_wkt_column_it_writes(db_url, tmp_path, fmt):
     """Not all points, the geometries are WKT: the note named lon_gcj02 and lat_gcj02 columns not written."""
-    path = tmp_path / "mixed.csv"
-    exported = _exported(db_url, path, "csv", crs=parse_crs("gcj02"), class_prefix="03")
-    header = path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    path = tmp_path / f"mixed.{fmt}"
+    exported = _exported(db_url, path, fmt, crs=parse_crs("gcj02"), class_prefix="03")
+    header = _header(path)
     assert header[-1] == "wkt" and not [name for name in header if name.startswith(("lon", "lat"))]
     assert [note for note in exported.notes if "declares" in note] == [
         "coordinates in GCJ-02, which no CRS definition describes: the file declares none (column wkt holds "
@@ -419,14 +428,15 @@ def test_a_csv_in_metres_names_its_columns_x_and_y_and_comes_back_unchanged(fres
     assert (result.status, result.rows_loaded, result.rows_unchanged) == ("dry-run", 0, count)
 
 
-@pytest.mark.parametrize("fmt", ["gpkg", "geojson"])
-def test_an_encoding_for_a_geopackage_or_geojson_is_refused_and_nothing_is_written(db_url, tmp_path, fmt):
-    """Their text is UTF-8 (SQLite's TEXT; JSON, RFC 8259): GBK bytes there are garbage to every reader,
-    onemap's import included."""
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "xlsx"])
+def test_an_encoding_for_a_geopackage_geojson_or_xlsx_is_refused_and_nothing_is_written(db_url, tmp_path,
+                                                                                        fmt):
+    """Their text is UTF-8 (SQLite's TEXT; JSON, RFC 8259; a workbook's XML as GDAL writes it): GBK bytes
+    there are garbage to every reader, onemap's import included."""
     path = tmp_path / f"bins.{fmt}"
     with pytest.raises(InvalidParameter, match=(
-            f"^--encoding gbk does not apply to {fmt}: (a GeoPackage|GeoJSON) is always UTF-8; --encoding "
-            "applies to Shapefile and CSV$")):
+            f"^--encoding gbk does not apply to {fmt}: (a GeoPackage|GeoJSON|an XLSX workbook) is always "
+            "UTF-8; --encoding applies to Shapefile and CSV$")):
         _export(db_url, path, fmt, crs=parse_crs("EPSG:4490"), class_prefix="03005", encoding="gbk")
     assert list(tmp_path.iterdir()) == []
     count = _export(db_url, path, fmt, crs=parse_crs("EPSG:4490"), class_prefix="03005", encoding="UTF-8")
@@ -460,7 +470,8 @@ _LONG_NAMES = {"安装年份": "2019", "灯杆材质说明": "钢", "inspection_
     ("shp", None, {"说明"}),  # dBase has no null: empty text reads as none
     ("shp", "gbk", {"说明"}),
     ("csv", None, {"序号", "有盖", "深度", "编号", "说明"}),  # a cell has no type: the import reads text
-], ids=["gpkg", "geojson", "shp-utf8", "shp-gbk", "csv"])
+    ("xlsx", None, {"编号", "说明"}),  # a 17-digit integer is text (a number cell rounds it), "" none
+], ids=["gpkg", "geojson", "shp-utf8", "shp-gbk", "csv", "xlsx"])
 def test_free_attributes_come_back_unchanged_where_the_format_holds_their_type(
         fresh_db_url, tmp_path, fmt, encoding, changed):
     """An integer among bins without it was written 1.0 (pandas' float column), a boolean as text 'True',
@@ -534,6 +545,7 @@ def test_export_exit_codes_tell_bad_input_from_an_empty_class(db_url, tmp_path):
         "suffix against --format": ["x.shp", "--format", "geojson", "--class", "03005"],
         "an encoding for a GeoPackage": ["x.gpkg", "--class", "03005", "--encoding", "gbk"],
         "an encoding for GeoJSON": ["x.geojson", "--class", "03005", "--encoding", "gbk"],
+        "an encoding for XLSX": ["x.xlsx", "--class", "03005", "--encoding", "gbk"],
         "empty class": ["x.gpkg", "--class", "05002"],
     }
     runs = {case: subprocess.run([ONEMAP, "export", "components", *args], cwd=tmp_path, capture_output=True,
@@ -544,3 +556,49 @@ def test_export_exit_codes_tell_bad_input_from_an_empty_class(db_url, tmp_path):
     assert all(run.stderr.startswith("onemap: error: ") and run.stderr.count("\n") == 1
                for run in runs.values()), {case: run.stderr[-300:] for case, run in runs.items()}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.gpkg"]
+
+
+def test_an_xlsx_export_keeps_identifiers_and_codes_as_text_and_dates_as_dates(db_url, tmp_path):
+    """Excel and WPS open a CSV's 17-digit identifiers as numbers of 15 significant digits (4.4030401037E+16,
+    the last digits lost) and its class 01037 as 1037: a workbook's text cells keep every digit."""
+    path = tmp_path / "lamps.xlsx"
+    count = _export(db_url, path, None, crs=parse_crs("EPSG:4490"), class_prefix="01037")
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    assert (header[:2], header[-2:], sheet.max_row) == (["GLBJBSM", "XLDM"], ["lon", "lat"], count + 1)
+    first = dict(zip(header, sheet[2], strict=True))
+    with psycopg.connect(db_url) as conn:
+        stored = conn.execute("SELECT id, class_code, grid_code, street_code, community_code, initial_date "
+                              "FROM onemap.component WHERE class_code = '01037' AND valid_to IS NULL "
+                              "ORDER BY id LIMIT 1").fetchone()
+    text = ("GLBJBSM", "XLDM", "SZDYWGBSM", "SZJDDM", "SZSQDM")
+    assert [(first[name].data_type, first[name].value) for name in text] == [("s", v) for v in stored[:5]]
+    assert first["CSRQ"].is_date and first["CSRQ"].value.date() == stored[5]
+    assert first["lon"].data_type == first["lat"].data_type == "n"
+
+
+def test_an_xlsx_export_of_points_and_polygons_comes_back_unchanged(fresh_db_url, tmp_path):
+    path = tmp_path / "bins.xlsx"
+    count = _export(fresh_db_url, path, "xlsx", crs=parse_crs("EPSG:4490"), class_prefix="03")
+    result = _import(fresh_db_url, path, mode="upsert")
+    assert (result.status, result.rows_loaded, result.rows_unchanged) == ("committed", 0, count)
+
+
+def test_format_xlsx_writes_a_workbook_under_a_name_without_its_suffix(db_url, tmp_path):
+    """GDAL's XLSX driver refuses to create a file whose name does not end in .xlsx."""
+    count = _export(db_url, tmp_path / "bins", "xlsx", crs=parse_crs("EPSG:4490"), class_prefix="03005")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bins"]
+    with (tmp_path / "bins").open("rb") as workbook:  # openpyxl opens a file of another name as a file object
+        assert openpyxl.load_workbook(workbook).worksheets[0].max_row == count + 1
+
+
+def test_text_longer_than_an_excel_cell_holds_is_refused_and_nothing_is_written(fresh_db_url, tmp_path):
+    """Excel and WPS hold 32,767 characters in a cell and cut the rest when they open the workbook (a long
+    polygon's WKT would lose its closing vertices)."""
+    on = _with_free_attributes(fresh_db_url, {"巡查记录": "井盖松动。" * 7000})
+    with pytest.raises(InvalidParameter, match=(
+            f"^component {on['巡查记录']}, field 巡查记录: 35000 characters, more than the 32767 a cell of "
+            "Excel or WPS holds: export as GeoPackage, or as CSV$")):
+        _export(fresh_db_url, tmp_path / "bins.xlsx", "xlsx", crs=parse_crs("EPSG:4490"),
+                class_prefix="03005")
+    assert list(tmp_path.iterdir()) == []

@@ -672,10 +672,13 @@ def test_identifiers_a_workbook_stored_as_numbers_are_rejected_with_the_reason(d
     result = _run(db_url, [tmp_path / "ids.xlsx"], dry_run=True)
     reasons = {(r.row, r.field): r.reason for r in result.rejections}
     assert reasons[(2, "id")] == (
-        "identifier 4.4030401013E+16 was stored as a number, which keeps 15 significant digits and so loses "
-        "a 16- or 17-digit code: store the column as text and enter the codes again")
+        "identifier 4.4030401013E+16 is a number: Excel or WPS turned the identifiers into numbers, which "
+        "keep 15 significant digits, so the codes lost their last digits; take the identifiers from an XLSX "
+        "export (onemap export components out.xlsx), which keeps them as text, or format the column as text "
+        "before typing or pasting them")
     assert reasons[(3, "id")].startswith("identifier 44030401013000002.0 was stored as a number")
-    assert reasons[(2, "class_code")].startswith("no class code")  # none made up from the mantissa
+    # the class the identifiers would give is not asked for (nor made up from the mantissa)
+    assert list(reasons) == [(2, "id"), (3, "id")]
 
 
 def test_identifiers_with_full_width_digits_an_apostrophe_or_separators_are_read_as_their_digits(
@@ -690,8 +693,8 @@ def test_identifiers_with_full_width_digits_an_apostrophe_or_separators_are_read
     result = _run(db_url, [survey], dry_run=True, skip_invalid=True)
     assert ("5 identifier(s) written with full-width digits, a leading apostrophe or separators read as "
             "their digits (first: ids.csv row 2: '440304-01013-000001' as 44030401013000001)") in result.notes
-    # a number that lost its digits, and so names no class
-    assert [(r.row, r.field) for r in result.rejections] == [(6, "class_code"), (6, "id")]
+    # a number that lost its digits, and so names no class: one reason, the identifier's, says it
+    assert [(r.row, r.field) for r in result.rejections] == [(6, "id")]
     assert result.loaded_per_class == {"01013": 5}
 
 
@@ -1141,7 +1144,11 @@ def test_identifiers_written_as_numbers_that_lost_digits_are_still_refused(db_ur
     lost = ("was stored as a number, which keeps 15 significant digits and so loses a 16- or 17-digit code: "
             "store the column as text and enter the codes again")
     reasons = [(r.row, r.field, r.reason) for r in result.rejections]
-    assert reasons[:2] == [(2, "id", f"identifier 4.40304010100012E+15 {lost}"),
+    spreadsheet = ("is a number: Excel or WPS turned the identifiers into numbers, which keep 15 significant "
+                   "digits, so the codes lost their last digits; take the identifiers from an XLSX export "
+                   "(onemap export components out.xlsx), which keeps them as text, or format the column as "
+                   "text before typing or pasting them")
+    assert reasons[:2] == [(2, "id", f"identifier 4.40304010100012E+15 {spreadsheet}"),
                            (3, "id", f"identifier 9007199254740992.0 {lost}")]
     # 2^53 - 1 is read as its digits, and then checked as a code
     assert reasons[2:] == [(4, "id", "component id '9007199254740991' has province part '90', which is not a "
