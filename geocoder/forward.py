@@ -6,6 +6,7 @@ elements it matched, and where it is (EPSG:4490) with its unit grid, community, 
 codes. Several ranked candidates come back when the text fits several places.
 """
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,14 @@ from layers.spreadsheet_errors import ERROR_VALUES, error_value_reason
 
 LEVELS = ("door_plate", "interpolated", "intersection", "poi", "road", "community", "street", "district")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
+# An admin-level answer stands for a whole unit: it carries that unit's codes and those above, not the
+# cell or community its representative point happens to lie in.
+_UNIT_CODES = {
+    "community": ("community_code", "street_code", "county_code"),
+    "street": ("street_code", "county_code"),
+    "district": ("county_code",),
+}
+OUTSIDE_GRID = "outside the unit grid"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters but \t \n \r
 _FUZZY_CUTOFF = 80.0
 _SIBLING = 0.75  # a sibling road (南山路 for 南山西路) is near the named one, not it
@@ -55,6 +64,11 @@ class GeocodeResult:
     candidates: list[Candidate] = field(default_factory=list)
     reason: str | None = None
     parsed: Parsed | None = None
+
+
+def outside_grid(level: str, grid_code: str | None) -> bool:
+    """A point answer (door plate … road) that no unit grid cell of the loaded city holds."""
+    return level not in _UNIT_CODES and level != "" and not grid_code
 
 
 def check_query(query: str | None) -> str:
@@ -109,7 +123,13 @@ def _answer(gaz: Gazetteer, text: str, limit: int) -> tuple[tuple[Candidate, ...
         _enclosing(gaz, parsed, found)
         candidates = _finish(gaz, parsed, found, limit)
     if candidates:
-        return tuple(candidates), None, parsed
+        best = candidates[0]
+        reason = None
+        if outside_grid(best.level, best.grid_code):
+            unit = "grid cell" if best.county_code else "grid cell or district"
+            reason = (f"{OUTSIDE_GRID}: no loaded {unit} holds the place found, so it has no grid code; "
+                      "check the address, or load the grid of that area")
+        return tuple(candidates), reason, parsed
     reason = (
         "the address names no place in the loaded gazetteer"
         if parsed.elements
@@ -370,7 +390,7 @@ def _finish(gaz: Gazetteer, parsed: Parsed, found: Found, limit: int) -> list[Ca
     county = gaz.admin.scope(named)[:6] if named else ""  # the county (or city) the text names
     out: list[Candidate] = []
     for level, score, matched, x, y in found:
-        row = gaz.codes_at(x, y)
+        lon, lat, row = _rounded(gaz, float(x), float(y))
         here = row["community_code"] or row["street_code"] or row["county_code"] or ""
         if (
             here
@@ -382,23 +402,48 @@ def _finish(gaz: Gazetteer, parsed: Parsed, found: Found, limit: int) -> list[Ca
             if not here.startswith(county):
                 continue
             score *= 0.7
-        out.append(
-            Candidate(
-                level,
-                round(score, 3),
-                matched,
-                round(float(x), 7),
-                round(float(y), 7),
-                label=_label(gaz, row, matched),
-                **row,
-            )
-        )
+        codes = _codes_of(level, row)
+        label = _label(gaz, codes, matched)
+        out.append(Candidate(level, round(score, 3), matched, lon, lat, label=label, **codes))
     out.sort(key=lambda c: (-c.score, _RANK[c.level]))
     unique: list[Candidate] = []
     for c in out:
         if all(metres(c.lon, c.lat, u.lon, u.lat) > 5 or c.level != u.level for u in unique):
             unique.append(c)
     return unique[:limit]
+
+
+def _rounded(gaz: Gazetteer, x: float, y: float) -> tuple[float, float, dict[str, str | None]]:
+    """The point rounded to 7 decimals (≈ 1 cm) and its codes, which are those of the rounded point.
+
+    A point within a centimetre of a cell's edge may round into the next cell (road points often lie on
+    the boundary the road is): then the point of the 7-decimal lattice around it that stays in the cell,
+    else in the community, street, county found, is taken."""
+    codes = gaz.codes_at(x, y)
+    lon, lat = round(x, 7), round(y, 7)
+    if gaz.codes_at(lon, lat) == codes:
+        return lon, lat, codes
+
+    def kept(point: tuple[float, float]) -> tuple[bool, ...]:
+        found = gaz.codes_at(*point)
+        units = _UNIT_CODES["community"]
+        return (found == codes, *(found[k] is not None and found[k] == codes[k] for k in units))
+
+    corners = itertools.product(_lattice_neighbours(x), _lattice_neighbours(y))
+    best = max([(lon, lat), *corners], key=kept)  # the first of the best: the rounded point on a tie
+    return best[0], best[1], gaz.codes_at(*best)
+
+
+def _lattice_neighbours(value: float) -> tuple[float, float]:
+    """The 7-decimal values just below and just above `value`."""
+    scaled = value * 1e7
+    return round(math.floor(scaled) / 1e7, 7), round(math.ceil(scaled) / 1e7, 7)
+
+
+def _codes_of(level: str, codes: dict[str, str | None]) -> dict[str, str | None]:
+    """The codes an answer of `level` carries (see _UNIT_CODES)."""
+    kept = _UNIT_CODES.get(level)
+    return codes if kept is None else {k: (v if k in kept else None) for k, v in codes.items()}
 
 
 def _named_unit(gaz: Gazetteer, parsed: Parsed) -> AdminEntry | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pygeoapi import l10n
 from pygeoapi.api import APIRequest
 from pygeoapi.process.base import BaseProcessor
@@ -45,13 +46,16 @@ PROCESS_METADATA: dict[str, Any] = {
         },
         "crs": {
             "title": "crs",
-            "description": "CRS of the result: EPSG:4490 (default), EPSG:4326, gcj02",
+            "description": "CRS of the result: EPSG:4490 (default), EPSG:4326, gcj02, bd09 or another EPSG "
+            "code; a string, or an OGC qualified value {\"value\": \"gcj02\"}",
             "schema": {"type": "string"},
             "minOccurs": 0,
             "maxOccurs": 1,
         },
     },
     "outputs": {
+        "crs": {"title": "crs", "description": "the CRS of lon/lat in the results",
+                "schema": {"type": "string"}},
         "results": {
             "title": "results",
             "description": "one row per address",
@@ -72,15 +76,68 @@ class GeocodeProcessor(BaseProcessor):
     def execute(self, data: dict[str, Any], outputs: Any = None) -> tuple[str, dict[str, Any]]:
         if self.gazetteer is None:
             raise InvalidParameter("the geocode process has no gazetteer")
-        addresses = data.get("addresses")
-        if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
-            raise InvalidParameter("inputs.addresses: a list of strings")
-        if len(addresses) > MAX_ADDRESSES:
-            raise InvalidParameter(
-                f"inputs.addresses: at most {MAX_ADDRESSES} (use POST /geocode/batch with a file)"
-            )
-        crs = output_crs(data.get("crs") if isinstance(data.get("crs"), str) else None)
-        return "application/json", {"results": geocode_rows(self.gazetteer, addresses, crs=crs)}
+        try:
+            inputs = ProcessInputs.model_validate(data)
+        except ValidationError as error:
+            raise InvalidParameter(validation_problems(
+                error, "inputs", "use POST /geocode/batch with a file for more addresses")) from None
+        crs = output_crs(inputs.crs)
+        rows = geocode_rows(self.gazetteer, inputs.addresses, crs=crs)
+        return "application/json", {"crs": str(crs or "EPSG:4490"), "results": rows}
+
+
+class ProcessInputs(BaseModel):
+    """The inputs of an execute request; each may be given as is or as an OGC qualified value
+    ({"value": …}, OGC API - Processes - Part 1, 7.11.2.3)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    addresses: list[str] = Field(max_length=MAX_ADDRESSES)
+    crs: str | None = None
+
+    @field_validator("addresses", "crs", mode="before")
+    @classmethod
+    def _value(cls, given: Any) -> Any:
+        return given["value"] if isinstance(given, dict) and "value" in given else given
+
+
+def validation_problems(error: ValidationError, where: str, hint: str) -> str:
+    """The problems of a JSON body as one message naming each field (below `where`) and list item (items
+    count from 0); `hint` says what to do about too many items."""
+    parts = []
+    for problem in error.errors()[:3]:
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in problem["loc"])
+        place = (where + path).lstrip(".") or "the body"
+        given, kind, context = problem.get("input"), problem["type"], problem.get("ctx") or {}
+        if kind == "json_invalid":
+            parts.append(f"not JSON ({problem['msg'].removeprefix('Invalid JSON: ')})")
+        elif kind == "missing":
+            parts.append(f"{place} is missing")
+        elif kind == "extra_forbidden":
+            parts.append(f"{place} is no input of the geocode process, whose inputs are addresses and crs")
+        elif kind == "too_long":
+            parts.append(f"{place} has {len(given)} items, more than the {context.get('max_length')} "
+                         f"accepted: {hint}")
+        elif kind in ("string_type", "list_type", "model_type", "dict_type"):
+            wanted = {"string_type": "a string", "list_type": "a list"}.get(kind, "an object")
+            parts.append(f"{place} is {_json_kind(given)}, not {wanted}")
+        else:
+            parts.append(f"{place}: {problem['msg']}")
+    more = error.error_count() - len(parts)
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else f"the text {value!r}"
 
 
 router = APIRouter(tags=["geocoder"])

@@ -7,12 +7,16 @@ from typing import Any
 
 import numpy as np
 
+from geocoder.forward import OUTSIDE_GRID
 from geocoder.gazetteer import Gazetteer
 from gis.crs import CrsSpec, xy_to_cgcs2000
 from gis.errors import InvalidParameter
 
 DEFAULT_RADIUS_M = 200.0
 _METRES_PER_DEGREE = 111_320.0
+_OUTSIDE_GRID = f"{OUTSIDE_GRID}: no loaded grid cell holds the point; check the coordinates and their crs"
+_OUTSIDE_CITY = (f"{OUTSIDE_GRID}: no loaded grid cell or district holds the point (it lies outside the "
+                 "loaded city); check the coordinates and their crs")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Place:
     door_plate_distance_m: float | None
     road: str | None
     road_distance_m: float | None
+    reason: str | None  # why the point has no grid code, else None
 
 
 def check_point(lon: float, lat: float) -> None:
@@ -48,6 +53,11 @@ def reverse_columns(
         columns[level] = np.array([names.get(c) if c else None for c in codes], dtype=object)
     columns["door_plate"], columns["door_plate_distance_m"] = gaz.near_plates.nearest(lon, lat, radius_m)
     columns["road"], columns["road_distance_m"] = gaz.near_roads.nearest(lon, lat, radius_m)
+    columns["reason"] = np.array(
+        [None if cell else _OUTSIDE_CITY if not county else _OUTSIDE_GRID
+         for cell, county in zip(columns["grid_code"], columns["county_code"], strict=True)],
+        dtype=object,
+    )
     return columns
 
 

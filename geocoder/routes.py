@@ -12,20 +12,21 @@ snapshot (see geocoder.memo), so a repeated address costs a dictionary look-up.
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from geocoder.batch import geocode_rows, read_table, write_csv
+from geocoder.batch import HTTP_ADVICE, Advice, geocode_rows, read_table, write_csv
 from geocoder.forward import Candidate, GeocodeResult, check_query, geocode
 from geocoder.jobs import Job, JobsFull, JobStore
 from geocoder.memo import memo
-from geocoder.process import JSON_MAX_BYTES
+from geocoder.process import JSON_MAX_BYTES, validation_problems
 from geocoder.process import router as process_router
 from geocoder.reverse import DEFAULT_RADIUS_M, reverse
 from geocoder.service import output_crs, snapshot
@@ -33,6 +34,7 @@ from gis.auth import optional_principal
 from gis.crs import CrsSpec, parse_crs, xy_from_cgcs2000
 from gis.errors import InvalidParameter, NotFound, Unauthorized
 from gis.request_body import read_body
+from layers.survey_formats import TABLE_SUFFIXES
 
 router = APIRouter(tags=["geocoder"])
 router.include_router(process_router)
@@ -198,7 +200,8 @@ async def _reverse(request: Request) -> Response:
         body = asdict(reverse(gaz, lon, lat, crs=parse_crs(crs) if crs else None, radius_m=radius))
         if fmt == "geojson":
             props = {k: v for k, v in body.items() if k not in ("lon", "lat")}
-            feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+            point = {"type": "Point", "coordinates": [body["lon"], body["lat"]]}  # CGCS2000, as f=json
+            feature = {"type": "Feature", "geometry": point}
             return _dumps({**feature, "properties": props}), _GEOJSON
         return _dumps(body), _JSON
 
@@ -220,6 +223,20 @@ async def reverse_alias(request: Request) -> Response:
     return await _reverse(request)
 
 
+_TABLE_TYPES = {  # media type of a job's table → the suffix read_table reads it by
+    "text/csv": ".csv",
+    "text/tab-separated-values": ".tsv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel": ".xls",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+}
+_ACCEPTED = (
+    "send application/json (up to 1000 addresses, answered at once) or, to start a job, a table as text/csv, "
+    "text/tab-separated-values, an XLSX, XLS or ODS workbook under its own media type, or "
+    'application/octet-stream naming the file in Content-Disposition (attachment; filename="cases.xlsx")'
+)
+
+
 class BatchRequest(BaseModel):
     addresses: list[str] = Field(max_length=SYNC_BATCH_MAX, description="addresses, one result row each")
     crs: str | None = Field(default=None, description=_CRS_HELP)
@@ -231,15 +248,17 @@ class BatchRequest(BaseModel):
     status_code=200,
 )
 async def batch(request: Request) -> Response:
-    """JSON {"addresses": [...]} answers at once; a CSV, XLSX, XLS or ODS body (Content-Type text/csv or the
-    workbook's type, `?column=` naming the address column) starts a job and answers 202 with its URL."""
+    """JSON {"addresses": [...]} answers at once; a CSV, TSV, XLSX, XLS or ODS body (Content-Type text/csv,
+    text/tab-separated-values, the workbook's type, or application/octet-stream with the file named in
+    Content-Disposition; `?column=` naming the address column) starts a job and answers 202 with its URL."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "application/json":
         try:
             payload = BatchRequest.model_validate_json(
                 await read_body(request, JSON_MAX_BYTES, advice="send a CSV or workbook to start a job"))
-        except ValueError as error:
-            raise InvalidParameter(f"batch body: {str(error).splitlines()[0]}") from None
+        except ValidationError as error:
+            problems = validation_problems(error, "", "send a CSV or workbook to start a job")
+            raise InvalidParameter(f"batch body: {problems}") from None
         crs = output_crs(payload.crs)
         rows = geocode_rows(await snapshot(request), payload.addresses, crs=crs)
         return _json({"crs": str(crs or "EPSG:4490"), "results": rows})
@@ -261,18 +280,23 @@ async def _owner(request: Request, refusal: str) -> int:
     return principal.token_id
 
 
+def _table_name(request: Request, content_type: str) -> tuple[str, Advice]:
+    """The name read_table decides the upload's format by, and how its messages name the upload: by the
+    file name in Content-Disposition when there is one (which also says the format of an octet stream)."""
+    header = Message()
+    header["content-disposition"] = request.headers.get("content-disposition", "")
+    filename = Path(header.get_filename() or "").name or None
+    suffix = _TABLE_TYPES.get(content_type)
+    if suffix is None and content_type == "application/octet-stream" and filename:
+        suffix = next((s for s in TABLE_SUFFIXES if filename.lower().endswith(s)), None)
+    if suffix is None:
+        named = f" (file {filename!r})" if filename else ""
+        raise InvalidParameter(f"Content-Type {content_type or 'none'!r}{named}: {_ACCEPTED}")
+    return f"upload{suffix}", replace(HTTP_ADVICE, source=filename or HTTP_ADVICE.source)
+
+
 async def _start_job(request: Request, content_type: str) -> Response:
-    name = {
-        "text/csv": "upload.csv",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "upload.xlsx",
-        "application/vnd.ms-excel": "upload.xls",
-        "application/vnd.oasis.opendocument.spreadsheet": "upload.ods",
-    }.get(content_type)
-    if name is None:
-        raise InvalidParameter(
-            f"Content-Type {content_type or 'none'!r}: send application/json, text/csv or an XLSX, XLS "
-            "or ODS workbook"
-        )
+    name, advice = _table_name(request, content_type)
     owner = await _owner(request, "a batch geocoding job (a CSV or workbook body) needs a bearer token of "
                          "any role: send `Authorization: Bearer om_…`, or post up to 1000 addresses as JSON, "
                          "which needs none")
@@ -285,7 +309,8 @@ async def _start_job(request: Request, content_type: str) -> Response:
     try:
         data = await read_body(request, JOB_MAX_BYTES, advice="split the file into several jobs")
         crs = output_crs(request.query_params.get("crs"))
-        table = read_table(data, name, column=request.query_params.get("column"), encoding=_charset(request))
+        table = read_table(data, name, column=request.query_params.get("column"), encoding=_charset(request),
+                           advice=advice)
         gaz = await snapshot(request)
     except BaseException:
         jobs.discard(job)
@@ -293,7 +318,7 @@ async def _start_job(request: Request, content_type: str) -> Response:
 
     def work(progress: Callable[[int], None]) -> tuple[bytes, int]:
         results = geocode_rows(gaz, [r[table.address_column] for r in table.rows], crs=crs, on_row=progress)
-        return write_csv(table.header, table.rows, results), sum(1 for r in results if r["level"] == "")
+        return write_csv(table.header, table.rows, results, crs), sum(1 for r in results if r["level"] == "")
 
     jobs.start(job, len(table.rows), work)
     url = str(request.url_for("batch_job", job_id=job.id))

@@ -27,16 +27,18 @@ def geocode(
 ) -> None:
     """Geocode every row of a table; bad rows get a reason, good rows their point and codes."""
     from geocoder import gazetteer  # scipy
-    from geocoder.batch import geocode_rows, read_table, write_csv, write_gpkg
+    from geocoder.batch import check_output, geocode_rows, is_outside_grid, read_table, write_csv, write_gpkg
     from geocoder.service import output_crs
 
     if not file.is_file():
         raise ImportValidationError(f"{file}: no such file")
     out = output or file.with_suffix(".geocoded.csv")
-    if out.suffix.lower() not in (".csv", ".gpkg"):
-        raise InvalidParameter(f"--output {out}: use a .csv or .gpkg file name")
+    try:  # options refused before any row is geocoded exit 3, as refused input does (README)
+        target = output_crs(crs)
+        check_output(out, target)
+    except InvalidParameter as refused:
+        raise ImportValidationError(str(refused)) from None
     table = read_table(file.read_bytes(), file.name, column=column, encoding=encoding)
-    target = output_crs(crs)
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         gaz = gazetteer.load(conn)
@@ -58,14 +60,14 @@ def geocode(
     if out.suffix.lower() == ".gpkg":
         write_gpkg(out, table.header, table.rows, results, target)
     else:
-        out.write_bytes(write_csv(table.header, table.rows, results))
-    found = sum(1 for r in results if r["level"] != "")
-    for number, result in enumerate(results, start=2):
-        if result["level"] == "" and number < 22:
-            typer.echo(
-                f"{file} row {number} {table.header[table.address_column]}: {result['reason']}", err=True
-            )
-    typer.echo(f"geocoded {found} of {len(results)} rows → {out}")
+        out.write_bytes(write_csv(table.header, table.rows, results, target))
+    outside = sum(1 for r in results if is_outside_grid(r))
+    found = sum(1 for r in results if r["level"] != "") - outside
+    problems = [(n, r) for n, r in enumerate(results, start=2) if r["level"] == "" or is_outside_grid(r)]
+    for number, result in problems[:20]:
+        typer.echo(f"{file} row {number} {table.header[table.address_column]}: {result['reason']}", err=True)
+    beyond = f", {outside} more outside the unit grid (placed, with no grid cell: see their reason)"
+    typer.echo(f"geocoded {found} of {len(results)} rows{beyond if outside else ''} → {out}")
 
 
 def _importer(kind: str):

@@ -1,11 +1,17 @@
-"""Reading the tables that batch geocoding takes: encodings, formats and which column holds the address."""
+"""The tables of batch geocoding: reading them (encodings, formats, which column holds the address) and
+writing the result CSV."""
+
+import csv
+import io
+from pathlib import Path
 
 import openpyxl
 import pytest
 import xlwt
 
-from geocoder.batch import read_table
-from gis.errors import ImportValidationError
+from geocoder.batch import HTTP_ADVICE, RESULT_COLUMNS, check_output, read_table, write_csv
+from gis.crs import CrsSpec
+from gis.errors import ImportValidationError, InvalidParameter
 from tests.layers.opendocument_sheets import write_ods
 
 
@@ -77,3 +83,45 @@ def test_an_encoding_given_reads_text_the_detection_would_misread() -> None:
         read_table(data, "cases.csv")
     with pytest.raises(ImportValidationError, match=r"cases\.csv: unknown text encoding 'bogus'"):
         read_table(data, "cases.csv", encoding="bogus")
+
+
+def test_the_http_advice_names_the_upload_and_the_query_parameter() -> None:
+    with pytest.raises(ImportValidationError) as refused:
+        read_table("编号,描述\n1,a\n".encode(), "upload.csv", advice=HTTP_ADVICE)
+    assert str(refused.value).startswith("the uploaded table: no address column")
+    assert str(refused.value).endswith("name it with ?column= in the URL")
+    with pytest.raises(ImportValidationError, match=r"pass --encoding$"):  # the CLI's own words
+        read_table("id,地址\n1,僑香路\n".encode("big5"), "cases.csv", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=HYPERLINK(\"http://x\",\"看\")", "'=HYPERLINK(\"http://x\",\"看\")"),
+        ("+86 755 8888", "'+86 755 8888"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-12.5", "-12.5"),  # a number, not a formula
+        ("侨香路7号", "侨香路7号"),
+    ],
+    ids=["equals", "plus", "minus", "at", "negative-number", "address"],
+)
+def test_a_result_csv_writes_formula_cells_as_text(cell: str, written: str) -> None:
+    """CSV injection: a cell that a spreadsheet would run as a formula keeps a leading ' (shown as text)."""
+    result = {c: None if c in ("score", "lon", "lat", "candidates") else "" for c in RESULT_COLUMNS}
+    text = write_csv(["备注", "地址"], [[cell, cell]], [{**result, "normalized": cell}], None)
+    header, row = csv.reader(io.StringIO(text.decode("utf-8-sig")))
+    assert row[:2] == [written, written] and row[header.index("normalized")] == written
+    assert row[header.index("crs")] == ""  # no point, no CRS
+
+
+@pytest.mark.parametrize(("name", "crs", "said"), [
+    ("out.gpkg", CrsSpec(offset="gcj02"), "a GeoPackage cannot be written in GCJ-02"),
+    ("out.xlsx", None, "use a .csv or .gpkg file name"),
+])
+def test_an_output_that_cannot_be_written_is_refused_before_the_work(
+    tmp_path: Path, name: str, crs: CrsSpec | None, said: str
+) -> None:
+    with pytest.raises(InvalidParameter, match=said):
+        check_output(tmp_path / name, crs)
+    check_output(tmp_path / "out.gpkg", CrsSpec(epsg=4326))

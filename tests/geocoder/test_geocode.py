@@ -276,3 +276,83 @@ def test_the_service_snapshot_is_built_with_its_derived_tables(db_url: str) -> N
     gc.unfreeze()  # _build froze the test process's objects along with the snapshot
     derived = [name for name, a in vars(Gazetteer).items() if isinstance(a, functools.cached_property)]
     assert derived and all(name in vars(built) for name in derived)
+
+
+def _cells_at(conn: psycopg.Connection, points: list[tuple[float, float]]) -> list[list[str]]:
+    """The codes of the current unit grid cells PostGIS finds at each point (ST_Intersects: two on an
+    edge)."""
+    rows = conn.execute(
+        "SELECT array_remove(array_agg(g.code ORDER BY g.code), NULL) "
+        "FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p(x, y, i) "
+        "LEFT JOIN onemap.unit_grid g ON g.valid_to IS NULL "
+        "AND ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(p.x, p.y), 4490)) GROUP BY p.i ORDER BY p.i",
+        ([x for x, _ in points], [y for _, y in points]),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_the_codes_of_an_answer_are_those_of_the_point_it_returns(
+    demo_gazetteer: Gazetteer, conn: psycopg.Connection
+) -> None:
+    """Every road, by itself, with door numbers and inside each street and community: the cell of each
+    point answer is one PostGIS puts the returned lon/lat in (codes were once those of the point before
+    it was rounded to 7 decimals, a few millimetres off, so in another cell for a road on a boundary)."""
+    roads = [r[0] for r in conn.execute("SELECT DISTINCT name FROM onemap.road WHERE name <> '' ORDER BY 1")]
+    units = [r[0] for r in conn.execute(
+        "SELECT name FROM onemap.admin_area WHERE level IN ('town', 'community') ORDER BY code")]
+    queries = [*roads, *(f"{road}{n}号" for road in roads for n in (1, 5, 38)),
+               *(f"{unit}{road}" for unit in units for road in roads[::4])]
+    answers = [c for q in queries for c in geocode(demo_gazetteer, q).candidates if c.grid_code]
+    assert len(roads) > 100 and len(answers) > 1000
+    cells = _cells_at(conn, [(c.lon, c.lat) for c in answers])
+    wrong = [(c.label, c.grid_code, found) for c, found in zip(answers, cells, strict=True)
+             if c.grid_code not in found]
+    assert wrong == []
+    assert all(c.community_code == str(c.grid_code)[:12] and c.street_code == str(c.grid_code)[:9]
+               for c in answers)
+
+
+@pytest.mark.parametrize(
+    ("query", "level", "codes", "label"),
+    [
+        ("深圳市福田区", "district", (None, None, None, "440304"), "福田区"),
+        ("福田区香蜜湖街道", "street", (None, None, "440304006", "440304"), "福田区香蜜湖街道"),
+        ("莲花街道景田社区", "community", (None, "440304008014", "440304008", "440304"),
+         "福田区莲花街道景田社区"),
+    ],
+    ids=["district", "street", "community"],
+)
+def test_an_admin_answer_carries_the_codes_of_its_unit_only(
+    demo_gazetteer: Gazetteer, query: str, level: str, codes: tuple[str | None, ...], label: str
+) -> None:
+    """A district answer is the whole district, not the grid cell its representative point lies in."""
+    best = next(c for c in geocode(demo_gazetteer, query).candidates if c.level == level)
+    assert (best.grid_code, best.community_code, best.street_code, best.county_code) == codes
+    assert best.label == label
+
+
+def _plate_outside_the_grid(conn: psycopg.Connection) -> str:
+    """The address of a demo door plate outside every loaded district, so in no unit grid cell (the demo
+    numbers roads beyond the grid)."""
+    row = conn.execute(
+        "SELECT road_name || number || '号' FROM onemap.door_plate p WHERE sub_number = '' AND NOT EXISTS "
+        "(SELECT 1 FROM onemap.admin_area a WHERE ST_Intersects(a.geom, p.geom)) ORDER BY id LIMIT 1"
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_an_answer_outside_the_unit_grid_says_so(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
+    result = geocode(demo_gazetteer, _plate_outside_the_grid(conn))
+    best = result.candidates[0]
+    assert (best.level, best.grid_code, best.county_code) == ("door_plate", None, None)
+    assert result.reason is not None
+    assert result.reason.startswith("outside the unit grid: no loaded grid cell or district holds the place")
+    assert geocode(demo_gazetteer, "侨香路7号").reason is None
+
+
+def test_a_reverse_point_outside_the_city_says_why_it_has_no_codes(demo_gazetteer: Gazetteer) -> None:
+    outside, inside = reverse_many(demo_gazetteer, np.array([116.4, 114.03]), np.array([39.9, 22.54]))
+    assert outside.grid_code is None and outside.reason is not None
+    assert outside.reason.startswith("outside the unit grid: no loaded grid cell or district holds the point")
+    assert inside.grid_code and inside.reason is None

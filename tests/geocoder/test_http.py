@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -15,6 +16,7 @@ from geocoder.process import JSON_MAX_BYTES
 from geocoder.routes import JOB_MAX_BYTES
 from gis.app import create_app
 from gis.settings import Settings
+from tests.geocoder.test_geocode import _plate_outside_the_grid
 from tests.layers.opendocument_sheets import write_ods
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -29,6 +31,7 @@ HOSTILE = {
     "control": "侨香路\x007号",
     "percent": "%%%___",
 }
+NO_ADDRESS_COLUMN = "编号,描述\n1,侨香路7号\n".encode()
 
 
 def test_forward_contract(geocoder_client: TestClient) -> None:
@@ -289,3 +292,159 @@ def test_bodies_over_the_limit_are_413_before_they_are_read(
 
     streamed = geocoder_client.post(path, content=chunks(), headers={"content-type": ctype, **job_headers[0]})
     assert streamed.status_code == 413 and "description" in streamed.json()
+
+
+def test_reverse_geojson_carries_the_converted_point_as_json_does(geocoder_client: TestClient) -> None:
+    """RFC 7946 positions are lon/lat: a GCJ-02 fix comes back converted, as f=json gives it."""
+    params = {"lon": "114.0404", "lat": "22.5374", "crs": "gcj02"}
+    plain = geocoder_client.get("/geocode/reverse", params=params).json()
+    feature = geocoder_client.get("/geocode/reverse", params={**params, "f": "geojson"}).json()
+    assert feature["geometry"]["coordinates"] == [plain["lon"], plain["lat"]]
+    assert abs(plain["lon"] - 114.0404) > 0.002  # converted: the GCJ-02 offset is a few hundred metres
+    assert feature["properties"]["grid_code"] == plain["grid_code"]
+
+
+def test_an_answer_outside_the_unit_grid_has_a_reason_single_and_batch(
+    geocoder_client: TestClient, conn: psycopg.Connection
+) -> None:
+    address = _plate_outside_the_grid(conn)
+    single = geocoder_client.get("/geocode", params={"q": address}).json()
+    assert single["candidates"][0]["grid_code"] is None
+    assert single["reason"].startswith("outside the unit grid")
+    batch = geocoder_client.post("/geocode/batch", json={"addresses": [address, "侨香路7号"]})
+    rows = batch.json()["results"]
+    assert rows[0]["level"] == "door_plate" and rows[0]["reason"].startswith("outside the unit grid")
+    assert rows[1]["reason"] == ""
+    far = geocoder_client.get("/geocode/reverse", params={"lon": "116.4", "lat": "39.9"}).json()
+    assert far["grid_code"] is None and far["reason"].startswith("outside the unit grid")
+
+
+@pytest.mark.parametrize("crs", ["gcj02", {"value": "gcj02"}], ids=["plain", "qualified-value"])
+def test_the_process_reads_its_crs_plain_or_as_a_qualified_value_and_echoes_it(
+    geocoder_client: TestClient, crs: object
+) -> None:
+    plain = geocoder_client.post("/processes/geocode/execution",
+                                 json={"inputs": {"addresses": ["侨香路7号"]}}).json()
+    offset = geocoder_client.post("/processes/geocode/execution",
+                                  json={"inputs": {"addresses": ["侨香路7号"], "crs": crs}}).json()
+    assert (plain["crs"], offset["crs"]) == ("EPSG:4490", "GCJ-02")
+    assert 0.002 < abs(offset["results"][0]["lon"] - plain["results"][0]["lon"]) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("inputs", "said"),
+    [
+        ({"addresses": ["侨香路7号"], "crs": 4326}, "inputs.crs is the number 4326, not a string"),
+        ({"addresses": ["侨香路7号"], "crs": ["gcj02"]}, "inputs.crs is a list, not a string"),
+        ({"addresses": ["侨香路7号"], "crs": {"href": "x"}}, "inputs.crs is an object, not a string"),
+        ({"addresses": ["侨香路7号"], "limit": 3}, "inputs.limit is no input of the geocode process"),
+        ({"addresses": ["侨香路7号", None]}, "inputs.addresses[1] is null, not a string"),
+    ],
+    ids=["number", "list", "object", "unknown-input", "null-address"],
+)
+def test_the_process_refuses_what_is_no_input_of_it(
+    geocoder_client: TestClient, inputs: dict[str, object], said: str
+) -> None:
+    response = geocoder_client.post("/processes/geocode/execution", json={"inputs": inputs})
+    assert response.status_code == 400 and response.json()["code"] == "InvalidParameterValue"
+    assert said in response.json()["description"]
+
+
+def test_json_batch_rows_give_null_for_missing_numbers(geocoder_client: TestClient) -> None:
+    rows = geocoder_client.post("/geocode/batch", json={"addresses": ["", "😀"]}).json()["results"]
+    assert [(r["score"], r["lon"], r["lat"], r["candidates"]) for r in rows] == [
+        (None, None, None, None),  # refused: never looked up
+        (None, None, None, 0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("addresses", "said"),
+    [
+        (["侨香路7号", None], "batch body: addresses[1] is null, not a string"),
+        ([7, "侨香路7号", {"a": 1}],
+         "batch body: addresses[0] is the number 7, not a string; addresses[2] is an object, not a string"),
+        ("侨香路7号", "batch body: addresses is the text '侨香路7号', not a list"),
+    ],
+    ids=["null", "number-and-object", "not-a-list"],
+)
+def test_a_bad_json_batch_names_the_item_and_what_is_wrong(
+    geocoder_client: TestClient, addresses: object, said: str
+) -> None:
+    response = geocoder_client.post("/geocode/batch", json={"addresses": addresses})
+    assert response.status_code == 400 and response.json()["description"] == said
+
+
+def test_a_job_result_states_its_crs_and_writes_formulas_as_text(
+    geocoder_client: TestClient, job_headers: tuple[dict[str, str], ...]
+) -> None:
+    body = ('id,地址,备注\n1,侨香路7号,"=HYPERLINK(""http://x"",""看"")"\n2,,-12.5\n'
+            "3,@SUM(A1),+86 755 8888\n").encode()
+    response = geocoder_client.post("/geocode/batch?crs=gcj02", content=body,
+                                    headers={"content-type": "text/csv", **job_headers[0]})
+    assert response.status_code == 202
+    header, *rows = _finished(geocoder_client, response.headers["location"], job_headers[0])
+    assert header[header.index("lat") + 1] == "crs"
+    assert [r[header.index("crs")] for r in rows] == ["GCJ-02", "", ""]
+    assert [r[2] for r in rows] == ["'=HYPERLINK(\"http://x\",\"看\")", "-12.5", "'+86 755 8888"]
+    assert rows[2][1] == "'@SUM(A1)"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "said", "not_said"),
+    [
+        (NO_ADDRESS_COLUMN, "text/csv", "the uploaded table: no address column", "--column"),
+        (NO_ADDRESS_COLUMN, "text/csv", "name it with ?column= in the URL", "upload.csv"),
+        ("id,地址\n1,僑香路7號\n".encode("big5"), "text/csv; charset=utf-8",
+         "pass a charset in the Content-Type, as text/csv; charset=gbk", "--encoding"),
+    ],
+    ids=["column-named-by-the-url", "the-upload-not-a-file-name", "charset-not-encoding"],
+)
+def test_job_errors_give_the_http_api_s_advice(
+    geocoder_client: TestClient, job_headers: tuple[dict[str, str], ...], body: bytes, content_type: str,
+    said: str, not_said: str
+) -> None:
+    response = geocoder_client.post("/geocode/batch", content=body,
+                                    headers={"content-type": content_type, **job_headers[0]})
+    description = response.json()["description"]
+    assert response.status_code == 422 and said in description and not_said not in description
+
+
+@pytest.mark.parametrize(
+    ("content_type", "disposition", "body"),
+    [
+        ("text/tab-separated-values", None, "编号\t地址\n1\t侨香路7号\n".encode()),
+        ("application/octet-stream", 'attachment; filename="cases.csv"', "编号,地址\n1,侨香路7号\n".encode()),
+    ],
+    ids=["tsv", "octet-stream-named"],
+)
+def test_a_job_table_may_come_as_tsv_or_as_a_named_octet_stream(
+    geocoder_client: TestClient, job_headers: tuple[dict[str, str], ...], content_type: str,
+    disposition: str | None, body: bytes
+) -> None:
+    headers = {"content-type": content_type, **job_headers[0]}
+    if disposition:
+        headers["content-disposition"] = disposition
+    response = geocoder_client.post("/geocode/batch", content=body, headers=headers)
+    assert response.status_code == 202, response.text
+    rows = _finished(geocoder_client, response.headers["location"], job_headers[0])
+    assert rows[1][:3] == ["1", "侨香路7号", "door_plate"]
+
+
+def test_a_named_workbook_as_an_octet_stream_is_read_and_an_unnamed_stream_is_told_what_to_send(
+    geocoder_client: TestClient, job_headers: tuple[dict[str, str], ...], tmp_path: Path
+) -> None:
+    book = openpyxl.Workbook()
+    for row in (["编号", "事件描述"], [1, "侨香路7号"]):
+        book.active.append(row)
+    book.save(tmp_path / "cases.xlsx")
+    headers = {"content-type": "application/octet-stream", **job_headers[0]}
+    disposition = {"content-disposition": 'attachment; filename="cases.xlsx"'}
+    named = geocoder_client.post("/geocode/batch", content=(tmp_path / "cases.xlsx").read_bytes(),
+                                 headers={**headers, **disposition})
+    assert named.status_code == 422  # read as a workbook: its header holds no address column
+    assert named.json()["description"].startswith("cases.xlsx: no address column")
+    unnamed = geocoder_client.post("/geocode/batch", content=b"x", headers=headers)
+    assert unnamed.status_code == 400
+    description = unnamed.json()["description"]
+    assert "text/tab-separated-values" in description and "Content-Disposition" in description
