@@ -35,6 +35,9 @@ _GENERIC_UNIT = re.compile(r"[东西南北新城矿郊]区|[新老南北]城区"
 _TOWN_SUFFIXES = ("街道", "镇", "乡", "办事处", "苏木")
 NOT_CITY = ("场", "民", "政")  # 市场, 市民, 市政: words, not a city
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
+_LONGEST_VILLAGE = 10  # characters of a village's name with its 村
+# a road named after a village (霞阳村西路, 岭下村一路); a numbered lane (下沙村3巷) lies in the village
+_ROAD_AFTER_VILLAGE = re.compile(r"[东南西北中]{0,2}[一二三四五六七八九十]*(?:大道|大街|路|街)")
 DEVZONE = re.compile(r"(?:开发区|工业区|工业园区?|科技园|园区|高新区|新区|保税区)$")
 
 
@@ -104,14 +107,17 @@ def match_at(
             continue
         top = min(RANK[e.level] for e in entries)
         rest = text[pos + length :]
-        # a short form (杭州, 海宁, 城区) is a place name only where the text goes on like an address
+        # a short form (杭州, 海宁, 城区) is a place name only where the text goes on like an address, or
+        # when it is the whole text (香蜜湖: callers name an area so; not a bare word such as 城区)
         if form[-1] == "市" and rest.startswith("场") and not starts_admin(rest, index):
             continue  # 福田市场: a market, not 福田(区) written 福田市; but 富阳市场口镇
         if form in index.aliases or form[-1] not in _LEVEL_ENDINGS or len(form) <= 2 or _generic(form):
             follows = starts_admin(rest, index) or starts_child(rest, index, entries)
             unique = top == RANK["district"] and len({e.code for e in entries if e.level == "district"}) == 1
+            alone = pos == 0 and not rest and not _generic(form)
             if not follows and (
-                _feature_follows(rest, index) or (not active and top >= RANK["district"] and not unique)
+                _feature_follows(rest, index)
+                or (not active and top >= RANK["district"] and not unique and not alone)
             ):
                 continue
         return form, [e for e in entries if RANK[e.level] == top]
@@ -130,6 +136,31 @@ def moved_town(
     if found is None or found[1][0].level != "town" or not found[0].endswith(_TOWN_SUFFIXES):
         return None
     return found
+
+
+def village(
+    text: str, pos: int, index: AdminIndex, last_rank: int, active: list[AdminEntry], longest_known: int
+) -> tuple[str, list[AdminEntry]] | None:
+    """A village written by its name (下沙村, 上沙村): the community that bears it, as a village committee
+    (上沙村委会) or as the community an urban village became (下沙社区, 城中村 of 深圳 and 厦门); not
+    one that begins a road's name (霞阳村西路)."""
+    if last_rank >= RANK["community"]:
+        return None
+    scopes = tuple(index.scope(a) for a in active)
+    for end in range(min(pos + _LONGEST_VILLAGE, len(text)), pos + 2, -1):
+        form = text[pos:end]
+        if not form.endswith("村") or len(form) < longest_known or _ROAD_AFTER_VILLAGE.match(text, end):
+            continue
+        entries = [
+            e
+            for e in index.lookup(form[:-1])
+            if e.level == "community"
+            and (not scopes or e.code.startswith(scopes))
+            and e.short_name in (form[:-1], form[:-1] + "社区")
+        ]
+        if entries:
+            return form, entries
+    return None
 
 
 def may_name(form: str, units: list[AdminEntry], index: AdminIndex) -> bool:

@@ -41,7 +41,6 @@ _RANGES_SQL = """
 SELECT r.name, n.side, n.first_number, n.last_number, n.parity, ST_AsBinary(r.geom)
 FROM onemap.road_number_range n JOIN onemap.road r ON r.id = n.road_id WHERE r.name IS NOT NULL
 """
-_HAN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千]")
 _ESTATE_WORD = re.compile(r"(?:住宅)?小区$")
 _ROAD_ENDING = re.compile(r"(?:路|街|道|巷|弄)$")
 
@@ -387,14 +386,17 @@ def build(rows: dict[str, list[tuple]]) -> Gazetteer:
             [c for c, _ in cells], [c for c, _ in cells], [w for _, w in cells], [(0.0, 0.0)] * len(cells)
         ),
     )
+    # names written with numerals keep them (四号路, not 4号路), in the snapshot as in the queries
+    names = {row[0] for table in ("roads", "plates", "pois", "ranges") for row in rows[table] if row[0]}
+    gaz.protected = protect(names)
     _add_roads(gaz, rows["roads"])
     _add_plates(gaz, rows["plates"])
     for name, category, address, x, y in rows["pois"]:
-        key = normalize(name).text
+        key = normalize(name, gaz.protected).text
         if key:
             gaz.pois.add(key)
             gaz.poi_rows.setdefault(key, []).append((category, address, x, y))
-            if address and (where := normalize(address).text):
+            if address and (where := normalize(address, gaz.protected).text):
                 gaz.poi_addresses.setdefault(where, []).append((key, x, y))
     for key in list(gaz.poi_rows):
         short = _ESTATE_WORD.sub("", key)
@@ -403,11 +405,8 @@ def build(rows: dict[str, list[tuple]]) -> Gazetteer:
             gaz.pois.add(short)
             gaz.poi_short[short] = key
     for name, side, first, last, parity, wkb in rows["ranges"]:
-        gaz.ranges.setdefault(normalize(name).text, []).append(
-            (side, first, last, parity, shapely.from_wkb(wkb))
-        )
-    names = gaz.roads.names | gaz.pois.names
-    gaz.protected = protect(n for n in names if _HAN_NUMERAL.search(n))
+        line = shapely.from_wkb(wkb)
+        gaz.ranges.setdefault(_road_key(gaz, name), []).append((side, first, last, parity, line))
     for road in gaz.roads.names:
         point = _road_point(gaz, road)
         if point:
@@ -448,7 +447,7 @@ def _add_roads(gaz: Gazetteer, rows: list[tuple]) -> None:
     parts: dict[str, list[shapely.Geometry]] = defaultdict(list)
     names, lines = [], []
     for name, wkb in rows:
-        key = normalize(name).text
+        key = normalize(name, gaz.protected).text
         if not key:
             continue
         line = shapely.from_wkb(wkb)
@@ -466,8 +465,9 @@ def _add_roads(gaz: Gazetteer, rows: list[tuple]) -> None:
 def _add_plates(gaz: Gazetteer, rows: list[tuple]) -> None:
     per_road: dict[str, list[tuple]] = defaultdict(list)
     labels, points = [], []
+    keys: dict[str, str] = {}
     for road, number, sub, name, x, y in rows:
-        key = normalize(road).text
+        key = keys[road] if road in keys else keys.setdefault(road, _road_key(gaz, road))
         per_road[key].append((number, sub or "", name, x, y))
         labels.append(plate_address(key, number, sub))
         points.append((x, y))
@@ -482,6 +482,12 @@ def _add_plates(gaz: Gazetteer, rows: list[tuple]) -> None:
         )
     xy = np.array(points, dtype=float).reshape(-1, 2)
     gaz.near_plates = NearIndex.of_points(xy, np.array(labels, dtype=object), _scale(gaz))
+
+
+def _road_key(gaz: Gazetteer, road: str) -> str:
+    """The key of a plate's or a range's road: the known road it names, also written in digits (the
+    address import stores 四号路 as 4号路)."""
+    return gaz.roads.name_of(normalize(road, gaz.protected).text)
 
 
 def _scale(gaz: Gazetteer) -> float:

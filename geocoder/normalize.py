@@ -30,7 +30,9 @@ _DIGITS = {
     "九": 9,
 }
 _UNITS = {"十": 10, "百": 100, "千": 1000}
-_NUMERAL = "零〇○一二两三四五六七八九十百千"
+_TENS = str.maketrans({"廿": "二十", "卅": "三十"})  # 廿一 (21), 卅五 (35): the tens in one character
+_NUMERAL = "零〇○一二两三四五六七八九十百千廿卅"
+_HAS_NUMERAL = re.compile(f"[{_NUMERAL}]")
 # A Chinese numeral is a number (not part of a name such as 一中, 五村, 火炬二路) when a unit of an
 # address element follows it (GA/T 2000.32: 门牌号, 楼栋, 单元, 楼层, 户室).
 _NUMBER_UNIT = r"(?:号楼|号院|号|栋|幢|座|单元|层|楼|室|户|弄|巷|组|排|期|之|附)"
@@ -88,7 +90,8 @@ def simplified(text: str) -> str:
 
 
 def chinese_to_int(numeral: str) -> int:
-    """一百二十三 → 123, 二〇八 → 208 (digit by digit when no unit), 十五 → 15."""
+    """一百二十三 → 123, 二〇八 → 208 (digit by digit when no unit), 十五 → 15, 廿一 → 21."""
+    numeral = numeral.translate(_TENS)
     if not any(c in _UNITS for c in numeral):
         return int("".join(str(_DIGITS[c]) for c in numeral))
     total, current = 0, 0
@@ -102,8 +105,10 @@ def chinese_to_int(numeral: str) -> int:
 
 
 def protect(names: Iterable[str]) -> re.Pattern[str] | None:
-    """One pattern for the names whose numerals must stay (longest first), for `normalize`."""
-    ordered = sorted(set(names), key=len, reverse=True)
+    """One pattern for those of the names (longest first) that hold a Chinese numeral, written as
+    `normalize` reads them: it keeps their numerals (四号路 stays the gazetteer's name, not 4号路)."""
+    forms = set(half_width(simplified("\n".join(names))).split("\n"))  # one OpenCC call for them all
+    ordered = sorted((form for form in forms if _HAS_NUMERAL.search(form)), key=len, reverse=True)
     return re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
@@ -121,6 +126,12 @@ def _numbers(text: str, protected: re.Pattern[str] | None) -> str:
     if kept:
         text = re.sub("\x00([0-9]+)\x00", lambda m: kept[int(m[1])], text)
     return text
+
+
+def digits_spelling(name: str) -> str:
+    """A normalised name with its Chinese numerals before a unit as digits (四号路 → 4号路): how text
+    normalised without protecting that name writes it."""
+    return _numbers(name, None)
 
 
 def half_width(text: str) -> str:

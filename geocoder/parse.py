@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from geocoder.admin import LEVELS, AdminEntry, AdminIndex
 from geocoder.admin_match import DEVZONE
-from geocoder.normalize import SIDE
+from geocoder.normalize import SIDE, digits_spelling
 from geocoder.parse_admin import admin_prefix
 
 ELEMENTS = (
@@ -42,14 +42,15 @@ _ROAD = re.compile(rf"^([^\d#\-]{{1,14}}?{_ROAD_WORD})(?![道区心])")
 _CROSSING_NOUN = r"(?:交叉口|交叉路口|交汇处|交界处|十字路口|路口)"  # a crossing that text may follow
 _CROSSING_WORD = rf"(?:{_CROSSING_NOUN}|交口|口)"
 # a character of a crossing road's name: 与/和/跟/同 join two roads only right after a road word, and
-# start or run through a name elsewhere (和平路, 同安路, 长江路与同集路)
-_CROSSING_NAME = r"(?:[^\d与和跟同]|(?<![路街巷道线])[与和跟同])"
+# start or run through a name elsewhere (和平路, 同安路, 长江路与同集路); a number with 号 inside a name
+# (立交3号通道, 科技园3号路), not right after a road word (中山路5号: a door plate)
+_CROSSING_NAME = r"(?:[^\d与和跟同]|(?<![路街巷道线])[与和跟同]|(?<=[^\W\d路街巷道线])\d{1,4}号(?=[^\W\d]))"
 # a numbered highway: 324国道, G324, S201, 448县道
 _HIGHWAY = r"(?:[GSXYZ]\d{1,4}|\d{1,4}(?:国道|省道|县道|乡道))"
-_CROSSING_ROADS = (
-    rf"^(?P<a>{_CROSSING_NAME}{{1,14}}?(?:{_ROAD_WORD}|道|线)|{_HIGHWAY})(?:与|和|跟|同|&|-)"
-    rf"(?P<b>{_CROSSING_NAME}{{1,14}}?(?:{_ROAD_WORD}|道|线|高速|高速公路)|{_HIGHWAY})"
-)
+_FIRST_ROAD_NAME = rf"{_CROSSING_NAME}{{1,14}}?(?:{_ROAD_WORD}|道|线)|{_HIGHWAY}"
+_SECOND_ROAD_NAME = rf"{_CROSSING_NAME}{{1,14}}?(?:{_ROAD_WORD}|道|线|高速|高速公路)|{_HIGHWAY}"
+_JOINER = r"(?:与|和|跟|同|&|-)"
+_CROSSING_ROADS = rf"^(?P<a>{_FIRST_ROAD_NAME}){_JOINER}(?P<b>{_SECOND_ROAD_NAME})"
 # a crossing that a place or a side of it follows: 嘉禾路与吕岭路交叉口西南角加油站
 _CROSSING_THEN = re.compile(rf"{_CROSSING_ROADS}(?:的)?{_CROSSING_NOUN}(?:{SIDE})?")
 _INTERSECTION = re.compile(
@@ -58,6 +59,13 @@ _INTERSECTION = re.compile(
     rf"|^(?P<c>{_CROSSING_NAME}{{1,14}}?{_ROAD_WORD})(?!三[叉岔]路口|丁字路口)"  # a junction word, no road
     rf"(?P<d>{_CROSSING_NAME}{{1,14}}?{_ROAD_WORD}){_CROSSING_WORD}$"
 )
+# the pieces of a crossing one of whose roads is known (see _known_crossing)
+_CROSSING_END = rf"(?:的)?(?:{_CROSSING_WORD}?$|{_CROSSING_NOUN}(?:{SIDE})?)"
+_AFTER_CROSSING = re.compile(_CROSSING_END)
+_AFTER_RUN_TOGETHER = re.compile(rf"(?:的)?(?:{_CROSSING_WORD}$|{_CROSSING_NOUN}(?:{SIDE})?)")
+_FIRST_ROAD = re.compile(rf"(?:{_FIRST_ROAD_NAME})(?={_JOINER})")
+_JOINED = re.compile(_JOINER)
+_SECOND_ROAD = re.compile(rf"(?:{_SECOND_ROAD_NAME})(?={_CROSSING_END})")
 _HOUSE_NUMBER = re.compile(r"^(\d+)(?:-(\d+))?(号|弄)(?![楼院])")
 COMPOUND = re.compile(r"^(\d+)号院")  # a compound (院) named by its door plate
 _DOOR_NUMBER = re.compile(r"(\d+)(?:-(\d+))?")
@@ -82,19 +90,32 @@ _ESTATE = re.compile(
 
 
 class NameSet:
-    """Known names of one kind (roads, POIs) for longest-prefix lookup."""
+    """Known names of one kind (roads, POIs) for longest-prefix lookup. A name written with a Chinese
+    numeral (四号路, kept so by normalize.protect) is known by its spelling in digits too (4号路)."""
 
     def __init__(self, names: set[str] | None = None) -> None:
         self.names: set[str] = set()
-        self.longest_from: dict[str, int] = {}  # first two characters → longest name
+        self.spellings: dict[str, str] = {}  # 4号路 → 四号路
+        self.longest_from: dict[str, int] = {}  # first two characters → longest name or spelling
         self._sorted: tuple[str, ...] | None = None
         for name in names or ():
             self.add(name)
 
     def add(self, name: str) -> None:
         self.names.add(name)
-        self.longest_from[name[:2]] = max(self.longest_from.get(name[:2], 0), len(name))
+        spelling = digits_spelling(name)
+        for form in {name, spelling}:
+            self.longest_from[form[:2]] = max(self.longest_from.get(form[:2], 0), len(form))
+        if spelling != name:
+            self.spellings.setdefault(spelling, name)
         self._sorted = None
+
+    def __contains__(self, written: str) -> bool:
+        return written in self.names or written in self.spellings
+
+    def name_of(self, written: str) -> str:
+        """The known name that `written` is (四号路 for 4号路), else `written` itself."""
+        return written if written in self.names else self.spellings.get(written, written)
 
     @property
     def in_order(self) -> tuple[str, ...]:
@@ -105,9 +126,10 @@ class NameSet:
         return self._sorted
 
     def prefix(self, text: str, pos: int) -> str | None:
+        """The longest known name or spelling written at `pos`, as written (see name_of)."""
         for length in range(min(self.longest_from.get(text[pos : pos + 2], 0), len(text) - pos), 1, -1):
             candidate = text[pos : pos + length]
-            if candidate in self.names:
+            if candidate in self:
                 return candidate
         return None
 
@@ -184,10 +206,10 @@ def _plated_road(rest: str) -> tuple[str, str] | None:
 
 def _known_tail(prefix: str, road: str, roads: NameSet) -> tuple[str, str]:
     """An unknown road name ending with a known one is a place, then that road (五通泗水大道: 泗水大道)."""
-    if road in roads.names:
+    if road in roads:
         return prefix, road
     for start in range(1, len(road) - 2):
-        if road[start:] in roads.names:
+        if road[start:] in roads:
             return prefix + road[:start], road[start:]
     return prefix, road
 
@@ -216,24 +238,23 @@ def _put_place(elements: dict[str, str], prefix: str) -> None:
 
 def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) -> None:
     elements = parsed.elements
-    crossing = _INTERSECTION.match(text[pos:]) or _CROSSING_THEN.match(text[pos:])
+    crossing = _crossing(text[pos:], roads)
     if crossing:
-        a, b = crossing["a"] or crossing["c"], crossing["b"] or crossing["d"]
-        joined = crossing[0][len(a)] + b  # 中山路和平路口: 和平路 is a known road, not 和 + 平路
-        if joined[0] in "和同跟" and b not in roads.names and joined in roads.names:
-            b = joined
-        parsed.intersection = (a, b)
-        elements["intersection"] = crossing[0]
-        pos += len(crossing[0])
+        a, b, length = crossing
+        parsed.intersection = (roads.name_of(a), roads.name_of(b))
+        elements["intersection"] = text[pos : pos + length]
+        pos += length
     while pos < len(text):
         rest = text[pos:]
         known_road = roads.prefix(text, pos)
         known_poi = pois.prefix(text, pos)
         if known_poi and (not known_road or len(known_poi) > len(known_road)):
-            pos += _put(elements, ("poi", "sub_poi"), known_poi)
+            _put(elements, ("poi", "sub_poi"), pois.name_of(known_poi))
+            pos += len(known_poi)
             continue
         if known_road:
-            pos += _put(elements, ("road", "sub_road"), known_road)
+            _put(elements, ("road", "sub_road"), roads.name_of(known_road))
+            pos += len(known_road)
             continue
         group = _GROUP.match(rest) if _in_village(elements) else None
         if group:  # 村民小组 are the streets of a village: 新港村8组62号
@@ -251,7 +272,8 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
             prefix, road = _known_tail(*found, roads)
             if prefix:
                 _put_prefix(elements, prefix)
-            pos += len(prefix) + _put(elements, ("road", "sub_road"), road)
+            _put(elements, ("road", "sub_road"), roads.name_of(road))
+            pos += len(prefix) + len(road)
             continue
         compound = COMPOUND.match(rest) if not elements.keys() & {"estate", "house_number"} else None
         if compound:  # 北土城东路4号院8号楼: the compound behind door plate 4, its buildings after it
@@ -299,6 +321,43 @@ def _detail(text: str, pos: int, roads: NameSet, pois: NameSet, parsed: Parsed) 
         elements.clear()
         elements.update(order[:at], road=parsed.intersection[0], sub_road=parsed.intersection[1])
         elements.update(order[at:])
+
+
+def _crossing(text: str, roads: NameSet) -> tuple[str, str, int] | None:
+    """The two roads of a crossing that begins the text, as written, and the crossing's length: known
+    roads first, then the road patterns."""
+    known = _known_crossing(text, roads)
+    if known:
+        return known
+    crossing = _INTERSECTION.match(text) or _CROSSING_THEN.match(text)
+    if crossing is None:
+        return None
+    return crossing["a"] or crossing["c"], crossing["b"] or crossing["d"], len(crossing[0])
+
+
+def _known_crossing(text: str, roads: NameSet) -> tuple[str, str, int] | None:
+    """A crossing of a known road, read whole whatever it ends with (四号路与九号路, 福田立交与白石路,
+    上沙东村九巷与沙嘴路, 车公庙立交与香蜜湖路辅路), the other road by the pattern; run together, both
+    known and a crossing word after them (中山路和平路口: 和平路 when it is known, not 和 + 平路)."""
+    first = roads.prefix(text, 0)
+    if first is None:
+        generic = _FIRST_ROAD.match(text)
+        if generic is None:
+            return None
+        first = generic[0]
+    second = roads.prefix(text, len(first))
+    if second and (end := _AFTER_RUN_TOGETHER.match(text, len(first) + len(second))):
+        return first, second, end.end()
+    joiner = _JOINED.match(text, len(first))
+    if joiner is None:
+        return None
+    patterned = _SECOND_ROAD.match(text, joiner.end())
+    for second in (roads.prefix(text, joiner.end()), patterned[0] if patterned else None):
+        if not second or (first not in roads and second not in roads):
+            continue
+        if end := _AFTER_CROSSING.match(text, joiner.end() + len(second)):
+            return first, second, end.end()
+    return None
 
 
 def _in_village(elements: dict[str, str]) -> bool:

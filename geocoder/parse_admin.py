@@ -26,6 +26,7 @@ from geocoder.admin_match import (
     moved_town,
     starts_admin,
     starts_child,
+    village,
 )
 
 if TYPE_CHECKING:
@@ -98,8 +99,10 @@ def admin_prefix(
             continue
         # a known road or POI named after an admin area (景田社区党群服务中心) is the road or POI
         longest_known = max((len(n) for names in known if (n := names.prefix(text, pos))), default=0)
-        found = match_at(text, pos, index, last_rank, active, longest_known) or moved_town(
-            text, pos, index, last_rank, active, longest_known
+        found = (
+            match_at(text, pos, index, last_rank, active, longest_known)
+            or moved_town(text, pos, index, last_rank, active, longest_known)
+            or village(text, pos, index, last_rank, active, longest_known)
         )
         again = None
         if spans and (found is None or may_name(found[0], spans[-1][2], index)):
@@ -202,10 +205,11 @@ def admin_prefix(
 
 
 def _elsewhere(form: str, entries: list[AdminEntry], home: tuple[str, ...]) -> bool:
-    """A short county or town name first in the text, of no unit in the service's cities: a name that
-    begins the place, not that far-off unit (莲花新城 in Xiamen; 鼓楼 anywhere but its four cities)."""
+    """A short county, town or community name first in the text, of no unit in the service's cities: a
+    name that begins the place, not that far-off unit (莲花新城 in Xiamen; 鼓楼 anywhere but its four
+    cities; 上沙村 in Xiamen is no village of Wenzhou)."""
     return (
-        all(e.name != form and e.level in ("district", "town") for e in entries)
+        all(e.name != form and e.level in ("district", "town", "community") for e in entries)
         and not any(e.code.startswith(home) for e in entries)
     )
 

@@ -40,6 +40,8 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         ("湖滨南路100号-1层", "湖滨南路100号-1层", ()),
         ("对面小区", "对面小区", ()),
         ("湖滨南路与斗西路交叉口东南侧", "湖滨南路与斗西路交叉口", ("东南侧",)),
+        ("泰然九路廿一号", "泰然九路21号", ()),
+        ("卅五号楼廿单元", "35号楼20单元", ()),
     ],
     ids=[
         "traditional",
@@ -74,6 +76,8 @@ from geocoder.normalize import chinese_to_int, normalize, protect
         "basement-after-number",
         "leading-word-is-a-name",
         "two-direction-side",
+        "nian-tens",
+        "sa-tens-and-nian",
     ],
 )
 def test_normalize(query: str, text: str, qualifiers: tuple[str, ...]) -> None:
@@ -87,6 +91,15 @@ def test_protected_names_keep_their_numerals() -> None:
     assert normalize("第一号楼大厦3号楼").text == "第1号楼大厦3号楼"
 
 
+def test_names_are_protected_as_normalize_reads_them() -> None:
+    """A gazetteer name in traditional script or full width keeps its numerals in simplified text too;
+    names without numerals make no pattern."""
+    protected = protect(["十七號街", "侨香路"])
+    assert protected is not None and protected.pattern == "十七号街"
+    assert normalize("十七號街三號", protected=protected).text == "十七号街3号"
+    assert protect(["侨香路", "深南大道"]) is None
+
+
 @pytest.mark.parametrize(
     ("numeral", "value"),
     [
@@ -97,6 +110,10 @@ def test_protected_names_keep_their_numerals() -> None:
         ("二〇八", 208),
         ("一千二百", 1200),
         ("两", 2),
+        ("廿", 20),
+        ("廿一", 21),
+        ("卅五", 35),
+        ("一百廿三", 123),
     ],
 )
 def test_chinese_to_int(numeral: str, value: int) -> None:

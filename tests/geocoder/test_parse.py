@@ -251,3 +251,46 @@ def test_ambiguous_district_keeps_every_reading() -> None:
 def test_known_poi_beats_the_admin_prefix() -> None:
     parsed = _parse("景田社区党群服务中心", pois={"景田社区党群服务中心"})
     assert parsed.elements == {"poi": "景田社区党群服务中心"}
+
+
+@pytest.mark.parametrize(
+    ("query", "roads", "crossing"),
+    [
+        ("四号路与九号路交叉口", {"四号路", "九号路"}, ("四号路", "九号路")),
+        ("4号路与9号路交叉口", {"四号路", "九号路"}, ("四号路", "九号路")),
+        ("福田立交与白石路交叉口", {"福田立交"}, ("福田立交", "白石路")),
+        ("白石路和福田立交路口", {"福田立交"}, ("白石路", "福田立交")),
+        ("东海坊与香林路", {"东海坊", "香林路"}, ("东海坊", "香林路")),
+        ("上沙东村9巷与沙嘴路交叉口", {"上沙东村九巷"}, ("上沙东村九巷", "沙嘴路")),
+        ("车公庙立交与香蜜湖路辅路交叉口", {"车公庙立交", "香蜜湖路辅路"}, ("车公庙立交", "香蜜湖路辅路")),
+        ("十七号街福强路口", {"十七号街", "福强路"}, ("十七号街", "福强路")),
+    ],
+    ids=["numerals", "numerals-in-digits", "interchange", "interchange-second", "ending-fang",
+         "lane-in-digits", "side-road-after-road-word", "run-together"],
+)
+def test_crossing_of_known_roads_whatever_their_names_end_with(
+    query: str, roads: set[str], crossing: tuple[str, str]
+) -> None:
+    """The gazetteer's own names are read whole; a name written in digits (4号路) is the known 四号路."""
+    parsed = _parse(query, roads=roads)
+    assert parsed.intersection == crossing
+    assert (parsed.elements["road"], parsed.elements["sub_road"]) == crossing
+
+
+def test_number_inside_a_crossing_road_name_is_no_door_plate() -> None:
+    """深南广深立交3号通道 and 科技园3号路 are names; 中山路5号 is door plate 5 of 中山路 (a road word
+    before the number)."""
+    for query, crossing in (
+        ("深南大道辅路与深南广深立交3号通道交叉口", ("深南大道辅路", "深南广深立交3号通道")),
+        ("滨海大道与科技园3号路交叉口", ("滨海大道", "科技园3号路")),
+    ):
+        parsed = _parse(query)
+        assert parsed.intersection == crossing and "house_number" not in parsed.elements, query
+    parsed = _parse("中山路5号和平路口")
+    assert parsed.intersection is None
+    assert (parsed.elements["road"], parsed.elements["house_number"]) == ("中山路", "5号")
+
+
+def test_known_name_written_in_digits_reads_as_the_name() -> None:
+    parsed = _parse("上沙东村9巷12号", roads={"上沙东村九巷"})
+    assert parsed.elements == {"road": "上沙东村九巷", "house_number": "12号"}

@@ -5,7 +5,7 @@ import pytest
 from geocoder.admin import autonomous_place
 from geocoder.gazetteer import national_admin
 from geocoder.normalize import normalize
-from geocoder.parse import parse
+from geocoder.parse import Parsed, parse
 
 
 def _admin(query: str) -> dict[str, str]:
@@ -420,3 +420,59 @@ def test_a_short_county_name_of_elsewhere_first_is_a_name_in_a_city_service(
     query: str, elements: dict[str, str]
 ) -> None:
     assert parse(normalize(query).text, national_admin(), home=("3502",)).elements == elements
+
+
+@pytest.mark.parametrize(
+    ("query", "level", "codes"),
+    [
+        ("香蜜湖", "town", {"440304006"}),  # 香蜜湖街道
+        ("沙头", "town", {"321002103", "330324111", "430902104", "440113008", "440304005", "450421101"}),
+        ("下沙村", "community", {"440304005036", "440307010007"}),  # 下沙社区 of 福田区 and of 龙岗区
+        ("上沙村", "community", {"440304005026", "330302023205"}),  # 上沙社区 of 福田区, 上沙村委会 of 鹿城区
+        ("福田区下沙村", "community", {"440304005036"}),
+        ("鹿城区上沙村18号", "community", {"330302023205"}),
+    ],
+    ids=["short-street-alone", "short-town-of-six", "urban-village", "village-or-community",
+         "village-in-county", "village-committee"],
+)
+def test_a_bare_area_or_village_name_is_the_unit(query: str, level: str, codes: set[str]) -> None:
+    """Callers name an area by its short name alone (香蜜湖), and an urban village by its old name (下沙村:
+    the community that bears it)."""
+    parsed = parse(normalize(query).text, national_admin())
+    readings = [parsed.admin[level]] if level in parsed.admin else parsed.admin_candidates
+    assert {e.code for e in readings} == codes
+    assert level in parsed.elements
+
+
+def test_a_short_name_names_its_unit_only_as_the_whole_text() -> None:
+    """香蜜湖 alone is the street; a bare word (城区), a short name with more after it (香蜜湖1号) or one
+    at the end of an address (…涌泉镇涌泉) is not."""
+    def elements(query: str) -> dict[str, str]:
+        return parse(normalize(query).text, national_admin()).elements
+
+    assert elements("香蜜湖") == {"town": "香蜜湖"}
+    assert elements("城区") == {"poi": "城区"}
+    assert elements("香蜜湖1号") == {"poi": "香蜜湖", "house_number": "1号"}
+    assert elements("浙江省台州市临海市涌泉镇涌泉") == {
+        "province": "浙江省", "city": "台州市", "district": "临海市", "town": "涌泉镇", "poi": "涌泉"
+    }
+
+
+def test_a_village_of_no_home_city_first_is_a_name() -> None:
+    """上沙村 is 上沙社区 of 深圳 or 上沙村委会 of 温州; in a Xiamen service it is neither, whose county would
+    rule out every place found in Xiamen."""
+    assert {e.code for e in parse("上沙村", national_admin(), home=("4403",)).admin_candidates} == {
+        "440304005026", "330302023205"
+    }
+    parsed = parse("上沙村", national_admin(), home=("3502",))
+    assert parsed.elements == {"estate": "上沙村"} and not parsed.admin_candidates
+
+
+def test_a_village_is_the_community_unless_a_road_is_named_after_it() -> None:
+    """霞阳村 is 霞阳社区 and 下沙村三巷 a lane in 下沙社区; 霞阳村西路 is a road named after the village."""
+    def parsed(query: str) -> Parsed:
+        return parse(normalize(query).text, national_admin())
+
+    assert parsed("霞阳村").elements == {"community": "霞阳村"}
+    assert {e.code for e in parsed("下沙村三巷5号").admin_candidates} == {"440304005036", "440307010007"}
+    assert parsed("霞阳村西路2号").elements == {"road": "霞阳村西路", "house_number": "2号"}
