@@ -27,7 +27,7 @@ from gis.analysis.api import router as analysis_router
 from gis.cases_api import router as cases_router
 from gis.database import create_pool, database_url
 from gis.errors import OnemapError, mapping_for
-from gis.head_requests import AnswerHeadAsGet
+from gis.head_requests import AnswerHeadAsGet, allowing_head
 from gis.health import router as health_router
 from gis.ogc.negotiation import NormaliseNegotiation
 from gis.settings import Settings
@@ -111,7 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
         code = _HTTP_CODES.get(error.status_code, "InvalidParameterValue" if error.status_code < 500
                                else "ServerError")
         return JSONResponse({"code": code, "description": str(error.detail)}, status_code=error.status_code,
-                            headers=error.headers)
+                            headers=allowing_head(error.headers))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -2,9 +2,11 @@
 
 FastAPI routes a GET for GET only, so HEAD was a 405 everywhere. Answering it as the GET keeps the
 two from drifting apart: the same status, Content-Type, Content-Length (of the compressed body where
-GZipMiddleware, inside this one, compresses), ETag and Vary. For the same reason a 405's `Allow` that lists
-GET lists HEAD too.
+GZipMiddleware, inside this one, compresses), ETag and Vary. For the same reason a 405 that allows
+GET (Starlette's, of a route without the method asked) allows HEAD too (`allowing_head`).
 """
+
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,11 +22,8 @@ class AnswerHeadAsGet:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] != "HEAD":
             await self.app(scope, receive, send)
-            return
-        if scope["method"] != "HEAD":
-            await self.app(scope, receive, _head_allowed_with_get(send))
             return
 
         async def headers_only(message: Message) -> None:
@@ -35,21 +34,12 @@ class AnswerHeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
-def _head_allowed_with_get(send: Send) -> Send:
-    """`send`, with HEAD added to the `Allow` of a 405 that allows GET."""
-
-    async def send_with_head(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] == 405:
-            message = {**message, "headers": [
-                (name, _with_head(value) if name.lower() == b"allow" else value)
-                for name, value in message.get("headers", [])]}
-        await send(message)
-
-    return send_with_head
-
-
-def _with_head(allow: bytes) -> bytes:
-    methods = [m.strip() for m in allow.decode("latin-1").split(",") if m.strip()]
+def allowing_head(headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """An error's headers, HEAD added to an `Allow` that lists GET."""
+    allow = (headers or {}).get("Allow")
+    if allow is None:
+        return headers
+    methods = [m.strip() for m in allow.split(",") if m.strip()]
     if "GET" in methods and "HEAD" not in methods:
         methods.insert(methods.index("GET") + 1, "HEAD")
-    return ", ".join(methods).encode("latin-1")
+    return {**(headers or {}), "Allow": ", ".join(methods)}
