@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from gis.app import create_app
 from gis.settings import Settings
 from tests.conftest import template_clone
+from tests.gis.feeds_support import FleetDb, fleet_db
 
 
 def ogc_app_client(settings: Settings, url: str, **overrides: object) -> TestClient:
@@ -38,6 +39,14 @@ def module_db_url(server_url: str, db_url: str) -> Iterator[str]:
     """A database of this module's own (writes), cloned from the demo-city template."""
     with template_clone(server_url, "onemap_test_ogc") as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def feeds(request: pytest.FixtureRequest, server_url: str, db_url: str) -> Iterator[FleetDb]:
+    """A database of the module's own with the demo fleet and cameras, and tokens (feeds_support)."""
+    module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    with fleet_db(server_url, f"onemap_test_{module}") as db:
+        yield db
 
 
 def free_port() -> int:

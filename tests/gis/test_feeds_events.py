@@ -13,13 +13,7 @@ import psycopg
 import pytest
 
 from tests.gis.conftest import onemap_serve, start_onemap_serve
-from tests.gis.feeds_support import FleetDb, bearer, fix, fleet_db
-
-
-@pytest.fixture(scope="module")
-def feeds(server_url: str, db_url: str) -> Iterator[FleetDb]:
-    with fleet_db(server_url, "onemap_test_sse") as db:
-        yield db
+from tests.gis.feeds_support import FleetDb, bearer, fix
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,10 @@ from fastapi.testclient import TestClient
 
 from gis.crs import wgs84_to_gcj02
 from tests.gis.conftest import ogc_app_client
-from tests.gis.feeds_support import FleetDb, bearer, fix, fleet_db
+from tests.gis.feeds_support import FleetDb, bearer, fix
 from tests.gis.test_cli import run
 
 CAMERA = "44030400081326000001"
-
-
-@pytest.fixture(scope="module")
-def feeds(server_url: str, db_url: str) -> Iterator[FleetDb]:
-    with fleet_db(server_url, "onemap_test_feeds") as db:
-        yield db
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,9 @@ from fastapi.testclient import TestClient
 
 from layers.feeds_events import EventHub
 from tests.gis.conftest import ogc_app_client
-from tests.gis.feeds_support import FleetDb, bearer, fleet_db
+from tests.gis.feeds_support import FleetDb, bearer
 
 CAMERA = "44030400081326000001"
-
-
-@pytest.fixture(scope="module")
-def feeds(server_url: str, db_url: str) -> Iterator[FleetDb]:
-    with fleet_db(server_url, "onemap_test_feeds_privacy") as db:
-        yield db
 
 
 @pytest.fixture(scope="module")

@@ -1,22 +1,14 @@
 """The demo fleet simulator: vehicles drive the demo roads and their fixes pass the ingest checks."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import pytest
 import shapely
 
 from gis.demo import simulator
 from tests.conftest import shared_data
 from tests.gis.conftest import ogc_app_client
-from tests.gis.feeds_support import FleetDb, bearer, fleet_db
-
-
-@pytest.fixture(scope="module")
-def feeds(server_url: str, db_url: str) -> Iterator[FleetDb]:
-    with fleet_db(server_url, "onemap_test_sim") as db:
-        yield db
+from tests.gis.feeds_support import FleetDb, bearer
 
 
 def _simulator(feeds: FleetDb, speeds_from=None) -> simulator.Simulator:
