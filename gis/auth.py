@@ -64,6 +64,11 @@ class Principal:
         return allows(self.role, permission)
 
 
+def sees_private(caller: Principal | None) -> bool:
+    """Whether the caller (None: anonymous) reads private layers, tracks and stream URLs."""
+    return caller is not None and caller.can("read_private")
+
+
 @dataclass(frozen=True)
 class TokenInfo:
     """What `onemap token list` shows of a token; the hash is never read back."""

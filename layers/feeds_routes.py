@@ -21,7 +21,7 @@ import psycopg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from gis.auth import Principal, TokenCache, optional_principal, require
+from gis.auth import Principal, TokenCache, optional_principal, require, sees_private
 from gis.errors import InvalidParameter, NotFound
 from gis.local_time import read_timestamp
 from gis.request_body import read_body
@@ -107,14 +107,11 @@ Private = Annotated[Principal, Depends(require("read_private"))]
 Caller = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def _sees_private(caller: Principal | None) -> bool:
-    return caller is not None and caller.can("read_private")
-
 
 async def _check_visible(conn: psycopg.AsyncConnection, registry: LayerCache, caller: Principal | None,
                          kind: str) -> None:
     """NotFound, worded as for an unknown layer, when the caller may not read a private layer of `kind`."""
-    if _sees_private(caller):
+    if sees_private(caller):
         return
     hidden = [layer.name for layer in await registry.layers(conn) if layer.kind == kind and layer.is_private]
     if hidden:
@@ -230,16 +227,17 @@ async def post_camera_status(request: Request, principal: Ingest) -> JSONRespons
 async def get_camera(request: Request, device_id: str, caller: Caller) -> JSONResponse:
     async with request.app.state.pool.connection() as conn:
         await _check_visible(conn, request.app.state.layers, caller, "cameras")
-        feature = await cameras.camera_detail(conn, device_id, private=_sees_private(caller))
+        feature = await cameras.camera_detail(conn, device_id, private=sees_private(caller))
     if feature is None:
         raise NotFound(f"camera {device_id[:40]!r} is not registered")
     return JSONResponse(feature, headers=PER_CALLER)
 
 
-@router.get("/events", summary="Server-sent events: vehicle positions (read_private) and case changes")
+@router.get("/events", summary="Server-sent events: vehicle positions and case changes (private layers' "
+            "only with read_private)")
 async def get_events(request: Request, caller: Caller) -> StreamingResponse:
     return StreamingResponse(
-        _state(request).hub.stream(public_only=not _sees_private(caller)),
+        _state(request).hub.stream(public_only=not sees_private(caller)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

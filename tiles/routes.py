@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
-from gis.auth import Principal, optional_principal
+from gis.auth import Principal, optional_principal, sees_private
 from gis.errors import NotFound
 from tiles import FUSED_TITLE, documents
 from tiles.cache import Entry
@@ -39,9 +39,6 @@ def _base_url(request: Request) -> str:
     configured: str | None = request.app.state.settings.public_url
     return (configured or str(request.base_url)).rstrip("/")
 
-
-def _sees_private(caller: Principal | None) -> bool:
-    return caller is not None and caller.can("read_private")
 
 
 def _per_caller(caller: Principal | None, tileset: str, parts: list[Part]) -> bool:
@@ -80,8 +77,8 @@ async def _tile(request: Request, caller: Principal | None, tileset: str, tms: M
     service = tile_service(request)
     tile = tms.tile(z, x, y)
     tile_filter = parse_tile_filter(request.query_params)
-    sees_private = _sees_private(caller)
-    entry, parts = await service.tile(tileset, tms, tile, tile_filter=tile_filter, sees_private=sees_private)
+    entry, parts = await service.tile(tileset, tms, tile, tile_filter=tile_filter,
+                                      sees_private=sees_private(caller))
     return tile_response(request, entry, private=_per_caller(caller, tileset, parts),
                          live=any(part.live for part in parts))
 
@@ -113,7 +110,7 @@ async def _described(request: Request, caller: Principal | None,
     headers of a document describing it."""
     service = tile_service(request)
     await service.sync()
-    parts = service.parts(tileset, sees_private=_sees_private(caller), tile_filter=parse_tile_filter({}))
+    parts = service.parts(tileset, sees_private=sees_private(caller), tile_filter=parse_tile_filter({}))
     title = FUSED_TITLE if tileset == FUSED else parts[0].layers[0].title
     headers = {"Vary": "Authorization"} | ({"Cache-Control": "private"}
                                            if _per_caller(caller, tileset, parts) else {})

@@ -23,7 +23,7 @@ from pygeoapi.api import API, APIRequest
 from starlette.concurrency import run_in_threadpool
 
 from gis import web
-from gis.auth import Principal, optional_principal, require
+from gis.auth import Principal, optional_principal, require, sees_private
 from gis.crs import crs_from_uri
 from gis.errors import InvalidParameter
 from gis.ogc import fast
@@ -82,8 +82,8 @@ async def _api(request: Request, caller: Principal | None) -> tuple[API, list[st
 async def _apis(request: Request, caller: Principal | None) -> tuple[API, OgcApis, bool]:
     """The caller's pygeoapi API, both APIs with their registry, and whether it sees private layers."""
     apis = await _service(request).apis(_base_url(request))
-    sees_private = caller is not None and caller.can("read_private")
-    return apis.for_caller(sees_private), apis, sees_private
+    private = sees_private(caller)
+    return apis.for_caller(private), apis, private
 
 
 def _run(ogc: OgcRequest, call: PygeoapiCall, *args: Any) -> tuple[dict[str, str], int, Any]:
