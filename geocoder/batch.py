@@ -14,6 +14,7 @@ import numpy as np
 
 from geocoder.forward import geocode, outside_grid
 from geocoder.gazetteer import Gazetteer
+from geocoder.service import crs_name
 from gis.crs import CrsSpec, xy_from_cgcs2000
 from gis.errors import ImportValidationError, InvalidParameter, OnemapError
 from layers.survey_csv import csv_records
@@ -94,13 +95,9 @@ def read_table(
     try:
         return _read_table(data, name, column, encoding, advice)
     except ImportValidationError as error:
-        # the survey reader's messages name the file by its path and advise the CLI's --encoding
-        text = str(error).replace("--encoding", advice.encoding)
-        if advice.source is not None:
-            text = text.replace(f"{name}: ", f"{advice.source}: ", 1)
-        if text == str(error):
+        if advice.source is None:  # the survey reader's messages name the file by its path
             raise
-        raise ImportValidationError(text) from None
+        raise ImportValidationError(str(error).replace(f"{name}: ", f"{advice.source}: ", 1)) from None
 
 
 def _read_table(data: bytes, name: str, column: str | None, encoding: str | None, advice: Advice) -> Table:
@@ -109,7 +106,8 @@ def _read_table(data: bytes, name: str, column: str | None, encoding: str | None
                    for _, cells in sheet_rows(Path(name), None, data).rows]
     elif name.lower().endswith(DELIMITED_SUFFIXES):
         codec = text_codec(Path(name), encoding, advice.encoding) if encoding else None
-        records = [[str(cell) for cell in cells] for _, cells in csv_records(Path(name), data, codec, [])[0]]
+        found, _ = csv_records(Path(name), data, codec, [], option=advice.encoding)
+        records = [[str(cell) for cell in cells] for _, cells in found]
     else:
         raise ImportValidationError(f"{name}: unsupported file type; use .csv (or tab-delimited .txt/.tsv), "
                                     ".xlsx, .xls or .ods")
@@ -193,9 +191,9 @@ def write_csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([*header, *CSV_COLUMNS])
-    crs_name = str(crs or "EPSG:4490")
+    named = crs_name(crs)
     for row, result in zip(rows, results, strict=True):
-        cells = {**result, "crs": crs_name if result["lon"] is not None else ""}
+        cells = {**result, "crs": named if result["lon"] is not None else ""}
         writer.writerow([as_text(v) for v in (*row, *(cells[c] for c in CSV_COLUMNS))])
     return buffer.getvalue().encode("utf-8-sig")
 

@@ -1,7 +1,7 @@
 """Batch geocoding jobs in the memory of the server process that started them, bounded three ways.
 
 At most `max_jobs` are kept at once — waiting, running, or finished and not yet expired — and a new one
-beyond that is refused (`JobsFull`, with the seconds until a place frees); `concurrency` of them geocode
+beyond that is refused (`JobsFull`, a 503 with the seconds until a place frees); `concurrency` of them geocode
 at a time, on threads of their own, the others wait (status `accepted`); a finished job is forgotten
 `ttl_s` after it finishes. A job is visible only to the token that started it: it holds that caller's
 uploaded rows.
@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
-from gis.errors import OnemapError
+from gis.errors import ServiceBusy
 
 # OGC API - Processes job states (statusInfo); onemap's jobs are never dismissed, only forgotten.
 Status = Literal["accepted", "running", "successful", "failed"]
@@ -24,12 +24,8 @@ Status = Literal["accepted", "running", "successful", "failed"]
 Work = Callable[[Callable[[int], None]], tuple[bytes, int]]
 
 
-class JobsFull(OnemapError):
+class JobsFull(ServiceBusy):
     """Every place for a batch job is taken; one frees in `retry_after_s` seconds at the latest."""
-
-    def __init__(self, message: str, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
 
 @dataclass
@@ -57,12 +53,17 @@ class JobStore:
         self._jobs: dict[str, Job] = {}
         self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="geocode-job")
 
+    def close(self) -> None:
+        """Stop the job threads (the server is shutting down): waiting jobs never start."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
     def __len__(self) -> int:
         """The jobs kept now."""
         return len(self._jobs)
 
-    def reserve(self, owner: int) -> Job:
-        """A place for a new job of `owner` (before its upload is read); JobsFull when none is free."""
+    def reserve(self, owner: int, *, instead: str) -> Job:
+        """A place for a new job of `owner` (before its upload is read); JobsFull, which suggests doing
+        `instead`, when none is free."""
         self.purge()
         if len(self._jobs) >= self.max_jobs:
             now = self.clock()
@@ -71,7 +72,7 @@ class JobStore:
             wait = max(1, math.ceil(frees_at - now))
             raise JobsFull(
                 f"the server keeps {self.max_jobs} batch geocoding jobs at once and all are taken: try again "
-                f"in {wait} seconds, or send up to 1000 addresses as JSON, which is answered at once", wait)
+                f"in {wait} seconds, or {instead}", wait)
         job = Job(id=uuid.uuid4().hex, owner=owner)
         self._jobs[job.id] = job
         return job

@@ -17,7 +17,7 @@ from pygeoapi.process.base import BaseProcessor
 
 from geocoder.batch import geocode_rows
 from geocoder.gazetteer import Gazetteer
-from geocoder.service import output_crs, snapshot
+from geocoder.service import crs_name, output_crs, snapshot
 from gis.errors import InvalidParameter, NotFound
 from gis.ogc.config import LANGUAGES
 from gis.request_body import read_body
@@ -83,7 +83,7 @@ class GeocodeProcessor(BaseProcessor):
                 error, "inputs", "use POST /geocode/batch with a file for more addresses")) from None
         crs = output_crs(inputs.crs)
         rows = geocode_rows(self.gazetteer, inputs.addresses, crs=crs)
-        return "application/json", {"crs": str(crs or "EPSG:4490"), "results": rows}
+        return "application/json", {"crs": crs_name(crs), "results": rows}
 
 
 class ProcessInputs(BaseModel):

@@ -24,12 +24,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from geocoder.batch import HTTP_ADVICE, Advice, geocode_rows, read_table, write_csv
 from geocoder.forward import Candidate, GeocodeResult, check_query, geocode
-from geocoder.jobs import Job, JobsFull, JobStore
+from geocoder.jobs import Job, JobStore
 from geocoder.memo import memo
 from geocoder.process import JSON_MAX_BYTES, validation_problems
 from geocoder.process import router as process_router
 from geocoder.reverse import DEFAULT_RADIUS_M, reverse
-from geocoder.service import output_crs, snapshot
+from geocoder.service import crs_name, output_crs, snapshot
 from gis.auth import optional_principal
 from gis.crs import CrsSpec, parse_crs, xy_from_cgcs2000
 from gis.errors import InvalidParameter, NotFound, Unauthorized
@@ -93,7 +93,7 @@ def _result_json(result: GeocodeResult, crs: CrsSpec | None) -> dict[str, Any]:
         "query": result.query,
         "normalized": result.normalized,
         "qualifiers": list(result.qualifiers),
-        "crs": str(crs or "EPSG:4490"),
+        "crs": crs_name(crs),
         "candidates": _candidates_json(result.candidates, crs),
     }
     if result.parsed is not None:
@@ -231,7 +231,8 @@ _TABLE_TYPES = {  # media type of a job's table → the suffix read_table reads 
     "application/vnd.oasis.opendocument.spreadsheet": ".ods",
 }
 _ACCEPTED = (
-    "send application/json (up to 1000 addresses, answered at once) or, to start a job, a table as text/csv, "
+    f"send application/json (up to {SYNC_BATCH_MAX} addresses, answered at once) or, to start a job, a table "
+    "as text/csv, "
     "text/tab-separated-values, an XLSX, XLS or ODS workbook under its own media type, or "
     'application/octet-stream naming the file in Content-Disposition (attachment; filename="cases.xlsx")'
 )
@@ -261,7 +262,7 @@ async def batch(request: Request) -> Response:
             raise InvalidParameter(f"batch body: {problems}") from None
         crs = output_crs(payload.crs)
         rows = geocode_rows(await snapshot(request), payload.addresses, crs=crs)
-        return _json({"crs": str(crs or "EPSG:4490"), "results": rows})
+        return _json({"crs": crs_name(crs), "results": rows})
     return await _start_job(request, content_type)
 
 
@@ -297,15 +298,12 @@ def _table_name(request: Request, content_type: str) -> tuple[str, Advice]:
 
 async def _start_job(request: Request, content_type: str) -> Response:
     name, advice = _table_name(request, content_type)
+    as_json = f"up to {SYNC_BATCH_MAX} addresses as JSON"
     owner = await _owner(request, "a batch geocoding job (a CSV or workbook body) needs a bearer token of "
-                         "any role: send `Authorization: Bearer om_…`, or post up to 1000 addresses as JSON, "
-                         "which needs none")
-    jobs = _jobs(request)
-    try:
-        job = jobs.reserve(owner)  # before the upload is read: a full server refuses it unread
-    except JobsFull as full:
-        body = {"code": "ServiceUnavailable", "description": str(full)}
-        return _json(body, status_code=503, headers={"Retry-After": str(full.retry_after_s)})
+                         f"any role: send `Authorization: Bearer om_…`, or post {as_json}, which needs none")
+    jobs: JobStore = request.app.state.geocode_jobs
+    # before the upload is read: a full server refuses it unread
+    job = jobs.reserve(owner, instead=f"send {as_json}, which is answered at once")
     try:
         data = await read_body(request, JOB_MAX_BYTES, advice="split the file into several jobs")
         crs = output_crs(request.query_params.get("crs"))
@@ -325,22 +323,10 @@ async def _start_job(request: Request, content_type: str) -> Response:
     return _json(_job_json(job, url), status_code=202, headers={"Location": url})
 
 
-def _jobs(request: Request) -> JobStore:
-    """The app's job store, created on first use from its settings."""
-    state = request.app.state
-    if getattr(state, "geocode_jobs", None) is None:
-        settings = state.settings
-        state.geocode_jobs = JobStore(max_jobs=settings.geocode_jobs_max,
-                                      concurrency=settings.geocode_jobs_concurrency,
-                                      ttl_s=settings.geocode_job_ttl_s)
-    jobs: JobStore = state.geocode_jobs
-    return jobs
-
-
 async def _job(request: Request, job_id: str) -> Job:
     """The caller's job; 404 when it does not exist, has expired or belongs to another token."""
     owner = await _owner(request, "batch geocoding jobs belong to the token that started them: send it")
-    job = _jobs(request).get(job_id, owner)
+    job = request.app.state.geocode_jobs.get(job_id, owner)
     if job is None:
         raise NotFound(
             f"no geocoding job {job_id!r} of this token: finished jobs are kept "

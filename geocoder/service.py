@@ -80,6 +80,11 @@ async def snapshot(request: Request) -> Gazetteer:
     return await cache.get(state.pool)
 
 
+def crs_name(crs: CrsSpec | None) -> str:
+    """How an answer names the CRS of its lon/lat (`output_crs`'s None is EPSG:4490)."""
+    return str(crs or "EPSG:4490")
+
+
 def output_crs(text: str | None) -> CrsSpec | None:
     """The `crs` of a response: None (EPSG:4490), a geographic or projected EPSG code, gcj02 or bd09."""
     if text is None or text == "":

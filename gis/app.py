@@ -21,6 +21,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from geocoder.jobs import JobStore
 from geocoder.routes import router as geocoder_router
 from gis import ogc, web
 from gis.analysis.api import router as analysis_router
@@ -42,10 +43,12 @@ GZIP_LEVEL = 5  # a middle level: Starlette's default of 9 spends the most CPU p
 
 
 def error_response(error: OnemapError) -> JSONResponse:
-    """An OGC API exception body (code, description) with the mapped HTTP status."""
+    """An OGC API exception body (code, description) with the mapped HTTP status, and the headers of its
+    kind and of the error itself (a ServiceBusy's Retry-After)."""
     mapping = mapping_for(error)
+    headers = dict(mapping.headers) | dict(getattr(error, "headers", ()))
     return JSONResponse({"code": mapping.ogc_code, "description": str(error)},
-                        status_code=mapping.status, headers=dict(mapping.headers))
+                        status_code=mapping.status, headers=headers)
 
 
 class RefuseNulCharacters:
@@ -78,6 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            app.state.geocode_jobs.close()
             await ogc.stop(app)
             await pool.close()
 
@@ -86,6 +90,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.pool = pool
     app.state.layers = LayerCache(settings.registry_ttl_s)
+    app.state.geocode_jobs = JobStore(max_jobs=settings.geocode_jobs_max,
+                                      concurrency=settings.geocode_jobs_concurrency,
+                                      ttl_s=settings.geocode_job_ttl_s)
     app.add_middleware(NormaliseNegotiation)  # inside RefuseNulCharacters: a NUL is refused before
     app.add_middleware(RefuseNulCharacters)
     # JSON and GeoJSON pages shrink several times over (tests/gis/test_compression.py); tiles carry

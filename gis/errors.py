@@ -20,6 +20,7 @@ __all__ = [
     "PayloadTooLarge",
     "PermissionDenied",
     "PreconditionFailed",
+    "ServiceBusy",
     "Unauthorized",
     "UnknownClass",
     "mapping_for",
@@ -62,6 +63,15 @@ class PreconditionFailed(OnemapError):
     """A write's If-Match names no current version: the object changed since the client read it."""
 
 
+class ServiceBusy(OnemapError):
+    """The service has no room for this request now; the client may retry after `retry_after_s` seconds."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+        self.headers = (("Retry-After", str(retry_after_s)),)
+
+
 class PayloadTooLarge(InvalidParameter):
     """A request body is larger than the service accepts."""
 
@@ -102,6 +112,7 @@ _MAPPINGS: dict[type[OnemapError], ErrorMapping] = {
     PermissionDenied: ErrorMapping(403, "Forbidden", 5),
     ConfigurationError: ErrorMapping(500, "ServerError", 6),
     LocalDatabaseError: ErrorMapping(503, "ServiceUnavailable", 7),
+    ServiceBusy: ErrorMapping(503, "ServiceUnavailable", 7),
     DatabaseUnavailable: ErrorMapping(503, "ServiceUnavailable", 7),
     MigrationError: ErrorMapping(500, "ServerError", 8),
     OnemapError: ErrorMapping(500, "ServerError", 1),

@@ -19,10 +19,11 @@ _UTF8_CHINESE_PAIR = re.compile(rb"(?:[\xe4-\xe9][\x80-\xbf]{2}){2}")  # two of 
 _EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
 
 
-def csv_records(path: Path, data: bytes, codec: str | None,
-                notes: list[str]) -> tuple[list[tuple[int, list[object]]], str]:
-    """The non-empty records of CSV text with their first line numbers, and the encoding read."""
-    text, codec = decode_text(path, data, codec, notes)
+def csv_records(path: Path, data: bytes, codec: str | None, notes: list[str], *,
+                option: str = "--encoding") -> tuple[list[tuple[int, list[object]]], str]:
+    """The non-empty records of CSV text with their first line numbers, and the encoding read; `option`
+    names how the caller gives an encoding (the CLI's --encoding, an HTTP charset)."""
+    text, codec = decode_text(path, data, codec, notes, option=option)
     delimiter = _delimiter(text)
     if delimiter != ",":
         notes.append(f"CSV delimiter taken as {delimiter!r}")
@@ -72,7 +73,8 @@ def _excel_text(record: list[str]) -> tuple[list[str], int]:
     return cells, sum(a != b for a, b in zip(cells, record, strict=True))
 
 
-def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) -> tuple[str, str]:
+def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str], *,
+                option: str = "--encoding") -> tuple[str, str]:
     """A text file's text and encoding: `codec` (--encoding), else UTF-16 when the text begins with its
     byte order mark (Excel's "Unicode text"), else UTF-8 (BOM or not), else GB18030 (what Excel and WPS
     on Chinese Windows save a CSV as)."""
@@ -95,7 +97,7 @@ def decode_text(path: Path, data: bytes, codec: str | None, notes: list[str]) ->
             raise ImportValidationError(
                 f"{path}: the file mixes encodings: line {not_utf8} is not UTF-8 though the lines before it "
                 f"are, and line {line} is not GB18030 (GBK): save it again in one encoding (UTF-8)") from None
-        raise ImportValidationError(f"{path}: line {line}: not valid {codec} text; pass --encoding") from None
+        raise ImportValidationError(f"{path}: line {line}: not valid {codec} text; pass {option}") from None
     if fell_back and (utf8_line := _first_chinese_utf8_line(data)):
         raise ImportValidationError(
             f"{path}: the file mixes encodings: line {utf8_line} is Chinese text in UTF-8, line "
