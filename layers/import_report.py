@@ -14,6 +14,7 @@ import pyogrio.errors
 from gis.errors import ImportValidationError, InvalidParameter
 from layers.returned_rows import holds_refused_rows
 from layers.survey_import import ImportResult
+from layers.survey_rows import rows_rejected
 
 REJECTIONS_HEADER = ("file", "row", "field", "reason")  # the CSV of rejections' first line
 
@@ -88,7 +89,7 @@ def write_report(path: Path, result: ImportResult, sources: list[str], refused: 
         "rows_unchanged": result.rows_unchanged,
         "components_removed": result.removed,
         "components_removed_per_class": result.removed_per_class,
-        "rows_rejected": len({(r.file, r.row) for r in result.rejections}),
+        "rows_rejected": rows_rejected(result.rejections),
         "loaded_per_class": result.loaded_per_class,
         "rejections_per_field": dict(sorted(reasons.items())),
         "notes": result.notes,

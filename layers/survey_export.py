@@ -64,8 +64,7 @@ WHERE scheme = %(scheme)s AND (%(prefix)s::text IS NULL OR class_code LIKE %(pre
 """
 SHAPEFILE_TEXT_BYTES = 254
 # the format each suffix names (a GeoJSON file is often .json)
-_SUFFIX_FORMATS = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".shp": "shp", ".csv": "csv",
-                   ".xlsx": "xlsx"}
+_SUFFIX_FORMATS = {f".{fmt}": fmt for fmt in EXPORT_FORMATS} | {".json": "geojson"}
 # Files that describe a Shapefile beside its .shp: those of a Shapefile replaced are removed unless written
 # again (an old .prj would give a CRS to coordinates that are in none)
 _SHAPEFILE_SIDECARS = (".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
@@ -174,8 +173,10 @@ def _format(path: Path, fmt: str | None) -> str:
     named = _SUFFIX_FORMATS.get(path.suffix.lower())
     chosen = fmt.lower() if fmt else named
     if chosen is None:
-        raise InvalidParameter(f"{path.name}: its suffix names no format: name it .gpkg, .geojson, .shp, "
-                               ".csv or .xlsx, or pass --format")
+        *others, last = (f".{fmt}" for fmt in EXPORT_FORMATS)
+        suffixes = f"{', '.join(others)} or {last}"
+        raise InvalidParameter(f"{path.name}: its suffix names no format: name it {suffixes}, or pass "
+                               "--format")
     if chosen not in EXPORT_FORMATS:
         raise InvalidParameter(f"format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     if named is not None and named != chosen:
@@ -413,14 +414,13 @@ def _refuse_what_a_sheet_cannot_hold(table: pd.DataFrame) -> None:
         raise InvalidParameter(f"{len(table)} components are more than the {_SHEET_ROWS - 1} rows a sheet of "
                                "Excel or WPS holds below its header: export a class at a time (--class), or "
                                "as CSV or GeoPackage")
-    for column in table.columns:
-        if pd.api.types.is_numeric_dtype(table[column]) or pd.api.types.is_bool_dtype(table[column]):
-            continue
-        lengths = table[column].map(lambda value: len(value) if isinstance(value, str) else 0)
-        if (longest := int(lengths.max())) > _CELL_CHARACTERS:
-            component = table.iloc[int(lengths.to_numpy().argmax()), 0]  # the first column is the identifier
+    for column in table.columns:  # each distinct text measured once, as _refuse_unencodable reads them
+        texts = (value for value in pd.unique(table[column].dropna()) if isinstance(value, str))
+        longest = max(texts, key=len, default="")
+        if len(longest) > _CELL_CHARACTERS:
+            component = table.iloc[:, 0][table[column] == longest].iloc[0]  # the first column: identifier
             raise InvalidParameter(
-                f"component {component}, field {column}: {longest} characters, more than the "
+                f"component {component}, field {column}: {len(longest)} characters, more than the "
                 f"{_CELL_CHARACTERS} a cell of Excel or WPS holds: export as GeoPackage, or as CSV")
 
 

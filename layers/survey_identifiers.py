@@ -20,7 +20,8 @@ ID_LENGTH = {"legacy": 16, "gb47678": 17}
 _SPREADSHEET_NUMBER = re.compile(r"[0-9](\.[0-9]+)?E\+?[0-9]+")  # 4.4030401001E+16
 # A number field's value (a .dbf N field, a GeoPackage REAL) as Python writes a float: 4.4030401001e+16,
 # 44030401001000000.0 (see _WHOLE_NUMBER_ID for those below 2^53)
-_FIELD_NUMBER = re.compile(r"[0-9](\.[0-9]+)?e\+?[0-9]+|[0-9]+\.0*")
+_WHOLE_NUMBER_ID = re.compile(r"([0-9]+)\.0*")
+_FIELD_NUMBER = re.compile(r"[0-9](\.[0-9]+)?e\+?[0-9]+|" + _WHOLE_NUMBER_ID.pattern)
 # 16 or 17 digits, those past the 15th zeros: 44030401037000100 for 44030401037000123, as a spreadsheet that
 # held the code as a number writes it in a number format
 _CUT_TO_15_DIGITS = re.compile(r"[1-9][0-9]{14}0{1,2}")
@@ -28,7 +29,7 @@ _TAKE_THEM_AGAIN = ("take the identifiers from an XLSX export (onemap export com
                     "keeps them as text, or format the column as text before typing or pasting them")
 # A Double field (a .dbf N field, a File Geodatabase Double) hands a whole number over as 4403040101000123.0:
 # exact below 2^53, under which a double holds every whole number; a 17-digit code lies above and lost digits
-_WHOLE_NUMBER_ID = re.compile(r"([0-9]+)\.0*")
+# (_WHOLE_NUMBER_ID, above, reads such a value)
 _EXACT_IN_A_DOUBLE = 2**53
 # 440304-01003-000001, 440304 01003 000001 (not a dot: 4403040100100001.0 is a number, see _WHOLE_NUMBER_ID)
 _SEPARATED_DIGITS = re.compile(r"[0-9]+(?:[ \-_/][0-9]+)*")
@@ -81,7 +82,8 @@ def refuse_lost_digits(rows: SurveyRows, out: Collector) -> np.ndarray:
     codes, distinct = pd.factorize(ids)
     why = np.array([_lost_digits(str(text)) for text in distinct], dtype=object)
     reasons = from_distinct(why, codes, None)
-    cut = _cut_in_a_spreadsheet(rows, ids)
+    ends_cut = np.array([_CUT_TO_15_DIGITS.fullmatch(str(text)) is not None for text in distinct], dtype=bool)
+    cut = _cut_in_a_spreadsheet(rows, ids, from_distinct(ends_cut, codes, False))
     reasons[cut] = [f"identifier {text} lost its last digits: every identifier of its file ends in zeros "
                     "past the 15th digit, and some repeat, as when Excel or WPS turned the identifiers into "
                     f"numbers, which keep 15 significant digits; {_TAKE_THEM_AGAIN}" for text in ids[cut]]
@@ -136,13 +138,12 @@ def _lost_digits(text: str) -> str | None:
     return None
 
 
-def _cut_in_a_spreadsheet(rows: SurveyRows, ids: np.ndarray) -> np.ndarray:
+def _cut_in_a_spreadsheet(rows: SurveyRows, ids: np.ndarray, cut: np.ndarray) -> np.ndarray:
     """Per row, whether its identifier is one of a file whose every identifier has 16 or 17 digits ending
-    in zeros past the 15th, some of them repeated: a column a spreadsheet held as numbers and wrote in full
-    (a code ends so once in 10 or 100, so a file of them that repeat is no chance)."""
+    in zeros past the 15th (`cut`, per row), some of them repeated: a column a spreadsheet held as numbers
+    and wrote in full (a code ends so once in 10 or 100, so a file of them that repeat is no chance)."""
     texts = pd.Series(ids, dtype=object)
     given = texts.notna().to_numpy()
-    cut = texts.str.fullmatch(_CUT_TO_15_DIGITS.pattern).eq(True).to_numpy()
     found = np.zeros(len(ids), dtype=bool)
     for file in pd.unique(rows.files[cut]):
         mine = given & (rows.files == file)

@@ -41,7 +41,7 @@ from layers.survey_locate import (
 )
 from layers.survey_offsets import layers_of, offset_notes
 from layers.survey_positions import SAME_POSITION_DEGREES, stored_in_place, stored_positions
-from layers.survey_rows import Rejection, SurveyRows
+from layers.survey_rows import Rejection, SurveyRows, rows_rejected
 from layers.survey_stage import (
     REBUILD_MIN_ROWS,
     StagedRows,
@@ -242,7 +242,7 @@ def _close_batch(conn: psycopg.Connection, batch_id: int, status: str, read: int
     conn.execute(
         "UPDATE onemap.import_batch SET status = %s, finished_at = clock_timestamp(), rows_read = %s, "
         "rows_loaded = %s, rows_rejected = %s WHERE id = %s",
-        (status, read, loaded, len({(r.file, r.row) for r in rejections}), batch_id))
+        (status, read, loaded, rows_rejected(rejections), batch_id))
 
 
 def _record_outcome(conn: psycopg.Connection, sources: list[str], options: ImportOptions,
@@ -386,21 +386,10 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
                       sum(count for _, _, _, count in closed), tuple(str(i) for i in ids[new]))
 
 
-_RESTORED_SQL = """
-SELECT s.id, ((max(c.valid_to) AT TIME ZONE %(timezone)s)::date)::text,
-       (array_agg(c.close_source ORDER BY c.valid_to DESC))[1]
-FROM pg_temp.survey_staging s JOIN onemap.component c ON c.id = s.id
-WHERE s.id IS NOT NULL
-GROUP BY s.id
-HAVING bool_and(c.valid_to IS NOT NULL)
-ORDER BY s.id
-"""
-
-
 def _restored(conn: psycopg.Connection, timezone: str) -> list[str]:
     """A note naming the components removed earlier that the delivered identifiers bring back: a file
     exported before a removal, imported again, undoes it."""
-    found = conn.execute(_RESTORED_SQL, {"timezone": timezone}).fetchall()
+    found = conn.execute(sql_text("restored.sql"), {"timezone": timezone}).fetchall()
     if not found:
         return []
     named = "; ".join(f"{i} (removed on {day} by {source or 'an unrecorded write'})"

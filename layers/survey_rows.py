@@ -20,6 +20,11 @@ class Rejection:
     reason: str
 
 
+def rows_rejected(rejections: Sequence[Rejection]) -> int:
+    """How many rows the rejections refuse (a row with several problems is one row)."""
+    return len({(r.file, r.row) for r in rejections})
+
+
 @dataclass(frozen=True)
 class FileColumns:
     """What one file's columns carry: the standard fields (after the mapping and --fill) and the free

@@ -175,7 +175,7 @@ def _summarise(result: "ImportResult", report_path: Path, dry_run: bool) -> None
                      "current version")
     unchanged += f", {result.rows_unchanged} unchanged" if result.rows_unchanged else ""
     if result.removed and result.status != "rejected":
-        removes = "removed" if result.status == "committed" else "would remove"
+        removes = "would remove" if dry_run else "removed"
         removed = ", ".join(f"{code}: {n}" for code, n in sorted(result.removed_per_class.items()))
         unchanged += (f"; {removes} {result.removed} component(s) of the delivered classes that the "
                       f"delivery no longer holds (replace: {removed})")

@@ -56,7 +56,8 @@ def test_an_import_begun_before_a_delete_committed_starts_its_version_after_it(f
     edited = _write(tmp_path / "v2.gpkg", [{"GLBJBSM": LAMP_ID, "ZGBMMC": DEPT, "GLBJZT": "破损"}], spot)
     with psycopg.connect(fresh_db_url) as deleter:
         lock_component_writes(deleter)
-        deleter.execute("LOCK TABLE onemap.import_batch IN SHARE MODE")  # holds the import at its start
+        # holds the import right after its BEGIN even where it would take no write lock (without the fix)
+        deleter.execute("LOCK TABLE onemap.import_batch IN SHARE MODE")
         thread, results = _in_thread(lambda: _run(fresh_db_url, [edited], mode="upsert"))
         assert _waiting_for_a_lock(fresh_db_url)
         deleted_at = deleter.execute("SELECT clock_timestamp()").fetchone()[0]
