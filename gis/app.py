@@ -16,10 +16,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geocoder.jobs import JobStore
 from geocoder.routes import router as geocoder_router
@@ -67,6 +68,26 @@ class RefuseNulCharacters:
         await self.app(scope, receive, send)
 
 
+class NoSniff:
+    """Sends `X-Content-Type-Options: nosniff` with every response: a browser takes a body only as the type
+    it is served as, so feature text holding markup in a JSON or CSV body is never read as HTML."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_nosniff(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).setdefault("X-Content-Type-Options", "nosniff")
+            await send(message)
+
+        await self.app(scope, receive, send_with_nosniff)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the application for these settings; the database pool opens in the lifespan."""
     url = database_url(settings)
@@ -106,6 +127,7 @@ def create_app(settings: Settings) -> FastAPI:
                                           "If-None-Match", "If-Match", "Last-Event-ID"],
                            expose_headers=["Content-Crs", "Content-Language", "ETag", "Location"],
                            max_age=3600)
+    app.add_middleware(NoSniff)  # outermost: every response, a CORS preflight's too
 
     @app.exception_handler(OnemapError)
     async def _onemap_error(_: Request, error: OnemapError) -> JSONResponse:

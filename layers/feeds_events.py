@@ -9,8 +9,8 @@ An event is named after the kind of the layers it belongs to (``vehicles``, ``ca
 subscriber (a caller without ``read_private``) gets the events of no kind with a private layer: the
 latest positions the ``vehicles`` events carry are as public as the layer that shows them (its tiles,
 ``GET /feeds/vehicles``); the tracks, the history of fixes, stay private (docs/feeds.md). The listener
-reads the registry's privacy flags before it listens, then every ``registry_ttl_s`` seconds (at most
-once a second).
+reads the privacy flags from the app's LayerCache (as the feed routes and tiles do) before it listens,
+then every ``ttl_s`` of that cache (at most once a second).
 
 A case turns due soon or overdue with time alone, with no write to announce it; while anyone
 listens, one server process (the holder of an advisory lock, so several workers do not repeat
@@ -28,7 +28,7 @@ from psycopg import sql
 
 from gis.database import AdvisoryLock
 from layers.cases import notify_deadline_crossings
-from layers.registry import Layer, list_layers
+from layers.registry import Layer, LayerCache
 
 log = logging.getLogger("onemap.feeds")
 
@@ -42,11 +42,11 @@ class EventHub:
     """Relays database notifications to subscribers; the listener runs while anyone subscribes."""
 
     def __init__(self, conninfo: str, *, heartbeat_s: float = 15.0, deadline_poll_s: float = 30.0,
-                 registry_ttl_s: float = 2.0) -> None:
+                 layers: LayerCache | None = None) -> None:
         self._conninfo = conninfo
         self.heartbeat_s = heartbeat_s
         self.deadline_poll_s = deadline_poll_s
-        self.registry_ttl_s = registry_ttl_s
+        self._layers = layers or LayerCache(2.0)
         self._subscribers: dict[asyncio.Queue[tuple[str, str]], bool] = {}  # queue -> public only
         self._public: frozenset[str] = frozenset()  # events public-only subscribers get
         self._task: asyncio.Task[None] | None = None
@@ -62,16 +62,16 @@ class EventHub:
         while not self._closed.is_set():
             try:
                 async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
-                    self._public = public_events(await list_layers(conn))
+                    self._public = public_events(await self._layers.layers(conn))
                     for channel in CHANNELS:
                         await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
                     self._listening.set()
-                    every = max(self.registry_ttl_s, _REGISTRY_CHECK_MIN_S)
+                    every = max(self._layers.ttl_s, _REGISTRY_CHECK_MIN_S)
                     while not self._closed.is_set():
                         async for note in conn.notifies(timeout=every):
                             self._publish(CHANNELS.get(note.channel, note.channel), note.payload)
                         # notifications arriving during the re-read wait in psycopg's backlog
-                        self._public = public_events(await list_layers(conn))
+                        self._public = public_events(await self._layers.layers(conn))
             except asyncio.CancelledError:
                 raise
             except psycopg.Error as error:  # the database went away: keep serving, reconnect

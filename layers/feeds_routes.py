@@ -59,7 +59,7 @@ def _state(request: Request) -> FeedsState:
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.feeds = state = FeedsState(
-        EventHub(app.state.pool.conninfo, registry_ttl_s=app.state.settings.registry_ttl_s))
+        EventHub(app.state.pool.conninfo, layers=app.state.layers))
     restore = _end_streams_on_signals(state.hub)
     try:
         yield

@@ -32,7 +32,7 @@ from layers.components import STANDARD_FIELDS, bump_data_version
 from layers.ogc_context import OgcRequest
 from layers.ogc_query import LayerSpec
 from layers.survey_classes import listed_class
-from layers.survey_import import ImportOptions, ImportResult, import_rows
+from layers.survey_import import ImportOptions, ImportResult, import_rows, record_batch
 from layers.survey_rows import SurveyRows
 
 WRITABLE = ("class_code", *[f for f in STANDARD_FIELDS if f not in ("grid_code", "street_code",
@@ -44,12 +44,6 @@ MAX_BODY_BYTES = 1_000_000  # a larger request body is refused with 413 by the r
 _CURRENT_SQL = """
 SELECT scheme, valid_from, class_code, {columns}, attributes, ST_AsBinary(geom)
 FROM onemap.component WHERE id = %s AND valid_to IS NULL FOR UPDATE
-"""
-_DELETION_BATCH_SQL = """
-INSERT INTO onemap.import_batch (kind, sources, actor, mode, scheme, dry_run, status, finished_at,
-                                 rows_read, rows_loaded, rows_rejected)
-VALUES ('components', %s, %s, 'delete', %s, false, 'committed', clock_timestamp(), 1, 0, 0)
-RETURNING id
 """
 _MERGE_PATCH = 'a JSON merge patch of the feature (an object with properties and/or geometry, e.g. ' \
                '{"properties": {"state": "破损"}})'
@@ -275,9 +269,9 @@ def delete_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str,
         stamp = lock_component_writes(conn)
         stored = _current(conn, spec, identifier)  # 404 unless current and in this collection
         _check_version(stored, request.if_match, identifier)
-        row = conn.execute(_DELETION_BATCH_SQL, ([f"api:{request.method} {spec.name}"], actor,
-                                                 stored.scheme)).fetchone()
-        assert row is not None
+        batch_id = record_batch(conn, [f"api:{request.method} {spec.name}"],
+                                ImportOptions(scheme=_scheme(stored.scheme), mode="delete", actor=actor),
+                                "committed", 1, 0, [])
         conn.execute("UPDATE onemap.component SET valid_to = %s, closed_by = %s, close_source = %s "
-                     "WHERE id = %s AND valid_to IS NULL", (stamp, actor, f"import:{row[0]}", identifier))
+                     "WHERE id = %s AND valid_to IS NULL", (stamp, actor, f"import:{batch_id}", identifier))
         bump_data_version(conn, "components")

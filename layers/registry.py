@@ -81,6 +81,10 @@ class LayerCache:
         self._signature: tuple[object, ...] = ()
         self._checked_at = -float("inf")
 
+    @property
+    def ttl_s(self) -> float:
+        return self._ttl_s
+
     async def layers(self, conn: psycopg.AsyncConnection) -> list[Layer]:
         if self._layers is not None and time.monotonic() - self._checked_at < self._ttl_s:
             return self._layers

@@ -187,11 +187,11 @@ def import_rows(conn: psycopg.Connection, rows: SurveyRows, sources: list[str], 
             progress("publish", 1, 1)
         return _published_result(batch_id, status, len(rows), published, rejections, notes, refused)
     except _Rejected as outcome:
-        batch_id = _record_outcome(conn, sources, options, "rejected", len(rows), 0, outcome.rejections)
+        batch_id = record_batch(conn, sources, options, "rejected", len(rows), 0, outcome.rejections)
         return ImportResult(batch_id, "rejected", len(rows), 0, outcome.rejections, {}, notes,
                             refused=outcome.refused)
     except _DryRun as outcome:
-        batch_id = _record_outcome(conn, sources, options, "dry-run", len(rows), 0, outcome.rejections)
+        batch_id = record_batch(conn, sources, options, "dry-run", len(rows), 0, outcome.rejections)
         return _published_result(batch_id, "dry-run", len(rows), outcome.published, outcome.rejections, notes,
                                  outcome.refused)
 
@@ -245,9 +245,10 @@ def _close_batch(conn: psycopg.Connection, batch_id: int, status: str, read: int
         (status, read, loaded, rows_rejected(rejections), batch_id))
 
 
-def _record_outcome(conn: psycopg.Connection, sources: list[str], options: ImportOptions,
+def record_batch(conn: psycopg.Connection, sources: list[str], options: ImportOptions,
                     status: str, read: int, loaded: int, rejections: list[Rejection]) -> int:
-    """An audit row for an import that wrote nothing (its own transaction)."""
+    """An audit row opened and closed at once (in a transaction or savepoint of its own): an import that
+    wrote nothing, an API DELETE."""
     with conn.transaction():
         batch_id = _open_batch(conn, sources, options)
         _close_batch(conn, batch_id, status, read, loaded, rejections)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import cached_property
 from typing import Any
 
 from psycopg import sql
@@ -46,9 +47,11 @@ class TileFilter:
 
     def applies_to(self, queryables: Mapping[str, str]) -> bool:
         """Whether a layer with these queryable properties has every one the filter names."""
-        return all(name in queryables for name in self.names())
+        return all(name in queryables for name in self.names)
 
-    def names(self) -> set[str]:
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """The properties the filter names (the CQL tree walked once per request)."""
         names = _attributes(self.cql) if self.cql is not None else set()
         if self.class_prefix is not None:
             names.add("class_code")
@@ -56,7 +59,7 @@ class TileFilter:
             names.add("state")
         if self.grid_prefix is not None:
             names.add("grid_code")
-        return names
+        return frozenset(names)
 
     def compile(self, queryables: Mapping[str, str], index: int,
                 zone: tzinfo) -> tuple[sql.Composable, dict[str, Any]]:

@@ -183,15 +183,16 @@ class TileService:
         parts = self._parts.get(key)
         if parts is None:  # memoised until the registry changes
             parts = self._parts[key] = tileset_parts(tileset, self.layers, sees_private=sees_private)
-        if not tile_filter.empty and not any(
-                tile_filter.applies_to(self.queryables.get(layer.name, {}))
-                for part in parts for layer in part.layers):
+        if tile_filter.empty:
+            return parts
+        kinds = {layer.kind for part in parts for layer in part.layers
+                 if tile_filter.applies_to(self.queryables.get(layer.name, {}))}
+        if not kinds:
             raise InvalidParameter(f"no layer of tileset {tileset!r} has all of the filtered properties "
-                                   f"({', '.join(sorted(tile_filter.names()))}) among its queryables "
+                                   f"({', '.join(sorted(tile_filter.names))}) among its queryables "
                                    f"(/collections/{{layer}}/queryables lists them)")
         if tile_filter.states:
-            check_states(tile_filter.states, {layer.kind for part in parts for layer in part.layers
-                                              if tile_filter.applies_to(self.queryables.get(layer.name, {}))})
+            check_states(tile_filter.states, kinds)
         return parts
 
     async def tile(self, tileset: str, matrix_set: MatrixSet, tile: morecantile.Tile, *,

@@ -24,15 +24,13 @@ MAX_ITEMS = 10_000  # a larger limit is clamped to this (pygeoapi's 'throttle'),
 LANGUAGES = ["en-US", "zh-CN"]
 CITY_LONGITUDE_FALLBACK = 114.0  # used only when no county is loaded (the demo city's zone)
 _WORLD: BBox = (-180.0, -90.0, 180.0, 90.0)
-# what could end or break the <script> a JSON text is written into, as JSON escapes of the same characters
-_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
 def script_safe_json(value: Any, pretty: bool = False) -> str:
-    """pygeoapi's JSON text of `value` with <, >, & and U+2028/U+2029 escaped: the same JSON value, which
-    no `</script>` or `<!--` inside a string can cut out of a <script> element."""
-    return pygeoapi.util.to_json(value, pretty).translate(_SCRIPT_ESCAPES)
+    """pygeoapi's JSON text of `value` with <, >, & and ' escaped (jinja2's own escaping for JSON in a
+    <script>; pygeoapi's text is ASCII, U+2028/U+2029 already escaped): the same JSON value, which no
+    `</script>` or `<!--` inside a string can cut out of a <script> element."""
+    return str(jinja2.utils.htmlsafe_json_dumps(value, dumps=pygeoapi.util.to_json, pretty=pretty))
 
 
 class ScriptSafeTemplates(jinja2.Environment):

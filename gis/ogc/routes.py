@@ -300,9 +300,11 @@ async def item(collection_id: str, feature_id: str, request: Request, caller: Ca
         item_url = f"{api.get_collections_url()}/{collection_id}/items/{feature_id}"
         content = restore_item_links(content, item_url, request.query_params.multi_items(),
                                      html="html" in headers.get("Content-Type", ""))
-        if _editable(api, collection_id):
-            headers = fast.with_version_tag(fast.as_geojson(headers), content)
-    return _response((fast.as_geojson(headers) if status == 200 else headers, status, content))
+    if status == 200:
+        headers = fast.as_geojson(headers)
+        if _editable(api, collection_id) and isinstance(content, str):
+            headers = fast.with_version_tag(headers, content)
+    return _response((headers, status, content))
 
 
 def _content_crs(request: Request, crs_list: list[str]) -> Any:

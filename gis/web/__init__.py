@@ -5,8 +5,6 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gis.errors import ConfigurationError
 from gis.settings import Settings
@@ -26,29 +24,9 @@ def page_response(settings: Settings) -> FileResponse:
     return FileResponse(_STATIC / "index.html", headers={"Vary": "Accept, Authorization"})
 
 
-class NoSniff:
-    """Sends `X-Content-Type-Options: nosniff` with every response: a browser takes a body only as the type
-    it is served as, so feature text holding markup in a JSON or CSV body is never read as HTML."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_nosniff(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).setdefault("X-Content-Type-Options", "nosniff")
-            await send(message)
-
-        await self.app(scope, receive, send_with_nosniff)
-
-
 def mount(app: FastAPI, settings: Settings) -> None:
     """Serve the page's script at `/static` (with pygeoapi's stylesheet and images, which its HTML pages ask
-    for under the same path), MapLibre at `/assets/maplibre-gl`, the city extent; add NoSniff."""
+    for under the same path), MapLibre at `/assets/maplibre-gl`, the city extent."""
     maplibre = settings.assets_dir / "maplibre-gl" / "dist"
 
     @app.get("/map/extent.json", summary="Bounding box (EPSG:4490 lon/lat) of the loaded city")
@@ -61,4 +39,3 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=_STATIC, packages=[("pygeoapi", "static")]), name="static")
     app.mount("/assets/maplibre-gl", StaticFiles(directory=maplibre, check_dir=False),
               name="maplibre")
-    app.add_middleware(NoSniff)

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from layers.feeds_events import EventHub
+from layers.registry import LayerCache
 from tests.gis.conftest import ogc_app_client
 from tests.gis.feeds_support import FleetDb, bearer
 
@@ -63,7 +64,7 @@ def test_a_subscriber_without_read_private_gets_no_events_of_a_private_layer(fee
     at the listener's next reading of the registry, and come back when it is public again."""
 
     async def scenario() -> list[tuple[str, str]]:
-        hub = EventHub(feeds.url, heartbeat_s=0.5, registry_ttl_s=0.0)
+        hub = EventHub(feeds.url, heartbeat_s=0.5, layers=LayerCache(0.0))
         public, everyone = hub.stream(public_only=True), hub.stream()
         seen = []
         try:
