@@ -231,10 +231,12 @@ def part_statement(sources: Sequence[Source], matrix_set: MatrixSet, *, simplify
             selects.append(_raw(source, geom, fused=fused, where=where, simplify=simplify))
     # No `WHERE f.geom IS NOT NULL`: ST_AsMVT skips the features ST_AsMVTGeom clipped away, and
     # the planner would push that test into the scan and clip every feature twice (the scan's Filter
-    # in `bench/tiles_explain.py`'s plans showed it).
+    # in `bench/tiles_explain.py`'s plans showed it). Features go in by id, so a tile's bytes (and
+    # its ETag) depend on the data alone, not on the plan: a connection's prepared (generic) plan
+    # returned the rows of the same tile in another order than its first custom plans.
     return sql.SQL(
         "WITH bounds AS (SELECT ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, {srid}) AS env) "
-        "SELECT ST_AsMVT(f, %(name)s, {extent}, 'geom', 'fid') FROM ({union}) AS f"
+        "SELECT ST_AsMVT(f, %(name)s, {extent}, 'geom', 'fid' ORDER BY f.fid) FROM ({union}) AS f"
     ).format(srid=sql.Literal(matrix_set.srid), extent=sql.Literal(EXTENT),
              union=sql.SQL(" UNION ALL ").join(sql.SQL("({})").format(s) for s in selects))
 

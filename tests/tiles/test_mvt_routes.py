@@ -6,7 +6,7 @@ import mapbox_vector_tile
 import morecantile
 import pytest
 
-from tests.tiles.conftest import CENTRE
+from tests.tiles.conftest import CENTRE, tiles_client
 from tiles.mvt import TILE_BUDGET_BYTES
 
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
@@ -203,6 +203,16 @@ def test_empty_area_gives_204(client):
     response = client.get("/tiles/onemap/14/0/0.mvt")
     assert response.status_code == 204
     assert response.content == b""
+
+
+@pytest.mark.parametrize("zoom", [12, 15, 17])  # clustered points, raw roads and hotspots, raw everything
+def test_a_tile_is_the_same_bytes_on_every_render(settings, db_url, zoom):
+    """Rendered a dozen times uncached, past the point where each pooled connection switches to a
+    prepared (generic) plan, the tile is byte for byte the same: its ETag names its data."""
+    path = "/tiles/onemap/{0.z}/{0.x}/{0.y}.mvt".format(_tile(zoom))
+    with tiles_client(settings, db_url, tiles_cache_mb=0.0) as uncached:
+        bodies = {uncached.get(path, headers={"Accept-Encoding": "identity"}).content for _ in range(12)}
+    assert len(bodies) == 1 and all(bodies)
 
 
 def test_etag_round_trip_and_gzip(client):
