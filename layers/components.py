@@ -33,6 +33,9 @@ STANDARD_FIELDS: dict[str, str] = {
 # read only to be compared with where its rows lie (layers.survey_locate.delivered_code_notes), and exports
 # write them, under these abbreviations, from the located codes
 PLACE_NAMES = {"street_name": "SZJDMC", "community_name": "SZSQMC"}
+# onemap's own column beside the standard's, so named in exports, the OGC API and the mapping: the start of
+# the version a row was exported from, which an import compares with the inventory (layers.survey_versions)
+VERSION_FIELD = "valid_from"
 # `onemap export components --format`: the GDAL driver of each
 EXPORT_FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile", "csv": "CSV",
                   "xlsx": "XLSX"}

@@ -47,6 +47,7 @@ STANDARD_FIELDS: tuple[str, ...] = (
     "community_code",
     "street_name",
     "community_name",
+    "valid_from",  # layers.components.VERSION_FIELD
 )
 
 

@@ -40,10 +40,11 @@ from gis.errors import InvalidParameter, NotFound
 from gis.local_time import with_offset
 from grid_codes.classes import SCHEMES, Scheme, default_table
 from grid_codes.errors import UnknownClass
-from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, PLACE_NAMES, STANDARD_FIELDS
+from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, PLACE_NAMES, STANDARD_FIELDS, VERSION_FIELD
 from layers.distinct_values import is_missing
 from layers.field_mapping import DBF_NAME_BYTES, cut_to_bytes
 from layers.survey_locate import place_names
+from layers.survey_versions import exported_version
 
 CLASS_FIELD = "XLDM"  # 小类代码: the class, beside the standard fields
 
@@ -51,7 +52,7 @@ _EXPORT_SQL = """
 SELECT id, class_code, name, competent_dept_code, competent_dept_name, owner_dept_code,
        owner_dept_name, maintainer_dept_code, maintainer_dept_name, grid_code, state,
        to_char(initial_date, 'YYYYMMDD'), to_char(change_date, 'YYYYMMDD'), data_source, note,
-       street_code, community_code, attributes, ST_AsBinary(geom)
+       street_code, community_code, valid_from, attributes, ST_AsBinary(geom)
 FROM onemap.component
 WHERE scheme = %(scheme)s
   AND (%(prefix)s::text IS NULL OR class_code LIKE %(prefix)s || '%%')
@@ -89,7 +90,7 @@ _DATES = (STANDARD_FIELDS["initial_date"], STANDARD_FIELDS["change_date"])  # _E
 _COLUMNS = ["id", "class_code", "name", "competent_dept_code", "competent_dept_name",
             "owner_dept_code", "owner_dept_name", "maintainer_dept_code", "maintainer_dept_name",
             "grid_code", "state", "initial_date", "change_date", "data_source", "note",
-            "street_code", "community_code"]
+            "street_code", "community_code", VERSION_FIELD]
 # The standard's street and community names, written beside their codes: today's names of the located codes
 _NAMED = {"street_name": "street_code", "community_name": "community_code"}
 
@@ -106,8 +107,10 @@ class Exported:
 
 def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt: str | None = None,
                       crs: CrsSpec, class_prefix: str | None = None, encoding: str | None = None,
-                      as_of: datetime | None = None) -> Exported:
-    """Write the components (current, or as of a date) to `path`, in `fmt` or the format its suffix names."""
+                      as_of: datetime | None = None, timezone: str = "Asia/Shanghai") -> Exported:
+    """Write the components (current, or as of a date) to `path`, in `fmt` or the format its suffix names,
+    each with the start of its version in the city's time (`timezone`): an import of the file refuses the rows
+    whose component changed since (layers.survey_versions)."""
     fmt = _format(path, fmt)
     codec = _codec(encoding, fmt)
     if fmt in _UTF8_FORMATS:
@@ -119,6 +122,7 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
     if not rows:
         raise NotFound(_nothing_to_export(conn, scheme, class_prefix, as_of))
     attributes = pd.DataFrame([r[:-2] for r in rows], columns=_COLUMNS)
+    attributes[VERSION_FIELD] = [exported_version(v, timezone) for v in attributes[VERSION_FIELD]]
     names = place_names(conn)
     for name, code in _NAMED.items():
         attributes.insert(attributes.columns.get_loc(code) + 1, name,

@@ -123,7 +123,8 @@ def _context(conn: psycopg.Connection, options: ImportOptions) -> ValidationCont
         carry_forward=options.mode == "upsert",
         keep_positions=(stored_positions(conn, options.scheme, options.timezone) if options.mode == "upsert"
                         else None),
-        in_place=stored_in_place(conn, options.scheme) if options.mode == "upsert" else None)
+        in_place=stored_in_place(conn, options.scheme) if options.mode == "upsert" else None,
+        versions=options.mode != "append", timezone=options.timezone)
 
 
 def import_components(conn: psycopg.Connection, paths: Sequence[Path], options: ImportOptions,
@@ -289,6 +290,7 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated, stage
                   if check_duplicates else None)
     found += conn.execute(sql_text("staging_checks.sql"), {
         "append": options.mode == "append", "upsert": options.mode == "upsert",
+        "versions": options.mode != "append",
         "in_use_hint": options.in_use_hint, "removed_hint": options.removed_hint,
         "check_duplicates": check_duplicates, "same_position": SAME_POSITION_DEGREES,
         "distance": options.duplicate_distance_m, "scheme": options.scheme, "timezone": options.timezone,

@@ -3,9 +3,10 @@
 A GIS user who saves the features of a components collection (a browser download of
 /collections/components/items, QGIS's "Save Features As" of the collection) and sends them back as
 a re-delivery carries each feature's 部件标识码 as the Feature's `id` (GDAL reads it as a column named
-`id`), the columns onemap derives or versions (scheme, major_code, valid_from), and the free attributes
-nested in one `attributes` object. Read as written, the identifier would be lost and the rest stored as
-free attributes, so an unchanged download would open a new version of every component.
+`id`), the columns onemap derives (scheme, major_code), the version each feature was served from
+(valid_from, read as an export's: layers.survey_versions), and the free attributes nested in one
+`attributes` object. Read as written, the identifier would be lost and the rest stored as free
+attributes, so an unchanged download would open a new version of every component.
 """
 
 import json
@@ -16,18 +17,20 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from layers.components import VERSION_FIELD
 from layers.field_mapping import ResolvedFields
 
-SERVED_ONLY = ("scheme", "major_code", "valid_from")  # derived from the class or the version, not data
+SERVED_ONLY = ("scheme", "major_code")  # derived from the class, not data
+_SERVED_COLUMNS = (*SERVED_ONLY, VERSION_FIELD)  # the columns that tell a collection as onemap serves it
 _NESTED = "attributes"
 _CODE = re.compile(r"[0-9]{16,17}")
 
 
 def unpacked(attributes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """The columns of a collection as onemap serves it (`attributes` and SERVED_ONLY all present, each
+    """The columns of a collection as onemap serves it (`attributes` and _SERVED_COLUMNS all present, each
     `attributes` value an object) with the nested free attributes as columns of their own (a column of the
     file keeps its name over a nested one) and SERVED_ONLY dropped, and a note; as they were otherwise."""
-    if not {_NESTED, *SERVED_ONLY} <= set(attributes.columns):
+    if not {_NESTED, *_SERVED_COLUMNS} <= set(attributes.columns):
         return attributes, []
     nested = [_object(v) for v in attributes[_NESTED]]
     if any(n is None for n in nested):
@@ -36,7 +39,8 @@ def unpacked(attributes: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     spread = pd.DataFrame([n or {} for n in nested], index=attributes.index, dtype=object)
     table = pd.concat([table, spread[[c for c in spread.columns if c not in table.columns]]], axis=1)
     return table, [f"features as an OGC API serves components: the free attributes in {_NESTED!r} read as "
-                   f"columns; {', '.join(SERVED_ONLY)} not read (onemap derives them)"]
+                   f"columns; {', '.join(SERVED_ONLY)} not read (onemap derives them); "
+                   f"{VERSION_FIELD} read as the version each feature was served from"]
 
 
 def with_coded_id(resolved: ResolvedFields, attributes: pd.DataFrame) -> tuple[ResolvedFields, str | None]:

@@ -28,13 +28,14 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from layers.distinct_values import from_distinct, is_missing
+from layers.survey_versions import VERSION_UNTIL
 
 STAGING_COLUMNS = ["row_idx", "id", "class_code", "name", "competent_dept_code",
                    "competent_dept_name", "owner_dept_code", "owner_dept_name",
                    "maintainer_dept_code", "maintainer_dept_name", "state", "initial_date",
                    "change_date", "data_source", "note", "attributes", "geometry_type", "geom",
                    "grid_code", "community_code", "county_code", "serial_rank", "fields_carried",
-                   "attributes_carried"]
+                   "attributes_carried", VERSION_UNTIL]
 _SQL_DIR = Path(__file__).parent / "sql"
 # Auto mode rebuilds the indexes when the load is at least this large and at least half the
 # table: measured, an index build costs ~12 µs per row of the table, incremental insertion into

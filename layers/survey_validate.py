@@ -28,6 +28,7 @@ from layers.survey_duplicates import earlier_duplicates
 from layers.survey_identifiers import check_identifiers, plain_identifiers, refuse_lost_digits
 from layers.survey_locate import anchors
 from layers.survey_rows import Collector, Rejection, SurveyRows, carries, counted, per_file
+from layers.survey_versions import check_versions
 
 MANDATORY = ("competent_dept_name",)  # GB/T 47678.5 table 2: M fields with no default
 
@@ -52,6 +53,10 @@ class ValidationContext:
     # not refused as a duplicate (layers.survey_positions)
     in_place: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
     today: date = field(default_factory=date.today)
+    # upsert, replace: rows carry the version they were exported from, compared with the inventory at
+    # staging (layers.survey_versions); a time written without an offset is the city's (timezone)
+    versions: bool = False
+    timezone: str = "Asia/Shanghai"
 
 
 @dataclass
@@ -86,6 +91,8 @@ def validate(rows: SurveyRows, ctx: ValidationContext) -> Validated:
     date_cells_of_day_zero(rows.fields)
     f = rows.fields = rows.fields.apply(_text)
     _check_error_values(rows, out)
+    if ctx.versions:
+        check_versions(rows, ctx.timezone, out)
     plain_identifiers(rows, out)
     lost = refuse_lost_digits(rows, out)
     if ctx.keep_positions is not None:

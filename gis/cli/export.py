@@ -35,7 +35,8 @@ def components(
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:
         exported = export_components(conn, out, scheme=scheme, fmt=fmt, crs=target, class_prefix=class_code,
                                      encoding=encoding,
-                                     as_of=local_instant(as_of, settings.zone) if as_of else None)
+                                     as_of=local_instant(as_of, settings.zone) if as_of else None,
+                                     timezone=settings.timezone)
     for note in exported.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"wrote {exported.count} components to {', '.join(map(str, exported.files))}")

@@ -23,5 +23,6 @@ CREATE TEMP TABLE survey_staging (
     county_code          text,
     serial_rank          integer, -- rows without an identifier: rank within (county, class)
     fields_carried       text[],  -- upsert: the standard fields the row's file has columns for
-    attributes_carried   text[]   -- upsert: the free attributes the row's file has columns for
+    attributes_carried   text[],  -- upsert: the free attributes the row's file has columns for
+    version_until        timestamptz  -- upsert, replace: the exported version's start + its precision
 ) ON COMMIT DROP

@@ -1,7 +1,9 @@
 -- Rejections that need the inventory: (row_idx, field, reason). Parameters: in_use_hint and
 -- removed_hint (what the caller does instead: the command line's --mode upsert, the API's PUT), append,
 -- upsert, check_duplicates, distance, same_position, scheme, timezone (the city's, whose date a removal is
--- told in), and rows: the staged rows to check for duplicates (NULL: all). An upsert's row that lies where its current component lies is no new duplicate.
+-- told in), versions (upsert, replace: compare the versions rows were exported from), and rows: the staged
+-- rows to check for duplicates (NULL: all). An upsert's row that lies where its current component lies is
+-- no new duplicate.
 -- An identifier names one component for good: append refuses one in use, and one whose component was
 -- removed (its history would read as one object's); upsert reopens that component.
 SELECT s.row_idx, 'id', CASE
@@ -15,6 +17,27 @@ FROM pg_temp.survey_staging s
 JOIN onemap.component c ON c.id = s.id
 WHERE %(append)s AND s.id IS NOT NULL
 GROUP BY s.row_idx, s.id
+UNION ALL
+-- A row exported from a version that is no longer the latest (layers.survey_versions): importing it would
+-- undo the change made since, or bring back the component removed since.
+SELECT s.row_idx, 'valid_from', 'component ' || s.id || CASE WHEN v.valid_to IS NULL
+    THEN ' changed on ' || to_char(v.valid_from AT TIME ZONE %(timezone)s, 'YYYY-MM-DD HH24:MI:SS')
+         || ' (' || v.change_source || ', by ' || v.changed_by || '), after the version this row was '
+         || 'exported from: importing the row would undo that change; export the component again and make '
+         || 'the row''s edits there, or clear the row''s valid_from to import it over the change'
+    ELSE ' was removed on ' || to_char(v.valid_to AT TIME ZONE %(timezone)s, 'YYYY-MM-DD HH24:MI:SS')
+         || ' (' || coalesce(v.close_source, 'an unrecorded write') || ', by '
+         || coalesce(v.closed_by, 'an unrecorded user') || '), after the version this row was exported '
+         || 'from: importing the row would bring it back; drop the row, or clear its valid_from to bring '
+         || 'the component back'
+    END
+FROM pg_temp.survey_staging s
+CROSS JOIN LATERAL (
+    SELECT c.valid_from, c.valid_to, c.changed_by, c.change_source, c.closed_by, c.close_source
+    FROM onemap.component c WHERE c.id = s.id ORDER BY c.valid_from DESC LIMIT 1
+) v
+WHERE %(versions)s AND s.id IS NOT NULL AND s.version_until IS NOT NULL
+  AND coalesce(v.valid_to, v.valid_from) >= s.version_until
 UNION ALL
 SELECT s.row_idx, 'geometry',
        'duplicate: component ' || d.id || ' of the same class is within ' || %(distance)s || ' m'

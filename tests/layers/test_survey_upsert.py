@@ -173,8 +173,8 @@ def test_a_geojson_saved_from_the_ogc_api_re_imports_unchanged(fresh_db_url, tmp
     assert ("downloaded.geojson: column 'id' read as the identifier (管理部件标识码): each of its values is "
             "a 16- or 17-digit component code") in result.notes
     assert ("downloaded.geojson: features as an OGC API serves components: the free attributes in "
-            "'attributes' read as columns; scheme, major_code, valid_from not read (onemap derives them)"
-            ) in result.notes
+            "'attributes' read as columns; scheme, major_code not read (onemap derives them); valid_from "
+            "read as the version each feature was served from") in result.notes
     features[0]["properties"]["state"] = "破损"
     features[1]["properties"]["attributes"]["材质"] = "复合材料"
     edited = _run(fresh_db_url, [save()], mode="upsert")
