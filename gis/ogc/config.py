@@ -5,15 +5,16 @@ the layer's LayerSpec in its options. Two configurations are built from one regi
 the public one, and one that also holds the private layers (for tokens with read_private).
 """
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jinja2
 import psycopg
+import pygeoapi.l10n
 import pygeoapi.util
 
 from gis.crs import CGCS2000, CRS84_URI, WEB_MERCATOR, WGS84, epsg_uri, gauss_kruger_epsg
+from gis.ogc.pages import PageTemplates, UncachedConfigs
 from layers.ogc_query import layer_spec
 from layers.registry import BBox, Layer, column_types, layer_extents, list_layers, registry_signature
 from tiles.documents import discovery_links
@@ -24,30 +25,13 @@ MAX_ITEMS = 10_000  # a larger limit is clamped to this (pygeoapi's 'throttle'),
 LANGUAGES = ["en-US", "zh-CN"]
 CITY_LONGITUDE_FALLBACK = 114.0  # used only when no county is loaded (the demo city's zone)
 _WORLD: BBox = (-180.0, -90.0, 180.0, 90.0)
+# the background of the HTML pages' Leaflet maps: the only thing on them fetched from the internet (offline
+# the features draw on a blank background)
+BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
-def script_safe_json(value: Any, pretty: bool = False) -> str:
-    """pygeoapi's JSON text of `value` with <, >, & and ' escaped (jinja2's own escaping for JSON in a
-    <script>; pygeoapi's text is ASCII, U+2028/U+2029 already escaped): the same JSON value, which no
-    `</script>` or `<!--` inside a string can cut out of a <script> element."""
-    return str(jinja2.utils.htmlsafe_json_dumps(value, dumps=pygeoapi.util.to_json, pretty=pretty))
-
-
-class ScriptSafeTemplates(jinja2.Environment):
-    """pygeoapi's template environment with script_safe_json as `to_json`.
-
-    The item and items pages write `var geojson_data = {{ data | to_json | safe }}` into a <script>, so a
-    stored `</script><script>...` would run for whoever opens them. pygeoapi.util.render_j2_template
-    builds this module global for each page and sets its filters before it loads the template.
-    """
-
-    def get_template(self, name: str | jinja2.Template, parent: str | None = None,
-                     globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
-        self.filters["to_json"] = self.globals["to_json"] = script_safe_json
-        return super().get_template(name, parent, globals)
-
-
-pygeoapi.util.Environment = ScriptSafeTemplates
+pygeoapi.util.Environment = PageTemplates  # the seam where onemap shapes pygeoapi's HTML pages
+pygeoapi.l10n._cfg_cache = UncachedConfigs()  # each page rendered with the configuration of its own API
 
 
 @dataclass(frozen=True)
@@ -110,7 +94,7 @@ def build_config(registry: Registry, *, base_url: str, pool_key: str, timezone: 
             "mimetype": "application/json; charset=UTF-8", "encoding": "utf-8", "gzip": False,
             "languages": LANGUAGES, "pretty_print": False,
             "limits": {"default_items": DEFAULT_ITEMS, "max_items": MAX_ITEMS, "on_exceed": "throttle"},
-            "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "map": {"url": BASEMAP_URL,
                     "attribution": "© OpenStreetMap contributors"},
         },
         "logging": {"level": "WARNING"},
