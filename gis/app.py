@@ -88,6 +88,37 @@ class NoSniff:
         await self.app(scope, receive, send_with_nosniff)
 
 
+class PerCaller:
+    """Keeps one caller's answer from another in a shared cache (an nginx proxy_cache in front of onemap).
+
+    What a token sees differs from what the anonymous see (private layers are 404 or left out, stream URLs,
+    tracks), so every response says `Vary: Authorization`, and one to a request carrying credentials is
+    `Cache-Control: private` unless its route chose its caching (a public layer's tile is everyone's).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        credentials = any(name == b"authorization" for name, _ in scope["headers"])
+
+        async def send_per_caller(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                vary = [name.strip() for field in headers.getlist("vary") for name in field.split(",")]
+                vary = [name for name in vary if name]
+                if not {"authorization", "*"} & {name.lower() for name in vary}:
+                    headers["Vary"] = ", ".join([*vary, "Authorization"])
+                if credentials and "cache-control" not in headers:
+                    headers["Cache-Control"] = "private"
+            await send(message)
+
+        await self.app(scope, receive, send_per_caller)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the application for these settings; the database pool opens in the lifespan."""
     url = database_url(settings)
@@ -127,6 +158,7 @@ def create_app(settings: Settings) -> FastAPI:
                                           "If-None-Match", "If-Match", "Last-Event-ID"],
                            expose_headers=["Content-Crs", "Content-Language", "ETag", "Location"],
                            max_age=3600)
+    app.add_middleware(PerCaller)  # outside GZip and CORS: sees the Vary they add
     app.add_middleware(NoSniff)  # outermost: every response, a CORS preflight's too
 
     @app.exception_handler(OnemapError)

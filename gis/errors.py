@@ -103,9 +103,9 @@ _MAPPINGS: dict[type[OnemapError], ErrorMapping] = {
     ImportValidationError: ErrorMapping(422, "InvalidInput", 3),
     InvalidTransition: ErrorMapping(409, "Conflict", 2),
     PreconditionFailed: ErrorMapping(412, "PreconditionFailed", 2),
-    # A private object is a 404 to the anonymous and found with a token: no cache may reuse a 404
-    # across Authorization headers.
-    NotFound: ErrorMapping(404, "NotFound", 4, headers=(("Vary", "Authorization"),)),
+    # A private object is a 404 to the anonymous and found with a token: it says Vary: Authorization, as
+    # every answer does (gis.app.PerCaller).
+    NotFound: ErrorMapping(404, "NotFound", 4),
     # RFC 6750 §3: a 401 names the scheme the client should use.
     Unauthorized: ErrorMapping(401, "Unauthorized", 5,
                                headers=(("WWW-Authenticate", 'Bearer realm="onemap"'),)),

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     feeds_max_body_bytes: int = Field(
         default=2_000_000, gt=0, description="larger ingest request bodies are refused with 413")
     feeds_max_batch: int = Field(default=5000, gt=0, description="most fixes or reports in one request")
+    feeds_stream_token_check_s: float = Field(
+        default=5.0, gt=0, description="how often (seconds) an open event stream (GET /feeds/events) checks "
+        "its caller's bearer token again; the stream of a revoked token ends within this time")
     tiles_cache_mb: float = Field(default=256.0, ge=0, description="in-process LRU of encoded tiles (MB)")
     tiles_cache_dir: Path | None = Field(default=None, description="optional shared disk tier of the "
                                          "tile cache (written by `onemap tiles seed` and the server)")

@@ -12,6 +12,10 @@ latest positions the ``vehicles`` events carry are as public as the layer that s
 reads the privacy flags from the app's LayerCache (as the feed routes and tiles do) before it listens,
 then every ``ttl_s`` of that cache (at most once a second).
 
+A stream opened with a bearer token re-checks it every ``check_every_s`` (the route passes
+``ONEMAP_FEEDS_STREAM_TOKEN_CHECK_S``): once the token is revoked, the stream ends with an ``end`` event
+(an OGC exception body saying why) instead of carrying private events for as long as the client stays.
+
 A case turns due soon or overdue with time alone, with no write to announce it; while anyone
 listens, one server process (the holder of an advisory lock, so several workers do not repeat
 it) announces those crossings on ``onemap_cases`` every ``deadline_poll_s`` seconds.
@@ -19,14 +23,17 @@ it) announces those crossings on ``onemap_cases`` every ``deadline_poll_s`` seco
 
 import asyncio
 import contextlib
+import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime
 
 import psycopg
 from psycopg import sql
 
 from gis.database import AdvisoryLock
+from gis.errors import OnemapError, mapping_for
 from layers.cases import notify_deadline_crossings
 from layers.registry import Layer, LayerCache
 
@@ -36,6 +43,8 @@ CHANNELS = {"onemap_vehicles": "vehicles", "onemap_cases": "cases"}
 _REGISTRY_CHECK_MIN_S = 1.0
 _QUEUE_SIZE = 1000
 _RECONNECT_S = 1.0
+# Whether a subscriber may go on receiving: None, or the error that ends its stream.
+StreamCheck = Callable[[], Awaitable[OnemapError | None]]
 
 
 class EventHub:
@@ -125,24 +134,39 @@ class EventHub:
         finally:
             self._subscribers.pop(queue, None)
 
-    async def stream(self, *, public_only: bool = False) -> AsyncIterator[str]:
-        """Server-sent events for one client: a retry hint, then events and heartbeat comments."""
+    async def stream(self, *, public_only: bool = False, check: StreamCheck | None = None,
+                     check_every_s: float = 5.0) -> AsyncIterator[str]:
+        """Server-sent events for one client: a retry hint, then events and heartbeat comments.
+
+        With a `check`, it runs every `check_every_s` seconds; the first error it returns ends the
+        stream with an `end` event whose data is the error's OGC exception body.
+        """
+        loop = asyncio.get_running_loop()
         async with self.subscribe(public_only=public_only) as queue:
             yield "retry: 2000\n: connected\n\n"
+            sent_at = loop.time()
+            check_at = sent_at + check_every_s if check is not None else math.inf
             while not self._closed.is_set():
+                if check is not None and loop.time() >= check_at:
+                    error = await check()
+                    if error is not None:
+                        yield end_event(error)
+                        return
+                    check_at = loop.time() + check_every_s
+                if loop.time() - sent_at >= self.heartbeat_s:
+                    yield ": heartbeat\n\n"
+                    sent_at = loop.time()
                 get = asyncio.ensure_future(queue.get())
                 closed = asyncio.ensure_future(self._closed.wait())
-                done, _ = await asyncio.wait(
-                    {get, closed}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED
-                )
+                done, _ = await asyncio.wait({get, closed}, timeout=max(0.0, min(
+                    sent_at + self.heartbeat_s, check_at) - loop.time()), return_when=asyncio.FIRST_COMPLETED)
                 closed.cancel()
                 if get not in done:
                     get.cancel()
-                    if not self._closed.is_set():
-                        yield ": heartbeat\n\n"
                     continue
                 event, data = get.result()
                 yield format_event(event, data)
+                sent_at = loop.time()
 
     async def close(self) -> None:
         """End every stream and stop the listener (server shutdown)."""
@@ -158,6 +182,12 @@ def public_events(layers: Iterable[Layer]) -> frozenset[str]:
     """The events for callers without read_private: those of no kind with a private layer."""
     private_kinds = {layer.kind for layer in layers if layer.is_private}
     return frozenset(CHANNELS.values()) - private_kinds
+
+
+def end_event(error: OnemapError) -> str:
+    """The last message of a stream that the server ends: `end`, with the error's OGC exception body."""
+    return format_event("end", json.dumps({"code": mapping_for(error).ogc_code, "description": str(error)},
+                                          ensure_ascii=False))
 
 
 def format_event(event: str, data: str) -> str:

@@ -2,7 +2,8 @@
 
 Writes need a token with ``ingest_feeds``; tracks and stream URLs need ``read_private``. The feed of a
 private layer (``is_private`` on a layer of its kind) is, to callers without ``read_private``, as absent
-as the layer is in the tiles and the OGC API (404); the event stream leaves its events out. A
+as the layer is in the tiles and the OGC API (404); the event stream leaves its events out. An event
+stream opened with a token re-checks it every ``feeds_stream_token_check_s`` and ends once it is revoked. A
 batch gets one outcome per row (accepted / flagged / rejected): a bad row never fails the batch.
 """
 
@@ -20,14 +21,15 @@ import orjson
 import psycopg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from psycopg_pool import PoolTimeout
 
-from gis.auth import Principal, TokenCache, optional_principal, require, sees_private
-from gis.errors import InvalidParameter, NotFound
+from gis.auth import Principal, TokenCache, authenticate, optional_principal, require, sees_private
+from gis.errors import DatabaseUnavailable, InvalidParameter, NotFound, OnemapError, Unauthorized
 from gis.local_time import read_timestamp
 from gis.request_body import read_body
 from gis.settings import Settings
 from layers import cameras, vehicles
-from layers.feeds_events import EventHub
+from layers.feeds_events import EventHub, StreamCheck
 from layers.registry import LayerCache
 from layers.vehicle_fixes import BBox, Fix, FixLimits, check_rows, parse_batch, parse_rows, summary
 
@@ -37,8 +39,9 @@ SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
 FROM (SELECT ST_Extent(geom) AS e FROM onemap.admin_area WHERE level = 'county') AS s
 """
 _TRACK_LIMIT = 50_000
-# An answer that differs per token: shared caches keep it apart per Authorization, or not at all.
-PER_CALLER = {"Vary": "Authorization", "Cache-Control": "private"}
+# An answer that differs per token, kept out of shared caches (every answer says Vary: Authorization:
+# gis.app.PerCaller).
+PER_CALLER = {"Cache-Control": "private"}
 
 
 @dataclass
@@ -177,7 +180,7 @@ async def get_positions(request: Request, caller: Caller) -> JSONResponse:
     async with request.app.state.pool.connection() as conn:
         await _check_visible(conn, request.app.state.layers, caller, "vehicles")
         return JSONResponse(await vehicles.latest_positions(conn),
-                            headers={"Vary": "Authorization", "Cache-Control": "no-store"})
+                            headers={"Cache-Control": "no-store"})
 
 
 def _instant(text: str | None, name: str, default: datetime) -> datetime:
@@ -233,11 +236,34 @@ async def get_camera(request: Request, device_id: str, caller: Caller) -> JSONRe
     return JSONResponse(feature, headers=PER_CALLER)
 
 
+def _token_check(request: Request, caller: Principal | None) -> StreamCheck | None:
+    """For a stream opened with a token: whether that token still authenticates the same principal.
+
+    A check that cannot reach the database ends the stream too: the client reconnects and is
+    authenticated afresh, rather than keeping a token nobody can vouch for.
+    """
+    if caller is None:
+        return None
+    header, pool = request.headers.get("authorization"), request.app.state.pool
+
+    async def check() -> OnemapError | None:
+        try:
+            current = await authenticate(pool, header)
+        except (psycopg.Error, PoolTimeout):
+            return DatabaseUnavailable("the bearer token could not be checked again; reconnect")
+        if current != caller:
+            return Unauthorized("the bearer token was revoked: reconnect without it or with a valid token")
+        return None
+
+    return check
+
+
 @router.get("/events", summary="Server-sent events: vehicle positions and case changes (private layers' "
-            "only with read_private)")
+            "only with read_private); a stream opened with a token ends once the token is revoked")
 async def get_events(request: Request, caller: Caller) -> StreamingResponse:
-    return StreamingResponse(
-        _state(request).hub.stream(public_only=not sees_private(caller)),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    settings: Settings = request.app.state.settings
+    stream = _state(request).hub.stream(public_only=not sees_private(caller),
+                                        check=_token_check(request, caller),
+                                        check_every_s=settings.feeds_stream_token_check_s)
+    return StreamingResponse(stream, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

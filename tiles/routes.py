@@ -59,7 +59,7 @@ def tile_response(request: Request, entry: Entry, *, private: bool, live: bool) 
     gzip = "gzip" in request.headers.get("accept-encoding", "").lower() and bool(entry.body)
     etag = entry.etag[:-1] + '-gz"' if gzip else entry.etag
     # revalidation is a cheap 304; the fused tile and private layers differ per token
-    headers = {"ETag": etag, "Vary": "Accept-Encoding, Authorization",
+    headers = {"ETag": etag, "Vary": "Accept-Encoding",
                "Cache-Control": ("private" if private else "public")
                + (f", max-age={int(request.app.state.settings.tiles_live_ttl_s)}" if live else ", no-cache")}
     if _matches(request.headers.get("if-none-match"), etag):
@@ -112,8 +112,7 @@ async def _described(request: Request, caller: Principal | None,
     await service.sync()
     parts = service.parts(tileset, sees_private=sees_private(caller), tile_filter=parse_tile_filter({}))
     title = FUSED_TITLE if tileset == FUSED else parts[0].layers[0].title
-    headers = {"Vary": "Authorization"} | ({"Cache-Control": "private"}
-                                           if _per_caller(caller, tileset, parts) else {})
+    headers = {"Cache-Control": "private"} if _per_caller(caller, tileset, parts) else {}
     return service, parts, title, headers
 
 

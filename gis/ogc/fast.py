@@ -82,7 +82,7 @@ def _layer(registry: Registry, name: str, sees_private: bool) -> tuple[LayerSpec
 
 def _headers(api: API) -> dict[str, str]:
     return as_geojson({**HEADERS, **api.api_headers, "Content-Language": l10n.locale2str(api.locales[0]),
-                       "Content-Crs": f"<{CRS84_URI}>", "Vary": "Authorization"})
+                       "Content-Crs": f"<{CRS84_URI}>"})
 
 
 def as_geojson(headers: dict[str, str]) -> dict[str, str]:

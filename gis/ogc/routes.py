@@ -107,10 +107,12 @@ async def _call(request: Request, api: API, call: PygeoapiCall, *args: Any, ogc:
             '"description": "internal error (logged by the server)"}'
 
 
-def _response(result: tuple[dict[str, str], int, Any], *, vary: str = "Authorization") -> Response:
+def _response(result: tuple[dict[str, str], int, Any], *, vary: str | None = None) -> Response:
+    """The response of a pygeoapi result; `vary`: the request headers it depends on besides Authorization
+    (which every answer names: gis.app.PerCaller)."""
     headers, status, content = result
     body = content.encode("utf-8") if isinstance(content, str) else (content or b"")
-    headers = {**headers, "Vary": vary}
+    headers = {**headers, "Vary": vary} if vary else headers
     if status in (204, 304):
         body = b""
         headers.pop("Content-Type", None)
@@ -207,7 +209,7 @@ async def root(request: Request, caller: Caller) -> Response:
 async def ogc_landing(request: Request, caller: Caller) -> Response:
     check_query(request)
     api, _ = await _api(request, caller)
-    return _response(await _call(request, api, _landing), vary="Accept, Authorization")
+    return _response(await _call(request, api, _landing), vary="Accept")
 
 
 @router.get("/conformance")
