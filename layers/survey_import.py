@@ -285,6 +285,7 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated, stage
     """Identifiers already in the inventory (append mode) and duplicates of stored components; in upsert
     mode, first what the rows' files have no column for is taken from the stored versions."""
     found = _carried_forward(conn, staged, options.scheme, notes) if staged.columns is not None else []
+    conn.execute(sql_text("unchanged.sql"), {"mode": options.mode, "same_position": SAME_POSITION_DEGREES})
     check_duplicates = options.mode != "replace"
     candidates = (duplicate_candidates(conn, staged, options.scheme, options.duplicate_distance_m)
                   if check_duplicates else None)
@@ -299,8 +300,10 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated, stage
     rejected = [(int(i), Rejection(str(rows.files[i]), int(rows.rows[i]), field_name, reason))
                 for i, field_name, reason in found]
     if rejected:
-        conn.execute("DELETE FROM pg_temp.survey_staging WHERE row_idx = ANY(%s)",
-                     (sorted({i for i, _ in rejected}),))
+        refused = sorted({i for i, _ in rejected})
+        for table in ("survey_staging", "survey_unchanged"):
+            delete = sql.SQL("DELETE FROM pg_temp.{} WHERE row_idx = ANY(%s)").format(sql.Identifier(table))
+            conn.execute(delete, (refused,))
     return rejected
 
 

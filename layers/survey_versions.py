@@ -8,12 +8,14 @@ without a word. Such a row is refused with the change it would undo (staging_che
 row's valid_from cell imports it over the change on purpose.
 
 A written time is compared at the precision it was written with: a spreadsheet or a GDAL driver that kept
-milliseconds or whole seconds of the exported microseconds must not make every row look stale. A later
-version that began within that precision of the exported one (a millisecond, for onemap's own exports)
-is not told apart from it.
+milliseconds, whole seconds or (a Shapefile's date field) the day of the exported microseconds must not
+make every row look stale. A later version that began within that precision of the exported one is not
+told apart from it.
 """
 
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -24,6 +26,9 @@ from layers.distinct_values import from_distinct
 from layers.survey_rows import Collector, SurveyRows
 
 VERSION_UNTIL = "version_until"  # staging column: the written time plus its precision (None: no check)
+_WRITTEN = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})"
+                      r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+                      r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE)
 
 
 def exported_version(valid_from: datetime, timezone: str) -> str:
@@ -33,21 +38,37 @@ def exported_version(valid_from: datetime, timezone: str) -> str:
 
 def version_limit(text: str, timezone: str) -> str | None:
     """The instant before which a current version is the one `text` names: the written time plus one unit
-    of the precision it was written with (a millisecond at the finest), as ISO 8601 text; None when `text`
-    is no time of day. A time without an offset is the city's."""
-    text = text.strip()
+    of its last written part (a day, a minute, a second or a fraction of one; a fraction's trailing zeros
+    are no precision), as ISO 8601 text; None when `text` is no date and time. Read: ISO 8601 and what
+    spreadsheets and GDAL write of it (`2026/11/25 08:05:42.751+08`); a time without an offset is the
+    city's."""
+    written = _WRITTEN.fullmatch(text.strip())
+    if written is None:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = written.groups()
     try:
-        written = datetime.fromisoformat(text)
+        zone = ZoneInfo(timezone) if offset is None else _zone(offset)
+        start = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+                         tzinfo=zone)
     except ValueError:
         return None
-    if len(text) <= len("2026-01-02"):  # a date alone names no version
-        return None
-    if written.tzinfo is None:
-        written = written.replace(tzinfo=ZoneInfo(timezone))
-    step = 1_000_000  # microseconds: the coarsest unit that divides the written fraction of a second
-    while step > 1000 and written.microsecond % step:
-        step //= 10
-    return (written + timedelta(microseconds=step)).isoformat()
+    if hour is None:
+        step = timedelta(days=1)
+    elif second is None:
+        step = timedelta(minutes=1)
+    else:
+        digits = (fraction or "").rstrip("0")[:6]
+        start += timedelta(microseconds=int(digits.ljust(6, "0")))
+        step = timedelta(microseconds=10 ** (6 - len(digits)))
+    return (start + step).isoformat()
+
+
+def _zone(offset: str) -> tzinfo:
+    if offset.upper() == "Z":
+        return UTC
+    hours, minutes = int(offset[1:3]), int(offset[3:].lstrip(":") or 0)
+    sign = -1 if offset[0] == "-" else 1
+    return dt_timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def check_versions(rows: SurveyRows, timezone: str, out: Collector) -> None:

@@ -19,7 +19,8 @@ WHERE %(append)s AND s.id IS NOT NULL
 GROUP BY s.row_idx, s.id
 UNION ALL
 -- A row exported from a version that is no longer the latest (layers.survey_versions): importing it would
--- undo the change made since, or bring back the component removed since.
+-- undo the change made since, or bring back the component removed since. A row identical to the current
+-- version (unchanged.sql: the same change made twice, a file imported again) undoes nothing.
 SELECT s.row_idx, 'valid_from', 'component ' || s.id || CASE WHEN v.valid_to IS NULL
     THEN ' changed on ' || to_char(v.valid_from AT TIME ZONE %(timezone)s, 'YYYY-MM-DD HH24:MI:SS')
          || ' (' || v.change_source || ', by ' || v.changed_by || '), after the version this row was '
@@ -38,6 +39,7 @@ CROSS JOIN LATERAL (
 ) v
 WHERE %(versions)s AND s.id IS NOT NULL AND s.version_until IS NOT NULL
   AND coalesce(v.valid_to, v.valid_from) >= s.version_until
+  AND s.row_idx NOT IN (SELECT row_idx FROM pg_temp.survey_unchanged)
 UNION ALL
 SELECT s.row_idx, 'geometry',
        'duplicate: component ' || d.id || ' of the same class is within ' || %(distance)s || ' m'

@@ -3,6 +3,7 @@ naming the change they would undo; a cleared valid_from imports the row over it 
 
 import csv
 import json
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -128,7 +129,7 @@ def test_a_valid_from_that_names_no_version_is_refused(fresh_db_url, tmp_path):
     with exported.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     column = rows[0].index("valid_from")
-    rows[1][column], rows[2][column] = "46351.74", "2026-11-25"  # a spreadsheet's day number; a date alone
+    rows[1][column], rows[2][column] = "46351.74", "2026-02-30"  # a spreadsheet's day number; no such day
     with exported.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
     result = _run(fresh_db_url, [exported], mode="upsert")
@@ -139,11 +140,50 @@ def test_a_valid_from_that_names_no_version_is_refused(fresh_db_url, tmp_path):
 
 
 @pytest.mark.parametrize(("written", "limit"), [
-    ("2026-11-25T17:47:48.123456+08:00", "2026-11-25T17:47:48.124456+08:00"),  # onemap's: a millisecond
-    ("2026-11-25 17:47:48.123+08:00", "2026-11-25T17:47:48.124000+08:00"),  # milliseconds kept
+    ("2026-11-25T17:47:48.123456+08:00", "2026-11-25T17:47:48.123457+08:00"),  # onemap's: a microsecond
+    ("2026-11-25 17:47:48.123000+08:00", "2026-11-25T17:47:48.124000+08:00"),  # milliseconds, zero-padded
+    ("2026/11/25 08:05:42.751+08", "2026-11-25T08:05:42.752000+08:00"),  # GDAL's text of a DateTime
     ("2026-11-25T09:47:48.1Z", "2026-11-25T09:47:48.200000+00:00"),  # a tenth of a second
     ("2026-11-25 17:47:48", "2026-11-25T17:47:49+08:00"),  # whole seconds, the city's time
-    ("2026-11-25", None), ("46351.74", None), ("", None),
+    ("2026/11/25 8:05", "2026-11-25T08:06:00+08:00"),  # a spreadsheet's minutes
+    ("2026-11-25", "2026-11-26T00:00:00+08:00"),  # a Shapefile's date field: the day
+    ("46351.74", None), ("2026-13-25 10:00", None), ("", None),
 ])
 def test_a_written_version_is_compared_at_its_own_precision(written, limit):
     assert version_limit(written, "Asia/Shanghai") == limit
+
+
+def test_a_row_identical_to_the_current_version_undoes_nothing_whatever_its_version(fresh_db_url, settings,
+                                                                                     tmp_path):
+    """The contractor made the change the office made meanwhile, and a file loaded with --skip-invalid is
+    imported again: rows equal to the current version are unchanged, not stale."""
+    exported = tmp_path / "lamps.csv"
+    count = _export(fresh_db_url, exported)
+    edited, _, removed = _edit_and_remove(fresh_db_url, settings, tmp_path)
+    with exported.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    state = rows[0].index("GLBJZT")
+    rows[1][state] = "破损"  # the office's own change to `edited`
+    rows[4][state] = "丢失"  # a change of the contractor's
+    with exported.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    first = _run(fresh_db_url, [exported], mode="upsert", skip_invalid=True)
+    assert [r.reason.split(" was ")[0] for r in first.rejections] == [f"component {removed}"]
+    assert (first.rows_loaded, first.rows_unchanged) == (1, count - 2)
+    again = _run(fresh_db_url, [exported], mode="upsert", skip_invalid=True)
+    assert (len(again.rejections), again.rows_loaded, again.rows_unchanged) == (1, 0, count - 1)
+
+
+@pytest.mark.parametrize(("target", "options"), [
+    ("saved.csv", ["-lco", "GEOMETRY=AS_XY"]),  # GDAL writes a DateTime as 2026/11/25 08:05:42.751+08
+    ("saved.shp", ["-lco", "ENCODING=UTF-8"]),  # a Shapefile's date field keeps the day alone
+], ids=["csv", "shp"])
+def test_an_export_converted_by_gdal_re_imports_unchanged(fresh_db_url, tmp_path, target, options):
+    """What QGIS's "Save as" does with a GeoJSON export: GDAL reads valid_from as a DateTime and writes it
+    in its own form, or as a date."""
+    exported = tmp_path / "lamps.geojson"
+    count = _export(fresh_db_url, exported)
+    subprocess.run(["ogr2ogr", *options, str(tmp_path / target), str(exported)], check=True)
+    result = _run(fresh_db_url, [tmp_path / target], mode="upsert")
+    assert (result.status, result.rows_loaded, result.rows_unchanged, result.rejections) == (
+        "committed", 0, count, [])
