@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,6 +85,9 @@ _UTF8_FORMATS = {"gpkg": "a GeoPackage", "geojson": "GeoJSON", "xlsx": "an XLSX 
 _INT64 = range(-(2**63), 2**63)  # the integers an integer field holds
 _CELL_INTEGERS = range(1 - 10**15, 10**15)  # those a workbook's number cell keeps: 15 significant digits
 _SHEET = "components"  # the sheet of an XLSX export
+_STYLES = "xl/styles.xml"  # a workbook's number formats (ECMA-376 part 1, 18.8.30 numFmt)
+# the format GDAL's XLSX driver gives date cells, and the one onemap gives them
+_GDAL_DATE_FORMAT, _ISO_DATE_FORMAT = b'formatCode="DD/MM/YY"', b'formatCode="yyyy-mm-dd"'
 _SHEET_ROWS = 1_048_576  # the rows of a sheet in Excel and WPS, the header's included
 _CELL_CHARACTERS = 32_767  # the text a cell of Excel and WPS holds
 _DATES = (STANDARD_FIELDS["initial_date"], STANDARD_FIELDS["change_date"])  # _EXPORT_SQL writes YYYYMMDD
@@ -400,7 +404,8 @@ def _write_table(path: Path, fmt: str, attributes: pd.DataFrame, geometries: np.
 
 def _write_xlsx(path: Path, table: pd.DataFrame) -> None:
     """One sheet through GDAL's XLSX driver, with a header row: text as text cells (Excel and WPS keep every
-    digit of an identifier or code, and a class's leading zero), dates as date cells, numbers as numbers."""
+    digit of an identifier or code, and a class's leading zero), dates as date cells shown yyyy-mm-dd
+    (_show_dates_iso), numbers as numbers."""
     _refuse_what_a_sheet_cannot_hold(table)
     dates = {name: pd.to_datetime(table[name], format="%Y%m%d").astype(pd.ArrowDtype(pa.date32()))
              for name in _DATES}
@@ -408,7 +413,33 @@ def _write_xlsx(path: Path, table: pd.DataFrame) -> None:
     written = path if path.suffix.lower() == ".xlsx" else path.with_name(f"{path.name}.xlsx")
     pyogrio.write_dataframe(table.assign(**dates), written, layer=_SHEET, driver=EXPORT_FORMATS["xlsx"],
                             use_arrow=True)
+    _show_dates_iso(written)
     written.replace(path)
+
+
+def _show_dates_iso(path: Path) -> None:
+    """Show the workbook's date cells yyyy-mm-dd, not GDAL's DD/MM/YY: Excel, WPS and LibreOffice save a sheet
+    as CSV as its cells are shown, and 01/06/23 (or 06/01/2023) is a date the import cannot read, or could
+    read two ways. The cells stay dates. Only xl/styles.xml and the small parts GDAL writes after it are
+    written again: the sheet and its strings stay where they are on disk, so a sheet of a million rows costs
+    no more than one of ten."""
+    with zipfile.ZipFile(path, "a") as book:
+        styles = book.getinfo(_STYLES)
+        moved = sorted((info for info in book.infolist() if info.header_offset >= styles.header_offset),
+                       key=lambda info: info.header_offset)  # styles first
+        parts = [book.read(info) for info in moved]
+        if parts[0].count(_GDAL_DATE_FORMAT) != 1:
+            raise RuntimeError(f"{path.name}: GDAL wrote {_STYLES} without the date format "
+                               f"{_GDAL_DATE_FORMAT.decode()}, which onemap makes yyyy-mm-dd")
+        parts[0] = parts[0].replace(_GDAL_DATE_FORMAT, _ISO_DATE_FORMAT)
+        # zipfile cannot remove a member: forget those moved and write them again where the first began
+        # (start_dir, where zipfile writes next: undocumented, but declared in typeshed)
+        for info in moved:
+            book.filelist.remove(info)
+            del book.NameToInfo[info.filename]
+        book.start_dir = styles.header_offset
+        for info, data in zip(moved, parts, strict=True):
+            book.writestr(info, data)
 
 
 def _refuse_what_a_sheet_cannot_hold(table: pd.DataFrame) -> None:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -575,6 +576,33 @@ def test_an_xlsx_export_keeps_identifiers_and_codes_as_text_and_dates_as_dates(d
     assert [(first[name].data_type, first[name].value) for name in text] == [("s", v) for v in stored[:5]]
     assert first["CSRQ"].is_date and first["CSRQ"].value.date() == stored[5]
     assert first["lon"].data_type == first["lat"].data_type == "n"
+
+
+def _with_a_change_date(db_url: str) -> str:
+    """A lamp with a change date (BGRQ), which the demo's lamps lack beside their initial dates."""
+    with psycopg.connect(db_url) as conn:
+        return conn.execute("UPDATE onemap.component SET change_date = '2024-12-31' WHERE id = (SELECT "
+                            "min(id) FROM onemap.component WHERE class_code = '01037') AND valid_to IS NULL "
+                            "RETURNING id").fetchone()[0]
+
+
+def test_an_xlsx_export_shows_its_dates_yyyy_mm_dd_and_comes_back_unchanged(fresh_db_url, tmp_path):
+    """Excel, WPS and LibreOffice save a sheet as CSV as its cells are shown: GDAL's DD/MM/YY made it
+    01/06/23, which the import refused in every row. The cells stay dates, which a spreadsheet sorts and
+    filters as such, in a workbook zip and the import read whole."""
+    _with_a_change_date(fresh_db_url)
+    path = tmp_path / "lamps.xlsx"
+    count = _export(fresh_db_url, path, "xlsx", crs=parse_crs("EPSG:4490"), class_prefix="01037")
+    with zipfile.ZipFile(path) as book:
+        assert book.testzip() is None
+    rows = openpyxl.load_workbook(path).worksheets[0].iter_rows()
+    header = [cell.value for cell in next(rows)]
+    dates = [cell for row in rows for name, cell in zip(header, row, strict=True)
+             if name in ("CSRQ", "BGRQ") and cell.value is not None]
+    assert len(dates) == count + 1
+    assert {(cell.is_date, cell.number_format) for cell in dates} == {(True, "yyyy-mm-dd")}
+    result = _import(fresh_db_url, path, mode="upsert")
+    assert (result.status, result.rows_loaded, result.rows_unchanged) == ("committed", 0, count)
 
 
 def test_an_xlsx_export_of_points_and_polygons_comes_back_unchanged(fresh_db_url, tmp_path):
