@@ -54,6 +54,7 @@ from layers.survey_stage import (
     wants_rebuild,
 )
 from layers.survey_validate import MANDATORY, Validated, ValidationContext, mandatory_empty, validate
+from layers.survey_versions import unknown_to_delivery
 
 MODES = IMPORT_MODES
 _SWEEPING_REMOVALS = 10  # a replace removing at least this many components, and as many per delivered row
@@ -363,6 +364,10 @@ def _publish(conn: psycopg.Connection, batch_id: int, options: ImportOptions, st
               "kept": kept, "same_position": SAME_POSITION_DEGREES, "stamp": stamp}
     if options.mode != "append":
         notes.extend(_restored(conn, options.timezone))
+    if options.mode == "replace":
+        unknown, told = unknown_to_delivery(conn, options.scheme, options.timezone)
+        params["kept"] = [*kept, *unknown]
+        notes.extend(told)
     closed: list[tuple[str, int, int, int]] = []
     with conn.cursor() as cur:
         for statement in sql_text("publish.sql").split(";\n\n"):

@@ -5,7 +5,10 @@ the version it exported (as the OGC API serves it; the API's ETag names the same
 back after the inventory changed holds rows of versions that are no longer current: imported with
 --mode upsert or replace they would overwrite the later edit, or bring back a component removed since,
 without a word. Such a row is refused with the change it would undo (staging_checks.sql); clearing the
-row's valid_from cell imports it over the change on purpose.
+row's valid_from cell imports it over the change on purpose. A replace also keeps, with a note, the
+components of its classes that it does not hold and that changed or were added after the newest version it
+carries: an old export would otherwise remove what was added since. A file without the column is noted as
+unchecked.
 
 A written time is compared at the precision it was written with: a spreadsheet or a GDAL driver that kept
 milliseconds, whole seconds or (a Shapefile's date field) the day of the exported microseconds must not
@@ -20,10 +23,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import psycopg
 
 from layers.components import VERSION_FIELD
 from layers.distinct_values import from_distinct
-from layers.survey_rows import Collector, SurveyRows
+from layers.survey_rows import Collector, SurveyRows, carries
 
 VERSION_UNTIL = "version_until"  # staging column: the written time plus its precision (None: no check)
 _WRITTEN = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})"
@@ -76,6 +80,11 @@ def check_versions(rows: SurveyRows, timezone: str, out: Collector) -> None:
     time a version could start at is refused, naming what to do."""
     if VERSION_FIELD not in rows.fields.columns:  # rows written through the API: If-Match is their check
         return
+    identified = rows.fields["id"].notna().to_numpy()
+    for file in pd.unique(rows.files[identified & ~carries(rows, VERSION_FIELD)]):
+        out.notes.append(f"{file}: no {VERSION_FIELD} column, so its rows are not checked against the "
+                         "changes made to their components since the file was exported (onemap's exports "
+                         "have one)")
     written = rows.fields[VERSION_FIELD]
     limits = pd.Series(None, index=written.index, dtype=object)
     present = written.notna().to_numpy()
@@ -91,3 +100,28 @@ def check_versions(rows: SurveyRows, timezone: str, out: Collector) -> None:
             "): copy the cell from the export again, or clear it to import the row over the stored version"
             for v in written[bad]])
     rows.fields[VERSION_UNTIL] = limits
+
+
+_UNKNOWN_TO_DELIVERY_SQL = """
+SELECT c.id, to_char(c.valid_from AT TIME ZONE %(timezone)s, 'YYYY-MM-DD HH24:MI')
+FROM onemap.component c
+WHERE c.valid_to IS NULL AND c.scheme = %(scheme)s
+  AND c.class_code IN (SELECT class_code FROM pg_temp.survey_staging)
+  AND c.id NOT IN (SELECT id FROM pg_temp.survey_staging WHERE id IS NOT NULL)
+  AND c.valid_from >= (SELECT max(version_until) FROM pg_temp.survey_staging)
+ORDER BY c.id
+"""
+
+
+def unknown_to_delivery(conn: psycopg.Connection, scheme: str, timezone: str) -> tuple[list[str], list[str]]:
+    """The components a replace keeps although the delivery does not hold them: of its classes, changed or
+    added after the newest version it carries (after its export), so it cannot have known them; their
+    identifiers, and a note naming them (none when the delivery carries no versions)."""
+    found = conn.execute(_UNKNOWN_TO_DELIVERY_SQL, {"scheme": scheme, "timezone": timezone}).fetchall()
+    if not found:
+        return [], []
+    named = ", ".join(f"{i} ({when})" for i, when in found[:5]) + (", …" if len(found) > 5 else "")
+    return [i for i, _ in found], [
+        f"replace: {len(found)} component(s) of the delivered classes that the delivery does not hold were "
+        f"changed or added after the newest version it carries, so it cannot have known them: kept, not "
+        f"removed: {named}; remove those that should go through the API or a later delivery"]

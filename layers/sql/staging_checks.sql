@@ -20,23 +20,31 @@ GROUP BY s.row_idx, s.id
 UNION ALL
 -- A row exported from a version that is no longer the latest (layers.survey_versions): importing it would
 -- undo the change made since, or bring back the component removed since. A row identical to the current
--- version (unchanged.sql: the same change made twice, a file imported again) undoes nothing.
+-- version (unchanged.sql: the same change made twice, a file imported again) undoes nothing. The change
+-- is told with its batch's sources (the files of an import, `api:PATCH <collection>` of an API write).
 SELECT s.row_idx, 'valid_from', 'component ' || s.id || CASE WHEN v.valid_to IS NULL
     THEN ' changed on ' || to_char(v.valid_from AT TIME ZONE %(timezone)s, 'YYYY-MM-DD HH24:MI:SS')
-         || ' (' || v.change_source || ', by ' || v.changed_by || '), after the version this row was '
-         || 'exported from: importing the row would undo that change; export the component again and make '
-         || 'the row''s edits there, or clear the row''s valid_from to import it over the change'
+         || ' (' || coalesce('batch ' || b.id || ': ' || left(array_to_string(b.sources, ', '), 120),
+                             v.source, 'an unrecorded write') || ', by ' || v.actor
+         || '), after the version this row was exported from: importing the row would undo that change; '
+         || 'export the component again and make the row''s edits there, or clear the row''s valid_from to '
+         || 'import it over the change'
     ELSE ' was removed on ' || to_char(v.valid_to AT TIME ZONE %(timezone)s, 'YYYY-MM-DD HH24:MI:SS')
-         || ' (' || coalesce(v.close_source, 'an unrecorded write') || ', by '
-         || coalesce(v.closed_by, 'an unrecorded user') || '), after the version this row was exported '
+         || ' (' || coalesce('batch ' || b.id || ': ' || left(array_to_string(b.sources, ', '), 120),
+                             v.source, 'an unrecorded write') || ', by '
+         || coalesce(v.actor, 'an unrecorded user') || '), after the version this row was exported '
          || 'from: importing the row would bring it back; drop the row, or clear its valid_from to bring '
          || 'the component back'
     END
 FROM pg_temp.survey_staging s
 CROSS JOIN LATERAL (
-    SELECT c.valid_from, c.valid_to, c.changed_by, c.change_source, c.closed_by, c.close_source
+    SELECT c.valid_from, c.valid_to,
+           CASE WHEN c.valid_to IS NULL THEN c.change_source ELSE c.close_source END AS source,
+           CASE WHEN c.valid_to IS NULL THEN c.changed_by ELSE c.closed_by END AS actor
     FROM onemap.component c WHERE c.id = s.id ORDER BY c.valid_from DESC LIMIT 1
 ) v
+LEFT JOIN onemap.import_batch b
+       ON b.id = CASE WHEN v.source ~ '^import:[0-9]{1,18}$' THEN substr(v.source, 8)::bigint END
 WHERE %(versions)s AND s.id IS NOT NULL AND s.version_until IS NOT NULL
   AND coalesce(v.valid_to, v.valid_from) >= s.version_until
   AND s.row_idx NOT IN (SELECT row_idx FROM pg_temp.survey_unchanged)

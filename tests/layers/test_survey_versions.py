@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import geopandas as gpd
 import psycopg
 import pytest
 
@@ -67,9 +68,11 @@ def test_a_stale_export_is_refused_naming_the_change_and_the_removal(fresh_db_ur
     assert [r.field for r in result.rejections] == ["valid_from", "valid_from"]
     changed, gone = (r.reason for r in result.rejections)  # the export is ordered by identifier
     assert changed.startswith(f"component {edited} changed on ")
-    assert f"(import:{batch}, by tester), after the version this row was exported from" in changed
+    assert f"(batch {batch}: " in changed
+    assert "states.csv, by tester), after the version this row was exported from" in changed
     assert gone.startswith(f"component {removed} was removed on ")
-    assert ", by versions-editor), after the version" in gone and "would bring it back" in gone
+    assert f": api:DELETE components_gb47678_{LAMPS}, by versions-editor), after the version" in gone
+    assert "importing the row would bring it back" in gone
     assert _states(fresh_db_url, [edited, removed]) == {edited: "破损"}  # nothing undone
     skipped = _run(fresh_db_url, [exported], mode="upsert", encoding=encoding, skip_invalid=True)
     assert (skipped.status, skipped.rows_loaded, skipped.rows_unchanged) == ("committed", 0, count - 2)
@@ -159,7 +162,7 @@ def test_a_row_identical_to_the_current_version_undoes_nothing_whatever_its_vers
     imported again: rows equal to the current version are unchanged, not stale."""
     exported = tmp_path / "lamps.csv"
     count = _export(fresh_db_url, exported)
-    edited, _, removed = _edit_and_remove(fresh_db_url, settings, tmp_path)
+    _, _, removed = _edit_and_remove(fresh_db_url, settings, tmp_path)
     with exported.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     state = rows[0].index("GLBJZT")
@@ -187,3 +190,33 @@ def test_an_export_converted_by_gdal_re_imports_unchanged(fresh_db_url, tmp_path
     result = _run(fresh_db_url, [tmp_path / target], mode="upsert")
     assert (result.status, result.rows_loaded, result.rows_unchanged, result.rejections) == (
         "committed", 0, count, [])
+
+
+def test_a_replace_keeps_what_was_added_or_changed_after_its_export(fresh_db_url, settings, tmp_path):
+    """An old export, some rows dropped by the contractor, delivered as a replace: the components added or
+    changed since (not in the file) stay, named; those the contractor dropped from the export go."""
+    exported = tmp_path / "lamps.gpkg"
+    _export(fresh_db_url, exported)
+    lamps = gpd.read_file(exported)
+    edited, _, removed = _edit_and_remove(fresh_db_url, settings, tmp_path)
+    added = tmp_path / "added.csv"
+    added.write_text("小类代码,主管部门名称,经度,纬度\n01037,福田区城市管理和综合执法局,114.0386,22.5260\n",
+                     encoding="utf-8")
+    new = _run(fresh_db_url, [added])
+    assert new.status == "committed", new.rejections
+    dropped = lamps["GLBJBSM"].iloc[5]
+    delivered = tmp_path / "delivered.gpkg"
+    lamps[~lamps["GLBJBSM"].isin([edited, removed, dropped])].to_file(delivered, engine="pyogrio")
+    result = _run(fresh_db_url, [delivered], mode="replace")
+    assert (result.status, result.removed, result.rejections) == ("committed", 1, [])
+    assert [n for n in result.notes if n.startswith("replace: 2 component(s) of the delivered classes")]
+    assert set(_states(fresh_db_url, [edited, removed, dropped, *new.ids])) == {edited, *new.ids}
+
+
+def test_a_file_without_the_column_is_noted_as_unchecked(fresh_db_url, tmp_path):
+    edited, _ = _first_lamps(fresh_db_url)
+    sheet = tmp_path / "states.csv"
+    sheet.write_text(f"部件标识码,部件状态\n{edited},破损\n", encoding="utf-8")
+    result = _run(fresh_db_url, [sheet], mode="upsert")
+    assert ("states.csv: no valid_from column, so its rows are not checked against the changes made to their "
+            "components since the file was exported (onemap's exports have one)") in result.notes
