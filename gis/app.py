@@ -68,32 +68,15 @@ class RefuseNulCharacters:
         await self.app(scope, receive, send)
 
 
-class NoSniff:
-    """Sends `X-Content-Type-Options: nosniff` with every response: a browser takes a body only as the type
-    it is served as, so feature text holding markup in a JSON or CSV body is never read as HTML."""
+class CommonHeaders:
+    """The headers every response carries, whatever route, error or middleware made it.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_nosniff(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).setdefault("X-Content-Type-Options", "nosniff")
-            await send(message)
-
-        await self.app(scope, receive, send_with_nosniff)
-
-
-class PerCaller:
-    """Keeps one caller's answer from another in a shared cache (an nginx proxy_cache in front of onemap).
-
-    What a token sees differs from what the anonymous see (private layers are 404 or left out, stream URLs,
-    tracks), so every response says `Vary: Authorization`, and one to a request carrying credentials is
-    `Cache-Control: private` unless its route chose its caching (a public layer's tile is everyone's).
+    `X-Content-Type-Options: nosniff`: a browser takes a body only as the type it is served as, so feature
+    text holding markup in a JSON or CSV body is never read as HTML. `Vary: Authorization`, and for a
+    request carrying credentials `Cache-Control: private` unless its route chose its caching (a public
+    layer's tile is everyone's): what a token sees differs from what the anonymous see (private layers are
+    404 or left out, stream URLs, tracks), so a shared cache (an nginx proxy_cache in front of onemap)
+    never gives one caller's answer to another.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -105,9 +88,10 @@ class PerCaller:
             return
         credentials = any(name == b"authorization" for name, _ in scope["headers"])
 
-        async def send_per_caller(message: Message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
                 vary = [name.strip() for field in headers.getlist("vary") for name in field.split(",")]
                 vary = [name for name in vary if name]
                 if not {"authorization", "*"} & {name.lower() for name in vary}:
@@ -116,7 +100,7 @@ class PerCaller:
                     headers["Cache-Control"] = "private"
             await send(message)
 
-        await self.app(scope, receive, send_per_caller)
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -158,8 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
                                           "If-None-Match", "If-Match", "Last-Event-ID"],
                            expose_headers=["Content-Crs", "Content-Language", "ETag", "Location"],
                            max_age=3600)
-    app.add_middleware(PerCaller)  # outside GZip and CORS: sees the Vary they add
-    app.add_middleware(NoSniff)  # outermost: every response, a CORS preflight's too
+    app.add_middleware(CommonHeaders)  # outermost: every response, a CORS preflight's too; sees GZip's Vary
 
     @app.exception_handler(OnemapError)
     async def _onemap_error(_: Request, error: OnemapError) -> JSONResponse:

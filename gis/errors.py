@@ -104,7 +104,7 @@ _MAPPINGS: dict[type[OnemapError], ErrorMapping] = {
     InvalidTransition: ErrorMapping(409, "Conflict", 2),
     PreconditionFailed: ErrorMapping(412, "PreconditionFailed", 2),
     # A private object is a 404 to the anonymous and found with a token: it says Vary: Authorization, as
-    # every answer does (gis.app.PerCaller).
+    # every answer does (gis.app.CommonHeaders).
     NotFound: ErrorMapping(404, "NotFound", 4),
     # RFC 6750 §3: a 401 names the scheme the client should use.
     Unauthorized: ErrorMapping(401, "Unauthorized", 5,

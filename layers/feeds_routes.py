@@ -40,7 +40,7 @@ FROM (SELECT ST_Extent(geom) AS e FROM onemap.admin_area WHERE level = 'county')
 """
 _TRACK_LIMIT = 50_000
 # An answer that differs per token, kept out of shared caches (every answer says Vary: Authorization:
-# gis.app.PerCaller).
+# gis.app.CommonHeaders).
 PER_CALLER = {"Cache-Control": "private"}
 
 

@@ -109,7 +109,7 @@ async def _call(request: Request, api: API, call: PygeoapiCall, *args: Any, ogc:
 
 def _response(result: tuple[dict[str, str], int, Any], *, vary: str | None = None) -> Response:
     """The response of a pygeoapi result; `vary`: the request headers it depends on besides Authorization
-    (which every answer names: gis.app.PerCaller)."""
+    (which every answer names: gis.app.CommonHeaders)."""
     headers, status, content = result
     body = content.encode("utf-8") if isinstance(content, str) else (content or b"")
     headers = {**headers, "Vary": vary} if vary else headers

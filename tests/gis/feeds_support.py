@@ -1,5 +1,7 @@
 """Shared set-up of the feeds tests: a database with the demo fleet and cameras, and tokens."""
 
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -7,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import psycopg
 
 from gis.auth import create_token
@@ -60,3 +63,19 @@ def fix(
         "heading": 90.0,
         **extra,
     }
+
+
+def read_stream(response: httpx.Response, into: "queue.Queue[tuple[str, str]]",
+                stop: threading.Event | None = None) -> None:
+    """Put (event, data) per event of an open event stream, and ("connected", "") at its first comment, until
+    the server ends it or `stop` is set."""
+    event = None
+    for line in response.iter_lines():
+        if stop is not None and stop.is_set():
+            return
+        if line.startswith("event: "):
+            event = line[7:]
+        elif line.startswith("data: ") and event:
+            into.put((event, line[6:]))
+        elif line.startswith(": connected"):
+            into.put(("connected", ""))

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.gis.conftest import onemap_serve, start_onemap_serve
-from tests.gis.feeds_support import FleetDb, bearer, fix
+from tests.gis.feeds_support import FleetDb, bearer, fix, read_stream
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +27,7 @@ def _read_events(base: str, into: "queue.Queue[tuple[str, str]]", stop: threadin
     with httpx.stream("GET", f"{base}/feeds/events", headers=headers,
                       timeout=httpx.Timeout(30, read=60)) as response:
         into.put(("status", f"{response.status_code} {response.headers['content-type']}"))
-        event = None
-        for line in response.iter_lines():
-            if stop.is_set():
-                return
-            if line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: ") and event:
-                into.put((event, line[6:]))
-            elif line.startswith(": connected"):
-                into.put(("connected", ""))
+        read_stream(response, into, stop)
 
 
 def _subscribe(base: str, headers: dict[str, str] | None = None) -> tuple["queue.Queue[tuple[str, str]]",

@@ -17,7 +17,7 @@ from gis.auth import create_token, revoke_token
 from gis.errors import Unauthorized
 from layers.feeds_events import EventHub
 from tests.gis.conftest import onemap_serve
-from tests.gis.feeds_support import FleetDb, bearer, fix
+from tests.gis.feeds_support import FleetDb, bearer, fix, read_stream
 
 CHECK_S = 0.5
 Events = "queue.Queue[tuple[str, str]]"
@@ -41,14 +41,7 @@ def _read(base: str, token: str, into: Events) -> None:
         with httpx.stream("GET", f"{base}/feeds/events", headers=bearer(token),
                           timeout=httpx.Timeout(30, read=60)) as response:
             into.put(("headers", json.dumps({"status": response.status_code, **response.headers})))
-            event = None
-            for line in response.iter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: ") and event:
-                    into.put((event, line[6:]))
-                elif line.startswith(": connected"):
-                    into.put(("connected", ""))
+            read_stream(response, into)
         into.put(("closed", ""))
     except httpx.HTTPError as error:
         into.put(("error", repr(error)))
