@@ -39,6 +39,7 @@ from layers.survey_formats import (
 )
 from layers.survey_kml import ascii_data_names, with_description_fields
 from layers.survey_layer_text import decode_non_utf8_text
+from layers.survey_lost_text import refuse_lost_text
 from layers.survey_mapinfo import mapinfo_encoding, neutral_copy
 from layers.survey_shapes import plain_shapes
 from layers.survey_tables import (
@@ -116,6 +117,9 @@ def read_survey(
         raw = read_workbook_table(path, sheet=layer, crs=crs, positions_stored=positions_stored)
         if codec:
             raw.notes.append("--encoding ignored: a workbook stores Unicode text")
+    if suffix not in DELIMITED_SUFFIXES:  # CSV text is looked at as it is read (layers.survey_csv)
+        refuse_lost_text(str(path) if layer is None else f"{path}: layer {layer!r}", raw.attributes,
+                         forced=None if suffix in MULTI_LAYER or suffix in TABLE_SUFFIXES else codec)
     source = choose_crs(path, raw, crs) if raw.positioned else CrsSpec(epsg=CGCS2000)
     geometries = plain_shapes(raw.geometries, raw.notes)
     geometries = fit_plane_coordinates(path, geometries, raw.geometry_columns, source, raw.notes)

@@ -27,6 +27,7 @@ from layers.survey_dates import Dates, date_cells_of_day_zero, parse_dates
 from layers.survey_duplicates import earlier_duplicates
 from layers.survey_identifiers import check_identifiers, plain_identifiers, refuse_lost_digits
 from layers.survey_locate import anchors
+from layers.survey_lost_text import lost_value
 from layers.survey_rows import Collector, Rejection, SurveyRows, carries, counted, per_file
 from layers.survey_versions import check_versions
 
@@ -227,7 +228,10 @@ def _check_classes(rows: SurveyRows, ctx: ValidationContext, out: Collector, los
             ctx.table.lookup(ctx.scheme, "component", str(code))
             known[code] = None
         except InvalidCode as error:
-            known[code] = unread_reason(str(code), ctx.scheme, ctx.table) or str(error)
+            garbled = lost_value(code)
+            known[code] = (f"class {garbled}, not a class name for a mapping to read: correct the row from "
+                           "the original survey" if garbled is not None
+                           else unread_reason(str(code), ctx.scheme, ctx.table) or str(error))
     bad = np.array([isinstance(c, str) and known.get(c) is not None for c in codes], dtype=bool)
     out.reject(bad, "class_code", [str(known[c]) for c in codes[bad]])
     return codes
@@ -396,13 +400,20 @@ def _check_attributes(rows: SurveyRows, ctx: ValidationContext, out: Collector) 
 
 def _unknown_states_note(written: pd.Series) -> str:
     """How to read a contractor's own states (待修, 正常使用) as standard ones: the refused rows' states, the
-    most frequent first, and the mapping section that reads them."""
+    most frequent first, and the mapping section that reads them; never for a value that lost its Chinese
+    (??, å®Œå¥½), which no mapping line should read."""
     counts = written.astype(str).value_counts()
     listed = ", ".join(f"{value} ×{count}" for value, count in counts.head(5).items())
     more = f" and {len(counts) - 5} other(s)" if len(counts) > 5 else ""
-    return (f"{len(written)} row(s) refused for a state that is none of {'/'.join(STATES)} ({listed}{more}): "
-            f"a states: section in the mapping (--mapping) reads such a value as a standard state, "
-            f"a line each ({counts.index[0]}: 破损)")
+    note = f"{len(written)} row(s) refused for a state that is none of {'/'.join(STATES)} ({listed}{more})"
+    lost = {value: why for value in counts.index if (why := lost_value(value)) is not None}
+    if mappable := [value for value in counts.index if value not in lost]:
+        note += (": a states: section in the mapping (--mapping) reads such a value as a standard state, a "
+                 f"line each ({mappable[0]}: 破损)")
+    if lost:
+        note += (f"; {next(iter(lost.values()))}, which no states: line should read: correct such rows from "
+                 "the original survey")
+    return note
 
 
 def _department_code_notes(rows: SurveyRows) -> list[str]:
