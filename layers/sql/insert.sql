@@ -1,4 +1,4 @@
--- 3. Insert the new versions. Rows without an identifier get county + class + the serial
+-- 2. Insert the new versions. Rows without an identifier get county + class + the serial
 --    allocated to their group (groups, firsts: parallel arrays) plus their rank in it.
 INSERT INTO onemap.component (
     id, scheme, class_code, name, competent_dept_code, competent_dept_name, owner_dept_code,
