@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import cast
 
 from gis.errors import ImportValidationError
-from layers.survey_lost_text import refuse_lost_csv_text
 
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # byte order marks of UTF-16 little and big endian
 _DELIMITER_LINES = 30  # lines the delimiter is chosen from
@@ -24,7 +23,6 @@ def csv_records(path: Path, data: bytes, codec: str | None, notes: list[str], *,
                 option: str = "--encoding") -> tuple[list[tuple[int, list[object]]], str]:
     """The non-empty records of CSV text with their first line numbers, and the encoding read; `option`
     names how the caller gives an encoding (the CLI's --encoding, an HTTP charset)."""
-    forced = codec
     text, codec = decode_text(path, data, codec, notes, option=option)
     delimiter = _delimiter(text)
     if delimiter != ",":
@@ -43,7 +41,6 @@ def csv_records(path: Path, data: bytes, codec: str | None, notes: list[str], *,
                 records.append((start, cast(list[object], record)))  # cells of str: no copy
     except csv.Error as error:
         raise ImportValidationError(f"{path}: line {reader.line_num}: {error}") from None
-    refuse_lost_csv_text(str(path), text, records, forced=forced)
     if as_text:
         notes.append(f'{as_text} cell(s) written ="…" (how Excel keeps digits as text in a CSV) read as '
                      "their text")

@@ -22,9 +22,11 @@ _CODE_PAGES = {"65001": "UTF-8", "936": "GBK", "54936": "GB18030", "950": "BIG5"
 # How ArcGIS names ISO 8859 parts in a .cpg: 88591 for ISO-8859-1, 885915 for ISO-8859-15 (GDAL reads
 # them so too, after Esri's knowledge base article 21106)
 _ISO_8859 = re.compile(r"8859-?([0-9]{1,2})", re.ASCII)
-# Single-byte Western code pages: a .cpg naming one over GBK text decodes almost any byte, to mojibake
-_WESTERN_CODE_PAGES = ("CP1252", "ISO8859-1", "ISO8859-15", "CP850", "CP858", "CP437")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Single-byte Western code pages (as text_codec names them): a .cpg naming one over GBK text decodes almost
+# any byte, to mojibake
+WESTERN_CODE_PAGES = ("CP1252", "ISO8859-1", "ISO8859-15", "CP850", "CP858", "CP437")
+# CJK ideographs: extension A, the unified block, the compatibility block
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # GDAL numbers a cut name that repeats an earlier one: %.8s_%d, so a UTF-8 name may end mid-character
 # before the number (管理部件名称 → 管理 and two bytes of 部, then _1)
 _NUMBERED_NAME = re.compile(rb"(.+)(_[0-9]{1,2})", re.DOTALL)
@@ -119,7 +121,7 @@ def _cpg_codec(path: Path, cpg: Path, text: _DbfText, notes: list[str]) -> str:
     nothing to tell. The override is noted, with how to keep the .cpg's encoding."""
     declared = cpg.read_text(encoding="ascii", errors="replace").strip()
     codec = text_codec(path, declared, cpg.name)
-    chinese = _chinese_encoding(text) if codec in _WESTERN_CODE_PAGES else None
+    chinese = _chinese_encoding(text) if codec in WESTERN_CODE_PAGES else None
     if chinese is None:
         return codec
     sample = next(b for b in (*text.values, *text.names) if not b.isascii())[:24]
@@ -141,7 +143,7 @@ def _chinese_encoding(text: _DbfText) -> str | None:
     GB18030 only when the bytes past ASCII pair up as GBK's double-byte characters do (see _gbk_pairs)."""
     for codec in ("UTF-8", "GB18030"):
         decoded = text.decoded(codec)
-        if decoded and any(map(_CJK.search, decoded)) and (codec == "UTF-8" or _gbk_pairs(decoded)):
+        if decoded and any(map(CJK.search, decoded)) and (codec == "UTF-8" or _gbk_pairs(decoded)):
             return codec
     return None
 

@@ -23,15 +23,15 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from gis.errors import ImportValidationError
-from layers.survey_dbf import chinese_encoding
+from layers.survey_dbf import CJK, WESTERN_CODE_PAGES, chinese_encoding
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # CJK ideographs (with extension A)
 _QUESTIONED = re.compile(r"[^A-Za-z]*\?[^A-Za-z]*")  # `?` among digits and signs, no letter: 1???, ?-2
 # Windows-1252's characters at 0x80-0x9F as those bytes in Latin-1; its five unassigned bytes there read as
 # the C1 controls of their number (LibreOffice, Windows), which Latin-1 keeps as they are
@@ -70,20 +70,30 @@ def refuse_lost_text(where: str, frame: pd.DataFrame, *, forced: str | None = No
     _refuse(where, [str(name) for name in frame.columns], texts, forced)
 
 
-def refuse_lost_csv_text(where: str, text: str, records: Sequence[tuple[int, list[object]]], *,
-                         forced: str | None) -> None:
-    """`refuse_lost_text` for CSV text and its records, before a header is looked for (经度/纬度 written
-    `??`/`??` or `ç»åº¦`/`çº¬åº¦` name no coordinates); the columns are named by the first record of two
-    cells or more. Text with a wider character, or of ASCII without a `?`, is let by without a look at its
-    records (str.isascii costs nothing, and the search for a wider character ends at the first)."""
+def refuse_lost_table_text(where: str, records: Sequence[tuple[int, list[object]]], *,
+                           forced: str | None) -> None:
+    """`refuse_lost_text` for a CSV file's or a sheet's records, before a header is looked for (经度/纬度
+    written `??`/`??` or `ç»åº¦`/`çº¬åº¦` name no coordinates, or one name twice); the columns are named by
+    the first record of two cells or more. Records with a wider character, or of ASCII without a `?`, are
+    let by without a look at their columns (their text is joined in C, str.isascii costs nothing, and the
+    search for a wider character ends at the first)."""
+    try:
+        text = "".join(map("".join, map(itemgetter(1), records)))  # a CSV file's cells: all str
+    except TypeError:  # a sheet's numbers, dates and empty cells
+        text = "".join(map(str, itertools.chain.from_iterable(map(itemgetter(1), records))))
     if not records or ("?" not in text if text.isascii() else _BEYOND_LATIN.search(text)):
         return
-    at = next((i for i, (_, cells) in enumerate(records) if sum(bool(str(c).strip()) for c in cells) > 1), 0)
-    header = [str(cell).strip() or f"Unnamed: {i}" for i, cell in enumerate(records[at][1])]
+    at = next((i for i, (_, cells) in enumerate(records) if sum(bool(_text(c)) for c in cells) > 1), 0)
+    header = [_text(cell) or f"Unnamed: {i}" for i, cell in enumerate(records[at][1])]
     columns = list(itertools.zip_longest(*(cells for _, cells in records[at + 1:])))
     names = header + [f"Unnamed: {i}" for i in range(len(header), len(columns))]
     texts = [(name, pd.Series(values, dtype=object)) for name, values in zip(names, columns, strict=False)]
     _refuse(where, header, texts, forced)
+
+
+def _text(cell: object) -> str:
+    """A header cell's text: a sheet's empty cell is None."""
+    return "" if cell is None else str(cell).strip()
 
 
 def lost_value(value: object) -> str | None:
@@ -120,7 +130,7 @@ def _refuse(where: str, names: Sequence[str], columns: Sequence[tuple[str, pd.Se
             "Chinese characters (ogr2ogr without -lco ENCODING=UTF-8; Excel's plain CSV on a Western "
             "Windows); export it again from the original in UTF-8 (ogr2ogr -lco ENCODING=UTF-8, Excel: CSV "
             "UTF-8) and import that")
-    if garbled and not (forced is not None and _single_byte(forced)):
+    if garbled and forced not in WESTERN_CODE_PAGES:
         written = _CODEC_NAMES[garbled[0].codec]
         raise ImportValidationError(
             f"{where}: the Chinese text of {_listed(garbled)} was read in the wrong encoding, each character "
@@ -193,17 +203,17 @@ def _garbled(column: str | None, texts: Sequence[str]) -> _Lost | None:
     if codec is None or (codec == "GB18030" and not _common_hanzi(blobs)):
         return None
     read = [(text, meant) for text, blob in zip(texts, blobs, strict=True)
-            if _CJK.search(meant := blob.decode(codec, errors="ignore"))]
+            if CJK.search(meant := blob.decode(codec, errors="ignore"))]
     text, meant = next(((text, meant) for text, meant in read if text.isprintable()), read[0])
     return _Lost(column, text, codec, meant)
 
 
 def _common_hanzi(blobs: Sequence[bytes]) -> bool:
     """Whether bytes past ASCII pair up, nine in ten, as GB2312 characters do (both bytes A1-FE, the first
-    at most F7), and most of its hanzi are of its first level, the 3,755 common ones (first byte B0-D7):
-    Chinese text in GBK is (98 % of the demo's and shared/data's hanzi), while Western names in which
-    accented letters pair up (Svíþjóð, Óþekkt svæði) read as rare hanzi of the second level (ö, æ, í as
-    first bytes are E0-FF), or as no GB2312 character (ü, FC)."""
+    at most F7), and more than half of the hanzi they make are of its first level, the 3,755 common ones
+    (first byte B0-D7) that GB2312 chose as the characters most used in running text: Chinese text in GBK
+    passes, while Western names in which accented letters pair up (Svíþjóð, Óþekkt svæði) read as rare
+    hanzi of the second level (ö, æ, í as first bytes are E0-FF), or as no GB2312 character (ü, FC)."""
     wide = pairs = hanzi = common = 0
     for blob in blobs:
         at = 0
@@ -230,10 +240,3 @@ def _bytes(text: str) -> bytes:
     """The bytes that a Windows-1252 (or Latin-1) reading turned into `text`."""
     return text.translate(_CP1252_AS_LATIN1).encode("latin-1")
 
-
-def _single_byte(codec: str) -> bool:
-    """Whether `codec` gives every byte a character of its own, as Western code pages do."""
-    try:
-        return len("é".encode(codec)) == 1
-    except (LookupError, UnicodeEncodeError):
-        return False

@@ -117,9 +117,9 @@ def read_survey(
         raw = read_workbook_table(path, sheet=layer, crs=crs, positions_stored=positions_stored)
         if codec:
             raw.notes.append("--encoding ignored: a workbook stores Unicode text")
-    if suffix not in DELIMITED_SUFFIXES:  # CSV text is looked at as it is read (layers.survey_csv)
+    if suffix not in TABLE_SUFFIXES:  # a table's records are looked at before its header (survey_tables)
         refuse_lost_text(str(path) if layer is None else f"{path}: layer {layer!r}", raw.attributes,
-                         forced=None if suffix in MULTI_LAYER or suffix in TABLE_SUFFIXES else codec)
+                         forced=None if suffix in MULTI_LAYER else codec)
     source = choose_crs(path, raw, crs) if raw.positioned else CrsSpec(epsg=CGCS2000)
     geometries = plain_shapes(raw.geometries, raw.notes)
     geometries = fit_plane_coordinates(path, geometries, raw.geometry_columns, source, raw.notes)

@@ -37,6 +37,7 @@ from layers.survey_form_rows import (
     is_unit_row,
     sequence_columns,
 )
+from layers.survey_lost_text import refuse_lost_table_text
 from layers.survey_precision import rounded_degrees_note
 from layers.survey_unusual_geometries import from_wkt, wkt_reason
 from layers.survey_workbooks import HEADER_ROWS, MergedDown, sheet_rows
@@ -69,9 +70,10 @@ def read_csv_table(path: Path, *, codec: str | None, crs: CrsSpec | None,
                    positions_stored: bool = False) -> RawLayer:
     """A CSV file's table, in `codec` (--encoding) or the encoding detected."""
     notes: list[str] = []
-    records, codec = csv_records(path, path.read_bytes(), codec, notes)
+    records, read = csv_records(path, path.read_bytes(), codec, notes)
+    refuse_lost_table_text(str(path), records, forced=codec)
     header, rows, lines = _header_and_rows(path, records, "line", notes)
-    return table_layer(path, header, rows, lines, "line", crs=crs, encoding=codec, notes=notes,
+    return table_layer(path, header, rows, lines, "line", crs=crs, encoding=read, notes=notes,
                        positions_stored=positions_stored)
 
 
@@ -85,6 +87,7 @@ def csv_holds_coordinates(path: Path, codec: str | None) -> bool:
         head = head[: head.rfind(b"\n") + 1] or head
     try:
         records, _ = csv_records(path, head, codec, [])
+        refuse_lost_table_text(path.name, records, forced=codec)  # `??` headers name no coordinates either
     except ImportValidationError:
         return True  # reading it whole reports what is wrong, with the line
     return holds_coordinates(records[:HEADER_ROWS])
@@ -169,6 +172,8 @@ def read_workbook_table(path: Path, *, sheet: str | None, crs: CrsSpec | None,
                         positions_stored: bool = False) -> RawLayer:
     """The table of the sheet named `sheet`, else of the first sheet whose header names coordinates."""
     found = sheet_rows(path, sheet, fits=holds_coordinates)
+    refuse_lost_table_text(str(path) if sheet is None else f"{path}: sheet {sheet!r}", found.rows,
+                           forced=None)
     notes = list(found.notes)
     header, rows, numbers = _header_and_rows(path, found.rows, "row", notes, merged_down=found.merged_down)
     layer = table_layer(path, header, rows, numbers, "row", crs=crs, encoding=None, notes=notes,

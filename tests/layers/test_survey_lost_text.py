@@ -18,6 +18,8 @@ import shapely
 from gis.crs import parse_crs
 from gis.errors import ImportValidationError
 from layers.survey_export import export_components
+from layers.survey_gather import read_rows
+from layers.survey_import import ImportOptions
 from layers.survey_read import read_survey
 from layers.survey_validate import validate
 from tests.layers.test_survey_import import DEPT, _points_in_city, _run
@@ -89,6 +91,33 @@ def test_a_csv_excel_saved_on_a_western_windows_is_refused_for_its_column_names_
                      .encode("cp1252", errors="replace"))
     with pytest.raises(ImportValidationError, match=re.escape(
             f"{path}: the Chinese text of the column names ('????'), '????' ('1???'), '????' ('??') was "
+            "lost before the file reached onemap")):
+        read_survey(path)
+
+
+def test_such_a_csv_in_a_delivered_folder_is_refused_not_passed_over(tmp_path: Path) -> None:
+    """A folder's CSV files are read when their header names coordinates; one whose header lost its Chinese
+    names none, and was passed over as an attribute table."""
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    (folder / "普查.csv").write_bytes("部件名称,部件状态,经度,纬度\n1号路灯,完好,114.05,22.54\n"
+                                     .encode("cp1252", errors="replace"))
+    with pytest.raises(ImportValidationError, match="the Chinese text of the column names"):
+        read_rows([folder], ImportOptions(actor="tester"))
+
+
+def test_a_workbook_with_question_marks_for_its_column_names_is_refused_naming_them(tmp_path: Path) -> None:
+    """A sheet that a Western Windows' Excel filled from such a CSV: its headers ????/??/?? were refused as
+    duplicate column names, without a word on why."""
+    path = tmp_path / "s.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["????", "????", "??", "??"])  # 部件名称, 部件状态, 经度, 纬度
+    for name, state, point in zip(NAMES, STATES, POINTS, strict=True):
+        sheet.append(["?" * len(name), "?" * len(state), point.x, point.y])
+    book.save(path)
+    with pytest.raises(ImportValidationError, match=re.escape(
+            f"{path}: the Chinese text of the column names ('????'), '????' ('????'), '????' ('??') was "
             "lost before the file reached onemap")):
         read_survey(path)
 
