@@ -36,6 +36,9 @@ PLACE_NAMES = {"street_name": "SZJDMC", "community_name": "SZSQMC"}
 # onemap's own column beside the standard's, so named in exports, the OGC API and the mapping: the start of
 # the version a row was exported from, which an import compares with the inventory (layers.survey_versions)
 VERSION_FIELD = "valid_from"
+# The fields a survey's rows carry beside the stored standard ones, read and compared, never stored, with the
+# column names exports and returned rows give them
+COMPARED_FIELDS = {**PLACE_NAMES, VERSION_FIELD: VERSION_FIELD}
 # `onemap export components --format`: the GDAL driver of each
 EXPORT_FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp": "ESRI Shapefile", "csv": "CSV",
                   "xlsx": "XLSX"}

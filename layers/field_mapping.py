@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from gis.errors import ConfigurationError, ImportValidationError
-from layers.components import PLACE_NAMES, STATES
+from layers.components import PLACE_NAMES, STATES, VERSION_FIELD
 from layers.mapping_file import CLASS_CODE, STATE, MappingFile
 
 STANDARD_FIELDS: tuple[str, ...] = (
@@ -47,7 +47,7 @@ STANDARD_FIELDS: tuple[str, ...] = (
     "community_code",
     "street_name",
     "community_name",
-    "valid_from",  # layers.components.VERSION_FIELD
+    VERSION_FIELD,
 )
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pyogrio
 
 from gis.crs import CGCS2000
-from layers.components import PLACE_NAMES, STANDARD_FIELDS, VERSION_FIELD
+from layers.components import COMPARED_FIELDS, STANDARD_FIELDS
 from layers.distinct_values import from_distinct, is_missing
 from layers.survey_export import CLASS_FIELD
 from layers.survey_rows import Rejection, SurveyRows
@@ -69,7 +69,7 @@ def write_refused(path: Path, refused: SurveyRows, rejections: list[Rejection]) 
         REASONS: ["; ".join(reasons[(str(file), int(row))])
                   for file, row in zip(refused.files, refused.rows, strict=True)],
     })
-    names = {"class_code": CLASS_FIELD, **STANDARD_FIELDS, **PLACE_NAMES, VERSION_FIELD: VERSION_FIELD}
+    names = {"class_code": CLASS_FIELD, **STANDARD_FIELDS, **COMPARED_FIELDS}
     for field, name in names.items():
         if field in refused.fields.columns:
             table[name] = _as_text(refused.fields[field])

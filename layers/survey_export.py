@@ -42,7 +42,7 @@ from gis.local_time import with_offset
 from grid_codes.classes import SCHEMES, Scheme, default_table
 from grid_codes.errors import UnknownClass
 from layers.components import EXPORT_FORMATS, GEOMETRY_KINDS, PLACE_NAMES, STANDARD_FIELDS, VERSION_FIELD
-from layers.distinct_values import is_missing
+from layers.distinct_values import from_distinct, is_missing
 from layers.field_mapping import DBF_NAME_BYTES, cut_to_bytes
 from layers.survey_locate import place_names
 from layers.survey_versions import exported_version
@@ -86,6 +86,7 @@ _INT64 = range(-(2**63), 2**63)  # the integers an integer field holds
 _CELL_INTEGERS = range(1 - 10**15, 10**15)  # those a workbook's number cell keeps: 15 significant digits
 _SHEET = "components"  # the sheet of an XLSX export
 _STYLES = "xl/styles.xml"  # a workbook's number formats (ECMA-376 part 1, 18.8.30 numFmt)
+_SHEET_PARTS = ("xl/worksheets/", "xl/sharedStrings.xml")  # large parts, which _show_dates_iso never moves
 # the format GDAL's XLSX driver gives date cells, and the one onemap gives them
 _GDAL_DATE_FORMAT, _ISO_DATE_FORMAT = b'formatCode="DD/MM/YY"', b'formatCode="yyyy-mm-dd"'
 _SHEET_ROWS = 1_048_576  # the rows of a sheet in Excel and WPS, the header's included
@@ -126,7 +127,10 @@ def export_components(conn: psycopg.Connection, path: Path, *, scheme: str, fmt:
     if not rows:
         raise NotFound(_nothing_to_export(conn, scheme, class_prefix, as_of))
     attributes = pd.DataFrame([r[:-2] for r in rows], columns=_COLUMNS)
-    attributes[VERSION_FIELD] = [exported_version(v, timezone) for v in attributes[VERSION_FIELD]]
+    # one text per distinct start: an import stamps all the versions it opens with one time
+    codes, starts = pd.factorize(attributes[VERSION_FIELD])
+    attributes[VERSION_FIELD] = from_distinct(np.array([exported_version(v, timezone) for v in starts],
+                                                       dtype=object), codes, None)
     names = place_names(conn)
     for name, code in _NAMED.items():
         attributes.insert(attributes.columns.get_loc(code) + 1, name,
@@ -427,6 +431,9 @@ def _show_dates_iso(path: Path) -> None:
         styles = book.getinfo(_STYLES)
         moved = sorted((info for info in book.infolist() if info.header_offset >= styles.header_offset),
                        key=lambda info: info.header_offset)  # styles first
+        if sheets := [info.filename for info in moved if info.filename.startswith(_SHEET_PARTS)]:
+            raise RuntimeError(f"{path.name}: GDAL wrote {', '.join(sheets)} after {_STYLES}, which onemap "
+                               "rewrites: the sheet would be read and written again")
         parts = [book.read(info) for info in moved]
         if parts[0].count(_GDAL_DATE_FORMAT) != 1:
             raise RuntimeError(f"{path.name}: GDAL wrote {_STYLES} without the date format "

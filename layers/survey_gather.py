@@ -12,7 +12,7 @@ import pandas as pd
 from gis.crs import CrsSpec, to_cgcs2000
 from gis.errors import ImportValidationError
 from grid_codes.classes import Scheme, default_table
-from layers.components import PLACE_NAMES, STANDARD_FIELDS, VERSION_FIELD
+from layers.components import COMPARED_FIELDS, STANDARD_FIELDS
 from layers.distinct_values import from_distinct
 from layers.field_mapping import FieldMapping
 from layers.returned_rows import RETURN_COLUMNS
@@ -82,7 +82,7 @@ def read_rows(paths: Sequence[Path], options: "ImportOptions",
                          for column, alias in resolved.cut.items())
             standard = pd.DataFrame({
                 name: table[resolved.fields[name]] if name in resolved.fields else None
-                for name in ["class_code", *STANDARD_FIELDS, *PLACE_NAMES, VERSION_FIELD]
+                for name in ["class_code", *STANDARD_FIELDS, *COMPARED_FIELDS]
             }, index=table.index)
             conflicts = _class_of_columns(standard, table, resolved.class_columns, options, label, notes)
             extra = table[[c for c in resolved.extra

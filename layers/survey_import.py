@@ -302,9 +302,8 @@ def _check_against_inventory(conn: psycopg.Connection, checked: Validated, stage
                 for i, field_name, reason in found]
     if rejected:
         refused = sorted({i for i, _ in rejected})
-        for table in ("survey_staging", "survey_unchanged"):
-            delete = sql.SQL("DELETE FROM pg_temp.{} WHERE row_idx = ANY(%s)").format(sql.Identifier(table))
-            conn.execute(delete, (refused,))
+        conn.execute("DELETE FROM pg_temp.survey_staging WHERE row_idx = ANY(%s)", (refused,))
+        conn.execute("DELETE FROM pg_temp.survey_unchanged WHERE row_idx = ANY(%s)", (refused,))
     return rejected
 
 

@@ -131,7 +131,9 @@ def _check_geometries(rows: SurveyRows, ctx: ValidationContext, out: Collector, 
     geoms = rows.geometries
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     problems = rows.geometry_problems
-    told = missing & lost & ~per_file(rows, lambda columns: columns.positioned)
+    told = missing & lost
+    if told.any():  # a per-file pass only when an identifier became a number
+        told &= ~per_file(rows, lambda columns: columns.positioned)
     out.reject(missing & ~told, "geometry", [
         (problems[i] if problems is not None else None) or "no geometry or coordinates"
         for i in np.flatnonzero(missing & ~told)])

@@ -17,14 +17,14 @@ told apart from it.
 """
 
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
-from datetime import timezone as dt_timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import psycopg
 
+from gis.local_time import local_instant, read_timestamp
 from layers.components import VERSION_FIELD
 from layers.distinct_values import from_distinct
 from layers.survey_rows import Collector, SurveyRows, carries
@@ -50,29 +50,18 @@ def version_limit(text: str, timezone: str) -> str | None:
     if written is None:
         return None
     year, month, day, hour, minute, second, fraction, offset = written.groups()
+    iso = f"{year}-{int(month):02}-{int(day):02}"  # GDAL and spreadsheets write 2026/11/25, 8:05
+    if hour is not None:
+        iso += f"T{int(hour):02}:{minute}" + (f":{second}" if second else "")
+        iso += f".{fraction}" if fraction else ""
     try:
-        zone = ZoneInfo(timezone) if offset is None else _zone(offset)
-        start = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-                         tzinfo=zone)
+        start = local_instant(read_timestamp(iso + (offset or "")), ZoneInfo(timezone))
     except ValueError:
         return None
-    if hour is None:
-        step = timedelta(days=1)
-    elif second is None:
-        step = timedelta(minutes=1)
-    else:
-        digits = (fraction or "").rstrip("0")[:6]
-        start += timedelta(microseconds=int(digits.ljust(6, "0")))
-        step = timedelta(microseconds=10 ** (6 - len(digits)))
+    digits = (fraction or "").rstrip("0")[:6]
+    step = (timedelta(days=1) if hour is None else timedelta(minutes=1) if second is None
+            else timedelta(microseconds=10 ** (6 - len(digits))))
     return (start + step).isoformat()
-
-
-def _zone(offset: str) -> tzinfo:
-    if offset.upper() == "Z":
-        return UTC
-    hours, minutes = int(offset[1:3]), int(offset[3:].lstrip(":") or 0)
-    sign = -1 if offset[0] == "-" else 1
-    return dt_timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def check_versions(rows: SurveyRows, timezone: str, out: Collector) -> None:

@@ -22,20 +22,18 @@ UNION ALL
 -- undo the change made since, or bring back the component removed since. A row identical to the current
 -- version (unchanged.sql: the same change made twice, a file imported again) undoes nothing. The change
 -- is told with its batch's sources (the files of an import, `api:PATCH <collection>` of an API write).
-SELECT s.row_idx, 'valid_from', 'component ' || s.id || CASE WHEN v.valid_to IS NULL
-    THEN ' changed on ' || to_char(v.valid_from AT TIME ZONE %(timezone)s, 'YYYY-MM-DD HH24:MI:SS')
-         || ' (' || coalesce('batch ' || b.id || ': ' || left(array_to_string(b.sources, ', '), 120),
-                             v.source, 'an unrecorded write') || ', by ' || v.actor
-         || '), after the version this row was exported from: importing the row would undo that change; '
-         || 'export the component again and make the row''s edits there, or clear the row''s valid_from to '
-         || 'import it over the change'
-    ELSE ' was removed on ' || to_char(v.valid_to AT TIME ZONE %(timezone)s, 'YYYY-MM-DD HH24:MI:SS')
-         || ' (' || coalesce('batch ' || b.id || ': ' || left(array_to_string(b.sources, ', '), 120),
-                             v.source, 'an unrecorded write') || ', by '
-         || coalesce(v.actor, 'an unrecorded user') || '), after the version this row was exported '
-         || 'from: importing the row would bring it back; drop the row, or clear its valid_from to bring '
-         || 'the component back'
-    END
+SELECT s.row_idx, 'valid_from', 'component ' || s.id
+    || CASE WHEN v.valid_to IS NULL THEN ' changed on ' ELSE ' was removed on ' END
+    || to_char(coalesce(v.valid_to, v.valid_from) AT TIME ZONE %(timezone)s, 'YYYY-MM-DD HH24:MI:SS')
+    || ' (' || coalesce('batch ' || b.id || ': ' || left(array_to_string(b.sources, ', '), 120), v.source,
+                        'an unrecorded write') || ', by ' || coalesce(v.actor, 'an unrecorded user')
+    || '), after the version this row was exported from: '
+    || CASE WHEN v.valid_to IS NULL
+       THEN 'importing the row would undo that change; export the component again and make the row''s '
+            || 'edits there, or clear the row''s valid_from to import it over the change'
+       ELSE 'importing the row would bring it back; drop the row, or clear its valid_from to bring the '
+            || 'component back'
+       END
 FROM pg_temp.survey_staging s
 CROSS JOIN LATERAL (
     SELECT c.valid_from, c.valid_to,

@@ -50,6 +50,18 @@ def _edit_and_remove(db_url: str, settings, tmp_path: Path) -> tuple[str, int, s
     return edited, edit.batch_id, removed
 
 
+def _edit_cells(path: Path, column: str, values: dict[int, str]) -> None:
+    """Write `values` (by data row, the header being row 0) into `column` of an exported CSV, as a contractor
+    edits it."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    at = rows[0].index(column)
+    for row, value in values.items():
+        rows[row][at] = value
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
 def _states(db_url: str, ids: list[str]) -> dict[str, str]:
     with psycopg.connect(db_url) as conn:
         return dict(conn.execute("SELECT id, state FROM onemap.component "
@@ -83,13 +95,7 @@ def test_a_cleared_valid_from_imports_the_row_over_the_change(fresh_db_url, sett
     exported = tmp_path / "lamps.csv"
     _export(fresh_db_url, exported)
     edited, _, removed = _edit_and_remove(fresh_db_url, settings, tmp_path)
-    with exported.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f))
-    column = rows[0].index("valid_from")
-    for row in rows[1:3]:
-        row[column] = ""
-    with exported.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows(rows)
+    _edit_cells(exported, "valid_from", {1: "", 2: ""})
     result = _run(fresh_db_url, [exported], mode="upsert")
     assert (result.status, result.rows_loaded, result.rejections) == ("committed", 2, [])
     assert _states(fresh_db_url, [edited, removed]) == {edited: "完好", removed: "完好"}
@@ -129,12 +135,8 @@ def test_an_ogc_download_saved_before_an_edit_is_refused_after_it(fresh_db_url, 
 def test_a_valid_from_that_names_no_version_is_refused(fresh_db_url, tmp_path):
     exported = tmp_path / "lamps.csv"
     _export(fresh_db_url, exported)
-    with exported.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f))
-    column = rows[0].index("valid_from")
-    rows[1][column], rows[2][column] = "46351.74", "2026-02-30"  # a spreadsheet's day number; no such day
-    with exported.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows(rows)
+    # a spreadsheet's day number; a day that does not exist
+    _edit_cells(exported, "valid_from", {1: "46351.74", 2: "2026-02-30"})
     result = _run(fresh_db_url, [exported], mode="upsert")
     assert [(r.row, r.field) for r in result.rejections] == [(2, "valid_from"), (3, "valid_from")]
     assert result.rejections[0].reason.startswith(
@@ -163,13 +165,8 @@ def test_a_row_identical_to_the_current_version_undoes_nothing_whatever_its_vers
     exported = tmp_path / "lamps.csv"
     count = _export(fresh_db_url, exported)
     _, _, removed = _edit_and_remove(fresh_db_url, settings, tmp_path)
-    with exported.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.reader(f))
-    state = rows[0].index("GLBJZT")
-    rows[1][state] = "破损"  # the office's own change to `edited`
-    rows[4][state] = "丢失"  # a change of the contractor's
-    with exported.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows(rows)
+    # row 1: the office's own change to `edited`; row 4: a change of the contractor's
+    _edit_cells(exported, "GLBJZT", {1: "破损", 4: "丢失"})
     first = _run(fresh_db_url, [exported], mode="upsert", skip_invalid=True)
     assert [r.reason.split(" was ")[0] for r in first.rejections] == [f"component {removed}"]
     assert (first.rows_loaded, first.rows_unchanged) == (1, count - 2)
