@@ -14,8 +14,7 @@ import numpy as np
 
 from geocoder.forward import geocode, outside_grid
 from geocoder.gazetteer import Gazetteer
-from geocoder.service import crs_name
-from gis.crs import CrsSpec, xy_from_cgcs2000
+from gis.crs import CrsSpec, crs_name, xy_from_cgcs2000
 from gis.errors import ImportValidationError, InvalidParameter, OnemapError
 from layers.survey_csv import csv_records
 from layers.survey_dbf import text_codec

@@ -185,6 +185,7 @@ class NearIndex:
 
 _CODE_KEY = {"district": "county_code", "town": "street_code", "community": "community_code"}  # of codes_at
 _ALONG = (0.5, 0.3, 0.7, 0.1, 0.9)  # where along a road's part inside a unit a point is tried
+_CODES_ON_USE = 200_000  # points codes_at remembers beyond those of remember
 
 
 @dataclass
@@ -210,6 +211,7 @@ class Gazetteer:
     # (road, admin code) → where the road runs inside that unit (see road_point_in), filled on use
     road_points_in: dict[tuple[str, str], tuple[float, float] | None] = field(default_factory=dict)
     code_cache: dict[tuple[float, float], dict[str, str | None]] = field(default_factory=dict)
+    code_cache_max: int = _CODES_ON_USE  # the remembered points and this many more looked up on use
 
     @cached_property
     def home(self) -> tuple[str, ...]:
@@ -284,7 +286,7 @@ class Gazetteer:
         key = (float(x), float(y))
         hit = self.code_cache.get(key)
         if hit is None:
-            if len(self.code_cache) > 200_000:
+            if len(self.code_cache) > self.code_cache_max:
                 self.code_cache.clear()
             codes = self.admin_codes(np.array([x]), np.array([y]))
             hit = {k: v[0] for k, v in codes.items()}
@@ -332,6 +334,7 @@ class Gazetteer:
         codes = self.admin_codes(xy[:, 0], xy[:, 1])
         for i, (x, y) in enumerate(xy):
             self.code_cache[(float(x), float(y))] = {k: v[i] for k, v in codes.items()}
+        self.code_cache_max = len(self.code_cache) + _CODES_ON_USE
 
 
 QUERIES = {
@@ -418,7 +421,9 @@ def build(rows: dict[str, list[tuple]]) -> Gazetteer:
         np.array(pois, dtype=float).reshape(-1, 2),
         *(a.points for a in (gaz.counties, gaz.streets, gaz.communities)),
     ]
-    gaz.remember(np.concatenate(known))
+    points = np.concatenate(known)
+    # answers are placed at 7 decimals (forward._rounded looks the rounded point up too)
+    gaz.remember(np.unique(np.concatenate([points, np.round(points, 7)]), axis=0))
     return gaz
 
 

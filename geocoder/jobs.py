@@ -1,8 +1,8 @@
 """Batch geocoding jobs in the memory of the server process that started them, bounded three ways.
 
 At most `max_jobs` are kept at once — waiting, running, or finished and not yet expired — and a new one
-beyond that is refused (`JobsFull`, a 503 with the seconds until a place frees); `concurrency` of them geocode
-at a time, on threads of their own, the others wait (status `accepted`); a finished job is forgotten
+beyond that is refused (`JobsFull`, a 503 with the seconds until a place could free); `concurrency` of them
+geocode at a time, on threads of their own, the others wait (status `accepted`); a finished job is forgotten
 `ttl_s` after it finishes. A job is visible only to the token that started it: it holds that caller's
 uploaded rows.
 """
@@ -25,7 +25,7 @@ Work = Callable[[Callable[[int], None]], tuple[bytes, int]]
 
 
 class JobsFull(ServiceBusy):
-    """Every place for a batch job is taken; one frees in `retry_after_s` seconds at the latest."""
+    """Every place for a batch job is taken; `retry_after_s` is the earliest a kept job could expire."""
 
 
 @dataclass
@@ -64,11 +64,12 @@ class JobStore:
     def reserve(self, owner: int, *, instead: str) -> Job:
         """A place for a new job of `owner` (before its upload is read); JobsFull, which suggests doing
         `instead`, when none is free."""
-        self.purge()
-        if len(self._jobs) >= self.max_jobs:
-            now = self.clock()
-            frees_at = min(j.expires_at if j.expires_at is not None else now + self.ttl_s
-                           for j in self._jobs.values())
+        now = self.clock()
+        kept = [j for j in self._jobs.values() if not _expired(j, now)]
+        if len(kept) >= self.max_jobs:
+            # the earliest a kept job could expire: a finished one at expires_at, an unfinished one ttl_s
+            # after it finishes, so not before now + ttl_s (a lower bound: a place may free later)
+            frees_at = min(now + self.ttl_s if j.expires_at is None else j.expires_at for j in kept)
             wait = max(1, math.ceil(frees_at - now))
             raise JobsFull(
                 f"the server keeps {self.max_jobs} batch geocoding jobs at once and all are taken: try again "
@@ -78,11 +79,12 @@ class JobStore:
         return job
 
     def discard(self, job: Job) -> None:
-        """Give back the place of a job that never started (its upload was refused)."""
+        """Forget a job: one that never started (its upload was refused), or one whose time is up."""
         self._jobs.pop(job.id, None)
 
     def start(self, job: Job, rows: int, work: Work) -> None:
-        """Queue the job's work; it expires `ttl_s` after it finishes, successful or not."""
+        """Queue the job's work; it expires `ttl_s` after it finishes, successful or not, and a timer
+        then forgets it (its result with it)."""
         job.rows = rows
 
         def run() -> None:
@@ -100,16 +102,14 @@ class JobStore:
 
         loop = asyncio.get_running_loop()
         finished = loop.run_in_executor(self._executor, run)
-        finished.add_done_callback(lambda _: loop.call_later(self.ttl_s, self.purge))
+        finished.add_done_callback(lambda _: loop.call_later(self.ttl_s, self.discard, job))
 
     def get(self, job_id: str, owner: int) -> Job | None:
         """The job if it exists, has not expired and belongs to `owner`."""
-        self.purge()
         job = self._jobs.get(job_id)
-        return job if job is not None and job.owner == owner else None
+        return job if job is not None and job.owner == owner and not _expired(job, self.clock()) else None
 
-    def purge(self) -> None:
-        """Forget the jobs whose time is up."""
-        now = self.clock()
-        for job_id in [i for i, j in self._jobs.items() if j.expires_at is not None and j.expires_at <= now]:
-            del self._jobs[job_id]
+
+def _expired(job: Job, now: float) -> bool:
+    """The job's time is up (its timer forgets it about then)."""
+    return job.expires_at is not None and job.expires_at <= now

@@ -6,6 +6,7 @@ below serve OGC API - Processes Part 1 (description, synchronous execution) for 
 """
 
 import json
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,7 +18,8 @@ from pygeoapi.process.base import BaseProcessor
 
 from geocoder.batch import geocode_rows
 from geocoder.gazetteer import Gazetteer
-from geocoder.service import crs_name, output_crs, snapshot
+from geocoder.service import in_batch_thread, snapshot
+from gis.crs import crs_name, output_crs
 from gis.errors import InvalidParameter, NotFound
 from gis.ogc.config import LANGUAGES
 from gis.request_body import read_body
@@ -185,5 +187,5 @@ async def execute(process_id: str, request: Request) -> JSONResponse:
     if not isinstance(body, dict) or not isinstance(body.get("inputs"), dict):
         raise InvalidParameter('execute body: {"inputs": {"addresses": [...]}}')
     processor = GeocodeProcessor({"name": "geocode"}, await snapshot(request))
-    _, output = processor.execute(body["inputs"])
+    _, output = await in_batch_thread(request, partial(processor.execute, body["inputs"]))
     return JSONResponse(output)

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from email.message import Message
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,9 @@ from geocoder.memo import memo
 from geocoder.process import JSON_MAX_BYTES, validation_problems
 from geocoder.process import router as process_router
 from geocoder.reverse import DEFAULT_RADIUS_M, reverse
-from geocoder.service import crs_name, output_crs, snapshot
+from geocoder.service import in_batch_thread, snapshot
 from gis.auth import optional_principal
-from gis.crs import CrsSpec, parse_crs, xy_from_cgcs2000
+from gis.crs import CrsSpec, crs_name, output_crs, parse_crs, xy_from_cgcs2000
 from gis.errors import InvalidParameter, NotFound, Unauthorized
 from gis.request_body import read_body
 from layers.survey_formats import TABLE_SUFFIXES
@@ -260,8 +261,8 @@ async def batch(request: Request) -> Response:
         except ValidationError as error:
             problems = validation_problems(error, "", "send a CSV or workbook to start a job")
             raise InvalidParameter(f"batch body: {problems}") from None
-        crs = output_crs(payload.crs)
-        rows = geocode_rows(await snapshot(request), payload.addresses, crs=crs)
+        crs, gaz = output_crs(payload.crs), await snapshot(request)
+        rows = await in_batch_thread(request, partial(geocode_rows, gaz, payload.addresses, crs=crs))
         return _json({"crs": crs_name(crs), "results": rows})
     return await _start_job(request, content_type)
 
@@ -326,11 +327,12 @@ async def _start_job(request: Request, content_type: str) -> Response:
 async def _job(request: Request, job_id: str) -> Job:
     """The caller's job; 404 when it does not exist, has expired or belongs to another token."""
     owner = await _owner(request, "batch geocoding jobs belong to the token that started them: send it")
-    job = request.app.state.geocode_jobs.get(job_id, owner)
+    jobs: JobStore = request.app.state.geocode_jobs
+    job = jobs.get(job_id, owner)
     if job is None:
         raise NotFound(
             f"no geocoding job {job_id!r} of this token: finished jobs are kept "
-            f"{request.app.state.settings.geocode_job_ttl_s:g} seconds, in the memory of the server process "
+            f"{jobs.ttl_s:g} seconds, in the memory of the server process "
             "that started them"
         )
     return job

@@ -1,17 +1,26 @@
-"""The service's gazetteer snapshot (rebuilt when the gazetteer version changes) and output CRSs."""
+"""The service's gazetteer snapshot (rebuilt when the gazetteer version changes) and the threads that
+geocode synchronous batches."""
 
 import asyncio
 import gc
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
+import anyio
 import psycopg
 from fastapi import Request
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from geocoder import gazetteer
 from geocoder.gazetteer import Gazetteer
-from gis.crs import CGCS2000, CrsSpec, parse_crs
 from gis.errors import DatabaseUnavailable
+
+T = TypeVar("T")
+# Synchronous batches (the JSON batch, the geocode process) geocoding at once per server process; the
+# others wait their turn. The work holds the GIL, so more threads would share one core (reasoned, not
+# measured); two let a small batch start while a large one runs.
+BATCH_THREADS = 2
 
 
 class GazetteerCache:
@@ -80,14 +89,10 @@ async def snapshot(request: Request) -> Gazetteer:
     return await cache.get(state.pool)
 
 
-def crs_name(crs: CrsSpec | None) -> str:
-    """How an answer names the CRS of its lon/lat (`output_crs`'s None is EPSG:4490)."""
-    return str(crs or "EPSG:4490")
-
-
-def output_crs(text: str | None) -> CrsSpec | None:
-    """The `crs` of a response: None (EPSG:4490), a geographic or projected EPSG code, gcj02 or bd09."""
-    if text is None or text == "":
-        return None
-    crs = parse_crs(text)
-    return None if crs.epsg == CGCS2000 else crs
+async def in_batch_thread(request: Request, call: Callable[[], T]) -> T:
+    """Run a synchronous batch in a worker thread (at most BATCH_THREADS at once), so the event loop
+    keeps answering the worker's other requests; as gis.ogc.service.OgcService.read_in_thread."""
+    state = request.app.state
+    if getattr(state, "geocode_batch_threads", None) is None:  # made in the event loop, on first use
+        state.geocode_batch_threads = anyio.CapacityLimiter(BATCH_THREADS)
+    return await anyio.to_thread.run_sync(call, limiter=state.geocode_batch_threads)

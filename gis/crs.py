@@ -302,6 +302,19 @@ def parse_crs(text: str, *, definitions: bool = False) -> CrsSpec:
     return CrsSpec(epsg=epsg)
 
 
+def output_crs(text: str | None) -> CrsSpec | None:
+    """The `crs` of a response: None (EPSG:4490), a geographic or projected EPSG code, gcj02 or bd09."""
+    if text is None or text == "":
+        return None
+    crs = parse_crs(text)
+    return None if crs.epsg == CGCS2000 else crs
+
+
+def crs_name(crs: CrsSpec | None) -> str:
+    """How an answer names the CRS of its lon/lat (`output_crs`'s None is EPSG:4490)."""
+    return str(crs or "EPSG:4490")
+
+
 def _plain_2d(crs: CRS) -> bool:
     """A CRS whose coordinates onemap reads: 2D, geographic (lon/lat) or projected (metres)."""
     return (crs.is_geographic or crs.is_projected) and len(crs.axis_info) == 2

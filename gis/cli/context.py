@@ -1,8 +1,13 @@
-"""Helpers every command shares: the settings of the invocation and the database it targets."""
+"""Helpers every command shares: the settings of the invocation, the database it targets, and how a refused
+option exits."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
 from gis.database import database_url, local_cluster, uses_local_cluster
+from gis.errors import ImportValidationError, InvalidParameter
 from gis.settings import Settings
 
 SURVEY_FILES_HELP = ("GeoPackage, Shapefile, GeoJSON, File Geodatabase, MapInfo, KML/KMZ, GPX, CSV (or "
@@ -24,3 +29,12 @@ def ready_database_url(settings: Settings) -> str:
     if uses_local_cluster(settings) and not local_cluster(settings).status().running:
         typer.echo("starting the project-local PostgreSQL cluster …", err=True)
     return database_url(settings, start=True)
+
+
+@contextmanager
+def options_checked() -> Iterator[None]:
+    """An option refused before any row is read (InvalidParameter) exits 3, as refused input does (README)."""
+    try:
+        yield
+    except InvalidParameter as refused:
+        raise ImportValidationError(str(refused)) from None

@@ -7,9 +7,16 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from geocoder import KINDS
-from gis.cli.context import CRS_HELP, LAYER_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
+from gis.cli.context import (
+    CRS_HELP,
+    LAYER_HELP,
+    SURVEY_FILES_HELP,
+    options_checked,
+    ready_database_url,
+    settings_of,
+)
 from gis.database import connect
-from gis.errors import ImportValidationError, InvalidParameter
+from gis.errors import ImportValidationError
 
 
 def geocode(
@@ -28,16 +35,14 @@ def geocode(
     """Geocode every row of a table; bad rows get a reason, good rows their point and codes."""
     from geocoder import gazetteer  # scipy
     from geocoder.batch import check_output, geocode_rows, is_outside_grid, read_table, write_csv, write_gpkg
-    from geocoder.service import output_crs
+    from gis.crs import output_crs
 
     if not file.is_file():
         raise ImportValidationError(f"{file}: no such file")
     out = output or file.with_suffix(".geocoded.csv")
-    try:  # options refused before any row is geocoded exit 3, as refused input does (README)
+    with options_checked():
         target = output_crs(crs)
         check_output(out, target)
-    except InvalidParameter as refused:
-        raise ImportValidationError(str(refused)) from None
     table = read_table(file.read_bytes(), file.name, column=column, encoding=encoding)
     settings = settings_of(ctx)
     with connect(ready_database_url(settings), timeout_s=settings.connect_timeout_s) as conn:

@@ -9,8 +9,8 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from gis.cli import feeds
-from gis.cli.context import CRS_HELP, SURVEY_FILES_HELP, ready_database_url, settings_of
-from gis.errors import ImportValidationError, InvalidParameter
+from gis.cli.context import CRS_HELP, SURVEY_FILES_HELP, options_checked, ready_database_url, settings_of
+from gis.errors import ImportValidationError
 from grid_codes.classes import Scheme
 from layers.components import IMPORT_MODES
 
@@ -70,7 +70,7 @@ def components(
     from layers.survey_import import ImportOptions, import_components
 
     settings = settings_of(ctx)
-    try:  # an option refused before any file is read exits 3, as refused input does (README)
+    with options_checked():  # before any file is read
         scheme = scheme.strip().lower()
         if scheme not in ("legacy", "gb47678"):
             raise ImportValidationError(f"scheme {scheme!r} is not legacy or gb47678")
@@ -86,8 +86,6 @@ def components(
             mapping=field_mapping, mode=mode, dry_run=dry_run, skip_invalid=skip_invalid,
             duplicate_distance_m=duplicate_distance,
             fill=tuple(_fill(given, field_mapping) for given in fill or ()), timezone=settings.timezone)
-    except InvalidParameter as refused:
-        raise ImportValidationError(str(refused)) from None
     bar, tasks = _progress()
 
     def on_progress(stage: str, done: int, total: int) -> None:

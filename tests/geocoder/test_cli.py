@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.geocoder.test_geocode import _plate_outside_the_grid
+from tests.geocoder.conftest import plate_outside_the_grid
 
 ONEMAP = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "onemap")
 
@@ -88,7 +88,7 @@ def test_rows_outside_the_unit_grid_are_counted_apart_and_formulas_written_as_te
     db_url: str, tmp_path: Path
 ) -> None:
     with psycopg.connect(db_url) as conn:
-        outside = _plate_outside_the_grid(conn)
+        outside = plate_outside_the_grid(conn)
     addresses = tmp_path / "in.csv"
     addresses.write_text(f"编号,地址,备注\n1,侨香路7号,=HYPERLINK(\"http://x\")\n2,{outside},\n3,😀,\n",
                          encoding="utf-8")

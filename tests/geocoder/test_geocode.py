@@ -14,6 +14,7 @@ from geocoder.gazetteer import Gazetteer
 from geocoder.reverse import reverse, reverse_many
 from gis.crs import CrsSpec, wgs84_to_gcj02
 from gis.errors import InvalidParameter
+from tests.geocoder.conftest import plate_outside_the_grid
 from tests.geocoder.snapshots import county, snapshot
 
 
@@ -331,19 +332,8 @@ def test_an_admin_answer_carries_the_codes_of_its_unit_only(
     assert best.label == label
 
 
-def _plate_outside_the_grid(conn: psycopg.Connection) -> str:
-    """The address of a demo door plate outside every loaded district, so in no unit grid cell (the demo
-    numbers roads beyond the grid)."""
-    row = conn.execute(
-        "SELECT road_name || number || '号' FROM onemap.door_plate p WHERE sub_number = '' AND NOT EXISTS "
-        "(SELECT 1 FROM onemap.admin_area a WHERE ST_Intersects(a.geom, p.geom)) ORDER BY id LIMIT 1"
-    ).fetchone()
-    assert row is not None
-    return str(row[0])
-
-
 def test_an_answer_outside_the_unit_grid_says_so(demo_gazetteer: Gazetteer, conn: psycopg.Connection) -> None:
-    result = geocode(demo_gazetteer, _plate_outside_the_grid(conn))
+    result = geocode(demo_gazetteer, plate_outside_the_grid(conn))
     best = result.candidates[0]
     assert (best.level, best.grid_code, best.county_code) == ("door_plate", None, None)
     assert result.reason is not None

@@ -1,8 +1,5 @@
 """The geocoder's HTTP routes: contract shape, CRSs, GeoJSON, batch, jobs, and hostile input."""
 
-import csv
-import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,13 +7,12 @@ import openpyxl
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from geocoder.process import JSON_MAX_BYTES
 from geocoder.routes import JOB_MAX_BYTES
-from gis.app import create_app
 from gis.settings import Settings
-from tests.geocoder.test_geocode import _plate_outside_the_grid
+from tests.geocoder.conftest import job_result_rows, plate_outside_the_grid
+from tests.gis.conftest import ogc_app_client
 from tests.layers.opendocument_sheets import write_ods
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -137,7 +133,7 @@ def test_an_excel_error_value_is_a_reason_not_a_place(
     response = geocoder_client.post("/geocode/batch", content=(tmp_path / "cases.xlsx").read_bytes(),
                                     headers={"content-type": XLSX, **job_headers[0]})
     assert response.status_code == 202
-    rows = _finished(geocoder_client, response.headers["location"], job_headers[0])
+    rows = job_result_rows(geocoder_client, response.headers["location"], job_headers[0])
     assert [r[2] for r in rows[1:]] == ["door_plate", ""]
     assert rows[2][-1] == ("address holds #N/A, Excel's mark of a formula that failed: a lookup found "
                            "nothing; correct the formula or clear the cell")
@@ -153,7 +149,7 @@ def test_an_opendocument_workbook_is_a_batch_too(
     headers = {"content-type": "application/vnd.oasis.opendocument.spreadsheet", **job_headers[0]}
     response = geocoder_client.post("/geocode/batch", content=book.read_bytes(), headers=headers)
     assert response.status_code == 202
-    rows = _finished(geocoder_client, response.headers["location"], job_headers[0])
+    rows = job_result_rows(geocoder_client, response.headers["location"], job_headers[0])
     assert [r[2] for r in rows[1:]] == ["door_plate", ""]
     assert rows[2][-1].startswith("address holds #N/A, Excel's mark of a formula that failed")
 
@@ -163,7 +159,7 @@ def test_batch_job_csv(geocoder_client: TestClient, job_headers: tuple[dict[str,
     response = geocoder_client.post("/geocode/batch", content=body,
                                     headers={"content-type": "text/csv", **job_headers[0]})
     assert response.status_code == 202
-    rows = _finished(geocoder_client, response.headers["location"], job_headers[0])
+    rows = job_result_rows(geocoder_client, response.headers["location"], job_headers[0])
     assert rows[0][:3] == ["id", "地址", "level"] and rows[1][2] == "door_plate" and len(rows) == 4
 
 
@@ -174,23 +170,11 @@ def test_batch_job_csv_in_the_charset_its_content_type_declares(
     response = geocoder_client.post("/geocode/batch", content=body,
                                     headers={"content-type": 'text/csv; charset="big5"', **job_headers[0]})
     assert response.status_code == 202
-    rows = _finished(geocoder_client, response.headers["location"], job_headers[0])
+    rows = job_result_rows(geocoder_client, response.headers["location"], job_headers[0])
     assert rows[1][:2] == ["1", "僑香路7號"]
     unknown = geocoder_client.post("/geocode/batch", content=body,
                                    headers={"content-type": "text/csv; charset=bogus", **job_headers[0]})
     assert unknown.status_code == 422 and "unknown text encoding 'bogus'" in unknown.json()["description"]
-
-
-def _finished(client: TestClient, url: str, headers: dict[str, str]) -> list[list[str]]:
-    """The rows of a batch job's CSV result, header first, once the job has succeeded."""
-    for _ in range(100):
-        state = client.get(url, headers=headers).json()
-        if state["status"] not in ("accepted", "running"):
-            break
-        time.sleep(0.05)
-    assert state["status"] == "successful"
-    result = client.get(url + "/result", headers=headers)
-    return list(csv.reader(io.StringIO(result.content.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize(
@@ -250,9 +234,7 @@ def test_process_titles_are_strings_in_the_request_s_language(
 
 
 def test_database_down_is_503_not_500(settings: Settings) -> None:
-    down = settings.model_copy(update={"database_url": SecretStr("postgresql://nobody@127.0.0.1:1/none"),
-                                       "connect_timeout_s": 1.0})
-    with TestClient(create_app(down)) as client:
+    with ogc_app_client(settings, "postgresql://nobody@127.0.0.1:1/none", connect_timeout_s=1.0) as client:
         response = client.get("/geocode", params={"address": "侨香路7号"})
     assert response.status_code == 503 and response.json()["code"] == "ServiceUnavailable"
 
@@ -308,7 +290,7 @@ def test_reverse_geojson_carries_the_converted_point_as_json_does(geocoder_clien
 def test_an_answer_outside_the_unit_grid_has_a_reason_single_and_batch(
     geocoder_client: TestClient, conn: psycopg.Connection
 ) -> None:
-    address = _plate_outside_the_grid(conn)
+    address = plate_outside_the_grid(conn)
     single = geocoder_client.get("/geocode", params={"q": address}).json()
     assert single["candidates"][0]["grid_code"] is None
     assert single["reason"].startswith("outside the unit grid")
@@ -384,7 +366,7 @@ def test_a_job_result_states_its_crs_and_writes_formulas_as_text(
     response = geocoder_client.post("/geocode/batch?crs=gcj02", content=body,
                                     headers={"content-type": "text/csv", **job_headers[0]})
     assert response.status_code == 202
-    header, *rows = _finished(geocoder_client, response.headers["location"], job_headers[0])
+    header, *rows = job_result_rows(geocoder_client, response.headers["location"], job_headers[0])
     assert header[header.index("lat") + 1] == "crs"
     assert [r[header.index("crs")] for r in rows] == ["GCJ-02", "", ""]
     assert [r[2] for r in rows] == ["'=HYPERLINK(\"http://x\",\"看\")", "-12.5", "'+86 755 8888"]
@@ -428,7 +410,7 @@ def test_a_job_table_may_come_as_tsv_or_as_a_named_octet_stream(
         headers["content-disposition"] = disposition
     response = geocoder_client.post("/geocode/batch", content=body, headers=headers)
     assert response.status_code == 202, response.text
-    rows = _finished(geocoder_client, response.headers["location"], job_headers[0])
+    rows = job_result_rows(geocoder_client, response.headers["location"], job_headers[0])
     assert rows[1][:3] == ["1", "侨香路7号", "door_plate"]
 
 
