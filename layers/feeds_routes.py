@@ -3,7 +3,7 @@
 Writes need a token with ``ingest_feeds``; tracks and stream URLs need ``read_private``. The feed of a
 private layer (``is_private`` on a layer of its kind) is, to callers without ``read_private``, as absent
 as the layer is in the tiles and the OGC API (404); the event stream leaves its events out. An event
-stream opened with a token re-checks it every ``feeds_stream_token_check_s`` and ends once it is revoked. A
+stream opened with a token ends once it is revoked (the hub checks every ``feeds_stream_token_check_s``). A
 batch gets one outcome per row (accepted / flagged / rejected): a bad row never fails the batch.
 """
 
@@ -21,16 +21,23 @@ import orjson
 import psycopg
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from psycopg_pool import PoolTimeout
 
-from gis.auth import Principal, TokenCache, authenticate, optional_principal, require, sees_private
-from gis.errors import DatabaseUnavailable, InvalidParameter, NotFound, OnemapError, Unauthorized
+from gis.auth import (
+    Principal,
+    TokenCache,
+    bearer_token,
+    optional_principal,
+    require,
+    sees_private,
+    token_hash,
+)
+from gis.errors import InvalidParameter, NotFound
 from gis.local_time import read_timestamp
 from gis.request_body import read_body
 from gis.settings import Settings
 from layers import cameras, vehicles
-from layers.feeds_events import EventHub, StreamCheck
-from layers.registry import LayerCache
+from layers.feeds_events import EventHub
+from layers.registry import LayerCache, private_kinds
 from layers.vehicle_fixes import BBox, Fix, FixLimits, check_rows, parse_batch, parse_rows, summary
 
 _EXTENT_TTL_S = 60.0
@@ -39,9 +46,6 @@ SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
 FROM (SELECT ST_Extent(geom) AS e FROM onemap.admin_area WHERE level = 'county') AS s
 """
 _TRACK_LIMIT = 50_000
-# An answer that differs per token, kept out of shared caches (every answer says Vary: Authorization:
-# gis.app.CommonHeaders).
-PER_CALLER = {"Cache-Control": "private"}
 
 
 @dataclass
@@ -61,8 +65,9 @@ def _state(request: Request) -> FeedsState:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    app.state.feeds = state = FeedsState(
-        EventHub(app.state.pool.conninfo, layers=app.state.layers))
+    settings: Settings = app.state.settings
+    app.state.feeds = state = FeedsState(EventHub(
+        app.state.pool.conninfo, token_check_s=settings.feeds_stream_token_check_s, layers=app.state.layers))
     restore = _end_streams_on_signals(state.hub)
     try:
         yield
@@ -116,9 +121,10 @@ async def _check_visible(conn: psycopg.AsyncConnection, registry: LayerCache, ca
     """NotFound, worded as for an unknown layer, when the caller may not read a private layer of `kind`."""
     if sees_private(caller):
         return
-    hidden = [layer.name for layer in await registry.layers(conn) if layer.kind == kind and layer.is_private]
-    if hidden:
-        raise NotFound(f"layer {hidden[0]!r} does not exist")
+    layers = await registry.layers(conn)
+    if kind in private_kinds(layers):
+        hidden = next(layer.name for layer in layers if layer.kind == kind and layer.is_private)
+        raise NotFound(f"layer {hidden!r} does not exist")
 
 
 async def _body(request: Request, settings: Settings) -> bytes:
@@ -212,8 +218,7 @@ async def get_track(
     async with request.app.state.pool.connection() as conn:
         if not await vehicles.vehicle_exists(conn, vehicle):
             raise NotFound(f"vehicle {vehicle[:64]!r} is not registered")
-        return JSONResponse(await vehicles.track(conn, vehicle, start=t_start, end=t_end, limit=limit),
-                            headers=PER_CALLER)
+        return JSONResponse(await vehicles.track(conn, vehicle, start=t_start, end=t_end, limit=limit))
 
 
 @router.post("/cameras/status", summary="Report camera status (online/offline/fault), per-row outcomes")
@@ -233,37 +238,19 @@ async def get_camera(request: Request, device_id: str, caller: Caller) -> JSONRe
         feature = await cameras.camera_detail(conn, device_id, private=sees_private(caller))
     if feature is None:
         raise NotFound(f"camera {device_id[:40]!r} is not registered")
-    return JSONResponse(feature, headers=PER_CALLER)
+    return JSONResponse(feature)
 
 
-def _token_check(request: Request, caller: Principal | None) -> StreamCheck | None:
-    """For a stream opened with a token: whether that token still authenticates the same principal.
-
-    A check that cannot reach the database ends the stream too: the client reconnects and is
-    authenticated afresh, rather than keeping a token nobody can vouch for.
-    """
-    if caller is None:
-        return None
-    header, pool = request.headers.get("authorization"), request.app.state.pool
-
-    async def check() -> OnemapError | None:
-        try:
-            current = await authenticate(pool, header)
-        except (psycopg.Error, PoolTimeout):
-            return DatabaseUnavailable("the bearer token could not be checked again; reconnect")
-        if current != caller:
-            return Unauthorized("the bearer token was revoked: reconnect without it or with a valid token")
-        return None
-
-    return check
+def _token_digest(request: Request, caller: Principal | None) -> str | None:
+    """The digest of the bearer token that authenticated the caller (None: anonymous)."""
+    token = bearer_token(request.headers.get("authorization"))
+    return token_hash(token) if caller is not None and token is not None else None
 
 
 @router.get("/events", summary="Server-sent events: vehicle positions and case changes (private layers' "
             "only with read_private); a stream opened with a token ends once the token is revoked")
 async def get_events(request: Request, caller: Caller) -> StreamingResponse:
-    settings: Settings = request.app.state.settings
     stream = _state(request).hub.stream(public_only=not sees_private(caller),
-                                        check=_token_check(request, caller),
-                                        check_every_s=settings.feeds_stream_token_check_s)
+                                        token_digest=_token_digest(request, caller))
     return StreamingResponse(stream, media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

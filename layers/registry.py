@@ -1,6 +1,7 @@
 """The layer registry: what onemap publishes, read from ``onemap.layer``."""
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import psycopg
@@ -62,6 +63,16 @@ async def list_layers(conn: psycopg.AsyncConnection) -> list[Layer]:
 
 async def get_layer(conn: psycopg.AsyncConnection, name: str) -> Layer:
     return find_layer(await list_layers(conn), name)
+
+
+def visible(layers: Iterable[Layer], *, sees_private: bool) -> list[Layer]:
+    """The layers a caller sees: every one with read_private, else the public ones."""
+    return [layer for layer in layers if sees_private or not layer.is_private]
+
+
+def private_kinds(layers: Iterable[Layer]) -> frozenset[str]:
+    """The kinds with a private layer: their feeds are as private as it (docs/feeds.md)."""
+    return frozenset(layer.kind for layer in layers if layer.is_private)
 
 
 def find_layer(layers: list[Layer], name: str) -> Layer:

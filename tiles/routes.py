@@ -4,7 +4,8 @@ TileJSON 3.0 and the MapLibre style of the fused tileset.
 Tiles answer 204 No Content when the tile holds no feature, carry a strong ETag (304 on a
 matching If-None-Match) and are gzip-encoded when the client accepts it. Tiles and the documents
 describing a tileset vary with the caller's token (private layers are left out for those who may not
-read them): they say `Vary: Authorization`, and `Cache-Control: private` when built for a token.
+read them): every answer says `Vary: Authorization` and, to a request with a token, `Cache-Control:
+private` (gis.app.CommonHeaders). A tile sets its own: `public` for a public layer's, which is everyone's.
 """
 
 from typing import Annotated
@@ -38,7 +39,6 @@ def tile_service(request: Request) -> TileService:
 def _base_url(request: Request) -> str:
     configured: str | None = request.app.state.settings.public_url
     return (configured or str(request.base_url)).rstrip("/")
-
 
 
 def _per_caller(caller: Principal | None, tileset: str, parts: list[Part]) -> bool:
@@ -105,15 +105,13 @@ async def collection_tile(collectionId: str, tileMatrixSetId: str, tileMatrix: i
 
 
 async def _described(request: Request, caller: Principal | None,
-                     tileset: str) -> tuple[TileService, list[Part], str, dict[str, str]]:
-    """The service, the tileset's parts (NotFound for unknown or invisible ones), its title and the cache
-    headers of a document describing it."""
+                     tileset: str) -> tuple[TileService, list[Part], str]:
+    """The service, the tileset's parts (NotFound for unknown or invisible ones) and its title."""
     service = tile_service(request)
     await service.sync()
     parts = service.parts(tileset, sees_private=sees_private(caller), tile_filter=parse_tile_filter({}))
     title = FUSED_TITLE if tileset == FUSED else parts[0].layers[0].title
-    headers = {"Cache-Control": "private"} if _per_caller(caller, tileset, parts) else {}
-    return service, parts, title, headers
+    return service, parts, title
 
 
 async def _bbox(service: TileService) -> tuple[float, float, float, float] | None:
@@ -134,8 +132,8 @@ async def dataset_tileset(tileMatrixSetId: str, request: Request, caller: Caller
 
 @router.get("/collections/{collectionId}/tiles", summary="OGC API - Tiles: tilesets of a collection")
 async def collection_tilesets(collectionId: str, request: Request, caller: Caller) -> JSONResponse:
-    _, _, title, headers = await _described(request, caller, collectionId)
-    return JSONResponse(documents.tileset_list(_base_url(request), collectionId, title), headers=headers)
+    _, _, title = await _described(request, caller, collectionId)
+    return JSONResponse(documents.tileset_list(_base_url(request), collectionId, title))
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}",
@@ -147,9 +145,9 @@ async def collection_tileset(collectionId: str, tileMatrixSetId: str, request: R
 
 async def _metadata(request: Request, caller: Principal | None, tileset: str, tms_id: str) -> JSONResponse:
     tms = matrix_set(tms_id)
-    service, parts, title, headers = await _described(request, caller, tileset)
+    service, parts, title = await _described(request, caller, tileset)
     return JSONResponse(documents.tileset_metadata(_base_url(request), tileset, title, tms, parts,
-                                                   service.zooms, await _bbox(service)), headers=headers)
+                                                   service.zooms, await _bbox(service)))
 
 
 @router.get("/tileMatrixSets", summary="OGC API - Tiles: the tile matrix sets onemap serves")
@@ -164,15 +162,14 @@ async def tile_matrix_set(tileMatrixSetId: str) -> JSONResponse:
 
 @router.get("/tiles/{tileset}/tilejson.json", summary="TileJSON 3.0 of a tileset's XYZ tiles")
 async def tilejson(tileset: str, request: Request, caller: Caller) -> JSONResponse:
-    service, parts, title, headers = await _described(request, caller, tileset)
+    service, parts, title = await _described(request, caller, tileset)
     return JSONResponse(documents.tilejson(_base_url(request), tileset, title, parts, service.columns,
-                                           service.zooms, await _bbox(service)), headers=headers)
+                                           service.zooms, await _bbox(service)))
 
 
 @router.get("/tiles/{tileset}/style.json", summary="MapLibre style of the fused one-map tileset")
 async def map_style(tileset: str, request: Request, caller: Caller) -> JSONResponse:
     if tileset != FUSED:
         raise NotFound(f"onemap publishes a style for the fused tileset {FUSED!r} only")
-    _, parts, _, headers = await _described(request, caller, FUSED)
-    return JSONResponse(style(f"{_base_url(request)}/tiles/{FUSED}/tilejson.json", {p.name for p in parts}),
-                        headers=headers)
+    _, parts, _ = await _described(request, caller, FUSED)
+    return JSONResponse(style(f"{_base_url(request)}/tiles/{FUSED}/tilejson.json", {p.name for p in parts}))

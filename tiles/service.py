@@ -22,7 +22,7 @@ from gis.errors import DatabaseUnavailable, InvalidParameter
 from gis.settings import Settings
 from layers.layer_states import check_states
 from layers.ogc_query import layer_spec
-from layers.registry import Layer, LayerCache, column_types, find_layer
+from layers.registry import Layer, LayerCache, column_types, find_layer, visible
 from tiles import FUSED
 from tiles.cache import DiskTier, Entry, TileCache
 from tiles.changes import ChangeFeed, changed_since, prune
@@ -87,15 +87,15 @@ def deepest_matrix(matrix_set: MatrixSet, parts: Sequence[Part], zooms: Zooms) -
 def tileset_parts(tileset: str, layers: Sequence[Layer], *, sees_private: bool) -> list[Part]:
     """The parts of a tileset: the fused `onemap` one, or one registry layer (NotFound otherwise;
     a private layer is as invisible to those who may not read it as an unknown one)."""
-    visible = [layer for layer in layers if sees_private or not layer.is_private]
+    shown = visible(layers, sees_private=sees_private)
     if tileset == FUSED:
         parts = []
         for name, kind in ROLES:
-            members = tuple(layer for layer in visible if layer.kind == kind and layer.class_prefix is None)
+            members = tuple(layer for layer in shown if layer.kind == kind and layer.class_prefix is None)
             if members:
                 parts.append(Part(name, members))
         return parts
-    return [Part(tileset, (find_layer(visible, tileset),))]
+    return [Part(tileset, (find_layer(shown, tileset),))]
 
 
 class TileService:

@@ -1,4 +1,5 @@
-"""Shared set-up of the feeds tests: a database with the demo fleet and cameras, and tokens."""
+"""Shared set-up of the feeds tests: a database with the demo fleet and cameras, tokens, private layers and
+readers of the event stream."""
 
 import queue
 import threading
@@ -41,6 +42,17 @@ def fleet_db(server_url: str, prefix: str) -> Iterator[FleetDb]:
         yield FleetDb(url, tokens["dispatcher"], tokens["viewer"], tokens["admin"])
 
 
+@contextmanager
+def private_layer(url: str, layer: str) -> Iterator[None]:
+    """The layer is private for the block."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE onemap.layer SET is_private = true WHERE name = %s", (layer,))
+        try:
+            yield
+        finally:
+            conn.execute("UPDATE onemap.layer SET is_private = false WHERE name = %s", (layer,))
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -79,3 +91,42 @@ def read_stream(response: httpx.Response, into: "queue.Queue[tuple[str, str]]",
             into.put((event, line[6:]))
         elif line.startswith(": connected"):
             into.put(("connected", ""))
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """An event stream read in a thread: the answer's status and headers; in `events`, what read_stream puts,
+    then ("closed", "") when the server ends the stream (or ("error", …)). Setting `stop` ends the reading
+    at the next line."""
+
+    status: int
+    headers: httpx.Headers
+    events: "queue.Queue[tuple[str, str]]"
+    stop: threading.Event
+    reader: threading.Thread
+
+
+def subscribe(base: str, headers: dict[str, str] | None = None) -> Subscription:
+    """A reader of `base`'s /feeds/events in a thread, returned once the stream says it is connected."""
+    events: queue.Queue[tuple[str, str]] = queue.Queue()
+    opened: queue.Queue[httpx.Response | httpx.HTTPError] = queue.Queue()
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            with httpx.stream("GET", f"{base}/feeds/events", headers=headers,
+                              timeout=httpx.Timeout(30, read=60)) as response:
+                opened.put(response)
+                read_stream(response, events, stop)
+            events.put(("closed", ""))
+        except httpx.HTTPError as error:
+            opened.put(error)
+            events.put(("error", repr(error)))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    response = opened.get(timeout=20)
+    if isinstance(response, httpx.HTTPError):
+        raise response
+    assert events.get(timeout=20) == ("connected", ""), f"the stream answered {response.status_code}"
+    return Subscription(response.status_code, response.headers, events, stop, reader)

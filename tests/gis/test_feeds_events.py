@@ -2,9 +2,7 @@
 the vehicles layer is public; SIGTERM ends the streams."""
 
 import json
-import queue
 import signal
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -13,7 +11,7 @@ import psycopg
 import pytest
 
 from tests.gis.conftest import onemap_serve, start_onemap_serve
-from tests.gis.feeds_support import FleetDb, bearer, fix, read_stream
+from tests.gis.feeds_support import FleetDb, bearer, fix, subscribe
 
 
 @pytest.fixture(scope="module")
@@ -22,27 +20,9 @@ def base(feeds: FleetDb) -> Iterator[str]:
         yield url
 
 
-def _read_events(base: str, into: "queue.Queue[tuple[str, str]]", stop: threading.Event,
-                 headers: dict[str, str] | None = None) -> None:
-    with httpx.stream("GET", f"{base}/feeds/events", headers=headers,
-                      timeout=httpx.Timeout(30, read=60)) as response:
-        into.put(("status", f"{response.status_code} {response.headers['content-type']}"))
-        read_stream(response, into, stop)
-
-
-def _subscribe(base: str, headers: dict[str, str] | None = None) -> tuple["queue.Queue[tuple[str, str]]",
-                                                                          threading.Event]:
-    """A reader of the event stream in a thread, returned once it is connected."""
-    events: queue.Queue[tuple[str, str]] = queue.Queue()
-    stop = threading.Event()
-    threading.Thread(target=_read_events, args=(base, events, stop, headers), daemon=True).start()
-    assert events.get(timeout=20) == ("status", "200 text/event-stream; charset=utf-8")
-    assert events.get(timeout=20)[0] == "connected"
-    return events, stop
-
-
 def test_a_posted_fix_reaches_an_sse_subscriber_with_read_private(feeds, base):
-    events, stop = _subscribe(base, bearer(feeds.viewer))
+    viewer = subscribe(base, bearer(feeds.viewer))
+    assert (viewer.status, viewer.headers["content-type"]) == (200, "text/event-stream; charset=utf-8")
     now = datetime.now(UTC)
     response = httpx.post(
         f"{base}/feeds/vehicles/fixes",
@@ -50,8 +30,8 @@ def test_a_posted_fix_reaches_an_sse_subscriber_with_read_private(feeds, base):
         json={"fixes": [fix("FT010", lon=114.0321, lat=22.5432, t=now)]},
     )
     assert response.json()["accepted"] == 1
-    event, data = events.get(timeout=20)
-    stop.set()
+    event, data = viewer.events.get(timeout=20)
+    viewer.stop.set()
     assert event == "vehicles"
     [position] = json.loads(data)
     assert (position["id"], position["plate"], position["lon"], position["lat"]) == (
@@ -65,33 +45,29 @@ def test_a_posted_fix_reaches_an_sse_subscriber_with_read_private(feeds, base):
 
 def test_an_anonymous_subscriber_gets_the_positions_and_case_changes_of_public_layers(feeds, base):
     """The latest positions are as public as the vehicles layer (its tiles, GET /feeds/vehicles)."""
-    anonymous, stop_anonymous = _subscribe(base)
-    viewer, stop_viewer = _subscribe(base, bearer(feeds.viewer))
+    anonymous, viewer = subscribe(base), subscribe(base, bearer(feeds.viewer))
+    assert anonymous.status == viewer.status == 200
     response = httpx.post(f"{base}/feeds/vehicles/fixes", headers=bearer(feeds.feeder),
                           json={"fixes": [fix("FT012", lon=114.0322, lat=22.5433)]})
     assert response.json()["accepted"] == 1
     with psycopg.connect(feeds.url, autocommit=True) as conn:  # a later event both may receive
         conn.execute("""SELECT pg_notify('onemap_cases', '{"id": 1, "state": "filed"}')""")
-    got_viewer = [viewer.get(timeout=20)[0], viewer.get(timeout=20)[0]]
-    got_anonymous = [anonymous.get(timeout=20)[0], anonymous.get(timeout=20)[0]]
-    stop_anonymous.set()
-    stop_viewer.set()
+    got_viewer = [viewer.events.get(timeout=20)[0], viewer.events.get(timeout=20)[0]]
+    got_anonymous = [anonymous.events.get(timeout=20)[0], anonymous.events.get(timeout=20)[0]]
+    anonymous.stop.set()
+    viewer.stop.set()
     assert got_viewer == got_anonymous == ["vehicles", "cases"]
 
 
 def test_sigterm_ends_open_event_streams_and_the_server_exits(feeds):
     process, base = start_onemap_serve(feeds.url)
     try:
-        events: queue.Queue[tuple[str, str]] = queue.Queue()
-        reader = threading.Thread(target=_read_events, args=(base, events, threading.Event()), daemon=True)
-        reader.start()
-        assert events.get(timeout=20)[0] == "status"
-        assert events.get(timeout=20)[0] == "connected"
+        stream = subscribe(base)
         process.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal it captured: -SIGTERM, within seconds
         assert process.wait(timeout=10) in (0, -signal.SIGTERM)
-        reader.join(timeout=5)
-        assert not reader.is_alive(), "the client's stream did not end"
+        stream.reader.join(timeout=5)
+        assert not stream.reader.is_alive(), "the client's stream did not end"
     finally:
         if process.poll() is None:
             process.kill()

@@ -3,7 +3,7 @@ belongs to, as the tiles and the OGC API do; answers that differ per token say s
 
 import asyncio
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 
 import psycopg
 import pytest
@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from layers.feeds_events import EventHub
 from layers.registry import LayerCache
 from tests.gis.conftest import ogc_app_client
-from tests.gis.feeds_support import FleetDb, bearer
+from tests.gis.feeds_support import FleetDb, bearer, private_layer
 
 CAMERA = "44030400081326000001"
 
@@ -23,24 +23,13 @@ def client(settings, feeds: FleetDb) -> Iterator[TestClient]:
         yield test_client
 
 
-@contextmanager
-def _private(feeds: FleetDb, layer: str) -> Iterator[None]:
-    """The layer is private for the block."""
-    with psycopg.connect(feeds.url, autocommit=True) as conn:
-        conn.execute("UPDATE onemap.layer SET is_private = true WHERE name = %s", (layer,))
-        try:
-            yield
-        finally:
-            conn.execute("UPDATE onemap.layer SET is_private = false WHERE name = %s", (layer,))
-
-
 @pytest.mark.parametrize(("layer", "path"), [("vehicles", "/feeds/vehicles"),
                                              ("cameras", f"/feeds/cameras/{CAMERA}"),
                                              ("camera_sectors", f"/feeds/cameras/{CAMERA}")],
                          ids=["positions", "camera", "camera-sector"])
 def test_the_feed_of_a_private_layer_answers_as_its_collection(client, feeds, layer, path):
     assert client.get(path).status_code == 200
-    with _private(feeds, layer):
+    with private_layer(feeds.url, layer):
         anonymous, collection = client.get(path), client.get(f"/collections/{layer}/items")
         assert anonymous.status_code == collection.status_code == 404
         assert anonymous.json()["code"] == collection.json()["code"] == "NotFound"
@@ -71,7 +60,7 @@ def test_a_subscriber_without_read_private_gets_no_events_of_a_private_layer(fee
             assert (await anext(public)).startswith("retry:")
             assert (await anext(everyone)).startswith("retry:")
             for case_id, private in ((1, False), (2, True), (3, False)):
-                with _private(feeds, "cases") if private else nullcontext():
+                with private_layer(feeds.url, "cases") if private else nullcontext():
                     await asyncio.sleep(2.5)  # the listener re-reads the registry every second
                     _notify_case(feeds.url, case_id)
                     seen.append((await anext(everyone), await anext(public)))  # everyone's: published

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.gis.conftest import ogc_app_client
-from tests.gis.feeds_support import FleetDb, bearer
+from tests.gis.feeds_support import FleetDb, bearer, private_layer
 
 CAMERA = "44030400081326000001"
 PATHS = ["/collections/cameras", "/collections/cameras/items", f"/collections/cameras/items/{CAMERA}",
@@ -19,9 +19,7 @@ IDS = ["collection", "items", "item", "feed", "tilejson"]
 @pytest.fixture(scope="module")
 def client(settings, feeds: FleetDb) -> Iterator[TestClient]:
     """The app over the demo city and fleet whose `cameras` layer is private."""
-    with psycopg.connect(feeds.url, autocommit=True) as conn:
-        conn.execute("UPDATE onemap.layer SET is_private = true WHERE name = 'cameras'")
-    with ogc_app_client(settings, feeds.url) as test_client:
+    with private_layer(feeds.url, "cameras"), ogc_app_client(settings, feeds.url) as test_client:
         yield test_client
 
 

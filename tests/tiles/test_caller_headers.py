@@ -1,14 +1,11 @@
 """Tile documents whose content depends on the caller's token say so to caches (Vary, Cache-Control)."""
 
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from gis.auth import create_token
-from tests.conftest import template_clone
+from tests.gis.feeds_support import bearer, fleet_db, private_layer
 from tests.tiles.conftest import tiles_client
 
 DOCUMENTS = ["/tiles/onemap/tilejson.json", "/tiles/onemap/style.json", "/tiles/vehicles/tilejson.json",
@@ -18,14 +15,9 @@ DOCUMENTS = ["/tiles/onemap/tilejson.json", "/tiles/onemap/style.json", "/tiles/
 @pytest.fixture(scope="module")
 def private_vehicles(settings, server_url: str, db_url: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """The app over a database whose `vehicles` layer is private, and a viewer's Authorization header."""
-    with template_clone(server_url, "onemap_test_tile_headers") as url:
-        with psycopg.connect(url) as conn:
-            conn.execute("UPDATE onemap.layer SET is_private = true WHERE name = 'vehicles'")
-            token = create_token(conn, name=f"viewer-{uuid.uuid4().hex[:6]}", role="viewer",
-                                 created_by="pytest")
-            conn.commit()
-        with tiles_client(settings, url) as client:
-            yield client, {"Authorization": f"Bearer {token}"}
+    with (fleet_db(server_url, "onemap_test_tile_headers") as fleet, private_layer(fleet.url, "vehicles"),
+          tiles_client(settings, fleet.url) as client):
+        yield client, bearer(fleet.viewer)
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=["tilejson", "style", "layer-tilejson", "ogc-tileset"])
