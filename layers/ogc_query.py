@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -239,18 +239,41 @@ def _count(conn: psycopg.Connection, source: sql.Composable, where: sql.Composab
 
 
 def get_feature(conn: psycopg.Connection, spec: LayerSpec, identifier: str | int,
-                output: CrsRef | None, *, as_text: bool = False, as_of: datetime | None = None) -> Any:
-    """One feature of the layer by its identifier (a dict, or its GeoJSON text), or None: the current
-    version, or with `as_of` (components) the version valid then, read as the items list reads it."""
+                output: CrsRef | None, *, as_of: datetime | None = None) -> Any:
+    """One feature of the layer by its identifier (a dict), or None: the current version, or with `as_of`
+    (components) the version valid then, read as the items list reads it."""
+    row = _feature_row(conn, spec, identifier, ItemQuery(output=output, as_of=as_of), as_json=True)
+    return row[0] if row else None
+
+
+class FeatureText(NamedTuple):
+    """A feature's GeoJSON text as PostgreSQL writes it, and the start of its version."""
+
+    text: str
+    valid_from: datetime | None  # an editable layer's (the version an ETag names); None on other layers
+
+
+def get_feature_text(conn: psycopg.Connection, spec: LayerSpec, identifier: str | int,
+                     output: CrsRef | None) -> FeatureText | None:
+    """The current version of one feature by its identifier (see get_feature), as text, or None."""
+    row = _feature_row(conn, spec, identifier, ItemQuery(output=output), as_json=False)
+    return FeatureText(row[0], row[1]) if row else None
+
+
+def _feature_row(conn: psycopg.Connection, spec: LayerSpec, identifier: str | int, query: ItemQuery, *,
+                 as_json: bool) -> tuple[Any, ...] | None:
+    """The feature (parsed with `as_json`, else its text) and its version's valid_from (see FeatureText)."""
     params = _Params()
-    query = ItemQuery(output=output, as_of=as_of)
     feature = _feature(spec, query, params)
-    statement = sql.SQL("SELECT {feature} FROM {source} t WHERE {id} = {value} AND {where}").format(
-        feature=feature if as_text else sql.SQL("({})::json").format(feature),
+    versioned = spec.editable and "valid_from" in spec.fields
+    statement = sql.SQL("SELECT {feature}, {valid_from} FROM {source} t "
+                        "WHERE {id} = {value} AND {where}").format(
+        feature=sql.SQL("({})::json").format(feature) if as_json else feature,
+        valid_from=_column("valid_from") if versioned else sql.SQL("NULL"),
         source=_source(spec, query, params), id=_column(spec.id_column), value=params.bind(identifier),
         where=_where(spec, query, params))
-    row = conn.execute(statement, params.values, prepare=False).fetchone()
-    return row[0] if row else None
+    row: tuple[Any, ...] | None = conn.execute(statement, params.values, prepare=False).fetchone()
+    return row
 
 
 # Component layers show every standard field (an editor can PUT back what it GETs), not only

@@ -14,9 +14,9 @@ import pygeoapi.l10n
 import pygeoapi.util
 
 from gis.crs import CGCS2000, CRS84_URI, WEB_MERCATOR, WGS84, epsg_uri, gauss_kruger_epsg
-from gis.ogc.pages import PageTemplates, UncachedConfigs
+from gis.ogc.pages import ConfigTranslations, PageTemplates, UncachedConfigs
 from layers.ogc_query import layer_spec
-from layers.registry import BBox, Layer, column_types, layer_extents, list_layers, registry_signature
+from layers.registry import BBox, Layer, column_types, layer_extents, list_layers, registry_signature, visible
 from tiles.documents import discovery_links
 
 PROVIDER = "layers.ogc_provider.OnemapProvider"
@@ -25,13 +25,18 @@ MAX_ITEMS = 10_000  # a larger limit is clamped to this (pygeoapi's 'throttle'),
 LANGUAGES = ["en-US", "zh-CN"]
 CITY_LONGITUDE_FALLBACK = 114.0  # used only when no county is loaded (the demo city's zone)
 _WORLD: BBox = (-180.0, -90.0, 180.0, 90.0)
-# the background of the HTML pages' Leaflet maps: the only thing on them fetched from the internet (offline
-# the features draw on a blank background)
+# the background of the HTML pages' Leaflet maps, fetched from the internet (offline the features draw on a
+# blank background); the only other thing the pages fetch from outside is the logo of ReDoc's credit line
+# (cdn.redoc.ly, hidden when it does not load)
 BASEMAP_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
-pygeoapi.util.Environment = PageTemplates  # the seam where onemap shapes pygeoapi's HTML pages
-pygeoapi.l10n._cfg_cache = UncachedConfigs()  # each page rendered with the configuration of its own API
+# the seam where onemap shapes pygeoapi's HTML pages: its templates (gis.ogc.pages), and each page rendered
+# with the configuration of its own API, translated once per API and locale
+pygeoapi.util.Environment = PageTemplates
+pygeoapi.l10n._cfg_cache = UncachedConfigs()
+# kept: as many as gis.ogc.service keeps APIs (8 base URLs x public and private) x LANGUAGES
+pygeoapi.l10n.translate_struct = ConfigTranslations(pygeoapi.l10n.translate_struct, size=32)
 
 
 @dataclass(frozen=True)
@@ -114,5 +119,5 @@ def build_config(registry: Registry, *, base_url: str, pool_key: str, timezone: 
                         "instructions": "during office hours", "role": "pointOfContact"},
         },
         "resources": {layer.name: _collection(layer, registry, pool_key, timezone, base_url)
-                      for layer in registry.layers if private or not layer.is_private},
+                      for layer in visible(registry.layers, sees_private=private)},
     }

@@ -31,9 +31,9 @@ from gis.ogc.config import DEFAULT_ITEMS, MAX_ITEMS, Registry
 from gis.ogc.params import ItemsParameters, offset_serialised, pygeoapi_serialised
 from gis.ogc.service import OgcService
 from layers.ogc_context import OgcRequest, pool
-from layers.ogc_edit import served_etag
+from layers.ogc_edit import served_etag, version_etag
 from layers.ogc_params import item_query
-from layers.ogc_query import LayerSpec, get_feature, layer_spec, query_page
+from layers.ogc_query import FeatureText, LayerSpec, get_feature_text, layer_spec, query_page
 
 log = logging.getLogger("onemap.ogc")
 ITEMS_PARAMETERS = frozenset({"f", "bbox", "bbox-crs", "limit", "offset"})
@@ -94,8 +94,8 @@ def as_geojson(headers: dict[str, str]) -> dict[str, str]:
 
 
 def with_version_tag(headers: dict[str, str], feature: str) -> dict[str, str]:
-    """The headers of a component's GeoJSON (`feature`) with the ETag of its version, which a write's
-    If-Match names (layers.ogc_edit); other representations get none."""
+    """The headers of a component's GeoJSON (`feature`, as pygeoapi wrote it) with the ETag of its version,
+    which a write's If-Match names (layers.ogc_edit); other representations get none."""
     if headers.get("Content-Type") != "application/geo+json":
         return headers
     etag = served_etag(json.loads(feature).get("properties") or {})
@@ -179,14 +179,15 @@ async def item(request: Request, api: API, registry: Registry, collection_id: st
             return None
         key = int(feature_id)
     try:
-        text = await service.read_in_thread(_feature, service.pool_key, spec, key)
+        found_feature = await service.read_in_thread(_feature, service.pool_key, spec, key)
     except _DATABASE_ERRORS as error:
         raise _unavailable(error) from error
     except Exception:
         log.debug("OGC item fast path declined %s", request.url.path, exc_info=True)
         return None
-    if text is None:
+    if found_feature is None:
         return None
+    text, valid_from = found_feature
     uri = f"{api.get_collections_url()}/{collection_id}/items/{feature_id}"
     links = [
         {"type": "application/json", "rel": "root", "title": "The landing page of this server as JSON",
@@ -201,12 +202,13 @@ async def item(request: Request, api: API, registry: Registry, collection_id: st
         {"rel": "collection", "type": "application/json", "title": title,
          "href": f"{api.get_collections_url()}/{collection_id}"}]
     body = f'{text.rstrip().removesuffix("}")},"links":{_links_json(links)}}}'
-    headers = with_version_tag(_headers(api), text) if spec.editable else _headers(api)
+    headers = _headers(api)
+    if valid_from is not None:  # with_version_tag's ETag, without parsing the feature's text
+        headers["ETag"] = version_etag(valid_from)
     return Response(body.encode("utf-8"), headers=headers)
 
 
-def _feature(pool_key: str, spec: LayerSpec, key: str | int) -> str | None:
+def _feature(pool_key: str, spec: LayerSpec, key: str | int) -> FeatureText | None:
     with pool(pool_key).connection() as conn:
-        text: str | None = get_feature(conn, spec, key, _OUTPUT, as_text=True)
-        return text
+        return get_feature_text(conn, spec, key, _OUTPUT)
 

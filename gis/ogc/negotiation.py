@@ -10,7 +10,8 @@ languages mapped onto the configured ones (zh, zh-TW, zh-Hans → zh-CN).
 
 import re
 from collections.abc import Sequence
-from urllib.parse import quote, unquote_plus
+from functools import lru_cache
+from urllib.parse import quote, unquote_plus, unquote_to_bytes
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -18,6 +19,7 @@ from gis.ogc.config import LANGUAGES
 
 _GEOJSON, _JSON = "application/geo+json", "application/json"
 _LANGUAGE_LIST = re.compile(r"[A-Za-z0-9_*.=;, -]*[A-Za-z][A-Za-z0-9_*.=;, -]*", re.ASCII)
+_HEADERS_KEPT = 256  # distinct Accept / Accept-Language texts parsed once (clients send a handful)
 
 
 def _weighted(header: str) -> list[tuple[str, float]]:
@@ -39,6 +41,7 @@ def _weighted(header: str) -> list[tuple[str, float]]:
     return sorted(entries, key=lambda entry: -entry[1])  # stable: equal q keep the client's order
 
 
+@lru_cache(maxsize=_HEADERS_KEPT)
 def accepted_media_types(header: str) -> str:
     """Accept as `type;q=…` entries, best first, without q=0; application/json follows
     application/geo+json where other types do, for pygeoapi (its FORMAT_TYPES name GeoJSON so)."""
@@ -62,6 +65,11 @@ def _configured(tag: str, languages: Sequence[str]) -> str | None:
 def accepted_languages(header: str, languages: Sequence[str] = LANGUAGES) -> str:
     """Accept-Language (or `lang`) as configured languages, best first; where none is acceptable, the
     first configured one not refused with q=0 (or the default)."""
+    return _accepted_languages(header, tuple(languages))
+
+
+@lru_cache(maxsize=_HEADERS_KEPT)
+def _accepted_languages(header: str, languages: tuple[str, ...]) -> str:
     weighted = _weighted(header)
     refused = {_configured(tag, languages) for tag, q in weighted if q == 0}
     chosen: list[str] = []
@@ -71,6 +79,11 @@ def accepted_languages(header: str, languages: Sequence[str] = LANGUAGES) -> str
             chosen.append(language)
     fallback = [language for language in languages if language not in refused] or [languages[0]]
     return ", ".join(chosen or fallback[:1])
+
+
+def _names_lang(query: bytes) -> bool:
+    """Whether a parameter of the query string may be `lang` (written plainly or percent-encoded)."""
+    return b"lang=" in (unquote_to_bytes(query) if b"%" in query else query)
 
 
 def _with_languages(query: bytes) -> bytes:
@@ -102,6 +115,7 @@ class NormaliseNegotiation:
                 elif name == b"accept-language" and value.strip():
                     value = accepted_languages(value.decode("latin-1")).encode("latin-1")
                 headers.append((name, value))
-            query = _with_languages(scope.get("query_string", b""))
-            scope = {**scope, "headers": headers, "query_string": query}
+            query = scope.get("query_string", b"")
+            scope = {**scope, "headers": headers,
+                     "query_string": _with_languages(query) if _names_lang(query) else query}
         await self.app(scope, receive, send)

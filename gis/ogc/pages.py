@@ -8,13 +8,17 @@ value never becomes a link or an image.
 """
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from functools import lru_cache
-from typing import Any
+from types import CodeType
+from typing import Any, ClassVar
 
 import jinja2
 import markupsafe
 import pygeoapi.util
+from jinja2.bccache import Bucket
 
 from gis.web import ASSETS_PATH
 
@@ -124,7 +128,8 @@ class UncachedConfigs(dict[Any, Any]):
     renders with several: the public one and the one with private layers, per base URL, anew with each
     registry change; from that cache, a token's page of a private layer failed (500) once an anonymous page
     had been rendered, a layer added later failed until a restart, and an anonymous page could have been
-    rendered with the private configuration. Nothing is kept: each page translates its own configuration."""
+    rendered with the private configuration. Nothing is kept here: ConfigTranslations keeps each
+    configuration's own translation."""
 
     def get(self, key: Any, default: Any = None) -> Any:
         return default
@@ -133,8 +138,60 @@ class UncachedConfigs(dict[Any, Any]):
         pass
 
 
+class ConfigTranslations:
+    """pygeoapi.l10n.translate_struct with a configuration's translation kept per configuration object and
+    locale; other structures pass through.
+
+    pygeoapi renders every page with `api.tpl_config`, built once per API (pygeoapi.api.API.__init__) and
+    never changed after, and translated it anew for each page (a deep copy: ≈2.7 ms a registry layer).
+    An entry holds its configuration, so its id names no other while it is kept (checked all the same)."""
+
+    def __init__(self, translate: Callable[..., Any], size: int) -> None:
+        self._translate = translate
+        self._size = size  # the newest used are kept
+        self._kept: OrderedDict[tuple[int, str], tuple[Any, Any]] = OrderedDict()
+        self._lock = threading.Lock()  # pages render in worker threads
+
+    def __call__(self, struct: Any, locale_: Any, is_config: bool = False) -> Any:
+        if not (is_config and struct and locale_):
+            return self._translate(struct, locale_, is_config)
+        key = (id(struct), str(locale_))
+        with self._lock:
+            hit = self._kept.get(key)
+            if hit is not None and hit[0] is struct:
+                self._kept.move_to_end(key)
+                return hit[1]
+        translated = self._translate(struct, locale_, True)
+        with self._lock:
+            self._kept[key] = (struct, translated)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return translated
+
+
+class CompiledPages(jinja2.BytecodeCache):
+    """The compiled code of each page template, in memory, shared by every PageTemplates: pygeoapi builds an
+    environment per page, which compiled each template it loads again (pygeoapi builds them all alike, so
+    one's code runs in another). A template's code is used while the checksum of its rewritten source
+    (page_source) is the one it was compiled from."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str, CodeType]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        kept = self._code.get(bucket.key)
+        if kept is not None and kept[0] == bucket.checksum:
+            bucket.code = kept[1]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
 class PageTemplates(jinja2.Environment):
-    """pygeoapi's template environment over PageSources, with web_url and script_safe_json as `to_json`.
+    """pygeoapi's template environment over PageSources and CompiledPages, with web_url and script_safe_json
+    as `to_json`.
 
     The item and items pages write `var geojson_data = {{ data | to_json | safe }}` into a <script>, so a
     stored `</script><script>...` would run for whoever opens them. pygeoapi.util.render_j2_template
@@ -142,9 +199,12 @@ class PageTemplates(jinja2.Environment):
     loads the template.
     """
 
+    compiled: ClassVar[CompiledPages] = CompiledPages()
+
     def __init__(self, *, loader: jinja2.BaseLoader, extensions: Sequence[str],
                  autoescape: bool | Callable[[str | None], bool]) -> None:
-        super().__init__(loader=PageSources(loader), extensions=extensions, autoescape=autoescape)
+        super().__init__(loader=PageSources(loader), extensions=extensions, autoescape=autoescape,
+                         bytecode_cache=self.compiled)
         self.filters["web_url"] = web_url
 
     def get_template(self, name: str | jinja2.Template, parent: str | None = None,

@@ -1,8 +1,12 @@
 """HEAD on every GET resource answers the GET's status and headers without a body (RFC 9110 §9.3.2)."""
 
+import asyncio
+
 import morecantile
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
+from gis.head_requests import AnswerHeadAsGet
 from tests.tiles.conftest import CENTRE
 
 IDENTITY = {"Accept-Encoding": "identity"}  # the length of an uncompressed body, the same on every call
@@ -50,3 +54,29 @@ def test_a_405_on_a_get_resource_allows_head_too(ogc_client, method, path):
     response = ogc_client.request(method, path)
     assert response.status_code == 405
     assert [m.strip() for m in response.headers["allow"].split(",")][:2] == ["GET", "HEAD"]
+
+
+START: Message = {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"10")]}
+
+
+async def _get_in_two_parts(scope: Scope, receive: Receive, send: Send) -> None:
+    assert scope["method"] == "GET"
+    await send(START)
+    await send({"type": "http.response.body", "body": b"hello", "more_body": True})
+    await send({"type": "http.response.body", "body": b"world", "more_body": False})
+
+
+def test_the_head_middleware_sends_the_get_s_start_and_one_empty_body():
+    """What reaches the server (the TestClient drops a HEAD response's body itself): the start, one empty last
+    body message, and none of the GET's body messages after it."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "HEAD", "path": "/", "headers": [], "query_string": b""}
+    asyncio.run(AnswerHeadAsGet(_get_in_two_parts)(scope, receive, send))
+    assert sent == [START, {"type": "http.response.body", "body": b"", "more_body": False}]

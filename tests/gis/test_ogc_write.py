@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 from gis.auth import create_token
 from layers.ogc_edit import MAX_BODY_BYTES
 from tests.gis.conftest import ogc_app_client
+from tests.gis.ogc_support import COLLECTION, GEOJSON, feature_json, free_spot
 
-GEOJSON = {"Accept": "application/geo+json", "Content-Type": "application/geo+json"}
-COLLECTION = "/collections/components_gb47678_01002/items"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 
 
@@ -40,25 +39,8 @@ def _auth(tokens: dict[str, str], role: str) -> dict[str, str]:
     return {**GEOJSON, "Authorization": f"Bearer {tokens[role]}"}
 
 
-def _free_spot(db: psycopg.Connection, class_code: str = "01002") -> tuple[float, float]:
-    """A point in the city at least 5 m from every component of the class."""
-    row = db.execute(
-        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Translate(geom, 0.0003, 0.0002) AS p "
-        "FROM onemap.v_component WHERE class_code = %s ORDER BY id) s "
-        "WHERE NOT EXISTS (SELECT 1 FROM onemap.v_component c "
-        "WHERE c.class_code = %s AND ST_DWithin(c.geom::geography, s.p::geography, 5)) LIMIT 1",
-        (class_code, class_code)).fetchone()
-    return row[0], row[1]
-
-
-def _feature(xy: tuple[float, float], **properties) -> str:
-    props = {"competent_dept_name": "福田区城市管理和综合执法局", "name": "污水井盖", **properties}
-    return json.dumps({"type": "Feature", "geometry": {"type": "Point", "coordinates": list(xy)},
-                       "properties": props}, ensure_ascii=False)
-
-
 def _create(client, tokens, db, **properties) -> str:
-    response = client.post(COLLECTION, content=_feature(_free_spot(db), **properties),
+    response = client.post(COLLECTION, content=feature_json(free_spot(db), **properties),
                            headers=_auth(tokens, "editor"))
     assert response.status_code == 201, response.text
     return response.headers["location"].rsplit("/", 1)[-1]
@@ -76,7 +58,7 @@ def _last_batch(db: psycopg.Connection) -> tuple:
 
 
 def test_writes_need_an_editor_token(client, tokens, db):
-    body = _feature(_free_spot(db))
+    body = feature_json(free_spot(db))
     anonymous = client.post(COLLECTION, content=body, headers=GEOJSON)
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"].startswith("Bearer")
@@ -86,8 +68,8 @@ def test_writes_need_an_editor_token(client, tokens, db):
 
 def test_create_is_validated_coded_and_recorded(client, tokens, db):
     version = db.execute("SELECT data_version FROM onemap.layer WHERE name = 'components'").fetchone()[0]
-    xy = _free_spot(db)
-    response = client.post(COLLECTION, content=_feature(xy), headers=_auth(tokens, "editor"))
+    xy = free_spot(db)
+    response = client.post(COLLECTION, content=feature_json(xy), headers=_auth(tokens, "editor"))
     assert response.status_code == 201, response.text
     location = response.headers["location"]
     assert location.startswith("http://testserver/collections/components_gb47678_01002/items/")
@@ -122,7 +104,7 @@ def test_create_is_validated_coded_and_recorded(client, tokens, db):
         "nul-in-name", "nul-in-attribute", "nul-in-attribute-key", "excel-error-in-field",
         "excel-error-in-attribute"])
 def test_invalid_features_are_400_with_reasons(client, tokens, db, properties, geometry, reason):
-    body = json.loads(_feature(_free_spot(db), **properties))
+    body = json.loads(feature_json(free_spot(db), **properties))
     if geometry is not None:
         body["geometry"]["coordinates"] = geometry
     response = client.post(COLLECTION, content=json.dumps(body, ensure_ascii=False),
@@ -142,7 +124,7 @@ def test_malformed_bodies_are_400(client, tokens, body):
 
 
 def test_a_line_is_refused_by_a_point_class(client, tokens, db):
-    x, y = _free_spot(db)
+    x, y = free_spot(db)
     body = {"type": "Feature", "properties": {"competent_dept_name": "x"},
             "geometry": {"type": "LineString", "coordinates": [[x, y], [x + 0.0001, y]]}}
     response = client.post(COLLECTION, content=json.dumps(body), headers=_auth(tokens, "editor"))
@@ -195,13 +177,13 @@ def test_a_post_of_an_identifier_in_use_or_removed_says_what_the_api_does_instea
     """Not the command line's --mode upsert: PUT or PATCH updates a component, and a removed one's
     identifier is never given again."""
     identifier = _create(client, tokens, db)
-    again = client.post(COLLECTION, content=_feature(_free_spot(db), id=identifier),
+    again = client.post(COLLECTION, content=feature_json(free_spot(db), id=identifier),
                         headers=_auth(tokens, "editor"))
     assert again.status_code == 400
     assert again.json()["description"].endswith(
         f"identifier {identifier} is already in the inventory (PUT or PATCH on its item updates it)")
     assert client.delete(f"{COLLECTION}/{identifier}", headers=_auth(tokens, "editor")).status_code == 204
-    removed = client.post(COLLECTION, content=_feature(_free_spot(db), id=identifier),
+    removed = client.post(COLLECTION, content=feature_json(free_spot(db), id=identifier),
                           headers=_auth(tokens, "editor"))
     assert removed.status_code == 400
     assert removed.json()["description"].endswith(
@@ -261,16 +243,16 @@ def test_a_patch_that_is_no_feature_or_merge_patch_is_400(client, tokens, db, bo
 def test_a_post_without_a_class_says_what_an_api_client_gives(client, tokens, db):
     """Not the command line's --class or delivery folders: class_code, or the class's collection. A name
     that is a class's standard name still gives its class, as in an import."""
-    x, y = _free_spot(db)
+    x, y = free_spot(db)
     items = "/collections/components/items"
-    response = client.post(items, content=_feature((x, y), name="不知道是什么"),
+    response = client.post(items, content=feature_json((x, y), name="不知道是什么"),
                            headers=_auth(tokens, "editor"))
     assert response.status_code == 400, response.text
     description = response.json()["description"]
     assert "give properties.class_code" in description
     assert "components_gb47678_<class code>" in description
     assert "--class" not in description
-    named = client.post(items, content=_feature((x, y)), headers=_auth(tokens, "editor"))
+    named = client.post(items, content=feature_json((x, y)), headers=_auth(tokens, "editor"))
     assert named.status_code == 201, named.text
     assert named.headers["location"].rsplit("/", 1)[-1][6:11] == "01002"
 
@@ -344,7 +326,7 @@ def test_if_match_compares_strongly_with_the_current_version(client, tokens, db,
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_writes_to_unknown_features_are_404(client, tokens, db, method):
-    kwargs = {} if method == "delete" else {"content": _feature(_free_spot(db))}
+    kwargs = {} if method == "delete" else {"content": feature_json(free_spot(db))}
     response = getattr(client, method)(f"{COLLECTION}/44030401002999999", headers=_auth(tokens, "editor"),
                                        **kwargs)
     assert response.status_code == 404
@@ -352,8 +334,8 @@ def test_writes_to_unknown_features_are_404(client, tokens, db, method):
 
 
 def test_content_crs_reads_lat_lon_bodies(client, tokens, db):
-    lon, lat = _free_spot(db)
-    body = _feature((lat, lon))
+    lon, lat = free_spot(db)
+    body = feature_json((lat, lon))
     response = client.post(COLLECTION, content=body,
                            headers={**_auth(tokens, "editor"), "Content-Crs": f"<{EPSG}4490>"})
     assert response.status_code == 201, response.text
@@ -363,8 +345,9 @@ def test_content_crs_reads_lat_lon_bodies(client, tokens, db):
 
 
 def test_a_position_with_an_elevation_is_stored_in_2d(client, tokens, db):
-    lon, lat = _free_spot(db)
-    response = client.post(COLLECTION, content=_feature((lon, lat, 8.25)), headers=_auth(tokens, "editor"))
+    lon, lat = free_spot(db)
+    response = client.post(COLLECTION, content=feature_json((lon, lat, 8.25)),
+                           headers=_auth(tokens, "editor"))
     assert response.status_code == 201, response.text
     location = response.headers["location"].removeprefix("http://testserver")
     stored = client.get(location, headers=GEOJSON).json()["geometry"]["coordinates"]
@@ -373,8 +356,8 @@ def test_a_position_with_an_elevation_is_stored_in_2d(client, tokens, db):
 
 def test_new_class_layers_appear_in_the_collections(client, tokens, db):
     assert client.get("/collections/components_gb47678_01001").status_code == 404
-    x, y = _free_spot(db)
-    body = _feature((x + 0.001, y), name=None, class_code="01001")
+    x, y = free_spot(db)
+    body = feature_json((x + 0.001, y), name=None, class_code="01001")
     response = client.post("/collections/components/items", content=body, headers=_auth(tokens, "editor"))
     assert response.status_code == 201, response.text
     listed = [c["id"] for c in client.get("/collections", headers=GEOJSON).json()["collections"]]
@@ -413,7 +396,7 @@ READ_ONLY_IDS = [f"{method}-{collection}" for method, collection in READ_ONLY_WR
 @pytest.mark.parametrize("method, collection", READ_ONLY_WRITES, ids=READ_ONLY_IDS)
 def test_writes_to_read_only_collections_are_405_with_allow(client, tokens, db, method, collection):
     path = _read_only_path(client, collection, method)
-    body = {} if method == "delete" else {"content": _feature(_free_spot(db))}
+    body = {} if method == "delete" else {"content": feature_json(free_spot(db))}
     response = client.request(method.upper(), path, headers=_auth(tokens, "editor"), **body)
     assert response.status_code == 405, response.text
     assert response.headers["allow"] == "GET, HEAD, OPTIONS"
@@ -456,7 +439,7 @@ def _batches(db: psycopg.Connection) -> int:
 
 
 def test_a_body_of_exactly_the_limit_is_written(client, tokens, db):
-    body = _padded(_feature(_free_spot(db)), MAX_BODY_BYTES)
+    body = _padded(feature_json(free_spot(db)), MAX_BODY_BYTES)
     response = client.post(COLLECTION, content=body, headers=_auth(tokens, "editor"))
     assert response.status_code == 201, response.text
 
@@ -466,7 +449,7 @@ def test_a_body_over_the_limit_is_413(client, tokens, db, method):
     served = client.get(COLLECTION, params={"limit": 1}, headers=GEOJSON).json()["features"][0]["id"]
     path = COLLECTION if method == "post" else f"{COLLECTION}/{served}"
     batches = _batches(db)
-    body = _padded(_feature(_free_spot(db)), MAX_BODY_BYTES + 1)
+    body = _padded(feature_json(free_spot(db)), MAX_BODY_BYTES + 1)
     response = client.request(method.upper(), path, content=body, headers=_auth(tokens, "editor"))
     assert response.status_code == 413, response.text
     assert response.json()["code"] == "PayloadTooLarge"
@@ -477,14 +460,14 @@ def test_a_body_over_the_limit_is_413(client, tokens, db, method):
 def test_a_declared_length_over_the_limit_is_413_before_the_body_is_read(client, tokens, db):
     """The Content-Length alone decides: the (small, valid) body that follows is never read."""
     headers = {**_auth(tokens, "editor"), "Content-Length": str(MAX_BODY_BYTES + 1)}
-    response = client.post(COLLECTION, content=_feature(_free_spot(db)), headers=headers)
+    response = client.post(COLLECTION, content=feature_json(free_spot(db)), headers=headers)
     assert response.status_code == 413, response.text
     assert response.json()["code"] == "PayloadTooLarge"
 
 
 def test_a_streamed_body_over_the_limit_is_413(client, tokens, db):
     chunk = b" " * 100_000
-    body = iter([_feature(_free_spot(db)).encode("utf-8"), *[chunk] * 11])
+    body = iter([feature_json(free_spot(db)).encode("utf-8"), *[chunk] * 11])
     response = client.post(COLLECTION, content=body, headers=_auth(tokens, "editor"))
     assert "content-length" not in response.request.headers  # sent chunked
     assert response.status_code == 413, response.text
