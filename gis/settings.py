@@ -76,7 +76,8 @@ class Settings(BaseSettings):
         "or finished and not yet expired); one more is refused with 503 and Retry-After")
     geocode_jobs_concurrency: int = Field(
         default=1, ge=1, description="batch geocoding jobs a server process runs at once; the others wait "
-        "their turn (a job is CPU work in Python: more at once only slow single geocoding down)")
+        "their turn (a job is CPU work in Python, which holds the GIL: more at once would share one core "
+        "with single geocoding; reasoned, not measured)")
     geocode_job_ttl_s: float = Field(
         default=1800.0, gt=0, description="seconds a finished batch geocoding job and its result are kept "
         "before they are forgotten")
